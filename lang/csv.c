@@ -1,0 +1,467 @@
+/*
+ * This file moves CSV in and out of SQLite. Loading reads an RFC 4180
+ * file (comma separated, double-quoted fields with "" inside, CRLF or LF
+ * records, newlines allowed inside quotes) twice: a first pass checks
+ * every record and infers each column's type from all of its values
+ * (INTEGER, else REAL, else TEXT; an empty field is NULL), a second pass
+ * creates the table and inserts every row inside one SAVEPOINT, so that a
+ * bad file leaves nothing behind. Writing streams a statement's rows with
+ * a header line, quoting only the fields that need it, floats as Python's
+ * repr (what pandas' to_csv writes).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+
+#include "render_util.h"
+
+/* A CSV reader over an in-memory file. */
+typedef struct reader {
+    const char *p, *end;
+    int64_t line;            /* physical line of the next character */
+    rx_buf_t *fields;        /* the current record's fields */
+    size_t nfields, cap;
+} reader_t;
+
+/* Reads the next record into r->fields. Returns 1 with a record, 0 at the
+ * end, -1 with *error on an unterminated quoted field. *start_line gets
+ * the record's first line. */
+static int read_record(reader_t *r, int64_t *start_line, char **error)
+{
+    if (r->p >= r->end)
+        return 0;
+    *start_line = r->line;
+    r->nfields = 0;
+    for (;;) {
+        if (r->nfields == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 16;
+            r->fields = rx_realloc(r->fields, r->cap * sizeof *r->fields);
+            memset(r->fields + r->nfields, 0,
+                   (r->cap - r->nfields) * sizeof *r->fields);
+        }
+        rx_buf_t *f = &r->fields[r->nfields++];
+        f->len = 0;
+        rx_buf_grow(f, 0);
+        f->s[0] = 0;
+        if (r->p < r->end && *r->p == '"') {
+            int64_t quote_line = r->line;
+            r->p++;
+            for (;;) {
+                if (r->p >= r->end) {
+                    *error = rx_asprintf("Line %" PRId64 ": unterminated "
+                                         "quoted field.", quote_line);
+                    return -1;
+                }
+                char c = *r->p++;
+                if (c == '"') {
+                    if (r->p < r->end && *r->p == '"') {
+                        rx_buf_addc(f, '"');
+                        r->p++;
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n')
+                    r->line++;
+                rx_buf_addc(f, c);
+            }
+            /* Text after a closing quote up to the separator is kept, as
+             * Python's csv module does. */
+        }
+        while (r->p < r->end && *r->p != ',' && *r->p != '\n' &&
+               !(*r->p == '\r' && (r->p + 1 == r->end || r->p[1] == '\n')))
+            rx_buf_addc(f, *r->p++);
+        if (r->p >= r->end)
+            return 1;
+        if (*r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (*r->p == '\r')
+            r->p++;
+        r->p++;                  /* '\n' */
+        r->line++;
+        return 1;
+    }
+}
+
+typedef enum coltype { COL_EMPTY, COL_INTEGER, COL_REAL, COL_TEXT } coltype_t;
+
+static const char *const TYPE_NAMES[] = {"TEXT", "INTEGER", "REAL", "TEXT"};
+
+static bool parse_int(const char *s, int64_t *out)
+{
+    if (!*s || *s == ' ' || *s == '+')
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_real(const char *s, double *out)
+{
+    if (!*s || *s == ' ' || *s == '\t')
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || (errno && !isfinite(v)) || isnan(v))
+        return false;
+    /* Hex floats and "inf" are text in a CSV. */
+    for (const char *p = s; *p; p++)
+        if (*p == 'x' || *p == 'X' || *p == 'n' || *p == 'N')
+            return false;
+    *out = v;
+    return true;
+}
+
+static coltype_t widen(coltype_t t, const char *s)
+{
+    int64_t i;
+    double d;
+    if (!*s)
+        return t;
+    if (t <= COL_INTEGER && parse_int(s, &i))
+        return COL_INTEGER;
+    if (t <= COL_REAL && parse_real(s, &d))
+        return COL_REAL;
+    return COL_TEXT;
+}
+
+/* Reads `path` whole. NULL with *error when it cannot. */
+static char *slurp(const char *path, size_t *len, char **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *error = rx_asprintf("Cannot open '%s': %s.", path, strerror(errno));
+        return NULL;
+    }
+    rx_buf_t b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rx_buf_addn(&b, chunk, n);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        *error = rx_asprintf("Cannot read '%s'.", path);
+        rx_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return rx_buf_take(&b);
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char **error)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static void reader_free(reader_t *r)
+{
+    for (size_t i = 0; i < r->cap; i++)
+        rx_buf_free(&r->fields[i]);
+    free(r->fields);
+}
+
+/* Checks every record and infers the column types (pass 1). Fills the
+ * header names and types. */
+static int scan(const char *data, size_t len, char ***names, coltype_t **types,
+                size_t *ncols, int64_t *nrows, char **error)
+{
+    reader_t r = {data, data + len, 1, NULL, 0, 0};
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        r.p += 3;
+    int64_t line;
+    int rc = read_record(&r, &line, error);
+    if (rc <= 0) {
+        if (rc == 0)
+            *error = rx_strdup("The file is empty: a header line is "
+                               "expected.");
+        reader_free(&r);
+        return -1;
+    }
+    *ncols = r.nfields;
+    *names = rx_calloc(*ncols, sizeof **names);
+    *types = rx_calloc(*ncols, sizeof **types);
+    for (size_t c = 0; c < *ncols; c++) {
+        const char *h = r.fields[c].s;
+        char *name = *h ? rx_strdup(h) : rx_asprintf("column_%zu", c + 1);
+        for (size_t k = 0; k < c; k++)      /* unique, case-insensitively */
+            if (sqlite3_stricmp((*names)[k], name) == 0) {
+                char *u = rx_asprintf("%s_%zu", name, c + 1);
+                free(name);
+                name = u;
+                k = (size_t)-1;
+            }
+        (*names)[c] = name;
+    }
+    *nrows = 0;
+    while ((rc = read_record(&r, &line, error)) == 1) {
+        if (r.nfields == 1 && r.fields[0].len == 0)
+            continue;                      /* blank line */
+        if (r.nfields != *ncols) {
+            *error = rx_asprintf("Line %" PRId64 " has %zu field%s but the "
+                                 "header has %zu.", line, r.nfields,
+                                 r.nfields == 1 ? "" : "s", *ncols);
+            rc = -1;
+            break;
+        }
+        for (size_t c = 0; c < *ncols; c++)
+            (*types)[c] = widen((*types)[c], r.fields[c].s);
+        (*nrows)++;
+    }
+    reader_free(&r);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Creates the table and inserts every record (pass 2), inside the
+ * caller's savepoint. */
+static int insert_all(sqlite3 *db, const char *data, size_t len,
+                      const char *table, char **names, coltype_t *types,
+                      size_t ncols, int64_t *rows, char **error)
+{
+    rx_buf_t sql = {0};
+    rx_buf_add(&sql, "CREATE TABLE ");
+    rx_buf_ident(&sql, table);
+    rx_buf_add(&sql, " (");
+    for (size_t c = 0; c < ncols; c++) {
+        if (c)
+            rx_buf_add(&sql, ", ");
+        rx_buf_ident(&sql, names[c]);
+        rx_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
+    }
+    rx_buf_add(&sql, ")");
+    int rc = exec_sql(db, sql.s, error);
+    rx_buf_free(&sql);
+    if (rc)
+        return -1;
+    rx_buf_add(&sql, "INSERT INTO ");
+    rx_buf_ident(&sql, table);
+    rx_buf_add(&sql, " VALUES (");
+    for (size_t c = 0; c < ncols; c++)
+        rx_buf_add(&sql, c ? ", ?" : "?");
+    rx_buf_add(&sql, ")");
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, sql.s, -1, &stmt, NULL) != SQLITE_OK) {
+        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        rx_buf_free(&sql);
+        return -1;
+    }
+    rx_buf_free(&sql);
+    reader_t r = {data, data + len, 1, NULL, 0, 0};
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        r.p += 3;
+    int64_t line;
+    read_record(&r, &line, error);         /* header, checked by scan */
+    *rows = 0;
+    rc = 0;
+    while (read_record(&r, &line, error) == 1) {
+        if (r.nfields == 1 && r.fields[0].len == 0)
+            continue;
+        for (size_t c = 0; c < ncols; c++) {
+            const char *s = r.fields[c].s;
+            int64_t i;
+            double d;
+            int col = (int)c + 1;
+            if (!*s)
+                sqlite3_bind_null(stmt, col);
+            else if (types[c] == COL_INTEGER && parse_int(s, &i))
+                sqlite3_bind_int64(stmt, col, i);
+            else if (types[c] == COL_REAL && parse_real(s, &d))
+                sqlite3_bind_double(stmt, col, d);
+            else
+                sqlite3_bind_text(stmt, col, s, (int)r.fields[c].len,
+                                  SQLITE_TRANSIENT);
+        }
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            *error = rx_asprintf("Line %" PRId64 ": %s.", line,
+                                 sqlite3_errmsg(db));
+            rc = -1;
+            break;
+        }
+        sqlite3_reset(stmt);
+        (*rows)++;
+    }
+    sqlite3_finalize(stmt);
+    reader_free(&r);
+    return rc;
+}
+
+/* tq_csv_load: see render.h. The table must not exist unless `replace`
+ * (then it is dropped first, inside the same savepoint). */
+int tq_csv_load(sqlite3 *db, const char *path, const char *table,
+                bool replace, int64_t *rows_loaded, char **error)
+{
+    *error = NULL;
+    *rows_loaded = 0;
+    size_t len = 0;
+    char *data = slurp(path, &len, error);
+    if (!data)
+        return -1;
+    char **names = NULL;
+    coltype_t *types = NULL;
+    size_t ncols = 0;
+    int64_t nrows = 0;
+    int rc = scan(data, len, &names, &types, &ncols, &nrows, error);
+    if (rc == 0 && !replace) {
+        sqlite3_stmt *st = NULL;
+        sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type IN "
+                           "('table','view') AND name = ? COLLATE NOCASE",
+                           -1, &st, NULL);
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *error = rx_asprintf("Table '%s' already exists: use --replace "
+                                 "to load over it.", table);
+            rc = -1;
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == 0)
+        rc = exec_sql(db, "SAVEPOINT tq_load_csv", error);
+    if (rc == 0) {
+        if (replace) {
+            rx_buf_t drop = {0};
+            rx_buf_add(&drop, "DROP TABLE IF EXISTS ");
+            rx_buf_ident(&drop, table);
+            rc = exec_sql(db, drop.s, error);
+            rx_buf_free(&drop);
+        }
+        if (rc == 0)
+            rc = insert_all(db, data, len, table, names, types, ncols,
+                            rows_loaded, error);
+        if (rc) {
+            sqlite3_exec(db, "ROLLBACK TO tq_load_csv", NULL, NULL, NULL);
+            *rows_loaded = 0;
+        }
+        sqlite3_exec(db, "RELEASE tq_load_csv", NULL, NULL, NULL);
+    }
+    for (size_t c = 0; c < ncols; c++)
+        free(names[c]);
+    free(names);
+    free(types);
+    free(data);
+    return rc;
+}
+
+/* ---- writing */
+
+/* Python's repr of a float: the fewest significant digits that read
+ * back the same, fixed notation for exponents -4..15, else e-notation. */
+static void add_float_repr(rx_buf_t *b, double d)
+{
+    if (isinf(d)) {
+        rx_buf_add(b, d > 0 ? "inf" : "-inf");
+        return;
+    }
+    char s[64];
+    int p = 1;
+    for (; p < 17; p++) {
+        snprintf(s, sizeof s, "%.*e", p - 1, d);
+        if (strtod(s, NULL) == d)
+            break;
+    }
+    snprintf(s, sizeof s, "%.*e", p - 1, d);
+    int x = atoi(strchr(s, 'e') + 1);
+    if (x >= -4 && x < 16) {
+        int decimals = p - 1 - x;
+        snprintf(s, sizeof s, "%.*f", decimals > 0 ? decimals : 0, d);
+        rx_buf_add(b, s);
+        if (!strchr(s, '.'))
+            rx_buf_add(b, ".0");
+        return;
+    }
+    rx_buf_add(b, s);
+}
+
+static void add_csv_field(rx_buf_t *b, const char *s, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            quote = true;
+    if (!quote) {
+        rx_buf_addn(b, s, n);
+        return;
+    }
+    rx_buf_addc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            rx_buf_addc(b, '"');
+        rx_buf_addc(b, s[i]);
+    }
+    rx_buf_addc(b, '"');
+}
+
+/* tq_csv_write: see render.h. NULL is an empty field; lines end in \n. */
+int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
+                 char **error)
+{
+    *error = NULL;
+    *rows_written = 0;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        *error = rx_asprintf("Cannot write '%s': %s.", path, strerror(errno));
+        return -1;
+    }
+    int ncols = sqlite3_column_count(stmt);
+    rx_buf_t b = {0};
+    for (int c = 0; c < ncols; c++) {
+        const char *name = sqlite3_column_name(stmt, c);
+        if (c)
+            rx_buf_addc(&b, ',');
+        add_csv_field(&b, name ? name : "", name ? strlen(name) : 0);
+    }
+    rx_buf_addc(&b, '\n');
+    int rc;
+    bool io_error = false;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                rx_buf_addc(&b, ',');
+            switch (sqlite3_column_type(stmt, c)) {
+            case SQLITE_NULL:
+                break;
+            case SQLITE_INTEGER:
+                rx_buf_printf(&b, "%" PRId64,
+                              (int64_t)sqlite3_column_int64(stmt, c));
+                break;
+            case SQLITE_FLOAT:
+                add_float_repr(&b, sqlite3_column_double(stmt, c));
+                break;
+            default: {
+                const char *s = (const char *)sqlite3_column_blob(stmt, c);
+                add_csv_field(&b, s ? s : "",
+                              (size_t)sqlite3_column_bytes(stmt, c));
+            }
+            }
+        }
+        rx_buf_addc(&b, '\n');
+        (*rows_written)++;
+        if (b.len > 1 << 16) {
+            io_error |= fwrite(b.s, 1, b.len, f) != b.len;
+            b.len = 0;
+        }
+    }
+    if (b.len)
+        io_error |= fwrite(b.s, 1, b.len, f) != b.len;
+    rx_buf_free(&b);
+    io_error |= fclose(f) != 0;
+    if (rc != SQLITE_DONE) {
+        *error = rx_asprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(stmt)));
+        return -1;
+    }
+    if (io_error) {
+        *error = rx_asprintf("Cannot write '%s'.", path);
+        return -1;
+    }
+    return 0;
+}
