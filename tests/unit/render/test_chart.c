@@ -1,0 +1,207 @@
+/*
+ * This file tests the charts: every kind gives a PNG (signature, IHDR
+ * width and height), a 1M-point line chart is reduced per pixel column
+ * without losing a one-row spike (read back with cairo and looked for in
+ * the picture), date x values, many-row scatter and hist second passes,
+ * and the errors. With TQ_CHART_DIR set, the PNGs are written there to be
+ * looked at.
+ */
+#include <stdlib.h>
+#include <cairo.h>
+
+#include "render.h"
+#include "tap.h"
+
+static sqlite3 *db;
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+typedef struct reader { const unsigned char *p; size_t left; } reader_t;
+
+static cairo_status_t read_png(void *closure, unsigned char *data,
+                               unsigned int length)
+{
+    reader_t *r = closure;
+    if (length > r->left)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, r->p, length);
+    r->p += length;
+    r->left -= length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static unsigned char *png;
+static size_t png_len;
+
+/* Draws `sql` as `kind` and checks the PNG header; keeps the PNG. */
+static bool chart(const char *sql, tq_chart_opts_t o, const char *file,
+                  const char *name)
+{
+    free(png);
+    png = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        printf("Bail out! %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    char *err = NULL;
+    int rc = tq_chart_png(st, &o, &png, &png_len, &err);
+    sqlite3_finalize(st);
+    if (rc) {
+        ok(false, name);
+        printf("# %s\n", err);
+        free(err);
+        return false;
+    }
+    int w = o.width ? o.width : 640, h = o.height ? o.height : 400;
+    bool good = png_len > 33 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0 &&
+                memcmp(png + 12, "IHDR", 4) == 0 &&
+                be32(png + 16) == (uint32_t)w && be32(png + 20) == (uint32_t)h;
+    ok(good, name);
+    const char *dir = getenv("TQ_CHART_DIR");
+    if (dir) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.png", dir, file);
+        FILE *f = fopen(path, "wb");
+        fwrite(png, 1, png_len, f);
+        fclose(f);
+    }
+    return good;
+}
+
+/* The darkest pixel's coordinates in the columns [x0, x1) above row ymax
+ * whose colour is tab10 blue-ish; -1 when none. */
+static int blue_top(int x0, int x1)
+{
+    reader_t r = {png, png_len};
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(read_png,
+                                                                    &r);
+    int w = cairo_image_surface_get_width(s);
+    int h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int top = -1;
+    for (int y = 0; y < h && top < 0; y++)
+        for (int x = x0; x < x1 && x < w; x++) {
+            uint32_t px = *(uint32_t *)(data + y * stride + x * 4);
+            int rr = px >> 16 & 255, g = px >> 8 & 255, b = px & 255;
+            if (b > 150 && rr < 120 && g < 160) {
+                top = y;
+                break;
+            }
+        }
+    cairo_surface_destroy(s);
+    return top;
+}
+
+int main(void)
+{
+    sqlite3_open(":memory:", &db);
+    sqlite3_exec(db,
+        "CREATE TABLE s(x INTEGER, y REAL, z REAL);"
+        "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
+        "WHERE i < 99) INSERT INTO s SELECT i, sin(i/10.0)*50+50, "
+        "cos(i/7.0)*30+40 FROM c;"
+        "CREATE TABLE big(x INTEGER PRIMARY KEY, y REAL);"
+        "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
+        "WHERE i < 999999) INSERT INTO big SELECT i, "
+        "CASE WHEN i = 500000 THEN 100 ELSE (i % 1000) / 1000.0 END FROM c;"
+        "CREATE TABLE cat(name TEXT, sales REAL, cost REAL);"
+        "INSERT INTO cat VALUES('north', 120, 80), ('south', 95.5, 70),"
+        "('east <&>', 143, 90), ('west', 60, 75);"
+        "CREATE TABLE d(day TEXT, rentals INT);"
+        "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
+        "WHERE i < 364) INSERT INTO d SELECT date('2025-01-01', '+'||i||' "
+        "days'), 100 + (i * 37 % 50) + i / 5 FROM c;",
+        NULL, NULL, NULL);
+
+    tq_chart_opts_t o = {0};
+    o.kind = TQ_CHART_LINE;
+    o.title = "Two waves";
+    chart("SELECT x, y, z FROM s", o, "line", "line: PNG 640x400");
+    o.kind = TQ_CHART_BAR;
+    o.title = "Sales by region";
+    chart("SELECT name, sales, cost FROM cat", o, "bar", "bar: PNG");
+    o.kind = TQ_CHART_BARH;
+    o.title = NULL;
+    chart("SELECT name, sales FROM cat", o, "barh", "barh: PNG");
+    o.kind = TQ_CHART_SCATTER;
+    o.width = 500;
+    o.height = 500;
+    chart("SELECT y, z FROM s", o, "scatter", "scatter: PNG 500x500");
+    o.kind = TQ_CHART_HIST;
+    o.width = o.height = 0;
+    o.bins = 20;
+    chart("SELECT y FROM s", o, "hist", "hist: PNG");
+    o.kind = TQ_CHART_PIE;
+    o.title = "Share";
+    chart("SELECT name, sales FROM cat", o, "pie", "pie: PNG");
+    o.kind = TQ_CHART_LINE;
+    o.title = "Rentals per day";
+    chart("SELECT day, rentals FROM d ORDER BY day", o, "dates",
+          "line with ISO dates: PNG");
+    o.title = "Monthly";
+    chart("SELECT strftime('%Y-%m-01', day) AS month, sum(rentals) FROM d "
+          "GROUP BY 1", o, "months", "line with month dates: PNG");
+    o.kind = TQ_CHART_BAR;
+    chart("SELECT strftime('%Y-%m-01 00:00:00', day) AS month, "
+          "sum(rentals) AS rentals FROM d GROUP BY 1", o, "monthbar",
+          "bar of months: PNG");
+
+    /* 1M points: reduced, the single spike at row 500000 still drawn. */
+    o.kind = TQ_CHART_LINE;
+    o.title = "1M points";
+    o.width = 800;
+    o.height = 300;
+    if (chart("SELECT x, y FROM big ORDER BY x", o, "big",
+              "1M-point line: PNG 800x300")) {
+        int mid = blue_top(0, 800);
+        ok(mid >= 0 && mid < 60, "1M-point line: the one-row spike reaches "
+           "the top of the plot");
+    } else {
+        ok(false, "1M-point line: spike");
+    }
+    o.kind = TQ_CHART_SCATTER;
+    o.title = "1M scatter";
+    chart("SELECT x, y FROM big", o, "bigscatter", "1M-point scatter: PNG");
+    o.kind = TQ_CHART_HIST;
+    o.title = "1M hist";
+    chart("SELECT y FROM big WHERE y < 1", o, "bighist",
+          "1M-value hist: PNG");
+
+    /* Errors. */
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT x FROM s", -1, &st, NULL);
+    tq_chart_opts_t e = {0};
+    e.kind = TQ_CHART_LINE;
+    char *err = NULL;
+    unsigned char *p = NULL;
+    size_t n = 0;
+    ok(tq_chart_png(st, &e, &p, &n, &err) == -1 && err &&
+       strstr(err, "needs an x column and a y column"),
+       "line of one column: error");
+    free(err);
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "SELECT x, y FROM big", -1, &st, NULL);
+    e.kind = TQ_CHART_BAR;
+    err = NULL;
+    ok(tq_chart_png(st, &e, &p, &n, &err) == -1 && err &&
+       strstr(err, "at most 2000 categories"), "bar of 1M categories: error");
+    free(err);
+    sqlite3_finalize(st);
+    /* Empty result: axes only. */
+    e.kind = TQ_CHART_LINE;
+    sqlite3_prepare_v2(db, "SELECT x, y FROM s WHERE 0", -1, &st, NULL);
+    err = NULL;
+    ok(tq_chart_png(st, &e, &p, &n, &err) == 0 && n > 8, "empty line chart");
+    free(p);
+    sqlite3_finalize(st);
+
+    free(png);
+    sqlite3_close(db);
+    return done_testing();
+}
