@@ -1,0 +1,107 @@
+/*
+ * This file declares the renderers: they turn rows from SQLite into MIME
+ * representations (HTML tables, PNG charts, SVG ER diagrams) and hold the
+ * small data helpers they need (fetching head and tail rows with the count,
+ * CSV in and out, IPython's timing format). They know SQLite but not the
+ * interpreter's values, so query sets, frames and magics all share them.
+ *
+ * Ownership: inputs are borrowed. Outputs (char **, unsigned char **,
+ * tq_table_t) belong to the caller: free() strings and buffers, and
+ * tq_table_clear() tables. Functions return 0, or -1 with a malloc'd
+ * one-sentence message in *error (caller frees).
+ */
+#ifndef TQ_RENDER_H
+#define TQ_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* A SELECT statement and how to bind its parameters. */
+typedef struct tq_sql {
+    const char *sql;
+    /* Binds parameters 1..n on a freshly prepared statement; returns
+     * SQLITE_OK or an error code. NULL when there are no parameters. */
+    int (*bind)(void *ud, sqlite3_stmt *stmt);
+    void *ud;
+} tq_sql_t;
+
+/* What a table display needs: the first rows, the last rows and the count,
+ * never more. Cells are sqlite3_value copies (sqlite3_value_dup), row-major
+ * (row * ncols + col). When total <= max_rows every row is in `head` and
+ * ntail is 0. */
+typedef struct tq_table {
+    size_t ncols;
+    char **columns;           /* column names */
+    bool has_index;           /* column 0 is the index (shown as row label) */
+    size_t nhead, ntail;
+    sqlite3_value **head;
+    sqlite3_value **tail;
+    int64_t total;            /* rows in the whole result */
+} tq_table_t;
+
+/* Runs `q` (SELECT count(*), then head and tail with LIMIT/OFFSET as
+ * subqueries) and fills `out`. With max_rows <= 0 every row is fetched.
+ * has_index is set by the caller afterwards if it wants one. */
+int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
+                   tq_table_t *out, char **error);
+void tq_table_clear(tq_table_t *t);
+
+/* HTML: a <table class="dataframe"> like pandas', every value escaped,
+ * numbers right-aligned, NULL shown as a distinct <em>None</em> cell, a
+ * "…" row between head and tail and a "N rows × M columns" footer when
+ * truncated. Returns malloc'd HTML. */
+char *tq_html_table(const tq_table_t *t);
+
+/* Plain text in pandas' layout (LANGUAGE.md section 6): columns right-
+ * aligned, strings shown bare, NULL as None; with has_index the index
+ * column's name on its own line under the header and its values as row
+ * labels; "..." rows and a "[N rows x M columns]" line when truncated.
+ * Returns malloc'd text without a trailing newline. */
+char *tq_text_table(const tq_table_t *t);
+
+/* Charts (cairo). */
+typedef enum tq_chart_kind {
+    TQ_CHART_LINE, TQ_CHART_BAR, TQ_CHART_BARH, TQ_CHART_SCATTER,
+    TQ_CHART_HIST, TQ_CHART_PIE,
+} tq_chart_kind_t;
+
+typedef struct tq_chart_opts {
+    tq_chart_kind_t kind;
+    const char *title, *xlabel, *ylabel;   /* NULL: none / column names */
+    int width, height;                     /* pixels; 0: 640 x 400 */
+    int bins;                              /* hist; 0: 10 */
+} tq_chart_opts_t;
+
+/* Draws a chart from a prepared, bound statement, stepping it once:
+ * column 0 is x (number or ISO-8601 date text; for bar/pie a label),
+ * columns 1.. are the y series named by their column names (hist: column 0
+ * alone is the data). More points than pixel columns are reduced per pixel
+ * column to min/max, never sampled. The statement is stepped to its end but
+ * not finalized. Fills a malloc'd PNG. */
+int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
+                 unsigned char **png, size_t *png_len, char **error);
+
+/* ER diagram of the named tables (all when n == 0) through graphviz's
+ * libgvc in-process: a box per table with columns, types and PK/FK marks,
+ * an edge per foreign key. Fills malloc'd SVG text. */
+int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n,
+               char **svg, size_t *svg_len, char **error);
+
+/* CSV: load a file into a table (types inferred; one transaction; a bad
+ * row is an error naming its line and nothing is imported), and write a
+ * statement's rows with a header line. */
+int tq_csv_load(sqlite3 *db, const char *path, const char *table,
+                bool replace, int64_t *rows_loaded, char **error);
+int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
+                 char **error);
+
+/* IPython's %timeit line:
+ * "1.2 ms ± 34.5 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)".
+ * `per_loop` holds one mean time per run, in seconds. Returns malloc'd. */
+char *tq_timeit_format(const double *per_loop, size_t runs, int64_t loops);
+/* A duration as IPython prints it ("1.23 ms", "45.6 µs", "2.01 s"). */
+char *tq_time_format(double seconds);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * This file is the libFuzzer target for the language: each input is one
+ * cell, executed in a long-lived session over an in-memory database, so the
+ * lexer, parser, evaluator, SQL compiler and renderers all see arbitrary
+ * bytes. Crashes, sanitizer reports and leaks are findings; Tabula errors
+ * (SyntaxError, FieldError...) are the expected answer to garbage.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tabula.h"
+
+static tq_session_t *session;
+
+/* A cell that may load files or sleep is not useful to fuzz: magics that
+ * touch the file system are skipped, the rest run. */
+static int is_excluded(const char *cell)
+{
+    static const char *const skip[] = {"%connect", "%attach", "%load_csv",
+                                       "%demo", "%timeit", "%%timeit",
+                                       "to_csv", "%history", "input("};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strstr(cell, skip[i]))
+            return 1;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!session) {
+        tq_options_t options = {.database = ":memory:"};
+        char *error = NULL;
+        session = tq_session_new(&options, &error);
+        if (!session)
+            abort();
+    }
+    char *cell = malloc(size + 1);
+    memcpy(cell, data, size);
+    cell[size] = '\0';
+    if (!is_excluded(cell)) {
+        tq_result_t result = {0};
+        tq_sink_t sink = {0};
+        tq_session_execute(session, cell, &sink, false, &result);
+        tq_result_clear(&result);
+    }
+    free(cell);
+    return 0;
+}
