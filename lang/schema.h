@@ -1,0 +1,100 @@
+/*
+ * This file declares the database layer's picture of the database: every
+ * table of every attached schema with its columns, primary key, bare
+ * (CamelCase) name and relations (forward from foreign keys, reverse as
+ * Django names them). schema.c reads it from SQLite alone, without the
+ * interpreter, so the SQL compiler and its unit tests can use it.
+ *
+ * Ownership: tq_schema_load returns a schema that the caller frees with
+ * tq_schema_free; every pointer into it is borrowed and lives as long as
+ * the schema. Query descriptions never keep pointers into a schema (the
+ * schema is replaced after DDL); they name tables by (schema, table).
+ */
+#ifndef TQ_SCHEMA_H
+#define TQ_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* One column of a table. */
+typedef struct tq_scol {
+    char *name;
+    char *decltype;   /* as declared, "" when none */
+    bool notnull;
+    bool pk;          /* part of the declared primary key */
+    bool text;        /* TEXT affinity (CHAR, CLOB, TEXT in the type) */
+    bool unique;      /* single-column unique index or single-column pk */
+    char *dflt;       /* default expression text or NULL */
+    int rel;          /* index of the forward relation it holds, or -1 */
+} tq_scol_t;
+
+/* A relation from a table to another table. Forward: many-to-one through
+ * this table's column `col` to the target's `target_col`. Reverse: one-to-
+ * many from this table's `col` (usually the pk) to the target's
+ * `target_col` (the foreign key column). */
+typedef struct tq_srel {
+    char *name;        /* "bike" (forward) or "rental" (reverse) */
+    bool reverse;
+    char *col;         /* column on this table */
+    size_t target;     /* index of the target table in the schema */
+    char *target_col;  /* column on the target table */
+    bool nullable;     /* forward: the FK column may be NULL */
+} tq_srel_t;
+
+typedef struct tq_stable {
+    char *schema;      /* "main", "sales" */
+    char *name;        /* the table's SQL name */
+    char *bare;        /* the model name bound in the session: "User" */
+    char *model;       /* lowercased model name for reverse names: "user" */
+    char *app;         /* Django app label when detected, else NULL */
+    char *pk;          /* primary key column, or "rowid" */
+    bool rowid_pk;     /* the pk is the implicit rowid */
+    char *label;       /* column used in <User: ...> or NULL */
+    tq_scol_t *cols;
+    size_t ncols;
+    tq_srel_t *rels;
+    size_t nrels;
+} tq_stable_t;
+
+typedef struct tq_schema {
+    char **schemas;    /* attached schema names, "main" first, no "temp" */
+    size_t nschemas;
+    char **apps;       /* Django app labels (from django_migrations) */
+    size_t napps;
+    tq_stable_t *tables;
+    size_t ntables;
+} tq_schema_t;
+
+/* Reads every table of every attached schema (temp and sqlite_ internal
+ * tables excepted). Returns NULL and a malloc'd message in *error on a
+ * database error. */
+tq_schema_t *tq_schema_load(sqlite3 *db, char **error);
+/* Frees the schema and NULLs the caller's pointer. */
+void tq_schema_free(tq_schema_t **schema);
+
+/* The table `name` in `schema` (NULL: main first, then a unique match in
+ * the other schemas). NULL when absent. */
+const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
+                                   const char *name);
+/* The table whose bare name is `bare`, or NULL. */
+const tq_stable_t *tq_schema_by_bare(const tq_schema_t *s, const char *bare);
+/* Index of a table pointer inside s->tables. */
+size_t tq_schema_index(const tq_schema_t *s, const tq_stable_t *t);
+
+/* Index of column `name` in `t` (case-insensitive as SQLite), or -1. The
+ * name "rowid" resolves to -2 for rowid tables. */
+int tq_stable_col(const tq_stable_t *t, const char *name);
+/* The relation `name` of `t`, or NULL. */
+const tq_srel_t *tq_stable_rel(const tq_stable_t *t, const char *name);
+/* Django's choice list for FieldError: column names, forward relation
+ * names and reverse relation names (plus `extra`, e.g. annotations),
+ * sorted and unique, joined with ", ". malloc'd. */
+char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
+                        size_t nextra);
+
+/* snake_case (or any identifier) to CamelCase: rental_item -> RentalItem.
+ * malloc'd. */
+char *tq_schema_camel(const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * This file builds the unit tests' database: the bike-rental tables (user,
+ * bike, rental with foreign keys), a Django-style app table with
+ * django_migrations, a rowid table and an attached schema `sales`.
+ */
+#ifndef DB_FIXTURE_H
+#define DB_FIXTURE_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char fixture_sql[] =
+    "CREATE TABLE user (id INTEGER PRIMARY KEY, name varchar(100) NOT NULL,"
+    " age integer NOT NULL, email text UNIQUE);"
+    "CREATE TABLE bike (id INTEGER PRIMARY KEY, name text NOT NULL,"
+    " model text);"
+    "CREATE TABLE rental (id INTEGER PRIMARY KEY,"
+    " user_id integer NOT NULL REFERENCES user(id),"
+    " bike_id integer REFERENCES bike(id), start_time text NOT NULL,"
+    " total_fee real NOT NULL);"
+    "CREATE TABLE rental_item (code text, qty integer);"
+    "CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app text,"
+    " name text, applied text);"
+    "INSERT INTO django_migrations (app, name) VALUES ('catalog', '0001');"
+    "CREATE TABLE catalog_bike (id INTEGER PRIMARY KEY, title text);"
+    "CREATE TABLE catalog_part (id INTEGER PRIMARY KEY,"
+    " bike_id integer NOT NULL REFERENCES catalog_bike(id), label text);"
+    "INSERT INTO user VALUES (1, 'John Lennon', 25, 'john@b.com'),"
+    " (2, 'Paul McCartney', 26, NULL), (3, 'George Harrison', 22, NULL),"
+    " (4, 'Ringo Star', 29, NULL);"
+    "INSERT INTO bike VALUES (1, 'Red', 'city'), (2, 'Blue', NULL);"
+    "INSERT INTO rental VALUES (1, 1, 1, '2025-01-05 10:00', 10.0),"
+    " (2, 1, 2, '2025-02-07 11:00', 5.5), (3, 2, 1, '2024-12-31 23:00', 3),"
+    " (4, 3, NULL, '2025-02-01 09:00', 7);"
+    "ATTACH ':memory:' AS sales;"
+    "CREATE TABLE sales.\"order\" (id INTEGER PRIMARY KEY, amount real);"
+    "CREATE TABLE sales.user (id INTEGER PRIMARY KEY, nick text);";
+
+static sqlite3 *fixture_open(void)
+{
+    sqlite3 *db;
+    char *err = NULL;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+        sqlite3_exec(db, fixture_sql, NULL, NULL, &err) != SQLITE_OK) {
+        fprintf(stderr, "fixture: %s\n", err ? err : sqlite3_errmsg(db));
+        exit(2);
+    }
+    return db;
+}
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * This file tests the SQL compiler (lang/compile.c, lang/lookup.c) on the
+ * fixture schema: each case builds a query description by hand, checks the
+ * exact SQL text and parameters (inlined as print(qs.query) shows them),
+ * then runs the statement and checks how many rows it yields, so a wrong
+ * join or lookup fails here.
+ */
+#include <stdlib.h>
+
+#include "compile.h"
+#include "fixture.h"
+#include "tap.h"
+
+static sqlite3 *db;
+static tq_schema_t *schema;
+
+/* Runs compiled SQL; returns rows or -1. */
+static int run(const qsql_t *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, s->sql, -1, &st, NULL) != SQLITE_OK) {
+        printf("# prepare: %s\n", sqlite3_errmsg(db));
+        return -1;
+    }
+    qsql_bind(s, st);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        n++;
+    if (rc != SQLITE_DONE) {
+        printf("# step: %s\n", sqlite3_errmsg(db));
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* First column of the first row as text (static buffer). */
+static const char *scalar(const qsql_t *s)
+{
+    static char buf[256];
+    sqlite3_stmt *st;
+    buf[0] = 0;
+    if (sqlite3_prepare_v2(db, s->sql, -1, &st, NULL) != SQLITE_OK)
+        return "(prepare failed)";
+    qsql_bind(s, st);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(buf, sizeof buf, "%s", t ? t : "NULL");
+    }
+    sqlite3_finalize(st);
+    return buf;
+}
+
+enum { SELECT, COUNT, EXISTS, DELETE };
+
+/* Compiles q (stealing it), checks inlined SQL and row count. */
+static void check(qdesc_t *q, int what, const char *want_sql, int want_rows,
+                  const char *name)
+{
+    qsql_t s;
+    qerr_t e = {0};
+    int rc = what == SELECT ? tq_compile_select(schema, q, &s, &e) :
+             what == COUNT ? tq_compile_count(schema, q, &s, &e) :
+             what == EXISTS ? tq_compile_exists(schema, q, &s, &e) :
+                              tq_compile_delete(schema, q, &s, &e);
+    if (rc < 0) {
+        ok(0, name);
+        printf("# %s: %s\n", e.ename, e.msg);
+        qerr_clear(&e);
+        qdesc_unref(q);
+        return;
+    }
+    char *in = qsql_inline(&s);
+    is_str(in, want_sql, name);
+    if (want_rows >= 0)
+        is_int(run(&s), want_rows, name);
+    free(in);
+    qsql_clear(&s);
+    qdesc_unref(q);
+}
+
+static void check_err(qdesc_t *q, const char *ename, const char *msg,
+                      const char *name)
+{
+    qsql_t s;
+    qerr_t e = {0};
+    int rc = tq_compile_select(schema, q, &s, &e);
+    ok(rc < 0, name);
+    if (rc == 0)
+        qsql_clear(&s);
+    is_str(e.ename, ename, name);
+    is_str(e.msg, msg, name);
+    qerr_clear(&e);
+    qdesc_unref(q);
+}
+
+static qexpr_t *kw_int(const char *path, int64_t v)
+{
+    return qx_kw(path, qx_lit(qlit_int(v)));
+}
+
+static qexpr_t *kw_text(const char *path, const char *v)
+{
+    return qx_kw(path, qx_lit(qlit_text(v)));
+}
+
+static qdesc_t *filt(const char *table, qexpr_t *w)
+{
+    qdesc_t *q = qdesc_new("main", table);
+    q->where = w;
+    return q;
+}
+
+static qexpr_t *func(qx_func_t f, const char *path)
+{
+    qexpr_t *e = qx_new(QX_FUNC);
+    e->op = f;
+    if (path)
+        qx_push(e, qx_path(path));
+    return e;
+}
+
+static qexpr_t *list_int(int n, const int64_t *v)
+{
+    qexpr_t *l = qx_new(QX_LIST);
+    for (int i = 0; i < n; i++)
+        qx_push(l, qx_lit(qlit_int(v[i])));
+    return l;
+}
+
+#define UC "SELECT \"user\".\"id\", \"user\".\"name\", \"user\".\"age\", \"user\".\"email\""
+#define U UC " FROM \"user\""
+#define BYPK " ORDER BY \"user\".\"id\" ASC"
+
+int main(void)
+{
+    db = fixture_open();
+    tq_dialect_register(db);
+    char *err;
+    schema = tq_schema_load(db, &err);
+
+    check(qdesc_new("main", "user"), SELECT, U BYPK, 4, "all");
+    check(filt("user", kw_int("age__lt", 25)), SELECT,
+          U " WHERE \"user\".\"age\" < 25" BYPK, 1, "lt");
+    check(filt("user", kw_int("age", 25)), SELECT,
+          U " WHERE \"user\".\"age\" = 25" BYPK, 1, "exact implicit");
+    check(filt("user", kw_int("age__gte", 26)), SELECT,
+          U " WHERE \"user\".\"age\" >= 26" BYPK, 2, "gte");
+    check(filt("user", kw_int("pk", 2)), SELECT,
+          U " WHERE \"user\".\"id\" = 2" BYPK, 1, "pk alias");
+    check(filt("user", qx_kw("email", qx_lit(qlit_null()))), SELECT,
+          U " WHERE \"user\".\"email\" IS NULL" BYPK, 3, "exact None");
+    check(filt("user", kw_int("email__isnull", 0)), SELECT,
+          U " WHERE \"user\".\"email\" IS NOT NULL" BYPK, 1, "isnull False");
+    check(filt("user", kw_text("name__contains", "Lennon")), SELECT,
+          U " WHERE instr(\"user\".\"name\", 'Lennon') > 0" BYPK, 1,
+          "contains");
+    check(filt("user", kw_text("name__contains", "lennon")), SELECT,
+          U " WHERE instr(\"user\".\"name\", 'lennon') > 0" BYPK, 0,
+          "contains is case-sensitive");
+    check(filt("user", kw_text("name__icontains", "LENNON")), SELECT,
+          U " WHERE \"user\".\"name\" LIKE '%LENNON%' ESCAPE '\\'" BYPK, 1,
+          "icontains");
+    check(filt("user", kw_text("name__icontains", "50%_")), SELECT,
+          U " WHERE \"user\".\"name\" LIKE '%50\\%\\_%' ESCAPE '\\'" BYPK, 0,
+          "icontains escapes wildcards");
+    check(filt("user", kw_text("name__startswith", "J*")), SELECT,
+          U " WHERE \"user\".\"name\" GLOB 'J[*]*'" BYPK, 0,
+          "startswith escapes glob");
+    check(filt("user", kw_text("name__startswith", "Jo")), SELECT,
+          U " WHERE \"user\".\"name\" GLOB 'Jo*'" BYPK, 1, "startswith");
+    check(filt("user", kw_text("name__endswith", "Star")), SELECT,
+          U " WHERE \"user\".\"name\" GLOB '*Star'" BYPK, 1, "endswith");
+    check(filt("user", kw_text("name__istartswith", "jo")), SELECT,
+          U " WHERE \"user\".\"name\" LIKE 'jo%' ESCAPE '\\'" BYPK, 1,
+          "istartswith");
+    check(filt("user", kw_text("name__iexact", "john lennon")), SELECT,
+          U " WHERE \"user\".\"name\" LIKE 'john lennon' ESCAPE '\\'" BYPK, 1,
+          "iexact");
+    check(filt("user", kw_text("name", "x' OR '1'='1")), SELECT,
+          U " WHERE \"user\".\"name\" = 'x'' OR ''1''=''1'" BYPK, 0,
+          "injection stays data");
+    int64_t ids[] = {1, 3};
+    check(filt("user", qx_kw("id__in", list_int(2, ids))), SELECT,
+          U " WHERE \"user\".\"id\" IN (1, 3)" BYPK, 2, "in");
+    check(filt("user", qx_kw("id__in", list_int(0, ids))), SELECT,
+          U " WHERE 0" BYPK, 0, "in empty");
+    check(filt("user", qx_kw("age__range", list_int(2, (int64_t[]){22, 25}))),
+          SELECT, U " WHERE \"user\".\"age\" BETWEEN 22 AND 25" BYPK, 2,
+          "range");
+    check(filt("user", kw_text("name__regex", "^(John|Paul) ")), SELECT,
+          U " WHERE \"user\".\"name\" REGEXP '^(John|Paul) '" BYPK, 2,
+          "regex");
+    check(filt("user", kw_text("name__iregex", "^john")), SELECT,
+          U " WHERE tq_iregexp('^john', \"user\".\"name\")" BYPK, 1,
+          "iregex");
+
+    /* dates */
+    check(filt("rental", kw_int("start_time__year", 2025)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "(\"rental\".\"start_time\" >= '2025-01-01' AND "
+          "\"rental\".\"start_time\" < '2026-01-01')",
+          1, "year is sargable");
+    {
+        qsql_t s; qerr_t e = {0};
+        qdesc_t *q = filt("rental", kw_int("start_time__year", 2025));
+        tq_compile_count(schema, q, &s, &e);
+        is_str(scalar(&s), "3", "three rentals in 2025");
+        qsql_clear(&s); qdesc_unref(q);
+    }
+    check(filt("rental", kw_int("start_time__year__lt", 2025)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "\"rental\".\"start_time\" < '2025-01-01'", 1, "year lt");
+    check(filt("rental", kw_int("start_time__month", 2)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "CAST(strftime('%m', \"rental\".\"start_time\") AS INTEGER) = 2", 1,
+          "month");
+    check(filt("rental", kw_int("start_time__week_day", 1)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "(CAST(strftime('%w', \"rental\".\"start_time\") AS INTEGER) + 1) = 1",
+          1, "week_day");
+    check(filt("rental", kw_text("start_time__date", "2025-01-05")), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "date(\"rental\".\"start_time\") = '2025-01-05'", 1, "date");
+    check(filt("rental", kw_int("start_time__hour__gte", 11)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "CAST(strftime('%H', \"rental\".\"start_time\") AS INTEGER) >= 11",
+          1, "hour gte");
+
+    /* relations */
+    check(filt("rental", kw_text("bike__name", "Red")), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" INNER JOIN \"bike\" "
+          "ON (\"rental\".\"bike_id\" = \"bike\".\"id\") WHERE "
+          "\"bike\".\"name\" = 'Red'", 1, "forward relation");
+    {
+        qsql_t s; qerr_t e = {0};
+        qdesc_t *q = filt("rental", kw_text("bike__name", "Red"));
+        tq_compile_count(schema, q, &s, &e);
+        is_str(scalar(&s), "2", "two rentals of Red");
+        qsql_clear(&s); qdesc_unref(q);
+    }
+    check(filt("user", qx_kw("rental__total_fee__gt",
+                             qx_lit(qlit_float(6)))), SELECT,
+          U " INNER JOIN \"rental\" ON (\"user\".\"id\" = \"rental\".\"user_id\")"
+          " WHERE \"rental\".\"total_fee\" > 6.0" BYPK, 2, "reverse relation");
+    check(filt("user", kw_int("rental__isnull", 1)), SELECT,
+          U " LEFT OUTER JOIN \"rental\" ON (\"user\".\"id\" = "
+          "\"rental\".\"user_id\") WHERE \"rental\".\"id\" IS NULL" BYPK, 1,
+          "reverse isnull keeps LEFT JOIN");
+    check(filt("rental", kw_int("bike", 1)), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+          "\"rental\".\"bike_id\" = 1", 1, "relation name compares the key");
+    check(filt("rental", kw_text("user__rental__bike__name", "Blue")), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" INNER JOIN \"user\" "
+          "ON (\"rental\".\"user_id\" = \"user\".\"id\") INNER JOIN \"rental\" \"T3\""
+          " ON (\"user\".\"id\" = \"T3\".\"user_id\") INNER JOIN \"bike\" ON "
+          "(\"T3\".\"bike_id\" = \"bike\".\"id\") WHERE \"bike\".\"name\" = 'Blue'",
+          1, "self-join alias T3");
+
+    /* negation, OR */
+    check(filt("user", qx_not(kw_int("age", 25))), SELECT,
+          U " WHERE NOT \"user\".\"age\" = 25" BYPK, 3, "exclude not null col");
+    check(filt("user", qx_not(kw_text("email", "john@b.com"))), SELECT,
+          U " WHERE NOT coalesce(\"user\".\"email\" = 'john@b.com', 0)" BYPK, 3,
+          "exclude keeps NULLs");
+    check(filt("user", qx_or(kw_int("age", 25), kw_int("age", 29))), SELECT,
+          U " WHERE (\"user\".\"age\" = 25 OR \"user\".\"age\" = 29)" BYPK, 2,
+          "or");
+    check(filt("rental", qx_or(kw_text("bike__name", "Red"),
+                               kw_int("total_fee__gt", 6))), COUNT,
+          "SELECT COUNT(*) AS \"__count\" FROM \"rental\" LEFT OUTER JOIN "
+          "\"bike\" ON (\"rental\".\"bike_id\" = \"bike\".\"id\") WHERE "
+          "(\"bike\".\"name\" = 'Red' OR \"rental\".\"total_fee\" > 6)", 1,
+          "or through a nullable relation is LEFT");
+    {
+        qsql_t s; qerr_t e = {0};
+        qdesc_t *q = filt("rental", qx_or(kw_text("bike__name", "Red"),
+                                          kw_int("total_fee__gt", 6)));
+        tq_compile_count(schema, q, &s, &e);
+        is_str(scalar(&s), "3", "or counts the rental without bike");
+        qsql_clear(&s); qdesc_unref(q);
+    }
+
+    /* F expressions */
+    check(filt("user", qx_lookup(qx_path("age"), "gt",
+                                 qx_bin('+', qx_path("id"),
+                                        qx_lit(qlit_int(20))))),
+          SELECT, U " WHERE \"user\".\"age\" > (\"user\".\"id\" + 20)" BYPK, 3,
+          "F arithmetic");
+
+    /* ordering, slicing, values */
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        q->mode = QM_FLAT;
+        qdesc_add_field(&q->fields, &q->nfields, "name", qx_path("name"));
+        qdesc_add_order(q, qx_path("age"), true);
+        q->order_set = true;
+        q->limit = 2;
+        q->offset = 1;
+        check(q, SELECT,
+              "SELECT \"user\".\"name\" FROM \"user\" ORDER BY \"user\".\"age\" "
+              "DESC LIMIT 2 OFFSET 1", 2, "values_list flat, order, slice");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        q->reversed = true;
+        q->offset = 3;
+        check(q, SELECT, U " ORDER BY \"user\".\"id\" DESC LIMIT -1 OFFSET 3",
+              1, "reverse + offset only");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        q->mode = QM_VALUES;
+        qdesc_add_field(&q->fields, &q->nfields, "bike__name",
+                        qx_path("bike__name"));
+        check(q, SELECT,
+              "SELECT \"bike\".\"name\" AS \"bike__name\" FROM \"rental\" LEFT "
+              "OUTER JOIN \"bike\" ON (\"rental\".\"bike_id\" = \"bike\".\"id\")"
+              " ORDER BY \"rental\".\"id\" ASC", 4,
+              "values through a nullable relation");
+    }
+
+    /* annotate + aggregates */
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        qdesc_add_field(&q->annos, &q->nannos, "spend",
+                        func(QF_SUM, "rental__total_fee"));
+        qdesc_add_order(q, qx_path("spend"), true);
+        q->order_set = true;
+        q->limit = 3;
+        check(q, SELECT,
+              UC ", SUM(\"rental\".\"total_fee\") AS \"spend\" FROM \"user\" LEFT "
+              "OUTER JOIN \"rental\" ON (\"user\".\"id\" = \"rental\".\"user_id\")"
+              " GROUP BY \"user\".\"id\" ORDER BY \"spend\" DESC LIMIT 3", 3,
+              "annotate Sum over reverse relation");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        q->where = kw_int("start_time__year", 2025);
+        q->mode = QM_VALUES;
+        qexpr_t *tm = qx_new(QX_FUNC);
+        tm->op = QF_TRUNCMONTH;
+        qx_push(tm, qx_path("start_time"));
+        qdesc_add_field(&q->fields, &q->nfields, "month", tm);
+        qdesc_add_field(&q->fields, &q->nfields, "revenue",
+                        func(QF_SUM, "total_fee"));
+        q->group_values = true;
+        qdesc_add_order(q, qx_path("month"), false);
+        q->order_set = true;
+        check(q, SELECT,
+              "SELECT date(\"rental\".\"start_time\", 'start of month') AS "
+              "\"month\", SUM(\"rental\".\"total_fee\") AS \"revenue\" FROM "
+              "\"rental\" WHERE (\"rental\".\"start_time\" >= '2025-01-01' AND "
+              "\"rental\".\"start_time\" < '2026-01-01') GROUP BY 1 ORDER BY "
+              "\"month\" ASC", 2, "revenue per month");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        qdesc_add_field(&q->annos, &q->nannos, "n", func(QF_COUNT, "rental"));
+        q->where = kw_int("n__gte", 2);
+        check(q, SELECT,
+              UC ", COUNT(\"rental\".\"id\") AS \"n\" FROM \"user\" LEFT OUTER "
+              "JOIN \"rental\" ON (\"user\".\"id\" = \"rental\".\"user_id\") "
+              "GROUP BY \"user\".\"id\" HAVING (COUNT(\"rental\".\"id\")) >= 2"
+              BYPK, 1, "filter on an aggregate is HAVING");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        qdesc_add_field(&q->annos, &q->nannos, "n", func(QF_COUNT, "rental"));
+        q->where = kw_int("n__gte", 1);
+        check(q, COUNT,
+              "SELECT COUNT(*) FROM (" UC ", COUNT(\"rental\".\"id\") AS \"n\" "
+              "FROM \"user\" LEFT OUTER JOIN \"rental\" ON (\"user\".\"id\" = "
+              "\"rental\".\"user_id\") GROUP BY \"user\".\"id\" HAVING "
+              "(COUNT(\"rental\".\"id\")) >= 1) subquery", 1,
+              "count of a grouped query wraps");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        qsql_t s; qerr_t e = {0};
+        qfield_t aggs[2] = {{"total_fee__sum", func(QF_SUM, "total_fee")},
+                            {"sd", func(QF_STDDEV, "total_fee")}};
+        ok(tq_compile_aggregate(schema, q, aggs, 2, &s, &e) == 0, "aggregate");
+        is_str(scalar(&s), "25.5", "Sum of fees");
+        char *in = qsql_inline(&s);
+        ok(strstr(in, "sqrt(max(0.0, avg((\"rental\".\"total_fee\")") != NULL,
+           "StdDev population formula");
+        free(in);
+        is_int((long long)s.ncols, 2, "aggregate columns");
+        is_str(s.cols[0], "total_fee__sum", "aggregate alias");
+        qsql_clear(&s);
+        qx_unref(aggs[0].expr); qx_unref(aggs[1].expr);
+        qdesc_unref(q);
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        q->limit = 2;
+        qsql_t s; qerr_t e = {0};
+        qfield_t aggs[1] = {{"s", func(QF_SUM, "total_fee")}};
+        ok(tq_compile_aggregate(schema, q, aggs, 1, &s, &e) == 0,
+           "aggregate over a slice");
+        is_str(scalar(&s), "15.5", "sum of the first two rentals");
+        qsql_clear(&s);
+        qx_unref(aggs[0].expr);
+        qdesc_unref(q);
+    }
+
+    /* exists, delete, update, insert */
+    check(filt("user", kw_int("age__gt", 100)), EXISTS,
+          "SELECT 1 AS \"a\" FROM \"user\" WHERE \"user\".\"age\" > 100 LIMIT 1",
+          0, "exists");
+    check(filt("rental", kw_text("bike__name", "nope")), DELETE,
+          "DELETE FROM \"rental\" WHERE \"rental\".\"id\" IN (SELECT "
+          "\"rental\".\"id\" FROM \"rental\" INNER JOIN \"bike\" ON "
+          "(\"rental\".\"bike_id\" = \"bike\".\"id\") WHERE \"bike\".\"name\" "
+          "= 'nope')", 0, "delete through a join uses pk IN");
+    {
+        qdesc_t *q = filt("user", kw_int("age__lt", 25));
+        qsql_t s; qerr_t e = {0};
+        qfield_t sets[1] = {{"age", qx_bin('+', qx_path("age"),
+                                           qx_lit(qlit_int(1)))}};
+        ok(tq_compile_update(schema, q, sets, 1, &s, &e) == 0, "update");
+        char *in = qsql_inline(&s);
+        is_str(in, "UPDATE \"user\" SET \"age\" = (\"user\".\"age\" + 1) WHERE "
+                   "\"user\".\"age\" < 25", "update F + 1 is one UPDATE");
+        free(in);
+        is_int(run(&s), 0, "update runs");
+        is_int(sqlite3_changes(db), 1, "one row updated");
+        qsql_clear(&s);
+        qx_unref(sets[0].expr);
+        sets[0].expr = qx_path("rental__total_fee");
+        ok(tq_compile_update(schema, q, sets, 1, &s, &e) < 0,
+           "joined reference in update refused");
+        is_str(e.msg, "Joined field references are not permitted in this query",
+               "update join message");
+        qerr_clear(&e);
+        qx_unref(sets[0].expr);
+        qdesc_unref(q);
+    }
+    {
+        qsql_t s; qerr_t e = {0};
+        const char *cols[] = {"name", "age", "pk"};
+        qlit_t vals[3] = {qlit_text("Bob"), qlit_int(18), qlit_int(9)};
+        ok(tq_compile_insert(schema, "main", "user", cols, vals, 3, &s, &e) == 0,
+           "insert");
+        char *in = qsql_inline(&s);
+        is_str(in, "INSERT INTO \"user\" (\"name\", \"age\", \"id\") VALUES "
+                   "('Bob', 18, 9)", "insert text");
+        free(in);
+        is_int(run(&s), 0, "insert runs");
+        qsql_clear(&s);
+        for (int i = 0; i < 3; i++) qlit_clear(&vals[i]);
+    }
+    {
+        qdesc_t *q = qdesc_new("sales", "order");
+        check(q, SELECT,
+              "SELECT \"order\".\"id\", \"order\".\"amount\" FROM "
+              "\"sales\".\"order\" ORDER BY \"order\".\"id\" ASC", 0,
+              "attached schema table");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "rental_item");
+        check(q, SELECT,
+              "SELECT \"rental_item\".\"rowid\", \"rental_item\".\"code\", "
+              "\"rental_item\".\"qty\" FROM \"rental_item\" ORDER BY "
+              "\"rental_item\".\"rowid\" ASC", 0, "rowid table");
+    }
+    {
+        qdesc_t *sub = filt("user", kw_int("age__lt", 25));
+        qexpr_t *sq = qx_new(QX_SUBQ);
+        sq->sub = sub;
+        check(filt("rental", qx_kw("user__in", sq)), COUNT,
+              "SELECT COUNT(*) AS \"__count\" FROM \"rental\" WHERE "
+              "\"rental\".\"user_id\" IN (SELECT \"user\".\"id\" FROM \"user\" "
+              "WHERE \"user\".\"age\" < 25)", 1, "in a query set");
+    }
+
+    /* errors */
+    check_err(filt("user", kw_int("agee", 1)), "FieldError",
+              "Cannot resolve keyword 'agee' into field. Choices are: age, "
+              "email, id, name, rental", "unknown field");
+    check_err(filt("rental", kw_int("bike__nam", 1)), "FieldError",
+              "Cannot resolve keyword 'nam' into field. Choices are: id, "
+              "model, name, rental", "unknown field through a relation");
+    check_err(filt("user", kw_int("age__foo", 1)), "FieldError",
+              "Unsupported lookup 'foo' for column 'age' or join on the field "
+              "not permitted.", "unknown lookup");
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        qdesc_add_field(&q->annos, &q->nannos, "age", func(QF_COUNT, "rental"));
+        check_err(q, "ValueError",
+                  "The annotation 'age' conflicts with a field on the model.",
+                  "annotation clash");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        q->limit = 1;
+        qsql_t s; qerr_t e = {0};
+        ok(tq_compile_delete(schema, q, &s, &e) < 0, "delete sliced refused");
+        is_str(e.msg, "Cannot use 'limit' or 'offset' with delete().",
+               "delete slice message");
+        qerr_clear(&e);
+        qdesc_unref(q);
+    }
+    {
+        qsql_t s = {0};
+        s.sql = db_xstrdup("SELECT ? , '?', \"a?\", ?");
+        qlit_t a = qlit_text("it's"), b = qlit_float(2);
+        DB_PUSH(s.params, s.nparams, s.pcap, a);
+        DB_PUSH(s.params, s.nparams, s.pcap, b);
+        char *in = qsql_inline(&s);
+        is_str(in, "SELECT 'it''s' , '?', \"a?\", 2.0",
+               "inline skips quoted text");
+        free(in);
+        qsql_clear(&s);
+    }
+    tq_schema_free(&schema);
+    sqlite3_close(db);
+    return done();
+}
