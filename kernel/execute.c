@@ -1,0 +1,160 @@
+/*
+ * This file answers execute_request: it numbers the cell, publishes
+ * execute_input, runs the cell through tq_session_execute with a sink
+ * whose callbacks publish stream, display_data/update_display_data and
+ * serve input() over stdin, then publishes execute_result or error,
+ * evaluates user_expressions and sends execute_reply. It also writes the
+ * "aborted" reply for requests queued behind a failed cell.
+ */
+#include "kernel.h"
+#include "log.h"
+#include "mime.h"
+#include "util.h"
+
+#include <string.h>
+
+typedef struct run {
+    kn_kernel_t *k;
+    const kn_msg_t *msg;
+} run_t;
+
+static void on_stream(void *ctx, const char *name, const char *text,
+                      size_t len)
+{
+    run_t *run = ctx;
+    if (len == 0)
+        return;
+    kn_publish_stream(run->k->iopub, run->msg,
+                      strcmp(name, "stderr") == 0 ? "stderr" : "stdout",
+                      text, len);
+}
+
+static void on_display(void *ctx, const tq_bundle_t *bundle,
+                       const char *display_id, bool update)
+{
+    run_t *run = ctx;
+    if (update && !display_id) {
+        kn_warn("execute: update_display_data without a display_id ignored");
+        return;
+    }
+    json_t *content = json_pack("{sos{}}", "data", kn_bundle_json(bundle),
+                                "metadata");
+    json_object_set_new(content, "transient", display_id
+                        ? json_pack("{ss}", "display_id", display_id)
+                        : json_object());
+    kn_publish(run->k->iopub, update ? "update_display_data" : "display_data",
+               run->msg, content);
+}
+
+static char *on_input(void *ctx, const char *prompt, bool password)
+{
+    run_t *run = ctx;
+    return kn_stdin_input(run->k, prompt, password);
+}
+
+/* The traceback lines as a JSON array. */
+static json_t *traceback_json(const tq_result_t *r)
+{
+    json_t *tb = json_array();
+    for (size_t i = 0; i < r->traceback_len; i++)
+        json_array_append_new(tb, kn_json_text(r->traceback[i],
+                                               strlen(r->traceback[i])));
+    return tb;
+}
+
+/* ename/evalue/traceback as members of `obj` (the one place that builds
+ * the error fields of every reply and message). */
+static void set_error(json_t *obj, const tq_result_t *r)
+{
+    const char *ename = r->ename ? r->ename : "Error";
+    const char *evalue = r->evalue ? r->evalue : "";
+    json_object_set_new(obj, "ename", kn_json_text(ename, strlen(ename)));
+    json_object_set_new(obj, "evalue", kn_json_text(evalue, strlen(evalue)));
+    json_object_set_new(obj, "traceback", traceback_json(r));
+}
+
+/* Evaluates each user expression; failures become error entries. */
+static json_t *user_expressions(kn_kernel_t *k, json_t *exprs)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(exprs, key, v) {
+        if (!json_is_string(v))
+            continue;
+        tq_result_t r = {0};
+        json_t *entry;
+        if (tq_session_evaluate(k->session, json_string_value(v), &r)
+            == TQ_OK) {
+            entry = json_pack("{sssos{}}", "status", "ok", "data",
+                              kn_bundle_json(&r.bundle), "metadata");
+        } else {
+            entry = json_pack("{ss}", "status", "error");
+            set_error(entry, &r);
+        }
+        tq_result_clear(&r);
+        json_object_set_new(out, key, entry);
+    }
+    return out;
+}
+
+/* See kernel.h. */
+bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    const char *code = kn_msg_string(msg, "code", "");
+    bool silent = kn_msg_bool(msg, "silent", false);
+    bool store = !silent && kn_msg_bool(msg, "store_history", true);
+    bool stop_on_error = kn_msg_bool(msg, "stop_on_error", true);
+    json_t *exprs = json_object_get(msg->content, "user_expressions");
+
+    atomic_store(&k->interrupted, false);
+    int count = store ? ++k->execution_count : k->execution_count;
+    if (!silent)
+        kn_publish(k->iopub, "execute_input", msg,
+                   json_pack("{sois}", "code", kn_json_text(code, strlen(code)),
+                             "execution_count", count));
+    if (store)
+        kn_history_store(k->history, count, code);
+
+    run_t run = {k, msg};
+    tq_sink_t sink = {&run, on_stream, on_display, on_input};
+    tq_result_t r = {0};
+    tq_status_t st = tq_session_execute(k->session, code, &sink, silent, &r);
+    json_t *reply;
+    if (st == TQ_OK) {
+        if (!silent && r.bundle.count > 0)
+            kn_publish(k->iopub, "execute_result", msg,
+                       json_pack("{sisos{}}", "execution_count", count,
+                                 "data", kn_bundle_json(&r.bundle),
+                                 "metadata"));
+        reply = json_pack("{sssisos[]}", "status", "ok", "execution_count",
+                          count, "user_expressions",
+                          json_is_object(exprs) ? user_expressions(k, exprs)
+                                                : json_object(),
+                          "payload");
+    } else {
+        json_t *err = json_object();
+        set_error(err, &r);
+        kn_publish(k->iopub, "error", msg, json_deep_copy(err));
+        reply = err;
+        json_object_set_new(reply, "status", json_string("error"));
+        json_object_set_new(reply, "execution_count", json_integer(count));
+        json_object_set_new(reply, "user_expressions", json_object());
+        json_object_set_new(reply, "payload", json_array());
+    }
+    tq_result_clear(&r);
+    json_t *meta = json_pack("{ss}", "status",
+                             st == TQ_OK ? "ok" : "error");
+    kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents,
+                "execute_reply", msg, reply, meta);
+    return st != TQ_OK && stop_on_error;
+}
+
+/* See kernel.h. */
+void kn_execute_abort(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    kn_info("execute: aborted %s queued behind an error", msg->msg_id);
+    kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents,
+                "execute_reply", msg, json_pack("{ss}", "status", "aborted"),
+                json_pack("{ss}", "status", "aborted"));
+}

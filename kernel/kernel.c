@@ -1,0 +1,189 @@
+/*
+ * This file starts and stops the kernel process: it opens the session,
+ * binds the five sockets named in the connection file (and nothing else),
+ * starts the iopub, heartbeat and control threads, installs the SIGINT
+ * handler, and at shutdown flushes iopub, ends the threads through
+ * zmq_ctx_shutdown and closes everything with a bounded linger.
+ */
+#include "kernel.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#define WAKE_ENDPOINT "inproc://tabula-wake"
+#define LINGER_MS 1000
+
+static kn_kernel_t *signal_kernel;   /* for the SIGINT handler */
+
+/* See kernel.h. */
+void kn_socket_setup(void *socket)
+{
+    int linger = LINGER_MS;
+    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
+}
+
+/* See kernel.h: only atomics and tq_session_interrupt, so any thread and
+ * the signal handler may call it. */
+void kn_kernel_interrupt(kn_kernel_t *k)
+{
+    atomic_store(&k->interrupted, true);
+    if (k->session)
+        tq_session_interrupt(k->session);
+}
+
+/* See kernel.h. */
+void kn_kernel_request_stop(kn_kernel_t *k, void *wake)
+{
+    atomic_store(&k->stopping, true);
+    kn_kernel_interrupt(k);
+    if (wake)
+        zmq_send(wake, "", 0, ZMQ_DONTWAIT);
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (signal_kernel)
+        kn_kernel_interrupt(signal_kernel);
+}
+
+/* Creates a socket of `type`, bound to the channel's endpoint. */
+static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
+{
+    char endpoint[512];
+    if (kn_connection_endpoint(&k->conn, channel, endpoint, sizeof endpoint)) {
+        kn_error("%s: endpoint too long", kn_channel_name(channel));
+        return NULL;
+    }
+    void *s = zmq_socket(k->ctx, type);
+    kn_socket_setup(s);
+    if (zmq_bind(s, endpoint) != 0) {
+        kn_error("%s: cannot bind %s: %s", kn_channel_name(channel), endpoint,
+                 zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* See kernel.h. */
+int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
+{
+    memset(k, 0, sizeof *k);
+    const char *error = NULL;
+    if (kn_connection_load(o->connection_file, &k->conn, &error) != 0) {
+        kn_error("%s: %s", o->connection_file, error);
+        return -1;
+    }
+    if (k->conn.key_len == 0)
+        kn_warn("the connection file has an empty key: messages are not "
+                "signed and anyone who can reach the ports can run code");
+    k->signer = kn_signer_new(k->conn.signature_scheme, k->conn.key,
+                              k->conn.key_len);
+    k->control_signer = kn_signer_new(k->conn.signature_scheme, k->conn.key,
+                                      k->conn.key_len);
+    if (!k->signer || !k->control_signer) {
+        kn_error("cannot set up %s signing", k->conn.signature_scheme);
+        goto fail;
+    }
+    tq_options_t opts = {
+        .database = o->database ? o->database : ":memory:",
+        .readonly = o->readonly,
+        .create = !o->readonly,
+        .history = NULL,
+    };
+    char *session_error = NULL;
+    k->session = tq_session_new(&opts, &session_error);
+    if (!k->session) {
+        kn_error("cannot open %s: %s", opts.database,
+                 session_error ? session_error : "unknown error");
+        free(session_error);
+        goto fail;
+    }
+    kn_message_init();
+    k->history = kn_history_new();
+    k->ctx = zmq_ctx_new();
+    char endpoint[512];
+    kn_connection_endpoint(&k->conn, KN_CHANNEL_IOPUB, endpoint,
+                           sizeof endpoint);
+    k->iopub_relay = kn_iopub_new(k->ctx, endpoint);
+    k->shell = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_SHELL);
+    k->stdin_socket = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_STDIN);
+    k->control = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_CONTROL);
+    k->hb = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_HB);
+    if (!k->iopub_relay || !k->shell || !k->stdin_socket || !k->control ||
+        !k->hb)
+        goto fail;
+    k->wake = zmq_socket(k->ctx, ZMQ_PAIR);
+    k->control_wake = zmq_socket(k->ctx, ZMQ_PAIR);
+    kn_socket_setup(k->wake);
+    kn_socket_setup(k->control_wake);
+    if (zmq_bind(k->wake, WAKE_ENDPOINT) != 0 ||
+        zmq_connect(k->control_wake, WAKE_ENDPOINT) != 0) {
+        kn_error("cannot set up the wake pipe: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    k->iopub = kn_publisher_new(k->ctx, k->signer);
+    k->control_iopub = kn_publisher_new(k->ctx, k->control_signer);
+
+    signal_kernel = k;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    pthread_create(&k->iopub_thread, NULL, kn_iopub_thread, k->iopub_relay);
+    pthread_create(&k->hb_thread, NULL, kn_heartbeat_thread, k->hb);
+    pthread_create(&k->control_thread, NULL, kn_control_thread, k);
+    kn_publish_status(k->iopub, NULL, "starting");
+    kn_info("ready: %s, session %s", opts.database, kn_message_session());
+    return 0;
+fail:
+    /* no thread runs yet: close what was made */
+    kn_publisher_destroy(&k->iopub);
+    kn_publisher_destroy(&k->control_iopub);
+    void *sockets[] = {k->shell, k->stdin_socket, k->control, k->hb,
+                       k->wake, k->control_wake};
+    for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++)
+        if (sockets[i])
+            zmq_close(sockets[i]);
+    kn_iopub_destroy(&k->iopub_relay);
+    if (k->ctx)
+        zmq_ctx_term(k->ctx);
+    tq_session_destroy(&k->session);
+    kn_history_destroy(&k->history);
+    kn_signer_destroy(&k->signer);
+    kn_signer_destroy(&k->control_signer);
+    kn_connection_clear(&k->conn);
+    return -1;
+}
+
+/* See kernel.h. iopub first (so the last status and shutdown_reply go
+ * out), then the context shutdown ends control and heartbeat. */
+void kn_kernel_stop(kn_kernel_t *k)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &sa, NULL);
+    kn_publisher_stop(k->iopub);
+    pthread_join(k->iopub_thread, NULL);
+    zmq_ctx_shutdown(k->ctx);
+    pthread_join(k->control_thread, NULL);
+    pthread_join(k->hb_thread, NULL);
+    kn_publisher_destroy(&k->iopub);
+    zmq_close(k->shell);
+    zmq_close(k->stdin_socket);
+    zmq_close(k->wake);
+    kn_frames_free(&k->frames);
+    zmq_ctx_term(k->ctx);
+    kn_iopub_destroy(&k->iopub_relay);
+    signal_kernel = NULL;
+    tq_session_destroy(&k->session);
+    kn_history_destroy(&k->history);
+    kn_signer_destroy(&k->signer);
+    kn_signer_destroy(&k->control_signer);
+    kn_connection_clear(&k->conn);
+}

@@ -1,0 +1,249 @@
+/*
+ * This file decodes and encodes Jupyter messages. Decoding checks, in this
+ * order: the frame layout, the HMAC signature over the raw bytes, the
+ * replay history, then parses the four parts with jansson (which refuses
+ * invalid JSON and non-UTF-8 bytes) and checks the header. Encoding builds
+ * the header text directly (all its fields are ASCII we make), reuses the
+ * request's raw header bytes as parent header, and dumps content with
+ * jansson.
+ */
+#include "message.h"
+#include "util.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+static char session_id[37];
+
+static const char *const decode_texts[] = {
+#define X(name, text) text,
+    KN_DECODE_ERRORS(X)
+#undef X
+};
+
+const char *kn_decode_error_text(kn_decode_error_t err)
+{
+    return decode_texts[err];
+}
+
+/* Generates the session id; main thread, before other threads start. */
+void kn_message_init(void)
+{
+    uuid_t u;
+    uuid_generate(u);
+    uuid_unparse_lower(u, session_id);
+}
+
+const char *kn_message_session(void)
+{
+    return session_id;
+}
+
+/* Parses one JSON object part; NULL when it is not a JSON object. */
+static json_t *parse_object(const kn_part_t *part)
+{
+    json_t *v = json_loadb(part->data, part->len, 0, NULL);
+    if (v && !json_is_object(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* See message.h. */
+kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
+                                kn_msg_t *msg, const char **detail)
+{
+    memset(msg, 0, sizeof *msg);
+    *detail = NULL;
+    if (frames->truncated)
+        return KN_DECODE_TOO_BIG;
+    kn_wire_msg_t w;
+    if (kn_wire_split(frames->parts, frames->count, &w, detail) != 0)
+        return KN_DECODE_FRAMING;
+    if (kn_signer_verify(signer, w.json, KN_JSON_PARTS, w.signature.data,
+                         w.signature.len) != 0)
+        return KN_DECODE_SIGNATURE;
+    msg->header = parse_object(&w.json[KN_HEADER]);
+    msg->parent = parse_object(&w.json[KN_PARENT]);
+    msg->metadata = parse_object(&w.json[KN_METADATA]);
+    msg->content = parse_object(&w.json[KN_CONTENT]);
+    if (!msg->header || !msg->parent || !msg->metadata || !msg->content) {
+        kn_msg_clear(msg);
+        return KN_DECODE_JSON;
+    }
+    json_t *type = json_object_get(msg->header, "msg_type");
+    json_t *id = json_object_get(msg->header, "msg_id");
+    if (!json_is_string(type) || !json_is_string(id) ||
+        json_string_length(type) == 0) {
+        kn_msg_clear(msg);
+        return KN_DECODE_HEADER;
+    }
+    /* only a well-formed, verified message enters the replay history */
+    if (kn_signer_remember(signer, w.signature.data, w.signature.len) != 0) {
+        kn_msg_clear(msg);
+        return KN_DECODE_REPLAY;
+    }
+    msg->msg_type = json_string_value(type);
+    msg->msg_id = json_string_value(id);
+    size_t bytes = w.json[KN_HEADER].len;
+    for (size_t i = 0; i < w.n_idents; i++)
+        bytes += w.idents[i].len;
+    char *buf = kn_xmalloc(bytes ? bytes : 1);
+    msg->idents = kn_xcalloc(w.n_idents ? w.n_idents : 1, sizeof *msg->idents);
+    msg->n_idents = w.n_idents;
+    char *p = buf;
+    memcpy(p, w.json[KN_HEADER].data, w.json[KN_HEADER].len);
+    msg->header_raw.data = p;
+    msg->header_raw.len = w.json[KN_HEADER].len;
+    p += w.json[KN_HEADER].len;
+    for (size_t i = 0; i < w.n_idents; i++) {
+        memcpy(p, w.idents[i].data, w.idents[i].len);
+        msg->idents[i].data = p;
+        msg->idents[i].len = w.idents[i].len;
+        p += w.idents[i].len;
+    }
+    return KN_DECODE_OK;
+}
+
+/* Frees the JSON parts and the copied bytes (one block owned by
+ * header_raw). */
+void kn_msg_clear(kn_msg_t *msg)
+{
+    json_decref(msg->header);
+    json_decref(msg->parent);
+    json_decref(msg->metadata);
+    json_decref(msg->content);
+    free((char *)msg->header_raw.data);
+    free(msg->idents);
+    memset(msg, 0, sizeof *msg);
+}
+
+/* Formats the current UTC time as 2026-01-02T03:04:05.123456Z. */
+static void iso_date(char out[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+/* See message.h. msg_type is one of the kernel's own names (ASCII). */
+size_t kn_msg_header(const char *msg_type, char *buf, size_t size)
+{
+    uuid_t u;
+    char id[37], date[32];
+    uuid_generate(u);
+    uuid_unparse_lower(u, id);
+    iso_date(date);
+    int n = snprintf(buf, size,
+                     "{\"msg_id\":\"%s\",\"session\":\"%s\","
+                     "\"username\":\"kernel\",\"date\":\"%s\","
+                     "\"msg_type\":\"%s\",\"version\":\"" KN_PROTOCOL_VERSION
+                     "\"}",
+                     id, session_id, date, msg_type);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* See message.h. */
+int kn_msg_send(void *socket, kn_signer_t *signer, const kn_part_t *idents,
+                size_t n_idents, const char *msg_type, const kn_msg_t *parent,
+                json_t *content, json_t *metadata)
+{
+    char header[512];
+    kn_part_t json[KN_JSON_PARTS];
+    json[KN_HEADER].data = header;
+    json[KN_HEADER].len = kn_msg_header(msg_type, header, sizeof header);
+    if (parent && parent->header_raw.len) {
+        json[KN_PARENT] = parent->header_raw;
+    } else {
+        json[KN_PARENT].data = "{}";
+        json[KN_PARENT].len = 2;
+    }
+    char *meta = metadata ? json_dumps(metadata, JSON_COMPACT) : NULL;
+    char *body = content ? json_dumps(content, JSON_COMPACT) : NULL;
+    json[KN_METADATA].data = meta ? meta : "{}";
+    json[KN_METADATA].len = strlen(json[KN_METADATA].data);
+    json[KN_CONTENT].data = body ? body : "{}";
+    json[KN_CONTENT].len = strlen(json[KN_CONTENT].data);
+    int rc = kn_wire_send(socket, signer, idents, n_idents, json);
+    free(meta);
+    free(body);
+    json_decref(content);
+    json_decref(metadata);
+    return rc;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return c == 0 ? 0 : 1;          /* jansson refuses NUL */
+    if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; c &= 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; c &= 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; c &= 0x07; }
+    else return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* See message.h. The common case (valid text) copies once. */
+json_t *kn_json_text(const char *data, size_t len)
+{
+    json_t *v = json_stringn(data, len);
+    if (v)
+        return v;
+    const unsigned char *s = (const unsigned char *)data;
+    char *out = kn_xmalloc(len * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(s + i, len - i);
+        if (k == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    v = json_stringn(out, o);
+    free(out);
+    return v ? v : json_string("");
+}
+
+const char *kn_msg_string(const kn_msg_t *msg, const char *key,
+                          const char *dflt)
+{
+    json_t *v = json_object_get(msg->content, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+bool kn_msg_bool(const kn_msg_t *msg, const char *key, bool dflt)
+{
+    json_t *v = json_object_get(msg->content, key);
+    return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+long long kn_msg_int(const kn_msg_t *msg, const char *key, long long dflt)
+{
+    json_t *v = json_object_get(msg->content, key);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}

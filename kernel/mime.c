@@ -1,0 +1,54 @@
+/*
+ * This file turns a tq_bundle_t into a Jupyter MIME bundle: text types and
+ * SVG go as strings, application/json and +json types as JSON values,
+ * every other type (PNG, JPEG, PDF) as base64 with OpenSSL's encoder.
+ */
+#include "mime.h"
+#include "message.h"
+#include "util.h"
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <string.h>
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static bool is_text(const char *type)
+{
+    return strncmp(type, "text/", 5) == 0 || strcmp(type, "image/svg+xml") == 0
+        || strcmp(type, "application/javascript") == 0
+        || ends_with(type, "+xml");
+}
+
+/* base64 without line breaks, as Jupyter expects. */
+static json_t *base64(const char *data, size_t len)
+{
+    size_t cap = 4 * ((len + 2) / 3) + 1;
+    unsigned char *out = kn_xmalloc(cap);
+    int n = EVP_EncodeBlock(out, (const unsigned char *)data, (int)len);
+    json_t *v = json_stringn((const char *)out, n < 0 ? 0 : (size_t)n);
+    free(out);
+    return v;
+}
+
+/* See mime.h. */
+json_t *kn_bundle_json(const tq_bundle_t *bundle)
+{
+    json_t *data = json_object();
+    for (size_t i = 0; i < bundle->count; i++) {
+        const tq_mime_t *m = &bundle->items[i];
+        json_t *v = NULL;
+        if (strcmp(m->type, "application/json") == 0 ||
+            ends_with(m->type, "+json"))
+            v = json_loadb(m->data, m->len, JSON_DECODE_ANY, NULL);
+        if (!v)
+            v = is_text(m->type) || ends_with(m->type, "json")
+                ? kn_json_text(m->data, m->len) : base64(m->data, m->len);
+        json_object_set_new(data, m->type, v);
+    }
+    return data;
+}

@@ -1,0 +1,277 @@
+/*
+ * This file serves the shell socket on the main thread: it receives one
+ * request at a time, drops (and logs) anything that fails decoding, and
+ * otherwise publishes status busy, runs the handler for the msg_type and
+ * publishes status idle, all with the request as parent header. After a
+ * failed cell with stop_on_error it drains the requests already queued,
+ * answering execute_requests among them with status "aborted".
+ */
+#include "kernel.h"
+#include "log.h"
+#include "mime.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The shell requests the kernel answers, one handler each. */
+#define SHELL_HANDLERS(X)   \
+    X(kernel_info_request)  \
+    X(execute_request)      \
+    X(complete_request)     \
+    X(inspect_request)      \
+    X(is_complete_request)  \
+    X(history_request)      \
+    X(comm_info_request)    \
+    X(comm_open)            \
+    X(comm_msg)             \
+    X(comm_close)           \
+    X(shutdown_request)
+
+/* A handler returns true when the queued execute_requests must abort. */
+typedef bool handler_fn(kn_kernel_t *k, const kn_msg_t *msg);
+
+#define X(name) static handler_fn on_##name;
+SHELL_HANDLERS(X)
+#undef X
+
+static const struct {
+    const char *msg_type;
+    handler_fn *fn;
+} handlers[] = {
+#define X(name) {#name, on_##name},
+    SHELL_HANDLERS(X)
+#undef X
+};
+
+/* Sends a reply of `type` on the shell socket to msg's sender. */
+static void reply(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
+                  json_t *content)
+{
+    if (kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents, type,
+                    msg, content, NULL) != 0)
+        kn_warn("shell: cannot send %s: %s", type, zmq_strerror(errno));
+}
+
+/* See kernel.h: shared by the shell and control channels. */
+json_t *kn_kernel_info_content(void)
+{
+    return json_pack(
+        "{ss ss ss ss s{ss ss ss ss ss ss ss} ss s[{ssss}{ssss}] sb}",
+        "status", "ok",
+        "protocol_version", KN_PROTOCOL_VERSION,
+        "implementation", KN_IMPLEMENTATION,
+        "implementation_version", KN_IMPLEMENTATION_VERSION,
+        "language_info",
+            "name", TQ_LANGUAGE_NAME,
+            "version", TQ_LANGUAGE_VERSION,
+            "mimetype", TQ_MIMETYPE,
+            "file_extension", TQ_FILE_EXTENSION,
+            "pygments_lexer", "python",
+            "codemirror_mode", "python",
+            "nbconvert_exporter", "script",
+        "banner", "Tabula " KN_IMPLEMENTATION_VERSION
+                  ": Python-flavoured table queries over SQLite\n",
+        "help_links",
+            "text", "SQLite SQL", "url", "https://www.sqlite.org/lang.html",
+            "text", "Jupyter", "url", "https://docs.jupyter.org/",
+        "debugger", 0);
+}
+
+static bool on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    reply(k, msg, "kernel_info_reply", kn_kernel_info_content());
+    return false;
+}
+
+static bool on_execute_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    return kn_execute(k, msg);
+}
+
+/* cursor_pos defaults to the end of the code, in code points. */
+static size_t cursor_of(const kn_msg_t *msg, const char *code)
+{
+    long long pos = kn_msg_int(msg, "cursor_pos", -1);
+    if (pos >= 0)
+        return (size_t)pos;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+static bool on_complete_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    const char *code = kn_msg_string(msg, "code", "");
+    size_t cursor = cursor_of(msg, code);
+    tq_completion_t c = {0};
+    tq_session_complete(k->session, code, cursor, &c);
+    json_t *matches = json_array(), *types = json_array();
+    for (size_t i = 0; i < c.count; i++) {
+        json_t *text = kn_json_text(c.matches[i], strlen(c.matches[i]));
+        const char *type = c.types && c.types[i] ? c.types[i] : "";
+        json_array_append(matches, text);
+        json_array_append_new(types, json_pack("{sIsIsoss}",
+            "start", (json_int_t)c.cursor_start,
+            "end", (json_int_t)c.cursor_end, "text", text, "type", type));
+    }
+    reply(k, msg, "complete_reply", json_pack("{sssosIsIs{so}}",
+        "status", "ok", "matches", matches,
+        "cursor_start", (json_int_t)(c.count ? c.cursor_start : cursor),
+        "cursor_end", (json_int_t)(c.count ? c.cursor_end : cursor),
+        "metadata", "_jupyter_types_experimental", types));
+    tq_completion_clear(&c);
+    return false;
+}
+
+static bool on_inspect_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    const char *code = kn_msg_string(msg, "code", "");
+    tq_bundle_t bundle = {0};
+    bool found = tq_session_inspect(k->session, code, cursor_of(msg, code),
+                                    (int)kn_msg_int(msg, "detail_level", 0),
+                                    &bundle);
+    reply(k, msg, "inspect_reply", json_pack("{sssbsos{}}", "status", "ok",
+        "found", found, "data", found ? kn_bundle_json(&bundle)
+                                      : json_object(), "metadata"));
+    tq_bundle_clear(&bundle);
+    return false;
+}
+
+static bool on_is_complete_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    static const char *const names[] = {
+        [TQ_COMPLETE] = "complete", [TQ_INCOMPLETE] = "incomplete",
+        [TQ_INVALID] = "invalid", [TQ_UNKNOWN] = "unknown",
+    };
+    char *indent = NULL;
+    tq_completeness_t c = tq_is_complete(kn_msg_string(msg, "code", ""),
+                                         &indent);
+    if ((unsigned)c > TQ_UNKNOWN)
+        c = TQ_UNKNOWN;
+    json_t *content = json_pack("{ss}", "status", names[c]);
+    if (c == TQ_INCOMPLETE)
+        json_object_set_new(content, "indent",
+                            json_string(indent ? indent : ""));
+    free(indent);
+    reply(k, msg, "is_complete_reply", content);
+    return false;
+}
+
+static bool on_history_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    reply(k, msg, "history_reply", json_pack("{ssso}", "status", "ok",
+          "history", kn_history_query(k->history, msg->content)));
+    return false;
+}
+
+static bool on_comm_info_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    reply(k, msg, "comm_info_reply", json_pack("{sss{}}", "status", "ok",
+                                               "comms"));
+    return false;
+}
+
+/* No comm targets exist: close the comm at once, as ipykernel does for
+ * an unknown target. */
+static bool on_comm_open(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    const char *id = kn_msg_string(msg, "comm_id", NULL);
+    const char *target = kn_msg_string(msg, "target_name", "");
+    kn_info("shell: no comm target %s; closing comm %s", target,
+            id ? id : "(none)");
+    if (id)
+        kn_publish(k->iopub, "comm_close", msg,
+                   json_pack("{sss{}}", "comm_id", id, "data"));
+    return false;
+}
+
+static bool on_comm_msg(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    kn_info("shell: comm_msg for unknown comm %s ignored",
+            kn_msg_string(msg, "comm_id", "(none)"));
+    return false;
+}
+
+static bool on_comm_close(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    kn_info("shell: comm_close for unknown comm %s ignored",
+            kn_msg_string(msg, "comm_id", "(none)"));
+    return false;
+}
+
+/* Old clients send shutdown_request on shell; answer it like control. */
+static bool on_shutdown_request(kn_kernel_t *k, const kn_msg_t *msg)
+{
+    bool restart = kn_msg_bool(msg, "restart", false);
+    json_t *content = json_pack("{sssb}", "status", "ok", "restart", restart);
+    kn_publish(k->iopub, "shutdown_reply", msg, json_deep_copy(content));
+    reply(k, msg, "shutdown_reply", content);
+    atomic_store(&k->stopping, true);
+    return false;
+}
+
+/* Receives and handles one message. Returns 1 when the queue must abort,
+ * 0 when a message was handled or dropped, -1 when none was waiting. */
+static int handle_one(kn_kernel_t *k, bool aborting)
+{
+    if (kn_frames_recv(k->shell, &k->frames, ZMQ_DONTWAIT, KN_MAX_FRAMES,
+                       KN_MAX_BYTES) != 0)
+        return errno == EINTR ? 0 : -1;
+    kn_msg_t msg;
+    const char *detail;
+    kn_decode_error_t err = kn_msg_decode(k->signer, &k->frames, &msg,
+                                          &detail);
+    if (err != KN_DECODE_OK) {
+        kn_warn("shell: dropped a message (%zu frames, %zu bytes): %s%s%s",
+                k->frames.count, k->frames.total, kn_decode_error_text(err),
+                detail ? ": " : "", detail ? detail : "");
+        kn_frames_reset(&k->frames);
+        return 0;
+    }
+    kn_frames_reset(&k->frames);
+    bool abort_queue = false;
+    k->current = &msg;
+    kn_publish_status(k->iopub, &msg, "busy");
+    size_t i = 0, n = sizeof handlers / sizeof *handlers;
+    while (i < n && strcmp(handlers[i].msg_type, msg.msg_type) != 0)
+        i++;
+    if (aborting && strcmp(msg.msg_type, "execute_request") == 0)
+        kn_execute_abort(k, &msg);
+    else if (i < n)
+        abort_queue = handlers[i].fn(k, &msg);
+    else
+        kn_warn("shell: unknown message type %s ignored", msg.msg_type);
+    kn_publish_status(k->iopub, &msg, "idle");
+    k->current = NULL;
+    kn_msg_clear(&msg);
+    return abort_queue ? 1 : 0;
+}
+
+/* See kernel.h. */
+void kn_shell_serve(kn_kernel_t *k)
+{
+    zmq_pollitem_t items[] = {
+        {k->shell, 0, ZMQ_POLLIN, 0},
+        {k->wake, 0, ZMQ_POLLIN, 0},
+    };
+    while (!atomic_load(&k->stopping)) {
+        int rc = zmq_poll(items, 2, -1);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            kn_error("shell: poll failed: %s", zmq_strerror(errno));
+            break;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            break;                      /* the control thread asks to stop */
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        if (handle_one(k, false) == 1) {
+            /* abort every execute_request already waiting */
+            while (!atomic_load(&k->stopping) && handle_one(k, true) >= 0)
+                ;
+        }
+    }
+}

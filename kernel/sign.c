@@ -1,0 +1,225 @@
+/*
+ * This file signs and verifies Jupyter messages with HMAC-SHA256 through
+ * OpenSSL's EVP_MAC interface. The keyed context is set up once per signer
+ * and duplicated for every message. Signatures are compared with
+ * CRYPTO_memcmp. A ring of recent signatures with an open-addressing index
+ * refuses replays, as ipykernel's digest history does.
+ */
+#include "sign.h"
+#include "util.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <string.h>
+
+#define HISTORY 4096          /* signatures remembered */
+#define SLOTS (HISTORY * 2)   /* hash slots, a power of two */
+
+struct kn_signer {
+    bool enabled;
+    EVP_MAC *mac;
+    EVP_MAC_CTX *keyed;       /* initialised with the key, never finalised */
+    /* replay history: ring of digests and an index into it */
+    unsigned char (*ring)[32];
+    size_t ring_next, ring_count;
+    int *slots;               /* ring index + 1, 0 empty, -1 deleted */
+    size_t tombs;             /* deleted slots; the index is rebuilt */
+};
+
+/* Creates a signer; the key is copied into OpenSSL's context. */
+kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
+{
+    kn_signer_t *s = kn_xcalloc(1, sizeof *s);
+    if (len == 0)
+        return s;
+    if (scheme && *scheme && strcmp(scheme, "hmac-sha256") != 0) {
+        free(s);
+        return NULL;
+    }
+    s->enabled = true;
+    s->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    s->keyed = s->mac ? EVP_MAC_CTX_new(s->mac) : NULL;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (!s->keyed ||
+        !EVP_MAC_init(s->keyed, (const unsigned char *)key, len, params)) {
+        kn_signer_destroy(&s);
+        return NULL;
+    }
+    s->ring = kn_xcalloc(HISTORY, sizeof *s->ring);
+    s->slots = kn_xcalloc(SLOTS, sizeof *s->slots);
+    return s;
+}
+
+/* Frees the signer and NULLs the caller's pointer. */
+void kn_signer_destroy(kn_signer_t **signer)
+{
+    kn_signer_t *s = *signer;
+    if (!s)
+        return;
+    EVP_MAC_CTX_free(s->keyed);
+    EVP_MAC_free(s->mac);
+    free(s->ring);
+    free(s->slots);
+    free(s);
+    *signer = NULL;
+}
+
+bool kn_signer_enabled(const kn_signer_t *signer)
+{
+    return signer->enabled;
+}
+
+/* Computes the raw 32-byte MAC; returns 0 or -1 on an OpenSSL failure. */
+static int mac_raw(kn_signer_t *s, const kn_part_t *parts, size_t n,
+                   unsigned char out[32])
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(s->keyed);
+    if (!ctx)
+        return -1;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = EVP_MAC_update(ctx, (const unsigned char *)parts[i].data,
+                            parts[i].len);
+    size_t outl = 0;
+    if (ok)
+        ok = EVP_MAC_final(ctx, out, &outl, 32);
+    EVP_MAC_CTX_free(ctx);
+    return ok && outl == 32 ? 0 : -1;
+}
+
+static void to_hex(const unsigned char raw[32], char out[KN_DIGEST_HEX + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[KN_DIGEST_HEX] = '\0';
+}
+
+/* Writes the lowercase hex digest of the parts, or "" with signing off. */
+void kn_signer_digest(kn_signer_t *signer, const kn_part_t *parts, size_t n,
+                      char out[KN_DIGEST_HEX + 1])
+{
+    unsigned char raw[32];
+    if (!signer->enabled || mac_raw(signer, parts, n, raw) != 0) {
+        out[0] = '\0';
+        return;
+    }
+    to_hex(raw, out);
+}
+
+/* Verifies in constant time with respect to the signature's content. */
+int kn_signer_verify(kn_signer_t *signer, const kn_part_t *parts, size_t n,
+                     const char *signature, size_t sig_len)
+{
+    if (!signer->enabled)
+        return 0;
+    unsigned char raw[32];
+    char expect[KN_DIGEST_HEX + 1];
+    if (sig_len != KN_DIGEST_HEX || mac_raw(signer, parts, n, raw) != 0)
+        return -1;
+    to_hex(raw, expect);
+    return CRYPTO_memcmp(expect, signature, KN_DIGEST_HEX) == 0 ? 0 : -1;
+}
+
+/* Decodes 64 hex digits (either case) into 32 bytes; -1 if not hex. */
+static int from_hex(const char *hex, unsigned char out[32])
+{
+    for (int i = 0; i < 64; i++) {
+        char c = hex[i];
+        int v = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (v < 0)
+            return -1;
+        if (i % 2 == 0)
+            out[i / 2] = (unsigned char)(v << 4);
+        else
+            out[i / 2] |= (unsigned char)v;
+    }
+    return 0;
+}
+
+static size_t slot_of(const unsigned char d[32])
+{
+    size_t h;
+    memcpy(&h, d, sizeof h);
+    return h & (SLOTS - 1);
+}
+
+/* Finds the slot holding digest d, or the first free slot (-1 if none). */
+static long find_slot(kn_signer_t *s, const unsigned char d[32], bool *found)
+{
+    long first_free = -1;
+    size_t i = slot_of(d);
+    for (size_t probe = 0; probe < SLOTS; probe++, i = (i + 1) & (SLOTS - 1)) {
+        int v = s->slots[i];
+        if (v == 0) {
+            *found = false;
+            return first_free >= 0 ? first_free : (long)i;
+        }
+        if (v < 0) {
+            if (first_free < 0)
+                first_free = (long)i;
+        } else if (memcmp(s->ring[v - 1], d, 32) == 0) {
+            *found = true;
+            return (long)i;
+        }
+    }
+    *found = false;
+    return first_free;
+}
+
+/* Rebuilds the index from the ring once deleted slots pile up. */
+static void rebuild(kn_signer_t *s)
+{
+    memset(s->slots, 0, SLOTS * sizeof *s->slots);
+    s->tombs = 0;
+    for (size_t k = 0; k < s->ring_count; k++) {
+        size_t idx = (s->ring_next + HISTORY - s->ring_count + k) % HISTORY;
+        bool found;
+        long slot = find_slot(s, s->ring[idx], &found);
+        if (slot >= 0 && !found)
+            s->slots[slot] = (int)idx + 1;
+    }
+}
+
+/* Remembers a signature; the oldest is forgotten once HISTORY are held. */
+int kn_signer_remember(kn_signer_t *signer, const char *signature,
+                       size_t sig_len)
+{
+    kn_signer_t *s = signer;
+    unsigned char d[32];
+    if (!s->enabled || sig_len != KN_DIGEST_HEX || from_hex(signature, d) != 0)
+        return 0;
+    bool found;
+    long slot = find_slot(s, d, &found);
+    if (found)
+        return -1;
+    if (s->ring_count == HISTORY) {
+        /* forget the oldest entry, which the next write overwrites */
+        bool old_found;
+        long old = find_slot(s, s->ring[s->ring_next], &old_found);
+        if (old_found) {
+            s->slots[old] = -1;
+            s->tombs++;
+        }
+        s->ring_count--;
+        if (s->tombs > SLOTS / 4)
+            rebuild(s);
+        slot = find_slot(s, d, &found);
+    }
+    memcpy(s->ring[s->ring_next], d, 32);
+    if (slot >= 0)
+        s->slots[slot] = (int)s->ring_next + 1;
+    s->ring_next = (s->ring_next + 1) % HISTORY;
+    s->ring_count++;
+    return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * This file declares message signing: HMAC-SHA256 over the four JSON parts
+ * of a Jupyter message (header, parent_header, metadata, content), written
+ * as 64 lowercase hex digits, and a bounded history of recently seen
+ * signatures so that a replayed message is refused.
+ *
+ * A signer belongs to one thread; each thread that sends or receives makes
+ * its own from the same key.
+ */
+#ifndef KN_SIGN_H
+#define KN_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KN_DIGEST_HEX 64
+
+typedef struct kn_signer kn_signer_t;
+
+/* A byte range inside a message frame. */
+typedef struct kn_part {
+    const char *data;
+    size_t len;
+} kn_part_t;
+
+/* Creates a signer for `key` (len bytes; empty disables signing) and the
+ * scheme named in the connection file. Returns NULL for an unknown scheme. */
+kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len);
+void kn_signer_destroy(kn_signer_t **signer);
+
+/* True when a key is set. */
+bool kn_signer_enabled(const kn_signer_t *signer);
+
+/* Writes the hex digest of `parts` (n of them) plus a NUL into out.
+ * With signing off, writes the empty string. */
+void kn_signer_digest(kn_signer_t *signer, const kn_part_t *parts, size_t n,
+                      char out[KN_DIGEST_HEX + 1]);
+
+/* Checks `signature` against the digest of `parts` in constant time.
+ * Returns 0 when it matches, -1 otherwise. With signing off, always 0. */
+int kn_signer_verify(kn_signer_t *signer, const kn_part_t *parts, size_t n,
+                     const char *signature, size_t sig_len);
+
+/* Records a verified signature; returns -1 when it was already seen among
+ * the most recent ones (a replay), 0 otherwise. No-op with signing off. */
+int kn_signer_remember(kn_signer_t *signer, const char *signature,
+                       size_t sig_len);
+
+#endif
