@@ -82,6 +82,7 @@ typedef struct data {
     bool reduced;
     size_t nb;               /* buckets per series */
     double lo, bw;           /* bucket grid */
+    double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
     bucket_t *b;             /* nseries * nb */
     /* ranges */
     double xmin, xmax, ymin, ymax;
@@ -180,14 +181,18 @@ static void grid_double(data_t *d, double x)
 
 static void grid_add(data_t *d, double x, const double *ys, int64_t row)
 {
-    while (x < d->lo || x >= d->lo + (double)d->nb * d->bw)
+    while (!(x >= d->lo && x < d->hi)) {
         grid_double(d, x);
-    size_t k = (size_t)((x - d->lo) / d->bw);
+        d->hi = d->lo + (double)d->nb * d->bw;
+        d->inv_bw = 1 / d->bw;
+    }
+    size_t k = (size_t)((x - d->lo) * d->inv_bw);
     if (k >= d->nb)
         k = d->nb - 1;
-    for (size_t s = 0; s < d->nseries; s++)
+    bucket_t *b = d->b + k;
+    for (size_t s = 0; s < d->nseries; s++, b += d->nb)
         if (!isnan(ys[s]))
-            bucket_add(&d->b[s * d->nb + k], x, ys[s], row);
+            bucket_add(b, x, ys[s], row);
 }
 
 /* Starts reducing: the grid spans the raw rows' x range. */
@@ -199,6 +204,8 @@ static void grid_start(data_t *d, size_t plot_px)
     d->lo = d->xmin;
     d->bw = span > 0 ? span * (1 + 1e-9) / (double)d->nb
                      : (fabs(d->xmin) > 0 ? fabs(d->xmin) * 1e-9 : 1e-9);
+    d->hi = d->lo + (double)d->nb * d->bw;
+    d->inv_bw = 1 / d->bw;
     for (size_t r = 0; r < d->nraw; r++)
         grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
     d->reduced = true;
@@ -206,10 +213,13 @@ static void grid_start(data_t *d, size_t plot_px)
 
 /* ---- reading */
 
-/* x of the current row; false when the row has no usable x. */
+/* x of the current row; false when the row has no usable x. Values are
+ * read through sqlite3_column_value once per column: sqlite3_value_*
+ * take no connection mutex, unlike sqlite3_column_*. */
 static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
 {
-    int type = sqlite3_column_type(st, 0);
+    sqlite3_value *v = sqlite3_column_value(st, 0);
+    int type = sqlite3_value_type(v);
     if (type == SQLITE_NULL)
         return false;
     if (!d->xmode_known) {
@@ -217,8 +227,7 @@ static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
         if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
             d->xmode = X_NUMBER;
         else if (type == SQLITE_TEXT &&
-                 axis_parse_date((const char *)sqlite3_column_text(st, 0),
-                                 &t))
+                 axis_parse_date((const char *)sqlite3_value_text(v), &t))
             d->xmode = X_DATE;
         else
             d->xmode = X_CATEGORY;
@@ -226,11 +235,11 @@ static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
     }
     switch (d->xmode) {
     case X_NUMBER:
-        *x = sqlite3_column_double(st, 0);
+        *x = sqlite3_value_double(v);
         return isfinite(*x);
     case X_DATE:
         return type == SQLITE_TEXT &&
-               axis_parse_date((const char *)sqlite3_column_text(st, 0), x);
+               axis_parse_date((const char *)sqlite3_value_text(v), x);
     case X_CATEGORY:
         *x = (double)d->rows;
         return true;
@@ -278,17 +287,18 @@ static void widen_y(data_t *d, double y)
 
 static double column_y(sqlite3_stmt *st, int col)
 {
-    int type = sqlite3_column_type(st, col);
+    sqlite3_value *v = sqlite3_column_value(st, col);
+    int type = sqlite3_value_type(v);
     if (type == SQLITE_NULL)
         return NAN;
     if (type == SQLITE_TEXT) {      /* numbers kept as text still count */
         char *end;
-        const char *s = (const char *)sqlite3_column_text(st, col);
-        double v = strtod(s, &end);
-        return *end || end == s ? NAN : v;
+        const char *s = (const char *)sqlite3_value_text(v);
+        double d = strtod(s, &end);
+        return *end || end == s ? NAN : d;
     }
-    double v = sqlite3_column_double(st, col);
-    return isfinite(v) ? v : NAN;
+    double d = sqlite3_value_double(v);
+    return isfinite(d) ? d : NAN;
 }
 
 static int step_error(sqlite3_stmt *st, int rc, char **error)

@@ -52,6 +52,7 @@ static void add_dot_string(rx_buf_t *b, const char *s)
 
 typedef struct fk {
     char *from, *table, *to;
+    int port;        /* the column's row */
 } fk_t;
 
 /* Reads the table names of the main schema (no sqlite_ internals). */
@@ -89,12 +90,18 @@ static char *find_table(sqlite3 *db, const char *name)
     return out;
 }
 
-static bool in_list(char **names, size_t n, const char *s)
+/* The shown table's real name matching s case-insensitively, or NULL. */
+static const char *shown_name(char **names, size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
         if (sqlite3_stricmp(names[i], s) == 0)
-            return true;
-    return false;
+            return names[i];
+    return NULL;
+}
+
+static bool in_list(char **names, size_t n, const char *s)
+{
+    return shown_name(names, n, s) != NULL;
 }
 
 /* Appends one table's node and its edges (to tables in `shown`). */
@@ -131,8 +138,13 @@ static void add_table(sqlite3 *db, rx_buf_t *dot, const char *table,
                        "pragma_table_info(?) ORDER BY cid", -1, &st, NULL);
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
     int col = 0;
+    for (size_t i = 0; i < nfk; i++)
+        fks[i].port = -1;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
+        for (size_t i = 0; i < nfk; i++)
+            if (strcmp(fks[i].from, name) == 0)
+                fks[i].port = col;
         const char *type = (const char *)sqlite3_column_text(st, 1);
         bool notnull = sqlite3_column_int(st, 2) != 0;
         bool pk = sqlite3_column_int(st, 3) != 0;
@@ -168,30 +180,19 @@ static void add_table(sqlite3 *db, rx_buf_t *dot, const char *table,
     /* One edge per foreign key column, from its row. */
     for (size_t i = 0; i < nfk; i++) {
         if (in_list(shown, nshown, fks[i].table)) {
-            char *target = find_table(db, fks[i].table);
-            int port = -1, c = 0;
-            sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?) "
-                               "ORDER BY cid", -1, &st, NULL);
-            sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-            while (sqlite3_step(st) == SQLITE_ROW) {
-                if (strcmp((const char *)sqlite3_column_text(st, 0),
-                           fks[i].from) == 0)
-                    port = c;
-                c++;
-            }
-            sqlite3_finalize(st);
+            const char *target = shown_name(shown, nshown, fks[i].table);
+            int port = fks[i].port;
             rx_buf_add(dot, "  ");
             add_dot_string(dot, table);
             if (port >= 0)
                 rx_buf_printf(dot, ":c%d:e", port);
             rx_buf_add(dot, " -> ");
-            add_dot_string(dot, target ? target : fks[i].table);
+            add_dot_string(dot, target);
             rx_buf_add(dot, " [label=");
             char *label = rx_asprintf(" %s", fks[i].from);
             add_dot_string(dot, label);
             free(label);
             rx_buf_add(dot, "];\n");
-            free(target);
         }
         free(fks[i].from);
         free(fks[i].table);
