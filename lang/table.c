@@ -80,6 +80,73 @@ static int run_into(sqlite3 *db, const tq_sql_t *q, const char *sql,
     return rc;
 }
 
+/* Reads a statement once: the first h rows, the last t rows in a ring,
+ * and the count. */
+static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
+                          tq_table_t *out, char **error)
+{
+    size_t ncols = (size_t)sqlite3_column_count(stmt);
+    out->ncols = ncols;
+    out->columns = rx_calloc(ncols, sizeof *out->columns);
+    for (size_t c = 0; c < ncols; c++) {
+        const char *name = sqlite3_column_name(stmt, (int)c);
+        out->columns[c] = rx_strdup(name ? name : "");
+    }
+    size_t h = max_rows <= 0 ? SIZE_MAX : (size_t)(max_rows - max_rows / 2);
+    size_t t = max_rows <= 0 ? 0 : (size_t)(max_rows / 2);
+    size_t hcap = 0;
+    sqlite3_value **ring = t ? rx_calloc(t * (ncols ? ncols : 1),
+                                         sizeof *ring) : NULL;
+    int64_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        sqlite3_value **row = NULL;
+        if ((size_t)n < h) {
+            if ((out->nhead + 1) * ncols > hcap) {
+                hcap = hcap ? hcap * 2 : 16 * (ncols ? ncols : 1);
+                out->head = rx_realloc(out->head, hcap * sizeof *out->head);
+            }
+            row = out->head + out->nhead++ * ncols;
+        } else if (t) {
+            row = ring + ((size_t)n - h) % t * ncols;
+            for (size_t c = 0; c < ncols; c++)
+                sqlite3_value_free(row[c]);
+        }
+        for (size_t c = 0; row && c < ncols; c++)
+            if (!(row[c] = sqlite3_value_dup(sqlite3_column_value(stmt,
+                                                                  (int)c))))
+                abort();
+        n++;
+    }
+    out->total = n;
+    if (t && (size_t)n > h) {
+        size_t kept = (size_t)n - h < t ? (size_t)n - h : t;
+        out->tail = rx_calloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
+        size_t start = (size_t)n - h > t ? ((size_t)n - h) % t : 0;
+        for (size_t i = 0; i < kept; i++)
+            memcpy(out->tail + i * ncols, ring + (start + i) % t * ncols,
+                   ncols * sizeof *ring);
+        out->ntail = kept;
+    }
+    free(ring);
+    if (rc != SQLITE_DONE) {
+        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        return -1;
+    }
+    /* A result that was not truncated keeps every row in head. */
+    if (out->ntail && (int64_t)(out->nhead + out->ntail) == n) {
+        out->head = rx_realloc(out->head, (size_t)n * ncols *
+                               sizeof *out->head);
+        memcpy(out->head + out->nhead * ncols, out->tail,
+               out->ntail * ncols * sizeof *out->tail);
+        out->nhead += out->ntail;
+        out->ntail = 0;
+        free(out->tail);
+        out->tail = NULL;
+    }
+    return 0;
+}
+
 /* tq_table_fetch: see render.h. Three statements, each with q's bindings:
  * the count, the head (LIMIT h) and, when truncated, the tail (LIMIT t
  * OFFSET total - t). Untruncated results are read by the statement itself
@@ -97,8 +164,25 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
     char *sql = rx_asprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
     sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
     free(sql);
-    if (!stmt)
-        return -1;
+    if (!stmt) {
+        /* Not a subquery (PRAGMA, EXPLAIN, VALUES with ORDER BY...): one
+         * pass over the statement itself, still bounded in memory. */
+        sql = rx_asprintf("%.*s", (int)len, q->sql);
+        char *direct_error = NULL;
+        stmt = prepare_bound(db, q, sql, &direct_error);
+        free(sql);
+        if (!stmt) {
+            free(direct_error);
+            return -1;
+        }
+        free(*error);
+        *error = NULL;
+        int rc = fetch_one_pass(db, stmt, max_rows, out, error);
+        sqlite3_finalize(stmt);
+        if (rc)
+            tq_table_clear(out);
+        return rc;
+    }
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
         *error = rx_asprintf("%s.", sqlite3_errmsg(db));

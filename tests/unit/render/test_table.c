@@ -107,6 +107,20 @@ int main(void)
         free(err);
     }
 
+    t = fetch("PRAGMA table_info(ten)", 2, false);
+    ok(t.total == 3 && t.nhead == 1 && t.ntail == 1 &&
+       strcmp((const char *)sqlite3_value_text(t.tail[1]), "v") == 0,
+       "fetch: a PRAGMA (no subquery) in one pass, head and tail");
+    tq_table_clear(&t);
+    t = fetch("PRAGMA table_info(ten)", 60, false);
+    ok(t.total == 3 && t.nhead == 3 && t.ntail == 0,
+       "fetch: one pass, untruncated rows all in head");
+    tq_table_clear(&t);
+    t = fetch("PRAGMA table_info(ten)", 4, false);
+    ok(t.total == 3 && t.nhead == 3 && t.ntail == 0,
+       "fetch: one pass, 3 rows under max_rows 4 all in head");
+    tq_table_clear(&t);
+
     /* --- text, checked against pandas 1.5.3's repr */
     check_text("SELECT id, name, age FROM user", 60, true,
                "               name  age\n"
