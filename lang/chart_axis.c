@@ -159,14 +159,15 @@ bool axis_parse_date(const char *s, double *out)
     return true;
 }
 
-typedef enum unit { U_MINUTE, U_HOUR, U_DAY, U_MONTH, U_YEAR } unit_t;
+typedef enum unit { U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_MONTH, U_YEAR } unit_t;
 
 static const struct {
     unit_t unit;
     int n;
     double approx;   /* seconds */
 } DATE_STEPS[] = {
-    {U_MINUTE, 1, 60}, {U_MINUTE, 5, 300}, {U_MINUTE, 15, 900},
+    {U_SECOND, 1, 1}, {U_SECOND, 5, 5}, {U_SECOND, 15, 15},
+    {U_SECOND, 30, 30}, {U_MINUTE, 1, 60}, {U_MINUTE, 5, 300}, {U_MINUTE, 15, 900},
     {U_MINUTE, 30, 1800}, {U_HOUR, 1, 3600}, {U_HOUR, 3, 10800},
     {U_HOUR, 6, 21600}, {U_HOUR, 12, 43200}, {U_DAY, 1, 86400},
     {U_DAY, 2, 172800}, {U_DAY, 7, 604800}, {U_DAY, 14, 1209600},
@@ -179,7 +180,8 @@ static const struct {
 
 /* axis_date_ticks: see chart_axis.h. Days step from the Unix epoch (weeks
  * start on Mondays), months from January, years at multiples of the
- * step; labels are %Y, %Y-%m, %Y-%m-%d or %m-%d %H:%M. */
+ * step; labels are %Y, %Y-%m, %Y-%m-%d, %m-%d %H:%M, %H:%M or
+ * %H:%M:%S. */
 void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -198,6 +200,8 @@ void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out)
     /* A span inside one day labelled by hours shows the time only. */
     if (unit <= U_HOUR && hi - lo < 86400)
         fmt = "%H:%M";
+    if (unit == U_SECOND)
+        fmt = "%H:%M:%S";
     if (unit == U_YEAR) {
         int y = tm.tm_year + 1900;
         y = (int)floor((double)y / n) * n;
@@ -224,7 +228,8 @@ void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out)
         }
     } else {
         double step = unit == U_DAY ? 86400.0 * n
-                    : unit == U_HOUR ? 3600.0 * n : 60.0 * n;
+                    : unit == U_HOUR ? 3600.0 * n
+                    : unit == U_MINUTE ? 60.0 * n : (double)n;
         double origin = unit == U_DAY && n == 7 ? 4 * 86400.0 : 0; /* Mon */
         double t = ceil((lo - origin) / step) * step + origin;
         for (; t <= hi && out->n < AXIS_MAX_TICKS; t += step)

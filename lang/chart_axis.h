@@ -1,7 +1,7 @@
 /*
  * This file declares the chart axes' arithmetic (chart_axis.c): nice
  * number ticks in 1-2-5 steps with their labels, calendar ticks for date
- * axes (minutes to decades), and ISO-8601 text parsed to epoch seconds.
+ * axes (seconds to centuries), and ISO-8601 text parsed to epoch seconds.
  * Pure functions, no cairo: chart.c draws what these compute.
  */
 #ifndef TQ_CHART_AXIS_H
@@ -29,8 +29,8 @@ void axis_nice_ticks(double lo, double hi, int target, axis_ticks_t *out);
 /* The nice step for a range split into about `target` intervals. */
 double axis_nice_step(double range, int target);
 
-/* Calendar ticks for epoch seconds in [lo, hi]: aligned minutes, hours,
- * days, months or years, at most `target` of them. */
+/* Calendar ticks for epoch seconds in [lo, hi]: aligned seconds, minutes,
+ * hours, days, months or years, at most `target` of them. */
 void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out);
 
 /* ISO-8601 date or date-time text ("2025-01-31", "2025-01-31 12:00:00",
