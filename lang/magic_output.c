@@ -300,7 +300,7 @@ static tq_value_t *schema_table(tq_ctx_t *ctx, const char *name)
             "'')) AS \"key\", "
             "CASE WHEN p.\"notnull\" OR (p.pk > 0 AND upper(p.type) = "
             "'INTEGER') THEN 'NOT NULL' ELSE '' END AS \"null\", "
-            "p.dflt_value AS \"default\" "
+            "coalesce(p.dflt_value, '') AS \"default\" "
             "FROM pragma_table_info(?1, ?2) p ORDER BY p.cid", &b, note);
         free(note);
     }
