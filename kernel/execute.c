@@ -111,7 +111,7 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
     int count = store ? ++k->execution_count : k->execution_count;
     if (!silent)
         kn_publish(k->iopub, "execute_input", msg,
-                   json_pack("{sois}", "code", kn_json_text(code, strlen(code)),
+                   json_pack("{sosi}", "code", kn_json_text(code, strlen(code)),
                              "execution_count", count));
     if (store)
         kn_history_store(k->history, count, code);

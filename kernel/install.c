@@ -258,7 +258,7 @@ int kn_install_main(int argc, char **argv)
     }
     if (readonly)
         json_array_append_new(args, json_string("--readonly"));
-    json_t *spec = json_pack("{sossssssss{sb}}", "argv", args,
+    json_t *spec = json_pack("{so ss ss ss s{sb}}", "argv", args,
                              "display_name", display, "language", "tabula",
                              "interrupt_mode", "message", "metadata",
                              "debugger", 0);

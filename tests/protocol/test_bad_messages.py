@@ -1,0 +1,229 @@
+"""Hostile and broken input on the kernel's sockets: wrong, missing and
+replayed signatures, malformed frames, invalid JSON in each part,
+non-UTF-8 bytes, missing header fields and multi-MiB messages. None may
+be answered or executed, none may crash the kernel, and the kernel must
+still answer signed requests afterwards."""
+import json
+import time
+
+import pytest
+from jupyter_client.session import Session
+
+from helpers import Raw, execute, request
+
+def assert_alive(km, kc):
+    assert km.is_alive()
+    reply = request(kc, "kernel_info_request", {}, timeout=10)
+    assert reply["content"]["status"] == "ok"
+
+
+def assert_not_executed(kc, name):
+    reply, _ = execute(kc, name)
+    assert reply["content"]["ename"] == "NameError", \
+        f"{name} was defined: an unsigned or broken message ran"
+
+
+def no_iopub_for(kc, msg_id, wait=0.5):
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.05)
+        except Exception:
+            continue
+        assert msg["parent_header"].get("msg_id") != msg_id, \
+            f"iopub {msg['msg_type']} for a message that must be dropped"
+
+
+@pytest.fixture
+def raw(shared):
+    km, kc = shared
+    r = Raw(km)
+    yield km, kc, r
+    r.close()
+
+
+def test_wrong_key_dropped(raw):
+    km, kc, r = raw
+    bad = Raw(km, key="not-the-key")
+    try:
+        msg, frames = bad.signed("execute_request", {
+            "code": "wrong_key = 1", "silent": False})
+        bad.send_frames(frames)
+        assert bad.recv(1.0) is None
+        no_iopub_for(kc, msg["header"]["msg_id"])
+    finally:
+        bad.close()
+    assert_not_executed(kc, "wrong_key")
+    assert_alive(km, kc)
+
+
+def test_tampered_content_dropped(raw):
+    km, kc, r = raw
+    msg, frames = r.signed("execute_request", {"code": "1 + 1"})
+    frames[-1] = json.dumps({"code": "tampered = 1"}).encode()
+    r.send_frames(frames)
+    assert r.recv(1.0) is None
+    assert_not_executed(kc, "tampered")
+    assert_alive(km, kc)
+
+
+@pytest.mark.parametrize("sig", [b"", b"0" * 64, b"zz", b"A" * 100])
+def test_missing_or_malformed_signature_dropped(raw, sig):
+    km, kc, r = raw
+    msg, frames = r.signed("kernel_info_request", {})
+    frames[1] = sig
+    r.send_frames(frames)
+    assert r.recv(0.7) is None
+    no_iopub_for(kc, msg["header"]["msg_id"], 0.2)
+    assert_alive(km, kc)
+
+
+def test_replay_dropped(raw):
+    km, kc, r = raw
+    msg, frames = r.signed("kernel_info_request", {})
+    r.send_frames(frames)
+    assert r.recv(5.0) is not None
+    r.send_frames(frames)
+    assert r.recv(1.0) is None
+    assert_alive(km, kc)
+
+
+def test_signed_message_answered_on_raw_socket(raw):
+    """The raw socket itself works: a correctly signed request is answered
+    (so the silence in the other tests means the message was dropped)."""
+    km, kc, r = raw
+    msg, frames = r.signed("kernel_info_request", {})
+    r.send_frames(frames)
+    reply = r.recv(5.0)
+    assert reply is not None
+    content = json.loads(reply[-1])
+    assert content["protocol_version"] == "5.3"
+
+
+MALFORMED = [
+    [b"no delimiter at all"],
+    [b"<IDS|MSG>"],
+    [b"<IDS|MSG>", b"sig"],
+    [b"<IDS|MSG>", b"", b"{}", b"{}", b"{}"],
+    [b"", b"", b"", b"", b"", b""],
+    [b"<IDS|MSG"] + [b"{}"] * 5,
+    [b"x"] * 200,
+    [b"\xff\xfe\x00"] * 7,
+]
+
+
+@pytest.mark.parametrize("frames", MALFORMED,
+                         ids=[f"malformed{i}" for i in range(len(MALFORMED))])
+def test_malformed_frames(raw, frames):
+    km, kc, r = raw
+    r.send_frames(frames)
+    assert r.recv(0.5) is None
+    assert_alive(km, kc)
+
+
+@pytest.mark.parametrize("part", ["header", "parent", "metadata", "content"])
+def test_invalid_json_in_each_part(raw, part):
+    km, kc, r = raw
+    msg = r.session.msg("execute_request", {"code": "bad_json = 1"})
+    parts = [r.session.pack(msg["header"]), b"{}", b"{}",
+             json.dumps(msg["content"]).encode()]
+    index = ["header", "parent", "metadata", "content"].index(part)
+    parts[index] = b'{"unterminated": '
+    r.send_frames(r.sign_parts(parts))
+    assert r.recv(0.7) is None
+    assert_not_executed(kc, "bad_json")
+
+
+def test_non_utf8_dropped(raw):
+    km, kc, r = raw
+    msg = r.session.msg("execute_request", {})
+    parts = [r.session.pack(msg["header"]), b"{}", b"{}",
+             b'{"code": "non_utf8 = \xff\xfe"}']
+    r.send_frames(r.sign_parts(parts))
+    assert r.recv(0.7) is None
+    assert_not_executed(kc, "non_utf8")
+
+
+@pytest.mark.parametrize("drop", ["msg_type", "msg_id"])
+def test_missing_header_fields(raw, drop):
+    km, kc, r = raw
+    msg = r.session.msg("execute_request", {"code": "no_header = 1"})
+    header = dict(msg["header"])
+    del header[drop]
+    parts = [r.session.pack(header), b"{}", b"{}",
+             json.dumps(msg["content"]).encode()]
+    r.send_frames(r.sign_parts(parts))
+    assert r.recv(0.7) is None
+    assert_not_executed(kc, "no_header")
+
+
+@pytest.mark.parametrize("parts", [
+    [b"[]", b"{}", b"{}", b"{}"],
+    [b"{}", b"{}", b"{}", b"{}"],
+    [b'{"msg_id": "a", "msg_type": "kernel_info_request"}', b"7", b"{}",
+     b"{}"],
+    [b'{"msg_id": "a", "msg_type": "kernel_info_request"}', b"{}", b"{}",
+     b'"string"'],
+], ids=["header-array", "empty-header", "parent-number", "content-string"])
+def test_wrong_json_shapes(raw, parts):
+    km, kc, r = raw
+    r.send_frames(r.sign_parts(parts))
+    assert r.recv(0.7) is None
+    assert_alive(km, kc)
+
+
+def test_multi_mib_signed_message_answered(raw):
+    km, kc, r = raw
+    msg = r.session.msg("kernel_info_request", {})
+    msg["metadata"] = {"padding": "p" * (6 * 1024 * 1024)}
+    r.send_frames(r.session.serialize(msg))
+    reply = r.recv(10.0)
+    assert reply is not None
+    assert json.loads(reply[-1])["status"] == "ok"
+
+
+def test_multi_mib_garbage_dropped(raw):
+    km, kc, r = raw
+    r.send_frames([b"<IDS|MSG>", b"0" * 64] + [b"\xff" * (8 << 20)] * 4)
+    assert r.recv(1.0) is None
+    assert_alive(km, kc)
+
+
+def test_oversized_message_dropped(raw):
+    km, kc, r = raw
+    msg = r.session.msg("kernel_info_request", {})
+    msg["metadata"] = {"padding": "p" * (70 * 1024 * 1024)}
+    r.send_frames(r.session.serialize(msg))
+    assert r.recv(2.0) is None
+    assert_alive(km, kc)
+
+
+@pytest.mark.parametrize("channel", ["control", "stdin"])
+def test_garbage_on_other_channels(shared, channel):
+    km, kc = shared
+    r = Raw(km, channel)
+    try:
+        for frames in MALFORMED:
+            r.send_frames(frames)
+        wrong = Session(key=b"wrong")
+        r.send_frames(wrong.serialize(wrong.msg("shutdown_request",
+                                                {"restart": False})))
+        assert r.recv(1.0) is None
+    finally:
+        r.close()
+    assert_alive(km, kc)
+    reply = request(kc, "kernel_info_request", {}, channel="control")
+    assert reply["content"]["status"] == "ok"
+
+
+def test_unsigned_shutdown_ignored(shared):
+    km, kc = shared
+    r = Raw(km, "control", key="")
+    try:
+        msg = r.session.msg("shutdown_request", {"restart": False})
+        r.send_frames(r.session.serialize(msg))
+        assert r.recv(1.0) is None
+    finally:
+        r.close()
+    time.sleep(0.3)
+    assert_alive(km, kc)
