@@ -10,8 +10,13 @@
  * repr (what pandas' to_csv writes).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "render_util.h"
 
@@ -132,28 +137,42 @@ static coltype_t widen(coltype_t t, const char *s)
     return COL_TEXT;
 }
 
-/* Reads `path` whole. NULL with *error when it cannot. */
-static char *slurp(const char *path, size_t *len, char **error)
+/* Maps `path` read-only (the page cache holds it, not the heap). NULL
+ * with *error when it cannot; an empty file maps to "". */
+static char *map_file(const char *path, size_t *len, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         *error = rx_asprintf("Cannot open '%s': %s.", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
-    rx_buf_t b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rx_buf_addn(&b, chunk, n);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        *error = rx_asprintf("Cannot read '%s'.", path);
-        rx_buf_free(&b);
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        *error = rx_asprintf("'%s' is not a file.", path);
         return NULL;
     }
-    *len = b.len;
-    return rx_buf_take(&b);
+    *len = (size_t)st.st_size;
+    if (*len == 0) {
+        close(fd);
+        return (char *)"";
+    }
+    char *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        *error = rx_asprintf("Cannot read '%s': %s.", path, strerror(errno));
+        return NULL;
+    }
+    madvise(p, *len, MADV_SEQUENTIAL);
+    return p;
+}
+
+static void unmap_file(char *p, size_t len)
+{
+    if (len)
+        munmap(p, len);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, char **error)
@@ -304,7 +323,7 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
     *error = NULL;
     *rows_loaded = 0;
     size_t len = 0;
-    char *data = slurp(path, &len, error);
+    char *data = map_file(path, &len, error);
     if (!data)
         return -1;
     char **names = NULL;
@@ -348,7 +367,7 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
         free(names[c]);
     free(names);
     free(types);
-    free(data);
+    unmap_file(data, len);
     return rc;
 }
 
@@ -363,11 +382,20 @@ static void add_float_repr(rx_buf_t *b, double d)
         return;
     }
     char s[64];
-    int p = 1;
+    /* 15 significant digits always print a shorter exact repr padded with
+     * zeros, so the shortest digits are those of the first of 15, 16, 17
+     * that reads back, without their trailing zeros. */
+    int p = fabs(d) < DBL_MIN ? 1 : 15;     /* subnormals: search all */
     for (; p < 17; p++) {
         snprintf(s, sizeof s, "%.*e", p - 1, d);
         if (strtod(s, NULL) == d)
             break;
+    }
+    snprintf(s, sizeof s, "%.*e", p - 1, d);
+    char *e = strchr(s, 'e');
+    while (p > 1 && e[-1] == '0') {
+        e--;
+        p--;
     }
     snprintf(s, sizeof s, "%.*e", p - 1, d);
     int x = atoi(strchr(s, 'e') + 1);
