@@ -604,8 +604,10 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
         if (!d->reduced) {
             for (size_t r = 0; r < d->nraw; r++) {
                 double y = d->ry[r * d->nseries + s];
-                if (isnan(y))
+                if (isnan(y)) {          /* NULL: a gap, as matplotlib */
+                    started = false;
                     continue;
+                }
                 double px = px_x(f, d->rx[r]), py = px_y(f, y);
                 line_to_point(cr, &started, px, py);
                 obstacle(o, px, py, px, py);
