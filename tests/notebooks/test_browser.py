@@ -1,0 +1,317 @@
+"""This file checks a Tabula notebook in a real browser: it starts the
+classic `jupyter notebook` server (Debian's jupyter-notebook) on 127.0.0.1,
+a free port and a token, serving a temporary copy of the notebook with its
+outputs cleared; drives headless Chromium over the DevTools protocol (a
+small client on python3-websocket); opens the notebook, clicks Cell > Run
+All, waits for every cell to finish, and checks in the page that the
+table and the chart rendered (a <table> with the expected rows, a decoded
+<img> PNG) and that no error output appeared. It saves screenshots for a
+human to look at and prints their paths. Every wait is bounded, and it
+stops the kernels, the server and the browser it started.
+
+Needs: jupyter-notebook, chromium, python3-websocket (Debian packages) and
+the tabula kernelspec; skips with the reason when one is missing.
+Environment:
+    TABULA_KERNEL            kernelspec name (default: tabula)
+    TABULA_BROWSER_NOTEBOOK  notebook to open (default:
+                             notebooks/2025_revenue_analysis.ipynb)
+    TABULA_SCREENSHOT_DIR    where screenshots go (default: pytest tmp dir)
+"""
+import base64
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import nbformat
+import pytest
+
+from conftest import JUPYTER, KERNEL, ROOT, kernel_spec_or_skip
+
+NOTEBOOK = pathlib.Path(os.environ.get(
+    "TABULA_BROWSER_NOTEBOOK", ROOT / "notebooks" / "2025_revenue_analysis.ipynb"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SERVER_START_TIMEOUT = 60
+PAGE_TIMEOUT = 90
+RUN_TIMEOUT = 300
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, method="GET", timeout=5):
+    req = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+def wait_for(what, fn, timeout, interval=0.25):
+    """Calls fn until it returns something true; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (OSError, urllib.error.URLError, ValueError) as e:
+            last = e
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+def stop_group(proc, grace=10):
+    """SIGTERM then SIGKILL the process group of a process we started."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=grace)
+    except ProcessLookupError:
+        pass
+
+
+class DevTools:
+    """The few DevTools protocol calls we need, over one websocket."""
+
+    def __init__(self, ws_url):
+        import websocket
+        self.ws = websocket.create_connection(ws_url, timeout=30,
+                                              suppress_origin=True)
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method,
+                                 "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg["result"]
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression,
+                           returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise ValueError(result["exceptionDetails"].get("text"))
+        return result["result"].get("value")
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+    def close(self):
+        self.ws.close()
+
+
+# JavaScript run in the page. The classic notebook exposes `Jupyter`.
+JS_KERNEL_READY = """(() => {
+  try {
+    const k = Jupyter.notebook.kernel;
+    const icon = document.querySelector('#kernel_indicator_icon');
+    return !!(k && k.is_connected() && icon &&
+              icon.classList.contains('kernel_idle_icon'));
+  } catch (e) { return false; }
+})()"""
+
+JS_RUN_ALL = """(() => {
+  const item = document.querySelector('#run_all_cells > a');
+  if (!item) return 'no Run All menu item';
+  item.click();
+  return 'clicked';
+})()"""
+
+JS_DONE = """(() => {
+  const cells = Jupyter.notebook.get_cells().filter(c => c.cell_type === 'code');
+  const done = cells.every(c => typeof c.input_prompt_number === 'number');
+  const icon = document.querySelector('#kernel_indicator_icon');
+  return done && icon.classList.contains('kernel_idle_icon');
+})()"""
+
+JS_REPORT = """(() => {
+  const tagged = {};
+  for (const c of Jupyter.notebook.get_cells()) {
+    const tags = (c.metadata && c.metadata.tags) || [];
+    if (c.cell_type !== 'code') continue;
+    const el = c.output_area.element[0];
+    const info = {
+      tables: [...el.querySelectorAll('table')].map(t =>
+        t.querySelectorAll('tbody tr').length || t.querySelectorAll('tr').length - 1),
+      images: [...el.querySelectorAll('img')].map(i =>
+        ({complete: i.complete, w: i.naturalWidth, h: i.naturalHeight,
+          png: i.src.startsWith('data:image/png')})),
+      svgs: el.querySelectorAll('svg').length,
+      errors: el.querySelectorAll('.output_error').length,
+      text: el.innerText.slice(0, 300),
+    };
+    for (const t of tags) tagged[t] = info;
+  }
+  return {
+    errors: document.querySelectorAll('.output_error').length,
+    tables: [...document.querySelectorAll('.output_area table')].map(t =>
+      t.querySelectorAll('tbody tr').length),
+    images: [...document.querySelectorAll('.output_area img')].map(i =>
+      ({complete: i.complete, w: i.naturalWidth, h: i.naturalHeight,
+        png: i.src.startsWith('data:image/png')})),
+    tagged: tagged,
+  };
+})()"""
+
+JS_SCROLL_TO_TAG = """(tag => {
+  for (const c of Jupyter.notebook.get_cells()) {
+    if (((c.metadata && c.metadata.tags) || []).includes(tag)) {
+      c.element[0].scrollIntoView({block: 'start'});
+      return true;
+    }
+  }
+  return false;
+})(%s)"""
+
+
+@pytest.fixture
+def browser_tools():
+    missing = [name for name, ok in [
+        ("chromium (apt-get install chromium)", os.path.exists(CHROMIUM)),
+        ("jupyter-notebook (apt-get install jupyter-notebook)",
+         os.path.exists("/usr/bin/jupyter-notebook")),
+    ] if not ok]
+    try:
+        import websocket  # noqa: F401
+    except ImportError:
+        missing.append("python3-websocket (apt-get install python3-websocket)")
+    if missing:
+        pytest.skip("missing: " + ", ".join(missing))
+    if not NOTEBOOK.exists():
+        pytest.skip(f"{NOTEBOOK} does not exist yet")
+    kernel_spec_or_skip()
+
+
+def test_notebook_renders_in_chromium(browser_tools, tmp_path):
+    # A copy of the notebook with its outputs cleared: whatever the page
+    # shows at the end was produced by this run.
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.setdefault("kernelspec", {})["name"] = KERNEL
+    name = NOTEBOOK.name
+    nbformat.write(nb, nbdir / name)
+    shots = pathlib.Path(os.environ.get("TABULA_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ,
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    server = chrome = devtools = None
+    server_log = open(tmp_path / "server.log", "w")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        server = subprocess.Popen(
+            [JUPYTER, "notebook", "--no-browser", "--allow-root",
+             "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+             f"--NotebookApp.token={token}",
+             f"--notebook-dir={nbdir}"],
+            stdout=server_log, stderr=subprocess.STDOUT, env=env,
+            start_new_session=True)
+
+        def server_up():
+            assert server.poll() is None, \
+                "the notebook server exited:\n" + (tmp_path / "server.log").read_text()
+            return http_get(f"{base}/api/status?token={token}")
+        wait_for("the notebook server", server_up, SERVER_START_TIMEOUT)
+
+        profile = tmp_path / "chromium-profile"
+        chrome = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-dev-shm-usage",
+             f"--user-data-dir={profile}", "--remote-debugging-port=0",
+             "--remote-allow-origins=*", "--window-size=1280,1600",
+             "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "chromium.log", "w"),
+            start_new_session=True)
+
+        def devtools_port():
+            assert chrome.poll() is None, "chromium exited:\n" + \
+                (tmp_path / "chromium.log").read_text()[-2000:]
+            f = profile / "DevToolsActivePort"
+            return f.exists() and f.read_text().split("\n")[0].strip()
+        cdp_port = wait_for("chromium's DevTools port", devtools_port, 30)
+        pages = wait_for("a page target", lambda: [
+            t for t in http_get(f"http://127.0.0.1:{cdp_port}/json/list")
+            if t.get("type") == "page"], 30)
+        devtools = DevTools(pages[0]["webSocketDebuggerUrl"])
+        devtools.call("Page.enable")
+        devtools.call("Page.navigate",
+                      url=f"{base}/notebooks/{name}?token={token}")
+
+        wait_for("the notebook page and an idle kernel",
+                 lambda: devtools.evaluate(JS_KERNEL_READY), PAGE_TIMEOUT)
+        assert devtools.evaluate(JS_RUN_ALL) == "clicked"
+        # Give the click a moment to mark cells as queued before polling.
+        time.sleep(1.0)
+        wait_for("every cell to run", lambda: devtools.evaluate(JS_DONE),
+                 RUN_TIMEOUT, interval=0.5)
+        # Let the browser decode the images.
+        time.sleep(1.0)
+        report = devtools.evaluate(JS_REPORT)
+
+        saved = []
+        for tag in ("revenue-table", "revenue-chart", "top-spenders"):
+            if devtools.evaluate(JS_SCROLL_TO_TAG % json.dumps(tag)):
+                time.sleep(0.3)
+                saved.append(devtools.screenshot(shots / f"browser-{tag}.png"))
+        if not saved:
+            saved.append(devtools.screenshot(shots / "browser-notebook.png"))
+        print("screenshots:", *saved)
+
+        assert report["errors"] == 0, f"error outputs in the page: {report['tagged']}"
+        assert any(n > 0 for n in report["tables"]), f"no table rendered: {report}"
+        images = [i for i in report["images"] if i["png"]]
+        assert images, f"no PNG chart in the page: {report}"
+        assert all(i["complete"] and i["w"] >= 200 and i["h"] >= 150
+                   for i in images), f"a chart did not decode: {images}"
+        tagged = report["tagged"]
+        if "revenue-table" in tagged:
+            assert tagged["revenue-table"]["tables"] == [12], tagged["revenue-table"]
+        if "revenue-chart" in tagged:
+            chart = tagged["revenue-chart"]["images"]
+            assert chart and chart[0]["png"] and chart[0]["w"] >= 200, chart
+        if "top-spenders" in tagged:
+            assert tagged["top-spenders"]["tables"] == [3], tagged["top-spenders"]
+    finally:
+        if devtools is not None:
+            devtools.close()
+        stop_group(chrome)
+        if server is not None and server.poll() is None:
+            # Shut the kernels down through the API, then the server.
+            try:
+                for k in http_get(f"{base}/api/kernels?token={token}") or []:
+                    http_get(f"{base}/api/kernels/{k['id']}?token={token}",
+                             method="DELETE", timeout=15)
+            except (OSError, urllib.error.URLError, ValueError):
+                pass
+        stop_group(server)
+        server_log.close()

@@ -1,0 +1,259 @@
+"""This file executes every notebook under notebooks/ through the real
+Tabula kernel with nbclient and checks what the reader must see: no error
+output anywhere, the tables with the right number of rows and the right
+numbers (cross-checked with raw SQL run in the same kernel), charts that
+are real PNGs, the ER diagram as SVG naming the tables, %timeit's IPython
+format, and SQL from .query. It also checks the notebooks as stored in the
+repository (kernelspec, executed, no stored errors) and that
+`jupyter nbconvert --to script` gives a .tq file that runs again, as one
+cell, through the kernel.
+
+Cells are found by their metadata tags (see CHECKS below), so prose can
+change freely. Run: /usr/bin/python3 -m pytest tests/notebooks -v
+"""
+import re
+import subprocess
+import tempfile
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import (JUPYTER, KERNEL, assert_png, error_outputs, html_table,
+                      kernel_spec_or_skip, mime, notebook_paths, one_cell,
+                      stream_text)
+
+NOTEBOOKS = notebook_paths()
+IDS = [p.name for p in NOTEBOOKS]
+
+# Cross-check cells appended before execution (never saved): raw SQL
+# through %sql, so the query-set compiler is checked against SQLite itself.
+REVENUE_2025_SQL = (
+    "%sql SELECT substr(start_time, 1, 7) AS month, sum(total_fee) AS revenue"
+    " FROM rental WHERE start_time >= '2025-01-01' AND start_time < "
+    "'2026-01-01' GROUP BY month ORDER BY month")
+TOP_SPENDERS_SQL = (
+    "%sql SELECT u.name AS name, sum(r.total_fee) AS spend FROM user u JOIN"
+    " rental r ON r.user_id = u.id GROUP BY u.id ORDER BY spend DESC"
+    " LIMIT 3")
+TOP_BIKES_SQL = (
+    "%sql SELECT b.name AS name, sum(r.total_fee) AS revenue FROM bike b"
+    " JOIN rental r ON r.bike_id = b.id GROUP BY b.id ORDER BY revenue DESC"
+    " LIMIT 5")
+
+_executed = {}
+
+
+def number(text):
+    return float(text.replace(",", "").replace("\u202f", "").strip())
+
+
+def numbers_in(row):
+    out = []
+    for cell in row:
+        try:
+            out.append(number(cell))
+        except ValueError:
+            pass
+    return out
+
+
+def column(headers, rows, name):
+    """Values of column `name` (header texts as rendered), or None."""
+    for header in headers:
+        if name in header:
+            i = header.index(name)
+            if all(len(r) == len(header) for r in rows):
+                return [r[i] for r in rows]
+            # Header without the index cell: align from the right.
+            shift = len(rows[0]) - len(header)
+            return [r[i + shift] for r in rows]
+    return None
+
+
+def execute(path):
+    """Executes a copy of the notebook at `path` (plus the cross-check
+    cells) in a fresh kernel; cached per notebook for the session."""
+    if path in _executed:
+        return _executed[path]
+    kernel_spec_or_skip()
+    nb = nbformat.read(path, as_version=4)
+    extra = {"2025_revenue_analysis.ipynb": [("check-revenue", REVENUE_2025_SQL),
+                                             ("check-spenders", TOP_SPENDERS_SQL)],
+             "rental_analytics.ipynb": [("check-bikes", TOP_BIKES_SQL)]}
+    for tag, source in extra.get(path.name, []):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = [tag]
+        nb.cells.append(cell)
+    workdir = tempfile.mkdtemp(prefix="tabula-nb-")
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=300,
+                            startup_timeout=60,
+                            resources={"metadata": {"path": workdir}})
+    client.execute()
+    _executed[path] = nb
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_notebook(path):
+    """The notebook as committed: Tabula kernelspec, every code cell
+    executed, outputs stored, no stored error."""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    ks = nb.metadata.get("kernelspec", {})
+    if KERNEL == "tabula":
+        assert ks.get("name") == "tabula"
+        assert ks.get("display_name") == "Tabula"
+        assert ks.get("language") == "tabula"
+        li = nb.metadata.get("language_info", {})
+        assert li.get("name") == "tabula"
+        assert li.get("file_extension") == ".tq"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code, "a notebook without code"
+    assert any(c.cell_type == "markdown" for c in nb.cells)
+    for c in code:
+        assert c.execution_count is not None, f"not executed: {c.source!r}"
+    assert sum(1 for c in code if c.outputs) >= len(code) // 2, \
+        "most cells should show something"
+    assert not error_outputs(nb), "stored error outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_executes_without_errors(path):
+    nb = execute(path)
+    assert not error_outputs(nb)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert c.execution_count is not None
+            assert "Traceback" not in stream_text(c, "stderr")
+
+
+# ---- per-notebook checks ------------------------------------------------
+
+def check_revenue_2025(nb):
+    table = one_cell(nb, "revenue-table")
+    headers, rows = html_table(mime(table, "text/html"))
+    assert len(rows) == 12, f"revenue table has {len(rows)} rows, not 12"
+    months = []
+    for r in rows:
+        m = [re.search(r"2025-(\d\d)", c) for c in r]
+        m = [x for x in m if x]
+        assert m, f"no 2025 month in row {r}"
+        months.append(int(m[0].group(1)))
+    assert months == list(range(1, 13)), months
+    revenue = column(headers, rows, "revenue") or [numbers_in(r)[-1] for r in rows]
+    revenue = [number(v) if isinstance(v, str) else v for v in revenue]
+    assert "revenue" in mime(table, "text/plain")
+
+    _, expected = html_table(mime(one_cell(nb, "check-revenue"), "text/html"))
+    assert len(expected) == 12
+    for got, exp in zip(revenue, expected):
+        assert got == pytest.approx(numbers_in(exp)[-1], abs=0.01)
+    # Seasonality shows: the summer peak is above the winter trough.
+    assert max(revenue[5:8]) > 1.5 * min(revenue[0], revenue[1], revenue[11])
+
+    chart = one_cell(nb, "revenue-chart")
+    assert_png(mime(chart, "image/png"))
+    assert mime(chart, "text/plain")
+
+    spenders = one_cell(nb, "top-spenders")
+    headers, rows = html_table(mime(spenders, "text/html"))
+    assert len(rows) == 3, f"{len(rows)} top spenders"
+    spend = [number(v) for v in column(headers, rows, "spend")]
+    assert spend == sorted(spend, reverse=True)
+    names = column(headers, rows, "name")
+    _, expected = html_table(mime(one_cell(nb, "check-spenders"), "text/html"))
+    assert [e[-2] for e in expected] == names
+    for got, exp in zip(spend, expected):
+        assert got == pytest.approx(number(exp[-1]), abs=0.01)
+
+
+def check_rental_analytics(nb):
+    chart = one_cell(nb, "top-bikes-chart")
+    assert_png(mime(chart, "image/png"))
+
+    top = one_cell(nb, "top-bikes")
+    headers, rows = html_table(mime(top, "text/html"))
+    _, expected = html_table(mime(one_cell(nb, "check-bikes"), "text/html"))
+    got = column(headers, rows, "revenue")
+    assert got and len(got) >= 5
+    for g, e in zip(got, expected):
+        assert number(g) == pytest.approx(number(e[-1]), abs=0.01)
+
+    timeit = one_cell(nb, "timeit")
+    text = stream_text(timeit) + "".join(
+        o["data"].get("text/plain", "") for o in timeit.outputs
+        if o.output_type in ("execute_result", "display_data"))
+    assert re.search(r"[\d.]+ (ns|µs|us|ms|s) ± [\d.]+ (ns|µs|us|ms|s) per "
+                     r"loop \(mean ± std\. dev\. of \d+ runs?, [\d,]+ loops? "
+                     r"each\)", text), text
+
+    query = one_cell(nb, "query")
+    sql = stream_text(query) + "".join(
+        o["data"].get("text/plain", "") for o in query.outputs
+        if o.output_type in ("execute_result", "display_data"))
+    assert re.search(r"\bSELECT\b", sql) and re.search(r"\bJOIN\b", sql), sql
+
+    svg = mime(one_cell(nb, "erd"), "image/svg+xml")
+    assert "<svg" in svg
+    for table in ("user", "bike", "rental"):
+        assert re.search(rf">\s*{table}\s*<", svg), f"{table} not in the ER diagram"
+
+
+def check_boogie_tour(nb):
+    for c in nb.cells:
+        for tag in c.metadata.get("tags", []):
+            if tag.startswith("expect:"):
+                want = tag[len("expect:"):]
+                got = mime(c, "text/plain")
+                assert got == want, f"{c.source!r}: {got!r} != {want!r}"
+
+
+CHECKS = {
+    "2025_revenue_analysis.ipynb": check_revenue_2025,
+    "rental_analytics.ipynb": check_rental_analytics,
+    "boogie_tour.ipynb": check_boogie_tour,
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_key_outputs(path):
+    check = CHECKS.get(path.name)
+    if check is None:
+        pytest.skip(f"no specific checks for {path.name}")
+    check(execute(path))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_script_export_runs(path, tmp_path):
+    """nbconvert --to script gives a .tq program that the kernel runs again
+    in one execute_request (a fresh kernel, its own working folder)."""
+    kernel_spec_or_skip()
+    from jupyter_client.manager import start_new_kernel
+    if KERNEL != "tabula":
+        pytest.skip("the script export is checked for the tabula kernel")
+    subprocess.run([JUPYTER, "nbconvert", "--to", "script", "--output-dir",
+                    str(tmp_path), str(path)], check=True,
+                   capture_output=True, timeout=120)
+    scripts = list(tmp_path.glob("*.tq"))
+    assert [s.name for s in scripts] == [path.stem + ".tq"]
+    code = scripts[0].read_text()
+    late_cell_magics = [l for l in code.splitlines()[1:] if l.startswith("%%")]
+    assert not late_cell_magics, \
+        f"cell magics cannot run inside a whole-file cell: {late_cell_magics}"
+    km, kc = start_new_kernel(kernel_name=KERNEL, startup_timeout=60,
+                              cwd=str(tmp_path))
+    outputs = []
+    try:
+        reply = kc.execute_interactive(
+            code, timeout=300,
+            output_hook=lambda msg: outputs.append(msg))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert not errors, errors
+    shown = [m for m in outputs
+             if m["msg_type"] in ("execute_result", "display_data", "stream")]
+    assert shown, "the script showed nothing"
