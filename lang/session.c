@@ -1,0 +1,651 @@
+/*
+ * This file implements the seam of tabula.h: sessions (one SQLite
+ * connection and one interpreter context), cell execution in one
+ * transaction per cell with rollback and a Python-style traceback on
+ * error, user_expressions, interrupts, completion, inspection and the
+ * is-complete check, plus the MIME bundle and result helpers. It is also
+ * where the interpreter core is wired to the database layer (query.h) and
+ * the magics (magic.h).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "magic.h"
+#include "parse.h"
+#include "query.h"
+
+struct tq_session {
+    tq_ctx_t *ctx;
+    int count;              /* cells executed (In[N]) */
+    char **history;
+    size_t nhistory, hcap;
+};
+
+/* ---- results (bundles are in value.c, next to the values they show) */
+
+void tq_result_clear(tq_result_t *result)
+{
+    tq_bundle_clear(&result->bundle);
+    free(result->ename);
+    free(result->evalue);
+    for (size_t i = 0; i < result->traceback_len; i++)
+        free(result->traceback[i]);
+    free(result->traceback);
+    memset(result, 0, sizeof *result);
+}
+
+void tq_completion_clear(tq_completion_t *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->matches[i]);
+        free(c->types[i]);
+    }
+    free(c->matches);
+    free(c->types);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- opening databases */
+
+static sqlite3 *open_db(const char *path, bool readonly, bool create,
+                        char **error)
+{
+    if (!path || !*path)
+        path = ":memory:";
+    bool memory = strcmp(path, ":memory:") == 0;
+    int flags = readonly ? SQLITE_OPEN_READONLY
+                         : SQLITE_OPEN_READWRITE |
+                               (create || memory ? SQLITE_OPEN_CREATE : 0);
+    flags |= SQLITE_OPEN_URI;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        *error = tq_xasprintf("cannot open database '%s': %s", path,
+                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 2000);
+    /* Reading the schema fails early on a file that is not a database. */
+    rc = sqlite3_exec(db, readonly ? "PRAGMA query_only=1; "
+                                     "SELECT count(*) FROM sqlite_schema"
+                                   : "SELECT count(*) FROM sqlite_schema",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        *error = tq_xasprintf("cannot open database '%s': %s", path,
+                              sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    return db;
+}
+
+static tq_value_t *magic_hook(tq_ctx_t *ctx, const char *name,
+                              const char *args, const char *body)
+{
+    return tq_magic_run(ctx, name, args, body);
+}
+
+tq_session_t *tq_session_new(const tq_options_t *options, char **error)
+{
+    tq_options_t defaults = {0};
+    if (!options)
+        options = &defaults;
+    char *err = NULL;
+    sqlite3 *db = open_db(options->database, options->readonly,
+                          options->create, &err);
+    if (!db) {
+        if (error)
+            *error = err;
+        else
+            free(err);
+        return NULL;
+    }
+    tq_session_t *s = tq_xcalloc(1, sizeof *s);
+    s->ctx = tq_ctx_new(db, options->readonly);
+    s->ctx->session = s;
+    s->ctx->locked_readonly = options->readonly;
+    s->ctx->schema_lookup = tq_schema_lookup;
+    s->ctx->magic_run = magic_hook;
+    s->ctx->model_declare = tq_model_declare;
+    tq_builtins_register(s->ctx);
+    tq_query_register_builtins(s->ctx);
+    if (tq_schema_refresh(s->ctx) < 0) {
+        if (error)
+            *error = tq_xasprintf("cannot read the schema: %s",
+                                  s->ctx->evalue ? s->ctx->evalue : "?");
+        tq_session_destroy(&s);
+        return NULL;
+    }
+    tq_ctx_reset_error(s->ctx);
+    return s;
+}
+
+void tq_session_destroy(tq_session_t **ps)
+{
+    tq_session_t *s = *ps;
+    if (!s)
+        return;
+    *ps = NULL;
+    sqlite3 *db = s->ctx->db;
+    tq_ctx_destroy(&s->ctx);
+    sqlite3_close_v2(db);
+    for (size_t i = 0; i < s->nhistory; i++)
+        free(s->history[i]);
+    free(s->history);
+    free(s);
+}
+
+void tq_session_interrupt(tq_session_t *s)
+{
+    if (!s)
+        return;
+    s->ctx->interrupt = 1;
+    sqlite3 *db = s->ctx->db;
+    if (db)
+        sqlite3_interrupt(db);
+}
+
+/* ---- transactions */
+
+static int exec_sql(tq_ctx_t *ctx, const char *sql)
+{
+    int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+static int begin(tq_ctx_t *ctx)
+{
+    if (sqlite3_get_autocommit(ctx->db))
+        return exec_sql(ctx, "BEGIN");
+    return 0;
+}
+
+static int commit(tq_ctx_t *ctx)
+{
+    if (!sqlite3_get_autocommit(ctx->db))
+        return exec_sql(ctx, "COMMIT");
+    return 0;
+}
+
+int tq_ctx_commit_point(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
+                        void *ud)
+{
+    if (commit(ctx) < 0)
+        return -1;
+    int rc = fn(ctx, ud);
+    if (begin(ctx) < 0)
+        return -1;
+    return rc;
+}
+
+int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
+                   bool create)
+{
+    char *err = NULL;
+    sqlite3 *db = open_db(path, readonly, create, &err);
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "%s", err);
+        free(err);
+        return -1;
+    }
+    /* The old connection's work so far is kept: commit, then close. */
+    if (commit(ctx) < 0) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3 *old = ctx->db;
+    tq_ctx_set_db(ctx, db, readonly);
+    sqlite3_close_v2(old);
+    if (tq_schema_refresh(ctx) < 0)
+        return -1;
+    return begin(ctx);
+}
+
+size_t tq_ctx_history(tq_ctx_t *ctx, const char *const **cells)
+{
+    tq_session_t *s = ctx->session;
+    *cells = (const char *const *)s->history;
+    return s->nhistory;
+}
+
+/* ---- errors to results */
+
+static void push_line(tq_result_t *r, char *line)
+{
+    r->traceback = tq_xrealloc(r->traceback,
+                               (r->traceback_len + 1) * sizeof *r->traceback);
+    r->traceback[r->traceback_len++] = line;
+}
+
+/* Moves the context's pending error into `r`. */
+static void take_error(tq_ctx_t *ctx, tq_result_t *r, bool rolled_back)
+{
+    r->ename = tq_xstrdup(ctx->ename ? ctx->ename : "ValueError");
+    r->evalue = tq_xstrdup(ctx->evalue ? ctx->evalue : "");
+    if (strcmp(r->ename, "SyntaxError") != 0 || ctx->ntb == 0)
+        push_line(r, tq_xstrdup("Traceback (most recent call last)"));
+    for (size_t i = 0; i < ctx->ntb; i++)
+        push_line(r, tq_xstrdup(ctx->tb[i]));
+    push_line(r, tq_xasprintf("%s: %s", r->ename, r->evalue));
+    if (rolled_back)
+        push_line(r, tq_xstrdup("All writes of this cell were rolled back."));
+    tq_ctx_reset_error(ctx);
+}
+
+/* Reports a syntax error at its line and column. */
+static void syntax_error(tq_ctx_t *ctx, tq_unit_t *unit,
+                         const tq_syntax_error_t *err, tq_result_t *r)
+{
+    tq_node_t at = {0};
+    at.line = err->line > 0 ? err->line : 1;
+    at.col = err->col;
+    tq_ctx_reset_error(ctx);
+    ctx->err = true;
+    ctx->ename = tq_xstrdup("SyntaxError");
+    ctx->evalue = tq_xstrdup(err->msg ? err->msg : "invalid syntax");
+    tq_ctx_locate(ctx, unit, &at, NULL, false);
+    take_error(ctx, r, false);
+}
+
+/* Runs `fn` in the cell transaction; on error rolls back and fills `r`. */
+typedef int (*body_fn)(tq_session_t *s, void *ud, tq_result_t *r);
+
+static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
+                                   tq_result_t *r)
+{
+    tq_ctx_t *ctx = s->ctx;
+    int rc = begin(ctx);
+    sqlite3_int64 changes0 = sqlite3_total_changes64(ctx->db);
+    sqlite3 *db0 = ctx->db;
+    if (rc == 0)
+        rc = fn(s, ud, r);
+    tq_ctx_flush(ctx);
+    if (rc == 0 && commit(ctx) == 0)
+        return TQ_OK;
+    /* Error: roll back whatever this cell wrote. */
+    bool wrote = false;
+    if (!sqlite3_get_autocommit(ctx->db)) {
+        wrote = sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE ||
+                (ctx->db == db0 &&
+                 sqlite3_total_changes64(ctx->db) != changes0);
+        sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    tq_bundle_clear(&r->bundle);
+    take_error(ctx, r, wrote);
+    if (wrote) {
+        /* The rollback may have undone DDL: re-read the schema. */
+        tq_schema_refresh(ctx);
+        tq_ctx_reset_error(ctx);
+    }
+    return TQ_ERROR;
+}
+
+typedef struct cell_job {
+    tq_unit_t *unit;
+    tq_nodelist_t body;
+    bool silent;
+} cell_job_t;
+
+static int run_cell(tq_session_t *s, void *ud, tq_result_t *r)
+{
+    cell_job_t *job = ud;
+    tq_value_t *last = NULL;
+    if (tq_exec_module(s->ctx, job->unit, &job->body, &last) < 0)
+        return -1;
+    int rc = 0;
+    if (last && tq_kind(last) != TQ_NONE && !job->silent) {
+        tq_ctx_flush(s->ctx);
+        rc = tq_display_bundle(s->ctx, last, &r->bundle);
+    }
+    tq_decref(last);
+    return rc;
+}
+
+tq_status_t tq_session_execute(tq_session_t *s, const char *source,
+                               const tq_sink_t *sink, bool silent,
+                               tq_result_t *result)
+{
+    tq_ctx_t *ctx = s->ctx;
+    memset(result, 0, sizeof *result);
+    ctx->interrupt = 0;
+    ctx->sink = sink;
+    tq_ctx_reset_error(ctx);
+    if (!silent) {
+        s->count++;
+        TQ_PUSH(s->history, s->nhistory, s->hcap, tq_xstrdup(source));
+    }
+    ctx->cell = s->count;
+    cell_job_t job = {0};
+    job.silent = silent;
+    job.unit = tq_unit_new(source, strlen(source), silent ? 0 : s->count);
+    tq_syntax_error_t err = {0};
+    tq_status_t st;
+    if (tq_parse(job.unit->arena, job.unit->source, job.unit->len, &job.body,
+                 &err) < 0) {
+        syntax_error(ctx, job.unit, &err, result);
+        st = TQ_ERROR;
+    } else {
+        st = run_transaction(s, run_cell, &job, result);
+    }
+    tq_unit_release(&job.unit);
+    ctx->sink = NULL;
+    ctx->interrupt = 0;
+    return st;
+}
+
+typedef struct expr_job {
+    tq_unit_t *unit;
+    tq_node_t *expr;
+} expr_job_t;
+
+static int run_expr(tq_session_t *s, void *ud, tq_result_t *r)
+{
+    expr_job_t *job = ud;
+    tq_value_t *v = tq_eval_expr(s->ctx, job->unit, job->expr);
+    if (!v)
+        return -1;
+    char *text = tq_repr(s->ctx, v);
+    tq_decref(v);
+    if (!text)
+        return -1;
+    tq_bundle_add(&r->bundle, "text/plain", text, strlen(text));
+    free(text);
+    return 0;
+}
+
+tq_status_t tq_session_evaluate(tq_session_t *s, const char *expr,
+                                tq_result_t *result)
+{
+    tq_ctx_t *ctx = s->ctx;
+    memset(result, 0, sizeof *result);
+    tq_ctx_reset_error(ctx);
+    expr_job_t job = {0};
+    job.unit = tq_unit_new(expr, strlen(expr), 0);
+    tq_syntax_error_t err = {0};
+    tq_status_t st;
+    if (tq_parse_expr(job.unit->arena, job.unit->source, job.unit->len,
+                      &job.expr, &err) < 0) {
+        syntax_error(ctx, job.unit, &err, result);
+        st = TQ_ERROR;
+    } else {
+        st = run_transaction(s, run_expr, &job, result);
+    }
+    tq_unit_release(&job.unit);
+    return st;
+}
+
+/* ---- is_complete */
+
+/* Leading whitespace width of the last non-blank line, and whether that
+ * line ends with ':' (ignoring comments roughly). */
+static void last_line_info(const char *code, size_t *indent, bool *colon)
+{
+    const char *end = code + strlen(code);
+    const char *line_end = end;
+    *indent = 0;
+    *colon = false;
+    while (line_end > code) {
+        const char *ls = line_end;
+        while (ls > code && ls[-1] != '\n')
+            ls--;
+        const char *p = ls;
+        while (p < line_end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p < line_end && *p != '\n' && *p != '\r') {
+            *indent = (size_t)(p - ls);
+            const char *q = line_end;
+            while (q > p && isspace((unsigned char)q[-1]))
+                q--;
+            *colon = q > p && q[-1] == ':';
+            return;
+        }
+        line_end = ls > code ? ls - 1 : code;
+    }
+}
+
+static char *spaces(size_t n)
+{
+    char *s = tq_xmalloc(n + 1);
+    memset(s, ' ', n);
+    s[n] = 0;
+    return s;
+}
+
+static bool ends_with_blank_line(const char *code)
+{
+    size_t n = strlen(code);
+    while (n && (code[n - 1] == ' ' || code[n - 1] == '\t' ||
+                 code[n - 1] == '\r'))
+        n--;
+    return n >= 2 && code[n - 1] == '\n' && code[n - 2] == '\n';
+}
+
+tq_completeness_t tq_is_complete(const char *code, char **indent)
+{
+    if (indent)
+        *indent = NULL;
+    size_t ind;
+    bool colon;
+    last_line_info(code, &ind, &colon);
+    const char *p = code;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (p[0] == '%' && p[1] == '%') {
+        /* Cell magics end with a blank line, as in IPython. */
+        if (ends_with_blank_line(code) || !strchr(p, '\n'))
+            return strchr(p, '\n') ? TQ_COMPLETE : TQ_INCOMPLETE;
+        if (indent)
+            *indent = spaces(ind);
+        return TQ_INCOMPLETE;
+    }
+    tq_arena_t *arena = tq_arena_new();
+    tq_nodelist_t body;
+    tq_syntax_error_t err = {0};
+    int rc = tq_parse(arena, code, strlen(code), &body, &err);
+    bool eof = err.eof;
+    tq_arena_release(&arena);
+    if (rc < 0 && !eof)
+        return TQ_INVALID;
+    if (rc < 0 || ((ind > 0 || colon) && !ends_with_blank_line(code))) {
+        if (indent)
+            *indent = spaces(colon ? ind + 4 : ind);
+        return TQ_INCOMPLETE;
+    }
+    return TQ_COMPLETE;
+}
+
+/* ---- completion and inspection */
+
+static bool is_ident_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+
+/* Evaluates a dotted name ("users", "db.main") without calls. NULL when it
+ * does not resolve; never leaves an error behind. */
+static tq_value_t *resolve_dotted(tq_ctx_t *ctx, const char *text, size_t n)
+{
+    char *copy = tq_xstrndup(text, n);
+    char *save = NULL;
+    char *part = strtok_r(copy, ".", &save);
+    tq_value_t *v = part ? tq_lookup(ctx, part) : NULL;
+    while (v && (part = strtok_r(NULL, ".", &save))) {
+        tq_value_t *next = tq_getattr(ctx, v, part);
+        tq_decref(v);
+        v = next;
+    }
+    tq_ctx_reset_error(ctx);
+    free(copy);
+    return v;
+}
+
+typedef struct matches {
+    tq_completion_t *out;
+    size_t cap;
+} matches_t;
+
+static void add_match(matches_t *m, const char *prefix, const char *name,
+                      const char *type, const char *lead)
+{
+    if (strncmp(name, prefix, strlen(prefix)) != 0)
+        return;
+    char *full = tq_xasprintf("%s%s", lead, name);
+    for (size_t i = 0; i < m->out->count; i++)
+        if (strcmp(m->out->matches[i], full) == 0) {
+            free(full);
+            return;
+        }
+    if (m->out->count == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->out->matches = tq_xrealloc(m->out->matches,
+                                      m->cap * sizeof *m->out->matches);
+        m->out->types = tq_xrealloc(m->out->types,
+                                    m->cap * sizeof *m->out->types);
+    }
+    m->out->matches[m->out->count] = full;
+    m->out->types[m->out->count++] = tq_xstrdup(type);
+}
+
+/* Query set and manager methods (LANGUAGE.md section 5). */
+static const char *const qs_methods[] = {
+    "all", "filter", "exclude", "get", "first", "last", "count", "exists",
+    "order_by", "reverse", "distinct", "values", "values_list", "annotate",
+    "aggregate", "select_related", "only", "create", "bulk_create", "update",
+    "delete", "explain", "dataframe", "update_from_dataframe", "to_csv",
+    "query", "objects", "new", "plot", NULL,
+};
+
+static const char *const keywords[] = {
+    "and", "break", "class", "continue", "def", "del", "elif", "else",
+    "False", "for", "global", "if", "in", "is", "lambda", "None", "not",
+    "or", "pass", "raise", "return", "True", "while", "assert", NULL,
+};
+
+static int cmp_match(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tq_session_complete(tq_session_t *s, const char *code,
+                         size_t cursor_pos, tq_completion_t *out)
+{
+    memset(out, 0, sizeof *out);
+    tq_ctx_t *ctx = s->ctx;
+    size_t pos = tq_utf8_offset(code, cursor_pos);
+    size_t start = pos;
+    while (start > 0 && is_ident_char(code[start - 1]))
+        start--;
+    char *prefix = tq_xstrndup(code + start, pos - start);
+    matches_t m = {out, 0};
+    size_t lead_start = start;
+    if (start > 0 && code[start - 1] == '%') {
+        lead_start = start - 1;
+        bool cell = lead_start > 0 && code[lead_start - 1] == '%';
+        if (cell)
+            lead_start--;
+        const char *const *names = cell ? tq_magic_cell_names()
+                                        : tq_magic_line_names();
+        for (; *names; names++)
+            add_match(&m, prefix, *names, "magic", cell ? "%%" : "%");
+    } else if (start > 0 && code[start - 1] == '.') {
+        size_t e = start - 1, b = e;
+        while (b > 0 && (is_ident_char(code[b - 1]) || code[b - 1] == '.'))
+            b--;
+        tq_value_t *v = b < e ? resolve_dotted(ctx, code + b, e - b) : NULL;
+        if (v) {
+            const char *const *names = tq_method_names(tq_kind(v));
+            if (names)
+                for (; *names; names++)
+                    add_match(&m, prefix, *names, "method", "");
+            if (tq_kind(v) == TQ_NATIVE)
+                for (const char *const *q = qs_methods; *q; q++)
+                    add_match(&m, prefix, *q, "method", "");
+            tq_decref(v);
+        }
+    } else {
+        for (size_t i = 0; i < ctx->globals.cap; i++)
+            if (ctx->globals.slots[i].key)
+                add_match(&m, prefix, ctx->globals.slots[i].key, "variable",
+                          "");
+        tq_value_t *tables = tq_schema_names(ctx);
+        tq_ctx_reset_error(ctx);
+        if (tables && tq_kind(tables) == TQ_LIST)
+            for (size_t i = 0; i < tq_seq_len(tables); i++) {
+                tq_value_t *t = tq_seq_get(tables, i);
+                if (tq_kind(t) == TQ_STR)
+                    add_match(&m, prefix, tq_as_str(t), "table", "");
+            }
+        tq_decref(tables);
+        for (size_t i = 0; i < ctx->builtins.cap; i++)
+            if (ctx->builtins.slots[i].key)
+                add_match(&m, prefix, ctx->builtins.slots[i].key, "builtin",
+                          "");
+        for (const char *const *k = keywords; *k; k++)
+            add_match(&m, prefix, *k, "keyword", "");
+    }
+    /* Sort matches (types follow their match). */
+    if (out->count > 1) {
+        char **pairs = tq_xmalloc(out->count * sizeof *pairs);
+        for (size_t i = 0; i < out->count; i++) {
+            pairs[i] = tq_xasprintf("%s\t%s", out->matches[i], out->types[i]);
+            free(out->matches[i]);
+            free(out->types[i]);
+        }
+        qsort(pairs, out->count, sizeof *pairs, cmp_match);
+        for (size_t i = 0; i < out->count; i++) {
+            char *tab = strrchr(pairs[i], '\t');
+            out->types[i] = tq_xstrdup(tab + 1);
+            *tab = 0;
+            out->matches[i] = pairs[i];
+        }
+        free(pairs);
+    }
+    free(prefix);
+    out->cursor_start = tq_utf8_count(code, lead_start);
+    out->cursor_end = cursor_pos;
+}
+
+bool tq_session_inspect(tq_session_t *s, const char *code, size_t cursor_pos,
+                        int detail_level, tq_bundle_t *bundle)
+{
+    size_t pos = tq_utf8_offset(code, cursor_pos);
+    size_t b = pos, e = pos;
+    while (b > 0 && (is_ident_char(code[b - 1]) || code[b - 1] == '.'))
+        b--;
+    while (code[e] && is_ident_char(code[e]))
+        e++;
+    while (b < e && code[b] == '.')
+        b++;
+    if (b >= e)
+        return false;
+    tq_value_t *v = resolve_dotted(s->ctx, code + b, e - b);
+    if (!v)
+        return false;
+    char *r = tq_repr(s->ctx, v);
+    tq_ctx_reset_error(s->ctx);
+    char *name = tq_xstrndup(code + b, e - b);
+    tq_buf_t t = {0};
+    tq_buf_printf(&t, "Name:  %s\nType:  %s\nValue: %s", name,
+                  tq_type_name(v), r ? r : "?");
+    if (detail_level > 0 && tq_kind(v) == TQ_FUNCTION) {
+        const tq_function_t *fn = v->u.fn;
+        tq_buf_printf(&t, "\nDefined in: Cell In[%d], line %d",
+                      fn->unit->cell, fn->def->line);
+    }
+    tq_bundle_add(bundle, "text/plain", t.s, t.len);
+    tq_buf_free(&t);
+    free(name);
+    free(r);
+    tq_decref(v);
+    return true;
+}

@@ -1,0 +1,379 @@
+/*
+ * This file is `tabula-run`, the language without a kernel:
+ *
+ *   tabula-run [--readonly] [--time N] DB.sqlite CELL...
+ *       runs each CELL in one session on DB (created if missing), printing
+ *       its streams, displays and result (text/plain); on an error prints
+ *       the traceback to stderr and exits 1. --time N runs every cell N
+ *       times and reports the mean time per run on stderr.
+ *   tabula-run --golden FILE...
+ *       runs golden files (doctest style: `>>> ` cells, `... `
+ *       continuations, the expected output up to a blank line, `!!! Ename:
+ *       evalue` for an expected error, `<BLANKLINE>` for an empty output
+ *       line, `#` comments between cases, a first line `# options:
+ *       --readonly` for a read-only session) and prints TAP, one test per
+ *       cell. Each file is one session on a fresh in-memory database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tabula.h"
+#include "util.h"
+
+/* ---- the command line runner */
+
+static void cli_stream(void *ud, const char *name, const char *text,
+                       size_t len)
+{
+    fwrite(text, 1, len, strcmp(name, "stderr") == 0 ? stderr : stdout);
+}
+
+static void print_plain(const tq_bundle_t *b)
+{
+    const tq_mime_t *m = tq_bundle_find(b, "text/plain");
+    if (m) {
+        fwrite(m->data, 1, m->len, stdout);
+        fputc('\n', stdout);
+    }
+}
+
+static void cli_display(void *ud, const tq_bundle_t *b, const char *id,
+                        bool update)
+{
+    print_plain(b);
+}
+
+static char *cli_input(void *ud, const char *prompt, bool password)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    char *line = NULL;
+    size_t cap = 0;
+    if (getline(&line, &cap, stdin) < 0) {
+        free(line);
+        return NULL;
+    }
+    return line;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_cells(int argc, char **argv)
+{
+    tq_options_t opts = {.create = true};
+    long repeat = 0;
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--readonly") == 0)
+            opts.readonly = true;
+        else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc)
+            repeat = atol(argv[++i]);
+        else {
+            fprintf(stderr, "tabula-run: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "usage: tabula-run [--readonly] [--time N] DB "
+                        "CELL...\n       tabula-run --golden FILE...\n");
+        return 2;
+    }
+    opts.database = argv[i++];
+    char *error = NULL;
+    tq_session_t *s = tq_session_new(&opts, &error);
+    if (!s) {
+        fprintf(stderr, "tabula-run: %s\n", error);
+        free(error);
+        return 1;
+    }
+    tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input};
+    int status = 0;
+    for (; i < argc && status == 0; i++) {
+        tq_result_t r;
+        if (repeat > 0) {
+            tq_sink_t quiet = {0};
+            double t0 = now();
+            for (long k = 0; k < repeat; k++) {
+                tq_session_execute(s, argv[i], &quiet, false, &r);
+                tq_result_clear(&r);
+            }
+            double per = (now() - t0) / (double)repeat;
+            fprintf(stderr, "%.2f us per run (%ld runs): %s\n", per * 1e6,
+                    repeat, argv[i]);
+        }
+        if (tq_session_execute(s, argv[i], &sink, false, &r) == TQ_OK) {
+            print_plain(&r.bundle);
+        } else {
+            fflush(stdout);
+            for (size_t k = 0; k < r.traceback_len; k++)
+                fprintf(stderr, "%s\n", r.traceback[k]);
+            status = 1;
+        }
+        fflush(stdout);
+        tq_result_clear(&r);
+    }
+    tq_session_destroy(&s);
+    return status;
+}
+
+/* ---- golden files */
+
+typedef struct gcase {
+    char *file;
+    int line;
+    char *code;
+    char *expected;   /* lines joined with '\n', each line ending '\n' */
+} gcase_t;
+
+typedef struct gfile {
+    char *path;
+    bool readonly;
+    gcase_t *cases;
+    size_t ncases, cap;
+} gfile_t;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    tq_buf_t b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        tq_buf_addn(&b, buf, n);
+    fclose(f);
+    return tq_buf_take(&b);
+}
+
+static bool starts(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static int parse_golden(const char *path, gfile_t *gf)
+{
+    memset(gf, 0, sizeof *gf);
+    gf->path = tq_xstrdup(path);
+    char *text = read_file(path);
+    if (!text)
+        return -1;
+    char *save = NULL;
+    int lineno = 0;
+    gcase_t *cur = NULL;
+    bool in_expected = false;
+    tq_buf_t code = {0}, exp = {0};
+    /* strtok would skip blank lines: split by hand. */
+    char *p = text;
+    (void)save;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        char *line = p;
+        p = nl ? nl + 1 : p + strlen(p);
+        lineno++;
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r')
+            line[--ll] = 0;
+        if (lineno == 1 && starts(line, "# options:")) {
+            if (strstr(line, "--readonly"))
+                gf->readonly = true;
+            continue;
+        }
+        if (starts(line, ">>>")) {
+            if (cur) {
+                cur->expected = tq_buf_take(&exp);
+            }
+            gcase_t c = {0};
+            c.file = gf->path;
+            c.line = lineno;
+            TQ_PUSH(gf->cases, gf->ncases, gf->cap, c);
+            cur = &gf->cases[gf->ncases - 1];
+            tq_buf_free(&code);
+            tq_buf_add(&code, line[3] == ' ' ? line + 4 : line + 3);
+            tq_buf_addc(&code, '\n');
+            /* continuations */
+            while (*p && starts(p, "...")) {
+                char *nl2 = strchr(p, '\n');
+                if (nl2)
+                    *nl2 = 0;
+                char *cl = p;
+                p = nl2 ? nl2 + 1 : p + strlen(p);
+                lineno++;
+                size_t cl_len = strlen(cl);
+                if (cl_len && cl[cl_len - 1] == '\r')
+                    cl[--cl_len] = 0;
+                tq_buf_add(&code, cl[3] == ' ' ? cl + 4 : cl + 3);
+                tq_buf_addc(&code, '\n');
+            }
+            cur->code = tq_buf_take(&code);
+            in_expected = true;
+            tq_buf_free(&exp);
+            tq_buf_addn(&exp, "", 0);
+            continue;
+        }
+        if (ll == 0) {
+            if (cur && in_expected)
+                cur->expected = tq_buf_take(&exp);
+            in_expected = false;
+            continue;
+        }
+        if (in_expected) {
+            tq_buf_add(&exp, strcmp(line, "<BLANKLINE>") == 0 ? "" : line);
+            tq_buf_addc(&exp, '\n');
+            continue;
+        }
+        /* Outside a case: comments and prose are ignored. */
+    }
+    if (cur && in_expected)
+        cur->expected = tq_buf_take(&exp);
+    for (size_t i = 0; i < gf->ncases; i++)
+        if (!gf->cases[i].expected)
+            gf->cases[i].expected = tq_xstrdup("");
+    tq_buf_free(&code);
+    tq_buf_free(&exp);
+    free(text);
+    return 0;
+}
+
+static void golden_stream(void *ud, const char *name, const char *text,
+                          size_t len)
+{
+    tq_buf_addn(ud, text, len);
+}
+
+static void golden_display(void *ud, const tq_bundle_t *b, const char *id,
+                           bool update)
+{
+    const tq_mime_t *m = tq_bundle_find(b, "text/plain");
+    if (m) {
+        tq_buf_addn(ud, m->data, m->len);
+        tq_buf_addc(ud, '\n');
+    }
+}
+
+/* Lines with trailing whitespace removed and trailing blank lines
+ * dropped, joined with '\n'. malloc'd. */
+static char *normalize(const char *s)
+{
+    tq_buf_t b = {0};
+    tq_buf_addn(&b, "", 0);
+    const char *p = s;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        size_t k = n;
+        while (k && (p[k - 1] == ' ' || p[k - 1] == '\t' || p[k - 1] == '\r'))
+            k--;
+        tq_buf_addn(&b, p, k);
+        tq_buf_addc(&b, '\n');
+        p = nl ? nl + 1 : p + n;
+    }
+    while (b.len && b.s[b.len - 1] == '\n')
+        b.s[--b.len] = 0;
+    return tq_buf_take(&b);
+}
+
+static void tap_diag(const char *label, const char *text)
+{
+    printf("#   %s:\n", label);
+    const char *p = text;
+    if (!*p)
+        printf("#     (nothing)\n");
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        printf("#     %.*s\n", (int)n, p);
+        p = nl ? nl + 1 : p + n;
+    }
+}
+
+static int run_golden(int argc, char **argv)
+{
+    gfile_t *files = tq_xcalloc((size_t)argc, sizeof *files);
+    size_t nfiles = 0, total = 0;
+    for (int i = 2; i < argc; i++) {
+        if (parse_golden(argv[i], &files[nfiles]) < 0) {
+            printf("Bail out! cannot read %s\n", argv[i]);
+            return 1;
+        }
+        total += files[nfiles].ncases;
+        nfiles++;
+    }
+    printf("1..%zu\n", total);
+    size_t n = 0, failed = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        gfile_t *gf = &files[f];
+        tq_options_t opts = {.database = ":memory:", .readonly = gf->readonly};
+        char *error = NULL;
+        tq_session_t *s = tq_session_new(&opts, &error);
+        for (size_t c = 0; c < gf->ncases; c++) {
+            gcase_t *gc = &gf->cases[c];
+            n++;
+            if (!s) {
+                printf("not ok %zu - %s:%d # session: %s\n", n, gc->file,
+                       gc->line, error ? error : "?");
+                failed++;
+                continue;
+            }
+            tq_buf_t out = {0};
+            tq_buf_addn(&out, "", 0);
+            tq_sink_t sink = {&out, golden_stream, golden_display, NULL};
+            tq_result_t r;
+            if (tq_session_execute(s, gc->code, &sink, false, &r) == TQ_OK) {
+                const tq_mime_t *m = tq_bundle_find(&r.bundle, "text/plain");
+                if (m) {
+                    tq_buf_addn(&out, m->data, m->len);
+                    tq_buf_addc(&out, '\n');
+                }
+            } else {
+                tq_buf_printf(&out, "!!! %s: %s\n", r.ename, r.evalue);
+            }
+            char *actual = normalize(out.s);
+            char *expected = normalize(gc->expected);
+            if (strcmp(actual, expected) == 0) {
+                printf("ok %zu - %s:%d\n", n, gc->file, gc->line);
+            } else {
+                failed++;
+                printf("not ok %zu - %s:%d\n", n, gc->file, gc->line);
+                tap_diag("cell", gc->code);
+                tap_diag("expected", expected);
+                tap_diag("actual", actual);
+                if (r.traceback_len) {
+                    printf("#   traceback:\n");
+                    for (size_t k = 0; k < r.traceback_len; k++)
+                        printf("#     %s\n", r.traceback[k]);
+                }
+            }
+            free(actual);
+            free(expected);
+            tq_buf_free(&out);
+            tq_result_clear(&r);
+        }
+        tq_session_destroy(&s);
+        free(error);
+        for (size_t c = 0; c < gf->ncases; c++) {
+            free(gf->cases[c].code);
+            free(gf->cases[c].expected);
+        }
+        free(gf->cases);
+        free(gf->path);
+    }
+    free(files);
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--golden") == 0)
+        return run_golden(argc, argv);
+    return run_cells(argc, argv);
+}
