@@ -836,6 +836,27 @@ static void shorten_date_labels(data_t *d)
                                           ? 10 : strlen(d->labels[i])] = 0;
 }
 
+/* Returns `s` (taken) or, when wider than `limit` pixels, a new string
+ * of its longest prefix that fits with a trailing ellipsis (UTF-8 aware). */
+static char *ellipsize(cairo_t *cr, char *s, double limit)
+{
+    if (text_width(cr, s) <= limit)
+        return s;
+    size_t len = strlen(s);
+    char *t = NULL;
+    while (len > 0) {
+        do
+            len--;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80);
+        free(t);
+        t = rx_asprintf("%.*s\xe2\x80\xa6", (int)len, s);
+        if (text_width(cr, t) <= limit)
+            break;
+    }
+    free(s);
+    return t ? t : rx_strdup("\xe2\x80\xa6");
+}
+
 static cairo_status_t png_write(void *closure, const unsigned char *data,
                                 unsigned int length)
 {
@@ -855,16 +876,22 @@ static void layout(frame_t *f, data_t *d, const tq_chart_opts_t *o,
     f->right = f->width - 24;
     *rotate = false;
     font(cr, TICK_FONT);
-    if (d->kind == TQ_CHART_BAR) {
-        double w = 0, sum = 0;
-        for (size_t i = 0; i < d->nraw; i++) {
-            double tw = text_width(cr, d->labels[i]);
-            w = fmax(w, tw);
-            sum += tw + 6;
-        }
-        if (sum > f->width - 100.0) {
+    if (d->kind == TQ_CHART_BAR || d->kind == TQ_CHART_BARH) {
+        /* Labels longer than a third of the picture are shortened. */
+        double limit = (d->kind == TQ_CHART_BAR ? f->height : f->width) * 0.3;
+        for (size_t i = 0; i < d->nlabels; i++)
+            d->labels[i] = ellipsize(cr, d->labels[i], limit);
+    }
+    if (d->kind == TQ_CHART_BAR && d->nraw > 0) {
+        /* Flat labels need the slot of their widest one under each bar;
+         * else they turn 90 degrees, as pandas turns them. */
+        double w = 0;
+        for (size_t i = 0; i < d->nraw; i++)
+            w = fmax(w, text_width(cr, d->labels[i]));
+        double slot = (f->right - 80) / (double)d->nraw;
+        if (w + 8 > slot) {
             *rotate = true;
-            double extra = fmin(w, f->height * 0.35) - 14;
+            double extra = w - 14;
             if (extra > 0)
                 f->bottom -= extra;
         }
