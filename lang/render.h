@@ -43,7 +43,11 @@ typedef struct tq_table {
 
 /* Runs `q` (SELECT count(*), then head and tail with LIMIT/OFFSET as
  * subqueries) and fills `out`. With max_rows <= 0 every row is fetched.
- * has_index is set by the caller afterwards if it wants one. */
+ * When total > max_rows, head holds max_rows - max_rows/2 rows and tail
+ * max_rows/2. A statement that cannot be a subquery (PRAGMA, EXPLAIN...)
+ * is read once instead, keeping the head and a ring of the last rows.
+ * `q->bind` is called once per statement prepared. has_index is set by
+ * the caller afterwards if it wants one. */
 int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
                    tq_table_t *out, char **error);
 void tq_table_clear(tq_table_t *t);
@@ -58,6 +62,10 @@ char *tq_html_table(const tq_table_t *t);
  * aligned, strings shown bare, NULL as None; with has_index the index
  * column's name on its own line under the header and its values as row
  * labels; "..." rows and a "[N rows x M columns]" line when truncated.
+ * Matches pandas 1.5's DataFrame.to_string (floats share decimals,
+ * e-notation for tiny/huge, display.max_colwidth 50, index=False when
+ * has_index is false) with trailing spaces stripped from every line; no
+ * horizontal wrapping. Zero rows: pandas' "Empty DataFrame" text.
  * Returns malloc'd text without a trailing newline. */
 char *tq_text_table(const tq_table_t *t);
 
@@ -74,24 +82,38 @@ typedef struct tq_chart_opts {
     int bins;                              /* hist; 0: 10 */
 } tq_chart_opts_t;
 
-/* Draws a chart from a prepared, bound statement, stepping it once:
- * column 0 is x (number or ISO-8601 date text; for bar/pie a label),
- * columns 1.. are the y series named by their column names (hist: column 0
- * alone is the data). More points than pixel columns are reduced per pixel
- * column to min/max, never sampled. The statement is stepped to its end but
- * not finalized. Fills a malloc'd PNG. */
+/* Draws a chart from a prepared, bound statement: column 0 is x (number,
+ * ISO-8601 date text, or other text taken as categories in row order; for
+ * bar/barh/pie a label), columns 1.. are the y series named by their
+ * column names (hist: column 0 alone is the data; pie: column 1 only).
+ * Line charts step the statement once; past 8192 rows every series is
+ * reduced to first/min/max/last per bucket of at most half a pixel column
+ * (M4), never sampled, in memory bounded by the width. Scatter plots and
+ * histograms of more than 8192 rows step it a second time after
+ * sqlite3_reset (bindings are kept): first the ranges, then the pixel
+ * cells or the bin counts. Bar, barh and pie take at most 2000 rows. The
+ * statement is stepped to its end but not finalized. Fills a malloc'd
+ * PNG. */
 int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
                  unsigned char **png, size_t *png_len, char **error);
 
-/* ER diagram of the named tables (all when n == 0) through graphviz's
- * libgvc in-process: a box per table with columns, types and PK/FK marks,
- * an edge per foreign key. Fills malloc'd SVG text. */
+/* ER diagram of the named tables of the main schema (all when n == 0;
+ * names match case-insensitively, an unknown one is an error) through
+ * graphviz's libgvc in-process: a box per table with columns, types and
+ * PK/FK/NOT NULL marks, an edge per foreign key between shown tables,
+ * labelled with its column. One GVC_t is kept for the process. Graphviz
+ * 2.43 leaks about 1 KB per table per call inside its HTML-label code
+ * (htmlparse, sizeArray, pango_parse_markup). Fills malloc'd SVG text. */
 int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n,
                char **svg, size_t *svg_len, char **error);
 
-/* CSV: load a file into a table (types inferred; one transaction; a bad
- * row is an error naming its line and nothing is imported), and write a
- * statement's rows with a header line. */
+/* CSV: load a file into a new table (RFC 4180; INTEGER, REAL or TEXT per
+ * column inferred from every value, empty fields NULL; inside one
+ * SAVEPOINT; a bad row or an unterminated quote is an error naming its
+ * line and nothing is imported; an existing table is an error unless
+ * `replace`, which drops it in the same savepoint), and write a
+ * statement's rows with a header line (floats as Python's repr, NULL as
+ * an empty field, fields quoted only when needed). */
 int tq_csv_load(sqlite3 *db, const char *path, const char *table,
                 bool replace, int64_t *rows_loaded, char **error);
 int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
@@ -99,7 +121,9 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
 
 /* IPython's %timeit line:
  * "1.2 ms ± 34.5 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)".
- * `per_loop` holds one mean time per run, in seconds. Returns malloc'd. */
+ * `per_loop` holds one mean time per run, in seconds; the deviation is the
+ * population one; loops get thousands separators ("1,000 loops") as
+ * IPython 8 prints them. Returns malloc'd. */
 char *tq_timeit_format(const double *per_loop, size_t runs, int64_t loops);
 /* A duration as IPython prints it ("1.23 ms", "45.6 µs", "2.01 s"). */
 char *tq_time_format(double seconds);
