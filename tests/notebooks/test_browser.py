@@ -12,7 +12,7 @@ stops the kernels, the server and the browser it started.
 Needs: jupyter-notebook, chromium, python3-websocket (Debian packages) and
 the tabula kernelspec; skips with the reason when one is missing.
 Environment:
-    TABULA_KERNEL            kernelspec name (default: tabula)
+    TABULA_KERNEL_NAME       kernelspec name (default: tabula)
     TABULA_BROWSER_NOTEBOOK  notebook to open (default:
                              notebooks/2025_revenue_analysis.ipynb)
     TABULA_SCREENSHOT_DIR    where screenshots go (default: pytest tmp dir)
@@ -33,7 +33,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from conftest import JUPYTER, KERNEL, ROOT, kernel_spec_or_skip
+from nbcheck import JUPYTER, KERNEL, ROOT, kernel_spec_or_skip
 
 NOTEBOOK = pathlib.Path(os.environ.get(
     "TABULA_BROWSER_NOTEBOOK", ROOT / "notebooks" / "2025_revenue_analysis.ipynb"))

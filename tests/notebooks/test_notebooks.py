@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import (JUPYTER, KERNEL, assert_png, error_outputs, html_table,
+from nbcheck import (JUPYTER, KERNEL, assert_png, error_outputs, html_table,
                       kernel_spec_or_skip, mime, notebook_paths, one_cell,
                       stream_text)
 

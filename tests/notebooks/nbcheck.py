@@ -6,7 +6,8 @@ checks).
 Run with the Debian Python, which has the Jupyter packages:
     /usr/bin/python3 -m pytest tests/notebooks
 Environment:
-    TABULA_KERNEL          kernelspec name (default: tabula)
+    TABULA_KERNEL_NAME     kernelspec name (default: tabula; TABULA_KERNEL
+                           is tests/run's path of the kernel binary)
     TABULA_NOTEBOOKS_DIR   folder of notebooks to run (default: notebooks/)
 """
 import base64
@@ -17,7 +18,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-KERNEL = os.environ.get("TABULA_KERNEL", "tabula")
+KERNEL = os.environ.get("TABULA_KERNEL_NAME", "tabula")
 NOTEBOOKS_DIR = pathlib.Path(os.environ.get("TABULA_NOTEBOOKS_DIR",
                                             ROOT / "notebooks"))
 JUPYTER = "/usr/bin/jupyter"
@@ -37,11 +38,6 @@ def kernel_spec_or_skip():
     except NoSuchKernel:
         pytest.skip(f"the '{KERNEL}' kernelspec is not installed "
                     f"(run `tabula-kernel install` first)")
-
-
-@pytest.fixture
-def kernel_spec():
-    return kernel_spec_or_skip()
 
 
 def cells_tagged(nb, tag):
