@@ -1,0 +1,126 @@
+/*
+ * This file is the database layer's private header for its native types:
+ * the session state kept with tq_ctx_set_schema (schema + user-defined
+ * manager/queryset methods), query sets and managers (query.c), F/Q and
+ * function expressions (expr.c), rows and model objects (objects.c), fancy
+ * indexing (index.c), models and fields (model.c) and the `db` object
+ * (dbobject.c). The interpreter sees none of it: it goes through query.h.
+ *
+ * Ownership follows value.h: returned tq_value_t * are new references,
+ * arguments are borrowed unless "steals" is said. Functions returning int
+ * give 0, or -1 with an error raised in the context.
+ */
+#ifndef TQ_QUERYSET_H
+#define TQ_QUERYSET_H
+
+#include "compile.h"
+#include "query.h"
+#include "value.h"
+
+/* ---- session state (dbobject.c) */
+
+/* A method added with @manager_method / @queryset_method. */
+typedef struct db_method {
+    char *schema, *table, *name;
+    tq_value_t *fn;
+    bool manager;             /* manager-only */
+} db_method_t;
+
+typedef struct db_state {
+    tq_schema_t *schema;
+    db_method_t *methods;
+    size_t nmethods, mcap;
+} db_state_t;
+
+/* The state, created on first use (never NULL). */
+db_state_t *db_state(tq_ctx_t *ctx);
+/* The current schema, loading it if needed; NULL with an error raised. */
+const tq_schema_t *db_schema(tq_ctx_t *ctx);
+/* Raises the compile error `e` (and clears it); returns NULL. */
+tq_value_t *db_raise(tq_ctx_t *ctx, qerr_t *e);
+/* A user method of the table, or NULL. */
+const db_method_t *db_method_find(tq_ctx_t *ctx, const char *schema,
+                                  const char *table, const char *name);
+
+/* ---- query sets and managers (query.c) */
+
+extern const tq_type_t tq_queryset_type;
+/* A query set over q (steals q). manager: the whole table, as `User`. */
+tq_value_t *qs_new(qdesc_t *q, bool manager);
+/* The description of a query set or manager, or NULL if v is neither. */
+qdesc_t *qs_desc(const tq_value_t *v);
+bool qs_is_manager(const tq_value_t *v);
+/* A manager of the table (schema, name). */
+tq_value_t *qs_manager(const char *schema, const char *table);
+/* Prepares and binds compiled SQL; NULL with an error raised. */
+sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s);
+/* The items of q, as its mode says (objects, dicts, tuples, scalars,
+ * rows): a new list. */
+tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q);
+/* Runs a write statement; returns changed rows or -1. */
+int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s);
+/* Runs UPDATE q SET sets (steals nothing); rows changed or -1. */
+int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
+                  size_t n);
+/* The table of q, or NULL with an error raised. */
+const tq_stable_t *qs_table(tq_ctx_t *ctx, const qdesc_t *q);
+
+/* ---- expressions (expr.c) */
+
+extern const tq_type_t tq_expr_type;     /* F(...), expressions, Q(...) */
+/* Wraps e (steals). `f` marks a bare F path (attribute access extends it). */
+tq_value_t *expr_new(qexpr_t *e, bool f);
+/* The expression of an F/Q/function value (borrowed), or NULL. */
+qexpr_t *expr_of(const tq_value_t *v);
+/* A scalar (None, bool, int, float, str; a saved object gives its pk) as a
+ * literal. -1 with TypeError otherwise. */
+int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out);
+/* Any value usable in a query: F/Q/functions as themselves, lists and
+ * tuples as LIST, query sets as SUBQ, scalars as literals. New reference. */
+qexpr_t *db_value_expr(tq_ctx_t *ctx, tq_value_t *v);
+/* keyword lookups AND-ed (Q(**kw), filter(**kw)); positional F/Q values
+ * AND-ed too. NULL with an error raised (or NULL without error when there
+ * is nothing: check tq_error_pending). */
+qexpr_t *db_filter_args(tq_ctx_t *ctx, const tq_args_t *a);
+/* A path from a value: 'name', '-name', F.name. NULL + TypeError. */
+qexpr_t *db_path_expr(tq_ctx_t *ctx, tq_value_t *v, bool *desc);
+/* Registers F, Q and the aggregate/function builtins. */
+void expr_register_builtins(tq_ctx_t *ctx);
+
+/* ---- rows and objects (objects.c) */
+
+extern const tq_type_t tq_row_type;
+extern const tq_type_t tq_object_type;
+/* A Row of n values (steals the values array and its references) named by
+ * names (copied). */
+tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals);
+/* A model object from the current row of stmt whose columns are named
+ * `cols` (steals nothing). */
+tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
+                          sqlite3_stmt *stmt, char *const *cols, size_t n);
+/* An unsaved object with the given keyword fields (Model.new(**kw)). */
+tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
+                            const tq_args_t *a);
+/* Inserts an unsaved object (bulk_create/save); 0 or -1. */
+int obj_insert(tq_ctx_t *ctx, tq_value_t *obj);
+/* The object's pk value (borrowed) or NULL when v is not a saved object. */
+tq_value_t *obj_pk(const tq_value_t *v);
+/* "<User: John Lennon>" text. malloc'd. */
+char *obj_repr(tq_ctx_t *ctx, tq_value_t *v);
+
+/* ---- fancy indexing (index.c) */
+
+/* T[key] for a tuple key of two (rows, cols). */
+tq_value_t *index_get(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key);
+int index_set(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
+              tq_value_t *value);
+
+/* ---- models (model.c) */
+
+void model_register_builtins(tq_ctx_t *ctx);
+
+/* ---- the db object (dbobject.c) */
+
+tq_value_t *db_object_new(void);
+
+#endif
