@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Differential test of tq_text_table against pandas (TAP): random frames
+of ints, floats (plain, tiny, huge) and text up to 60 characters, with and
+without an index, truncated or not, are written to SQLite, rendered by
+render-textdump and compared with pandas' DataFrame.to_string under the
+options its repr uses (max_rows/min_rows, max_colwidth 50, the dimensions
+footer when truncated), trailing spaces stripped. Skips without pandas.
+Usage: pandas_compare.py PATH-TO-render-textdump"""
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+try:
+    import pandas as pd
+except ImportError:
+    print("1..0 # SKIP pandas is not installed")
+    sys.exit(0)
+
+dump = sys.argv[1]
+random.seed(7)
+TRIALS = 200
+print("1..%d" % TRIALS)
+tmp = tempfile.mkdtemp()
+failed = 0
+for trial in range(TRIALS):
+    n = random.randint(1, 12)
+    cols = {}
+    for c in range(random.randint(1, 4)):
+        kind = random.choice(["int", "float", "str", "tiny", "huge"])
+        if kind == "int":
+            v = [random.randint(-10 ** random.randint(1, 8), 10 ** random.randint(1, 8))
+                 for _ in range(n)]
+        elif kind == "float":
+            v = [round(random.uniform(-1000, 1000), random.randint(0, 4)) for _ in range(n)]
+        elif kind == "tiny":
+            v = [random.choice([1e-7, 2.5e-8, 0.5, 3.0, 1.25]) for _ in range(n)]
+        elif kind == "huge":
+            v = [random.choice([1.5e7, 123456789.125, 2.0, 0.5]) for _ in range(n)]
+        else:
+            v = ["".join(random.choice("abc XYZ\u00e9") for _ in range(random.randint(0, 60)))
+                 for _ in range(n)]
+        cols["c%d_%s" % (c, kind)] = v
+    if random.random() < 0.7:
+        idx = list(range(1, n + 1))
+    else:
+        idx = [random.randint(-50, 1000) for _ in range(n)]
+    df = pd.DataFrame(cols, index=pd.Index(idx, name="id"))
+    path = os.path.join(tmp, "t%d.db" % trial)
+    db = sqlite3.connect(path)
+    df.reset_index().to_sql("t", db, index=False)
+    db.commit()
+    db.close()
+    max_rows = random.choice([0, 0, 4, 6])
+    has_index = random.random() < 0.8
+    mr = max_rows if (max_rows and n > max_rows) else 60
+    want = df.to_string(index=has_index, max_rows=mr, min_rows=mr, max_colwidth=50,
+                        show_dimensions="truncate")
+    want = "\n".join(line.rstrip() for line in want.split("\n"))
+    sql = "SELECT * FROM t" if has_index else \
+        "SELECT " + ", ".join('"%s"' % c for c in cols) + " FROM t"
+    got = subprocess.run([dump, path, sql, str(max_rows), str(int(has_index))],
+                         capture_output=True, text=True).stdout
+    os.remove(path)
+    if got == want:
+        print("ok %d - frame %d (%d rows, index %s, max_rows %d)"
+              % (trial + 1, trial, n, has_index, max_rows))
+    else:
+        failed += 1
+        print("not ok %d - frame %d" % (trial + 1, trial))
+        for line in ("want:\n" + want + "\ngot:\n" + got).split("\n"):
+            print("# |" + line + "|")
+os.rmdir(tmp)
+sys.exit(1 if failed else 0)

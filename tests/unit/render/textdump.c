@@ -1,0 +1,35 @@
+/*
+ * This file is a small driver for pandas_compare.py: it prints
+ * tq_text_table of a query over an SQLite file.
+ * Usage: render-textdump DB SQL MAX_ROWS HAS_INDEX
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "render.h"
+
+int main(int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s DB SQL MAX_ROWS HAS_INDEX\n", argv[0]);
+        return 2;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return 1;
+    tq_sql_t q = {argv[2], NULL, NULL};
+    tq_table_t t;
+    char *err = NULL;
+    if (tq_table_fetch(db, &q, atoi(argv[3]), &t, &err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+        return 1;
+    }
+    t.has_index = atoi(argv[4]) != 0;
+    char *s = tq_text_table(&t);
+    fputs(s, stdout);
+    free(s);
+    tq_table_clear(&t);
+    sqlite3_close(db);
+    return 0;
+}
