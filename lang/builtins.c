@@ -29,10 +29,17 @@ static bool check_args(tq_ctx_t *ctx, const tq_args_t *args, const char *name,
         return false;
     }
     if (args->npos < min || args->npos > max) {
-        if (min == max)
+        if (min == max && min == 0)
+            tq_raise(ctx, "TypeError", "%s() takes no arguments (%zu given)",
+                     name, args->npos);
+        else if (min == max && min == 1)
             tq_raise(ctx, "TypeError",
-                     "%s() takes exactly %zu argument%s (%zu given)", name,
-                     min, min == 1 ? "" : "s", args->npos);
+                     "%s() takes exactly one argument (%zu given)", name,
+                     args->npos);
+        else if (min == max)
+            tq_raise(ctx, "TypeError",
+                     "%s() takes exactly %zu arguments (%zu given)", name,
+                     min, args->npos);
         else if (args->npos < min)
             tq_raise(ctx, "TypeError",
                      "%s() takes at least %zu argument%s (%zu given)", name,
@@ -102,18 +109,29 @@ static bool want_str(tq_ctx_t *ctx, tq_value_t *v, const char *what)
 BUILTIN(bi_print)
 {
     static const char *const kws[] = {"sep", "end", "flush", "file", NULL};
-    if (!check_kw(ctx, args, "print", kws))
-        return NULL;
+    for (size_t i = 0; i < args->nkw; i++) {
+        bool known = false;
+        for (const char *const *k = kws; *k; k++)
+            known = known || strcmp(*k, args->kwnames[i]) == 0;
+        if (!known)
+            return tq_raise(ctx, "TypeError",
+                            "'%s' is an invalid keyword argument for print()",
+                            args->kwnames[i]);
+    }
     tq_value_t *sepv = tq_args_kw(args, "sep"), *endv = tq_args_kw(args, "end");
     const char *sep = " ", *end = "\n";
     if (sepv && tq_kind(sepv) != TQ_NONE) {
-        if (!want_str(ctx, sepv, "sep"))
-            return NULL;
+        if (tq_kind(sepv) != TQ_STR)
+            return tq_raise(ctx, "TypeError",
+                            "sep must be None or a string, not %s",
+                            tq_type_name(sepv));
         sep = tq_as_str(sepv);
     }
     if (endv && tq_kind(endv) != TQ_NONE) {
-        if (!want_str(ctx, endv, "end"))
-            return NULL;
+        if (tq_kind(endv) != TQ_STR)
+            return tq_raise(ctx, "TypeError",
+                            "end must be None or a string, not %s",
+                            tq_type_name(endv));
         end = tq_as_str(endv);
     }
     tq_buf_t b = {0};
@@ -1103,11 +1121,11 @@ static tq_value_t *case_map(tq_value_t *self, int mode)
     return v;
 }
 
-METHOD(m_upper) { return check_args(ctx, args, "upper", 0, 0, false) ? case_map(self, 0) : NULL; }
-METHOD(m_lower) { return check_args(ctx, args, "lower", 0, 0, false) ? case_map(self, 1) : NULL; }
-METHOD(m_title) { return check_args(ctx, args, "title", 0, 0, false) ? case_map(self, 2) : NULL; }
-METHOD(m_capitalize) { return check_args(ctx, args, "capitalize", 0, 0, false) ? case_map(self, 3) : NULL; }
-METHOD(m_swapcase) { return check_args(ctx, args, "swapcase", 0, 0, false) ? case_map(self, 4) : NULL; }
+METHOD(m_upper) { return check_args(ctx, args, "str.upper", 0, 0, false) ? case_map(self, 0) : NULL; }
+METHOD(m_lower) { return check_args(ctx, args, "str.lower", 0, 0, false) ? case_map(self, 1) : NULL; }
+METHOD(m_title) { return check_args(ctx, args, "str.title", 0, 0, false) ? case_map(self, 2) : NULL; }
+METHOD(m_capitalize) { return check_args(ctx, args, "str.capitalize", 0, 0, false) ? case_map(self, 3) : NULL; }
+METHOD(m_swapcase) { return check_args(ctx, args, "str.swapcase", 0, 0, false) ? case_map(self, 4) : NULL; }
 
 static tq_value_t *strip_impl(tq_ctx_t *ctx, tq_value_t *self,
                               const tq_args_t *args, const char *name,

@@ -393,10 +393,20 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     bool *kw_used = args->nkw ? tq_xcalloc(args->nkw, sizeof *kw_used) : NULL;
     int rc = 0;
     if (args->npos > npos_params && star < 0) {
-        tq_raise(ctx, "TypeError",
-                 "%s() takes %zu positional argument%s but %zu %s given",
-                 fname_of(fn), npos_params, npos_params == 1 ? "" : "s",
-                 args->npos, args->npos == 1 ? "was" : "were");
+        size_t required = 0;
+        for (size_t i = 0; i < npos_params; i++)
+            if (!fn->defaults[i])
+                required++;
+        if (required == npos_params)
+            tq_raise(ctx, "TypeError",
+                     "%s() takes %zu positional argument%s but %zu %s given",
+                     fname_of(fn), npos_params, npos_params == 1 ? "" : "s",
+                     args->npos, args->npos == 1 ? "was" : "were");
+        else
+            tq_raise(ctx, "TypeError",
+                     "%s() takes from %zu to %zu positional arguments but "
+                     "%zu %s given", fname_of(fn), required, npos_params,
+                     args->npos, args->npos == 1 ? "was" : "were");
         rc = -1;
     }
     tq_buf_t missing = {0};
@@ -452,7 +462,7 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     }
     if (rc == 0 && nmissing) {
         tq_raise(ctx, "TypeError",
-                 "%s() missing %zu required argument%s: %s", fname_of(fn),
+                 "%s() missing %zu required positional argument%s: %s", fname_of(fn),
                  nmissing, nmissing == 1 ? "" : "s", missing.s);
         rc = -1;
     }

@@ -291,10 +291,12 @@ static int lex_string(lexer_t *lx, size_t start, int flags)
     size_t body_end;
     for (;;) {
         if (p >= lx->len) {
+            /* Python names the last line that holds text. */
+            int last = lx->line - (lx->len && s[lx->len - 1] == '\n');
             if (triple)
                 return lex_error(lx, sline, scol, true,
                     "unterminated triple-quoted string literal (detected at "
-                    "line %d)", lx->line);
+                    "line %d)", last > sline ? last : sline);
             return lex_error(lx, sline, scol, false,
                 "unterminated string literal (detected at line %d)",
                 lx->line);

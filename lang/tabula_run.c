@@ -189,9 +189,8 @@ static int parse_golden(const char *path, gfile_t *gf)
             continue;
         }
         if (starts(line, ">>>")) {
-            if (cur) {
+            if (cur && in_expected)
                 cur->expected = tq_buf_take(&exp);
-            }
             gcase_t c = {0};
             c.file = gf->path;
             c.line = lineno;
