@@ -84,6 +84,9 @@ static bool ensure_open(kn_history_t *h)
     if (sqlite3_open(h->path, &h->db) != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(h->db, 2000);
+    /* WAL without a sync per commit: one write per cell, no fsync */
+    sqlite3_exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                 NULL, NULL, NULL);
     if (sqlite3_exec(h->db,
             "CREATE TABLE IF NOT EXISTS sessions(session INTEGER PRIMARY KEY "
             "AUTOINCREMENT, start TEXT);"

@@ -36,6 +36,7 @@ static const char *option_value(int argc, char **argv, int *i,
 int main(int argc, char **argv)
 {
     kn_log_init();
+    kn_sign_init();
     if (argc > 1 && strcmp(argv[1], "install") == 0)
         return kn_install_main(argc - 1, argv + 1);
     kn_options_t o = {0};

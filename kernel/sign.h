@@ -23,6 +23,9 @@ typedef struct kn_part {
     size_t len;
 } kn_part_t;
 
+/* Initialises OpenSSL for signing; call once, first, on the main thread. */
+void kn_sign_init(void);
+
 /* Creates a signer for `key` (len bytes; empty disables signing) and the
  * scheme named in the connection file. Returns NULL for an unknown scheme. */
 kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len);

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Kernel benchmark: tabula against ipykernel (kernelspec 'python3') and
+xeus-python (kernelspec 'xpython'), all driven by the same jupyter_client
+code in one run. Prints a table; never passes or fails.
+
+Figures per kernel:
+  start-up   median wall time of several launches, from start_kernel() to
+             the first kernel_info_reply (connection file, fork/exec, bind,
+             reply: what a front end waits for)
+  p50/p99    round trip of a trivial execute_request until iopub idle
+  exec/s     trivial executes per second, one after the other
+  RSS        VmRSS of the kernel process after the warm-up
+
+Usage: /usr/bin/python3 tests/bench/kernel_bench.py [--kernel PATH]
+       [--launches N] [--executes N] [--only NAME,...]
+The tabula binary comes from --kernel, else $TABULA_KERNEL, else
+build-kernel/kernel/tabula-kernel next to this checkout.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import zmq
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def tabula_spec_dir(binary):
+    d = tempfile.mkdtemp(prefix="tabula-bench-")
+    spec = os.path.join(d, "kernels", "tabula-bench")
+    os.makedirs(spec)
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": [binary, "-f", "{connection_file}"],
+                   "display_name": "Tabula (bench)", "language": "tabula",
+                   "interrupt_mode": "message"}, f)
+    os.environ["TABULA_HISTORY"] = os.path.join(d, "history.sqlite")
+    return os.path.join(d, "kernels")
+
+
+def wait_reply(kc, msg_id, timeout=60):
+    deadline = time.perf_counter() + timeout
+    while True:
+        msg = kc.get_shell_msg(timeout=max(0.001, deadline - time.perf_counter()))
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+
+
+def wait_idle(kc, msg_id, timeout=60):
+    deadline = time.perf_counter() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.001, deadline - time.perf_counter()))
+        if (msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            return
+
+
+def launch(ksm, name):
+    """Returns (km, kc, seconds from start_kernel to kernel_info_reply)."""
+    km = KernelManager(kernel_name=name, kernel_spec_manager=ksm)
+    t0 = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels(iopub=True, shell=True, stdin=False, hb=False,
+                      control=True)
+    msg_id = kc.kernel_info()
+    wait_reply(kc, msg_id)
+    return km, kc, time.perf_counter() - t0
+
+
+def stop(km, kc):
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench(ksm, name, code, launches, executes):
+    starts = []
+    for _ in range(launches):
+        km, kc, dt = launch(ksm, name)
+        starts.append(dt)
+        stop(km, kc)
+    km, kc, _ = launch(ksm, name)
+    # make sure iopub is subscribed before timing executes
+    for _ in range(5):
+        msg_id = kc.execute(code)
+        wait_reply(kc, msg_id)
+        wait_idle(kc, msg_id)
+    times = []
+    t_all = time.perf_counter()
+    for _ in range(executes):
+        t0 = time.perf_counter()
+        msg_id = kc.execute(code)
+        wait_reply(kc, msg_id)
+        wait_idle(kc, msg_id)
+        times.append(time.perf_counter() - t0)
+    total = time.perf_counter() - t_all
+    rss = rss_kib(km.provisioner.process.pid)
+    stop(km, kc)
+    times.sort()
+    return {
+        "startup": statistics.median(starts),
+        "p50": times[len(times) // 2],
+        "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
+        "rate": executes / total,
+        "rss": rss,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", default=os.environ.get("TABULA_KERNEL") or
+                    os.path.join(ROOT, "build-kernel", "kernel",
+                                 "tabula-kernel"))
+    ap.add_argument("--launches", type=int, default=7)
+    ap.add_argument("--executes", type=int, default=500)
+    ap.add_argument("--only", default="tabula,python3,xpython")
+    args = ap.parse_args()
+
+    # the same client settings for every kernel: reconnect quickly, so that
+    # a kernel that binds fast is not charged zmq's default 100 ms back-off
+    ctx = zmq.Context.instance()
+    ctx.setsockopt(zmq.RECONNECT_IVL, 2)
+
+    ksm = KernelSpecManager()
+    ksm.kernel_dirs = [tabula_spec_dir(os.path.abspath(args.kernel))] + \
+        list(ksm.kernel_dirs)
+    kernels = {"tabula": ("tabula-bench", "1 + 1"),
+               "python3": ("python3", "1 + 1"),
+               "xpython": ("xpython", "1 + 1")}
+    rows = {}
+    for label in args.only.split(","):
+        name, code = kernels[label]
+        try:
+            rows[label] = bench(ksm, name, code, args.launches, args.executes)
+        except Exception as e:          # a missing kernel is reported, not fatal
+            print(f"{label}: {type(e).__name__}: {e}", file=sys.stderr)
+
+    print(f"\nkernel benchmark ({args.launches} launches, {args.executes} "
+          f"trivial executes each; jupyter_client, same client for all)\n")
+    print(f"{'kernel':<10}{'start-up ms':>13}{'p50 ms':>10}{'p99 ms':>10}"
+          f"{'exec/s':>10}{'RSS MiB':>10}")
+    for label, r in rows.items():
+        print(f"{label:<10}{r['startup'] * 1e3:>13.1f}{r['p50'] * 1e3:>10.3f}"
+              f"{r['p99'] * 1e3:>10.3f}{r['rate']:>10.0f}"
+              f"{r['rss'] / 1024:>10.1f}")
+    if "tabula" in rows and "xpython" in rows:
+        t, x = rows["tabula"], rows["xpython"]
+        print(f"\ntabula/xpython: start-up {t['startup'] / x['startup']:.3f}x, "
+              f"p50 {t['p50'] / x['p50']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
