@@ -728,20 +728,15 @@ static int select_item(cstate_t *cs, db_buf_t *b, const char *name,
     if (!*first)
         db_buf_add(b, ", ");
     *first = false;
-    size_t before = b->len;
     if (cs_expr(cs, e, b) < 0)
         return -1;
-    bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
-                !strchr(name, '_') ? true : false;
     /* a plain column selected under its own name needs no alias */
-    if (e->kind == QX_REF && !strcmp(e->name, name) && !strstr(name, "__") &&
-        strcmp(name, "pk"))
-        bare = true;
+    bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
+                !find_alias(cs->q, name) && tq_stable_col(cs->base, name) >= 0;
     if (!bare) {
         db_buf_add(b, " AS ");
         db_buf_ident(b, name);
     }
-    (void)before;
     add_col_name(cs, name);
     return 0;
 }
