@@ -1632,7 +1632,7 @@ METHOD(m_insert)
         i = 0;
     if (i > n)
         i = n;
-    tq_list_insert(self, (size_t)i, tq_incref(args->pos[1]));
+    tq_list_insert(self, (size_t)i, args->pos[1]);
     return tq_none();
 }
 

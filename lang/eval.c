@@ -758,7 +758,26 @@ static tq_value_t *eval_listcomp(tq_ctx_t *ctx, const tq_node_t *n)
     return out;
 }
 
+/* Deepest expression nesting evaluated at once (calls included): beyond
+ * it, a cell is an error rather than a C stack overflow. */
+#define MAX_EVAL_DEPTH 4000
+
+static tq_value_t *eval_node(tq_ctx_t *ctx, const tq_node_t *n);
+
 static tq_value_t *eval(tq_ctx_t *ctx, const tq_node_t *n)
+{
+    if (++ctx->eval_depth > MAX_EVAL_DEPTH) {
+        ctx->eval_depth--;
+        ctx->node = n;
+        return tq_raise(ctx, "ValueError",
+                        "expression too deeply nested to evaluate");
+    }
+    tq_value_t *v = eval_node(ctx, n);
+    ctx->eval_depth--;
+    return v;
+}
+
+static tq_value_t *eval_node(tq_ctx_t *ctx, const tq_node_t *n)
 {
     switch (n->kind) {
     case TQ_N_NAME: {
@@ -1392,6 +1411,7 @@ int tq_exec_module(tq_ctx_t *ctx, tq_unit_t *unit, const tq_nodelist_t *body,
     tq_frame_t *saved = ctx->frame;
     ctx->frame = &frame;
     ctx->depth = 0;
+    ctx->eval_depth = 0;
     ctx->node = NULL;
     int rc = exec_top(ctx, body, last);
     ctx->frame = saved;

@@ -102,7 +102,8 @@ struct tq_ctx {
     volatile sig_atomic_t interrupt;
     int64_t max_rows;
     tq_frame_t *frame;
-    int depth;
+    int depth;             /* user function calls */
+    int eval_depth;        /* nested eval() calls */
     const tq_node_t *node; /* node being evaluated, for carets */
     int cell;
     tq_buf_t out;          /* buffered stdout */
@@ -159,7 +160,7 @@ char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
 tq_value_t *tq_class_builtin_new(const char *name, tq_builtin_fn fn);
 bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key);   /* raises TypeError */
 bool tq_dict_del(tq_value_t *dict, tq_value_t *key);
-void tq_list_insert(tq_value_t *list, size_t i, tq_value_t *item);
+void tq_list_insert(tq_value_t *list, size_t i, tq_value_t *item); /* retains */
 tq_value_t *tq_list_pop(tq_value_t *list, size_t i);  /* returns the ref */
 /* Python ordering for sort/min/max: -1, 0, 1, or -2 with TypeError. */
 int tq_compare(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b);

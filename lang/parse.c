@@ -743,10 +743,12 @@ static tq_node_t *parse_power(parser_t *p)
     tq_node_t *e = parse_primary(p);
     if (kind(p) == TQ_TOK_DSTAR) {
         advance(p);
+        enter(p);
         tq_node_t *b = node_from(p, TQ_N_BINOP, e);
         b->op = TQ_OP_POW;
         b->a = e;
         b->b = parse_unary(p);
+        p->nesting--;
         return finish(p, b);
     }
     return e;
@@ -848,6 +850,8 @@ static tq_node_t *parse_test(parser_t *p)
 {
     if (kind(p) == TQ_TOK_KW_lambda) {
         tq_token_t *t = advance(p);
+        enter(p);
+        p->nesting--;
         tq_node_t *l = node_at(p, TQ_N_LAMBDA, t);
         l->list = parse_params(p, TQ_TOK_COLON);
         expect(p, TQ_TOK_COLON, "expected ':'");
@@ -860,6 +864,7 @@ static tq_node_t *parse_test(parser_t *p)
     if (kind(p) != TQ_TOK_KW_if)
         return e;
     advance(p);
+    enter(p);
     tq_node_t *n = node_from(p, TQ_N_IFEXP, e);
     n->a = e;
     n->b = parse_binary(p, PREC_OR);
@@ -867,6 +872,7 @@ static tq_node_t *parse_test(parser_t *p)
         fail(p, "expected 'else' after 'if' expression");
     advance(p);
     n->c = parse_test(p);
+    p->nesting--;
     return finish(p, n);
 }
 

@@ -723,11 +723,27 @@ static void repr_str(tq_buf_t *b, const char *s, size_t n)
     tq_buf_addc(b, q);
 }
 
-static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v);
-
 #define REPR_MAX_DEPTH 64
 
+/* The containers being shown, outermost first: a container met again
+ * inside itself shows as [...], {...} or (...), as Python does. */
+typedef struct repr_path {
+    const tq_value_t *items[REPR_MAX_DEPTH];
+    int len;
+} repr_path_t;
+
+static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                    repr_path_t *path);
+
 static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
+{
+    repr_path_t path;
+    path.len = 0;
+    return repr_rec(ctx, b, v, &path);
+}
+
+static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                    repr_path_t *path)
 {
     switch ((tq_kind_t)v->kind) {
     case TQ_NONE: tq_buf_add(b, "None"); return 0;
@@ -742,12 +758,14 @@ static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
     case TQ_STR: repr_str(b, v->u.str.s, v->u.str.len); return 0;
     case TQ_LIST: case TQ_TUPLE: case TQ_DICT: {
         bool list = v->kind == TQ_LIST, dict = v->kind == TQ_DICT;
-        if (ctx && ctx->repr_depth >= REPR_MAX_DEPTH) {
+        bool again = path->len >= REPR_MAX_DEPTH;
+        for (int i = 0; i < path->len && !again; i++)
+            again = path->items[i] == v;
+        if (again) {
             tq_buf_add(b, list ? "[...]" : dict ? "{...}" : "(...)");
             return 0;
         }
-        if (ctx)
-            ctx->repr_depth++;
+        path->items[path->len++] = v;
         tq_buf_addc(b, list ? '[' : dict ? '{' : '(');
         size_t n = dict ? v->u.dict->len : v->u.seq.len;
         int rc = 0;
@@ -755,32 +773,27 @@ static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
             if (i)
                 tq_buf_add(b, ", ");
             if (dict) {
-                rc = repr_into(ctx, b, v->u.dict->entries[i].key);
+                rc = repr_rec(ctx, b, v->u.dict->entries[i].key, path);
                 tq_buf_add(b, ": ");
                 if (rc == 0)
-                    rc = repr_into(ctx, b, v->u.dict->entries[i].value);
+                    rc = repr_rec(ctx, b, v->u.dict->entries[i].value, path);
             } else {
-                tq_value_t *item = v->u.seq.items[i];
-                if (item == v)
-                    tq_buf_add(b, list ? "[...]" : "(...)");
-                else
-                    rc = repr_into(ctx, b, item);
+                rc = repr_rec(ctx, b, v->u.seq.items[i], path);
             }
         }
         if (!list && !dict && n == 1)
             tq_buf_addc(b, ',');
         tq_buf_addc(b, list ? ']' : dict ? '}' : ')');
-        if (ctx)
-            ctx->repr_depth--;
+        path->len--;
         return rc;
     }
     case TQ_SLICE:
         tq_buf_add(b, "slice(");
-        repr_into(ctx, b, v->u.slice.start);
+        repr_rec(ctx, b, v->u.slice.start, path);
         tq_buf_add(b, ", ");
-        repr_into(ctx, b, v->u.slice.stop);
+        repr_rec(ctx, b, v->u.slice.stop, path);
         tq_buf_add(b, ", ");
-        repr_into(ctx, b, v->u.slice.step);
+        repr_rec(ctx, b, v->u.slice.step, path);
         tq_buf_addc(b, ')');
         return 0;
     case TQ_FUNCTION:

@@ -117,7 +117,7 @@ int main(void)
     check("s = 'abc", "error 1:4 unterminated string literal (detected at "
           "line 1)");
     check("s = '''abc\n", "error 1:4 unterminated triple-quoted string "
-          "literal (detected at line 2) (eof)");
+          "literal (detected at line 1) (eof)");
     check("x = 1abc", "error 1:4 invalid decimal literal");
     check("x = 1 $", "error 1:6 invalid syntax");
     check("x = 1)", "error 1:5 unmatched ')'");
