@@ -509,6 +509,39 @@ int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     }
 }
 
+/* True when a path of e crosses a reverse (one-to-many) relation. */
+static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
+{
+    if (!e || depth > 32)
+        return false;
+    if ((e->kind == QX_KW || e->kind == QX_REF) && e->name) {
+        char **parts;
+        size_t n;
+        split_path(e->name, &parts, &n);
+        const tq_stable_t *t = cs->base;
+        bool multi = false;
+        if (!(cs->q && find_alias(cs->q, parts[0]))) {
+            for (size_t i = 0; i < n && !multi; i++) {
+                const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
+                if (!rel || (!rel->reverse && i + 1 == n))
+                    break;
+                if (rel->reverse) {
+                    multi = true;
+                    break;
+                }
+                t = &cs->s->tables[rel->target];
+            }
+        }
+        free_parts(parts, n);
+        if (multi)
+            return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (multi_valued(cs, e->args[i], depth + 1))
+            return true;
+    return false;
+}
+
 /* Predicates: lookups, comparisons and their boolean combinations. */
 static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
@@ -533,6 +566,19 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     }
     case QX_NOT: {
+        if (multi_valued(cs, e->args[0], 0)) {
+            /* exclude() across a one-to-many relation removes the rows that
+             * have ANY matching related row, as Django does: a subquery */
+            qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
+            sub->where = qx_ref(e->args[0]);
+            db_buf_add(b, "NOT (");
+            col_sql(b, cs->base_alias, cs->base->pk);
+            db_buf_add(b, " IN (");
+            int rc = build_select_sub(cs, sub, b);
+            db_buf_add(b, "))");
+            qdesc_unref(sub);
+            return rc;
+        }
         bool saved = cs->filter_ctx, saved_null = cs->maybe_null;
         cs->filter_ctx = false;
         cs->maybe_null = false;
