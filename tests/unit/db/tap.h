@@ -19,7 +19,7 @@ static void ok(int cond, const char *name)
     printf("%sok %d - %s\n", cond ? "" : "not ", tap_n, name);
 }
 
-static void is_str(const char *got, const char *want, const char *name)
+__attribute__((unused)) static void is_str(const char *got, const char *want, const char *name)
 {
     int same = got && want ? !strcmp(got, want) : got == want;
     ok(same, name);
@@ -28,7 +28,7 @@ static void is_str(const char *got, const char *want, const char *name)
                want ? want : "(null)");
 }
 
-static void is_int(long long got, long long want, const char *name)
+__attribute__((unused)) static void is_int(long long got, long long want, const char *name)
 {
     ok(got == want, name);
     if (got != want)
