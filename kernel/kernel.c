@@ -60,6 +60,12 @@ static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
     }
     void *s = zmq_socket(k->ctx, type);
     kn_socket_setup(s);
+    if (type == ZMQ_ROUTER) {
+        /* a client reconnecting with its old identity takes the route over,
+         * as ipykernel allows */
+        int on = 1;
+        zmq_setsockopt(s, ZMQ_ROUTER_HANDOVER, &on, sizeof on);
+    }
     if (zmq_bind(s, endpoint) != 0) {
         kn_error("%s: cannot bind %s: %s", kn_channel_name(channel), endpoint,
                  zmq_strerror(errno));
