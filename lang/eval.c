@@ -553,12 +553,7 @@ static tq_value_t *make_function(tq_ctx_t *ctx, const tq_node_t *n,
                                     f->locals->slots[i].value);
         fn->closure = snap;
     }
-    tq_value_t *v = tq_xmalloc(sizeof *v);
-    v->refs = 1;
-    v->kind = TQ_FUNCTION;
-    v->immortal = false;
-    v->u.fn = fn;
-    return v;
+    return tq_function_value_new(fn);
 }
 
 /* ---- expressions */

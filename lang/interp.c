@@ -26,106 +26,6 @@ static void decref_value(void *v)
     tq_decref(v);
 }
 
-/* Collects every container reachable from `v` (lists, tuples, dicts,
- * function snapshots) once, so that reference cycles among the session's
- * values can be broken when the session ends. */
-typedef struct seen {
-    tq_value_t **items;
-    size_t len, cap;
-    tq_map_t set;   /* pointer text -> marker */
-} seen_t;
-
-static void collect(seen_t *s, tq_value_t *v)
-{
-    tq_value_t *stack_buf[64];
-    tq_value_t **stack = stack_buf;
-    size_t sp = 0, scap = 64;
-    stack[sp++] = v;
-    while (sp) {
-        tq_value_t *x = stack[--sp];
-        tq_kind_t k = tq_kind(x);
-        if (k != TQ_LIST && k != TQ_TUPLE && k != TQ_DICT &&
-            k != TQ_FUNCTION)
-            continue;
-        char key[32];
-        snprintf(key, sizeof key, "%p", (void *)x);
-        if (tq_map_get(&s->set, key))
-            continue;
-        tq_map_set(&s->set, key, x);
-        TQ_PUSH(s->items, s->len, s->cap, x);
-        size_t n = 0;
-        tq_value_t *kids[2];
-        for (size_t i = 0;; i++) {
-            size_t nk = 0;
-            if (k == TQ_LIST || k == TQ_TUPLE) {
-                if (i >= tq_seq_len(x))
-                    break;
-                kids[nk++] = tq_seq_get(x, i);
-            } else if (k == TQ_DICT) {
-                if (i >= tq_dict_len(x))
-                    break;
-                kids[nk++] = tq_dict_key_at(x, i);
-                kids[nk++] = tq_dict_value_at(x, i);
-            } else {
-                if (i > 0 || !x->u.fn->closure)
-                    break;
-                kids[nk++] = x->u.fn->closure;
-            }
-            for (size_t j = 0; j < nk; j++) {
-                if (sp == scap) {
-                    scap *= 2;
-                    if (stack == stack_buf) {
-                        stack = tq_xmalloc(scap * sizeof *stack);
-                        memcpy(stack, stack_buf, sizeof stack_buf);
-                    } else {
-                        stack = tq_xrealloc(stack, scap * sizeof *stack);
-                    }
-                }
-                stack[sp++] = kids[j];
-            }
-            n++;
-        }
-    }
-    if (stack != stack_buf)
-        free(stack);
-}
-
-/* Empties every container reachable from the globals: cycles among them
- * (a list that contains itself) are broken and freed. */
-static void break_cycles(tq_ctx_t *ctx)
-{
-    seen_t s = {0};
-    for (size_t i = 0; i < ctx->globals.cap; i++)
-        if (ctx->globals.slots[i].key)
-            collect(&s, ctx->globals.slots[i].value);
-    for (size_t i = 0; i < s.len; i++)
-        tq_incref(s.items[i]);
-    for (size_t i = 0; i < s.len; i++) {
-        tq_value_t *x = s.items[i];
-        tq_kind_t k = tq_kind(x);
-        if (k == TQ_LIST || k == TQ_TUPLE) {
-            size_t n = x->u.seq.len;
-            tq_value_t **items = x->u.seq.items;
-            x->u.seq.items = NULL;
-            x->u.seq.len = x->u.seq.cap = 0;
-            for (size_t j = 0; j < n; j++)
-                tq_decref(items[j]);
-            free(items);
-        } else if (k == TQ_DICT) {
-            while (tq_dict_len(x))
-                tq_dict_del(x, tq_dict_key_at(x, tq_dict_len(x) - 1));
-        } else if (k == TQ_FUNCTION) {
-            tq_value_t *c = x->u.fn->closure;
-            x->u.fn->closure = NULL;
-            tq_decref(c);
-        }
-    }
-    for (size_t i = 0; i < s.len; i++)
-        tq_decref(s.items[i]);
-    free(s.items);
-    tq_map_clear(&s.set, NULL);
-}
-
 void tq_ctx_destroy(tq_ctx_t **pctx)
 {
     tq_ctx_t *ctx = *pctx;
@@ -133,9 +33,10 @@ void tq_ctx_destroy(tq_ctx_t **pctx)
         return;
     *pctx = NULL;
     tq_ctx_reset_error(ctx);
-    break_cycles(ctx);
     tq_map_clear(&ctx->globals, decref_value);
     tq_map_clear(&ctx->builtins, decref_value);
+    /* Cycles among the session's values go with it. */
+    tq_gc_collect();
     if (ctx->schema && ctx->schema_destroy)
         ctx->schema_destroy(ctx->schema);
     tq_buf_free(&ctx->out);

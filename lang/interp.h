@@ -41,6 +41,10 @@ struct tq_value {
     int refs;
     unsigned char kind;
     bool immortal;
+    bool gc_tracked;       /* on the container list (value.c's collector) */
+    bool gc_reachable;
+    int gc_refs;
+    struct tq_value *gc_prev, *gc_next;
     union {
         bool b;
         int64_t i;
@@ -157,6 +161,14 @@ const char *const *tq_method_names(tq_kind_t kind);
 char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
 
 /* value.c internals shared with the evaluator. */
+tq_value_t *tq_function_value_new(tq_function_t *fn);   /* takes fn */
+/* The cycle collector: frees containers (lists, tuples, dicts, functions,
+ * bound methods) that only reference each other. Values held by native
+ * payloads count as referenced from outside, so nothing live is freed.
+ * tq_gc_maybe collects when enough containers were made since the last
+ * collection. Returns the number of containers freed. */
+size_t tq_gc_collect(void);
+size_t tq_gc_maybe(void);
 tq_value_t *tq_class_builtin_new(const char *name, tq_builtin_fn fn);
 bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key);   /* raises TypeError */
 bool tq_dict_del(tq_value_t *dict, tq_value_t *key);

@@ -340,6 +340,7 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
     tq_unit_release(&job.unit);
     ctx->sink = NULL;
     ctx->interrupt = 0;
+    tq_gc_maybe();
     return st;
 }
 

@@ -21,12 +21,47 @@ static tq_value_t true_v = {.refs = 1, .kind = TQ_BOOL, .immortal = true,
 static tq_value_t false_v = {.refs = 1, .kind = TQ_BOOL, .immortal = true,
                              .u.b = false};
 
+/* ---- the cycle collector's list of containers */
+
+static tq_value_t gc_head = {.gc_prev = &gc_head, .gc_next = &gc_head};
+static size_t gc_allocated;   /* containers made since the last collection */
+
+static void gc_track(tq_value_t *v)
+{
+    v->gc_tracked = true;
+    v->gc_next = &gc_head;
+    v->gc_prev = gc_head.gc_prev;
+    gc_head.gc_prev->gc_next = v;
+    gc_head.gc_prev = v;
+    gc_allocated++;
+}
+
+static void gc_untrack(tq_value_t *v)
+{
+    if (!v->gc_tracked)
+        return;
+    v->gc_prev->gc_next = v->gc_next;
+    v->gc_next->gc_prev = v->gc_prev;
+    v->gc_tracked = false;
+}
+
 static tq_value_t *alloc_value(tq_kind_t kind)
 {
     tq_value_t *v = tq_xmalloc(sizeof *v);
     v->refs = 1;
     v->kind = (unsigned char)kind;
     v->immortal = false;
+    v->gc_tracked = false;
+    if (kind == TQ_LIST || kind == TQ_TUPLE || kind == TQ_DICT ||
+        kind == TQ_FUNCTION)
+        gc_track(v);
+    return v;
+}
+
+tq_value_t *tq_function_value_new(tq_function_t *fn)
+{
+    tq_value_t *v = alloc_value(TQ_FUNCTION);
+    v->u.fn = fn;
     return v;
 }
 
@@ -128,6 +163,8 @@ tq_value_t *tq_builtin_new(const char *name, tq_builtin_fn fn,
     v->u.bi.fn = fn;
     v->u.bi.self = self ? tq_incref(self) : NULL;
     v->u.bi.is_class = false;
+    if (self)
+        gc_track(v);
     return v;
 }
 
@@ -289,6 +326,7 @@ void tq_decref(tq_value_t *v)
 {
     if (!v || v->immortal || --v->refs > 0)
         return;
+    gc_untrack(v);
     switch ((tq_kind_t)v->kind) {
     case TQ_STR:
         free(v->u.str.s);
@@ -329,6 +367,153 @@ void tq_decref(tq_value_t *v)
         break;
     }
     free(v);
+}
+
+/* ---- cycle collection (trial deletion, as CPython's gc) */
+
+/* Calls fn on each value `v` references directly. */
+static void gc_children(tq_value_t *v, void (*fn)(tq_value_t *, void *),
+                        void *ud)
+{
+    switch ((tq_kind_t)v->kind) {
+    case TQ_LIST: case TQ_TUPLE:
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            fn(v->u.seq.items[i], ud);
+        break;
+    case TQ_DICT:
+        for (size_t i = 0; i < v->u.dict->len; i++) {
+            fn(v->u.dict->entries[i].key, ud);
+            fn(v->u.dict->entries[i].value, ud);
+        }
+        break;
+    case TQ_FUNCTION:
+        for (size_t i = 0; i < v->u.fn->nparams; i++)
+            if (v->u.fn->defaults[i])
+                fn(v->u.fn->defaults[i], ud);
+        if (v->u.fn->closure)
+            fn(v->u.fn->closure, ud);
+        break;
+    case TQ_BUILTIN:
+        if (v->u.bi.self)
+            fn(v->u.bi.self, ud);
+        break;
+    default:
+        break;
+    }
+}
+
+static void gc_subtract(tq_value_t *child, void *ud)
+{
+    if (child->gc_tracked)
+        child->gc_refs--;
+}
+
+typedef struct gc_stack {
+    tq_value_t **items;
+    size_t len, cap;
+} gc_stack_t;
+
+static void gc_mark(tq_value_t *child, void *ud)
+{
+    gc_stack_t *st = ud;
+    if (child->gc_tracked && !child->gc_reachable) {
+        child->gc_reachable = true;
+        TQ_PUSH(st->items, st->len, st->cap, child);
+    }
+}
+
+/* Detaches and releases a container's children. */
+static void gc_clear(tq_value_t *v)
+{
+    switch ((tq_kind_t)v->kind) {
+    case TQ_LIST: case TQ_TUPLE: {
+        size_t n = v->u.seq.len;
+        tq_value_t **items = v->u.seq.items;
+        v->u.seq.items = NULL;
+        v->u.seq.len = v->u.seq.cap = 0;
+        for (size_t i = 0; i < n; i++)
+            tq_decref(items[i]);
+        free(items);
+        break;
+    }
+    case TQ_DICT: {
+        tq_dict_t *d = v->u.dict;
+        size_t n = d->len;
+        dict_entry_t *e = d->entries;
+        d->entries = NULL;
+        d->len = d->cap = 0;
+        free(d->index);
+        d->index = NULL;
+        d->icap = 0;
+        for (size_t i = 0; i < n; i++) {
+            tq_decref(e[i].key);
+            tq_decref(e[i].value);
+        }
+        free(e);
+        break;
+    }
+    case TQ_FUNCTION: {
+        tq_value_t *c = v->u.fn->closure;
+        v->u.fn->closure = NULL;
+        tq_decref(c);
+        for (size_t i = 0; i < v->u.fn->nparams; i++) {
+            tq_value_t *d = v->u.fn->defaults[i];
+            v->u.fn->defaults[i] = NULL;
+            tq_decref(d);
+        }
+        break;
+    }
+    case TQ_BUILTIN: {
+        tq_value_t *self = v->u.bi.self;
+        v->u.bi.self = NULL;
+        tq_decref(self);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+size_t tq_gc_collect(void)
+{
+    gc_allocated = 0;
+    tq_value_t *v;
+    for (v = gc_head.gc_next; v != &gc_head; v = v->gc_next) {
+        v->gc_refs = v->refs;
+        v->gc_reachable = false;
+    }
+    for (v = gc_head.gc_next; v != &gc_head; v = v->gc_next)
+        gc_children(v, gc_subtract, NULL);
+    /* Referenced from outside the containers: reachable, with all that
+     * they reference. */
+    gc_stack_t st = {0};
+    for (v = gc_head.gc_next; v != &gc_head; v = v->gc_next)
+        if (v->gc_refs > 0 && !v->gc_reachable) {
+            v->gc_reachable = true;
+            TQ_PUSH(st.items, st.len, st.cap, v);
+        }
+    while (st.len) {
+        tq_value_t *x = st.items[--st.len];
+        gc_children(x, gc_mark, &st);
+    }
+    /* The rest is garbage: hold it, clear it, release it. */
+    gc_stack_t garbage = {0};
+    for (v = gc_head.gc_next; v != &gc_head; v = v->gc_next)
+        if (!v->gc_reachable)
+            TQ_PUSH(garbage.items, garbage.len, garbage.cap, tq_incref(v));
+    for (size_t i = 0; i < garbage.len; i++)
+        gc_clear(garbage.items[i]);
+    for (size_t i = 0; i < garbage.len; i++)
+        tq_decref(garbage.items[i]);
+    size_t n = garbage.len;
+    free(garbage.items);
+    free(st.items);
+    return n;
+}
+
+size_t tq_gc_maybe(void)
+{
+    return gc_allocated >= 10000 ? tq_gc_collect() : 0;
 }
 
 /* ---- inspection */

@@ -176,6 +176,23 @@ int main(void)
     check_format(tq_str("x"), "d",
                  "ValueError: Unknown format code 'd' for object of type "
                  "'str'");
+    /* the cycle collector: a list holding itself, then a pair of dicts */
+    tq_gc_collect();
+    tq_value_t *cyc = tq_list_new(0);
+    tq_list_append(cyc, cyc);
+    tq_value_t *d1 = tq_dict_new(), *d2 = tq_dict_new();
+    tq_dict_set_str(d1, "other", d2);
+    tq_dict_set_str(d2, "other", d1);
+    tq_value_t *kept = tq_list_new(0);
+    tq_list_append(kept, kept);
+    tq_decref(cyc);
+    tq_decref(d1);
+    tq_decref(d2);
+    tap_ok(tq_gc_collect() == 3, "gc frees unreachable cycles only");
+    tap_ok(tq_seq_len(kept) == 1 && tq_seq_get(kept, 0) == kept,
+           "gc leaves a referenced cycle intact");
+    tq_decref(tq_list_pop(kept, 0));
+    tq_decref(kept);
     tq_ctx_destroy(&ctx);
     return tap_done();
 }
