@@ -12,6 +12,7 @@
 typedef struct xval {
     qexpr_t *e;     /* NULL for the bare F root */
     bool f;         /* an F path: attribute access extends it */
+    int order;      /* order_by(F.x.desc()): 1 asc, 2 desc, 0 none */
 } xval_t;
 
 static void xval_destroy(void *p)
@@ -143,8 +144,10 @@ qexpr_t *db_path_expr(tq_ctx_t *ctx, tq_value_t *v, bool *desc)
         return qx_path(s);
     }
     qexpr_t *e = expr_of(v);
-    if (e)
+    if (e) {
+        *desc = ((xval_t *)tq_native_data(v))->order == 2;
         return qx_ref(e);
+    }
     tq_raise(ctx, "TypeError", "expected a field name or F, got %s",
              tq_type_name(v));
     return NULL;
@@ -343,10 +346,31 @@ static tq_value_t *f_between(tq_ctx_t *ctx, tq_value_t *self,
     return expr_new(qx_lookup(qx_ref(expr_of(self)), "range", l), false);
 }
 
+static tq_value_t *ordered(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a, int order)
+{
+    if (want_args(ctx, a, 0, order == 2 ? "desc" : "asc") < 0)
+        return NULL;
+    tq_value_t *r = expr_new(qx_ref(expr_of(self)), false);
+    ((xval_t *)tq_native_data(r))->order = order;
+    return r;
+}
+
+static tq_value_t *f_asc(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return ordered(ctx, self, a, 1);
+}
+
+static tq_value_t *f_desc(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return ordered(ctx, self, a, 2);
+}
+
 static const struct {
     const char *name;
     tq_builtin_fn fn;
 } f_methods[] = {
+    {"asc", f_asc}, {"desc", f_desc},
     {"isin", f_isin}, {"contains", f_contains}, {"icontains", f_icontains},
     {"startswith", f_startswith}, {"istartswith", f_istartswith},
     {"endswith", f_endswith}, {"iendswith", f_iendswith},
