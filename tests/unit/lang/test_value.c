@@ -180,14 +180,14 @@ int main(void)
     tq_gc_collect();
     tq_value_t *cyc = tq_list_new(0);
     tq_list_append(cyc, cyc);
-    tq_value_t *d1 = tq_dict_new(), *d2 = tq_dict_new();
-    tq_dict_set_str(d1, "other", d2);
-    tq_dict_set_str(d2, "other", d1);
+    tq_value_t *d1 = tq_dict_new(), *d3 = tq_dict_new();
+    tq_dict_set_str(d1, "other", d3);
+    tq_dict_set_str(d3, "other", d1);
     tq_value_t *kept = tq_list_new(0);
     tq_list_append(kept, kept);
     tq_decref(cyc);
     tq_decref(d1);
-    tq_decref(d2);
+    tq_decref(d3);
     tap_ok(tq_gc_collect() == 3, "gc frees unreachable cycles only");
     tap_ok(tq_seq_len(kept) == 1 && tq_seq_get(kept, 0) == kept,
            "gc leaves a referenced cycle intact");
