@@ -797,6 +797,66 @@ static void select_column(cstate_t *cs, db_buf_t *b, const char *col,
     add_col_name(cs, col);
 }
 
+/* select_related(): the columns of every related row along each path,
+ * named "bike__id", "bike__name", ..., through the joins the path needs
+ * (INNER for non-null keys, LEFT OUTER otherwise). */
+static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
+{
+    char **done = NULL;
+    size_t ndone = 0, dcap = 0;
+    int rc = 0;
+    for (size_t r = 0; r < cs->q->nrelated && rc == 0; r++) {
+        char **parts;
+        size_t n;
+        split_path(cs->q->related[r], &parts, &n);
+        const tq_stable_t *t = cs->base;
+        int join = -1;
+        db_buf_t path = {0};
+        for (size_t i = 0; i < n; i++) {
+            const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
+            if (!rel || rel->reverse) {
+                rc = cs_fail(cs, "FieldError",
+                             "Invalid field name(s) given in select_related: "
+                             "'%s'.",
+                             parts[i]);
+                break;
+            }
+            if (path.len)
+                db_buf_add(&path, "__");
+            db_buf_add(&path, parts[i]);
+            join = get_join(cs, path.s, join, rel);
+            t = &cs->s->tables[rel->target];
+            bool seen = false;
+            for (size_t k = 0; k < ndone; k++)
+                seen |= !strcmp(done[k], path.s);
+            if (seen)
+                continue;
+            DB_PUSH(done, ndone, dcap, db_xstrdup(path.s));
+            const char *alias = cs->joins[join].alias;
+            for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
+                const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
+                                                   : "rowid")
+                                              : t->cols[c].name;
+                char *name = db_xasprintf("%s__%s", path.s, col);
+                if (!*first)
+                    db_buf_add(b, ", ");
+                *first = false;
+                col_sql(b, alias, col);
+                db_buf_add(b, " AS ");
+                db_buf_ident(b, name);
+                add_col_name(cs, name);
+                free(name);
+            }
+        }
+        db_buf_free(&path);
+        free_parts(parts, n);
+    }
+    for (size_t k = 0; k < ndone; k++)
+        free(done[k]);
+    free(done);
+    return rc;
+}
+
 /* Builds the SELECT for q into b. */
 static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
 {
@@ -832,6 +892,9 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
             if (keep)
                 select_column(cs, &cols, t->cols[i].name, &first);
         }
+        if (q->mode == QM_MODEL && kind == SEL_ROWS &&
+            select_related_cols(cs, &cols, &first) < 0)
+            goto out;
         for (size_t i = 0; i < q->nannos; i++)
             if (select_item(cs, &cols, q->annos[i].name, q->annos[i].expr,
                             &first) < 0)

@@ -216,6 +216,9 @@ typedef struct obj {
     tq_value_t **vals;
     bool *given;        /* set by new(**kw) or loaded */
     bool saved;
+    size_t nrel;        /* select_related() cache: relation -> object */
+    char **rel_names;
+    tq_value_t **rel_objs;
 } obj_t;
 
 static void obj_clear(obj_t *o)
@@ -237,6 +240,12 @@ static void obj_destroy(void *p)
 {
     obj_t *o = p;
     obj_clear(o);
+    for (size_t i = 0; i < o->nrel; i++) {
+        free(o->rel_names[i]);
+        tq_decref(o->rel_objs[i]);
+    }
+    free(o->rel_names);
+    free(o->rel_objs);
     free(o->schema);
     free(o->table);
     free(o->bare);
@@ -271,18 +280,89 @@ static int obj_col(const obj_t *o, const char *name)
     return -1;
 }
 
+/* An object of table t from named values (borrowed); with `related`,
+ * names "rel__col" build the related objects of select_related(). */
+static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
+                             char *const *names, tq_value_t **vals, size_t n,
+                             bool related)
+{
+    bool *sub = db_xcalloc(n ? n : 1, sizeof *sub);
+    size_t own = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = related ? strstr(names[i], "__") : NULL;
+        if (sep) {
+            char *prefix = db_xstrndup(names[i], (size_t)(sep - names[i]));
+            const tq_srel_t *rel = tq_stable_rel(t, prefix);
+            if (rel && !rel->reverse) {
+                const tq_stable_t *tt = &sc->tables[rel->target];
+                const char *rest = sep + 2, *sep2 = strstr(rest, "__");
+                char *first = db_xstrndup(rest, sep2 ? (size_t)(sep2 - rest)
+                                                     : strlen(rest));
+                sub[i] = tq_stable_col(tt, first) != -1 ||
+                         (sep2 && tq_stable_rel(tt, first));
+                free(first);
+            }
+            free(prefix);
+        }
+        own += !sub[i];
+    }
+    obj_t *o = obj_alloc(t, own);
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!sub[i]) {
+            o->cols[k] = db_xstrdup(names[i]);
+            o->vals[k] = tq_incref(vals[i]);
+            o->given[k++] = true;
+        }
+    o->saved = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!sub[i])
+            continue;
+        size_t plen = (size_t)(strstr(names[i], "__") - names[i]);
+        char *prefix = db_xstrndup(names[i], plen);
+        const tq_srel_t *rel = tq_stable_rel(t, prefix);
+        char **sn = db_xcalloc(n, sizeof *sn);
+        tq_value_t **sv = db_xcalloc(n, sizeof *sv);
+        size_t k = 0;
+        for (size_t j = i; j < n; j++)
+            if (sub[j] && !strncmp(names[j], prefix, plen) &&
+                !strncmp(names[j] + plen, "__", 2)) {
+                sn[k] = names[j] + plen + 2;
+                sv[k++] = vals[j];
+                sub[j] = false;
+            }
+        tq_value_t *ro = build_obj(sc, &sc->tables[rel->target], sn, sv, k,
+                                   true);
+        if (!obj_pk(ro)) {           /* LEFT JOIN without a row */
+            tq_decref(ro);
+            ro = tq_none();
+        }
+        o->rel_names = db_xrealloc(o->rel_names,
+                                   (o->nrel + 1) * sizeof *o->rel_names);
+        o->rel_objs = db_xrealloc(o->rel_objs,
+                                  (o->nrel + 1) * sizeof *o->rel_objs);
+        o->rel_names[o->nrel] = prefix;
+        o->rel_objs[o->nrel++] = ro;
+        free(sn);
+        free(sv);
+    }
+    free(sub);
+    return tq_native_new(&tq_object_type, o);
+}
+
 /* obj_from_stmt: see queryset.h. */
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
-                          sqlite3_stmt *stmt, char *const *cols, size_t n)
+                          sqlite3_stmt *stmt, char *const *cols, size_t n,
+                          bool related)
 {
-    obj_t *o = obj_alloc(t, n);
-    for (size_t i = 0; i < n; i++) {
-        o->cols[i] = db_xstrdup(cols[i]);
-        o->vals[i] = tq_column_value(stmt, (int)i);
-        o->given[i] = true;
-    }
-    o->saved = true;
-    return tq_native_new(&tq_object_type, o);
+    const tq_schema_t *sc = related ? db_schema(ctx) : NULL;
+    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
+    for (size_t i = 0; i < n; i++)
+        vals[i] = tq_column_value(stmt, (int)i);
+    tq_value_t *r = build_obj(sc, t, cols, vals, n, related && sc);
+    for (size_t i = 0; i < n; i++)
+        tq_decref(vals[i]);
+    free(vals);
+    return r;
 }
 
 /* obj_new_unsaved: see queryset.h. */
@@ -595,6 +675,9 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
     if (!t)
         return NULL;
     const tq_srel_t *rel = tq_stable_rel(t, name);
+    for (size_t i = 0; rel && !rel->reverse && i < o->nrel; i++)
+        if (!strcmp(o->rel_names[i], name))
+            return tq_incref(o->rel_objs[i]);
     if (rel && !rel->reverse) {
         int fi = obj_col(o, rel->col);
         if (fi < 0 || tq_kind(o->vals[fi]) == TQ_NONE)

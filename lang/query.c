@@ -118,7 +118,7 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
     size_t n = (size_t)sqlite3_column_count(st);
     switch (q->mode) {
     case QM_MODEL:
-        return obj_from_stmt(ctx, t, st, s->cols, n);
+        return obj_from_stmt(ctx, t, st, s->cols, n, q->nrelated > 0);
     case QM_FLAT:
         return tq_column_value(st, 0);
     case QM_VALUES: {

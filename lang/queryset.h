@@ -95,9 +95,11 @@ extern const tq_type_t tq_object_type;
  * names (copied). */
 tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals);
 /* A model object from the current row of stmt whose columns are named
- * `cols` (steals nothing). */
+ * `cols` (steals nothing). With `related` (select_related()), columns
+ * named "rel__col" fill the object's cache of related objects. */
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
-                          sqlite3_stmt *stmt, char *const *cols, size_t n);
+                          sqlite3_stmt *stmt, char *const *cols, size_t n,
+                          bool related);
 /* An unsaved object with the given keyword fields (Model.new(**kw)). */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a);
