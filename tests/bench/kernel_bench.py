@@ -10,6 +10,8 @@ Figures per kernel:
   p50/p99    round trip of a trivial execute_request until iopub idle
   exec/s     trivial executes per second, one after the other
   RSS        VmRSS of the kernel process after the warm-up
+  raw p50/99 the same round trip from bare pyzmq sockets (no client
+             threads), closer to the kernel's own latency
 
 Usage: /usr/bin/python3 tests/bench/kernel_bench.py [--kernel PATH]
        [--launches N] [--executes N] [--only NAME,...]
@@ -27,6 +29,7 @@ import time
 import zmq
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.session import Session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -109,6 +112,7 @@ def bench(ksm, name, code, launches, executes):
         wait_idle(kc, msg_id)
         times.append(time.perf_counter() - t0)
     total = time.perf_counter() - t_all
+    raw = raw_round_trips(km, code, executes)
     rss = rss_kib(km.provisioner.process.pid)
     stop(km, kc)
     times.sort()
@@ -118,7 +122,49 @@ def bench(ksm, name, code, launches, executes):
         "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
         "rate": executes / total,
         "rss": rss,
+        "raw50": raw[len(raw) // 2],
+        "raw99": raw[min(len(raw) - 1, int(len(raw) * 0.99))],
     }
+
+
+def raw_round_trips(km, code, n):
+    """Round trips with bare pyzmq sockets (a DEALER on shell, a SUB on
+    iopub), to show the kernel's share without jupyter_client's threads."""
+    info = km.get_connection_info()
+    session = Session(key=info["key"], signature_scheme=info["signature_scheme"])
+    ctx = zmq.Context.instance()
+    base = f"{info['transport']}://{info['ip']}:"
+    shell = ctx.socket(zmq.DEALER)
+    shell.connect(base + str(info["shell_port"]))
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(base + str(info["iopub_port"]))
+    time.sleep(0.3)
+
+    def one():
+        msg = session.send(shell, "execute_request", {
+            "code": code, "silent": False, "store_history": True,
+            "user_expressions": {}, "allow_stdin": False})
+        msg_id = msg["header"]["msg_id"]
+        shell.recv_multipart()
+        while True:
+            idents, frames = session.feed_identities(sub.recv_multipart())
+            m = session.deserialize(frames, content=True)
+            if (m["parent_header"].get("msg_id") == msg_id
+                    and m["msg_type"] == "status"
+                    and m["content"]["execution_state"] == "idle"):
+                return
+
+    for _ in range(5):
+        one()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        one()
+        times.append(time.perf_counter() - t0)
+    shell.close(linger=0)
+    sub.close(linger=0)
+    return sorted(times)
 
 
 def main():
@@ -153,11 +199,12 @@ def main():
     print(f"\nkernel benchmark ({args.launches} launches, {args.executes} "
           f"trivial executes each; jupyter_client, same client for all)\n")
     print(f"{'kernel':<10}{'start-up ms':>13}{'p50 ms':>10}{'p99 ms':>10}"
-          f"{'exec/s':>10}{'RSS MiB':>10}")
+          f"{'exec/s':>10}{'RSS MiB':>10}{'raw p50':>10}{'raw p99':>10}")
     for label, r in rows.items():
         print(f"{label:<10}{r['startup'] * 1e3:>13.1f}{r['p50'] * 1e3:>10.3f}"
               f"{r['p99'] * 1e3:>10.3f}{r['rate']:>10.0f}"
-              f"{r['rss'] / 1024:>10.1f}")
+              f"{r['rss'] / 1024:>10.1f}{r['raw50'] * 1e3:>10.3f}"
+              f"{r['raw99'] * 1e3:>10.3f}")
     if "tabula" in rows and "xpython" in rows:
         t, x = rows["tabula"], rows["xpython"]
         print(f"\ntabula/xpython: start-up {t['startup'] / x['startup']:.3f}x, "
