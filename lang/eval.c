@@ -24,6 +24,13 @@ static tq_value_t *eval(tq_ctx_t *ctx, const tq_node_t *n);
 static exec_status_t exec_block(tq_ctx_t *ctx, const tq_nodelist_t *body,
                                 tq_value_t **ret);
 
+/* The last source run by tq_ctx_run_source and its tree, so that
+ * %timeit's loops time the statement, not the parser. */
+static struct {
+    tq_unit_t *unit;
+    tq_nodelist_t body;
+} run_cache;
+
 /* ---- units */
 
 tq_unit_t *tq_unit_new(const char *source, size_t len, int cell)
@@ -44,6 +51,11 @@ void tq_unit_release(tq_unit_t **unit)
     tq_arena_t *a = (*unit)->arena;
     *unit = NULL;
     tq_arena_release(&a);
+}
+
+void tq_eval_release_caches(void)
+{
+    tq_unit_release(&run_cache.unit);
 }
 
 void tq_function_free(tq_function_t *fn)
@@ -1430,13 +1442,25 @@ tq_value_t *tq_eval_expr(tq_ctx_t *ctx, tq_unit_t *unit,
 
 tq_value_t *tq_ctx_run_source(tq_ctx_t *ctx, const char *source)
 {
-    tq_unit_t *unit = tq_unit_new(source, strlen(source), 0);
+    tq_unit_t *unit;
     tq_nodelist_t body;
-    tq_syntax_error_t err = {0};
-    if (tq_parse(unit->arena, unit->source, unit->len, &body, &err) < 0) {
-        tq_raise(ctx, "SyntaxError", "%s", err.msg);
-        tq_unit_release(&unit);
-        return NULL;
+    if (run_cache.unit && strcmp(run_cache.unit->source, source) == 0) {
+        unit = run_cache.unit;
+        tq_arena_retain(unit->arena);
+        body = run_cache.body;
+    } else {
+        unit = tq_unit_new(source, strlen(source), 0);
+        tq_syntax_error_t err = {0};
+        if (tq_parse(unit->arena, unit->source, unit->len, &body, &err) <
+            0) {
+            tq_raise(ctx, "SyntaxError", "%s", err.msg);
+            tq_unit_release(&unit);
+            return NULL;
+        }
+        tq_unit_release(&run_cache.unit);
+        run_cache.unit = unit;
+        tq_arena_retain(unit->arena);
+        run_cache.body = body;
     }
     /* Run at the caller's level: the same names, this unit's source. */
     tq_frame_t frame = {0};

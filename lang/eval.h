@@ -28,6 +28,8 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fn,
 /* Looks a name up as user code would: locals, globals, tables, builtins.
  * New reference, or NULL without raising when unbound. */
 tq_value_t *tq_lookup(tq_ctx_t *ctx, const char *name);
+/* Frees the parse cache of tq_ctx_run_source (at session end). */
+void tq_eval_release_caches(void);
 /* Frees a function payload (value.c calls it). */
 void tq_function_free(tq_function_t *fn);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "interp.h"
+#include "eval.h"
 
 tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly)
 {
@@ -37,6 +37,7 @@ void tq_ctx_destroy(tq_ctx_t **pctx)
     tq_map_clear(&ctx->builtins, decref_value);
     /* Cycles among the session's values go with it. */
     tq_gc_collect();
+    tq_eval_release_caches();
     if (ctx->schema && ctx->schema_destroy)
         ctx->schema_destroy(ctx->schema);
     tq_buf_free(&ctx->out);
