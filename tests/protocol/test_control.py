@@ -159,3 +159,16 @@ def test_manager_shutdown_is_clean(kernelspec_dir):
     kc.stop_channels()
     km.shutdown_kernel(now=False)
     assert proc.returncode == 0
+
+
+def test_interrupt_while_waiting_for_input(fresh):
+    km, kc = fresh
+    msg_id = kc.execute("input('name? ')", allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=10)
+    assert req["msg_type"] == "input_request"
+    reply = request(kc, "interrupt_request", {}, channel="control", timeout=5)
+    assert reply["content"]["status"] == "ok"
+    result = shell_reply(kc, msg_id, timeout=5)
+    assert result["content"]["status"] == "error"
+    reply, _ = execute(kc, "1 + 1")
+    assert reply["content"]["status"] == "ok"
