@@ -1162,10 +1162,206 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
     return tq_none();
 }
 
+/* Splits defaults= from the lookups of get_or_create/update_or_create. */
+static tq_value_t *split_defaults(const tq_args_t *a, tq_args_t *lookups)
+{
+    *lookups = *a;
+    lookups->kwnames = db_xcalloc(a->nkw + 1, sizeof *lookups->kwnames);
+    lookups->kwvalues = db_xcalloc(a->nkw + 1, sizeof *lookups->kwvalues);
+    lookups->nkw = 0;
+    tq_value_t *defaults = NULL;
+    for (size_t i = 0; i < a->nkw; i++) {
+        if (!strcmp(a->kwnames[i], "defaults")) {
+            defaults = a->kwvalues[i];
+            continue;
+        }
+        lookups->kwnames[lookups->nkw] = a->kwnames[i];
+        lookups->kwvalues[lookups->nkw++] = a->kwvalues[i];
+    }
+    return defaults;
+}
+
+/* get_or_create / update_or_create: (object, created). Lookups without
+ * "__" become fields of the new object, then defaults (a dict). */
+static tq_value_t *get_or_make(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a, bool update)
+{
+    tq_args_t lk;
+    tq_value_t *defaults = split_defaults(a, &lk);
+    tq_value_t *r = NULL, *obj = NULL;
+    bool created = false;
+    if (defaults && tq_kind(defaults) != TQ_DICT && tq_kind(defaults) !=
+                                                        TQ_NONE) {
+        tq_raise(ctx, "TypeError", "defaults must be a dict");
+        goto out;
+    }
+    size_t nd = defaults && tq_kind(defaults) == TQ_DICT ? tq_dict_len(defaults)
+                                                        : 0;
+    obj = m_get(ctx, self, &lk);
+    if (!obj && tq_error_name(ctx) && !strcmp(tq_error_name(ctx),
+                                              "DoesNotExist")) {
+        tq_error_clear(ctx);
+        tq_args_t c = {0};
+        c.kwnames = db_xcalloc(lk.nkw + nd + 1, sizeof *c.kwnames);
+        c.kwvalues = db_xcalloc(lk.nkw + nd + 1, sizeof *c.kwvalues);
+        for (size_t i = 0; i < lk.nkw; i++)
+            if (!strstr(lk.kwnames[i], "__")) {
+                c.kwnames[c.nkw] = lk.kwnames[i];
+                c.kwvalues[c.nkw++] = lk.kwvalues[i];
+            }
+        for (size_t i = 0; i < nd; i++) {
+            tq_value_t *k = tq_dict_key_at(defaults, i);
+            if (tq_kind(k) != TQ_STR)
+                continue;
+            c.kwnames[c.nkw] = tq_as_str(k);
+            c.kwvalues[c.nkw++] = tq_dict_value_at(defaults, i);
+        }
+        obj = m_create(ctx, self, &c);
+        free(c.kwnames);
+        free(c.kwvalues);
+        created = true;
+    } else if (obj && update && nd) {
+        for (size_t i = 0; i < nd; i++) {
+            tq_value_t *k = tq_dict_key_at(defaults, i);
+            if (tq_kind(k) == TQ_STR &&
+                tq_native_type(obj)->setattr(ctx, obj, tq_as_str(k),
+                                             tq_dict_value_at(defaults, i)) < 0)
+                goto out;
+        }
+        tq_value_t *save = tq_getattr(ctx, obj, "save");
+        tq_value_t *res = save ? tq_call_pos(ctx, save, 0, NULL) : NULL;
+        tq_decref(save);
+        if (!res)
+            goto out;
+        tq_decref(res);
+    }
+    if (!obj)
+        goto out;
+    r = tq_tuple_new(2);
+    tq_tuple_set(r, 0, tq_incref(obj));
+    tq_tuple_set(r, 1, tq_bool(created));
+out:
+    tq_decref(obj);
+    free(lk.kwnames);
+    free(lk.kwvalues);
+    return r;
+}
+
+static tq_value_t *m_get_or_create(tq_ctx_t *ctx, tq_value_t *self,
+                                   const tq_args_t *a)
+{
+    return get_or_make(ctx, self, a, false);
+}
+
+static tq_value_t *m_update_or_create(tq_ctx_t *ctx, tq_value_t *self,
+                                      const tq_args_t *a)
+{
+    return get_or_make(ctx, self, a, true);
+}
+
+/* in_bulk([pks]): {pk: object} in one SELECT. */
+static tq_value_t *m_in_bulk(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    qdesc_t *c = qdesc_clone(SELF_Q(self));
+    c->mode = QM_MODEL;
+    if (a->npos == 1) {
+        qexpr_t *v = db_value_expr(ctx, a->pos[0]);
+        if (!v || v->kind != QX_LIST) {
+            qx_unref(v);
+            qdesc_unref(c);
+            return tq_error_pending(ctx) ? NULL
+                   : tq_raise(ctx, "TypeError", "in_bulk() takes a list of "
+                              "primary keys");
+        }
+        c->where = qx_and(c->where, qx_kw("pk__in", v));
+    }
+    tq_value_t *items = qs_fetch(ctx, c);
+    qdesc_unref(c);
+    if (!items)
+        return NULL;
+    tq_value_t *d = tq_dict_new();
+    for (size_t i = 0; i < tq_seq_len(items); i++) {
+        tq_value_t *o = tq_seq_get(items, i);
+        tq_value_t *pk = obj_pk(o);
+        if (pk)
+            tq_dict_set(d, pk, o);
+    }
+    tq_decref(items);
+    return d;
+}
+
+static tq_value_t *m_none(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    if (no_args(ctx, a, "none") < 0)
+        return NULL;
+    qdesc_t *c = qdesc_clone(SELF_Q(self));
+    qexpr_t *f = qx_new(QX_BOOL);
+    f->op = 0;
+    c->where = qx_and(c->where, f);
+    return derived(c);
+}
+
+/* latest(field) / earliest(field): the object with the largest/smallest
+ * value, one SELECT ... LIMIT 1; DoesNotExist when empty. */
+static tq_value_t *latest_like(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a, bool latest)
+{
+    qdesc_t *c = qdesc_clone(SELF_Q(self));
+    for (size_t i = 0; i < c->norder; i++)
+        qx_unref(c->order[i].expr);
+    c->norder = 0;
+    c->order_set = true;
+    c->reversed = false;
+    for (size_t i = 0; i < a->npos; i++) {
+        bool desc;
+        qexpr_t *e = db_path_expr(ctx, a->pos[i], &desc);
+        if (!e) {
+            qdesc_unref(c);
+            return NULL;
+        }
+        qdesc_add_order(c, e, desc != latest);
+    }
+    if (!a->npos) {
+        qdesc_unref(c);
+        return tq_raise(ctx, "ValueError",
+                        "earliest() and latest() require either fields as "
+                        "positional arguments or 'get_latest_by' in the "
+                        "model's Meta.");
+    }
+    c->limit = 1;
+    tq_value_t *items = qs_fetch(ctx, c);
+    qdesc_unref(c);
+    if (!items)
+        return NULL;
+    tq_value_t *r = tq_seq_len(items)
+                        ? tq_incref(tq_seq_get(items, 0))
+                        : tq_raise(ctx, "DoesNotExist",
+                                   "%s matching query does not exist.",
+                                   bare_of(ctx, SELF_Q(self)));
+    tq_decref(items);
+    return r;
+}
+
+static tq_value_t *m_latest(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    return latest_like(ctx, self, a, true);
+}
+
+static tq_value_t *m_earliest(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a)
+{
+    return latest_like(ctx, self, a, false);
+}
+
 static const struct {
     const char *name;
     tq_builtin_fn fn;
 } methods[] = {
+    {"get_or_create", m_get_or_create},
+    {"update_or_create", m_update_or_create}, {"in_bulk", m_in_bulk},
+    {"none", m_none}, {"latest", m_latest}, {"earliest", m_earliest},
     {"all", m_all}, {"filter", m_filter}, {"exclude", m_exclude},
     {"get", m_get}, {"first", m_first}, {"last", m_last},
     {"count", m_count}, {"exists", m_exists}, {"order_by", m_order_by},
