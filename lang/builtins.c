@@ -226,9 +226,9 @@ static tq_value_t *range_iterate(tq_ctx_t *ctx, tq_value_t *self)
 {
     range_t *r = tq_native_data(self);
     int64_t n = range_len(r);
-    if (n > 50000000)
+    if (n > 10000000)
         return tq_raise(ctx, "ValueError",
-                        "range of %lld items is too large to iterate",
+                        "range of %lld items is too large to make a list of",
                         (long long)n);
     tq_value_t *l = tq_list_new((size_t)n);
     for (int64_t i = 0; i < n; i++) {
@@ -279,6 +279,18 @@ static const tq_type_t range_type = {
     .iterate = range_iterate,
     .length = range_length,
 };
+
+bool tq_range_get(const tq_value_t *v, int64_t *start, int64_t *step,
+                  int64_t *count)
+{
+    if (!tq_is_native(v, &range_type))
+        return false;
+    const range_t *r = tq_native_data(v);
+    *start = r->start;
+    *step = r->step;
+    *count = range_len(r);
+    return true;
+}
 
 BUILTIN(bi_range)
 {

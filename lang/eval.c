@@ -1149,15 +1149,30 @@ static exec_status_t exec_for(tq_ctx_t *ctx, const tq_node_t *s,
     if (!iter)
         return EX_ERROR;
     ctx->node = s->b;
-    tq_value_t *items = tq_iterate(ctx, iter);
+    /* A range is counted, not materialised. */
+    int64_t rstart, rstep, rcount;
+    bool is_range = tq_range_get(iter, &rstart, &rstep, &rcount);
+    tq_value_t *items = is_range ? NULL : tq_iterate(ctx, iter);
     tq_decref(iter);
-    if (!items)
+    if (!is_range && !items)
         return EX_ERROR;
+    size_t n = is_range ? (size_t)rcount : tq_seq_len(items);
     exec_status_t st = EX_NORMAL;
     bool broke = false;
-    for (size_t i = 0; i < tq_seq_len(items); i++) {
-        if (check_interrupt(ctx) ||
-            assign(ctx, s->a, tq_seq_get(items, i)) < 0) {
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+        if (check_interrupt(ctx)) {
+            st = EX_ERROR;
+            break;
+        }
+        if (is_range) {
+            tq_value_t *iv = tq_int(rstart + (int64_t)i * rstep);
+            rc = assign(ctx, s->a, iv);
+            tq_decref(iv);
+        } else {
+            rc = assign(ctx, s->a, tq_seq_get(items, i));
+        }
+        if (rc < 0) {
             st = EX_ERROR;
             break;
         }

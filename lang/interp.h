@@ -157,6 +157,9 @@ void tq_builtins_register(tq_ctx_t *ctx);
 tq_value_t *tq_method_get(tq_ctx_t *ctx, tq_value_t *obj, const char *name);
 /* Method names of a builtin kind, NULL-terminated (for completion). */
 const char *const *tq_method_names(tq_kind_t kind);
+/* A range value's start, step and number of items; false for others. */
+bool tq_range_get(const tq_value_t *v, int64_t *start, int64_t *step,
+                  int64_t *count);
 /* Formats a value with a format spec ("{:.2f}", f-strings). malloc'd. */
 char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
 

@@ -1288,7 +1288,7 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
     if (n < 0)
         n = 0;
     if (seq->kind == TQ_STR) {
-        if (n && seq->u.str.len > (size_t)(1 << 30) / (size_t)n)
+        if (n && seq->u.str.len > (size_t)(1 << 27) / (size_t)n)
             return tq_raise(ctx, "ValueError", "repeated string is too long");
         tq_buf_t b = {0};
         tq_buf_addn(&b, "", 0);
@@ -1299,7 +1299,7 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
         return v;
     }
     size_t len = seq->u.seq.len;
-    if (n && len > (size_t)(1 << 26) / (size_t)n)
+    if (n && len > (size_t)(1 << 24) / (size_t)n)
         return tq_raise(ctx, "ValueError", "repeated sequence is too long");
     size_t total = len * (size_t)n;
     tq_value_t *r;
