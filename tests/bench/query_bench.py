@@ -115,16 +115,19 @@ def parse_time(text):
     return float(m.group(1)) * scale[m.group(2)]
 
 
-def tabula_cell(run, db, cell, n):
+def tabula_cell(run, db, cell, n, wall_too=True):
     """Mean seconds per run of one cell inside one session (tabula-run
-    --time N), and the wall time of the whole process (start-up, schema
-    read, N runs)."""
-    t0 = time.perf_counter()
+    --time N), and the wall time of a whole `tabula-run DB CELL` process
+    that runs the cell once (start-up, schema read, the query, exit)."""
     p = subprocess.run([run, "--readonly", "--time", str(n), db, cell],
                        capture_output=True, text=True)
-    wall = time.perf_counter() - t0
     if p.returncode != 0:
-        return None, wall, p.stderr.strip()
+        return None, None, p.stderr.strip()
+    wall = None
+    if wall_too:
+        t0 = time.perf_counter()
+        subprocess.run([run, "--readonly", db, cell], capture_output=True)
+        wall = time.perf_counter() - t0
     return parse_time(p.stderr), wall, p.stderr.strip()
 
 
@@ -152,6 +155,46 @@ def shell_sql(db, sql, n):
     return sum(times) / len(times) if times else None
 
 
+def kernel_times(kernel, db, cells, runs):
+    """Mean round trip (execute_request to its reply) of each cell through
+    a real Jupyter client and the tabula kernel opened read-only on db."""
+    import json
+    import tempfile
+    from jupyter_client import KernelManager
+    root = tempfile.mkdtemp(prefix="tabula-bench-")
+    spec = os.path.join(root, "kernels", "tabula-bench")
+    os.makedirs(spec)
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": [os.path.abspath(kernel), "-f", "{connection_file}",
+                            "--database", db, "--readonly"],
+                   "display_name": "Tabula (bench)", "language": "tabula"}, f)
+    os.environ["JUPYTER_PATH"] = root
+    km = KernelManager(kernel_name="tabula-bench")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    out = []
+    try:
+        kc.wait_for_ready(timeout=30)
+        for cell in cells:
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                msg_id = kc.execute(cell)
+                while True:
+                    reply = kc.get_shell_msg(timeout=600)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        break
+                times.append(time.perf_counter() - t0)
+                ok = reply["content"]["status"] == "ok"
+            out.append(sum(times) / len(times) if ok else None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build-db")
@@ -172,22 +215,35 @@ def main():
               % (a.rentals, a.users, a.bikes, fmt(gen), a.db))
     print("sqlite %s; means of %d runs\n" % (sqlite3.sqlite_version, a.runs))
     print("%-32s %12s %12s %12s %12s" % ("query", "tabula cell", "py sqlite3",
-                                         "sqlite3 sh", "tabula proc"))
+                                         "sqlite3 sh", "tabula-run"))
     for name, cell, sql in CASES:
         t, wall, msg = tabula_cell(run, a.db, cell, a.runs)
         py = python_sql(a.db, sql, a.runs)
         sh = shell_sql(a.db, sql, a.runs)
         print("%-32s %12s %12s %12s %12s" % (
             name, fmt(t) if t else "error", fmt(py),
-            fmt(sh) if sh is not None else "n/a", fmt(wall)))
+            fmt(sh) if sh is not None else "n/a",
+            fmt(wall) if wall else "error"))
         if t is None:
             print("   tabula-run: %s" % msg)
     print()
     for name, cell in OVERHEAD:
         n = 20000
-        t, wall, msg = tabula_cell(run, a.db, cell, n)
+        t, wall, msg = tabula_cell(run, a.db, cell, n, False)
         print("%-32s %12s per cell (%d runs in one session)"
               % (name, fmt(t) if t else "error: " + msg, n))
+    kernel = os.path.join(a.build, "kernel", "tabula-kernel")
+    if os.path.exists(kernel):
+        print("\nthrough the kernel (jupyter_client round trip, mean of %d)"
+              % a.runs)
+        cells = [c for _, c, _ in CASES] + [c for _, c in OVERHEAD]
+        names = [n for n, _, _ in CASES] + [n for n, _ in OVERHEAD]
+        try:
+            for name, t in zip(names, kernel_times(kernel, a.db, cells,
+                                                   a.runs)):
+                print("%-32s %12s" % (name, fmt(t) if t else "error"))
+        except Exception as e:  # the figures above stand on their own
+            print("kernel run failed: %s" % e)
 
 
 if __name__ == "__main__":
