@@ -12,7 +12,11 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define PARENT_POLL_MS 1000
 
 /* The shell requests the kernel answers, one handler each. */
 #define SHELL_HANDLERS(X)   \
@@ -249,15 +253,32 @@ static int handle_one(kn_kernel_t *k, bool aborting)
     return abort_queue ? 1 : 0;
 }
 
-/* See kernel.h. */
+/* The front end that started us, as jupyter_client names it in
+ * $JPY_PARENT_PID; 0 when unknown. */
+static pid_t parent_pid(void)
+{
+    const char *env = getenv("JPY_PARENT_PID");
+    long pid = env ? strtol(env, NULL, 10) : 0;
+    return pid > 1 && (pid_t)pid == getppid() ? (pid_t)pid : 0;
+}
+
+/* See kernel.h. When the front end that started the kernel dies (our
+ * parent changes), the kernel stops too, as ipykernel's parent poller
+ * does, instead of lingering as an orphan. */
 void kn_shell_serve(kn_kernel_t *k)
 {
+    pid_t parent = parent_pid();
     zmq_pollitem_t items[] = {
         {k->shell, 0, ZMQ_POLLIN, 0},
         {k->wake, 0, ZMQ_POLLIN, 0},
     };
     while (!atomic_load(&k->stopping)) {
-        int rc = zmq_poll(items, 2, -1);
+        int rc = zmq_poll(items, 2, parent ? PARENT_POLL_MS : -1);
+        if (parent && getppid() != parent) {
+            kn_warn("the front end (pid %d) is gone: shutting down",
+                    (int)parent);
+            break;
+        }
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
