@@ -27,6 +27,8 @@
  *   TUPLE LIST   list = items
  *   DICT         list = keys, list2 = values
  *   LISTCOMP     a = element, b = target, c = iterable, list = conditions
+ *   DICTCOMP     a = key, d = value, b = target, c = iterable,
+ *                list = conditions
  *   LAMBDA       list = params, a = body expression
  *   PARAM        name, a = default or NULL, op = 0 plain, 1 *args,
  *                2 **kwargs
@@ -43,6 +45,10 @@
  *   BREAK CONTINUE PASS
  *   DEL          list = targets
  *   GLOBAL       list = NAME nodes
+ *   TRY          list = body, list2 = EXCEPT handlers, list3 = else body,
+ *                list4 = finally body
+ *   EXCEPT       a = exception type(s) or NULL (bare), name = `as` name
+ *                or NULL, list = body
  *   RAISE        a = exception or NULL
  *   ASSERT       a = test, b = message or NULL
  *   MAGIC        name = magic name, sval = arguments (trimmed)
@@ -59,10 +65,10 @@
     X(NAME) X(INT) X(FLOAT) X(STR) X(NONE) X(TRUE) X(FALSE) X(FSTRING)     \
     X(FORMAT) X(BINOP) X(UNOP) X(AND) X(OR) X(COMPARE) X(IFEXP) X(CALL)    \
     X(KWARG) X(STARRED) X(DSTARRED) X(ATTR) X(SUBSCRIPT) X(SLICE)          \
-    X(TUPLE) X(LIST) X(DICT) X(LISTCOMP) X(LAMBDA) X(PARAM)                \
+    X(TUPLE) X(LIST) X(DICT) X(LISTCOMP) X(DICTCOMP) X(LAMBDA) X(PARAM)    \
     X(EXPR) X(ASSIGN) X(AUGASSIGN) X(DEF) X(CLASS) X(RETURN) X(IF)         \
     X(WHILE) X(FOR) X(BREAK) X(CONTINUE) X(PASS) X(DEL) X(GLOBAL)          \
-    X(RAISE) X(ASSERT) X(MAGIC) X(CELL_MAGIC)
+    X(RAISE) X(ASSERT) X(MAGIC) X(CELL_MAGIC) X(TRY) X(EXCEPT)
 
 typedef enum tq_node_kind {
 #define X(name) TQ_N_##name,
@@ -90,8 +96,8 @@ struct tq_node {
     const char *sval;
     size_t slen;
     const char *body;         /* CELL_MAGIC */
-    tq_node_t *a, *b, *c;
-    tq_nodelist_t list, list2, list3;
+    tq_node_t *a, *b, *c, *d;
+    tq_nodelist_t list, list2, list3, list4;
     int *ops;                 /* COMPARE */
 };
 

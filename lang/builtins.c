@@ -2221,6 +2221,161 @@ bad_type:
     return NULL;
 }
 
+/* ---- printf-style formatting: 'fmt' % args */
+
+tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
+{
+    const char *f = tq_as_str(fmtv);
+    size_t n = tq_str_len(fmtv), next = 0;
+    tq_value_t *single = NULL, *mapping = NULL;
+    size_t nargs;
+    if (tq_kind(argv) == TQ_TUPLE) {
+        nargs = tq_seq_len(argv);
+    } else {
+        if (tq_kind(argv) == TQ_DICT)
+            mapping = argv;
+        single = argv;
+        nargs = 1;
+    }
+    tq_buf_t b = {0};
+    tq_buf_addn(&b, "", 0);
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] != '%') {
+            tq_buf_addc(&b, f[i]);
+            continue;
+        }
+        if (++i >= n)
+            goto incomplete;
+        if (f[i] == '%') {
+            tq_buf_addc(&b, '%');
+            continue;
+        }
+        tq_value_t *arg = NULL;
+        if (f[i] == '(') {
+            size_t e = i + 1;
+            while (e < n && f[e] != ')')
+                e++;
+            if (e >= n || !mapping) {
+                tq_buf_free(&b);
+                return tq_raise(ctx, "TypeError",
+                                "format requires a mapping");
+            }
+            char *key = tq_xstrndup(f + i + 1, e - i - 1);
+            arg = tq_dict_get_str(mapping, key);
+            if (!arg) {
+                tq_raise(ctx, "ValueError", "key '%s' not found", key);
+                free(key);
+                tq_buf_free(&b);
+                return NULL;
+            }
+            free(key);
+            i = e + 1;
+        }
+        char spec[64];
+        size_t k = 0;
+        char align = 0, sign = 0;
+        bool zero = false;
+        for (; i < n && strchr("-+ 0#", f[i]); i++) {
+            if (f[i] == '-')
+                align = '<';
+            else if (f[i] == '+' || f[i] == ' ')
+                sign = f[i];
+            else if (f[i] == '0')
+                zero = true;
+        }
+        char width[16] = "", prec[16] = "";
+        size_t w = 0, p = 0;
+        while (i < n && isdigit((unsigned char)f[i]) && w < 8)
+            width[w++] = f[i++];
+        width[w] = 0;
+        if (i < n && f[i] == '.') {
+            i++;
+            while (i < n && isdigit((unsigned char)f[i]) && p < 8)
+                prec[p++] = f[i++];
+            prec[p] = 0;
+            if (!p)
+                strcpy(prec, "0");
+        }
+        if (i >= n)
+            goto incomplete;
+        char conv = f[i];
+        if (!strchr("sdifFeEgGxXorca", conv)) {
+            tq_buf_free(&b);
+            return tq_raise(ctx, "ValueError",
+                            "unsupported format character '%c' (0x%x) at "
+                            "index %zu", conv, (unsigned)(unsigned char)conv,
+                            i);
+        }
+        if (!arg) {
+            if (next >= nargs) {
+                tq_buf_free(&b);
+                return tq_raise(ctx, "TypeError",
+                                "not enough arguments for format string");
+            }
+            arg = single ? single : tq_seq_get(argv, next);
+            next++;
+        }
+        tq_value_t *val = tq_incref(arg);
+        char type = conv == 'i' ? 'd' : conv;
+        if (conv == 's' || conv == 'r' || conv == 'a') {
+            char *t = conv == 's' ? tq_to_str(ctx, val) : tq_repr(ctx, val);
+            tq_decref(val);
+            if (!t) {
+                tq_buf_free(&b);
+                return NULL;
+            }
+            val = tq_str_take(t);
+            type = 0;
+        } else if (!is_num(val)) {
+            tq_buf_free(&b);
+            tq_raise(ctx, "TypeError",
+                     "%%%c format: a real number is required, not %s", conv,
+                     tq_type_name(val));
+            tq_decref(val);
+            return NULL;
+        } else if (type == 'd' && tq_kind(val) == TQ_FLOAT) {
+            double d = tq_as_float(val);
+            tq_decref(val);
+            val = tq_int((int64_t)d);
+        }
+        if (zero && !align && type)
+            spec[k++] = '0';
+        else if (align)
+            spec[k++] = align;
+        else if (!type)
+            spec[k++] = '>';
+        if (sign && type)
+            spec[k++] = sign;
+        spec[k] = 0;
+        char *full = tq_xasprintf("%s%s%s%s%s", spec, width, p ? "." : "",
+                                  prec, type ? (char[]){type, 0} : "");
+        if (conv == 's' && p) {
+            /* %.3s truncates */
+            free(full);
+            full = tq_xasprintf("%s%s.%s", spec, width, prec);
+        }
+        char *out = tq_format_value(ctx, val, full);
+        free(full);
+        tq_decref(val);
+        if (!out) {
+            tq_buf_free(&b);
+            return NULL;
+        }
+        tq_buf_add(&b, out);
+        free(out);
+    }
+    if (!mapping && next < nargs) {
+        tq_buf_free(&b);
+        return tq_raise(ctx, "TypeError",
+                        "not all arguments converted during string "
+                        "formatting");
+    }
+    return tq_str_take(tq_buf_take(&b));
+incomplete:
+    tq_buf_free(&b);
+    return tq_raise(ctx, "ValueError", "incomplete format");
+}
+
 /* ---- registration */
 
 void tq_builtins_register(tq_ctx_t *ctx)

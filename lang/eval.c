@@ -721,7 +721,8 @@ static tq_value_t *eval_listcomp(tq_ctx_t *ctx, const tq_node_t *n)
         tq_value_t *v = tq_map_get(scope, names[i]);
         saved[i] = v ? tq_incref(v) : NULL;
     }
-    tq_value_t *out = tq_list_new(tq_seq_len(items));
+    bool dict = n->kind == TQ_N_DICTCOMP;
+    tq_value_t *out = dict ? tq_dict_new() : tq_list_new(tq_seq_len(items));
     bool ok = true;
     for (size_t i = 0; i < tq_seq_len(items) && ok; i++) {
         if (check_interrupt(ctx) || assign(ctx, n->b, tq_seq_get(items, i))) {
@@ -748,7 +749,20 @@ static tq_value_t *eval_listcomp(tq_ctx_t *ctx, const tq_node_t *n)
             ok = false;
             break;
         }
-        tq_list_append(out, v);
+        if (dict) {
+            tq_value_t *val = eval(ctx, n->d);
+            ctx->node = n->a;
+            if (!val || !tq_hashable(ctx, v)) {
+                tq_decref(v);
+                tq_decref(val);
+                ok = false;
+                break;
+            }
+            tq_dict_set(out, v, val);
+            tq_decref(val);
+        } else {
+            tq_list_append(out, v);
+        }
         tq_decref(v);
     }
     for (size_t i = 0; i < nnames; i++) {
@@ -949,7 +963,7 @@ static tq_value_t *eval_node(tq_ctx_t *ctx, const tq_node_t *n)
         }
         return d;
     }
-    case TQ_N_LISTCOMP:
+    case TQ_N_LISTCOMP: case TQ_N_DICTCOMP:
         return eval_listcomp(ctx, n);
     case TQ_N_LAMBDA:
         return make_function(ctx, n, "<lambda>");
@@ -1221,6 +1235,137 @@ static exec_status_t exec_while(tq_ctx_t *ctx, const tq_node_t *s,
     return EX_NORMAL;
 }
 
+/* Python's exception names that Tabula reports under its own list
+ * (LANGUAGE.md section 11), so that `except KeyError:` still works. */
+static const char *ename_alias(const char *name)
+{
+    static const char *const map[][2] = {
+        {"ZeroDivisionError", "ValueError"}, {"ArithmeticError", "ValueError"},
+        {"IndexError", "ValueError"}, {"KeyError", "ValueError"},
+        {"LookupError", "ValueError"}, {"RecursionError", "ValueError"},
+        {"AssertionError", "ValueError"}, {"OverflowError", "ValueError"},
+        {"AttributeError", "TypeError"}, {"RuntimeError", "ValueError"},
+        {"UnboundLocalError", "NameError"},
+        {"ObjectDoesNotExist", "DoesNotExist"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], name) == 0)
+            return map[i][1];
+    return name;
+}
+
+/* Whether an `except` clause's type expression names `ename`. Types are
+ * matched by name (ValueError, User.DoesNotExist, a tuple of them). */
+static bool except_matches(const tq_node_t *t, const char *ename)
+{
+    if (!t)
+        return true;
+    if (t->kind == TQ_N_TUPLE) {
+        for (size_t i = 0; i < t->list.len; i++)
+            if (except_matches(t->list.items[i], ename))
+                return true;
+        return false;
+    }
+    const char *name = t->kind == TQ_N_NAME || t->kind == TQ_N_ATTR
+                           ? t->name : NULL;
+    if (!name)
+        return false;
+    if (strcmp(name, "BaseException") == 0)
+        return true;
+    if (strcmp(name, "Exception") == 0)
+        return strcmp(ename, "KeyboardInterrupt") != 0;
+    return strcmp(ename_alias(name), ename) == 0;
+}
+
+/* The pending error, moved out of the context while `finally` runs. */
+typedef struct saved_error {
+    char *ename, *evalue;
+    char **tb;
+    size_t ntb, tbcap;
+} saved_error_t;
+
+static void save_error(tq_ctx_t *ctx, saved_error_t *e)
+{
+    e->ename = ctx->ename;
+    e->evalue = ctx->evalue;
+    e->tb = ctx->tb;
+    e->ntb = ctx->ntb;
+    e->tbcap = ctx->tbcap;
+    ctx->ename = ctx->evalue = NULL;
+    ctx->tb = NULL;
+    ctx->ntb = ctx->tbcap = 0;
+    tq_ctx_reset_error(ctx);
+}
+
+static void restore_error(tq_ctx_t *ctx, saved_error_t *e)
+{
+    tq_ctx_reset_error(ctx);
+    ctx->err = true;
+    ctx->ename = e->ename;
+    ctx->evalue = e->evalue;
+    ctx->tb = e->tb;
+    ctx->ntb = e->ntb;
+    ctx->tbcap = e->tbcap;
+    ctx->located = true;
+}
+
+static void drop_error(saved_error_t *e)
+{
+    free(e->ename);
+    free(e->evalue);
+    for (size_t i = 0; i < e->ntb; i++)
+        free(e->tb[i]);
+    free(e->tb);
+}
+
+static exec_status_t exec_try(tq_ctx_t *ctx, const tq_node_t *s,
+                              tq_value_t **ret)
+{
+    exec_status_t st = exec_block(ctx, &s->list, ret);
+    if (st == EX_ERROR) {
+        for (size_t i = 0; i < s->list2.len; i++) {
+            const tq_node_t *h = s->list2.items[i];
+            if (!except_matches(h->a, ctx->ename))
+                continue;
+            tq_value_t *exc = tq_exception_new(ctx->ename, ctx->evalue);
+            tq_ctx_reset_error(ctx);
+            if (h->name)
+                bind_name(ctx, h->name, exc);
+            tq_decref(exc);
+            st = exec_block(ctx, &h->list, ret);
+            if (h->name) {
+                /* As in Python 3, the name is unbound after the clause. */
+                saved_error_t saved = {0};
+                bool had_error = st == EX_ERROR;
+                if (had_error)
+                    save_error(ctx, &saved);
+                if (unbind_name(ctx, h->name) < 0)
+                    tq_ctx_reset_error(ctx);
+                if (had_error)
+                    restore_error(ctx, &saved);
+            }
+            break;
+        }
+    } else if (st == EX_NORMAL && s->list3.len) {
+        st = exec_block(ctx, &s->list3, ret);
+    }
+    if (s->list4.len) {
+        saved_error_t saved = {0};
+        bool had_error = st == EX_ERROR;
+        if (had_error)
+            save_error(ctx, &saved);
+        exec_status_t fst = exec_block(ctx, &s->list4, ret);
+        if (fst != EX_NORMAL) {
+            if (had_error)
+                drop_error(&saved);
+            return fst;
+        }
+        if (had_error)
+            restore_error(ctx, &saved);
+    }
+    return st;
+}
+
 static tq_value_t *run_magic(tq_ctx_t *ctx, const tq_node_t *s)
 {
     if (!ctx->magic_run)
@@ -1278,6 +1423,8 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
     }
     case TQ_N_CLASS:
         return exec_class(ctx, s);
+    case TQ_N_TRY:
+        return exec_try(ctx, s, ret);
     case TQ_N_RETURN: {
         tq_value_t *v = s->a ? eval(ctx, s->a) : tq_none();
         if (!v)

@@ -160,6 +160,8 @@ const char *const *tq_method_names(tq_kind_t kind);
 /* A range value's start, step and number of items; false for others. */
 bool tq_range_get(const tq_value_t *v, int64_t *start, int64_t *step,
                   int64_t *count);
+/* Python's printf-style 'fmt' % args. */
+tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmt, tq_value_t *args);
 /* Formats a value with a format spec ("{:.2f}", f-strings). malloc'd. */
 char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
 

@@ -583,6 +583,16 @@ static tq_node_t *parse_atom(parser_t *p)
                     fail(p, "set literals are not supported: use a list");
                 advance(p);
                 vec_push(p, &values, parse_test(p));
+                if (keys.len == 1 && kind(p) == TQ_TOK_KW_for) {
+                    /* {key: value for target in iterable if cond} */
+                    n->kind = TQ_N_DICTCOMP;
+                    n->a = keys.items[0];
+                    n->d = values.items[0];
+                    parse_comp_for(p, n);
+                    expect(p, TQ_TOK_RBRACE, "invalid syntax");
+                    p->nesting--;
+                    return finish(p, n);
+                }
             }
             if (!accept(p, TQ_TOK_COMMA))
                 break;
@@ -1371,6 +1381,57 @@ static tq_node_t *parse_loop(parser_t *p)
     return n;
 }
 
+/* try_stmt -> 'try' ':' block
+ *             (('except' [test ['as' NAME]] ':' block)+
+ *              ['else' ':' block] ['finally' ':' block]
+ *             | 'finally' ':' block) */
+static tq_node_t *parse_try(parser_t *p)
+{
+    tq_token_t *t = advance(p);
+    tq_node_t *n = node_at(p, TQ_N_TRY, t);
+    expect_colon(p);
+    n->list = parse_block(p, "'try' statement", t->line);
+    vec_t handlers = {0};
+    bool bare_seen = false;
+    while (kind(p) == TQ_TOK_KW_except) {
+        tq_token_t *et = advance(p);
+        tq_node_t *h = node_at(p, TQ_N_EXCEPT, et);
+        if (bare_seen)
+            fail_at(p, et->line, et->col, "default 'except:' must be last");
+        if (kind(p) != TQ_TOK_COLON) {
+            h->a = parse_test(p);
+            if (accept(p, TQ_TOK_KW_as)) {
+                tq_token_t *nt = cur(p);
+                if (nt->kind != TQ_TOK_NAME)
+                    fail(p, "invalid syntax");
+                advance(p);
+                h->name = nt->str;
+            } else if (kind(p) == TQ_TOK_COMMA) {
+                fail(p, "multiple exception types must be parenthesized");
+            }
+        } else {
+            bare_seen = true;
+        }
+        expect_colon(p);
+        h->list = parse_block(p, "'except' statement", et->line);
+        vec_push(p, &handlers, h);
+    }
+    n->list2 = vec_list(&handlers);
+    if (handlers.len && kind(p) == TQ_TOK_KW_else) {
+        tq_token_t *et = advance(p);
+        expect_colon(p);
+        n->list3 = parse_block(p, "'else' statement", et->line);
+    }
+    if (kind(p) == TQ_TOK_KW_finally) {
+        tq_token_t *ft = advance(p);
+        expect_colon(p);
+        n->list4 = parse_block(p, "'finally' statement", ft->line);
+    } else if (!handlers.len) {
+        fail(p, "expected 'except' or 'finally' block");
+    }
+    return n;
+}
+
 /* stmt -> compound_stmt | simple_stmts | CELL_MAGIC NEWLINE
  * decorated -> ('@' test NEWLINE)+ (funcdef | classdef) */
 static void parse_statement(parser_t *p, vec_t *out)
@@ -1422,8 +1483,11 @@ static void parse_statement(parser_t *p, vec_t *out)
         accept(p, TQ_TOK_NEWLINE);
         return;
     }
+    case TQ_TOK_KW_try:
+        vec_push(p, out, parse_try(p));
+        return;
     case TQ_TOK_KW_else: case TQ_TOK_KW_elif:
-    case TQ_TOK_KW_try: case TQ_TOK_KW_except: case TQ_TOK_KW_finally:
+    case TQ_TOK_KW_except: case TQ_TOK_KW_finally:
     case TQ_TOK_KW_with: case TQ_TOK_KW_yield: case TQ_TOK_KW_async:
     case TQ_TOK_KW_await:
         fail(p, "invalid syntax");
@@ -1568,6 +1632,10 @@ static void dump(tq_buf_t *b, const tq_node_t *n)
     case TQ_N_KWARG: case TQ_N_ATTR: case TQ_N_DEF: case TQ_N_CLASS:
         tq_buf_printf(b, " %s", n->name);
         break;
+    case TQ_N_EXCEPT:
+        if (n->name)
+            tq_buf_printf(b, " as %s", n->name);
+        break;
     case TQ_N_MAGIC: case TQ_N_CELL_MAGIC:
         tq_buf_printf(b, " %s ", n->name);
         dump_str(b, n->sval, n->slen);
@@ -1583,28 +1651,32 @@ static void dump(tq_buf_t *b, const tq_node_t *n)
     default:
         break;
     }
-    const tq_node_t *kids[3] = {n->a, n->b, n->c};
+    const tq_node_t *kids[4] = {n->a, n->b, n->c, n->d};
     int nkids = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (kids[i])
             nkids = i + 1;
     for (int i = 0; i < nkids; i++) {
         tq_buf_addc(b, ' ');
         dump(b, kids[i]);
     }
-    if (n->list.len || n->list2.len || n->list3.len ||
+    if (n->list.len || n->list2.len || n->list3.len || n->list4.len ||
         n->kind == TQ_N_CALL || n->kind == TQ_N_TUPLE ||
         n->kind == TQ_N_LIST || n->kind == TQ_N_DICT || n->kind == TQ_N_DEF) {
         tq_buf_addc(b, ' ');
         dump_list(b, &n->list);
     }
-    if (n->list2.len || n->list3.len) {
+    if (n->list2.len || n->list3.len || n->list4.len) {
         tq_buf_addc(b, ' ');
         dump_list(b, &n->list2);
     }
-    if (n->list3.len) {
+    if (n->list3.len || n->list4.len) {
         tq_buf_addc(b, ' ');
         dump_list(b, &n->list3);
+    }
+    if (n->list4.len) {
+        tq_buf_addc(b, ' ');
+        dump_list(b, &n->list4);
     }
     tq_buf_addc(b, ')');
 }

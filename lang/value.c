@@ -927,9 +927,15 @@ static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
     return repr_rec(ctx, b, v, &path);
 }
 
+/* A repr longer than this is cut with "..." (shared references can make
+ * a small structure's text exponentially long). */
+#define REPR_MAX_BYTES ((size_t)8 << 20)
+
 static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                     repr_path_t *path)
 {
+    if (b->len > REPR_MAX_BYTES)
+        return 0;
     switch ((tq_kind_t)v->kind) {
     case TQ_NONE: tq_buf_add(b, "None"); return 0;
     case TQ_BOOL: tq_buf_add(b, v->u.b ? "True" : "False"); return 0;
@@ -1021,6 +1027,8 @@ char *tq_repr(tq_ctx_t *ctx, tq_value_t *v)
         tq_buf_free(&b);
         return NULL;
     }
+    if (b.len > REPR_MAX_BYTES)
+        tq_buf_add(&b, "...");
     return tq_buf_take(&b);
 }
 
@@ -1483,11 +1491,8 @@ tq_value_t *tq_binary(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *a,
                             "can't multiply sequence by non-int of type '%s'",
                             tq_type_name(aseq ? b : a));
     }
-    if (op == TQ_OP_MOD && a->kind == TQ_STR) {
-        return tq_raise(ctx, "TypeError",
-                        "%%-formatting of strings is not supported: use "
-                        "f-strings or str.format");
-    }
+    if (op == TQ_OP_MOD && a->kind == TQ_STR)
+        return tq_str_percent(ctx, a, b);
     if (op == TQ_OP_OR && a->kind == TQ_DICT && b->kind == TQ_DICT) {
         tq_value_t *r = tq_dict_new();
         for (size_t i = 0; i < a->u.dict->len; i++)

@@ -102,6 +102,12 @@ int main(void)
     check("%sql SELECT 1\nx", "(MAGIC sql 'SELECT 1')\n(EXPR x)\n");
     check("%%sql  -x\nSELECT :a", "(CELL_MAGIC sql '-x' 'SELECT :a')\n");
     check("del x[0], y", "(DEL [(SUBSCRIPT x 0) y])\n");
+    check("try:\n    a\nexcept (K, V) as e:\n    b\nexcept:\n    c\n"
+          "else:\n    d\nfinally:\n    f\n",
+          "(TRY [(EXPR a)] [(EXCEPT as e (TUPLE [K V]) [(EXPR b)]) (EXCEPT "
+          "[(EXPR c)])] [(EXPR d)] [(EXPR f)])\n");
+    check("{k: v for k, v in d}",
+          "(EXPR (DICTCOMP k (TUPLE [k v]) d v))\n");
     check("x = 1\n\n\ny = 2\n", "(ASSIGN 1 [x])\n(ASSIGN 2 [y])\n");
     /* errors: message, position, eof */
     check("x = ", "error 1:4 invalid syntax\n");
@@ -140,6 +146,10 @@ int main(void)
     check("else: x", "error 1:0 invalid syntax\n");
     check("f'{}'", "error 1:3 f-string: empty expression not allowed\n");
     check("x = (1 +\n", "error 1:4 '(' was never closed (eof)\n");
+    check("try:\n    a\nb", "error 3:0 expected 'except' or 'finally' "
+          "block\n");
+    check("try:\n    a\nexcept:\n    b\nexcept K:\n    c",
+          "error 5:0 default 'except:' must be last\n");
     check("import os", "error 1:0 import is not supported: Tabula has no "
           "modules (tables are already names)\n");
     return tap_done();
