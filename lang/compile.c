@@ -1091,14 +1091,7 @@ int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
         rc = build_select(&cs, SEL_COUNT, &b);
         db_buf_add(&b, ") subquery");
     } else {
-        qdesc_t *plain = qdesc_clone(q);
-        for (size_t i = 0; i < plain->nannos; i++) {
-            free(plain->annos[i].name);
-            qx_unref(plain->annos[i].expr);
-        }
-        plain->nannos = 0;
-        /* annotations stay resolvable in filters */
-        plain->annos = NULL;
+        /* annotations stay resolvable in filters; none is selected */
         qdesc_t *ctxq = (qdesc_t *)q;
         cs_init(&cs, s, ctxq, t, out, err);
         db_buf_t where = {0};
@@ -1124,7 +1117,6 @@ int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
             db_buf_add(&b, where.s);
         }
         db_buf_free(&where);
-        qdesc_unref(plain);
     }
     cs_free(&cs);
     for (size_t i = 0; i < out->ncols; i++)

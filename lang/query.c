@@ -10,9 +10,29 @@
  * fancy indexing. Display: the repr as Django prints it (at most 20
  * items), and an HTML table from render.h that fetches only the shown
  * rows and the count.
+ *
+ * Where LANGUAGE.md is silent, the database layer decides (and the golden
+ * files tests/golden/query_*.test pin it):
+ *  - rows come ordered by primary key unless the query set is ordered,
+ *    grouped by values(), or distinct (Django leaves them unordered);
+ *  - contains/startswith/endswith are case-sensitive (instr, GLOB); the
+ *    i- variants use LIKE, which folds ASCII case only;
+ *  - print(qs.query) inlines parameters as SQL literals ('it''s'), so the
+ *    text runs as is (Django leaves strings unquoted);
+ *  - StdDev/Variance are the population figures by default, as Django's
+ *    sample=False; sample=True gives the sample figures;
+ *  - arithmetic is SQL's: integer / integer is an integer;
+ *  - TruncYear/Month/Week/Day give ISO date text ('2025-03-01'), weeks
+ *    starting on Monday; Extract* give integers; week_day is 1=Sunday;
+ *  - exclude() keeps rows whose condition is NULL, and across a
+ *    one-to-many relation removes rows with ANY matching related row;
+ *  - delete() returns (n, {'User': n}); cascades are the database's
+ *    foreign-key actions, not emulated;
+ *  - get() fetches at most 21 rows, reprs 21, as Django.
  */
 #include "queryset.h"
 
+#include "frame.h"
 #include "render.h"
 
 #define REPR_ITEMS 20
@@ -1371,6 +1391,8 @@ static const struct {
     {"only", m_only}, {"create", m_create}, {"bulk_create", m_bulk_create},
     {"update", m_update}, {"delete", m_delete}, {"explain", m_explain},
     {"to_csv", m_to_csv}, {"new", m_new},
+    {"dataframe", frame_qs_dataframe},
+    {"update_from_dataframe", frame_qs_update_from_dataframe},
 };
 
 /* A user method bound to a query set: calls fn(self, *args, **kw). The
