@@ -380,6 +380,25 @@ static void label_tables(tq_schema_t *s)
     }
 }
 
+static const tq_schema_t *sort_schema;
+
+static int cmp_bare(const void *a, const void *b)
+{
+    return strcmp(sort_schema->tables[*(const size_t *)a].bare,
+                  sort_schema->tables[*(const size_t *)b].bare);
+}
+
+/* Sorts table indexes by bare name so that name lookups bisect. */
+static void index_bare(tq_schema_t *s)
+{
+    s->by_bare = db_xcalloc(s->ntables + 1, sizeof *s->by_bare);
+    for (size_t i = 0; i < s->ntables; i++)
+        s->by_bare[i] = i;
+    sort_schema = s;
+    qsort(s->by_bare, s->ntables, sizeof *s->by_bare, cmp_bare);
+    sort_schema = NULL;
+}
+
 /* tq_schema_load: see schema.h. */
 tq_schema_t *tq_schema_load(sqlite3 *db, char **error)
 {
@@ -412,6 +431,7 @@ tq_schema_t *tq_schema_load(sqlite3 *db, char **error)
             goto fail;
     build_relations(s, fks, nfk);
     label_tables(s);
+    index_bare(s);
     for (size_t i = 0; i < nfk; i++) {
         free(fks[i].col);
         free(fks[i].to_col);
@@ -463,6 +483,7 @@ void tq_schema_free(tq_schema_t **sp)
     free(s->schemas);
     free(s->apps);
     free(s->tables);
+    free(s->by_bare);
     free(s);
     *sp = NULL;
 }
@@ -489,9 +510,17 @@ const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
 /* tq_schema_by_bare: see schema.h. */
 const tq_stable_t *tq_schema_by_bare(const tq_schema_t *s, const char *bare)
 {
-    for (size_t i = 0; i < s->ntables; i++)
-        if (!strcmp(s->tables[i].bare, bare))
-            return &s->tables[i];
+    size_t lo = 0, hi = s->ntables;
+    while (lo < hi && s->by_bare) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->tables[s->by_bare[mid]].bare, bare);
+        if (!c)
+            return &s->tables[s->by_bare[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

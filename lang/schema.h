@@ -64,6 +64,7 @@ typedef struct tq_schema {
     size_t napps;
     tq_stable_t *tables;
     size_t ntables;
+    size_t *by_bare;   /* table indexes sorted by bare name (lookups) */
 } tq_schema_t;
 
 /* Reads every table of every attached schema (temp and sqlite_ internal
