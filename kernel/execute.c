@@ -143,11 +143,14 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
         json_object_set_new(reply, "payload", json_array());
     }
     tq_result_clear(&r);
+    bool abort_queue = st != TQ_OK && stop_on_error;
+    if (abort_queue)
+        kn_shell_collect_pending(k);
     json_t *meta = json_pack("{ss}", "status",
                              st == TQ_OK ? "ok" : "error");
     kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents,
                 "execute_reply", msg, reply, meta);
-    return st != TQ_OK && stop_on_error;
+    return abort_queue;
 }
 
 /* See kernel.h. */

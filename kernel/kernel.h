@@ -48,6 +48,8 @@ typedef struct kn_kernel {
     kn_publisher_t *iopub;
     kn_frames_t frames;
     const kn_msg_t *current;     /* request being handled */
+    kn_msg_t *pending;           /* requests queued behind a failed cell */
+    size_t n_pending, cap_pending;
     int execution_count;
     kn_history_t *history;
 
@@ -79,6 +81,9 @@ void kn_kernel_interrupt(kn_kernel_t *k);
 
 /* shell.c: serves the shell socket until shutdown. */
 void kn_shell_serve(kn_kernel_t *k);
+/* shell.c: takes every request already waiting on the shell socket into
+ * k->pending, to be aborted once the failed cell's reply is out. */
+void kn_shell_collect_pending(kn_kernel_t *k);
 /* shell.c: the content of kernel_info_reply (new reference). */
 json_t *kn_kernel_info_content(void);
 

@@ -216,41 +216,75 @@ static bool on_shutdown_request(kn_kernel_t *k, const kn_msg_t *msg)
     return false;
 }
 
-/* Receives and handles one message. Returns 1 when the queue must abort,
- * 0 when a message was handled or dropped, -1 when none was waiting. */
-static int handle_one(kn_kernel_t *k, bool aborting)
+/* Receives and decodes one message into *msg. Returns 1 for a message,
+ * 0 when one was dropped (and logged), -1 when none was waiting. */
+static int receive(kn_kernel_t *k, kn_msg_t *msg)
 {
     if (kn_frames_recv(k->shell, &k->frames, ZMQ_DONTWAIT, KN_MAX_FRAMES,
                        KN_MAX_BYTES) != 0)
         return errno == EINTR ? 0 : -1;
-    kn_msg_t msg;
     const char *detail;
-    kn_decode_error_t err = kn_msg_decode(k->signer, &k->frames, &msg,
+    kn_decode_error_t err = kn_msg_decode(k->signer, &k->frames, msg,
                                           &detail);
-    if (err != KN_DECODE_OK) {
+    if (err != KN_DECODE_OK)
         kn_warn("shell: dropped a message (%zu frames, %zu bytes): %s%s%s",
                 k->frames.count, k->frames.total, kn_decode_error_text(err),
                 detail ? ": " : "", detail ? detail : "");
-        kn_frames_reset(&k->frames);
-        return 0;
-    }
     kn_frames_reset(&k->frames);
+    return err == KN_DECODE_OK ? 1 : 0;
+}
+
+/* Handles one decoded message between status busy and idle, and frees
+ * it. With `aborting`, an execute_request is answered "aborted". Returns
+ * true when the requests queued behind this one must abort. */
+static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
+{
     bool abort_queue = false;
-    k->current = &msg;
-    kn_publish_status(k->iopub, &msg, "busy");
+    k->current = msg;
+    kn_publish_status(k->iopub, msg, "busy");
     size_t i = 0, n = sizeof handlers / sizeof *handlers;
-    while (i < n && strcmp(handlers[i].msg_type, msg.msg_type) != 0)
+    while (i < n && strcmp(handlers[i].msg_type, msg->msg_type) != 0)
         i++;
-    if (aborting && strcmp(msg.msg_type, "execute_request") == 0)
-        kn_execute_abort(k, &msg);
+    if (aborting && strcmp(msg->msg_type, "execute_request") == 0)
+        kn_execute_abort(k, msg);
     else if (i < n)
-        abort_queue = handlers[i].fn(k, &msg);
+        abort_queue = handlers[i].fn(k, msg);
     else
-        kn_warn("shell: unknown message type %s ignored", msg.msg_type);
-    kn_publish_status(k->iopub, &msg, "idle");
+        kn_warn("shell: unknown message type %s ignored", msg->msg_type);
+    kn_publish_status(k->iopub, msg, "idle");
     k->current = NULL;
-    kn_msg_clear(&msg);
-    return abort_queue ? 1 : 0;
+    kn_msg_clear(msg);
+    return abort_queue;
+}
+
+/* See kernel.h. Called before the failed cell's reply goes out, so every
+ * request collected here was sent before the client could see the error:
+ * those are the requests "queued behind" it. */
+void kn_shell_collect_pending(kn_kernel_t *k)
+{
+    for (;;) {
+        kn_msg_t msg;
+        int rc = receive(k, &msg);
+        if (rc < 0)
+            break;
+        if (rc == 0)
+            continue;
+        if (k->n_pending == k->cap_pending) {
+            k->cap_pending = k->cap_pending ? k->cap_pending * 2 : 8;
+            k->pending = kn_xrealloc(k->pending,
+                                     k->cap_pending * sizeof *k->pending);
+        }
+        k->pending[k->n_pending++] = msg;
+    }
+}
+
+/* Answers the collected requests: execute_requests are aborted, the
+ * others handled as usual. */
+static void abort_pending(kn_kernel_t *k)
+{
+    for (size_t i = 0; i < k->n_pending; i++)
+        dispatch(k, &k->pending[i], true);
+    k->n_pending = 0;
 }
 
 /* The front end that started us, as jupyter_client names it in
@@ -289,10 +323,13 @@ void kn_shell_serve(kn_kernel_t *k)
             break;                      /* the control thread asks to stop */
         if (!(items[0].revents & ZMQ_POLLIN))
             continue;
-        if (handle_one(k, false) == 1) {
-            /* abort every execute_request already waiting */
-            while (!atomic_load(&k->stopping) && handle_one(k, true) >= 0)
-                ;
-        }
+        kn_msg_t msg;
+        if (receive(k, &msg) == 1 && dispatch(k, &msg, false))
+            abort_pending(k);
     }
+    for (size_t i = 0; i < k->n_pending; i++)
+        kn_msg_clear(&k->pending[i]);
+    free(k->pending);
+    k->pending = NULL;
+    k->n_pending = 0;
 }
