@@ -475,6 +475,121 @@ int main(void)
               "WHERE \"user\".\"age\" < 25)", 1, "in a query set");
     }
 
+
+    /* functions through the dialect */
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        q->mode = QM_TUPLES;
+        const qx_func_t fs[] = {QF_TRUNCWEEK, QF_TRUNCYEAR, QF_TRUNCDAY,
+                                QF_EXTRACTMONTH, QF_EXTRACTWEEKDAY};
+        const char *names[] = {"w", "y", "d", "m", "wd"};
+        for (int i = 0; i < 5; i++) {
+            qexpr_t *f = qx_new(QX_FUNC);
+            f->op = fs[i];
+            qx_push(f, qx_path("start_time"));
+            qdesc_add_field(&q->fields, &q->nfields, names[i], f);
+        }
+        q->where = kw_int("pk", 1);
+        qsql_t s; qerr_t e = {0};
+        ok(tq_compile_select(schema, q, &s, &e) == 0, "date functions compile");
+        is_str(s.sql,
+               "SELECT date(\"rental\".\"start_time\", 'weekday 0', '-6 days') AS \"w\", "
+               "date(\"rental\".\"start_time\", 'start of year') AS \"y\", "
+               "date(\"rental\".\"start_time\") AS \"d\", "
+               "CAST(strftime('%m', \"rental\".\"start_time\") AS INTEGER) AS \"m\", "
+               "(CAST(strftime('%w', \"rental\".\"start_time\") AS INTEGER) + 1) AS \"wd\" "
+               "FROM \"rental\" WHERE \"rental\".\"id\" = ? ORDER BY \"rental\".\"id\" ASC",
+               "date function SQL");
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, s.sql, -1, &st, NULL);
+        qsql_bind(&s, st);
+        ok(sqlite3_step(st) == SQLITE_ROW, "date functions run");
+        is_str((const char *)sqlite3_column_text(st, 0), "2024-12-30",
+               "TruncWeek is the Monday (2025-01-05 is a Sunday)");
+        is_str((const char *)sqlite3_column_text(st, 1), "2025-01-01", "TruncYear");
+        is_int(sqlite3_column_int(st, 3), 1, "ExtractMonth");
+        is_int(sqlite3_column_int(st, 4), 1, "week_day 1 is Sunday");
+        sqlite3_finalize(st);
+        qsql_clear(&s);
+        qdesc_unref(q);
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        q->mode = QM_FLAT;
+        qexpr_t *c = qx_new(QX_FUNC);
+        c->op = QF_COALESCE;
+        qx_push(c, qx_path("email"));
+        qx_push(c, qx_lit(qlit_text("none")));
+        qdesc_add_field(&q->fields, &q->nfields, "contact", c);
+        check(q, SELECT,
+              "SELECT COALESCE(\"user\".\"email\", 'none') AS \"contact\" FROM "
+              "\"user\" ORDER BY \"user\".\"id\" ASC", 5, "Coalesce");
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "bike");
+        qexpr_t *c = func(QF_COUNT, "rental__user");
+        c->distinct = true;
+        qdesc_add_field(&q->annos, &q->nannos, "riders", c);
+        check(q, SELECT,
+              "SELECT \"bike\".\"id\", \"bike\".\"name\", \"bike\".\"model\", "
+              "COUNT(DISTINCT \"rental\".\"user_id\") AS \"riders\" FROM \"bike\" "
+              "LEFT OUTER JOIN \"rental\" ON (\"bike\".\"id\" = \"rental\".\"bike_id\") "
+              "GROUP BY \"bike\".\"id\" ORDER BY \"bike\".\"id\" ASC", 2,
+              "Count distinct over a reverse relation");
+    }
+    check(filt("user", qx_not(kw_int("rental__total_fee__gt", 6))), SELECT,
+          U " WHERE NOT (\"user\".\"id\" IN (SELECT \"user\".\"id\" FROM "
+          "\"user\" INNER JOIN \"rental\" ON (\"user\".\"id\" = "
+          "\"rental\".\"user_id\") WHERE \"rental\".\"total_fee\" > 6))" BYPK,
+          3, "exclude across a reverse relation is a subquery");
+    {
+        qdesc_t *q = qdesc_new("main", "rental");
+        q->related = db_xcalloc(1, sizeof *q->related);
+        q->related[0] = db_xstrdup("user");
+        q->nrelated = 1;
+        q->where = kw_int("pk", 2);
+        check(q, SELECT,
+              "SELECT \"rental\".\"id\", \"rental\".\"user_id\", \"rental\".\"bike_id\", "
+              "\"rental\".\"start_time\", \"rental\".\"total_fee\", \"user\".\"id\" AS "
+              "\"user__id\", \"user\".\"name\" AS \"user__name\", \"user\".\"age\" AS "
+              "\"user__age\", \"user\".\"email\" AS \"user__email\" FROM \"rental\" "
+              "INNER JOIN \"user\" ON (\"rental\".\"user_id\" = \"user\".\"id\") WHERE "
+              "\"rental\".\"id\" = 2 ORDER BY \"rental\".\"id\" ASC", 1,
+              "select_related through a non-null key is INNER");
+    }
+    {
+        qdesc_t *inner = qdesc_new("main", "user");
+        qdesc_add_order(inner, qx_path("age"), true);
+        inner->order_set = true;
+        inner->limit = 2;
+        qexpr_t *sq = qx_new(QX_SUBQ);
+        sq->sub = inner;
+        qdesc_t *q = filt("user", qx_kw("pk__in", sq));
+        qsql_t s; qerr_t e = {0};
+        qfield_t sets[1] = {{"age", qx_lit(qlit_int(50))}};
+        ok(tq_compile_update(schema, q, sets, 1, &s, &e) == 0,
+           "update of a sliced selection");
+        is_str(s.sql, "UPDATE \"user\" SET \"age\" = ? WHERE \"user\".\"id\" IN "
+                      "(SELECT \"user\".\"id\" FROM \"user\" ORDER BY \"user\".\"age\" "
+                      "DESC LIMIT 2)", "sliced subquery keeps ORDER BY and LIMIT");
+        is_int(run(&s), 0, "runs");
+        is_int(sqlite3_changes(db), 2, "two oldest updated");
+        qsql_clear(&s);
+        qx_unref(sets[0].expr);
+        qdesc_unref(q);
+    }
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        qdesc_add_field(&q->annos, &q->nannos, "n", func(QF_COUNT, "rental"));
+        q->where = qx_or(kw_int("n", 0), kw_int("age__gt", 28));
+        check(q, COUNT,
+              "SELECT COUNT(*) FROM (" UC ", COUNT(\"rental\".\"id\") AS \"n\" FROM "
+              "\"user\" LEFT OUTER JOIN \"rental\" ON (\"user\".\"id\" = "
+              "\"rental\".\"user_id\") GROUP BY \"user\".\"id\" HAVING "
+              "((COUNT(\"rental\".\"id\")) = 0 OR \"user\".\"age\" > 28)) subquery",
+              1, "an OR mixing an aggregate goes to HAVING");
+    }
+
     /* errors */
     check_err(filt("user", kw_int("agee", 1)), "FieldError",
               "Cannot resolve keyword 'agee' into field. Choices are: age, "
