@@ -551,6 +551,10 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     case QX_AND:
     case QX_OR: {
+        if (!e->nargs) {             /* Q(): true; an empty OR: false */
+            db_buf_add(b, e->kind == QX_AND ? "1" : "0");
+            return 0;
+        }
         bool saved = cs->filter_ctx;
         if (e->kind == QX_OR && e->nargs > 1)
             cs->filter_ctx = false;
