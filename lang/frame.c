@@ -335,13 +335,14 @@ tq_value_t *frame_series_new(fstore_t *st, const char *index,
     f->series = true;
     f->expr = expr;
     f->name = db_xstrdup(name);
-    return tq_native_new(&tq_frame_type, f);
+    return tq_native_new(&tq_series_type, f);
 }
 
 /* frame_check: see frame.h. */
 bool frame_check(const tq_value_t *v)
 {
-    return v && tq_is_native(v, &tq_frame_type);
+    return v && (tq_is_native(v, &tq_frame_type) ||
+                 tq_is_native(v, &tq_series_type));
 }
 
 static bool is_pred(const qexpr_t *e)
@@ -595,8 +596,8 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
     char *sql = db_xasprintf(
-        "SELECT count(*), sum(typeof(v) = 'integer'), sum(typeof(v) = "
-        "'real') FROM (%s) AS tq_s(v)", fe.sql);
+        "WITH tq_s(v) AS (%s) SELECT count(*), sum(typeof(v) = "
+        "'integer'), sum(typeof(v) = 'real') FROM tq_s", fe.sql);
     sqlite3_stmt *st = frame_prepare(ctx, sql, &fe.f);
     free(sql);
     fetch_clear(&fe);
@@ -645,13 +646,20 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         tq_table_clear(&t);
         return rx_buf_take(&b);
     }
+    /* pandas' SeriesFormatter shows max_rows // 2 rows on each side */
+    size_t nhead_fetched = t.nhead;
+    if (truncated && t.nhead > t.ntail) {
+        t.nhead = t.ntail;
+        nrows = t.nhead + t.ntail;
+    }
     rx_colkind_t kind;
     char **idx = rx_format_column(&t, 0, true, &kind, NULL);
     char **vals = rx_format_column(&t, 1, true, &kind, NULL);
     if (f->boolean)
         for (size_t r = 0; r < nrows; r++) {
-            if (!strcmp(vals[r], "1") || !strcmp(vals[r], "0")) {
-                char *v = rx_strdup(vals[r][0] == '1' ? "True" : "False");
+            const char *x = vals[r] + strspn(vals[r], " ");
+            if (!strcmp(x, "1") || !strcmp(x, "0")) {
+                char *v = rx_strdup(x[0] == '1' ? "True" : "False");
                 free(vals[r]);
                 vals[r] = v;
             }
@@ -678,18 +686,12 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         if (truncated && r == t.nhead) {
             size_t w = rx_utf8_width(vals[r - 1]);
             const char *dots = w > 3 ? "..." : "..";
-            size_t left = (w - strlen(dots)) / 2;
-            size_t right = w - strlen(dots) - left;
-            rx_buf_spaces(&b, iw + 3);
-            /* pandas' center: str.center puts the odd space on the left
-             * when the padding is odd and the text length is odd */
-            if ((w - strlen(dots)) % 2 && strlen(dots) % 2) {
-                left++;
-                right--;
-            }
-            rx_buf_spaces(&b, left);
+            /* Python's str.center: the odd space goes left when the
+             * width is odd */
+            size_t marg = w > strlen(dots) ? w - strlen(dots) : 0;
+            size_t left = marg / 2 + (marg & w & 1);
+            rx_buf_spaces(&b, iw + 3 + left);
             rx_buf_add(&b, dots);
-            (void)right;
             rx_buf_addc(&b, '\n');
         }
         rx_buf_add(&b, idx[r]);
@@ -702,6 +704,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     rx_buf_free(&footer);
     rx_cells_free(idx, nrows);
     rx_cells_free(vals, nrows);
+    t.nhead = nhead_fetched;
     tq_table_clear(&t);
     return rx_buf_take(&b);
 }
@@ -1158,7 +1161,11 @@ static tq_value_t *frame_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
         r = qx_lookup(me, cmp, o);
         boolean = true;
     } else {
-        r = reflected ? qx_bin(arith[op], o, me) : qx_bin(arith[op], me, o);
+        qexpr_t *l = reflected ? o : me, *rr = reflected ? me : o;
+        /* pandas' / is true division: make the dividend real */
+        if (op == TQ_OP_DIV)
+            l = qx_bin('*', l, qx_lit(qlit_float(1.0)));
+        r = qx_bin(arith[op], l, rr);
     }
     /* pandas keeps the name when both operands share it (or one is a
      * scalar) */
@@ -1617,6 +1624,22 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
 
 const tq_type_t tq_frame_type = {
     .name = "DataFrame",
+    .destroy = frame_destroy,
+    .repr = frame_repr,
+    .display = frame_display,
+    .getattr = frame_getattr,
+    .getitem = frame_getitem,
+    .setitem = frame_setitem,
+    .binop = frame_binop,
+    .unop = frame_unop,
+    .iterate = frame_iterate,
+    .length = frame_length,
+    .truth = frame_truth,
+};
+
+/* The same hooks under pandas' other name, for type names in messages. */
+const tq_type_t tq_series_type = {
+    .name = "Series",
     .destroy = frame_destroy,
     .repr = frame_repr,
     .display = frame_display,

@@ -50,7 +50,8 @@ bool frame_check(const tq_value_t *v);
 
 /* ---- private to frame.c and frame_stats.c */
 
-extern const tq_type_t tq_frame_type;
+extern const tq_type_t tq_frame_type;     /* "DataFrame" */
+extern const tq_type_t tq_series_type;    /* "Series": the same hooks */
 
 /* One temp table, shared by a frame and the Series taken from it. Dropped
  * (lazily, at the next frame operation on a connection) when the last

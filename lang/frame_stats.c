@@ -463,12 +463,25 @@ static bool has_col(const frame_t *f, const char *name)
 
 static tq_value_t *unknown(tq_ctx_t *ctx, const frame_t *f, const char *n)
 {
+    size_t m = f->ncols;
+    const char **names = db_xcalloc(m + 1, sizeof *names);
+    for (size_t i = 0; i < m; i++)
+        names[i] = f->cols[i];
+    if (f->index_label[0])
+        names[m++] = f->index_label;
+    for (size_t i = 1; i < m; i++)          /* sort: few columns */
+        for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            const char *t = names[k];
+            names[k] = names[k - 1];
+            names[k - 1] = t;
+        }
     db_buf_t b = {0};
-    for (size_t i = 0; i < f->ncols; i++) {
+    for (size_t i = 0; i < m; i++) {
         if (i)
             db_buf_add(&b, ", ");
-        db_buf_add(&b, f->cols[i]);
+        db_buf_add(&b, names[i]);
     }
+    free(names);
     tq_raise(ctx, "FieldError", "Cannot resolve keyword '%s' into field. "
              "Choices are: %s", n, b.s ? b.s : "");
     db_buf_free(&b);
