@@ -1532,6 +1532,39 @@ static int qs_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     return index_set(ctx, self, key, value);
 }
 
+/* qs1 | qs2, qs1 & qs2: one query set whose filters are OR-ed / AND-ed,
+ * as Django combines query sets of the same model. */
+static tq_value_t *qs_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
+                            tq_value_t *other, bool reflected)
+{
+    if (op != TQ_OP_OR && op != TQ_OP_AND)
+        return NULL;
+    qdesc_t *a = SELF_Q(self), *b = qs_desc(other);
+    if (!b)
+        return NULL;
+    if (reflected) {
+        qdesc_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (strcmp(a->table, b->table) || strcmp(a->schema, b->schema))
+        return tq_raise(ctx, "TypeError",
+                        "Cannot combine queries on two different base models.");
+    if (qdesc_sliced(a) || qdesc_sliced(b))
+        return tq_raise(ctx, "TypeError",
+                        "Cannot combine queries once a slice has been taken.");
+    if (a->mode != b->mode || a->distinct != b->distinct)
+        return tq_raise(ctx, "TypeError",
+                        "Cannot combine a unique query with a non-unique "
+                        "query.");
+    qdesc_t *c = qdesc_clone(a);
+    qexpr_t *wa = a->where ? qx_ref(a->where) : qx_new(QX_AND);
+    qexpr_t *wb = b->where ? qx_ref(b->where) : qx_new(QX_AND);
+    qx_unref(c->where);
+    c->where = op == TQ_OP_OR ? qx_or(wa, wb) : qx_and(wa, wb);
+    return derived(c);
+}
+
 static tq_value_t *qs_iterate(tq_ctx_t *ctx, tq_value_t *self)
 {
     return qs_fetch(ctx, SELF_Q(self));
@@ -1555,6 +1588,7 @@ const tq_type_t tq_queryset_type = {
     .getattr = qs_getattr,
     .getitem = qs_getitem,
     .setitem = qs_setitem,
+    .binop = qs_binop,
     .iterate = qs_iterate,
     .length = qs_length,
     .truth = qs_truth,
