@@ -18,7 +18,7 @@
 
 #include "dbutil.h"
 
-/* Columns whose text labels an object, in order of preference. */
+/* Columns whose text labels an object (the first of them in the table). */
 static const char *const label_names[] = {"name", "title", "label",
                                           "username", "email"};
 
@@ -368,11 +368,16 @@ static void label_tables(tq_schema_t *s)
 {
     for (size_t i = 0; i < s->ntables; i++) {
         tq_stable_t *t = &s->tables[i];
-        for (size_t k = 0; k < sizeof label_names / sizeof *label_names &&
-                           !t->label; k++) {
-            int ci = tq_stable_col(t, label_names[k]);
-            if (ci >= 0 && (t->cols[ci].text || !*t->cols[ci].decltype))
-                t->label = db_xstrdup(t->cols[ci].name);
+        /* the first text column, in table order, among the label names */
+        for (size_t c = 0; c < t->ncols && !t->label; c++) {
+            if (!(t->cols[c].text || !*t->cols[c].decltype))
+                continue;
+            for (size_t k = 0; k < sizeof label_names / sizeof *label_names;
+                 k++)
+                if (!strcasecmp(t->cols[c].name, label_names[k])) {
+                    t->label = db_xstrdup(t->cols[c].name);
+                    break;
+                }
         }
         for (size_t c = 0; c < t->ncols && !t->label; c++)
             if (t->cols[c].text && t->cols[c].rel < 0)

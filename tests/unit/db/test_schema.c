@@ -71,6 +71,24 @@ int main(void)
     is_int(tq_stable_col(u, "nope"), -1, "unknown column");
     tq_schema_free(&s);
     ok(s == NULL, "free NULLs the pointer");
+    sqlite3_exec(db, "CREATE TABLE post (id INTEGER PRIMARY KEY, body text, "
+                     "title text, name text, n integer);"
+                     "CREATE TABLE num (a integer, b real);"
+                     "CREATE TABLE trip (id INTEGER PRIMARY KEY, "
+                     "src integer REFERENCES bike(id), "
+                     "dst integer REFERENCES bike(id));",
+                 NULL, NULL, NULL);
+    s = tq_schema_load(db, &err);
+    const tq_stable_t *post = tq_schema_table(s, NULL, "post");
+    is_str(post->label, "title", "label: first label-named text column");
+    ok(tq_schema_table(s, NULL, "num")->label == NULL, "no text column");
+    const tq_stable_t *bk = tq_schema_table(s, NULL, "bike");
+    ok(tq_stable_rel(bk, "trip") && tq_stable_rel(bk, "trip_src"),
+       "a second foreign key to the same table gets model_field");
+    const tq_stable_t *trip = tq_schema_table(s, NULL, "trip");
+    ok(tq_stable_rel(trip, "src") && !tq_stable_rel(trip, "src")->reverse,
+       "a key without _id keeps its column name as relation");
+    tq_schema_free(&s);
     sqlite3_close(db);
     return done();
 }
