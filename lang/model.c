@@ -128,10 +128,9 @@ static tq_value_t *make_field(tq_ctx_t *ctx, field_kind_t kind,
         else if (!strcmp(k, "choices"))
             f->choices = tq_incref(v);
         else if (!strcmp(k, "blank") || !strcmp(k, "verbose_name") ||
-                 !strcmp(k, "help_text") || !strcmp(k, "related_name") ||
-                 !strcmp(k, "max_digits") || !strcmp(k, "decimal_places") ||
-                 !strcmp(k, "auto_now") || !strcmp(k, "auto_now_add"))
-            ;   /* accepted; no effect on the table */
+                 !strcmp(k, "help_text") || !strcmp(k, "max_digits") ||
+                 !strcmp(k, "decimal_places"))
+            ;   /* as in Django on SQLite: no effect on the table */
         else {
             field_destroy(f);
             return tq_raise(ctx, "TypeError",
@@ -232,9 +231,8 @@ static int meta_keyword(tq_ctx_t *ctx, meta_t *m, const char *k, tq_value_t *v)
         m->db_table = db_xstrdup(tq_as_str(v));
         return 0;
     }
-    if (!strcmp(k, "ordering") || !strcmp(k, "verbose_name") ||
-        !strcmp(k, "verbose_name_plural") || !strcmp(k, "app_label"))
-        return 0;
+    if (!strcmp(k, "verbose_name") || !strcmp(k, "verbose_name_plural"))
+        return 0;   /* no effect on the table, as in Django */
     tq_raise(ctx, "TypeError", "Meta keyword '%s' is not supported yet", k);
     return -1;
 }
