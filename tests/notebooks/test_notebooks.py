@@ -200,13 +200,78 @@ def check_rental_analytics(nb):
         assert re.search(rf">\s*{table}\s*<", svg), f"{table} not in the ER diagram"
 
 
+# LANGUAGE.md sections 3 and 6, the seed's session: (cell source, the
+# text/plain the spec requires). Copied from the spec, not from outputs.
+BOOGIE_SPEC = [
+    ("pk = 1\nUser.objects[pk, 'name']", "'John Lennon'"),
+    ("users[pk, :]", "<User: John Winston Lennon>"),
+    ("users[pk, ['name', 'age']]", "Row('John Winston Lennon', 25)"),
+    ("users[:, 'name']",
+     "<QuerySet ['John Lennon', 'Paul McCartney', 'George Harrison', 'Ringo Star']>"),
+    ("users[:, ['name', 'age']]",
+     "<QuerySet [Row('John Lennon', 27), Row('Paul McCartney', 26), "
+     "Row('George Harrison', 22), Row('Ringo Star', 29)]>"),
+    ("users[[1, 2], :]", "<QuerySet [<User: John Lennon>, <User: Paul McCartney>]>"),
+    ("users[[1, 2, 3], 'age']", "<QuerySet [27, 26, 22]>"),
+    ("users[[1, 3], ['age', 'name']]",
+     "<QuerySet [Row(27, 'John Lennon'), Row(22, 'George Harrison')]>"),
+    ("users[users.filter(age__lt=25), 'name']", "<QuerySet ['George Harrison']>"),
+    ("users[F.age < 25, 'name']", "<QuerySet ['George Harrison']>"),
+    ("users[Q(age__lt=25), 'name']", "<QuerySet ['George Harrison']>"),
+    ("users[F.age < 25, [F.name, F.age]]", "<QuerySet [Row('George Harrison', 22)]>"),
+    ("db.main.user[:, 'name']",
+     "<QuerySet ['John Lennon', 'Paul McCartney', 'George Harrison', 'Ringo Star']>"),
+    ("users[:, ['name', 'age']].dataframe()",
+     "               name  age\n"
+     "id\n"
+     "1       John Lennon   27\n"
+     "2    Paul McCartney   26\n"
+     "3   George Harrison   22\n"
+     "4        Ringo Star   29"),
+    ("df = users[:, 'age'].dataframe()\ndf['age'] += 1\n"
+     "users.update_from_dataframe(df)\nusers[:, ['name', 'age']].dataframe()",
+     "               name  age\n"
+     "id\n"
+     "1       John Lennon   28\n"
+     "2    Paul McCartney   27\n"
+     "3   George Harrison   23\n"
+     "4        Ringo Star   30"),
+]
+
+# The tour's own steps after the spec's session (ages 28, 27, 23, 30).
+BOOGIE_TAGGED = {
+    "f-and-not": "<QuerySet ['John Lennon']>",
+    "f-isin": "<QuerySet [Row('Paul McCartney', 27), Row('Ringo Star', 30)]>",
+    "q-or": "<QuerySet ['George Harrison', 'Ringo Star']>",
+    "update-f": "2",
+    "assign-rows": "<QuerySet [Row('John Lennon', 28), Row('Paul McCartney', 28), "
+                   "Row('George Harrison', 24), Row('Ringo Star', 30)]>",
+    "save": "31",
+    "row-local": "(Row('J. Lennon', 28), 'John Lennon')",
+    "members": "<QuerySet [<Member: John Lennon>, <Member: Pete Best>]>",
+    "reverse-count": "<QuerySet [{'name': 'The Beatles', 'members': 2}]>",
+    "manager-method": "<Member: Stuart Sutcliffe>",
+    "queryset-method": "<QuerySet [Row('John Lennon', 25), Row('Pete Best', 23), "
+                       "Row('Brian Epstein', 27), Row('Stuart Sutcliffe', 20)]>",
+}
+
+
 def check_boogie_tour(nb):
-    for c in nb.cells:
-        for tag in c.metadata.get("tags", []):
-            if tag.startswith("expect:"):
-                want = tag[len("expect:"):]
-                got = mime(c, "text/plain")
-                assert got == want, f"{c.source!r}: {got!r} != {want!r}"
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+    for source, want in BOOGIE_SPEC:
+        assert source in by_source, f"the tour lacks the spec's cell {source!r}"
+        got = mime(by_source[source], "text/plain")
+        assert got == want, f"{source!r}: {got!r} != {want!r}"
+    for tag, want in BOOGIE_TAGGED.items():
+        got = mime(one_cell(nb, tag), "text/plain")
+        assert got == want, f"{tag}: {got!r} != {want!r}"
+    # Tables also come as HTML, frames with their index.
+    frame = by_source[BOOGIE_SPEC[-1][0]]
+    headers, rows = html_table(mime(frame, "text/html"))
+    assert [r[0] for r in rows] == ["1", "2", "3", "4"]
+    assert column(headers, rows, "age") == ["28", "27", "23", "30"]
+    schema = mime(one_cell(nb, "schema-member"), "text/plain")
+    assert re.search(r"club_id\s+\S+\s+FK -> club\.id", schema), schema
 
 
 CHECKS = {
