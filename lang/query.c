@@ -5,7 +5,8 @@
  * or indexed, and then exactly one SQL statement runs. Methods: all filter
  * exclude get first last count exists order_by reverse distinct values
  * values_list annotate aggregate select_related only create bulk_create
- * update delete explain to_csv new, the `.query` text, the `.plot`
+ * update delete explain to_csv new (dataframe and update_from_dataframe
+ * are frame.c's), the `.query` text, the `.plot`
  * accessor, positional indexing (qs[0], qs[:3]) and, through index.c,
  * fancy indexing. Display: the repr as Django prints it (at most 20
  * items), and an HTML table from render.h that fetches only the shown
