@@ -16,6 +16,11 @@
 #include "util.h"
 #include "value.h"
 
+/* Size caps for values built by operators (*, +): beyond them a cell
+ * fails with ValueError rather than exhausting memory. */
+#define TQ_MAX_STR_BYTES ((size_t)1 << 26)
+#define TQ_MAX_SEQ_ITEMS ((size_t)1 << 22)
+
 /* A code unit: one executed cell (or %timeit body), its arena and source.
  * Lives inside its own arena; functions defined in it retain the arena. */
 typedef struct tq_unit {

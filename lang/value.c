@@ -1296,7 +1296,7 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
     if (n < 0)
         n = 0;
     if (seq->kind == TQ_STR) {
-        if (n && seq->u.str.len > (size_t)(1 << 27) / (size_t)n)
+        if (n && seq->u.str.len > TQ_MAX_STR_BYTES / (size_t)n)
             return tq_raise(ctx, "ValueError", "repeated string is too long");
         tq_buf_t b = {0};
         tq_buf_addn(&b, "", 0);
@@ -1307,7 +1307,7 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
         return v;
     }
     size_t len = seq->u.seq.len;
-    if (n && len > (size_t)(1 << 24) / (size_t)n)
+    if (n && len > TQ_MAX_SEQ_ITEMS / (size_t)n)
         return tq_raise(ctx, "ValueError", "repeated sequence is too long");
     size_t total = len * (size_t)n;
     tq_value_t *r;
@@ -1444,6 +1444,12 @@ tq_value_t *tq_binary(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *a,
         }
     }
     if (op == TQ_OP_ADD) {
+        if ((a->kind == TQ_STR && b->kind == TQ_STR &&
+             a->u.str.len + b->u.str.len > TQ_MAX_STR_BYTES) ||
+            ((a->kind == TQ_LIST || a->kind == TQ_TUPLE) && a->kind == b->kind &&
+             a->u.seq.len + b->u.seq.len > TQ_MAX_SEQ_ITEMS))
+            return tq_raise(ctx, "ValueError",
+                            "the result of + is too long for Tabula");
         if (a->kind == TQ_STR && b->kind == TQ_STR) {
             tq_buf_t buf = {0};
             tq_buf_addn(&buf, a->u.str.s, a->u.str.len);
