@@ -13,8 +13,9 @@ Needs: jupyter-notebook, chromium, python3-websocket (Debian packages) and
 the tabula kernelspec; skips with the reason when one is missing.
 Environment:
     TABULA_KERNEL_NAME       kernelspec name (default: tabula)
-    TABULA_BROWSER_NOTEBOOK  notebook to open (default:
-                             notebooks/2025_revenue_analysis.ipynb)
+    TABULA_BROWSER_NOTEBOOK  notebook to open (default: both
+                             notebooks/2025_revenue_analysis.ipynb and
+                             notebooks/rental_analytics.ipynb)
     TABULA_SCREENSHOT_DIR    where screenshots go (default: pytest tmp dir)
 """
 import base64
@@ -35,8 +36,11 @@ import pytest
 
 from nbcheck import JUPYTER, KERNEL, ROOT, kernel_spec_or_skip
 
-NOTEBOOK = pathlib.Path(os.environ.get(
-    "TABULA_BROWSER_NOTEBOOK", ROOT / "notebooks" / "2025_revenue_analysis.ipynb"))
+if os.environ.get("TABULA_BROWSER_NOTEBOOK"):
+    BROWSER_NOTEBOOKS = [pathlib.Path(os.environ["TABULA_BROWSER_NOTEBOOK"])]
+else:
+    BROWSER_NOTEBOOKS = [ROOT / "notebooks" / "2025_revenue_analysis.ipynb",
+                         ROOT / "notebooks" / "rental_analytics.ipynb"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SERVER_START_TIMEOUT = 60
 PAGE_TIMEOUT = 90
@@ -158,6 +162,8 @@ JS_REPORT = """(() => {
         ({complete: i.complete, w: i.naturalWidth, h: i.naturalHeight,
           png: i.src.startsWith('data:image/png')})),
       svgs: el.querySelectorAll('svg').length,
+      svg_text: [...el.querySelectorAll('svg text')].map(t => t.textContent).join(' '),
+      svg_width: el.querySelector('svg') ? el.querySelector('svg').getBoundingClientRect().width : 0,
       errors: el.querySelectorAll('.output_error').length,
       text: el.innerText.slice(0, 300),
     };
@@ -186,7 +192,7 @@ JS_SCROLL_TO_TAG = """(tag => {
 
 
 @pytest.fixture
-def browser_tools():
+def browser_tools(request):
     missing = [name for name, ok in [
         ("chromium (apt-get install chromium)", os.path.exists(CHROMIUM)),
         ("jupyter-notebook (apt-get install jupyter-notebook)",
@@ -198,23 +204,25 @@ def browser_tools():
         missing.append("python3-websocket (apt-get install python3-websocket)")
     if missing:
         pytest.skip("missing: " + ", ".join(missing))
-    if not NOTEBOOK.exists():
-        pytest.skip(f"{NOTEBOOK} does not exist yet")
     kernel_spec_or_skip()
 
 
-def test_notebook_renders_in_chromium(browser_tools, tmp_path):
+@pytest.mark.parametrize("notebook", BROWSER_NOTEBOOKS,
+                         ids=[p.name for p in BROWSER_NOTEBOOKS])
+def test_notebook_renders_in_chromium(browser_tools, notebook, tmp_path):
+    if not notebook.exists():
+        pytest.skip(f"{notebook} does not exist")
     # A copy of the notebook with its outputs cleared: whatever the page
     # shows at the end was produced by this run.
     nbdir = tmp_path / "nb"
     nbdir.mkdir()
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.setdefault("kernelspec", {})["name"] = KERNEL
-    name = NOTEBOOK.name
+    name = notebook.name
     nbformat.write(nb, nbdir / name)
     shots = pathlib.Path(os.environ.get("TABULA_SCREENSHOT_DIR", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
@@ -279,10 +287,12 @@ def test_notebook_renders_in_chromium(browser_tools, tmp_path):
         report = devtools.evaluate(JS_REPORT)
 
         saved = []
-        for tag in ("revenue-table", "revenue-chart", "top-spenders"):
+        for tag in ("revenue-table", "revenue-chart", "top-spenders",
+                    "demo", "top-bikes-chart", "erd"):
             if devtools.evaluate(JS_SCROLL_TO_TAG % json.dumps(tag)):
                 time.sleep(0.3)
-                saved.append(devtools.screenshot(shots / f"browser-{tag}.png"))
+                saved.append(devtools.screenshot(
+                    shots / f"browser-{notebook.stem}-{tag}.png"))
         if not saved:
             saved.append(devtools.screenshot(shots / "browser-notebook.png"))
         print("screenshots:", *saved)
@@ -301,6 +311,17 @@ def test_notebook_renders_in_chromium(browser_tools, tmp_path):
             assert chart and chart[0]["png"] and chart[0]["w"] >= 200, chart
         if "top-spenders" in tagged:
             assert tagged["top-spenders"]["tables"] == [3], tagged["top-spenders"]
+        if "top-bikes" in tagged:
+            assert tagged["top-bikes"]["tables"] == [10], tagged["top-bikes"]
+        if "erd" in tagged:
+            erd = tagged["erd"]
+            # The classic notebook puts image/svg+xml inline: the page
+            # lays it out and its text names the three tables.
+            assert erd["svgs"] >= 1 and erd["svg_width"] >= 100, erd
+            for table in ("user", "bike", "rental"):
+                assert table in erd["svg_text"].split(), erd["svg_text"]
+        if "demo" in tagged:
+            assert "Created" in tagged["demo"]["text"], tagged["demo"]
     finally:
         if devtools is not None:
             devtools.close()
