@@ -38,7 +38,8 @@ static tq_value_t *magic_history(tq_ctx_t *, const char *, const char *);
     X("time", tq_magic_time) X("timeit", tq_magic_timeit)                  \
     X("who", magic_who)
 
-#define CELL_MAGICS(X) X("sql", magic_sql) X("timeit", tq_magic_timeit)
+#define CELL_MAGICS(X)                                                     \
+    X("sql", magic_sql) X("time", tq_magic_time) X("timeit", tq_magic_timeit)
 
 static const magic_t line_magics[] = {
 #define X(name, fn) {name, fn},
