@@ -31,6 +31,7 @@
  *                list = conditions
  *   LAMBDA       list = params, a = body expression
  *   PARAM        name, a = default or NULL, op = 0 plain, 1 *args,
+ *                3 a bare * (keyword-only marker),
  *                2 **kwargs
  *   EXPR         a = expression, flag = ended with ';'
  *   ASSIGN       list = targets (a = b = 1 has two), a = value

@@ -395,7 +395,7 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     size_t npos_params = 0;
     long star = -1, dstar = -1;
     for (size_t i = 0; i < params->len; i++) {
-        if (params->items[i]->op == 1)
+        if (params->items[i]->op == 1 || params->items[i]->op == 3)
             star = (long)i;
         else if (params->items[i]->op == 2)
             dstar = (long)i;
@@ -404,7 +404,8 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     }
     bool *kw_used = args->nkw ? tq_xcalloc(args->nkw, sizeof *kw_used) : NULL;
     int rc = 0;
-    if (args->npos > npos_params && star < 0) {
+    if (args->npos > npos_params &&
+        (star < 0 || params->items[star]->op == 3)) {
         size_t required = 0;
         for (size_t i = 0; i < npos_params; i++)
             if (!fn->defaults[i])
@@ -427,6 +428,8 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     for (size_t i = 0; i < params->len && rc == 0; i++) {
         const tq_node_t *p = params->items[i];
         tq_value_t *v = NULL;
+        if (p->op == 3)
+            continue;
         if (p->op == 1) {
             size_t rest = args->npos > posi ? args->npos - posi : 0;
             v = tq_tuple_new(rest);

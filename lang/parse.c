@@ -1089,7 +1089,10 @@ static tq_node_t *parse_small(parser_t *p)
         }
         return finish(p, n);
     }
-    case TQ_TOK_KW_global: case TQ_TOK_KW_nonlocal: {
+    case TQ_TOK_KW_nonlocal:
+        fail(p, "nonlocal is not supported: an inner function sees a "
+                "snapshot of the enclosing function's names");
+    case TQ_TOK_KW_global: {
         advance(p);
         n = node_at(p, TQ_N_GLOBAL, t);
         vec_t names = {0};
@@ -1245,6 +1248,20 @@ static tq_nodelist_t parse_params(parser_t *p, tq_tok_kind_t close)
         else if (accept(p, TQ_TOK_DSTAR))
             star = 2;
         tq_token_t *nt = cur(p);
+        if (star == 1 && (nt->kind == TQ_TOK_COMMA || nt->kind == close)) {
+            /* A bare '*': the parameters after it are keyword-only. */
+            if (seen_star)
+                fail(p, "* argument may appear only once");
+            if (nt->kind == close || peek_kind(p, 1) == close)
+                fail(p, "named arguments must follow bare *");
+            tq_node_t *mark = node_at(p, TQ_N_PARAM, t);
+            mark->name = "*";
+            mark->op = 3;
+            seen_star = true;
+            vec_push(p, &params, mark);
+            advance(p);
+            continue;
+        }
         if (nt->kind != TQ_TOK_NAME)
             fail(p, "invalid syntax");
         advance(p);
@@ -1627,7 +1644,7 @@ static void dump(tq_buf_t *b, const tq_node_t *n)
         break;
     case TQ_N_PARAM:
         tq_buf_printf(b, " %s%s", n->op == 1 ? "*" : n->op == 2 ? "**" : "",
-                      n->name);
+                      n->op == 3 ? "*" : n->name);
         break;
     case TQ_N_KWARG: case TQ_N_ATTR: case TQ_N_DEF: case TQ_N_CLASS:
         tq_buf_printf(b, " %s", n->name);

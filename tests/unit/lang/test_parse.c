@@ -136,6 +136,10 @@ int main(void)
     check("continue", "error 1:0 'continue' not properly in loop\n");
     check("def f(a=1, b): pass", "error 1:11 non-default argument follows "
           "default argument\n");
+    check("def f(a, *, b): pass",
+          "(DEF f [(PARAM a) (PARAM *) (PARAM b)] [(PASS)])\n");
+    check("def f(a, *): pass", "error 1:10 named arguments must follow "
+          "bare *\n");
     check("def f(a, a): pass", "error 1:9 duplicate argument 'a' in function "
           "definition\n");
     check("f(a=1, 2)", "error 1:7 positional argument follows keyword "
