@@ -1,6 +1,9 @@
 /*
  * This file implements the shared helpers of util.h: aborting allocation,
  * string buffers, the reference-counted arena and the string hash map.
+  *
+ * The contract and ownership of each non-static function are stated
+ * above its declaration in util.h.
  */
 #include "util.h"
 
