@@ -99,6 +99,7 @@ def bench(ksm, name, code, launches, executes):
         stop(km, kc)
     km, kc, _ = launch(ksm, name)
     # make sure iopub is subscribed before timing executes
+    kc.wait_for_ready(timeout=60)
     for _ in range(5):
         msg_id = kc.execute(code)
         wait_reply(kc, msg_id)
@@ -139,7 +140,14 @@ def raw_round_trips(km, code, n):
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.SUBSCRIBE, b"")
     sub.connect(base + str(info["iopub_port"]))
-    time.sleep(0.3)
+    # the subscription is live once any iopub message arrives
+    while True:
+        session.send(shell, "kernel_info_request", {})
+        shell.recv_multipart()
+        if sub.poll(200):
+            break
+    while sub.poll(50):
+        sub.recv_multipart()
 
     def one():
         msg = session.send(shell, "execute_request", {
