@@ -5,7 +5,7 @@
  * the methods of str, list and dict, and Python's format-spec
  * mini-language for str.format and f-strings. Wording of errors follows
  * CPython's.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in interp.h.
  */

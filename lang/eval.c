@@ -6,7 +6,7 @@
  * function's snapshot, user globals, table names (database layer), then
  * builtins. Loops and calls check the interrupt flag; calls are limited in
  * depth so that runaway recursion is an error, not a C stack overflow.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in eval.h.
  */

@@ -4,7 +4,7 @@
  * error wins; its traceback lines carry the cell line and a caret),
  * SQLite error mapping, the interrupt flag, buffered stdout, display,
  * globals and builtins, and display options.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in value.h (context functions) and interp.h.
  */

@@ -5,7 +5,7 @@
  * only outside brackets, implicit joining inside brackets, backslash
  * continuation, every string form with its escapes, ints and floats, and
  * Tabula's magic lines. Errors use Python's wording.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in lex.h.
  */

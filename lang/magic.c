@@ -5,7 +5,7 @@
  * table bundle), %who, %config, %lsmagic and %history. The output magics
  * (%schema, %graph_models, %timeit, %time, %load_csv, %demo) live in the
  * render and demo files and are only listed here.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in magic.h.
  */

@@ -4,7 +4,7 @@
  * Python's binary operators. Syntax errors unwind with longjmp to the
  * entry point; everything lives in the cell's arena, so nothing leaks.
  * Each grammar function carries its rule in the comment above it.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in parse.h.
  */

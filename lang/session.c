@@ -6,7 +6,7 @@
  * is-complete check, plus the MIME bundle and result helpers. It is also
  * where the interpreter core is wired to the database layer (query.h) and
  * the magics (magic.h).
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in tabula.h (and interp.h for tq_ctx_connect, tq_ctx_commit_point,
  * tq_ctx_history).

@@ -1,7 +1,7 @@
 /*
  * This file implements the shared helpers of util.h: aborting allocation,
  * string buffers, the reference-counted arena and the string hash map.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in util.h.
  */

@@ -4,7 +4,7 @@
  * equality and ordering, arithmetic with Python's int/float semantics on
  * 64-bit ints, generic attribute/item/call dispatch to native types, MIME
  * bundles of values, and the SQLite bridge.
-  *
+ *
  * The contract and ownership of each non-static function are stated
  * above its declaration in value.h (and interp.h for the interpreter-private ones).
  */
