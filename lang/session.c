@@ -3,13 +3,13 @@
  * connection and one interpreter context), cell execution in one
  * transaction per cell with rollback and a Python-style traceback on
  * error, user_expressions, interrupts, completion, inspection and the
- * is-complete check, plus the MIME bundle and result helpers. It is also
+ * is-complete check, plus the result helpers (bundles are in value.c). It is also
  * where the interpreter core is wired to the database layer (query.h) and
  * the magics (magic.h).
  *
  * The contract and ownership of each non-static function are stated
- * above its declaration in tabula.h (and interp.h for tq_ctx_connect, tq_ctx_commit_point,
- * tq_ctx_history).
+ * above its declaration in tabula.h (and interp.h for tq_ctx_connect,
+ * tq_ctx_commit_point, tq_ctx_history).
  */
 #include <ctype.h>
 #include <stdio.h>
