@@ -227,3 +227,23 @@ def test_unsigned_shutdown_ignored(shared):
         r.close()
     time.sleep(0.3)
     assert_alive(km, kc)
+
+
+def test_empty_key_disables_signing(kernelspec_dir):
+    """An empty key in the connection file turns signing off, as the
+    protocol says: unsigned messages are then answered."""
+    from jupyter_client import KernelManager
+    km = KernelManager(kernel_name="tabula-test")
+    km.session.key = b""
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=20)
+        assert km.get_connection_info()["key"] in (b"", "")
+        reply, iopub = execute(kc, "1 + 1")
+        assert reply["content"]["status"] == "ok"
+        assert reply["header"]["msg_type"] == "execute_reply"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
