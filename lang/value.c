@@ -932,7 +932,7 @@ static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
 
 /* A repr longer than this is cut with "..." (shared references can make
  * a small structure's text exponentially long). */
-#define REPR_MAX_BYTES ((size_t)8 << 20)
+#define REPR_MAX_BYTES ((size_t)1 << 20)
 
 static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                     repr_path_t *path)
