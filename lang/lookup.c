@@ -10,6 +10,7 @@
  */
 #include "compile_int.h"
 
+#include <math.h>
 #include <regex.h>
 #include <strings.h>
 
@@ -217,6 +218,55 @@ static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
     return rc;
 }
 
+/* Longer `in` lists are bound as one JSON array (json_each). */
+#define IN_LIST_MAX 64
+
+static bool all_literals(const qexpr_t *l)
+{
+    for (size_t i = 0; i < l->nargs; i++)
+        if (l->args[i]->kind != QX_LIT ||
+            l->args[i]->lit.type == SQLITE_BLOB ||
+            (l->args[i]->lit.type == SQLITE_FLOAT &&
+             !isfinite(l->args[i]->lit.d)))
+            return false;
+    return true;
+}
+
+/* The list's literals as a JSON array text literal. */
+static qlit_t json_list(const qexpr_t *l)
+{
+    db_buf_t b = {0};
+    db_buf_addc(&b, '[');
+    for (size_t i = 0; i < l->nargs; i++) {
+        const qlit_t *v = &l->args[i]->lit;
+        if (i)
+            db_buf_addc(&b, ',');
+        switch (v->type) {
+        case SQLITE_INTEGER: db_buf_printf(&b, "%lld", (long long)v->i); break;
+        case SQLITE_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
+        case SQLITE_TEXT:
+            db_buf_addc(&b, '"');
+            for (size_t k = 0; k < v->n; k++) {
+                unsigned char c = (unsigned char)v->s[k];
+                if (c == '"' || c == '\\')
+                    db_buf_printf(&b, "\\%c", c);
+                else if (c < 0x20)
+                    db_buf_printf(&b, "\\u%04x", c);
+                else
+                    db_buf_addc(&b, (char)c);
+            }
+            db_buf_addc(&b, '"');
+            break;
+        default: db_buf_add(&b, "null"); break;
+        }
+    }
+    db_buf_addc(&b, ']');
+    qlit_t r = {.type = SQLITE_TEXT};
+    r.n = b.len;
+    r.s = db_buf_take(&b);
+    return r;
+}
+
 /* cs_lookup: see compile_int.h. */
 int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
               const char *transform, const char *lookup, const qexpr_t *rhs,
@@ -276,6 +326,12 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
     } else if (!strcmp(lookup, "in")) {
         if (rhs->kind == QX_LIST && rhs->nargs == 0) {
             db_buf_add(b, "0");
+        } else if (rhs->kind == QX_LIST && rhs->nargs > IN_LIST_MAX &&
+                   all_literals(rhs)) {
+            /* a long list is one JSON parameter: SQLite caps variables */
+            db_buf_printf(b, "%s IN (SELECT value FROM json_each(", lhs);
+            cs_param(cs, b, json_list(rhs));
+            db_buf_add(b, "))");
         } else if (rhs->kind == QX_LIST || rhs->kind == QX_SUBQ) {
             db_buf_printf(b, "%s IN ", lhs);
             rc = rhs_sql(cs, rhs, b);
