@@ -22,6 +22,7 @@ static const char *const port_members[] = {
     "shell_port", "iopub_port", "stdin_port", "control_port", "hb_port",
 };
 
+/* Returns a static name; see connection.h. */
 const char *kn_channel_name(kn_channel_t channel)
 {
     return channel_names[channel];

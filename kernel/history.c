@@ -61,6 +61,7 @@ kn_history_t *kn_history_new(void)
     return h;
 }
 
+/* Closes the file and NULLs the caller's pointer. */
 void kn_history_destroy(kn_history_t **history)
 {
     kn_history_t *h = *history;

@@ -101,6 +101,7 @@ void *kn_iopub_thread(void *arg)
     return NULL;
 }
 
+/* Closes whatever sockets the thread did not, frees, NULLs the pointer. */
 void kn_iopub_destroy(kn_iopub_t **iopub)
 {
     kn_iopub_t *io = *iopub;
@@ -129,6 +130,7 @@ kn_publisher_t *kn_publisher_new(void *ctx, kn_signer_t *signer)
     return p;
 }
 
+/* Closes the PUSH socket (on its own thread) and NULLs the pointer. */
 void kn_publisher_destroy(kn_publisher_t **pub)
 {
     if (!*pub)
@@ -152,6 +154,7 @@ void kn_publish(kn_publisher_t *pub, const char *msg_type,
         kn_warn("iopub: cannot publish %s: %s", msg_type, zmq_strerror(errno));
 }
 
+/* status with execution_state `state`; see iopub.h. */
 void kn_publish_status(kn_publisher_t *pub, const kn_msg_t *parent,
                        const char *state)
 {
@@ -159,6 +162,7 @@ void kn_publish_status(kn_publisher_t *pub, const kn_msg_t *parent,
                json_pack("{ss}", "execution_state", state));
 }
 
+/* stream text, repaired to UTF-8 when needed; see iopub.h. */
 void kn_publish_stream(kn_publisher_t *pub, const kn_msg_t *parent,
                        const char *name, const char *text, size_t len)
 {
@@ -167,6 +171,7 @@ void kn_publish_stream(kn_publisher_t *pub, const kn_msg_t *parent,
                          kn_json_text(text, len)));
 }
 
+/* Sends the one-empty-frame stop message the relay waits for. */
 void kn_publisher_stop(kn_publisher_t *pub)
 {
     zmq_send(pub->push, "", 0, 0);

@@ -33,6 +33,8 @@ static const char *option_value(int argc, char **argv, int *i,
     return NULL;
 }
 
+/* Exit codes: 0 after a clean shutdown, 1 when the kernel cannot start,
+ * 2 for a usage error. */
 int main(int argc, char **argv)
 {
     kn_log_init();

@@ -24,6 +24,7 @@ static const char *const decode_texts[] = {
 #undef X
 };
 
+/* Static text for the log. */
 const char *kn_decode_error_text(kn_decode_error_t err)
 {
     return decode_texts[err];
@@ -37,6 +38,7 @@ void kn_message_init(void)
     uuid_unparse_lower(u, session_id);
 }
 
+/* Borrowed; valid for the life of the process. */
 const char *kn_message_session(void)
 {
     return session_id;
@@ -229,6 +231,7 @@ json_t *kn_json_text(const char *data, size_t len)
     return v ? v : json_string("");
 }
 
+/* Borrowed from msg->content; see message.h. */
 const char *kn_msg_string(const kn_msg_t *msg, const char *key,
                           const char *dflt)
 {
@@ -236,12 +239,14 @@ const char *kn_msg_string(const kn_msg_t *msg, const char *key,
     return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+/* A missing or non-boolean member gives dflt. */
 bool kn_msg_bool(const kn_msg_t *msg, const char *key, bool dflt)
 {
     json_t *v = json_object_get(msg->content, key);
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
+/* A missing or non-integer member gives dflt. */
 long long kn_msg_int(const kn_msg_t *msg, const char *key, long long dflt)
 {
     json_t *v = json_object_get(msg->content, key);

@@ -77,6 +77,7 @@ void kn_signer_destroy(kn_signer_t **signer)
     *signer = NULL;
 }
 
+/* False for an empty key. */
 bool kn_signer_enabled(const kn_signer_t *signer)
 {
     return signer->enabled;

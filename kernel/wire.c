@@ -89,6 +89,7 @@ int kn_frames_recv(void *socket, kn_frames_t *f, int flags, size_t max_frames,
     return 0;
 }
 
+/* Closes every frame; the arrays stay for reuse. */
 void kn_frames_reset(kn_frames_t *f)
 {
     for (size_t i = 0; i < f->count; i++)
@@ -98,6 +99,7 @@ void kn_frames_reset(kn_frames_t *f)
     f->truncated = false;
 }
 
+/* Closes the frames and frees the arrays; f is then empty. */
 void kn_frames_free(kn_frames_t *f)
 {
     kn_frames_reset(f);
