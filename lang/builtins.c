@@ -991,6 +991,92 @@ static tq_value_t *any_all(tq_ctx_t *ctx, const tq_args_t *args, bool all)
     return tq_bool(result);
 }
 
+BUILTIN(bi_divmod)
+{
+    if (!check_args(ctx, args, "divmod", 2, 2, false))
+        return NULL;
+    tq_value_t *q = tq_binary(ctx, TQ_OP_FLOORDIV, args->pos[0], args->pos[1]);
+    if (!q)
+        return NULL;
+    tq_value_t *r = tq_binary(ctx, TQ_OP_MOD, args->pos[0], args->pos[1]);
+    if (!r) {
+        tq_decref(q);
+        return NULL;
+    }
+    return pair(q, r);
+}
+
+BUILTIN(bi_pow)
+{
+    if (!check_args(ctx, args, "pow", 2, 2, false))
+        return NULL;
+    return tq_binary(ctx, TQ_OP_POW, args->pos[0], args->pos[1]);
+}
+
+BUILTIN(bi_chr)
+{
+    if (!check_args(ctx, args, "chr", 1, 1, false))
+        return NULL;
+    int64_t cp;
+    if (!want_int(ctx, args->pos[0], &cp))
+        return NULL;
+    if (cp < 0 || cp > 0x10FFFF)
+        return tq_raise(ctx, "ValueError", "chr() arg not in range(0x110000)");
+    char buf[5] = {0};
+    if (cp < 0x80) {
+        buf[0] = (char)cp;
+    } else if (cp < 0x800) {
+        buf[0] = (char)(0xC0 | (cp >> 6));
+        buf[1] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[0] = (char)(0xE0 | (cp >> 12));
+        buf[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[2] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[0] = (char)(0xF0 | (cp >> 18));
+        buf[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        buf[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[3] = (char)(0x80 | (cp & 0x3F));
+    }
+    return tq_str_n(buf, cp ? strlen(buf) : 1);
+}
+
+BUILTIN(bi_ord)
+{
+    if (!check_args(ctx, args, "ord", 1, 1, false))
+        return NULL;
+    tq_value_t *v = args->pos[0];
+    if (tq_kind(v) != TQ_STR)
+        return tq_raise(ctx, "TypeError",
+                        "ord() expected string of length 1, but %s found",
+                        tq_type_name(v));
+    size_t n = tq_utf8_count(tq_as_str(v), tq_str_len(v));
+    if (n != 1)
+        return tq_raise(ctx, "TypeError",
+                        "ord() expected a character, but string of length "
+                        "%zu found", n);
+    uint32_t cp;
+    tq_utf8_decode(tq_as_str(v), tq_str_len(v), &cp);
+    return tq_int(cp);
+}
+
+static tq_value_t *int_base(tq_ctx_t *ctx, const tq_args_t *args,
+                            const char *name, const char *spec)
+{
+    if (!check_args(ctx, args, name, 1, 1, false))
+        return NULL;
+    if (!is_int(args->pos[0]))
+        return tq_raise(ctx, "TypeError",
+                        "'%s' object cannot be interpreted as an integer",
+                        tq_type_name(args->pos[0]));
+    char *s = tq_format_value(ctx, args->pos[0], spec);
+    return s ? tq_str_take(s) : NULL;
+}
+
+BUILTIN(bi_hex) { return int_base(ctx, args, "hex", "#x"); }
+BUILTIN(bi_oct) { return int_base(ctx, args, "oct", "#o"); }
+BUILTIN(bi_bin) { return int_base(ctx, args, "bin", "#b"); }
+
 BUILTIN(bi_any) { return any_all(ctx, args, false); }
 BUILTIN(bi_all) { return any_all(ctx, args, true); }
 
@@ -2392,6 +2478,8 @@ void tq_builtins_register(tq_ctx_t *ctx)
         {"any", bi_any}, {"all", bi_all}, {"repr", bi_repr},
         {"type", bi_type}, {"isinstance", bi_isinstance},
         {"callable", bi_callable}, {"hasattr", bi_hasattr},
+        {"divmod", bi_divmod}, {"pow", bi_pow}, {"chr", bi_chr},
+        {"ord", bi_ord}, {"hex", bi_hex}, {"oct", bi_oct}, {"bin", bi_bin},
     };
     static const method_t classes[] = {
         {"str", bi_str}, {"int", bi_int}, {"float", bi_float},
