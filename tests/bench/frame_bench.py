@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""This file benchmarks frames (LANGUAGE.md section 6) against plain SQL.
+
+It builds a `user` table of N rows (100,000 by default) in a fresh SQLite
+file, then times, as Tabula cells through `tabula-run --time R`:
+
+  (a) df = User.values('age').dataframe()   CREATE TEMP TABLE ... AS SELECT
+  (b) df['age'] += 1                        one UPDATE of the temp table
+  (c) User.update_from_dataframe(df)        one UPDATE ... FROM the frame
+  (d) the three together, as a user writes them in one cell
+
+and next to them, in the `sqlite3` shell (.timer on) on a copy of the
+same file:
+
+  (e) UPDATE user SET age = age + 1             the plain update
+  (f) the statements of (a)-(c) by hand          what Tabula should cost
+  (g) the correlated-subquery form of (c)        UPDATE ... SET age =
+      (SELECT f.age FROM frame f WHERE f.id = user.id) WHERE id IN (...),
+      on --correlated-rows rows only: the frame has no index, so it is
+      quadratic (why Tabula uses UPDATE ... FROM, which SQLite runs as one
+      pass over the frame with primary-key lookups)
+
+It prints figures and never passes or fails. Run from the repository
+root:
+
+  /usr/bin/python3 tests/bench/frame_bench.py [--build build-frame]
+      [--rows 100000] [--runs 5] [--db /tmp/tabula_frame_bench.sqlite]
+"""
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def make_db(path, rows):
+    if os.path.exists(path):
+        os.remove(path)
+    con = sqlite3.connect(path)
+    con.executescript(f"""
+        CREATE TABLE user (id INTEGER PRIMARY KEY, name varchar(100) NOT NULL,
+                           age integer NOT NULL);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+                                WHERE i < {rows})
+        INSERT INTO user SELECT i, 'user ' || i, 18 + (i * 7919) % 60 FROM n;
+    """)
+    con.commit()
+    con.close()
+
+
+def tabula_time(binary, db, runs, cells):
+    """Mean seconds per run of each cell (tabula-run --time)."""
+    out = subprocess.run([binary, "--time", str(runs), db] + cells,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("tabula-run failed:\n" + out.stderr)
+    times = [float(m.group(1)) * 1e-6 for m in
+             re.finditer(r"^([0-9.]+) us per run", out.stderr, re.M)]
+    if len(times) != len(cells):
+        sys.exit("unexpected tabula-run output:\n" + out.stderr)
+    return times
+
+
+def shell_time(db, setup, stmt, runs):
+    """Best and mean 'real' seconds of stmt in the sqlite3 shell, each run
+    after `setup` (untimed) in the same connection."""
+    script = []
+    for _ in range(runs):
+        script.append(".timer off")
+        script.extend(setup)
+        script.append(".timer on")
+        script.append(stmt)
+    out = subprocess.run(["sqlite3", db], input="\n".join(script) + "\n",
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("sqlite3 failed:\n" + out.stderr)
+    real = [float(x) for x in re.findall(r"Run Time: real ([0-9.]+)",
+                                         out.stdout)]
+    return min(real), sum(real) / len(real)
+
+
+def fmt(s):
+    return f"{s * 1e3:9.2f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-frame"))
+    ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--db", default="/tmp/tabula_frame_bench.sqlite")
+    ap.add_argument("--correlated-rows", type=int, default=5000)
+    a = ap.parse_args()
+    binary = os.path.join(a.build, "lang", "tabula-run")
+    if not os.path.exists(binary):
+        sys.exit(f"build {binary} first")
+    if not shutil.which("sqlite3"):
+        sys.exit("the sqlite3 shell is needed")
+
+    t0 = time.perf_counter()
+    make_db(a.db, a.rows)
+    print(f"user table: {a.rows:,} rows ({time.perf_counter() - t0:.2f} s "
+          f"to build), {a.runs} runs each, mean per run\n")
+
+    # Tabula: each cell is run `runs` times in one session; (b) and (c)
+    # reuse the frame made by the last run of (a).
+    cells = ["df = User.values('age').dataframe()",
+             "df['age'] += 1",
+             "User.update_from_dataframe(df)",
+             "d2 = User.values('age').dataframe(); d2['age'] += 1; "
+             "User.update_from_dataframe(d2)"]
+    ta, tb, tc, td = tabula_time(binary, a.db, a.runs, cells)
+
+    frame = ("CREATE TEMP TABLE f AS WITH q(id, age) AS (SELECT id, age FROM "
+             "user ORDER BY id) SELECT * FROM q;")
+    plain = shell_time(a.db, [], "UPDATE user SET age = age + 1;", a.runs)
+    make = shell_time(a.db, ["DROP TABLE IF EXISTS temp.f;"], frame, a.runs)
+    bump = shell_time(a.db, ["DROP TABLE IF EXISTS temp.f;", frame],
+                      "UPDATE temp.f SET age = age + 1;", a.runs)
+    upd_from = shell_time(
+        a.db, ["DROP TABLE IF EXISTS temp.f;", frame,
+               "UPDATE temp.f SET age = age + 1;"],
+        "UPDATE user SET age = f.age FROM temp.f AS f WHERE user.id = f.id;",
+        a.runs)
+    # the correlated form scans the (unindexed) frame once per row: it is
+    # quadratic, so it runs on a small copy only
+    small_rows = min(a.rows, a.correlated_rows)
+    small = a.db + ".small"
+    make_db(small, small_rows)
+    correlated = shell_time(
+        small, ["DROP TABLE IF EXISTS temp.f;", frame,
+               "UPDATE temp.f SET age = age + 1;"],
+        "UPDATE user SET age = (SELECT f.age FROM temp.f f WHERE f.id = "
+        "user.id) WHERE id IN (SELECT id FROM temp.f);", a.runs)
+
+    rows = [
+        ("(a) df = User.values('age').dataframe()", ta, make),
+        ("(b) df['age'] += 1", tb, bump),
+        ("(c) User.update_from_dataframe(df)", tc, upd_from),
+        ("(d) (a)+(b)+(c) in one cell", td, None),
+    ]
+    print(f"{'':44s}{'Tabula':>12s}{'sqlite3 shell (best/mean)':>30s}")
+    for name, t, sh in rows:
+        shs = f"{fmt(sh[0])} / {fmt(sh[1])}" if sh else ""
+        print(f"{name:44s}{fmt(t):>12s}   {shs}")
+    print()
+    print(f"{'(e) UPDATE user SET age = age + 1':44s}{'':12s}   "
+          f"{fmt(plain[0])} / {fmt(plain[1])}")
+    print(f"{'(g) correlated form of (c), %s rows' % f'{small_rows:,}':44s}{'':12s}   "
+          f"{fmt(correlated[0])} / {fmt(correlated[1])}")
+    print()
+    print(f"update_from_dataframe / plain UPDATE: {tc / plain[1]:.2f}x; "
+          f"whole round trip (d) / plain UPDATE: {td / plain[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
