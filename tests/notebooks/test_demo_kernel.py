@@ -32,9 +32,11 @@ def kernel():
 
 
 def run(kc, code, timeout=300):
-    """Executes `code`; returns (reply content, iopub messages)."""
+    """Executes `code`; returns (reply content, iopub messages). With
+    stop_on_error false, so that a request sent right after an expected
+    error is not aborted as "queued behind an error"."""
     msgs = []
-    reply = kc.execute_interactive(code, timeout=timeout,
+    reply = kc.execute_interactive(code, timeout=timeout, stop_on_error=False,
                                    output_hook=msgs.append)
     return reply["content"], msgs
 
