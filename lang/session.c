@@ -261,6 +261,19 @@ static void syntax_error(tq_ctx_t *ctx, tq_unit_t *unit,
     take_error(ctx, r, false);
 }
 
+/* The main schema's version (changes with every DDL statement), or -1. */
+static int64_t schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &stmt, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
 /* Runs `fn` in the cell transaction; on error rolls back and fills `r`. */
 typedef int (*body_fn)(tq_session_t *s, void *ud, tq_result_t *r);
 
@@ -277,17 +290,19 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
     if (rc == 0 && commit(ctx) == 0)
         return TQ_OK;
     /* Error: roll back whatever this cell wrote. */
-    bool wrote = false;
+    bool wrote = false, ddl = false;
     if (!sqlite3_get_autocommit(ctx->db)) {
         wrote = sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE ||
                 (ctx->db == db0 &&
                  sqlite3_total_changes64(ctx->db) != changes0);
+        int64_t before = wrote ? schema_version(ctx->db) : 0;
         sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+        ddl = wrote && schema_version(ctx->db) != before;
     }
     tq_bundle_clear(&r->bundle);
     take_error(ctx, r, wrote);
-    if (wrote) {
-        /* The rollback may have undone DDL: re-read the schema. */
+    if (ddl) {
+        /* The rollback undid DDL: re-read the schema. */
         tq_schema_refresh(ctx);
         tq_ctx_reset_error(ctx);
     }
