@@ -21,6 +21,31 @@
  * table, pandas' Series text), .columns, len(), .shape, .to_csv, .plot and
  * Manager.update_from_dataframe. describe and groupby live in
  * frame_stats.c.
+ *
+ * Where LANGUAGE.md is silent, frames decide (tests/golden/frame_*.test
+ * pin it):
+ *  - the index is the pk for query sets with one row per table row
+ *    (values() and fancy indexing get the pk added); grouped or distinct
+ *    ones get pandas' RangeIndex 0..n-1, which update_from_dataframe
+ *    refuses;
+ *  - `/` on columns is true division, as pandas (query-set arithmetic
+ *    stays SQL's); comparisons give bool Series shown True/False;
+ *  - columns of two different frames do not combine (no index alignment):
+ *    a ValueError says so;
+ *  - a Series is a view: s = df['a'] sees later assignments to df['a'];
+ *  - dtype is read from the values: int64, float64, object (text or a
+ *    mix), bool (comparisons); NULL shows as the renderer shows it (None);
+ *  - sort_values is stable with NULLs last; groupby drops NULL keys,
+ *    sorts by key, and sum/mean leave text columns out;
+ *  - update_from_dataframe runs UPDATE ... FROM the frame (one pass over
+ *    the frame with pk lookups; a correlated subquery per row would be
+ *    quadratic on an unindexed temp table); a duplicated index value
+ *    updates its row from one of its frame rows;
+ *  - frames need a writable connection: --readonly's query_only refuses
+ *    temp tables too;
+ *  - a failed cell rolls back its frame changes with its other writes;
+ *    frames re-read their column lists (frame_sync) so a rolled-back
+ *    column disappears.
  */
 #include "frame.h"
 
@@ -152,11 +177,31 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     sqlite3_finalize(s);
     if (t->ncols == 0) {
         tq_schema_free(&sc);
-        tq_raise(ctx, "DatabaseError", "the frame's table %s is gone (its "
-                 "connection was closed or its cell rolled back)", st->name);
+        tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
+                 "connection was closed or its cell rolled back)");
         return NULL;
     }
     return sc;
+}
+
+/* frame_sync: see frame.h. */
+int frame_sync(tq_ctx_t *ctx, frame_t *f)
+{
+    frame_flush_drops(ctx);
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return -1;
+    const tq_stable_t *t = &sc->tables[0];
+    size_t k = 0;
+    for (size_t i = 0; i < f->ncols; i++) {
+        if (tq_stable_col(t, f->cols[i]) >= 0)
+            f->cols[k++] = f->cols[i];
+        else
+            free(f->cols[i]);
+    }
+    f->ncols = k;
+    tq_schema_free(&sc);
+    return 0;
 }
 
 /* frame_desc: see frame.h. */
@@ -712,6 +757,8 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
 static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
     if (f->series)
         return series_text(ctx, f);
     tq_table_t t;
@@ -725,6 +772,8 @@ static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)
 static int frame_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
 {
     frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return -1;
     if (f->series)
         return 0;              /* pandas shows a Series as text only */
     tq_table_t t;
@@ -755,6 +804,8 @@ static int64_t frame_rows(tq_ctx_t *ctx, const frame_t *f)
 
 static int64_t frame_length(tq_ctx_t *ctx, tq_value_t *self)
 {
+    if (frame_sync(ctx, SELF(self)) < 0)
+        return -1;
     return frame_rows(ctx, SELF(self));
 }
 
@@ -964,7 +1015,8 @@ static tq_value_t *frame_getitem(tq_ctx_t *ctx, tq_value_t *self,
                                  tq_value_t *key)
 {
     frame_t *f = SELF(self);
-    frame_flush_drops(ctx);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
     if (f->series) {
         qexpr_t *p = filter_of(ctx, f, key);
         if (p)
@@ -1045,7 +1097,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
                          tq_value_t *value)
 {
     frame_t *f = SELF(self);
-    frame_flush_drops(ctx);
+    if (frame_sync(ctx, f) < 0)
+        return -1;
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
         return -1;
@@ -1590,6 +1643,8 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                  const char *name)
 {
     frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
         if (!strcmp(methods[i].name, name) &&
             (methods[i].where == 0 || methods[i].where == (f->series ? 2 : 1)))
@@ -1667,7 +1722,8 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         return tq_raise(ctx, "TypeError", "update_from_dataframe() takes a "
                         "DataFrame, not %s", tq_type_name(df));
     frame_t *f = SELF(df);
-    frame_flush_drops(ctx);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
     const tq_stable_t *t = qs_table(ctx, q);
     if (!t)
         return NULL;

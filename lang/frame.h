@@ -78,6 +78,10 @@ typedef struct frame {
  * the rowid as its primary key, so the default order is the frame's row
  * order. NULL with an error raised. Free with tq_schema_free. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st);
+/* Drops from f's column list the columns its table lost (a failed cell's
+ * rollback undoes ALTER TABLE); raises when the table itself is gone.
+ * Also flushes pending drops. 0 or -1. */
+int frame_sync(tq_ctx_t *ctx, frame_t *f);
 /* A fresh description over the store (mode ROWS, no fields). */
 qdesc_t *frame_desc(const fstore_t *st);
 /* Runs CREATE TEMP TABLE <new> AS <q compiled over st's schema>; returns

@@ -83,6 +83,8 @@ static int stat_row(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
 {
     char *body = db_xasprintf("SELECT %s FROM tq_v WHERE tq_x IS NOT NULL",
                               sel);
+    for (size_t i = 0; i < nout; i++)
+        out[i] = NAN;
     sqlite3_stmt *st = stat_prepare(ctx, f, d, body, extra, nextra);
     free(body);
     if (!st)
@@ -129,7 +131,7 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
         return 0;
     if (n > 1) {
         /* pandas' nanvar: squared deviations from the mean, ddof 1 */
-        double ss, m2[2] = {r[1], r[1]};
+        double ss = NAN, m2[2] = {r[1], r[1]};
         if (stat_row(ctx, f, d, "sum((tq_x - ?) * (tq_x - ?))", m2, 2, &ss,
                      1) < 0)
             return -1;
