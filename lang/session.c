@@ -325,6 +325,11 @@ static int run_cell(tq_session_t *s, void *ud, tq_result_t *r)
     if (last && tq_kind(last) != TQ_NONE && !job->silent) {
         tq_ctx_flush(s->ctx);
         rc = tq_display_bundle(s->ctx, last, &r->bundle);
+        /* Showing the result failed (a query that errs when it runs):
+         * point at the last statement. */
+        if (rc < 0 && !s->ctx->located && job->body.len)
+            tq_ctx_locate(s->ctx, job->unit,
+                          job->body.items[job->body.len - 1], NULL, false);
     }
     tq_decref(last);
     return rc;
