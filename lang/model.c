@@ -6,11 +6,12 @@
  * ALTER TABLE (printing what changed), abstract models whose fields are
  * inherited, and the @manager_method / @queryset_method decorators.
  *
- * Extending it: Meta keywords are parsed by meta_keyword() from both the
- * class keywords and a nested `class Meta:`; a new keyword adds a case
- * there and, if it adds columns, a step in collect_fields(). The keywords
- * of issue 4 (timestamped, timeframed, status, soft_deletable,
- * polymorphic) are refused with a clear TypeError until then.
+ * Meta keywords are parsed by meta_keyword() from both the class keywords
+ * and a nested `class Meta:`; abstract bases pass theirs (and STATUS) on to
+ * their subclasses. Boogie's keywords timestamped, timeframed, status and
+ * soft_deletable add their columns here (add_meta_fields) and are recorded
+ * for the session; what they do on reads and writes is model_meta.c's.
+ * polymorphic is refused with a clear TypeError.
  */
 #include "queryset.h"
 
@@ -160,10 +161,12 @@ static const tq_builtin_fn field_fns[] = {
 
 /* ---- Model and abstract models */
 
-/* The Model base, or an abstract model holding its fields (a dict). */
+/* The Model base, or an abstract model holding its fields (a dict) and
+ * the Meta keywords its subclasses inherit. */
 typedef struct mbase {
     char *name;
     tq_value_t *fields;     /* NULL for Model itself */
+    model_meta_t meta;      /* choices: STATUS, owned */
 } mbase_t;
 
 static void mbase_destroy(void *p)
@@ -171,6 +174,7 @@ static void mbase_destroy(void *p)
     mbase_t *m = p;
     free(m->name);
     tq_decref(m->fields);
+    tq_decref(m->meta.choices);
     free(m);
 }
 
@@ -214,16 +218,23 @@ static char *snake(const char *name)
 typedef struct meta {
     bool abstract;
     char *db_table;
+    model_meta_t kw;        /* Boogie's keywords; choices borrowed */
 } meta_t;
 
 /* One Meta keyword (class keyword or nested Meta). */
 static int meta_keyword(tq_ctx_t *ctx, meta_t *m, const char *k, tq_value_t *v)
 {
-    if (!strcmp(k, "abstract")) {
+    bool *flag = !strcmp(k, "abstract")         ? &m->abstract
+                 : !strcmp(k, "timestamped")    ? &m->kw.timestamped
+                 : !strcmp(k, "timeframed")     ? &m->kw.timeframed
+                 : !strcmp(k, "status")         ? &m->kw.status
+                 : !strcmp(k, "soft_deletable") ? &m->kw.soft_deletable
+                                                : NULL;
+    if (flag) {
         int t = tq_truth(ctx, v);
         if (t < 0)
             return -1;
-        m->abstract = t;
+        *flag = t;
         return 0;
     }
     if (!strcmp(k, "db_table") && tq_kind(v) == TQ_STR) {
@@ -246,6 +257,87 @@ static void collect_fields(tq_value_t *dst, tq_value_t *src)
         if (tq_kind(k) == TQ_STR && tq_is_native(v, &field_type))
             tq_dict_set(dst, k, v);
     }
+}
+
+/* A field that a Meta keyword adds (steals dflt). */
+static tq_value_t *meta_field(field_kind_t kind, bool null, tq_value_t *dflt)
+{
+    field_t *f = db_xcalloc(1, sizeof *f);
+    f->kind = kind;
+    f->null = null;
+    f->dflt = dflt;
+    f->max_length = 100;
+    return tq_native_new(&field_type, f);
+}
+
+/* Adds `name` to the fields unless the class declares it itself. */
+static void add_field(tq_value_t *fields, const char *name, tq_value_t *f)
+{
+    if (!tq_dict_get_str(fields, name))
+        tq_dict_set_str(fields, name, f);
+    tq_decref(f);
+}
+
+/* STATUS = Choices('draft', 'published') (or (value, label) pairs) as a
+ * tuple of str; NULL with TypeError when it is anything else. */
+static tq_value_t *status_choices(tq_ctx_t *ctx, tq_value_t *v)
+{
+    if (tq_kind(v) != TQ_TUPLE && tq_kind(v) != TQ_LIST)
+        return tq_raise(ctx, "TypeError",
+                        "STATUS must be Choices('draft', 'published', ...)");
+    size_t n = tq_seq_len(v);
+    tq_value_t *t = tq_tuple_new(n);
+    for (size_t i = 0; i < n; i++) {
+        tq_value_t *c = tq_seq_get(v, i);
+        if ((tq_kind(c) == TQ_TUPLE || tq_kind(c) == TQ_LIST) &&
+            tq_seq_len(c) > 0)
+            c = tq_seq_get(c, 0);
+        if (tq_kind(c) != TQ_STR) {
+            tq_decref(t);
+            return tq_raise(ctx, "TypeError",
+                            "STATUS choices must be strings");
+        }
+        tq_tuple_set(t, i, tq_incref(c));
+    }
+    return t;
+}
+
+/* The columns of Boogie's Meta keywords, after the declared fields:
+ * created modified (timestamped), start end (timeframed), status
+ * status_changed (status), is_removed (soft_deletable). The kernel keeps
+ * the timestamps, so they are nullable: SQLite cannot add a NOT NULL
+ * column without a constant default to a table that has rows. */
+static int add_meta_fields(tq_ctx_t *ctx, tq_value_t *fields,
+                           const model_meta_t *kw, const char *name)
+{
+    if (kw->timestamped) {
+        add_field(fields, "created", meta_field(FK_DATETIME, true, NULL));
+        add_field(fields, "modified", meta_field(FK_DATETIME, true, NULL));
+    }
+    if (kw->timeframed) {
+        add_field(fields, "start", meta_field(FK_DATETIME, true, NULL));
+        add_field(fields, "end", meta_field(FK_DATETIME, true, NULL));
+    }
+    if (kw->status) {
+        if (!kw->choices || !tq_seq_len(kw->choices)) {
+            tq_raise(ctx, "TypeError",
+                     "To use status=True, the model '%s' must have a STATUS "
+                     "choices class attribute: STATUS = Choices('draft', "
+                     "'published')",
+                     name);
+            return -1;
+        }
+        tq_value_t *f = meta_field(FK_CHAR, false,
+                                   tq_incref(tq_seq_get(kw->choices, 0)));
+        ((field_t *)tq_native_data(f))->choices = tq_incref(kw->choices);
+        add_field(fields, "status", f);
+        add_field(fields, "status_changed",
+                  meta_field(FK_DATETIME, true, NULL));
+    }
+    if (kw->soft_deletable)
+        add_field(fields, "is_removed",
+                  meta_field(FK_BOOLEAN, false, tq_bool(false)));
+    return 0;
 }
 
 static const char *fk_target_table(tq_ctx_t *ctx, field_t *f,
@@ -337,7 +429,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
 {
     meta_t meta = {0};
     tq_value_t *fields = tq_dict_new();
-    tq_value_t *result = NULL;
+    tq_value_t *result = NULL, *choices = NULL;
     bool model_base = false;
     for (size_t i = 0; i < a->npos; i++) {
         tq_value_t *b = a->pos[i];
@@ -345,6 +437,13 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             mbase_t *m = tq_native_data(b);
             if (m->fields)
                 collect_fields(fields, m->fields);
+            /* Meta keywords of abstract bases are inherited */
+            meta.kw.timestamped |= m->meta.timestamped;
+            meta.kw.timeframed |= m->meta.timeframed;
+            meta.kw.status |= m->meta.status;
+            meta.kw.soft_deletable |= m->meta.soft_deletable;
+            if (m->meta.choices)
+                meta.kw.choices = m->meta.choices;
             model_base = true;
         } else if (qs_is_manager(b)) {
             tq_raise(ctx, "TypeError",
@@ -373,10 +472,22 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                 goto out;
         }
     collect_fields(fields, body);
+    tq_value_t *sv = tq_dict_get_str(body, "STATUS");
+    if (sv) {
+        choices = status_choices(ctx, sv);
+        if (!choices)
+            goto out;
+        meta.kw.choices = choices;
+    }
     if (meta.abstract) {
         result = mbase_new(name, tq_incref(fields));
+        mbase_t *m = tq_native_data(result);
+        m->meta = meta.kw;
+        tq_incref(m->meta.choices);
         goto out;
     }
+    if (add_meta_fields(ctx, fields, &meta.kw, name) < 0)
+        goto out;
     char *table = meta.db_table ? db_xstrdup(meta.db_table) : snake(name);
     const tq_schema_t *s = db_schema(ctx);
     if (!s) {
@@ -462,11 +573,14 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             free(col);
         }
     }
-    if (tq_schema_refresh(ctx) == 0)
-        result = qs_manager("main", table);
+    if (tq_schema_refresh(ctx) == 0) {
+        model_meta_register(ctx, "main", table, &meta.kw);
+        result = model_default_manager(ctx, "main", table);
+    }
     free(table);
 out:
     free(meta.db_table);
+    tq_decref(choices);
     tq_decref(fields);
     return result;
 }

@@ -349,6 +349,16 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
     return tq_native_new(&tq_object_type, o);
 }
 
+/* db_column_value: see queryset.h. */
+tq_value_t *db_column_value(sqlite3_stmt *stmt, int col)
+{
+    const char *decl = sqlite3_column_decltype(stmt, col);
+    if (decl && sqlite3_column_type(stmt, col) == SQLITE_INTEGER &&
+        (!strcasecmp(decl, "bool") || !strcasecmp(decl, "boolean")))
+        return tq_bool(sqlite3_column_int64(stmt, col) != 0);
+    return tq_column_value(stmt, col);
+}
+
 /* obj_from_stmt: see queryset.h. */
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
                           sqlite3_stmt *stmt, char *const *cols, size_t n,
@@ -357,7 +367,7 @@ tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
     const tq_schema_t *sc = related ? db_schema(ctx) : NULL;
     tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
     for (size_t i = 0; i < n; i++)
-        vals[i] = tq_column_value(stmt, (int)i);
+        vals[i] = db_column_value(stmt, (int)i);
     tq_value_t *r = build_obj(sc, t, cols, vals, n, related && sc);
     for (size_t i = 0; i < n; i++)
         tq_decref(vals[i]);
@@ -502,7 +512,7 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
 {
     obj_t *o = tq_native_data(self);
     const tq_schema_t *sc = db_schema(ctx);
-    if (!sc)
+    if (!sc || model_before_insert(ctx, self, o->schema, o->table) < 0)
         return -1;
     const char **cols = db_xcalloc(o->n, sizeof *cols);
     qlit_t *vals = db_xcalloc(o->n, sizeof *vals);
@@ -571,6 +581,8 @@ static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         if (!strcasecmp(o->cols[i], o->pkcol) || tq_stable_col(t, o->cols[i])
                                                      < 0)
             continue;          /* annotations are not columns */
+        if (model_kept_column(ctx, o->schema, o->table, o->cols[i]))
+            continue;          /* created, modified ...: the kernel's */
         qlit_t l;
         if (db_value_lit(ctx, o->vals[i], &l) < 0)
             goto out;
@@ -589,6 +601,13 @@ static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         goto out;
     }
     qdesc_unref(q);
+    if (n > 0 && model_meta_find(ctx, o->schema, o->table)) {
+        pk = tq_incref(pk);    /* the kernel-kept columns changed too */
+        int rc = obj_reload(ctx, self, pk);
+        tq_decref(pk);
+        if (rc < 0)
+            n = -1;
+    }
     if (n > 0)
         r = tq_none();
 out:
@@ -616,13 +635,32 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
     qdesc_t *q = obj_desc(ctx, o, pk);
     if (!q)
         return NULL;
+    int64_t n;
+    int soft = model_delete(ctx, q, a, &n);   /* soft_deletable: a flag */
+    if (soft) {
+        qdesc_unref(q);
+        if (soft < 0)
+            return NULL;
+        pk = tq_incref(pk);
+        int rc = obj_reload(ctx, self, pk);
+        tq_decref(pk);
+        if (rc < 0)
+            return NULL;
+        tq_value_t *t = tq_tuple_new(2);
+        tq_tuple_set(t, 0, tq_int(n));
+        tq_value_t *d = tq_dict_new(), *nv = tq_int(n);
+        tq_dict_set_str(d, o->bare, nv);
+        tq_decref(nv);
+        tq_tuple_set(t, 1, d);
+        return t;
+    }
     qsql_t s;
     qerr_t e = {0};
     int rc = tq_compile_delete(sc, q, &s, &e);
     qdesc_unref(q);
     if (rc < 0)
         return db_raise(ctx, &e);
-    int64_t n = db_exec_write(ctx, &s);
+    n = db_exec_write(ctx, &s);
     qsql_clear(&s);
     if (n < 0)
         return NULL;

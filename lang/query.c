@@ -141,11 +141,11 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
     case QM_MODEL:
         return obj_from_stmt(ctx, t, st, s->cols, n, q->nrelated > 0);
     case QM_FLAT:
-        return tq_column_value(st, 0);
+        return db_column_value(st, 0);
     case QM_VALUES: {
         tq_value_t *d = tq_dict_new();
         for (size_t i = 0; i < n; i++) {
-            tq_value_t *v = tq_column_value(st, (int)i);
+            tq_value_t *v = db_column_value(st, (int)i);
             tq_dict_set_str(d, s->cols[i], v);
             tq_decref(v);
         }
@@ -154,13 +154,13 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
     case QM_TUPLES: {
         tq_value_t *tu = tq_tuple_new(n);
         for (size_t i = 0; i < n; i++)
-            tq_tuple_set(tu, i, tq_column_value(st, (int)i));
+            tq_tuple_set(tu, i, db_column_value(st, (int)i));
         return tu;
     }
     case QM_ROWS: {
         tq_value_t **vals = db_xcalloc(n, sizeof *vals);
         for (size_t i = 0; i < n; i++)
-            vals[i] = tq_column_value(st, (int)i);
+            vals[i] = db_column_value(st, (int)i);
         return row_new(n, s->cols, vals);
     }
     }
@@ -264,14 +264,25 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
     const tq_schema_t *sc = db_schema(ctx);
     if (!sc)
         return -1;
+    qfield_t *kept;
+    size_t nkept;
+    if (model_update_sets(ctx, q, sets, n, &kept, &nkept) < 0)
+        return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_update(sc, q, sets, n, &s, &e) < 0) {
+    int64_t r = -1;
+    if (tq_compile_update(sc, q, kept ? kept : sets, kept ? nkept : n, &s,
+                          &e) < 0) {
         db_raise(ctx, &e);
-        return -1;
+    } else {
+        r = db_exec_write(ctx, &s);
+        qsql_clear(&s);
     }
-    int64_t r = db_exec_write(ctx, &s);
-    qsql_clear(&s);
+    for (size_t i = 0; kept && i < nkept; i++) {
+        free(kept[i].name);
+        qx_unref(kept[i].expr);
+    }
+    free(kept);
     return r;
 }
 
@@ -1094,8 +1105,6 @@ out:
 static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
-    if (no_args(ctx, a, "delete") < 0)
-        return NULL;
     const tq_schema_t *sc = db_schema(ctx);
     if (!sc)
         return NULL;
@@ -1103,14 +1112,20 @@ static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
     if (q->distinct)
         return tq_raise(ctx, "TypeError",
                         "Cannot call delete() after .distinct().");
-    qsql_t s;
-    qerr_t e = {0};
-    if (tq_compile_delete(sc, q, &s, &e) < 0)
-        return db_raise(ctx, &e);
-    int64_t n = db_exec_write(ctx, &s);
-    qsql_clear(&s);
-    if (n < 0)
+    int64_t n;
+    int soft = model_delete(ctx, q, a, &n);   /* soft_deletable models */
+    if (soft < 0)
         return NULL;
+    if (!soft) {
+        qsql_t s;
+        qerr_t e = {0};
+        if (tq_compile_delete(sc, q, &s, &e) < 0)
+            return db_raise(ctx, &e);
+        n = db_exec_write(ctx, &s);
+        qsql_clear(&s);
+        if (n < 0)
+            return NULL;
+    }
     tq_value_t *t = tq_tuple_new(2);
     tq_tuple_set(t, 0, tq_int(n));
     tq_value_t *d = tq_dict_new();
@@ -1434,6 +1449,9 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
         p->q = qdesc_ref(s->q);
         return tq_native_new(&plot_type, p);
     }
+    tq_value_t *meta = model_qs_attr(ctx, s->q, s->manager, name);
+    if (meta || tq_error_pending(ctx))
+        return meta;
     const db_method_t *m = db_method_find(ctx, s->q->schema, s->q->table,
                                           name);
     if (m) {

@@ -100,6 +100,9 @@ tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals);
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
                           sqlite3_stmt *stmt, char *const *cols, size_t n,
                           bool related);
+/* A column of the current row as a value; a BooleanField column (declared
+ * bool/boolean) holding an integer gives False/True, as Django does. */
+tq_value_t *db_column_value(sqlite3_stmt *stmt, int col);
 /* An unsaved object with the given keyword fields (Model.new(**kw)). */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a);
@@ -120,6 +123,49 @@ int index_set(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
 /* ---- models (model.c) */
 
 void model_register_builtins(tq_ctx_t *ctx);
+
+/* ---- what Meta keywords do (model_meta.c) */
+
+/* The Meta of a declared model that changes how the kernel writes and
+ * reads it. `choices` (STATUS) is a tuple of str or NULL. */
+typedef struct model_meta {
+    bool timestamped, timeframed, status, soft_deletable;
+    tq_value_t *choices;
+} model_meta_t;
+
+/* Records m (copied, choices retained) for the table; the latest wins. */
+void model_meta_register(tq_ctx_t *ctx, const char *schema, const char *table,
+                         const model_meta_t *m);
+/* The table's Meta (borrowed), or NULL for a table no class declared. */
+const model_meta_t *model_meta_find(tq_ctx_t *ctx, const char *schema,
+                                    const char *table);
+/* Now as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC. malloc'd. */
+char *model_now(void);
+/* The default manager of the table (soft_deletable: hides removed rows). */
+tq_value_t *model_default_manager(tq_ctx_t *ctx, const char *schema,
+                                  const char *table);
+/* Manager/query-set attributes that Meta adds (all_objects, timeframed,
+ * one per STATUS choice): a new reference, or NULL WITHOUT an error when
+ * `name` is none of them (NULL with an error raised on misuse). */
+tq_value_t *model_qs_attr(tq_ctx_t *ctx, const qdesc_t *q, bool manager,
+                          const char *name);
+/* Fills kernel-kept columns (created, modified, status_changed) of an
+ * object about to be inserted; 0 or -1. */
+int model_before_insert(tq_ctx_t *ctx, tq_value_t *obj, const char *schema,
+                        const char *table);
+/* True for a column that save() leaves to the kernel. */
+bool model_kept_column(tq_ctx_t *ctx, const char *schema, const char *table,
+                       const char *col);
+/* The SET list of an UPDATE of q with the kernel-kept columns added:
+ * *out (caller frees names and unrefs exprs) or NULL when unchanged. May
+ * run one UPDATE of status_changed first. 0 or -1. */
+int model_update_sets(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
+                      size_t n, qfield_t **out, size_t *nout);
+/* delete() of q's rows with args `a` (soft= for soft-deletable models):
+ * 1 when it soft-deleted (*n rows), 0 when the caller deletes, -1 on error
+ * (bad arguments too). */
+int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
+                 int64_t *n);
 
 /* ---- the db object (dbobject.c) */
 
