@@ -1037,8 +1037,20 @@ static exec_status_t exec_augassign(tq_ctx_t *ctx, const tq_node_t *s)
     if (!val)
         goto done;
     ctx->node = s;
-    if (s->op == TQ_OP_ADD && tq_kind(cur) == TQ_LIST &&
-        tq_kind(val) == TQ_LIST) {
+    if (s->op == TQ_OP_ADD && t->kind == TQ_N_NAME &&
+        tq_kind(cur) == TQ_STR && tq_kind(val) == TQ_STR && cur->refs == 2 &&
+        !cur->immortal &&
+        cur->u.str.len + val->u.str.len <= TQ_MAX_STR_BYTES) {
+        /* s += '...' on a string only this name holds grows it in place,
+         * as CPython does, so building a string in a loop is linear. */
+        size_t n = cur->u.str.len, m = val->u.str.len;
+        cur->u.str.s = tq_xrealloc(cur->u.str.s, n + m + 1);
+        memcpy(cur->u.str.s + n, val->u.str.s, m);
+        cur->u.str.s[n + m] = 0;
+        cur->u.str.len = n + m;
+        r = tq_incref(cur);
+    } else if (s->op == TQ_OP_ADD && tq_kind(cur) == TQ_LIST &&
+               tq_kind(val) == TQ_LIST) {
         /* list += list extends in place, as in Python. */
         for (size_t i = 0; i < tq_seq_len(val); i++)
             tq_list_append(cur, tq_seq_get(val, i));
