@@ -1192,6 +1192,12 @@ static tq_value_t *frame_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
         oname = s->name;
         named_other = true;
     } else {
+        if (tq_kind(other) == TQ_STR && !cmp && op != TQ_OP_AND &&
+            op != TQ_OP_OR) {
+            tq_raise(ctx, "TypeError", "text arithmetic on columns is not "
+                     "supported (SQL's + is numeric)");
+            return NULL;
+        }
         o = db_value_expr(ctx, other);
         if (!o) {
             tq_error_clear(ctx);
