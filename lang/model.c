@@ -304,7 +304,9 @@ static tq_value_t *status_choices(tq_ctx_t *ctx, tq_value_t *v)
 
 /* The columns of Boogie's Meta keywords, after the declared fields:
  * created modified (timestamped), start end (timeframed), status
- * status_changed (status), is_removed (soft_deletable). The kernel keeps
+ * status_changed (status: choices STATUS, which the caller defaults to
+ * Choices('draft', 'published') as section 7 names them), is_removed
+ * (soft_deletable). The kernel keeps
  * the timestamps, so they are nullable: SQLite cannot add a NOT NULL
  * column without a constant default to a table that has rows. */
 static int add_meta_fields(tq_ctx_t *ctx, tq_value_t *fields,
@@ -319,12 +321,9 @@ static int add_meta_fields(tq_ctx_t *ctx, tq_value_t *fields,
         add_field(fields, "end", meta_field(FK_DATETIME, true, NULL));
     }
     if (kw->status) {
-        if (!kw->choices || !tq_seq_len(kw->choices)) {
+        if (kw->choices && !tq_seq_len(kw->choices)) {
             tq_raise(ctx, "TypeError",
-                     "To use status=True, the model '%s' must have a STATUS "
-                     "choices class attribute: STATUS = Choices('draft', "
-                     "'published')",
-                     name);
+                     "the STATUS choices of model '%s' are empty", name);
             return -1;
         }
         tq_value_t *f = meta_field(FK_CHAR, false,
@@ -477,6 +476,12 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         choices = status_choices(ctx, sv);
         if (!choices)
             goto out;
+        meta.kw.choices = choices;
+    }
+    if (meta.kw.status && !meta.kw.choices) {
+        choices = tq_tuple_new(2);
+        tq_tuple_set(choices, 0, tq_str("draft"));
+        tq_tuple_set(choices, 1, tq_str("published"));
         meta.kw.choices = choices;
     }
     if (meta.abstract) {

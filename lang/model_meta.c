@@ -11,9 +11,11 @@
  *    gives a row a different status (a literal status: only the rows whose
  *    status differs; an expression: every updated row).
  *  - soft_deletable: the default manager (the name the class binds, and
- *    `.objects`) hides rows whose is_removed is true, `Model.all_objects`
- *    sees every row; obj.delete() and qs.delete() set is_removed (one
- *    UPDATE) unless called with soft=False.
+ *    `.objects`) and reverse relations (`club.member_set`, as Django's
+ *    related managers) hide rows whose is_removed is true, while
+ *    `Model.all_objects` and `db.member` see every row; obj.delete() and
+ *    qs.delete() set is_removed (one UPDATE) unless called with
+ *    soft=False.
  *  - timeframed: `Model.timeframed` holds the rows where now is inside
  *    [start, end], a missing bound being open.
  *  - status also gives one query set per choice (`Article.published`, as
@@ -95,10 +97,12 @@ static qexpr_t *now_lit(const char *now)
     return qx_lit(qlit_text(now));
 }
 
-/* The filter of the default manager, or NULL when it has none. */
-static qexpr_t *default_filter(const model_meta_t *m)
+/* model_default_where: see queryset.h. */
+qexpr_t *model_default_where(tq_ctx_t *ctx, const char *schema,
+                             const char *table)
 {
-    if (!m->soft_deletable)
+    const model_meta_t *m = model_meta_find(ctx, schema, table);
+    if (!m || !m->soft_deletable)
         return NULL;
     return qx_kw("is_removed", qx_lit(qlit_int(0)));
 }
@@ -107,10 +111,8 @@ static qexpr_t *default_filter(const model_meta_t *m)
 tq_value_t *model_default_manager(tq_ctx_t *ctx, const char *schema,
                                   const char *table)
 {
-    const model_meta_t *m = model_meta_find(ctx, schema, table);
     qdesc_t *q = qdesc_new(schema, table);
-    if (m)
-        q->where = default_filter(m);
+    q->where = model_default_where(ctx, schema, table);
     return qs_new(q, true);
 }
 

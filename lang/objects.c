@@ -753,7 +753,8 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
                 qdesc_unref(q);
                 return tq_error_pending(ctx) ? NULL : tq_none();
             }
-            q->where = qx_kw(rel->target_col, qx_lit(l));
+            q->where = qx_and(model_default_where(ctx, tt->schema, tt->name),
+                              qx_kw(rel->target_col, qx_lit(l)));
             return qs_new(q, false);
         }
     }

@@ -1584,6 +1584,15 @@ static tq_value_t *qs_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
     return derived(c);
 }
 
+/* User(**fields): the model constructor, an unsaved object as new(). */
+static tq_value_t *qs_call(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    if (!((qset_t *)tq_native_data(self))->manager)
+        return tq_raise(ctx, "TypeError", "'QuerySet' object is not callable");
+    return m_new(ctx, self, a);
+}
+
 static tq_value_t *qs_iterate(tq_ctx_t *ctx, tq_value_t *self)
 {
     return qs_fetch(ctx, SELF_Q(self));
@@ -1608,6 +1617,7 @@ const tq_type_t tq_queryset_type = {
     .getitem = qs_getitem,
     .setitem = qs_setitem,
     .binop = qs_binop,
+    .call = qs_call,
     .iterate = qs_iterate,
     .length = qs_length,
     .truth = qs_truth,

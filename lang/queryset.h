@@ -141,6 +141,10 @@ const model_meta_t *model_meta_find(tq_ctx_t *ctx, const char *schema,
                                     const char *table);
 /* Now as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC. malloc'd. */
 char *model_now(void);
+/* The default manager's filter of the table (soft_deletable: is_removed
+ * false), a new reference, or NULL for none. */
+qexpr_t *model_default_where(tq_ctx_t *ctx, const char *schema,
+                             const char *table);
 /* The default manager of the table (soft_deletable: hides removed rows). */
 tq_value_t *model_default_manager(tq_ctx_t *ctx, const char *schema,
                                   const char *table);
