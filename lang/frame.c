@@ -641,8 +641,8 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
     char *sql = db_xasprintf(
-        "WITH tq_s(v) AS (%s) SELECT count(*), sum(typeof(v) = "
-        "'integer'), sum(typeof(v) = 'real') FROM tq_s", fe.sql);
+        "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
+        "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
     sqlite3_stmt *st = frame_prepare(ctx, sql, &fe.f);
     free(sql);
     fetch_clear(&fe);
@@ -653,9 +653,12 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
         int64_t n = sqlite3_column_int64(st, 0),
                 ni = sqlite3_column_int64(st, 1),
                 nr = sqlite3_column_int64(st, 2);
-        if (n > 0 && ni == n)
+        /* n counts non-NULL values; pandas turns ints with missing
+         * values into float64 */
+        int64_t rows = sqlite3_column_int64(st, 3);
+        if (n > 0 && ni == n && rows == n)
             dtype = "int64";
-        else if (n > 0 && nr > 0 && ni + nr == n)
+        else if (n > 0 && ni + nr == n)
             dtype = "float64";
     }
     sqlite3_finalize(st);
@@ -1078,11 +1081,6 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
                      "expression or a scalar, not a DataFrame");
             return NULL;
         }
-        if (s->st != f->st) {
-            tq_raise(ctx, "ValueError", "the Series comes from another "
-                     "frame: assign columns of the same frame");
-            return NULL;
-        }
         return qx_ref(s->expr);
     }
     if (tq_kind(v) == TQ_LIST || tq_kind(v) == TQ_TUPLE) {
@@ -1110,11 +1108,17 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
     }
+    /* a Series of another frame is aligned on the index, as pandas:
+     * rows without a match get NULL */
+    const frame_t *other = frame_check(value) && SELF(value)->series &&
+                           SELF(value)->st != f->st ? SELF(value) : NULL;
+    if (other && frame_sync(ctx, SELF(value)) < 0)
+        return -1;
     qexpr_t *e = assigned_expr(ctx, f, value);
     if (!e)
         return -1;
     frag_t fr;
-    int rc = frame_frag_expr(ctx, f->st, e, &fr);
+    int rc = frame_frag_expr(ctx, other ? other->st : f->st, e, &fr);
     qx_unref(e);
     if (rc < 0)
         return -1;
@@ -1134,11 +1138,38 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
             return -1;
         }
     }
+    if (other) {
+        db_buf_add(&b, "UPDATE ");
+        frame_table_ref(&b, f->st);
+        db_buf_add(&b, " SET ");
+        db_buf_ident(&b, name);
+        db_buf_add(&b, " = NULL");
+        rc = frame_exec(ctx, b.s);
+        db_buf_free(&b);
+        if (rc < 0) {
+            frame_frag_clear(&fr);
+            return -1;
+        }
+    }
     db_buf_add(&b, "UPDATE ");
     frame_table_ref(&b, f->st);
     db_buf_add(&b, " SET ");
     db_buf_ident(&b, name);
     db_buf_printf(&b, " = %s", fr.sql);
+    if (other) {
+        /* UPDATE ... FROM: one pass with an automatic index, where a
+         * correlated subquery per row would be quadratic */
+        db_buf_add(&b, " FROM ");
+        frame_table_ref(&b, other->st);
+        db_buf_add(&b, " WHERE ");
+        db_buf_ident(&b, other->st->name);
+        db_buf_addc(&b, '.');
+        db_buf_ident(&b, other->index);
+        db_buf_add(&b, " = ");
+        db_buf_ident(&b, f->st->name);
+        db_buf_addc(&b, '.');
+        db_buf_ident(&b, f->index);
+    }
     int64_t n = exec_frag(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
