@@ -50,6 +50,15 @@ static void on_sigint(int sig)
         kn_kernel_interrupt(signal_kernel);
 }
 
+/* True for ipc and for the loopback addresses, where an empty key is
+ * tolerated (with a warning) as the protocol allows. */
+static bool is_local(const kn_connection_t *c)
+{
+    return strcmp(c->transport, "ipc") == 0 ||
+           strncmp(c->ip, "127.", 4) == 0 || strcmp(c->ip, "localhost") == 0 ||
+           strcmp(c->ip, "::1") == 0;
+}
+
 /* Creates a socket of `type`, bound to the channel's endpoint. */
 static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
 {
@@ -84,13 +93,20 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
         kn_error("%s: %s", o->connection_file, error);
         return -1;
     }
-    if (k->conn.key_len == 0)
+    if (k->conn.key_len == 0) {
+        if (!is_local(&k->conn)) {
+            kn_error("refusing to listen on %s with an empty key: anyone "
+                     "who can reach the ports could run code; put a key in "
+                     "the connection file", k->conn.ip);
+            kn_connection_clear(&k->conn);
+            return -1;
+        }
         kn_warn("the connection file has an empty key: messages are not "
                 "signed and anyone who can reach the ports can run code");
+    }
     k->signer = kn_signer_new(k->conn.signature_scheme, k->conn.key,
                               k->conn.key_len);
-    k->control_signer = kn_signer_new(k->conn.signature_scheme, k->conn.key,
-                                      k->conn.key_len);
+    k->control_signer = k->signer ? kn_signer_clone(k->signer) : NULL;
     if (!k->signer || !k->control_signer) {
         kn_error("cannot set up %s signing", k->conn.signature_scheme);
         goto fail;

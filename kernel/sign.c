@@ -12,20 +12,30 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define HISTORY 4096          /* signatures remembered */
 #define SLOTS (HISTORY * 2)   /* hash slots, a power of two */
 
-struct kn_signer {
-    bool enabled;
-    EVP_MAC *mac;
-    EVP_MAC_CTX *keyed;       /* initialised with the key, never finalised */
-    /* replay history: ring of digests and an index into it */
+/* The replay history: a ring of recent digests with an open-addressing
+ * index, shared by every signer cloned from one (shell, stdin and control
+ * see one history, as ipykernel's session does) and guarded by a mutex. */
+typedef struct replay {
+    pthread_mutex_t lock;
+    atomic_int refs;
     unsigned char (*ring)[32];
     size_t ring_next, ring_count;
     int *slots;               /* ring index + 1, 0 empty, -1 deleted */
     size_t tombs;             /* deleted slots; the index is rebuilt */
+} replay_t;
+
+struct kn_signer {
+    bool enabled;
+    EVP_MAC *mac;
+    EVP_MAC_CTX *keyed;       /* initialised with the key, never finalised */
+    replay_t *replay;
 };
 
 /* Initialises OpenSSL without reading the system openssl.cnf: HMAC needs
@@ -58,9 +68,32 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
         kn_signer_destroy(&s);
         return NULL;
     }
-    s->ring = kn_xcalloc(HISTORY, sizeof *s->ring);
-    s->slots = kn_xcalloc(SLOTS, sizeof *s->slots);
+    s->replay = kn_xcalloc(1, sizeof *s->replay);
+    pthread_mutex_init(&s->replay->lock, NULL);
+    atomic_init(&s->replay->refs, 1);
+    s->replay->ring = kn_xcalloc(HISTORY, sizeof *s->replay->ring);
+    s->replay->slots = kn_xcalloc(SLOTS, sizeof *s->replay->slots);
     return s;
+}
+
+/* See sign.h. Called on the thread that owns `signer`, before the clone
+ * is handed to its own thread. */
+kn_signer_t *kn_signer_clone(kn_signer_t *signer)
+{
+    kn_signer_t *c = kn_xcalloc(1, sizeof *c);
+    if (!signer->enabled)
+        return c;
+    c->enabled = true;
+    EVP_MAC_up_ref(signer->mac);
+    c->mac = signer->mac;
+    c->keyed = EVP_MAC_CTX_dup(signer->keyed);
+    if (!c->keyed) {
+        kn_signer_destroy(&c);
+        return NULL;
+    }
+    c->replay = signer->replay;
+    atomic_fetch_add(&c->replay->refs, 1);
+    return c;
 }
 
 /* Frees the signer and NULLs the caller's pointer. */
@@ -71,8 +104,12 @@ void kn_signer_destroy(kn_signer_t **signer)
         return;
     EVP_MAC_CTX_free(s->keyed);
     EVP_MAC_free(s->mac);
-    free(s->ring);
-    free(s->slots);
+    if (s->replay && atomic_fetch_sub(&s->replay->refs, 1) == 1) {
+        pthread_mutex_destroy(&s->replay->lock);
+        free(s->replay->ring);
+        free(s->replay->slots);
+        free(s->replay);
+    }
     free(s);
     *signer = NULL;
 }
@@ -163,7 +200,7 @@ static size_t slot_of(const unsigned char d[32])
 }
 
 /* Finds the slot holding digest d, or the first free slot (-1 if none). */
-static long find_slot(kn_signer_t *s, const unsigned char d[32], bool *found)
+static long find_slot(replay_t *s, const unsigned char d[32], bool *found)
 {
     long first_free = -1;
     size_t i = slot_of(d);
@@ -186,7 +223,7 @@ static long find_slot(kn_signer_t *s, const unsigned char d[32], bool *found)
 }
 
 /* Rebuilds the index from the ring once deleted slots pile up. */
-static void rebuild(kn_signer_t *s)
+static void rebuild(replay_t *s)
 {
     memset(s->slots, 0, SLOTS * sizeof *s->slots);
     s->tombs = 0;
@@ -203,14 +240,18 @@ static void rebuild(kn_signer_t *s)
 int kn_signer_remember(kn_signer_t *signer, const char *signature,
                        size_t sig_len)
 {
-    kn_signer_t *s = signer;
     unsigned char d[32];
-    if (!s->enabled || sig_len != KN_DIGEST_HEX || from_hex(signature, d) != 0)
+    if (!signer->enabled || sig_len != KN_DIGEST_HEX ||
+        from_hex(signature, d) != 0)
         return 0;
+    replay_t *s = signer->replay;
+    pthread_mutex_lock(&s->lock);
     bool found;
     long slot = find_slot(s, d, &found);
-    if (found)
+    if (found) {
+        pthread_mutex_unlock(&s->lock);
         return -1;
+    }
     if (s->ring_count == HISTORY) {
         /* forget the oldest entry, which the next write overwrites */
         bool old_found;
@@ -229,5 +270,6 @@ int kn_signer_remember(kn_signer_t *signer, const char *signature,
         s->slots[slot] = (int)s->ring_next + 1;
     s->ring_next = (s->ring_next + 1) % HISTORY;
     s->ring_count++;
+    pthread_mutex_unlock(&s->lock);
     return 0;
 }

@@ -4,8 +4,8 @@
  * as 64 lowercase hex digits, and a bounded history of recently seen
  * signatures so that a replayed message is refused.
  *
- * A signer belongs to one thread; each thread that sends or receives makes
- * its own from the same key.
+ * A signer belongs to one thread; each other thread that sends or
+ * receives gets a clone (same key, same replay history).
  */
 #ifndef KN_SIGN_H
 #define KN_SIGN_H
@@ -29,7 +29,14 @@ void kn_sign_init(void);
 /* Creates a signer for `key` (len bytes; empty disables signing) and the
  * scheme named in the connection file. Returns NULL for an unknown scheme. */
 kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len);
+/* Frees the signer (the replay history with its last user) and NULLs the
+ * caller's pointer. */
 void kn_signer_destroy(kn_signer_t **signer);
+
+/* A signer for another thread: the same key, an OpenSSL context of its
+ * own and the same replay history, which is thread-safe. NULL on an
+ * OpenSSL failure. */
+kn_signer_t *kn_signer_clone(kn_signer_t *signer);
 
 /* True when a key is set. */
 bool kn_signer_enabled(const kn_signer_t *signer);

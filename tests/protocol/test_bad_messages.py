@@ -247,3 +247,53 @@ def test_empty_key_disables_signing(kernelspec_dir):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
+
+
+def test_replay_across_channels_dropped(shared):
+    """One replay history for the session: a shell message sent again on
+    control is a replay."""
+    km, kc = shared
+    shell, ctl = Raw(km, "shell"), Raw(km, "control")
+    try:
+        msg, frames = shell.signed("kernel_info_request", {})
+        shell.send_frames(frames)
+        assert shell.recv(5.0) is not None
+        ctl.send_frames(frames)
+        assert ctl.recv(1.0) is None
+    finally:
+        shell.close()
+        ctl.close()
+
+
+@pytest.mark.parametrize("ip,refused", [("0.0.0.0", True),
+                                        ("127.0.0.1", False)])
+def test_empty_key_only_on_loopback(kernelspec_dir, tmp_path, ip, refused):
+    import os
+    import subprocess
+    import socket
+    ports = []
+    for _ in range(5):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        ports.append(s.getsockname()[1])
+        s.close()
+    conn = tmp_path / "conn.json"
+    conn.write_text(json.dumps(dict(zip(
+        ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"],
+        ports), ip=ip, key="", transport="tcp",
+        signature_scheme="hmac-sha256")))
+    p = subprocess.Popen([os.environ["TABULA_KERNEL"], "-f", str(conn)],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        rc = p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        rc = None
+    finally:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(timeout=10)
+    err = p.stderr.read()
+    if refused:
+        assert rc == 1 and "empty key" in err
+    else:
+        assert rc is None and "empty key" in err

@@ -111,7 +111,19 @@ int main(void)
     tap_ok(kn_signer_remember(s, sig, 64) != 0, "recent one still refused");
     tap_ok(kn_signer_remember(s, good, 64) == 0,
            "oldest forgotten once the history is full");
+    kn_signer_t *clone = kn_signer_clone(s);
+    char csig[KN_DIGEST_HEX + 1];
+    kn_signer_digest(clone, &p, 1, csig);
+    tap_ok(strcmp(csig, good) == 0, "a clone signs with the same key");
+    kn_part_t fresh = {"{\"fresh\":1}", 11};
+    kn_signer_digest(s, &fresh, 1, sig);
+    tap_ok(kn_signer_remember(s, sig, 64) == 0 &&
+           kn_signer_remember(clone, sig, 64) != 0,
+           "a clone shares the replay history");
     kn_signer_destroy(&s);
+    tap_ok(kn_signer_verify(clone, &p, 1, good, 64) == 0,
+           "the clone outlives the original");
+    kn_signer_destroy(&clone);
 
     kn_signer_t *off = kn_signer_new("hmac-sha256", "", 0);
     char empty[KN_DIGEST_HEX + 1];
