@@ -30,8 +30,9 @@
  *    refuses;
  *  - `/` on columns is true division, as pandas (query-set arithmetic
  *    stays SQL's); comparisons give bool Series shown True/False;
- *  - columns of two different frames do not combine (no index alignment):
- *    a ValueError says so;
+ *  - df['c'] = a Series of another frame aligns on the index (NULL where
+ *    no row matches); arithmetic between two frames' columns is a
+ *    ValueError (compute them in one frame);
  *  - a Series is a view: s = df['a'] sees later assignments to df['a'];
  *  - dtype is read from the values: int64, float64, object (text or a
  *    mix), bool (comparisons); NULL shows as the renderer shows it (None);
@@ -1083,12 +1084,91 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
         }
         return qx_ref(s->expr);
     }
-    if (tq_kind(v) == TQ_LIST || tq_kind(v) == TQ_TUPLE) {
-        tq_raise(ctx, "TypeError", "assign a scalar or a column expression; "
-                 "lists of values are not supported");
-        return NULL;
-    }
     return db_value_expr(ctx, v);
+}
+
+/* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
+ * (the length must match). The values are in memory already, so one
+ * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
+static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
+                       tq_value_t *list)
+{
+    size_t n = tq_seq_len(list);
+    int64_t rows = frame_rows(ctx, f);
+    if (rows < 0)
+        return -1;
+    if ((int64_t)n != rows) {
+        tq_raise(ctx, "ValueError", "Length of values (%zu) does not match "
+                 "length of index (%" PRId64 ")", n, rows);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tq_kind_t k = tq_kind(tq_seq_get(list, i));
+        if (k != TQ_NONE && k != TQ_BOOL && k != TQ_INT && k != TQ_FLOAT &&
+            k != TQ_STR) {
+            tq_raise(ctx, "TypeError", "a column holds scalars, not %s",
+                     tq_type_name(tq_seq_get(list, i)));
+            return -1;
+        }
+    }
+    int64_t *ids = db_xcalloc(n, sizeof *ids);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT _rowid_ FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " ORDER BY _rowid_");
+    sqlite3_stmt *st = frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!st) {
+        free(ids);
+        return -1;
+    }
+    size_t k = 0;
+    while (k < n && sqlite3_step(st) == SQLITE_ROW)
+        ids[k++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (col_index(f, name) < 0) {
+        db_buf_add(&b, "ALTER TABLE ");
+        frame_table_ref(&b, f->st);
+        db_buf_add(&b, " ADD COLUMN ");
+        db_buf_ident(&b, name);
+        int rc = frame_exec(ctx, b.s);
+        db_buf_free(&b);
+        if (rc < 0) {
+            free(ids);
+            return -1;
+        }
+        f->cols = db_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+        f->cols[f->ncols++] = db_xstrdup(name);
+    }
+    db_buf_add(&b, "UPDATE ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " SET ");
+    db_buf_ident(&b, name);
+    db_buf_add(&b, " = ? WHERE _rowid_ = ?");
+    st = frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!st) {
+        free(ids);
+        return -1;
+    }
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < k && rc == SQLITE_DONE; i++) {
+        sqlite3_reset(st);
+        if (tq_bind_value(ctx, st, 1, tq_seq_get(list, i)) < 0) {
+            sqlite3_finalize(st);
+            free(ids);
+            return -1;
+        }
+        sqlite3_bind_int64(st, 2, ids[i]);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    free(ids);
+    if (rc != SQLITE_DONE) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
 }
 
 static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
@@ -1108,6 +1188,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
     }
+    if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE)
+        return assign_list(ctx, f, name, value);
     /* a Series of another frame is aligned on the index, as pandas:
      * rows without a match get NULL */
     const frame_t *other = frame_check(value) && SELF(value)->series &&
