@@ -11,7 +11,9 @@
  * their subclasses. Boogie's keywords timestamped, timeframed, status and
  * soft_deletable add their columns here (add_meta_fields) and are recorded
  * for the session; what they do on reads and writes is model_meta.c's.
- * polymorphic is refused with a clear TypeError.
+ * polymorphic adds `ctype` to the parent, and a class deriving from a
+ * polymorphic model gets a child table whose primary key is the parent
+ * link <parent>_ptr_id; model_poly.c reads and writes them.
  */
 #include "queryset.h"
 
@@ -229,6 +231,7 @@ static int meta_keyword(tq_ctx_t *ctx, meta_t *m, const char *k, tq_value_t *v)
                  : !strcmp(k, "timeframed")     ? &m->kw.timeframed
                  : !strcmp(k, "status")         ? &m->kw.status
                  : !strcmp(k, "soft_deletable") ? &m->kw.soft_deletable
+                 : !strcmp(k, "polymorphic")    ? &m->kw.polymorphic
                                                 : NULL;
     if (flag) {
         int t = tq_truth(ctx, v);
@@ -428,7 +431,9 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
 {
     meta_t meta = {0};
     tq_value_t *fields = tq_dict_new();
-    tq_value_t *result = NULL, *choices = NULL;
+    tq_value_t *result = NULL, *choices = NULL, *ptr_field = NULL;
+    const char *parent = NULL;      /* polymorphic child: the parent table */
+    char *ptr_name = NULL;
     bool model_base = false;
     for (size_t i = 0; i < a->npos; i++) {
         tq_value_t *b = a->pos[i];
@@ -441,15 +446,38 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             meta.kw.timeframed |= m->meta.timeframed;
             meta.kw.status |= m->meta.status;
             meta.kw.soft_deletable |= m->meta.soft_deletable;
+            meta.kw.polymorphic |= m->meta.polymorphic;
             if (m->meta.choices)
                 meta.kw.choices = m->meta.choices;
             model_base = true;
         } else if (qs_is_manager(b)) {
-            tq_raise(ctx, "TypeError",
-                     "inheriting from the concrete model %s (multi-table "
-                     "inheritance) is not supported yet",
-                     qs_desc(b)->table);
-            goto out;
+            qdesc_t *bq = qs_desc(b);
+            const model_meta_t *bm = model_meta_find(ctx, bq->schema,
+                                                     bq->table);
+            if (!bm || !bm->polymorphic || bm->parent || parent ||
+                strcmp(bq->schema, "main")) {
+                tq_raise(ctx, "TypeError",
+                         bm && bm->parent
+                             ? "a subclass of the polymorphic child %s is "
+                               "not supported yet (one level of inheritance)"
+                             : "inheriting from the concrete model %s "
+                               "(multi-table inheritance) needs a "
+                               "polymorphic=True base",
+                         bq->table);
+                goto out;
+            }
+            /* a child table of a polymorphic model: its primary key is
+             * the parent link <parent>_ptr_id */
+            parent = bq->table;
+            ptr_field = tq_native_new(&field_type,
+                                      db_xcalloc(1, sizeof(field_t)));
+            field_t *f = tq_native_data(ptr_field);
+            f->kind = FK_FOREIGNKEY;
+            f->to = tq_incref(b);
+            f->primary_key = true;
+            f->on_delete = db_xstrdup("CASCADE");
+            meta.kw.polymorphic = true;
+            model_base = true;
         }
     }
     if (!model_base) {
@@ -490,6 +518,27 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         m->meta = meta.kw;
         tq_incref(m->meta.choices);
         goto out;
+    }
+    if (parent) {
+        if (meta.abstract) {
+            tq_raise(ctx, "TypeError",
+                     "an abstract model cannot derive from the model %s",
+                     parent);
+            goto out;
+        }
+        /* the parent link first, then the child's own fields */
+        tq_value_t *own = fields;
+        fields = tq_dict_new();
+        ptr_name = db_xasprintf("%s_ptr", parent);
+        tq_dict_set_str(fields, ptr_name, ptr_field);
+        collect_fields(fields, own);
+        tq_decref(own);
+        meta.kw.parent = (char *)parent;
+        free(ptr_name);
+        ptr_name = db_xasprintf("%s_ptr_id", parent);
+        meta.kw.ptr = ptr_name;
+    } else if (meta.kw.polymorphic) {
+        add_field(fields, "ctype", meta_field(FK_CHAR, true, NULL));
     }
     if (add_meta_fields(ctx, fields, &meta.kw, name) < 0)
         goto out;
@@ -585,6 +634,8 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
     free(table);
 out:
     free(meta.db_table);
+    free(ptr_name);
+    tq_decref(ptr_field);
     tq_decref(choices);
     tq_decref(fields);
     return result;

@@ -41,6 +41,8 @@ static void meta_destroy(void *p)
 {
     model_meta_t *m = p;
     tq_decref(m->choices);
+    free(m->parent);
+    free(m->ptr);
     free(m);
 }
 
@@ -57,6 +59,8 @@ void model_meta_register(tq_ctx_t *ctx, const char *schema, const char *table,
     *c = *m;
     if (c->choices)
         tq_incref(c->choices);
+    c->parent = db_xstrdup(m->parent);
+    c->ptr = db_xstrdup(m->ptr);
     db_state_t *st = db_state(ctx);
     db_method_t e = {0};
     e.schema = db_xstrdup(schema);
@@ -75,7 +79,8 @@ const model_meta_t *model_meta_find(tq_ctx_t *ctx, const char *schema,
         return NULL;
     const model_meta_t *m = tq_native_data(e->fn);
     /* a redeclaration without keywords shadows the older Meta */
-    return m->timestamped || m->timeframed || m->status || m->soft_deletable
+    return m->timestamped || m->timeframed || m->status ||
+                   m->soft_deletable || m->polymorphic
                ? m : NULL;
 }
 
@@ -196,6 +201,11 @@ int model_before_insert(tq_ctx_t *ctx, tq_value_t *obj, const char *schema,
     if (rc == 0 && m->status)
         rc = fill(ctx, obj, "status_changed", nv);
     tq_decref(nv);
+    if (rc == 0 && m->polymorphic && !m->parent) {
+        tq_value_t *ct = tq_str(table);    /* the row's model: its table */
+        rc = fill(ctx, obj, "ctype", ct);
+        tq_decref(ct);
+    }
     return rc;
 }
 
@@ -321,10 +331,32 @@ int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
             return -1;
         soft = t;
     }
+    if (!soft && m && m->parent) {
+        /* a polymorphic child: delete its parent rows, which cascade */
+        const tq_schema_t *sc = db_schema(ctx);
+        if (!sc)
+            return -1;
+        qdesc_t *p = qdesc_new(q->schema, m->parent);
+        qexpr_t *sub = qx_new(QX_SUBQ);
+        sub->sub = qdesc_clone(q);
+        sub->sub->mode = QM_MODEL;
+        p->where = qx_kw("pk__in", sub);
+        qsql_t s;
+        qerr_t e = {0};
+        int rc = tq_compile_delete(sc, p, &s, &e);
+        qdesc_unref(p);
+        if (rc < 0) {
+            db_raise(ctx, &e);
+            return -1;
+        }
+        *n = db_exec_write(ctx, &s);
+        qsql_clear(&s);
+        return *n < 0 ? -1 : MODEL_DELETED_HARD;
+    }
     if (!soft)
         return 0;
     qfield_t set = {.name = "is_removed", .expr = qx_lit(qlit_int(1))};
     *n = qs_update(ctx, q, &set, 1);
     qx_unref(set.expr);
-    return *n < 0 ? -1 : 1;
+    return *n < 0 ? -1 : MODEL_DELETED_SOFT;
 }

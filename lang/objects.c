@@ -380,11 +380,17 @@ tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a)
 {
     size_t extra = t->rowid_pk ? 1 : 0;
-    obj_t *o = obj_alloc(t, t->ncols + extra);
+    const tq_stable_t *pt = model_poly_parent(ctx, t);   /* its parent's */
+    size_t np = pt ? pt->ncols : 0;                      /* columns too */
+    obj_t *o = obj_alloc(t, np + t->ncols + extra);
     if (extra)
         o->cols[0] = db_xstrdup("rowid");
+    for (size_t i = 0; i < np; i++)
+        o->cols[i + extra] = db_xstrdup(pt->cols[i].name);
     for (size_t i = 0; i < t->ncols; i++)
-        o->cols[i + extra] = db_xstrdup(t->cols[i].name);
+        o->cols[i + np + extra] = db_xstrdup(t->cols[i].name);
+    if (!o->label && pt)
+        o->label = db_xstrdup(pt->label);
     for (size_t i = 0; i < o->n; i++)
         o->vals[i] = tq_none();
     tq_value_t *v = tq_native_new(&tq_object_type, o);
@@ -420,6 +426,31 @@ tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
         o->given[ci] = true;
     }
     return v;
+}
+
+/* obj_from_values: see queryset.h. */
+tq_value_t *obj_from_values(const tq_stable_t *t, const char *label,
+                            char *const *names, tq_value_t **vals, size_t n)
+{
+    tq_value_t *v = build_obj(NULL, t, names, vals, n, false);
+    obj_t *o = tq_native_data(v);
+    if (!o->label && label)
+        o->label = db_xstrdup(label);
+    return v;
+}
+
+/* obj_columns: see queryset.h. */
+size_t obj_columns(const tq_value_t *v, const char **schema,
+                   const char **table, char *const **names,
+                   tq_value_t *const **vals, const bool **given)
+{
+    obj_t *o = tq_native_data(v);
+    *schema = o->schema;
+    *table = o->table;
+    *names = o->cols;
+    *vals = o->vals;
+    *given = o->given;
+    return o->n;
 }
 
 /* obj_pk: see queryset.h. */
@@ -514,6 +545,9 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     const tq_schema_t *sc = db_schema(ctx);
     if (!sc || model_before_insert(ctx, self, o->schema, o->table) < 0)
         return -1;
+    int poly = model_poly_insert(ctx, self);   /* parent row, then child */
+    if (poly)
+        return poly < 0 ? -1 : 0;
     const char **cols = db_xcalloc(o->n, sizeof *cols);
     qlit_t *vals = db_xcalloc(o->n, sizeof *vals);
     size_t k = 0;
@@ -601,6 +635,8 @@ static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         goto out;
     }
     qdesc_unref(q);
+    if (n > 0 && model_poly_save(ctx, self) < 0)
+        n = -1;
     if (n > 0 && model_meta_find(ctx, o->schema, o->table)) {
         pk = tq_incref(pk);    /* the kernel-kept columns changed too */
         int rc = obj_reload(ctx, self, pk);
@@ -636,7 +672,8 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
     if (!q)
         return NULL;
     int64_t n;
-    int soft = model_delete(ctx, q, a, &n);   /* soft_deletable: a flag */
+    int done = model_delete(ctx, q, a, &n);   /* soft flag, or the parent */
+    int soft = done == MODEL_DELETED_HARD ? 0 : done;
     if (soft) {
         qdesc_unref(q);
         if (soft < 0)
@@ -654,16 +691,20 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
         tq_tuple_set(t, 1, d);
         return t;
     }
-    qsql_t s;
-    qerr_t e = {0};
-    int rc = tq_compile_delete(sc, q, &s, &e);
-    qdesc_unref(q);
-    if (rc < 0)
-        return db_raise(ctx, &e);
-    n = db_exec_write(ctx, &s);
-    qsql_clear(&s);
-    if (n < 0)
-        return NULL;
+    if (!done) {
+        qsql_t s;
+        qerr_t e = {0};
+        int rc = tq_compile_delete(sc, q, &s, &e);
+        qdesc_unref(q);
+        if (rc < 0)
+            return db_raise(ctx, &e);
+        n = db_exec_write(ctx, &s);
+        qsql_clear(&s);
+        if (n < 0)
+            return NULL;
+    } else {
+        qdesc_unref(q);
+    }
     int pi = obj_col(o, o->pkcol);
     tq_decref(o->vals[pi]);
     o->vals[pi] = tq_none();

@@ -173,6 +173,9 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
     const tq_schema_t *sc = db_schema(ctx);
     if (!sc)
         return NULL;
+    tq_value_t *poly = model_poly_fetch(ctx, q);   /* child objects */
+    if (poly || tq_error_pending(ctx))
+        return poly;
     const tq_stable_t *t = qs_table(ctx, q);
     if (!t)
         return NULL;
@@ -391,7 +394,10 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, q, &s, &e) < 0)
+    qdesc_t *pq = model_poly_query(ctx, q);   /* what a fetch would run */
+    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    qdesc_unref(pq);
+    if (rc < 0)
         return db_raise(ctx, &e);
     qtext_t *t = db_xcalloc(1, sizeof *t);
     t->sql = qsql_inline(&s);
@@ -1113,10 +1119,10 @@ static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
         return tq_raise(ctx, "TypeError",
                         "Cannot call delete() after .distinct().");
     int64_t n;
-    int soft = model_delete(ctx, q, a, &n);   /* soft_deletable models */
-    if (soft < 0)
+    int done = model_delete(ctx, q, a, &n);   /* soft, or via the parent */
+    if (done < 0)
         return NULL;
-    if (!soft) {
+    if (!done) {
         qsql_t s;
         qerr_t e = {0};
         if (tq_compile_delete(sc, q, &s, &e) < 0)

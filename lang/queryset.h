@@ -106,6 +106,15 @@ tq_value_t *db_column_value(sqlite3_stmt *stmt, int col);
 /* An unsaved object with the given keyword fields (Model.new(**kw)). */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a);
+/* A saved object of table t from named values (borrowed); `label` is the
+ * label column when t has none (a polymorphic child's parent's). */
+tq_value_t *obj_from_values(const tq_stable_t *t, const char *label,
+                            char *const *names, tq_value_t **vals, size_t n);
+/* The object's table, columns, values and given flags (all borrowed);
+ * returns the number of columns. */
+size_t obj_columns(const tq_value_t *v, const char **schema,
+                   const char **table, char *const **names,
+                   tq_value_t *const **vals, const bool **given);
 /* Inserts an unsaved object (bulk_create/save); 0 or -1. */
 int obj_insert(tq_ctx_t *ctx, tq_value_t *obj);
 /* The object's pk value (borrowed) or NULL when v is not a saved object. */
@@ -129,8 +138,10 @@ void model_register_builtins(tq_ctx_t *ctx);
 /* The Meta of a declared model that changes how the kernel writes and
  * reads it. `choices` (STATUS) is a tuple of str or NULL. */
 typedef struct model_meta {
-    bool timestamped, timeframed, status, soft_deletable;
+    bool timestamped, timeframed, status, soft_deletable, polymorphic;
     tq_value_t *choices;
+    char *parent;          /* polymorphic child: the parent table, else NULL */
+    char *ptr;             /* its parent link column: "animal_ptr_id" */
 } model_meta_t;
 
 /* Records m (copied, choices retained) for the table; the latest wins. */
@@ -166,10 +177,31 @@ bool model_kept_column(tq_ctx_t *ctx, const char *schema, const char *table,
 int model_update_sets(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
                       size_t n, qfield_t **out, size_t *nout);
 /* delete() of q's rows with args `a` (soft= for soft-deletable models):
- * 1 when it soft-deleted (*n rows), 0 when the caller deletes, -1 on error
- * (bad arguments too). */
+ * MODEL_DELETED_SOFT when it flagged *n rows, MODEL_DELETED_HARD when it
+ * deleted them (a polymorphic child: through its parent rows), 0 when the
+ * caller deletes, -1 on error (bad arguments too). */
+#define MODEL_DELETED_SOFT 1
+#define MODEL_DELETED_HARD 2
 int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
                  int64_t *n);
+
+/* ---- polymorphic models (model_poly.c) */
+
+/* The parent table of a polymorphic child table, or NULL. */
+const tq_stable_t *model_poly_parent(tq_ctx_t *ctx, const tq_stable_t *t);
+/* qs_fetch of a polymorphic model's objects in one SELECT (parent with
+ * LEFT JOINs to its children, or child joined to its parent); NULL WITHOUT
+ * an error when q is not such a query. */
+tq_value_t *model_poly_fetch(tq_ctx_t *ctx, const qdesc_t *q);
+/* The description that model_poly_fetch compiles for q (what .query
+ * shows), or NULL when q is not a polymorphic model query. */
+qdesc_t *model_poly_query(tq_ctx_t *ctx, const qdesc_t *q);
+/* Inserts a polymorphic child object (parent row, then child row):
+ * 1 done, 0 not a child, -1 error. */
+int model_poly_insert(tq_ctx_t *ctx, tq_value_t *obj);
+/* After a child's save() updated its row: updates the parent's columns.
+ * 0 or -1. */
+int model_poly_save(tq_ctx_t *ctx, tq_value_t *obj);
 
 /* ---- the db object (dbobject.c) */
 
