@@ -98,3 +98,34 @@ def test_interrupted_cell_leaves_no_rows(spec, tmp_path, how):
         assert ok(kc, "Item.objects.count()") == "4"
     finally:
         hardlib.stop(km, kc)
+
+
+def test_interrupt_right_after_execute_input(kernel):
+    """An interrupt sent the moment the cell is announced (execute_input)
+    must not be lost. Regression for a race found by this suite: the
+    session clears its interrupt flag when it starts the cell (after the
+    kernel has published execute_input and stored history), and a flag
+    set just before a statement starts is not seen by a single long
+    sqlite3_step; the query then ran to its end (minutes)."""
+    km, kc = kernel
+    lost = []
+    for i in range(30):
+        how = "message" if i % 2 else "sigint"
+        msg_id = kc.execute(LONG_QUERY)
+        hardlib.wait_running(kc, msg_id, settle=0)
+        t0 = time.monotonic()
+        if how == "message":
+            control(kc, "interrupt_request")
+        else:
+            os.kill(hardlib.pid(km), signal.SIGINT)
+        try:
+            reply = shell_reply(kc, msg_id, timeout=BOUND + 1)
+        except Exception:
+            lost.append((i, how))
+            control(kc, "interrupt_request")      # stop it for good
+            reply = shell_reply(kc, msg_id, timeout=10)
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        hardlib.iopub_for(kc, msg_id)
+    print(f"\n[figure] interrupts sent right after execute_input: "
+          f"{len(lost)} of 30 lost")
+    assert not lost, f"interrupts lost (attempt, how): {lost}"
