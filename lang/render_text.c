@@ -162,7 +162,7 @@ char *tq_text_table(const tq_table_t *t)
         size_t at = nheader + t->nhead;
         for (size_t c = 0; c < nstr; c++) {
             strcol_t *sc = &cols[c];
-            size_t cw = rx_utf8_width(sc->lines[t->nhead]);
+            size_t cw = rx_utf8_width(sc->lines[at]);
             const char *dots = cw > 3 ? "..." : "..";
             char *d = justify(dots, cw, !(c == 0 && has_index));
             col_push(sc, NULL);
