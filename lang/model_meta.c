@@ -102,14 +102,35 @@ static qexpr_t *now_lit(const char *now)
     return qx_lit(qlit_text(now));
 }
 
+/* The Meta of a polymorphic child's parent, or NULL. */
+static const model_meta_t *parent_meta(tq_ctx_t *ctx, const char *schema,
+                                       const model_meta_t *m)
+{
+    return m && m->parent ? model_meta_find(ctx, schema, m->parent) : NULL;
+}
+
+/* True when the model's rows (or its parent rows) are soft-deleted. */
+static bool soft_of(tq_ctx_t *ctx, const char *schema, const model_meta_t *m)
+{
+    const model_meta_t *pm = parent_meta(ctx, schema, m);
+    return m && (m->soft_deletable || (pm && pm->soft_deletable));
+}
+
 /* model_default_where: see queryset.h. */
 qexpr_t *model_default_where(tq_ctx_t *ctx, const char *schema,
                              const char *table)
 {
     const model_meta_t *m = model_meta_find(ctx, schema, table);
-    if (!m || !m->soft_deletable)
+    if (!soft_of(ctx, schema, m))
         return NULL;
-    return qx_kw("is_removed", qx_lit(qlit_int(0)));
+    if (m->soft_deletable)
+        return qx_kw("is_removed", qx_lit(qlit_int(0)));
+    /* a child of a soft-deletable parent: through the parent link */
+    char *path = db_xasprintf("%.*s__is_removed",
+                              (int)(strlen(m->ptr) - 3), m->ptr);
+    qexpr_t *e = qx_kw(path, qx_lit(qlit_int(0)));
+    free(path);
+    return e;
 }
 
 /* model_default_manager: see queryset.h. */
@@ -128,7 +149,7 @@ tq_value_t *model_qs_attr(tq_ctx_t *ctx, const qdesc_t *q, bool manager,
     const model_meta_t *m = model_meta_find(ctx, q->schema, q->table);
     if (!m)
         return NULL;
-    if (!strcmp(name, "all_objects") && m->soft_deletable) {
+    if (!strcmp(name, "all_objects") && soft_of(ctx, q->schema, m)) {
         if (!manager)
             return tq_raise(ctx, "TypeError",
                             "Manager isn't accessible via QuerySet instances");
@@ -188,7 +209,9 @@ int model_before_insert(tq_ctx_t *ctx, tq_value_t *obj, const char *schema,
     tq_value_t *nv = tq_str(now);
     free(now);
     int rc = 0;
-    if (m->timestamped) {
+    /* a polymorphic child's object holds its parent's columns too */
+    const model_meta_t *pm = parent_meta(ctx, schema, m);
+    if (m->timestamped || (pm && pm->timestamped)) {
         rc = fill(ctx, obj, "created", nv);
         tq_value_t *created = rc < 0 ? NULL : tq_getattr(ctx, obj, "created");
         if (created) {
@@ -198,7 +221,7 @@ int model_before_insert(tq_ctx_t *ctx, tq_value_t *obj, const char *schema,
             tq_error_clear(ctx);
         }
     }
-    if (rc == 0 && m->status)
+    if (rc == 0 && (m->status || (pm && pm->status)))
         rc = fill(ctx, obj, "status_changed", nv);
     tq_decref(nv);
     if (rc == 0 && m->polymorphic && !m->parent) {
@@ -317,7 +340,7 @@ int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
                  int64_t *n)
 {
     const model_meta_t *m = model_meta_find(ctx, q->schema, q->table);
-    bool soft = m && m->soft_deletable;
+    bool soft = soft_of(ctx, q->schema, m);
     bool bad = a->npos > 0 || a->nkw > 1 ||
                (a->nkw == 1 && (!soft || strcmp(a->kwnames[0], "soft")));
     if (bad) {
@@ -331,8 +354,9 @@ int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
             return -1;
         soft = t;
     }
-    if (!soft && m && m->parent) {
-        /* a polymorphic child: delete its parent rows, which cascade */
+    if (m && m->parent) {
+        /* a polymorphic child: delete (or flag) its parent rows; a
+         * deletion cascades to the child rows */
         const tq_schema_t *sc = db_schema(ctx);
         if (!sc)
             return -1;
@@ -341,6 +365,13 @@ int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
         sub->sub = qdesc_clone(q);
         sub->sub->mode = QM_MODEL;
         p->where = qx_kw("pk__in", sub);
+        if (soft) {
+            qfield_t set = {.name = "is_removed", .expr = qx_lit(qlit_int(1))};
+            *n = qs_update(ctx, p, &set, 1);
+            qx_unref(set.expr);
+            qdesc_unref(p);
+            return *n < 0 ? -1 : MODEL_DELETED_SOFT;
+        }
         qsql_t s;
         qerr_t e = {0};
         int rc = tq_compile_delete(sc, p, &s, &e);
