@@ -1455,12 +1455,9 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
         p->q = qdesc_ref(s->q);
         return tq_native_new(&plot_type, p);
     }
-    tq_value_t *meta = model_qs_attr(ctx, s->q, s->manager, name);
-    if (meta || tq_error_pending(ctx))
-        return meta;
     const db_method_t *m = db_method_find(ctx, s->q->schema, s->q->table,
                                           name);
-    if (m) {
+    if (m && name[0] != '<') {       /* "<model>": model_meta.c's entry */
         if (m->manager && !s->manager)
             return tq_raise(ctx, "TypeError",
                             "%s() is a manager method: call it on the manager "
@@ -1473,7 +1470,8 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
         tq_decref(bound);
         return r;
     }
-    return NULL;
+    /* what Meta keywords add: all_objects, timeframed, STATUS choices */
+    return model_qs_attr(ctx, s->q, s->manager, name);
 }
 
 /* qs[i], qs[a:b], and T[rows, cols] (index.c). */
