@@ -339,7 +339,10 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, q, &s, &e) < 0) {
+    qdesc_t *pq = model_poly_query(ctx, q);   /* with children's columns */
+    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    qdesc_unref(pq);
+    if (rc < 0) {
         db_raise(ctx, &e);
         return -1;
     }
