@@ -5,7 +5,11 @@
  * (`<User: John Lennon>`), whose attributes are the row's columns, whose
  * forward relations fetch the related object and whose `<model>_set`
  * reverse relations are query sets; save() writes one UPDATE (or INSERT
- * for an object built with new()), delete() one DELETE.
+ * for an object built with new()), delete() one DELETE. Models declared
+ * with Meta keywords (model_meta.c, model_poly.c) change that: the kernel
+ * fills created/modified/status_changed, a soft-deletable delete() sets
+ * is_removed, and a polymorphic child's object holds its parent's columns
+ * and writes both rows.
  */
 #include "queryset.h"
 

@@ -30,6 +30,10 @@
  *  - delete() returns (n, {'User': n}); cascades are the database's
  *    foreign-key actions, not emulated;
  *  - get() fetches at most 21 rows, reprs 21, as Django.
+ * Boogie's Meta keywords hook in here (model_meta.c, model_poly.c): the
+ * kernel-kept columns of every UPDATE (qs_update), soft deletion
+ * (delete()), polymorphic fetches (qs_fetch, .query, the HTML table) and
+ * the attributes they add (all_objects, timeframed, one per status).
  */
 #include "queryset.h"
 
