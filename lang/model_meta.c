@@ -79,9 +79,37 @@ const model_meta_t *model_meta_find(tq_ctx_t *ctx, const char *schema,
         return NULL;
     const model_meta_t *m = tq_native_data(e->fn);
     /* a redeclaration without keywords shadows the older Meta */
-    return m->timestamped || m->timeframed || m->status ||
-                   m->soft_deletable || m->polymorphic
-               ? m : NULL;
+    if (!(m->timestamped || m->timeframed || m->status ||
+          m->soft_deletable || m->polymorphic))
+        return NULL;
+    /* after %connect the table of that name may be another one: the Meta
+     * holds only while the table has the columns it needs */
+    const tq_schema_t *sc = db_state(ctx)->schema;
+    const tq_stable_t *t = sc ? tq_schema_table(sc, schema, table) : NULL;
+    if (!t)
+        return NULL;
+    const char *need[8];
+    size_t n = 0;
+    if (m->timestamped) {
+        need[n++] = "created";
+        need[n++] = "modified";
+    }
+    if (m->timeframed) {
+        need[n++] = "start";
+        need[n++] = "end";
+    }
+    if (m->status) {
+        need[n++] = "status";
+        need[n++] = "status_changed";
+    }
+    if (m->soft_deletable)
+        need[n++] = "is_removed";
+    if (m->polymorphic)
+        need[n++] = m->parent ? m->ptr : "ctype";
+    for (size_t i = 0; i < n; i++)
+        if (tq_stable_col(t, need[i]) < 0)
+            return NULL;
+    return m;
 }
 
 /* model_now: see queryset.h. */
