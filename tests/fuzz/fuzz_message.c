@@ -13,6 +13,7 @@
  *          the JSON parts
  *   bit 1  decode with an empty key (signing off) instead
  *   bit 2  mark the frames as truncated (over the kernel's size limits)
+ *   bit 3  the rest is a connection file, not frames
  * A signer keeps a replay history, so an input run twice is refused the
  * second time: that path is fuzzed too.
  */
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connection.h"
 #include "message.h"
 #include "sign.h"
 #include "wire.h"
@@ -50,6 +52,35 @@ static void touch_content(const kn_msg_t *msg)
         (void)kn_msg_int(msg, ints[i], -1);
 }
 
+/* Parses a connection file and formats its endpoints. */
+static void fuzz_connection(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size ? size : 1);
+    memcpy(text, data, size);
+    kn_connection_t conn;
+    memset(&conn, 0, sizeof conn);
+    const char *error = NULL;
+    if (kn_connection_parse(text, size, &conn, &error) == 0) {
+        if (!conn.transport || !conn.ip || !conn.signature_scheme)
+            abort();
+        char endpoint[512];
+        for (int c = 0; c < KN_CHANNEL_COUNT; c++) {
+            (void)kn_channel_name((kn_channel_t)c);
+            if (kn_connection_endpoint(&conn, (kn_channel_t)c, endpoint,
+                                       sizeof endpoint) == 0 &&
+                strlen(endpoint) >= sizeof endpoint)
+                abort();
+        }
+        kn_signer_t *s = kn_signer_new(conn.signature_scheme, conn.key,
+                                       conn.key_len);
+        kn_signer_destroy(&s);
+        kn_connection_clear(&conn);
+    } else if (!error) {
+        abort();
+    }
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!keyed) {
@@ -64,6 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     unsigned flags = data[0];
     data++, size--;
+    if (flags & 8) {
+        fuzz_connection(data, size);
+        return 0;
+    }
 
     /* a private copy, so that a decoder reading past a frame is caught */
     char *copy = malloc(size ? size : 1);

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import hardlib
-from hardlib import LONG_QUERY, SLOW, control, execute, ok, shell_reply
+from hardlib import LONG_QUERY, control, execute, ok, shell_reply
 
 ROWS = 300_000
 
@@ -81,7 +81,7 @@ def test_kill9_during_large_update(spec, tmp_path, when):
     try:
         assert ok(kc, "Item.objects.count()") == str(ROWS)
         assert ok(kc, "Item[1, 'v']") == "1"
-        assert ok(kc, f"Item.filter(v=F.id).count()") == str(ROWS)
+        assert ok(kc, "Item.filter(v=F.id).count()") == str(ROWS)
     finally:
         hardlib.stop(km, kc)
 

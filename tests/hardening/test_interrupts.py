@@ -11,7 +11,7 @@ import time
 import pytest
 
 import hardlib
-from hardlib import LONG_QUERY, SLOW, control, execute, ok, shell_reply
+from hardlib import LONG_QUERY, SLOW, control, ok, shell_reply
 
 BOUND = 2.0 * SLOW       # seconds; the target is 0.2 s without sanitizers
 
@@ -113,7 +113,6 @@ def test_interrupt_right_after_execute_input(kernel):
         how = "message" if i % 2 else "sigint"
         msg_id = kc.execute(LONG_QUERY)
         hardlib.wait_running(kc, msg_id, settle=0)
-        t0 = time.monotonic()
         if how == "message":
             control(kc, "interrupt_request")
         else:

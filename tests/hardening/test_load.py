@@ -16,7 +16,6 @@ import os
 import threading
 import time
 
-import pytest
 import zmq
 from jupyter_client.session import Session
 
@@ -52,7 +51,6 @@ def test_many_executes_rss(kernel):
         "Rental.filter(total_fee__gt=i % 30).values('bike_id')[:3]",
     ]
     expected_i = 0
-    t0 = time.monotonic()
     rss_warm = None
     retained = 0
     for n in range(EXECUTES):
