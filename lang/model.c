@@ -512,6 +512,11 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         tq_tuple_set(choices, 1, tq_str("published"));
         meta.kw.choices = choices;
     }
+    if (parent && meta.abstract) {
+        tq_raise(ctx, "TypeError",
+                 "an abstract model cannot derive from the model %s", parent);
+        goto out;
+    }
     if (meta.abstract) {
         result = mbase_new(name, tq_incref(fields));
         mbase_t *m = tq_native_data(result);
@@ -520,12 +525,6 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         goto out;
     }
     if (parent) {
-        if (meta.abstract) {
-            tq_raise(ctx, "TypeError",
-                     "an abstract model cannot derive from the model %s",
-                     parent);
-            goto out;
-        }
         /* the parent link first, then the child's own fields */
         tq_value_t *own = fields;
         fields = tq_dict_new();
@@ -534,6 +533,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         collect_fields(fields, own);
         tq_decref(own);
         meta.kw.parent = (char *)parent;
+        meta.kw.polymorphic = true;
         free(ptr_name);
         ptr_name = db_xasprintf("%s_ptr_id", parent);
         meta.kw.ptr = ptr_name;
