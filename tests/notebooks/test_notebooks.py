@@ -249,10 +249,18 @@ BOOGIE_TAGGED = {
     "save": "31",
     "row-local": "(Row('J. Lennon', 28), 'John Lennon')",
     "members": "<QuerySet [<Member: John Lennon>, <Member: Pete Best>]>",
-    "reverse-count": "<QuerySet [{'name': 'The Beatles', 'members': 2}]>",
+    "status": "<QuerySet [Row('John Lennon', 'published', False), "
+              "Row('Pete Best', 'draft', False), Row('Brian Epstein', 'draft', False)]>",
+    "soft-delete": "(2, 3)",
+    "all-objects": "<QuerySet [Row('John Lennon', False), Row('Pete Best', True), "
+                   "Row('Brian Epstein', False)]>",
+    "timestamps": "(True, True)",
+    "polymorphic": "<QuerySet [<Bicycle: Blue Falcon>, <Scooter: Red Comet>]>",
+    "timeframed": "<QuerySet [<Event: open-ended>]>",
     "manager-method": "<Member: Stuart Sutcliffe>",
-    "queryset-method": "<QuerySet [Row('John Lennon', 25), Row('Pete Best', 23), "
-                       "Row('Brian Epstein', 27), Row('Stuart Sutcliffe', 20)]>",
+    # Pete Best is soft-deleted: the default manager no longer sees him.
+    "queryset-method": "<QuerySet [Row('John Lennon', 25), Row('Brian Epstein', 27), "
+                       "Row('Stuart Sutcliffe', 20)]>",
 }
 
 
@@ -272,6 +280,8 @@ def check_boogie_tour(nb):
     assert column(headers, rows, "age") == ["28", "27", "23", "30"]
     schema = mime(one_cell(nb, "schema-member"), "text/plain")
     assert re.search(r"club_id\s+\S+\s+FK -> club\.id", schema), schema
+    for col in ("created", "modified", "status", "status_changed", "is_removed"):
+        assert re.search(rf"^\s*{col}\s", schema, re.M), f"{col} missing:\n{schema}"
 
 
 CHECKS = {
