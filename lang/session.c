@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "eval.h"
+#include "inspect.h"
 #include "magic.h"
 #include "parse.h"
 #include "query.h"
@@ -489,188 +491,16 @@ tq_completeness_t tq_is_complete(const char *code, char **indent)
     return TQ_COMPLETE;
 }
 
-/* ---- completion and inspection */
-
-static bool is_ident_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
-}
-
-/* Evaluates a dotted name ("users", "db.main") without calls. NULL when it
- * does not resolve; never leaves an error behind. */
-static tq_value_t *resolve_dotted(tq_ctx_t *ctx, const char *text, size_t n)
-{
-    char *copy = tq_xstrndup(text, n);
-    char *save = NULL;
-    char *part = strtok_r(copy, ".", &save);
-    tq_value_t *v = part ? tq_lookup(ctx, part) : NULL;
-    while (v && (part = strtok_r(NULL, ".", &save))) {
-        tq_value_t *next = tq_getattr(ctx, v, part);
-        tq_decref(v);
-        v = next;
-    }
-    tq_ctx_reset_error(ctx);
-    free(copy);
-    return v;
-}
-
-typedef struct matches {
-    tq_completion_t *out;
-    size_t cap;
-} matches_t;
-
-static void add_match(matches_t *m, const char *prefix, const char *name,
-                      const char *type, const char *lead)
-{
-    if (strncmp(name, prefix, strlen(prefix)) != 0)
-        return;
-    char *full = tq_xasprintf("%s%s", lead, name);
-    for (size_t i = 0; i < m->out->count; i++)
-        if (strcmp(m->out->matches[i], full) == 0) {
-            free(full);
-            return;
-        }
-    if (m->out->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->out->matches = tq_xrealloc(m->out->matches,
-                                      m->cap * sizeof *m->out->matches);
-        m->out->types = tq_xrealloc(m->out->types,
-                                    m->cap * sizeof *m->out->types);
-    }
-    m->out->matches[m->out->count] = full;
-    m->out->types[m->out->count++] = tq_xstrdup(type);
-}
-
-/* Query set and manager methods (LANGUAGE.md section 5). */
-static const char *const qs_methods[] = {
-    "all", "filter", "exclude", "get", "first", "last", "count", "exists",
-    "order_by", "reverse", "distinct", "values", "values_list", "annotate",
-    "aggregate", "select_related", "only", "create", "bulk_create", "update",
-    "delete", "explain", "dataframe", "update_from_dataframe", "to_csv",
-    "query", "objects", "new", "plot", NULL,
-};
-
-static const char *const keywords[] = {
-    "and", "break", "class", "continue", "def", "del", "elif", "else",
-    "False", "for", "global", "if", "in", "is", "lambda", "None", "not",
-    "or", "pass", "raise", "return", "True", "while", "assert", NULL,
-};
-
-static int cmp_match(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* ---- completion and inspection (complete.c, inspect.c) */
 
 void tq_session_complete(tq_session_t *s, const char *code,
                          size_t cursor_pos, tq_completion_t *out)
 {
-    memset(out, 0, sizeof *out);
-    tq_ctx_t *ctx = s->ctx;
-    size_t pos = tq_utf8_offset(code, cursor_pos);
-    size_t start = pos;
-    while (start > 0 && is_ident_char(code[start - 1]))
-        start--;
-    char *prefix = tq_xstrndup(code + start, pos - start);
-    matches_t m = {out, 0};
-    size_t lead_start = start;
-    if (start > 0 && code[start - 1] == '%') {
-        lead_start = start - 1;
-        bool cell = lead_start > 0 && code[lead_start - 1] == '%';
-        if (cell)
-            lead_start--;
-        const char *const *names = cell ? tq_magic_cell_names()
-                                        : tq_magic_line_names();
-        for (; *names; names++)
-            add_match(&m, prefix, *names, "magic", cell ? "%%" : "%");
-    } else if (start > 0 && code[start - 1] == '.') {
-        size_t e = start - 1, b = e;
-        while (b > 0 && (is_ident_char(code[b - 1]) || code[b - 1] == '.'))
-            b--;
-        tq_value_t *v = b < e ? resolve_dotted(ctx, code + b, e - b) : NULL;
-        if (v) {
-            const char *const *names = tq_method_names(tq_kind(v));
-            if (names)
-                for (; *names; names++)
-                    add_match(&m, prefix, *names, "method", "");
-            if (tq_kind(v) == TQ_NATIVE)
-                for (const char *const *q = qs_methods; *q; q++)
-                    add_match(&m, prefix, *q, "method", "");
-            tq_decref(v);
-        }
-    } else {
-        for (size_t i = 0; i < ctx->globals.cap; i++)
-            if (ctx->globals.slots[i].key)
-                add_match(&m, prefix, ctx->globals.slots[i].key, "variable",
-                          "");
-        tq_value_t *tables = tq_schema_names(ctx);
-        tq_ctx_reset_error(ctx);
-        if (tables && tq_kind(tables) == TQ_LIST)
-            for (size_t i = 0; i < tq_seq_len(tables); i++) {
-                tq_value_t *t = tq_seq_get(tables, i);
-                if (tq_kind(t) == TQ_STR)
-                    add_match(&m, prefix, tq_as_str(t), "table", "");
-            }
-        tq_decref(tables);
-        for (size_t i = 0; i < ctx->builtins.cap; i++)
-            if (ctx->builtins.slots[i].key)
-                add_match(&m, prefix, ctx->builtins.slots[i].key, "builtin",
-                          "");
-        for (const char *const *k = keywords; *k; k++)
-            add_match(&m, prefix, *k, "keyword", "");
-    }
-    /* Sort matches (types follow their match). */
-    if (out->count > 1) {
-        char **pairs = tq_xmalloc(out->count * sizeof *pairs);
-        for (size_t i = 0; i < out->count; i++) {
-            pairs[i] = tq_xasprintf("%s\t%s", out->matches[i], out->types[i]);
-            free(out->matches[i]);
-            free(out->types[i]);
-        }
-        qsort(pairs, out->count, sizeof *pairs, cmp_match);
-        for (size_t i = 0; i < out->count; i++) {
-            char *tab = strrchr(pairs[i], '\t');
-            out->types[i] = tq_xstrdup(tab + 1);
-            *tab = 0;
-            out->matches[i] = pairs[i];
-        }
-        free(pairs);
-    }
-    free(prefix);
-    out->cursor_start = tq_utf8_count(code, lead_start);
-    out->cursor_end = cursor_pos;
+    tq_complete(s->ctx, code, cursor_pos, out);
 }
 
 bool tq_session_inspect(tq_session_t *s, const char *code, size_t cursor_pos,
                         int detail_level, tq_bundle_t *bundle)
 {
-    size_t pos = tq_utf8_offset(code, cursor_pos);
-    size_t b = pos, e = pos;
-    while (b > 0 && (is_ident_char(code[b - 1]) || code[b - 1] == '.'))
-        b--;
-    while (code[e] && is_ident_char(code[e]))
-        e++;
-    while (b < e && code[b] == '.')
-        b++;
-    if (b >= e)
-        return false;
-    tq_value_t *v = resolve_dotted(s->ctx, code + b, e - b);
-    if (!v)
-        return false;
-    char *r = tq_repr(s->ctx, v);
-    tq_ctx_reset_error(s->ctx);
-    char *name = tq_xstrndup(code + b, e - b);
-    tq_buf_t t = {0};
-    tq_buf_printf(&t, "Name:  %s\nType:  %s\nValue: %s", name,
-                  tq_type_name(v), r ? r : "?");
-    if (detail_level > 0 && tq_kind(v) == TQ_FUNCTION) {
-        const tq_function_t *fn = v->u.fn;
-        tq_buf_printf(&t, "\nDefined in: Cell In[%d], line %d",
-                      fn->unit->cell, fn->def->line);
-    }
-    tq_bundle_add(bundle, "text/plain", t.s, t.len);
-    tq_buf_free(&t);
-    free(name);
-    free(r);
-    tq_decref(v);
-    return true;
+    return tq_inspect(s->ctx, code, cursor_pos, detail_level, bundle);
 }
