@@ -226,6 +226,22 @@ static void test_invariants(sqlite3 *db)
                   "b.id = r.bike_id") >= 80, "most rentals in the user's city");
 }
 
+/* Pinned figures of the default demo (seed 42): the notebooks' stored
+ * outputs and prose rely on them, so a change to the generator must be
+ * deliberate (update these, then re-execute the notebooks). */
+static void test_pinned(sqlite3 *db)
+{
+    char *s = text(db, "SELECT printf('%.2f|%d|%s|%s|%s', sum(total_fee), "
+                       "sum(duration_minutes), (SELECT name FROM user WHERE "
+                       "id = 1), (SELECT name FROM bike WHERE id = 1), "
+                       "(SELECT start_time FROM rental WHERE id = 1)) "
+                       "FROM rental");
+    ok(s && !strcmp(s, "189385.27|900362|Daniel Lambert|Lucky Arrow|"
+                       "2024-07-28 17:47:22"),
+       "seed 42 gives the pinned data: %s", s ? s : "?");
+    free(s);
+}
+
 static void test_determinism(const char *first)
 {
     sqlite3 *db = open_memory();
@@ -372,6 +388,7 @@ int main(void)
     ok(sqlite3_get_autocommit(db), "outside a transaction it commits");
     test_schema(db);
     test_invariants(db);
+    test_pinned(db);
     char *first = digest(db);
     test_determinism(first);
     free(first);
