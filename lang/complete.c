@@ -828,9 +828,15 @@ static bool complete_magic(mset_t *m, const char *code, size_t pos,
 static void complete_string(tq_ctx_t *ctx, mset_t *m, const char *code,
                             size_t pos, const scan_t *s, size_t *start)
 {
-    if (!s->nopen)
+    /* a list literal of names (T[:, ['a', 'b']]) belongs to the
+     * subscript around it */
+    size_t k = s->nopen;
+    while (k > 0 && code[s->open[k - 1]] == '[' &&
+           receiver_start(code, s->open[k - 1]) == s->open[k - 1])
+        k--;
+    if (k == 0)
         return;
-    size_t at = s->open[s->nopen - 1];
+    size_t at = s->open[k - 1];
     size_t b = receiver_start(code, at);
     if (b >= at)
         return;

@@ -138,7 +138,7 @@ def kernel(editor_root, tmp_path_factory):
         k.ok("users = User.filter(age__gte=18)\n"
              "adults_df = User.objects.dataframe()\n"
              "greeting = 'héllo wörld'\n"
-             "numbers = list(range(500))")
+             "numbers = list(range(400))")
         yield k
     finally:
         k.stop()
