@@ -86,6 +86,10 @@ WRITES = [
     "%attach {tmp}/existing.sqlite as ext\n%sql INSERT INTO ext.t VALUES (2)",
     "%sql ATTACH DATABASE '{tmp}/existing.sqlite' AS ext2\n"
     "%sql DELETE FROM ext2.t",
+    # URI filenames asking for a writable mode
+    "%sql ATTACH DATABASE 'file:{tmp}/uri.sqlite?mode=rwc' AS u",
+    "%sql ATTACH DATABASE 'file:{tmp}/existing.sqlite?mode=rw' AS u2\n"
+    "%sql INSERT INTO u2.t VALUES (3)",
     # data magics
     "%load_csv {tmp}/people.csv people",
     "%load_csv {tmp}/people.csv user --replace",
@@ -106,6 +110,7 @@ OTHER_REFUSALS = {
     "%%sql\nBEGIN;": "within a transaction",
     "%sql ATTACH DATABASE '{tmp}/attached.sqlite'": "unable to open",
     "%attach {tmp}/attached2.sqlite": "unable to open",
+    "%sql ATTACH DATABASE 'file:": "access mode not allowed",
 }
 
 
@@ -181,6 +186,7 @@ def test_every_write_refused(readonly_kernel):
     # no attached files were created
     assert not os.path.exists(os.path.join(tmp, "attached.sqlite"))
     assert not os.path.exists(os.path.join(tmp, "attached2.sqlite"))
+    assert not os.path.exists(os.path.join(tmp, "uri.sqlite"))
 
 
 def test_reads_still_work(readonly_kernel):
@@ -198,3 +204,25 @@ def test_dataframe_on_readonly(readonly_kernel):
     km, kc, db, tmp = readonly_kernel
     content, _ = execute(kc, "User[:, ['name', 'age']].dataframe()")
     assert content["status"] == "ok", content
+
+
+def test_connect_from_readonly_kernel_stays_readonly(spec, tmp_path):
+    """A kernel started with --readonly stays read-only when the user
+    connects to another file with a plain %connect."""
+    db = str(tmp_path / "a.sqlite")
+    other = str(tmp_path / "b.sqlite")
+    make_db(db)
+    make_db(other)
+    before = hardlib.sha256(other)
+    km, kc = hardlib.start(extra=["--readonly", "--database", db])
+    try:
+        ok(kc, f"%connect {other}")
+        for cell in ("%sql INSERT INTO club(name) VALUES ('x')",
+                     "User[1, 'age'] = 0", "%connect " + str(tmp_path / "new.sqlite")
+                     + " --create"):
+            content, _ = execute(kc, cell)
+            assert content["status"] == "error", cell
+    finally:
+        hardlib.stop(km, kc)
+    assert hardlib.sha256(other) == before
+    assert not os.path.exists(tmp_path / "new.sqlite")
