@@ -245,7 +245,7 @@ BOOGIE_TAGGED = {
     "q-or": "<QuerySet ['George Harrison', 'Ringo Star']>",
     "update-f": "2",
     "assign-rows": "<QuerySet [Row('John Lennon', 28), Row('Paul McCartney', 28), "
-                   "Row('George Harrison', 24), Row('Ringo Star', 30)]>",
+                   "Row('George Harrison', 25), Row('Ringo Star', 30)]>",
     "save": "31",
     "row-local": "(Row('J. Lennon', 28), 'John Lennon')",
     "members": "<QuerySet [<Member: John Lennon>, <Member: Pete Best>]>",
