@@ -19,6 +19,15 @@
  * Receivers are resolved without running user code: names are looked up,
  * attributes read only on managers/objects/db, and calls typed by the
  * catalogue below (filter() of a query set is a query set of its table).
+ *
+ * Linking: this file is in the interpreter core library, next to session.c
+ * which calls it, but reads the database layer's schema and native types.
+ * Those references are weak (#pragma weak below), so that the core's test
+ * binaries, linked with a test double instead of the database layer, still
+ * link; there tq_complete_have_db() is false and only the generic part
+ * (names, builtins, methods of builtin kinds, magics, paths) answers. The
+ * kernel and tabula-run link the whole database layer, which the session
+ * pulls in through query.h, so the weak references resolve.
  */
 #include "complete.h"
 
@@ -35,6 +44,30 @@
 #include "magic.h"
 #include "queryset.h"
 #include "util.h"
+
+#pragma weak db_schema
+#pragma weak db_state
+#pragma weak qs_desc
+#pragma weak qs_is_manager
+#pragma weak tq_frame_type
+#pragma weak tq_series_type
+#pragma weak tq_object_type
+#pragma weak obj_columns
+#pragma weak model_meta_find
+#pragma weak tq_is_lookup
+#pragma weak tq_is_transform
+#pragma weak tq_schema_table
+#pragma weak tq_stable_rel
+#pragma weak tq_stable_col
+
+/* tq_complete_have_db: see complete.h. */
+bool tq_complete_have_db(void)
+{
+    return db_schema && db_state && qs_desc && qs_is_manager &&
+           &tq_frame_type && &tq_series_type && &tq_object_type &&
+           obj_columns && model_meta_find && tq_is_lookup && tq_is_transform &&
+           tq_schema_table && tq_stable_rel && tq_stable_col;
+}
 
 /* ---- catalogues */
 
@@ -402,7 +435,7 @@ static void recv_clear(recv_t *r)
 
 static const tq_schema_t *schema_of(tq_ctx_t *ctx)
 {
-    if (!tq_ctx_db(ctx))
+    if (!tq_complete_have_db() || !tq_ctx_db(ctx))
         return NULL;
     const tq_schema_t *s = db_schema(ctx);
     tq_ctx_reset_error(ctx);
@@ -423,6 +456,8 @@ static void recv_set_value(tq_ctx_t *ctx, recv_t *r, tq_value_t *v)
         return;
     r->v = v;
     r->kind = RK_VALUE;
+    if (!tq_complete_have_db())
+        return;
     qdesc_t *q = qs_desc(v);
     if (q) {
         r->kind = RK_QS;
@@ -780,19 +815,35 @@ static void add_paths(mset_t *m, const char *token)
     free(dir);
 }
 
-/* Magic lines: returns true when the line at the cursor is a magic line
- * (whatever was found). */
+/* Magics: `%na` at the start of a line or after whitespace, `=` or `(`
+ * (x = %connect ...). Returns true when the cursor is in a magic's name or
+ * arguments (whatever was found). */
 static bool complete_magic(mset_t *m, const char *code, size_t pos,
                            size_t *start)
 {
     size_t ls = pos;
     while (ls > 0 && code[ls - 1] != '\n')
         ls--;
-    size_t p = ls;
-    while (p < pos && (code[p] == ' ' || code[p] == '\t'))
-        p++;
-    if (p >= pos || code[p] != '%')
+    size_t p = pos;
+    bool found = false;
+    for (size_t k = ls; k < pos; k++) {
+        if (code[k] != '%' || (k > ls && code[k - 1] == '%'))
+            continue;
+        size_t before = k;
+        while (before > ls && (code[before - 1] == ' ' || code[before - 1] == '\t'))
+            before--;
+        if (before == ls || code[before - 1] == '=' || code[before - 1] == '(' ||
+            before < k) {
+            p = k;
+            found = true;
+        }
+    }
+    if (!found)
         return false;
+    size_t first = ls;
+    while (first < pos && (code[first] == ' ' || code[first] == '\t'))
+        first++;
+    bool at_line_start = p == first;
     bool cell = p + 1 < pos && code[p + 1] == '%';
     size_t nb = p + (cell ? 2 : 1), ne = nb;
     while (ne < pos && ident_char(code[ne]))
@@ -809,8 +860,10 @@ static bool complete_magic(mset_t *m, const char *code, size_t pos,
         *start = p;
         return true;
     }
+    if (ne == nb || (ne < pos && !isspace((unsigned char)code[ne])))
+        return at_line_start;
     if (cell || !in_list(path_magics, code + nb, ne - nb))
-        return true;
+        return at_line_start;
     size_t tb = pos;
     while (tb > ne && !isspace((unsigned char)code[tb - 1]))
         tb--;
@@ -918,10 +971,10 @@ void tq_complete(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     scan_to(code, pos, &s);
     if (s.comment) {
         /* nothing to offer */
-    } else if (complete_magic(&m, code, pos, &start)) {
-        /* done */
     } else if (s.in_str) {
         complete_string(ctx, &m, code, pos, &s, &start);
+    } else if (complete_magic(&m, code, pos, &start)) {
+        /* done */
     } else {
         size_t w = pos;
         while (w > 0 && ident_char(code[w - 1]))

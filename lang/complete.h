@@ -22,6 +22,10 @@
 void tq_complete(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
                  tq_completion_t *out);
 
+/* True when the database layer is linked in (see complete.c: its
+ * references are weak so that the core's test binaries link without it). */
+bool tq_complete_have_db(void);
+
 /* One documented method of query sets/managers or frames/Series. */
 typedef struct tq_method_doc {
     const char *name;

@@ -20,6 +20,14 @@
 #include "queryset.h"
 #include "util.h"
 
+/* Weak, as in complete.c: unused when tq_complete_have_db() is false. */
+#pragma weak db_schema
+#pragma weak qs_desc
+#pragma weak qs_is_manager
+#pragma weak tq_frame_type
+#pragma weak frame_check
+#pragma weak tq_schema_table
+
 #define REPR_SHORT 200
 #define REPR_LONG 2000
 #define FIRST_ROWS 5
@@ -213,14 +221,15 @@ static void describe_value(tq_ctx_t *ctx, const char *name, tq_value_t *v,
                            int detail, tq_buf_t *b)
 {
     tq_buf_printf(b, "Name:  %s\nType:  %s\n", name, tq_type_name(v));
-    if (tq_is_native(v, &tq_frame_type)) {
+    bool db = tq_complete_have_db() && frame_check;
+    if (db && tq_is_native(v, &tq_frame_type)) {
         const frame_t *f = tq_native_data(v);
         tq_buf_add(b, "Columns: ");
         for (size_t i = 0; i < f->ncols; i++)
             tq_buf_printf(b, "%s%s", i ? ", " : "", f->cols[i]);
         tq_buf_addc(b, '\n');
     }
-    qdesc_t *q = qs_desc(v);
+    qdesc_t *q = db ? qs_desc(v) : NULL;
     if (q) {
         tq_buf_printf(b, "Table: %s.%s\n", q->schema, q->table);
         tq_value_t *sql = tq_getattr(ctx, v, "query");
@@ -285,9 +294,10 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     tq_buf_t out = {0};
     bool found = false;
     char *last = part;
+    bool db = tq_complete_have_db() && frame_check;
     while (v && (part = strtok_r(NULL, ".", &save))) {
-        bool qs = qs_desc(v) != NULL;
-        bool fr = frame_check(v);
+        bool qs = db && qs_desc(v) != NULL;
+        bool fr = db && frame_check(v);
         const tq_method_doc_t *d =
             qs || fr ? tq_complete_method_doc(part, fr) : NULL;
         if (d && !strtok_r(NULL, ".", &save)) {
@@ -309,7 +319,7 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     }
     if (v) {
         const tq_stable_t *t = NULL;
-        if (qs_is_manager(v) && tq_ctx_db(ctx)) {
+        if (db && qs_is_manager(v) && tq_ctx_db(ctx)) {
             const tq_schema_t *s = db_schema(ctx);
             tq_ctx_reset_error(ctx);
             qdesc_t *q = qs_desc(v);
