@@ -42,8 +42,8 @@
  *    the frame with pk lookups; a correlated subquery per row would be
  *    quadratic on an unindexed temp table); a duplicated index value
  *    updates its row from one of its frame rows;
- *  - frames need a writable connection: --readonly's query_only refuses
- *    temp tables too;
+ *  - frames work on a read-only connection too: its guard (readonly.c)
+ *    allows writes to the temp schema only;
  *  - a failed cell rolls back its frame changes with its other writes;
  *    frames re-read their column lists (frame_sync) so a rolled-back
  *    column disappears.

@@ -149,6 +149,10 @@ tq_value_t *tq_raise_sqlite(tq_ctx_t *ctx, int rc)
     int primary = rc & 0xff;
     if (primary == SQLITE_INTERRUPT || ctx->interrupt)
         return tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
+    if (primary == SQLITE_AUTH && ctx->db && ctx->readonly)
+        return tq_raise(ctx, "ReadOnlyError",
+                        "The database is open read-only: attempt to write a "
+                        "readonly database");
     if (primary == SQLITE_READONLY || strstr(msg, "readonly database") ||
         strstr(msg, "query_only"))
         return tq_raise(ctx, "ReadOnlyError",

@@ -22,6 +22,7 @@
 #include "magic.h"
 #include "parse.h"
 #include "query.h"
+#include "readonly.h"
 
 struct tq_session {
     tq_ctx_t *ctx;
@@ -77,10 +78,8 @@ static sqlite3 *open_db(const char *path, bool readonly, bool create,
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 2000);
     /* Reading the schema fails early on a file that is not a database. */
-    rc = sqlite3_exec(db, readonly ? "PRAGMA query_only=1; "
-                                     "SELECT count(*) FROM sqlite_schema"
-                                   : "SELECT count(*) FROM sqlite_schema",
-                      NULL, NULL, NULL);
+    rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+                      NULL);
     if (rc != SQLITE_OK) {
         *error = tq_xasprintf("cannot open database '%s': %s", path,
                               sqlite3_errmsg(db));
@@ -88,6 +87,8 @@ static sqlite3 *open_db(const char *path, bool readonly, bool create,
         return NULL;
     }
     sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    if (readonly)
+        tq_readonly_guard(db);
     return db;
 }
 
