@@ -190,6 +190,13 @@ static const char *const field_methods[] = {
     "latest", "earliest", "sort_values", NULL,
 };
 
+/* Functions whose first string argument is a field path. */
+static const char *const expr_functions[] = {
+    "F", "Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance", "Lower",
+    "Upper", "Length", "Coalesce", "TruncYear", "TruncMonth", "TruncWeek",
+    "TruncDay", "ExtractYear", "ExtractMonth", "ExtractDay", NULL,
+};
+
 static const char *const keywords[] = {
     "and", "assert", "break", "class", "continue", "def", "del", "elif",
     "else", "False", "for", "global", "if", "in", "is", "lambda", "None",
@@ -726,11 +733,6 @@ static void add_methods(tq_ctx_t *ctx, mset_t *m, const recv_t *r)
         const char *const *names = tq_method_names(tq_kind(r->v));
         for (; names && *names; names++)
             add(m, *names, "method");
-        if (tq_kind(r->v) == TQ_NATIVE && !strcmp(tq_type_name(r->v), "db")) {
-            const tq_schema_t *s = schema_of(ctx);
-            for (size_t i = 0; s && i < s->nschemas; i++)
-                add(m, s->schemas[i], "module");
-        }
         break;
     }
     case RK_NONE:
@@ -761,6 +763,33 @@ static const tq_stable_t *enclosing_table(tq_ctx_t *ctx, const char *code,
             return t;
     }
     return NULL;
+}
+
+/* `db.` offers schemas, app labels and tables; `db.sales.` the tables of
+ * that schema (`text` is the receiver: "db" or "db.sales"). */
+static void add_db_names(tq_ctx_t *ctx, mset_t *m, const char *text,
+                         size_t n)
+{
+    const tq_schema_t *s = schema_of(ctx);
+    if (!s)
+        return;
+    const char *dot = memchr(text, '.', n);
+    const char *ns = dot ? dot + 1 : NULL;
+    size_t nsn = dot ? n - (size_t)(ns - text) : 0;
+    if (!ns) {
+        for (size_t i = 0; i < s->nschemas; i++)
+            add(m, s->schemas[i], "module");
+        for (size_t i = 0; i < s->napps; i++)
+            add(m, s->apps[i], "module");
+    }
+    for (size_t i = 0; i < s->ntables; i++) {
+        const tq_stable_t *t = &s->tables[i];
+        if (ns ? strlen(t->schema) == nsn && !strncmp(t->schema, ns, nsn)
+               : !strcmp(t->schema, "main")) {
+            add(m, t->name, "table");
+            add(m, t->bare, "table");
+        }
+    }
 }
 
 static void add_names(tq_ctx_t *ctx, mset_t *m)
@@ -910,7 +939,14 @@ static void complete_string(tq_ctx_t *ctx, mset_t *m, const char *code,
         size_t dot = at;
         while (dot > b && code[dot - 1] != '.')
             dot--;
-        if (dot > b && in_list(field_methods, code + dot, at - dot)) {
+        if (dot <= b && in_list(expr_functions, code + b, at - b)) {
+            /* F('fee'), Sum('fee') inside a query: the query's table */
+            scan_t outer = *s;
+            outer.nopen = k - 1;
+            const tq_stable_t *t = enclosing_table(ctx, code, &outer);
+            if (t)
+                add_path(ctx, m, t, typed, false);
+        } else if (dot > b && in_list(field_methods, code + dot, at - dot)) {
             resolve(ctx, code + b, dot - 1 - b, &r, NULL);
             if (r.kind == RK_QS && r.table)
                 add_path(ctx, m, r.table, typed, false);
@@ -994,6 +1030,9 @@ void tq_complete(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
                 for (size_t i = 0; sch && i < sch->ntables; i++)
                     add_fields(&m, "", &sch->tables[i], "", true);
             }
+            if (r.kind == RK_VALUE && tq_kind(r.v) == TQ_NATIVE &&
+                !strcmp(tq_type_name(r.v), "db"))
+                add_db_names(ctx, &m, code + b, w - 1 - b);
             add_methods(ctx, &m, &r);
             recv_clear(&r);
         } else {

@@ -202,3 +202,21 @@ def test_new_table_is_completed(kernel):
     assert "Station" in r["matches"]
     r = matches(kernel, "Station.filter(ci")
     assert r["matches"] == ["city="]
+
+
+def test_strings_in_expression_functions(kernel):
+    r = matches(kernel, "Rental.filter(fee__gt=F('fe")
+    assert r["matches"] == ["fee"]
+    assert r["cursor_start"] == len("Rental.filter(fee__gt=F('")
+    r = matches(kernel, "User.objects.aggregate(Sum('a")
+    assert r["matches"] == ["age"]
+    r = matches(kernel, "User.objects.annotate(n=Count('ren")
+    assert r["matches"] == ["rental__"]
+
+
+def test_db_namespace(kernel):
+    r = matches(kernel, "db.")
+    assert {"main", "User", "user"} <= set(r["matches"])
+    r = matches(kernel, "db.main.Us")
+    assert r["matches"] == ["User"]
+    assert r["cursor_start"] == len("db.main.")
