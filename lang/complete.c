@@ -207,6 +207,7 @@ static const char *const keywords[] = {
 static const char *const path_magics[] = {"connect", "load_csv", "attach",
                                           NULL};
 
+/* tq_complete_qs_methods and the three below: see complete.h. */
 const tq_method_doc_t *tq_complete_qs_methods(void)
 {
     return qs_docs;
@@ -859,10 +860,11 @@ static bool complete_magic(mset_t *m, const char *code, size_t pos,
         if (code[k] != '%' || (k > ls && code[k - 1] == '%'))
             continue;
         size_t before = k;
-        while (before > ls && (code[before - 1] == ' ' || code[before - 1] == '\t'))
+        while (before > ls &&
+               (code[before - 1] == ' ' || code[before - 1] == '\t'))
             before--;
-        if (before == ls || code[before - 1] == '=' || code[before - 1] == '(' ||
-            before < k) {
+        if (before == ls || before < k || code[before - 1] == '=' ||
+            code[before - 1] == '(') {
             p = k;
             found = true;
         }
