@@ -203,6 +203,9 @@ static const char *const keywords[] = {
     "not", "or", "pass", "raise", "return", "True", "while", NULL,
 };
 
+/* Magics whose argument is SQL. */
+static const char *const sql_magics[] = {"sql", NULL};
+
 /* Line magics whose argument is a file path. */
 static const char *const path_magics[] = {"connect", "load_csv", "attach",
                                           NULL};
@@ -845,11 +848,49 @@ static void add_paths(mset_t *m, const char *token)
     free(dir);
 }
 
+/* SQL text (%sql line, %%sql cell): the word at the cursor among table
+ * and column names (SQL names, not models). */
+static void add_sql_names(tq_ctx_t *ctx, mset_t *m, const char *code,
+                          size_t pos, size_t *start)
+{
+    size_t w = pos;
+    while (w > 0 && ident_char(code[w - 1]))
+        w--;
+    *start = w;
+    const tq_schema_t *s = schema_of(ctx);
+    if (!s || w == pos)
+        return;
+    char *word = tq_xstrndup(code + w, pos - w);
+    m->prefix = word;
+    for (size_t i = 0; i < s->ntables; i++) {
+        add(m, s->tables[i].name, "table");
+        add_fields(m, "", &s->tables[i], "", false);
+    }
+    m->prefix = "";
+    free(word);
+}
+
+/* The body of a %%sql cell: SQL names; false for other cells. */
+static bool complete_sql_cell(tq_ctx_t *ctx, mset_t *m, const char *code,
+                              size_t pos, size_t *start)
+{
+    const char *p = code;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (strncmp(p, "%%sql", 5) != 0 || ident_char(p[5]))
+        return false;
+    const char *nl = strchr(p, '\n');
+    if (!nl || (size_t)(nl - code) >= pos)
+        return false;   /* still on the magic's own line */
+    add_sql_names(ctx, m, code, pos, start);
+    return true;
+}
+
 /* Magics: `%na` at the start of a line or after whitespace, `=` or `(`
  * (x = %connect ...). Returns true when the cursor is in a magic's name or
  * arguments (whatever was found). */
-static bool complete_magic(mset_t *m, const char *code, size_t pos,
-                           size_t *start)
+static bool complete_magic(tq_ctx_t *ctx, mset_t *m, const char *code,
+                           size_t pos, size_t *start)
 {
     size_t ls = pos;
     while (ls > 0 && code[ls - 1] != '\n')
@@ -893,6 +934,10 @@ static bool complete_magic(mset_t *m, const char *code, size_t pos,
     }
     if (ne == nb || (ne < pos && !isspace((unsigned char)code[ne])))
         return at_line_start;
+    if (in_list(sql_magics, code + nb, ne - nb)) {
+        add_sql_names(ctx, m, code, pos, start);
+        return true;
+    }
     if (cell || !in_list(path_magics, code + nb, ne - nb))
         return at_line_start;
     size_t tb = pos;
@@ -1007,11 +1052,13 @@ void tq_complete(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     size_t start = pos;
     scan_t s;
     scan_to(code, pos, &s);
-    if (s.comment) {
+    if (complete_sql_cell(ctx, &m, code, pos, &start)) {
+        /* done */
+    } else if (s.comment) {
         /* nothing to offer */
     } else if (s.in_str) {
         complete_string(ctx, &m, code, pos, &s, &start);
-    } else if (complete_magic(&m, code, pos, &start)) {
+    } else if (complete_magic(ctx, &m, code, pos, &start)) {
         /* done */
     } else {
         size_t w = pos;

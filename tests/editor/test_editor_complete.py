@@ -220,3 +220,13 @@ def test_db_namespace(kernel):
     r = matches(kernel, "db.main.Us")
     assert r["matches"] == ["User"]
     assert r["cursor_start"] == len("db.main.")
+
+
+def test_sql_names_in_sql_magics(kernel):
+    r = matches(kernel, "%sql SELECT * FROM ren")
+    assert r["matches"] == ["rental"]
+    assert r["cursor_start"] == len("%sql SELECT * FROM ")
+    r = matches(kernel, "%sql SELECT ema")
+    assert r["matches"] == ["email"]
+    r = matches(kernel, "%%sql\nSELECT wh")
+    assert r["matches"] == ["wheels"]

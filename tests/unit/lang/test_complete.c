@@ -113,6 +113,8 @@ int main(void)
     check_completion("s = 'é😀'; Bik", "10-13: Bike/table");
     check_completion("%lsm", "0-4: %lsmagic/magic");
     check_completion("y = %conn", "4-9: %connect/magic");
+    check_completion("%sql SELECT mo", "12-14: model/column");
+    check_completion("%%sql\nSELECT * FROM ren", "20-23: rental/table");
     check_completion("# Bik", "5-5:");
     check_completion("x = 'Bik", "8-8:");
 
