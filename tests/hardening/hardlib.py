@@ -47,9 +47,11 @@ def kernel_argv(valgrind_log_dir=None):
     argv = [kernel_path(), "-f", "{connection_file}"]
     if VALGRIND:
         log = os.path.join(valgrind_log_dir or "/tmp", "valgrind.%p.log")
+        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "valgrind.supp")
         argv = ["valgrind", "--error-exitcode=99", "--leak-check=full",
                 "--errors-for-leak-kinds=definite,indirect",
-                f"--log-file={log}"] + argv
+                f"--suppressions={supp}", f"--log-file={log}"] + argv
     return argv
 
 
