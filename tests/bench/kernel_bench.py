@@ -4,6 +4,8 @@ xeus-python (kernelspec 'xpython'), all driven by the same jupyter_client
 code in one run. Prints a table; never passes or fails.
 
 Figures per kernel:
+  bare start median time from spawning the kernelspec's argv to the
+             kernel_info_reply on a bare pyzmq socket (the kernel alone)
   start-up   median wall time of several launches, from start_kernel() to
              the first kernel_info_reply (connection file, fork/exec, bind,
              reply: what a front end waits for)
@@ -21,10 +23,13 @@ build-kernel/kernel/tabula-kernel next to this checkout.
 import argparse
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import zmq
 from jupyter_client import KernelManager
@@ -70,7 +75,7 @@ def launch(ksm, name):
     km = KernelManager(kernel_name=name, kernel_spec_manager=ksm)
     t0 = time.perf_counter()
     km.start_kernel()
-    kc = km.client()
+    kc = km.client(context=zmq.Context.instance())
     kc.start_channels(iopub=True, shell=True, stdin=False, hb=False,
                       control=True)
     msg_id = kc.kernel_info()
@@ -91,7 +96,51 @@ def rss_kib(pid):
     return 0
 
 
+def bare_start(ksm, name):
+    """Seconds from spawning the kernel's argv (as the kernelspec gives it)
+    to its kernel_info_reply, read with a bare pyzmq DEALER: the kernel's
+    own start-up without KernelManager's bookkeeping."""
+    spec = ksm.get_kernel_spec(name)
+    ports = []
+    for _ in range(5):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        ports.append(s.getsockname()[1])
+        s.close()
+    key = uuid.uuid4().hex
+    fd, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(dict(zip(["shell_port", "iopub_port", "stdin_port",
+                            "control_port", "hb_port"], ports),
+                       ip="127.0.0.1", key=key, transport="tcp",
+                       signature_scheme="hmac-sha256"), f)
+    argv = [a.replace("{connection_file}", path) for a in spec.argv]
+    session = Session(key=key.encode())
+    ctx = zmq.Context.instance()
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.RECONNECT_IVL, 2)
+    sock.connect(f"tcp://127.0.0.1:{ports[0]}")
+    env = dict(os.environ, **(spec.env or {}))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    session.send(sock, "kernel_info_request", {})
+    sock.poll(60000)
+    sock.recv_multipart()
+    dt = time.perf_counter() - t0
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    sock.close(linger=0)
+    os.unlink(path)
+    return dt
+
+
 def bench(ksm, name, code, launches, executes):
+    bare = statistics.median(bare_start(ksm, name) for _ in range(launches))
     starts = []
     for _ in range(launches):
         km, kc, dt = launch(ksm, name)
@@ -119,6 +168,7 @@ def bench(ksm, name, code, launches, executes):
     times.sort()
     return {
         "startup": statistics.median(starts),
+        "bare": bare,
         "p50": times[len(times) // 2],
         "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
         "rate": executes / total,
@@ -206,16 +256,17 @@ def main():
 
     print(f"\nkernel benchmark ({args.launches} launches, {args.executes} "
           f"trivial executes each; jupyter_client, same client for all)\n")
-    print(f"{'kernel':<10}{'start-up ms':>13}{'p50 ms':>10}{'p99 ms':>10}"
+    print(f"{'kernel':<10}{'bare start':>11}{'start-up ms':>13}{'p50 ms':>10}{'p99 ms':>10}"
           f"{'exec/s':>10}{'RSS MiB':>10}{'raw p50':>10}{'raw p99':>10}")
     for label, r in rows.items():
-        print(f"{label:<10}{r['startup'] * 1e3:>13.1f}{r['p50'] * 1e3:>10.3f}"
+        print(f"{label:<10}{r['bare'] * 1e3:>11.1f}{r['startup'] * 1e3:>13.1f}{r['p50'] * 1e3:>10.3f}"
               f"{r['p99'] * 1e3:>10.3f}{r['rate']:>10.0f}"
               f"{r['rss'] / 1024:>10.1f}{r['raw50'] * 1e3:>10.3f}"
               f"{r['raw99'] * 1e3:>10.3f}")
     if "tabula" in rows and "xpython" in rows:
         t, x = rows["tabula"], rows["xpython"]
-        print(f"\ntabula/xpython: start-up {t['startup'] / x['startup']:.3f}x, "
+        print(f"\ntabula/xpython: bare start {t['bare'] / x['bare']:.3f}x, "
+              f"start-up {t['startup'] / x['startup']:.3f}x, "
               f"p50 {t['p50'] / x['p50']:.2f}x")
 
 

@@ -34,10 +34,12 @@ int main(void)
 
     kn_part_t nodelim[] = {P("id"), P("sig"), P("{}"), P("{}"), P("{}"),
                            P("{}")};
-    tap_ok(kn_wire_split(nodelim, 6, &m, &err) != 0, "no delimiter: %s", err);
+    int rc = kn_wire_split(nodelim, 6, &m, &err);  /* sets err first */
+    tap_ok(rc != 0, "no delimiter: %s", err);
     kn_part_t shortm[] = {P("id"), P("<IDS|MSG>"), P("sig"), P("{}"), P("{}"),
                           P("{}")};
-    tap_ok(kn_wire_split(shortm, 6, &m, &err) != 0, "too few parts: %s", err);
+    rc = kn_wire_split(shortm, 6, &m, &err);
+    tap_ok(rc != 0, "too few parts: %s", err);
     tap_ok(kn_wire_split(shortm, 0, &m, &err) != 0, "no frames at all");
     kn_part_t lookalike[] = {P("<IDS|MSG"), P("sig"), P("{}"), P("{}"),
                              P("{}"), P("{}")};
