@@ -32,9 +32,13 @@ import time
 import uuid
 
 import zmq
+import zmq.asyncio
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.session import Session
+
+# jupyter_client's clients use asyncio sockets; one context for all of them
+CLIENT_CONTEXT = zmq.asyncio.Context()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -75,7 +79,7 @@ def launch(ksm, name):
     km = KernelManager(kernel_name=name, kernel_spec_manager=ksm)
     t0 = time.perf_counter()
     km.start_kernel()
-    kc = km.client(context=zmq.Context.instance())
+    kc = km.client(context=CLIENT_CONTEXT)
     kc.start_channels(iopub=True, shell=True, stdin=False, hb=False,
                       control=True)
     msg_id = kc.kernel_info()
@@ -239,6 +243,7 @@ def main():
     # a kernel that binds fast is not charged zmq's default 100 ms back-off
     ctx = zmq.Context.instance()
     ctx.setsockopt(zmq.RECONNECT_IVL, 2)
+    CLIENT_CONTEXT.setsockopt(zmq.RECONNECT_IVL, 2)
 
     ksm = KernelSpecManager()
     ksm.kernel_dirs = [tabula_spec_dir(os.path.abspath(args.kernel))] + \
