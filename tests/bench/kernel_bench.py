@@ -79,11 +79,15 @@ def launch(ksm, name):
     km = KernelManager(kernel_name=name, kernel_spec_manager=ksm)
     t0 = time.perf_counter()
     km.start_kernel()
-    kc = km.client(context=CLIENT_CONTEXT)
-    kc.start_channels(iopub=True, shell=True, stdin=False, hb=False,
-                      control=True)
-    msg_id = kc.kernel_info()
-    wait_reply(kc, msg_id)
+    try:
+        kc = km.client(context=CLIENT_CONTEXT)
+        kc.start_channels(iopub=True, shell=True, stdin=False, hb=False,
+                          control=True)
+        msg_id = kc.kernel_info()
+        wait_reply(kc, msg_id)
+    except BaseException:
+        km.shutdown_kernel(now=True)     # never leave a kernel behind
+        raise
     return km, kc, time.perf_counter() - t0
 
 
