@@ -155,24 +155,26 @@ def bench(ksm, name, code, launches, executes):
         starts.append(dt)
         stop(km, kc)
     km, kc, _ = launch(ksm, name)
-    # make sure iopub is subscribed before timing executes
-    kc.wait_for_ready(timeout=60)
-    for _ in range(5):
-        msg_id = kc.execute(code)
-        wait_reply(kc, msg_id)
-        wait_idle(kc, msg_id)
-    times = []
-    t_all = time.perf_counter()
-    for _ in range(executes):
-        t0 = time.perf_counter()
-        msg_id = kc.execute(code)
-        wait_reply(kc, msg_id)
-        wait_idle(kc, msg_id)
-        times.append(time.perf_counter() - t0)
-    total = time.perf_counter() - t_all
-    raw = raw_round_trips(km, code, executes)
-    rss = rss_kib(km.provisioner.process.pid)
-    stop(km, kc)
+    try:
+        # make sure iopub is subscribed before timing executes
+        kc.wait_for_ready(timeout=60)
+        for _ in range(5):
+            msg_id = kc.execute(code)
+            wait_reply(kc, msg_id)
+            wait_idle(kc, msg_id)
+        times = []
+        t_all = time.perf_counter()
+        for _ in range(executes):
+            t0 = time.perf_counter()
+            msg_id = kc.execute(code)
+            wait_reply(kc, msg_id)
+            wait_idle(kc, msg_id)
+            times.append(time.perf_counter() - t0)
+        total = time.perf_counter() - t_all
+        raw = raw_round_trips(km, code, executes)
+        rss = rss_kib(km.provisioner.process.pid)
+    finally:
+        stop(km, kc)
     times.sort()
     return {
         "startup": statistics.median(starts),
