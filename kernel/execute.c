@@ -108,6 +108,7 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
     json_t *exprs = json_object_get(msg->content, "user_expressions");
 
     atomic_store(&k->interrupted, false);
+    atomic_store(&k->executing, true);
     int count = store ? ++k->execution_count : k->execution_count;
     if (!silent)
         kn_publish(k->iopub, "execute_input", msg,
@@ -120,6 +121,7 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
     tq_sink_t sink = {&run, on_stream, on_display, on_input};
     tq_result_t r = {0};
     tq_status_t st = tq_session_execute(k->session, code, &sink, silent, &r);
+    atomic_store(&k->executing, false);
     json_t *reply;
     if (st == TQ_OK) {
         if (!silent && r.bundle.count > 0)

@@ -30,7 +30,7 @@ void kn_socket_setup(void *socket)
 void kn_kernel_interrupt(kn_kernel_t *k)
 {
     atomic_store(&k->interrupted, true);
-    if (k->session)
+    if (k->session && atomic_load(&k->executing))
         tq_session_interrupt(k->session);
 }
 

@@ -65,6 +65,7 @@ typedef struct kn_kernel {
     pthread_t hb_thread, iopub_thread;
 
     atomic_bool interrupted;     /* set by interrupt_request and SIGINT */
+    atomic_bool executing;       /* a cell is between execute_input and its end */
     atomic_bool stopping;        /* set by shutdown_request */
 } kn_kernel_t;
 

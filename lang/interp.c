@@ -15,10 +15,20 @@
 
 #include "eval.h"
 
+/* SQLite's progress callback: a non-zero return stops the statement with
+ * SQLITE_INTERRUPT, so an interrupt flag set before the statement started
+ * (which sqlite3_interrupt forgets) still stops it. */
+static int progress_interrupt(void *p)
+{
+    return ((tq_ctx_t *)p)->interrupt != 0;
+}
+
 tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly)
 {
     tq_ctx_t *ctx = tq_xcalloc(1, sizeof *ctx);
     ctx->db = db;
+    if (db)
+        sqlite3_progress_handler(db, 1000, progress_interrupt, ctx);
     ctx->readonly = readonly;
     ctx->max_rows = 60;
     return ctx;
@@ -195,6 +205,8 @@ bool tq_ctx_readonly(const tq_ctx_t *ctx)
 void tq_ctx_set_db(tq_ctx_t *ctx, sqlite3 *db, bool readonly)
 {
     ctx->db = db;
+    if (db)
+        sqlite3_progress_handler(db, 1000, progress_interrupt, ctx);
     ctx->readonly = readonly;
 }
 

@@ -344,7 +344,6 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
 {
     tq_ctx_t *ctx = s->ctx;
     memset(result, 0, sizeof *result);
-    ctx->interrupt = 0;
     ctx->sink = sink;
     tq_ctx_reset_error(ctx);
     if (!silent) {
