@@ -52,6 +52,12 @@ static char *on_input(void *ctx, const char *prompt, bool password)
     return kn_stdin_input(run->k, prompt, password);
 }
 
+static char **on_history(void *ctx, size_t *count)
+{
+    run_t *run = ctx;
+    return kn_history_cells(run->k->history, count);
+}
+
 /* The traceback lines as a JSON array. */
 static json_t *traceback_json(const tq_result_t *r)
 {
@@ -118,7 +124,7 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
         kn_history_store(k->history, count, code);
 
     run_t run = {k, msg};
-    tq_sink_t sink = {&run, on_stream, on_display, on_input};
+    tq_sink_t sink = {&run, on_stream, on_display, on_input, on_history};
     tq_result_t r = {0};
     tq_status_t st = tq_session_execute(k->session, code, &sink, silent, &r);
     atomic_store(&k->executing, false);

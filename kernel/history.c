@@ -213,3 +213,31 @@ json_t *kn_history_query(kn_history_t *h, json_t *content)
     collect(st, output, out);
     return out;
 }
+
+/* See history.h. */
+char **kn_history_cells(kn_history_t *h, size_t *count)
+{
+    *count = 0;
+    if (!ensure_open(h))
+        return NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h->db, "SELECT source FROM history WHERE "
+                           "session = ? ORDER BY line", -1, &st,
+                           NULL) != SQLITE_OK) {
+        kn_warn("history: %s", sqlite3_errmsg(h->db));
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, h->session);
+    char **cells = NULL;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 16;
+            cells = kn_xrealloc(cells, cap * sizeof *cells);
+        }
+        const char *source = (const char *)sqlite3_column_text(st, 0);
+        cells[(*count)++] = kn_xstrdup(source ? source : "");
+    }
+    sqlite3_finalize(st);
+    return cells;
+}

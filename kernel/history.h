@@ -27,4 +27,9 @@ void kn_history_store(kn_history_t *history, int line, const char *source);
  * null]] when output is asked for). */
 json_t *kn_history_query(kn_history_t *history, json_t *content);
 
+/* The sources of this kernel's session, oldest first: a malloc'd array of
+ * malloc'd strings (caller frees both) and its length in *count. An empty
+ * history gives NULL and 0. */
+char **kn_history_cells(kn_history_t *history, size_t *count);
+
 #endif

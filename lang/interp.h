@@ -152,8 +152,11 @@ int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
  * statements that cannot run inside a transaction (ATTACH). 0 or -1. */
 int tq_ctx_commit_point(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
                         void *ud);
-/* The session's executed cells, oldest first (for %history). */
-size_t tq_ctx_history(tq_ctx_t *ctx, const char *const **cells);
+/* The session's executed cells, oldest first, the running one last (for
+ * %history): from the kernel's history when its sink keeps one, else from
+ * the session's own list. Returns a malloc'd array of malloc'd strings
+ * (caller frees both) and its length in *count. */
+char **tq_ctx_history(tq_ctx_t *ctx, size_t *count);
 
 /* Builtins (builtins.c): registers every builtin function in ctx. */
 void tq_builtins_register(tq_ctx_t *ctx);

@@ -582,8 +582,8 @@ static tq_value_t *magic_lsmagic(tq_ctx_t *ctx, const char *args,
 static tq_value_t *magic_history(tq_ctx_t *ctx, const char *args,
                                  const char *body)
 {
-    const char *const *cells;
-    size_t n = ctx->session ? tq_ctx_history(ctx, &cells) : 0;
+    size_t n = 0;
+    char **cells = tq_ctx_history(ctx, &n);
     bool numbers = strstr(args, "-n") != NULL;
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
@@ -594,6 +594,9 @@ static tq_value_t *magic_history(tq_ctx_t *ctx, const char *args,
         tq_buf_add(&b, cells[i]);
         tq_buf_addc(&b, '\n');
     }
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
     tq_ctx_print(ctx, b.s, b.len);
     tq_buf_free(&b);
     return tq_none();

@@ -218,11 +218,17 @@ int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
     return begin(ctx);
 }
 
-size_t tq_ctx_history(tq_ctx_t *ctx, const char *const **cells)
+char **tq_ctx_history(tq_ctx_t *ctx, size_t *count)
 {
+    const tq_sink_t *sink = ctx->sink;
+    if (sink && sink->history)
+        return sink->history(sink->ctx, count);
     tq_session_t *s = ctx->session;
-    *cells = (const char *const *)s->history;
-    return s->nhistory;
+    *count = s ? s->nhistory : 0;
+    char **cells = tq_xmalloc((*count ? *count : 1) * sizeof *cells);
+    for (size_t i = 0; i < *count; i++)
+        cells[i] = tq_xstrdup(s->history[i]);
+    return cells;
 }
 
 /* ---- errors to results */
@@ -348,7 +354,10 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
     tq_ctx_reset_error(ctx);
     if (!silent) {
         s->count++;
-        TQ_PUSH(s->history, s->nhistory, s->hcap, tq_xstrdup(source));
+        /* A kernel keeps the history itself (in its SQLite file); only a
+         * session without one (tabula-run) keeps the cells in memory. */
+        if (!sink || !sink->history)
+            TQ_PUSH(s->history, s->nhistory, s->hcap, tq_xstrdup(source));
     }
     ctx->cell = s->count;
     cell_job_t job = {0};

@@ -66,6 +66,11 @@ typedef struct tq_sink {
     /* Asks the front end for a line of input. Returns a malloc'd string
      * the language frees, or NULL when stdin is not allowed/interrupted. */
     char *(*input)(void *ctx, const char *prompt, bool password);
+    /* The cells this kernel session has stored in its history, oldest
+     * first, the running one last (for %history): a malloc'd array of
+     * malloc'd strings that the language frees, its length in *count.
+     * When NULL, the session keeps the cells in memory itself. */
+    char **(*history)(void *ctx, size_t *count);
 } tq_sink_t;
 
 typedef enum tq_status {

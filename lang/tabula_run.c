@@ -93,7 +93,7 @@ static int run_cells(int argc, char **argv)
         free(error);
         return 1;
     }
-    tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input};
+    tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input, NULL};
     int status = 0;
     for (; i < argc && status == 0; i++) {
         tq_result_t r;
@@ -325,7 +325,7 @@ static int run_golden(int argc, char **argv)
             }
             tq_buf_t out = {0};
             tq_buf_addn(&out, "", 0);
-            tq_sink_t sink = {&out, golden_stream, golden_display, NULL};
+            tq_sink_t sink = {&out, golden_stream, golden_display, NULL, NULL};
             tq_result_t r;
             if (tq_session_execute(s, gc->code, &sink, false, &r) == TQ_OK) {
                 const tq_mime_t *m = tq_bundle_find(&r.bundle, "text/plain");

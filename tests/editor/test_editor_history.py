@@ -60,3 +60,18 @@ def test_empty_data_dir_has_empty_history(new_kernel, tmp_path):
     k = new_kernel(tmp_path / "other")
     assert hist(k, hist_access_type="tail", n=5) == []
     assert hist(k, hist_access_type="search", pattern="*") == []
+
+
+def test_history_magic_reads_the_kernel_history(new_kernel):
+    """%history shows what the kernel stored: a cell sent with
+    store_history=False is run but is not part of the history, and the
+    session keeps no second copy of the cells in memory."""
+    k = new_kernel()
+    k.ok("a = 1")
+    msg_id = k.kc.execute("b = 2", store_history=False)
+    assert k.reply(msg_id)["content"]["status"] == "ok"
+    k.ok("c = a + b")
+    out, res = k.ok("print(c)")
+    assert out == "3\n"
+    out, _ = k.ok("%history -n")
+    assert out.splitlines() == ["  1: a = 1", "  2: c = a + b", "  3: print(c)"]
