@@ -231,14 +231,30 @@ static const qfield_t *find_alias(const qdesc_t *q, const char *name)
     return NULL;
 }
 
+static const tq_srel_t *parent_link(const tq_stable_t *t);
+
+/* The names a FieldError offers on `t`: its own fields, the annotations of
+ * the query on its base table, and the fields a polymorphic child inherits
+ * from its parents, as Django lists them. */
 static char *choices(cstate_t *cs, const tq_stable_t *t)
 {
-    size_t n = 0;
-    const char **extra = NULL;
-    if (t == cs->base && cs->q) {
-        extra = db_xcalloc(cs->q->nannos + 1, sizeof *extra);
+    size_t n = 0, cap = 1;
+    if (t == cs->base && cs->q)
+        cap += cs->q->nannos;
+    for (const tq_stable_t *p = t; parent_link(p);) {
+        p = &cs->s->tables[parent_link(p)->target];
+        cap += p->ncols + p->nrels;
+    }
+    const char **extra = db_xcalloc(cap, sizeof *extra);
+    if (t == cs->base && cs->q)
         for (size_t i = 0; i < cs->q->nannos; i++)
             extra[n++] = cs->q->annos[i].name;
+    for (const tq_stable_t *p = t; parent_link(p);) {
+        p = &cs->s->tables[parent_link(p)->target];
+        for (size_t i = 0; i < p->ncols; i++)
+            extra[n++] = p->cols[i].name;
+        for (size_t i = 0; i < p->nrels; i++)
+            extra[n++] = p->rels[i].name;
     }
     char *c = tq_stable_choices(t, extra, n);
     free(extra);
@@ -253,6 +269,23 @@ static int unknown_field(cstate_t *cs, const tq_stable_t *t, const char *name)
             c);
     free(c);
     return -1;
+}
+
+/* The multi-table-inheritance link of a child table: its primary key is a
+ * forward relation named `<parent>_ptr` (model_poly.c builds them so), or
+ * NULL when the table has none. */
+static const tq_srel_t *parent_link(const tq_stable_t *t)
+{
+    size_t n = t->pk ? strlen(t->pk) : 0;
+    if (n < 8 || strcmp(t->pk + n - 7, "_ptr_id"))
+        return NULL;
+    char name[256];
+    if (n - 3 >= sizeof name)
+        return NULL;
+    memcpy(name, t->pk, n - 3);
+    name[n - 3] = 0;
+    const tq_srel_t *rel = tq_stable_rel(t, name);
+    return rel && !rel->reverse ? rel : NULL;
 }
 
 /* cs_resolve: see compile_int.h. */
@@ -285,6 +318,23 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             name = t->pk;
         const tq_srel_t *rel = tq_stable_rel(t, name);
         int ci = tq_stable_col(t, name);
+        const tq_srel_t *up = ci == -1 && !rel ? parent_link(t) : NULL;
+        if (up && !cs->no_joins) {
+            /* A field inherited from a polymorphic parent: join the parent
+             * row through the child's primary key and resolve it there. */
+            const tq_stable_t *pt = &cs->s->tables[up->target];
+            if (!strcmp(name, "pk") || tq_stable_col(pt, name) != -1 ||
+                tq_stable_rel(pt, name)) {
+                if (path.len)
+                    db_buf_add(&path, "__");
+                db_buf_add(&path, up->name);
+                join = get_join(cs, path.s, join, up);
+                t = pt;
+                alias = cs->joins[join].alias;
+                i--;              /* the same part again, on the parent */
+                continue;
+            }
+        }
         if (path.len)
             db_buf_add(&path, "__");
         db_buf_add(&path, name);

@@ -16,9 +16,10 @@
  *  - creating a child inserts the parent row (ctype = the child's table),
  *    then the child row; save() updates both; delete() deletes the parent
  *    row, whose foreign key cascades to the child.
- * Lookups on a child go through the parent link: Dog.filter(
- * animal_ptr__name='Rex') (a bare inherited name is a FieldError). One
- * level of inheritance: a child of a child is refused in model.c.
+ * Lookups on a child name inherited fields directly (Dog.filter(name='Rex'):
+ * the compiler joins the parent through the link, compile.c parent_link)
+ * or through the link (animal_ptr__name). One level of inheritance: a
+ * child of a child is refused in model.c.
  */
 #include "queryset.h"
 
