@@ -1542,13 +1542,6 @@ static const struct {
     {"pie", TQ_CHART_PIE},
 };
 
-static const char *kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
-{
-    tq_value_t *v = tq_args_kw(a, k);
-    (void)ctx;
-    return v && tq_kind(v) == TQ_STR ? tq_as_str(v) : NULL;
-}
-
 /* A plotted column: the index label or a value column; its store name. */
 static const char *plot_col(tq_ctx_t *ctx, const frame_t *f, tq_value_t *v)
 {
@@ -1639,43 +1632,15 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     frame_frag_clear(&fr);
     if (!st)
         return NULL;
-    tq_chart_opts_t o = {.kind = kind};
-    o.title = kw_str(ctx, a, "title");
-    o.xlabel = kw_str(ctx, a, "xlabel");
-    o.ylabel = kw_str(ctx, a, "ylabel");
-    tq_value_t *w = tq_args_kw(a, "width"), *h = tq_args_kw(a, "height"),
-               *bins = tq_args_kw(a, "bins");
-    if (w && tq_kind(w) == TQ_INT)
-        o.width = (int)tq_as_int(w);
-    if (h && tq_kind(h) == TQ_INT)
-        o.height = (int)tq_as_int(h);
-    if (bins && tq_kind(bins) == TQ_INT)
-        o.bins = (int)tq_as_int(bins);
-    unsigned char *png = NULL;
-    size_t len = 0;
-    char *err = NULL;
-    int rc = tq_chart_png(st, &o, &png, &len, &err);
-    sqlite3_finalize(st);
-    if (rc != 0) {
-        tq_raise(ctx, "ValueError", "%s", err ? err : "cannot draw the chart");
-        free(err);
-        return NULL;
-    }
-    tq_bundle_t bundle = {0};
-    tq_bundle_add(&bundle, "image/png", (const char *)png, len);
-    free(png);
-    db_buf_t t = {0};
-    db_buf_printf(&t, "<%s chart of %s", kname, first_y);
+    db_buf_t what = {0};
+    db_buf_printf(&what, "%s", first_y);
     if (ny > 1)
-        db_buf_printf(&t, " and %zu more", ny - 1);
+        db_buf_printf(&what, " and %zu more", ny - 1);
     if (kind != TQ_CHART_HIST)
-        db_buf_printf(&t, " by %s", xname);
-    if (o.title)
-        db_buf_printf(&t, ": %s", o.title);
-    db_buf_addc(&t, '>');
-    tq_bundle_add(&bundle, "text/plain", t.s, t.len);
-    db_buf_free(&t);
-    return tq_bundle_value_new(&bundle);
+        db_buf_printf(&what, " by %s", xname);
+    tq_value_t *chart = db_chart_value(ctx, st, kind, kname, a, what.s);
+    db_buf_free(&what);
+    return chart;
 fail:
     db_buf_free(&b);
     frame_frag_clear(&fr);

@@ -442,6 +442,46 @@ static const char *kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
     return v && tq_kind(v) == TQ_STR ? tq_as_str(v) : NULL;
 }
 
+/* db_chart_value: see queryset.h. */
+tq_value_t *db_chart_value(tq_ctx_t *ctx, sqlite3_stmt *st,
+                           tq_chart_kind_t kind, const char *kname,
+                           const tq_args_t *a, const char *what)
+{
+    tq_chart_opts_t o = {.kind = kind};
+    o.title = kw_str(ctx, a, "title");
+    o.xlabel = kw_str(ctx, a, "xlabel");
+    o.ylabel = kw_str(ctx, a, "ylabel");
+    tq_value_t *w = tq_args_kw(a, "width"), *h = tq_args_kw(a, "height"),
+               *bins = tq_args_kw(a, "bins");
+    if (w && tq_kind(w) == TQ_INT)
+        o.width = (int)tq_as_int(w);
+    if (h && tq_kind(h) == TQ_INT)
+        o.height = (int)tq_as_int(h);
+    if (bins && tq_kind(bins) == TQ_INT)
+        o.bins = (int)tq_as_int(bins);
+    unsigned char *png = NULL;
+    size_t len = 0;
+    char *err = NULL;
+    int rc = tq_chart_png(st, &o, &png, &len, &err);
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        tq_raise(ctx, "ValueError", "%s", err ? err : "cannot draw the chart");
+        free(err);
+        return NULL;
+    }
+    tq_bundle_t b = {0};
+    tq_bundle_add(&b, "image/png", (const char *)png, len);
+    free(png);
+    db_buf_t t = {0};
+    db_buf_printf(&t, "<%s chart of %s", kname, what);
+    if (o.title)
+        db_buf_printf(&t, ": %s", o.title);
+    db_buf_addc(&t, '>');
+    tq_bundle_add(&b, "text/plain", t.s, t.len);
+    db_buf_free(&t);
+    return tq_bundle_value_new(&b);
+}
+
 /* plot.KIND(x=, y=, title=, xlabel=, ylabel=, width=, height=, bins=):
  * one SELECT of x and the y columns, drawn by tq_chart_png. */
 static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
@@ -513,42 +553,14 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     qsql_clear(&s);
     if (!st)
         return NULL;
-    tq_chart_opts_t o = {.kind = kind};
-    o.title = kw_str(ctx, a, "title");
-    o.xlabel = kw_str(ctx, a, "xlabel");
-    o.ylabel = kw_str(ctx, a, "ylabel");
-    tq_value_t *w = tq_args_kw(a, "width"), *h = tq_args_kw(a, "height"),
-               *bins = tq_args_kw(a, "bins");
-    if (w && tq_kind(w) == TQ_INT)
-        o.width = (int)tq_as_int(w);
-    if (h && tq_kind(h) == TQ_INT)
-        o.height = (int)tq_as_int(h);
-    if (bins && tq_kind(bins) == TQ_INT)
-        o.bins = (int)tq_as_int(bins);
-    unsigned char *png = NULL;
-    size_t len = 0;
-    char *err = NULL;
-    int rc = tq_chart_png(st, &o, &png, &len, &err);
-    sqlite3_finalize(st);
-    if (rc != 0) {
-        tq_raise(ctx, "ValueError", "%s", err ? err : "cannot draw the chart");
-        free(err);
-        return NULL;
-    }
-    tq_bundle_t b = {0};
-    tq_bundle_add(&b, "image/png", (const char *)png, len);
-    free(png);
-    db_buf_t t = {0};
-    db_buf_printf(&t, "<%s chart of %s", kname,
-                  ncols > 1 ? tq_as_str(cols[1]) : tq_as_str(cols[0]));
+    db_buf_t what = {0};
+    db_buf_printf(&what, "%s", ncols > 1 ? tq_as_str(cols[1])
+                                         : tq_as_str(cols[0]));
     if (ncols > 1)
-        db_buf_printf(&t, " by %s", tq_as_str(cols[0]));
-    if (o.title)
-        db_buf_printf(&t, ": %s", o.title);
-    db_buf_addc(&t, '>');
-    tq_bundle_add(&b, "text/plain", t.s, t.len);
-    db_buf_free(&t);
-    return tq_bundle_value_new(&b);
+        db_buf_printf(&what, " by %s", tq_as_str(cols[0]));
+    tq_value_t *chart = db_chart_value(ctx, st, kind, kname, a, what.s);
+    db_buf_free(&what);
+    return chart;
 }
 
 #define PLOT_FN(k, kind)                                                   \

@@ -14,6 +14,7 @@
 #define TQ_QUERYSET_H
 
 #include "compile.h"
+#include "render.h"
 #include "query.h"
 #include "value.h"
 
@@ -62,6 +63,13 @@ int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s);
 /* Runs UPDATE q SET sets (steals nothing); rows changed or -1. */
 int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
                   size_t n);
+/* Draws a chart from a prepared statement (x, then the y columns) with the
+ * options of plot.KIND(title=, xlabel=, ylabel=, width=, height=, bins=)
+ * and returns a value showing image/png and "<KIND chart of WHAT: title>".
+ * Finalizes `st` in every case; NULL with an error raised. */
+tq_value_t *db_chart_value(tq_ctx_t *ctx, sqlite3_stmt *st,
+                           tq_chart_kind_t kind, const char *kname,
+                           const tq_args_t *a, const char *what);
 /* The table of q, or NULL with an error raised. */
 const tq_stable_t *qs_table(tq_ctx_t *ctx, const qdesc_t *q);
 
