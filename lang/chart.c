@@ -166,7 +166,7 @@ static void grid_double(data_t *d, double x)
     bool left = x < d->lo;
     for (size_t s = 0; s < d->nseries; s++) {
         bucket_t *b = d->b + s * nb;
-        bucket_t *tmp = rx_calloc(nb, sizeof *tmp);
+        bucket_t *tmp = db_xcalloc(nb, sizeof *tmp);
         for (size_t k = 0; k < nb; k++) {
             size_t j = left ? (k + nb) / 2 : k / 2;
             bucket_merge(&tmp[j], &b[k]);
@@ -199,7 +199,7 @@ static void grid_add(data_t *d, double x, const double *ys, int64_t row)
 static void grid_start(data_t *d, size_t plot_px)
 {
     d->nb = plot_px * BUCKETS_PER_PX;
-    d->b = rx_calloc(d->nseries * d->nb, sizeof *d->b);
+    d->b = db_xcalloc(d->nseries * d->nb, sizeof *d->b);
     double span = d->xmax - d->xmin;
     d->lo = d->xmin;
     d->bw = span > 0 ? span * (1 + 1e-9) / (double)d->nb
@@ -250,16 +250,16 @@ static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
 static void push_label(data_t *d, sqlite3_stmt *st)
 {
     const unsigned char *s = sqlite3_column_text(st, 0);
-    d->labels = rx_realloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
-    d->labels[d->nlabels++] = rx_strdup(s ? (const char *)s : "None");
+    d->labels = db_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
+    d->labels[d->nlabels++] = db_xstrdup(s ? (const char *)s : "None");
 }
 
 static void push_raw(data_t *d, double x, const double *ys)
 {
     if (d->nraw == d->rawcap) {
         d->rawcap = d->rawcap ? d->rawcap * 2 : 256;
-        d->rx = rx_realloc(d->rx, d->rawcap * sizeof *d->rx);
-        d->ry = rx_realloc(d->ry, d->rawcap * d->nseries * sizeof *d->ry);
+        d->rx = db_xrealloc(d->rx, d->rawcap * sizeof *d->rx);
+        d->ry = db_xrealloc(d->ry, d->rawcap * d->nseries * sizeof *d->ry);
     }
     d->rx[d->nraw] = x;
     memcpy(d->ry + d->nraw * d->nseries, ys, d->nseries * sizeof *ys);
@@ -304,7 +304,7 @@ static double column_y(sqlite3_stmt *st, int col)
 static int step_error(sqlite3_stmt *st, int rc, char **error)
 {
     (void)rc;
-    *error = rx_asprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(st)));
+    *error = db_xasprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(st)));
     return -1;
 }
 
@@ -331,7 +331,7 @@ static int read_rows(data_t *d, sqlite3_stmt *st, size_t plot_px,
         }
         if (categorical) {
             if (d->nraw >= MAX_CATEGORIES) {
-                *error = rx_asprintf("A %s chart shows at most %d "
+                *error = db_xasprintf("A %s chart shows at most %d "
                                      "categories; aggregate the rows first.",
                                      kind_name(d->kind), MAX_CATEGORIES);
                 return -1;
@@ -450,7 +450,7 @@ static void obstacle(obstacles_t *o, double x0, double y0, double x1,
 {
     if (o->n == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 256;
-        o->r = rx_realloc(o->r, o->cap * 4 * sizeof *o->r);
+        o->r = db_xrealloc(o->r, o->cap * 4 * sizeof *o->r);
     }
     double *r = o->r + 4 * o->n++;
     r[0] = fmin(x0, x1);
@@ -849,18 +849,18 @@ static char *ellipsize(cairo_t *cr, char *s, double limit)
             len--;
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80);
         free(t);
-        t = rx_asprintf("%.*s\xe2\x80\xa6", (int)len, s);
+        t = db_xasprintf("%.*s\xe2\x80\xa6", (int)len, s);
         if (text_width(cr, t) <= limit)
             break;
     }
     free(s);
-    return t ? t : rx_strdup("\xe2\x80\xa6");
+    return t ? t : db_xstrdup("\xe2\x80\xa6");
 }
 
 static cairo_status_t png_write(void *closure, const unsigned char *data,
                                 unsigned int length)
 {
-    rx_buf_addn(closure, (const char *)data, length);
+    db_buf_addn(closure, (const char *)data, length);
     return CAIRO_STATUS_SUCCESS;
 }
 
@@ -927,7 +927,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
         o.height = 400;
     }
     if (o.width < 100 || o.height < 80 || o.width > 8000 || o.height > 8000) {
-        *error = rx_asprintf("A chart is 100x80 to 8000x8000 pixels, not "
+        *error = db_xasprintf("A chart is 100x80 to 8000x8000 pixels, not "
                              "%dx%d.", o.width, o.height);
         return -1;
     }
@@ -938,7 +938,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
     int ncols = sqlite3_column_count(stmt);
     int need = o.kind == TQ_CHART_HIST ? 1 : 2;
     if (ncols < need) {
-        *error = rx_asprintf("A %s chart needs %s.", kind_name(o.kind),
+        *error = db_xasprintf("A %s chart needs %s.", kind_name(o.kind),
                              need == 1 ? "a column"
                                        : "an x column and a y column");
         return -1;
@@ -949,16 +949,16 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
     d.nseries = o.kind == TQ_CHART_HIST ? 1
               : o.kind == TQ_CHART_PIE ? 1 : (size_t)ncols - 1;
     if (d.nseries > MAX_SERIES) {
-        *error = rx_asprintf("A chart shows at most %d series.", MAX_SERIES);
+        *error = db_xasprintf("A chart shows at most %d series.", MAX_SERIES);
         return -1;
     }
-    d.xname = rx_strdup(sqlite3_column_name(stmt, 0)
+    d.xname = db_xstrdup(sqlite3_column_name(stmt, 0)
                         ? sqlite3_column_name(stmt, 0) : "");
-    d.names = rx_calloc(d.nseries, sizeof *d.names);
+    d.names = db_xcalloc(d.nseries, sizeof *d.names);
     for (size_t s = 0; s < d.nseries; s++) {
         int c = o.kind == TQ_CHART_HIST ? 0 : (int)s + 1;
         const char *n = sqlite3_column_name(stmt, c);
-        d.names[s] = rx_strdup(n ? n : "");
+        d.names[s] = db_xstrdup(n ? n : "");
     }
 
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
@@ -988,7 +988,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
 
     /* Second passes: histogram counts and scatter cells. */
     if (rc == 0 && o.kind == TQ_CHART_HIST) {
-        d.counts = rx_calloc((size_t)d.bins, sizeof *d.counts);
+        d.counts = db_xcalloc((size_t)d.bins, sizeof *d.counts);
         if (d.rows <= (int64_t)d.nraw) {
             for (size_t i = 0; i < d.nraw; i++)
                 d.counts[bin_of(d.rx[i], d.xmin, d.xmax, d.bins)]++;
@@ -1092,7 +1092,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
         if (o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw) {
             d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
             d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
-            d.cells = rx_calloc(d.nseries * (size_t)d.cw * d.ch, 1);
+            d.cells = db_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
             sqlite3_reset(stmt);
             int src;
             int64_t row = 0;
@@ -1158,15 +1158,15 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
         }
         draw_labels(&f, o.title, xlabel, ylabel, ylabel_x);
         cairo_surface_flush(surf);
-        rx_buf_t out = {0};
+        db_buf_t out = {0};
         if (cairo_surface_write_to_png_stream(surf, png_write, &out) !=
             CAIRO_STATUS_SUCCESS) {
-            *error = rx_strdup("Cannot encode the chart as PNG.");
-            rx_buf_free(&out);
+            *error = db_xstrdup("Cannot encode the chart as PNG.");
+            db_buf_free(&out);
             rc = -1;
         } else {
             *png_len = out.len;
-            *png = (unsigned char *)rx_buf_take(&out);
+            *png = (unsigned char *)db_buf_take(&out);
         }
     }
     free(obs.r);

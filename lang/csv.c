@@ -24,7 +24,7 @@
 typedef struct reader {
     const char *p, *end;
     int64_t line;            /* physical line of the next character */
-    rx_buf_t *fields;        /* the current record's fields */
+    db_buf_t *fields;        /* the current record's fields */
     size_t nfields, cap;
 } reader_t;
 
@@ -40,27 +40,27 @@ static int read_record(reader_t *r, int64_t *start_line, char **error)
     for (;;) {
         if (r->nfields == r->cap) {
             r->cap = r->cap ? r->cap * 2 : 16;
-            r->fields = rx_realloc(r->fields, r->cap * sizeof *r->fields);
+            r->fields = db_xrealloc(r->fields, r->cap * sizeof *r->fields);
             memset(r->fields + r->nfields, 0,
                    (r->cap - r->nfields) * sizeof *r->fields);
         }
-        rx_buf_t *f = &r->fields[r->nfields++];
+        db_buf_t *f = &r->fields[r->nfields++];
         f->len = 0;
-        rx_buf_grow(f, 0);
+        db_buf_grow(f, 0);
         f->s[0] = 0;
         if (r->p < r->end && *r->p == '"') {
             int64_t quote_line = r->line;
             r->p++;
             for (;;) {
                 if (r->p >= r->end) {
-                    *error = rx_asprintf("Line %" PRId64 ": unterminated "
+                    *error = db_xasprintf("Line %" PRId64 ": unterminated "
                                          "quoted field.", quote_line);
                     return -1;
                 }
                 char c = *r->p++;
                 if (c == '"') {
                     if (r->p < r->end && *r->p == '"') {
-                        rx_buf_addc(f, '"');
+                        db_buf_addc(f, '"');
                         r->p++;
                         continue;
                     }
@@ -68,14 +68,14 @@ static int read_record(reader_t *r, int64_t *start_line, char **error)
                 }
                 if (c == '\n')
                     r->line++;
-                rx_buf_addc(f, c);
+                db_buf_addc(f, c);
             }
             /* Text after a closing quote up to the separator is kept, as
              * Python's csv module does. */
         }
         while (r->p < r->end && *r->p != ',' && *r->p != '\n' &&
                !(*r->p == '\r' && (r->p + 1 == r->end || r->p[1] == '\n')))
-            rx_buf_addc(f, *r->p++);
+            db_buf_addc(f, *r->p++);
         if (r->p >= r->end)
             return 1;
         if (*r->p == ',') {
@@ -144,14 +144,14 @@ static char *map_file(const char *path, size_t *len, char **error)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        *error = rx_asprintf("Cannot open '%s': %s.", path, strerror(errno));
+        *error = db_xasprintf("Cannot open '%s': %s.", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        *error = rx_asprintf("'%s' is not a file.", path);
+        *error = db_xasprintf("'%s' is not a file.", path);
         return NULL;
     }
     *len = (size_t)st.st_size;
@@ -162,7 +162,7 @@ static char *map_file(const char *path, size_t *len, char **error)
     char *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
-        *error = rx_asprintf("Cannot read '%s': %s.", path, strerror(errno));
+        *error = db_xasprintf("Cannot read '%s': %s.", path, strerror(errno));
         return NULL;
     }
     madvise(p, *len, MADV_SEQUENTIAL);
@@ -178,7 +178,7 @@ static void unmap_file(char *p, size_t len)
 static int exec_sql(sqlite3 *db, const char *sql, char **error)
 {
     if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -187,7 +187,7 @@ static int exec_sql(sqlite3 *db, const char *sql, char **error)
 static void reader_free(reader_t *r)
 {
     for (size_t i = 0; i < r->cap; i++)
-        rx_buf_free(&r->fields[i]);
+        db_buf_free(&r->fields[i]);
     free(r->fields);
 }
 
@@ -203,20 +203,20 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
     int rc = read_record(&r, &line, error);
     if (rc <= 0) {
         if (rc == 0)
-            *error = rx_strdup("The file is empty: a header line is "
+            *error = db_xstrdup("The file is empty: a header line is "
                                "expected.");
         reader_free(&r);
         return -1;
     }
     *ncols = r.nfields;
-    *names = rx_calloc(*ncols, sizeof **names);
-    *types = rx_calloc(*ncols, sizeof **types);
+    *names = db_xcalloc(*ncols, sizeof **names);
+    *types = db_xcalloc(*ncols, sizeof **types);
     for (size_t c = 0; c < *ncols; c++) {
         const char *h = r.fields[c].s;
-        char *name = *h ? rx_strdup(h) : rx_asprintf("column_%zu", c + 1);
+        char *name = *h ? db_xstrdup(h) : db_xasprintf("column_%zu", c + 1);
         for (size_t k = 0; k < c; k++)      /* unique, case-insensitively */
             if (sqlite3_stricmp((*names)[k], name) == 0) {
-                char *u = rx_asprintf("%s_%zu", name, c + 1);
+                char *u = db_xasprintf("%s_%zu", name, c + 1);
                 free(name);
                 name = u;
                 k = (size_t)-1;
@@ -228,7 +228,7 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
         if (r.nfields == 1 && r.fields[0].len == 0)
             continue;                      /* blank line */
         if (r.nfields != *ncols) {
-            *error = rx_asprintf("Line %" PRId64 " has %zu field%s but the "
+            *error = db_xasprintf("Line %" PRId64 " has %zu field%s but the "
                                  "header has %zu.", line, r.nfields,
                                  r.nfields == 1 ? "" : "s", *ncols);
             rc = -1;
@@ -248,34 +248,34 @@ static int insert_all(sqlite3 *db, const char *data, size_t len,
                       const char *table, char **names, coltype_t *types,
                       size_t ncols, int64_t *rows, char **error)
 {
-    rx_buf_t sql = {0};
-    rx_buf_add(&sql, "CREATE TABLE ");
-    rx_buf_ident(&sql, table);
-    rx_buf_add(&sql, " (");
+    db_buf_t sql = {0};
+    db_buf_add(&sql, "CREATE TABLE ");
+    db_buf_ident(&sql, table);
+    db_buf_add(&sql, " (");
     for (size_t c = 0; c < ncols; c++) {
         if (c)
-            rx_buf_add(&sql, ", ");
-        rx_buf_ident(&sql, names[c]);
-        rx_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
+            db_buf_add(&sql, ", ");
+        db_buf_ident(&sql, names[c]);
+        db_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
     }
-    rx_buf_add(&sql, ")");
+    db_buf_add(&sql, ")");
     int rc = exec_sql(db, sql.s, error);
-    rx_buf_free(&sql);
+    db_buf_free(&sql);
     if (rc)
         return -1;
-    rx_buf_add(&sql, "INSERT INTO ");
-    rx_buf_ident(&sql, table);
-    rx_buf_add(&sql, " VALUES (");
+    db_buf_add(&sql, "INSERT INTO ");
+    db_buf_ident(&sql, table);
+    db_buf_add(&sql, " VALUES (");
     for (size_t c = 0; c < ncols; c++)
-        rx_buf_add(&sql, c ? ", ?" : "?");
-    rx_buf_add(&sql, ")");
+        db_buf_add(&sql, c ? ", ?" : "?");
+    db_buf_add(&sql, ")");
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(db, sql.s, -1, &stmt, NULL) != SQLITE_OK) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
-        rx_buf_free(&sql);
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+        db_buf_free(&sql);
         return -1;
     }
-    rx_buf_free(&sql);
+    db_buf_free(&sql);
     reader_t r = {data, data + len, 1, NULL, 0, 0};
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
         r.p += 3;
@@ -302,7 +302,7 @@ static int insert_all(sqlite3 *db, const char *data, size_t len,
                                   SQLITE_TRANSIENT);
         }
         if (sqlite3_step(stmt) != SQLITE_DONE) {
-            *error = rx_asprintf("Line %" PRId64 ": %s.", line,
+            *error = db_xasprintf("Line %" PRId64 ": %s.", line,
                                  sqlite3_errmsg(db));
             rc = -1;
             break;
@@ -338,7 +338,7 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
                            -1, &st, NULL);
         sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            *error = rx_asprintf("Table '%s' already exists: use --replace "
+            *error = db_xasprintf("Table '%s' already exists: use --replace "
                                  "to load over it.", table);
             rc = -1;
         }
@@ -348,11 +348,11 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
         rc = exec_sql(db, "SAVEPOINT tq_load_csv", error);
     if (rc == 0) {
         if (replace) {
-            rx_buf_t drop = {0};
-            rx_buf_add(&drop, "DROP TABLE IF EXISTS ");
-            rx_buf_ident(&drop, table);
+            db_buf_t drop = {0};
+            db_buf_add(&drop, "DROP TABLE IF EXISTS ");
+            db_buf_ident(&drop, table);
             rc = exec_sql(db, drop.s, error);
-            rx_buf_free(&drop);
+            db_buf_free(&drop);
         }
         if (rc == 0)
             rc = insert_all(db, data, len, table, names, types, ncols,
@@ -375,10 +375,10 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
 
 /* Python's repr of a float: the fewest significant digits that read
  * back the same, fixed notation for exponents -4..15, else e-notation. */
-static void add_float_repr(rx_buf_t *b, double d)
+static void add_float_repr(db_buf_t *b, double d)
 {
     if (isinf(d)) {
-        rx_buf_add(b, d > 0 ? "inf" : "-inf");
+        db_buf_add(b, d > 0 ? "inf" : "-inf");
         return;
     }
     char s[64];
@@ -402,31 +402,31 @@ static void add_float_repr(rx_buf_t *b, double d)
     if (x >= -4 && x < 16) {
         int decimals = p - 1 - x;
         snprintf(s, sizeof s, "%.*f", decimals > 0 ? decimals : 0, d);
-        rx_buf_add(b, s);
+        db_buf_add(b, s);
         if (!strchr(s, '.'))
-            rx_buf_add(b, ".0");
+            db_buf_add(b, ".0");
         return;
     }
-    rx_buf_add(b, s);
+    db_buf_add(b, s);
 }
 
-static void add_csv_field(rx_buf_t *b, const char *s, size_t n)
+static void add_csv_field(db_buf_t *b, const char *s, size_t n)
 {
     bool quote = false;
     for (size_t i = 0; i < n; i++)
         if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
             quote = true;
     if (!quote) {
-        rx_buf_addn(b, s, n);
+        db_buf_addn(b, s, n);
         return;
     }
-    rx_buf_addc(b, '"');
+    db_buf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
-            rx_buf_addc(b, '"');
-        rx_buf_addc(b, s[i]);
+            db_buf_addc(b, '"');
+        db_buf_addc(b, s[i]);
     }
-    rx_buf_addc(b, '"');
+    db_buf_addc(b, '"');
 }
 
 /* tq_csv_write: see render.h. NULL is an empty field; lines end in \n. */
@@ -437,29 +437,29 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
     *rows_written = 0;
     FILE *f = fopen(path, "wb");
     if (!f) {
-        *error = rx_asprintf("Cannot write '%s': %s.", path, strerror(errno));
+        *error = db_xasprintf("Cannot write '%s': %s.", path, strerror(errno));
         return -1;
     }
     int ncols = sqlite3_column_count(stmt);
-    rx_buf_t b = {0};
+    db_buf_t b = {0};
     for (int c = 0; c < ncols; c++) {
         const char *name = sqlite3_column_name(stmt, c);
         if (c)
-            rx_buf_addc(&b, ',');
+            db_buf_addc(&b, ',');
         add_csv_field(&b, name ? name : "", name ? strlen(name) : 0);
     }
-    rx_buf_addc(&b, '\n');
+    db_buf_addc(&b, '\n');
     int rc;
     bool io_error = false;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         for (int c = 0; c < ncols; c++) {
             if (c)
-                rx_buf_addc(&b, ',');
+                db_buf_addc(&b, ',');
             switch (sqlite3_column_type(stmt, c)) {
             case SQLITE_NULL:
                 break;
             case SQLITE_INTEGER:
-                rx_buf_printf(&b, "%" PRId64,
+                db_buf_printf(&b, "%" PRId64,
                               (int64_t)sqlite3_column_int64(stmt, c));
                 break;
             case SQLITE_FLOAT:
@@ -472,7 +472,7 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
             }
             }
         }
-        rx_buf_addc(&b, '\n');
+        db_buf_addc(&b, '\n');
         (*rows_written)++;
         if (b.len > 1 << 16) {
             io_error |= fwrite(b.s, 1, b.len, f) != b.len;
@@ -481,14 +481,14 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
     }
     if (b.len)
         io_error |= fwrite(b.s, 1, b.len, f) != b.len;
-    rx_buf_free(&b);
+    db_buf_free(&b);
     io_error |= fclose(f) != 0;
     if (rc != SQLITE_DONE) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(stmt)));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(stmt)));
         return -1;
     }
     if (io_error) {
-        *error = rx_asprintf("Cannot write '%s'.", path);
+        *error = db_xasprintf("Cannot write '%s'.", path);
         return -1;
     }
     return 0;

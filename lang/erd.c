@@ -22,32 +22,32 @@
 static GVC_t *gvc;
 
 /* Escapes text for an HTML-like graphviz label. */
-static void add_html(rx_buf_t *b, const char *s)
+static void add_html(db_buf_t *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': rx_buf_add(b, "&amp;"); break;
-        case '<': rx_buf_add(b, "&lt;"); break;
-        case '>': rx_buf_add(b, "&gt;"); break;
-        case '"': rx_buf_add(b, "&quot;"); break;
-        default: rx_buf_addc(b, *s);
+        case '&': db_buf_add(b, "&amp;"); break;
+        case '<': db_buf_add(b, "&lt;"); break;
+        case '>': db_buf_add(b, "&gt;"); break;
+        case '"': db_buf_add(b, "&quot;"); break;
+        default: db_buf_addc(b, *s);
         }
     }
 }
 
 /* A DOT quoted string. */
-static void add_dot_string(rx_buf_t *b, const char *s)
+static void add_dot_string(db_buf_t *b, const char *s)
 {
-    rx_buf_addc(b, '"');
+    db_buf_addc(b, '"');
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            rx_buf_addc(b, '\\');
+            db_buf_addc(b, '\\');
         if (*s == '\n')
-            rx_buf_add(b, "\\n");
+            db_buf_add(b, "\\n");
         else
-            rx_buf_addc(b, *s);
+            db_buf_addc(b, *s);
     }
-    rx_buf_addc(b, '"');
+    db_buf_addc(b, '"');
 }
 
 typedef struct fk {
@@ -62,14 +62,14 @@ static int table_names(sqlite3 *db, char ***names, size_t *n, char **error)
     if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = "
                            "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
                            " ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         return -1;
     }
     *names = NULL;
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        *names = rx_realloc(*names, (*n + 1) * sizeof **names);
-        (*names)[(*n)++] = rx_strdup((const char *)sqlite3_column_text(st, 0));
+        *names = db_xrealloc(*names, (*n + 1) * sizeof **names);
+        (*names)[(*n)++] = db_xstrdup((const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
     return 0;
@@ -85,7 +85,7 @@ static char *find_table(sqlite3 *db, const char *name)
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     char *out = NULL;
     if (sqlite3_step(st) == SQLITE_ROW)
-        out = rx_strdup((const char *)sqlite3_column_text(st, 0));
+        out = db_xstrdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return out;
 }
@@ -105,7 +105,7 @@ static bool in_list(char **names, size_t n, const char *s)
 }
 
 /* Appends one table's node and its edges (to tables in `shown`). */
-static void add_table(sqlite3 *db, rx_buf_t *dot, const char *table,
+static void add_table(sqlite3 *db, db_buf_t *dot, const char *table,
                       char **shown, size_t nshown)
 {
     /* Foreign keys first: the rows mark them. */
@@ -116,24 +116,24 @@ static void add_table(sqlite3 *db, rx_buf_t *dot, const char *table,
                        "pragma_foreign_key_list(?)", -1, &st, NULL);
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        fks = rx_realloc(fks, (nfk + 1) * sizeof *fks);
+        fks = db_xrealloc(fks, (nfk + 1) * sizeof *fks);
         const char *to = (const char *)sqlite3_column_text(st, 2);
-        fks[nfk].from = rx_strdup((const char *)sqlite3_column_text(st, 0));
-        fks[nfk].table = rx_strdup((const char *)sqlite3_column_text(st, 1));
-        fks[nfk].to = to ? rx_strdup(to) : NULL;
+        fks[nfk].from = db_xstrdup((const char *)sqlite3_column_text(st, 0));
+        fks[nfk].table = db_xstrdup((const char *)sqlite3_column_text(st, 1));
+        fks[nfk].to = to ? db_xstrdup(to) : NULL;
         nfk++;
     }
     sqlite3_finalize(st);
 
-    rx_buf_add(dot, "  ");
+    db_buf_add(dot, "  ");
     add_dot_string(dot, table);
-    rx_buf_add(dot, " [label=<\n    <TABLE BGCOLOR=\"white\" BORDER=\"1\" "
+    db_buf_add(dot, " [label=<\n    <TABLE BGCOLOR=\"white\" BORDER=\"1\" "
                "CELLBORDER=\"0\" CELLSPACING=\"0\" COLOR=\"#1b563f\">\n"
                "    <TR><TD COLSPAN=\"2\" CELLPADDING=\"5\" ALIGN=\"CENTER\" "
                "BGCOLOR=\"#1b563f\"><FONT COLOR=\"white\" POINT-SIZE=\"11\">"
                "<B>");
     add_html(dot, table);
-    rx_buf_add(dot, "</B></FONT></TD></TR>\n");
+    db_buf_add(dot, "</B></FONT></TD></TR>\n");
     sqlite3_prepare_v2(db, "SELECT name, type, \"notnull\", pk FROM "
                        "pragma_table_info(?) ORDER BY cid", -1, &st, NULL);
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
@@ -152,47 +152,47 @@ static void add_table(sqlite3 *db, rx_buf_t *dot, const char *table,
         for (size_t i = 0; i < nfk; i++)
             if (strcmp(fks[i].from, name) == 0)
                 fk = &fks[i];
-        rx_buf_add(dot, "    <TR><TD ALIGN=\"LEFT\">");
-        rx_buf_add(dot, pk ? "<B>" : fk ? "<I>" : "");
+        db_buf_add(dot, "    <TR><TD ALIGN=\"LEFT\">");
+        db_buf_add(dot, pk ? "<B>" : fk ? "<I>" : "");
         add_html(dot, name);
-        rx_buf_add(dot, pk ? "</B>" : fk ? "</I>" : "");
-        rx_buf_printf(dot, "</TD><TD ALIGN=\"LEFT\" PORT=\"c%d\"><FONT "
+        db_buf_add(dot, pk ? "</B>" : fk ? "</I>" : "");
+        db_buf_printf(dot, "</TD><TD ALIGN=\"LEFT\" PORT=\"c%d\"><FONT "
                       "COLOR=\"#555555\">", col);
         add_html(dot, type && *type ? type : "ANY");
         if (pk)
-            rx_buf_add(dot, " PK");
+            db_buf_add(dot, " PK");
         if (fk) {
-            rx_buf_add(dot, " FK &#8594; ");
+            db_buf_add(dot, " FK &#8594; ");
             add_html(dot, fk->table);
             if (fk->to) {
-                rx_buf_addc(dot, '.');
+                db_buf_addc(dot, '.');
                 add_html(dot, fk->to);
             }
         }
         if (notnull && !pk)
-            rx_buf_add(dot, " NOT NULL");
-        rx_buf_add(dot, "</FONT></TD></TR>\n");
+            db_buf_add(dot, " NOT NULL");
+        db_buf_add(dot, "</FONT></TD></TR>\n");
         col++;
     }
     sqlite3_finalize(st);
-    rx_buf_add(dot, "    </TABLE>>];\n");
+    db_buf_add(dot, "    </TABLE>>];\n");
 
     /* One edge per foreign key column, from its row. */
     for (size_t i = 0; i < nfk; i++) {
         if (in_list(shown, nshown, fks[i].table)) {
             const char *target = shown_name(shown, nshown, fks[i].table);
             int port = fks[i].port;
-            rx_buf_add(dot, "  ");
+            db_buf_add(dot, "  ");
             add_dot_string(dot, table);
             if (port >= 0)
-                rx_buf_printf(dot, ":c%d:e", port);
-            rx_buf_add(dot, " -> ");
+                db_buf_printf(dot, ":c%d:e", port);
+            db_buf_add(dot, " -> ");
             add_dot_string(dot, target);
-            rx_buf_add(dot, " [label=");
-            char *label = rx_asprintf(" %s", fks[i].from);
+            db_buf_add(dot, " [label=");
+            char *label = db_xasprintf(" %s", fks[i].from);
             add_dot_string(dot, label);
             free(label);
-            rx_buf_add(dot, "];\n");
+            db_buf_add(dot, "];\n");
         }
         free(fks[i].from);
         free(fks[i].table);
@@ -215,11 +215,11 @@ int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n, char **svg,
         if (table_names(db, &shown, &nshown, error))
             return -1;
     } else {
-        shown = rx_calloc(n, sizeof *shown);
+        shown = db_xcalloc(n, sizeof *shown);
         for (size_t i = 0; i < n; i++) {
             char *real = find_table(db, tables[i]);
             if (!real) {
-                *error = rx_asprintf("No table named '%s'.", tables[i]);
+                *error = db_xasprintf("No table named '%s'.", tables[i]);
                 for (size_t k = 0; k < nshown; k++)
                     free(shown[k]);
                 free(shown);
@@ -231,8 +231,8 @@ int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n, char **svg,
                 shown[nshown++] = real;
         }
     }
-    rx_buf_t dot = {0};
-    rx_buf_add(&dot,
+    db_buf_t dot = {0};
+    db_buf_add(&dot,
         "digraph model_graph {\n"
         "  graph [fontname=\"DejaVu Sans\", fontsize=8, splines=true, "
         "rankdir=\"TB\", nodesep=0.4, ranksep=0.6, bgcolor=\"white\"];\n"
@@ -241,7 +241,7 @@ int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n, char **svg,
         "fontcolor=\"#333333\", arrowsize=0.7];\n");
     for (size_t i = 0; i < nshown; i++)
         add_table(db, &dot, shown[i], shown, nshown);
-    rx_buf_add(&dot, "}\n");
+    db_buf_add(&dot, "}\n");
     for (size_t i = 0; i < nshown; i++)
         free(shown[i]);
     free(shown);
@@ -249,21 +249,21 @@ int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n, char **svg,
     if (!gvc)
         gvc = gvContext();
     Agraph_t *g = agmemread(dot.s);
-    rx_buf_free(&dot);
+    db_buf_free(&dot);
     if (!g) {
-        *error = rx_strdup("Graphviz could not read the diagram.");
+        *error = db_xstrdup("Graphviz could not read the diagram.");
         return -1;
     }
     int rc = -1;
     if (gvLayout(gvc, g, "dot") != 0) {
-        *error = rx_strdup("Graphviz could not lay the diagram out.");
+        *error = db_xstrdup("Graphviz could not lay the diagram out.");
     } else {
         char *data = NULL;
         unsigned int len = 0;
         if (gvRenderData(gvc, g, "svg", &data, &len) != 0 || !data) {
-            *error = rx_strdup("Graphviz could not render SVG.");
+            *error = db_xstrdup("Graphviz could not render SVG.");
         } else {
-            *svg = rx_malloc(len + 1);
+            *svg = db_xmalloc(len + 1);
             memcpy(*svg, data, len);
             (*svg)[len] = 0;
             *svg_len = len;

@@ -680,20 +680,20 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         tq_table_clear(&t);
         return NULL;
     }
-    rx_buf_t b = {0};
+    db_buf_t b = {0};
     size_t nrows = t.nhead + t.ntail;
     bool truncated = t.total > (int64_t)nrows;
-    rx_buf_t footer = {0};
+    db_buf_t footer = {0};
     if (f->name)
-        rx_buf_printf(&footer, "Name: %s, ", f->name);
+        db_buf_printf(&footer, "Name: %s, ", f->name);
     if (truncated)
-        rx_buf_printf(&footer, "Length: %" PRId64 ", ", t.total);
-    rx_buf_printf(&footer, "dtype: %s", dtype);
+        db_buf_printf(&footer, "Length: %" PRId64 ", ", t.total);
+    db_buf_printf(&footer, "dtype: %s", dtype);
     if (nrows == 0) {
-        rx_buf_printf(&b, "Series([], %s)", footer.s);
-        rx_buf_free(&footer);
+        db_buf_printf(&b, "Series([], %s)", footer.s);
+        db_buf_free(&footer);
         tq_table_clear(&t);
-        return rx_buf_take(&b);
+        return db_buf_take(&b);
     }
     /* pandas' SeriesFormatter shows max_rows // 2 rows on each side */
     size_t nhead_fetched = t.nhead;
@@ -708,7 +708,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         for (size_t r = 0; r < nrows; r++) {
             const char *x = vals[r] + strspn(vals[r], " ");
             if (!strcmp(x, "1") || !strcmp(x, "0")) {
-                char *v = rx_strdup(x[0] == '1' ? "True" : "False");
+                char *v = db_xstrdup(x[0] == '1' ? "True" : "False");
                 free(vals[r]);
                 vals[r] = v;
             }
@@ -720,7 +720,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         while (idx[r][0] == ' ')
             memmove(idx[r], idx[r] + 1, strlen(idx[r]));
         if (vals[r][0] != ' ' && vals[r][0] != '-') {
-            char *v = rx_asprintf(" %s", vals[r]);
+            char *v = db_xasprintf(" %s", vals[r]);
             free(vals[r]);
             vals[r] = v;
         }
@@ -730,7 +730,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         vw = w > vw ? w : vw;
     }
     if (f->index_label[0])
-        rx_buf_printf(&b, "%s\n", f->index_label);
+        db_buf_printf(&b, "%s\n", f->index_label);
     for (size_t r = 0; r < nrows; r++) {
         if (truncated && r == t.nhead) {
             size_t w = rx_utf8_width(vals[r - 1]);
@@ -740,22 +740,22 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
             size_t marg = w > strlen(dots) ? w - strlen(dots) : 0;
             size_t left = marg / 2 + (marg & w & 1);
             rx_buf_spaces(&b, iw + 3 + left);
-            rx_buf_add(&b, dots);
-            rx_buf_addc(&b, '\n');
+            db_buf_add(&b, dots);
+            db_buf_addc(&b, '\n');
         }
-        rx_buf_add(&b, idx[r]);
+        db_buf_add(&b, idx[r]);
         rx_buf_spaces(&b, iw - rx_utf8_width(idx[r]) + 3);
         rx_buf_spaces(&b, vw - rx_utf8_width(vals[r]));
-        rx_buf_add(&b, vals[r]);
-        rx_buf_addc(&b, '\n');
+        db_buf_add(&b, vals[r]);
+        db_buf_addc(&b, '\n');
     }
-    rx_buf_add(&b, footer.s);
-    rx_buf_free(&footer);
+    db_buf_add(&b, footer.s);
+    db_buf_free(&footer);
     rx_cells_free(idx, nrows);
     rx_cells_free(vals, nrows);
     t.nhead = nhead_fetched;
     tq_table_clear(&t);
-    return rx_buf_take(&b);
+    return db_buf_take(&b);
 }
 
 static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)

@@ -26,23 +26,23 @@
  * quote is not closed. */
 static char **split_args(const char *s, size_t *argc)
 {
-    char **argv = rx_calloc(1, sizeof *argv);
+    char **argv = db_xcalloc(1, sizeof *argv);
     size_t n = 0;
     while (*s) {
         while (isspace((unsigned char)*s))
             s++;
         if (!*s)
             break;
-        rx_buf_t b = {0};
-        rx_buf_grow(&b, 0);
+        db_buf_t b = {0};
+        db_buf_grow(&b, 0);
         b.s[0] = 0;
         while (*s && !isspace((unsigned char)*s)) {
             if (*s == '\'' || *s == '"') {
                 char q = *s++;
                 while (*s && *s != q)
-                    rx_buf_addc(&b, *s++);
+                    db_buf_addc(&b, *s++);
                 if (!*s) {
-                    rx_buf_free(&b);
+                    db_buf_free(&b);
                     for (size_t i = 0; i < n; i++)
                         free(argv[i]);
                     free(argv);
@@ -50,11 +50,11 @@ static char **split_args(const char *s, size_t *argc)
                 }
                 s++;
             } else {
-                rx_buf_addc(&b, *s++);
+                db_buf_addc(&b, *s++);
             }
         }
-        argv = rx_realloc(argv, (n + 2) * sizeof *argv);
-        argv[n++] = rx_buf_take(&b);
+        argv = db_xrealloc(argv, (n + 2) * sizeof *argv);
+        argv[n++] = db_buf_take(&b);
         argv[n] = NULL;
     }
     *argc = n;
@@ -87,7 +87,7 @@ static tq_value_t *bundle_result(const char *plain, const char *type,
  * RentalItem matches rental_item. */
 static char *fold_name(const char *s)
 {
-    char *out = rx_malloc(strlen(s) + 1), *o = out;
+    char *out = db_xmalloc(strlen(s) + 1), *o = out;
     for (; *s; s++)
         if (*s != '_')
             *o++ = (char)tolower((unsigned char)*s);
@@ -103,7 +103,7 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
 {
     sqlite3 *db = tq_ctx_db(ctx);
     const char *dot = strchr(name, '.');
-    char *want_schema = dot ? rx_asprintf("%.*s", (int)(dot - name), name)
+    char *want_schema = dot ? db_xasprintf("%.*s", (int)(dot - name), name)
                             : NULL;
     char *folded = fold_name(dot ? dot + 1 : name);
     sqlite3_stmt *st;
@@ -125,8 +125,8 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
             bool match = strcmp(f, folded) == 0;
             free(f);
             if (match) {
-                *schema = rx_strdup(s);
-                *table = rx_strdup(t);
+                *schema = db_xstrdup(s);
+                *table = db_xstrdup(t);
                 break;
             }
         }
@@ -179,25 +179,25 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
     char *html = tq_html_table(&t);
     tq_table_clear(&t);
     if (note) {
-        char *t2 = rx_asprintf("%s\n\n%s", text, note);
+        char *t2 = db_xasprintf("%s\n\n%s", text, note);
         free(text);
         text = t2;
-        rx_buf_t h = {0};
-        rx_buf_add(&h, html);
-        rx_buf_add(&h, "\n<p>");
+        db_buf_t h = {0};
+        db_buf_add(&h, html);
+        db_buf_add(&h, "\n<p>");
         for (const char *p = note; *p; p++) {
             if (*p == '<')
-                rx_buf_add(&h, "&lt;");
+                db_buf_add(&h, "&lt;");
             else if (*p == '>')
-                rx_buf_add(&h, "&gt;");
+                db_buf_add(&h, "&gt;");
             else if (*p == '&')
-                rx_buf_add(&h, "&amp;");
+                db_buf_add(&h, "&amp;");
             else
-                rx_buf_addc(&h, *p);
+                db_buf_addc(&h, *p);
         }
-        rx_buf_add(&h, "</p>");
+        db_buf_add(&h, "</p>");
         free(html);
-        html = rx_buf_take(&h);
+        html = db_buf_take(&h);
     }
     tq_value_t *v = bundle_result(text, "text/html", html, strlen(html));
     free(text);
@@ -208,15 +208,15 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
 static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
                           const char *table)
 {
-    rx_buf_t sql = {0};
-    rx_buf_add(&sql, "SELECT count(*) FROM ");
-    rx_buf_ident(&sql, schema);
-    rx_buf_addc(&sql, '.');
-    rx_buf_ident(&sql, table);
+    db_buf_t sql = {0};
+    db_buf_add(&sql, "SELECT count(*) FROM ");
+    db_buf_ident(&sql, schema);
+    db_buf_addc(&sql, '.');
+    db_buf_ident(&sql, table);
     sqlite3_stmt *st;
     int64_t n = -1;
     int rc = sqlite3_prepare_v2(tq_ctx_db(ctx), sql.s, -1, &st, NULL);
-    rx_buf_free(&sql);
+    db_buf_free(&sql);
     if (rc != SQLITE_OK) {
         tq_raise_sqlite(ctx, rc);
         return -1;
@@ -243,24 +243,24 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
     if (rc != SQLITE_OK)
         return tq_raise_sqlite(ctx, rc);
     binds_t b = {0};
-    rx_buf_t sql = {0};
+    db_buf_t sql = {0};
     size_t ntables = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
         const char *t = (const char *)sqlite3_column_text(st, 1);
-        b.text = rx_realloc(b.text, (b.n + 3) * sizeof *b.text);
-        b.text[b.n++] = strcmp(s, "main") == 0 ? rx_strdup(t)
-                                               : rx_asprintf("%s.%s", s, t);
-        b.text[b.n++] = rx_strdup(t);
-        b.text[b.n++] = rx_strdup(s);
-        rx_buf_add(&sql, ntables ? " UNION ALL " : "");
-        rx_buf_printf(&sql, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
+        b.text = db_xrealloc(b.text, (b.n + 3) * sizeof *b.text);
+        b.text[b.n++] = strcmp(s, "main") == 0 ? db_xstrdup(t)
+                                               : db_xasprintf("%s.%s", s, t);
+        b.text[b.n++] = db_xstrdup(t);
+        b.text[b.n++] = db_xstrdup(s);
+        db_buf_add(&sql, ntables ? " UNION ALL " : "");
+        db_buf_printf(&sql, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
                       "pragma_table_info(?%zu, ?%zu)) AS \"columns\", "
                       "(SELECT count(*) FROM ", b.n - 2, b.n - 1, b.n);
-        rx_buf_ident(&sql, s);
-        rx_buf_addc(&sql, '.');
-        rx_buf_ident(&sql, t);
-        rx_buf_add(&sql, ") AS \"rows\"");
+        db_buf_ident(&sql, s);
+        db_buf_addc(&sql, '.');
+        db_buf_ident(&sql, t);
+        db_buf_add(&sql, ") AS \"rows\"");
         ntables++;
     }
     sqlite3_finalize(st);
@@ -271,7 +271,7 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         v = bundle_result("No tables.", NULL, NULL, 0);
     else
         v = table_result(ctx, sql.s, &b, NULL);
-    rx_buf_free(&sql);
+    db_buf_free(&sql);
     for (size_t i = 0; i < b.n; i++)
         free(b.text[i]);
     free(b.text);
@@ -289,7 +289,7 @@ static tq_value_t *schema_table(tq_ctx_t *ctx, const char *name)
     if (rows >= 0) {
         char *bt[2] = {table, schema};
         binds_t b = {bt, 2};
-        char *note = rx_asprintf("%s: %" PRId64 " row%s", table, rows,
+        char *note = db_xasprintf("%s: %" PRId64 " row%s", table, rows,
                                  rows == 1 ? "" : "s");
         v = table_result(ctx,
             "SELECT p.name AS \"column\", p.type AS \"type\", "
@@ -340,7 +340,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
     if (!argv)
         return tq_raise(ctx, "ValueError", "Unclosed quote in "
                         "%%graph_models' arguments.");
-    char **names = rx_calloc(argc + 1, sizeof *names);
+    char **names = db_xcalloc(argc + 1, sizeof *names);
     size_t n = 0;
     tq_value_t *v = NULL;
     bool failed = false;
@@ -373,7 +373,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
             for (const char *p = svg; (p = strstr(p, "class=\"node\""));
                  p++)
                 ntables++;
-            char *plain = rx_asprintf("<ER diagram: %zu table%s>", ntables,
+            char *plain = db_xasprintf("<ER diagram: %zu table%s>", ntables,
                                       ntables == 1 ? "" : "s");
             v = bundle_result(plain, "image/svg+xml", svg, len);
             free(plain);
@@ -490,7 +490,7 @@ tq_value_t *tq_magic_timeit(tq_ctx_t *ctx, const char *args, const char *body)
                 break;
         }
     }
-    double *per_loop = rx_calloc((size_t)repeat, sizeof *per_loop);
+    double *per_loop = db_xcalloc((size_t)repeat, sizeof *per_loop);
     double best = INFINITY, worst = 0;
     for (int64_t r = 0; r < repeat; r++) {
         double t = time_loops(ctx, source, number);
@@ -503,18 +503,18 @@ tq_value_t *tq_magic_timeit(tq_ctx_t *ctx, const char *args, const char *body)
         worst = fmax(worst, per_loop[r]);
     }
     if (!quiet) {
-        rx_buf_t out = {0};
+        db_buf_t out = {0};
         if (worst > 4 * best && best > 0 && worst > 1e-6)
-            rx_buf_printf(&out, "The slowest run took %0.2f times longer "
+            db_buf_printf(&out, "The slowest run took %0.2f times longer "
                           "than the fastest. This could mean that an "
                           "intermediate result is being cached.\n",
                           worst / best);
         char *line = tq_timeit_format(per_loop, (size_t)repeat, number);
-        rx_buf_add(&out, line);
-        rx_buf_addc(&out, '\n');
+        db_buf_add(&out, line);
+        db_buf_addc(&out, '\n');
         free(line);
         tq_ctx_print(ctx, out.s, out.len);
-        rx_buf_free(&out);
+        db_buf_free(&out);
     }
     free(per_loop);
     return tq_none();
@@ -548,7 +548,7 @@ tq_value_t *tq_magic_time(tq_ctx_t *ctx, const char *args, const char *body)
     double sys = cpu_seconds(&r1.ru_stime) - cpu_seconds(&r0.ru_stime);
     char *u = tq_time_format(user), *y = tq_time_format(sys);
     char *tot = tq_time_format(user + sys), *w = tq_time_format(wall);
-    char *out = rx_asprintf("CPU times: user %s, sys: %s, total: %s\n"
+    char *out = db_xasprintf("CPU times: user %s, sys: %s, total: %s\n"
                             "Wall time: %s\n", u, y, tot, w);
     tq_ctx_print(ctx, out, strlen(out));
     free(u);
@@ -602,7 +602,7 @@ tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
                           ? "ValueError" : "DatabaseError", "%s", err);
             free(err);
         } else if (tq_schema_refresh(ctx) == 0) {
-            char *msg = rx_asprintf("Loaded %" PRId64 " row%s into %s", rows,
+            char *msg = db_xasprintf("Loaded %" PRId64 " row%s into %s", rows,
                                     rows == 1 ? "" : "s", pos[1]);
             v = bundle_result(msg, NULL, NULL, 0);
             free(msg);

@@ -43,29 +43,29 @@ static const char STYLE[] =
     "</style>\n";
 
 /* Appends `s` with &, <, >, " and ' escaped. */
-static void add_escaped(rx_buf_t *b, const char *s)
+static void add_escaped(db_buf_t *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': rx_buf_add(b, "&amp;"); break;
-        case '<': rx_buf_add(b, "&lt;"); break;
-        case '>': rx_buf_add(b, "&gt;"); break;
-        case '"': rx_buf_add(b, "&quot;"); break;
-        case '\'': rx_buf_add(b, "&#39;"); break;
-        default: rx_buf_addc(b, *s);
+        case '&': db_buf_add(b, "&amp;"); break;
+        case '<': db_buf_add(b, "&lt;"); break;
+        case '>': db_buf_add(b, "&gt;"); break;
+        case '"': db_buf_add(b, "&quot;"); break;
+        case '\'': db_buf_add(b, "&#39;"); break;
+        default: db_buf_addc(b, *s);
         }
     }
 }
 
 /* A formatted cell without pandas' leading space, shortened past
  * display.max_colwidth (50) as pandas does. */
-static void add_cell_text(rx_buf_t *b, const char *cell)
+static void add_cell_text(db_buf_t *b, const char *cell)
 {
     while (*cell == ' ')
         cell++;
     if (rx_utf8_width(cell) > 50) {
         size_t keep = rx_utf8_prefix(cell, 47);
-        char *s = rx_asprintf("%.*s...", (int)keep, cell);
+        char *s = db_xasprintf("%.*s...", (int)keep, cell);
         add_escaped(b, s);
         free(s);
         return;
@@ -74,28 +74,28 @@ static void add_cell_text(rx_buf_t *b, const char *cell)
 }
 
 /* One <td>/<th> cell. */
-static void add_cell(rx_buf_t *b, const char *tag, const char *cell,
+static void add_cell(db_buf_t *b, const char *tag, const char *cell,
                      bool null, bool numeric)
 {
     if (strcmp(tag, "th") == 0) {          /* the index, as pandas */
-        rx_buf_add(b, "      <th>");
+        db_buf_add(b, "      <th>");
         if (null)
-            rx_buf_add(b, "<em class=\"tq-null\">None</em>");
+            db_buf_add(b, "<em class=\"tq-null\">None</em>");
         else
             add_cell_text(b, cell);
-        rx_buf_add(b, "</th>\n");
+        db_buf_add(b, "</th>\n");
         return;
     }
     if (null) {
-        rx_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">None"
+        db_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">None"
                       "</em></%s>\n", tag, numeric ? "tq-num" : "tq-text",
                       tag);
         return;
     }
-    rx_buf_printf(b, "      <%s class=\"%s\">", tag,
+    db_buf_printf(b, "      <%s class=\"%s\">", tag,
                   numeric ? "tq-num" : "tq-text");
     add_cell_text(b, cell);
-    rx_buf_printf(b, "</%s>\n", tag);
+    db_buf_printf(b, "</%s>\n", tag);
 }
 
 /* tq_html_table: see render.h. */
@@ -105,68 +105,68 @@ char *tq_html_table(const tq_table_t *t)
     bool truncated = t->total > (int64_t)nrows;
     bool has_index = t->has_index && t->ncols > 0;
     size_t first = has_index ? 1 : 0;
-    char ***cells = rx_calloc(t->ncols, sizeof *cells);
-    bool **nulls = rx_calloc(t->ncols, sizeof *nulls);
-    rx_colkind_t *kinds = rx_calloc(t->ncols, sizeof *kinds);
+    char ***cells = db_xcalloc(t->ncols, sizeof *cells);
+    bool **nulls = db_xcalloc(t->ncols, sizeof *nulls);
+    rx_colkind_t *kinds = db_xcalloc(t->ncols, sizeof *kinds);
     for (size_t c = 0; c < t->ncols; c++) {
-        nulls[c] = rx_calloc(nrows, sizeof **nulls);
+        nulls[c] = db_xcalloc(nrows, sizeof **nulls);
         cells[c] = rx_format_column(t, c, false, &kinds[c], nulls[c]);
     }
 
-    rx_buf_t b = {0};
-    rx_buf_add(&b, "<div>\n");
-    rx_buf_add(&b, STYLE);
-    rx_buf_add(&b, "<table border=\"1\" class=\"dataframe\">\n");
-    rx_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
+    db_buf_t b = {0};
+    db_buf_add(&b, "<div>\n");
+    db_buf_add(&b, STYLE);
+    db_buf_add(&b, "<table border=\"1\" class=\"dataframe\">\n");
+    db_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
     if (has_index)
-        rx_buf_add(&b, "      <th></th>\n");
+        db_buf_add(&b, "      <th></th>\n");
     for (size_t c = first; c < t->ncols; c++) {
-        rx_buf_printf(&b, "      <th class=\"%s\">",
+        db_buf_printf(&b, "      <th class=\"%s\">",
                       kinds[c] == RX_COL_OBJECT ? "tq-text" : "tq-num");
         add_escaped(&b, t->columns[c]);
-        rx_buf_add(&b, "</th>\n");
+        db_buf_add(&b, "</th>\n");
     }
-    rx_buf_add(&b, "    </tr>\n");
+    db_buf_add(&b, "    </tr>\n");
     if (has_index && t->columns[0][0]) {
-        rx_buf_add(&b, "    <tr>\n      <th>");
+        db_buf_add(&b, "    <tr>\n      <th>");
         add_escaped(&b, t->columns[0]);
-        rx_buf_add(&b, "</th>\n");
+        db_buf_add(&b, "</th>\n");
         for (size_t c = first; c < t->ncols; c++)
-            rx_buf_add(&b, "      <th></th>\n");
-        rx_buf_add(&b, "    </tr>\n");
+            db_buf_add(&b, "      <th></th>\n");
+        db_buf_add(&b, "    </tr>\n");
     }
-    rx_buf_add(&b, "  </thead>\n  <tbody>\n");
+    db_buf_add(&b, "  </thead>\n  <tbody>\n");
     for (size_t r = 0; r < nrows; r++) {
         if (truncated && r == t->nhead) {
-            rx_buf_add(&b, "    <tr>\n");
+            db_buf_add(&b, "    <tr>\n");
             if (has_index)
-                rx_buf_add(&b, "      <th>...</th>\n");
+                db_buf_add(&b, "      <th>...</th>\n");
             for (size_t c = first; c < t->ncols; c++)
-                rx_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
+                db_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
                               kinds[c] == RX_COL_OBJECT ? "tq-text"
                                                         : "tq-num");
-            rx_buf_add(&b, "    </tr>\n");
+            db_buf_add(&b, "    </tr>\n");
         }
-        rx_buf_add(&b, "    <tr>\n");
+        db_buf_add(&b, "    <tr>\n");
         for (size_t c = 0; c < t->ncols; c++)
             add_cell(&b, c < first ? "th" : "td", cells[c][r], nulls[c][r],
                      c >= first && kinds[c] != RX_COL_OBJECT);
-        rx_buf_add(&b, "    </tr>\n");
+        db_buf_add(&b, "    </tr>\n");
     }
     if (truncated && t->nhead == nrows) {
         /* Truncated with no tail rows: the marker still shows. */
-        rx_buf_add(&b, "    <tr>\n");
+        db_buf_add(&b, "    <tr>\n");
         if (has_index)
-            rx_buf_add(&b, "      <th>...</th>\n");
+            db_buf_add(&b, "      <th>...</th>\n");
         for (size_t c = first; c < t->ncols; c++)
-            rx_buf_add(&b, "      <td>...</td>\n");
-        rx_buf_add(&b, "    </tr>\n");
+            db_buf_add(&b, "      <td>...</td>\n");
+        db_buf_add(&b, "    </tr>\n");
     }
-    rx_buf_add(&b, "  </tbody>\n</table>\n");
+    db_buf_add(&b, "  </tbody>\n</table>\n");
     if (truncated)
-        rx_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
+        db_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
                       t->total, t->ncols - first);
-    rx_buf_add(&b, "</div>");
+    db_buf_add(&b, "</div>");
     for (size_t c = 0; c < t->ncols; c++) {
         rx_cells_free(cells[c], nrows);
         free(nulls[c]);
@@ -174,5 +174,5 @@ char *tq_html_table(const tq_table_t *t)
     free(cells);
     free(nulls);
     free(kinds);
-    return rx_buf_take(&b);
+    return db_buf_take(&b);
 }

@@ -20,7 +20,7 @@ static sqlite3_stmt *prepare_bound(sqlite3 *db, const tq_sql_t *q,
     if (rc == SQLITE_OK && q->bind)
         rc = q->bind(q->ud, stmt);
     if (rc != SQLITE_OK) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         sqlite3_finalize(stmt);
         return NULL;
     }
@@ -40,7 +40,7 @@ static int read_rows(sqlite3 *db, sqlite3_stmt *stmt, size_t ncols,
             cap = cap ? cap * 2 : 16 * (ncols ? ncols : 1);
             while (cap < (n + 1) * ncols)
                 cap *= 2;
-            v = rx_realloc(v, cap * sizeof *v);
+            v = db_xrealloc(v, cap * sizeof *v);
         }
         for (size_t c = 0; c < ncols; c++) {
             v[n * ncols + c] = sqlite3_value_dup(sqlite3_column_value(stmt,
@@ -53,7 +53,7 @@ static int read_rows(sqlite3 *db, sqlite3_stmt *stmt, size_t ncols,
     *cells = v;
     *nrows = n;
     if (rc != SQLITE_DONE) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -68,10 +68,10 @@ static int run_into(sqlite3 *db, const tq_sql_t *q, const char *sql,
         return -1;
     if (!out->columns) {
         out->ncols = (size_t)sqlite3_column_count(stmt);
-        out->columns = rx_calloc(out->ncols, sizeof *out->columns);
+        out->columns = db_xcalloc(out->ncols, sizeof *out->columns);
         for (size_t c = 0; c < out->ncols; c++) {
             const char *name = sqlite3_column_name(stmt, (int)c);
-            out->columns[c] = rx_strdup(name ? name : "");
+            out->columns[c] = db_xstrdup(name ? name : "");
         }
     }
     int rc = read_rows(db, stmt, out->ncols, tail ? &out->tail : &out->head,
@@ -87,15 +87,15 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
 {
     size_t ncols = (size_t)sqlite3_column_count(stmt);
     out->ncols = ncols;
-    out->columns = rx_calloc(ncols, sizeof *out->columns);
+    out->columns = db_xcalloc(ncols, sizeof *out->columns);
     for (size_t c = 0; c < ncols; c++) {
         const char *name = sqlite3_column_name(stmt, (int)c);
-        out->columns[c] = rx_strdup(name ? name : "");
+        out->columns[c] = db_xstrdup(name ? name : "");
     }
     size_t h = max_rows <= 0 ? SIZE_MAX : (size_t)(max_rows - max_rows / 2);
     size_t t = max_rows <= 0 ? 0 : (size_t)(max_rows / 2);
     size_t hcap = 0;
-    sqlite3_value **ring = t ? rx_calloc(t * (ncols ? ncols : 1),
+    sqlite3_value **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
                                          sizeof *ring) : NULL;
     int64_t n = 0;
     int rc;
@@ -104,7 +104,7 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
         if ((size_t)n < h) {
             if ((out->nhead + 1) * ncols > hcap) {
                 hcap = hcap ? hcap * 2 : 16 * (ncols ? ncols : 1);
-                out->head = rx_realloc(out->head, hcap * sizeof *out->head);
+                out->head = db_xrealloc(out->head, hcap * sizeof *out->head);
             }
             row = out->head + out->nhead++ * ncols;
         } else if (t) {
@@ -121,7 +121,7 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
     out->total = n;
     if (t && (size_t)n > h) {
         size_t kept = (size_t)n - h < t ? (size_t)n - h : t;
-        out->tail = rx_calloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
+        out->tail = db_xcalloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
         size_t start = (size_t)n - h > t ? ((size_t)n - h) % t : 0;
         for (size_t i = 0; i < kept; i++)
             memcpy(out->tail + i * ncols, ring + (start + i) % t * ncols,
@@ -130,12 +130,12 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
     }
     free(ring);
     if (rc != SQLITE_DONE) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         return -1;
     }
     /* A result that was not truncated keeps every row in head. */
     if (out->ntail && (int64_t)(out->nhead + out->ntail) == n) {
-        out->head = rx_realloc(out->head, (size_t)n * ncols *
+        out->head = db_xrealloc(out->head, (size_t)n * ncols *
                                sizeof *out->head);
         memcpy(out->head + out->nhead * ncols, out->tail,
                out->ntail * ncols * sizeof *out->tail);
@@ -161,13 +161,13 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
     while (len && (q->sql[len - 1] == ';' || q->sql[len - 1] == ' ' ||
                    q->sql[len - 1] == '\n' || q->sql[len - 1] == '\t'))
         len--;
-    char *sql = rx_asprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
+    char *sql = db_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
     sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
     free(sql);
     if (!stmt) {
         /* Not a subquery (PRAGMA, EXPLAIN, VALUES with ORDER BY...): one
          * pass over the statement itself, still bounded in memory. */
-        sql = rx_asprintf("%.*s", (int)len, q->sql);
+        sql = db_xasprintf("%.*s", (int)len, q->sql);
         char *direct_error = NULL;
         stmt = prepare_bound(db, q, sql, &direct_error);
         free(sql);
@@ -185,7 +185,7 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
     }
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
-        *error = rx_asprintf("%s.", sqlite3_errmsg(db));
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
         sqlite3_finalize(stmt);
         return -1;
     }
@@ -193,7 +193,7 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
     sqlite3_finalize(stmt);
 
     if (max_rows <= 0 || out->total <= max_rows) {
-        sql = rx_asprintf("%.*s", (int)len, q->sql);
+        sql = db_xasprintf("%.*s", (int)len, q->sql);
         rc = run_into(db, q, sql, out, false, error);
         free(sql);
         if (rc == 0)
@@ -203,12 +203,12 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
         return rc;
     }
     int64_t h = max_rows - max_rows / 2, t = max_rows / 2;
-    sql = rx_asprintf("SELECT * FROM (%.*s) LIMIT %" PRId64, (int)len,
+    sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64, (int)len,
                       q->sql, h);
     rc = run_into(db, q, sql, out, false, error);
     free(sql);
     if (rc == 0 && t > 0) {
-        sql = rx_asprintf("SELECT * FROM (%.*s) LIMIT %" PRId64
+        sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64
                           " OFFSET %" PRId64, (int)len, q->sql, t,
                           out->total - t);
         rc = run_into(db, q, sql, out, true, error);
@@ -242,42 +242,42 @@ void tq_table_clear(tq_table_t *t)
 enum { PRECISION = 6 };
 
 /* Text with \t, \r, \n shown escaped (pandas' pprint_thing). */
-static void add_escaped_text(rx_buf_t *b, const char *s, size_t n,
+static void add_escaped_text(db_buf_t *b, const char *s, size_t n,
                              bool escape_ws)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (escape_ws && c == '\t')
-            rx_buf_add(b, "\\t");
+            db_buf_add(b, "\\t");
         else if (escape_ws && c == '\n')
-            rx_buf_add(b, "\\n");
+            db_buf_add(b, "\\n");
         else if (escape_ws && c == '\r')
-            rx_buf_add(b, "\\r");
+            db_buf_add(b, "\\r");
         else
-            rx_buf_addc(b, c);
+            db_buf_addc(b, c);
     }
 }
 
 /* Bytes as Python's repr of bytes: b'..'. */
-static void add_bytes_repr(rx_buf_t *b, const unsigned char *p, size_t n)
+static void add_bytes_repr(db_buf_t *b, const unsigned char *p, size_t n)
 {
-    rx_buf_add(b, "b'");
+    db_buf_add(b, "b'");
     for (size_t i = 0; i < n; i++) {
         unsigned c = p[i];
         if (c == '\\' || c == '\'')
-            rx_buf_printf(b, "\\%c", c);
+            db_buf_printf(b, "\\%c", c);
         else if (c == '\n')
-            rx_buf_add(b, "\\n");
+            db_buf_add(b, "\\n");
         else if (c == '\t')
-            rx_buf_add(b, "\\t");
+            db_buf_add(b, "\\t");
         else if (c == '\r')
-            rx_buf_add(b, "\\r");
+            db_buf_add(b, "\\r");
         else if (c < 32 || c >= 127)
-            rx_buf_printf(b, "\\x%02x", c);
+            db_buf_printf(b, "\\x%02x", c);
         else
-            rx_buf_addc(b, (char)c);
+            db_buf_addc(b, (char)c);
     }
-    rx_buf_addc(b, '\'');
+    db_buf_addc(b, '\'');
 }
 
 /* Is `s` (after its leading space/sign) digits '.' digits? */
@@ -325,7 +325,7 @@ static void trim_zeros_column(char **cells, size_t n)
             continue;
         size_t l = strlen(cells[i]);
         if (cells[i][l - 1] == '.') {
-            cells[i] = rx_realloc(cells[i], l + 2);
+            cells[i] = db_xrealloc(cells[i], l + 2);
             cells[i][l] = '0';
             cells[i][l + 1] = 0;
         }
@@ -335,13 +335,13 @@ static void trim_zeros_column(char **cells, size_t n)
 /* pandas' _trim_zeros_single_float, for floats in object columns. */
 static char *single_float(double d)
 {
-    char *s = rx_asprintf("% .*f", PRECISION, d);
+    char *s = db_xasprintf("% .*f", PRECISION, d);
     if (is_decimal_number(s)) {
         size_t l = strlen(s);
         while (l && s[l - 1] == '0')
             s[--l] = 0;
         if (l && s[l - 1] == '.') {
-            s = rx_realloc(s, l + 2);
+            s = db_xrealloc(s, l + 2);
             s[l] = '0';
             s[l + 1] = 0;
         }
@@ -356,7 +356,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                         rx_colkind_t *kind, bool *is_null)
 {
     size_t n = t->nhead + t->ntail;
-    char **cells = rx_calloc(n, sizeof *cells);
+    char **cells = db_xcalloc(n, sizeof *cells);
     bool any_int = false, any_float = false, any_other = false;
     for (size_t r = 0; r < n; r++) {
         int type = sqlite3_value_type(rx_cell(t, r, col));
@@ -382,7 +382,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                 sqlite3_value *v = rx_cell(t, r, col);
                 free(cells[r]);
                 if (sqlite3_value_type(v) == SQLITE_NULL) {
-                    cells[r] = rx_strdup("None");
+                    cells[r] = db_xstrdup("None");
                     continue;
                 }
                 double d = sqlite3_value_double(v);
@@ -391,8 +391,8 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                     large = true;
                 if (a > 0 && a < 1e-6)
                     small = true;
-                cells[r] = pass ? rx_asprintf("% .*e", PRECISION, d)
-                                : rx_asprintf("% .*f", PRECISION, d);
+                cells[r] = pass ? db_xasprintf("% .*e", PRECISION, d)
+                                : db_xasprintf("% .*f", PRECISION, d);
             }
             if (pass)
                 break;
@@ -408,32 +408,32 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
     }
     for (size_t r = 0; r < n; r++) {
         sqlite3_value *v = rx_cell(t, r, col);
-        rx_buf_t b = {0};
+        db_buf_t b = {0};
         switch (sqlite3_value_type(v)) {
         case SQLITE_NULL:
-            rx_buf_add(&b, k == RX_COL_OBJECT ? " None" : "None");
+            db_buf_add(&b, k == RX_COL_OBJECT ? " None" : "None");
             break;
         case SQLITE_INTEGER:
-            rx_buf_printf(&b, "% " PRId64, (int64_t)sqlite3_value_int64(v));
+            db_buf_printf(&b, "% " PRId64, (int64_t)sqlite3_value_int64(v));
             break;
         case SQLITE_FLOAT: {
             char *s = single_float(sqlite3_value_double(v));
-            rx_buf_add(&b, s);
+            db_buf_add(&b, s);
             free(s);
             break;
         }
         case SQLITE_TEXT:
-            rx_buf_addc(&b, ' ');
+            db_buf_addc(&b, ' ');
             add_escaped_text(&b, (const char *)sqlite3_value_text(v),
                              (size_t)sqlite3_value_bytes(v), escape_ws);
             break;
         default:
-            rx_buf_addc(&b, ' ');
+            db_buf_addc(&b, ' ');
             add_bytes_repr(&b, sqlite3_value_blob(v),
                            (size_t)sqlite3_value_bytes(v));
             break;
         }
-        cells[r] = rx_buf_take(&b);
+        cells[r] = db_buf_take(&b);
     }
     return cells;
 }
