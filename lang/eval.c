@@ -1050,9 +1050,12 @@ static exec_status_t exec_augassign(tq_ctx_t *ctx, const tq_node_t *s)
         cur->u.str.len = n + m;
         r = tq_incref(cur);
     } else if (s->op == TQ_OP_ADD && tq_kind(cur) == TQ_LIST &&
-               tq_kind(val) == TQ_LIST) {
-        /* list += list extends in place, as in Python. */
-        for (size_t i = 0; i < tq_seq_len(val); i++)
+               tq_kind(val) == TQ_LIST &&
+               tq_seq_len(cur) + tq_seq_len(val) <= TQ_MAX_SEQ_ITEMS) {
+        /* list += list extends in place, as in Python; the length is read
+         * once, so x += x doubles x (past the limit, tq_binary raises). */
+        size_t n = tq_seq_len(val);
+        for (size_t i = 0; i < n; i++)
             tq_list_append(cur, tq_seq_get(val, i));
         r = tq_incref(cur);
     } else {
