@@ -424,25 +424,40 @@ static bool is_pred(const qexpr_t *e)
     }
 }
 
+/* db_cmp_lookup: see queryset.h. */
+const char *db_cmp_lookup(tq_binop_t op, bool reflected)
+{
+    switch (op) {
+    case TQ_OP_LT: return reflected ? "gt" : "lt";
+    case TQ_OP_LE: return reflected ? "gte" : "lte";
+    case TQ_OP_GT: return reflected ? "lt" : "gt";
+    case TQ_OP_GE: return reflected ? "lte" : "gte";
+    case TQ_OP_EQ: return "exact";
+    case TQ_OP_NE: return "ne";
+    default: return NULL;
+    }
+}
+
+/* db_arith_op: see queryset.h. */
+char db_arith_op(tq_binop_t op)
+{
+    switch (op) {
+    case TQ_OP_ADD: return '+';
+    case TQ_OP_SUB: return '-';
+    case TQ_OP_MUL: return '*';
+    case TQ_OP_DIV: return '/';
+    case TQ_OP_MOD: return '%';
+    default: return 0;
+    }
+}
+
 static tq_value_t *xval_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
                               tq_value_t *other, bool reflected)
 {
     xval_t *x = tq_native_data(self);
     if (!x->e)
         return NULL;
-    static const char arith[] = {[TQ_OP_ADD] = '+', [TQ_OP_SUB] = '-',
-                                 [TQ_OP_MUL] = '*', [TQ_OP_DIV] = '/',
-                                 [TQ_OP_MOD] = '%'};
-    const char *cmp = NULL;
-    switch (op) {
-    case TQ_OP_LT: cmp = reflected ? "gt" : "lt"; break;
-    case TQ_OP_LE: cmp = reflected ? "gte" : "lte"; break;
-    case TQ_OP_GT: cmp = reflected ? "lt" : "gt"; break;
-    case TQ_OP_GE: cmp = reflected ? "lte" : "gte"; break;
-    case TQ_OP_EQ: cmp = "exact"; break;
-    case TQ_OP_NE: cmp = "ne"; break;
-    default: break;
-    }
+    const char *cmp = db_cmp_lookup(op, reflected);
     if (op == TQ_OP_AND || op == TQ_OP_OR) {
         qexpr_t *o = expr_of(other);
         if (!o || !is_pred(o) || !is_pred(x->e)) {
@@ -468,7 +483,7 @@ static tq_value_t *xval_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
          op == TQ_OP_DIV || op == TQ_OP_MOD)) {
         qexpr_t *a = reflected ? o : qx_ref(x->e);
         qexpr_t *b = reflected ? qx_ref(x->e) : o;
-        return expr_new(qx_bin(arith[op], a, b), false);
+        return expr_new(qx_bin(db_arith_op(op), a, b), false);
     }
     qx_unref(o);
     return NULL;

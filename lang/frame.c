@@ -1272,23 +1272,9 @@ static tq_value_t *frame_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
     frame_t *f = SELF(self);
     if (!f->series)
         return NULL;
-    static const char arith[] = {[TQ_OP_ADD] = '+', [TQ_OP_SUB] = '-',
-                                 [TQ_OP_MUL] = '*', [TQ_OP_DIV] = '/',
-                                 [TQ_OP_MOD] = '%'};
-    const char *cmp = NULL;
-    switch (op) {
-    case TQ_OP_LT: cmp = reflected ? "gt" : "lt"; break;
-    case TQ_OP_LE: cmp = reflected ? "gte" : "lte"; break;
-    case TQ_OP_GT: cmp = reflected ? "lt" : "gt"; break;
-    case TQ_OP_GE: cmp = reflected ? "lte" : "gte"; break;
-    case TQ_OP_EQ: cmp = "exact"; break;
-    case TQ_OP_NE: cmp = "ne"; break;
-    case TQ_OP_ADD: case TQ_OP_SUB: case TQ_OP_MUL: case TQ_OP_DIV:
-    case TQ_OP_MOD: case TQ_OP_AND: case TQ_OP_OR:
-        break;
-    default:
+    const char *cmp = db_cmp_lookup(op, reflected);
+    if (!cmp && !db_arith_op(op) && op != TQ_OP_AND && op != TQ_OP_OR)
         return NULL;
-    }
     qexpr_t *o;
     const char *oname = NULL;
     bool named_other = false;
@@ -1337,7 +1323,7 @@ static tq_value_t *frame_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
         /* pandas' / is true division: make the dividend real */
         if (op == TQ_OP_DIV)
             l = qx_bin('*', l, qx_lit(qlit_float(1.0)));
-        r = qx_bin(arith[op], l, rr);
+        r = qx_bin(db_arith_op(op), l, rr);
     }
     /* pandas keeps the name when both operands share it (or one is a
      * scalar) */

@@ -75,6 +75,12 @@ const tq_stable_t *qs_table(tq_ctx_t *ctx, const qdesc_t *q);
 
 /* ---- expressions (expr.c) */
 
+/* The Django lookup a comparison operator builds (`<` gives "lt"; with the
+ * operands swapped, "gt"), or NULL for other operators. */
+const char *db_cmp_lookup(tq_binop_t op, bool reflected);
+/* The SQL character of an arithmetic operator (+ - * / %), or 0. */
+char db_arith_op(tq_binop_t op);
+
 extern const tq_type_t tq_expr_type;     /* F(...), expressions, Q(...) */
 /* Wraps e (steals). `f` marks a bare F path (attribute access extends it). */
 tq_value_t *expr_new(qexpr_t *e, bool f);
