@@ -1298,18 +1298,26 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
 {
     if (n < 0)
         n = 0;
+    /* The work is bounded by the result's size, never by n alone: an
+     * empty sequence times a huge n is empty at once. */
     if (seq->kind == TQ_STR) {
-        if (n && seq->u.str.len > TQ_MAX_STR_BYTES / (size_t)n)
+        size_t len = seq->u.str.len;
+        if (n == 0 || len == 0)
+            return tq_str("");
+        if (len > TQ_MAX_STR_BYTES / (size_t)n)
             return tq_raise(ctx, "ValueError", "repeated string is too long");
-        tq_buf_t b = {0};
-        tq_buf_addn(&b, "", 0);
-        for (int64_t i = 0; i < n; i++)
-            tq_buf_addn(&b, seq->u.str.s, seq->u.str.len);
-        tq_value_t *v = tq_str_n(b.s, b.len);
-        tq_buf_free(&b);
+        size_t total = len * (size_t)n;
+        char *out = tq_xmalloc(total + 1);
+        for (size_t at = 0; at < total; at += len)
+            memcpy(out + at, seq->u.str.s, len);
+        out[total] = 0;
+        tq_value_t *v = tq_str_n(out, total);   /* keeps embedded NULs */
+        free(out);
         return v;
     }
     size_t len = seq->u.seq.len;
+    if (len == 0)
+        n = 0;
     if (n && len > TQ_MAX_SEQ_ITEMS / (size_t)n)
         return tq_raise(ctx, "ValueError", "repeated sequence is too long");
     size_t total = len * (size_t)n;
