@@ -1,13 +1,14 @@
 /*
  * This file turns a tq_bundle_t into a Jupyter MIME bundle: text types and
  * SVG go as strings, application/json and +json types as JSON values,
- * every other type (PNG, JPEG, PDF) as base64 with OpenSSL's encoder.
+ * every other type (PNG, JPEG, PDF) as base64 with libsodium's encoder
+ * (libzmq already loads libsodium).
  */
 #include "mime.h"
 #include "message.h"
 #include "util.h"
 
-#include <openssl/evp.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -27,10 +28,12 @@ static bool is_text(const char *type)
 /* base64 without line breaks, as Jupyter expects. */
 static json_t *base64(const char *data, size_t len)
 {
-    size_t cap = 4 * ((len + 2) / 3) + 1;
-    unsigned char *out = kn_xmalloc(cap);
-    int n = EVP_EncodeBlock(out, (const unsigned char *)data, (int)len);
-    json_t *v = json_stringn((const char *)out, n < 0 ? 0 : (size_t)n);
+    size_t cap = sodium_base64_ENCODED_LEN(len,
+                                           sodium_base64_VARIANT_ORIGINAL);
+    char *out = kn_xmalloc(cap);
+    sodium_bin2base64(out, cap, (const unsigned char *)data, len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    json_t *v = json_stringn(out, strlen(out));
     free(out);
     return v;
 }

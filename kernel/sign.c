@@ -1,30 +1,30 @@
 /*
  * This file signs and verifies Jupyter messages with HMAC-SHA256 through
- * OpenSSL's EVP_MAC interface. The keyed context is set up once per signer
- * and duplicated for every message. Signatures are compared with
- * CRYPTO_memcmp. A ring of recent signatures with an open-addressing index
- * refuses replays, as ipykernel's digest history does.
+ * hmac.h (libsodium or OpenSSL, chosen at build time). The key is prepared
+ * once and shared, read-only, by every signer cloned from the first.
+ * Signatures are compared in constant time. A ring of recent signatures
+ * with an open-addressing index refuses replays, as ipykernel's digest
+ * history does.
  */
 #include "sign.h"
 #include "util.h"
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HISTORY 4096          /* signatures remembered */
 #define SLOTS (HISTORY * 2)   /* hash slots, a power of two */
 
-/* The replay history: a ring of recent digests with an open-addressing
- * index, shared by every signer cloned from one (shell, stdin and control
- * see one history, as ipykernel's session does) and guarded by a mutex. */
+/* The prepared key and the replay history: a ring of recent digests with
+ * an open-addressing index, shared by every signer cloned from one (shell,
+ * stdin and control see one history, as ipykernel's session does) and
+ * guarded by a mutex. The key is read-only once made. */
 typedef struct replay {
     pthread_mutex_t lock;
     atomic_int refs;
+    kn_hmac_key_t *key;
     unsigned char (*ring)[32];
     size_t ring_next, ring_count;
     int *slots;               /* ring index + 1, 0 empty, -1 deleted */
@@ -33,19 +33,16 @@ typedef struct replay {
 
 struct kn_signer {
     bool enabled;
-    EVP_MAC *mac;
-    EVP_MAC_CTX *keyed;       /* initialised with the key, never finalised */
-    replay_t *replay;
+    replay_t *replay;         /* with the key; NULL when signing is off */
 };
 
-/* Initialises OpenSSL without reading the system openssl.cnf: HMAC needs
- * only the default provider, and the configuration costs start-up time. */
+/* Initialises the HMAC library (see hmac.h). */
 void kn_sign_init(void)
 {
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    kn_hmac_init();
 }
 
-/* Creates a signer; the key is copied into OpenSSL's context. */
+/* Creates a signer; the key is copied into the HMAC library's state. */
 kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
 {
     kn_signer_t *s = kn_xcalloc(1, sizeof *s);
@@ -55,20 +52,14 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
         free(s);
         return NULL;
     }
-    s->enabled = true;
-    s->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    s->keyed = s->mac ? EVP_MAC_CTX_new(s->mac) : NULL;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (!s->keyed ||
-        !EVP_MAC_init(s->keyed, (const unsigned char *)key, len, params)) {
-        kn_signer_destroy(&s);
+    kn_hmac_key_t *prepared = kn_hmac_key_new(key, len);
+    if (!prepared) {
+        free(s);
         return NULL;
     }
+    s->enabled = true;
     s->replay = kn_xcalloc(1, sizeof *s->replay);
+    s->replay->key = prepared;
     pthread_mutex_init(&s->replay->lock, NULL);
     atomic_init(&s->replay->refs, 1);
     s->replay->ring = kn_xcalloc(HISTORY, sizeof *s->replay->ring);
@@ -84,13 +75,6 @@ kn_signer_t *kn_signer_clone(kn_signer_t *signer)
     if (!signer->enabled)
         return c;
     c->enabled = true;
-    EVP_MAC_up_ref(signer->mac);
-    c->mac = signer->mac;
-    c->keyed = EVP_MAC_CTX_dup(signer->keyed);
-    if (!c->keyed) {
-        kn_signer_destroy(&c);
-        return NULL;
-    }
     c->replay = signer->replay;
     atomic_fetch_add(&c->replay->refs, 1);
     return c;
@@ -102,9 +86,8 @@ void kn_signer_destroy(kn_signer_t **signer)
     kn_signer_t *s = *signer;
     if (!s)
         return;
-    EVP_MAC_CTX_free(s->keyed);
-    EVP_MAC_free(s->mac);
     if (s->replay && atomic_fetch_sub(&s->replay->refs, 1) == 1) {
+        kn_hmac_key_free(s->replay->key);
         pthread_mutex_destroy(&s->replay->lock);
         free(s->replay->ring);
         free(s->replay->slots);
@@ -120,22 +103,11 @@ bool kn_signer_enabled(const kn_signer_t *signer)
     return signer->enabled;
 }
 
-/* Computes the raw 32-byte MAC; returns 0 or -1 on an OpenSSL failure. */
+/* Computes the raw 32-byte MAC; returns 0 or -1 on a library failure. */
 static int mac_raw(kn_signer_t *s, const kn_part_t *parts, size_t n,
-                   unsigned char out[32])
+                   unsigned char out[KN_HMAC_LEN])
 {
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(s->keyed);
-    if (!ctx)
-        return -1;
-    int ok = 1;
-    for (size_t i = 0; i < n && ok; i++)
-        ok = EVP_MAC_update(ctx, (const unsigned char *)parts[i].data,
-                            parts[i].len);
-    size_t outl = 0;
-    if (ok)
-        ok = EVP_MAC_final(ctx, out, &outl, 32);
-    EVP_MAC_CTX_free(ctx);
-    return ok && outl == 32 ? 0 : -1;
+    return kn_hmac_compute(s->replay->key, parts, n, out);
 }
 
 static void to_hex(const unsigned char raw[32], char out[KN_DIGEST_HEX + 1])
@@ -171,7 +143,7 @@ int kn_signer_verify(kn_signer_t *signer, const kn_part_t *parts, size_t n,
     if (sig_len != KN_DIGEST_HEX || mac_raw(signer, parts, n, raw) != 0)
         return -1;
     to_hex(raw, expect);
-    return CRYPTO_memcmp(expect, signature, KN_DIGEST_HEX) == 0 ? 0 : -1;
+    return kn_hmac_equal(expect, signature, KN_DIGEST_HEX) ? 0 : -1;
 }
 
 /* Decodes 64 hex digits (either case) into 32 bytes; -1 if not hex. */

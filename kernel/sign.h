@@ -13,17 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hmac.h"
+
 #define KN_DIGEST_HEX 64
 
 typedef struct kn_signer kn_signer_t;
 
-/* A byte range inside a message frame. */
-typedef struct kn_part {
-    const char *data;
-    size_t len;
-} kn_part_t;
-
-/* Initialises OpenSSL for signing; call once, first, on the main thread. */
+/* Initialises the HMAC library (hmac.h); call once, first, on the main
+ * thread. */
 void kn_sign_init(void);
 
 /* Creates a signer for `key` (len bytes; empty disables signing) and the
@@ -33,9 +30,9 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len);
  * caller's pointer. */
 void kn_signer_destroy(kn_signer_t **signer);
 
-/* A signer for another thread: the same key, an OpenSSL context of its
- * own and the same replay history, which is thread-safe. NULL on an
- * OpenSSL failure. */
+/* A signer for another thread: the same prepared key and the same replay
+ * history, which is thread-safe. Never NULL (kept nullable for callers
+ * that check). */
 kn_signer_t *kn_signer_clone(kn_signer_t *signer);
 
 /* True when a key is set. */
