@@ -11,7 +11,9 @@ Figures per kernel:
              reply: what a front end waits for)
   p50/p99    round trip of a trivial execute_request until iopub idle
   exec/s     trivial executes per second, one after the other
-  RSS        VmRSS of the kernel process after the warm-up
+  RSS        VmRSS of the kernel process after the warm-up (for tabula
+             also after a chart and an ER diagram, which load the drawing
+             module with cairo and graphviz: printed below the table)
   raw p50/99 the same round trip from bare pyzmq sockets (no client
              threads), closer to the kernel's own latency
 
@@ -96,6 +98,15 @@ def stop(km, kc):
     km.shutdown_kernel(now=False)
 
 
+# Cells that draw, run after the RSS reading (tabula only).
+DRAW_CELLS = (
+    "%sql CREATE TABLE pts(id INTEGER PRIMARY KEY, x REAL, y REAL)",
+    "%sql INSERT INTO pts(x, y) VALUES (1, 2), (2, 3), (3, 5)",
+    "Pts.objects.all().plot.line(x='x', y='y')",
+    "%graph_models",
+)
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -147,7 +158,7 @@ def bare_start(ksm, name):
     return dt
 
 
-def bench(ksm, name, code, launches, executes):
+def bench(ksm, name, code, launches, executes, draw_cells=()):
     bare = statistics.median(bare_start(ksm, name) for _ in range(launches))
     starts = []
     for _ in range(launches):
@@ -173,6 +184,13 @@ def bench(ksm, name, code, launches, executes):
         total = time.perf_counter() - t_all
         raw = raw_round_trips(km, code, executes)
         rss = rss_kib(km.provisioner.process.pid)
+        for cell in draw_cells:
+            msg_id = kc.execute(cell)
+            reply = wait_reply(kc, msg_id)
+            wait_idle(kc, msg_id)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{cell!r}: {reply['content']}")
+        rss_drawn = rss_kib(km.provisioner.process.pid) if draw_cells else 0
     finally:
         stop(km, kc)
     times.sort()
@@ -183,6 +201,7 @@ def bench(ksm, name, code, launches, executes):
         "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
         "rate": executes / total,
         "rss": rss,
+        "rss_drawn": rss_drawn,
         "raw50": raw[len(raw) // 2],
         "raw99": raw[min(len(raw) - 1, int(len(raw) * 0.99))],
     }
@@ -261,7 +280,8 @@ def main():
     for label in args.only.split(","):
         name, code = kernels[label]
         try:
-            rows[label] = bench(ksm, name, code, args.launches, args.executes)
+            rows[label] = bench(ksm, name, code, args.launches, args.executes,
+                                DRAW_CELLS if label == "tabula" else ())
         except Exception as e:          # a missing kernel is reported, not fatal
             print(f"{label}: {type(e).__name__}: {e}", file=sys.stderr)
 
@@ -274,6 +294,10 @@ def main():
               f"{r['p99'] * 1e3:>10.3f}{r['rate']:>10.0f}"
               f"{r['rss'] / 1024:>10.1f}{r['raw50'] * 1e3:>10.3f}"
               f"{r['raw99'] * 1e3:>10.3f}")
+    if rows.get("tabula", {}).get("rss_drawn"):
+        print(f"\ntabula RSS after a line chart and an ER diagram (drawing "
+              f"module, cairo and graphviz loaded): "
+              f"{rows['tabula']['rss_drawn'] / 1024:.1f} MiB")
     if "tabula" in rows and "xpython" in rows:
         t, x = rows["tabula"], rows["xpython"]
         print(f"\ntabula/xpython: bare start {t['bare'] / x['bare']:.3f}x, "
