@@ -49,6 +49,7 @@ static void on_display(void *ctx, const tq_bundle_t *bundle,
 static char *on_input(void *ctx, const char *prompt, bool password)
 {
     run_t *run = ctx;
+    kn_publish_flush(run->k->iopub);     /* earlier output before the prompt */
     return kn_stdin_input(run->k, prompt, password);
 }
 

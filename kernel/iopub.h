@@ -2,7 +2,8 @@
  * This file declares iopub publishing. The iopub thread owns the PUB
  * socket and a PULL socket; each publishing thread (main, control) holds
  * a kn_publisher_t, a PUSH socket into that PULL, and sends signed
- * messages through it. The relay keeps each thread's order.
+ * messages through it. The relay keeps each thread's order, and batches
+ * stream text.
  */
 #ifndef KN_IOPUB_H
 #define KN_IOPUB_H
@@ -13,8 +14,10 @@ typedef struct kn_iopub kn_iopub_t;
 typedef struct kn_publisher kn_publisher_t;
 
 /* Binds the PUB socket to `endpoint` and the relay's inproc PULL. Main
- * thread, before the iopub thread starts. NULL on failure (logged). */
-kn_iopub_t *kn_iopub_new(void *ctx, const char *endpoint);
+ * thread, before the iopub thread starts. Takes `signer` (a clone for the
+ * relay, which signs the batched stream messages; freed with the relay,
+ * also on failure). NULL on failure (logged). */
+kn_iopub_t *kn_iopub_new(void *ctx, const char *endpoint, kn_signer_t *signer);
 /* The iopub thread's body (argument: the kn_iopub_t). It returns after a
  * publisher sends kn_publisher_stop, having forwarded what was queued. */
 void *kn_iopub_thread(void *iopub);
@@ -31,9 +34,13 @@ void kn_publish(kn_publisher_t *pub, const char *msg_type,
 /* Publishes status busy/idle/starting. */
 void kn_publish_status(kn_publisher_t *pub, const kn_msg_t *parent,
                        const char *state);
-/* Publishes a stream message; text need not be valid UTF-8. */
+/* Queues stream text ("stdout" or "stderr") for the relay, which joins
+ * consecutive writes into one stream message (see iopub.c); text need not
+ * be valid UTF-8. The bytes are copied. */
 void kn_publish_stream(kn_publisher_t *pub, const kn_msg_t *parent,
                        const char *name, const char *text, size_t len);
+/* Has the relay publish the stream text it holds now (before input()). */
+void kn_publish_flush(kn_publisher_t *pub);
 /* Tells the iopub thread to finish. */
 void kn_publisher_stop(kn_publisher_t *pub);
 

@@ -131,7 +131,8 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     char endpoint[512];
     kn_connection_endpoint(&k->conn, KN_CHANNEL_IOPUB, endpoint,
                            sizeof endpoint);
-    k->iopub_relay = kn_iopub_new(k->ctx, endpoint);
+    k->iopub_relay = kn_iopub_new(k->ctx, endpoint,
+                                  kn_signer_clone(k->signer));
     k->shell = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_SHELL);
     k->stdin_socket = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_STDIN);
     k->control = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_CONTROL);

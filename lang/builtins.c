@@ -177,7 +177,6 @@ BUILTIN(bi_input)
     char *prompt = args->npos ? tq_to_str(ctx, args->pos[0]) : tq_xstrdup("");
     if (!prompt)
         return NULL;
-    tq_ctx_flush(ctx);
     char *line = NULL;
     if (ctx->sink && ctx->sink->input)
         line = ctx->sink->input(ctx->sink->ctx, prompt, false);

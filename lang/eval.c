@@ -1392,7 +1392,6 @@ static tq_value_t *run_magic(tq_ctx_t *ctx, const tq_node_t *s)
     if (!ctx->magic_run)
         return tq_raise(ctx, "ValueError", "Line magic function `%%%s` not "
                         "found.", s->name);
-    tq_ctx_flush(ctx);
     tq_value_t *v = ctx->magic_run(ctx, s->name, s->sval,
                                    s->kind == TQ_N_CELL_MAGIC ? s->body : NULL);
     if (!v && !tq_error_pending(ctx))

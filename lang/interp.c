@@ -2,7 +2,7 @@
  * This file implements the interpreter context (struct tq_ctx) and the
  * context functions of value.h: raising and locating errors (the first
  * error wins; its traceback lines carry the cell line and a caret),
- * SQLite error mapping, the interrupt flag, buffered stdout, display,
+ * SQLite error mapping, the interrupt flag, stdout, display,
  * globals and builtins, and display options.
  *
  * The contract and ownership of each non-static function are stated
@@ -53,7 +53,6 @@ void tq_ctx_destroy(tq_ctx_t **pctx)
     tq_eval_release_caches();
     if (ctx->schema && ctx->schema_destroy)
         ctx->schema_destroy(ctx->schema);
-    tq_buf_free(&ctx->out);
     free(ctx);
 }
 
@@ -223,34 +222,18 @@ void tq_ctx_set_schema(tq_ctx_t *ctx, void *schema, void (*destroy)(void *))
     ctx->schema_destroy = destroy;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void tq_ctx_flush(tq_ctx_t *ctx)
-{
-    if (ctx->out.len && ctx->sink && ctx->sink->stream)
-        ctx->sink->stream(ctx->sink->ctx, "stdout", ctx->out.s, ctx->out.len);
-    ctx->out.len = 0;
-    if (ctx->out.s)
-        ctx->out.s[0] = 0;
-    ctx->last_flush = now_seconds();
-}
-
+/* Every write goes to the sink at once: batching is the receiver's job
+ * (the kernel's iopub relay joins writes and publishes them on a timer,
+ * so text printed before a long computation shows while it runs). */
 void tq_ctx_print(tq_ctx_t *ctx, const char *text, size_t len)
 {
-    tq_buf_addn(&ctx->out, text, len);
-    if (ctx->out.len > 65536 || now_seconds() - ctx->last_flush > 0.1)
-        tq_ctx_flush(ctx);
+    if (len && ctx->sink && ctx->sink->stream)
+        ctx->sink->stream(ctx->sink->ctx, "stdout", text, len);
 }
 
 void tq_ctx_display(tq_ctx_t *ctx, const tq_bundle_t *bundle,
                     const char *display_id, bool update)
 {
-    tq_ctx_flush(ctx);
     if (ctx->sink && ctx->sink->display)
         ctx->sink->display(ctx->sink->ctx, bundle, display_id, update);
 }

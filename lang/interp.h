@@ -115,8 +115,6 @@ struct tq_ctx {
     int eval_depth;        /* nested eval() calls */
     const tq_node_t *node; /* node being evaluated, for carets */
     int cell;
-    tq_buf_t out;          /* buffered stdout */
-    double last_flush;
     int repr_depth;
     void *session;         /* the tq_session_t that owns this context */
     /* Hooks into the database and render layers, set by session.c, so
@@ -133,8 +131,6 @@ tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly);
 void tq_ctx_destroy(tq_ctx_t **ctx);
 /* Forgets the pending error and its traceback. */
 void tq_ctx_reset_error(tq_ctx_t *ctx);
-/* Sends buffered stdout through the sink now. */
-void tq_ctx_flush(tq_ctx_t *ctx);
 /* Adds a traceback location for `node` in `unit` (outer frames are
  * prepended while unwinding: `outer` true). */
 void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,

@@ -295,7 +295,6 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
     sqlite3 *db0 = ctx->db;
     if (rc == 0)
         rc = fn(s, ud, r);
-    tq_ctx_flush(ctx);
     if (rc == 0 && commit(ctx) == 0)
         return TQ_OK;
     /* Error: roll back whatever this cell wrote. */
@@ -332,7 +331,6 @@ static int run_cell(tq_session_t *s, void *ud, tq_result_t *r)
         return -1;
     int rc = 0;
     if (last && tq_kind(last) != TQ_NONE && !job->silent) {
-        tq_ctx_flush(s->ctx);
         rc = tq_display_bundle(s->ctx, last, &r->bundle);
         /* Showing the result failed (a query that errs when it runs):
          * point at the last statement. */

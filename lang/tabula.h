@@ -58,7 +58,8 @@ void tq_bundle_clear(tq_bundle_t *bundle);
  * Any callback may be NULL: output is then discarded and input() fails. */
 typedef struct tq_sink {
     void *ctx;
-    /* name is "stdout" or "stderr". */
+    /* name is "stdout" or "stderr". Called once per write (each print),
+     * unbuffered: a receiver that sends text over a network batches it. */
     void (*stream)(void *ctx, const char *name, const char *text, size_t len);
     /* display_id may be NULL; update true means update_display_data. */
     void (*display)(void *ctx, const tq_bundle_t *bundle,
