@@ -99,7 +99,7 @@ def main(argv):
     meson_log, junit, fuzz, sanitizer = (argv + [""] * 4)[:4]
     parts = {
         "meson (unit, golden)": meson_counts(meson_log),
-        "pytest (protocol, notebooks)": junit_counts(junit),
+        "pytest (protocol, editor, hardening, notebooks)": junit_counts(junit),
         "fuzz": fuzz_counts(fuzz),
         "sanitizer reports": sanitizer_counts(sanitizer),
     }
