@@ -13,9 +13,11 @@ LONG_QUERY = ("%sql WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 "
 TIMEOUT = 20
 
 
-def start_kernel():
+def start_kernel(**kw):
+    """A kernel and its started client; kw goes to KernelManager.start_kernel
+    (extra_arguments, env...)."""
     km = KernelManager(kernel_name="tabula-test")
-    km.start_kernel()
+    km.start_kernel(**kw)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=TIMEOUT)

@@ -2,17 +2,7 @@
 open a file that outlives the kernel; --readonly refuses every write."""
 import os
 
-from helpers import execute, stop_kernel
-from jupyter_client import KernelManager
-
-
-def start(**kw):
-    km = KernelManager(kernel_name="tabula-test")
-    km.start_kernel(**kw)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=20)
-    return km, kc
+from helpers import execute, start_kernel as start, stop_kernel
 
 
 def result_text(iopub):

@@ -10,20 +10,11 @@ import re
 
 import pytest
 
-from helpers import execute, stop_kernel
-from jupyter_client import KernelManager
+from helpers import execute, start_kernel, stop_kernel
 
 
 def start(env=None):
-    km = KernelManager(kernel_name="tabula-test")
-    kw = {}
-    if env:
-        kw["env"] = {**os.environ, **env}
-    km.start_kernel(**kw)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=20)
-    return km, kc
+    return start_kernel(**({"env": {**os.environ, **env}} if env else {}))
 
 
 def mapped(km):
