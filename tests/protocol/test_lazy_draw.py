@@ -1,9 +1,9 @@
 """The kernel maps cairo and graphviz only once a cell draws: at start-up
 and after ordinary cells neither they nor their drawing module
-tabula-draw.so are in /proc/PID/maps; the first chart loads the module and returns a PNG,
-and an ER diagram works from the same module. With the module missing,
-or not a drawing module,
-a chart is a clear error and the kernel goes on answering."""
+tabula-draw.so are in /proc/PID/maps; the first chart loads the module and
+returns a PNG, and an ER diagram works from the same module. With the
+module missing, or not a drawing module, a chart is a clear error and the
+kernel goes on answering."""
 import os
 import re
 
