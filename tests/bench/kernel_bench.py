@@ -14,6 +14,11 @@ Figures per kernel:
   RSS        VmRSS of the kernel process after the warm-up (for tabula
              also after a chart and an ER diagram, which load the drawing
              module with cairo and graphviz: printed below the table)
+  prints     one cell printing 1,000 lines, then one printing 100,000
+             (the same code in every kernel): seconds until iopub idle and
+             how many stream messages carried them (batching); measured
+             last, since a kernel may die or stall on it (xpython 0.9 does:
+             it is reported, not fatal)
   raw p50/99 the same round trip from bare pyzmq sockets (no client
              threads), closer to the kernel's own latency
 
@@ -25,6 +30,7 @@ build-kernel/kernel/tabula-kernel next to this checkout.
 import argparse
 import json
 import os
+import queue
 import socket
 import statistics
 import subprocess
@@ -191,6 +197,14 @@ def bench(ksm, name, code, launches, executes, draw_cells=()):
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"{cell!r}: {reply['content']}")
         rss_drawn = rss_kib(km.provisioner.process.pid) if draw_cells else 0
+        prints = {}
+        for lines in PRINT_LINES:
+            try:
+                prints[lines] = print_burst(km, kc, lines)
+            except Exception as e:     # reported in the table, not fatal
+                prints[lines] = ("died" if not km.is_alive() else
+                                 f"{type(e).__name__}: {e}")
+                break
     finally:
         stop(km, kc)
     times.sort()
@@ -202,9 +216,47 @@ def bench(ksm, name, code, launches, executes, draw_cells=()):
         "rate": executes / total,
         "rss": rss,
         "rss_drawn": rss_drawn,
+        "prints": prints,
         "raw50": raw[len(raw) // 2],
         "raw99": raw[min(len(raw) - 1, int(len(raw) * 0.99))],
     }
+
+
+PRINT_LINES = (1000, 100000)
+PRINT_TIMEOUT = 60
+
+
+def print_burst(km, kc, lines):
+    """(seconds, stream messages) for one cell printing `lines` lines,
+    checking that every line arrived; raises if the kernel dies or takes
+    longer than PRINT_TIMEOUT."""
+    code = f"for i in range({lines}):\n    print(i)"
+    t0 = time.perf_counter()
+    msg_id = kc.execute(code)
+    messages, text = 0, []
+    while True:
+        if time.perf_counter() - t0 > PRINT_TIMEOUT:
+            raise TimeoutError(f"not idle after {PRINT_TIMEOUT} s")
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            if not km.is_alive():
+                raise RuntimeError("the kernel died")
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            messages += 1
+            text.append(msg["content"]["text"])
+        if (msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    seconds = time.perf_counter() - t0
+    wait_reply(kc, msg_id)
+    got = "".join(text).count("\n")
+    if got != lines:
+        raise RuntimeError(f"{got} of {lines} printed lines arrived")
+    return seconds, messages
 
 
 def raw_round_trips(km, code, n):
@@ -294,6 +346,18 @@ def main():
               f"{r['p99'] * 1e3:>10.3f}{r['rate']:>10.0f}"
               f"{r['rss'] / 1024:>10.1f}{r['raw50'] * 1e3:>10.3f}"
               f"{r['raw99'] * 1e3:>10.3f}")
+    print("\nprints in one cell, until iopub idle (seconds, stream messages):")
+    for label, r in rows.items():
+        cells = []
+        for lines in PRINT_LINES:
+            got = r["prints"].get(lines)
+            if got is None:
+                cells.append(f"{lines:,}: not run")
+            elif isinstance(got, str):
+                cells.append(f"{lines:,}: failed ({got})")
+            else:
+                cells.append(f"{lines:,}: {got[0]:.3f} s in {got[1]:,}")
+        print(f"  {label:<10}" + ";  ".join(cells))
     if rows.get("tabula", {}).get("rss_drawn"):
         print(f"\ntabula RSS after a line chart and an ER diagram (drawing "
               f"module, cairo and graphviz loaded): "
