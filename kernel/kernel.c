@@ -1,6 +1,7 @@
 /*
- * This file starts and stops the kernel process: it opens the session,
- * binds the five sockets named in the connection file (and nothing else),
+ * This file starts and stops the kernel process: it opens the session
+ * (on a helper thread, while it binds) and binds the five sockets named in
+ * the connection file (and nothing else),
  * starts the iopub, heartbeat and control threads, installs the SIGINT
  * handler, and at shutdown flushes iopub, ends the threads through
  * zmq_ctx_shutdown and closes everything with a bounded linger.
@@ -84,6 +85,26 @@ static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
     return s;
 }
 
+/* The session and the history database, opened on a helper thread while
+ * the main thread binds the sockets (libzmq scans the interfaces for each
+ * bind): the two take about as long, so start-up pays for one. Neither
+ * keeps any tie to the thread that made it. */
+typedef struct opener {
+    tq_options_t options;
+    tq_session_t *session;
+    char *error;              /* malloc'd, when session is NULL */
+    kn_history_t *history;
+} opener_t;
+
+static void *open_session(void *arg)
+{
+    opener_t *op = arg;
+    op->session = tq_session_new(&op->options, &op->error);
+    if (op->session)
+        op->history = kn_history_new();
+    return NULL;
+}
+
 /* See kernel.h. */
 int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
 {
@@ -111,22 +132,17 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
         kn_error("cannot set up %s signing", k->conn.signature_scheme);
         goto fail;
     }
-    tq_options_t opts = {
+    opener_t op = {.options = {
         .database = o->database ? o->database : ":memory:",
         .readonly = o->readonly,
         .create = !o->readonly,
         .history = NULL,
-    };
-    char *session_error = NULL;
-    k->session = tq_session_new(&opts, &session_error);
-    if (!k->session) {
-        kn_error("cannot open %s: %s", opts.database,
-                 session_error ? session_error : "unknown error");
-        free(session_error);
-        goto fail;
-    }
+    }};
+    pthread_t opener_thread;
+    bool opening = pthread_create(&opener_thread, NULL, open_session, &op) == 0;
+    if (!opening)
+        open_session(&op);
     kn_message_init();
-    k->history = kn_history_new();
     k->ctx = zmq_ctx_new();
     char endpoint[512];
     kn_connection_endpoint(&k->conn, KN_CHANNEL_IOPUB, endpoint,
@@ -137,6 +153,16 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     k->stdin_socket = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_STDIN);
     k->control = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_CONTROL);
     k->hb = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_HB);
+    if (opening)
+        pthread_join(opener_thread, NULL);
+    k->session = op.session;
+    k->history = op.history;
+    if (!k->session) {
+        kn_error("cannot open %s: %s", op.options.database,
+                 op.error ? op.error : "unknown error");
+        free(op.error);
+        goto fail;
+    }
     if (!k->iopub_relay || !k->shell || !k->stdin_socket || !k->control ||
         !k->hb)
         goto fail;
@@ -162,7 +188,8 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     pthread_create(&k->hb_thread, NULL, kn_heartbeat_thread, k->hb);
     pthread_create(&k->control_thread, NULL, kn_control_thread, k);
     kn_publish_status(k->iopub, NULL, "starting");
-    kn_info("ready: %s, session %s", opts.database, kn_message_session());
+    kn_info("ready: %s, session %s", op.options.database,
+            kn_message_session());
     return 0;
 fail:
     /* no thread runs yet: close what was made */
