@@ -372,6 +372,50 @@ static bool is_ddl(const char *sql)
     return false;
 }
 
+/* True when the statement's first word is `word` (any case). */
+static bool starts_with_word(const char *sql, const char *word)
+{
+    while (isspace((unsigned char)*sql))
+        sql++;
+    size_t n = strlen(word);
+    return strncasecmp(sql, word, n) == 0 &&
+           !isalnum((unsigned char)sql[n]) && sql[n] != '_';
+}
+
+static int step_to_end(tq_ctx_t *ctx, void *ud)
+{
+    sqlite3_stmt *stmt = ud;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        ;
+    if (rc != SQLITE_DONE) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* VACUUM cannot run inside a transaction, so it runs between the cell's
+ * transaction and a new one, and only while the cell has written nothing:
+ * the commit then carries no change, and an error later in the cell still
+ * leaves the database as it was (VACUUM changes no content). A read-only
+ * session refuses it, VACUUM INTO included (it writes a file). */
+static int run_vacuum(tq_ctx_t *ctx, sqlite3_stmt *stmt)
+{
+    if (ctx->readonly) {
+        tq_raise(ctx, "ReadOnlyError", "The database is open read-only: "
+                 "VACUUM writes a database file");
+        return -1;
+    }
+    if (sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE) {
+        tq_raise(ctx, "DatabaseError", "VACUUM cannot follow changes made "
+                 "earlier in the same cell (it runs outside the cell's "
+                 "transaction); run it in a cell of its own");
+        return -1;
+    }
+    return tq_ctx_commit_point(ctx, step_to_end, stmt);
+}
+
 /* The table bundle of collected rows. */
 static tq_value_t *table_value(collector_t *c)
 {
@@ -419,6 +463,15 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
         }
         if (!sqlite3_stmt_readonly(stmt) && is_ddl(text))
             schema_changed = true;
+        if (starts_with_word(text, "VACUUM")) {
+            int vrc = run_vacuum(ctx, stmt);
+            sqlite3_finalize(stmt);
+            if (vrc < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
         bool rows = sqlite3_column_count(stmt) > 0;
         collector_t c;
         if (rows)

@@ -70,6 +70,7 @@ WRITES = [
     "%sql ALTER TABLE user ADD COLUMN z INTEGER",
     "%sql ALTER TABLE club RENAME TO clubs",
     "%sql VACUUM",
+    "%sql VACUUM INTO '{tmp}/vacuum-copy.sqlite'",
     "%sql REINDEX",
     "%sql ANALYZE",
     "%sql PRAGMA user_version = 7",
@@ -105,7 +106,6 @@ READONLY_WORDS = ("read-only", "readonly", "read only", "query_only")
 # unchanged) but the message does not say "read-only"; ReadOnlyError would
 # be better and is accepted too.
 OTHER_REFUSALS = {
-    "%sql VACUUM": "within a transaction",
     "%sql PRAGMA journal_mode = WAL": "within a transaction",
     "%%sql\nBEGIN;": "within a transaction",
     "%sql ATTACH DATABASE '{tmp}/attached.sqlite'": "unable to open",
@@ -187,6 +187,7 @@ def test_every_write_refused(readonly_kernel):
     assert not os.path.exists(os.path.join(tmp, "attached.sqlite"))
     assert not os.path.exists(os.path.join(tmp, "attached2.sqlite"))
     assert not os.path.exists(os.path.join(tmp, "uri.sqlite"))
+    assert not os.path.exists(os.path.join(tmp, "vacuum-copy.sqlite"))
 
 
 def test_reads_still_work(readonly_kernel):

@@ -43,3 +43,27 @@ def test_database_from_environment(kernelspec_dir, tmp_path):
     finally:
         stop_kernel(km, kc)
     assert os.path.getsize(db) > 0
+
+
+def test_vacuum_shrinks_the_file(kernelspec_dir, tmp_path):
+    """VACUUM runs outside the cell's transaction, so it works from a cell
+    and gives the freed pages back to the file system."""
+    db = str(tmp_path / "vacuum.sqlite")
+    km, kc = start(extra_arguments=["--database", db])
+    try:
+        for cell in ("%sql CREATE TABLE big(payload TEXT)",
+                     "%sql WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+                     "SELECT i + 1 FROM c WHERE i < 20000) "
+                     "INSERT INTO big SELECT printf('%0200d', i) FROM c",
+                     "%sql DELETE FROM big"):
+            reply, _ = execute(kc, cell)
+            assert reply["content"]["status"] == "ok", reply["content"]
+        before = os.path.getsize(db)
+        reply, _ = execute(kc, "%sql VACUUM")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        after = os.path.getsize(db)
+        assert after < before / 10, (before, after)
+        reply, iopub = execute(kc, "%sql SELECT count(*) AS n FROM big")
+        assert reply["content"]["status"] == "ok"
+    finally:
+        stop_kernel(km, kc)
