@@ -5,7 +5,8 @@
  * index name on a second header row) and <tbody> (the index in <th>, cells
  * in <td>), a "..." row between head and tail, and a "N rows × M columns"
  * paragraph when truncated. Numbers are right-aligned, text left-aligned,
- * NULL is an <em class="tq-null">None</em> cell, every value is escaped.
+ * NULL is an <em class="tq-null"> cell (NaN in a float column, else
+ * None, as pandas shows them), every value is escaped.
  * The style uses only class selectors under .dataframe, so it works in
  * JupyterLab, Notebook 7 and classic Notebook alike.
  */
@@ -77,19 +78,21 @@ static void add_cell_text(db_buf_t *b, const char *cell)
 static void add_cell(db_buf_t *b, const char *tag, const char *cell,
                      bool null, bool numeric)
 {
+    /* a NULL cell's text is "NaN" in a float column, else "None" */
+    const char *missing = null && cell && strstr(cell, "NaN") ? "NaN" : "None";
     if (strcmp(tag, "th") == 0) {          /* the index, as pandas */
         db_buf_add(b, "      <th>");
         if (null)
-            db_buf_add(b, "<em class=\"tq-null\">None</em>");
+            db_buf_printf(b, "<em class=\"tq-null\">%s</em>", missing);
         else
             add_cell_text(b, cell);
         db_buf_add(b, "</th>\n");
         return;
     }
     if (null) {
-        db_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">None"
+        db_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">%s"
                       "</em></%s>\n", tag, numeric ? "tq-num" : "tq-text",
-                      tag);
+                      missing, tag);
         return;
     }
     db_buf_printf(b, "      <%s class=\"%s\">", tag,

@@ -351,13 +351,17 @@ static char *single_float(double d)
 
 /* rx_format_column: see render_util.h. Strings carry pandas' leading
  * space: the sign slot of numbers (" 27", "-3"), one space before text
- * (" John"); NULL is "None" (" None" in a text column). */
+ * (" John"). A number column with NULLs is a float column, as pandas'
+ * read_sql makes it (1 -> "1.0"), and NULL there is "NaN"; elsewhere NULL
+ * is " None", and a column of NULLs only is a text column, as pandas'
+ * object column of None. */
 char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                         rx_colkind_t *kind, bool *is_null)
 {
     size_t n = t->nhead + t->ntail;
     char **cells = db_xcalloc(n, sizeof *cells);
-    bool any_int = false, any_float = false, any_other = false;
+    bool any_int = false, any_float = false, any_other = false,
+         any_null = false;
     for (size_t r = 0; r < n; r++) {
         int type = sqlite3_value_type(rx_cell(t, r, col));
         if (is_null)
@@ -368,10 +372,14 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
             any_float = true;
         else if (type != SQLITE_NULL)
             any_other = true;
+        else
+            any_null = true;
     }
-    rx_colkind_t k = any_other ? RX_COL_OBJECT
-                   : any_float ? RX_COL_FLOAT : RX_COL_INT;
-    (void)any_int;
+    /* (decided from the rows shown: a truncated table's hidden rows are
+     * not read again, so a shown part that is all NULL is None) */
+    rx_colkind_t k = any_other || !(any_int || any_float) ? RX_COL_OBJECT
+                   : any_float || any_null ? RX_COL_FLOAT
+                   : RX_COL_INT;
     *kind = k;
 
     if (k == RX_COL_FLOAT) {
@@ -382,7 +390,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                 sqlite3_value *v = rx_cell(t, r, col);
                 free(cells[r]);
                 if (sqlite3_value_type(v) == SQLITE_NULL) {
-                    cells[r] = db_xstrdup("None");
+                    cells[r] = db_xstrdup("NaN");
                     continue;
                 }
                 double d = sqlite3_value_double(v);

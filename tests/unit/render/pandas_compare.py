@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Differential test of tq_text_table against pandas (TAP): random frames
-of ints, floats (plain, tiny, huge) and text up to 60 characters, with and
-without an index, truncated or not, are written to SQLite, rendered by
+of ints, floats (plain, tiny, huge) and text up to 60 characters, some with
+missing values (NULL in SQLite; NaN in pandas' number columns, which turn
+ints into floats as read_sql does, and None in text), with and without an
+index, truncated or not, are written to SQLite as they are, rendered by
 render-textdump and compared with pandas' DataFrame.to_string under the
 options its repr uses (max_rows/min_rows, max_colwidth 50, the dimensions
 footer when truncated), trailing spaces stripped. Skips without pandas.
@@ -42,7 +44,18 @@ for trial in range(TRIALS):
         else:
             v = ["".join(random.choice("abc XYZ\u00e9") for _ in range(random.randint(0, 60)))
                  for _ in range(n)]
+        if random.random() < 0.3:          # some missing values
+            for i in random.sample(range(n), random.randint(1, n)):
+                v[i] = None
         cols["c%d_%s" % (c, kind)] = v
+    # The kind of a column (number or text) is read from the rows shown;
+    # pandas reads every row. They differ only when the shown part of a
+    # truncated column is all missing, which is kept out of the draw:
+    max_rows = random.choice([0, 0, 4, 6])
+    if max_rows and n > max_rows:
+        for v in cols.values():
+            if any(x is not None for x in v) and v[0] is None:
+                v[0] = next(x for x in v if x is not None)
     if random.random() < 0.7:
         idx = list(range(1, n + 1))
     else:
@@ -50,10 +63,13 @@ for trial in range(TRIALS):
     df = pd.DataFrame(cols, index=pd.Index(idx, name="id"))
     path = os.path.join(tmp, "t%d.db" % trial)
     db = sqlite3.connect(path)
-    df.reset_index().to_sql("t", db, index=False)
+    # the values as they are (ints stay INTEGER next to NULLs), not
+    # through to_sql, which would store pandas' floats
+    db.execute("CREATE TABLE t(id, %s)" % ", ".join('"%s"' % c for c in cols))
+    db.executemany("INSERT INTO t VALUES (%s)" % ", ".join("?" * (len(cols) + 1)),
+                   zip(idx, *cols.values()))
     db.commit()
     db.close()
-    max_rows = random.choice([0, 0, 4, 6])
     has_index = random.random() < 0.8
     mr = max_rows if (max_rows and n > max_rows) else 60
     want = df.to_string(index=has_index, max_rows=mr, min_rows=mr, max_colwidth=50,

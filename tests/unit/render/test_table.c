@@ -153,9 +153,16 @@ int main(void)
                "   John Lennon   27", "text: without index (index=False)");
     check_text("SELECT note, n FROM x", 60, false,
                "                     note    n\n"
-               "<script>alert(1)</script> None\n"
-               "                     None    5\n"
-               "                    a & b   -7", "text: NULL shown as None");
+               "<script>alert(1)</script>  NaN\n"
+               "                     None  5.0\n"
+               "                    a & b -7.0",
+               "text: NULL is None in text, NaN in numbers (ints turn float)");
+    check_text("SELECT note FROM x WHERE n IS NULL", 60, false,
+               "                     note\n"
+               "<script>alert(1)</script>",
+               "text: a column without NULLs keeps its kind");
+    check_text("SELECT NULL AS missing", 60, false, "missing\n   None",
+               "text: an all-NULL column is None, as pandas' object column");
     check_text("SELECT * FROM user WHERE id > 100", 60, true,
                "Empty DataFrame\nColumns: [name, age]\nIndex: []",
                "text: empty result as pandas says it");
@@ -172,9 +179,10 @@ int main(void)
        contains(h, "&lt;script&gt;alert(1)&lt;/script&gt;"),
        "html: <script> in data is escaped");
     ok(contains(h, "a &amp; b"), "html: & escaped");
-    ok(contains(h, "<em class=\"tq-null\">None</em>") &&
-       count(h, "tq-null\">None") == 2, "html: two NULL cells marked");
-    ok(contains(h, "<td class=\"tq-num\">-7</td>") &&
+    ok(count(h, "<em class=\"tq-null\">None</em>") == 1 &&
+       count(h, "<em class=\"tq-null\">NaN</em>") == 1,
+       "html: NULL cells marked, None in text and NaN in numbers");
+    ok(contains(h, "<td class=\"tq-num\">-7.0</td>") &&
        contains(h, ".tq-num {\n        text-align: right;"),
        "html: numbers right-aligned");
     ok(contains(h, "<th>1</th>") && contains(h, "<th>id</th>"),
