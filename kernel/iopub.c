@@ -7,16 +7,15 @@
  *
  * Stream text is batched, as ipykernel's OutStream does: a publisher
  * pushes raw chunks (one frame: marker, stream name, parent header,
- * bytes), and the
- * relay joins consecutive chunks of the same stream and parent into one
- * stream message, which it signs and publishes when a chunk of another
- * stream or parent arrives, when any other message passes (so output keeps
- * its order with displays, results, errors and status), when the text
- * reaches STREAM_MAX_BYTES, or STREAM_DELAY_MS after its first byte (so a
- * print before a long query shows while the query runs). A loop that
- * prints ten thousand lines sends a handful of messages, not ten
- * thousand. Bytes are joined before the UTF-8 repair, so a character split
- * across two writes survives.
+ * bytes), and the relay joins consecutive chunks of the same stream and
+ * parent into one stream message, which it signs and publishes when a
+ * chunk of another stream or parent arrives, when any other message
+ * passes (so output keeps its order with displays, results, errors and
+ * status), when the text reaches STREAM_MAX_BYTES, or STREAM_DELAY_MS
+ * after its first byte (so a print before a long query shows while the
+ * query runs). A loop that prints ten thousand lines sends a handful of
+ * messages, not ten thousand. Bytes are joined before the UTF-8 repair,
+ * so a character split across two writes survives.
  */
 #include "iopub.h"
 #include "kernel.h"
@@ -197,15 +196,18 @@ static int relay_one(kn_iopub_t *io, int flags)
         }
         int more = zmq_msg_more(&m);
         if (first && !more) {
-            int done = -1;
-            if (zmq_msg_size(&m) == 0)
+            int done = -1;            /* this frame is not forwarded when >= 0 */
+            if (zmq_msg_size(&m) == 0) {
                 done = 1;
-            else if (is_marker(&m, CHUNK_MARKER, sizeof CHUNK_MARKER - 1,
-                               false))
-                add_chunk(io, zmq_msg_data(&m), zmq_msg_size(&m)), done = 0;
-            else if (is_marker(&m, FLUSH_MARKER, sizeof FLUSH_MARKER - 1,
-                               true))
-                flush_pending(io), done = 0;
+            } else if (is_marker(&m, CHUNK_MARKER, sizeof CHUNK_MARKER - 1,
+                                 false)) {
+                add_chunk(io, zmq_msg_data(&m), zmq_msg_size(&m));
+                done = 0;
+            } else if (is_marker(&m, FLUSH_MARKER, sizeof FLUSH_MARKER - 1,
+                                 true)) {
+                flush_pending(io);
+                done = 0;
+            }
             if (done >= 0) {
                 zmq_msg_close(&m);
                 return done;
