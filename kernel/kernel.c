@@ -1,10 +1,10 @@
 /*
  * This file starts and stops the kernel process: it opens the session
- * (on a helper thread, while it binds) and binds the five sockets named in
- * the connection file (and nothing else),
- * starts the iopub, heartbeat and control threads, installs the SIGINT
- * handler, and at shutdown flushes iopub, ends the threads through
- * zmq_ctx_shutdown and closes everything with a bounded linger.
+ * (on a helper thread, while it binds), binds the five sockets named in
+ * the connection file (and nothing else), starts the iopub, heartbeat and
+ * control threads, installs the SIGINT handler, and at shutdown flushes
+ * iopub, ends the threads through zmq_ctx_shutdown and closes everything
+ * with a bounded linger.
  */
 #include "kernel.h"
 #include "log.h"
@@ -86,9 +86,9 @@ static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
 }
 
 /* The session and the history database, opened on a helper thread while
- * the main thread binds the sockets (libzmq scans the interfaces for each
- * bind): the two take about as long, so start-up pays for one. Neither
- * keeps any tie to the thread that made it. */
+ * the main thread sets up ZeroMQ (context, I/O thread, five binds): each
+ * takes about a millisecond, so start-up pays for one. Neither keeps any
+ * tie to the thread that made it. */
 typedef struct opener {
     tq_options_t options;
     tq_session_t *session;

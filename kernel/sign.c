@@ -17,11 +17,11 @@
 #define HISTORY 4096          /* signatures remembered */
 #define SLOTS (HISTORY * 2)   /* hash slots, a power of two */
 
-/* The prepared key and the replay history: a ring of recent digests with
- * an open-addressing index, shared by every signer cloned from one (shell,
- * stdin and control see one history, as ipykernel's session does) and
- * guarded by a mutex. The key is read-only once made. */
-typedef struct replay {
+/* What every signer cloned from one shares (shell, stdin and control see
+ * one history, as ipykernel's session does): the prepared key, read-only
+ * once made, and the replay history, a ring of recent digests with an
+ * open-addressing index guarded by a mutex. */
+typedef struct shared {
     pthread_mutex_t lock;
     atomic_int refs;
     kn_hmac_key_t *key;
@@ -29,11 +29,10 @@ typedef struct replay {
     size_t ring_next, ring_count;
     int *slots;               /* ring index + 1, 0 empty, -1 deleted */
     size_t tombs;             /* deleted slots; the index is rebuilt */
-} replay_t;
+} shared_t;
 
 struct kn_signer {
-    bool enabled;
-    replay_t *replay;         /* with the key; NULL when signing is off */
+    shared_t *shared;         /* NULL when signing is off (empty key) */
 };
 
 /* Initialises the HMAC library (see hmac.h). */
@@ -57,13 +56,12 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
         free(s);
         return NULL;
     }
-    s->enabled = true;
-    s->replay = kn_xcalloc(1, sizeof *s->replay);
-    s->replay->key = prepared;
-    pthread_mutex_init(&s->replay->lock, NULL);
-    atomic_init(&s->replay->refs, 1);
-    s->replay->ring = kn_xcalloc(HISTORY, sizeof *s->replay->ring);
-    s->replay->slots = kn_xcalloc(SLOTS, sizeof *s->replay->slots);
+    s->shared = kn_xcalloc(1, sizeof *s->shared);
+    s->shared->key = prepared;
+    pthread_mutex_init(&s->shared->lock, NULL);
+    atomic_init(&s->shared->refs, 1);
+    s->shared->ring = kn_xcalloc(HISTORY, sizeof *s->shared->ring);
+    s->shared->slots = kn_xcalloc(SLOTS, sizeof *s->shared->slots);
     return s;
 }
 
@@ -72,11 +70,10 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
 kn_signer_t *kn_signer_clone(kn_signer_t *signer)
 {
     kn_signer_t *c = kn_xcalloc(1, sizeof *c);
-    if (!signer->enabled)
+    if (!signer->shared)
         return c;
-    c->enabled = true;
-    c->replay = signer->replay;
-    atomic_fetch_add(&c->replay->refs, 1);
+    c->shared = signer->shared;
+    atomic_fetch_add(&c->shared->refs, 1);
     return c;
 }
 
@@ -86,12 +83,12 @@ void kn_signer_destroy(kn_signer_t **signer)
     kn_signer_t *s = *signer;
     if (!s)
         return;
-    if (s->replay && atomic_fetch_sub(&s->replay->refs, 1) == 1) {
-        kn_hmac_key_free(s->replay->key);
-        pthread_mutex_destroy(&s->replay->lock);
-        free(s->replay->ring);
-        free(s->replay->slots);
-        free(s->replay);
+    if (s->shared && atomic_fetch_sub(&s->shared->refs, 1) == 1) {
+        kn_hmac_key_free(s->shared->key);
+        pthread_mutex_destroy(&s->shared->lock);
+        free(s->shared->ring);
+        free(s->shared->slots);
+        free(s->shared);
     }
     free(s);
     *signer = NULL;
@@ -100,14 +97,14 @@ void kn_signer_destroy(kn_signer_t **signer)
 /* False for an empty key. */
 bool kn_signer_enabled(const kn_signer_t *signer)
 {
-    return signer->enabled;
+    return signer->shared != NULL;
 }
 
 /* Computes the raw 32-byte MAC; returns 0 or -1 on a library failure. */
 static int mac_raw(kn_signer_t *s, const kn_part_t *parts, size_t n,
                    unsigned char out[KN_HMAC_LEN])
 {
-    return kn_hmac_compute(s->replay->key, parts, n, out);
+    return kn_hmac_compute(s->shared->key, parts, n, out);
 }
 
 static void to_hex(const unsigned char raw[32], char out[KN_DIGEST_HEX + 1])
@@ -125,7 +122,7 @@ void kn_signer_digest(kn_signer_t *signer, const kn_part_t *parts, size_t n,
                       char out[KN_DIGEST_HEX + 1])
 {
     unsigned char raw[32];
-    if (!signer->enabled || mac_raw(signer, parts, n, raw) != 0) {
+    if (!signer->shared || mac_raw(signer, parts, n, raw) != 0) {
         out[0] = '\0';
         return;
     }
@@ -136,7 +133,7 @@ void kn_signer_digest(kn_signer_t *signer, const kn_part_t *parts, size_t n,
 int kn_signer_verify(kn_signer_t *signer, const kn_part_t *parts, size_t n,
                      const char *signature, size_t sig_len)
 {
-    if (!signer->enabled)
+    if (!signer->shared)
         return 0;
     unsigned char raw[32];
     char expect[KN_DIGEST_HEX + 1];
@@ -172,7 +169,7 @@ static size_t slot_of(const unsigned char d[32])
 }
 
 /* Finds the slot holding digest d, or the first free slot (-1 if none). */
-static long find_slot(replay_t *s, const unsigned char d[32], bool *found)
+static long find_slot(shared_t *s, const unsigned char d[32], bool *found)
 {
     long first_free = -1;
     size_t i = slot_of(d);
@@ -195,7 +192,7 @@ static long find_slot(replay_t *s, const unsigned char d[32], bool *found)
 }
 
 /* Rebuilds the index from the ring once deleted slots pile up. */
-static void rebuild(replay_t *s)
+static void rebuild(shared_t *s)
 {
     memset(s->slots, 0, SLOTS * sizeof *s->slots);
     s->tombs = 0;
@@ -213,10 +210,10 @@ int kn_signer_remember(kn_signer_t *signer, const char *signature,
                        size_t sig_len)
 {
     unsigned char d[32];
-    if (!signer->enabled || sig_len != KN_DIGEST_HEX ||
+    if (!signer->shared || sig_len != KN_DIGEST_HEX ||
         from_hex(signature, d) != 0)
         return 0;
-    replay_t *s = signer->replay;
+    shared_t *s = signer->shared;
     pthread_mutex_lock(&s->lock);
     bool found;
     long slot = find_slot(s, d, &found);

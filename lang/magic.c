@@ -360,26 +360,45 @@ static int bind_params(tq_ctx_t *ctx, sqlite3_stmt *stmt)
     return 0;
 }
 
-static bool is_ddl(const char *sql)
+/* The statement's text after leading white space and SQL comments. */
+static const char *statement_start(const char *sql)
 {
-    while (isspace((unsigned char)*sql))
-        sql++;
-    static const char *const kw[] = {"CREATE", "DROP", "ALTER", "ATTACH",
-                                     "DETACH", NULL};
-    for (const char *const *k = kw; *k; k++)
-        if (strncasecmp(sql, *k, strlen(*k)) == 0)
-            return true;
-    return false;
+    for (;;) {
+        while (isspace((unsigned char)*sql))
+            sql++;
+        if (sql[0] == '-' && sql[1] == '-') {
+            sql = strchr(sql, '\n');
+            if (!sql)
+                return "";
+        } else if (sql[0] == '/' && sql[1] == '*') {
+            const char *end = strstr(sql + 2, "*/");
+            if (!end)
+                return "";
+            sql = end + 2;
+        } else {
+            return sql;
+        }
+    }
 }
 
 /* True when the statement's first word is `word` (any case). */
 static bool starts_with_word(const char *sql, const char *word)
 {
-    while (isspace((unsigned char)*sql))
-        sql++;
+    sql = statement_start(sql);
     size_t n = strlen(word);
     return strncasecmp(sql, word, n) == 0 &&
            !isalnum((unsigned char)sql[n]) && sql[n] != '_';
+}
+
+/* True for a statement that changes the schema (it is read again). */
+static bool is_ddl(const char *sql)
+{
+    static const char *const kw[] = {"CREATE", "DROP", "ALTER", "ATTACH",
+                                     "DETACH", NULL};
+    for (const char *const *k = kw; *k; k++)
+        if (starts_with_word(sql, *k))
+            return true;
+    return false;
 }
 
 static int step_to_end(tq_ctx_t *ctx, void *ud)

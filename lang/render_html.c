@@ -78,8 +78,12 @@ static void add_cell_text(db_buf_t *b, const char *cell)
 static void add_cell(db_buf_t *b, const char *tag, const char *cell,
                      bool null, bool numeric)
 {
-    /* a NULL cell's text is "NaN" in a float column, else "None" */
-    const char *missing = null && cell && strstr(cell, "NaN") ? "NaN" : "None";
+    /* a NULL cell shows its formatted text ("NaN" in a float column,
+     * else "None") without the sign slot */
+    const char *missing = "None";
+    if (null && cell)
+        for (missing = cell; *missing == ' '; missing++)
+            ;
     if (strcmp(tag, "th") == 0) {          /* the index, as pandas */
         db_buf_add(b, "      <th>");
         if (null)

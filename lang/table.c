@@ -418,8 +418,8 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         sqlite3_value *v = rx_cell(t, r, col);
         db_buf_t b = {0};
         switch (sqlite3_value_type(v)) {
-        case SQLITE_NULL:
-            db_buf_add(&b, k == RX_COL_OBJECT ? " None" : "None");
+        case SQLITE_NULL:              /* only text columns get here */
+            db_buf_add(&b, " None");
             break;
         case SQLITE_INTEGER:
             db_buf_printf(&b, "% " PRId64, (int64_t)sqlite3_value_int64(v));
