@@ -8,21 +8,22 @@
  * the magics (magic.h).
  *
  * The contract and ownership of each non-static function are stated
- * above its declaration in tabula.h (and interp.h for tq_ctx_connect,
- * tq_ctx_commit_point, tq_ctx_history).
+ * above its declaration in tabula.h; the connection hooks it sets on the
+ * context (connect, commit_point, history) are described in vm/interp.h.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "complete.h"
-#include "eval.h"
-#include "inspect.h"
-#include "magic.h"
-#include "parse.h"
-#include "query.h"
-#include "readonly.h"
+#include "editor/complete.h"
+#include "frame/frame.h"
+#include "vm/eval.h"
+#include "editor/inspect.h"
+#include "magic/magic.h"
+#include "syntax/parse.h"
+#include "orm/query.h"
+#include "db/readonly.h"
 
 struct tq_session {
     tq_ctx_t *ctx;
@@ -98,6 +99,13 @@ static tq_value_t *magic_hook(tq_ctx_t *ctx, const char *name,
     return tq_magic_run(ctx, name, args, body);
 }
 
+/* The context's connection hooks (vm/interp.h), defined below. */
+static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
+                           bool create);
+static int session_commit_point(tq_ctx_t *ctx,
+                                int (*fn)(tq_ctx_t *, void *), void *ud);
+static char **session_history(tq_ctx_t *ctx, size_t *count);
+
 tq_session_t *tq_session_new(const tq_options_t *options, char **error)
 {
     tq_options_t defaults = {0};
@@ -120,8 +128,12 @@ tq_session_t *tq_session_new(const tq_options_t *options, char **error)
     s->ctx->schema_lookup = tq_schema_lookup;
     s->ctx->magic_run = magic_hook;
     s->ctx->model_declare = tq_model_declare;
+    s->ctx->connect = session_connect;
+    s->ctx->commit_point = session_commit_point;
+    s->ctx->history = session_history;
     tq_builtins_register(s->ctx);
     tq_query_register_builtins(s->ctx);
+    frame_register_methods();
     if (tq_schema_refresh(s->ctx) < 0) {
         if (error)
             *error = tq_xasprintf("cannot read the schema: %s",
@@ -184,8 +196,8 @@ static int commit(tq_ctx_t *ctx)
     return 0;
 }
 
-int tq_ctx_commit_point(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
-                        void *ud)
+static int session_commit_point(tq_ctx_t *ctx,
+                                int (*fn)(tq_ctx_t *, void *), void *ud)
 {
     if (commit(ctx) < 0)
         return -1;
@@ -195,8 +207,8 @@ int tq_ctx_commit_point(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
     return rc;
 }
 
-int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
-                   bool create)
+static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
+                           bool create)
 {
     char *err = NULL;
     sqlite3 *db = open_db(path, readonly, create, &err);
@@ -218,7 +230,7 @@ int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
     return begin(ctx);
 }
 
-char **tq_ctx_history(tq_ctx_t *ctx, size_t *count)
+static char **session_history(tq_ctx_t *ctx, size_t *count)
 {
     const tq_sink_t *sink = ctx->sink;
     if (sink && sink->history)

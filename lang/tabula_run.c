@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "tabula.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- the command line runner */
 

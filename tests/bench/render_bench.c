@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "render/render.h"
 
 static double now(void)
 {

@@ -1,5 +1,5 @@
 /*
- * This file tests the bike-rental demo generator (lang/demo.c) without an
+ * This file tests the bike-rental demo generator (lang/magic/demo.c) without an
  * interpreter: argument parsing, the tables, keys and indexes it creates,
  * determinism for a seed, the invariants of the data (fees, durations,
  * dates, foreign keys), seasonality, the existing-table rule, progress and
@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "demo.h"
+#include "magic/demo.h"
 
 static int test_no, failures;
 

@@ -1,5 +1,5 @@
 /*
- * This file tests the SQL compiler (lang/compile.c, lang/lookup.c) on the
+ * This file tests the SQL compiler (lang/sql/compile.c, lang/sql/lookup.c) on the
  * fixture schema: each case builds a query description by hand, checks the
  * exact SQL text and parameters (inlined as print(qs.query) shows them),
  * then runs the statement and checks how many rows it yields, so a wrong
@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "compile.h"
+#include "sql/compile.h"
 #include "fixture.h"
 #include "tap.h"
 

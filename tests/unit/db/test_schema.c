@@ -1,5 +1,5 @@
 /*
- * This file tests the schema reader (lang/schema.c): bare names (snake
+ * This file tests the schema reader (lang/db/schema.c): bare names (snake
  * case, Django app labels, attached schemas on a clash), primary keys
  * (declared or rowid), labels, forward and reverse relations, and
  * FieldError's sorted choice list.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "fixture.h"
-#include "schema.h"
+#include "db/schema.h"
 #include "tap.h"
 
 int main(void)

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "lex.h"
+#include "syntax/lex.h"
 #include "tap.h"
 
 /* The token stream as "KIND:text" words. */

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "parse.h"
+#include "syntax/parse.h"
 #include "tap.h"
 
 static void check(const char *src, const char *want)

@@ -12,7 +12,7 @@
 
 #include "tabula.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 typedef struct capture {
     tq_buf_t log;       /* "stream:name:text|" and "display:text|" */

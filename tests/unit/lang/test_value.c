@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "eval.h"
+#include "vm/eval.h"
 #include "tap.h"
 
 static tq_ctx_t *ctx;

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "chart_axis.h"
+#include "draw/chart_axis.h"
 #include "tap.h"
 
 static char joined[2048];

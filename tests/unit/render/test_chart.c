@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cairo.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "tap.h"
 
 static sqlite3 *db;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "tap.h"
 
 static sqlite3 *db;

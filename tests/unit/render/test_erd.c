@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "tap.h"
 
 static size_t count(const char *hay, const char *needle)

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "tap.h"
 
 static void check_time(double s, const char *want)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "render.h"
+#include "render/render.h"
 
 int main(int argc, char **argv)
 {

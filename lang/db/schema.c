@@ -1,0 +1,586 @@
+/*
+ * This file reads the database's schema into a tq_schema_t: the attached
+ * schemas (PRAGMA database_list), their tables (pragma_table_list), columns
+ * (pragma_table_info), single-column foreign keys (pragma_foreign_key_list)
+ * and single-column unique indexes (pragma_index_list/index_info), with
+ * three statements per schema so that it stays fast on wide databases. It
+ * then derives what the language binds: bare CamelCase names (Django app
+ * labels stripped when the database has django_migrations, attached tables
+ * prefixed only on a clash), the primary key (single-column pk, else
+ * rowid), the label column of object reprs, and forward and reverse
+ * relations named as Django names them. It knows SQLite only; the
+ * interpreter-facing side (tq_schema_refresh, the `db` object) is dbobject.c.
+ */
+#include "db/schema.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include "base/dbutil.h"
+
+/* Columns whose text labels an object (the first of them in the table). */
+static const char *const label_names[] = {"name", "title", "label",
+                                          "username", "email"};
+
+/* tq_schema_camel: see schema.h. */
+char *tq_schema_camel(const char *name)
+{
+    db_buf_t b = {0};
+    bool up = true;
+    for (const char *p = name; *p; p++) {
+        if (*p == '_' || *p == ' ' || *p == '-') {
+            up = true;
+            continue;
+        }
+        db_buf_addc(&b, up ? (char)toupper((unsigned char)*p) : *p);
+        up = false;
+    }
+    if (!b.len)
+        db_buf_add(&b, name);
+    return db_buf_take(&b);
+}
+
+static char *lower_dup(const char *s)
+{
+    char *r = db_xstrdup(s);
+    for (char *p = r; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return r;
+}
+
+static bool type_is_text(const char *t)
+{
+    char *l = lower_dup(t ? t : "");
+    bool r = strstr(l, "char") || strstr(l, "clob") || strstr(l, "text");
+    free(l);
+    return r;
+}
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **error)
+{
+    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        *error = db_xasprintf("%s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? s : "";
+}
+
+/* Finds a table of schema `sch` named `name` (case-insensitive). */
+static tq_stable_t *find_in(tq_schema_t *s, const char *sch, const char *name)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        if (!strcasecmp(s->tables[i].schema, sch) &&
+            !strcasecmp(s->tables[i].name, name))
+            return &s->tables[i];
+    return NULL;
+}
+
+/* Reads the tables and columns of schema `sch`. */
+static int load_tables(sqlite3 *db, tq_schema_t *s, const char *sch,
+                       size_t *cap, char **error)
+{
+    db_buf_t q = {0};
+    db_buf_add(&q, "SELECT t.name, t.wr, c.name, c.type, c.\"notnull\", "
+                   "c.dflt_value, c.pk FROM pragma_table_list t "
+                   "JOIN pragma_table_info(t.name, ?1) c "
+                   "WHERE t.schema = ?1 AND t.type = 'table' AND t.name NOT LIKE 'sqlite\\_%' "
+                   "ESCAPE '\\' ORDER BY t.name, c.cid");
+    sqlite3_stmt *st;
+    int rc = prep(db, q.s, &st, error);
+    db_buf_free(&q);
+    if (rc)
+        return -1;
+    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
+    tq_stable_t *cur = NULL;
+    size_t ccap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *tname = col_text(st, 0);
+        if (!cur || strcmp(cur->name, tname)) {
+            tq_stable_t t = {0};
+            t.schema = db_xstrdup(sch);
+            t.name = db_xstrdup(tname);
+            t.rowid_pk = !sqlite3_column_int(st, 1);
+            DB_PUSH(s->tables, s->ntables, *cap, t);
+            cur = &s->tables[s->ntables - 1];
+            ccap = 0;
+        }
+        tq_scol_t c = {0};
+        c.name = db_xstrdup(col_text(st, 2));
+        c.decltype = db_xstrdup(col_text(st, 3));
+        c.notnull = sqlite3_column_int(st, 4) != 0;
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            c.dflt = db_xstrdup(col_text(st, 5));
+        c.pk = sqlite3_column_int(st, 6) != 0;
+        c.text = type_is_text(c.decltype);
+        c.rel = -1;
+        DB_PUSH(cur->cols, cur->ncols, ccap, c);
+    }
+    if (rc != SQLITE_DONE) {
+        *error = db_xasprintf("%s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Marks single-column unique indexes of schema `sch`. */
+static int load_unique(sqlite3 *db, tq_schema_t *s, const char *sch,
+                       char **error)
+{
+    sqlite3_stmt *st;
+    if (prep(db,
+             "SELECT t.name, min(ii.name) FROM pragma_table_list t "
+             "JOIN pragma_index_list(t.name, ?1) il "
+             "JOIN pragma_index_info(il.name, ?1) ii "
+             "WHERE t.schema = ?1 AND t.type = 'table' AND il.\"unique\" AND il.partial = 0 "
+             "GROUP BY t.name, il.name HAVING count(*) = 1",
+             &st, error))
+        return -1;
+    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        tq_stable_t *t = find_in(s, sch, col_text(st, 0));
+        if (!t)
+            continue;
+        int ci = tq_stable_col(t, col_text(st, 1));
+        if (ci >= 0)
+            t->cols[ci].unique = true;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        *error = db_xasprintf("%s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct fk {
+    size_t from, to;    /* table indexes */
+    char *col, *to_col;
+} fk_t;
+
+/* Reads single-column foreign keys of schema `sch`. */
+static int load_fks(sqlite3 *db, tq_schema_t *s, const char *sch, fk_t **fks,
+                    size_t *nfk, size_t *fkcap, char **error)
+{
+    sqlite3_stmt *st;
+    if (prep(db,
+             "SELECT t.name, f.\"table\", min(f.\"from\"), min(f.\"to\") "
+             "FROM pragma_table_list t "
+             "JOIN pragma_foreign_key_list(t.name, ?1) f "
+             "WHERE t.schema = ?1 AND t.type = 'table' GROUP BY t.name, f.id "
+             "HAVING count(*) = 1 ORDER BY t.name, min(f.\"from\")",
+             &st, error))
+        return -1;
+    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        tq_stable_t *from = find_in(s, sch, col_text(st, 0));
+        tq_stable_t *to = find_in(s, sch, col_text(st, 1));
+        if (!from || !to || tq_stable_col(from, col_text(st, 2)) < 0)
+            continue;
+        fk_t f;
+        f.from = (size_t)(from - s->tables);
+        f.to = (size_t)(to - s->tables);
+        f.col = db_xstrdup(col_text(st, 2));
+        f.to_col = sqlite3_column_type(st, 3) == SQLITE_NULL
+                       ? NULL
+                       : db_xstrdup(col_text(st, 3));
+        DB_PUSH(*fks, *nfk, *fkcap, f);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        *error = db_xasprintf("%s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads Django's app labels of schema `sch` when it has django_migrations. */
+static void load_apps(sqlite3 *db, tq_schema_t *s, const char *sch,
+                      size_t *cap)
+{
+    if (!find_in(s, sch, "django_migrations"))
+        return;
+    db_buf_t q = {0};
+    db_buf_add(&q, "SELECT DISTINCT app FROM ");
+    db_buf_ident(&q, sch);
+    db_buf_add(&q, ".django_migrations");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, q.s, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *app = col_text(st, 0);
+            bool seen = false;
+            for (size_t i = 0; i < s->napps; i++)
+                seen |= !strcmp(s->apps[i], app);
+            if (!seen && *app)
+                DB_PUSH(s->apps, s->napps, *cap, db_xstrdup(app));
+        }
+    }
+    sqlite3_finalize(st);
+    db_buf_free(&q);
+}
+
+/* The app label that prefixes `name` ("catalog" for catalog_bike), the
+ * longest one, or NULL. */
+static const char *app_of(const tq_schema_t *s, const char *name)
+{
+    const char *best = NULL;
+    for (size_t i = 0; i < s->napps; i++) {
+        size_t n = strlen(s->apps[i]);
+        if (!strncmp(name, s->apps[i], n) && name[n] == '_' && name[n + 1] &&
+            (!best || n > strlen(best)))
+            best = s->apps[i];
+    }
+    return best;
+}
+
+/* Chooses bare names: the preferred short name when unique, main's plain
+ * tables winning a clash, others falling back to their full name. */
+static void name_tables(tq_schema_t *s)
+{
+    size_t n = s->ntables;
+    char **pref = db_xcalloc(n, sizeof *pref);
+    int *prio = db_xcalloc(n, sizeof *prio);
+    for (size_t i = 0; i < n; i++) {
+        tq_stable_t *t = &s->tables[i];
+        const char *app = app_of(s, t->name);
+        if (app) {
+            t->app = db_xstrdup(app);
+            pref[i] = tq_schema_camel(t->name + strlen(app) + 1);
+            prio[i] = 1;
+        } else {
+            pref[i] = tq_schema_camel(t->name);
+            prio[i] = strcmp(t->schema, "main") ? 1 : 0;
+        }
+        t->model = lower_dup(pref[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        tq_stable_t *t = &s->tables[i];
+        bool clash = false;
+        for (size_t j = 0; j < n && !clash; j++)
+            if (j != i && !strcmp(pref[i], pref[j]) && prio[j] <= prio[i])
+                clash = true;
+        if (!clash) {
+            t->bare = db_xstrdup(pref[i]);
+        } else if (t->app) {
+            t->bare = tq_schema_camel(t->name);
+        } else {
+            char *full = db_xasprintf("%s_%s", t->schema, t->name);
+            t->bare = tq_schema_camel(full);
+            free(full);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(pref[i]);
+    free(pref);
+    free(prio);
+}
+
+static bool rel_name_taken(const tq_stable_t *t, const char *name)
+{
+    return tq_stable_rel(t, name) != NULL;
+}
+
+static void add_rel(tq_stable_t *t, tq_srel_t r, size_t *cap)
+{
+    DB_PUSH(t->rels, t->nrels, *cap, r);
+}
+
+/* Turns foreign keys into forward and reverse relations. */
+static void build_relations(tq_schema_t *s, fk_t *fks, size_t nfk)
+{
+    size_t *caps = db_xcalloc(s->ntables, sizeof *caps);
+    for (size_t i = 0; i < nfk; i++) {
+        tq_stable_t *from = &s->tables[fks[i].from];
+        tq_stable_t *to = &s->tables[fks[i].to];
+        const char *to_col = fks[i].to_col ? fks[i].to_col : to->pk;
+        int ci = tq_stable_col(from, fks[i].col);
+        size_t n = strlen(fks[i].col);
+        char *name;
+        if (n > 3 && !strcasecmp(fks[i].col + n - 3, "_id"))
+            name = db_xstrndup(fks[i].col, n - 3);
+        else
+            name = db_xstrdup(fks[i].col);
+        if (rel_name_taken(from, name)) {
+            free(name);
+            continue;
+        }
+        tq_srel_t fw = {0};
+        fw.name = name;
+        fw.col = db_xstrdup(from->cols[ci].name);
+        fw.target = fks[i].to;
+        fw.target_col = db_xstrdup(to_col);
+        fw.nullable = !from->cols[ci].notnull;
+        from->cols[ci].rel = (int)from->nrels;
+        add_rel(from, fw, &caps[fks[i].from]);
+
+        char *rname = db_xstrdup(from->model);
+        if (rel_name_taken(to, rname) || tq_stable_col(to, rname) >= 0) {
+            free(rname);
+            rname = db_xasprintf("%s_%s", from->model, name);
+        }
+        tq_srel_t rv = {0};
+        rv.name = rname;
+        rv.reverse = true;
+        rv.col = db_xstrdup(to_col);
+        rv.target = fks[i].from;
+        rv.target_col = db_xstrdup(from->cols[ci].name);
+        rv.nullable = true;
+        add_rel(to, rv, &caps[fks[i].to]);
+    }
+    free(caps);
+}
+
+/* Fills the primary key of every table. */
+static void finish_tables(tq_schema_t *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        tq_stable_t *t = &s->tables[i];
+        int npk = 0, pki = -1;
+        for (size_t c = 0; c < t->ncols; c++)
+            if (t->cols[c].pk) {
+                npk++;
+                if (pki < 0)
+                    pki = (int)c;
+            }
+        if (npk == 1 || (npk > 1 && !t->rowid_pk)) {
+            t->pk = db_xstrdup(t->cols[pki].name);
+            t->cols[pki].unique = true;
+            t->rowid_pk = false;
+        } else {
+            t->pk = db_xstrdup("rowid");
+            t->rowid_pk = true;
+        }
+    }
+}
+
+/* Chooses the label column of every table (after relations are known). */
+static void label_tables(tq_schema_t *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        tq_stable_t *t = &s->tables[i];
+        /* the first text column, in table order, among the label names */
+        for (size_t c = 0; c < t->ncols && !t->label; c++) {
+            if (!(t->cols[c].text || !*t->cols[c].decltype))
+                continue;
+            for (size_t k = 0; k < sizeof label_names / sizeof *label_names;
+                 k++)
+                if (!strcasecmp(t->cols[c].name, label_names[k])) {
+                    t->label = db_xstrdup(t->cols[c].name);
+                    break;
+                }
+        }
+        for (size_t c = 0; c < t->ncols && !t->label; c++)
+            if (t->cols[c].text && t->cols[c].rel < 0)
+                t->label = db_xstrdup(t->cols[c].name);
+    }
+}
+
+static const tq_schema_t *sort_schema;
+
+static int cmp_bare(const void *a, const void *b)
+{
+    return strcmp(sort_schema->tables[*(const size_t *)a].bare,
+                  sort_schema->tables[*(const size_t *)b].bare);
+}
+
+/* Sorts table indexes by bare name so that name lookups bisect. */
+static void index_bare(tq_schema_t *s)
+{
+    s->by_bare = db_xcalloc(s->ntables + 1, sizeof *s->by_bare);
+    for (size_t i = 0; i < s->ntables; i++)
+        s->by_bare[i] = i;
+    sort_schema = s;
+    qsort(s->by_bare, s->ntables, sizeof *s->by_bare, cmp_bare);
+    sort_schema = NULL;
+}
+
+/* tq_schema_load: see schema.h. */
+tq_schema_t *tq_schema_load(sqlite3 *db, char **error)
+{
+    tq_schema_t *s = db_xcalloc(1, sizeof *s);
+    size_t scap = 0, tcap = 0, acap = 0, fkcap = 0, nfk = 0;
+    fk_t *fks = NULL;
+    sqlite3_stmt *st;
+    *error = NULL;
+    if (prep(db, "SELECT name FROM pragma_database_list ORDER BY seq", &st,
+             error))
+        goto fail;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = col_text(st, 0);
+        if (strcmp(name, "temp"))
+            DB_PUSH(s->schemas, s->nschemas, scap, db_xstrdup(name));
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < s->nschemas; i++)
+        if (load_tables(db, s, s->schemas[i], &tcap, error))
+            goto fail;
+    for (size_t i = 0; i < s->nschemas; i++) {
+        if (load_unique(db, s, s->schemas[i], error))
+            goto fail;
+        load_apps(db, s, s->schemas[i], &acap);
+    }
+    finish_tables(s);
+    name_tables(s);
+    for (size_t i = 0; i < s->nschemas; i++)
+        if (load_fks(db, s, s->schemas[i], &fks, &nfk, &fkcap, error))
+            goto fail;
+    build_relations(s, fks, nfk);
+    label_tables(s);
+    index_bare(s);
+    for (size_t i = 0; i < nfk; i++) {
+        free(fks[i].col);
+        free(fks[i].to_col);
+    }
+    free(fks);
+    return s;
+fail:
+    for (size_t i = 0; i < nfk; i++) {
+        free(fks[i].col);
+        free(fks[i].to_col);
+    }
+    free(fks);
+    tq_schema_free(&s);
+    return NULL;
+}
+
+/* tq_schema_free: see schema.h. */
+void tq_schema_free(tq_schema_t **sp)
+{
+    tq_schema_t *s = *sp;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ntables; i++) {
+        tq_stable_t *t = &s->tables[i];
+        for (size_t c = 0; c < t->ncols; c++) {
+            free(t->cols[c].name);
+            free(t->cols[c].decltype);
+            free(t->cols[c].dflt);
+        }
+        for (size_t r = 0; r < t->nrels; r++) {
+            free(t->rels[r].name);
+            free(t->rels[r].col);
+            free(t->rels[r].target_col);
+        }
+        free(t->cols);
+        free(t->rels);
+        free(t->schema);
+        free(t->name);
+        free(t->bare);
+        free(t->model);
+        free(t->app);
+        free(t->pk);
+        free(t->label);
+    }
+    for (size_t i = 0; i < s->nschemas; i++)
+        free(s->schemas[i]);
+    for (size_t i = 0; i < s->napps; i++)
+        free(s->apps[i]);
+    free(s->schemas);
+    free(s->apps);
+    free(s->tables);
+    free(s->by_bare);
+    free(s);
+    *sp = NULL;
+}
+
+/* tq_schema_table: see schema.h. */
+const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
+                                   const char *name)
+{
+    if (schema)
+        return find_in((tq_schema_t *)s, schema, name);
+    const tq_stable_t *m = find_in((tq_schema_t *)s, "main", name);
+    if (m)
+        return m;
+    const tq_stable_t *found = NULL;
+    for (size_t i = 0; i < s->ntables; i++)
+        if (!strcasecmp(s->tables[i].name, name)) {
+            if (found)
+                return NULL;
+            found = &s->tables[i];
+        }
+    return found;
+}
+
+/* tq_schema_by_bare: see schema.h. */
+const tq_stable_t *tq_schema_by_bare(const tq_schema_t *s, const char *bare)
+{
+    size_t lo = 0, hi = s->ntables;
+    while (lo < hi && s->by_bare) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->tables[s->by_bare[mid]].bare, bare);
+        if (!c)
+            return &s->tables[s->by_bare[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* tq_schema_index: see schema.h. */
+size_t tq_schema_index(const tq_schema_t *s, const tq_stable_t *t)
+{
+    return (size_t)(t - s->tables);
+}
+
+/* tq_stable_col: see schema.h. */
+int tq_stable_col(const tq_stable_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (!strcasecmp(t->cols[i].name, name))
+            return (int)i;
+    if (t->rowid_pk && !strcasecmp(name, "rowid"))
+        return -2;
+    return -1;
+}
+
+/* tq_stable_rel: see schema.h. */
+const tq_srel_t *tq_stable_rel(const tq_stable_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->nrels; i++)
+        if (!strcmp(t->rels[i].name, name))
+            return &t->rels[i];
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tq_stable_choices: see schema.h. */
+char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
+                        size_t nextra)
+{
+    size_t n = 0, cap = t->ncols + t->nrels + nextra + 1;
+    const char **v = db_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < t->ncols; i++)
+        v[n++] = t->cols[i].name;
+    for (size_t i = 0; i < t->nrels; i++)
+        v[n++] = t->rels[i].name;
+    for (size_t i = 0; i < nextra; i++)
+        v[n++] = extra[i];
+    qsort(v, n, sizeof *v, cmp_str);
+    db_buf_t b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (i && !strcmp(v[i], v[i - 1]))
+            continue;
+        if (b.len)
+            db_buf_add(&b, ", ");
+        db_buf_add(&b, v[i]);
+    }
+    free(v);
+    return db_buf_take(&b);
+}

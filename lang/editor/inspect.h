@@ -1,0 +1,21 @@
+/*
+ * This file declares the editor help behind inspect_request (Shift-Tab,
+ * `?` in consoles): what the name at the cursor is. A table shows its
+ * columns, types, keys, relations and row count (detail 1 adds its CREATE
+ * statement and first rows); a query-set, manager or frame method shows
+ * its signature and one-line doc; any other name a summary of its value
+ * (type and truncated repr). Owned by the editor-help engineer.
+ */
+#ifndef TQ_INSPECT_H
+#define TQ_INSPECT_H
+
+#include "vm/value.h"
+
+/* Fills `bundle` with text/plain (and text/markdown) and returns true
+ * when a name at `cursor_pos` (code points; the name may end at the
+ * cursor or just before an open parenthesis there) resolves. Runs no user
+ * code and never leaves an error pending in ctx. detail_level 0 or 1. */
+bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
+                int detail_level, tq_bundle_t *bundle);
+
+#endif

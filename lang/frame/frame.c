@@ -1,0 +1,1910 @@
+/*
+ * This file implements frames (LANGUAGE.md section 6): qs.dataframe()
+ * materialises a query set as a TEMP table (tq_frame_N) of the session's
+ * database, and the frame value names that table's index column and value
+ * columns. A Series (df['age'], df['a'] * 2 + df['b'], df['age'] > 25) is
+ * the same value holding one column expression over the same table, so
+ * `df['age'] += 1` is one UPDATE and df[df['age'] > 25] or df[F.age > 25]
+ * is one CREATE TEMP TABLE ... AS SELECT ... WHERE. Expressions are
+ * compiled by compile.h against a one-table schema describing the temp
+ * table (frame_schema), which checks names and binds every value.
+ *
+ * Row order is the temp table's rowid order: every derived frame (filter,
+ * head, tail, sort_values, column selection) is a new temp table filled in
+ * the wanted order. Temp tables die with the connection, and a frame's is
+ * dropped at the next frame operation after its last value is freed (the
+ * destroy hook has no context, and the connection may have been replaced
+ * by %connect since: the numbers are never reused, so a late DROP ... IF
+ * EXISTS is harmless).
+ *
+ * Also here: display (pandas' text layout through render.h, the HTML
+ * table, pandas' Series text), .columns, len(), .shape, .to_csv, .plot and
+ * Manager.update_from_dataframe. describe and groupby live in
+ * frame_stats.c.
+ *
+ * Where LANGUAGE.md is silent, frames decide (tests/golden/frame_*.test
+ * pin it):
+ *  - the index is the pk for query sets with one row per table row
+ *    (values() and fancy indexing get the pk added); grouped or distinct
+ *    ones get pandas' RangeIndex 0..n-1, which update_from_dataframe
+ *    refuses;
+ *  - `/` on columns is true division, as pandas (query-set arithmetic
+ *    stays SQL's); comparisons give bool Series shown True/False;
+ *  - df['c'] = a Series of another frame aligns on the index (NULL where
+ *    no row matches); arithmetic between two frames' columns is a
+ *    ValueError (compute them in one frame);
+ *  - a Series is a view: s = df['a'] sees later assignments to df['a'];
+ *  - dtype is read from the values: int64, float64, object (text or a
+ *    mix), bool (comparisons); NULL shows as the renderer shows it (None);
+ *  - sort_values is stable with NULLs last; groupby drops NULL keys,
+ *    sorts by key, and sum/mean leave text columns out;
+ *  - update_from_dataframe runs UPDATE ... FROM the frame (one pass over
+ *    the frame with pk lookups; a correlated subquery per row would be
+ *    quadratic on an unindexed temp table); a duplicated index value
+ *    updates its row from one of its frame rows;
+ *  - frames work on a read-only connection too: its guard (readonly.c)
+ *    allows writes to the temp schema only;
+ *  - a failed cell rolls back its frame changes with its other writes;
+ *    frames re-read their column lists (frame_sync) so a rolled-back
+ *    column disappears.
+ */
+#include "frame/frame.h"
+
+#include <inttypes.h>
+
+#include "render/render.h"
+#include "render/render_util.h"
+
+#define SELF(v) ((frame_t *)tq_native_data(v))
+
+/* ---- stores and lazy drops */
+
+static uint64_t store_counter;
+static char **pending_drops;
+static size_t npending, pending_cap;
+
+/* frame_store_new: see frame.h. */
+fstore_t *frame_store_new(void)
+{
+    fstore_t *st = db_xcalloc(1, sizeof *st);
+    st->refs = 1;
+    st->name = db_xasprintf("tq_frame_%" PRIu64, ++store_counter);
+    return st;
+}
+
+/* frame_store_unref: see frame.h. */
+void frame_store_unref(fstore_t *st)
+{
+    if (!st || --st->refs > 0)
+        return;
+    DB_PUSH(pending_drops, npending, pending_cap, st->name);
+    free(st);
+}
+
+/* frame_flush_drops: see frame.h. */
+void frame_flush_drops(tq_ctx_t *ctx)
+{
+    sqlite3 *db = tq_ctx_db(ctx);
+    for (size_t i = 0; i < npending; i++) {
+        if (db) {
+            db_buf_t b = {0};
+            db_buf_add(&b, "DROP TABLE IF EXISTS temp.");
+            db_buf_ident(&b, pending_drops[i]);
+            sqlite3_exec(db, b.s, NULL, NULL, NULL);
+            db_buf_free(&b);
+        }
+        free(pending_drops[i]);
+    }
+    npending = 0;
+}
+
+/* frame_exec: see frame.h. */
+int frame_exec(tq_ctx_t *ctx, const char *sql)
+{
+    sqlite3 *db = tq_ctx_db(ctx);
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "no database is connected");
+        return -1;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ;
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the one-table schema of a store */
+
+/* frame_table_ref: see frame.h. */
+void frame_table_ref(db_buf_t *b, const fstore_t *st)
+{
+    db_buf_add(b, "temp.");
+    db_buf_ident(b, st->name);
+}
+
+/* frame_schema: see frame.h. */
+tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
+{
+    sqlite3 *db = tq_ctx_db(ctx);
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "no database is connected");
+        return NULL;
+    }
+    db_buf_t b = {0};
+    db_buf_add(&b, "PRAGMA temp.table_info(");
+    db_buf_ident(&b, st->name);
+    db_buf_addc(&b, ')');
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, b.s, -1, &s, NULL);
+    db_buf_free(&b);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        tq_raise_sqlite(ctx, rc);
+        return NULL;
+    }
+    tq_schema_t *sc = db_xcalloc(1, sizeof *sc);
+    sc->schemas = db_xcalloc(1, sizeof *sc->schemas);
+    sc->schemas[0] = db_xstrdup("main");
+    sc->nschemas = 1;
+    sc->tables = db_xcalloc(1, sizeof *sc->tables);
+    sc->ntables = 1;
+    tq_stable_t *t = &sc->tables[0];
+    t->schema = db_xstrdup("temp");
+    t->name = db_xstrdup(st->name);
+    t->bare = db_xstrdup("DataFrame");
+    t->model = db_xstrdup("dataframe");
+    t->pk = db_xstrdup("rowid");
+    t->rowid_pk = true;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        tq_scol_t c = {0};
+        c.name = db_xstrdup((const char *)sqlite3_column_text(s, 1));
+        const char *type = (const char *)sqlite3_column_text(s, 2);
+        c.decltype = db_xstrdup(type ? type : "");
+        c.text = type && (strcasestr(type, "CHAR") || strcasestr(type, "CLOB")
+                          || strcasestr(type, "TEXT"));
+        c.rel = -1;
+        DB_PUSH(t->cols, t->ncols, cap, c);
+    }
+    sqlite3_finalize(s);
+    if (t->ncols == 0) {
+        tq_schema_free(&sc);
+        tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
+                 "connection was closed or its cell rolled back)");
+        return NULL;
+    }
+    return sc;
+}
+
+/* frame_sync: see frame.h. */
+int frame_sync(tq_ctx_t *ctx, frame_t *f)
+{
+    frame_flush_drops(ctx);
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return -1;
+    const tq_stable_t *t = &sc->tables[0];
+    size_t k = 0;
+    for (size_t i = 0; i < f->ncols; i++) {
+        if (tq_stable_col(t, f->cols[i]) >= 0)
+            f->cols[k++] = f->cols[i];
+        else
+            free(f->cols[i]);
+    }
+    f->ncols = k;
+    tq_schema_free(&sc);
+    return 0;
+}
+
+/* frame_desc: see frame.h. */
+qdesc_t *frame_desc(const fstore_t *st)
+{
+    qdesc_t *q = qdesc_new("temp", st->name);
+    q->mode = QM_ROWS;
+    return q;
+}
+
+/* frame_frag_clear: see frame.h. */
+void frame_frag_clear(frag_t *f)
+{
+    free(f->sql);
+    qsql_clear(&f->q);
+    memset(f, 0, sizeof *f);
+}
+
+/* frame_frag_expr: see frame.h. */
+int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
+                     frag_t *out)
+{
+    memset(out, 0, sizeof *out);
+    tq_schema_t *sc = frame_schema(ctx, st);
+    if (!sc)
+        return -1;
+    qdesc_t *q = frame_desc(st);
+    q->order_set = true;
+    qdesc_add_field(&q->fields, &q->nfields, "tq_v", qx_ref(e));
+    qerr_t err = {0};
+    int rc = tq_compile_select(sc, q, &out->q, &err);
+    qdesc_unref(q);
+    tq_schema_free(&sc);
+    if (rc < 0) {
+        db_raise(ctx, &err);
+        return -1;
+    }
+    db_buf_t tail = {0};
+    db_buf_add(&tail, " AS \"tq_v\" FROM \"temp\".");
+    db_buf_ident(&tail, st->name);
+    const char *sql = out->q.sql;
+    const char *end = strstr(sql, tail.s);
+    db_buf_free(&tail);
+    if (strncmp(sql, "SELECT ", 7) || !end) {
+        frame_frag_clear(out);
+        tq_raise(ctx, "DatabaseError", "cannot compile the frame expression");
+        return -1;
+    }
+    out->sql = db_xstrndup(sql + 7, (size_t)(end - sql - 7));
+    return 0;
+}
+
+/* frame_prepare: see frame.h. */
+sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
+{
+    sqlite3 *db = tq_ctx_db(ctx);
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "no database is connected");
+        return NULL;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && f)
+        rc = qsql_bind(&f->q, st);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        tq_raise_sqlite(ctx, rc);
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs a statement with the fragment's parameters; changes or -1. */
+static int64_t exec_frag(tq_ctx_t *ctx, const char *sql, const frag_t *f)
+{
+    sqlite3_stmt *st = frame_prepare(ctx, sql, f);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return sqlite3_changes64(tq_ctx_db(ctx));
+}
+
+/* One int64 from a query (count(*)); -1 on error (raised). */
+static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
+{
+    sqlite3_stmt *st = frame_prepare(ctx, sql, f);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return n;
+}
+
+/* frame_materialise: see frame.h. */
+fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
+                            const qdesc_t *q)
+{
+    tq_schema_t *sc = frame_schema(ctx, src);
+    if (!sc)
+        return NULL;
+    qsql_t s;
+    qerr_t err = {0};
+    int rc = tq_compile_select(sc, q, &s, &err);
+    tq_schema_free(&sc);
+    if (rc < 0) {
+        db_raise(ctx, &err);
+        return NULL;
+    }
+    fstore_t *st = frame_store_new();
+    char *sql = db_xasprintf("CREATE TEMP TABLE \"%s\" AS %s", st->name,
+                             s.sql);
+    free(s.sql);
+    s.sql = sql;
+    int64_t n = db_exec_write(ctx, &s);
+    qsql_clear(&s);
+    if (n < 0) {
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* ---- values */
+
+static void frame_destroy(void *p)
+{
+    frame_t *f = p;
+    frame_store_unref(f->st);
+    free(f->index);
+    free(f->index_label);
+    for (size_t i = 0; i < f->ncols; i++)
+        free(f->cols[i]);
+    free(f->cols);
+    qx_unref(f->expr);
+    free(f->name);
+    free(f);
+}
+
+/* frame_new: see frame.h. */
+tq_value_t *frame_new(fstore_t *st, const char *index, const char *label,
+                      char *const *cols, size_t ncols)
+{
+    frame_t *f = db_xcalloc(1, sizeof *f);
+    f->st = st;
+    f->index = db_xstrdup(index);
+    f->index_label = db_xstrdup(label);
+    f->cols = db_xcalloc(ncols, sizeof *f->cols);
+    for (size_t i = 0; i < ncols; i++)
+        f->cols[i] = db_xstrdup(cols[i]);
+    f->ncols = ncols;
+    return tq_native_new(&tq_frame_type, f);
+}
+
+/* frame_series_new: see frame.h. */
+tq_value_t *frame_series_new(fstore_t *st, const char *index,
+                             const char *label, qexpr_t *expr,
+                             const char *name)
+{
+    frame_t *f = db_xcalloc(1, sizeof *f);
+    f->st = st;
+    f->index = db_xstrdup(index);
+    f->index_label = db_xstrdup(label);
+    f->series = true;
+    f->expr = expr;
+    f->name = db_xstrdup(name);
+    return tq_native_new(&tq_series_type, f);
+}
+
+/* frame_check: see frame.h. */
+bool frame_check(const tq_value_t *v)
+{
+    return v && (tq_is_native(v, &tq_frame_type) ||
+                 tq_is_native(v, &tq_series_type));
+}
+
+static bool is_pred(const qexpr_t *e)
+{
+    return e && (e->kind == QX_LOOKUP || e->kind == QX_KW ||
+                 e->kind == QX_AND || e->kind == QX_OR ||
+                 e->kind == QX_NOT || e->kind == QX_BOOL);
+}
+
+static int col_index(const frame_t *f, const char *name)
+{
+    for (size_t i = 0; i < f->ncols; i++)
+        if (!strcmp(f->cols[i], name))
+            return (int)i;
+    return -1;
+}
+
+/* Django's FieldError for an unknown column of a frame. */
+static void *no_column(tq_ctx_t *ctx, const frame_t *f, const char *name)
+{
+    size_t n = f->ncols;
+    char **names = db_xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = f->cols[i];
+    if (f->index_label[0])
+        names[n++] = f->index_label;
+    for (size_t i = 1; i < n; i++)          /* sort: few columns */
+        for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            char *t = names[k];
+            names[k] = names[k - 1];
+            names[k - 1] = t;
+        }
+    db_buf_t b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_add(&b, names[i]);
+    }
+    tq_raise(ctx, "FieldError",
+             "Cannot resolve keyword '%s' into field. Choices are: %s", name,
+             b.s ? b.s : "");
+    db_buf_free(&b);
+    free(names);
+    return NULL;
+}
+
+/* ---- dataframe() */
+
+/* True when the description yields one row per table row, so the pk can
+ * be the index. */
+static bool keeps_pk(const qdesc_t *q)
+{
+    if (q->distinct)
+        return false;
+    for (size_t i = 0; i < q->nfields; i++)
+        if (qx_has_agg(q->fields[i].expr))
+            return false;
+    if (q->group_values && q->mode != QM_MODEL)
+        for (size_t i = 0; i < q->nannos; i++)
+            if (qx_has_agg(q->annos[i].expr))
+                return false;
+    return true;
+}
+
+/* frame_from_query: see frame.h. */
+tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
+{
+    frame_flush_drops(ctx);
+    const tq_schema_t *sc = db_schema(ctx);
+    if (!sc)
+        return NULL;
+    const tq_stable_t *t = qs_table(ctx, q0);
+    if (!t)
+        return NULL;
+    qdesc_t *q = qdesc_clone(q0);
+    bool pk = keeps_pk(q);
+    int pkcol = -1;        /* the compiled column that is the index */
+    if (q->mode != QM_MODEL && q->nfields) {
+        if (pk) {
+            for (size_t i = 0; i < q->nfields && pkcol < 0; i++) {
+                const qexpr_t *e = q->fields[i].expr;
+                if (e->kind == QX_REF &&
+                    (!strcmp(e->name, "pk") || !strcmp(e->name, t->pk)))
+                    pkcol = (int)i;
+            }
+            if (pkcol < 0) {
+                q->fields = db_xrealloc(q->fields,
+                                        (q->nfields + 1) * sizeof *q->fields);
+                memmove(q->fields + 1, q->fields,
+                        q->nfields * sizeof *q->fields);
+                q->fields[0].name = db_xstrdup(t->pk);
+                q->fields[0].expr = qx_path("pk");
+                q->nfields++;
+                pkcol = 0;
+            }
+        }
+        q->mode = QM_ROWS;
+    }
+    qsql_t s;
+    qerr_t err = {0};
+    if (tq_compile_select(sc, q, &s, &err) < 0) {
+        qdesc_unref(q);
+        return db_raise(ctx, &err);
+    }
+    if (q->mode == QM_MODEL || q->nfields == 0)
+        for (size_t i = 0; i < s.ncols && pkcol < 0; i++)
+            if (!strcmp(s.cols[i], t->rowid_pk ? "rowid" : t->pk))
+                pkcol = (int)i;
+    qdesc_unref(q);
+
+    /* WITH q("c1", ...) AS (sql) names the columns as the query set does
+     * (values('bike__name') keeps its name); the rowid pk is renamed so
+     * that the temp table keeps its own rowid. */
+    fstore_t *st = frame_store_new();
+    const char *index = pkcol >= 0 ? s.cols[pkcol] : "tq_index";
+    if (pkcol >= 0 && !strcasecmp(index, "rowid"))
+        index = "tq_rowid";
+    db_buf_t b = {0};
+    db_buf_printf(&b, "CREATE TEMP TABLE \"%s\" AS WITH tq_q(", st->name);
+    for (size_t i = 0; i < s.ncols; i++) {
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_ident(&b, (int)i == pkcol ? index : s.cols[i]);
+    }
+    db_buf_printf(&b, ") AS (%s) SELECT ", s.sql);
+    if (pkcol < 0)
+        db_buf_add(&b, "row_number() OVER () - 1 AS \"tq_index\", ");
+    db_buf_add(&b, "* FROM tq_q");
+    free(s.sql);
+    s.sql = db_buf_take(&b);
+    int64_t n = db_exec_write(ctx, &s);
+    if (n < 0) {
+        qsql_clear(&s);
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    char **cols = db_xcalloc(s.ncols, sizeof *cols);
+    size_t ncols = 0;
+    for (size_t i = 0; i < s.ncols; i++)
+        if ((int)i != pkcol)
+            cols[ncols++] = s.cols[i];
+    tq_value_t *v = frame_new(st, index,
+                              pkcol >= 0 ? s.cols[pkcol] : "", cols, ncols);
+    free(cols);
+    qsql_clear(&s);
+    return v;
+}
+
+/* frame_qs_dataframe: see frame.h. */
+tq_value_t *frame_qs_dataframe(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a)
+{
+    if (a->npos || a->nkw)
+        return tq_raise(ctx, "TypeError", "dataframe() takes no arguments");
+    const qdesc_t *q = qs_desc(self);
+    if (!q)
+        return tq_raise(ctx, "TypeError", "dataframe() needs a query set");
+    return frame_from_query(ctx, q);
+}
+
+/* ---- fetching for display */
+
+typedef struct fetch {
+    char *sql;
+    frag_t f;
+} fetch_t;
+
+static int bind_frag(void *ud, sqlite3_stmt *stmt)
+{
+    const frag_t *f = ud;
+    return f->q.nparams ? qsql_bind(&f->q, stmt) : SQLITE_OK;
+}
+
+/* SELECT index, values FROM store ORDER BY rowid: for a frame its columns,
+ * for a Series its expression (parameters in fe->f). */
+static int select_sql(tq_ctx_t *ctx, const frame_t *f, bool with_index,
+                      const char *index_alias, fetch_t *fe)
+{
+    memset(fe, 0, sizeof *fe);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT ");
+    bool first = true;
+    if (with_index) {
+        db_buf_ident(&b, f->index);
+        if (index_alias) {
+            db_buf_add(&b, " AS ");
+            db_buf_ident(&b, index_alias);
+        }
+        first = false;
+    }
+    if (f->series) {
+        if (frame_frag_expr(ctx, f->st, f->expr, &fe->f) < 0) {
+            db_buf_free(&b);
+            return -1;
+        }
+        db_buf_printf(&b, "%s%s AS ", first ? "" : ", ", fe->f.sql);
+        db_buf_ident(&b, f->name ? f->name : "0");
+    } else {
+        for (size_t i = 0; i < f->ncols; i++) {
+            if (!first)
+                db_buf_add(&b, ", ");
+            first = false;
+            db_buf_ident(&b, f->cols[i]);
+        }
+    }
+    db_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " ORDER BY _rowid_");
+    fe->sql = db_buf_take(&b);
+    return 0;
+}
+
+static void fetch_clear(fetch_t *fe)
+{
+    free(fe->sql);
+    frame_frag_clear(&fe->f);
+}
+
+/* Fetches the shown rows (head, tail, count) with the index column. */
+static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
+{
+    frame_flush_drops(ctx);
+    fetch_t fe;
+    if (select_sql(ctx, f, true, NULL, &fe) < 0)
+        return -1;
+    tq_sql_t q = {.sql = fe.sql, .bind = bind_frag, .ud = &fe.f};
+    char *error = NULL;
+    memset(t, 0, sizeof *t);
+    int rc = tq_table_fetch(tq_ctx_db(ctx), &q, tq_ctx_max_rows(ctx), t,
+                            &error);
+    fetch_clear(&fe);
+    if (rc < 0) {
+        tq_raise(ctx, "DatabaseError", "%s",
+                 error ? error : "cannot read the frame");
+        free(error);
+        return -1;
+    }
+    t->has_index = true;
+    free(t->columns[0]);
+    t->columns[0] = db_xstrdup(f->index_label);
+    return 0;
+}
+
+/* pandas' dtype name of a Series' values: decided over every row. */
+static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
+{
+    if (f->boolean)
+        return "bool";
+    fetch_t fe;
+    if (select_sql(ctx, f, false, NULL, &fe) < 0)
+        return NULL;
+    char *sql = db_xasprintf(
+        "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
+        "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
+    sqlite3_stmt *st = frame_prepare(ctx, sql, &fe.f);
+    free(sql);
+    fetch_clear(&fe);
+    if (!st)
+        return NULL;
+    const char *dtype = "object";
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0),
+                ni = sqlite3_column_int64(st, 1),
+                nr = sqlite3_column_int64(st, 2);
+        /* n counts non-NULL values; pandas turns ints with missing
+         * values into float64 */
+        int64_t rows = sqlite3_column_int64(st, 3);
+        if (n > 0 && ni == n && rows == n)
+            dtype = "int64";
+        else if (n > 0 && ni + nr == n)
+            dtype = "float64";
+    }
+    sqlite3_finalize(st);
+    return dtype;
+}
+
+/* pandas' SeriesFormatter.to_string: the index left-justified, three
+ * spaces, the values (with their sign slot) right-justified; the index
+ * name on its own line; "Name: x, dtype: int64" (with "Length: N" when
+ * truncated) below. */
+static char *series_text(tq_ctx_t *ctx, const frame_t *f)
+{
+    tq_table_t t;
+    if (fetch_table(ctx, f, &t) < 0)
+        return NULL;
+    const char *dtype = series_dtype(ctx, f);
+    if (!dtype) {
+        tq_table_clear(&t);
+        return NULL;
+    }
+    db_buf_t b = {0};
+    size_t nrows = t.nhead + t.ntail;
+    bool truncated = t.total > (int64_t)nrows;
+    db_buf_t footer = {0};
+    if (f->name)
+        db_buf_printf(&footer, "Name: %s, ", f->name);
+    if (truncated)
+        db_buf_printf(&footer, "Length: %" PRId64 ", ", t.total);
+    db_buf_printf(&footer, "dtype: %s", dtype);
+    if (nrows == 0) {
+        db_buf_printf(&b, "Series([], %s)", footer.s);
+        db_buf_free(&footer);
+        tq_table_clear(&t);
+        return db_buf_take(&b);
+    }
+    /* pandas' SeriesFormatter shows max_rows // 2 rows on each side */
+    size_t nhead_fetched = t.nhead;
+    if (truncated && t.nhead > t.ntail) {
+        t.nhead = t.ntail;
+        nrows = t.nhead + t.ntail;
+    }
+    rx_colkind_t kind;
+    char **idx = rx_format_column(&t, 0, true, &kind, NULL);
+    char **vals = rx_format_column(&t, 1, true, &kind, NULL);
+    if (f->boolean)
+        for (size_t r = 0; r < nrows; r++) {
+            const char *x = vals[r] + strspn(vals[r], " ");
+            if (!strcmp(x, "1") || !strcmp(x, "0")) {
+                char *v = db_xstrdup(x[0] == '1' ? "True" : "False");
+                free(vals[r]);
+                vals[r] = v;
+            }
+        }
+    /* the values' sign slot (pandas' leading_space): one space before
+     * anything that does not start with '-' */
+    size_t iw = 0, vw = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        while (idx[r][0] == ' ')
+            memmove(idx[r], idx[r] + 1, strlen(idx[r]));
+        if (vals[r][0] != ' ' && vals[r][0] != '-') {
+            char *v = db_xasprintf(" %s", vals[r]);
+            free(vals[r]);
+            vals[r] = v;
+        }
+        size_t w = rx_utf8_width(idx[r]);
+        iw = w > iw ? w : iw;
+        w = rx_utf8_width(vals[r]);
+        vw = w > vw ? w : vw;
+    }
+    if (f->index_label[0])
+        db_buf_printf(&b, "%s\n", f->index_label);
+    for (size_t r = 0; r < nrows; r++) {
+        if (truncated && r == t.nhead) {
+            size_t w = rx_utf8_width(vals[r - 1]);
+            const char *dots = w > 3 ? "..." : "..";
+            /* Python's str.center: the odd space goes left when the
+             * width is odd */
+            size_t marg = w > strlen(dots) ? w - strlen(dots) : 0;
+            size_t left = marg / 2 + (marg & w & 1);
+            rx_buf_spaces(&b, iw + 3 + left);
+            db_buf_add(&b, dots);
+            db_buf_addc(&b, '\n');
+        }
+        db_buf_add(&b, idx[r]);
+        rx_buf_spaces(&b, iw - rx_utf8_width(idx[r]) + 3);
+        rx_buf_spaces(&b, vw - rx_utf8_width(vals[r]));
+        db_buf_add(&b, vals[r]);
+        db_buf_addc(&b, '\n');
+    }
+    db_buf_add(&b, footer.s);
+    db_buf_free(&footer);
+    rx_cells_free(idx, nrows);
+    rx_cells_free(vals, nrows);
+    t.nhead = nhead_fetched;
+    tq_table_clear(&t);
+    return db_buf_take(&b);
+}
+
+static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
+    if (f->series)
+        return series_text(ctx, f);
+    tq_table_t t;
+    if (fetch_table(ctx, f, &t) < 0)
+        return NULL;
+    char *s = tq_text_table(&t);
+    tq_table_clear(&t);
+    return s;
+}
+
+static int frame_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
+{
+    frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return -1;
+    if (f->series)
+        return 0;              /* pandas shows a Series as text only */
+    tq_table_t t;
+    if (fetch_table(ctx, f, &t) < 0)
+        return -1;
+    char *html = tq_html_table(&t);
+    char *text = tq_text_table(&t);
+    tq_table_clear(&t);
+    tq_bundle_add(out, "text/html", html, strlen(html));
+    tq_bundle_add(out, "text/plain", text, strlen(text));
+    free(html);
+    free(text);
+    return 0;
+}
+
+/* ---- len, derived frames */
+
+static int64_t frame_rows(tq_ctx_t *ctx, const frame_t *f)
+{
+    frame_flush_drops(ctx);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT count(*) FROM ");
+    frame_table_ref(&b, f->st);
+    int64_t n = query_int(ctx, b.s, NULL);
+    db_buf_free(&b);
+    return n;
+}
+
+static int64_t frame_length(tq_ctx_t *ctx, tq_value_t *self)
+{
+    if (frame_sync(ctx, SELF(self)) < 0)
+        return -1;
+    return frame_rows(ctx, SELF(self));
+}
+
+/* A description over f's store selecting its index and columns (or its
+ * expression), in row order unless the caller orders it. */
+static qdesc_t *select_desc(const frame_t *f)
+{
+    qdesc_t *q = frame_desc(f->st);
+    qdesc_add_field(&q->fields, &q->nfields, f->index, qx_path(f->index));
+    if (f->series)
+        qdesc_add_field(&q->fields, &q->nfields, f->name ? f->name : "0",
+                        qx_ref(f->expr));
+    else
+        for (size_t i = 0; i < f->ncols; i++)
+            qdesc_add_field(&q->fields, &q->nfields, f->cols[i],
+                            qx_path(f->cols[i]));
+    return q;
+}
+
+/* The frame or Series that q (from select_desc) yields, in a new store. */
+static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
+{
+    frame_flush_drops(ctx);
+    fstore_t *st = frame_materialise(ctx, f->st, q);
+    if (!st)
+        return NULL;
+    if (f->series) {
+        const char *name = f->name ? f->name : "0";
+        tq_value_t *v = frame_series_new(st, f->index, f->index_label,
+                                         qx_path(name), f->name);
+        SELF(v)->boolean = f->boolean;
+        return v;
+    }
+    return frame_new(st, f->index, f->index_label, f->cols, f->ncols);
+}
+
+/* Columns whose names hold "__" would read as relations in the compiler:
+ * refuse them in derived frames with a clear message. */
+static bool plain_names(tq_ctx_t *ctx, const frame_t *f)
+{
+    const char *bad = strstr(f->index, "__") ? f->index : NULL;
+    for (size_t i = 0; i < f->ncols && !bad; i++)
+        if (strstr(f->cols[i], "__"))
+            bad = f->cols[i];
+    if (bad)
+        tq_raise(ctx, "ValueError", "column '%s': rename columns holding "
+                 "'__' (values(%s=...)) before deriving frames", bad, bad);
+    return !bad;
+}
+
+static tq_value_t *filtered(tq_ctx_t *ctx, const frame_t *f, qexpr_t *pred)
+{
+    if (!plain_names(ctx, f))
+        return NULL;
+    qdesc_t *q = select_desc(f);
+    q->where = qx_ref(pred);
+    tq_value_t *v = derive(ctx, f, q);
+    qdesc_unref(q);
+    return v;
+}
+
+static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a, bool tail)
+{
+    frame_t *f = SELF(self);
+    int64_t n = 5;
+    tq_value_t *nv = a->npos ? a->pos[0] : tq_args_kw(a, "n");
+    if (nv) {
+        if (tq_kind(nv) != TQ_INT)
+            return tq_raise(ctx, "TypeError", "%s(n) takes an int",
+                            tail ? "tail" : "head");
+        n = tq_as_int(nv);
+    }
+    if (!plain_names(ctx, f))
+        return NULL;
+    int64_t total = frame_rows(ctx, f);
+    if (total < 0)
+        return NULL;
+    /* pandas: a negative n means all rows but the last (first) -n */
+    int64_t keep = n >= 0 ? (n < total ? n : total)
+                          : (total + n > 0 ? total + n : 0);
+    qdesc_t *q = select_desc(f);
+    q->limit = keep;
+    q->offset = tail ? total - keep : 0;
+    tq_value_t *v = derive(ctx, f, q);
+    qdesc_unref(q);
+    return v;
+}
+
+static tq_value_t *m_head(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return head_tail(ctx, self, a, false);
+}
+
+static tq_value_t *m_tail(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return head_tail(ctx, self, a, true);
+}
+
+/* sort_values(by, ascending=True): a stable sort, NULLs last as pandas. */
+static tq_value_t *m_sort_values(tq_ctx_t *ctx, tq_value_t *self,
+                                 const tq_args_t *a)
+{
+    frame_t *f = SELF(self);
+    tq_value_t *by = a->npos ? a->pos[0] : tq_args_kw(a, "by");
+    tq_value_t *asc = tq_args_kw(a, "ascending");
+    if (a->npos > 1)
+        asc = a->pos[1];
+    if (!by && !f->series)
+        return tq_raise(ctx, "TypeError",
+                        "sort_values() missing 1 required positional "
+                        "argument: 'by'");
+    if (!plain_names(ctx, f))
+        return NULL;
+    size_t nby = 1;
+    tq_value_t *list = NULL;
+    if (by && (tq_kind(by) == TQ_LIST || tq_kind(by) == TQ_TUPLE)) {
+        list = by;
+        nby = tq_seq_len(by);
+    }
+    qdesc_t *q = select_desc(f);
+    for (size_t i = 0; i < nby; i++) {
+        qexpr_t *e;
+        if (!by) {
+            e = qx_ref(f->expr);
+        } else {
+            tq_value_t *k = list ? tq_seq_get(list, i) : by;
+            if (tq_kind(k) != TQ_STR) {
+                qdesc_unref(q);
+                return tq_raise(ctx, "TypeError",
+                                "sort_values() takes column names");
+            }
+            const char *name = tq_as_str(k);
+            if (col_index(f, name) < 0 && strcmp(name, f->index_label) &&
+                !(f->series && f->name && !strcmp(name, f->name))) {
+                qdesc_unref(q);
+                return no_column(ctx, f, name);
+            }
+            if (f->series && f->name && !strcmp(name, f->name))
+                e = qx_ref(f->expr);
+            else
+                e = qx_path(!strcmp(name, f->index_label) &&
+                            col_index(f, name) < 0 ? f->index : name);
+        }
+        bool desc = false;
+        if (asc) {
+            tq_value_t *av = asc;
+            if (tq_kind(asc) == TQ_LIST || tq_kind(asc) == TQ_TUPLE) {
+                if (tq_seq_len(asc) != nby) {
+                    qx_unref(e);
+                    qdesc_unref(q);
+                    return tq_raise(ctx, "ValueError",
+                                    "Length of ascending (%zu) != length of "
+                                    "by (%zu)", tq_seq_len(asc), nby);
+                }
+                av = tq_seq_get(asc, i);
+            }
+            int t = tq_truth(ctx, av);
+            if (t < 0) {
+                qx_unref(e);
+                qdesc_unref(q);
+                return NULL;
+            }
+            desc = !t;
+        }
+        qdesc_add_order(q, qx_lookup(qx_ref(e), "isnull", qx_lit(qlit_int(1))),
+                        false);
+        qdesc_add_order(q, e, desc);
+    }
+    qdesc_add_order(q, qx_path("pk"), false);
+    tq_value_t *v = derive(ctx, f, q);
+    qdesc_unref(q);
+    return v;
+}
+
+/* ---- columns: df['c'], df[['a', 'b']], df[pred], df['c'] = expr */
+
+static tq_value_t *column(tq_ctx_t *ctx, const frame_t *f, const char *name)
+{
+    if (col_index(f, name) < 0)
+        return no_column(ctx, f, name);
+    f->st->refs++;
+    return frame_series_new(f->st, f->index, f->index_label, qx_path(name),
+                            name);
+}
+
+/* The predicate of a filter key (a boolean Series of the same frame, an
+ * F comparison or a Q object), borrowed; NULL when it is not one. */
+static qexpr_t *filter_of(tq_ctx_t *ctx, const frame_t *f, tq_value_t *key)
+{
+    if (frame_check(key)) {
+        frame_t *k = SELF(key);
+        if (!k->series || !is_pred(k->expr))
+            return NULL;
+        if (k->st != f->st) {
+            tq_raise(ctx, "ValueError", "a boolean Series filters only the "
+                     "frame it was computed from");
+            return NULL;
+        }
+        return k->expr;
+    }
+    qexpr_t *e = expr_of(key);
+    return is_pred(e) ? e : NULL;
+}
+
+static tq_value_t *frame_getitem(tq_ctx_t *ctx, tq_value_t *self,
+                                 tq_value_t *key)
+{
+    frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
+    if (f->series) {
+        qexpr_t *p = filter_of(ctx, f, key);
+        if (p)
+            return filtered(ctx, f, p);
+        if (tq_error_pending(ctx))
+            return NULL;
+        return tq_raise(ctx, "TypeError", "a Series is indexed by a boolean "
+                        "Series or an F predicate");
+    }
+    if (tq_kind(key) == TQ_STR)
+        return column(ctx, f, tq_as_str(key));
+    if (tq_kind(key) == TQ_LIST || tq_kind(key) == TQ_TUPLE) {
+        size_t n = tq_seq_len(key);
+        char **names = db_xcalloc(n, sizeof *names);
+        for (size_t i = 0; i < n; i++) {
+            tq_value_t *k = tq_seq_get(key, i);
+            if (tq_kind(k) != TQ_STR) {
+                free(names);
+                return tq_raise(ctx, "TypeError", "columns are named by "
+                                "strings, not %s", tq_type_name(k));
+            }
+            names[i] = (char *)tq_as_str(k);
+            if (col_index(f, names[i]) < 0) {
+                free(names);
+                return no_column(ctx, f, tq_as_str(k));
+            }
+        }
+        frame_t sub = *f;
+        sub.cols = names;
+        sub.ncols = n;
+        tq_value_t *v = NULL;
+        if (plain_names(ctx, &sub)) {
+            qdesc_t *q = select_desc(&sub);
+            v = derive(ctx, &sub, q);
+            qdesc_unref(q);
+        }
+        free(names);
+        return v;
+    }
+    qexpr_t *p = filter_of(ctx, f, key);
+    if (p)
+        return filtered(ctx, f, p);
+    if (tq_error_pending(ctx))
+        return NULL;
+    return tq_raise(ctx, "TypeError", "a frame is indexed by a column name, "
+                    "a list of names or a predicate, not %s",
+                    tq_type_name(key));
+}
+
+/* The expression a value assigns to a column of f: a Series of the same
+ * frame, an F expression, or a scalar. New reference or NULL (raised). */
+static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
+                              tq_value_t *v)
+{
+    if (frame_check(v)) {
+        frame_t *s = SELF(v);
+        if (!s->series) {
+            tq_raise(ctx, "ValueError", "a column is assigned a Series, an "
+                     "expression or a scalar, not a DataFrame");
+            return NULL;
+        }
+        return qx_ref(s->expr);
+    }
+    return db_value_expr(ctx, v);
+}
+
+/* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
+ * (the length must match). The values are in memory already, so one
+ * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
+static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
+                       tq_value_t *list)
+{
+    size_t n = tq_seq_len(list);
+    int64_t rows = frame_rows(ctx, f);
+    if (rows < 0)
+        return -1;
+    if ((int64_t)n != rows) {
+        tq_raise(ctx, "ValueError", "Length of values (%zu) does not match "
+                 "length of index (%" PRId64 ")", n, rows);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tq_kind_t k = tq_kind(tq_seq_get(list, i));
+        if (k != TQ_NONE && k != TQ_BOOL && k != TQ_INT && k != TQ_FLOAT &&
+            k != TQ_STR) {
+            tq_raise(ctx, "TypeError", "a column holds scalars, not %s",
+                     tq_type_name(tq_seq_get(list, i)));
+            return -1;
+        }
+    }
+    int64_t *ids = db_xcalloc(n, sizeof *ids);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT _rowid_ FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " ORDER BY _rowid_");
+    sqlite3_stmt *st = frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!st) {
+        free(ids);
+        return -1;
+    }
+    size_t k = 0;
+    while (k < n && sqlite3_step(st) == SQLITE_ROW)
+        ids[k++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (col_index(f, name) < 0) {
+        db_buf_add(&b, "ALTER TABLE ");
+        frame_table_ref(&b, f->st);
+        db_buf_add(&b, " ADD COLUMN ");
+        db_buf_ident(&b, name);
+        int rc = frame_exec(ctx, b.s);
+        db_buf_free(&b);
+        if (rc < 0) {
+            free(ids);
+            return -1;
+        }
+        f->cols = db_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+        f->cols[f->ncols++] = db_xstrdup(name);
+    }
+    db_buf_add(&b, "UPDATE ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " SET ");
+    db_buf_ident(&b, name);
+    db_buf_add(&b, " = ? WHERE _rowid_ = ?");
+    st = frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!st) {
+        free(ids);
+        return -1;
+    }
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < k && rc == SQLITE_DONE; i++) {
+        sqlite3_reset(st);
+        if (tq_bind_value(ctx, st, 1, tq_seq_get(list, i)) < 0) {
+            sqlite3_finalize(st);
+            free(ids);
+            return -1;
+        }
+        sqlite3_bind_int64(st, 2, ids[i]);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    free(ids);
+    if (rc != SQLITE_DONE) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
+                         tq_value_t *value)
+{
+    frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return -1;
+    if (f->series || tq_kind(key) != TQ_STR) {
+        tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
+        return -1;
+    }
+    const char *name = tq_as_str(key);
+    if (!strcmp(name, f->index) || !strncmp(name, "tq_", 3) ||
+        !strcasecmp(name, "rowid") || !strcasecmp(name, "_rowid_") ||
+        !strcasecmp(name, "oid") || !*name) {
+        tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
+        return -1;
+    }
+    if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE)
+        return assign_list(ctx, f, name, value);
+    /* a Series of another frame is aligned on the index, as pandas:
+     * rows without a match get NULL */
+    const frame_t *other = frame_check(value) && SELF(value)->series &&
+                           SELF(value)->st != f->st ? SELF(value) : NULL;
+    if (other && frame_sync(ctx, SELF(value)) < 0)
+        return -1;
+    qexpr_t *e = assigned_expr(ctx, f, value);
+    if (!e)
+        return -1;
+    frag_t fr;
+    int rc = frame_frag_expr(ctx, other ? other->st : f->st, e, &fr);
+    qx_unref(e);
+    if (rc < 0)
+        return -1;
+    db_buf_t b = {0};
+    /* the value is computed before the column exists, so that a name
+     * error leaves the frame as it was */
+    bool add = col_index(f, name) < 0;
+    if (add) {
+        db_buf_add(&b, "ALTER TABLE ");
+        frame_table_ref(&b, f->st);
+        db_buf_add(&b, " ADD COLUMN ");
+        db_buf_ident(&b, name);
+        rc = frame_exec(ctx, b.s);
+        db_buf_free(&b);
+        if (rc < 0) {
+            frame_frag_clear(&fr);
+            return -1;
+        }
+    }
+    if (other) {
+        db_buf_add(&b, "UPDATE ");
+        frame_table_ref(&b, f->st);
+        db_buf_add(&b, " SET ");
+        db_buf_ident(&b, name);
+        db_buf_add(&b, " = NULL");
+        rc = frame_exec(ctx, b.s);
+        db_buf_free(&b);
+        if (rc < 0) {
+            frame_frag_clear(&fr);
+            return -1;
+        }
+    }
+    db_buf_add(&b, "UPDATE ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " SET ");
+    db_buf_ident(&b, name);
+    db_buf_printf(&b, " = %s", fr.sql);
+    if (other) {
+        /* UPDATE ... FROM: one pass with an automatic index, where a
+         * correlated subquery per row would be quadratic */
+        db_buf_add(&b, " FROM ");
+        frame_table_ref(&b, other->st);
+        db_buf_add(&b, " WHERE ");
+        db_buf_ident(&b, other->st->name);
+        db_buf_addc(&b, '.');
+        db_buf_ident(&b, other->index);
+        db_buf_add(&b, " = ");
+        db_buf_ident(&b, f->st->name);
+        db_buf_addc(&b, '.');
+        db_buf_ident(&b, f->index);
+    }
+    int64_t n = exec_frag(ctx, b.s, &fr);
+    db_buf_free(&b);
+    frame_frag_clear(&fr);
+    if (n < 0)
+        return -1;
+    if (add) {
+        f->cols = db_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+        f->cols[f->ncols++] = db_xstrdup(name);
+    }
+    return 0;
+}
+
+/* ---- column arithmetic */
+
+static tq_value_t *frame_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
+                               tq_value_t *other, bool reflected)
+{
+    frame_t *f = SELF(self);
+    if (!f->series)
+        return NULL;
+    const char *cmp = db_cmp_lookup(op, reflected);
+    if (!cmp && !db_arith_op(op) && op != TQ_OP_AND && op != TQ_OP_OR)
+        return NULL;
+    qexpr_t *o;
+    const char *oname = NULL;
+    bool named_other = false;
+    if (frame_check(other)) {
+        frame_t *s = SELF(other);
+        if (!s->series)
+            return NULL;
+        if (s->st != f->st) {
+            tq_raise(ctx, "ValueError", "columns of different frames do not "
+                     "combine: compute them in one frame");
+            return NULL;
+        }
+        o = qx_ref(s->expr);
+        oname = s->name;
+        named_other = true;
+    } else {
+        if (tq_kind(other) == TQ_STR && !cmp && op != TQ_OP_AND &&
+            op != TQ_OP_OR) {
+            tq_raise(ctx, "TypeError", "text arithmetic on columns is not "
+                     "supported (SQL's + is numeric)");
+            return NULL;
+        }
+        o = db_value_expr(ctx, other);
+        if (!o) {
+            tq_error_clear(ctx);
+            return NULL;
+        }
+    }
+    qexpr_t *me = qx_ref(f->expr), *r;
+    bool boolean = false;
+    if (op == TQ_OP_AND || op == TQ_OP_OR) {
+        if (!is_pred(me) || !is_pred(o)) {
+            qx_unref(me);
+            qx_unref(o);
+            tq_raise(ctx, "TypeError", "& and | combine boolean Series and "
+                     "predicates");
+            return NULL;
+        }
+        r = op == TQ_OP_AND ? qx_and(me, o) : qx_or(me, o);
+        boolean = true;
+    } else if (cmp) {
+        r = qx_lookup(me, cmp, o);
+        boolean = true;
+    } else {
+        qexpr_t *l = reflected ? o : me, *rr = reflected ? me : o;
+        /* pandas' / is true division: make the dividend real */
+        if (op == TQ_OP_DIV)
+            l = qx_bin('*', l, qx_lit(qlit_float(1.0)));
+        r = qx_bin(db_arith_op(op), l, rr);
+    }
+    /* pandas keeps the name when both operands share it (or one is a
+     * scalar) */
+    const char *name = f->name;
+    if (named_other && (!oname || !name || strcmp(oname, name)))
+        name = NULL;
+    f->st->refs++;
+    tq_value_t *v = frame_series_new(f->st, f->index, f->index_label, r,
+                                     name);
+    SELF(v)->boolean = boolean;
+    return v;
+}
+
+static tq_value_t *frame_unop(tq_ctx_t *ctx, tq_unop_t op, tq_value_t *self)
+{
+    frame_t *f = SELF(self);
+    if (!f->series)
+        return NULL;
+    qexpr_t *r;
+    if (op == TQ_UOP_NEG) {
+        r = qx_new(QX_NEG);
+        qx_push(r, qx_ref(f->expr));
+    } else if (op == TQ_UOP_INVERT && is_pred(f->expr)) {
+        r = qx_not(qx_ref(f->expr));
+    } else if (op == TQ_UOP_POS) {
+        return tq_incref(self);
+    } else {
+        return tq_raise(ctx, "TypeError", "bad operand type for unary %s: "
+                        "'Series'", op == TQ_UOP_INVERT ? "~" : "not");
+    }
+    f->st->refs++;
+    tq_value_t *v = frame_series_new(f->st, f->index, f->index_label, r,
+                                     f->name);
+    SELF(v)->boolean = op == TQ_UOP_INVERT;
+    return v;
+}
+
+static int frame_truth(tq_ctx_t *ctx, tq_value_t *self)
+{
+    tq_raise(ctx, "ValueError", "The truth value of a %s is ambiguous. Use "
+             "a.empty, a.bool(), a.item(), a.any() or a.all().",
+             SELF(self)->series ? "Series" : "DataFrame");
+    return -1;
+}
+
+/* for c in df: the column names, as pandas; for v in s: the values. */
+static tq_value_t *frame_iterate(tq_ctx_t *ctx, tq_value_t *self)
+{
+    frame_t *f = SELF(self);
+    if (!f->series) {
+        tq_value_t *l = tq_list_new(f->ncols);
+        for (size_t i = 0; i < f->ncols; i++) {
+            tq_value_t *s = tq_str(f->cols[i]);
+            tq_list_append(l, s);
+            tq_decref(s);
+        }
+        return l;
+    }
+    frame_flush_drops(ctx);
+    fetch_t fe;
+    if (select_sql(ctx, f, false, NULL, &fe) < 0)
+        return NULL;
+    sqlite3_stmt *st = frame_prepare(ctx, fe.sql, &fe.f);
+    fetch_clear(&fe);
+    if (!st)
+        return NULL;
+    tq_value_t *l = tq_list_new(16);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        tq_value_t *v = tq_column_value(st, 0);
+        tq_list_append(l, v);
+        tq_decref(v);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        tq_decref(l);
+        return tq_raise_sqlite(ctx, rc);
+    }
+    return l;
+}
+
+/* ---- .columns: pandas' Index(['name', 'age'], dtype='object') */
+
+typedef struct findex {
+    tq_value_t *list;
+} findex_t;
+
+static void findex_destroy(void *p)
+{
+    findex_t *x = p;
+    tq_decref(x->list);
+    free(x);
+}
+
+static char *findex_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    findex_t *x = tq_native_data(self);
+    char *items = tq_repr(ctx, x->list);
+    if (!items)
+        return NULL;
+    char *s = db_xasprintf("Index(%s, dtype='object')", items);
+    free(items);
+    return s;
+}
+
+static tq_value_t *findex_iterate(tq_ctx_t *ctx, tq_value_t *self)
+{
+    findex_t *x = tq_native_data(self);
+    (void)ctx;
+    size_t n = tq_seq_len(x->list);
+    tq_value_t *l = tq_list_new(n);
+    for (size_t i = 0; i < n; i++)
+        tq_list_append(l, tq_seq_get(x->list, i));
+    return l;
+}
+
+static int64_t findex_length(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    return (int64_t)tq_seq_len(((findex_t *)tq_native_data(self))->list);
+}
+
+static tq_value_t *findex_getitem(tq_ctx_t *ctx, tq_value_t *self,
+                                  tq_value_t *key)
+{
+    return tq_getitem(ctx, ((findex_t *)tq_native_data(self))->list, key);
+}
+
+static tq_value_t *findex_binop(tq_ctx_t *ctx, tq_binop_t op,
+                                tq_value_t *self, tq_value_t *other,
+                                bool reflected)
+{
+    findex_t *x = tq_native_data(self);
+    if (op == TQ_OP_IN && reflected)
+        return tq_binary(ctx, TQ_OP_IN, other, x->list);
+    if (op == TQ_OP_NOT_IN && reflected)
+        return tq_binary(ctx, TQ_OP_NOT_IN, other, x->list);
+    return NULL;
+}
+
+static const tq_type_t findex_type = {
+    .name = "Index",
+    .destroy = findex_destroy,
+    .repr = findex_repr,
+    .getitem = findex_getitem,
+    .binop = findex_binop,
+    .iterate = findex_iterate,
+    .length = findex_length,
+};
+
+/* ---- to_csv, plot */
+
+static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    frame_t *f = SELF(self);
+    tq_value_t *path = a->npos ? a->pos[0] : tq_args_kw(a, "path_or_buf");
+    if (!path || tq_kind(path) != TQ_STR)
+        return tq_raise(ctx, "TypeError", "to_csv() takes a file path");
+    tq_value_t *iv = tq_args_kw(a, "index");
+    int with_index = iv ? tq_truth(ctx, iv) : 1;
+    if (with_index < 0)
+        return NULL;
+    frame_flush_drops(ctx);
+    fetch_t fe;
+    /* pandas writes the index under its name ("" when unnamed) */
+    if (select_sql(ctx, f, with_index, f->index_label, &fe) < 0)
+        return NULL;
+    sqlite3_stmt *st = frame_prepare(ctx, fe.sql, &fe.f);
+    fetch_clear(&fe);
+    if (!st)
+        return NULL;
+    int64_t rows = 0;
+    char *err = NULL;
+    int rc = tq_csv_write(st, tq_as_str(path), &rows, &err);
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        tq_raise(ctx, "ValueError", "%s", err ? err : "cannot write CSV");
+        free(err);
+        return NULL;
+    }
+    return tq_none();
+}
+
+typedef struct fplot {
+    tq_value_t *frame;
+} fplot_t;
+
+static void fplot_destroy(void *p)
+{
+    fplot_t *x = p;
+    tq_decref(x->frame);
+    free(x);
+}
+
+static const struct {
+    const char *name;
+    tq_chart_kind_t kind;
+} chart_kinds[] = {
+    {"line", TQ_CHART_LINE}, {"bar", TQ_CHART_BAR}, {"barh", TQ_CHART_BARH},
+    {"scatter", TQ_CHART_SCATTER}, {"hist", TQ_CHART_HIST},
+    {"pie", TQ_CHART_PIE},
+};
+
+/* A plotted column: the index label or a value column; its store name. */
+static const char *plot_col(tq_ctx_t *ctx, const frame_t *f, tq_value_t *v)
+{
+    if (tq_kind(v) != TQ_STR) {
+        tq_raise(ctx, "TypeError", "plot columns are named by strings");
+        return NULL;
+    }
+    const char *n = tq_as_str(v);
+    if (col_index(f, n) >= 0)
+        return n;
+    if (f->index_label[0] && !strcmp(n, f->index_label))
+        return f->index;
+    no_column(ctx, f, n);
+    return NULL;
+}
+
+static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a, const char *kname)
+{
+    fplot_t *p = tq_native_data(self);
+    frame_t *f = SELF(p->frame);
+    tq_chart_kind_t kind = TQ_CHART_LINE;
+    for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
+        if (!strcmp(chart_kinds[i].name, kname))
+            kind = chart_kinds[i].kind;
+    frame_flush_drops(ctx);
+    /* x: x= or the index; y: y= (a name or a list) or every value column */
+    db_buf_t b = {0};
+    frag_t fr = {0};
+    const char *xname = f->index_label[0] ? f->index_label : "index";
+    db_buf_add(&b, "SELECT ");
+    tq_value_t *xv = tq_args_kw(a, "x"), *yv = tq_args_kw(a, "y");
+    const char *xcol = f->index;
+    if (xv) {
+        if (!(xcol = plot_col(ctx, f, xv)))
+            goto fail;
+        xname = tq_as_str(xv);
+    }
+    if (kind != TQ_CHART_HIST) {
+        db_buf_ident(&b, xcol);
+        db_buf_add(&b, " AS ");
+        db_buf_ident(&b, xname);
+    }
+    size_t ny = 0;
+    const char *first_y = NULL;
+    if (f->series) {
+        if (frame_frag_expr(ctx, f->st, f->expr, &fr) < 0)
+            goto fail;
+        db_buf_printf(&b, "%s%s AS ", kind != TQ_CHART_HIST ? ", " : "",
+                      fr.sql);
+        first_y = f->name ? f->name : "0";
+        db_buf_ident(&b, first_y);
+        ny = 1;
+    } else {
+        size_t n = yv ? (tq_kind(yv) == TQ_LIST || tq_kind(yv) == TQ_TUPLE
+                         ? tq_seq_len(yv) : 1)
+                      : f->ncols;
+        for (size_t i = 0; i < n; i++) {
+            const char *c;
+            if (yv) {
+                tq_value_t *k = tq_kind(yv) == TQ_STR ? yv
+                                                      : tq_seq_get(yv, i);
+                if (!(c = plot_col(ctx, f, k)))
+                    goto fail;
+            } else {
+                c = f->cols[i];
+            }
+            if (xv && !yv && !strcmp(c, xcol))
+                continue;
+            if (kind == TQ_CHART_HIST && ny)
+                break;             /* a histogram draws one column */
+            if (ny || kind != TQ_CHART_HIST)
+                db_buf_add(&b, ", ");
+            db_buf_ident(&b, c);
+            first_y = first_y ? first_y : c;
+            ny++;
+        }
+    }
+    if (!ny) {
+        tq_raise(ctx, "TypeError", "no numeric data to plot");
+        goto fail;
+    }
+    db_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " ORDER BY _rowid_");
+    sqlite3_stmt *st = frame_prepare(ctx, b.s, &fr);
+    db_buf_free(&b);
+    frame_frag_clear(&fr);
+    if (!st)
+        return NULL;
+    db_buf_t what = {0};
+    db_buf_printf(&what, "%s", first_y);
+    if (ny > 1)
+        db_buf_printf(&what, " and %zu more", ny - 1);
+    if (kind != TQ_CHART_HIST)
+        db_buf_printf(&what, " by %s", xname);
+    tq_value_t *chart = db_chart_value(ctx, st, kind, kname, a, what.s);
+    db_buf_free(&what);
+    return chart;
+fail:
+    db_buf_free(&b);
+    frame_frag_clear(&fr);
+    return NULL;
+}
+
+#define PLOT_FN(k)                                                         \
+    static tq_value_t *plot_##k(tq_ctx_t *ctx, tq_value_t *self,           \
+                                const tq_args_t *a)                        \
+    {                                                                      \
+        return plot_draw(ctx, self, a, #k);                                \
+    }
+PLOT_FN(line)
+PLOT_FN(bar)
+PLOT_FN(barh)
+PLOT_FN(scatter)
+PLOT_FN(hist)
+PLOT_FN(pie)
+
+static tq_value_t *fplot_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                 const char *name)
+{
+    static const tq_builtin_fn fns[] = {plot_line, plot_bar, plot_barh,
+                                        plot_scatter, plot_hist, plot_pie};
+    (void)ctx;
+    for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
+        if (!strcmp(chart_kinds[i].name, name))
+            return tq_builtin_new(chart_kinds[i].name, fns[i], self);
+    return NULL;
+}
+
+static char *fplot_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    (void)self;
+    return db_xstrdup("<plot accessor: line bar barh scatter hist pie>");
+}
+
+static const tq_type_t fplot_type = {
+    .name = "PlotAccessor",
+    .destroy = fplot_destroy,
+    .repr = fplot_repr,
+    .getattr = fplot_getattr,
+};
+
+/* ---- Series aggregates (bound names) */
+
+#define SERIES_AGG(fn)                                                     \
+    static tq_value_t *m_##fn(tq_ctx_t *ctx, tq_value_t *self,             \
+                              const tq_args_t *a)                          \
+    {                                                                      \
+        if (a->npos || a->nkw)                                             \
+            return tq_raise(ctx, "TypeError", #fn "() takes no arguments");\
+        return frame_series_agg(ctx, self, #fn);                           \
+    }
+SERIES_AGG(sum)
+SERIES_AGG(mean)
+SERIES_AGG(count)
+SERIES_AGG(min)
+SERIES_AGG(max)
+SERIES_AGG(std)
+
+static tq_value_t *m_tolist(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    (void)a;
+    return frame_iterate(ctx, self);
+}
+
+static const struct {
+    const char *name;
+    tq_builtin_fn fn;
+    int where;           /* 0 both, 1 frame only, 2 series only */
+} methods[] = {
+    {"head", m_head, 0}, {"tail", m_tail, 0},
+    {"sort_values", m_sort_values, 0}, {"to_csv", m_to_csv, 0},
+    {"describe", frame_describe, 0}, {"groupby", frame_groupby, 1},
+    {"sum", m_sum, 2}, {"mean", m_mean, 2}, {"count", m_count, 2},
+    {"min", m_min, 2}, {"max", m_max, 2}, {"std", m_std, 2},
+    {"tolist", m_tolist, 2},
+};
+
+static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                 const char *name)
+{
+    frame_t *f = SELF(self);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (!strcmp(methods[i].name, name) &&
+            (methods[i].where == 0 || methods[i].where == (f->series ? 2 : 1)))
+            return tq_builtin_new(methods[i].name, methods[i].fn, self);
+    if (!strcmp(name, "columns") && !f->series) {
+        findex_t *x = db_xcalloc(1, sizeof *x);
+        x->list = frame_iterate(ctx, self);
+        return tq_native_new(&findex_type, x);
+    }
+    if (!strcmp(name, "name") && f->series)
+        return f->name ? tq_str(f->name) : tq_none();
+    if (!strcmp(name, "shape")) {
+        int64_t n = frame_rows(ctx, f);
+        if (n < 0)
+            return NULL;
+        tq_value_t *t = tq_tuple_new(f->series ? 1 : 2);
+        tq_tuple_set(t, 0, tq_int(n));
+        if (!f->series)
+            tq_tuple_set(t, 1, tq_int((int64_t)f->ncols));
+        return t;
+    }
+    if (!strcmp(name, "plot")) {
+        fplot_t *p = db_xcalloc(1, sizeof *p);
+        p->frame = tq_incref(self);
+        return tq_native_new(&fplot_type, p);
+    }
+    /* df.age: a column, as pandas allows */
+    if (!f->series && col_index(f, name) >= 0)
+        return column(ctx, f, name);
+    return NULL;
+}
+
+const tq_type_t tq_frame_type = {
+    .name = "DataFrame",
+    .destroy = frame_destroy,
+    .repr = frame_repr,
+    .display = frame_display,
+    .getattr = frame_getattr,
+    .getitem = frame_getitem,
+    .setitem = frame_setitem,
+    .binop = frame_binop,
+    .unop = frame_unop,
+    .iterate = frame_iterate,
+    .length = frame_length,
+    .truth = frame_truth,
+};
+
+/* The same hooks under pandas' other name, for type names in messages. */
+const tq_type_t tq_series_type = {
+    .name = "Series",
+    .destroy = frame_destroy,
+    .repr = frame_repr,
+    .display = frame_display,
+    .getattr = frame_getattr,
+    .getitem = frame_getitem,
+    .setitem = frame_setitem,
+    .binop = frame_binop,
+    .unop = frame_unop,
+    .iterate = frame_iterate,
+    .length = frame_length,
+    .truth = frame_truth,
+};
+
+/* ---- update_from_dataframe */
+
+/* frame_update_table: see frame.h. */
+tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
+                               tq_value_t *df)
+{
+    const qdesc_t *q = qs_desc(manager);
+    if (!q)
+        return tq_raise(ctx, "TypeError", "update_from_dataframe() is a "
+                        "manager method");
+    if (!frame_check(df) || SELF(df)->series)
+        return tq_raise(ctx, "TypeError", "update_from_dataframe() takes a "
+                        "DataFrame, not %s", tq_type_name(df));
+    frame_t *f = SELF(df);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
+    const tq_stable_t *t = qs_table(ctx, q);
+    if (!t)
+        return NULL;
+    if (!f->index_label[0])
+        return tq_raise(ctx, "ValueError", "the frame has no primary-key "
+                        "index (it came from a grouped or distinct query)");
+    if (f->ncols == 0)
+        return tq_none();
+    for (size_t i = 0; i < f->ncols; i++) {
+        int c = tq_stable_col(t, f->cols[i]);
+        if (c < 0 || t->cols[c].pk) {
+            if (c >= 0)
+                return tq_raise(ctx, "ValueError", "update_from_dataframe() "
+                                "cannot change the primary key '%s'",
+                                f->cols[i]);
+            char *choices = tq_stable_choices(t, NULL, 0);
+            tq_raise(ctx, "FieldError", "Cannot resolve keyword '%s' into "
+                     "field. Choices are: %s", f->cols[i], choices);
+            free(choices);
+            return NULL;
+        }
+    }
+    /* restricted to a filtered query set's rows: pk IN (its SELECT) */
+    qsql_t sub = {0};
+    bool restrict_rows = q->where || qdesc_sliced(q);
+    if (restrict_rows) {
+        qdesc_t *c = qdesc_clone(q);
+        c->mode = QM_FLAT;
+        for (size_t i = 0; i < c->nfields; i++) {
+            free(c->fields[i].name);
+            qx_unref(c->fields[i].expr);
+        }
+        free(c->fields);
+        c->fields = NULL;
+        c->nfields = 0;
+        qdesc_add_field(&c->fields, &c->nfields, "pk", qx_path("pk"));
+        qerr_t err = {0};
+        const tq_schema_t *sc = db_schema(ctx);
+        int rc = sc ? tq_compile_select(sc, c, &sub, &err) : -1;
+        qdesc_unref(c);
+        if (rc < 0)
+            return sc ? db_raise(ctx, &err) : NULL;
+    }
+    /* UPDATE "user" SET "age" = f."age", ... FROM temp.tq_frame_N AS f
+     * WHERE "user"."id" = f."id": one set-based statement */
+    db_buf_t b = {0};
+    db_buf_add(&b, "UPDATE ");
+    db_buf_ident(&b, t->schema);
+    db_buf_addc(&b, '.');
+    db_buf_ident(&b, t->name);
+    db_buf_add(&b, " SET ");
+    for (size_t i = 0; i < f->ncols; i++) {
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+        db_buf_add(&b, " = tq_f.");
+        db_buf_ident(&b, f->cols[i]);
+    }
+    db_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " AS tq_f WHERE ");
+    db_buf_ident(&b, t->name);
+    db_buf_addc(&b, '.');
+    db_buf_ident(&b, t->pk);
+    db_buf_add(&b, " = tq_f.");
+    db_buf_ident(&b, f->index);
+    if (restrict_rows) {
+        db_buf_add(&b, " AND ");
+        db_buf_ident(&b, t->name);
+        db_buf_addc(&b, '.');
+        db_buf_ident(&b, t->pk);
+        db_buf_printf(&b, " IN (%s)", sub.sql);
+    }
+    frag_t fr = {0};
+    fr.q = sub;
+    fr.q.sql = NULL;
+    free(sub.sql);
+    if (frame_exec(ctx, "SAVEPOINT tq_frame_update") < 0) {
+        db_buf_free(&b);
+        frame_frag_clear(&fr);
+        return NULL;
+    }
+    int64_t n = exec_frag(ctx, b.s, &fr);
+    db_buf_free(&b);
+    frame_frag_clear(&fr);
+    sqlite3 *db = tq_ctx_db(ctx);
+    if (n < 0) {
+        sqlite3_exec(db, "ROLLBACK TO tq_frame_update", NULL, NULL, NULL);
+        sqlite3_exec(db, "RELEASE tq_frame_update", NULL, NULL, NULL);
+        return NULL;
+    }
+    if (frame_exec(ctx, "RELEASE tq_frame_update") < 0)
+        return NULL;
+    return tq_none();
+}
+
+/* frame_register_methods: see frame.h. */
+void frame_register_methods(void)
+{
+    qs_register_method("dataframe", frame_qs_dataframe);
+    qs_register_method("update_from_dataframe",
+                       frame_qs_update_from_dataframe);
+}
+
+/* frame_qs_update_from_dataframe: see frame.h. */
+tq_value_t *frame_qs_update_from_dataframe(tq_ctx_t *ctx, tq_value_t *self,
+                                           const tq_args_t *a)
+{
+    tq_value_t *df = a->npos == 1 ? a->pos[0] : tq_args_kw(a, "df");
+    if (!df || a->npos > 1)
+        return tq_raise(ctx, "TypeError", "update_from_dataframe() takes "
+                        "one frame");
+    return frame_update_table(ctx, self, df);
+}

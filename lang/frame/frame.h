@@ -1,0 +1,138 @@
+/*
+ * This file declares frames, the pandas bridge of LANGUAGE.md section 6.
+ * A frame is a TEMP table of the session's database (tq_frame_N) seen
+ * through a native value that names its index column and its value
+ * columns; a Series is the same value with one column expression over the
+ * same temp table. Nothing of a frame's data lives in C arrays: every
+ * operation is one or a few SQL statements, compiled through compile.h
+ * against a one-table schema that describes the temp table, so column
+ * names are checked (FieldError with Django's wording) and values are
+ * bound parameters.
+ *
+ * The first part is what the database layer (query.c) calls; the second
+ * part is shared by frame.c and frame_stats.c only.
+ *
+ * Ownership follows value.h: returned values are new references,
+ * arguments are borrowed.
+ */
+#ifndef TQ_FRAME_H
+#define TQ_FRAME_H
+
+#include "orm/queryset.h"
+#include "vm/value.h"
+
+/* ---- used by query.c (owned by the frames engineer) */
+
+/* qs.dataframe(): materialises the query set `self` as a frame
+ * (CREATE TEMP TABLE ... AS <its SELECT>). The index is the table's
+ * primary key whenever the query yields one row per table row (the pk
+ * column is added to values()/fancy-indexed selections); grouped or
+ * distinct selections get pandas' RangeIndex (0..n-1). Builtin-shaped so
+ * that query.c's method table can list it. */
+tq_value_t *frame_qs_dataframe(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a);
+/* The same from a description. */
+tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q);
+
+/* Manager.update_from_dataframe(df): inside one SAVEPOINT, one UPDATE of
+ * the rows whose primary key is in the frame's index (restricted to the
+ * query set's rows when `self` is filtered), only the frame's columns; a
+ * column the table lacks is a FieldError raised before anything is
+ * written. Returns None. Builtin-shaped for query.c's method table. */
+tq_value_t *frame_qs_update_from_dataframe(tq_ctx_t *ctx, tq_value_t *self,
+                                           const tq_args_t *a);
+/* The same with the manager/query set and the frame as values. */
+tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
+                               tq_value_t *df);
+
+/* Adds dataframe() and update_from_dataframe() to every query set and
+ * manager (through the query-set layer's qs_register_method). The session
+ * calls it once before the first cell; calling it again is harmless. */
+void frame_register_methods(void);
+
+/* True when v is a frame or a Series. */
+bool frame_check(const tq_value_t *v);
+
+/* ---- private to frame.c and frame_stats.c */
+
+extern const tq_type_t tq_frame_type;     /* "DataFrame" */
+extern const tq_type_t tq_series_type;    /* "Series": the same hooks */
+
+/* One temp table, shared by a frame and the Series taken from it. Dropped
+ * (lazily, at the next frame operation on a connection) when the last
+ * value using it is freed. */
+typedef struct fstore {
+    int refs;
+    char *name;                 /* tq_frame_N, in the temp schema */
+} fstore_t;
+
+typedef struct frame {
+    fstore_t *st;
+    char *index;                /* the store's index column */
+    char *index_label;          /* its shown name ("" for a RangeIndex) */
+    char **cols;                /* frame: value columns, in order */
+    size_t ncols;
+    bool series;
+    qexpr_t *expr;              /* series: its values over the store */
+    char *name;                 /* series: its name, or NULL */
+    bool boolean;               /* series: a comparison (dtype bool) */
+} frame_t;
+
+/* A one-table schema describing the store (columns from PRAGMA
+ * temp.table_info), for the compiler: base table "temp"."tq_frame_N" with
+ * the rowid as its primary key, so the default order is the frame's row
+ * order. NULL with an error raised. Free with tq_schema_free. */
+tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st);
+/* Drops from f's column list the columns its table lost (a failed cell's
+ * rollback undoes ALTER TABLE); raises when the table itself is gone.
+ * Also flushes pending drops. 0 or -1. */
+int frame_sync(tq_ctx_t *ctx, frame_t *f);
+/* A fresh description over the store (mode ROWS, no fields). */
+qdesc_t *frame_desc(const fstore_t *st);
+/* Runs CREATE TEMP TABLE <new> AS <q compiled over st's schema>; returns
+ * the new store or NULL (raised). */
+fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *st,
+                            const qdesc_t *q);
+/* Creates an empty store name (tq_frame_N) and a store holding it. */
+fstore_t *frame_store_new(void);
+void frame_store_unref(fstore_t *st);
+/* Drops the temp tables of freed frames on this connection. */
+void frame_flush_drops(tq_ctx_t *ctx);
+/* A frame value over st (steals the store reference) with index column
+ * `index` (shown as `label`) and value columns `cols` (copied). */
+tq_value_t *frame_new(fstore_t *st, const char *index, const char *label,
+                      char *const *cols, size_t ncols);
+/* A Series value over st (steals the store and expr references). */
+tq_value_t *frame_series_new(fstore_t *st, const char *index,
+                             const char *label, qexpr_t *expr,
+                             const char *name);
+/* Runs one statement with no result rows; 0 or -1 (raised). */
+int frame_exec(tq_ctx_t *ctx, const char *sql);
+/* Appends temp."tq_frame_N". */
+void frame_table_ref(db_buf_t *b, const fstore_t *st);
+
+/* An SQL fragment compiled over a store: its text and its parameters
+ * (bound from 1 by frame_prepare). */
+typedef struct frag {
+    char *sql;
+    qsql_t q;
+} frag_t;
+
+/* Compiles expression e over the store into a fragment valid wherever the
+ * store's table is in FROM unaliased. 0 or -1 (raised). */
+int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
+                    frag_t *out);
+void frame_frag_clear(frag_t *f);
+/* Prepares sql and binds f's parameters (f may be NULL); NULL (raised). */
+sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
+
+/* frame_stats.c: df.describe(), df.groupby(k) and Series aggregates. */
+tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a);
+tq_value_t *frame_groupby(tq_ctx_t *ctx, tq_value_t *self,
+                          const tq_args_t *a);
+/* s.sum() mean count min max std of a Series: a scalar. */
+tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self,
+                             const char *fn);
+
+#endif

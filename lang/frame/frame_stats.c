@@ -1,0 +1,682 @@
+/*
+ * This file holds the statistics of frames (LANGUAGE.md section 6):
+ * df.describe() and s.describe() as pandas prints them (count mean std
+ * min 25% 50% 75% max of the numeric columns, numpy's linear quantiles;
+ * count unique top freq when no column is numeric), df.groupby(k)[col]
+ * with sum mean count min max size as one GROUP BY statement whose result
+ * is a new temp table indexed by k, and the Series aggregates s.sum()
+ * mean count min max std. Each statistic reads the temp table in SQL: a
+ * few statements per column, never the rows in C.
+ */
+#include "frame/frame.h"
+
+#include <math.h>
+
+#define SELF(v) ((frame_t *)tq_native_data(v))
+
+/* One described input: its name and its SQL (a quoted column or a Series
+ * fragment with parameters). */
+typedef struct dcol {
+    char *name;
+    frag_t f;
+} dcol_t;
+
+static void dcols_free(dcol_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].name);
+        frame_frag_clear(&d[i].f);
+    }
+    free(d);
+}
+
+/* The inputs of a frame or a Series. NULL (raised) on error. */
+static dcol_t *inputs(tq_ctx_t *ctx, const frame_t *f, size_t *n)
+{
+    if (f->series) {
+        dcol_t *d = db_xcalloc(1, sizeof *d);
+        d->name = db_xstrdup(f->name ? f->name : "0");
+        if (frame_frag_expr(ctx, f->st, f->expr, &d->f) < 0) {
+            dcols_free(d, 1);
+            return NULL;
+        }
+        *n = 1;
+        return d;
+    }
+    dcol_t *d = db_xcalloc(f->ncols, sizeof *d);
+    for (size_t i = 0; i < f->ncols; i++) {
+        db_buf_t b = {0};
+        db_buf_ident(&b, f->cols[i]);
+        d[i].name = db_xstrdup(f->cols[i]);
+        d[i].f.sql = db_buf_take(&b);
+    }
+    *n = f->ncols;
+    return d;
+}
+
+/* Prepares `WITH tq_v(tq_x, tq_r) AS (SELECT <input>, _rowid_ FROM
+ * temp.t) <body>`: the input's parameters come first in the text, so they
+ * are bound as 1..n and the body's own `?` follow, bound from `extra`. */
+static sqlite3_stmt *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
+                                  const dcol_t *d, const char *body,
+                                  const double *extra, size_t nextra)
+{
+    db_buf_t b = {0};
+    db_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, _rowid_ FROM ",
+                  d->f.sql);
+    frame_table_ref(&b, f->st);
+    db_buf_printf(&b, ") %s", body);
+    sqlite3_stmt *st = frame_prepare(ctx, b.s, &d->f);
+    db_buf_free(&b);
+    if (!st)
+        return NULL;
+    for (size_t i = 0; i < nextra; i++)
+        sqlite3_bind_double(st, (int)(d->f.q.nparams + 1 + i), extra[i]);
+    return st;
+}
+
+/* Runs `SELECT <sel> FROM tq_v WHERE tq_x IS NOT NULL` over the input and
+ * reads nout doubles (NaN for NULL). 0 or -1 (raised). */
+static int stat_row(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
+                    const char *sel, const double *extra, size_t nextra,
+                    double *out, size_t nout)
+{
+    char *body = db_xasprintf("SELECT %s FROM tq_v WHERE tq_x IS NOT NULL",
+                              sel);
+    for (size_t i = 0; i < nout; i++)
+        out[i] = NAN;
+    sqlite3_stmt *st = stat_prepare(ctx, f, d, body, extra, nextra);
+    free(body);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        for (size_t i = 0; i < nout; i++)
+            out[i] = sqlite3_column_type(st, (int)i) == SQLITE_NULL
+                   ? NAN : sqlite3_column_double(st, (int)i);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* numpy's linear interpolation between two order statistics. */
+static double lerp(double a, double b, double t)
+{
+    double diff = b - a;
+    return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/* The eight describe() numbers of one numeric input. */
+static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
+                            double out[8])
+{
+    double r[4];
+    if (stat_row(ctx, f, d, "count(tq_x), avg(tq_x), min(tq_x), max(tq_x)",
+                 NULL, 0, r, 4) < 0)
+        return -1;
+    double n = r[0];
+    out[0] = n;
+    out[1] = n > 0 ? r[1] : NAN;
+    out[2] = NAN;
+    out[3] = r[2];
+    out[7] = r[3];
+    for (int k = 0; k < 3; k++)
+        out[4 + k] = NAN;
+    if (n < 1)
+        return 0;
+    if (n > 1) {
+        /* pandas' nanvar: squared deviations from the mean, ddof 1 */
+        double ss = NAN, m2[2] = {r[1], r[1]};
+        if (stat_row(ctx, f, d, "sum((tq_x - ?) * (tq_x - ?))", m2, 2, &ss,
+                     1) < 0)
+            return -1;
+        out[2] = sqrt(ss / (n - 1));
+    }
+    /* numpy 1.24 'linear': virtual index n*q + (1 - q) - 1, its floor and
+     * the next one, interpolated */
+    static const double qs[3] = {0.25, 0.5, 0.75};
+    double pos[6], gam[3];
+    for (int k = 0; k < 3; k++) {
+        double vi = n * qs[k] + (1 + qs[k] * (1 - 1 - 1)) - 1;
+        double lo = floor(vi);
+        if (lo < 0)
+            lo = 0;
+        double hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
+        pos[2 * k] = lo;
+        pos[2 * k + 1] = hi;
+        gam[k] = vi - lo;
+    }
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT ");
+    for (int k = 0; k < 6; k++)
+        db_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
+                      k ? ", " : "");
+    db_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
+                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
+    sqlite3_stmt *st = stat_prepare(ctx, f, d, b.s, pos, 6);
+    db_buf_free(&b);
+    if (!st)
+        return -1;
+    double v[6] = {0};
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        for (int k = 0; k < 6; k++)
+            v[k] = sqlite3_column_double(st, k);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    for (int k = 0; k < 3; k++)
+        out[4 + k] = lerp(v[2 * k], v[2 * k + 1], gam[k]);
+    return 0;
+}
+
+/* Counts of integer/real and of text/blob values of an input. */
+static int kinds(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
+                 double *num, double *text)
+{
+    double r[2];
+    if (stat_row(ctx, f, d, "sum(typeof(tq_x) IN ('integer', 'real')), "
+                 "sum(typeof(tq_x) IN ('text', 'blob'))", NULL, 0, r, 2) < 0)
+        return -1;
+    *num = isnan(r[0]) ? 0 : r[0];
+    *text = isnan(r[1]) ? 0 : r[1];
+    return 0;
+}
+
+/* A new store with a text index column and the given columns, filled row
+ * by row from values (nrows x ncols, sqlite3 values bound as they come). */
+static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
+                             size_t nrows, char *const *cols, size_t ncols,
+                             const char *coltype, sqlite3_value **vals)
+{
+    fstore_t *st = frame_store_new();
+    db_buf_t b = {0};
+    db_buf_add(&b, "CREATE TEMP TABLE ");
+    db_buf_ident(&b, st->name);
+    db_buf_add(&b, " (\"tq_index\" TEXT");
+    for (size_t c = 0; c < ncols; c++) {
+        db_buf_add(&b, ", ");
+        db_buf_ident(&b, cols[c]);
+        db_buf_printf(&b, " %s", coltype);
+    }
+    db_buf_addc(&b, ')');
+    if (frame_exec(ctx, b.s) < 0) {
+        db_buf_free(&b);
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    db_buf_free(&b);
+    db_buf_add(&b, "INSERT INTO ");
+    frame_table_ref(&b, st);
+    db_buf_add(&b, " VALUES (?");
+    for (size_t c = 0; c < ncols; c++)
+        db_buf_add(&b, ", ?");
+    db_buf_addc(&b, ')');
+    sqlite3_stmt *ins = frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!ins) {
+        frame_store_unref(st);
+        return NULL;
+    }
+    int rc = SQLITE_OK;
+    for (size_t r = 0; r < nrows && rc == SQLITE_OK; r++) {
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, labels[r], -1, SQLITE_STATIC);
+        for (size_t c = 0; c < ncols; c++)
+            sqlite3_bind_value(ins, (int)c + 2, vals[r * ncols + c]);
+        rc = sqlite3_step(ins);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(ins);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        frame_store_unref(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* A real (or NULL for NaN) as an sqlite3_value, through a tiny query. */
+static sqlite3_value *real_value(sqlite3 *db, double d, bool is_int)
+{
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(db, "SELECT ?", -1, &s, NULL);
+    if (isnan(d))
+        sqlite3_bind_null(s, 1);
+    else if (is_int)
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)d);
+    else
+        sqlite3_bind_double(s, 1, d);
+    sqlite3_step(s);
+    sqlite3_value *v = sqlite3_value_dup(sqlite3_column_value(s, 0));
+    sqlite3_finalize(s);
+    if (!v)
+        abort();
+    return v;
+}
+
+/* count unique top freq of a non-numeric input. */
+static int describe_object(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
+                           sqlite3_value **out)
+{
+    sqlite3 *db = tq_ctx_db(ctx);
+    double r[2];
+    if (stat_row(ctx, f, d, "count(tq_x), count(DISTINCT tq_x)", NULL, 0,
+                 r, 2) < 0)
+        return -1;
+    out[0] = real_value(db, r[0], true);
+    out[1] = real_value(db, r[1], true);
+    /* top: the most frequent value, the first seen among equals */
+    sqlite3_stmt *st = stat_prepare(ctx, f, d,
+        "SELECT tq_x, count(*) AS tq_n, min(tq_r) AS tq_m FROM tq_v WHERE "
+        "tq_x IS NOT NULL GROUP BY tq_x ORDER BY tq_n DESC, tq_m LIMIT 1",
+        NULL, 0);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out[2] = sqlite3_value_dup(sqlite3_column_value(st, 0));
+        out[3] = real_value(db, sqlite3_column_double(st, 1), true);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        out[2] = real_value(db, NAN, false);
+        out[3] = real_value(db, NAN, false);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* frame_describe: see frame.h. */
+tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    if (a->npos || a->nkw)
+        return tq_raise(ctx, "TypeError", "describe() takes no arguments");
+    frame_t *f = SELF(self);
+    frame_flush_drops(ctx);
+    size_t n;
+    dcol_t *d = inputs(ctx, f, &n);
+    if (!d)
+        return NULL;
+    bool *numeric = db_xcalloc(n, sizeof *numeric);
+    size_t nnum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double num, text;
+        if (kinds(ctx, f, &d[i], &num, &text) < 0) {
+            free(numeric);
+            dcols_free(d, n);
+            return NULL;
+        }
+        numeric[i] = num > 0 && text == 0;
+        nnum += numeric[i];
+    }
+    static const char *const num_labels[8] = {
+        "count", "mean", "std", "min", "25%", "50%", "75%", "max"};
+    static const char *const obj_labels[4] = {"count", "unique", "top",
+                                              "freq"};
+    bool objects = nnum == 0;
+    size_t nrows = objects ? 4 : 8;
+    size_t ncols = objects ? n : nnum;
+    char **names = db_xcalloc(ncols, sizeof *names);
+    sqlite3_value **vals = db_xcalloc(nrows * ncols, sizeof *vals);
+    sqlite3 *db = tq_ctx_db(ctx);
+    size_t c = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!objects && !numeric[i])
+            continue;
+        names[c] = d[i].name;
+        if (objects) {
+            sqlite3_value *o[4] = {0};
+            rc = describe_object(ctx, f, &d[i], o);
+            for (size_t r = 0; r < 4; r++)
+                vals[r * ncols + c] = o[r];
+        } else {
+            double o[8];
+            rc = describe_numeric(ctx, f, &d[i], o);
+            if (rc == 0)
+                for (size_t r = 0; r < 8; r++)
+                    vals[r * ncols + c] = real_value(db, o[r], false);
+        }
+        c++;
+    }
+    fstore_t *st = NULL;
+    if (rc == 0)
+        st = small_store(ctx, objects ? obj_labels : num_labels, nrows,
+                         names, ncols, objects ? "" : "REAL", vals);
+    tq_value_t *v = NULL;
+    if (st) {
+        if (f->series)
+            v = frame_series_new(st, "tq_index", "", qx_path(names[0]),
+                                 f->name);
+        else
+            v = frame_new(st, "tq_index", "", names, ncols);
+    }
+    for (size_t i = 0; i < nrows * ncols; i++)
+        sqlite3_value_free(vals[i]);
+    free(vals);
+    free(names);
+    free(numeric);
+    dcols_free(d, n);
+    return v;
+}
+
+/* ---- Series aggregates */
+
+/* frame_series_agg: see frame.h. */
+tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
+{
+    frame_t *f = SELF(self);
+    frame_flush_drops(ctx);
+    size_t n;
+    dcol_t *d = inputs(ctx, f, &n);
+    if (!d)
+        return NULL;
+    tq_value_t *r = NULL;
+    if (!strcmp(fn, "std")) {
+        double o[8];
+        if (describe_numeric(ctx, f, d, o) == 0)
+            r = isnan(o[2]) ? tq_float(NAN) : tq_float(o[2]);
+        dcols_free(d, n);
+        return r;
+    }
+    const char *sql = !strcmp(fn, "sum")   ? "coalesce(sum(%s), 0)"
+                    : !strcmp(fn, "mean")  ? "avg(%s)"
+                    : !strcmp(fn, "count") ? "count(%s)"
+                    : !strcmp(fn, "min")   ? "min(%s)"
+                                           : "max(%s)";
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT ");
+    db_buf_printf(&b, sql, d->f.sql);
+    db_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    sqlite3_stmt *st = frame_prepare(ctx, b.s, &d->f);
+    db_buf_free(&b);
+    dcols_free(d, n);
+    if (!st)
+        return NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (!strcmp(fn, "mean") && sqlite3_column_type(st, 0) == SQLITE_NULL)
+            r = tq_float(NAN);
+        else if (!strcmp(fn, "mean"))
+            r = tq_float(sqlite3_column_double(st, 0));
+        else
+            r = tq_column_value(st, 0);
+        if (f->boolean && !strcmp(fn, "min") && tq_kind(r) == TQ_INT) {
+            tq_value_t *b2 = tq_bool(tq_as_int(r) != 0);
+            tq_decref(r);
+            r = b2;
+        }
+    }
+    sqlite3_finalize(st);
+    if (!r)
+        return tq_raise_sqlite(ctx, rc);
+    return r;
+}
+
+/* ---- groupby */
+
+typedef struct fgroup {
+    tq_value_t *frame;
+    char *key;           /* the store column grouped by */
+    char *key_label;     /* its name as the user gave it */
+    char **cols;         /* selected columns, or NULL for all but the key */
+    size_t ncols;
+    bool series;        /* selected by gb['col'] */
+} fgroup_t;
+
+static void fgroup_destroy(void *p)
+{
+    fgroup_t *g = p;
+    tq_decref(g->frame);
+    free(g->key);
+    free(g->key_label);
+    for (size_t i = 0; i < g->ncols; i++)
+        free(g->cols[i]);
+    free(g->cols);
+    free(g);
+}
+
+static const tq_type_t fgroup_type;
+
+static bool has_col(const frame_t *f, const char *name)
+{
+    for (size_t i = 0; i < f->ncols; i++)
+        if (!strcmp(f->cols[i], name))
+            return true;
+    return false;
+}
+
+static tq_value_t *unknown(tq_ctx_t *ctx, const frame_t *f, const char *n)
+{
+    size_t m = f->ncols;
+    const char **names = db_xcalloc(m + 1, sizeof *names);
+    for (size_t i = 0; i < m; i++)
+        names[i] = f->cols[i];
+    if (f->index_label[0])
+        names[m++] = f->index_label;
+    for (size_t i = 1; i < m; i++)          /* sort: few columns */
+        for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            const char *t = names[k];
+            names[k] = names[k - 1];
+            names[k - 1] = t;
+        }
+    db_buf_t b = {0};
+    for (size_t i = 0; i < m; i++) {
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_add(&b, names[i]);
+    }
+    free(names);
+    tq_raise(ctx, "FieldError", "Cannot resolve keyword '%s' into field. "
+             "Choices are: %s", n, b.s ? b.s : "");
+    db_buf_free(&b);
+    return NULL;
+}
+
+/* frame_groupby: see frame.h. */
+tq_value_t *frame_groupby(tq_ctx_t *ctx, tq_value_t *self,
+                          const tq_args_t *a)
+{
+    frame_t *f = SELF(self);
+    tq_value_t *k = a->npos ? a->pos[0] : tq_args_kw(a, "by");
+    if (!k || a->npos > 1 || tq_kind(k) != TQ_STR)
+        return tq_raise(ctx, "TypeError", "groupby() takes one column name");
+    const char *name = tq_as_str(k);
+    const char *key = name;
+    if (!has_col(f, name)) {
+        if (f->index_label[0] && !strcmp(name, f->index_label))
+            key = f->index;
+        else
+            return unknown(ctx, f, name);
+    }
+    fgroup_t *g = db_xcalloc(1, sizeof *g);
+    g->frame = tq_incref(self);
+    g->key = db_xstrdup(key);
+    g->key_label = db_xstrdup(name);
+    return tq_native_new(&fgroup_type, g);
+}
+
+static tq_value_t *fgroup_getitem(tq_ctx_t *ctx, tq_value_t *self,
+                                  tq_value_t *key)
+{
+    fgroup_t *g = tq_native_data(self);
+    frame_t *f = SELF(g->frame);
+    bool one = tq_kind(key) == TQ_STR;
+    if (!one && tq_kind(key) != TQ_LIST && tq_kind(key) != TQ_TUPLE)
+        return tq_raise(ctx, "TypeError", "select grouped columns by name");
+    size_t n = one ? 1 : tq_seq_len(key);
+    for (size_t i = 0; i < n; i++) {
+        tq_value_t *c = one ? key : tq_seq_get(key, i);
+        if (tq_kind(c) != TQ_STR)
+            return tq_raise(ctx, "TypeError", "select grouped columns by "
+                            "name");
+        if (!has_col(f, tq_as_str(c)))
+            return unknown(ctx, f, tq_as_str(c));
+    }
+    fgroup_t *h = db_xcalloc(1, sizeof *h);
+    h->frame = tq_incref(g->frame);
+    h->key = db_xstrdup(g->key);
+    h->key_label = db_xstrdup(g->key_label);
+    h->cols = db_xcalloc(n, sizeof *h->cols);
+    for (size_t i = 0; i < n; i++)
+        h->cols[i] = db_xstrdup(tq_as_str(one ? key : tq_seq_get(key, i)));
+    h->ncols = n;
+    h->series = one;
+    return tq_native_new(&fgroup_type, h);
+}
+
+/* One GROUP BY statement into a new store indexed by the key. */
+static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
+{
+    fgroup_t *g = tq_native_data(self);
+    frame_t *f = SELF(g->frame);
+    frame_flush_drops(ctx);
+    bool size = !strcmp(fn, "size");
+    bool numeric_only = !strcmp(fn, "sum") || !strcmp(fn, "mean");
+    /* the aggregated columns: selected, or every column but the key
+     * (numeric ones only for sum and mean, as pandas drops the others) */
+    char **cols = db_xcalloc(f->ncols + 1, sizeof *cols);
+    size_t n = 0;
+    if (!size) {
+        if (g->cols) {
+            for (size_t i = 0; i < g->ncols; i++)
+                cols[n++] = g->cols[i];
+        } else {
+            for (size_t i = 0; i < f->ncols; i++) {
+                if (!strcmp(f->cols[i], g->key))
+                    continue;
+                if (numeric_only) {
+                    db_buf_t b = {0};
+                    db_buf_add(&b, "SELECT count(*) FROM ");
+                    frame_table_ref(&b, f->st);
+                    db_buf_add(&b, " WHERE typeof(");
+                    db_buf_ident(&b, f->cols[i]);
+                    db_buf_add(&b, ") IN ('text', 'blob')");
+                    sqlite3_stmt *st = frame_prepare(ctx, b.s, NULL);
+                    db_buf_free(&b);
+                    if (!st) {
+                        free(cols);
+                        return NULL;
+                    }
+                    bool text = sqlite3_step(st) == SQLITE_ROW &&
+                                sqlite3_column_int64(st, 0) > 0;
+                    sqlite3_finalize(st);
+                    if (text)
+                        continue;
+                }
+                cols[n++] = f->cols[i];
+            }
+        }
+    }
+    const char *agg = !strcmp(fn, "sum")   ? "coalesce(sum(%s), 0)"
+                    : !strcmp(fn, "mean")  ? "avg(%s)"
+                    : !strcmp(fn, "count") ? "count(%s)"
+                    : !strcmp(fn, "min")   ? "min(%s)"
+                                           : "max(%s)";
+    fstore_t *st = frame_store_new();
+    db_buf_t b = {0};
+    db_buf_add(&b, "CREATE TEMP TABLE ");
+    db_buf_ident(&b, st->name);
+    db_buf_add(&b, " AS SELECT ");
+    db_buf_ident(&b, g->key);
+    db_buf_add(&b, " AS ");
+    db_buf_ident(&b, g->key_label);
+    if (size)
+        db_buf_add(&b, ", count(*) AS \"size\"");
+    for (size_t i = 0; i < n; i++) {
+        db_buf_t id = {0};
+        db_buf_ident(&id, cols[i]);
+        db_buf_add(&b, ", ");
+        db_buf_printf(&b, agg, id.s);
+        db_buf_add(&b, " AS ");
+        db_buf_add(&b, id.s);
+        db_buf_free(&id);
+    }
+    db_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    db_buf_add(&b, " WHERE ");
+    db_buf_ident(&b, g->key);
+    db_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
+    int rc = frame_exec(ctx, b.s);
+    db_buf_free(&b);
+    if (rc < 0) {
+        free(cols);
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    tq_value_t *v;
+    if (size)
+        v = frame_series_new(st, g->key_label, g->key_label,
+                             qx_path("size"), NULL);
+    else if (g->series)
+        v = frame_series_new(st, g->key_label, g->key_label,
+                             qx_path(cols[0]), cols[0]);
+    else
+        v = frame_new(st, g->key_label, g->key_label, cols, n);
+    free(cols);
+    return v;
+}
+
+#define GROUP_FN(fn)                                                       \
+    static tq_value_t *g_##fn(tq_ctx_t *ctx, tq_value_t *self,             \
+                              const tq_args_t *a)                          \
+    {                                                                      \
+        if (a->npos || a->nkw)                                             \
+            return tq_raise(ctx, "TypeError", #fn "() takes no arguments");\
+        return group_agg(ctx, self, #fn);                                  \
+    }
+GROUP_FN(sum)
+GROUP_FN(mean)
+GROUP_FN(count)
+GROUP_FN(min)
+GROUP_FN(max)
+GROUP_FN(size)
+
+static tq_value_t *fgroup_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                  const char *name)
+{
+    static const struct {
+        const char *name;
+        tq_builtin_fn fn;
+    } fns[] = {{"sum", g_sum}, {"mean", g_mean}, {"count", g_count},
+               {"min", g_min}, {"max", g_max}, {"size", g_size}};
+    (void)ctx;
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        if (!strcmp(fns[i].name, name))
+            return tq_builtin_new(fns[i].name, fns[i].fn, self);
+    return NULL;
+}
+
+static char *fgroup_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    fgroup_t *g = tq_native_data(self);
+    (void)ctx;
+    return db_xasprintf("<%s GroupBy by '%s'>",
+                        g->series ? "Series" : "DataFrame", g->key_label);
+}
+
+static const tq_type_t fgroup_type = {
+    .name = "GroupBy",
+    .destroy = fgroup_destroy,
+    .repr = fgroup_repr,
+    .getattr = fgroup_getattr,
+    .getitem = fgroup_getitem,
+};

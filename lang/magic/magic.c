@@ -1,0 +1,675 @@
+/*
+ * This file implements the magics dispatch of magic.h and the database
+ * magics: %connect, %attach, %sql and %%sql (statements run in the cell's
+ * transaction, `:name` parameters bound from variables, rows shown as a
+ * table bundle), %who, %config, %lsmagic and %history. The output magics
+ * (%schema, %graph_models, %timeit, %time, %load_csv, %demo) live in the
+ * render and demo files and are only listed here.
+ *
+ * The contract and ownership of each non-static function are stated
+ * above its declaration in magic.h.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/eval.h"
+#include "magic/magic.h"
+#include "orm/query.h"
+#include "render/render.h"
+
+typedef struct magic {
+    const char *name;
+    tq_magic_fn fn;
+} magic_t;
+
+static tq_value_t *magic_connect(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_attach(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_sql(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_who(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_config(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_lsmagic(tq_ctx_t *, const char *, const char *);
+static tq_value_t *magic_history(tq_ctx_t *, const char *, const char *);
+
+#define LINE_MAGICS(X)                                                     \
+    X("attach", magic_attach) X("config", magic_config)                    \
+    X("connect", magic_connect) X("demo", tq_magic_demo)                   \
+    X("graph_models", tq_magic_graph_models) X("history", magic_history)   \
+    X("load_csv", tq_magic_load_csv) X("lsmagic", magic_lsmagic)           \
+    X("schema", tq_magic_schema) X("sql", magic_sql)                       \
+    X("time", tq_magic_time) X("timeit", tq_magic_timeit)                  \
+    X("who", magic_who)
+
+#define CELL_MAGICS(X)                                                     \
+    X("sql", magic_sql) X("time", tq_magic_time) X("timeit", tq_magic_timeit)
+
+static const magic_t line_magics[] = {
+#define X(name, fn) {name, fn},
+    LINE_MAGICS(X)
+#undef X
+};
+
+static const magic_t cell_magics[] = {
+#define X(name, fn) {name, fn},
+    CELL_MAGICS(X)
+#undef X
+};
+
+const char *const *tq_magic_line_names(void)
+{
+    static const char *const names[] = {
+#define X(name, fn) name,
+        LINE_MAGICS(X)
+#undef X
+        NULL,
+    };
+    return names;
+}
+
+const char *const *tq_magic_cell_names(void)
+{
+    static const char *const names[] = {
+#define X(name, fn) name,
+        CELL_MAGICS(X)
+#undef X
+        NULL,
+    };
+    return names;
+}
+
+tq_value_t *tq_magic_run(tq_ctx_t *ctx, const char *name, const char *args,
+                         const char *body)
+{
+    const magic_t *table = body ? cell_magics : line_magics;
+    size_t n = body ? sizeof cell_magics / sizeof *cell_magics
+                    : sizeof line_magics / sizeof *line_magics;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return table[i].fn(ctx, args ? args : "", body);
+    if (body)
+        return tq_raise(ctx, "ValueError", "Cell magic `%%%%%s` not found.",
+                        name);
+    return tq_raise(ctx, "ValueError", "Line magic function `%%%s` not found.",
+                    name);
+}
+
+/* ---- argument words: whitespace-separated, quotes group */
+
+typedef struct words {
+    char **w;
+    size_t n, cap;
+} words_t;
+
+static void words_split(words_t *ws, const char *s)
+{
+    memset(ws, 0, sizeof *ws);
+    while (*s) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s)
+            break;
+        tq_buf_t b = {0};
+        tq_buf_addn(&b, "", 0);
+        while (*s && !isspace((unsigned char)*s)) {
+            if (*s == '\'' || *s == '"') {
+                char q = *s++;
+                while (*s && *s != q)
+                    tq_buf_addc(&b, *s++);
+                if (*s)
+                    s++;
+            } else {
+                tq_buf_addc(&b, *s++);
+            }
+        }
+        TQ_PUSH(ws->w, ws->n, ws->cap, tq_buf_take(&b));
+    }
+}
+
+static void words_free(words_t *ws)
+{
+    for (size_t i = 0; i < ws->n; i++)
+        free(ws->w[i]);
+    free(ws->w);
+}
+
+/* %connect PATH [--readonly] [--create] */
+static tq_value_t *magic_connect(tq_ctx_t *ctx, const char *args,
+                                 const char *body)
+{
+    words_t ws;
+    words_split(&ws, args);
+    const char *path = NULL;
+    bool readonly = false, create = false;
+    tq_value_t *r = NULL;
+    for (size_t i = 0; i < ws.n; i++) {
+        if (strcmp(ws.w[i], "--readonly") == 0)
+            readonly = true;
+        else if (strcmp(ws.w[i], "--create") == 0)
+            create = true;
+        else if (ws.w[i][0] == '-' && ws.w[i][1] == '-') {
+            tq_raise(ctx, "ValueError", "%%connect: unknown option '%s'",
+                     ws.w[i]);
+            goto done;
+        } else if (path) {
+            tq_raise(ctx, "ValueError",
+                     "usage: %%connect PATH [--readonly] [--create]");
+            goto done;
+        } else {
+            path = ws.w[i];
+        }
+    }
+    if (!path) {
+        tq_raise(ctx, "ValueError",
+                 "usage: %%connect PATH [--readonly] [--create]");
+        goto done;
+    }
+    /* A session started read-only stays read-only. */
+    if (ctx->locked_readonly)
+        readonly = true;
+    if (tq_ctx_connect(ctx, path, readonly, create) == 0)
+        r = tq_none();
+done:
+    words_free(&ws);
+    return r;
+}
+
+static bool is_identifier(const char *s)
+{
+    if (!*s || isdigit((unsigned char)*s))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+typedef struct attach_job {
+    const char *path, *name;
+} attach_job_t;
+
+static int do_attach(tq_ctx_t *ctx, void *ud)
+{
+    attach_job_t *job = ud;
+    char *sql = tq_xasprintf("ATTACH DATABASE ? AS \"%s\"", job->name);
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(ctx->db, sql, -1, &stmt, NULL);
+    free(sql);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(stmt, 1, job->path, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+        tq_raise(ctx, "DatabaseError", "%s", sqlite3_errmsg(ctx->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* %attach PATH as NAME */
+static tq_value_t *magic_attach(tq_ctx_t *ctx, const char *args,
+                                const char *body)
+{
+    words_t ws;
+    words_split(&ws, args);
+    tq_value_t *r = NULL;
+    if (ws.n != 3 || strcasecmp(ws.w[1], "as") != 0) {
+        tq_raise(ctx, "ValueError", "usage: %%attach PATH as NAME");
+    } else if (!is_identifier(ws.w[2])) {
+        tq_raise(ctx, "ValueError",
+                 "%%attach: '%s' is not a valid schema name", ws.w[2]);
+    } else {
+        attach_job_t job = {ws.w[0], ws.w[2]};
+        if (tq_ctx_commit_point(ctx, do_attach, &job) == 0 &&
+            tq_schema_refresh(ctx) == 0)
+            r = tq_none();
+    }
+    words_free(&ws);
+    return r;
+}
+
+/* ---- %sql */
+
+/* Collects a statement's rows into a table: the first rows and the last
+ * rows past max_rows (as tq_table_fetch splits them), in one pass. */
+typedef struct collector {
+    tq_table_t t;
+    int64_t max_rows;
+    size_t head_cap, tail_cap;   /* in rows */
+    sqlite3_value **ring;        /* tail ring buffer, tail_cap rows */
+    size_t ring_start, ring_len;
+} collector_t;
+
+static void collector_init(collector_t *c, sqlite3_stmt *stmt,
+                           int64_t max_rows)
+{
+    memset(c, 0, sizeof *c);
+    c->max_rows = max_rows;
+    c->t.ncols = (size_t)sqlite3_column_count(stmt);
+    c->t.columns = tq_xcalloc(c->t.ncols, sizeof *c->t.columns);
+    for (size_t i = 0; i < c->t.ncols; i++) {
+        const char *name = sqlite3_column_name(stmt, (int)i);
+        c->t.columns[i] = tq_xstrdup(name ? name : "");
+    }
+    if (max_rows > 0) {
+        c->head_cap = (size_t)(max_rows - max_rows / 2);
+        c->tail_cap = (size_t)(max_rows / 2);
+        c->ring = tq_xcalloc(c->tail_cap * c->t.ncols + 1, sizeof *c->ring);
+    }
+}
+
+static void collector_row(collector_t *c, sqlite3_stmt *stmt)
+{
+    size_t nc = c->t.ncols;
+    sqlite3_value **dst;
+    if (c->max_rows <= 0 || c->t.nhead < c->head_cap) {
+        c->t.head = tq_xrealloc(c->t.head,
+                                (c->t.nhead + 1) * nc * sizeof *c->t.head);
+        dst = c->t.head + c->t.nhead * nc;
+        c->t.nhead++;
+    } else if (c->tail_cap == 0) {
+        c->t.total++;
+        return;
+    } else {
+        size_t slot;
+        if (c->ring_len < c->tail_cap) {
+            slot = (c->ring_start + c->ring_len++) % c->tail_cap;
+        } else {
+            slot = c->ring_start;
+            c->ring_start = (c->ring_start + 1) % c->tail_cap;
+            for (size_t i = 0; i < nc; i++)
+                sqlite3_value_free(c->ring[slot * nc + i]);
+        }
+        dst = c->ring + slot * nc;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        dst[i] = sqlite3_value_dup(sqlite3_column_value(stmt, (int)i));
+        if (!dst[i])
+            abort();
+    }
+    c->t.total++;
+}
+
+/* Moves the ring into head (untruncated) or tail (truncated). */
+static void collector_finish(collector_t *c)
+{
+    size_t nc = c->t.ncols;
+    if (c->ring_len) {
+        bool truncated = c->t.total > c->max_rows;
+        sqlite3_value **out = tq_xmalloc(c->ring_len * nc * sizeof *out);
+        for (size_t r = 0; r < c->ring_len; r++) {
+            size_t slot = (c->ring_start + r) % c->tail_cap;
+            memcpy(out + r * nc, c->ring + slot * nc, nc * sizeof *out);
+        }
+        if (truncated) {
+            c->t.tail = out;
+            c->t.ntail = c->ring_len;
+        } else {
+            c->t.head = tq_xrealloc(c->t.head, (c->t.nhead + c->ring_len) *
+                                                   nc * sizeof *c->t.head);
+            memcpy(c->t.head + c->t.nhead * nc, out,
+                   c->ring_len * nc * sizeof *out);
+            c->t.nhead += c->ring_len;
+            free(out);
+        }
+        c->ring_len = 0;
+    }
+    free(c->ring);
+    c->ring = NULL;
+}
+
+static void collector_free(collector_t *c)
+{
+    size_t nc = c->t.ncols;
+    for (size_t r = 0; r < c->ring_len; r++) {
+        size_t slot = (c->ring_start + r) % c->tail_cap;
+        for (size_t i = 0; i < nc; i++)
+            sqlite3_value_free(c->ring[slot * nc + i]);
+    }
+    free(c->ring);
+    c->ring = NULL;
+    c->ring_len = 0;
+    tq_table_clear(&c->t);
+}
+
+/* Binds :name, $name and @name parameters from variables. */
+static int bind_params(tq_ctx_t *ctx, sqlite3_stmt *stmt)
+{
+    int n = sqlite3_bind_parameter_count(stmt);
+    for (int i = 1; i <= n; i++) {
+        const char *pname = sqlite3_bind_parameter_name(stmt, i);
+        if (!pname || !pname[1] || isdigit((unsigned char)pname[1])) {
+            tq_raise(ctx, "DatabaseError",
+                     "%%sql binds variables by name: write :name, not %s",
+                     pname ? pname : "?");
+            return -1;
+        }
+        tq_value_t *v = tq_lookup(ctx, pname + 1);
+        if (!v) {
+            if (!tq_error_pending(ctx))
+                tq_raise(ctx, "NameError", "name '%s' is not defined",
+                         pname + 1);
+            return -1;
+        }
+        int rc = tq_bind_value(ctx, stmt, i, v);
+        tq_decref(v);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The statement's text after leading white space and SQL comments. */
+static const char *statement_start(const char *sql)
+{
+    for (;;) {
+        while (isspace((unsigned char)*sql))
+            sql++;
+        if (sql[0] == '-' && sql[1] == '-') {
+            sql = strchr(sql, '\n');
+            if (!sql)
+                return "";
+        } else if (sql[0] == '/' && sql[1] == '*') {
+            const char *end = strstr(sql + 2, "*/");
+            if (!end)
+                return "";
+            sql = end + 2;
+        } else {
+            return sql;
+        }
+    }
+}
+
+/* True when the statement's first word is `word` (any case). */
+static bool starts_with_word(const char *sql, const char *word)
+{
+    sql = statement_start(sql);
+    size_t n = strlen(word);
+    return strncasecmp(sql, word, n) == 0 &&
+           !isalnum((unsigned char)sql[n]) && sql[n] != '_';
+}
+
+/* True for a statement that changes the schema (it is read again). */
+static bool is_ddl(const char *sql)
+{
+    static const char *const kw[] = {"CREATE", "DROP", "ALTER", "ATTACH",
+                                     "DETACH", NULL};
+    for (const char *const *k = kw; *k; k++)
+        if (starts_with_word(sql, *k))
+            return true;
+    return false;
+}
+
+static int step_to_end(tq_ctx_t *ctx, void *ud)
+{
+    sqlite3_stmt *stmt = ud;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        ;
+    if (rc != SQLITE_DONE) {
+        tq_raise_sqlite(ctx, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* VACUUM cannot run inside a transaction, so it runs between the cell's
+ * transaction and a new one, and only while the cell has written nothing:
+ * the commit then carries no change, and an error later in the cell still
+ * leaves the database as it was (VACUUM changes no content). A read-only
+ * session refuses it, VACUUM INTO included (it writes a file). */
+static int run_vacuum(tq_ctx_t *ctx, sqlite3_stmt *stmt)
+{
+    if (ctx->readonly) {
+        tq_raise(ctx, "ReadOnlyError", "The database is open read-only: "
+                 "VACUUM writes a database file");
+        return -1;
+    }
+    if (sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE) {
+        tq_raise(ctx, "DatabaseError", "VACUUM cannot follow changes made "
+                 "earlier in the same cell (it runs outside the cell's "
+                 "transaction); run it in a cell of its own");
+        return -1;
+    }
+    return tq_ctx_commit_point(ctx, step_to_end, stmt);
+}
+
+/* The table bundle of collected rows. */
+static tq_value_t *table_value(collector_t *c)
+{
+    char *html = tq_html_table(&c->t);
+    char *text = tq_text_table(&c->t);
+    tq_bundle_t b = {0};
+    if (html)
+        tq_bundle_add(&b, "text/html", html, strlen(html));
+    if (text)
+        tq_bundle_add(&b, "text/plain", text, strlen(text));
+    free(html);
+    free(text);
+    return tq_bundle_value_new(&b);
+}
+
+static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
+                             const char *body)
+{
+    const char *sql = body && *body ? body : args;
+    const char *tail = sql;
+    bool schema_changed = false, have_table = false;
+    collector_t table = {0};
+    int rc = 0;
+    while (rc == 0 && tail && *tail) {
+        sqlite3_stmt *stmt = NULL;
+        const char *next = NULL;
+        int prc = sqlite3_prepare_v2(ctx->db, tail, -1, &stmt, &next);
+        if (prc != SQLITE_OK) {
+            tq_raise_sqlite(ctx, prc);
+            rc = -1;
+            break;
+        }
+        if (!stmt) {
+            tail = next;
+            if (next == tail)
+                break;
+            continue;
+        }
+        const char *text = tail;
+        tail = next;
+        if (bind_params(ctx, stmt) < 0) {
+            sqlite3_finalize(stmt);
+            rc = -1;
+            break;
+        }
+        if (!sqlite3_stmt_readonly(stmt) && is_ddl(text))
+            schema_changed = true;
+        if (starts_with_word(text, "VACUUM")) {
+            int vrc = run_vacuum(ctx, stmt);
+            sqlite3_finalize(stmt);
+            if (vrc < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        bool rows = sqlite3_column_count(stmt) > 0;
+        collector_t c;
+        if (rows)
+            collector_init(&c, stmt, tq_ctx_max_rows(ctx));
+        int src;
+        while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
+            if (ctx->interrupt)
+                break;
+            if (rows)
+                collector_row(&c, stmt);
+        }
+        if (src != SQLITE_DONE) {
+            if (ctx->interrupt && src == SQLITE_ROW)
+                tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
+            else
+                tq_raise_sqlite(ctx, src);
+            sqlite3_finalize(stmt);
+            if (rows)
+                collector_free(&c);
+            rc = -1;
+            break;
+        }
+        sqlite3_finalize(stmt);
+        if (rows) {
+            collector_finish(&c);
+            if (have_table)
+                collector_free(&table);
+            table = c;
+            have_table = true;
+        }
+    }
+    if (schema_changed) {
+        int src = tq_schema_refresh(ctx);
+        if (rc == 0 && src < 0)
+            rc = -1;
+    }
+    tq_value_t *result = NULL;
+    if (rc == 0)
+        result = have_table ? table_value(&table) : tq_none();
+    if (have_table)
+        collector_free(&table);
+    return result;
+}
+
+/* ---- %who, %config, %lsmagic, %history */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static tq_value_t *magic_who(tq_ctx_t *ctx, const char *args,
+                             const char *body)
+{
+    size_t n = 0;
+    const char **names = tq_xmalloc((ctx->globals.count + 1) * sizeof *names);
+    for (size_t i = 0; i < ctx->globals.cap; i++)
+        if (ctx->globals.slots[i].key)
+            names[n++] = ctx->globals.slots[i].key;
+    qsort(names, n, sizeof *names, cmp_str);
+    tq_buf_t b = {0};
+    tq_buf_addn(&b, "", 0);
+    if (n == 0) {
+        tq_buf_add(&b, "Interactive namespace is empty.\n");
+    } else {
+        tq_buf_add(&b, "Variables: ");
+        for (size_t i = 0; i < n; i++)
+            tq_buf_printf(&b, "%s%s", i ? "\t" : "", names[i]);
+        tq_buf_addc(&b, '\n');
+    }
+    free(names);
+    tq_value_t *tables = tq_schema_names(ctx);
+    if (!tables) {
+        tq_buf_free(&b);
+        return NULL;
+    }
+    if (tq_kind(tables) == TQ_LIST && tq_seq_len(tables)) {
+        tq_buf_add(&b, "Tables: ");
+        for (size_t i = 0; i < tq_seq_len(tables); i++) {
+            tq_value_t *t = tq_seq_get(tables, i);
+            if (tq_kind(t) == TQ_STR)
+                tq_buf_printf(&b, "%s%s", i ? "\t" : "", tq_as_str(t));
+        }
+        tq_buf_addc(&b, '\n');
+    }
+    tq_decref(tables);
+    tq_ctx_print(ctx, b.s, b.len);
+    tq_buf_free(&b);
+    return tq_none();
+}
+
+static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
+                                const char *body)
+{
+    const char *eq = strchr(args, '=');
+    if (!*args) {
+        char *s = tq_xasprintf("display.max_rows = %lld\n",
+                               (long long)tq_ctx_max_rows(ctx));
+        tq_ctx_print(ctx, s, strlen(s));
+        free(s);
+        return tq_none();
+    }
+    size_t kl = eq ? (size_t)(eq - args) : strlen(args);
+    while (kl && isspace((unsigned char)args[kl - 1]))
+        kl--;
+    char *key = tq_xstrndup(args, kl);
+    tq_value_t *r = NULL;
+    if (strcmp(key, "display.max_rows") != 0 &&
+        strcmp(key, "max_rows") != 0) {
+        tq_raise(ctx, "ValueError",
+                 "%%config: unknown option '%s' (known: display.max_rows)",
+                 key);
+    } else if (!eq) {
+        char *s = tq_xasprintf("display.max_rows = %lld\n",
+                               (long long)tq_ctx_max_rows(ctx));
+        tq_ctx_print(ctx, s, strlen(s));
+        free(s);
+        r = tq_none();
+    } else {
+        const char *v = eq + 1;
+        while (isspace((unsigned char)*v))
+            v++;
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (strcmp(v, "None") == 0) {
+            tq_ctx_set_max_rows(ctx, 0);
+            r = tq_none();
+        } else if (end == v || *end || n < 0) {
+            tq_raise(ctx, "ValueError",
+                     "%%config: display.max_rows takes a number >= 0 or "
+                     "None, not '%s'", v);
+        } else {
+            tq_ctx_set_max_rows(ctx, n);
+            r = tq_none();
+        }
+    }
+    free(key);
+    return r;
+}
+
+static tq_value_t *magic_lsmagic(tq_ctx_t *ctx, const char *args,
+                                 const char *body)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "Available line magics:\n");
+    for (const char *const *n = tq_magic_line_names(); *n; n++)
+        tq_buf_printf(&b, "%s%%%s", n == tq_magic_line_names() ? "" : "  ",
+                      *n);
+    tq_buf_add(&b, "\n\nAvailable cell magics:\n");
+    for (const char *const *n = tq_magic_cell_names(); *n; n++)
+        tq_buf_printf(&b, "%s%%%%%s", n == tq_magic_cell_names() ? "" : "  ",
+                      *n);
+    tq_buf_addc(&b, '\n');
+    tq_ctx_print(ctx, b.s, b.len);
+    tq_buf_free(&b);
+    return tq_none();
+}
+
+static tq_value_t *magic_history(tq_ctx_t *ctx, const char *args,
+                                 const char *body)
+{
+    size_t n = 0;
+    char **cells = tq_ctx_history(ctx, &n);
+    bool numbers = strstr(args, "-n") != NULL;
+    tq_buf_t b = {0};
+    tq_buf_addn(&b, "", 0);
+    /* The running cell (%history itself) is the last one: skip it. */
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (numbers)
+            tq_buf_printf(&b, "%3zu: ", i + 1);
+        tq_buf_add(&b, cells[i]);
+        tq_buf_addc(&b, '\n');
+    }
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
+    tq_ctx_print(ctx, b.s, b.len);
+    tq_buf_free(&b);
+    return tq_none();
+}

@@ -1,0 +1,649 @@
+/*
+ * This file implements F, Q and the aggregate/function builtins as one
+ * native type wrapping a qexpr_t tree (LANGUAGE.md section 4): `F.age`,
+ * `F('age')`, `F.bike.name` (≡ F('bike__name')); arithmetic builds
+ * expressions, comparisons build predicates, `& | ~` combine them; methods
+ * isin isnull contains startswith endswith between. Q(**lookups) is the
+ * AND of its lookups. It also converts interpreter values into query
+ * literals and expressions for the rest of the database layer.
+ */
+#include "orm/queryset.h"
+
+typedef struct xval {
+    qexpr_t *e;     /* NULL for the bare F root */
+    bool f;         /* an F path: attribute access extends it */
+    int order;      /* order_by(F.x.desc()): 1 asc, 2 desc, 0 none */
+} xval_t;
+
+static void xval_destroy(void *p)
+{
+    xval_t *x = p;
+    qx_unref(x->e);
+    free(x);
+}
+
+/* expr_new: see queryset.h. */
+tq_value_t *expr_new(qexpr_t *e, bool f)
+{
+    xval_t *x = db_xcalloc(1, sizeof *x);
+    x->e = e;
+    x->f = f;
+    return tq_native_new(&tq_expr_type, x);
+}
+
+/* expr_of: see queryset.h. */
+qexpr_t *expr_of(const tq_value_t *v)
+{
+    if (!v || !tq_is_native(v, &tq_expr_type))
+        return NULL;
+    return ((xval_t *)tq_native_data(v))->e;
+}
+
+/* db_value_lit: see queryset.h. */
+int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out)
+{
+    switch (tq_kind(v)) {
+    case TQ_NONE: *out = qlit_null(); return 0;
+    case TQ_BOOL: *out = qlit_int(tq_as_bool_raw(v)); return 0;
+    case TQ_INT: *out = qlit_int(tq_as_int(v)); return 0;
+    case TQ_FLOAT: *out = qlit_float(tq_as_float(v)); return 0;
+    case TQ_STR:
+        *out = (qlit_t){.type = SQLITE_TEXT, .n = tq_str_len(v)};
+        out->s = db_xstrndup(tq_as_str(v), out->n);
+        return 0;
+    default: break;
+    }
+    tq_value_t *pk = obj_pk(v);
+    if (pk && tq_kind(pk) != TQ_NATIVE)
+        return db_value_lit(ctx, pk, out);
+    tq_raise(ctx, "TypeError", "a %s cannot be used as a query value",
+             tq_type_name(v));
+    return -1;
+}
+
+/* db_value_expr: see queryset.h. */
+qexpr_t *db_value_expr(tq_ctx_t *ctx, tq_value_t *v)
+{
+    qexpr_t *e = expr_of(v);
+    if (e)
+        return qx_ref(e);
+    if (tq_is_native(v, &tq_expr_type)) {
+        tq_raise(ctx, "TypeError", "F needs a field name: F.age or F('age')");
+        return NULL;
+    }
+    if (tq_kind(v) == TQ_LIST || tq_kind(v) == TQ_TUPLE) {
+        qexpr_t *l = qx_new(QX_LIST);
+        for (size_t i = 0; i < tq_seq_len(v); i++) {
+            qexpr_t *item = db_value_expr(ctx, tq_seq_get(v, i));
+            if (!item) {
+                qx_unref(l);
+                return NULL;
+            }
+            qx_push(l, item);
+        }
+        return l;
+    }
+    qdesc_t *q = qs_desc(v);
+    if (q) {
+        qexpr_t *s = qx_new(QX_SUBQ);
+        s->sub = qdesc_ref(q);
+        return s;
+    }
+    qlit_t lit;
+    if (db_value_lit(ctx, v, &lit) < 0)
+        return NULL;
+    return qx_lit(lit);
+}
+
+/* db_filter_args: see queryset.h. */
+qexpr_t *db_filter_args(tq_ctx_t *ctx, const tq_args_t *a)
+{
+    qexpr_t *w = NULL;
+    for (size_t i = 0; i < a->npos; i++) {
+        qexpr_t *e = expr_of(a->pos[i]);
+        if (!e) {
+            qx_unref(w);
+            tq_raise(ctx, "TypeError",
+                     "filter() takes Q objects, F predicates and keyword "
+                     "lookups, not %s",
+                     tq_type_name(a->pos[i]));
+            return NULL;
+        }
+        w = qx_and(w, qx_ref(e));
+    }
+    for (size_t i = 0; i < a->nkw; i++) {
+        qexpr_t *rhs = db_value_expr(ctx, a->kwvalues[i]);
+        if (!rhs) {
+            qx_unref(w);
+            return NULL;
+        }
+        w = qx_and(w, qx_kw(a->kwnames[i], rhs));
+    }
+    return w;
+}
+
+/* db_path_expr: see queryset.h. */
+qexpr_t *db_path_expr(tq_ctx_t *ctx, tq_value_t *v, bool *desc)
+{
+    *desc = false;
+    if (tq_kind(v) == TQ_STR) {
+        const char *s = tq_as_str(v);
+        if (!strcmp(s, "?")) {
+            qexpr_t *r = qx_new(QX_BOOL);
+            r->op = 1;
+            return r;
+        }
+        if (*s == '-') {
+            *desc = true;
+            s++;
+        }
+        if (!*s) {
+            tq_raise(ctx, "FieldError", "Empty field name");
+            return NULL;
+        }
+        return qx_path(s);
+    }
+    qexpr_t *e = expr_of(v);
+    if (e) {
+        *desc = ((xval_t *)tq_native_data(v))->order == 2;
+        return qx_ref(e);
+    }
+    tq_raise(ctx, "TypeError", "expected a field name or F, got %s",
+             tq_type_name(v));
+    return NULL;
+}
+
+/* ---- repr: Django-like text of an expression */
+
+static void expr_text(db_buf_t *b, const qexpr_t *e);
+
+static void lit_text(db_buf_t *b, const qlit_t *l)
+{
+    switch (l->type) {
+    case SQLITE_NULL: db_buf_add(b, "None"); break;
+    case SQLITE_TEXT:
+        db_buf_addc(b, '\'');
+        for (size_t i = 0; i < l->n; i++) {
+            if (l->s[i] == '\'' || l->s[i] == '\\')
+                db_buf_addc(b, '\\');
+            db_buf_addc(b, l->s[i]);
+        }
+        db_buf_addc(b, '\'');
+        break;
+    default: qlit_sql(b, l); break;
+    }
+}
+
+static const char *lookup_op(const char *name)
+{
+    static const char *const map[][2] = {
+        {"lt", "<"}, {"lte", "<="}, {"gt", ">"}, {"gte", ">="},
+        {"exact", "=="}, {"ne", "!="}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(map[i][0], name))
+            return map[i][1];
+    return NULL;
+}
+
+static void expr_text(db_buf_t *b, const qexpr_t *e)
+{
+    switch (e->kind) {
+    case QX_LIT: lit_text(b, &e->lit); break;
+    case QX_LIST:
+        db_buf_addc(b, '[');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            expr_text(b, e->args[i]);
+        }
+        db_buf_addc(b, ']');
+        break;
+    case QX_REF: db_buf_printf(b, "F(%s)", e->name); break;
+    case QX_BIN:
+        expr_text(b, e->args[0]);
+        db_buf_printf(b, " %c ", (char)e->op);
+        expr_text(b, e->args[1]);
+        break;
+    case QX_NEG:
+        db_buf_add(b, "-(");
+        expr_text(b, e->args[0]);
+        db_buf_addc(b, ')');
+        break;
+    case QX_LOOKUP: {
+        const char *op = lookup_op(e->name);
+        expr_text(b, e->args[0]);
+        if (op)
+            db_buf_printf(b, " %s ", op);
+        else
+            db_buf_printf(b, ".%s(", e->name);
+        expr_text(b, e->args[1]);
+        if (!op)
+            db_buf_addc(b, ')');
+        break;
+    }
+    case QX_KW:
+        db_buf_printf(b, "('%s', ", e->name);
+        expr_text(b, e->args[0]);
+        db_buf_addc(b, ')');
+        break;
+    case QX_AND:
+    case QX_OR:
+        db_buf_printf(b, "(%s: ", e->kind == QX_AND ? "AND" : "OR");
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            expr_text(b, e->args[i]);
+        }
+        db_buf_addc(b, ')');
+        break;
+    case QX_NOT:
+        db_buf_add(b, "(NOT ");
+        expr_text(b, e->args[0]);
+        db_buf_addc(b, ')');
+        break;
+    case QX_FUNC:
+        db_buf_printf(b, "%s(", tq_qx_func_names[e->op]);
+        if (!e->nargs && e->op == QF_COUNT)
+            db_buf_add(b, "'*'");
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            expr_text(b, e->args[i]);
+        }
+        if (e->distinct)
+            db_buf_add(b, ", distinct=True");
+        db_buf_addc(b, ')');
+        break;
+    case QX_SUBQ: db_buf_add(b, "<QuerySet>"); break;
+    case QX_BOOL: db_buf_add(b, e->op ? "True" : "False"); break;
+    }
+}
+
+static char *xval_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    xval_t *x = tq_native_data(self);
+    if (!x->e)
+        return db_xstrdup("F");
+    db_buf_t b = {0};
+    if (x->e->kind == QX_KW || x->e->kind == QX_AND || x->e->kind == QX_OR ||
+        x->e->kind == QX_NOT) {
+        db_buf_add(&b, "<Q: ");
+        expr_text(&b, x->e);
+        db_buf_addc(&b, '>');
+    } else {
+        expr_text(&b, x->e);
+    }
+    return db_buf_take(&b);
+}
+
+/* ---- F methods */
+
+static tq_value_t *method_lookup(tq_ctx_t *ctx, tq_value_t *self,
+                                 const char *lookup, tq_value_t *arg)
+{
+    qexpr_t *rhs = db_value_expr(ctx, arg);
+    if (!rhs)
+        return NULL;
+    return expr_new(qx_lookup(qx_ref(expr_of(self)), lookup, rhs), false);
+}
+
+static int want_args(tq_ctx_t *ctx, const tq_args_t *a, size_t n,
+                     const char *name)
+{
+    if (a->npos != n || a->nkw) {
+        tq_raise(ctx, "TypeError", "%s() takes %zu argument%s", name, n,
+                 n == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+#define F_METHOD(fname, lookup)                                            \
+    static tq_value_t *f_##fname(tq_ctx_t *ctx, tq_value_t *self,          \
+                                 const tq_args_t *a)                       \
+    {                                                                      \
+        if (want_args(ctx, a, 1, #fname) < 0)                              \
+            return NULL;                                                   \
+        return method_lookup(ctx, self, lookup, a->pos[0]);                \
+    }
+F_METHOD(isin, "in")
+F_METHOD(contains, "contains")
+F_METHOD(icontains, "icontains")
+F_METHOD(startswith, "startswith")
+F_METHOD(istartswith, "istartswith")
+F_METHOD(endswith, "endswith")
+F_METHOD(iendswith, "iendswith")
+F_METHOD(regex, "regex")
+
+static tq_value_t *f_isnull(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    if (a->npos > 1 || a->nkw) {
+        tq_raise(ctx, "TypeError", "isnull() takes at most 1 argument");
+        return NULL;
+    }
+    int yes = 1;
+    if (a->npos && (yes = tq_truth(ctx, a->pos[0])) < 0)
+        return NULL;
+    return expr_new(qx_lookup(qx_ref(expr_of(self)), "isnull",
+                              qx_lit(qlit_int(yes))), false);
+}
+
+static tq_value_t *f_between(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    if (want_args(ctx, a, 2, "between") < 0)
+        return NULL;
+    qexpr_t *l = qx_new(QX_LIST);
+    for (int i = 0; i < 2; i++) {
+        qexpr_t *v = db_value_expr(ctx, a->pos[i]);
+        if (!v) {
+            qx_unref(l);
+            return NULL;
+        }
+        qx_push(l, v);
+    }
+    return expr_new(qx_lookup(qx_ref(expr_of(self)), "range", l), false);
+}
+
+static tq_value_t *ordered(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a, int order)
+{
+    if (want_args(ctx, a, 0, order == 2 ? "desc" : "asc") < 0)
+        return NULL;
+    tq_value_t *r = expr_new(qx_ref(expr_of(self)), false);
+    ((xval_t *)tq_native_data(r))->order = order;
+    return r;
+}
+
+static tq_value_t *f_asc(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return ordered(ctx, self, a, 1);
+}
+
+static tq_value_t *f_desc(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    return ordered(ctx, self, a, 2);
+}
+
+static const struct {
+    const char *name;
+    tq_builtin_fn fn;
+} f_methods[] = {
+    {"asc", f_asc}, {"desc", f_desc},
+    {"isin", f_isin}, {"contains", f_contains}, {"icontains", f_icontains},
+    {"startswith", f_startswith}, {"istartswith", f_istartswith},
+    {"endswith", f_endswith}, {"iendswith", f_iendswith},
+    {"regex", f_regex}, {"isnull", f_isnull}, {"between", f_between},
+};
+
+static tq_value_t *xval_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                const char *name)
+{
+    xval_t *x = tq_native_data(self);
+    if (x->e) {
+        for (size_t i = 0; i < sizeof f_methods / sizeof *f_methods; i++)
+            if (!strcmp(f_methods[i].name, name))
+                return tq_builtin_new(f_methods[i].name, f_methods[i].fn,
+                                      self);
+    }
+    if (!x->f)
+        return NULL;
+    if (!x->e)
+        return expr_new(qx_path(name), true);
+    char *p = db_xasprintf("%s__%s", x->e->name, name);
+    tq_value_t *r = expr_new(qx_path(p), true);
+    free(p);
+    return r;
+}
+
+static tq_value_t *xval_call(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    xval_t *x = tq_native_data(self);
+    if (!x->f || x->e) {
+        tq_raise(ctx, "TypeError", "'%s' object is not callable",
+                 x->f ? "F" : "Expression");
+        return NULL;
+    }
+    if (a->npos != 1 || a->nkw || tq_kind(a->pos[0]) != TQ_STR) {
+        tq_raise(ctx, "TypeError", "F() takes one field name");
+        return NULL;
+    }
+    return expr_new(qx_path(tq_as_str(a->pos[0])), true);
+}
+
+static bool is_pred(const qexpr_t *e)
+{
+    switch (e->kind) {
+    case QX_LOOKUP: case QX_KW: case QX_AND: case QX_OR: case QX_NOT:
+    case QX_BOOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* db_cmp_lookup: see queryset.h. */
+const char *db_cmp_lookup(tq_binop_t op, bool reflected)
+{
+    switch (op) {
+    case TQ_OP_LT: return reflected ? "gt" : "lt";
+    case TQ_OP_LE: return reflected ? "gte" : "lte";
+    case TQ_OP_GT: return reflected ? "lt" : "gt";
+    case TQ_OP_GE: return reflected ? "lte" : "gte";
+    case TQ_OP_EQ: return "exact";
+    case TQ_OP_NE: return "ne";
+    default: return NULL;
+    }
+}
+
+/* db_arith_op: see queryset.h. */
+char db_arith_op(tq_binop_t op)
+{
+    switch (op) {
+    case TQ_OP_ADD: return '+';
+    case TQ_OP_SUB: return '-';
+    case TQ_OP_MUL: return '*';
+    case TQ_OP_DIV: return '/';
+    case TQ_OP_MOD: return '%';
+    default: return 0;
+    }
+}
+
+static tq_value_t *xval_binop(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *self,
+                              tq_value_t *other, bool reflected)
+{
+    xval_t *x = tq_native_data(self);
+    if (!x->e)
+        return NULL;
+    const char *cmp = db_cmp_lookup(op, reflected);
+    if (op == TQ_OP_AND || op == TQ_OP_OR) {
+        qexpr_t *o = expr_of(other);
+        if (!o || !is_pred(o) || !is_pred(x->e)) {
+            tq_raise(ctx, "TypeError",
+                     "& and | combine predicates (Q objects, F comparisons)");
+            return NULL;
+        }
+        qexpr_t *a = qx_ref(reflected ? o : x->e);
+        qexpr_t *b = qx_ref(reflected ? x->e : o);
+        return expr_new(op == TQ_OP_AND ? qx_and(a, b) : qx_or(a, b), false);
+    }
+    qexpr_t *o = db_value_expr(ctx, other);
+    if (!o) {
+        /* not ours: let the interpreter try the other side */
+        if (tq_error_pending(ctx) && !expr_of(other) &&
+            !tq_is_native(other, &tq_expr_type))
+            tq_error_clear(ctx);
+        return NULL;
+    }
+    if (cmp)
+        return expr_new(qx_lookup(qx_ref(x->e), cmp, o), false);
+    if ((op == TQ_OP_ADD || op == TQ_OP_SUB || op == TQ_OP_MUL ||
+         op == TQ_OP_DIV || op == TQ_OP_MOD)) {
+        qexpr_t *a = reflected ? o : qx_ref(x->e);
+        qexpr_t *b = reflected ? qx_ref(x->e) : o;
+        return expr_new(qx_bin(db_arith_op(op), a, b), false);
+    }
+    qx_unref(o);
+    return NULL;
+}
+
+static tq_value_t *xval_unop(tq_ctx_t *ctx, tq_unop_t op, tq_value_t *self)
+{
+    xval_t *x = tq_native_data(self);
+    if (!x->e)
+        return NULL;
+    if (op == TQ_UOP_NEG) {
+        qexpr_t *n = qx_new(QX_NEG);
+        qx_push(n, qx_ref(x->e));
+        return expr_new(n, false);
+    }
+    if (op == TQ_UOP_POS)
+        return tq_incref(self);
+    if (op == TQ_UOP_INVERT) {
+        if (!is_pred(x->e)) {
+            tq_raise(ctx, "TypeError", "~ negates predicates, not values");
+            return NULL;
+        }
+        if (x->e->kind == QX_NOT)
+            return expr_new(qx_ref(x->e->args[0]), false);
+        return expr_new(qx_not(qx_ref(x->e)), false);
+    }
+    return NULL;
+}
+
+const tq_type_t tq_expr_type = {
+    .name = "F",
+    .destroy = xval_destroy,
+    .repr = xval_repr,
+    .getattr = xval_getattr,
+    .call = xval_call,
+    .binop = xval_binop,
+    .unop = xval_unop,
+};
+
+/* ---- builtins */
+
+static tq_value_t *bi_Q(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    qexpr_t *w = db_filter_args(ctx, a);
+    if (!w) {
+        if (tq_error_pending(ctx))
+            return NULL;
+        w = qx_new(QX_AND);   /* Q(): matches everything */
+    }
+    if (w->kind != QX_AND && !is_pred(w)) {
+        qx_unref(w);
+        tq_raise(ctx, "TypeError", "Q() takes lookups and predicates");
+        return NULL;
+    }
+    return expr_new(w, false);
+}
+
+static tq_value_t *bi_Value(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    if (a->npos != 1) {
+        tq_raise(ctx, "TypeError", "Value() takes one value");
+        return NULL;
+    }
+    qlit_t l;
+    if (db_value_lit(ctx, a->pos[0], &l) < 0)
+        return NULL;
+    return expr_new(qx_lit(l), false);
+}
+
+/* A function argument: a string is a field path, F and expressions are
+ * themselves, other scalars literals. */
+static qexpr_t *func_arg(tq_ctx_t *ctx, tq_value_t *v)
+{
+    if (tq_kind(v) == TQ_STR)
+        return qx_path(tq_as_str(v));
+    return db_value_expr(ctx, v);
+}
+
+static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
+{
+    qexpr_t *e = qx_new(QX_FUNC);
+    e->op = (int)f;
+    for (size_t i = 0; i < a->npos; i++) {
+        if (f == QF_COUNT && tq_kind(a->pos[i]) == TQ_STR &&
+            !strcmp(tq_as_str(a->pos[i]), "*"))
+            continue;
+        qexpr_t *arg = (f == QF_ROUND && i == 1)
+                           ? db_value_expr(ctx, a->pos[i])
+                           : func_arg(ctx, a->pos[i]);
+        if (!arg) {
+            qx_unref(e);
+            return NULL;
+        }
+        qx_push(e, arg);
+    }
+    for (size_t i = 0; i < a->nkw; i++) {
+        int t = tq_truth(ctx, a->kwvalues[i]);
+        if (t < 0) {
+            qx_unref(e);
+            return NULL;
+        }
+        if (!strcmp(a->kwnames[i], "distinct") && tq_qx_func_is_agg[f])
+            e->distinct = t;
+        else if (!strcmp(a->kwnames[i], "sample") &&
+                 (f == QF_STDDEV || f == QF_VARIANCE))
+            e->sample = t;
+        else {
+            qx_unref(e);
+            tq_raise(ctx, "TypeError",
+                     "%s() got an unexpected keyword argument '%s'",
+                     tq_qx_func_names[f], a->kwnames[i]);
+            return NULL;
+        }
+    }
+    if (f != QF_COUNT && f != QF_COALESCE && f != QF_ROUND &&
+        e->nargs != 1) {
+        qx_unref(e);
+        tq_raise(ctx, "TypeError", "%s() takes exactly one expression",
+                 tq_qx_func_names[f]);
+        return NULL;
+    }
+    if (f == QF_COUNT && e->nargs > 1) {
+        qx_unref(e);
+        tq_raise(ctx, "TypeError", "Count() takes one expression");
+        return NULL;
+    }
+    return expr_new(e, false);
+}
+
+#define X(en, name, agg)                                                   \
+    static tq_value_t *bi_##en(tq_ctx_t *ctx, tq_value_t *self,            \
+                               const tq_args_t *a)                         \
+    {                                                                      \
+        return make_func(ctx, QF_##en, a);                                 \
+    }
+QX_FUNCS(X)
+#undef X
+
+static const tq_builtin_fn func_fns[] = {
+#define X(en, name, agg) bi_##en,
+    QX_FUNCS(X)
+#undef X
+};
+
+/* expr_register_builtins: see queryset.h. */
+void expr_register_builtins(tq_ctx_t *ctx)
+{
+    tq_value_t *v = expr_new(NULL, true);
+    tq_ctx_define_builtin(ctx, "F", v);
+    tq_decref(v);
+    v = tq_builtin_new("Q", bi_Q, NULL);
+    tq_ctx_define_builtin(ctx, "Q", v);
+    tq_decref(v);
+    v = tq_builtin_new("Value", bi_Value, NULL);
+    tq_ctx_define_builtin(ctx, "Value", v);
+    tq_decref(v);
+    for (size_t i = 0; i < QF__COUNT; i++) {
+        v = tq_builtin_new(tq_qx_func_names[i], func_fns[i], NULL);
+        tq_ctx_define_builtin(ctx, tq_qx_func_names[i], v);
+        tq_decref(v);
+    }
+}

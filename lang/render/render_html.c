@@ -1,0 +1,185 @@
+/*
+ * This file renders a fetched table as text/html in the shape of pandas'
+ * DataFrame._repr_html_: a <div> holding a small scoped <style>, a
+ * <table border="1" class="dataframe"> with <thead> (column names, and the
+ * index name on a second header row) and <tbody> (the index in <th>, cells
+ * in <td>), a "..." row between head and tail, and a "N rows × M columns"
+ * paragraph when truncated. Numbers are right-aligned, text left-aligned,
+ * NULL is an <em class="tq-null"> cell (NaN in a float column, else
+ * None, as pandas shows them), every value is escaped.
+ * The style uses only class selectors under .dataframe, so it works in
+ * JupyterLab, Notebook 7 and classic Notebook alike.
+ */
+#include <inttypes.h>
+
+#include "render/render_util.h"
+
+static const char STYLE[] =
+    "<style scoped>\n"
+    "    .dataframe tbody tr th:only-of-type {\n"
+    "        vertical-align: middle;\n"
+    "    }\n"
+    "\n"
+    "    .dataframe tbody tr th {\n"
+    "        vertical-align: top;\n"
+    "    }\n"
+    "\n"
+    "    .dataframe thead th {\n"
+    "        text-align: right;\n"
+    "    }\n"
+    "\n"
+    "    .dataframe .tq-num {\n"
+    "        text-align: right;\n"
+    "        font-variant-numeric: tabular-nums;\n"
+    "    }\n"
+    "\n"
+    "    .dataframe .tq-text {\n"
+    "        text-align: left;\n"
+    "    }\n"
+    "\n"
+    "    .dataframe .tq-null {\n"
+    "        color: #999;\n"
+    "        font-style: italic;\n"
+    "    }\n"
+    "</style>\n";
+
+/* Appends `s` with &, <, >, " and ' escaped. */
+static void add_escaped(db_buf_t *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': db_buf_add(b, "&amp;"); break;
+        case '<': db_buf_add(b, "&lt;"); break;
+        case '>': db_buf_add(b, "&gt;"); break;
+        case '"': db_buf_add(b, "&quot;"); break;
+        case '\'': db_buf_add(b, "&#39;"); break;
+        default: db_buf_addc(b, *s);
+        }
+    }
+}
+
+/* A formatted cell without pandas' leading space, shortened past
+ * display.max_colwidth (50) as pandas does. */
+static void add_cell_text(db_buf_t *b, const char *cell)
+{
+    while (*cell == ' ')
+        cell++;
+    if (rx_utf8_width(cell) > 50) {
+        size_t keep = rx_utf8_prefix(cell, 47);
+        char *s = db_xasprintf("%.*s...", (int)keep, cell);
+        add_escaped(b, s);
+        free(s);
+        return;
+    }
+    add_escaped(b, cell);
+}
+
+/* One <td>/<th> cell. */
+static void add_cell(db_buf_t *b, const char *tag, const char *cell,
+                     bool null, bool numeric)
+{
+    /* a NULL cell shows its formatted text ("NaN" in a float column,
+     * else "None") without the sign slot */
+    const char *missing = "None";
+    if (null && cell)
+        for (missing = cell; *missing == ' '; missing++)
+            ;
+    if (strcmp(tag, "th") == 0) {          /* the index, as pandas */
+        db_buf_add(b, "      <th>");
+        if (null)
+            db_buf_printf(b, "<em class=\"tq-null\">%s</em>", missing);
+        else
+            add_cell_text(b, cell);
+        db_buf_add(b, "</th>\n");
+        return;
+    }
+    if (null) {
+        db_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">%s"
+                      "</em></%s>\n", tag, numeric ? "tq-num" : "tq-text",
+                      missing, tag);
+        return;
+    }
+    db_buf_printf(b, "      <%s class=\"%s\">", tag,
+                  numeric ? "tq-num" : "tq-text");
+    add_cell_text(b, cell);
+    db_buf_printf(b, "</%s>\n", tag);
+}
+
+/* tq_html_table: see render.h. */
+char *tq_html_table(const tq_table_t *t)
+{
+    size_t nrows = t->nhead + t->ntail;
+    bool truncated = t->total > (int64_t)nrows;
+    bool has_index = t->has_index && t->ncols > 0;
+    size_t first = has_index ? 1 : 0;
+    char ***cells = db_xcalloc(t->ncols, sizeof *cells);
+    bool **nulls = db_xcalloc(t->ncols, sizeof *nulls);
+    rx_colkind_t *kinds = db_xcalloc(t->ncols, sizeof *kinds);
+    for (size_t c = 0; c < t->ncols; c++) {
+        nulls[c] = db_xcalloc(nrows, sizeof **nulls);
+        cells[c] = rx_format_column(t, c, false, &kinds[c], nulls[c]);
+    }
+
+    db_buf_t b = {0};
+    db_buf_add(&b, "<div>\n");
+    db_buf_add(&b, STYLE);
+    db_buf_add(&b, "<table border=\"1\" class=\"dataframe\">\n");
+    db_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
+    if (has_index)
+        db_buf_add(&b, "      <th></th>\n");
+    for (size_t c = first; c < t->ncols; c++) {
+        db_buf_printf(&b, "      <th class=\"%s\">",
+                      kinds[c] == RX_COL_OBJECT ? "tq-text" : "tq-num");
+        add_escaped(&b, t->columns[c]);
+        db_buf_add(&b, "</th>\n");
+    }
+    db_buf_add(&b, "    </tr>\n");
+    if (has_index && t->columns[0][0]) {
+        db_buf_add(&b, "    <tr>\n      <th>");
+        add_escaped(&b, t->columns[0]);
+        db_buf_add(&b, "</th>\n");
+        for (size_t c = first; c < t->ncols; c++)
+            db_buf_add(&b, "      <th></th>\n");
+        db_buf_add(&b, "    </tr>\n");
+    }
+    db_buf_add(&b, "  </thead>\n  <tbody>\n");
+    for (size_t r = 0; r < nrows; r++) {
+        if (truncated && r == t->nhead) {
+            db_buf_add(&b, "    <tr>\n");
+            if (has_index)
+                db_buf_add(&b, "      <th>...</th>\n");
+            for (size_t c = first; c < t->ncols; c++)
+                db_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
+                              kinds[c] == RX_COL_OBJECT ? "tq-text"
+                                                        : "tq-num");
+            db_buf_add(&b, "    </tr>\n");
+        }
+        db_buf_add(&b, "    <tr>\n");
+        for (size_t c = 0; c < t->ncols; c++)
+            add_cell(&b, c < first ? "th" : "td", cells[c][r], nulls[c][r],
+                     c >= first && kinds[c] != RX_COL_OBJECT);
+        db_buf_add(&b, "    </tr>\n");
+    }
+    if (truncated && t->nhead == nrows) {
+        /* Truncated with no tail rows: the marker still shows. */
+        db_buf_add(&b, "    <tr>\n");
+        if (has_index)
+            db_buf_add(&b, "      <th>...</th>\n");
+        for (size_t c = first; c < t->ncols; c++)
+            db_buf_add(&b, "      <td>...</td>\n");
+        db_buf_add(&b, "    </tr>\n");
+    }
+    db_buf_add(&b, "  </tbody>\n</table>\n");
+    if (truncated)
+        db_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
+                      t->total, t->ncols - first);
+    db_buf_add(&b, "</div>");
+    for (size_t c = 0; c < t->ncols; c++) {
+        rx_cells_free(cells[c], nrows);
+        free(nulls[c]);
+    }
+    free(cells);
+    free(nulls);
+    free(kinds);
+    return db_buf_take(&b);
+}

@@ -1,0 +1,86 @@
+/*
+ * This file holds the renderers' private helpers on top of dbutil.h's
+ * allocation and buffers (shared with the database layer): padding,
+ * UTF-8 width counting, and the
+ * per-column cell formatting (pandas' rules) that the text and HTML tables
+ * share (implemented in table.c). Everything else is static inline so that
+ * each renderer can be linked into a unit test alone. Owned by the
+ * renderers (render_html.c, render_text.c, chart.c, erd.c, csv.c ...).
+ */
+#ifndef TQ_RENDER_UTIL_H
+#define TQ_RENDER_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dbutil.h"
+#include "render/render.h"
+
+/* Appends n spaces. */
+static inline void rx_buf_spaces(db_buf_t *b, size_t n)
+{
+    db_buf_grow(b, n);
+    memset(b->s + b->len, ' ', n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+/* Display width of UTF-8 text: one per code point (pandas' len()). */
+static inline size_t rx_utf8_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Byte offset of the first `cps` code points of s. */
+static inline size_t rx_utf8_prefix(const char *s, size_t cps)
+{
+    size_t i = 0, n = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (n == cps)
+                break;
+            n++;
+        }
+    }
+    return i;
+}
+
+/* ---- shared table cell formatting (table.c) */
+
+/* How a column of a table shows: its kind is decided from every shown
+ * value, as pandas decides a dtype. */
+typedef enum rx_colkind {
+    RX_COL_INT,     /* all non-NULL values are integers */
+    RX_COL_FLOAT,   /* numbers, at least one real */
+    RX_COL_OBJECT,  /* text, blobs or a mix */
+} rx_colkind_t;
+
+/* The shown cells of column `col` (head rows then tail rows) formatted as
+ * pandas formats them, without padding or leading space: ints in decimal,
+ * floats with the column's common number of decimals (27.0 / 26.5) or in
+ * e-notation, text bare (tabs and newlines escaped when `escape_ws`), NULL
+ * as "None". Returns nhead + ntail malloc'd strings (free with
+ * rx_cells_free); *kind gets the column's kind, *is_null[i] is set for
+ * NULL cells when is_null is non-NULL. */
+char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
+                        rx_colkind_t *kind, bool *is_null);
+void rx_cells_free(char **cells, size_t n);
+
+/* The shown cell (row r of head then tail, column c). */
+static inline sqlite3_value *rx_cell(const tq_table_t *t, size_t r,
+                                     size_t c)
+{
+    if (r < t->nhead)
+        return t->head[r * t->ncols + c];
+    return t->tail[(r - t->nhead) * t->ncols + c];
+}
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * This file fetches what a table display needs and nothing more: the row
+ * count, the first rows and the last rows of a SELECT, each through the
+ * statement wrapped as a subquery, so that showing a query of ten million
+ * rows costs one count and two short LIMIT reads. It also formats a shown
+ * column's cells the way pandas does (dtype decided from the values, floats
+ * with a common number of decimals), which the text and HTML tables share.
+ */
+#include <inttypes.h>
+#include <math.h>
+
+#include "render/render_util.h"
+
+/* Prepares `sql`, binds q's parameters; NULL with *error set on failure. */
+static sqlite3_stmt *prepare_bound(sqlite3 *db, const tq_sql_t *q,
+                                   const char *sql, char **error)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK && q->bind)
+        rc = q->bind(q->ud, stmt);
+    if (rc != SQLITE_OK) {
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    return stmt;
+}
+
+/* Steps `stmt` to its end, appending each row's values to *cells; stores
+ * the row count in *nrows. Returns 0 or -1 with *error. */
+static int read_rows(sqlite3 *db, sqlite3_stmt *stmt, size_t ncols,
+                     sqlite3_value ***cells, size_t *nrows, char **error)
+{
+    size_t cap = 0, n = 0;
+    sqlite3_value **v = NULL;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if ((n + 1) * ncols > cap) {
+            cap = cap ? cap * 2 : 16 * (ncols ? ncols : 1);
+            while (cap < (n + 1) * ncols)
+                cap *= 2;
+            v = db_xrealloc(v, cap * sizeof *v);
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            v[n * ncols + c] = sqlite3_value_dup(sqlite3_column_value(stmt,
+                                                                      (int)c));
+            if (!v[n * ncols + c])
+                abort();
+        }
+        n++;
+    }
+    *cells = v;
+    *nrows = n;
+    if (rc != SQLITE_DONE) {
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs `sql` (q's statement wrapped by fmt) into cells. */
+static int run_into(sqlite3 *db, const tq_sql_t *q, const char *sql,
+                    tq_table_t *out, bool tail, char **error)
+{
+    sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
+    if (!stmt)
+        return -1;
+    if (!out->columns) {
+        out->ncols = (size_t)sqlite3_column_count(stmt);
+        out->columns = db_xcalloc(out->ncols, sizeof *out->columns);
+        for (size_t c = 0; c < out->ncols; c++) {
+            const char *name = sqlite3_column_name(stmt, (int)c);
+            out->columns[c] = db_xstrdup(name ? name : "");
+        }
+    }
+    int rc = read_rows(db, stmt, out->ncols, tail ? &out->tail : &out->head,
+                       tail ? &out->ntail : &out->nhead, error);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Reads a statement once: the first h rows, the last t rows in a ring,
+ * and the count. */
+static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
+                          tq_table_t *out, char **error)
+{
+    size_t ncols = (size_t)sqlite3_column_count(stmt);
+    out->ncols = ncols;
+    out->columns = db_xcalloc(ncols, sizeof *out->columns);
+    for (size_t c = 0; c < ncols; c++) {
+        const char *name = sqlite3_column_name(stmt, (int)c);
+        out->columns[c] = db_xstrdup(name ? name : "");
+    }
+    size_t h = max_rows <= 0 ? SIZE_MAX : (size_t)(max_rows - max_rows / 2);
+    size_t t = max_rows <= 0 ? 0 : (size_t)(max_rows / 2);
+    size_t hcap = 0;
+    sqlite3_value **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
+                                         sizeof *ring) : NULL;
+    int64_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        sqlite3_value **row = NULL;
+        if ((size_t)n < h) {
+            if ((out->nhead + 1) * ncols > hcap) {
+                hcap = hcap ? hcap * 2 : 16 * (ncols ? ncols : 1);
+                out->head = db_xrealloc(out->head, hcap * sizeof *out->head);
+            }
+            row = out->head + out->nhead++ * ncols;
+        } else if (t) {
+            row = ring + ((size_t)n - h) % t * ncols;
+            for (size_t c = 0; c < ncols; c++)
+                sqlite3_value_free(row[c]);
+        }
+        for (size_t c = 0; row && c < ncols; c++)
+            if (!(row[c] = sqlite3_value_dup(sqlite3_column_value(stmt,
+                                                                  (int)c))))
+                abort();
+        n++;
+    }
+    out->total = n;
+    if (t && (size_t)n > h) {
+        size_t kept = (size_t)n - h < t ? (size_t)n - h : t;
+        out->tail = db_xcalloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
+        size_t start = (size_t)n - h > t ? ((size_t)n - h) % t : 0;
+        for (size_t i = 0; i < kept; i++)
+            memcpy(out->tail + i * ncols, ring + (start + i) % t * ncols,
+                   ncols * sizeof *ring);
+        out->ntail = kept;
+    }
+    free(ring);
+    if (rc != SQLITE_DONE) {
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+        return -1;
+    }
+    /* A result that was not truncated keeps every row in head. */
+    if (out->ntail && (int64_t)(out->nhead + out->ntail) == n) {
+        out->head = db_xrealloc(out->head, (size_t)n * ncols *
+                               sizeof *out->head);
+        memcpy(out->head + out->nhead * ncols, out->tail,
+               out->ntail * ncols * sizeof *out->tail);
+        out->nhead += out->ntail;
+        out->ntail = 0;
+        free(out->tail);
+        out->tail = NULL;
+    }
+    return 0;
+}
+
+/* tq_table_fetch: see render.h. Three statements, each with q's bindings:
+ * the count, the head (LIMIT h) and, when truncated, the tail (LIMIT t
+ * OFFSET total - t). Untruncated results are read by the statement itself
+ * in one pass after the count. */
+int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
+                   tq_table_t *out, char **error)
+{
+    memset(out, 0, sizeof *out);
+    *error = NULL;
+    /* Trailing semicolons and spaces would break the subquery. */
+    size_t len = strlen(q->sql);
+    while (len && (q->sql[len - 1] == ';' || q->sql[len - 1] == ' ' ||
+                   q->sql[len - 1] == '\n' || q->sql[len - 1] == '\t'))
+        len--;
+    char *sql = db_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
+    sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
+    free(sql);
+    if (!stmt) {
+        /* Not a subquery (PRAGMA, EXPLAIN, VALUES with ORDER BY...): one
+         * pass over the statement itself, still bounded in memory. */
+        sql = db_xasprintf("%.*s", (int)len, q->sql);
+        char *direct_error = NULL;
+        stmt = prepare_bound(db, q, sql, &direct_error);
+        free(sql);
+        if (!stmt) {
+            free(direct_error);
+            return -1;
+        }
+        free(*error);
+        *error = NULL;
+        int rc = fetch_one_pass(db, stmt, max_rows, out, error);
+        sqlite3_finalize(stmt);
+        if (rc)
+            tq_table_clear(out);
+        return rc;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    out->total = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+
+    if (max_rows <= 0 || out->total <= max_rows) {
+        sql = db_xasprintf("%.*s", (int)len, q->sql);
+        rc = run_into(db, q, sql, out, false, error);
+        free(sql);
+        if (rc == 0)
+            out->total = (int64_t)out->nhead;   /* exact even if it moved */
+        if (rc)
+            tq_table_clear(out);
+        return rc;
+    }
+    int64_t h = max_rows - max_rows / 2, t = max_rows / 2;
+    sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64, (int)len,
+                      q->sql, h);
+    rc = run_into(db, q, sql, out, false, error);
+    free(sql);
+    if (rc == 0 && t > 0) {
+        sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64
+                          " OFFSET %" PRId64, (int)len, q->sql, t,
+                          out->total - t);
+        rc = run_into(db, q, sql, out, true, error);
+        free(sql);
+    }
+    if (rc)
+        tq_table_clear(out);
+    return rc;
+}
+
+/* tq_table_clear: see render.h. */
+void tq_table_clear(tq_table_t *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nhead * t->ncols; i++)
+        sqlite3_value_free(t->head[i]);
+    for (size_t i = 0; i < t->ntail * t->ncols; i++)
+        sqlite3_value_free(t->tail[i]);
+    for (size_t c = 0; c < t->ncols; c++)
+        free(t->columns ? t->columns[c] : NULL);
+    free(t->columns);
+    free(t->head);
+    free(t->tail);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- pandas cell formatting */
+
+/* pandas' display.precision. */
+enum { PRECISION = 6 };
+
+/* Text with \t, \r, \n shown escaped (pandas' pprint_thing). */
+static void add_escaped_text(db_buf_t *b, const char *s, size_t n,
+                             bool escape_ws)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (escape_ws && c == '\t')
+            db_buf_add(b, "\\t");
+        else if (escape_ws && c == '\n')
+            db_buf_add(b, "\\n");
+        else if (escape_ws && c == '\r')
+            db_buf_add(b, "\\r");
+        else
+            db_buf_addc(b, c);
+    }
+}
+
+/* Bytes as Python's repr of bytes: b'..'. */
+static void add_bytes_repr(db_buf_t *b, const unsigned char *p, size_t n)
+{
+    db_buf_add(b, "b'");
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c == '\\' || c == '\'')
+            db_buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            db_buf_add(b, "\\n");
+        else if (c == '\t')
+            db_buf_add(b, "\\t");
+        else if (c == '\r')
+            db_buf_add(b, "\\r");
+        else if (c < 32 || c >= 127)
+            db_buf_printf(b, "\\x%02x", c);
+        else
+            db_buf_addc(b, (char)c);
+    }
+    db_buf_addc(b, '\'');
+}
+
+/* Is `s` (after its leading space/sign) digits '.' digits? */
+static bool is_decimal_number(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    if (*s == '-' || *s == '+')
+        s++;
+    if (!(*s >= '0' && *s <= '9'))
+        return false;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (*s != '.')
+        return false;
+    s++;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    return *s == 0;
+}
+
+/* pandas' _trim_zeros_float: drop trailing zeros from every decimal number
+ * of the column while all of them end in 0, keeping one decimal. */
+static void trim_zeros_column(char **cells, size_t n)
+{
+    for (;;) {
+        size_t numbers = 0;
+        bool all_zero = true;
+        for (size_t i = 0; i < n; i++) {
+            if (!cells[i] || !is_decimal_number(cells[i]))
+                continue;
+            numbers++;
+            size_t l = strlen(cells[i]);
+            if (cells[i][l - 1] != '0')
+                all_zero = false;
+        }
+        if (!numbers || !all_zero)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if (cells[i] && is_decimal_number(cells[i]))
+                cells[i][strlen(cells[i]) - 1] = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cells[i] || !is_decimal_number(cells[i]))
+            continue;
+        size_t l = strlen(cells[i]);
+        if (cells[i][l - 1] == '.') {
+            cells[i] = db_xrealloc(cells[i], l + 2);
+            cells[i][l] = '0';
+            cells[i][l + 1] = 0;
+        }
+    }
+}
+
+/* pandas' _trim_zeros_single_float, for floats in object columns. */
+static char *single_float(double d)
+{
+    char *s = db_xasprintf("% .*f", PRECISION, d);
+    if (is_decimal_number(s)) {
+        size_t l = strlen(s);
+        while (l && s[l - 1] == '0')
+            s[--l] = 0;
+        if (l && s[l - 1] == '.') {
+            s = db_xrealloc(s, l + 2);
+            s[l] = '0';
+            s[l + 1] = 0;
+        }
+    }
+    return s;
+}
+
+/* rx_format_column: see render_util.h. Strings carry pandas' leading
+ * space: the sign slot of numbers (" 27", "-3"), one space before text
+ * (" John"). A number column with NULLs is a float column, as pandas'
+ * read_sql makes it (1 -> "1.0"), and NULL there is "NaN"; elsewhere NULL
+ * is " None", and a column of NULLs only is a text column, as pandas'
+ * object column of None. */
+char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
+                        rx_colkind_t *kind, bool *is_null)
+{
+    size_t n = t->nhead + t->ntail;
+    char **cells = db_xcalloc(n, sizeof *cells);
+    bool any_int = false, any_float = false, any_other = false,
+         any_null = false;
+    for (size_t r = 0; r < n; r++) {
+        int type = sqlite3_value_type(rx_cell(t, r, col));
+        if (is_null)
+            is_null[r] = type == SQLITE_NULL;
+        if (type == SQLITE_INTEGER)
+            any_int = true;
+        else if (type == SQLITE_FLOAT)
+            any_float = true;
+        else if (type != SQLITE_NULL)
+            any_other = true;
+        else
+            any_null = true;
+    }
+    /* (decided from the rows shown: a truncated table's hidden rows are
+     * not read again, so a shown part that is all NULL is None) */
+    rx_colkind_t k = any_other || !(any_int || any_float) ? RX_COL_OBJECT
+                   : any_float || any_null ? RX_COL_FLOAT
+                   : RX_COL_INT;
+    *kind = k;
+
+    if (k == RX_COL_FLOAT) {
+        bool small = false, large = false;
+        for (int pass = 0; pass < 2; pass++) {
+            size_t maxlen = 0;
+            for (size_t r = 0; r < n; r++) {
+                sqlite3_value *v = rx_cell(t, r, col);
+                free(cells[r]);
+                if (sqlite3_value_type(v) == SQLITE_NULL) {
+                    cells[r] = db_xstrdup("NaN");
+                    continue;
+                }
+                double d = sqlite3_value_double(v);
+                double a = fabs(d);
+                if (a > 1e6)
+                    large = true;
+                if (a > 0 && a < 1e-6)
+                    small = true;
+                cells[r] = pass ? db_xasprintf("% .*e", PRECISION, d)
+                                : db_xasprintf("% .*f", PRECISION, d);
+            }
+            if (pass)
+                break;
+            trim_zeros_column(cells, n);
+            for (size_t r = 0; r < n; r++)
+                if (strlen(cells[r]) > maxlen)
+                    maxlen = strlen(cells[r]);
+            bool too_long = maxlen > PRECISION + 6;
+            if (!(small || (too_long && large)))
+                break;
+        }
+        return cells;
+    }
+    for (size_t r = 0; r < n; r++) {
+        sqlite3_value *v = rx_cell(t, r, col);
+        db_buf_t b = {0};
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_NULL:              /* only text columns get here */
+            db_buf_add(&b, " None");
+            break;
+        case SQLITE_INTEGER:
+            db_buf_printf(&b, "% " PRId64, (int64_t)sqlite3_value_int64(v));
+            break;
+        case SQLITE_FLOAT: {
+            char *s = single_float(sqlite3_value_double(v));
+            db_buf_add(&b, s);
+            free(s);
+            break;
+        }
+        case SQLITE_TEXT:
+            db_buf_addc(&b, ' ');
+            add_escaped_text(&b, (const char *)sqlite3_value_text(v),
+                             (size_t)sqlite3_value_bytes(v), escape_ws);
+            break;
+        default:
+            db_buf_addc(&b, ' ');
+            add_bytes_repr(&b, sqlite3_value_blob(v),
+                           (size_t)sqlite3_value_bytes(v));
+            break;
+        }
+        cells[r] = db_buf_take(&b);
+    }
+    return cells;
+}
+
+/* rx_cells_free: see render_util.h. */
+void rx_cells_free(char **cells, size_t n)
+{
+    if (!cells)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
+}

@@ -1,0 +1,1536 @@
+/*
+ * This file compiles a query description (compile.h) into exactly one SQL
+ * statement with bound parameters: SELECT for rows, COUNT, EXISTS and
+ * aggregate(), UPDATE, DELETE and INSERT. It resolves relation paths into
+ * joins named as Django names them (the table's name, then T2, T3 ...),
+ * INNER for positive filters and non-null forward keys, LEFT OUTER
+ * otherwise; splits filters on aggregates into HAVING; groups by the
+ * values() fields or the base primary key when annotations aggregate; and
+ * emits engine-specific SQL through the dialect table (SQLite here).
+ * Every identifier comes from the schema and is double-quoted; every value
+ * is a parameter. Lookups (`__lt`, `__year` ...) are in lookup.c.
+ */
+#include "sql/compile_int.h"
+
+#include <strings.h>
+
+/* ---- the SQLite dialect */
+
+static void sqlite_trunc(db_buf_t *b, qx_func_t unit, const char *arg)
+{
+    switch (unit) {
+    case QF_TRUNCYEAR: db_buf_printf(b, "date(%s, 'start of year')", arg); break;
+    case QF_TRUNCMONTH:
+        db_buf_printf(b, "date(%s, 'start of month')", arg);
+        break;
+    case QF_TRUNCWEEK:
+        db_buf_printf(b, "date(%s, 'weekday 0', '-6 days')", arg);
+        break;
+    default: db_buf_printf(b, "date(%s)", arg); break;
+    }
+}
+
+static void sqlite_extract(db_buf_t *b, qx_func_t part, const char *arg)
+{
+    switch (part) {
+    case QF_EXTRACTYEAR:
+        db_buf_printf(b, "CAST(strftime('%%Y', %s) AS INTEGER)", arg);
+        break;
+    case QF_EXTRACTMONTH:
+        db_buf_printf(b, "CAST(strftime('%%m', %s) AS INTEGER)", arg);
+        break;
+    case QF_EXTRACTDAY:
+        db_buf_printf(b, "CAST(strftime('%%d', %s) AS INTEGER)", arg);
+        break;
+    case QF_EXTRACTWEEKDAY:
+        db_buf_printf(b, "(CAST(strftime('%%w', %s) AS INTEGER) + 1)", arg);
+        break;
+    default:
+        db_buf_printf(b, "CAST(strftime('%%H', %s) AS INTEGER)", arg);
+        break;
+    }
+}
+
+/* SQLite has no STDDEV: population (Django's default, sample=False) is
+ * sqrt(avg(x*x) - avg(x)^2); sample is sqrt((sum(x*x) - sum(x)^2/n)/(n-1)).
+ * max(0, ...) guards against rounding below zero. */
+static void sqlite_stddev(db_buf_t *b, bool variance, bool sample,
+                          char *const x[5])
+{
+    db_buf_t v = {0};
+    if (!sample)
+        db_buf_printf(&v,
+                      "max(0.0, avg((%s) * (%s)) - avg(%s) * avg(%s) + 0 * "
+                      "count(%s))",
+                      x[0], x[1], x[2], x[3], x[4]);
+    else
+        db_buf_printf(&v,
+                      "max(0.0, (sum((%s) * (%s)) - sum(%s) * sum(%s) * 1.0 "
+                      "/ count(%s)) / nullif(count(%s) - 1, 0))",
+                      x[0], x[1], x[2], x[3], x[4], x[4]);
+    if (variance)
+        db_buf_add(b, v.s);
+    else
+        db_buf_printf(b, "sqrt(%s)", v.s);
+    db_buf_free(&v);
+}
+
+static void sqlite_regex(db_buf_t *b, const char *arg, const char *pattern,
+                         bool icase)
+{
+    if (icase)
+        db_buf_printf(b, "tq_iregexp(%s, %s)", pattern, arg);
+    else
+        db_buf_printf(b, "%s REGEXP %s", arg, pattern);
+}
+
+const tq_dialect_t tq_dialect_sqlite = {
+    .name = "sqlite",
+    .trunc = sqlite_trunc,
+    .extract = sqlite_extract,
+    .stddev = sqlite_stddev,
+    .regex = sqlite_regex,
+};
+
+/* ---- state helpers */
+
+int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
+{
+    if (cs->err->msg)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = NULL;
+    if (vasprintf(&m, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    cs->err->ename = ename;
+    cs->err->msg = m;
+    return -1;
+}
+
+void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit)
+{
+    DB_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
+    db_buf_addc(b, '?');
+}
+
+static void cs_init(cstate_t *cs, const tq_schema_t *s, const qdesc_t *q,
+                    const tq_stable_t *base, qsql_t *out, qerr_t *err)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->s = s;
+    cs->d = &tq_dialect_sqlite;
+    cs->q = q;
+    cs->base = base;
+    cs->base_alias = db_xstrdup(base->name);
+    cs->out = out;
+    cs->err = err;
+}
+
+static void cs_free(cstate_t *cs)
+{
+    for (size_t i = 0; i < cs->njoins; i++) {
+        free(cs->joins[i].path);
+        free(cs->joins[i].alias);
+    }
+    free(cs->joins);
+    free(cs->base_alias);
+}
+
+static void split_path(const char *path, char ***parts, size_t *n)
+{
+    *parts = NULL;
+    *n = 0;
+    size_t cap = 0;
+    const char *p = path;
+    for (;;) {
+        const char *e = strstr(p, "__");
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        DB_PUSH(*parts, *n, cap, db_xstrndup(p, len));
+        if (!e)
+            break;
+        p = e + 2;
+    }
+}
+
+static void free_parts(char **parts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(parts[i]);
+    free(parts);
+}
+
+static bool alias_used(cstate_t *cs, const char *alias)
+{
+    if (!strcmp(cs->base_alias, alias))
+        return true;
+    for (size_t i = 0; i < cs->njoins; i++)
+        if (!strcmp(cs->joins[i].alias, alias))
+            return true;
+    return false;
+}
+
+/* Marks join j and its ancestors INNER (a positive filter needs them). */
+static void make_inner(cstate_t *cs, int j)
+{
+    while (j >= 0) {
+        cs->joins[j].inner = true;
+        j = cs->joins[j].parent;
+    }
+}
+
+/* Returns the join for relation `rel` reached by `path` from `parent`. */
+static int get_join(cstate_t *cs, const char *path, int parent,
+                    const tq_srel_t *rel)
+{
+    for (size_t i = 0; i < cs->njoins; i++)
+        if (!strcmp(cs->joins[i].path, path)) {
+            if (cs->filter_ctx)
+                make_inner(cs, (int)i);
+            return (int)i;
+        }
+    cjoin_t j = {0};
+    j.path = db_xstrdup(path);
+    j.table = rel->target;
+    j.parent = parent;
+    j.rel = rel;
+    const char *tname = cs->s->tables[rel->target].name;
+    if (!alias_used(cs, tname))
+        j.alias = db_xstrdup(tname);
+    else
+        j.alias = db_xasprintf("T%zu", cs->njoins + 2);
+    bool parent_inner = parent < 0 || cs->joins[parent].inner;
+    j.inner = (!rel->reverse && !rel->nullable && parent_inner);
+    DB_PUSH(cs->joins, cs->njoins, cs->jcap, j);
+    int idx = (int)cs->njoins - 1;
+    if (cs->filter_ctx)
+        make_inner(cs, idx);
+    return idx;
+}
+
+static void col_sql(db_buf_t *b, const char *alias, const char *col)
+{
+    db_buf_ident(b, alias);
+    db_buf_addc(b, '.');
+    db_buf_ident(b, col);
+}
+
+/* The annotation or values() field named `name` (an alias usable in
+ * paths), or NULL. */
+static const qfield_t *find_alias(const qdesc_t *q, const char *name)
+{
+    for (size_t i = 0; i < q->nannos; i++)
+        if (!strcmp(q->annos[i].name, name))
+            return &q->annos[i];
+    for (size_t i = 0; i < q->nfields; i++)
+        if (!strcmp(q->fields[i].name, name) &&
+            !(q->fields[i].expr->kind == QX_REF &&
+              !strcmp(q->fields[i].expr->name, name)))
+            return &q->fields[i];
+    return NULL;
+}
+
+static const tq_srel_t *parent_link(const tq_stable_t *t);
+
+/* The names a FieldError offers on `t`: its own fields, the annotations of
+ * the query on its base table, and the fields a polymorphic child inherits
+ * from its parents, as Django lists them. */
+static char *choices(cstate_t *cs, const tq_stable_t *t)
+{
+    size_t n = 0, cap = 1;
+    if (t == cs->base && cs->q)
+        cap += cs->q->nannos;
+    for (const tq_stable_t *p = t; parent_link(p);) {
+        p = &cs->s->tables[parent_link(p)->target];
+        cap += p->ncols + p->nrels;
+    }
+    const char **extra = db_xcalloc(cap, sizeof *extra);
+    if (t == cs->base && cs->q)
+        for (size_t i = 0; i < cs->q->nannos; i++)
+            extra[n++] = cs->q->annos[i].name;
+    for (const tq_stable_t *p = t; parent_link(p);) {
+        p = &cs->s->tables[parent_link(p)->target];
+        for (size_t i = 0; i < p->ncols; i++)
+            extra[n++] = p->cols[i].name;
+        for (size_t i = 0; i < p->nrels; i++)
+            extra[n++] = p->rels[i].name;
+    }
+    char *c = tq_stable_choices(t, extra, n);
+    free(extra);
+    return c;
+}
+
+static int unknown_field(cstate_t *cs, const tq_stable_t *t, const char *name)
+{
+    char *c = choices(cs, t);
+    cs_fail(cs, "FieldError",
+            "Cannot resolve keyword '%s' into field. Choices are: %s", name,
+            c);
+    free(c);
+    return -1;
+}
+
+/* The multi-table-inheritance link of a child table: its primary key is a
+ * forward relation named `<parent>_ptr` (model_poly.c builds them so), or
+ * NULL when the table has none. */
+static const tq_srel_t *parent_link(const tq_stable_t *t)
+{
+    size_t n = t->pk ? strlen(t->pk) : 0;
+    if (n < 8 || strcmp(t->pk + n - 7, "_ptr_id"))
+        return NULL;
+    char name[256];
+    if (n - 3 >= sizeof name)
+        return NULL;
+    memcpy(name, t->pk, n - 3);
+    name[n - 3] = 0;
+    const tq_srel_t *rel = tq_stable_rel(t, name);
+    return rel && !rel->reverse ? rel : NULL;
+}
+
+/* cs_resolve: see compile_int.h. */
+int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
+               bool *plain)
+{
+    *plain = false;
+    if (cs->q && n >= 1) {
+        const qfield_t *a = find_alias(cs->q, parts[0]);
+        if (a && (n == 1 || tq_is_lookup(parts[1]) ||
+                  tq_is_transform(parts[1]))) {
+            if (++cs->depth > 32)
+                return cs_fail(cs, "ValueError",
+                               "Annotation '%s' refers to itself", a->name);
+            db_buf_addc(b, '(');
+            int rc = cs_expr(cs, a->expr, b);
+            db_buf_addc(b, ')');
+            cs->depth--;
+            cs->maybe_null = true;
+            return rc < 0 ? -1 : 1;
+        }
+    }
+    const tq_stable_t *t = cs->base;
+    const char *alias = cs->base_alias;
+    int join = -1;
+    db_buf_t path = {0};
+    for (size_t i = 0; i < n; i++) {
+        const char *name = parts[i];
+        if (!strcmp(name, "pk"))
+            name = t->pk;
+        const tq_srel_t *rel = tq_stable_rel(t, name);
+        int ci = tq_stable_col(t, name);
+        const tq_srel_t *up = ci == -1 && !rel ? parent_link(t) : NULL;
+        if (up && !cs->no_joins) {
+            /* A field inherited from a polymorphic parent: join the parent
+             * row through the child's primary key and resolve it there. */
+            const tq_stable_t *pt = &cs->s->tables[up->target];
+            if (!strcmp(name, "pk") || tq_stable_col(pt, name) != -1 ||
+                tq_stable_rel(pt, name)) {
+                if (path.len)
+                    db_buf_add(&path, "__");
+                db_buf_add(&path, up->name);
+                join = get_join(cs, path.s, join, up);
+                t = pt;
+                alias = cs->joins[join].alias;
+                i--;              /* the same part again, on the parent */
+                continue;
+            }
+        }
+        if (path.len)
+            db_buf_add(&path, "__");
+        db_buf_add(&path, name);
+        bool more = i + 1 < n;
+        if (rel && more) {
+            const tq_stable_t *tt = &cs->s->tables[rel->target];
+            const char *next = parts[i + 1];
+            bool field_next = !strcmp(next, "pk") ||
+                              tq_stable_col(tt, next) != -1 ||
+                              tq_stable_rel(tt, next);
+            if (field_next || !(tq_is_lookup(next) || tq_is_transform(next))) {
+                if (cs->no_joins) {
+                    db_buf_free(&path);
+                    return cs_fail(cs, "FieldError",
+                                   "Joined field references are not "
+                                   "permitted in this query");
+                }
+                join = get_join(cs, path.s, join, rel);
+                t = tt;
+                alias = cs->joins[join].alias;
+                cs->maybe_null = true;
+                continue;
+            }
+        }
+        if (ci != -1) {
+            col_sql(b, alias, ci == -2 ? "rowid" : t->cols[ci].name);
+            if (ci == -2 || !t->cols[ci].notnull)
+                cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
+            *plain = true;
+            db_buf_free(&path);
+            return (int)i + 1;
+        }
+        if (rel && !rel->reverse) {
+            col_sql(b, alias, rel->col);
+            cs->maybe_null |= rel->nullable;
+            *plain = true;
+            db_buf_free(&path);
+            return (int)i + 1;
+        }
+        if (rel) {
+            if (cs->no_joins) {
+                db_buf_free(&path);
+                return cs_fail(cs, "FieldError",
+                               "Joined field references are not permitted "
+                               "in this query");
+            }
+            bool saved = cs->filter_ctx;
+            /* rental__isnull=True must see the missing rows */
+            if (more && !strcmp(parts[i + 1], "isnull"))
+                cs->filter_ctx = false;
+            join = get_join(cs, path.s, join, rel);
+            cs->filter_ctx = saved;
+            const tq_stable_t *tt = &cs->s->tables[rel->target];
+            col_sql(b, cs->joins[join].alias, tt->pk);
+            cs->maybe_null = true;
+            *plain = true;
+            db_buf_free(&path);
+            return (int)i + 1;
+        }
+        db_buf_free(&path);
+        return unknown_field(cs, t, parts[i]);
+    }
+    db_buf_free(&path);
+    return cs_fail(cs, "FieldError", "Empty field name");
+}
+
+static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
+{
+    char **parts;
+    size_t n;
+    split_path(name, &parts, &n);
+    bool plain;
+    int used = cs_resolve(cs, parts, n, b, &plain);
+    int rc = 0;
+    if (used >= 0 && (size_t)used < n) {
+        if (tq_is_transform(parts[used]) && (size_t)used + 1 == n) {
+            /* F('start_time__year'): a transform as a value */
+            db_buf_t tmp = {0};
+            db_buf_addn(&tmp, b->s, b->len);
+            b->len = 0;
+            b->s[0] = 0;
+            rc = cs_lookup(cs, tmp.s, plain, parts[used], NULL, NULL, b);
+            db_buf_free(&tmp);
+        } else {
+            rc = cs_fail(cs, "FieldError",
+                         "Cannot resolve keyword '%s' into field. Join on "
+                         "'%s' not permitted.",
+                         parts[used], parts[used - 1]);
+        }
+    }
+    free_parts(parts, n);
+    return used < 0 ? -1 : rc;
+}
+
+static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b);
+
+static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    qx_func_t f = (qx_func_t)e->op;
+    if (f == QF_STDDEV || f == QF_VARIANCE) {
+        if (e->nargs != 1)
+            return cs_fail(cs, "TypeError", "%s takes one expression",
+                           tq_qx_func_names[f]);
+        char *x[5];
+        for (int i = 0; i < 5; i++) {
+            db_buf_t t = {0};
+            if (cs_expr(cs, e->args[0], &t) < 0) {
+                for (int k = 0; k < i; k++)
+                    free(x[k]);
+                db_buf_free(&t);
+                return -1;
+            }
+            x[i] = db_buf_take(&t);
+        }
+        cs->d->stddev(b, f == QF_VARIANCE, e->sample, x);
+        for (int i = 0; i < 5; i++)
+            free(x[i]);
+        return 0;
+    }
+    if (f >= QF_TRUNCYEAR && f <= QF_EXTRACTHOUR) {
+        if (e->nargs != 1)
+            return cs_fail(cs, "TypeError", "%s takes one expression",
+                           tq_qx_func_names[f]);
+        db_buf_t t = {0};
+        if (cs_expr(cs, e->args[0], &t) < 0) {
+            db_buf_free(&t);
+            return -1;
+        }
+        if (f <= QF_TRUNCDATE)
+            cs->d->trunc(b, f, t.s);
+        else
+            cs->d->extract(b, f, t.s);
+        db_buf_free(&t);
+        return 0;
+    }
+    static const char *const sqlname[] = {
+        [QF_COUNT] = "COUNT", [QF_SUM] = "SUM", [QF_AVG] = "AVG",
+        [QF_MIN] = "MIN", [QF_MAX] = "MAX", [QF_COALESCE] = "COALESCE",
+        [QF_LOWER] = "LOWER", [QF_UPPER] = "UPPER", [QF_LENGTH] = "LENGTH",
+        [QF_ABS] = "ABS", [QF_ROUND] = "ROUND",
+    };
+    if (f == QF_COUNT && e->nargs == 0) {
+        db_buf_add(b, "COUNT(*)");
+        return 0;
+    }
+    if (f == QF_COALESCE && e->nargs < 2)
+        return cs_fail(cs, "ValueError",
+                       "Coalesce must take at least two expressions");
+    if (f != QF_COALESCE && f != QF_ROUND && e->nargs != 1)
+        return cs_fail(cs, "TypeError", "%s takes one expression",
+                       tq_qx_func_names[f]);
+    db_buf_add(b, sqlname[f]);
+    db_buf_addc(b, '(');
+    if (e->distinct)
+        db_buf_add(b, "DISTINCT ");
+    for (size_t i = 0; i < e->nargs; i++) {
+        if (i)
+            db_buf_add(b, ", ");
+        if (cs_expr(cs, e->args[i], b) < 0)
+            return -1;
+    }
+    db_buf_addc(b, ')');
+    return 0;
+}
+
+/* cs_expr: see compile_int.h. */
+int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    switch (e->kind) {
+    case QX_LIT:
+        cs_param(cs, b, qlit_copy(&e->lit));
+        return 0;
+    case QX_LIST:
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        return 0;
+    case QX_REF: {
+        bool saved = cs->filter_ctx;
+        int rc = compile_ref(cs, e->name, b);
+        cs->filter_ctx = saved;
+        return rc;
+    }
+    case QX_BIN: {
+        db_buf_addc(b, '(');
+        if (cs_expr(cs, e->args[0], b) < 0)
+            return -1;
+        db_buf_printf(b, " %c ", (char)e->op);
+        if (cs_expr(cs, e->args[1], b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
+        return 0;
+    }
+    case QX_NEG:
+        db_buf_add(b, "(-");
+        if (cs_expr(cs, e->args[0], b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
+        return 0;
+    case QX_FUNC: {
+        bool saved = cs->filter_ctx;
+        if (tq_qx_func_is_agg[e->op])
+            cs->filter_ctx = false;
+        int rc = compile_func(cs, e, b);
+        cs->filter_ctx = saved;
+        return rc;
+    }
+    case QX_SUBQ:
+        db_buf_addc(b, '(');
+        if (build_select_sub(cs, e->sub, b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
+        return 0;
+    default:
+        return compile_pred(cs, e, b);
+    }
+}
+
+/* True when a path of e crosses a reverse (one-to-many) relation. */
+static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
+{
+    if (!e || depth > 32)
+        return false;
+    if ((e->kind == QX_KW || e->kind == QX_REF) && e->name) {
+        char **parts;
+        size_t n;
+        split_path(e->name, &parts, &n);
+        const tq_stable_t *t = cs->base;
+        bool multi = false;
+        if (!(cs->q && find_alias(cs->q, parts[0]))) {
+            for (size_t i = 0; i < n && !multi; i++) {
+                const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
+                if (!rel || (!rel->reverse && i + 1 == n))
+                    break;
+                if (rel->reverse) {
+                    multi = true;
+                    break;
+                }
+                t = &cs->s->tables[rel->target];
+            }
+        }
+        free_parts(parts, n);
+        if (multi)
+            return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (multi_valued(cs, e->args[i], depth + 1))
+            return true;
+    return false;
+}
+
+/* Predicates: lookups, comparisons and their boolean combinations. */
+static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    switch (e->kind) {
+    case QX_BOOL:
+        db_buf_add(b, e->op ? "1" : "0");
+        return 0;
+    case QX_AND:
+    case QX_OR: {
+        if (!e->nargs) {             /* Q(): true; an empty OR: false */
+            db_buf_add(b, e->kind == QX_AND ? "1" : "0");
+            return 0;
+        }
+        bool saved = cs->filter_ctx;
+        if (e->kind == QX_OR && e->nargs > 1)
+            cs->filter_ctx = false;
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, e->kind == QX_AND ? " AND " : " OR ");
+            if (compile_pred(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        cs->filter_ctx = saved;
+        return 0;
+    }
+    case QX_NOT: {
+        if (multi_valued(cs, e->args[0], 0)) {
+            /* exclude() across a one-to-many relation removes the rows that
+             * have ANY matching related row, as Django does: a subquery */
+            qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
+            sub->where = qx_ref(e->args[0]);
+            db_buf_add(b, "NOT (");
+            col_sql(b, cs->base_alias, cs->base->pk);
+            db_buf_add(b, " IN (");
+            int rc = build_select_sub(cs, sub, b);
+            db_buf_add(b, "))");
+            qdesc_unref(sub);
+            return rc;
+        }
+        bool saved = cs->filter_ctx, saved_null = cs->maybe_null;
+        cs->filter_ctx = false;
+        cs->maybe_null = false;
+        db_buf_t t = {0};
+        int rc = compile_pred(cs, e->args[0], &t);
+        if (rc == 0) {
+            /* exclude() keeps rows where the condition is NULL, as Django */
+            if (cs->maybe_null)
+                db_buf_printf(b, "NOT coalesce(%s, 0)", t.s);
+            else
+                db_buf_printf(b, "NOT %s", t.s);
+        }
+        db_buf_free(&t);
+        cs->filter_ctx = saved;
+        cs->maybe_null = saved_null;
+        return rc;
+    }
+    case QX_LOOKUP: {
+        db_buf_t lhs = {0};
+        bool plain = false;
+        int rc;
+        if (e->args[0]->kind == QX_REF) {
+            char **parts;
+            size_t n;
+            split_path(e->args[0]->name, &parts, &n);
+            rc = cs_resolve(cs, parts, n, &lhs, &plain);
+            const char *transform = NULL;
+            if (rc >= 0 && (size_t)rc < n) {
+                if ((size_t)rc + 1 == n && tq_is_transform(parts[rc]))
+                    transform = parts[rc];
+                else
+                    rc = cs_fail(cs, "FieldError",
+                                 "Unsupported lookup '%s' for field or "
+                                 "join on the field not permitted.",
+                                 parts[rc]);
+            }
+            if (rc >= 0) {
+                db_buf_t t = {0};
+                rc = cs_lookup(cs, lhs.s, plain, transform, e->name,
+                               e->args[1], &t);
+                if (rc >= 0) {
+                    db_buf_add(b, t.s);
+                }
+                db_buf_free(&t);
+            }
+            free_parts(parts, n);
+        } else {
+            rc = cs_expr(cs, e->args[0], &lhs);
+            if (rc >= 0)
+                rc = cs_lookup(cs, lhs.s, false, NULL, e->name, e->args[1],
+                               b);
+        }
+        db_buf_free(&lhs);
+        return rc < 0 ? -1 : 0;
+    }
+    case QX_KW: {
+        char **parts;
+        size_t n;
+        split_path(e->name, &parts, &n);
+        db_buf_t lhs = {0};
+        bool plain;
+        int used = cs_resolve(cs, parts, n, &lhs, &plain);
+        int rc = used < 0 ? -1 : 0;
+        const char *transform = NULL, *lookup = "exact";
+        if (rc == 0) {
+            size_t left = n - (size_t)used;
+            if (left == 1 && tq_is_lookup(parts[used]))
+                lookup = parts[used];
+            else if (left == 1 && tq_is_transform(parts[used]))
+                transform = parts[used];
+            else if (left == 2 && tq_is_transform(parts[used]) &&
+                     tq_is_lookup(parts[used + 1])) {
+                transform = parts[used];
+                lookup = parts[used + 1];
+            } else if (left >= 1) {
+                rc = cs_fail(cs, "FieldError",
+                             "Unsupported lookup '%s' for column '%s' or "
+                             "join on the field not permitted.",
+                             parts[left == 2 && tq_is_transform(parts[used])
+                                       ? used + 1
+                                       : used],
+                             parts[used - 1]);
+            }
+        }
+        if (rc == 0)
+            rc = cs_lookup(cs, lhs.s, plain, transform, lookup, e->args[0],
+                           b);
+        db_buf_free(&lhs);
+        free_parts(parts, n);
+        return rc;
+    }
+    default:
+        return cs_expr(cs, e, b);
+    }
+}
+
+/* True when e refers (directly or through an annotation) to an aggregate. */
+static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
+{
+    if (!e || depth > 32)
+        return false;
+    if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
+        return true;
+    if ((e->kind == QX_REF || e->kind == QX_KW) && e->name) {
+        const char *p = strstr(e->name, "__");
+        size_t len = p ? (size_t)(p - e->name) : strlen(e->name);
+        char *first = db_xstrndup(e->name, len);
+        const qfield_t *a = find_alias(q, first);
+        free(first);
+        if (a && refs_agg(q, a->expr, depth + 1))
+            return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (refs_agg(q, e->args[i], depth))
+            return true;
+    return false;
+}
+
+/* ---- statements */
+
+const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
+                                   qerr_t *err)
+{
+    const tq_stable_t *t = s ? tq_schema_table(s, q->schema, q->table) : NULL;
+    if (!t && !err->msg) {
+        err->ename = "DatabaseError";
+        err->msg = db_xasprintf("no such table: %s.%s", q->schema, q->table);
+    }
+    return t;
+}
+
+static void from_sql(cstate_t *cs, db_buf_t *b)
+{
+    db_buf_add(b, " FROM ");
+    if (strcmp(cs->base->schema, "main")) {
+        db_buf_ident(b, cs->base->schema);
+        db_buf_addc(b, '.');
+    }
+    db_buf_ident(b, cs->base->name);
+    for (size_t i = 0; i < cs->njoins; i++) {
+        const cjoin_t *j = &cs->joins[i];
+        const tq_stable_t *t = &cs->s->tables[j->table];
+        const char *palias =
+            j->parent < 0 ? cs->base_alias : cs->joins[j->parent].alias;
+        db_buf_add(b, j->inner ? " INNER JOIN " : " LEFT OUTER JOIN ");
+        if (strcmp(t->schema, "main")) {
+            db_buf_ident(b, t->schema);
+            db_buf_addc(b, '.');
+        }
+        db_buf_ident(b, t->name);
+        if (strcmp(j->alias, t->name)) {
+            db_buf_addc(b, ' ');
+            db_buf_ident(b, j->alias);
+        }
+        db_buf_add(b, " ON (");
+        col_sql(b, palias, j->rel->col);
+        db_buf_add(b, " = ");
+        col_sql(b, j->alias, j->rel->target_col);
+        db_buf_addc(b, ')');
+    }
+}
+
+typedef enum selkind {
+    SEL_ROWS,     /* the rows, as the mode says */
+    SEL_COUNT,    /* the rows without ORDER BY, for COUNT wrapping */
+    SEL_SUB,      /* one column: pk (or the single values field) */
+} selkind_t;
+
+static bool conflicting_anno(cstate_t *cs)
+{
+    for (size_t i = 0; i < cs->q->nannos; i++)
+        if (tq_stable_col(cs->base, cs->q->annos[i].name) != -1 ||
+            tq_stable_rel(cs->base, cs->q->annos[i].name)) {
+            cs_fail(cs, "ValueError",
+                    "The annotation '%s' conflicts with a field on the model.",
+                    cs->q->annos[i].name);
+            return true;
+        }
+    return false;
+}
+
+static void add_col_name(cstate_t *cs, const char *name)
+{
+    size_t cap = cs->out->ncols;
+    cs->out->cols = db_xrealloc(cs->out->cols, (cap + 1) * sizeof(char *));
+    cs->out->cols[cs->out->ncols++] = db_xstrdup(name);
+}
+
+/* Appends one selected expression "expr AS alias". */
+static int select_item(cstate_t *cs, db_buf_t *b, const char *name,
+                       const qexpr_t *e, bool *first)
+{
+    if (!*first)
+        db_buf_add(b, ", ");
+    *first = false;
+    if (cs_expr(cs, e, b) < 0)
+        return -1;
+    /* a plain column selected under its own name needs no alias */
+    bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
+                !find_alias(cs->q, name) && tq_stable_col(cs->base, name) >= 0;
+    if (!bare) {
+        db_buf_add(b, " AS ");
+        db_buf_ident(b, name);
+    }
+    add_col_name(cs, name);
+    return 0;
+}
+
+static void select_column(cstate_t *cs, db_buf_t *b, const char *col,
+                          bool *first)
+{
+    if (!*first)
+        db_buf_add(b, ", ");
+    *first = false;
+    col_sql(b, cs->base_alias, col);
+    add_col_name(cs, col);
+}
+
+/* select_related(): the columns of every related row along each path,
+ * named "bike__id", "bike__name", ..., through the joins the path needs
+ * (INNER for non-null keys, LEFT OUTER otherwise). */
+static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
+{
+    char **done = NULL;
+    size_t ndone = 0, dcap = 0;
+    int rc = 0;
+    for (size_t r = 0; r < cs->q->nrelated && rc == 0; r++) {
+        char **parts;
+        size_t n;
+        split_path(cs->q->related[r], &parts, &n);
+        const tq_stable_t *t = cs->base;
+        int join = -1;
+        db_buf_t path = {0};
+        for (size_t i = 0; i < n; i++) {
+            const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
+            if (!rel || rel->reverse) {
+                rc = cs_fail(cs, "FieldError",
+                             "Invalid field name(s) given in select_related: "
+                             "'%s'.",
+                             parts[i]);
+                break;
+            }
+            if (path.len)
+                db_buf_add(&path, "__");
+            db_buf_add(&path, parts[i]);
+            join = get_join(cs, path.s, join, rel);
+            t = &cs->s->tables[rel->target];
+            bool seen = false;
+            for (size_t k = 0; k < ndone; k++)
+                seen |= !strcmp(done[k], path.s);
+            if (seen)
+                continue;
+            DB_PUSH(done, ndone, dcap, db_xstrdup(path.s));
+            const char *alias = cs->joins[join].alias;
+            for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
+                const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
+                                                   : "rowid")
+                                              : t->cols[c].name;
+                char *name = db_xasprintf("%s__%s", path.s, col);
+                if (!*first)
+                    db_buf_add(b, ", ");
+                *first = false;
+                col_sql(b, alias, col);
+                db_buf_add(b, " AS ");
+                db_buf_ident(b, name);
+                add_col_name(cs, name);
+                free(name);
+            }
+        }
+        db_buf_free(&path);
+        free_parts(parts, n);
+    }
+    for (size_t k = 0; k < ndone; k++)
+        free(done[k]);
+    free(done);
+    return rc;
+}
+
+/* Builds the SELECT for q into b. */
+static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
+{
+    const qdesc_t *q = cs->q;
+    const tq_stable_t *t = cs->base;
+    if (conflicting_anno(cs))
+        return -1;
+    db_buf_t cols = {0}, where = {0}, having = {0}, group = {0}, order = {0};
+    int rc = -1;
+    bool first = true;
+    bool has_agg = false;
+    for (size_t i = 0; i < q->nannos; i++)
+        has_agg |= refs_agg(q, q->annos[i].expr, 0);
+    for (size_t i = 0; i < q->nfields; i++)
+        has_agg |= refs_agg(q, q->fields[i].expr, 0);
+
+    /* SELECT list */
+    if (kind == SEL_SUB) {
+        if (q->nfields == 1 && q->mode != QM_MODEL) {
+            if (select_item(cs, &cols, q->fields[0].name, q->fields[0].expr,
+                            &first) < 0)
+                goto out;
+        } else {
+            select_column(cs, &cols, t->pk, &first);
+        }
+    } else if (q->mode == QM_MODEL || q->nfields == 0) {
+        if (t->rowid_pk)
+            select_column(cs, &cols, "rowid", &first);
+        for (size_t i = 0; i < t->ncols; i++) {
+            bool keep = q->mode != QM_MODEL || !q->nonly || t->cols[i].pk;
+            for (size_t k = 0; k < q->nonly && !keep; k++)
+                keep = !strcasecmp(q->only[k], t->cols[i].name);
+            if (keep)
+                select_column(cs, &cols, t->cols[i].name, &first);
+        }
+        if (q->mode == QM_MODEL && kind == SEL_ROWS &&
+            select_related_cols(cs, &cols, &first) < 0)
+            goto out;
+        for (size_t i = 0; i < q->nannos; i++)
+            if (select_item(cs, &cols, q->annos[i].name, q->annos[i].expr,
+                            &first) < 0)
+                goto out;
+    } else {
+        for (size_t i = 0; i < q->nfields; i++)
+            if (select_item(cs, &cols, q->fields[i].name, q->fields[i].expr,
+                            &first) < 0)
+                goto out;
+    }
+
+    /* WHERE and HAVING */
+    if (q->where) {
+        const qexpr_t *w = q->where;
+        size_t n = w->kind == QX_AND ? w->nargs : 1;
+        for (size_t i = 0; i < n; i++) {
+            const qexpr_t *c = w->kind == QX_AND ? w->args[i] : w;
+            bool agg = refs_agg(q, c, 0);
+            db_buf_t *dst = agg ? &having : &where;
+            if (dst->len)
+                db_buf_add(dst, " AND ");
+            cs->filter_ctx = !agg;
+            int r = compile_pred(cs, c, dst);
+            cs->filter_ctx = false;
+            if (r < 0)
+                goto out;
+            has_agg |= agg;
+        }
+    }
+
+    /* GROUP BY */
+    if (has_agg) {
+        if (q->group_values && q->mode != QM_MODEL && q->nfields) {
+            size_t pos = 0;
+            for (size_t i = 0; i < q->nfields; i++) {
+                pos++;
+                if (refs_agg(q, q->fields[i].expr, 0))
+                    continue;
+                if (group.len)
+                    db_buf_add(&group, ", ");
+                db_buf_printf(&group, "%zu", pos);
+            }
+        } else {
+            col_sql(&group, cs->base_alias, t->pk);
+        }
+    }
+
+    /* ORDER BY */
+    if (kind == SEL_ROWS || (kind == SEL_SUB && qdesc_sliced(q))) {
+        for (size_t i = 0; i < q->norder; i++) {
+            const qexpr_t *e = q->order[i].expr;
+            bool desc = q->order[i].desc != q->reversed;
+            if (order.len)
+                db_buf_add(&order, ", ");
+            bool selected_alias = false;
+            if (e->kind == QX_REF && find_alias(q, e->name) &&
+                kind == SEL_ROWS) {
+                if (q->mode == QM_MODEL || q->nfields == 0)
+                    selected_alias = true;
+                for (size_t k = 0; k < q->nfields; k++)
+                    selected_alias |= !strcmp(q->fields[k].name, e->name);
+            }
+            if (e->kind == QX_BOOL) {
+                db_buf_add(&order, "RANDOM()");
+                continue;
+            }
+            if (selected_alias)
+                db_buf_ident(&order, e->name);
+            else if (cs_expr(cs, e, &order) < 0)
+                goto out;
+            db_buf_add(&order, desc ? " DESC" : " ASC");
+        }
+        bool grouped_values = has_agg && q->group_values && q->mode != QM_MODEL;
+        if (!q->norder && !q->order_set && !grouped_values && !q->distinct) {
+            col_sql(&order, cs->base_alias, t->pk);
+            db_buf_add(&order, q->reversed ? " DESC" : " ASC");
+        }
+    }
+
+    db_buf_add(b, "SELECT ");
+    if (q->distinct)
+        db_buf_add(b, "DISTINCT ");
+    db_buf_add(b, cols.s);
+    from_sql(cs, b);
+    if (where.len) {
+        db_buf_add(b, " WHERE ");
+        db_buf_add(b, where.s);
+    }
+    if (group.len) {
+        db_buf_add(b, " GROUP BY ");
+        db_buf_add(b, group.s);
+    }
+    if (having.len) {
+        db_buf_add(b, " HAVING ");
+        db_buf_add(b, having.s);
+    }
+    if (order.len) {
+        db_buf_add(b, " ORDER BY ");
+        db_buf_add(b, order.s);
+    }
+    if (q->limit >= 0)
+        db_buf_printf(b, " LIMIT %lld", (long long)q->limit);
+    if (q->offset > 0) {
+        if (q->limit < 0)
+            db_buf_add(b, " LIMIT -1");
+        db_buf_printf(b, " OFFSET %lld", (long long)q->offset);
+    }
+    rc = 0;
+out:
+    db_buf_free(&cols);
+    db_buf_free(&where);
+    db_buf_free(&having);
+    db_buf_free(&group);
+    db_buf_free(&order);
+    return rc;
+}
+
+/* The SELECT of a nested description (pk IN (SELECT ...)). Shares the
+ * parent's parameters; its aliases live in their own scope. */
+static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
+{
+    const tq_stable_t *t = tq_compile_base(parent->s, q, parent->err);
+    if (!t)
+        return -1;
+    cstate_t cs;
+    size_t ncols = parent->out->ncols;
+    char **saved_cols = parent->out->cols;
+    parent->out->cols = NULL;
+    parent->out->ncols = 0;
+    cs_init(&cs, parent->s, q, t, parent->out, parent->err);
+    int rc = build_select(&cs, SEL_SUB, b);
+    for (size_t i = 0; i < parent->out->ncols; i++)
+        free(parent->out->cols[i]);
+    free(parent->out->cols);
+    parent->out->cols = saved_cols;
+    parent->out->ncols = ncols;
+    cs_free(&cs);
+    return rc;
+}
+
+static int finish(qsql_t *out, db_buf_t *b, int rc)
+{
+    if (rc < 0) {
+        db_buf_free(b);
+        qsql_clear(out);
+        return -1;
+    }
+    out->sql = db_buf_take(b);
+    return 0;
+}
+
+/* tq_compile_select: see compile.h. */
+int tq_compile_select(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
+                      qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    if (!t)
+        return -1;
+    cstate_t cs;
+    cs_init(&cs, s, q, t, out, err);
+    db_buf_t b = {0};
+    int rc = build_select(&cs, SEL_ROWS, &b);
+    cs_free(&cs);
+    return finish(out, &b, rc);
+}
+
+static bool needs_wrap(const qdesc_t *q)
+{
+    bool agg = false;
+    for (size_t i = 0; i < q->nannos; i++)
+        agg |= refs_agg(q, q->annos[i].expr, 0);
+    for (size_t i = 0; i < q->nfields; i++)
+        agg |= refs_agg(q, q->fields[i].expr, 0);
+    if (q->where && refs_agg(q, q->where, 0))
+        agg = true;
+    return agg || q->distinct || qdesc_sliced(q);
+}
+
+/* tq_compile_count: see compile.h. */
+int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
+                     qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    if (!t)
+        return -1;
+    cstate_t cs;
+    db_buf_t b = {0};
+    int rc;
+    if (needs_wrap(q)) {
+        cs_init(&cs, s, q, t, out, err);
+        db_buf_add(&b, "SELECT COUNT(*) FROM (");
+        rc = build_select(&cs, SEL_COUNT, &b);
+        db_buf_add(&b, ") subquery");
+    } else {
+        /* annotations stay resolvable in filters; none is selected */
+        qdesc_t *ctxq = (qdesc_t *)q;
+        cs_init(&cs, s, ctxq, t, out, err);
+        db_buf_t where = {0};
+        if (q->where) {
+            cs.filter_ctx = true;
+            const qexpr_t *w = q->where;
+            size_t n = w->kind == QX_AND ? w->nargs : 1;
+            rc = 0;
+            for (size_t i = 0; i < n && rc == 0; i++) {
+                if (where.len)
+                    db_buf_add(&where, " AND ");
+                cs.filter_ctx = true;
+                rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w,
+                                  &where);
+            }
+        } else {
+            rc = 0;
+        }
+        db_buf_add(&b, "SELECT COUNT(*) AS \"__count\"");
+        from_sql(&cs, &b);
+        if (where.len) {
+            db_buf_add(&b, " WHERE ");
+            db_buf_add(&b, where.s);
+        }
+        db_buf_free(&where);
+    }
+    cs_free(&cs);
+    for (size_t i = 0; i < out->ncols; i++)
+        free(out->cols[i]);
+    free(out->cols);
+    out->cols = NULL;
+    out->ncols = 0;
+    return finish(out, &b, rc);
+}
+
+/* tq_compile_exists: see compile.h. */
+int tq_compile_exists(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
+                      qerr_t *err)
+{
+    qsql_t inner;
+    if (tq_compile_count(s, q, &inner, err) < 0)
+        return -1;
+    /* SELECT COUNT(*) ... -> SELECT 1 ... LIMIT 1 on the same body */
+    memset(out, 0, sizeof *out);
+    db_buf_t b = {0};
+    const char *body = strstr(inner.sql, " FROM ");
+    if (!strncmp(inner.sql, "SELECT COUNT(*) FROM (", 22)) {
+        db_buf_add(&b, "SELECT 1 AS \"a\" FROM (");
+        db_buf_add(&b, inner.sql + 22);
+    } else {
+        db_buf_add(&b, "SELECT 1 AS \"a\"");
+        db_buf_add(&b, body);
+    }
+    db_buf_add(&b, " LIMIT 1");
+    out->sql = db_buf_take(&b);
+    out->params = inner.params;
+    out->nparams = inner.nparams;
+    out->pcap = inner.pcap;
+    inner.params = NULL;
+    inner.nparams = 0;
+    qsql_clear(&inner);
+    return 0;
+}
+
+/* tq_compile_aggregate: see compile.h. */
+int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
+                         const qfield_t *aggs, size_t n, qsql_t *out,
+                         qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    if (!t)
+        return -1;
+    cstate_t cs;
+    db_buf_t b = {0};
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!qx_has_agg(aggs[i].expr)) {
+            err->ename = "TypeError";
+            err->msg = db_xasprintf("%s is not an aggregate expression.",
+                                    aggs[i].name);
+            return -1;
+        }
+    if (needs_wrap(q)) {
+        /* aggregate over the rows of the query: inner SELECT of the
+         * aggregated arguments, outer aggregates over its columns */
+        qdesc_t *inner = qdesc_clone(q);
+        inner->mode = QM_VALUES;
+        for (size_t i = 0; i < inner->nfields; i++) {
+            free(inner->fields[i].name);
+            qx_unref(inner->fields[i].expr);
+        }
+        free(inner->fields);
+        inner->fields = NULL;
+        inner->nfields = 0;
+        inner->group_values = q->group_values && q->nfields;
+        if (inner->group_values)
+            for (size_t i = 0; i < q->nfields; i++)
+                qdesc_add_field(&inner->fields, &inner->nfields,
+                                q->fields[i].name, qx_ref(q->fields[i].expr));
+        inner->order_set = true;
+        db_buf_t outer = {0};
+        db_buf_add(&outer, "SELECT ");
+        for (size_t i = 0; i < n; i++) {
+            const qexpr_t *e = aggs[i].expr;
+            if (i)
+                db_buf_add(&outer, ", ");
+            if (e->kind != QX_FUNC || e->nargs > 1) {
+                rc = -1;
+                err->ename = "TypeError";
+                err->msg = db_xasprintf(
+                    "Cannot compute %s over a sliced, distinct or grouped "
+                    "query set",
+                    aggs[i].name);
+                break;
+            }
+            char *fname = db_xasprintf("__a%zu", i);
+            const char *fn = e->op == QF_COUNT ? "COUNT" :
+                             e->op == QF_SUM ? "SUM" :
+                             e->op == QF_AVG ? "AVG" :
+                             e->op == QF_MIN ? "MIN" :
+                             e->op == QF_MAX ? "MAX" : NULL;
+            if (e->nargs == 0) {
+                db_buf_add(&outer, "COUNT(*)");
+            } else {
+                qdesc_add_field(&inner->fields, &inner->nfields, fname,
+                                qx_ref(e->args[0]));
+                if (fn) {
+                    db_buf_printf(&outer, "%s(%s", fn,
+                                  e->distinct ? "DISTINCT " : "");
+                    db_buf_ident(&outer, fname);
+                    db_buf_addc(&outer, ')');
+                } else {
+                    char *x[5];
+                    for (int k = 0; k < 5; k++) {
+                        db_buf_t tb = {0};
+                        db_buf_ident(&tb, fname);
+                        x[k] = db_buf_take(&tb);
+                    }
+                    tq_dialect_sqlite.stddev(&outer, e->op == QF_VARIANCE,
+                                             e->sample, x);
+                    for (int k = 0; k < 5; k++)
+                        free(x[k]);
+                }
+            }
+            free(fname);
+            db_buf_add(&outer, " AS ");
+            db_buf_ident(&outer, aggs[i].name);
+            add_col_name(&(cstate_t){.out = out}, aggs[i].name);
+        }
+        if (rc == 0) {
+            cs_init(&cs, s, inner, t, out, err);
+            size_t nc = out->ncols;
+            char **sc = out->cols;
+            out->cols = NULL;
+            out->ncols = 0;
+            db_buf_add(&outer, " FROM (");
+            rc = build_select(&cs, SEL_COUNT, &outer);
+            db_buf_add(&outer, ") subquery");
+            for (size_t i = 0; i < out->ncols; i++)
+                free(out->cols[i]);
+            free(out->cols);
+            out->cols = sc;
+            out->ncols = nc;
+            cs_free(&cs);
+        }
+        qdesc_unref(inner);
+        return finish(out, &outer, rc);
+    }
+    cs_init(&cs, s, q, t, out, err);
+    db_buf_add(&b, "SELECT ");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        bool f = i == 0;
+        rc = select_item(&cs, &b, aggs[i].name, aggs[i].expr, &f);
+    }
+    db_buf_t where = {0};
+    if (rc == 0 && q->where) {
+        cs.filter_ctx = true;
+        const qexpr_t *w = q->where;
+        size_t nw = w->kind == QX_AND ? w->nargs : 1;
+        for (size_t i = 0; i < nw && rc == 0; i++) {
+            if (where.len)
+                db_buf_add(&where, " AND ");
+            cs.filter_ctx = true;
+            rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w, &where);
+        }
+    }
+    if (rc == 0) {
+        from_sql(&cs, &b);
+        if (where.len) {
+            db_buf_add(&b, " WHERE ");
+            db_buf_add(&b, where.s);
+        }
+    }
+    db_buf_free(&where);
+    cs_free(&cs);
+    return finish(out, &b, rc);
+}
+
+/* WHERE of an UPDATE/DELETE: direct when the filters need no join and the
+ * query is not sliced, else `pk IN (SELECT pk ...)`. */
+static int write_where(const tq_schema_t *s, const qdesc_t *q,
+                       const tq_stable_t *t, qsql_t *out, qerr_t *err,
+                       db_buf_t *b)
+{
+    if (!q->where && !qdesc_sliced(q))
+        return 0;
+    /* dry run to learn whether joins are needed */
+    qsql_t dry = {0};
+    cstate_t cs;
+    cs_init(&cs, s, q, t, &dry, err);
+    db_buf_t w = {0};
+    int rc = 0;
+    if (q->where) {
+        cs.filter_ctx = true;
+        rc = compile_pred(&cs, q->where, &w);
+    }
+    bool joins = cs.njoins > 0 || refs_agg(q, q->where, 0);
+    cs_free(&cs);
+    qsql_clear(&dry);
+    db_buf_free(&w);
+    if (rc < 0)
+        return -1;
+    db_buf_add(b, " WHERE ");
+    if (!joins && !qdesc_sliced(q) && !q->distinct) {
+        cs_init(&cs, s, q, t, out, err);
+        cs.filter_ctx = true;
+        const qexpr_t *wh = q->where;
+        size_t n = wh->kind == QX_AND ? wh->nargs : 1;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (i)
+                db_buf_add(b, " AND ");
+            rc = compile_pred(&cs, wh->kind == QX_AND ? wh->args[i] : wh, b);
+        }
+        cs_free(&cs);
+        return rc;
+    }
+    cs_init(&cs, s, q, t, out, err);
+    col_sql(b, cs.base_alias, t->pk);
+    db_buf_add(b, " IN (");
+    qdesc_t *sub = qdesc_clone(q);
+    sub->mode = QM_MODEL;
+    rc = build_select_sub(&cs, sub, b);
+    db_buf_addc(b, ')');
+    qdesc_unref(sub);
+    cs_free(&cs);
+    return rc;
+}
+
+static void table_sql(db_buf_t *b, const tq_stable_t *t)
+{
+    if (strcmp(t->schema, "main")) {
+        db_buf_ident(b, t->schema);
+        db_buf_addc(b, '.');
+    }
+    db_buf_ident(b, t->name);
+}
+
+/* tq_compile_update: see compile.h. */
+int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
+                      const qfield_t *sets, size_t n, qsql_t *out,
+                      qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    if (!t)
+        return -1;
+    if (qdesc_sliced(q)) {
+        err->ename = "TypeError";
+        err->msg = db_xstrdup("Cannot update a query once a slice has been "
+                              "taken.");
+        return -1;
+    }
+    if (!n) {
+        err->ename = "ValueError";
+        err->msg = db_xstrdup("update() needs at least one field");
+        return -1;
+    }
+    cstate_t cs;
+    cs_init(&cs, s, q, t, out, err);
+    cs.no_joins = true;
+    db_buf_t b = {0};
+    int rc = 0;
+    db_buf_add(&b, "UPDATE ");
+    table_sql(&b, t);
+    db_buf_add(&b, " SET ");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = sets[i].name;
+        if (!strcmp(name, "pk"))
+            name = t->pk;
+        int ci = tq_stable_col(t, name);
+        const tq_srel_t *rel = tq_stable_rel(t, name);
+        const char *col = ci >= 0 ? t->cols[ci].name :
+                          ci == -2 ? "rowid" :
+                          rel && !rel->reverse ? rel->col : NULL;
+        if (!col) {
+            rc = unknown_field(&cs, t, sets[i].name);
+            break;
+        }
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_ident(&b, col);
+        db_buf_add(&b, " = ");
+        rc = cs_expr(&cs, sets[i].expr, &b);
+        if (rc == 0 && qx_has_agg(sets[i].expr))
+            rc = cs_fail(&cs, "FieldError",
+                         "Aggregate functions are not allowed in this query "
+                         "(%s=...).",
+                         sets[i].name);
+    }
+    cs_free(&cs);
+    if (rc == 0)
+        rc = write_where(s, q, t, out, err, &b);
+    return finish(out, &b, rc);
+}
+
+/* tq_compile_delete: see compile.h. */
+int tq_compile_delete(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
+                      qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    if (!t)
+        return -1;
+    if (qdesc_sliced(q)) {
+        err->ename = "TypeError";
+        err->msg = db_xstrdup("Cannot use 'limit' or 'offset' with delete().");
+        return -1;
+    }
+    db_buf_t b = {0};
+    db_buf_add(&b, "DELETE FROM ");
+    table_sql(&b, t);
+    int rc = write_where(s, q, t, out, err, &b);
+    return finish(out, &b, rc);
+}
+
+/* tq_compile_insert: see compile.h. */
+int tq_compile_insert(const tq_schema_t *s, const char *schema,
+                      const char *table, const char *const *cols,
+                      const qlit_t *vals, size_t n, qsql_t *out, qerr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    qdesc_t *q = qdesc_new(schema, table);
+    const tq_stable_t *t = tq_compile_base(s, q, err);
+    qdesc_unref(q);
+    if (!t)
+        return -1;
+    db_buf_t b = {0};
+    db_buf_add(&b, "INSERT INTO ");
+    table_sql(&b, t);
+    if (!n) {
+        db_buf_add(&b, " DEFAULT VALUES");
+        out->sql = db_buf_take(&b);
+        return 0;
+    }
+    db_buf_add(&b, " (");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = !strcmp(cols[i], "pk") ? t->pk : cols[i];
+        int ci = tq_stable_col(t, name);
+        const tq_srel_t *rel = tq_stable_rel(t, name);
+        const char *col = ci >= 0 ? t->cols[ci].name :
+                          ci == -2 ? "rowid" :
+                          rel && !rel->reverse ? rel->col : NULL;
+        if (!col) {
+            char *c = tq_stable_choices(t, NULL, 0);
+            err->ename = "TypeError";
+            err->msg = db_xasprintf("%s() got unexpected keyword arguments: "
+                                    "'%s' (fields are: %s)",
+                                    t->bare, cols[i], c);
+            free(c);
+            db_buf_free(&b);
+            return -1;
+        }
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_ident(&b, col);
+    }
+    db_buf_add(&b, ") VALUES (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            db_buf_add(&b, ", ");
+        DB_PUSH(out->params, out->nparams, out->pcap, qlit_copy(&vals[i]));
+        db_buf_addc(&b, '?');
+    }
+    db_buf_addc(&b, ')');
+    out->sql = db_buf_take(&b);
+    return 0;
+}

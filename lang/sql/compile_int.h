@@ -1,0 +1,59 @@
+/*
+ * This file is the SQL compiler's private state, shared by compile.c
+ * (statements, expressions, joins) and lookup.c (Django lookups and
+ * transforms). Nothing outside those two files includes it.
+ */
+#ifndef TQ_COMPILE_INT_H
+#define TQ_COMPILE_INT_H
+
+#include "sql/compile.h"
+
+/* One join, keyed by its relation path ("bike", "bike__owner"). */
+typedef struct cjoin {
+    char *path;
+    size_t table;          /* target table index in the schema */
+    char *alias;
+    int parent;            /* index of the parent join, -1 for the base */
+    const tq_srel_t *rel;
+    bool inner;
+} cjoin_t;
+
+typedef struct cstate {
+    const tq_schema_t *s;
+    const tq_dialect_t *d;
+    const qdesc_t *q;
+    const tq_stable_t *base;
+    char *base_alias;
+    cjoin_t *joins;
+    size_t njoins, jcap;
+    qsql_t *out;
+    qerr_t *err;
+    bool filter_ctx;       /* positive AND-ed filter: joins may be INNER */
+    bool maybe_null;       /* a nullable column or a join was referenced */
+    bool no_joins;         /* UPDATE SET: a join is a FieldError */
+    int depth;             /* annotation expansion depth guard */
+} cstate_t;
+
+/* Sets the error (first one wins) and returns -1. */
+int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends a parameter and "?" to b. */
+void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit);
+/* Compiles a value expression into b. */
+int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+/* Resolves `path` as far as fields go: writes the column's SQL into b and
+ * returns how many "__" parts were consumed (the rest are lookups), or -1.
+ * `plain` is set when the result is a bare column (no parameters). */
+int cs_resolve(cstate_t *cs, char **parts, size_t nparts, db_buf_t *b,
+               bool *plain);
+
+/* lookup.c: true when `name` is a lookup or a transform. */
+bool tq_is_lookup(const char *name);
+bool tq_is_transform(const char *name);
+/* lookup.c: `lhs` (SQL text; `plain` when a bare column) with optional
+ * transform and lookup applied to rhs, into b. */
+int cs_lookup(cstate_t *cs, const char *lhs, bool plain,
+              const char *transform, const char *lookup, const qexpr_t *rhs,
+              db_buf_t *b);
+
+#endif

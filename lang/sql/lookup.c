@@ -1,0 +1,426 @@
+/*
+ * This file compiles Django's lookups and transforms (`__lt`, `__in`,
+ * `__icontains`, `__year` ...) into SQL for the compiler (compile.c), and
+ * registers on a connection the SQL functions that compiled SQL relies on
+ * (REGEXP, tq_iregexp). Year lookups against a literal are sargable:
+ * `start_time__year=2025` becomes `start_time >= '2025-01-01' AND
+ * start_time < '2026-01-01'`, so an index on the column is used. Case-
+ * sensitive pattern lookups use GLOB/instr (SQLite's LIKE ignores ASCII
+ * case); the i- variants use LIKE with '\' as escape.
+ */
+#include "sql/compile_int.h"
+
+#include <math.h>
+#include <regex.h>
+#include <strings.h>
+
+#define LOOKUPS(X)                                                         \
+    X(exact) X(iexact) X(contains) X(icontains) X(in) X(gt) X(gte) X(lt)   \
+    X(lte) X(startswith) X(istartswith) X(endswith) X(iendswith) X(range)  \
+    X(isnull) X(regex) X(iregex) X(ne)
+
+#define TRANSFORMS(X)                                                      \
+    X(year, "%Y") X(month, "%m") X(day, "%d") X(week_day, "%w")            \
+    X(hour, "%H") X(minute, "%M") X(second, "%S") X(date, NULL)
+
+static const char *const lookup_names[] = {
+#define X(n) #n,
+    LOOKUPS(X)
+#undef X
+};
+
+static const struct {
+    const char *name, *fmt;
+} transforms[] = {
+#define X(n, f) {#n, f},
+    TRANSFORMS(X)
+#undef X
+};
+
+/* tq_is_lookup: see compile_int.h. */
+bool tq_is_lookup(const char *name)
+{
+    for (size_t i = 0; i < sizeof lookup_names / sizeof *lookup_names; i++)
+        if (!strcmp(lookup_names[i], name))
+            return true;
+    return false;
+}
+
+/* tq_is_transform: see compile_int.h. */
+bool tq_is_transform(const char *name)
+{
+    for (size_t i = 0; i < sizeof transforms / sizeof *transforms; i++)
+        if (!strcmp(transforms[i].name, name))
+            return true;
+    return false;
+}
+
+/* Applies a transform to lhs SQL. */
+static void transform_sql(db_buf_t *b, const char *t, const char *lhs)
+{
+    if (!strcmp(t, "date")) {
+        db_buf_printf(b, "date(%s)", lhs);
+        return;
+    }
+    for (size_t i = 0; i < sizeof transforms / sizeof *transforms; i++)
+        if (!strcmp(transforms[i].name, t)) {
+            if (!strcmp(t, "week_day"))
+                db_buf_printf(b, "(CAST(strftime('%s', %s) AS INTEGER) + 1)",
+                              transforms[i].fmt, lhs);
+            else
+                db_buf_printf(b, "CAST(strftime('%s', %s) AS INTEGER)",
+                              transforms[i].fmt, lhs);
+            return;
+        }
+}
+
+/* The text of a literal for pattern lookups (numbers as SQLite prints). */
+static char *lit_text(const qlit_t *l)
+{
+    switch (l->type) {
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: return db_xstrndup(l->s, l->n);
+    case SQLITE_INTEGER: return db_xasprintf("%lld", (long long)l->i);
+    case SQLITE_FLOAT: return db_xasprintf("%.15g", l->d);
+    default: return NULL;
+    }
+}
+
+/* LIKE pattern: `pre` + value with \ % _ escaped + `post`. */
+static qlit_t like_pattern(const char *v, const char *pre, const char *post)
+{
+    db_buf_t b = {0};
+    db_buf_add(&b, pre);
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\' || *p == '%' || *p == '_')
+            db_buf_addc(&b, '\\');
+        db_buf_addc(&b, *p);
+    }
+    db_buf_add(&b, post);
+    qlit_t l = {.type = SQLITE_TEXT};
+    l.n = b.len;
+    l.s = db_buf_take(&b);
+    return l;
+}
+
+/* GLOB pattern: `pre` + value with * ? [ bracketed + `post`. */
+static qlit_t glob_pattern(const char *v, const char *pre, const char *post)
+{
+    db_buf_t b = {0};
+    db_buf_add(&b, pre);
+    for (const char *p = v; *p; p++) {
+        if (*p == '*' || *p == '?' || *p == '[') {
+            db_buf_addc(&b, '[');
+            db_buf_addc(&b, *p);
+            db_buf_addc(&b, ']');
+        } else {
+            db_buf_addc(&b, *p);
+        }
+    }
+    db_buf_add(&b, post);
+    qlit_t l = {.type = SQLITE_TEXT};
+    l.n = b.len;
+    l.s = db_buf_take(&b);
+    return l;
+}
+
+static int rhs_sql(cstate_t *cs, const qexpr_t *rhs, db_buf_t *b)
+{
+    return cs_expr(cs, rhs, b);
+}
+
+static bool lit_is(const qexpr_t *e, int type)
+{
+    return e && e->kind == QX_LIT && e->lit.type == type;
+}
+
+/* Sargable year comparison on a bare column against an integer. */
+static bool year_range(cstate_t *cs, const char *lhs, const char *lookup,
+                       int64_t y, db_buf_t *b)
+{
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%04lld-01-01", (long long)y);
+    snprintf(hi, sizeof hi, "%04lld-01-01", (long long)y + 1);
+    if (!strcmp(lookup, "exact")) {
+        db_buf_printf(b, "(%s >= ", lhs);
+        cs_param(cs, b, qlit_text(lo));
+        db_buf_printf(b, " AND %s < ", lhs);
+        cs_param(cs, b, qlit_text(hi));
+        db_buf_addc(b, ')');
+    } else if (!strcmp(lookup, "gt") || !strcmp(lookup, "gte")) {
+        db_buf_printf(b, "%s >= ", lhs);
+        cs_param(cs, b, qlit_text(lookup[2] ? lo : hi));
+    } else if (!strcmp(lookup, "lt") || !strcmp(lookup, "lte")) {
+        db_buf_printf(b, "%s < ", lhs);
+        cs_param(cs, b, qlit_text(lookup[2] ? hi : lo));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
+                          const qexpr_t *rhs, db_buf_t *b)
+{
+    bool icase = lookup[0] == 'i' && strcmp(lookup, "in");
+    const char *base = icase ? lookup + 1 : lookup;
+    if (rhs->kind == QX_LIT) {
+        char *v = lit_text(&rhs->lit);
+        if (!v) {
+            /* Django: a None pattern matches nothing */
+            db_buf_add(b, "0");
+            return 0;
+        }
+        if (icase || !strcmp(base, "exact")) {
+            const char *pre = !strcmp(base, "contains") ||
+                                      !strcmp(base, "endswith") ? "%" : "";
+            const char *post = !strcmp(base, "contains") ||
+                                       !strcmp(base, "startswith") ? "%" : "";
+            db_buf_printf(b, "%s LIKE ", lhs);
+            cs_param(cs, b, like_pattern(v, pre, post));
+            db_buf_add(b, " ESCAPE '\\'");
+        } else if (!strcmp(base, "contains")) {
+            db_buf_printf(b, "instr(%s, ", lhs);
+            cs_param(cs, b, qlit_text(v));
+            db_buf_add(b, ") > 0");
+        } else {
+            bool start = !strcmp(base, "startswith");
+            db_buf_printf(b, "%s GLOB ", lhs);
+            cs_param(cs, b, glob_pattern(v, start ? "" : "*",
+                                         start ? "*" : ""));
+        }
+        free(v);
+        return 0;
+    }
+    /* an expression on the right: compare with functions, no patterns */
+    const char *l = icase ? "lower(" : "(";
+    db_buf_t r1 = {0}, r2 = {0};
+    if (rhs_sql(cs, rhs, &r1) < 0) {
+        db_buf_free(&r1);
+        return -1;
+    }
+    int rc = 0;
+    if (!strcmp(base, "exact")) {
+        db_buf_printf(b, "%s%s) = %s%s)", l, lhs, l, r1.s);
+    } else if (!strcmp(base, "contains")) {
+        db_buf_printf(b, "instr(%s%s), %s%s)) > 0", l, lhs, l, r1.s);
+    } else if (rhs_sql(cs, rhs, &r2) < 0) {
+        rc = -1;
+    } else if (!strcmp(base, "startswith")) {
+        db_buf_printf(b, "substr(%s%s), 1, length(%s)) = %s%s)", l, lhs,
+                      r1.s, l, r2.s);
+    } else {
+        db_buf_printf(b, "substr(%s%s), -length(%s)) = %s%s)", l, lhs, r1.s,
+                      l, r2.s);
+    }
+    db_buf_free(&r1);
+    db_buf_free(&r2);
+    return rc;
+}
+
+/* Longer `in` lists are bound as one JSON array (json_each). */
+#define IN_LIST_MAX 64
+
+static bool all_literals(const qexpr_t *l)
+{
+    for (size_t i = 0; i < l->nargs; i++)
+        if (l->args[i]->kind != QX_LIT ||
+            l->args[i]->lit.type == SQLITE_BLOB ||
+            (l->args[i]->lit.type == SQLITE_FLOAT &&
+             !isfinite(l->args[i]->lit.d)))
+            return false;
+    return true;
+}
+
+/* The list's literals as a JSON array text literal. */
+static qlit_t json_list(const qexpr_t *l)
+{
+    db_buf_t b = {0};
+    db_buf_addc(&b, '[');
+    for (size_t i = 0; i < l->nargs; i++) {
+        const qlit_t *v = &l->args[i]->lit;
+        if (i)
+            db_buf_addc(&b, ',');
+        switch (v->type) {
+        case SQLITE_INTEGER: db_buf_printf(&b, "%lld", (long long)v->i); break;
+        case SQLITE_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
+        case SQLITE_TEXT:
+            db_buf_addc(&b, '"');
+            for (size_t k = 0; k < v->n; k++) {
+                unsigned char c = (unsigned char)v->s[k];
+                if (c == '"' || c == '\\')
+                    db_buf_printf(&b, "\\%c", c);
+                else if (c < 0x20)
+                    db_buf_printf(&b, "\\u%04x", c);
+                else
+                    db_buf_addc(&b, (char)c);
+            }
+            db_buf_addc(&b, '"');
+            break;
+        default: db_buf_add(&b, "null"); break;
+        }
+    }
+    db_buf_addc(&b, ']');
+    qlit_t r = {.type = SQLITE_TEXT};
+    r.n = b.len;
+    r.s = db_buf_take(&b);
+    return r;
+}
+
+/* cs_lookup: see compile_int.h. */
+int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
+              const char *transform, const char *lookup, const qexpr_t *rhs,
+              db_buf_t *b)
+{
+    db_buf_t lt = {0};
+    const char *lhs = lhs_in;
+    if (transform) {
+        if (!strcmp(transform, "year") && plain && lookup &&
+            lit_is(rhs, SQLITE_INTEGER) &&
+            year_range(cs, lhs_in, lookup, rhs->lit.i, b))
+            return 0;
+        transform_sql(&lt, transform, lhs_in);
+        lhs = lt.s;
+    }
+    if (!lookup) {                       /* a transform used as a value */
+        db_buf_add(b, lhs);
+        db_buf_free(&lt);
+        return 0;
+    }
+    int rc = 0;
+    static const struct {
+        const char *name, *op;
+    } cmp[] = {{"gt", " > "}, {"gte", " >= "}, {"lt", " < "},
+               {"lte", " <= "}};
+    for (size_t i = 0; i < 4; i++)
+        if (!strcmp(lookup, cmp[i].name)) {
+            if (lit_is(rhs, SQLITE_NULL)) {
+                db_buf_add(b, "0");
+                goto done;
+            }
+            db_buf_add(b, lhs);
+            db_buf_add(b, cmp[i].op);
+            rc = rhs_sql(cs, rhs, b);
+            goto done;
+        }
+    if (!strcmp(lookup, "exact") || !strcmp(lookup, "ne")) {
+        bool ne = lookup[0] == 'n';
+        if (lit_is(rhs, SQLITE_NULL)) {
+            db_buf_printf(b, "%s IS %sNULL", lhs, ne ? "NOT " : "");
+        } else {
+            db_buf_printf(b, "%s %s ", lhs, ne ? "!=" : "=");
+            rc = rhs_sql(cs, rhs, b);
+        }
+    } else if (!strcmp(lookup, "isnull")) {
+        bool yes = rhs->kind == QX_LIT &&
+                   ((rhs->lit.type == SQLITE_INTEGER && rhs->lit.i) ||
+                    (rhs->lit.type == SQLITE_FLOAT && rhs->lit.d != 0) ||
+                    (rhs->lit.type == SQLITE_TEXT && rhs->lit.n));
+        if (rhs->kind != QX_LIT) {
+            rc = cs_fail(cs, "ValueError",
+                         "The QuerySet value for an isnull lookup must be "
+                         "True or False.");
+            goto done;
+        }
+        db_buf_printf(b, "%s IS %sNULL", lhs, yes ? "" : "NOT ");
+    } else if (!strcmp(lookup, "in")) {
+        if (rhs->kind == QX_LIST && rhs->nargs == 0) {
+            db_buf_add(b, "0");
+        } else if (rhs->kind == QX_LIST && rhs->nargs > IN_LIST_MAX &&
+                   all_literals(rhs)) {
+            /* a long list is one JSON parameter: SQLite caps variables */
+            db_buf_printf(b, "%s IN (SELECT value FROM json_each(", lhs);
+            cs_param(cs, b, json_list(rhs));
+            db_buf_add(b, "))");
+        } else if (rhs->kind == QX_LIST || rhs->kind == QX_SUBQ) {
+            db_buf_printf(b, "%s IN ", lhs);
+            rc = rhs_sql(cs, rhs, b);
+        } else {
+            rc = cs_fail(cs, "TypeError",
+                         "'in' lookup needs a list, a tuple or a query set");
+        }
+    } else if (!strcmp(lookup, "range")) {
+        if (rhs->kind != QX_LIST || rhs->nargs != 2) {
+            rc = cs_fail(cs, "TypeError",
+                         "'range' lookup needs a pair (low, high)");
+            goto done;
+        }
+        db_buf_printf(b, "%s BETWEEN ", lhs);
+        if ((rc = rhs_sql(cs, rhs->args[0], b)) == 0) {
+            db_buf_add(b, " AND ");
+            rc = rhs_sql(cs, rhs->args[1], b);
+        }
+    } else if (!strcmp(lookup, "regex") || !strcmp(lookup, "iregex")) {
+        db_buf_t r = {0};
+        if ((rc = rhs_sql(cs, rhs, &r)) == 0)
+            cs->d->regex(b, lhs, r.s, lookup[0] == 'i');
+        db_buf_free(&r);
+    } else if (strstr(lookup, "exact") || strstr(lookup, "contains") ||
+               strstr(lookup, "startswith") || strstr(lookup, "endswith")) {
+        rc = pattern_lookup(cs, lhs, lookup, rhs, b);
+    } else {
+        rc = cs_fail(cs, "FieldError", "Unsupported lookup '%s'", lookup);
+    }
+done:
+    db_buf_free(&lt);
+    return rc;
+}
+
+/* ---- SQL functions registered on the connection */
+
+static void regex_free(void *p)
+{
+    regfree(p);
+    free(p);
+}
+
+/* REGEXP(pattern, text) and tq_iregexp(pattern, text): POSIX extended
+ * regular expressions, compiled once per statement (auxdata). NULL text or
+ * pattern gives NULL. */
+static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *pat = (const char *)sqlite3_value_text(argv[0]);
+    const char *txt = (const char *)sqlite3_value_text(argv[1]);
+    if (!pat || !txt) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    regex_t *re = sqlite3_get_auxdata(ctx, 0);
+    if (!re) {
+        re = db_xmalloc(sizeof *re);
+        int flags = REG_EXTENDED | REG_NOSUB;
+        if (sqlite3_user_data(ctx))
+            flags |= REG_ICASE;
+        int rc = regcomp(re, pat, flags);
+        if (rc) {
+            char msg[200];
+            regerror(rc, re, msg, sizeof msg);
+            free(re);
+            char *m = db_xasprintf("invalid regular expression: %s", msg);
+            sqlite3_result_error(ctx, m, -1);
+            free(m);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 0, re, regex_free);
+        re = sqlite3_get_auxdata(ctx, 0);
+        if (!re) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    sqlite3_result_int(ctx, regexec(re, txt, 0, NULL, 0) == 0);
+}
+
+/* tq_dialect_register: see compile.h. */
+int tq_dialect_register(sqlite3 *db)
+{
+    static int icase = 1;
+    int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+    int rc = sqlite3_create_function(db, "regexp", 2, flags, NULL, regexp_fn,
+                                     NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_iregexp", 2, flags, &icase,
+                                     regexp_fn, NULL, NULL);
+    return rc;
+}

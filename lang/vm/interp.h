@@ -1,0 +1,210 @@
+/*
+ * This file declares the interpreter's private structures, shared by
+ * value.c, interp.c, eval.c, builtins.c, session.c and magic.c (and by
+ * nothing outside the interpreter): the layout of tq_value_t, user
+ * functions, code units (a cell's arena and source), frames, and struct
+ * tq_ctx. The public contract is value.h; this header is what stands
+ * behind it. Owned by the interpreter.
+ */
+#ifndef TQ_INTERP_H
+#define TQ_INTERP_H
+
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "syntax/ast.h"
+#include "base/util.h"
+#include "vm/value.h"
+
+/* Size caps for values built by operators (*, +): beyond them a cell
+ * fails with ValueError rather than exhausting memory. */
+#define TQ_MAX_STR_BYTES ((size_t)1 << 26)
+#define TQ_MAX_SEQ_ITEMS ((size_t)1 << 22)
+
+/* A code unit: one executed cell (or %timeit body), its arena and source.
+ * Lives inside its own arena; functions defined in it retain the arena. */
+typedef struct tq_unit {
+    tq_arena_t *arena;
+    const char *source;
+    size_t len;
+    int cell;              /* In[N]; 0 for internal sources */
+} tq_unit_t;
+
+/* A user `def` or lambda. */
+typedef struct tq_function {
+    char *name;
+    tq_unit_t *unit;       /* its arena is retained */
+    const tq_node_t *def;  /* DEF or LAMBDA */
+    tq_value_t **defaults; /* per parameter, NULL when none */
+    size_t nparams;
+    tq_value_t *closure;   /* dict snapshot of enclosing locals, or NULL */
+} tq_function_t;
+
+typedef struct tq_dict tq_dict_t;
+
+struct tq_value {
+    int refs;
+    unsigned char kind;
+    bool immortal;
+    bool gc_tracked;       /* on the container list (value.c's collector) */
+    bool gc_reachable;
+    int gc_refs;
+    struct tq_value *gc_prev, *gc_next;
+    union {
+        bool b;
+        int64_t i;
+        double f;
+        struct {
+            char *s;
+            size_t len;
+        } str;
+        struct {
+            tq_value_t **items;
+            size_t len, cap;
+        } seq;
+        tq_dict_t *dict;
+        struct {
+            tq_value_t *start, *stop, *step;
+        } slice;
+        tq_function_t *fn;
+        struct {
+            const char *name;
+            tq_builtin_fn fn;
+            tq_value_t *self;
+            bool is_class;     /* int, str, ... : repr <class 'int'> */
+        } bi;
+        struct {
+            const tq_type_t *type;
+            void *data;
+        } native;
+    } u;
+};
+
+/* A call frame. Module level has no locals. */
+typedef struct tq_frame {
+    struct tq_frame *parent;
+    tq_map_t *locals;
+    tq_value_t *closure;
+    tq_unit_t *unit;
+    const char *fname;     /* NULL at module level */
+    const char **gnames;   /* names declared `global` in this call */
+    size_t ngnames, gcap;
+    tq_value_t *classns;   /* a class body's namespace (dict), or NULL */
+} tq_frame_t;
+
+struct tq_ctx {
+    sqlite3 *db;
+    bool readonly;
+    bool locked_readonly;  /* the session was opened read-only */
+    void *schema;
+    void (*schema_destroy)(void *);
+    tq_map_t globals;      /* name -> tq_value_t * (owned reference) */
+    tq_map_t builtins;
+    /* the pending error */
+    bool err;
+    char *ename, *evalue;
+    char **tb;             /* location lines, innermost frame last */
+    size_t ntb, tbcap;
+    bool located;
+    /* the running cell */
+    const tq_sink_t *sink;
+    volatile sig_atomic_t interrupt;
+    int64_t max_rows;
+    tq_frame_t *frame;
+    int depth;             /* user function calls */
+    int eval_depth;        /* nested eval() calls */
+    const tq_node_t *node; /* node being evaluated, for carets */
+    int cell;
+    int repr_depth;
+    void *session;         /* the tq_session_t that owns this context */
+    /* Hooks into the database and render layers, set by session.c, so
+     * that the core links (and its unit tests run) without them. */
+    tq_value_t *(*schema_lookup)(tq_ctx_t *ctx, const char *name);
+    tq_value_t *(*magic_run)(tq_ctx_t *ctx, const char *name,
+                             const char *args, const char *body);
+    tq_value_t *(*model_declare)(tq_ctx_t *ctx, const char *name,
+                                 const tq_args_t *bases, tq_value_t *fields);
+    /* The session's connection work, for the magics (see tq_ctx_connect,
+     * tq_ctx_commit_point and tq_ctx_history below). */
+    int (*connect)(tq_ctx_t *ctx, const char *path, bool readonly,
+                   bool create);
+    int (*commit_point)(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
+                        void *ud);
+    char **(*history)(tq_ctx_t *ctx, size_t *count);
+};
+
+/* Context life cycle (interp.c). */
+tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly);
+void tq_ctx_destroy(tq_ctx_t **ctx);
+/* Forgets the pending error and its traceback. */
+void tq_ctx_reset_error(tq_ctx_t *ctx);
+/* Adds a traceback location for `node` in `unit` (outer frames are
+ * prepended while unwinding: `outer` true). */
+void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
+                   const char *fname, bool outer);
+/* Replaces the database connection (the old one is not closed here). */
+void tq_ctx_set_db(tq_ctx_t *ctx, sqlite3 *db, bool readonly);
+void tq_ctx_set_max_rows(tq_ctx_t *ctx, int64_t n);
+
+/* Connections (the session's hooks above, set by session.c; these call
+ * them): commits the running cell's transaction,
+ * opens `path` (replacing the session's database), refreshes the schema
+ * and begins a new transaction. Returns 0 or -1 with an error raised. */
+int tq_ctx_connect(tq_ctx_t *ctx, const char *path, bool readonly,
+                   bool create);
+/* Ends the cell's transaction (COMMIT) and starts a new one, for
+ * statements that cannot run inside a transaction (ATTACH). 0 or -1. */
+int tq_ctx_commit_point(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
+                        void *ud);
+/* The session's executed cells, oldest first, the running one last (for
+ * %history): from the kernel's history when its sink keeps one, else from
+ * the session's own list. Returns a malloc'd array of malloc'd strings
+ * (caller frees both) and its length in *count. */
+char **tq_ctx_history(tq_ctx_t *ctx, size_t *count);
+
+/* Builtins (builtins.c): registers every builtin function in ctx. */
+void tq_builtins_register(tq_ctx_t *ctx);
+/* Methods of str, list and dict: a bound builtin, or NULL without raising
+ * when the type has no such method. */
+tq_value_t *tq_method_get(tq_ctx_t *ctx, tq_value_t *obj, const char *name);
+/* Method names of a builtin kind, NULL-terminated (for completion). */
+const char *const *tq_method_names(tq_kind_t kind);
+/* A range value's start, step and number of items; false for others. */
+bool tq_range_get(const tq_value_t *v, int64_t *start, int64_t *step,
+                  int64_t *count);
+/* Python's printf-style 'fmt' % args. */
+tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmt, tq_value_t *args);
+/* Formats a value with a format spec ("{:.2f}", f-strings). malloc'd. */
+char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
+
+/* value.c internals shared with the evaluator. */
+tq_value_t *tq_function_value_new(tq_function_t *fn);   /* takes fn */
+/* The cycle collector: frees containers (lists, tuples, dicts, functions,
+ * bound methods) that only reference each other. Values held by native
+ * payloads count as referenced from outside, so nothing live is freed.
+ * tq_gc_maybe collects when enough containers were made since the last
+ * collection. Returns the number of containers freed. */
+size_t tq_gc_collect(void);
+size_t tq_gc_maybe(void);
+tq_value_t *tq_class_builtin_new(const char *name, tq_builtin_fn fn);
+bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key);   /* raises TypeError */
+bool tq_dict_del(tq_value_t *dict, tq_value_t *key);
+void tq_list_insert(tq_value_t *list, size_t i, tq_value_t *item); /* retains */
+tq_value_t *tq_list_pop(tq_value_t *list, size_t i);  /* returns the ref */
+/* Python ordering for sort/min/max: -1, 0, 1, or -2 with TypeError. */
+int tq_compare(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b);
+int tq_setitem(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key,
+               tq_value_t *value);
+int tq_setattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name,
+               tq_value_t *value);
+int tq_delitem(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key);
+/* Python repr of a float. malloc'd. */
+char *tq_float_repr(double d);
+/* The bundle behind a tq_bundle_value_new value, or NULL. */
+const tq_bundle_t *tq_bundle_value_get(const tq_value_t *v);
+/* A value that raises when given to `raise`: ename + message. */
+tq_value_t *tq_exception_new(const char *ename, const char *msg);
+bool tq_exception_get(const tq_value_t *v, const char **ename,
+                      const char **msg);
+
+#endif
