@@ -1,0 +1,244 @@
+/*
+ * This file declares the one door to a database: a connection interface
+ * that every layer above uses and that each engine implements in one file
+ * (db/sqlite.c today). Nothing above this layer names an engine's own API.
+ *
+ * A connection (tqdb_conn_t) runs statements through cursors
+ * (tqdb_cursor_t: one prepared statement with its parameters and its
+ * current row). Values cross as datums (tqdb_datum_t): NULL, a 64-bit
+ * integer, a double, UTF-8 text or a blob, engine-neutral.
+ *
+ * Errors: functions that can fail return 0 (or a row code) on success and
+ * -1 on failure; the connection then holds the last error as a category
+ * (tqdb_err_t, for the caller's choice of exception) and a message
+ * (tqdb_errmsg), both valid until the next call on that connection.
+ *
+ * Ownership: tqdb_open returns a connection that the caller closes with
+ * tqdb_close; tqdb_prepare returns a cursor that the caller frees with
+ * tqdb_cursor_free before closing its connection. Datums read from a cursor
+ * borrow the cursor's memory until its next step, reset or free; a datum
+ * copied with tqdb_datum_dup is one malloc'd block the caller frees with
+ * free(). Strings passed in are borrowed for the call (bound text is
+ * copied unless bound with tqdb_bind_text_static).
+ *
+ * Threads: a connection and its cursors are used by one thread at a time;
+ * tqdb_interrupt alone may be called from any thread or a signal handler.
+ */
+#ifndef TQDB_DB_H
+#define TQDB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tqdb_conn tqdb_conn_t;
+typedef struct tqdb_cursor tqdb_cursor_t;
+
+/* The kinds of a datum and of a column's value. */
+typedef enum tqdb_type {
+    TQDB_NULL,
+    TQDB_INT,
+    TQDB_FLOAT,
+    TQDB_TEXT,
+    TQDB_BLOB,
+} tqdb_type_t;
+
+/* A value crossing the interface. For TEXT, `s` is UTF-8 and NUL-terminated
+ * at s[len] (NULs inside count in len); for BLOB, `s` points at len bytes. */
+typedef struct tqdb_datum {
+    tqdb_type_t type;
+    int64_t i;         /* TQDB_INT */
+    double f;          /* TQDB_FLOAT */
+    const char *s;     /* TQDB_TEXT, TQDB_BLOB */
+    size_t len;
+} tqdb_datum_t;
+
+/* Error categories, each with the exception a cell raises for it by
+ * default: X(NAME, "ExceptionName"). */
+#define TQDB_ERRORS(X)                          \
+    X(OK, "")                                   \
+    X(ERROR, "DatabaseError")                   \
+    X(INTEGRITY, "IntegrityError")              \
+    X(READONLY, "ReadOnlyError")                \
+    X(INTERRUPTED, "KeyboardInterrupt")         \
+    X(OPERATIONAL, "OperationalError")          \
+    X(MISUSE, "DatabaseError")
+
+typedef enum tqdb_err {
+#define X(name, exc) TQDB_ERR_##name,
+    TQDB_ERRORS(X)
+#undef X
+} tqdb_err_t;
+
+/* The exception name of a category ("" for OK). */
+const char *tqdb_err_exception(tqdb_err_t err);
+
+/* Row codes of tqdb_step. */
+enum { TQDB_DONE = 0, TQDB_ROW = 1 };
+
+/* ---- connections */
+
+/* Open flags. */
+enum {
+    TQDB_OPEN_READONLY = 1 << 0, /* refuse every write (TEMP objects aside) */
+    TQDB_OPEN_CREATE = 1 << 1,   /* create the database when missing */
+};
+
+/* Opens `target` (an SQLite path, ":memory:" or a file: URI; NULL or ""
+ * is ":memory:") and checks that it is a database. Returns the connection,
+ * or NULL with a malloc'd message in *error (caller frees). A read-only
+ * connection refuses every statement that writes anything but TEMP
+ * objects; frames keep working. */
+tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error);
+/* Closes the connection (every cursor must be freed) and NULLs *conn. */
+void tqdb_close(tqdb_conn_t **conn);
+
+/* The engine's name: "sqlite". */
+const char *tqdb_engine(const tqdb_conn_t *conn);
+/* True when the connection was opened with TQDB_OPEN_READONLY. */
+bool tqdb_readonly(const tqdb_conn_t *conn);
+
+/* The last error's category and message (never NULL; "" when none). */
+tqdb_err_t tqdb_errcode(const tqdb_conn_t *conn);
+const char *tqdb_errmsg(const tqdb_conn_t *conn);
+
+/* Runs one or more statements separated by ';', discarding rows. 0 or -1. */
+int tqdb_exec(tqdb_conn_t *conn, const char *sql);
+
+/* Transactions. begin/commit/rollback: 0 or -1. Savepoints are named by
+ * the caller with an identifier (no quoting is done). */
+int tqdb_begin(tqdb_conn_t *conn);
+int tqdb_commit(tqdb_conn_t *conn);
+int tqdb_rollback(tqdb_conn_t *conn);
+int tqdb_savepoint(tqdb_conn_t *conn, const char *name);
+int tqdb_release(tqdb_conn_t *conn, const char *name);
+int tqdb_rollback_to(tqdb_conn_t *conn, const char *name);
+/* True inside an explicit transaction. */
+bool tqdb_in_transaction(tqdb_conn_t *conn);
+/* True when the open transaction has written to the database. */
+bool tqdb_wrote(tqdb_conn_t *conn);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE, and since opening. */
+int64_t tqdb_changes(tqdb_conn_t *conn);
+int64_t tqdb_total_changes(tqdb_conn_t *conn);
+/* The key of the last inserted row (SQLite's rowid). */
+int64_t tqdb_last_insert_id(tqdb_conn_t *conn);
+
+/* Asks the running statement to stop: it fails with TQDB_ERR_INTERRUPTED.
+ * Safe from any thread and from a signal handler. */
+void tqdb_interrupt(tqdb_conn_t *conn);
+/* Calls `stop(ud)` now and then while statements run; a non-zero answer
+ * interrupts the statement as tqdb_interrupt does. NULL removes it. */
+void tqdb_set_progress(tqdb_conn_t *conn, int (*stop)(void *ud), void *ud);
+
+/* ---- cursors */
+
+/* Prepares the first statement of `sql`. On success returns 0, stores the
+ * cursor in *out (NULL when `sql` holds only white space or comments) and,
+ * when `tail` is not NULL, where the next statement starts. -1 on error. */
+int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
+                 const char **tail);
+/* Frees the cursor and NULLs *cur (NULL is fine). */
+void tqdb_cursor_free(tqdb_cursor_t **cur);
+/* The cursor's connection, for its error. */
+tqdb_conn_t *tqdb_cursor_conn(tqdb_cursor_t *cur);
+/* True when the statement cannot write (SELECT, read-only pragmas...). */
+bool tqdb_cursor_readonly(tqdb_cursor_t *cur);
+
+/* Parameters, numbered from 1. Each returns 0 or -1. */
+int tqdb_param_count(tqdb_cursor_t *cur);
+/* The name of parameter `i` (":name") or NULL for a positional one. */
+const char *tqdb_param_name(tqdb_cursor_t *cur, int i);
+int tqdb_bind(tqdb_cursor_t *cur, int i, const tqdb_datum_t *d);
+int tqdb_bind_null(tqdb_cursor_t *cur, int i);
+int tqdb_bind_int(tqdb_cursor_t *cur, int i, int64_t v);
+int tqdb_bind_float(tqdb_cursor_t *cur, int i, double v);
+/* Text of `len` bytes (-1: up to the NUL), copied. */
+int tqdb_bind_text(tqdb_cursor_t *cur, int i, const char *s, int64_t len);
+/* The same without a copy: `s` must stay valid until the parameter is
+ * bound again, the cursor is reset with new bindings, or freed. */
+int tqdb_bind_text_static(tqdb_cursor_t *cur, int i, const char *s,
+                          int64_t len);
+int tqdb_bind_blob(tqdb_cursor_t *cur, int i, const void *p, size_t len);
+
+/* Runs the statement to its next row: TQDB_ROW, TQDB_DONE or -1. */
+int tqdb_step(tqdb_cursor_t *cur);
+/* Rewinds the statement to run again; bindings are kept. 0 or -1 (the
+ * error of the last step, if any). */
+int tqdb_reset(tqdb_cursor_t *cur);
+
+/* Columns of the result, numbered from 0. Names and declared types are
+ * valid until the cursor is freed; the declared type is "" when the
+ * column is an expression or has none. */
+int tqdb_column_count(tqdb_cursor_t *cur);
+const char *tqdb_column_name(tqdb_cursor_t *cur, int col);
+const char *tqdb_column_decltype(tqdb_cursor_t *cur, int col);
+/* The current row's value of `col`, borrowed until the next step. */
+tqdb_datum_t tqdb_column(tqdb_cursor_t *cur, int col);
+tqdb_type_t tqdb_column_type(tqdb_cursor_t *cur, int col);
+int64_t tqdb_column_int(tqdb_cursor_t *cur, int col);
+double tqdb_column_float(tqdb_cursor_t *cur, int col);
+/* Text (numbers as text), NULL for SQL NULL; borrowed until the next step. */
+const char *tqdb_column_text(tqdb_cursor_t *cur, int col);
+/* Bytes of the text or blob value. */
+size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col);
+
+/* ---- datums */
+
+/* A copy of `d` in one malloc'd block (free() it); its bytes follow the
+ * struct, NUL-terminated. Never NULL. */
+tqdb_datum_t *tqdb_datum_dup(const tqdb_datum_t *d);
+/* Convenience constructors of borrowed datums. */
+tqdb_datum_t tqdb_datum_null(void);
+tqdb_datum_t tqdb_datum_int(int64_t v);
+tqdb_datum_t tqdb_datum_float(double v);
+tqdb_datum_t tqdb_datum_text(const char *s, size_t len);
+
+/* ---- the catalogue */
+
+/* One column as the catalogue declares it. */
+typedef struct tqdb_column_info {
+    char *name;
+    char *decltype;    /* "" when none */
+    char *dflt;        /* default expression text, or NULL */
+    bool notnull;
+    int pk;            /* position in the primary key (1..), 0 when not */
+} tqdb_column_info_t;
+
+/* One foreign-key column: this table's `from` references `to_table`'s
+ * `to` (NULL: the target's primary key). */
+typedef struct tqdb_fk_info {
+    char *from;
+    char *to_table;
+    char *to;
+} tqdb_fk_info_t;
+
+/* One table or view of one schema. */
+typedef struct tqdb_table_info {
+    char *schema;
+    char *name;
+    bool view;
+    bool without_rowid;
+    tqdb_column_info_t *cols;
+    size_t ncols;
+    char **unique;     /* columns with a single-column unique index */
+    size_t nunique;
+    tqdb_fk_info_t *fks;
+    size_t nfks;
+} tqdb_table_info_t;
+
+/* Everything the schema model needs, read in one call. */
+typedef struct tqdb_catalog {
+    char **schemas;    /* the user-visible schemas, the main one first */
+    size_t nschemas;
+    tqdb_table_info_t *tables;
+    size_t ntables;
+} tqdb_catalog_t;
+
+/* Reads the catalogue: every table and view of every schema (temporary
+ * and the engine's internal tables excepted). 0, or -1 with the error on
+ * the connection. Clear `out` with tqdb_catalog_clear. */
+int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out);
+void tqdb_catalog_clear(tqdb_catalog_t *cat);
+
+#endif
