@@ -23,7 +23,6 @@
 #include "magic/magic.h"
 #include "syntax/parse.h"
 #include "orm/query.h"
-#include "db/readonly.h"
 
 struct tq_session {
     tq_ctx_t *ctx;
@@ -58,39 +57,13 @@ void tq_completion_clear(tq_completion_t *c)
 
 /* ---- opening databases */
 
-static sqlite3 *open_db(const char *path, bool readonly, bool create,
-                        char **error)
+/* Opens the session's database (db.h); NULL with a malloc'd *error. */
+static tqdb_conn_t *open_db(const char *path, bool readonly, bool create,
+                            char **error)
 {
-    if (!path || !*path)
-        path = ":memory:";
-    bool memory = strcmp(path, ":memory:") == 0;
-    int flags = readonly ? SQLITE_OPEN_READONLY
-                         : SQLITE_OPEN_READWRITE |
-                               (create || memory ? SQLITE_OPEN_CREATE : 0);
-    flags |= SQLITE_OPEN_URI;
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, flags, NULL);
-    if (rc != SQLITE_OK) {
-        *error = tq_xasprintf("cannot open database '%s': %s", path,
-                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
-        return NULL;
-    }
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 2000);
-    /* Reading the schema fails early on a file that is not a database. */
-    rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
-                      NULL);
-    if (rc != SQLITE_OK) {
-        *error = tq_xasprintf("cannot open database '%s': %s", path,
-                              sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return NULL;
-    }
-    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
-    if (readonly)
-        tq_readonly_guard(db);
-    return db;
+    unsigned flags = (readonly ? TQDB_OPEN_READONLY : 0) |
+                     (create ? TQDB_OPEN_CREATE : 0);
+    return tqdb_open(path, flags, error);
 }
 
 static tq_value_t *magic_hook(tq_ctx_t *ctx, const char *name,
@@ -112,7 +85,7 @@ tq_session_t *tq_session_new(const tq_options_t *options, char **error)
     if (!options)
         options = &defaults;
     char *err = NULL;
-    sqlite3 *db = open_db(options->database, options->readonly,
+    tqdb_conn_t *db = open_db(options->database, options->readonly,
                           options->create, &err);
     if (!db) {
         if (error)
@@ -151,9 +124,9 @@ void tq_session_destroy(tq_session_t **ps)
     if (!s)
         return;
     *ps = NULL;
-    sqlite3 *db = s->ctx->db;
+    tqdb_conn_t *db = s->ctx->db;
     tq_ctx_destroy(&s->ctx);
-    sqlite3_close_v2(db);
+    tqdb_close(&db);
     for (size_t i = 0; i < s->nhistory; i++)
         free(s->history[i]);
     free(s->history);
@@ -165,34 +138,28 @@ void tq_session_interrupt(tq_session_t *s)
     if (!s)
         return;
     s->ctx->interrupt = 1;
-    sqlite3 *db = s->ctx->db;
+    tqdb_conn_t *db = s->ctx->db;
     if (db)
-        sqlite3_interrupt(db);
+        tqdb_interrupt(db);
 }
 
 /* ---- transactions */
 
-static int exec_sql(tq_ctx_t *ctx, const char *sql)
+static int begin(tq_ctx_t *ctx)
 {
-    int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+    if (!tqdb_in_transaction(ctx->db) && tqdb_begin(ctx->db) < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     return 0;
 }
 
-static int begin(tq_ctx_t *ctx)
-{
-    if (sqlite3_get_autocommit(ctx->db))
-        return exec_sql(ctx, "BEGIN");
-    return 0;
-}
-
 static int commit(tq_ctx_t *ctx)
 {
-    if (!sqlite3_get_autocommit(ctx->db))
-        return exec_sql(ctx, "COMMIT");
+    if (tqdb_in_transaction(ctx->db) && tqdb_commit(ctx->db) < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
     return 0;
 }
 
@@ -211,7 +178,7 @@ static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
                            bool create)
 {
     char *err = NULL;
-    sqlite3 *db = open_db(path, readonly, create, &err);
+    tqdb_conn_t *db = open_db(path, readonly, create, &err);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "%s", err);
         free(err);
@@ -219,12 +186,12 @@ static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
     }
     /* The old connection's work so far is kept: commit, then close. */
     if (commit(ctx) < 0) {
-        sqlite3_close(db);
+        tqdb_close(&db);
         return -1;
     }
-    sqlite3 *old = ctx->db;
+    tqdb_conn_t *old = ctx->db;
     tq_ctx_set_db(ctx, db, readonly);
-    sqlite3_close_v2(old);
+    tqdb_close(&old);
     if (tq_schema_refresh(ctx) < 0)
         return -1;
     return begin(ctx);
@@ -282,19 +249,6 @@ static void syntax_error(tq_ctx_t *ctx, tq_unit_t *unit,
     take_error(ctx, r, false);
 }
 
-/* The main schema's version (changes with every DDL statement), or -1. */
-static int64_t schema_version(sqlite3 *db)
-{
-    sqlite3_stmt *stmt = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &stmt, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
-}
-
 /* Runs `fn` in the cell transaction; on error rolls back and fills `r`. */
 typedef int (*body_fn)(tq_session_t *s, void *ud, tq_result_t *r);
 
@@ -303,21 +257,20 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
 {
     tq_ctx_t *ctx = s->ctx;
     int rc = begin(ctx);
-    sqlite3_int64 changes0 = sqlite3_total_changes64(ctx->db);
-    sqlite3 *db0 = ctx->db;
+    int64_t changes0 = tqdb_total_changes(ctx->db);
+    tqdb_conn_t *db0 = ctx->db;
     if (rc == 0)
         rc = fn(s, ud, r);
     if (rc == 0 && commit(ctx) == 0)
         return TQ_OK;
     /* Error: roll back whatever this cell wrote. */
     bool wrote = false, ddl = false;
-    if (!sqlite3_get_autocommit(ctx->db)) {
-        wrote = sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE ||
-                (ctx->db == db0 &&
-                 sqlite3_total_changes64(ctx->db) != changes0);
-        int64_t before = wrote ? schema_version(ctx->db) : 0;
-        sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
-        ddl = wrote && schema_version(ctx->db) != before;
+    if (tqdb_in_transaction(ctx->db)) {
+        wrote = tqdb_wrote(ctx->db) ||
+                (ctx->db == db0 && tqdb_total_changes(ctx->db) != changes0);
+        int64_t before = wrote ? tqdb_schema_version(ctx->db) : 0;
+        tqdb_rollback(ctx->db);
+        ddl = wrote && tqdb_schema_version(ctx->db) != before;
     }
     tq_bundle_clear(&r->bundle);
     take_error(ctx, r, wrote);

@@ -118,6 +118,10 @@ bool tqdb_in_transaction(tqdb_conn_t *conn);
 /* True when the open transaction has written to the database. */
 bool tqdb_wrote(tqdb_conn_t *conn);
 
+/* A number that changes with every change to the main schema's tables
+ * (DDL), or -1 when it cannot be read. */
+int64_t tqdb_schema_version(tqdb_conn_t *conn);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE, and since opening. */
 int64_t tqdb_changes(tqdb_conn_t *conn);
 int64_t tqdb_total_changes(tqdb_conn_t *conn);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "base/dbutil.h"
+#include "db/sqlite_handle.h"
 
 struct tqdb_conn {
     sqlite3 *db;
@@ -88,6 +89,9 @@ static int fail(tqdb_conn_t *c, int rc)
      * leave it on "not an error", so fall back to the code's text. */
     if (!msg || !strcmp(msg, "not an error"))
         msg = sqlite3_errstr(rc);
+    /* The read-only guard's refusal reads as SQLite's own refusal. */
+    if ((rc & 0xff) == SQLITE_AUTH && c->readonly)
+        msg = "attempt to write a readonly database";
     free(c->errmsg);
     c->errmsg = db_xstrdup(msg);
     c->err = category(rc, msg);
@@ -359,6 +363,18 @@ bool tqdb_in_transaction(tqdb_conn_t *conn)
 bool tqdb_wrote(tqdb_conn_t *conn)
 {
     return sqlite3_txn_state(conn->db, NULL) == SQLITE_TXN_WRITE;
+}
+
+int64_t tqdb_schema_version(tqdb_conn_t *conn)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(conn->db, "PRAGMA schema_version", -1, &stmt,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
 }
 
 int64_t tqdb_changes(tqdb_conn_t *conn)
@@ -780,6 +796,13 @@ void tqdb_catalog_clear(tqdb_catalog_t *cat)
     }
     free(cat->tables);
     memset(cat, 0, sizeof *cat);
+}
+
+/* ---- the transition: see db/sqlite_handle.h */
+
+sqlite3 *tqdb_sqlite_handle(tqdb_conn_t *conn)
+{
+    return conn ? conn->db : NULL;
 }
 
 /* ---- datums */

@@ -8,6 +8,7 @@
  * catalogue), anything else by type and truncated repr.
  */
 #include "editor/inspect.h"
+#include "db/sqlite_handle.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static int64_t table_count(tq_ctx_t *ctx, const tq_stable_t *t)
     add_quoted(&sql, t->name);
     sqlite3_stmt *st = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(tq_ctx_db(ctx), sql.s, -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -82,7 +83,7 @@ static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
     add_quoted(&sql, t->schema);
     tq_buf_add(&sql, ".sqlite_schema WHERE type = 'table' AND name = ?1");
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(tq_ctx_db(ctx), sql.s, -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, t->name, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
             tq_buf_printf(b, "\n\nCREATE statement:\n%s;",
@@ -102,7 +103,7 @@ static void first_rows(tq_ctx_t *ctx, const tq_stable_t *t, tq_buf_t *b)
     add_quoted(&sql, t->name);
     tq_buf_printf(&sql, " LIMIT %d", FIRST_ROWS);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(tq_ctx_db(ctx), sql.s, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
         tq_buf_free(&sql);
         return;
@@ -310,7 +311,7 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     }
     if (v) {
         const tq_stable_t *t = NULL;
-        if (qs_is_manager(v) && tq_ctx_db(ctx)) {
+        if (qs_is_manager(v) && tqdb_sqlite_handle(tq_ctx_db(ctx))) {
             const tq_schema_t *s = db_schema(ctx);
             tq_ctx_reset_error(ctx);
             qdesc_t *q = qs_desc(v);

@@ -49,6 +49,7 @@
  *    column disappears.
  */
 #include "frame/frame.h"
+#include "db/sqlite_handle.h"
 
 #include <inttypes.h>
 
@@ -84,7 +85,7 @@ void frame_store_unref(fstore_t *st)
 /* frame_flush_drops: see frame.h. */
 void frame_flush_drops(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     for (size_t i = 0; i < npending; i++) {
         if (db) {
             db_buf_t b = {0};
@@ -101,7 +102,7 @@ void frame_flush_drops(tq_ctx_t *ctx)
 /* frame_exec: see frame.h. */
 int frame_exec(tq_ctx_t *ctx, const char *sql)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;
@@ -134,7 +135,7 @@ void frame_table_ref(db_buf_t *b, const fstore_t *st)
 /* frame_schema: see frame.h. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
@@ -258,7 +259,7 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
 /* frame_prepare: see frame.h. */
 sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
@@ -289,7 +290,7 @@ static int64_t exec_frag(tq_ctx_t *ctx, const char *sql, const frag_t *f)
         tq_raise_sqlite(ctx, rc);
         return -1;
     }
-    return sqlite3_changes64(tq_ctx_db(ctx));
+    return sqlite3_changes64(tqdb_sqlite_handle(tq_ctx_db(ctx)));
 }
 
 /* One int64 from a query (count(*)); -1 on error (raised). */
@@ -618,7 +619,7 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     tq_sql_t q = {.sql = fe.sql, .bind = bind_frag, .ud = &fe.f};
     char *error = NULL;
     memset(t, 0, sizeof *t);
-    int rc = tq_table_fetch(tq_ctx_db(ctx), &q, tq_ctx_max_rows(ctx), t,
+    int rc = tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &q, tq_ctx_max_rows(ctx), t,
                             &error);
     fetch_clear(&fe);
     if (rc < 0) {
@@ -1879,7 +1880,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
     int64_t n = exec_frag(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (n < 0) {
         sqlite3_exec(db, "ROLLBACK TO tq_frame_update", NULL, NULL, NULL);
         sqlite3_exec(db, "RELEASE tq_frame_update", NULL, NULL, NULL);

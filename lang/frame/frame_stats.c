@@ -9,6 +9,7 @@
  * few statements per column, never the rows in C.
  */
 #include "frame/frame.h"
+#include "db/sqlite_handle.h"
 
 #include <math.h>
 
@@ -269,7 +270,7 @@ static sqlite3_value *real_value(sqlite3 *db, double d, bool is_int)
 static int describe_object(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                            sqlite3_value **out)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     double r[2];
     if (stat_row(ctx, f, d, "count(tq_x), count(DISTINCT tq_x)", NULL, 0,
                  r, 2) < 0)
@@ -334,7 +335,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     size_t ncols = objects ? n : nnum;
     char **names = db_xcalloc(ncols, sizeof *names);
     sqlite3_value **vals = db_xcalloc(nrows * ncols, sizeof *vals);
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     size_t c = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {

@@ -13,6 +13,7 @@
  * into a progress bar that updates in place (update_display_data).
  */
 #include "magic/demo.h"
+#include "db/sqlite_handle.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -988,7 +989,7 @@ tq_value_t *tq_magic_demo(tq_ctx_t *ctx, const char *args, const char *body)
         bar.last_update = bar.started;
         bar_show(&bar, 0, opts.users + opts.bikes + opts.rentals);
     }
-    int r = tq_demo_bikes(tq_ctx_db(ctx), &opts, on_progress, &bar, &error);
+    int r = tq_demo_bikes(tqdb_sqlite_handle(tq_ctx_db(ctx)), &opts, on_progress, &bar, &error);
     double elapsed = now_seconds() - bar.started;
     if (r < 0) {
         if (r == TQ_DEMO_EINTERRUPTED || tq_interrupted(ctx))

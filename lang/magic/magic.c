@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "db/sqlite_handle.h"
 #include "magic/magic.h"
 #include "orm/query.h"
 #include "render/render.h"
@@ -193,7 +194,7 @@ static int do_attach(tq_ctx_t *ctx, void *ud)
     attach_job_t *job = ud;
     char *sql = tq_xasprintf("ATTACH DATABASE ? AS \"%s\"", job->name);
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(ctx->db, sql, -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(ctx->db), sql, -1, &stmt, NULL);
     free(sql);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_text(stmt, 1, job->path, -1, SQLITE_TRANSIENT);
@@ -201,7 +202,7 @@ static int do_attach(tq_ctx_t *ctx, void *ud)
         rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-        tq_raise(ctx, "DatabaseError", "%s", sqlite3_errmsg(ctx->db));
+        tq_raise(ctx, "DatabaseError", "%s", sqlite3_errmsg(tqdb_sqlite_handle(ctx->db)));
         return -1;
     }
     return 0;
@@ -426,7 +427,7 @@ static int run_vacuum(tq_ctx_t *ctx, sqlite3_stmt *stmt)
                  "VACUUM writes a database file");
         return -1;
     }
-    if (sqlite3_txn_state(ctx->db, NULL) == SQLITE_TXN_WRITE) {
+    if (sqlite3_txn_state(tqdb_sqlite_handle(ctx->db), NULL) == SQLITE_TXN_WRITE) {
         tq_raise(ctx, "DatabaseError", "VACUUM cannot follow changes made "
                  "earlier in the same cell (it runs outside the cell's "
                  "transaction); run it in a cell of its own");
@@ -461,7 +462,7 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
     while (rc == 0 && tail && *tail) {
         sqlite3_stmt *stmt = NULL;
         const char *next = NULL;
-        int prc = sqlite3_prepare_v2(ctx->db, tail, -1, &stmt, &next);
+        int prc = sqlite3_prepare_v2(tqdb_sqlite_handle(ctx->db), tail, -1, &stmt, &next);
         if (prc != SQLITE_OK) {
             tq_raise_sqlite(ctx, prc);
             rc = -1;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "magic/magic.h"
+#include "db/sqlite_handle.h"
 #include "orm/query.h"
 #include "render/render.h"
 #include "render/render_util.h"
@@ -101,7 +102,7 @@ static char *fold_name(const char *s)
 static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
                          char **table)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     const char *dot = strchr(name, '.');
     char *want_schema = dot ? db_xasprintf("%.*s", (int)(dot - name), name)
                             : NULL;
@@ -170,7 +171,7 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
     tq_sql_t q = {sql, bind_texts, b};
     tq_table_t t;
     char *err = NULL;
-    if (tq_table_fetch(tq_ctx_db(ctx), &q, 0, &t, &err) != 0) {
+    if (tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &q, 0, &t, &err) != 0) {
         tq_raise(ctx, "DatabaseError", "%s", err);
         free(err);
         return NULL;
@@ -215,7 +216,7 @@ static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
     db_buf_ident(&sql, table);
     sqlite3_stmt *st;
     int64_t n = -1;
-    int rc = sqlite3_prepare_v2(tq_ctx_db(ctx), sql.s, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL);
     db_buf_free(&sql);
     if (rc != SQLITE_OK) {
         tq_raise_sqlite(ctx, rc);
@@ -233,7 +234,7 @@ static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
 /* %schema: every table with its columns and rows. */
 static tq_value_t *schema_all(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, "SELECT schema, name FROM "
                                 "pragma_table_list WHERE type = 'table' AND "
@@ -364,7 +365,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
     if (!failed) {
         char *svg = NULL, *err = NULL;
         size_t len = 0;
-        if (tq_erd_svg(tq_ctx_db(ctx), (const char *const *)names, n, &svg,
+        if (tq_erd_svg(tqdb_sqlite_handle(tq_ctx_db(ctx)), (const char *const *)names, n, &svg,
                        &len, &err) != 0) {
             tq_raise(ctx, "DatabaseError", "%s", err);
             free(err);
@@ -593,7 +594,7 @@ tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
     } else {
         int64_t rows = 0;
         char *err = NULL;
-        if (tq_csv_load(tq_ctx_db(ctx), pos[0], pos[1], replace, &rows,
+        if (tq_csv_load(tqdb_sqlite_handle(tq_ctx_db(ctx)), pos[0], pos[1], replace, &rows,
                         &err) != 0) {
             tq_raise(ctx, strncmp(err, "Line ", 5) == 0 ||
                           strncmp(err, "Cannot", 6) == 0 ||

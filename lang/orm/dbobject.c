@@ -8,6 +8,7 @@
  * `db.sales.order` (an attached schema).
  */
 #include "orm/queryset.h"
+#include "db/sqlite_handle.h"
 
 #include <strings.h>
 
@@ -40,13 +41,12 @@ db_state_t *db_state(tq_ctx_t *ctx)
  * the SQL functions compiled queries use, then rereads every schema. */
 int tq_schema_refresh(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;
     }
     db_state_t *st = db_state(ctx);
-    tq_dialect_register(db);
     char *err = NULL;
     tq_schema_t *s = tq_schema_load(db, &err);
     if (!s) {
@@ -98,7 +98,7 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
         return db_object_new();
     db_state_t *st = db_state(ctx);
     if (!st->schema) {
-        if (!tq_ctx_db(ctx))
+        if (!tqdb_sqlite_handle(tq_ctx_db(ctx)))
             return NULL;
         if (tq_schema_refresh(ctx) < 0) {
             tq_error_clear(ctx);
@@ -116,7 +116,7 @@ tq_value_t *tq_schema_names(tq_ctx_t *ctx)
 {
     tq_value_t *list = tq_list_new(0);
     const tq_schema_t *s = db_state(ctx)->schema;
-    if (!s && tq_ctx_db(ctx) && tq_schema_refresh(ctx) == 0)
+    if (!s && tqdb_sqlite_handle(tq_ctx_db(ctx)) && tq_schema_refresh(ctx) == 0)
         s = db_state(ctx)->schema;
     if (!s) {
         tq_error_clear(ctx);

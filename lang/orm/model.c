@@ -16,6 +16,7 @@
  * link <parent>_ptr_id; model_poly.c reads and writes them.
  */
 #include "orm/queryset.h"
+#include "db/sqlite_handle.h"
 
 #include <ctype.h>
 #include <strings.h>
@@ -414,7 +415,7 @@ static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
 static int exec_sql(tq_ctx_t *ctx, const char *sql)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(tq_ctx_db(ctx), sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
         sqlite3_finalize(st);

@@ -22,6 +22,7 @@
  * child of a child is refused in model.c.
  */
 #include "orm/queryset.h"
+#include "db/sqlite_handle.h"
 
 #include <strings.h>
 
@@ -268,7 +269,7 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
     int64_t r = db_exec_write(ctx, &s);
     qsql_clear(&s);
     if (r >= 0)
-        pk = tq_int(sqlite3_last_insert_rowid(tq_ctx_db(ctx)));
+        pk = tq_int(sqlite3_last_insert_rowid(tqdb_sqlite_handle(tq_ctx_db(ctx))));
 out:
     for (size_t i = 0; i < k; i++)
         qlit_clear(&lits[i]);

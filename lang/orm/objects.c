@@ -12,6 +12,7 @@
  * and writes both rows.
  */
 #include "orm/queryset.h"
+#include "db/sqlite_handle.h"
 
 #include <strings.h>
 
@@ -582,7 +583,7 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
                                      "integer")));
     tq_value_t *newpk = pk ? tq_incref(pk) :
                         int_pk ? tq_int(sqlite3_last_insert_rowid(
-                                     tq_ctx_db(ctx)))
+                                     tqdb_sqlite_handle(tq_ctx_db(ctx))))
                                : NULL;
     if (!newpk) {
         o->saved = true;

@@ -36,6 +36,7 @@
  * the attributes they add (all_objects, timeframed, one per status).
  */
 #include "orm/queryset.h"
+#include "db/sqlite_handle.h"
 
 #include <assert.h>
 #include <string.h>
@@ -101,7 +102,7 @@ const tq_stable_t *qs_table(tq_ctx_t *ctx, const qdesc_t *q)
 /* db_prepare: see queryset.h. */
 sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s)
 {
-    sqlite3 *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, s->sql, -1, &st, NULL);
     if (rc == SQLITE_OK)
@@ -128,7 +129,7 @@ int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s)
         tq_raise_sqlite(ctx, rc);
         return -1;
     }
-    return sqlite3_changes64(tq_ctx_db(ctx));
+    return sqlite3_changes64(tqdb_sqlite_handle(tq_ctx_db(ctx)));
 }
 
 static const char *bare_of(tq_ctx_t *ctx, const qdesc_t *q)
@@ -355,7 +356,7 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     tq_sql_t sql = {.sql = s.sql, .bind = bind_qsql, .ud = &s};
     tq_table_t tab;
     char *err = NULL;
-    if (tq_table_fetch(tq_ctx_db(ctx), &sql, tq_ctx_max_rows(ctx), &tab,
+    if (tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &sql, tq_ctx_max_rows(ctx), &tab,
                        &err) != 0) {
         tq_raise(ctx, "DatabaseError", "%s", err ? err : "query failed");
         free(err);

@@ -254,8 +254,4 @@ int tq_compile_insert(const tq_schema_t *s, const char *schema,
 const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
                                    qerr_t *err);
 
-/* Registers REGEXP(pattern, text), tq_iregexp and, when the library lacks
- * them, sqrt(): the functions compiled SQL relies on. Idempotent. */
-int tq_dialect_register(sqlite3 *db);
-
 #endif

@@ -14,23 +14,24 @@
 #include <time.h>
 
 #include "vm/eval.h"
+#include "db/sqlite_handle.h"
 
 #include <assert.h>
 
-/* SQLite's progress callback: a non-zero return stops the statement with
- * SQLITE_INTERRUPT, so an interrupt flag set before the statement started
- * (which sqlite3_interrupt forgets) still stops it. */
+/* The connection's progress callback: a non-zero return stops the
+ * statement as an interrupt, so an interrupt flag set before the statement
+ * started (which the engine's own interrupt forgets) still stops it. */
 static int progress_interrupt(void *p)
 {
     return ((tq_ctx_t *)p)->interrupt != 0;
 }
 
-tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly)
+tq_ctx_t *tq_ctx_new(tqdb_conn_t *db, bool readonly)
 {
     tq_ctx_t *ctx = tq_xcalloc(1, sizeof *ctx);
     ctx->db = db;
     if (db)
-        sqlite3_progress_handler(db, 1000, progress_interrupt, ctx);
+        tqdb_set_progress(db, progress_interrupt, ctx);
     ctx->readonly = readonly;
     ctx->max_rows = 60;
     return ctx;
@@ -175,13 +176,29 @@ tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
     return NULL;
 }
 
+tq_value_t *tq_raise_db(tq_ctx_t *ctx)
+{
+    assert(ctx->db);
+    tqdb_err_t err = tqdb_errcode(ctx->db);
+    const char *msg = tqdb_errmsg(ctx->db);
+    if (err == TQDB_ERR_INTERRUPTED || ctx->interrupt)
+        return tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
+    if (err == TQDB_ERR_READONLY)
+        return tq_raise(ctx, "ReadOnlyError",
+                        "The database is open read-only: %s", msg);
+    if (err == TQDB_ERR_INTEGRITY)
+        return tq_raise(ctx, "IntegrityError", "%s", msg);
+    return tq_raise(ctx, "DatabaseError", "%s", msg);
+}
+
 tq_value_t *tq_raise_sqlite(tq_ctx_t *ctx, int rc)
 {
-    const char *msg = ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc);
+    sqlite3 *db = tqdb_sqlite_handle(ctx->db);
+    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     int primary = rc & 0xff;
     if (primary == SQLITE_INTERRUPT || ctx->interrupt)
         return tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
-    if (primary == SQLITE_AUTH && ctx->db && ctx->readonly)
+    if (primary == SQLITE_AUTH && db && ctx->readonly)
         return tq_raise(ctx, "ReadOnlyError",
                         "The database is open read-only: attempt to write a "
                         "readonly database");
@@ -214,7 +231,7 @@ bool tq_interrupted(const tq_ctx_t *ctx)
     return ctx->interrupt != 0;
 }
 
-sqlite3 *tq_ctx_db(tq_ctx_t *ctx)
+tqdb_conn_t *tq_ctx_db(tq_ctx_t *ctx)
 {
     return ctx->db;
 }
@@ -224,11 +241,11 @@ bool tq_ctx_readonly(const tq_ctx_t *ctx)
     return ctx->readonly;
 }
 
-void tq_ctx_set_db(tq_ctx_t *ctx, sqlite3 *db, bool readonly)
+void tq_ctx_set_db(tq_ctx_t *ctx, tqdb_conn_t *db, bool readonly)
 {
     ctx->db = db;
     if (db)
-        sqlite3_progress_handler(db, 1000, progress_interrupt, ctx);
+        tqdb_set_progress(db, progress_interrupt, ctx);
     ctx->readonly = readonly;
 }
 

@@ -93,7 +93,7 @@ typedef struct tq_frame {
 } tq_frame_t;
 
 struct tq_ctx {
-    sqlite3 *db;
+    tqdb_conn_t *db;
     bool readonly;
     bool locked_readonly;  /* the session was opened read-only */
     void *schema;
@@ -134,7 +134,7 @@ struct tq_ctx {
 };
 
 /* Context life cycle (interp.c). */
-tq_ctx_t *tq_ctx_new(sqlite3 *db, bool readonly);
+tq_ctx_t *tq_ctx_new(tqdb_conn_t *db, bool readonly);
 void tq_ctx_destroy(tq_ctx_t **ctx);
 /* Forgets the pending error and its traceback. */
 void tq_ctx_reset_error(tq_ctx_t *ctx);
@@ -143,7 +143,7 @@ void tq_ctx_reset_error(tq_ctx_t *ctx);
 void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
                    const char *fname, bool outer);
 /* Replaces the database connection (the old one is not closed here). */
-void tq_ctx_set_db(tq_ctx_t *ctx, sqlite3 *db, bool readonly);
+void tq_ctx_set_db(tq_ctx_t *ctx, tqdb_conn_t *db, bool readonly);
 void tq_ctx_set_max_rows(tq_ctx_t *ctx, int64_t n);
 
 /* Connections (the session's hooks above, set by session.c; these call

@@ -8,6 +8,7 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in value.h (and interp.h for the interpreter-private ones).
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -1874,7 +1875,57 @@ int tq_display_bundle(tq_ctx_t *ctx, tq_value_t *v, tq_bundle_t *out)
     return 0;
 }
 
-/* ---- SQLite bridge */
+/* ---- the database bridge (db.h) */
+
+int tq_value_datum(tq_ctx_t *ctx, tq_value_t *v, tqdb_datum_t *out)
+{
+    switch (v->kind) {
+    case TQ_NONE: *out = tqdb_datum_null(); return 0;
+    case TQ_BOOL: *out = tqdb_datum_int(v->u.b); return 0;
+    case TQ_INT: *out = tqdb_datum_int(v->u.i); return 0;
+    case TQ_FLOAT: *out = tqdb_datum_float(v->u.f); return 0;
+    case TQ_STR: *out = tqdb_datum_text(v->u.str.s, v->u.str.len); return 0;
+    default:
+        tq_raise(ctx, "TypeError",
+                 "cannot bind a value of type '%s' as an SQL parameter",
+                 tq_type_name(v));
+        return -1;
+    }
+}
+
+int tq_bind(tq_ctx_t *ctx, tqdb_cursor_t *cur, int index, tq_value_t *v)
+{
+    tqdb_datum_t d;
+    if (tq_value_datum(ctx, v, &d) < 0)
+        return -1;
+    if (tqdb_bind(cur, index, &d) < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+tq_value_t *tq_datum_value(const tqdb_datum_t *d)
+{
+    switch (d->type) {
+    case TQDB_NULL: return tq_none();
+    case TQDB_INT: return tq_int(d->i);
+    case TQDB_FLOAT: return tq_float(d->f);
+    case TQDB_TEXT:
+    case TQDB_BLOB: return tq_str_n(d->s ? d->s : "", d->len);
+    }
+    assert(!"unknown datum type");
+    return tq_none();
+}
+
+tq_value_t *tq_cursor_value(tqdb_cursor_t *cur, int col)
+{
+    tqdb_datum_t d = tqdb_column(cur, col);
+    return tq_datum_value(&d);
+}
+
+/* ---- SQLite bridge (the transition: callers move to tq_bind and
+ * tq_cursor_value above, then these go) */
 
 int tq_bind_value(tq_ctx_t *ctx, sqlite3_stmt *stmt, int index, tq_value_t *v)
 {

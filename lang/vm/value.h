@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "db/db.h"
+
 #include "tabula.h"
 #include "syntax/ast.h"
 
@@ -182,7 +184,19 @@ tq_value_t *tq_iterate(tq_ctx_t *ctx, tq_value_t *v);
  * Returns 0 or -1 with an error raised. */
 int tq_display_bundle(tq_ctx_t *ctx, tq_value_t *v, tq_bundle_t *out);
 
-/* ---- SQLite bridge */
+/* ---- the database bridge */
+/* The database bridge (db.h). tq_value_datum: the datum of a scalar value
+ * (None, bool, int, float, str), borrowing its text; any other kind raises
+ * TypeError and returns -1. tq_bind: binds `v` to parameter `index` of
+ * `cur`; 0, or -1 with the error raised. tq_datum_value and
+ * tq_cursor_value: a new value from a datum or from column `col` of the
+ * cursor's current row (text and blobs become str). */
+int tq_value_datum(tq_ctx_t *ctx, tq_value_t *v, tqdb_datum_t *out);
+int tq_bind(tq_ctx_t *ctx, tqdb_cursor_t *cur, int index, tq_value_t *v);
+tq_value_t *tq_datum_value(const tqdb_datum_t *d);
+tq_value_t *tq_cursor_value(tqdb_cursor_t *cur, int col);
+
+/* The transition (to be deleted once unused): the same over SQLite. */
 /* Binds a scalar value (None, bool, int, float, str) to parameter `index`.
  * Other values: TypeError, -1. */
 int tq_bind_value(tq_ctx_t *ctx, sqlite3_stmt *stmt, int index,
@@ -201,6 +215,10 @@ tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
 /* Raises DatabaseError (or ReadOnlyError, or KeyboardInterrupt when the
  * statement was interrupted) from the connection's last error. */
 tq_value_t *tq_raise_sqlite(tq_ctx_t *ctx, int rc);
+/* Raises the connection's last error (db.h) as the exception of its
+ * category: KeyboardInterrupt (also whenever the cell was interrupted),
+ * ReadOnlyError, IntegrityError, else DatabaseError. Returns NULL. */
+tq_value_t *tq_raise_db(tq_ctx_t *ctx);
 bool tq_error_pending(const tq_ctx_t *ctx);
 const char *tq_error_name(const tq_ctx_t *ctx);    /* NULL when none */
 /* Clears a pending error (used by hooks that try an alternative). */
@@ -209,7 +227,7 @@ void tq_error_clear(tq_ctx_t *ctx);
 /* True once an interrupt arrived during the current cell. */
 bool tq_interrupted(const tq_ctx_t *ctx);
 
-sqlite3 *tq_ctx_db(tq_ctx_t *ctx);                 /* borrowed */
+tqdb_conn_t *tq_ctx_db(tq_ctx_t *ctx);             /* borrowed */
 bool tq_ctx_readonly(const tq_ctx_t *ctx);
 /* The database layer's state (schema.c owns it; NULL until connected). */
 void *tq_ctx_schema(tq_ctx_t *ctx);

@@ -7,6 +7,8 @@
 #define DB_FIXTURE_H
 
 #include <sqlite3.h>
+
+#include "db/sqlite_handle.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,16 +39,20 @@ static const char fixture_sql[] =
     "CREATE TABLE sales.\"order\" (id INTEGER PRIMARY KEY, amount real);"
     "CREATE TABLE sales.user (id INTEGER PRIMARY KEY, nick text);";
 
+/* The fixture's connection, opened through db.h as a session opens one
+ * (so REGEXP and the engine's other functions are there). */
+static tqdb_conn_t *fixture_conn;
+
 static sqlite3 *fixture_open(void)
 {
-    sqlite3 *db;
     char *err = NULL;
-    if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-        sqlite3_exec(db, fixture_sql, NULL, NULL, &err) != SQLITE_OK) {
-        fprintf(stderr, "fixture: %s\n", err ? err : sqlite3_errmsg(db));
+    fixture_conn = tqdb_open(":memory:", TQDB_OPEN_CREATE, &err);
+    if (!fixture_conn || tqdb_exec(fixture_conn, fixture_sql) < 0) {
+        fprintf(stderr, "fixture: %s\n",
+                err ? err : tqdb_errmsg(fixture_conn));
         exit(2);
     }
-    return db;
+    return tqdb_sqlite_handle(fixture_conn);
 }
 
 #endif

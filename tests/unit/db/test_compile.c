@@ -135,7 +135,6 @@ static qexpr_t *list_int(int n, const int64_t *v)
 int main(void)
 {
     db = fixture_open();
-    tq_dialect_register(db);
     char *err;
     schema = tq_schema_load(db, &err);
 
@@ -630,6 +629,6 @@ int main(void)
         qsql_clear(&s);
     }
     tq_schema_free(&schema);
-    sqlite3_close(db);
+    tqdb_close(&fixture_conn);
     return done();
 }

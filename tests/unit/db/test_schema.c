@@ -89,6 +89,6 @@ int main(void)
     ok(tq_stable_rel(trip, "src") && !tq_stable_rel(trip, "src")->reverse,
        "a key without _id keeps its column name as relation");
     tq_schema_free(&s);
-    sqlite3_close(db);
+    tqdb_close(&fixture_conn);
     return done();
 }
