@@ -48,7 +48,7 @@ int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out)
     case TQ_INT: *out = qlit_int(tq_as_int(v)); return 0;
     case TQ_FLOAT: *out = qlit_float(tq_as_float(v)); return 0;
     case TQ_STR:
-        *out = (qlit_t){.type = SQLITE_TEXT, .n = tq_str_len(v)};
+        *out = (qlit_t){.type = TQDB_TEXT, .n = tq_str_len(v)};
         out->s = db_xstrndup(tq_as_str(v), out->n);
         return 0;
     default: break;
@@ -160,8 +160,8 @@ static void expr_text(db_buf_t *b, const qexpr_t *e);
 static void lit_text(db_buf_t *b, const qlit_t *l)
 {
     switch (l->type) {
-    case SQLITE_NULL: db_buf_add(b, "None"); break;
-    case SQLITE_TEXT:
+    case TQDB_NULL: db_buf_add(b, "None"); break;
+    case TQDB_TEXT:
         db_buf_addc(b, '\'');
         for (size_t i = 0; i < l->n; i++) {
             if (l->s[i] == '\'' || l->s[i] == '\\')

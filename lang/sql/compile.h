@@ -25,13 +25,15 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "db/db.h"
+
 #include "base/dbutil.h"
 #include "db/schema.h"
 
-/* A scalar bound as a parameter: type is SQLITE_NULL, SQLITE_INTEGER,
- * SQLITE_FLOAT, SQLITE_TEXT or SQLITE_BLOB. `s` (n bytes) is owned. */
+/* A scalar bound as a parameter: type is TQDB_NULL, TQDB_INT,
+ * TQDB_FLOAT, TQDB_TEXT or TQDB_BLOB (db/db.h). `s` (n bytes) is owned. */
 typedef struct qlit {
-    int type;
+    tqdb_type_t type;
     int64_t i;
     double d;
     char *s;
@@ -189,6 +191,10 @@ typedef struct qsql {
 void qsql_clear(qsql_t *s);
 /* Binds every parameter; SQLITE_OK or an error code. */
 int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt);
+/* Binds the statement's parameters to `cur` in order; 0, or -1 with the
+ * error on the cursor's connection. (qsql_bind above is the transition's
+ * SQLite form, to be deleted once unused.) */
+int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur);
 /* The SQL with parameters inlined as SQL literals (what print(qs.query)
  * shows). malloc'd. */
 char *qsql_inline(const qsql_t *s);

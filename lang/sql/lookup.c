@@ -78,10 +78,10 @@ static void transform_sql(db_buf_t *b, const char *t, const char *lhs)
 static char *lit_text(const qlit_t *l)
 {
     switch (l->type) {
-    case SQLITE_TEXT:
-    case SQLITE_BLOB: return db_xstrndup(l->s, l->n);
-    case SQLITE_INTEGER: return db_xasprintf("%lld", (long long)l->i);
-    case SQLITE_FLOAT: return db_xasprintf("%.15g", l->d);
+    case TQDB_TEXT:
+    case TQDB_BLOB: return db_xstrndup(l->s, l->n);
+    case TQDB_INT: return db_xasprintf("%lld", (long long)l->i);
+    case TQDB_FLOAT: return db_xasprintf("%.15g", l->d);
     default: return NULL;
     }
 }
@@ -97,7 +97,7 @@ static qlit_t like_pattern(const char *v, const char *pre, const char *post)
         db_buf_addc(&b, *p);
     }
     db_buf_add(&b, post);
-    qlit_t l = {.type = SQLITE_TEXT};
+    qlit_t l = {.type = TQDB_TEXT};
     l.n = b.len;
     l.s = db_buf_take(&b);
     return l;
@@ -118,7 +118,7 @@ static qlit_t glob_pattern(const char *v, const char *pre, const char *post)
         }
     }
     db_buf_add(&b, post);
-    qlit_t l = {.type = SQLITE_TEXT};
+    qlit_t l = {.type = TQDB_TEXT};
     l.n = b.len;
     l.s = db_buf_take(&b);
     return l;
@@ -129,7 +129,7 @@ static int rhs_sql(cstate_t *cs, const qexpr_t *rhs, db_buf_t *b)
     return cs_expr(cs, rhs, b);
 }
 
-static bool lit_is(const qexpr_t *e, int type)
+static bool lit_is(const qexpr_t *e, tqdb_type_t type)
 {
     return e && e->kind == QX_LIT && e->lit.type == type;
 }
@@ -225,8 +225,8 @@ static bool all_literals(const qexpr_t *l)
 {
     for (size_t i = 0; i < l->nargs; i++)
         if (l->args[i]->kind != QX_LIT ||
-            l->args[i]->lit.type == SQLITE_BLOB ||
-            (l->args[i]->lit.type == SQLITE_FLOAT &&
+            l->args[i]->lit.type == TQDB_BLOB ||
+            (l->args[i]->lit.type == TQDB_FLOAT &&
              !isfinite(l->args[i]->lit.d)))
             return false;
     return true;
@@ -242,9 +242,9 @@ static qlit_t json_list(const qexpr_t *l)
         if (i)
             db_buf_addc(&b, ',');
         switch (v->type) {
-        case SQLITE_INTEGER: db_buf_printf(&b, "%lld", (long long)v->i); break;
-        case SQLITE_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
-        case SQLITE_TEXT:
+        case TQDB_INT: db_buf_printf(&b, "%lld", (long long)v->i); break;
+        case TQDB_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
+        case TQDB_TEXT:
             db_buf_addc(&b, '"');
             for (size_t k = 0; k < v->n; k++) {
                 unsigned char c = (unsigned char)v->s[k];
@@ -261,7 +261,7 @@ static qlit_t json_list(const qexpr_t *l)
         }
     }
     db_buf_addc(&b, ']');
-    qlit_t r = {.type = SQLITE_TEXT};
+    qlit_t r = {.type = TQDB_TEXT};
     r.n = b.len;
     r.s = db_buf_take(&b);
     return r;
@@ -276,7 +276,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
     const char *lhs = lhs_in;
     if (transform) {
         if (!strcmp(transform, "year") && plain && lookup &&
-            lit_is(rhs, SQLITE_INTEGER) &&
+            lit_is(rhs, TQDB_INT) &&
             year_range(cs, lhs_in, lookup, rhs->lit.i, b))
             return 0;
         transform_sql(&lt, transform, lhs_in);
@@ -294,7 +294,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
                {"lte", " <= "}};
     for (size_t i = 0; i < 4; i++)
         if (!strcmp(lookup, cmp[i].name)) {
-            if (lit_is(rhs, SQLITE_NULL)) {
+            if (lit_is(rhs, TQDB_NULL)) {
                 db_buf_add(b, "0");
                 goto done;
             }
@@ -305,7 +305,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         }
     if (!strcmp(lookup, "exact") || !strcmp(lookup, "ne")) {
         bool ne = lookup[0] == 'n';
-        if (lit_is(rhs, SQLITE_NULL)) {
+        if (lit_is(rhs, TQDB_NULL)) {
             db_buf_printf(b, "%s IS %sNULL", lhs, ne ? "NOT " : "");
         } else {
             db_buf_printf(b, "%s %s ", lhs, ne ? "!=" : "=");
@@ -313,9 +313,9 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         }
     } else if (!strcmp(lookup, "isnull")) {
         bool yes = rhs->kind == QX_LIT &&
-                   ((rhs->lit.type == SQLITE_INTEGER && rhs->lit.i) ||
-                    (rhs->lit.type == SQLITE_FLOAT && rhs->lit.d != 0) ||
-                    (rhs->lit.type == SQLITE_TEXT && rhs->lit.n));
+                   ((rhs->lit.type == TQDB_INT && rhs->lit.i) ||
+                    (rhs->lit.type == TQDB_FLOAT && rhs->lit.d != 0) ||
+                    (rhs->lit.type == TQDB_TEXT && rhs->lit.n));
         if (rhs->kind != QX_LIT) {
             rc = cs_fail(cs, "ValueError",
                          "The QuerySet value for an isnull lookup must be "

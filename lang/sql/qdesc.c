@@ -20,22 +20,22 @@ const bool tq_qx_func_is_agg[] = {
 
 qlit_t qlit_null(void)
 {
-    return (qlit_t){.type = SQLITE_NULL};
+    return (qlit_t){.type = TQDB_NULL};
 }
 
 qlit_t qlit_int(int64_t i)
 {
-    return (qlit_t){.type = SQLITE_INTEGER, .i = i};
+    return (qlit_t){.type = TQDB_INT, .i = i};
 }
 
 qlit_t qlit_float(double d)
 {
-    return (qlit_t){.type = SQLITE_FLOAT, .d = d};
+    return (qlit_t){.type = TQDB_FLOAT, .d = d};
 }
 
 qlit_t qlit_text(const char *s)
 {
-    qlit_t l = {.type = SQLITE_TEXT};
+    qlit_t l = {.type = TQDB_TEXT};
     l.n = strlen(s);
     l.s = db_xstrndup(s, l.n);
     return l;
@@ -326,17 +326,17 @@ int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt)
         const qlit_t *l = &s->params[i];
         int idx = (int)i + 1, rc = SQLITE_OK;
         switch (l->type) {
-        case SQLITE_INTEGER: rc = sqlite3_bind_int64(stmt, idx, l->i); break;
-        case SQLITE_FLOAT: rc = sqlite3_bind_double(stmt, idx, l->d); break;
-        case SQLITE_TEXT:
+        case TQDB_NULL: rc = sqlite3_bind_null(stmt, idx); break;
+        case TQDB_INT: rc = sqlite3_bind_int64(stmt, idx, l->i); break;
+        case TQDB_FLOAT: rc = sqlite3_bind_double(stmt, idx, l->d); break;
+        case TQDB_TEXT:
             rc = sqlite3_bind_text(stmt, idx, l->s, (int)l->n,
                                    SQLITE_TRANSIENT);
             break;
-        case SQLITE_BLOB:
+        case TQDB_BLOB:
             rc = sqlite3_bind_blob(stmt, idx, l->s, (int)l->n,
                                    SQLITE_TRANSIENT);
             break;
-        default: rc = sqlite3_bind_null(stmt, idx); break;
         }
         if (rc != SQLITE_OK)
             return rc;
@@ -344,11 +344,23 @@ int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt)
     return SQLITE_OK;
 }
 
+int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur)
+{
+    for (size_t i = 0; i < s->nparams; i++) {
+        const qlit_t *l = &s->params[i];
+        tqdb_datum_t d = {.type = l->type, .i = l->i, .f = l->d,
+                          .s = l->s, .len = l->n};
+        if (tqdb_bind(cur, (int)i + 1, &d) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 void qlit_sql(db_buf_t *b, const qlit_t *l)
 {
     switch (l->type) {
-    case SQLITE_INTEGER: db_buf_printf(b, "%lld", (long long)l->i); break;
-    case SQLITE_FLOAT: {
+    case TQDB_INT: db_buf_printf(b, "%lld", (long long)l->i); break;
+    case TQDB_FLOAT: {
         char tmp[64];
         for (int prec = 15; prec <= 17; prec++) {
             snprintf(tmp, sizeof tmp, "%.*g", prec, l->d);
@@ -360,7 +372,7 @@ void qlit_sql(db_buf_t *b, const qlit_t *l)
         db_buf_add(b, tmp);
         break;
     }
-    case SQLITE_TEXT:
+    case TQDB_TEXT:
         db_buf_addc(b, '\'');
         for (size_t i = 0; i < l->n; i++) {
             if (l->s[i] == '\'')
@@ -369,7 +381,7 @@ void qlit_sql(db_buf_t *b, const qlit_t *l)
         }
         db_buf_addc(b, '\'');
         break;
-    case SQLITE_BLOB:
+    case TQDB_BLOB:
         db_buf_add(b, "X'");
         for (size_t i = 0; i < l->n; i++)
             db_buf_printf(b, "%02X", (unsigned char)l->s[i]);

@@ -65,10 +65,10 @@ SQLITE_STILL = {
     "draw/chart.c", "draw/draw_loader.c", "draw/draw_module.h", "draw/erd.c",
     "editor/inspect.c", "frame/frame.c", "frame/frame.h",
     "frame/frame_stats.c", "magic/demo.c", "magic/demo.h", "magic/magic.c",
-    "magic/magic_output.c", "orm/expr.c", "orm/model.c", "orm/model_poly.c",
+    "magic/magic_output.c", "orm/model.c", "orm/model_poly.c",
     "orm/objects.c", "orm/query.c", "orm/queryset.h", "render/csv.c",
     "render/render.h", "render/render_util.h", "render/table.c",
-    "sql/compile.h", "sql/lookup.c", "sql/qdesc.c", "vm/interp.c",
+    "sql/compile.h", "sql/qdesc.c", "vm/interp.c",
     "vm/value.c", "vm/value.h",
 }
 SQLITE_ENGINE = {"db/sqlite.c"}
