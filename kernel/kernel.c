@@ -1,10 +1,11 @@
 /*
  * This file starts and stops the kernel process: it opens the session
  * (on a helper thread, while it binds), binds the five sockets named in
- * the connection file (and nothing else), starts the iopub, heartbeat and
- * control threads, installs the SIGINT handler, and at shutdown flushes
- * iopub, ends the threads through zmq_ctx_shutdown and closes everything
- * with a bounded linger.
+ * the connection file through kn_wire_bind (and nothing else) and the
+ * inproc wake pipe, starts the iopub, heartbeat and control threads,
+ * installs the SIGINT handler, and at shutdown flushes iopub, ends the
+ * threads through zmq_ctx_shutdown and closes everything with a bounded
+ * linger.
  */
 #include "kernel.h"
 #include "log.h"
@@ -15,16 +16,8 @@
 #include <string.h>
 
 #define WAKE_ENDPOINT "inproc://tabula-wake"
-#define LINGER_MS 1000
 
 static kn_kernel_t *signal_kernel;   /* for the SIGINT handler */
-
-/* See kernel.h. */
-void kn_socket_setup(void *socket)
-{
-    int linger = LINGER_MS;
-    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
-}
 
 /* See kernel.h: only atomics and tq_session_interrupt, so any thread and
  * the signal handler may call it. */
@@ -58,31 +51,6 @@ static bool is_local(const kn_connection_t *c)
     return strcmp(c->transport, "ipc") == 0 ||
            strncmp(c->ip, "127.", 4) == 0 || strcmp(c->ip, "localhost") == 0 ||
            strcmp(c->ip, "::1") == 0;
-}
-
-/* Creates a socket of `type`, bound to the channel's endpoint. */
-static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
-{
-    char endpoint[512];
-    if (kn_connection_endpoint(&k->conn, channel, endpoint, sizeof endpoint)) {
-        kn_error("%s: endpoint too long", kn_channel_name(channel));
-        return NULL;
-    }
-    void *s = zmq_socket(k->ctx, type);
-    kn_socket_setup(s);
-    if (type == ZMQ_ROUTER) {
-        /* a client reconnecting with its old identity takes the route over,
-         * as ipykernel allows */
-        int on = 1;
-        zmq_setsockopt(s, ZMQ_ROUTER_HANDOVER, &on, sizeof on);
-    }
-    if (zmq_bind(s, endpoint) != 0) {
-        kn_error("%s: cannot bind %s: %s", kn_channel_name(channel), endpoint,
-                 zmq_strerror(errno));
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* The session and the history database, opened on a helper thread while
@@ -144,15 +112,15 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
         open_session(&op);
     kn_message_init();
     k->ctx = zmq_ctx_new();
-    char endpoint[512];
-    kn_connection_endpoint(&k->conn, KN_CHANNEL_IOPUB, endpoint,
-                           sizeof endpoint);
-    k->iopub_relay = kn_iopub_new(k->ctx, endpoint,
-                                  kn_signer_clone(k->signer));
-    k->shell = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_SHELL);
-    k->stdin_socket = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_STDIN);
-    k->control = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_CONTROL);
-    k->hb = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_HB);
+    void *pub = kn_wire_bind(k->ctx, ZMQ_PUB, &k->conn, KN_CHANNEL_IOPUB);
+    if (pub)
+        k->iopub_relay = kn_iopub_new(k->ctx, pub, kn_signer_clone(k->signer));
+    k->shell = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn, KN_CHANNEL_SHELL);
+    k->stdin_socket = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn,
+                                   KN_CHANNEL_STDIN);
+    k->control = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn,
+                              KN_CHANNEL_CONTROL);
+    k->hb = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn, KN_CHANNEL_HB);
     if (opening)
         pthread_join(opener_thread, NULL);
     k->session = op.session;
@@ -166,10 +134,8 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     if (!k->iopub_relay || !k->shell || !k->stdin_socket || !k->control ||
         !k->hb)
         goto fail;
-    k->wake = zmq_socket(k->ctx, ZMQ_PAIR);
-    k->control_wake = zmq_socket(k->ctx, ZMQ_PAIR);
-    kn_socket_setup(k->wake);
-    kn_socket_setup(k->control_wake);
+    k->wake = kn_wire_socket(k->ctx, ZMQ_PAIR);
+    k->control_wake = kn_wire_socket(k->ctx, ZMQ_PAIR);
     if (zmq_bind(k->wake, WAKE_ENDPOINT) != 0 ||
         zmq_connect(k->control_wake, WAKE_ENDPOINT) != 0) {
         kn_error("cannot set up the wake pipe: %s", zmq_strerror(errno));

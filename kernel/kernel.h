@@ -104,7 +104,4 @@ void *kn_control_thread(void *kernel);
 /* heartbeat.c: the heartbeat thread's body (argument: the hb socket). */
 void *kn_heartbeat_thread(void *socket);
 
-/* Sets ZMQ_LINGER and other per-socket options the kernel uses. */
-void kn_socket_setup(void *socket);
-
 #endif
