@@ -82,17 +82,18 @@ void kn_kernel_interrupt(kn_kernel_t *k);
 
 /* shell.c: serves the shell socket until shutdown. */
 void kn_shell_serve(kn_kernel_t *k);
-/* shell.c: takes every request already waiting on the shell socket into
- * k->pending, to be aborted once the failed cell's reply is out. */
-void kn_shell_collect_pending(kn_kernel_t *k);
 /* shell.c: the content of kernel_info_reply (new reference). */
 json_t *kn_kernel_info_content(void);
 
-/* execute.c: answers execute_request; returns true when the cell failed
- * and stop_on_error asks to abort the queued execute_requests. */
-bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg);
-/* execute.c: answers an execute_request with status "aborted". */
-void kn_execute_abort(kn_kernel_t *k, const kn_msg_t *msg);
+/* execute.c: runs the cell of `msg` (k->current), publishing on k->iopub
+ * everything up to execute_result or error. Returns the execute_reply
+ * content (a new reference the caller sends and releases) and sets
+ * *abort_queue when the cell failed and stop_on_error asks to abort the
+ * execute_requests queued behind it. */
+json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue);
+/* execute.c: logs that `msg` is aborted and returns the execute_reply
+ * content with status "aborted" (a new reference the caller sends). */
+json_t *kn_execute_abort(const kn_msg_t *msg);
 
 /* stdin.c: asks the front end of the current request for a line. Returns
  * a malloc'd string, or NULL when stdin is not allowed, on interrupt or

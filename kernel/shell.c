@@ -2,15 +2,18 @@
  * This file serves the shell socket on the main thread: it receives one
  * request at a time, drops (and logs) anything that fails decoding, and
  * otherwise publishes status busy, runs the handler for the msg_type and
- * publishes status idle, all with the request as parent header. After a
- * failed cell with stop_on_error it drains the requests already queued,
- * answering execute_requests among them with status "aborted".
+ * publishes status idle, all with the request as parent header. Every
+ * reply on the shell socket goes out from here, execute_reply included
+ * (execute.c returns its content). After a failed cell with stop_on_error
+ * it drains the requests already queued, answering execute_requests among
+ * them with status "aborted".
  */
 #include "kernel.h"
 #include "log.h"
 #include "mime.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +51,35 @@ static const struct {
 #undef X
 };
 
-/* Sends a reply of `type` on the shell socket to msg's sender. */
+static void collect_pending(kn_kernel_t *k);
+
+/* Sends a reply of `type` on the shell socket to msg's sender, with
+ * `metadata` (NULL for {}). Steals content and metadata. */
+static void reply_with(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
+                       json_t *content, json_t *metadata)
+{
+    if (kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents, type,
+                    msg, content, metadata) != 0)
+        kn_warn("shell: cannot send %s: %s", type, zmq_strerror(errno));
+}
+
+/* Sends a reply of `type` with empty metadata; steals content. */
 static void reply(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
                   json_t *content)
 {
-    if (kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents, type,
-                    msg, content, NULL) != 0)
-        kn_warn("shell: cannot send %s: %s", type, zmq_strerror(errno));
+    reply_with(k, msg, type, content, NULL);
+}
+
+/* Sends execute_reply; its metadata repeats the content's status, as
+ * ipykernel's does. Steals content. */
+static void reply_execute(kn_kernel_t *k, const kn_msg_t *msg,
+                          json_t *content)
+{
+    const char *status = json_string_value(json_object_get(content,
+                                                           "status"));
+    assert(status);
+    reply_with(k, msg, "execute_reply", content,
+               json_pack("{ss}", "status", status));
 }
 
 /* See kernel.h: shared by the shell and control channels. */
@@ -88,9 +113,16 @@ static bool on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
     return false;
 }
 
+/* A failed cell's queued requests are collected before its reply goes
+ * out (see collect_pending), and answered after it. */
 static bool on_execute_request(kn_kernel_t *k, const kn_msg_t *msg)
 {
-    return kn_execute(k, msg);
+    bool abort_queue = false;
+    json_t *content = kn_execute(k, msg, &abort_queue);
+    if (abort_queue)
+        collect_pending(k);
+    reply_execute(k, msg, content);
+    return abort_queue;
 }
 
 /* cursor_pos defaults to the end of the code, in code points. */
@@ -239,6 +271,8 @@ static int receive(kn_kernel_t *k, kn_msg_t *msg)
  * true when the requests queued behind this one must abort. */
 static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
 {
+    assert(msg->msg_type);
+    assert(!k->current);             /* one request at a time */
     bool abort_queue = false;
     k->current = msg;
     kn_publish_status(k->iopub, msg, "busy");
@@ -246,7 +280,7 @@ static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
     while (i < n && strcmp(handlers[i].msg_type, msg->msg_type) != 0)
         i++;
     if (aborting && strcmp(msg->msg_type, "execute_request") == 0)
-        kn_execute_abort(k, msg);
+        reply_execute(k, msg, kn_execute_abort(msg));
     else if (i < n)
         abort_queue = handlers[i].fn(k, msg);
     else
@@ -257,10 +291,12 @@ static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
     return abort_queue;
 }
 
-/* See kernel.h. Called before the failed cell's reply goes out, so every
- * request collected here was sent before the client could see the error:
- * those are the requests "queued behind" it. */
-void kn_shell_collect_pending(kn_kernel_t *k)
+/* Takes every request already waiting on the shell socket into
+ * k->pending, to be aborted once the failed cell's reply is out. Called
+ * before that reply goes out, so every request collected here was sent
+ * before the client could see the error: those are the requests "queued
+ * behind" it. */
+static void collect_pending(kn_kernel_t *k)
 {
     for (;;) {
         kn_msg_t msg;
