@@ -5,7 +5,9 @@
  * serve input() over stdin, then publishes execute_result or error,
  * evaluates user_expressions and returns the execute_reply content for
  * shell.c to send. It also makes the "aborted" content for requests
- * queued behind a failed cell. Nothing here writes to the shell socket.
+ * queued behind a failed cell, and interrupts a running cell for the
+ * control thread and the SIGINT handler. Nothing here writes to the
+ * shell socket.
  */
 #include "kernel.h"
 #include "log.h"
@@ -161,6 +163,16 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
     *abort_queue = st != TQ_OK && stop_on_error;
     assert(json_is_string(json_object_get(reply, "status")));
     return reply;
+}
+
+/* See kernel.h: only atomics and tq_session_interrupt, so any thread and
+ * the signal handler may call it. */
+void kn_execute_interrupt(kn_kernel_t *k)
+{
+    assert(k);
+    atomic_store(&k->interrupted, true);
+    if (k->session && atomic_load(&k->executing))
+        tq_session_interrupt(k->session);
 }
 
 /* See kernel.h. The caller owns the returned content. */

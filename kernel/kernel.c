@@ -19,29 +19,11 @@
 
 static kn_kernel_t *signal_kernel;   /* for the SIGINT handler */
 
-/* See kernel.h: only atomics and tq_session_interrupt, so any thread and
- * the signal handler may call it. */
-void kn_kernel_interrupt(kn_kernel_t *k)
-{
-    atomic_store(&k->interrupted, true);
-    if (k->session && atomic_load(&k->executing))
-        tq_session_interrupt(k->session);
-}
-
-/* See kernel.h. */
-void kn_kernel_request_stop(kn_kernel_t *k, void *wake)
-{
-    atomic_store(&k->stopping, true);
-    kn_kernel_interrupt(k);
-    if (wake)
-        zmq_send(wake, "", 0, ZMQ_DONTWAIT);
-}
-
 static void on_sigint(int sig)
 {
     (void)sig;
     if (signal_kernel)
-        kn_kernel_interrupt(signal_kernel);
+        kn_execute_interrupt(signal_kernel);
 }
 
 /* True for ipc and for the loopback addresses, where an empty key is

@@ -16,6 +16,7 @@
 #include "connection.h"
 #include "history.h"
 #include "iopub.h"
+#include "kernel_info.h"
 #include "message.h"
 #include "sign.h"
 
@@ -23,9 +24,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <tabula.h>
-
-#define KN_IMPLEMENTATION "tabula"
-#define KN_IMPLEMENTATION_VERSION "0.1.0"
 
 /* Limits on a received message: frames and total bytes. */
 #define KN_MAX_FRAMES 64
@@ -74,16 +72,9 @@ typedef struct kn_kernel {
 int kn_kernel_start(kn_kernel_t *k, const kn_options_t *options);
 /* Stops the threads, flushes and closes the sockets, closes the session. */
 void kn_kernel_stop(kn_kernel_t *k);
-/* Asks the main thread to stop (any thread): sets `stopping`, interrupts
- * the running cell and wakes the shell loop. `wake` is the caller's PAIR. */
-void kn_kernel_request_stop(kn_kernel_t *k, void *wake);
-/* Interrupts the running cell (any thread, async-signal-safe). */
-void kn_kernel_interrupt(kn_kernel_t *k);
 
 /* shell.c: serves the shell socket until shutdown. */
 void kn_shell_serve(kn_kernel_t *k);
-/* shell.c: the content of kernel_info_reply (new reference). */
-json_t *kn_kernel_info_content(void);
 
 /* execute.c: runs the cell of `msg` (k->current), publishing on k->iopub
  * everything up to execute_result or error. Returns the execute_reply
@@ -91,6 +82,10 @@ json_t *kn_kernel_info_content(void);
  * *abort_queue when the cell failed and stop_on_error asks to abort the
  * execute_requests queued behind it. */
 json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue);
+/* execute.c: interrupts the running cell, if any, and makes a pending
+ * input() give up. Any thread, and the SIGINT handler: it touches only
+ * the atomics and tq_session_interrupt. */
+void kn_execute_interrupt(kn_kernel_t *k);
 /* execute.c: logs that `msg` is aborted and returns the execute_reply
  * content with status "aborted" (a new reference the caller sends). */
 json_t *kn_execute_abort(const kn_msg_t *msg);

@@ -82,31 +82,6 @@ static void reply_execute(kn_kernel_t *k, const kn_msg_t *msg,
                json_pack("{ss}", "status", status));
 }
 
-/* See kernel.h: shared by the shell and control channels. */
-json_t *kn_kernel_info_content(void)
-{
-    return json_pack(
-        "{ss ss ss ss s{ss ss ss ss ss ss ss} ss s[{ssss}{ssss}] sb}",
-        "status", "ok",
-        "protocol_version", KN_PROTOCOL_VERSION,
-        "implementation", KN_IMPLEMENTATION,
-        "implementation_version", KN_IMPLEMENTATION_VERSION,
-        "language_info",
-            "name", TQ_LANGUAGE_NAME,
-            "version", TQ_LANGUAGE_VERSION,
-            "mimetype", TQ_MIMETYPE,
-            "file_extension", TQ_FILE_EXTENSION,
-            "pygments_lexer", "python",
-            "codemirror_mode", "python",
-            "nbconvert_exporter", "script",
-        "banner", "Tabula " KN_IMPLEMENTATION_VERSION
-                  ": Python-flavoured table queries over SQLite\n",
-        "help_links",
-            "text", "SQLite SQL", "url", "https://www.sqlite.org/lang.html",
-            "text", "Jupyter", "url", "https://docs.jupyter.org/",
-        "debugger", 0);
-}
-
 static bool on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
 {
     reply(k, msg, "kernel_info_reply", kn_kernel_info_content());
