@@ -7,8 +7,11 @@
  * own iopub publisher. It touches only the control thread's part of the
  * kernel state and the atomics, and calls nothing in kernel.c or shell.c.
  */
-#include "kernel.h"
+#include "control.h"
+#include "execute.h"
+#include "kernel_info.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 #include <assert.h>
@@ -105,7 +108,7 @@ static void handle(kn_kernel_t *k, kn_frames_t *frames)
     kn_msg_clear(&msg);
 }
 
-/* See kernel.h. Runs until the context shuts down (ETERM). */
+/* See control.h. Runs until the context shuts down (ETERM). */
 void *kn_control_thread(void *arg)
 {
     kn_kernel_t *k = arg;

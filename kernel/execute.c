@@ -9,9 +9,10 @@
  * control thread and the SIGINT handler. Nothing here writes to the
  * shell socket.
  */
-#include "kernel.h"
+#include "execute.h"
 #include "log.h"
 #include "mime.h"
+#include "stdin.h"
 #include "util.h"
 
 #include <assert.h>
@@ -109,7 +110,7 @@ static json_t *user_expressions(kn_kernel_t *k, json_t *exprs)
     return out;
 }
 
-/* See kernel.h. The caller owns the returned content. */
+/* See execute.h. The caller owns the returned content. */
 json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
 {
     assert(k && msg && abort_queue);
@@ -165,7 +166,7 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
     return reply;
 }
 
-/* See kernel.h: only atomics and tq_session_interrupt, so any thread and
+/* See execute.h: only atomics and tq_session_interrupt, so any thread and
  * the signal handler may call it. */
 void kn_execute_interrupt(kn_kernel_t *k)
 {
@@ -175,7 +176,7 @@ void kn_execute_interrupt(kn_kernel_t *k)
         tq_session_interrupt(k->session);
 }
 
-/* See kernel.h. The caller owns the returned content. */
+/* See execute.h. The caller owns the returned content. */
 json_t *kn_execute_abort(const kn_msg_t *msg)
 {
     assert(msg && msg->msg_id);

@@ -8,6 +8,9 @@
  * linger.
  */
 #include "kernel.h"
+#include "control.h"
+#include "execute.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "util.h"
 

@@ -8,7 +8,9 @@
  * it drains the requests already queued, answering execute_requests among
  * them with status "aborted".
  */
-#include "kernel.h"
+#include "shell.h"
+#include "execute.h"
+#include "kernel_info.h"
 #include "log.h"
 #include "mime.h"
 #include "util.h"
@@ -307,7 +309,7 @@ static pid_t parent_pid(void)
     return pid > 1 && (pid_t)pid == getppid() ? (pid_t)pid : 0;
 }
 
-/* See kernel.h. When the front end that started the kernel dies (our
+/* See shell.h. When the front end that started the kernel dies (our
  * parent changes), the kernel stops too, as ipykernel's parent poller
  * does, instead of lingering as an orphan. */
 void kn_shell_serve(kn_kernel_t *k)
