@@ -14,6 +14,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static void *open_session(void *arg)
 /* See kernel.h. */
 int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
 {
+    assert(k && o && o->connection_file);
     memset(k, 0, sizeof *k);
     const char *error = NULL;
     if (kn_connection_load(o->connection_file, &k->conn, &error) != 0) {
@@ -166,6 +168,7 @@ fail:
  * out), then the context shutdown ends control and heartbeat. */
 void kn_kernel_stop(kn_kernel_t *k)
 {
+    assert(k && k->ctx && k->iopub && signal_kernel == k);
     struct sigaction sa = {0};
     sa.sa_handler = SIG_IGN;
     sigaction(SIGINT, &sa, NULL);
