@@ -1,14 +1,20 @@
 /*
  * This file is the control thread: it owns the control socket and answers
  * kernel_info_request, interrupt_request (which stops the running cell
- * through tq_session_interrupt while the main thread is busy with it) and
- * shutdown_request (reply, then ask the main thread to end the process).
- * It publishes its status messages through its own iopub publisher.
+ * through kn_execute_interrupt while the main thread is busy with it) and
+ * shutdown_request (reply, then ask the main thread to end the process
+ * through the wake pipe). It publishes its status messages through its
+ * own iopub publisher. It touches only the control thread's part of the
+ * kernel state and the atomics, and calls nothing in kernel.c or shell.c.
  */
-#include "kernel.h"
+#include "control.h"
+#include "execute.h"
+#include "kernel_info.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -41,6 +47,16 @@ static void reply(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
         kn_warn("control: cannot send %s: %s", type, zmq_strerror(errno));
 }
 
+/* Asks the main thread to stop: sets `stopping`, interrupts the running
+ * cell and wakes the shell loop through the control thread's PAIR. */
+static void request_stop(kn_kernel_t *k)
+{
+    atomic_store(&k->stopping, true);
+    kn_execute_interrupt(k);
+    if (k->control_wake)
+        zmq_send(k->control_wake, "", 0, ZMQ_DONTWAIT);
+}
+
 static void on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
 {
     reply(k, msg, "kernel_info_reply", kn_kernel_info_content());
@@ -49,7 +65,7 @@ static void on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
 static void on_interrupt_request(kn_kernel_t *k, const kn_msg_t *msg)
 {
     kn_info("control: interrupt requested");
-    kn_kernel_interrupt(k);
+    kn_execute_interrupt(k);
     reply(k, msg, "interrupt_reply", json_pack("{ss}", "status", "ok"));
 }
 
@@ -64,7 +80,7 @@ static void on_shutdown_request(kn_kernel_t *k, const kn_msg_t *msg)
     kn_publish(k->control_iopub, "shutdown_reply", msg,
                json_deep_copy(content));
     reply(k, msg, "shutdown_reply", content);
-    kn_kernel_request_stop(k, k->control_wake);
+    request_stop(k);
 }
 
 /* Handles one control message, or logs why it was dropped. */
@@ -92,10 +108,12 @@ static void handle(kn_kernel_t *k, kn_frames_t *frames)
     kn_msg_clear(&msg);
 }
 
-/* See kernel.h. Runs until the context shuts down (ETERM). */
+/* See control.h. Runs until the context shuts down (ETERM). */
 void *kn_control_thread(void *arg)
 {
     kn_kernel_t *k = arg;
+    assert(k && k->control && k->control_wake);
+    assert(k->control_signer && k->control_iopub);
     kn_frames_t frames = {0};
     for (;;) {
         if (kn_frames_recv(k->control, &frames, 0, KN_MAX_FRAMES,

@@ -1,16 +1,21 @@
 /*
- * This file answers execute_request: it numbers the cell, publishes
+ * This file runs execute_request: it numbers the cell, publishes
  * execute_input, runs the cell through tq_session_execute with a sink
  * whose callbacks publish stream, display_data/update_display_data and
  * serve input() over stdin, then publishes execute_result or error,
- * evaluates user_expressions and sends execute_reply. It also writes the
- * "aborted" reply for requests queued behind a failed cell.
+ * evaluates user_expressions and returns the execute_reply content for
+ * shell.c to send. It also makes the "aborted" content for requests
+ * queued behind a failed cell, and interrupts a running cell for the
+ * control thread and the SIGINT handler. Nothing here writes to the
+ * shell socket.
  */
-#include "kernel.h"
+#include "execute.h"
 #include "log.h"
 #include "mime.h"
+#include "stdin.h"
 #include "util.h"
 
+#include <assert.h>
 #include <string.h>
 
 typedef struct run {
@@ -105,9 +110,13 @@ static json_t *user_expressions(kn_kernel_t *k, json_t *exprs)
     return out;
 }
 
-/* See kernel.h. */
-bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
+/* See execute.h. The caller owns the returned content. */
+json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
 {
+    assert(k && msg && abort_queue);
+    assert(k->session && k->iopub && k->history);
+    assert(k->current == msg);       /* input() answers the current request */
+    assert(!atomic_load(&k->executing));
     const char *code = kn_msg_string(msg, "code", "");
     bool silent = kn_msg_bool(msg, "silent", false);
     bool store = !silent && kn_msg_bool(msg, "store_history", true);
@@ -152,21 +161,25 @@ bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg)
         json_object_set_new(reply, "payload", json_array());
     }
     tq_result_clear(&r);
-    bool abort_queue = st != TQ_OK && stop_on_error;
-    if (abort_queue)
-        kn_shell_collect_pending(k);
-    json_t *meta = json_pack("{ss}", "status",
-                             st == TQ_OK ? "ok" : "error");
-    kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents,
-                "execute_reply", msg, reply, meta);
-    return abort_queue;
+    *abort_queue = st != TQ_OK && stop_on_error;
+    assert(json_is_string(json_object_get(reply, "status")));
+    return reply;
 }
 
-/* See kernel.h. */
-void kn_execute_abort(kn_kernel_t *k, const kn_msg_t *msg)
+/* See execute.h: only atomics and tq_session_interrupt, so any thread and
+ * the signal handler may call it. */
+void kn_execute_interrupt(kn_kernel_t *k)
 {
+    assert(k);
+    atomic_store(&k->interrupted, true);
+    if (k->session && atomic_load(&k->executing))
+        tq_session_interrupt(k->session);
+}
+
+/* See execute.h. The caller owns the returned content. */
+json_t *kn_execute_abort(const kn_msg_t *msg)
+{
+    assert(msg && msg->msg_id);
     kn_info("execute: aborted %s queued behind an error", msg->msg_id);
-    kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents,
-                "execute_reply", msg, json_pack("{ss}", "status", "aborted"),
-                json_pack("{ss}", "status", "aborted"));
+    return json_pack("{ss}", "status", "aborted");
 }

@@ -3,13 +3,17 @@
  * message back to its sender unchanged, frame by frame, without copying.
  * Nothing else runs on this thread, so a long cell never delays it.
  */
-#include "kernel.h"
+#include "heartbeat.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <stddef.h>
+#include <zmq.h>
 
-/* See kernel.h. Returns when the context shuts down (ETERM). */
+/* See heartbeat.h. Returns when the context shuts down (ETERM). */
 void *kn_heartbeat_thread(void *socket)
 {
+    assert(socket);
     for (;;) {
         zmq_msg_t m;
         zmq_msg_init(&m);

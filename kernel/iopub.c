@@ -18,10 +18,10 @@
  * so a character split across two writes survives.
  */
 #include "iopub.h"
-#include "kernel.h"
 #include "log.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,26 +150,20 @@ static bool is_marker(zmq_msg_t *m, const char *marker, size_t len, bool whole)
 }
 
 /* See iopub.h. */
-kn_iopub_t *kn_iopub_new(void *ctx, const char *endpoint, kn_signer_t *signer)
+kn_iopub_t *kn_iopub_new(void *ctx, void *pub, kn_signer_t *signer)
 {
+    assert(ctx && pub);
     kn_iopub_t *io = kn_xcalloc(1, sizeof *io);
     io->signer = signer;
-    io->pub = zmq_socket(ctx, ZMQ_PUB);
-    io->pull = zmq_socket(ctx, ZMQ_PULL);
-    if (!io->pub || !io->pull) {
+    io->pub = pub;
+    io->pull = kn_wire_socket(ctx, ZMQ_PULL);
+    if (!io->pull) {
         kn_error("iopub: cannot create sockets: %s", zmq_strerror(errno));
         kn_iopub_destroy(&io);
         return NULL;
     }
-    kn_socket_setup(io->pub);
-    kn_socket_setup(io->pull);
     int hwm = 0;        /* never drop output on the floor inside the kernel */
     zmq_setsockopt(io->pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_bind(io->pub, endpoint) != 0) {
-        kn_error("iopub: cannot bind %s: %s", endpoint, zmq_strerror(errno));
-        kn_iopub_destroy(&io);
-        return NULL;
-    }
     if (zmq_bind(io->pull, RELAY_ENDPOINT) != 0) {
         kn_error("iopub: cannot bind the relay: %s", zmq_strerror(errno));
         kn_iopub_destroy(&io);
@@ -228,6 +222,7 @@ static int relay_one(kn_iopub_t *io, int flags)
 void *kn_iopub_thread(void *arg)
 {
     kn_iopub_t *io = arg;
+    assert(io && io->pub && io->pull);
     for (;;) {
         long timeout = -1;
         if (io->pending.name[0]) {
@@ -280,9 +275,8 @@ void kn_iopub_destroy(kn_iopub_t **iopub)
 kn_publisher_t *kn_publisher_new(void *ctx, kn_signer_t *signer)
 {
     kn_publisher_t *p = kn_xcalloc(1, sizeof *p);
-    p->push = zmq_socket(ctx, ZMQ_PUSH);
+    p->push = kn_wire_socket(ctx, ZMQ_PUSH);
     p->signer = signer;
-    kn_socket_setup(p->push);
     int hwm = 0;
     zmq_setsockopt(p->push, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (zmq_connect(p->push, RELAY_ENDPOINT) != 0)

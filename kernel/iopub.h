@@ -13,19 +13,23 @@
 typedef struct kn_iopub kn_iopub_t;
 typedef struct kn_publisher kn_publisher_t;
 
-/* Binds the PUB socket to `endpoint` and the relay's inproc PULL. Main
- * thread, before the iopub thread starts. Takes `signer` (a clone for the
- * relay, which signs the batched stream messages; freed with the relay,
- * also on failure). NULL on failure (logged). */
-kn_iopub_t *kn_iopub_new(void *ctx, const char *endpoint, kn_signer_t *signer);
+/* Makes the relay around `pub`, the iopub channel's PUB socket already
+ * bound (kn_wire_bind), and binds its inproc PULL. Main thread, before
+ * the iopub thread starts. Takes `pub` and `signer` (a clone for the
+ * relay, which signs the batched stream messages): both are freed with
+ * the relay, also on failure. NULL on failure (logged). */
+kn_iopub_t *kn_iopub_new(void *ctx, void *pub, kn_signer_t *signer);
 /* The iopub thread's body (argument: the kn_iopub_t). It returns after a
  * publisher sends kn_publisher_stop, having forwarded what was queued. */
 void *kn_iopub_thread(void *iopub);
 /* Frees the relay after its thread has ended; NULLs the pointer. */
 void kn_iopub_destroy(kn_iopub_t **iopub);
 
-/* Creates a publisher for the calling thread. */
+/* Creates a publisher for the calling thread, connected to the relay
+ * (which must exist). Borrows `signer`, which must outlive it. */
 kn_publisher_t *kn_publisher_new(void *ctx, kn_signer_t *signer);
+/* Closes the publisher's socket (on its own thread), frees it and NULLs
+ * the caller's pointer; NULL is allowed. */
 void kn_publisher_destroy(kn_publisher_t **pub);
 
 /* Publishes `msg_type` with `parent` as parent header. Steals content. */

@@ -1,54 +1,33 @@
 /*
  * This file starts and stops the kernel process: it opens the session
  * (on a helper thread, while it binds), binds the five sockets named in
- * the connection file (and nothing else), starts the iopub, heartbeat and
- * control threads, installs the SIGINT handler, and at shutdown flushes
- * iopub, ends the threads through zmq_ctx_shutdown and closes everything
- * with a bounded linger.
+ * the connection file through kn_wire_bind (and nothing else) and the
+ * inproc wake pipe, starts the iopub, heartbeat and control threads,
+ * installs the SIGINT handler, and at shutdown flushes iopub, ends the
+ * threads through zmq_ctx_shutdown and closes everything with a bounded
+ * linger.
  */
 #include "kernel.h"
+#include "control.h"
+#include "execute.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 
 #define WAKE_ENDPOINT "inproc://tabula-wake"
-#define LINGER_MS 1000
 
 static kn_kernel_t *signal_kernel;   /* for the SIGINT handler */
-
-/* See kernel.h. */
-void kn_socket_setup(void *socket)
-{
-    int linger = LINGER_MS;
-    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
-}
-
-/* See kernel.h: only atomics and tq_session_interrupt, so any thread and
- * the signal handler may call it. */
-void kn_kernel_interrupt(kn_kernel_t *k)
-{
-    atomic_store(&k->interrupted, true);
-    if (k->session && atomic_load(&k->executing))
-        tq_session_interrupt(k->session);
-}
-
-/* See kernel.h. */
-void kn_kernel_request_stop(kn_kernel_t *k, void *wake)
-{
-    atomic_store(&k->stopping, true);
-    kn_kernel_interrupt(k);
-    if (wake)
-        zmq_send(wake, "", 0, ZMQ_DONTWAIT);
-}
 
 static void on_sigint(int sig)
 {
     (void)sig;
     if (signal_kernel)
-        kn_kernel_interrupt(signal_kernel);
+        kn_execute_interrupt(signal_kernel);
 }
 
 /* True for ipc and for the loopback addresses, where an empty key is
@@ -58,31 +37,6 @@ static bool is_local(const kn_connection_t *c)
     return strcmp(c->transport, "ipc") == 0 ||
            strncmp(c->ip, "127.", 4) == 0 || strcmp(c->ip, "localhost") == 0 ||
            strcmp(c->ip, "::1") == 0;
-}
-
-/* Creates a socket of `type`, bound to the channel's endpoint. */
-static void *bind_channel(kn_kernel_t *k, int type, kn_channel_t channel)
-{
-    char endpoint[512];
-    if (kn_connection_endpoint(&k->conn, channel, endpoint, sizeof endpoint)) {
-        kn_error("%s: endpoint too long", kn_channel_name(channel));
-        return NULL;
-    }
-    void *s = zmq_socket(k->ctx, type);
-    kn_socket_setup(s);
-    if (type == ZMQ_ROUTER) {
-        /* a client reconnecting with its old identity takes the route over,
-         * as ipykernel allows */
-        int on = 1;
-        zmq_setsockopt(s, ZMQ_ROUTER_HANDOVER, &on, sizeof on);
-    }
-    if (zmq_bind(s, endpoint) != 0) {
-        kn_error("%s: cannot bind %s: %s", kn_channel_name(channel), endpoint,
-                 zmq_strerror(errno));
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* The session and the history database, opened on a helper thread while
@@ -108,6 +62,7 @@ static void *open_session(void *arg)
 /* See kernel.h. */
 int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
 {
+    assert(k && o && o->connection_file);
     memset(k, 0, sizeof *k);
     const char *error = NULL;
     if (kn_connection_load(o->connection_file, &k->conn, &error) != 0) {
@@ -144,15 +99,15 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
         open_session(&op);
     kn_message_init();
     k->ctx = zmq_ctx_new();
-    char endpoint[512];
-    kn_connection_endpoint(&k->conn, KN_CHANNEL_IOPUB, endpoint,
-                           sizeof endpoint);
-    k->iopub_relay = kn_iopub_new(k->ctx, endpoint,
-                                  kn_signer_clone(k->signer));
-    k->shell = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_SHELL);
-    k->stdin_socket = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_STDIN);
-    k->control = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_CONTROL);
-    k->hb = bind_channel(k, ZMQ_ROUTER, KN_CHANNEL_HB);
+    void *pub = kn_wire_bind(k->ctx, ZMQ_PUB, &k->conn, KN_CHANNEL_IOPUB);
+    if (pub)
+        k->iopub_relay = kn_iopub_new(k->ctx, pub, kn_signer_clone(k->signer));
+    k->shell = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn, KN_CHANNEL_SHELL);
+    k->stdin_socket = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn,
+                                   KN_CHANNEL_STDIN);
+    k->control = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn,
+                              KN_CHANNEL_CONTROL);
+    k->hb = kn_wire_bind(k->ctx, ZMQ_ROUTER, &k->conn, KN_CHANNEL_HB);
     if (opening)
         pthread_join(opener_thread, NULL);
     k->session = op.session;
@@ -166,10 +121,8 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     if (!k->iopub_relay || !k->shell || !k->stdin_socket || !k->control ||
         !k->hb)
         goto fail;
-    k->wake = zmq_socket(k->ctx, ZMQ_PAIR);
-    k->control_wake = zmq_socket(k->ctx, ZMQ_PAIR);
-    kn_socket_setup(k->wake);
-    kn_socket_setup(k->control_wake);
+    k->wake = kn_wire_socket(k->ctx, ZMQ_PAIR);
+    k->control_wake = kn_wire_socket(k->ctx, ZMQ_PAIR);
     if (zmq_bind(k->wake, WAKE_ENDPOINT) != 0 ||
         zmq_connect(k->control_wake, WAKE_ENDPOINT) != 0) {
         kn_error("cannot set up the wake pipe: %s", zmq_strerror(errno));
@@ -215,6 +168,7 @@ fail:
  * out), then the context shutdown ends control and heartbeat. */
 void kn_kernel_stop(kn_kernel_t *k)
 {
+    assert(k && k->ctx && k->iopub && signal_kernel == k);
     struct sigaction sa = {0};
     sa.sa_handler = SIG_IGN;
     sigaction(SIGINT, &sa, NULL);

@@ -1,35 +1,14 @@
 /*
- * This file declares the kernel process: its sockets, threads and the
- * state the shell handlers share. One kn_kernel_t exists per process.
- *
- * Threads and the sockets each one owns (ZeroMQ sockets never cross):
- *   main      shell (ROUTER), stdin (ROUTER), a PUSH into iopub, wake (PAIR)
- *   control   control (ROUTER), a PUSH into iopub, a PAIR to wake main
- *   iopub     iopub (PUB) and the PULL every publisher pushes into
- *   heartbeat hb (ROUTER), echoing every message
- * Only the atomics below and tq_session_interrupt are touched from more
- * than one thread (and from the SIGINT handler).
+ * This file declares the kernel process's start and stop: the options
+ * from the command line, and the two calls main.c makes around
+ * kn_shell_serve. The state itself is kn_kernel_t in state.h.
  */
 #ifndef KN_KERNEL_H
 #define KN_KERNEL_H
 
-#include "connection.h"
-#include "history.h"
-#include "iopub.h"
-#include "message.h"
-#include "sign.h"
+#include "state.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <tabula.h>
-
-#define KN_IMPLEMENTATION "tabula"
-#define KN_IMPLEMENTATION_VERSION "0.1.0"
-
-/* Limits on a received message: frames and total bytes. */
-#define KN_MAX_FRAMES 64
-#define KN_MAX_BYTES (64u * 1024 * 1024)
 
 typedef struct kn_options {
     const char *connection_file;
@@ -37,74 +16,12 @@ typedef struct kn_options {
     bool readonly;
 } kn_options_t;
 
-typedef struct kn_kernel {
-    void *ctx;
-    kn_connection_t conn;
-    tq_session_t *session;
-
-    /* main thread */
-    void *shell, *stdin_socket, *wake;
-    kn_signer_t *signer;
-    kn_publisher_t *iopub;
-    kn_frames_t frames;
-    const kn_msg_t *current;     /* request being handled */
-    kn_msg_t *pending;           /* requests queued behind a failed cell */
-    size_t n_pending, cap_pending;
-    int execution_count;
-    kn_history_t *history;
-
-    /* control thread */
-    void *control, *control_wake;
-    kn_signer_t *control_signer;
-    kn_publisher_t *control_iopub;
-    pthread_t control_thread;
-
-    /* heartbeat and iopub threads */
-    void *hb;
-    kn_iopub_t *iopub_relay;
-    pthread_t hb_thread, iopub_thread;
-
-    atomic_bool interrupted;     /* set by interrupt_request and SIGINT */
-    atomic_bool executing;       /* a cell is between execute_input and its end */
-    atomic_bool stopping;        /* set by shutdown_request */
-} kn_kernel_t;
-
-/* Binds every socket, opens the session and starts the threads. Returns
- * 0, or -1 after logging why (the kernel is then torn down). */
+/* Loads the connection file, binds every socket, opens the session and
+ * starts the threads, filling the caller's *k. Returns 0, or -1 after
+ * logging why (the kernel is then torn down and *k holds nothing). */
 int kn_kernel_start(kn_kernel_t *k, const kn_options_t *options);
-/* Stops the threads, flushes and closes the sockets, closes the session. */
+/* Stops the threads, flushes and closes the sockets, closes the session
+ * and frees everything kn_kernel_start made in *k. */
 void kn_kernel_stop(kn_kernel_t *k);
-/* Asks the main thread to stop (any thread): sets `stopping`, interrupts
- * the running cell and wakes the shell loop. `wake` is the caller's PAIR. */
-void kn_kernel_request_stop(kn_kernel_t *k, void *wake);
-/* Interrupts the running cell (any thread, async-signal-safe). */
-void kn_kernel_interrupt(kn_kernel_t *k);
-
-/* shell.c: serves the shell socket until shutdown. */
-void kn_shell_serve(kn_kernel_t *k);
-/* shell.c: takes every request already waiting on the shell socket into
- * k->pending, to be aborted once the failed cell's reply is out. */
-void kn_shell_collect_pending(kn_kernel_t *k);
-/* shell.c: the content of kernel_info_reply (new reference). */
-json_t *kn_kernel_info_content(void);
-
-/* execute.c: answers execute_request; returns true when the cell failed
- * and stop_on_error asks to abort the queued execute_requests. */
-bool kn_execute(kn_kernel_t *k, const kn_msg_t *msg);
-/* execute.c: answers an execute_request with status "aborted". */
-void kn_execute_abort(kn_kernel_t *k, const kn_msg_t *msg);
-
-/* stdin.c: asks the front end of the current request for a line. Returns
- * a malloc'd string, or NULL when stdin is not allowed, on interrupt or
- * on shutdown. */
-char *kn_stdin_input(kn_kernel_t *k, const char *prompt, bool password);
-
-/* control.c: the control thread's body (argument: the kernel). */
-void *kn_control_thread(void *kernel);
-/* heartbeat.c: the heartbeat thread's body (argument: the hb socket). */
-void *kn_heartbeat_thread(void *socket);
-
-/* Sets ZMQ_LINGER and other per-socket options the kernel uses. */
-void kn_socket_setup(void *socket);
 
 #endif

@@ -5,7 +5,9 @@
  */
 #include "install.h"
 #include "kernel.h"
+#include "kernel_info.h"
 #include "log.h"
+#include "shell.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,15 +2,20 @@
  * This file serves the shell socket on the main thread: it receives one
  * request at a time, drops (and logs) anything that fails decoding, and
  * otherwise publishes status busy, runs the handler for the msg_type and
- * publishes status idle, all with the request as parent header. After a
- * failed cell with stop_on_error it drains the requests already queued,
- * answering execute_requests among them with status "aborted".
+ * publishes status idle, all with the request as parent header. Every
+ * reply on the shell socket goes out from here, execute_reply included
+ * (execute.c returns its content). After a failed cell with stop_on_error
+ * it drains the requests already queued, answering execute_requests among
+ * them with status "aborted".
  */
-#include "kernel.h"
+#include "shell.h"
+#include "execute.h"
+#include "kernel_info.h"
 #include "log.h"
 #include "mime.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,38 +53,35 @@ static const struct {
 #undef X
 };
 
-/* Sends a reply of `type` on the shell socket to msg's sender. */
-static void reply(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
-                  json_t *content)
+static void collect_pending(kn_kernel_t *k);
+
+/* Sends a reply of `type` on the shell socket to msg's sender, with
+ * `metadata` (NULL for {}). Steals content and metadata. */
+static void reply_with(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
+                       json_t *content, json_t *metadata)
 {
     if (kn_msg_send(k->shell, k->signer, msg->idents, msg->n_idents, type,
-                    msg, content, NULL) != 0)
+                    msg, content, metadata) != 0)
         kn_warn("shell: cannot send %s: %s", type, zmq_strerror(errno));
 }
 
-/* See kernel.h: shared by the shell and control channels. */
-json_t *kn_kernel_info_content(void)
+/* Sends a reply of `type` with empty metadata; steals content. */
+static void reply(kn_kernel_t *k, const kn_msg_t *msg, const char *type,
+                  json_t *content)
 {
-    return json_pack(
-        "{ss ss ss ss s{ss ss ss ss ss ss ss} ss s[{ssss}{ssss}] sb}",
-        "status", "ok",
-        "protocol_version", KN_PROTOCOL_VERSION,
-        "implementation", KN_IMPLEMENTATION,
-        "implementation_version", KN_IMPLEMENTATION_VERSION,
-        "language_info",
-            "name", TQ_LANGUAGE_NAME,
-            "version", TQ_LANGUAGE_VERSION,
-            "mimetype", TQ_MIMETYPE,
-            "file_extension", TQ_FILE_EXTENSION,
-            "pygments_lexer", "python",
-            "codemirror_mode", "python",
-            "nbconvert_exporter", "script",
-        "banner", "Tabula " KN_IMPLEMENTATION_VERSION
-                  ": Python-flavoured table queries over SQLite\n",
-        "help_links",
-            "text", "SQLite SQL", "url", "https://www.sqlite.org/lang.html",
-            "text", "Jupyter", "url", "https://docs.jupyter.org/",
-        "debugger", 0);
+    reply_with(k, msg, type, content, NULL);
+}
+
+/* Sends execute_reply; its metadata repeats the content's status, as
+ * ipykernel's does. Steals content. */
+static void reply_execute(kn_kernel_t *k, const kn_msg_t *msg,
+                          json_t *content)
+{
+    const char *status = json_string_value(json_object_get(content,
+                                                           "status"));
+    assert(status);
+    reply_with(k, msg, "execute_reply", content,
+               json_pack("{ss}", "status", status));
 }
 
 static bool on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
@@ -88,9 +90,16 @@ static bool on_kernel_info_request(kn_kernel_t *k, const kn_msg_t *msg)
     return false;
 }
 
+/* A failed cell's queued requests are collected before its reply goes
+ * out (see collect_pending), and answered after it. */
 static bool on_execute_request(kn_kernel_t *k, const kn_msg_t *msg)
 {
-    return kn_execute(k, msg);
+    bool abort_queue = false;
+    json_t *content = kn_execute(k, msg, &abort_queue);
+    if (abort_queue)
+        collect_pending(k);
+    reply_execute(k, msg, content);
+    return abort_queue;
 }
 
 /* cursor_pos defaults to the end of the code, in code points. */
@@ -239,6 +248,8 @@ static int receive(kn_kernel_t *k, kn_msg_t *msg)
  * true when the requests queued behind this one must abort. */
 static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
 {
+    assert(msg->msg_type);
+    assert(!k->current);             /* one request at a time */
     bool abort_queue = false;
     k->current = msg;
     kn_publish_status(k->iopub, msg, "busy");
@@ -246,7 +257,7 @@ static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
     while (i < n && strcmp(handlers[i].msg_type, msg->msg_type) != 0)
         i++;
     if (aborting && strcmp(msg->msg_type, "execute_request") == 0)
-        kn_execute_abort(k, msg);
+        reply_execute(k, msg, kn_execute_abort(msg));
     else if (i < n)
         abort_queue = handlers[i].fn(k, msg);
     else
@@ -257,10 +268,12 @@ static bool dispatch(kn_kernel_t *k, kn_msg_t *msg, bool aborting)
     return abort_queue;
 }
 
-/* See kernel.h. Called before the failed cell's reply goes out, so every
- * request collected here was sent before the client could see the error:
- * those are the requests "queued behind" it. */
-void kn_shell_collect_pending(kn_kernel_t *k)
+/* Takes every request already waiting on the shell socket into
+ * k->pending, to be aborted once the failed cell's reply is out. Called
+ * before that reply goes out, so every request collected here was sent
+ * before the client could see the error: those are the requests "queued
+ * behind" it. */
+static void collect_pending(kn_kernel_t *k)
 {
     for (;;) {
         kn_msg_t msg;
@@ -296,7 +309,7 @@ static pid_t parent_pid(void)
     return pid > 1 && (pid_t)pid == getppid() ? (pid_t)pid : 0;
 }
 
-/* See kernel.h. When the front end that started the kernel dies (our
+/* See shell.h. When the front end that started the kernel dies (our
  * parent changes), the kernel stops too, as ipykernel's parent poller
  * does, instead of lingering as an orphan. */
 void kn_shell_serve(kn_kernel_t *k)

@@ -4,18 +4,20 @@
  * (same routing identities, that request as parent header) and waits for
  * the signed input_reply, giving up on interrupt or shutdown.
  */
-#include "kernel.h"
+#include "stdin.h"
 #include "log.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #define POLL_MS 100
 
-/* See kernel.h. Replies to other requests are ignored and logged. */
+/* See stdin.h. Replies to other requests are ignored and logged. */
 char *kn_stdin_input(kn_kernel_t *k, const char *prompt, bool password)
 {
+    assert(k && k->stdin_socket && k->signer);
     const kn_msg_t *req = k->current;
     if (!req || !kn_msg_bool(req, "allow_stdin", false))
         return NULL;

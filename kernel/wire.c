@@ -2,14 +2,21 @@
  * This file frames Jupyter messages: it receives multipart ZeroMQ messages
  * into reusable frames, splits them at the "<IDS|MSG>" delimiter into
  * routing identities, signature, the four JSON parts and extra buffers, and
- * sends replies in the same layout. Nothing here parses JSON.
+ * sends replies in the same layout. It also makes the kernel's sockets
+ * (every one with the same linger) and binds the channels of the
+ * connection file. Nothing here parses JSON.
  */
 #include "wire.h"
+#include "log.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* How long closing a socket may wait for its unsent messages. */
+#define LINGER_MS 1000
 
 /* See wire.h. Identities are every frame before the delimiter. */
 int kn_wire_split(const kn_part_t *frames, size_t n, kn_wire_msg_t *out,
@@ -135,4 +142,48 @@ int kn_wire_send(void *socket, kn_signer_t *signer, const kn_part_t *idents,
                       i + 1 < KN_JSON_PARTS ? ZMQ_SNDMORE : 0))
             return -1;
     return 0;
+}
+
+/* See wire.h. */
+void *kn_wire_socket(void *ctx, int type)
+{
+    assert(ctx);
+    void *s = zmq_socket(ctx, type);
+    if (s) {
+        int linger = LINGER_MS;
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    }
+    return s;
+}
+
+/* See wire.h. */
+void *kn_wire_bind(void *ctx, int type, const kn_connection_t *conn,
+                   kn_channel_t channel)
+{
+    assert(ctx && conn);
+    assert((unsigned)channel < KN_CHANNEL_COUNT);
+    char endpoint[512];
+    if (kn_connection_endpoint(conn, channel, endpoint, sizeof endpoint)) {
+        kn_error("%s: endpoint too long", kn_channel_name(channel));
+        return NULL;
+    }
+    void *s = kn_wire_socket(ctx, type);
+    if (!s) {
+        kn_error("%s: cannot create a socket: %s", kn_channel_name(channel),
+                 zmq_strerror(errno));
+        return NULL;
+    }
+    if (type == ZMQ_ROUTER) {
+        /* a client reconnecting with its old identity takes the route over,
+         * as ipykernel allows */
+        int on = 1;
+        zmq_setsockopt(s, ZMQ_ROUTER_HANDOVER, &on, sizeof on);
+    }
+    if (zmq_bind(s, endpoint) != 0) {
+        kn_error("%s: cannot bind %s: %s", kn_channel_name(channel), endpoint,
+                 zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
 }

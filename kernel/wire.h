@@ -6,11 +6,14 @@
  *
  * kn_wire_split finds the parts in received frames without copying;
  * kn_frames_recv receives every frame of one multipart message;
- * kn_wire_send writes one.
+ * kn_wire_send writes one. kn_wire_socket and kn_wire_bind make the
+ * kernel's sockets, with its options, and bind a channel of the
+ * connection file.
  */
 #ifndef KN_WIRE_H
 #define KN_WIRE_H
 
+#include "connection.h"
 #include "sign.h"
 
 #include <stddef.h>
@@ -59,5 +62,16 @@ void kn_frames_free(kn_frames_t *frames);
  * the four parts. Returns 0 or -1 (errno from ZeroMQ). */
 int kn_wire_send(void *socket, kn_signer_t *signer, const kn_part_t *idents,
                  size_t n_idents, const kn_part_t json[KN_JSON_PARTS]);
+
+/* Creates a socket of `type` in `ctx` with the options every kernel
+ * socket has (a bounded ZMQ_LINGER). Returns a socket the caller closes,
+ * or NULL with errno from ZeroMQ. */
+void *kn_wire_socket(void *ctx, int type);
+/* Creates a socket of `type` bound to `channel`'s endpoint in `conn` (the
+ * only addresses the kernel binds); a ROUTER also takes a reconnecting
+ * client's route over (ZMQ_ROUTER_HANDOVER). Returns a socket the caller
+ * closes, or NULL after logging why. */
+void *kn_wire_bind(void *ctx, int type, const kn_connection_t *conn,
+                   kn_channel_t channel);
 
 #endif
