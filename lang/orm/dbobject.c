@@ -41,14 +41,15 @@ db_state_t *db_state(tq_ctx_t *ctx)
  * the SQL functions compiled queries use, then rereads every schema. */
 int tq_schema_refresh(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;
     }
     db_state_t *st = db_state(ctx);
     char *err = NULL;
-    tq_schema_t *s = tq_schema_load(db, &err);
+    /* transition: the schema loader still reads through the raw handle */
+    tq_schema_t *s = tq_schema_load(tqdb_sqlite_handle(db), &err);
     if (!s) {
         tq_raise(ctx, "DatabaseError", "cannot read the schema: %s",
                  err ? err : "unknown error");
@@ -98,7 +99,7 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
         return db_object_new();
     db_state_t *st = db_state(ctx);
     if (!st->schema) {
-        if (!tqdb_sqlite_handle(tq_ctx_db(ctx)))
+        if (!tq_ctx_db(ctx))
             return NULL;
         if (tq_schema_refresh(ctx) < 0) {
             tq_error_clear(ctx);
@@ -116,7 +117,7 @@ tq_value_t *tq_schema_names(tq_ctx_t *ctx)
 {
     tq_value_t *list = tq_list_new(0);
     const tq_schema_t *s = db_state(ctx)->schema;
-    if (!s && tqdb_sqlite_handle(tq_ctx_db(ctx)) && tq_schema_refresh(ctx) == 0)
+    if (!s && tq_ctx_db(ctx) && tq_schema_refresh(ctx) == 0)
         s = db_state(ctx)->schema;
     if (!s) {
         tq_error_clear(ctx);
