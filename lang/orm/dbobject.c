@@ -41,15 +41,14 @@ db_state_t *db_state(tq_ctx_t *ctx)
  * the SQL functions compiled queries use, then rereads every schema. */
 int tq_schema_refresh(tq_ctx_t *ctx)
 {
-    tqdb_conn_t *db = tq_ctx_db(ctx);
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;
     }
     db_state_t *st = db_state(ctx);
     char *err = NULL;
-    /* transition: the schema loader still reads through the raw handle */
-    tq_schema_t *s = tq_schema_load(tqdb_sqlite_handle(db), &err);
+    tq_schema_t *s = tq_schema_load(db, &err);
     if (!s) {
         tq_raise(ctx, "DatabaseError", "cannot read the schema: %s",
                  err ? err : "unknown error");

@@ -13,8 +13,7 @@
  * The database is reached through db/db.h (cursors, datums). SQLite's
  * types appear only in the declarations marked "transition: delete once
  * unused", kept for the layers above until they move onto the cursor
- * forms beside them, and in db_chart_value until the chart drawer takes a
- * cursor.
+ * forms beside them.
  */
 #ifndef TQ_QUERYSET_H
 #define TQ_QUERYSET_H
