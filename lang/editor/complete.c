@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "sql/compile_int.h"
+#include "sql/lookups.h"
 #include "vm/eval.h"
 #include "frame/frame.h"
 #include "vm/interp.h"
@@ -142,12 +143,13 @@ static const tq_method_doc_t frame_docs[] = {
     {NULL, NULL, NULL, 0, 0},
 };
 
-/* Lookups then transforms; only those the compiler knows are offered. */
+/* Lookups then transforms (sql/lookups.h); only those the compiler knows
+ * are offered. */
 static const char *const lookup_candidates[] = {
-    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt",
-    "lte", "startswith", "istartswith", "endswith", "iendswith", "range",
-    "isnull", "regex", "iregex", "ne", "year", "month", "day", "week_day",
-    "hour", "minute", "second", "date", NULL,
+#define X(n, kind, fmt, doc) #n,
+    TQ_LOOKUPS(X)
+#undef X
+    NULL,
 };
 
 /* Methods whose keyword arguments are column lookups or fields. */
