@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "sql/compile_int.h"
+#include "sql/funcs.h"
 #include "sql/lookups.h"
 #include "vm/eval.h"
 #include "frame/frame.h"
@@ -164,11 +165,14 @@ static const char *const field_methods[] = {
     "latest", "earliest", "sort_values", NULL,
 };
 
-/* Functions whose first string argument is a field path. */
+/* Functions whose first string argument is a field path: F and the
+ * query functions of sql/funcs.h. */
 static const char *const expr_functions[] = {
-    "F", "Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance", "Lower",
-    "Upper", "Length", "Coalesce", "TruncYear", "TruncMonth", "TruncWeek",
-    "TruncDay", "ExtractYear", "ExtractMonth", "ExtractDay", NULL,
+    "F",
+#define X(e, name, kind, sql, sig, doc) name,
+    TQ_FUNCS(X)
+#undef X
+    NULL,
 };
 
 static const char *const keywords[] = {

@@ -110,6 +110,14 @@ int main(void)
     check_completion("Rental.filter(fee__gt=F.bi",
                      "24-26: bike/relation bike_id/column");
     check_completion("s = 'é😀'; Bik", "10-13: Bike/table");
+    /* field names inside every query function's call (sql/funcs.h) */
+    for (size_t i = 0; i < QF__COUNT; i++) {
+        snprintf(cell, sizeof cell, "Rental.objects.annotate(x=%s('fe",
+                 tq_qx_func_names[i]);
+        snprintf(name, sizeof name, "%zu-%zu: fee/column",
+                 strlen(cell) - 2, strlen(cell));
+        check_completion(cell, name);
+    }
     check_completion("%lsm", "0-4: %lsmagic/magic");
     check_completion("y = %conn", "4-9: %connect/magic");
     check_completion("%sql SELECT mo", "12-14: model/column");
