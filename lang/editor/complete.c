@@ -35,6 +35,7 @@
 #include "sql/compile_int.h"
 #include "sql/funcs.h"
 #include "sql/lookups.h"
+#include "render/chart_kinds.h"
 #include "vm/eval.h"
 #include "frame/frame.h"
 #include "vm/interp.h"
@@ -104,7 +105,7 @@
     X("update_from_dataframe", "update_from_dataframe(df)",                \
       "Updates rows from a frame, matched by primary key.", OTHER)         \
     X("query", "query", "The SQL this query set runs (attribute).", OTHER) \
-    X("plot", "plot", "Charts: plot.line/bar/barh/scatter/hist/pie(...).", \
+    X("plot", "plot", "Charts: plot." TQ_CHART_NAMES_SLASHED "(...).",     \
       OTHER)
 
 #define FRAME_METHODS(X)                                                    \
@@ -119,7 +120,7 @@
     X("groupby", "groupby(by)", "Groups rows for an aggregate.", OTHER, 1) \
     X("columns", "columns", "The column names (attribute).", OTHER, 1)     \
     X("shape", "shape", "(rows, columns) (attribute).", OTHER, 0)          \
-    X("plot", "plot", "Charts: plot.line/bar/barh/scatter/hist/pie(...).", \
+    X("plot", "plot", "Charts: plot." TQ_CHART_NAMES_SLASHED "(...).",     \
       OTHER, 0)                                                            \
     X("name", "name", "The Series' name (attribute).", OTHER, 2)           \
     X("sum", "sum()", "The sum of the values.", OTHER, 2)                  \
