@@ -40,6 +40,7 @@
 #include "frame/frame.h"
 #include "vm/interp.h"
 #include "magic/magic.h"
+#include "magic/magics.h"
 #include "orm/queryset.h"
 #include "base/util.h"
 
@@ -182,12 +183,25 @@ static const char *const keywords[] = {
     "not", "or", "pass", "raise", "return", "True", "while", NULL,
 };
 
-/* Magics whose argument is SQL. */
-static const char *const sql_magics[] = {"sql", NULL};
+/* What each magic's arguments are (magic/magics.h). */
+static const struct {
+    const char *name;
+    tq_magic_args_t args;
+} magic_args[] = {
+#define X(name, fn, where, args, usage, doc) {#name, TQ_MAGIC_ARGS_##args},
+    TQ_MAGICS(X)
+#undef X
+};
 
-/* Line magics whose argument is a file path. */
-static const char *const path_magics[] = {"connect", "load_csv", "attach",
-                                          NULL};
+/* The arguments of the magic named by s[0..n), NONE when unknown. */
+static tq_magic_args_t magic_args_of(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof magic_args / sizeof *magic_args; i++)
+        if (strlen(magic_args[i].name) == n &&
+            !strncmp(magic_args[i].name, s, n))
+            return magic_args[i].args;
+    return TQ_MAGIC_ARGS_NONE;
+}
 
 /* tq_complete_qs_methods and the three below: see complete.h. */
 const tq_method_doc_t *tq_complete_qs_methods(void)
@@ -911,11 +925,11 @@ static bool complete_magic(tq_ctx_t *ctx, mset_t *m, const char *code,
     }
     if (ne == nb || (ne < pos && !isspace((unsigned char)code[ne])))
         return at_line_start;
-    if (in_list(sql_magics, code + nb, ne - nb)) {
+    if (magic_args_of(code + nb, ne - nb) == TQ_MAGIC_ARGS_SQL) {
         add_sql_names(ctx, m, code, pos, start);
         return true;
     }
-    if (cell || !in_list(path_magics, code + nb, ne - nb))
+    if (cell || magic_args_of(code + nb, ne - nb) != TQ_MAGIC_ARGS_PATH)
         return at_line_start;
     size_t tb = pos;
     while (tb > ne && !isspace((unsigned char)code[tb - 1]))
