@@ -40,14 +40,12 @@ static const char FONT[] = "DejaVu Sans";
 static const double TICK_FONT = 11.5, LABEL_FONT = 12.5, TITLE_FONT = 15;
 static const double SPINE_GREY = 0.2;
 
-/* The kinds' names, for messages. */
-#define CHART_KINDS(X) X(LINE, "line") X(BAR, "bar") X(BARH, "barh") \
-    X(SCATTER, "scatter") X(HIST, "hist") X(PIE, "pie")
+/* The kinds' names (render/chart_kinds.h), for messages. */
 static const char *kind_name(tq_chart_kind_t k)
 {
     switch (k) {
-#define X(name, text) case TQ_CHART_##name: return text;
-    CHART_KINDS(X)
+#define X(e, name, doc) case TQ_CHART_##e: return #name;
+    TQ_CHART_KINDS(X)
 #undef X
     }
     return "chart";

@@ -32,10 +32,14 @@
 #include <sys/stat.h>
 
 #include "sql/compile_int.h"
+#include "sql/funcs.h"
+#include "sql/lookups.h"
+#include "render/chart_kinds.h"
 #include "vm/eval.h"
 #include "frame/frame.h"
 #include "vm/interp.h"
 #include "magic/magic.h"
+#include "magic/magics.h"
 #include "orm/queryset.h"
 #include "base/util.h"
 
@@ -101,7 +105,7 @@
     X("update_from_dataframe", "update_from_dataframe(df)",                \
       "Updates rows from a frame, matched by primary key.", OTHER)         \
     X("query", "query", "The SQL this query set runs (attribute).", OTHER) \
-    X("plot", "plot", "Charts: plot.line/bar/barh/scatter/hist/pie(...).", \
+    X("plot", "plot", "Charts: plot." TQ_CHART_NAMES_SLASHED "(...).",     \
       OTHER)
 
 #define FRAME_METHODS(X)                                                    \
@@ -116,7 +120,7 @@
     X("groupby", "groupby(by)", "Groups rows for an aggregate.", OTHER, 1) \
     X("columns", "columns", "The column names (attribute).", OTHER, 1)     \
     X("shape", "shape", "(rows, columns) (attribute).", OTHER, 0)          \
-    X("plot", "plot", "Charts: plot.line/bar/barh/scatter/hist/pie(...).", \
+    X("plot", "plot", "Charts: plot." TQ_CHART_NAMES_SLASHED "(...).",     \
       OTHER, 0)                                                            \
     X("name", "name", "The Series' name (attribute).", OTHER, 2)           \
     X("sum", "sum()", "The sum of the values.", OTHER, 2)                  \
@@ -141,12 +145,13 @@ static const tq_method_doc_t frame_docs[] = {
     {NULL, NULL, NULL, 0, 0},
 };
 
-/* Lookups then transforms; only those the compiler knows are offered. */
+/* Lookups then transforms (sql/lookups.h); only those the compiler knows
+ * are offered. */
 static const char *const lookup_candidates[] = {
-    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt",
-    "lte", "startswith", "istartswith", "endswith", "iendswith", "range",
-    "isnull", "regex", "iregex", "ne", "year", "month", "day", "week_day",
-    "hour", "minute", "second", "date", NULL,
+#define X(n, kind, fmt, doc) #n,
+    TQ_LOOKUPS(X)
+#undef X
+    NULL,
 };
 
 /* Methods whose keyword arguments are column lookups or fields. */
@@ -161,11 +166,14 @@ static const char *const field_methods[] = {
     "latest", "earliest", "sort_values", NULL,
 };
 
-/* Functions whose first string argument is a field path. */
+/* Functions whose first string argument is a field path: F and the
+ * query functions of sql/funcs.h. */
 static const char *const expr_functions[] = {
-    "F", "Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance", "Lower",
-    "Upper", "Length", "Coalesce", "TruncYear", "TruncMonth", "TruncWeek",
-    "TruncDay", "ExtractYear", "ExtractMonth", "ExtractDay", NULL,
+    "F",
+#define X(e, name, kind, sql, sig, doc) name,
+    TQ_FUNCS(X)
+#undef X
+    NULL,
 };
 
 static const char *const keywords[] = {
@@ -174,12 +182,25 @@ static const char *const keywords[] = {
     "not", "or", "pass", "raise", "return", "True", "while", NULL,
 };
 
-/* Magics whose argument is SQL. */
-static const char *const sql_magics[] = {"sql", NULL};
+/* What each magic's arguments are (magic/magics.h). */
+static const struct {
+    const char *name;
+    tq_magic_args_t args;
+} magic_args[] = {
+#define X(name, fn, where, args, usage, doc) {#name, TQ_MAGIC_ARGS_##args},
+    TQ_MAGICS(X)
+#undef X
+};
 
-/* Line magics whose argument is a file path. */
-static const char *const path_magics[] = {"connect", "load_csv", "attach",
-                                          NULL};
+/* The arguments of the magic named by s[0..n), NONE when unknown. */
+static tq_magic_args_t magic_args_of(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof magic_args / sizeof *magic_args; i++)
+        if (strlen(magic_args[i].name) == n &&
+            !strncmp(magic_args[i].name, s, n))
+            return magic_args[i].args;
+    return TQ_MAGIC_ARGS_NONE;
+}
 
 /* tq_complete_qs_methods and the three below: see complete.h. */
 const tq_method_doc_t *tq_complete_qs_methods(void)
@@ -903,11 +924,11 @@ static bool complete_magic(tq_ctx_t *ctx, mset_t *m, const char *code,
     }
     if (ne == nb || (ne < pos && !isspace((unsigned char)code[ne])))
         return at_line_start;
-    if (in_list(sql_magics, code + nb, ne - nb)) {
+    if (magic_args_of(code + nb, ne - nb) == TQ_MAGIC_ARGS_SQL) {
         add_sql_names(ctx, m, code, pos, start);
         return true;
     }
-    if (cell || !in_list(path_magics, code + nb, ne - nb))
+    if (cell || magic_args_of(code + nb, ne - nb) != TQ_MAGIC_ARGS_PATH)
         return at_line_start;
     size_t tb = pos;
     while (tb > ne && !isspace((unsigned char)code[tb - 1]))

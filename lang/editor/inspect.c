@@ -5,7 +5,8 @@
  * frames only (no call is made), then described: a table from the schema
  * and one count(*) (detail 1: its CREATE statement from sqlite_schema and
  * its first rows), a catalogued method by signature and doc (complete.c's
- * catalogue), anything else by type and truncated repr.
+ * catalogue), a query function by signature and doc (sql/funcs.h),
+ * anything else by type and truncated repr.
  */
 #include "editor/inspect.h"
 
@@ -19,6 +20,7 @@
 #include "frame/frame.h"
 #include "vm/interp.h"
 #include "orm/queryset.h"
+#include "sql/funcs.h"
 #include "base/util.h"
 
 
@@ -216,6 +218,30 @@ static void describe_method(const tq_method_doc_t *d, const char *owner,
                   d->doc);
 }
 
+/* The query functions' help, from sql/funcs.h. */
+static const struct {
+    const char *name, *signature, *doc;
+} func_docs[] = {
+#define X(e, name, kind, sql, sig, doc) {name, sig, doc},
+    TQ_FUNCS(X)
+#undef X
+};
+
+/* A query function's builtin (not a user's value of the same name) by
+ * signature and doc; false for anything else. */
+static bool describe_function(tq_value_t *v, tq_buf_t *b)
+{
+    if (tq_kind(v) != TQ_BUILTIN || v->u.bi.self)
+        return false;
+    for (size_t i = 0; i < sizeof func_docs / sizeof *func_docs; i++)
+        if (!strcmp(func_docs[i].name, v->u.bi.name)) {
+            tq_buf_printf(b, "Signature: %s\nDocstring: %s\n",
+                          func_docs[i].signature, func_docs[i].doc);
+            return true;
+        }
+    return false;
+}
+
 static void describe_value(tq_ctx_t *ctx, const char *name, tq_value_t *v,
                            int detail, tq_buf_t *b)
 {
@@ -325,7 +351,7 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
         }
         if (t && !strcmp(last, t->bare))
             describe_table(ctx, t, detail, &out);
-        else
+        else if (!describe_function(v, &out))
             describe_value(ctx, full, v, detail, &out);
         found = true;
         tq_decref(v);

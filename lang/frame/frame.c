@@ -1524,9 +1524,9 @@ static const struct {
     const char *name;
     tq_chart_kind_t kind;
 } chart_kinds[] = {
-    {"line", TQ_CHART_LINE}, {"bar", TQ_CHART_BAR}, {"barh", TQ_CHART_BARH},
-    {"scatter", TQ_CHART_SCATTER}, {"hist", TQ_CHART_HIST},
-    {"pie", TQ_CHART_PIE},
+#define X(e, name, doc) {#name, TQ_CHART_##e},
+    TQ_CHART_KINDS(X)
+#undef X
 };
 
 /* A plotted column: the index label or a value column; its store name. */
@@ -1640,18 +1640,18 @@ fail:
     {                                                                      \
         return plot_draw(ctx, self, a, #k);                                \
     }
-PLOT_FN(line)
-PLOT_FN(bar)
-PLOT_FN(barh)
-PLOT_FN(scatter)
-PLOT_FN(hist)
-PLOT_FN(pie)
+#define X(e, name, doc) PLOT_FN(name)
+TQ_CHART_KINDS(X)
+#undef X
 
 static tq_value_t *fplot_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                  const char *name)
 {
-    static const tq_builtin_fn fns[] = {plot_line, plot_bar, plot_barh,
-                                        plot_scatter, plot_hist, plot_pie};
+    static const tq_builtin_fn fns[] = {
+#define X(e, name, doc) plot_##name,
+        TQ_CHART_KINDS(X)
+#undef X
+    };
     (void)ctx;
     for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
         if (!strcmp(chart_kinds[i].name, name))
@@ -1663,7 +1663,7 @@ static char *fplot_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx;
     (void)self;
-    return db_xstrdup("<plot accessor: line bar barh scatter hist pie>");
+    return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
 static const tq_type_t fplot_type = {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "magic/magics.h"
 #ifndef TQ_DEMO_CORE_ONLY
 #include "magic/magic.h"
 #include "orm/query.h"
@@ -378,9 +379,8 @@ static const char *next_word(const char *s, word_t *w)
     return s;
 }
 
-#define DEMO_USAGE \
-    "usage: %%demo bikes [--users N] [--bikes N] [--rentals N] [--seed S] " \
-    "[--replace]"
+/* The usage text is magic/magics.h's, as "usage: %s". */
+#define DEMO_USAGE "usage: %s"
 
 /* Public: see demo.h. */
 int tq_demo_parse_args(const char *args, tq_demo_opts_t *opts, char **error)
@@ -390,7 +390,7 @@ int tq_demo_parse_args(const char *args, tq_demo_opts_t *opts, char **error)
     tq_demo_opts_default(opts);
     if (w.len == 0)
         return set_error(error, -1, "%%demo needs a data set name; "
-                         DEMO_USAGE);
+                         DEMO_USAGE, TQ_MAGIC_DEMO_USAGE);
     if (!word_is(w, "bikes"))
         return set_error(error, -1, "Unknown demo data set '%.*s'; the "
                          "only one is 'bikes'.", (int)w.len, w.p);
@@ -421,10 +421,12 @@ int tq_demo_parse_args(const char *args, tq_demo_opts_t *opts, char **error)
             target = &opts->rentals, min = 0, max = TQ_DEMO_MAX_RENTALS;
         else if (!word_is(name, "--seed"))
             return set_error(error, -1, "Unknown option '%.*s'; "
-                             DEMO_USAGE, (int)name.len, name.p);
+                             DEMO_USAGE, (int)name.len, name.p,
+                             TQ_MAGIC_DEMO_USAGE);
         if (value.len == 0)
             return set_error(error, -1, "Option '%.*s' needs a value; "
-                             DEMO_USAGE, (int)name.len, name.p);
+                             DEMO_USAGE, (int)name.len, name.p,
+                             TQ_MAGIC_DEMO_USAGE);
         uint64_t v;
         if (parse_count(value.p, value.len, &v) < 0)
             return set_error(error, -1, "Option '%.*s' takes a "

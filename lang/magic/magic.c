@@ -9,6 +9,7 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in magic.h.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,15 @@
 #include "vm/eval.h"
 #include "db/sqlite_handle.h"
 #include "magic/magic.h"
+#include "magic/magics.h"
 #include "orm/query.h"
 #include "render/render.h"
 
 typedef struct magic {
     const char *name;
     tq_magic_fn fn;
+    bool cell;              /* also a cell magic (%%name) */
+    const char *usage;
 } magic_t;
 
 static tq_value_t *magic_connect(tq_ctx_t *, const char *, const char *);
@@ -33,35 +37,23 @@ static tq_value_t *magic_config(tq_ctx_t *, const char *, const char *);
 static tq_value_t *magic_lsmagic(tq_ctx_t *, const char *, const char *);
 static tq_value_t *magic_history(tq_ctx_t *, const char *, const char *);
 
-#define LINE_MAGICS(X)                                                     \
-    X("attach", magic_attach) X("config", magic_config)                    \
-    X("connect", magic_connect) X("demo", tq_magic_demo)                   \
-    X("graph_models", tq_magic_graph_models) X("history", magic_history)   \
-    X("load_csv", tq_magic_load_csv) X("lsmagic", magic_lsmagic)           \
-    X("schema", tq_magic_schema) X("sql", magic_sql)                       \
-    X("time", tq_magic_time) X("timeit", tq_magic_timeit)                  \
-    X("who", magic_who)
-
-#define CELL_MAGICS(X)                                                     \
-    X("sql", magic_sql) X("time", tq_magic_time) X("timeit", tq_magic_timeit)
-
-static const magic_t line_magics[] = {
-#define X(name, fn) {name, fn},
-    LINE_MAGICS(X)
-#undef X
-};
-
-static const magic_t cell_magics[] = {
-#define X(name, fn) {name, fn},
-    CELL_MAGICS(X)
+/* The magics of magic/magics.h, in its order. */
+static const magic_t magics[] = {
+#define X(name, fn, where, args, usage, doc)                               \
+    {#name, fn, CELL_##where, usage},
+#define CELL_LINE false
+#define CELL_LINE_CELL true
+    TQ_MAGICS(X)
+#undef CELL_LINE
+#undef CELL_LINE_CELL
 #undef X
 };
 
 const char *const *tq_magic_line_names(void)
 {
     static const char *const names[] = {
-#define X(name, fn) name,
-        LINE_MAGICS(X)
+#define X(name, fn, where, args, usage, doc) #name,
+        TQ_MAGICS(X)
 #undef X
         NULL,
     };
@@ -70,24 +62,35 @@ const char *const *tq_magic_line_names(void)
 
 const char *const *tq_magic_cell_names(void)
 {
+    /* CELL_NAME_<WHERE>(name): the name when it is a cell magic too */
     static const char *const names[] = {
-#define X(name, fn) name,
-        CELL_MAGICS(X)
+#define X(name, fn, where, args, usage, doc) CELL_NAME_##where(#name)
+#define CELL_NAME_LINE(name)
+#define CELL_NAME_LINE_CELL(name) name,
+        TQ_MAGICS(X)
+#undef CELL_NAME_LINE
+#undef CELL_NAME_LINE_CELL
 #undef X
         NULL,
     };
     return names;
 }
 
+const char *tq_magic_usage(const char *name)
+{
+    for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
+        if (strcmp(magics[i].name, name) == 0)
+            return magics[i].usage;
+    assert(!"tq_magic_usage: not a magic");
+    return "";
+}
+
 tq_value_t *tq_magic_run(tq_ctx_t *ctx, const char *name, const char *args,
                          const char *body)
 {
-    const magic_t *table = body ? cell_magics : line_magics;
-    size_t n = body ? sizeof cell_magics / sizeof *cell_magics
-                    : sizeof line_magics / sizeof *line_magics;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return table[i].fn(ctx, args ? args : "", body);
+    for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
+        if ((!body || magics[i].cell) && strcmp(magics[i].name, name) == 0)
+            return magics[i].fn(ctx, args ? args : "", body);
     if (body)
         return tq_raise(ctx, "ValueError", "Cell magic `%%%%%s` not found.",
                         name);
@@ -153,16 +156,15 @@ static tq_value_t *magic_connect(tq_ctx_t *ctx, const char *args,
                      ws.w[i]);
             goto done;
         } else if (path) {
-            tq_raise(ctx, "ValueError",
-                     "usage: %%connect PATH [--readonly] [--create]");
+            tq_raise(ctx, "ValueError", "usage: %s",
+                     tq_magic_usage("connect"));
             goto done;
         } else {
             path = ws.w[i];
         }
     }
     if (!path) {
-        tq_raise(ctx, "ValueError",
-                 "usage: %%connect PATH [--readonly] [--create]");
+        tq_raise(ctx, "ValueError", "usage: %s", tq_magic_usage("connect"));
         goto done;
     }
     /* A session started read-only stays read-only. */
@@ -216,7 +218,7 @@ static tq_value_t *magic_attach(tq_ctx_t *ctx, const char *args,
     words_split(&ws, args);
     tq_value_t *r = NULL;
     if (ws.n != 3 || strcasecmp(ws.w[1], "as") != 0) {
-        tq_raise(ctx, "ValueError", "usage: %%attach PATH as NAME");
+        tq_raise(ctx, "ValueError", "usage: %s", tq_magic_usage("attach"));
     } else if (!is_identifier(ws.w[2])) {
         tq_raise(ctx, "ValueError",
                  "%%attach: '%s' is not a valid schema name", ws.w[2]);

@@ -27,9 +27,13 @@ tq_value_t *tq_magic_run(tq_ctx_t *ctx, const char *name, const char *args,
                          const char *body);
 
 /* Names of every line magic and cell magic, for %lsmagic and completion.
- * NULL-terminated, static. */
+ * NULL-terminated, static. The list is magic/magics.h. */
 const char *const *tq_magic_line_names(void);
 const char *const *tq_magic_cell_names(void);
+
+/* The usage text of the magic `name` ("%attach PATH as NAME"), static;
+ * `name` must be one of the list's. */
+const char *tq_magic_usage(const char *name);
 
 /* Output magics (render side). */
 tq_value_t *tq_magic_schema(tq_ctx_t *ctx, const char *args, const char *body);

@@ -614,18 +614,18 @@ static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
     return expr_new(e, false);
 }
 
-#define X(en, name, agg)                                                   \
+#define X(en, name, kind, sql, sig, doc)                                   \
     static tq_value_t *bi_##en(tq_ctx_t *ctx, tq_value_t *self,            \
                                const tq_args_t *a)                         \
     {                                                                      \
         return make_func(ctx, QF_##en, a);                                 \
     }
-QX_FUNCS(X)
+TQ_FUNCS(X)
 #undef X
 
 static const tq_builtin_fn func_fns[] = {
-#define X(en, name, agg) bi_##en,
-    QX_FUNCS(X)
+#define X(en, name, kind, sql, sig, doc) bi_##en,
+    TQ_FUNCS(X)
 #undef X
 };
 

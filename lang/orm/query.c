@@ -454,9 +454,9 @@ static const struct {
     const char *name;
     tq_chart_kind_t kind;
 } chart_kinds[] = {
-    {"line", TQ_CHART_LINE}, {"bar", TQ_CHART_BAR}, {"barh", TQ_CHART_BARH},
-    {"scatter", TQ_CHART_SCATTER}, {"hist", TQ_CHART_HIST},
-    {"pie", TQ_CHART_PIE},
+#define X(e, name, doc) {#name, TQ_CHART_##e},
+    TQ_CHART_KINDS(X)
+#undef X
 };
 
 static const char *kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
@@ -592,18 +592,18 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     {                                                                      \
         return plot_draw(ctx, self, a, kind, #k);                          \
     }
-PLOT_FN(line, TQ_CHART_LINE)
-PLOT_FN(bar, TQ_CHART_BAR)
-PLOT_FN(barh, TQ_CHART_BARH)
-PLOT_FN(scatter, TQ_CHART_SCATTER)
-PLOT_FN(hist, TQ_CHART_HIST)
-PLOT_FN(pie, TQ_CHART_PIE)
+#define X(e, name, doc) PLOT_FN(name, TQ_CHART_##e)
+TQ_CHART_KINDS(X)
+#undef X
 
 static tq_value_t *plot_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                 const char *name)
 {
-    static const tq_builtin_fn fns[] = {plot_line, plot_bar, plot_barh,
-                                        plot_scatter, plot_hist, plot_pie};
+    static const tq_builtin_fn fns[] = {
+#define X(e, name, doc) plot_##name,
+        TQ_CHART_KINDS(X)
+#undef X
+    };
     for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
         if (!strcmp(chart_kinds[i].name, name))
             return tq_builtin_new(chart_kinds[i].name, fns[i], self);
@@ -612,7 +612,7 @@ static tq_value_t *plot_getattr(tq_ctx_t *ctx, tq_value_t *self,
 
 static char *plot_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
-    return db_xstrdup("<plot accessor: line bar barh scatter hist pie>");
+    return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
 static const tq_type_t plot_type = {

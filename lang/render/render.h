@@ -69,10 +69,13 @@ char *tq_html_table(const tq_table_t *t);
  * Returns malloc'd text without a trailing newline. */
 char *tq_text_table(const tq_table_t *t);
 
-/* Charts (cairo). */
+/* Charts (cairo); the kinds are listed in render/chart_kinds.h. */
+#include "render/chart_kinds.h"
+
 typedef enum tq_chart_kind {
-    TQ_CHART_LINE, TQ_CHART_BAR, TQ_CHART_BARH, TQ_CHART_SCATTER,
-    TQ_CHART_HIST, TQ_CHART_PIE,
+#define X(e, name, doc) TQ_CHART_##e,
+    TQ_CHART_KINDS(X)
+#undef X
 } tq_chart_kind_t;
 
 typedef struct tq_chart_opts {

@@ -442,6 +442,14 @@ static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
 static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
 static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b);
 
+/* The SQL function of each qx_func_t (sql/funcs.h); NULL where the
+ * dialect writes the SQL. */
+static const char *const func_sql[] = {
+#define X(e, name, kind, sql, sig, doc) sql,
+    TQ_FUNCS(X)
+#undef X
+};
+
 static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     assert(cs && cs->d && e && e->kind == QX_FUNC);
@@ -466,7 +474,8 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             free(x[i]);
         return 0;
     }
-    if (f >= QF_TRUNCYEAR && f <= QF_EXTRACTHOUR) {
+    if (tq_qx_func_kind[f] == TQ_FUNC_KIND_TRUNC ||
+        tq_qx_func_kind[f] == TQ_FUNC_KIND_EXTRACT) {
         if (e->nargs != 1)
             return cs_fail(cs, "TypeError", "%s takes one expression",
                            tq_qx_func_names[f]);
@@ -475,19 +484,13 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             db_buf_free(&t);
             return -1;
         }
-        if (f <= QF_TRUNCDATE)
+        if (tq_qx_func_kind[f] == TQ_FUNC_KIND_TRUNC)
             cs->d->trunc(b, f, t.s);
         else
             cs->d->extract(b, f, t.s);
         db_buf_free(&t);
         return 0;
     }
-    static const char *const sqlname[] = {
-        [QF_COUNT] = "COUNT", [QF_SUM] = "SUM", [QF_AVG] = "AVG",
-        [QF_MIN] = "MIN", [QF_MAX] = "MAX", [QF_COALESCE] = "COALESCE",
-        [QF_LOWER] = "LOWER", [QF_UPPER] = "UPPER", [QF_LENGTH] = "LENGTH",
-        [QF_ABS] = "ABS", [QF_ROUND] = "ROUND",
-    };
     if (f == QF_COUNT && e->nargs == 0) {
         db_buf_add(b, "COUNT(*)");
         return 0;
@@ -498,7 +501,7 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     if (f != QF_COALESCE && f != QF_ROUND && e->nargs != 1)
         return cs_fail(cs, "TypeError", "%s takes one expression",
                        tq_qx_func_names[f]);
-    db_buf_add(b, sqlname[f]);
+    db_buf_add(b, func_sql[f]);
     db_buf_addc(b, '(');
     if (e->distinct)
         db_buf_add(b, "DISTINCT ");
@@ -1275,11 +1278,9 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
                 break;
             }
             char *fname = db_xasprintf("__a%zu", i);
-            const char *fn = e->op == QF_COUNT ? "COUNT" :
-                             e->op == QF_SUM ? "SUM" :
-                             e->op == QF_AVG ? "AVG" :
-                             e->op == QF_MIN ? "MIN" :
-                             e->op == QF_MAX ? "MAX" : NULL;
+            const char *fn = tq_qx_func_kind[e->op] == TQ_FUNC_KIND_AGG
+                                 ? func_sql[e->op]
+                                 : NULL;
             if (e->nargs == 0) {
                 db_buf_add(&outer, "COUNT(*)");
             } else {

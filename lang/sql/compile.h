@@ -33,6 +33,7 @@
 
 #include "base/dbutil.h"
 #include "db/schema.h"
+#include "sql/funcs.h"
 
 /* A scalar bound as a parameter: type is TQDB_NULL, TQDB_INT,
  * TQDB_FLOAT, TQDB_TEXT or TQDB_BLOB (db/db.h). `s` (n bytes) is owned. */
@@ -51,29 +52,17 @@ qlit_t qlit_text(const char *s);            /* copies */
 qlit_t qlit_copy(const qlit_t *l);
 void qlit_clear(qlit_t *l);
 
-/* Aggregates and functions: enum name, Tabula name, is an aggregate. */
-#define QX_FUNCS(X)                                                        \
-    X(COUNT, "Count", 1) X(SUM, "Sum", 1) X(AVG, "Avg", 1)                 \
-    X(MIN, "Min", 1) X(MAX, "Max", 1) X(STDDEV, "StdDev", 1)               \
-    X(VARIANCE, "Variance", 1)                                             \
-    X(COALESCE, "Coalesce", 0) X(LOWER, "Lower", 0) X(UPPER, "Upper", 0)   \
-    X(LENGTH, "Length", 0) X(ABS, "Abs", 0) X(ROUND, "Round", 0)           \
-    X(TRUNCYEAR, "TruncYear", 0) X(TRUNCMONTH, "TruncMonth", 0)            \
-    X(TRUNCWEEK, "TruncWeek", 0) X(TRUNCDAY, "TruncDay", 0)                \
-    X(TRUNCDATE, "TruncDate", 0)                                           \
-    X(EXTRACTYEAR, "ExtractYear", 0) X(EXTRACTMONTH, "ExtractMonth", 0)    \
-    X(EXTRACTDAY, "ExtractDay", 0) X(EXTRACTWEEKDAY, "ExtractWeekDay", 0)  \
-    X(EXTRACTHOUR, "ExtractHour", 0)
-
+/* Aggregates and functions: the list is sql/funcs.h. */
 typedef enum qx_func {
-#define X(e, name, agg) QF_##e,
-    QX_FUNCS(X)
+#define X(e, name, kind, sql, sig, doc) QF_##e,
+    TQ_FUNCS(X)
 #undef X
     QF__COUNT
 } qx_func_t;
 
 extern const char *const tq_qx_func_names[];
 extern const bool tq_qx_func_is_agg[];
+extern const tq_func_kind_t tq_qx_func_kind[];
 
 /* Expression kinds. */
 #define QX_KINDS(X)                                                        \

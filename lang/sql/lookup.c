@@ -9,50 +9,40 @@
  * case); the i- variants use LIKE with '\' as escape.
  */
 #include "sql/compile_int.h"
+#include "sql/lookups.h"
 
 #include <math.h>
 #include <regex.h>
 #include <strings.h>
 
-#define LOOKUPS(X)                                                         \
-    X(exact) X(iexact) X(contains) X(icontains) X(in) X(gt) X(gte) X(lt)   \
-    X(lte) X(startswith) X(istartswith) X(endswith) X(iendswith) X(range)  \
-    X(isnull) X(regex) X(iregex) X(ne)
-
-#define TRANSFORMS(X)                                                      \
-    X(year, "%Y") X(month, "%m") X(day, "%d") X(week_day, "%w")            \
-    X(hour, "%H") X(minute, "%M") X(second, "%S") X(date, NULL)
-
-static const char *const lookup_names[] = {
-#define X(n) #n,
-    LOOKUPS(X)
-#undef X
-};
-
+/* The lookups and transforms of sql/lookups.h, in its order. */
 static const struct {
     const char *name, *fmt;
-} transforms[] = {
-#define X(n, f) {#n, f},
-    TRANSFORMS(X)
+    tq_lookup_kind_t kind;
+} lookups[] = {
+#define X(n, kind, f, doc) {#n, f, TQ_LOOKUP_KIND_##kind},
+    TQ_LOOKUPS(X)
 #undef X
 };
+
+static bool is_kind(const char *name, tq_lookup_kind_t kind)
+{
+    for (size_t i = 0; i < sizeof lookups / sizeof *lookups; i++)
+        if (lookups[i].kind == kind && !strcmp(lookups[i].name, name))
+            return true;
+    return false;
+}
 
 /* tq_is_lookup: see compile_int.h. */
 bool tq_is_lookup(const char *name)
 {
-    for (size_t i = 0; i < sizeof lookup_names / sizeof *lookup_names; i++)
-        if (!strcmp(lookup_names[i], name))
-            return true;
-    return false;
+    return is_kind(name, TQ_LOOKUP_KIND_LOOKUP);
 }
 
 /* tq_is_transform: see compile_int.h. */
 bool tq_is_transform(const char *name)
 {
-    for (size_t i = 0; i < sizeof transforms / sizeof *transforms; i++)
-        if (!strcmp(transforms[i].name, name))
-            return true;
-    return false;
+    return is_kind(name, TQ_LOOKUP_KIND_TRANSFORM);
 }
 
 /* Applies a transform to lhs SQL. */
@@ -62,14 +52,14 @@ static void transform_sql(db_buf_t *b, const char *t, const char *lhs)
         db_buf_printf(b, "date(%s)", lhs);
         return;
     }
-    for (size_t i = 0; i < sizeof transforms / sizeof *transforms; i++)
-        if (!strcmp(transforms[i].name, t)) {
+    for (size_t i = 0; i < sizeof lookups / sizeof *lookups; i++)
+        if (lookups[i].fmt && !strcmp(lookups[i].name, t)) {
             if (!strcmp(t, "week_day"))
                 db_buf_printf(b, "(CAST(strftime('%s', %s) AS INTEGER) + 1)",
-                              transforms[i].fmt, lhs);
+                              lookups[i].fmt, lhs);
             else
                 db_buf_printf(b, "CAST(strftime('%s', %s) AS INTEGER)",
-                              transforms[i].fmt, lhs);
+                              lookups[i].fmt, lhs);
             return;
         }
 }

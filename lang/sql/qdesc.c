@@ -9,14 +9,21 @@
 #include <assert.h>
 
 const char *const tq_qx_func_names[] = {
-#define X(e, name, agg) name,
-    QX_FUNCS(X)
+#define X(e, name, kind, sql, sig, doc) name,
+    TQ_FUNCS(X)
 #undef X
 };
 
 const bool tq_qx_func_is_agg[] = {
-#define X(e, name, agg) agg,
-    QX_FUNCS(X)
+#define X(e, name, kind, sql, sig, doc)                                    \
+    TQ_FUNC_KIND_##kind == TQ_FUNC_KIND_AGG,
+    TQ_FUNCS(X)
+#undef X
+};
+
+const tq_func_kind_t tq_qx_func_kind[] = {
+#define X(e, name, kind, sql, sig, doc) TQ_FUNC_KIND_##kind,
+    TQ_FUNCS(X)
 #undef X
 };
 

@@ -2,7 +2,8 @@
  * This file tests the editor help (complete.c, inspect.c) in-process over
  * the real database layer: the method catalogue against what query sets,
  * managers, frames and Series really answer (so the catalogue cannot drift
- * from query.c and frame.c), the lookup list against the compiler's, and
+ * from query.c and frame.c), the lookup list against the compiler's, field
+ * completion inside every query function of sql/funcs.h, and
  * completion contexts with their exact ranges in code points.
  */
 #include <stdio.h>
@@ -110,6 +111,14 @@ int main(void)
     check_completion("Rental.filter(fee__gt=F.bi",
                      "24-26: bike/relation bike_id/column");
     check_completion("s = 'é😀'; Bik", "10-13: Bike/table");
+    /* field names inside every query function's call (sql/funcs.h) */
+    for (size_t i = 0; i < QF__COUNT; i++) {
+        snprintf(cell, sizeof cell, "Rental.objects.annotate(x=%s('fe",
+                 tq_qx_func_names[i]);
+        snprintf(name, sizeof name, "%zu-%zu: fee/column",
+                 strlen(cell) - 2, strlen(cell));
+        check_completion(cell, name);
+    }
     check_completion("%lsm", "0-4: %lsmagic/magic");
     check_completion("y = %conn", "4-9: %connect/magic");
     check_completion("%sql SELECT mo", "12-14: model/column");
@@ -124,6 +133,8 @@ int main(void)
     check_inspect("Bike", 1, "Brompton");
     check_inspect("qs.order_by", 0, "order_by(*fields)");
     check_inspect("df", 0, "Columns: model");
+    check_inspect("Sum", 0, "Signature: Sum(expression, distinct=False)");
+    check_inspect("ExtractHour", 0, "Docstring: The hour, 0 to 23.");
 
     tq_session_destroy(&s);
     return tap_done();

@@ -1,0 +1,81 @@
+/*
+ * This file is the one list of the query functions and aggregates that
+ * F-expressions may call (Count('fee'), TruncMonth('start') ...). Every
+ * table that names them is generated from TQ_FUNCS: the compiler's enum
+ * qx_func_t, names and aggregate flags (sql/compile.h, sql/qdesc.c), its
+ * SQL names (sql/compile.c), the builtins that build them (orm/expr.c),
+ * and the editor's completion of field names inside their calls
+ * (editor/complete.c).
+ *
+ * X(ENUM, name, KIND, sql, signature, doc):
+ *   ENUM       the qx_func_t constant's suffix (QF_ENUM);
+ *   name       the builtin's name;
+ *   KIND       AGG (an aggregate: groups rows, takes distinct=),
+ *              SCALAR (a row function), TRUNC (the dialect's trunc) or
+ *              EXTRACT (the dialect's extract);
+ *   sql        the SQL function of AGG and SCALAR entries, NULL where the
+ *              dialect writes the SQL (StdDev, Variance, TRUNC, EXTRACT);
+ *   signature  as help shows it;
+ *   doc        one line for help.
+ */
+#ifndef TQ_SQL_FUNCS_H
+#define TQ_SQL_FUNCS_H
+
+#define TQ_FUNCS(X)                                                        \
+    X(COUNT, "Count", AGG, "COUNT", "Count(expression='*', distinct=False)", \
+      "The number of rows, or of non-null values of the expression.")      \
+    X(SUM, "Sum", AGG, "SUM", "Sum(expression, distinct=False)",           \
+      "The sum of the expression over the rows.")                          \
+    X(AVG, "Avg", AGG, "AVG", "Avg(expression, distinct=False)",           \
+      "The mean of the expression over the rows.")                         \
+    X(MIN, "Min", AGG, "MIN", "Min(expression)",                           \
+      "The smallest value of the expression.")                             \
+    X(MAX, "Max", AGG, "MAX", "Max(expression)",                           \
+      "The largest value of the expression.")                              \
+    X(STDDEV, "StdDev", AGG, NULL, "StdDev(expression, sample=False)",     \
+      "The standard deviation (population unless sample=True).")           \
+    X(VARIANCE, "Variance", AGG, NULL, "Variance(expression, sample=False)", \
+      "The variance (population unless sample=True).")                     \
+    X(COALESCE, "Coalesce", SCALAR, "COALESCE", "Coalesce(*expressions)",  \
+      "The first of two or more expressions that is not null.")            \
+    X(LOWER, "Lower", SCALAR, "LOWER", "Lower(expression)",                \
+      "The text in lower case.")                                           \
+    X(UPPER, "Upper", SCALAR, "UPPER", "Upper(expression)",                \
+      "The text in upper case.")                                           \
+    X(LENGTH, "Length", SCALAR, "LENGTH", "Length(expression)",            \
+      "The length of the text.")                                           \
+    X(ABS, "Abs", SCALAR, "ABS", "Abs(expression)",                        \
+      "The absolute value.")                                               \
+    X(ROUND, "Round", SCALAR, "ROUND", "Round(expression[, places])",      \
+      "The value rounded to places decimal places (0 by default).")        \
+    X(TRUNCYEAR, "TruncYear", TRUNC, NULL, "TruncYear(expression)",        \
+      "The date of the first day of the year.")                            \
+    X(TRUNCMONTH, "TruncMonth", TRUNC, NULL, "TruncMonth(expression)",     \
+      "The date of the first day of the month.")                           \
+    X(TRUNCWEEK, "TruncWeek", TRUNC, NULL, "TruncWeek(expression)",        \
+      "The date of the Monday starting the week.")                         \
+    X(TRUNCDAY, "TruncDay", TRUNC, NULL, "TruncDay(expression)",           \
+      "The date of the day.")                                              \
+    X(TRUNCDATE, "TruncDate", TRUNC, NULL, "TruncDate(expression)",        \
+      "The date part of a datetime.")                                      \
+    X(EXTRACTYEAR, "ExtractYear", EXTRACT, NULL, "ExtractYear(expression)", \
+      "The year, as an integer.")                                          \
+    X(EXTRACTMONTH, "ExtractMonth", EXTRACT, NULL,                         \
+      "ExtractMonth(expression)", "The month, 1 to 12.")                   \
+    X(EXTRACTDAY, "ExtractDay", EXTRACT, NULL, "ExtractDay(expression)",   \
+      "The day of the month, 1 to 31.")                                    \
+    X(EXTRACTWEEKDAY, "ExtractWeekDay", EXTRACT, NULL,                     \
+      "ExtractWeekDay(expression)",                                        \
+      "The day of the week, 1 (Sunday) to 7 (Saturday).")                  \
+    X(EXTRACTHOUR, "ExtractHour", EXTRACT, NULL, "ExtractHour(expression)", \
+      "The hour, 0 to 23.")
+
+/* The KIND column as an enum: TQ_FUNC_KIND_AGG ... */
+typedef enum tq_func_kind {
+    TQ_FUNC_KIND_AGG,
+    TQ_FUNC_KIND_SCALAR,
+    TQ_FUNC_KIND_TRUNC,
+    TQ_FUNC_KIND_EXTRACT,
+} tq_func_kind_t;
+
+#endif
