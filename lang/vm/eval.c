@@ -16,6 +16,7 @@
 
 #include "vm/eval.h"
 #include "syntax/parse.h"
+#include "base/errors.h"
 
 #define MAX_CALL_DEPTH 200
 
@@ -390,7 +391,7 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     const tq_node_t *def = fn->def;
     const tq_nodelist_t *params = &def->list;
     if (ctx->depth >= MAX_CALL_DEPTH)
-        return tq_raise(ctx, "ValueError",
+        return tq_raise(ctx, "RecursionError",
                         "maximum recursion depth exceeded");
     if (check_interrupt(ctx))
         return NULL;
@@ -796,7 +797,7 @@ static tq_value_t *eval(tq_ctx_t *ctx, const tq_node_t *n)
     if (++ctx->eval_depth > MAX_EVAL_DEPTH) {
         ctx->eval_depth--;
         ctx->node = n;
-        return tq_raise(ctx, "ValueError",
+        return tq_raise(ctx, "RecursionError",
                         "expression too deeply nested to evaluate");
     }
     tq_value_t *v = eval_node(ctx, n);
@@ -1256,27 +1257,10 @@ static exec_status_t exec_while(tq_ctx_t *ctx, const tq_node_t *s,
     return EX_NORMAL;
 }
 
-/* Python's exception names that Tabula reports under its own list
- * (LANGUAGE.md section 11), so that `except KeyError:` still works. */
-static const char *ename_alias(const char *name)
-{
-    static const char *const map[][2] = {
-        {"ZeroDivisionError", "ValueError"}, {"ArithmeticError", "ValueError"},
-        {"IndexError", "ValueError"}, {"KeyError", "ValueError"},
-        {"LookupError", "ValueError"}, {"RecursionError", "ValueError"},
-        {"AssertionError", "ValueError"}, {"OverflowError", "ValueError"},
-        {"AttributeError", "TypeError"}, {"RuntimeError", "ValueError"},
-        {"UnboundLocalError", "NameError"},
-        {"ObjectDoesNotExist", "DoesNotExist"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], name) == 0)
-            return map[i][1];
-    return name;
-}
-
-/* Whether an `except` clause's type expression names `ename`. Types are
- * matched by name (ValueError, User.DoesNotExist, a tuple of them). */
+/* Whether an `except` clause's type expression catches `ename`: the error
+ * is-a the named class in base/errors.h's catalogue. Types are matched by
+ * name (ValueError, User.DoesNotExist, a tuple of them); a bare `except`
+ * catches everything. */
 static bool except_matches(const tq_node_t *t, const char *ename)
 {
     if (!t)
@@ -1291,11 +1275,7 @@ static bool except_matches(const tq_node_t *t, const char *ename)
                            ? t->name : NULL;
     if (!name)
         return false;
-    if (strcmp(name, "BaseException") == 0)
-        return true;
-    if (strcmp(name, "Exception") == 0)
-        return strcmp(ename, "KeyboardInterrupt") != 0;
-    return strcmp(ename_alias(name), ename) == 0;
+    return tq_error_is_a(ename, name);
 }
 
 /* The pending error, moved out of the context while `finally` runs. */
@@ -1504,7 +1484,7 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
     }
     case TQ_N_RAISE: {
         if (!s->a) {
-            tq_raise(ctx, "ValueError", "No active exception to reraise");
+            tq_raise(ctx, "RuntimeError", "No active exception to reraise");
             return EX_ERROR;
         }
         tq_value_t *e = eval(ctx, s->a);
@@ -1547,7 +1527,7 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
             tq_decref(m);
         }
         ctx->node = s;
-        tq_raise(ctx, "ValueError", "%s", msg ? msg : "assertion failed");
+        tq_raise(ctx, "AssertionError", "%s", msg ? msg : "assertion failed");
         free(msg);
         return EX_ERROR;
     }
