@@ -10,6 +10,7 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in eval.h.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1257,17 +1258,35 @@ static exec_status_t exec_while(tq_ctx_t *ctx, const tq_node_t *s,
     return EX_NORMAL;
 }
 
+/* Whether the value `cls` of an `except` clause catches `ename`: an
+ * exception class the error is-a, or a tuple holding one. */
+static bool except_value_matches(const tq_value_t *cls, const char *ename)
+{
+    if (tq_kind(cls) == TQ_TUPLE) {
+        for (size_t i = 0; i < tq_seq_len(cls); i++)
+            if (except_value_matches(tq_seq_get(cls, i), ename))
+                return true;
+        return false;
+    }
+    return tq_kind(cls) == TQ_BUILTIN && cls->u.bi.is_class &&
+           tq_error_known(cls->u.bi.name) &&
+           tq_error_is_a(ename, cls->u.bi.name);
+}
+
 /* Whether an `except` clause's type expression catches `ename`: the error
  * is-a the named class in base/errors.h's catalogue. Types are matched by
- * name (ValueError, User.DoesNotExist, a tuple of them); a bare `except`
- * catches everything. */
-static bool except_matches(const tq_node_t *t, const char *ename)
+ * name (ValueError, User.DoesNotExist, a tuple of them); a name outside
+ * the catalogue that the cell bound to a class or a tuple of classes
+ * (`except wanted:`) is looked up without raising, since an error is
+ * pending. A bare `except` catches everything. */
+static bool except_matches(tq_ctx_t *ctx, const tq_node_t *t,
+                           const char *ename)
 {
     if (!t)
         return true;
     if (t->kind == TQ_N_TUPLE) {
         for (size_t i = 0; i < t->list.len; i++)
-            if (except_matches(t->list.items[i], ename))
+            if (except_matches(ctx, t->list.items[i], ename))
                 return true;
         return false;
     }
@@ -1275,7 +1294,19 @@ static bool except_matches(const tq_node_t *t, const char *ename)
                            ? t->name : NULL;
     if (!name)
         return false;
-    return tq_error_is_a(ename, name);
+    if (t->kind == TQ_N_ATTR || tq_error_known(name))
+        return tq_error_is_a(ename, name);
+    assert(tq_error_pending(ctx));
+    const tq_frame_t *f = ctx->frame;
+    const tq_value_t *bound = f && f->locals ? tq_map_get(f->locals, name)
+                                             : NULL;
+    if (!bound && f && f->closure)
+        bound = tq_dict_get_str(f->closure, name);
+    if (!bound)
+        bound = tq_map_get(&ctx->globals, name);
+    if (bound)
+        return except_value_matches(bound, ename);
+    return strcmp(ename, name) == 0;
 }
 
 /* The pending error, moved out of the context while `finally` runs. */
@@ -1326,7 +1357,7 @@ static exec_status_t exec_try(tq_ctx_t *ctx, const tq_node_t *s,
     if (st == EX_ERROR) {
         for (size_t i = 0; i < s->list2.len; i++) {
             const tq_node_t *h = s->list2.items[i];
-            if (!except_matches(h->a, ctx->ename))
+            if (!except_matches(ctx, h->a, ctx->ename))
                 continue;
             tq_value_t *exc = tq_exception_new(ctx->ename, ctx->evalue);
             tq_ctx_reset_error(ctx);
