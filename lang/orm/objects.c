@@ -149,7 +149,7 @@ static int row_setattr(tq_ctx_t *ctx, tq_value_t *self, const char *name,
             r->vals[i] = tq_incref(value);
             return 0;
         }
-    tq_raise(ctx, "TypeError", "Row has no field '%s'", name);
+    tq_raise(ctx, "AttributeError", "Row has no field '%s'", name);
     return -1;
 }
 

@@ -9,6 +9,7 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in interp.h.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "base/errors.h"
 
 #define BUILTIN(name) \
     static tq_value_t *name(tq_ctx_t *ctx, tq_value_t *self, \
@@ -254,7 +256,7 @@ static tq_value_t *range_getitem(tq_ctx_t *ctx, tq_value_t *self,
     if (i < 0)
         i += n;
     if (i < 0 || i >= n)
-        return tq_raise(ctx, "ValueError", "range object index out of range");
+        return tq_raise(ctx, "IndexError", "range object index out of range");
     return tq_int(r->start + i * r->step);
 }
 
@@ -465,7 +467,7 @@ BUILTIN(bi_abs)
     if (is_int(v)) {
         int64_t i = tq_as_int(v);
         if (i == INT64_MIN)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "integer overflow: Tabula ints are 64-bit");
         return tq_int(i < 0 ? -i : i);
     }
@@ -493,7 +495,7 @@ BUILTIN(bi_round)
             return tq_raise(ctx, "ValueError",
                             "cannot convert float NaN to integer");
         if (isinf(d) || fabs(d) >= 9.2e18)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "cannot convert float infinity to integer");
         return tq_int((int64_t)nearbyint(d));
     }
@@ -563,7 +565,7 @@ static tq_value_t *parse_int(tq_ctx_t *ctx, tq_value_t *sv, int base)
             errno != ERANGE && end != buf)
             return tq_int(v);
         if (errno == ERANGE && *end == 0)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "integer overflow: Tabula ints are 64-bit");
     }
     char *r = tq_repr(ctx, sv);
@@ -598,10 +600,10 @@ BUILTIN(bi_int)
             return tq_raise(ctx, "ValueError",
                             "cannot convert float NaN to integer");
         if (isinf(d))
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "cannot convert float infinity to integer");
         if (fabs(d) >= 9.2233720368547758e18)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "integer overflow: Tabula ints are 64-bit");
         return tq_int((int64_t)trunc(d));
     }
@@ -1092,6 +1094,8 @@ BUILTIN(bi_type)
     if (!check_args(ctx, args, "type", 1, 1, false))
         return NULL;
     const char *name = tq_type_name(args->pos[0]);
+    const char *msg;
+    tq_exception_get(args->pos[0], &name, &msg);
     tq_value_t *cls = tq_map_get(&ctx->builtins, name);
     if (cls && tq_kind(cls) == TQ_BUILTIN && cls->u.bi.is_class)
         return tq_incref(cls);
@@ -1117,6 +1121,9 @@ static int instance_of(tq_ctx_t *ctx, tq_value_t *v, tq_value_t *cls)
         return -1;
     }
     const char *name = cls->u.bi.name;
+    const char *ename, *msg;
+    if (tq_exception_get(v, &ename, &msg) && tq_error_known(name))
+        return tq_error_is_a(ename, name);
     const char *vt = tq_type_name(v);
     if (strcmp(name, vt) == 0)
         return 1;
@@ -1157,28 +1164,26 @@ BUILTIN(bi_hasattr)
         return tq_bool(true);
     }
     const char *en = tq_error_name(ctx);
-    if (en && strcmp(en, "TypeError") == 0) {
+    if (en && tq_error_is_a(en, "AttributeError")) {
         tq_error_clear(ctx);
         return tq_bool(false);
     }
     return NULL;
 }
 
-/* Exception classes usable with `raise`: ValueError('...'). */
-static tq_value_t *make_exception(tq_ctx_t *ctx, const char *ename,
-                                  const tq_args_t *args)
+/* The exception classes of base/errors.h's catalogue, usable with
+ * `raise`: ValueError('...'). `self` is the class's name, a str. */
+BUILTIN(bi_exception)
 {
+    assert(self && tq_kind(self) == TQ_STR &&
+           tq_error_known(tq_as_str(self)));
     char *msg = args->npos ? tq_to_str(ctx, args->pos[0]) : tq_xstrdup("");
     if (!msg)
         return NULL;
-    tq_value_t *e = tq_exception_new(ename, msg);
+    tq_value_t *e = tq_exception_new(tq_as_str(self), msg);
     free(msg);
     return e;
 }
-
-BUILTIN(bi_value_error) { return make_exception(ctx, "ValueError", args); }
-BUILTIN(bi_type_error) { return make_exception(ctx, "TypeError", args); }
-BUILTIN(bi_name_error) { return make_exception(ctx, "NameError", args); }
 
 /* ---- str methods */
 
@@ -1655,7 +1660,7 @@ METHOD(m_format)
             if (auto_index < args->npos)
                 v = tq_incref(args->pos[auto_index]);
             else
-                tq_raise(ctx, "ValueError",
+                tq_raise(ctx, "IndexError",
                          "Replacement index %zu out of range for positional "
                          "args tuple", auto_index);
             auto_index++;
@@ -1664,7 +1669,7 @@ METHOD(m_format)
             if (k < args->npos)
                 v = tq_incref(args->pos[k]);
             else
-                tq_raise(ctx, "ValueError",
+                tq_raise(ctx, "IndexError",
                          "Replacement index %zu out of range for positional "
                          "args tuple", k);
         } else {
@@ -1672,7 +1677,7 @@ METHOD(m_format)
             if (kv)
                 v = tq_incref(kv);
             else
-                tq_raise(ctx, "ValueError", "key '%s' not found", field);
+                tq_raise(ctx, "KeyError", "key '%s' not found", field);
         }
         if (v && conv && (*conv == 'r' || *conv == 's')) {
             char *t = *conv == 'r' ? tq_repr(ctx, v) : tq_to_str(ctx, v);
@@ -1744,11 +1749,11 @@ METHOD(m_list_pop)
     if (args->npos && !want_int(ctx, args->pos[0], &i))
         return NULL;
     if (n == 0)
-        return tq_raise(ctx, "ValueError", "pop from empty list");
+        return tq_raise(ctx, "IndexError", "pop from empty list");
     if (i < 0)
         i += n;
     if (i < 0 || i >= n)
-        return tq_raise(ctx, "ValueError", "pop index out of range");
+        return tq_raise(ctx, "IndexError", "pop index out of range");
     return tq_list_pop(self, (size_t)i);
 }
 
@@ -1930,7 +1935,7 @@ METHOD(m_dict_pop)
         if (args->npos > 1)
             return tq_incref(args->pos[1]);
         char *r = tq_repr(ctx, args->pos[0]);
-        tq_raise(ctx, "ValueError", "key %s not found", r ? r : "?");
+        tq_raise(ctx, "KeyError", "key %s not found", r ? r : "?");
         free(r);
         return NULL;
     }
@@ -2351,7 +2356,7 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
             char *key = tq_xstrndup(f + i + 1, e - i - 1);
             arg = tq_dict_get_str(mapping, key);
             if (!arg) {
-                tq_raise(ctx, "ValueError", "key '%s' not found", key);
+                tq_raise(ctx, "KeyError", "key '%s' not found", key);
                 free(key);
                 tq_buf_free(&b);
                 return NULL;
@@ -2484,8 +2489,6 @@ void tq_builtins_register(tq_ctx_t *ctx)
         {"str", bi_str}, {"int", bi_int}, {"float", bi_float},
         {"bool", bi_bool}, {"list", bi_list}, {"tuple", bi_tuple},
         {"dict", bi_dict}, {"range", bi_range},
-        {"ValueError", bi_value_error}, {"TypeError", bi_type_error},
-        {"NameError", bi_name_error},
     };
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         tq_value_t *v = tq_builtin_new(fns[i].name, fns[i].fn, NULL);
@@ -2496,6 +2499,15 @@ void tq_builtins_register(tq_ctx_t *ctx)
         tq_value_t *v = tq_class_builtin_new(classes[i].name, classes[i].fn);
         tq_ctx_define_builtin(ctx, classes[i].name, v);
         tq_decref(v);
+    }
+    for (int i = 0; i < TQ_ERR_COUNT; i++) {
+        const char *name = tq_error_at(i);
+        tq_value_t *self = tq_str(name);
+        tq_value_t *v = tq_builtin_new(name, bi_exception, self);
+        v->u.bi.is_class = true;
+        tq_ctx_define_builtin(ctx, name, v);
+        tq_decref(v);
+        tq_decref(self);
     }
     static const char *const plain_classes[] = {"NoneType", "function",
                                                 "object", NULL};

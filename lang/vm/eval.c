@@ -10,12 +10,14 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in eval.h.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vm/eval.h"
 #include "syntax/parse.h"
+#include "base/errors.h"
 
 #define MAX_CALL_DEPTH 200
 
@@ -390,7 +392,7 @@ tq_value_t *tq_function_call(tq_ctx_t *ctx, tq_value_t *fnv,
     const tq_node_t *def = fn->def;
     const tq_nodelist_t *params = &def->list;
     if (ctx->depth >= MAX_CALL_DEPTH)
-        return tq_raise(ctx, "ValueError",
+        return tq_raise(ctx, "RecursionError",
                         "maximum recursion depth exceeded");
     if (check_interrupt(ctx))
         return NULL;
@@ -796,7 +798,7 @@ static tq_value_t *eval(tq_ctx_t *ctx, const tq_node_t *n)
     if (++ctx->eval_depth > MAX_EVAL_DEPTH) {
         ctx->eval_depth--;
         ctx->node = n;
-        return tq_raise(ctx, "ValueError",
+        return tq_raise(ctx, "RecursionError",
                         "expression too deeply nested to evaluate");
     }
     tq_value_t *v = eval_node(ctx, n);
@@ -1256,34 +1258,35 @@ static exec_status_t exec_while(tq_ctx_t *ctx, const tq_node_t *s,
     return EX_NORMAL;
 }
 
-/* Python's exception names that Tabula reports under its own list
- * (LANGUAGE.md section 11), so that `except KeyError:` still works. */
-static const char *ename_alias(const char *name)
+/* Whether the value `cls` of an `except` clause catches `ename`: an
+ * exception class the error is-a, or a tuple holding one. */
+static bool except_value_matches(const tq_value_t *cls, const char *ename)
 {
-    static const char *const map[][2] = {
-        {"ZeroDivisionError", "ValueError"}, {"ArithmeticError", "ValueError"},
-        {"IndexError", "ValueError"}, {"KeyError", "ValueError"},
-        {"LookupError", "ValueError"}, {"RecursionError", "ValueError"},
-        {"AssertionError", "ValueError"}, {"OverflowError", "ValueError"},
-        {"AttributeError", "TypeError"}, {"RuntimeError", "ValueError"},
-        {"UnboundLocalError", "NameError"},
-        {"ObjectDoesNotExist", "DoesNotExist"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], name) == 0)
-            return map[i][1];
-    return name;
+    if (tq_kind(cls) == TQ_TUPLE) {
+        for (size_t i = 0; i < tq_seq_len(cls); i++)
+            if (except_value_matches(tq_seq_get(cls, i), ename))
+                return true;
+        return false;
+    }
+    return tq_kind(cls) == TQ_BUILTIN && cls->u.bi.is_class &&
+           tq_error_known(cls->u.bi.name) &&
+           tq_error_is_a(ename, cls->u.bi.name);
 }
 
-/* Whether an `except` clause's type expression names `ename`. Types are
- * matched by name (ValueError, User.DoesNotExist, a tuple of them). */
-static bool except_matches(const tq_node_t *t, const char *ename)
+/* Whether an `except` clause's type expression catches `ename`: the error
+ * is-a the named class in base/errors.h's catalogue. Types are matched by
+ * name (ValueError, User.DoesNotExist, a tuple of them); a name outside
+ * the catalogue that the cell bound to a class or a tuple of classes
+ * (`except wanted:`) is looked up without raising, since an error is
+ * pending. A bare `except` catches everything. */
+static bool except_matches(tq_ctx_t *ctx, const tq_node_t *t,
+                           const char *ename)
 {
     if (!t)
         return true;
     if (t->kind == TQ_N_TUPLE) {
         for (size_t i = 0; i < t->list.len; i++)
-            if (except_matches(t->list.items[i], ename))
+            if (except_matches(ctx, t->list.items[i], ename))
                 return true;
         return false;
     }
@@ -1291,11 +1294,19 @@ static bool except_matches(const tq_node_t *t, const char *ename)
                            ? t->name : NULL;
     if (!name)
         return false;
-    if (strcmp(name, "BaseException") == 0)
-        return true;
-    if (strcmp(name, "Exception") == 0)
-        return strcmp(ename, "KeyboardInterrupt") != 0;
-    return strcmp(ename_alias(name), ename) == 0;
+    if (t->kind == TQ_N_ATTR || tq_error_known(name))
+        return tq_error_is_a(ename, name);
+    assert(tq_error_pending(ctx));
+    const tq_frame_t *f = ctx->frame;
+    const tq_value_t *bound = f && f->locals ? tq_map_get(f->locals, name)
+                                             : NULL;
+    if (!bound && f && f->closure)
+        bound = tq_dict_get_str(f->closure, name);
+    if (!bound)
+        bound = tq_map_get(&ctx->globals, name);
+    if (bound)
+        return except_value_matches(bound, ename);
+    return strcmp(ename, name) == 0;
 }
 
 /* The pending error, moved out of the context while `finally` runs. */
@@ -1346,7 +1357,7 @@ static exec_status_t exec_try(tq_ctx_t *ctx, const tq_node_t *s,
     if (st == EX_ERROR) {
         for (size_t i = 0; i < s->list2.len; i++) {
             const tq_node_t *h = s->list2.items[i];
-            if (!except_matches(h->a, ctx->ename))
+            if (!except_matches(ctx, h->a, ctx->ename))
                 continue;
             tq_value_t *exc = tq_exception_new(ctx->ename, ctx->evalue);
             tq_ctx_reset_error(ctx);
@@ -1504,7 +1515,7 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
     }
     case TQ_N_RAISE: {
         if (!s->a) {
-            tq_raise(ctx, "ValueError", "No active exception to reraise");
+            tq_raise(ctx, "RuntimeError", "No active exception to reraise");
             return EX_ERROR;
         }
         tq_value_t *e = eval(ctx, s->a);
@@ -1547,7 +1558,7 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
             tq_decref(m);
         }
         ctx->node = s;
-        tq_raise(ctx, "ValueError", "%s", msg ? msg : "assertion failed");
+        tq_raise(ctx, "AssertionError", "%s", msg ? msg : "assertion failed");
         free(msg);
         return EX_ERROR;
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "vm/eval.h"
+#include "base/errors.h"
 #include "db/sqlite_handle.h"
 
 #include <assert.h>
@@ -160,6 +161,8 @@ void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
 
 tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
 {
+    /* Every error the language raises is in base/errors.h's catalogue. */
+    assert(tq_error_known(ename));
     if (ctx->err)
         return NULL;
     va_list ap;

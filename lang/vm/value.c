@@ -1080,7 +1080,7 @@ static bool is_number(const tq_value_t *v)
 static int equal_depth(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b, int depth)
 {
     if (depth > 200) {
-        tq_raise(ctx, "ValueError",
+        tq_raise(ctx, "RecursionError",
                  "maximum recursion depth exceeded in comparison");
         return -1;
     }
@@ -1182,7 +1182,7 @@ int tq_compare(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b)
 
 static tq_value_t *int_overflow(tq_ctx_t *ctx)
 {
-    return tq_raise(ctx, "ValueError",
+    return tq_raise(ctx, "OverflowError",
                     "integer overflow: Tabula ints are 64-bit");
 }
 
@@ -1205,11 +1205,11 @@ static tq_value_t *int_binop(tq_ctx_t *ctx, tq_binop_t op, int64_t a,
         return tq_int(r);
     case TQ_OP_DIV:
         if (b == 0)
-            return tq_raise(ctx, "ValueError", "division by zero");
+            return tq_raise(ctx, "ZeroDivisionError", "division by zero");
         return tq_float((double)a / (double)b);
     case TQ_OP_FLOORDIV:
         if (b == 0)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "ZeroDivisionError",
                             "integer division or modulo by zero");
         if (a == INT64_MIN && b == -1)
             return int_overflow(ctx);
@@ -1219,7 +1219,8 @@ static tq_value_t *int_binop(tq_ctx_t *ctx, tq_binop_t op, int64_t a,
         return tq_int(r);
     case TQ_OP_MOD:
         if (b == 0)
-            return tq_raise(ctx, "ValueError", "integer modulo by zero");
+            return tq_raise(ctx, "ZeroDivisionError",
+                            "integer modulo by zero");
         if (b == -1)
             return tq_int(0);
         r = a % b;
@@ -1229,7 +1230,7 @@ static tq_value_t *int_binop(tq_ctx_t *ctx, tq_binop_t op, int64_t a,
     case TQ_OP_POW: {
         if (b < 0) {
             if (a == 0)
-                return tq_raise(ctx, "ValueError",
+                return tq_raise(ctx, "ZeroDivisionError",
                                 "0.0 cannot be raised to a negative power");
             return tq_float(pow((double)a, (double)b));
         }
@@ -1260,11 +1261,12 @@ static tq_value_t *float_binop(tq_ctx_t *ctx, tq_binop_t op, double a,
     case TQ_OP_MUL: return tq_float(a * b);
     case TQ_OP_DIV:
         if (b == 0)
-            return tq_raise(ctx, "ValueError", "float division by zero");
+            return tq_raise(ctx, "ZeroDivisionError",
+                            "float division by zero");
         return tq_float(a / b);
     case TQ_OP_FLOORDIV: {
         if (b == 0)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "ZeroDivisionError",
                             "float floor division by zero");
         double m = fmod(a, b);
         if (m != 0 && ((m < 0) != (b < 0)))
@@ -1276,7 +1278,7 @@ static tq_value_t *float_binop(tq_ctx_t *ctx, tq_binop_t op, double a,
     }
     case TQ_OP_MOD: {
         if (b == 0)
-            return tq_raise(ctx, "ValueError", "float modulo");
+            return tq_raise(ctx, "ZeroDivisionError", "float modulo");
         double m = fmod(a, b);
         if (m != 0 && ((m < 0) != (b < 0)))
             m += b;
@@ -1284,7 +1286,7 @@ static tq_value_t *float_binop(tq_ctx_t *ctx, tq_binop_t op, double a,
     }
     case TQ_OP_POW:
         if (a == 0 && b < 0)
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "ZeroDivisionError",
                             "0.0 cannot be raised to a negative power");
         if (a < 0 && b != floor(b))
             return tq_raise(ctx, "ValueError",
@@ -1306,7 +1308,8 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
         if (n == 0 || len == 0)
             return tq_str("");
         if (len > TQ_MAX_STR_BYTES / (size_t)n)
-            return tq_raise(ctx, "ValueError", "repeated string is too long");
+            return tq_raise(ctx, "OverflowError",
+                            "repeated string is too long");
         size_t total = len * (size_t)n;
         char *out = tq_xmalloc(total + 1);
         for (size_t at = 0; at < total; at += len)
@@ -1320,7 +1323,7 @@ static tq_value_t *seq_repeat(tq_ctx_t *ctx, tq_value_t *seq, int64_t n)
     if (len == 0)
         n = 0;
     if (n && len > TQ_MAX_SEQ_ITEMS / (size_t)n)
-        return tq_raise(ctx, "ValueError", "repeated sequence is too long");
+        return tq_raise(ctx, "OverflowError", "repeated sequence is too long");
     size_t total = len * (size_t)n;
     tq_value_t *r;
     if (seq->kind == TQ_LIST) {
@@ -1460,7 +1463,7 @@ tq_value_t *tq_binary(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *a,
              a->u.str.len + b->u.str.len > TQ_MAX_STR_BYTES) ||
             ((a->kind == TQ_LIST || a->kind == TQ_TUPLE) && a->kind == b->kind &&
              a->u.seq.len + b->u.seq.len > TQ_MAX_SEQ_ITEMS))
-            return tq_raise(ctx, "ValueError",
+            return tq_raise(ctx, "OverflowError",
                             "the result of + is too long for Tabula");
         if (a->kind == TQ_STR && b->kind == TQ_STR) {
             tq_buf_t buf = {0};
@@ -1586,8 +1589,8 @@ tq_value_t *tq_getattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name)
             if (r || tq_error_pending(ctx))
                 return r;
         }
-        return tq_raise(ctx, "TypeError", "'%s' object has no attribute '%s'",
-                        t->name, name);
+        return tq_raise(ctx, "AttributeError",
+                        "'%s' object has no attribute '%s'", t->name, name);
     }
     tq_value_t *m = tq_method_get(ctx, obj, name);
     if (m || tq_error_pending(ctx))
@@ -1596,7 +1599,7 @@ tq_value_t *tq_getattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name)
         return tq_str(obj->u.fn->name);
     if (obj->kind == TQ_BUILTIN && strcmp(name, "__name__") == 0)
         return tq_str(obj->u.bi.name);
-    return tq_raise(ctx, "TypeError", "'%s' object has no attribute '%s'",
+    return tq_raise(ctx, "AttributeError", "'%s' object has no attribute '%s'",
                     tq_type_name(obj), name);
 }
 
@@ -1605,7 +1608,7 @@ int tq_setattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name,
 {
     if (obj->kind == TQ_NATIVE && obj->u.native.type->setattr)
         return obj->u.native.type->setattr(ctx, obj, name, value);
-    tq_raise(ctx, "TypeError", "'%s' object attribute '%s' is read-only",
+    tq_raise(ctx, "AttributeError", "'%s' object attribute '%s' is read-only",
              tq_type_name(obj), name);
     return -1;
 }
@@ -1624,7 +1627,7 @@ static long seq_index(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key,
     if (i < 0)
         i += (int64_t)len;
     if (i < 0 || i >= (int64_t)len) {
-        tq_raise(ctx, "ValueError", "%s index out of range",
+        tq_raise(ctx, "IndexError", "%s index out of range",
                  obj->kind == TQ_STR ? "string" : tq_type_name(obj));
         return -1;
     }
@@ -1716,7 +1719,7 @@ tq_value_t *tq_getitem(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key)
         tq_value_t *v = tq_dict_get(obj, key);
         if (!v) {
             char *r = tq_repr(ctx, key);
-            tq_raise(ctx, "ValueError", "key %s not found", r ? r : "?");
+            tq_raise(ctx, "KeyError", "key %s not found", r ? r : "?");
             free(r);
             return NULL;
         }
@@ -1782,7 +1785,7 @@ int tq_delitem(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key)
             return -1;
         if (!tq_dict_del(obj, key)) {
             char *r = tq_repr(ctx, key);
-            tq_raise(ctx, "ValueError", "key %s not found", r ? r : "?");
+            tq_raise(ctx, "KeyError", "key %s not found", r ? r : "?");
             free(r);
             return -1;
         }

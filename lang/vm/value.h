@@ -207,8 +207,8 @@ tq_value_t *tq_column_value(sqlite3_stmt *stmt, int col);
 
 /* ---- the interpreter context */
 
-/* Records an error, unless one is pending already. ename is one of
- * LANGUAGE.md section 11's names. Always returns NULL, for
+/* Records an error, unless one is pending already. ename is a name of
+ * base/errors.h's catalogue (asserted). Always returns NULL, for
  * `return tq_raise(...)`. */
 tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

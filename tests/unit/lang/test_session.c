@@ -184,13 +184,13 @@ int main(void)
         "  Cell In[12], line 2, in f\n"
         "    return v.nope\n"
         "           ^\n"
-        "TypeError: 'int' object has no attribute 'nope'\n");
+        "AttributeError: 'int' object has no attribute 'nope'\n");
     check_traceback("%sql INSERT INTO t VALUES (2)\n1/0",
         "Traceback (most recent call last)\n"
         "  Cell In[13], line 2\n"
         "    1/0\n"
         "    ^\n"
-        "ValueError: division by zero\n"
+        "ZeroDivisionError: division by zero\n"
         "All writes of this cell were rolled back.\n");
     check_traceback("x = (1,\n",
         "  Cell In[14], line 1\n"

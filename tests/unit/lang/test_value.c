@@ -145,10 +145,11 @@ int main(void)
     check_op(TQ_OP_POW, tq_int(2), tq_int(-1), "0.5");
     check_op(TQ_OP_ADD, tq_int(1), tq_bool(true), "2");
     check_op(TQ_OP_ADD, tq_int(INT64_MAX), tq_int(1),
-             "ValueError: integer overflow: Tabula ints are 64-bit");
-    check_op(TQ_OP_DIV, tq_int(1), tq_int(0), "ValueError: division by zero");
+             "OverflowError: integer overflow: Tabula ints are 64-bit");
+    check_op(TQ_OP_DIV, tq_int(1), tq_int(0),
+             "ZeroDivisionError: division by zero");
     check_op(TQ_OP_MOD, tq_int(1), tq_int(0),
-             "ValueError: integer modulo by zero");
+             "ZeroDivisionError: integer modulo by zero");
     check_op(TQ_OP_ADD, tq_str("a"), tq_int(1),
              "TypeError: can only concatenate str (not \"int\") to str");
     check_op(TQ_OP_ADD, tq_int(1), tq_str("a"),
