@@ -1,7 +1,8 @@
 /*
- * This file is the SQLite engine behind db.h, and the only file of lang/
- * that calls SQLite's API. Besides mapping the interface onto sqlite3_*
- * calls it gives every connection what Tabula expects of SQLite:
+ * This file is the SQLite engine behind db.h (its table of operations,
+ * engine.h, is tqdb_sqlite_engine), and the only file of lang/ that calls
+ * SQLite's API. Besides mapping the interface onto sqlite3_* calls it
+ * gives every connection what Tabula expects of SQLite:
  *  - opening checks that the file is a database, turns foreign keys on,
  *    waits up to 2 s on a locked file, and registers REGEXP and
  *    tq_iregexp (POSIX extended expressions; the second ignores case);
@@ -15,6 +16,7 @@
  * pragma_table_info, pragma_index_list/info and pragma_foreign_key_list.
  */
 #include "db/db.h"
+#include "db/engine.h"
 
 #include <assert.h>
 #include <regex.h>
@@ -25,34 +27,38 @@
 #include "base/dbutil.h"
 #include "db/sqlite_handle.h"
 
-struct tqdb_conn {
-    sqlite3 *db;
-    bool readonly;
-    tqdb_err_t err;
-    char *errmsg;                  /* owned; NULL when no error */
-    int (*stop)(void *ud);         /* progress callback, or NULL */
-    void *stop_ud;
-};
+const tqdb_engine_t tqdb_sqlite_engine;
 
-struct tqdb_cursor {
-    tqdb_conn_t *conn;
+/* A connection: db.h's head, then the SQLite handle. */
+typedef struct sq_conn {
+    tqdb_conn_t head;
+    sqlite3 *db;
+} sq_conn_t;
+
+/* A cursor: db.h's head, then the statement. */
+typedef struct sq_cursor {
+    tqdb_cursor_t head;
     sqlite3_stmt *stmt;
-};
+} sq_cursor_t;
+
+static sq_conn_t *sq(tqdb_conn_t *conn)
+{
+    assert(conn->engine == &tqdb_sqlite_engine);
+    return (sq_conn_t *)conn;
+}
+
+static sqlite3 *handle(tqdb_conn_t *conn)
+{
+    return sq(conn)->db;
+}
+
+static sqlite3_stmt *stmt_of(tqdb_cursor_t *cur)
+{
+    assert(cur->conn->engine == &tqdb_sqlite_engine);
+    return ((sq_cursor_t *)cur)->stmt;
+}
 
 /* ---- errors */
-
-static const char *const exception_names[] = {
-#define X(name, exc) exc,
-    TQDB_ERRORS(X)
-#undef X
-};
-
-/* tqdb_err_exception: see db.h. */
-const char *tqdb_err_exception(tqdb_err_t err)
-{
-    assert((size_t)err < sizeof exception_names / sizeof *exception_names);
-    return exception_names[err];
-}
 
 /* The category of an SQLite result code (extended or primary). */
 static tqdb_err_t category(int rc, const char *msg)
@@ -82,7 +88,7 @@ static tqdb_err_t category(int rc, const char *msg)
  * returns -1 for the caller to pass on (0 when rc is not an error). */
 static int fail(tqdb_conn_t *c, int rc)
 {
-    const char *msg = sqlite3_errmsg(c->db);
+    const char *msg = sqlite3_errmsg(handle(c));
     if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE)
         return 0;
     /* sqlite3_errmsg describes the last API call; a bind or a misuse may
@@ -92,28 +98,7 @@ static int fail(tqdb_conn_t *c, int rc)
     /* The read-only guard's refusal reads as SQLite's own refusal. */
     if ((rc & 0xff) == SQLITE_AUTH && c->readonly)
         msg = "attempt to write a readonly database";
-    free(c->errmsg);
-    c->errmsg = db_xstrdup(msg);
-    c->err = category(rc, msg);
-    return -1;
-}
-
-static void clear_error(tqdb_conn_t *c)
-{
-    c->err = TQDB_ERR_OK;
-    free(c->errmsg);
-    c->errmsg = NULL;
-}
-
-/* tqdb_errcode, tqdb_errmsg: see db.h. */
-tqdb_err_t tqdb_errcode(const tqdb_conn_t *conn)
-{
-    return conn->err;
-}
-
-const char *tqdb_errmsg(const tqdb_conn_t *conn)
-{
-    return conn->errmsg ? conn->errmsg : "";
+    return tqdb_conn_fail(c, category(rc, msg), msg);
 }
 
 /* ---- the read-only guard */
@@ -243,8 +228,14 @@ static int progress(void *ud)
     return c->stop ? c->stop(c->stop_ud) : 0;
 }
 
-/* tqdb_open: see db.h. */
-tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error)
+/* The engine of every target no other engine claims. */
+static bool sq_claims(const char *target)
+{
+    (void)target;
+    return true;
+}
+
+static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
 {
     const char *path = target && *target ? target : ":memory:";
     bool readonly = flags & TQDB_OPEN_READONLY;
@@ -277,56 +268,40 @@ tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error)
     register_functions(db);
     if (readonly)
         sqlite3_set_authorizer(db, authorize, NULL);
-    tqdb_conn_t *c = db_xcalloc(1, sizeof *c);
+    sq_conn_t *c = db_xcalloc(1, sizeof *c);
+    c->head.engine = &tqdb_sqlite_engine;
+    c->head.readonly = readonly;
     c->db = db;
-    c->readonly = readonly;
-    sqlite3_progress_handler(db, 1000, progress, c);
-    return c;
+    sqlite3_progress_handler(db, 1000, progress, &c->head);
+    return &c->head;
 }
 
-/* tqdb_close: see db.h. */
-void tqdb_close(tqdb_conn_t **conn)
+static void sq_close(tqdb_conn_t *conn)
 {
-    tqdb_conn_t *c = *conn;
-    if (!c)
-        return;
-    *conn = NULL;
+    sq_conn_t *c = sq(conn);
     sqlite3_close_v2(c->db);
-    free(c->errmsg);
     free(c);
 }
 
-const char *tqdb_engine(const tqdb_conn_t *conn)
+static int sq_exec(tqdb_conn_t *conn, const char *sql)
 {
-    (void)conn;
-    return "sqlite";
+    tqdb_conn_clear_error(conn);
+    return fail(conn, sqlite3_exec(handle(conn), sql, NULL, NULL, NULL));
 }
 
-bool tqdb_readonly(const tqdb_conn_t *conn)
+static int sq_begin(tqdb_conn_t *conn)
 {
-    return conn->readonly;
+    return sq_exec(conn, "BEGIN");
 }
 
-/* tqdb_exec: see db.h. */
-int tqdb_exec(tqdb_conn_t *conn, const char *sql)
+static int sq_commit(tqdb_conn_t *conn)
 {
-    clear_error(conn);
-    return fail(conn, sqlite3_exec(conn->db, sql, NULL, NULL, NULL));
+    return sq_exec(conn, "COMMIT");
 }
 
-int tqdb_begin(tqdb_conn_t *conn)
+static int sq_rollback(tqdb_conn_t *conn)
 {
-    return tqdb_exec(conn, "BEGIN");
-}
-
-int tqdb_commit(tqdb_conn_t *conn)
-{
-    return tqdb_exec(conn, "COMMIT");
-}
-
-int tqdb_rollback(tqdb_conn_t *conn)
-{
-    return tqdb_exec(conn, "ROLLBACK");
+    return sq_exec(conn, "ROLLBACK");
 }
 
 /* Runs "<verb> <name>" for the savepoint statements. */
@@ -335,41 +310,41 @@ static int savepoint_stmt(tqdb_conn_t *conn, const char *verb,
 {
     assert(name && *name);
     char *sql = db_xasprintf("%s %s", verb, name);
-    int rc = tqdb_exec(conn, sql);
+    int rc = sq_exec(conn, sql);
     free(sql);
     return rc;
 }
 
-int tqdb_savepoint(tqdb_conn_t *conn, const char *name)
+static int sq_savepoint(tqdb_conn_t *conn, const char *name)
 {
     return savepoint_stmt(conn, "SAVEPOINT", name);
 }
 
-int tqdb_release(tqdb_conn_t *conn, const char *name)
+static int sq_release(tqdb_conn_t *conn, const char *name)
 {
     return savepoint_stmt(conn, "RELEASE", name);
 }
 
-int tqdb_rollback_to(tqdb_conn_t *conn, const char *name)
+static int sq_rollback_to(tqdb_conn_t *conn, const char *name)
 {
     return savepoint_stmt(conn, "ROLLBACK TO", name);
 }
 
-bool tqdb_in_transaction(tqdb_conn_t *conn)
+static bool sq_in_transaction(tqdb_conn_t *conn)
 {
-    return !sqlite3_get_autocommit(conn->db);
+    return !sqlite3_get_autocommit(handle(conn));
 }
 
-bool tqdb_wrote(tqdb_conn_t *conn)
+static bool sq_wrote(tqdb_conn_t *conn)
 {
-    return sqlite3_txn_state(conn->db, NULL) == SQLITE_TXN_WRITE;
+    return sqlite3_txn_state(handle(conn), NULL) == SQLITE_TXN_WRITE;
 }
 
-int64_t tqdb_schema_version(tqdb_conn_t *conn)
+static int64_t sq_schema_version(tqdb_conn_t *conn)
 {
     sqlite3_stmt *stmt = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(conn->db, "PRAGMA schema_version", -1, &stmt,
+    if (sqlite3_prepare_v2(handle(conn), "PRAGMA schema_version", -1, &stmt,
                            NULL) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW)
         v = sqlite3_column_int64(stmt, 0);
@@ -377,85 +352,68 @@ int64_t tqdb_schema_version(tqdb_conn_t *conn)
     return v;
 }
 
-int64_t tqdb_changes(tqdb_conn_t *conn)
+static int64_t sq_changes(tqdb_conn_t *conn)
 {
-    return sqlite3_changes64(conn->db);
+    return sqlite3_changes64(handle(conn));
 }
 
-int64_t tqdb_total_changes(tqdb_conn_t *conn)
+static int64_t sq_total_changes(tqdb_conn_t *conn)
 {
-    return sqlite3_total_changes64(conn->db);
+    return sqlite3_total_changes64(handle(conn));
 }
 
-int64_t tqdb_last_insert_id(tqdb_conn_t *conn)
+static int64_t sq_last_insert_id(tqdb_conn_t *conn)
 {
-    return sqlite3_last_insert_rowid(conn->db);
+    return sqlite3_last_insert_rowid(handle(conn));
 }
 
-/* tqdb_interrupt: see db.h (sqlite3_interrupt is safe from any thread). */
-void tqdb_interrupt(tqdb_conn_t *conn)
+/* sqlite3_interrupt is safe from any thread and from a signal handler. */
+static void sq_interrupt(tqdb_conn_t *conn)
 {
-    sqlite3_interrupt(conn->db);
-}
-
-void tqdb_set_progress(tqdb_conn_t *conn, int (*stop)(void *ud), void *ud)
-{
-    conn->stop = stop;
-    conn->stop_ud = ud;
+    sqlite3_interrupt(handle(conn));
 }
 
 /* ---- cursors */
 
-/* tqdb_prepare: see db.h. */
-int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
-                 const char **tail)
+static int sq_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
+                      const char **tail)
 {
-    assert(conn && sql && out);
-    clear_error(conn);
+    tqdb_conn_clear_error(conn);
     sqlite3_stmt *stmt = NULL;
     *out = NULL;
-    int rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, tail);
+    int rc = sqlite3_prepare_v2(handle(conn), sql, -1, &stmt, tail);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(stmt);
         return fail(conn, rc);
     }
     if (!stmt)
         return 0;
-    tqdb_cursor_t *cur = db_xmalloc(sizeof *cur);
-    cur->conn = conn;
+    sq_cursor_t *cur = db_xmalloc(sizeof *cur);
+    cur->head.conn = conn;
     cur->stmt = stmt;
-    *out = cur;
+    *out = &cur->head;
     return 0;
 }
 
-void tqdb_cursor_free(tqdb_cursor_t **cur)
+static void sq_cursor_free(tqdb_cursor_t *cur)
 {
-    tqdb_cursor_t *c = *cur;
-    if (!c)
-        return;
-    *cur = NULL;
-    sqlite3_finalize(c->stmt);
-    free(c);
+    sqlite3_finalize(stmt_of(cur));
+    free(cur);
 }
 
-tqdb_conn_t *tqdb_cursor_conn(tqdb_cursor_t *cur)
+static bool sq_cursor_readonly(tqdb_cursor_t *cur)
 {
-    return cur->conn;
+    return sqlite3_stmt_readonly(stmt_of(cur)) != 0;
 }
 
-bool tqdb_cursor_readonly(tqdb_cursor_t *cur)
+static int sq_param_count(tqdb_cursor_t *cur)
 {
-    return sqlite3_stmt_readonly(cur->stmt) != 0;
+    return sqlite3_bind_parameter_count(stmt_of(cur));
 }
 
-int tqdb_param_count(tqdb_cursor_t *cur)
+static const char *sq_param_name(tqdb_cursor_t *cur, int i)
 {
-    return sqlite3_bind_parameter_count(cur->stmt);
-}
-
-const char *tqdb_param_name(tqdb_cursor_t *cur, int i)
-{
-    return sqlite3_bind_parameter_name(cur->stmt, i);
+    return sqlite3_bind_parameter_name(stmt_of(cur), i);
 }
 
 /* Binding's result: 0, or -1 with the error on the connection. */
@@ -466,61 +424,30 @@ static int bound(tqdb_cursor_t *cur, int rc)
     return fail(cur->conn, rc);
 }
 
-int tqdb_bind(tqdb_cursor_t *cur, int i, const tqdb_datum_t *d)
+/* Binds `d`; its bytes are copied, or borrowed when `copy` is false. */
+static int sq_bind(tqdb_cursor_t *cur, int i, const tqdb_datum_t *d,
+                   bool copy)
 {
+    sqlite3_stmt *st = stmt_of(cur);
+    sqlite3_destructor_type keep = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
     switch (d->type) {
-    case TQDB_NULL: return tqdb_bind_null(cur, i);
-    case TQDB_INT: return tqdb_bind_int(cur, i, d->i);
-    case TQDB_FLOAT: return tqdb_bind_float(cur, i, d->f);
-    case TQDB_TEXT: return tqdb_bind_text(cur, i, d->s, (int64_t)d->len);
-    case TQDB_BLOB: return tqdb_bind_blob(cur, i, d->s, d->len);
+    case TQDB_NULL: return bound(cur, sqlite3_bind_null(st, i));
+    case TQDB_INT: return bound(cur, sqlite3_bind_int64(st, i, d->i));
+    case TQDB_FLOAT: return bound(cur, sqlite3_bind_double(st, i, d->f));
+    case TQDB_TEXT:
+        return bound(cur, sqlite3_bind_text64(st, i, d->s,
+                                              (sqlite3_uint64)d->len, keep,
+                                              SQLITE_UTF8));
+    case TQDB_BLOB:
+        return bound(cur, sqlite3_bind_blob64(st, i, d->s, d->len, keep));
     }
     assert(!"unknown datum type");
     return -1;
 }
 
-int tqdb_bind_null(tqdb_cursor_t *cur, int i)
+static int sq_step(tqdb_cursor_t *cur)
 {
-    return bound(cur, sqlite3_bind_null(cur->stmt, i));
-}
-
-int tqdb_bind_int(tqdb_cursor_t *cur, int i, int64_t v)
-{
-    return bound(cur, sqlite3_bind_int64(cur->stmt, i, v));
-}
-
-int tqdb_bind_float(tqdb_cursor_t *cur, int i, double v)
-{
-    return bound(cur, sqlite3_bind_double(cur->stmt, i, v));
-}
-
-int tqdb_bind_text(tqdb_cursor_t *cur, int i, const char *s, int64_t len)
-{
-    if (len < 0)
-        len = (int64_t)strlen(s);
-    return bound(cur, sqlite3_bind_text64(cur->stmt, i, s, (sqlite3_uint64)len,
-                                          SQLITE_TRANSIENT, SQLITE_UTF8));
-}
-
-int tqdb_bind_text_static(tqdb_cursor_t *cur, int i, const char *s,
-                          int64_t len)
-{
-    if (len < 0)
-        len = (int64_t)strlen(s);
-    return bound(cur, sqlite3_bind_text64(cur->stmt, i, s, (sqlite3_uint64)len,
-                                          SQLITE_STATIC, SQLITE_UTF8));
-}
-
-int tqdb_bind_blob(tqdb_cursor_t *cur, int i, const void *p, size_t len)
-{
-    return bound(cur, sqlite3_bind_blob64(cur->stmt, i, p, len,
-                                          SQLITE_TRANSIENT));
-}
-
-/* tqdb_step: see db.h. */
-int tqdb_step(tqdb_cursor_t *cur)
-{
-    int rc = sqlite3_step(cur->stmt);
+    int rc = sqlite3_step(stmt_of(cur));
     if (rc == SQLITE_ROW)
         return TQDB_ROW;
     if (rc == SQLITE_DONE)
@@ -528,25 +455,25 @@ int tqdb_step(tqdb_cursor_t *cur)
     return fail(cur->conn, rc);
 }
 
-int tqdb_reset(tqdb_cursor_t *cur)
+static int sq_reset(tqdb_cursor_t *cur)
 {
-    return fail(cur->conn, sqlite3_reset(cur->stmt));
+    return fail(cur->conn, sqlite3_reset(stmt_of(cur)));
 }
 
-int tqdb_column_count(tqdb_cursor_t *cur)
+static int sq_column_count(tqdb_cursor_t *cur)
 {
-    return sqlite3_column_count(cur->stmt);
+    return sqlite3_column_count(stmt_of(cur));
 }
 
-const char *tqdb_column_name(tqdb_cursor_t *cur, int col)
+static const char *sq_column_name(tqdb_cursor_t *cur, int col)
 {
-    const char *name = sqlite3_column_name(cur->stmt, col);
+    const char *name = sqlite3_column_name(stmt_of(cur), col);
     return name ? name : "";
 }
 
-const char *tqdb_column_decltype(tqdb_cursor_t *cur, int col)
+static const char *sq_column_decltype(tqdb_cursor_t *cur, int col)
 {
-    const char *t = sqlite3_column_decltype(cur->stmt, col);
+    const char *t = sqlite3_column_decltype(stmt_of(cur), col);
     return t ? t : "";
 }
 
@@ -561,33 +488,33 @@ static tqdb_type_t type_of(int sqlite_type)
     }
 }
 
-tqdb_type_t tqdb_column_type(tqdb_cursor_t *cur, int col)
+static tqdb_type_t sq_column_type(tqdb_cursor_t *cur, int col)
 {
-    return type_of(sqlite3_column_type(cur->stmt, col));
+    return type_of(sqlite3_column_type(stmt_of(cur), col));
 }
 
-/* tqdb_column: see db.h. */
-tqdb_datum_t tqdb_column(tqdb_cursor_t *cur, int col)
+static tqdb_datum_t sq_column(tqdb_cursor_t *cur, int col)
 {
-    tqdb_datum_t d = {.type = tqdb_column_type(cur, col)};
+    sqlite3_stmt *st = stmt_of(cur);
+    tqdb_datum_t d = {.type = sq_column_type(cur, col)};
     switch (d.type) {
     case TQDB_INT:
-        d.i = sqlite3_column_int64(cur->stmt, col);
+        d.i = sqlite3_column_int64(st, col);
         break;
     case TQDB_FLOAT:
-        d.f = sqlite3_column_double(cur->stmt, col);
+        d.f = sqlite3_column_double(st, col);
         break;
     case TQDB_TEXT:
-        d.s = (const char *)sqlite3_column_text(cur->stmt, col);
-        d.len = (size_t)sqlite3_column_bytes(cur->stmt, col);
+        d.s = (const char *)sqlite3_column_text(st, col);
+        d.len = (size_t)sqlite3_column_bytes(st, col);
         if (!d.s) {             /* out of memory converting: NULL */
             d.type = TQDB_NULL;
             d.len = 0;
         }
         break;
     case TQDB_BLOB:
-        d.s = sqlite3_column_blob(cur->stmt, col);
-        d.len = (size_t)sqlite3_column_bytes(cur->stmt, col);
+        d.s = sqlite3_column_blob(st, col);
+        d.len = (size_t)sqlite3_column_bytes(st, col);
         if (!d.s)
             d.s = "";
         break;
@@ -597,24 +524,24 @@ tqdb_datum_t tqdb_column(tqdb_cursor_t *cur, int col)
     return d;
 }
 
-int64_t tqdb_column_int(tqdb_cursor_t *cur, int col)
+static int64_t sq_column_int(tqdb_cursor_t *cur, int col)
 {
-    return sqlite3_column_int64(cur->stmt, col);
+    return sqlite3_column_int64(stmt_of(cur), col);
 }
 
-double tqdb_column_float(tqdb_cursor_t *cur, int col)
+static double sq_column_float(tqdb_cursor_t *cur, int col)
 {
-    return sqlite3_column_double(cur->stmt, col);
+    return sqlite3_column_double(stmt_of(cur), col);
 }
 
-const char *tqdb_column_text(tqdb_cursor_t *cur, int col)
+static const char *sq_column_text(tqdb_cursor_t *cur, int col)
 {
-    return (const char *)sqlite3_column_text(cur->stmt, col);
+    return (const char *)sqlite3_column_text(stmt_of(cur), col);
 }
 
-size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col)
+static size_t sq_column_bytes(tqdb_cursor_t *cur, int col)
 {
-    return (size_t)sqlite3_column_bytes(cur->stmt, col);
+    return (size_t)sqlite3_column_bytes(stmt_of(cur), col);
 }
 
 /* ---- the catalogue */
@@ -739,10 +666,8 @@ static int read_fks(tqdb_conn_t *c, tqdb_catalog_t *cat, const char *schema)
     return rc < 0 ? -1 : 0;
 }
 
-/* tqdb_catalog_read: see db.h. */
-int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
+static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
 {
-    memset(out, 0, sizeof *out);
     size_t scap = 0, tcap = 0;
     tqdb_cursor_t *cur = catalog_query(conn,
         "SELECT name FROM pragma_database_list ORDER BY seq", NULL);
@@ -768,81 +693,50 @@ fail:
     return -1;
 }
 
-/* tqdb_catalog_clear: see db.h. */
-void tqdb_catalog_clear(tqdb_catalog_t *cat)
-{
-    for (size_t i = 0; i < cat->nschemas; i++)
-        free(cat->schemas[i]);
-    free(cat->schemas);
-    for (size_t i = 0; i < cat->ntables; i++) {
-        tqdb_table_info_t *t = &cat->tables[i];
-        free(t->schema);
-        free(t->name);
-        for (size_t j = 0; j < t->ncols; j++) {
-            free(t->cols[j].name);
-            free(t->cols[j].decltype);
-            free(t->cols[j].dflt);
-        }
-        free(t->cols);
-        for (size_t j = 0; j < t->nunique; j++)
-            free(t->unique[j]);
-        free(t->unique);
-        for (size_t j = 0; j < t->nfks; j++) {
-            free(t->fks[j].from);
-            free(t->fks[j].to_table);
-            free(t->fks[j].to);
-        }
-        free(t->fks);
-    }
-    free(cat->tables);
-    memset(cat, 0, sizeof *cat);
-}
-
 /* ---- the transition: see db/sqlite_handle.h */
 
 sqlite3 *tqdb_sqlite_handle(tqdb_conn_t *conn)
 {
-    return conn ? conn->db : NULL;
+    return conn && conn->engine == &tqdb_sqlite_engine ? handle(conn) : NULL;
 }
 
-/* ---- datums */
+/* ---- the table */
 
-/* tqdb_datum_dup: see db.h. */
-tqdb_datum_t *tqdb_datum_dup(const tqdb_datum_t *d)
-{
-    bool bytes = d->type == TQDB_TEXT || d->type == TQDB_BLOB;
-    size_t extra = bytes ? d->len + 1 : 0;
-    tqdb_datum_t *copy = db_xmalloc(sizeof *copy + extra);
-    *copy = *d;
-    if (bytes) {
-        char *p = (char *)(copy + 1);
-        if (d->len)
-            memcpy(p, d->s, d->len);
-        p[d->len] = 0;
-        copy->s = p;
-    } else {
-        copy->s = NULL;
-        copy->len = 0;
-    }
-    return copy;
-}
-
-tqdb_datum_t tqdb_datum_null(void)
-{
-    return (tqdb_datum_t){.type = TQDB_NULL};
-}
-
-tqdb_datum_t tqdb_datum_int(int64_t v)
-{
-    return (tqdb_datum_t){.type = TQDB_INT, .i = v};
-}
-
-tqdb_datum_t tqdb_datum_float(double v)
-{
-    return (tqdb_datum_t){.type = TQDB_FLOAT, .f = v};
-}
-
-tqdb_datum_t tqdb_datum_text(const char *s, size_t len)
-{
-    return (tqdb_datum_t){.type = TQDB_TEXT, .s = s, .len = len};
-}
+const tqdb_engine_t tqdb_sqlite_engine = {
+    .name = "sqlite",
+    .claims = sq_claims,
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .in_transaction = sq_in_transaction,
+    .wrote = sq_wrote,
+    .schema_version = sq_schema_version,
+    .changes = sq_changes,
+    .total_changes = sq_total_changes,
+    .last_insert_id = sq_last_insert_id,
+    .interrupt = sq_interrupt,
+    .prepare = sq_prepare,
+    .cursor_free = sq_cursor_free,
+    .cursor_readonly = sq_cursor_readonly,
+    .param_count = sq_param_count,
+    .param_name = sq_param_name,
+    .bind = sq_bind,
+    .step = sq_step,
+    .reset = sq_reset,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .column_decltype = sq_column_decltype,
+    .column = sq_column,
+    .column_type = sq_column_type,
+    .column_int = sq_column_int,
+    .column_float = sq_column_float,
+    .column_text = sq_column_text,
+    .column_bytes = sq_column_bytes,
+    .catalog_read = sq_catalog_read,
+};

@@ -20,6 +20,16 @@
 #include "render/render.h"
 #include "render/render_util.h"
 
+/* The SVG document from its root element on: without the XML declaration,
+ * DOCTYPE and comments that graphviz writes first, as IPython's SVG
+ * display sends it (nbconvert's HTML sanitizer cannot parse a declaration
+ * inside HTML). The whole text when it has no <svg. */
+static const char *svg_element(const char *svg)
+{
+    const char *root = strstr(svg, "<svg");
+    return root ? root : svg;
+}
+
 /* ---- arguments */
 
 /* Splits a magic's argument line like a shell: spaces separate, '...' and
@@ -376,7 +386,9 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
                 ntables++;
             char *plain = db_xasprintf("<ER diagram: %zu table%s>", ntables,
                                       ntables == 1 ? "" : "s");
-            v = bundle_result(plain, "image/svg+xml", svg, len);
+            const char *bare = svg_element(svg);
+            v = bundle_result(plain, "image/svg+xml", bare,
+                              len - (size_t)(bare - svg));
             free(plain);
             free(svg);
         }

@@ -1,0 +1,409 @@
+/*
+ * This file is db.h's front: it picks the engine that claims a connection
+ * target and forwards every call through that engine's table of
+ * operations (engine.h). It also keeps what every engine shares: the
+ * error state at the head of each connection, datums, the typed bind
+ * helpers and the catalogue's release.
+ */
+#include "db/db.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dbutil.h"
+#include "db/engine.h"
+
+/* The engines, most specific first: the last one (SQLite) claims every
+ * target that no other engine claims. */
+extern const tqdb_engine_t tqdb_sqlite_engine;
+static const tqdb_engine_t *const engines[] = {
+    &tqdb_sqlite_engine,
+};
+
+/* ---- errors */
+
+static const char *const exception_names[] = {
+#define X(name, exc) exc,
+    TQDB_ERRORS(X)
+#undef X
+};
+
+/* tqdb_err_exception: see db.h. */
+const char *tqdb_err_exception(tqdb_err_t err)
+{
+    assert((size_t)err < sizeof exception_names / sizeof *exception_names);
+    return exception_names[err];
+}
+
+/* tqdb_conn_fail: see engine.h. */
+int tqdb_conn_fail(tqdb_conn_t *conn, tqdb_err_t err, const char *msg)
+{
+    assert(err != TQDB_ERR_OK);
+    free(conn->errmsg);
+    conn->errmsg = db_xstrdup(msg ? msg : "unknown error");
+    conn->err = err;
+    return -1;
+}
+
+void tqdb_conn_clear_error(tqdb_conn_t *conn)
+{
+    conn->err = TQDB_ERR_OK;
+    free(conn->errmsg);
+    conn->errmsg = NULL;
+}
+
+tqdb_err_t tqdb_errcode(const tqdb_conn_t *conn)
+{
+    return conn->err;
+}
+
+const char *tqdb_errmsg(const tqdb_conn_t *conn)
+{
+    return conn->errmsg ? conn->errmsg : "";
+}
+
+/* ---- connections */
+
+/* tqdb_open: see db.h. */
+tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error)
+{
+    size_t n = sizeof engines / sizeof *engines;
+    for (size_t i = 0; i < n; i++) {
+        const tqdb_engine_t *e = engines[i];
+        if (i + 1 < n && !e->claims(target))
+            continue;
+        tqdb_conn_t *c = e->open(target, flags, error);
+        assert(!c || (c->engine == e &&
+                      c->readonly == !!(flags & TQDB_OPEN_READONLY)));
+        return c;
+    }
+    assert(!"no engine");
+    return NULL;
+}
+
+/* tqdb_close: see db.h. */
+void tqdb_close(tqdb_conn_t **conn)
+{
+    tqdb_conn_t *c = *conn;
+    if (!c)
+        return;
+    *conn = NULL;
+    free(c->errmsg);
+    c->errmsg = NULL;
+    c->engine->close(c);
+}
+
+const char *tqdb_engine(const tqdb_conn_t *conn)
+{
+    return conn->engine->name;
+}
+
+bool tqdb_readonly(const tqdb_conn_t *conn)
+{
+    return conn->readonly;
+}
+
+int tqdb_exec(tqdb_conn_t *conn, const char *sql)
+{
+    return conn->engine->exec(conn, sql);
+}
+
+int tqdb_begin(tqdb_conn_t *conn)
+{
+    return conn->engine->begin(conn);
+}
+
+int tqdb_commit(tqdb_conn_t *conn)
+{
+    return conn->engine->commit(conn);
+}
+
+int tqdb_rollback(tqdb_conn_t *conn)
+{
+    return conn->engine->rollback(conn);
+}
+
+int tqdb_savepoint(tqdb_conn_t *conn, const char *name)
+{
+    assert(name && *name);
+    return conn->engine->savepoint(conn, name);
+}
+
+int tqdb_release(tqdb_conn_t *conn, const char *name)
+{
+    assert(name && *name);
+    return conn->engine->release(conn, name);
+}
+
+int tqdb_rollback_to(tqdb_conn_t *conn, const char *name)
+{
+    assert(name && *name);
+    return conn->engine->rollback_to(conn, name);
+}
+
+bool tqdb_in_transaction(tqdb_conn_t *conn)
+{
+    return conn->engine->in_transaction(conn);
+}
+
+bool tqdb_wrote(tqdb_conn_t *conn)
+{
+    return conn->engine->wrote(conn);
+}
+
+int64_t tqdb_schema_version(tqdb_conn_t *conn)
+{
+    return conn->engine->schema_version(conn);
+}
+
+int64_t tqdb_changes(tqdb_conn_t *conn)
+{
+    return conn->engine->changes(conn);
+}
+
+int64_t tqdb_total_changes(tqdb_conn_t *conn)
+{
+    return conn->engine->total_changes(conn);
+}
+
+int64_t tqdb_last_insert_id(tqdb_conn_t *conn)
+{
+    return conn->engine->last_insert_id(conn);
+}
+
+/* tqdb_interrupt: see db.h; the engine's operation is signal-safe. */
+void tqdb_interrupt(tqdb_conn_t *conn)
+{
+    conn->engine->interrupt(conn);
+}
+
+void tqdb_set_progress(tqdb_conn_t *conn, int (*stop)(void *ud), void *ud)
+{
+    conn->stop = stop;
+    conn->stop_ud = ud;
+}
+
+/* ---- cursors */
+
+int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
+                 const char **tail)
+{
+    assert(conn && sql && out);
+    *out = NULL;
+    int rc = conn->engine->prepare(conn, sql, out, tail);
+    assert(rc == 0 || !*out);
+    assert(!*out || (*out)->conn == conn);
+    return rc;
+}
+
+void tqdb_cursor_free(tqdb_cursor_t **cur)
+{
+    tqdb_cursor_t *c = *cur;
+    if (!c)
+        return;
+    *cur = NULL;
+    c->conn->engine->cursor_free(c);
+}
+
+tqdb_conn_t *tqdb_cursor_conn(tqdb_cursor_t *cur)
+{
+    return cur->conn;
+}
+
+bool tqdb_cursor_readonly(tqdb_cursor_t *cur)
+{
+    return cur->conn->engine->cursor_readonly(cur);
+}
+
+int tqdb_param_count(tqdb_cursor_t *cur)
+{
+    return cur->conn->engine->param_count(cur);
+}
+
+const char *tqdb_param_name(tqdb_cursor_t *cur, int i)
+{
+    return cur->conn->engine->param_name(cur, i);
+}
+
+int tqdb_bind(tqdb_cursor_t *cur, int i, const tqdb_datum_t *d)
+{
+    return cur->conn->engine->bind(cur, i, d, true);
+}
+
+int tqdb_bind_null(tqdb_cursor_t *cur, int i)
+{
+    tqdb_datum_t d = tqdb_datum_null();
+    return cur->conn->engine->bind(cur, i, &d, true);
+}
+
+int tqdb_bind_int(tqdb_cursor_t *cur, int i, int64_t v)
+{
+    tqdb_datum_t d = tqdb_datum_int(v);
+    return cur->conn->engine->bind(cur, i, &d, true);
+}
+
+int tqdb_bind_float(tqdb_cursor_t *cur, int i, double v)
+{
+    tqdb_datum_t d = tqdb_datum_float(v);
+    return cur->conn->engine->bind(cur, i, &d, true);
+}
+
+int tqdb_bind_text(tqdb_cursor_t *cur, int i, const char *s, int64_t len)
+{
+    tqdb_datum_t d = tqdb_datum_text(s, len < 0 ? strlen(s) : (size_t)len);
+    return cur->conn->engine->bind(cur, i, &d, true);
+}
+
+int tqdb_bind_text_static(tqdb_cursor_t *cur, int i, const char *s,
+                          int64_t len)
+{
+    tqdb_datum_t d = tqdb_datum_text(s, len < 0 ? strlen(s) : (size_t)len);
+    return cur->conn->engine->bind(cur, i, &d, false);
+}
+
+int tqdb_bind_blob(tqdb_cursor_t *cur, int i, const void *p, size_t len)
+{
+    tqdb_datum_t d = {.type = TQDB_BLOB, .s = p, .len = len};
+    return cur->conn->engine->bind(cur, i, &d, true);
+}
+
+int tqdb_step(tqdb_cursor_t *cur)
+{
+    int rc = cur->conn->engine->step(cur);
+    assert(rc == TQDB_ROW || rc == TQDB_DONE || rc == -1);
+    return rc;
+}
+
+int tqdb_reset(tqdb_cursor_t *cur)
+{
+    return cur->conn->engine->reset(cur);
+}
+
+int tqdb_column_count(tqdb_cursor_t *cur)
+{
+    return cur->conn->engine->column_count(cur);
+}
+
+const char *tqdb_column_name(tqdb_cursor_t *cur, int col)
+{
+    assert(col >= 0);
+    return cur->conn->engine->column_name(cur, col);
+}
+
+const char *tqdb_column_decltype(tqdb_cursor_t *cur, int col)
+{
+    assert(col >= 0);
+    return cur->conn->engine->column_decltype(cur, col);
+}
+
+tqdb_datum_t tqdb_column(tqdb_cursor_t *cur, int col)
+{
+    assert(col >= 0);
+    return cur->conn->engine->column(cur, col);
+}
+
+tqdb_type_t tqdb_column_type(tqdb_cursor_t *cur, int col)
+{
+    return cur->conn->engine->column_type(cur, col);
+}
+
+int64_t tqdb_column_int(tqdb_cursor_t *cur, int col)
+{
+    return cur->conn->engine->column_int(cur, col);
+}
+
+double tqdb_column_float(tqdb_cursor_t *cur, int col)
+{
+    return cur->conn->engine->column_float(cur, col);
+}
+
+const char *tqdb_column_text(tqdb_cursor_t *cur, int col)
+{
+    return cur->conn->engine->column_text(cur, col);
+}
+
+size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col)
+{
+    return cur->conn->engine->column_bytes(cur, col);
+}
+
+/* ---- the catalogue */
+
+int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
+{
+    memset(out, 0, sizeof *out);
+    return conn->engine->catalog_read(conn, out);
+}
+
+/* tqdb_catalog_clear: see db.h. */
+void tqdb_catalog_clear(tqdb_catalog_t *cat)
+{
+    for (size_t i = 0; i < cat->nschemas; i++)
+        free(cat->schemas[i]);
+    free(cat->schemas);
+    for (size_t i = 0; i < cat->ntables; i++) {
+        tqdb_table_info_t *t = &cat->tables[i];
+        free(t->schema);
+        free(t->name);
+        for (size_t j = 0; j < t->ncols; j++) {
+            free(t->cols[j].name);
+            free(t->cols[j].decltype);
+            free(t->cols[j].dflt);
+        }
+        free(t->cols);
+        for (size_t j = 0; j < t->nunique; j++)
+            free(t->unique[j]);
+        free(t->unique);
+        for (size_t j = 0; j < t->nfks; j++) {
+            free(t->fks[j].from);
+            free(t->fks[j].to_table);
+            free(t->fks[j].to);
+        }
+        free(t->fks);
+    }
+    free(cat->tables);
+    memset(cat, 0, sizeof *cat);
+}
+
+/* ---- datums */
+
+/* tqdb_datum_dup: see db.h. */
+tqdb_datum_t *tqdb_datum_dup(const tqdb_datum_t *d)
+{
+    bool bytes = d->type == TQDB_TEXT || d->type == TQDB_BLOB;
+    size_t extra = bytes ? d->len + 1 : 0;
+    tqdb_datum_t *copy = db_xmalloc(sizeof *copy + extra);
+    *copy = *d;
+    if (bytes) {
+        char *p = (char *)(copy + 1);
+        if (d->len)
+            memcpy(p, d->s, d->len);
+        p[d->len] = 0;
+        copy->s = p;
+    } else {
+        copy->s = NULL;
+        copy->len = 0;
+    }
+    return copy;
+}
+
+tqdb_datum_t tqdb_datum_null(void)
+{
+    return (tqdb_datum_t){.type = TQDB_NULL};
+}
+
+tqdb_datum_t tqdb_datum_int(int64_t v)
+{
+    return (tqdb_datum_t){.type = TQDB_INT, .i = v};
+}
+
+tqdb_datum_t tqdb_datum_float(double v)
+{
+    return (tqdb_datum_t){.type = TQDB_FLOAT, .f = v};
+}
+
+tqdb_datum_t tqdb_datum_text(const char *s, size_t len)
+{
+    return (tqdb_datum_t){.type = TQDB_TEXT, .s = s, .len = len};
+}

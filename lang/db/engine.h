@@ -1,0 +1,90 @@
+/*
+ * This file declares what one database engine implements behind db.h: a
+ * table of operations (tqdb_engine_t), one per engine file (sqlite.c,
+ * postgres.c), as SQLite keeps its operating systems behind its VFS table.
+ * db.c picks the engine from the connection target and forwards every
+ * db.h call through the table; nothing above the db layer includes this
+ * header.
+ *
+ * Each engine's connection and cursor structs begin with the common
+ * headers below, so that db.c can reach the table and the error state
+ * without knowing the engine. An engine records its errors with
+ * tqdb_conn_fail (db.c) and clears them with tqdb_conn_clear_error.
+ *
+ * The contract of every operation is the one of the db.h function of the
+ * same name; `conn` and `cur` are never NULL when an operation is called.
+ */
+#ifndef TQDB_ENGINE_H
+#define TQDB_ENGINE_H
+
+#include "db/db.h"
+
+typedef struct tqdb_engine tqdb_engine_t;
+
+/* The head of every engine's connection. */
+struct tqdb_conn {
+    const tqdb_engine_t *engine;
+    bool readonly;
+    tqdb_err_t err;
+    char *errmsg;                  /* owned; NULL when no error */
+    int (*stop)(void *ud);         /* progress callback, or NULL */
+    void *stop_ud;
+};
+
+/* The head of every engine's cursor. */
+struct tqdb_cursor {
+    tqdb_conn_t *conn;
+};
+
+struct tqdb_engine {
+    const char *name;              /* "sqlite", "postgresql" */
+    /* Whether `target` names a database of this engine (a URL scheme, a
+     * keyword string). The SQLite engine takes whatever no other claims. */
+    bool (*claims)(const char *target);
+    /* Opens `target`; on failure NULL with a malloc'd *error. The engine
+     * allocates its connection (head first) and fills the head's engine
+     * and readonly fields. */
+    tqdb_conn_t *(*open)(const char *target, unsigned flags, char **error);
+    void (*close)(tqdb_conn_t *conn);
+    int (*exec)(tqdb_conn_t *conn, const char *sql);
+    int (*begin)(tqdb_conn_t *conn);
+    int (*commit)(tqdb_conn_t *conn);
+    int (*rollback)(tqdb_conn_t *conn);
+    int (*savepoint)(tqdb_conn_t *conn, const char *name);
+    int (*release)(tqdb_conn_t *conn, const char *name);
+    int (*rollback_to)(tqdb_conn_t *conn, const char *name);
+    bool (*in_transaction)(tqdb_conn_t *conn);
+    bool (*wrote)(tqdb_conn_t *conn);
+    int64_t (*schema_version)(tqdb_conn_t *conn);
+    int64_t (*changes)(tqdb_conn_t *conn);
+    int64_t (*total_changes)(tqdb_conn_t *conn);
+    int64_t (*last_insert_id)(tqdb_conn_t *conn);
+    void (*interrupt)(tqdb_conn_t *conn);   /* any thread, signal-safe */
+    int (*prepare)(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
+                   const char **tail);
+    void (*cursor_free)(tqdb_cursor_t *cur);
+    bool (*cursor_readonly)(tqdb_cursor_t *cur);
+    int (*param_count)(tqdb_cursor_t *cur);
+    const char *(*param_name)(tqdb_cursor_t *cur, int i);
+    int (*bind)(tqdb_cursor_t *cur, int i, const tqdb_datum_t *d,
+                bool copy);
+    int (*step)(tqdb_cursor_t *cur);
+    int (*reset)(tqdb_cursor_t *cur);
+    int (*column_count)(tqdb_cursor_t *cur);
+    const char *(*column_name)(tqdb_cursor_t *cur, int col);
+    const char *(*column_decltype)(tqdb_cursor_t *cur, int col);
+    tqdb_datum_t (*column)(tqdb_cursor_t *cur, int col);
+    tqdb_type_t (*column_type)(tqdb_cursor_t *cur, int col);
+    int64_t (*column_int)(tqdb_cursor_t *cur, int col);
+    double (*column_float)(tqdb_cursor_t *cur, int col);
+    const char *(*column_text)(tqdb_cursor_t *cur, int col);
+    size_t (*column_bytes)(tqdb_cursor_t *cur, int col);
+    int (*catalog_read)(tqdb_conn_t *conn, tqdb_catalog_t *out);
+};
+
+/* Records an error on `conn`: its category and a copy of `msg`. Returns
+ * -1 for the engine to pass on. */
+int tqdb_conn_fail(tqdb_conn_t *conn, tqdb_err_t err, const char *msg);
+void tqdb_conn_clear_error(tqdb_conn_t *conn);
+
+#endif
