@@ -113,7 +113,8 @@ int frame_exec(tq_ctx_t *ctx, const char *sql)
     }
     tqdb_cursor_t *st = NULL;
     int rc = tqdb_prepare(db, sql, &st, NULL);
-    if (rc == 0 && st) {
+    assert(rc < 0 || st);      /* never an empty statement */
+    if (rc == 0) {
         while ((rc = tqdb_step(st)) == TQDB_ROW)
             ;
     }
