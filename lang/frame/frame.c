@@ -51,6 +51,7 @@
 #include "frame/frame.h"
 #include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <inttypes.h>
 
 #include "render/render.h"
@@ -85,13 +86,15 @@ void frame_store_unref(fstore_t *st)
 /* frame_flush_drops: see frame.h. */
 void frame_flush_drops(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     for (size_t i = 0; i < npending; i++) {
+        assert(pending_drops[i]);
         if (db) {
+            /* best effort: a table already gone is no error to report */
             db_buf_t b = {0};
             db_buf_add(&b, "DROP TABLE IF EXISTS temp.");
             db_buf_ident(&b, pending_drops[i]);
-            sqlite3_exec(db, b.s, NULL, NULL, NULL);
+            (void)tqdb_exec(db, b.s);
             db_buf_free(&b);
         }
         free(pending_drops[i]);
@@ -102,22 +105,22 @@ void frame_flush_drops(tq_ctx_t *ctx)
 /* frame_exec: see frame.h. */
 int frame_exec(tq_ctx_t *ctx, const char *sql)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    assert(sql);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;
     }
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    tqdb_cursor_t *st = NULL;
+    int rc = tqdb_prepare(db, sql, &st, NULL);
+    assert(rc < 0 || st);      /* never an empty statement */
+    if (rc == 0) {
+        while ((rc = tqdb_step(st)) == TQDB_ROW)
             ;
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     return 0;
@@ -135,7 +138,8 @@ void frame_table_ref(db_buf_t *b, const fstore_t *st)
 /* frame_schema: see frame.h. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    assert(st && st->name);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
@@ -144,14 +148,14 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     db_buf_add(&b, "PRAGMA temp.table_info(");
     db_buf_ident(&b, st->name);
     db_buf_addc(&b, ')');
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, b.s, -1, &s, NULL);
+    tqdb_cursor_t *s = NULL;
+    int rc = tqdb_prepare(db, b.s, &s, NULL);
     db_buf_free(&b);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        tq_raise_sqlite(ctx, rc);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return NULL;
     }
+    assert(s);
     tq_schema_t *sc = db_xcalloc(1, sizeof *sc);
     sc->schemas = db_xcalloc(1, sizeof *sc->schemas);
     sc->schemas[0] = db_xstrdup("main");
@@ -166,17 +170,17 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     t->pk = db_xstrdup("rowid");
     t->rowid_pk = true;
     size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (tqdb_step(s) == TQDB_ROW) {
         tq_scol_t c = {0};
-        c.name = db_xstrdup((const char *)sqlite3_column_text(s, 1));
-        const char *type = (const char *)sqlite3_column_text(s, 2);
+        c.name = db_xstrdup(tqdb_column_text(s, 1));
+        const char *type = tqdb_column_text(s, 2);
         c.decltype = db_xstrdup(type ? type : "");
         c.text = type && (strcasestr(type, "CHAR") || strcasestr(type, "CLOB")
                           || strcasestr(type, "TEXT"));
         c.rel = -1;
         DB_PUSH(t->cols, t->ncols, cap, c);
     }
-    sqlite3_finalize(s);
+    tqdb_cursor_free(&s);
     if (t->ncols == 0) {
         tq_schema_free(&sc);
         tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
@@ -257,20 +261,23 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
 }
 
 /* frame_prepare: see frame.h. */
-sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
+tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    assert(sql);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
     }
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && f)
-        rc = qsql_bind(&f->q, st);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(st);
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_t *st = NULL;
+    int rc = tqdb_prepare(db, sql, &st, NULL);
+    /* frames build every statement themselves: never an empty one */
+    assert(rc < 0 || st);
+    if (rc == 0 && f)
+        rc = qsql_bind_cursor(&f->q, st);
+    if (rc < 0) {
+        tqdb_cursor_free(&st);
+        tq_raise_db(ctx);
         return NULL;
     }
     return st;
@@ -279,33 +286,35 @@ sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 /* Runs a statement with the fragment's parameters; changes or -1. */
 static int64_t exec_frag(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
-    sqlite3_stmt *st = frame_prepare(ctx, sql, f);
+    tqdb_cursor_t *st = frame_prepare(ctx, sql, f);
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = tqdb_step(st)) == TQDB_ROW)
         ;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
-    return sqlite3_changes64(tqdb_sqlite_handle(tq_ctx_db(ctx)));
+    return tqdb_changes(tq_ctx_db(ctx));
 }
 
 /* One int64 from a query (count(*)); -1 on error (raised). */
 static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
-    sqlite3_stmt *st = frame_prepare(ctx, sql, f);
+    tqdb_cursor_t *st = frame_prepare(ctx, sql, f);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) {
-        tq_raise_sqlite(ctx, rc);
+    int rc = tqdb_step(st);
+    int64_t n = rc == TQDB_ROW ? tqdb_column_int(st, 0) : -1;
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
+    /* a count(*) without GROUP BY always yields its one row */
+    assert(rc == TQDB_ROW);
     return n;
 }
 
@@ -645,25 +654,25 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     char *sql = db_xasprintf(
         "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
         "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
-    sqlite3_stmt *st = frame_prepare(ctx, sql, &fe.f);
+    tqdb_cursor_t *st = frame_prepare(ctx, sql, &fe.f);
     free(sql);
     fetch_clear(&fe);
     if (!st)
         return NULL;
     const char *dtype = "object";
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 0),
-                ni = sqlite3_column_int64(st, 1),
-                nr = sqlite3_column_int64(st, 2);
+    if (tqdb_step(st) == TQDB_ROW) {
+        int64_t n = tqdb_column_int(st, 0),
+                ni = tqdb_column_int(st, 1),
+                nr = tqdb_column_int(st, 2);
         /* n counts non-NULL values; pandas turns ints with missing
          * values into float64 */
-        int64_t rows = sqlite3_column_int64(st, 3);
+        int64_t rows = tqdb_column_int(st, 3);
         if (n > 0 && ni == n && rows == n)
             dtype = "int64";
         else if (n > 0 && ni + nr == n)
             dtype = "float64";
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     return dtype;
 }
 
@@ -1117,16 +1126,16 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
     db_buf_add(&b, "SELECT _rowid_ FROM ");
     frame_table_ref(&b, f->st);
     db_buf_add(&b, " ORDER BY _rowid_");
-    sqlite3_stmt *st = frame_prepare(ctx, b.s, NULL);
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
     db_buf_free(&b);
     if (!st) {
         free(ids);
         return -1;
     }
     size_t k = 0;
-    while (k < n && sqlite3_step(st) == SQLITE_ROW)
-        ids[k++] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    while (k < n && tqdb_step(st) == TQDB_ROW)
+        ids[k++] = tqdb_column_int(st, 0);
+    tqdb_cursor_free(&st);
     if (col_index(f, name) < 0) {
         db_buf_add(&b, "ALTER TABLE ");
         frame_table_ref(&b, f->st);
@@ -1152,23 +1161,27 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
         free(ids);
         return -1;
     }
-    int rc = SQLITE_DONE;
-    for (size_t i = 0; i < k && rc == SQLITE_DONE; i++) {
-        sqlite3_reset(st);
-        if (tq_bind_value(ctx, st, 1, tq_seq_get(list, i)) < 0) {
-            sqlite3_finalize(st);
+    int rc = TQDB_DONE;
+    for (size_t i = 0; i < k && rc == TQDB_DONE; i++) {
+        /* the previous step ended DONE, so the reset cannot fail */
+        (void)tqdb_reset(st);
+        if (tq_bind(ctx, st, 1, tq_seq_get(list, i)) < 0) {
+            tqdb_cursor_free(&st);
             free(ids);
             return -1;
         }
-        sqlite3_bind_int64(st, 2, ids[i]);
-        rc = sqlite3_step(st);
+        rc = tqdb_bind_int(st, 2, ids[i]);
+        if (rc == 0)
+            rc = tqdb_step(st);
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     free(ids);
-    if (rc != SQLITE_DONE) {
-        tq_raise_sqlite(ctx, rc);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
+    /* an UPDATE yields no row */
+    assert(rc == TQDB_DONE);
     return 0;
 }
 
@@ -1387,21 +1400,21 @@ static tq_value_t *frame_iterate(tq_ctx_t *ctx, tq_value_t *self)
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
-    sqlite3_stmt *st = frame_prepare(ctx, fe.sql, &fe.f);
+    tqdb_cursor_t *st = frame_prepare(ctx, fe.sql, &fe.f);
     fetch_clear(&fe);
     if (!st)
         return NULL;
     tq_value_t *l = tq_list_new(16);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        tq_value_t *v = tq_column_value(st, 0);
+    while ((rc = tqdb_step(st)) == TQDB_ROW) {
+        tq_value_t *v = tq_cursor_value(st, 0);
         tq_list_append(l, v);
         tq_decref(v);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
         tq_decref(l);
-        return tq_raise_sqlite(ctx, rc);
+        return tq_raise_db(ctx);
     }
     return l;
 }
@@ -1477,6 +1490,29 @@ static const tq_type_t findex_type = {
 
 /* ---- to_csv, plot */
 
+/* The transition, to be deleted once tq_csv_write and db_chart_value take
+ * a tqdb_cursor_t: frame_prepare over the raw SQLite statement they still
+ * read. NULL with the error raised. */
+static sqlite3_stmt *prepare_sqlite_stmt(tq_ctx_t *ctx, const char *sql,
+                                         const frag_t *f)
+{
+    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "no database is connected");
+        return NULL;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && f)
+        rc = qsql_bind(&f->q, st);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        tq_raise_sqlite(ctx, rc);
+        return NULL;
+    }
+    return st;
+}
+
 static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
@@ -1493,7 +1529,7 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
     /* pandas writes the index under its name ("" when unnamed) */
     if (select_sql(ctx, f, with_index, f->index_label, &fe) < 0)
         return NULL;
-    sqlite3_stmt *st = frame_prepare(ctx, fe.sql, &fe.f);
+    sqlite3_stmt *st = prepare_sqlite_stmt(ctx, fe.sql, &fe.f);
     fetch_clear(&fe);
     if (!st)
         return NULL;
@@ -1614,7 +1650,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     db_buf_add(&b, " ORDER BY _rowid_");
-    sqlite3_stmt *st = frame_prepare(ctx, b.s, &fr);
+    sqlite3_stmt *st = prepare_sqlite_stmt(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
     if (!st)
@@ -1880,10 +1916,12 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
     int64_t n = exec_frag(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (n < 0) {
-        sqlite3_exec(db, "ROLLBACK TO tq_frame_update", NULL, NULL, NULL);
-        sqlite3_exec(db, "RELEASE tq_frame_update", NULL, NULL, NULL);
+        /* the error is raised already; undoing is best effort */
+        assert(db && tq_error_pending(ctx));
+        (void)tqdb_exec(db, "ROLLBACK TO tq_frame_update");
+        (void)tqdb_exec(db, "RELEASE tq_frame_update");
         return NULL;
     }
     if (frame_exec(ctx, "RELEASE tq_frame_update") < 0)

@@ -18,6 +18,7 @@
 #ifndef TQ_FRAME_H
 #define TQ_FRAME_H
 
+#include "db/db.h"
 #include "orm/queryset.h"
 #include "vm/value.h"
 
@@ -123,8 +124,10 @@ typedef struct frag {
 int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
                     frag_t *out);
 void frame_frag_clear(frag_t *f);
-/* Prepares sql and binds f's parameters (f may be NULL); NULL (raised). */
-sqlite3_stmt *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
+/* Prepares the one statement `sql` on the session's connection and binds
+ * f's parameters from 1 (f may be NULL). Returns a cursor the caller frees
+ * with tqdb_cursor_free, or NULL with the error raised. */
+tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
 
 /* frame_stats.c: df.describe(), df.groupby(k) and Series aggregates. */
 tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,

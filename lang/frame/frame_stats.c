@@ -9,8 +9,8 @@
  * few statements per column, never the rows in C.
  */
 #include "frame/frame.h"
-#include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <math.h>
 
 #define SELF(v) ((frame_t *)tq_native_data(v))
@@ -58,21 +58,26 @@ static dcol_t *inputs(tq_ctx_t *ctx, const frame_t *f, size_t *n)
 /* Prepares `WITH tq_v(tq_x, tq_r) AS (SELECT <input>, _rowid_ FROM
  * temp.t) <body>`: the input's parameters come first in the text, so they
  * are bound as 1..n and the body's own `?` follow, bound from `extra`. */
-static sqlite3_stmt *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
-                                  const dcol_t *d, const char *body,
-                                  const double *extra, size_t nextra)
+static tqdb_cursor_t *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
+                                   const dcol_t *d, const char *body,
+                                   const double *extra, size_t nextra)
 {
+    assert(d->f.sql && body && (extra || nextra == 0));
     db_buf_t b = {0};
     db_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, _rowid_ FROM ",
                   d->f.sql);
     frame_table_ref(&b, f->st);
     db_buf_printf(&b, ") %s", body);
-    sqlite3_stmt *st = frame_prepare(ctx, b.s, &d->f);
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
     db_buf_free(&b);
     if (!st)
         return NULL;
     for (size_t i = 0; i < nextra; i++)
-        sqlite3_bind_double(st, (int)(d->f.q.nparams + 1 + i), extra[i]);
+        if (tqdb_bind_float(st, (int)(d->f.q.nparams + 1 + i), extra[i]) < 0) {
+            tqdb_cursor_free(&st);
+            tq_raise_db(ctx);
+            return NULL;
+        }
     return st;
 }
 
@@ -86,20 +91,19 @@ static int stat_row(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                               sel);
     for (size_t i = 0; i < nout; i++)
         out[i] = NAN;
-    sqlite3_stmt *st = stat_prepare(ctx, f, d, body, extra, nextra);
+    tqdb_cursor_t *st = stat_prepare(ctx, f, d, body, extra, nextra);
     free(body);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    assert(tqdb_column_count(st) == (int)nout);
+    int rc = tqdb_step(st);
+    if (rc == TQDB_ROW)
         for (size_t i = 0; i < nout; i++)
-            out[i] = sqlite3_column_type(st, (int)i) == SQLITE_NULL
-                   ? NAN : sqlite3_column_double(st, (int)i);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+            out[i] = tqdb_column_type(st, (int)i) == TQDB_NULL
+                   ? NAN : tqdb_column_float(st, (int)i);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     return 0;
@@ -159,20 +163,18 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                       k ? ", " : "");
     db_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
                    "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
-    sqlite3_stmt *st = stat_prepare(ctx, f, d, b.s, pos, 6);
+    tqdb_cursor_t *st = stat_prepare(ctx, f, d, b.s, pos, 6);
     db_buf_free(&b);
     if (!st)
         return -1;
     double v[6] = {0};
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = tqdb_step(st);
+    if (rc == TQDB_ROW)
         for (int k = 0; k < 6; k++)
-            v[k] = sqlite3_column_double(st, k);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+            v[k] = tqdb_column_float(st, k);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     for (int k = 0; k < 3; k++)
@@ -194,11 +196,12 @@ static int kinds(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
 }
 
 /* A new store with a text index column and the given columns, filled row
- * by row from values (nrows x ncols, sqlite3 values bound as they come). */
+ * by row from values (nrows x ncols datums, bound as they come). */
 static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
                              size_t nrows, char *const *cols, size_t ncols,
-                             const char *coltype, sqlite3_value **vals)
+                             const char *coltype, tqdb_datum_t *const *vals)
 {
+    assert(labels && vals && coltype);
     fstore_t *st = frame_store_new();
     db_buf_t b = {0};
     db_buf_add(&b, "CREATE TEMP TABLE ");
@@ -223,80 +226,75 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
     for (size_t c = 0; c < ncols; c++)
         db_buf_add(&b, ", ?");
     db_buf_addc(&b, ')');
-    sqlite3_stmt *ins = frame_prepare(ctx, b.s, NULL);
+    tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
     db_buf_free(&b);
     if (!ins) {
         frame_store_unref(st);
         return NULL;
     }
-    int rc = SQLITE_OK;
-    for (size_t r = 0; r < nrows && rc == SQLITE_OK; r++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_text(ins, 1, labels[r], -1, SQLITE_STATIC);
-        for (size_t c = 0; c < ncols; c++)
-            sqlite3_bind_value(ins, (int)c + 2, vals[r * ncols + c]);
-        rc = sqlite3_step(ins);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    int rc = 0;
+    for (size_t r = 0; r < nrows && rc == 0; r++) {
+        /* the previous step ended DONE, so the reset cannot fail */
+        (void)tqdb_reset(ins);
+        rc = tqdb_bind_text_static(ins, 1, labels[r], -1);
+        for (size_t c = 0; c < ncols && rc == 0; c++) {
+            assert(vals[r * ncols + c]);
+            rc = tqdb_bind(ins, (int)c + 2, vals[r * ncols + c]);
+        }
+        if (rc == 0)
+            rc = tqdb_step(ins);
+        /* an INSERT yields no row */
+        assert(rc != TQDB_ROW);
     }
-    sqlite3_finalize(ins);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&ins);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         frame_store_unref(st);
         return NULL;
     }
     return st;
 }
 
-/* A real (or NULL for NaN) as an sqlite3_value, through a tiny query. */
-static sqlite3_value *real_value(sqlite3 *db, double d, bool is_int)
+/* A number (NULL for NaN) as an owned datum (free() it): an integer when
+ * is_int, else a real. */
+static tqdb_datum_t *real_value(double d, bool is_int)
 {
-    sqlite3_stmt *s = NULL;
-    sqlite3_prepare_v2(db, "SELECT ?", -1, &s, NULL);
-    if (isnan(d))
-        sqlite3_bind_null(s, 1);
-    else if (is_int)
-        sqlite3_bind_int64(s, 1, (sqlite3_int64)d);
-    else
-        sqlite3_bind_double(s, 1, d);
-    sqlite3_step(s);
-    sqlite3_value *v = sqlite3_value_dup(sqlite3_column_value(s, 0));
-    sqlite3_finalize(s);
-    if (!v)
-        abort();
-    return v;
+    tqdb_datum_t v = isnan(d) ? tqdb_datum_null()
+                   : is_int   ? tqdb_datum_int((int64_t)d)
+                              : tqdb_datum_float(d);
+    return tqdb_datum_dup(&v);
 }
 
-/* count unique top freq of a non-numeric input. */
+/* count unique top freq of a non-numeric input, as owned datums in out[0..3]
+ * (the caller frees those set, on failure too). */
 static int describe_object(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
-                           sqlite3_value **out)
+                           tqdb_datum_t **out)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
     double r[2];
     if (stat_row(ctx, f, d, "count(tq_x), count(DISTINCT tq_x)", NULL, 0,
                  r, 2) < 0)
         return -1;
-    out[0] = real_value(db, r[0], true);
-    out[1] = real_value(db, r[1], true);
+    out[0] = real_value(r[0], true);
+    out[1] = real_value(r[1], true);
     /* top: the most frequent value, the first seen among equals */
-    sqlite3_stmt *st = stat_prepare(ctx, f, d,
+    tqdb_cursor_t *st = stat_prepare(ctx, f, d,
         "SELECT tq_x, count(*) AS tq_n, min(tq_r) AS tq_m FROM tq_v WHERE "
         "tq_x IS NOT NULL GROUP BY tq_x ORDER BY tq_n DESC, tq_m LIMIT 1",
         NULL, 0);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out[2] = sqlite3_value_dup(sqlite3_column_value(st, 0));
-        out[3] = real_value(db, sqlite3_column_double(st, 1), true);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        out[2] = real_value(db, NAN, false);
-        out[3] = real_value(db, NAN, false);
-        rc = SQLITE_OK;
+    int rc = tqdb_step(st);
+    if (rc == TQDB_ROW) {
+        tqdb_datum_t top = tqdb_column(st, 0);
+        out[2] = tqdb_datum_dup(&top);
+        out[3] = real_value(tqdb_column_float(st, 1), true);
+    } else if (rc == TQDB_DONE) {
+        out[2] = real_value(NAN, false);
+        out[3] = real_value(NAN, false);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     return 0;
@@ -334,8 +332,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     size_t nrows = objects ? 4 : 8;
     size_t ncols = objects ? n : nnum;
     char **names = db_xcalloc(ncols, sizeof *names);
-    sqlite3_value **vals = db_xcalloc(nrows * ncols, sizeof *vals);
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_datum_t **vals = db_xcalloc(nrows * ncols, sizeof *vals);
     size_t c = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -343,7 +340,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
             continue;
         names[c] = d[i].name;
         if (objects) {
-            sqlite3_value *o[4] = {0};
+            tqdb_datum_t *o[4] = {0};
             rc = describe_object(ctx, f, &d[i], o);
             for (size_t r = 0; r < 4; r++)
                 vals[r * ncols + c] = o[r];
@@ -352,7 +349,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
             rc = describe_numeric(ctx, f, &d[i], o);
             if (rc == 0)
                 for (size_t r = 0; r < 8; r++)
-                    vals[r * ncols + c] = real_value(db, o[r], false);
+                    vals[r * ncols + c] = real_value(o[r], false);
         }
         c++;
     }
@@ -369,7 +366,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
             v = frame_new(st, "tq_index", "", names, ncols);
     }
     for (size_t i = 0; i < nrows * ncols; i++)
-        sqlite3_value_free(vals[i]);
+        free(vals[i]);
     free(vals);
     free(names);
     free(numeric);
@@ -406,28 +403,31 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     db_buf_printf(&b, sql, d->f.sql);
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    sqlite3_stmt *st = frame_prepare(ctx, b.s, &d->f);
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
     db_buf_free(&b);
     dcols_free(d, n);
     if (!st)
         return NULL;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if (!strcmp(fn, "mean") && sqlite3_column_type(st, 0) == SQLITE_NULL)
+    int rc = tqdb_step(st);
+    if (rc == TQDB_ROW) {
+        if (!strcmp(fn, "mean") && tqdb_column_type(st, 0) == TQDB_NULL)
             r = tq_float(NAN);
         else if (!strcmp(fn, "mean"))
-            r = tq_float(sqlite3_column_double(st, 0));
+            r = tq_float(tqdb_column_float(st, 0));
         else
-            r = tq_column_value(st, 0);
+            r = tq_cursor_value(st, 0);
         if (f->boolean && !strcmp(fn, "min") && tq_kind(r) == TQ_INT) {
             tq_value_t *b2 = tq_bool(tq_as_int(r) != 0);
             tq_decref(r);
             r = b2;
         }
     }
-    sqlite3_finalize(st);
-    if (!r)
-        return tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&st);
+    if (!r) {
+        /* an aggregate without GROUP BY always yields its one row */
+        assert(rc < 0);
+        return tq_raise_db(ctx);
+    }
     return r;
 }
 
@@ -570,15 +570,15 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     db_buf_add(&b, " WHERE typeof(");
                     db_buf_ident(&b, f->cols[i]);
                     db_buf_add(&b, ") IN ('text', 'blob')");
-                    sqlite3_stmt *st = frame_prepare(ctx, b.s, NULL);
+                    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
                     db_buf_free(&b);
                     if (!st) {
                         free(cols);
                         return NULL;
                     }
-                    bool text = sqlite3_step(st) == SQLITE_ROW &&
-                                sqlite3_column_int64(st, 0) > 0;
-                    sqlite3_finalize(st);
+                    bool text = tqdb_step(st) == TQDB_ROW &&
+                                tqdb_column_int(st, 0) > 0;
+                    tqdb_cursor_free(&st);
                     if (text)
                         continue;
                 }
