@@ -328,6 +328,12 @@ size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col)
     return cur->conn->engine->column_bytes(cur, col);
 }
 
+void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out)
+{
+    assert(ncols >= 0 && (out || ncols == 0));
+    cur->conn->engine->row(cur, ncols, out);
+}
+
 /* ---- the catalogue */
 
 int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)

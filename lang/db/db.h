@@ -186,6 +186,11 @@ double tqdb_column_float(tqdb_cursor_t *cur, int col);
 const char *tqdb_column_text(tqdb_cursor_t *cur, int col);
 /* Bytes of the text or blob value. */
 size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col);
+/* Reads the current row's columns 0..ncols-1 into out[] at once, each as
+ * tqdb_column would give it (borrowed until the next step, reset or free),
+ * without the per-call overhead of reading them one by one: what renderers
+ * scanning a million rows use. ncols must not exceed the column count. */
+void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
 
 /* ---- datums */
 

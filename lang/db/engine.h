@@ -79,6 +79,7 @@ struct tqdb_engine {
     double (*column_float)(tqdb_cursor_t *cur, int col);
     const char *(*column_text)(tqdb_cursor_t *cur, int col);
     size_t (*column_bytes)(tqdb_cursor_t *cur, int col);
+    void (*row)(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
     int (*catalog_read)(tqdb_conn_t *conn, tqdb_catalog_t *out);
 };
 

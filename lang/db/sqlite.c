@@ -702,6 +702,44 @@ sqlite3 *tqdb_sqlite_handle(tqdb_conn_t *conn)
 
 /* ---- the table */
 
+/* The row at once (tqdb_row): each column is read through sqlite3_column_value
+ * once; the sqlite3_value_* accessors take no connection mutex, unlike
+ * the sqlite3_column_* ones that tqdb_column calls twice per column. */
+static void sq_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out)
+{
+    assert(cur && out && ncols >= 0);
+    sqlite3_stmt *st = stmt_of(cur);
+    for (int c = 0; c < ncols; c++) {
+        sqlite3_value *v = sqlite3_column_value(st, c);
+        tqdb_datum_t d = {.type = TQDB_NULL};
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_INTEGER:
+            d.type = TQDB_INT;
+            d.i = sqlite3_value_int64(v);
+            break;
+        case SQLITE_FLOAT:
+            d.type = TQDB_FLOAT;
+            d.f = sqlite3_value_double(v);
+            break;
+        case SQLITE_TEXT:
+            d.s = (const char *)sqlite3_value_text(v);
+            d.len = (size_t)sqlite3_value_bytes(v);
+            d.type = d.s ? TQDB_TEXT : TQDB_NULL;   /* NULL: out of memory */
+            if (!d.s)
+                d.len = 0;
+            break;
+        case SQLITE_BLOB:
+            d.type = TQDB_BLOB;
+            d.s = sqlite3_value_blob(v);
+            d.len = (size_t)sqlite3_value_bytes(v);
+            if (!d.s)
+                d.s = "";
+            break;
+        }
+        out[c] = d;
+    }
+}
+
 const tqdb_engine_t tqdb_sqlite_engine = {
     .name = "sqlite",
     .claims = sq_claims,
@@ -738,5 +776,6 @@ const tqdb_engine_t tqdb_sqlite_engine = {
     .column_float = sq_column_float,
     .column_text = sq_column_text,
     .column_bytes = sq_column_bytes,
+    .row = sq_row,
     .catalog_read = sq_catalog_read,
 };
