@@ -90,6 +90,22 @@ static void handle(kn_kernel_t *k, kn_frames_t *frames)
     const char *detail;
     kn_decode_error_t err = kn_msg_decode(k->control_signer, frames, &msg,
                                           &detail);
+    if (err == KN_DECODE_CONTENT) {
+        /* Signed but unreadable: an error reply, never a guess at what
+         * the request meant (a shutdown or an interrupt). */
+        kn_warn("control: %s request %s: %s", msg.msg_type, msg.msg_id,
+                msg.bad_content);
+        char type[96];
+        kn_publish_status(k->control_iopub, &msg, "busy");
+        json_t *content = kn_msg_bad_content_reply(&msg, type, sizeof type);
+        if (content &&
+            kn_msg_send(k->control, k->control_signer, msg.idents,
+                        msg.n_idents, type, &msg, content, NULL) != 0)
+            kn_warn("control: cannot send %s", type);
+        kn_publish_status(k->control_iopub, &msg, "idle");
+        kn_msg_clear(&msg);
+        return;
+    }
     if (err != KN_DECODE_OK) {
         kn_warn("control: dropped a message (%zu frames, %zu bytes): %s%s%s",
                 frames->count, frames->total, kn_decode_error_text(err),

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static kn_log_level_t threshold = KN_LOG_INFO;
+static kn_log_level_t threshold = KN_LOG_WARN;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -24,6 +24,13 @@ void kn_log_init(void)
     for (size_t i = 0; i < sizeof level_names / sizeof *level_names; i++)
         if (strcmp(env, level_names[i]) == 0)
             threshold = (kn_log_level_t)i;
+}
+
+/* kn_log_verbose: see log.h. */
+void kn_log_verbose(kn_log_level_t level)
+{
+    if (level < threshold)
+        threshold = level;
 }
 
 /* Formats into a stack buffer (long lines are cut) and writes it at once. */

@@ -13,9 +13,14 @@ typedef enum kn_log_level {
     KN_LOG_ERROR,
 } kn_log_level_t;
 
-/* Sets the lowest level that is written; the default is KN_LOG_INFO, or
- * the level named by $TABULA_LOG (debug, info, warn, error). */
+/* Sets the lowest level that is written: the level named by $TABULA_LOG
+ * (debug, info, warn, error), else KN_LOG_WARN, so that front ends that
+ * show the kernel's stderr (jupyter console, nbconvert) show only what
+ * needs attention. Called once before any thread starts. */
 void kn_log_init(void);
+/* Lowers the threshold to `level` when that is more verbose than the
+ * current one (--debug sets KN_LOG_DEBUG). Before any thread starts. */
+void kn_log_verbose(kn_log_level_t level);
 
 /* Writes one formatted line at `level`. */
 void kn_log(kn_log_level_t level, const char *fmt, ...)

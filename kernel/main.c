@@ -15,11 +15,14 @@
 
 static const char usage[] =
     "usage: tabula-kernel -f CONNECTION_FILE [--database PATH] [--readonly]\n"
+    "                     [--debug]\n"
     "       tabula-kernel install [--user | --prefix P | --sys-prefix]\n"
     "                             [--name NAME] [--display-name TEXT]\n"
     "                             [--database PATH]\n"
     "The database also comes from $TABULA_DATABASE; the default is "
-    ":memory:.\n";
+    ":memory:.\n"
+    "Log lines go to stderr: warnings and errors only, unless --debug or\n"
+    "$TABULA_LOG (debug, info, warn, error) asks for more.\n";
 
 /* Matches "--opt VALUE" and "--opt=VALUE"; advances *i past the value. */
 static const char *option_value(int argc, char **argv, int *i,
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
             o.database = v;
         else if (strcmp(argv[i], "--readonly") == 0)
             o.readonly = true;
+        else if (strcmp(argv[i], "--debug") == 0)
+            kn_log_verbose(KN_LOG_DEBUG);
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
             return 0;

@@ -8,6 +8,8 @@
  * jansson.
  */
 #include "message.h"
+
+#include <assert.h>
 #include "util.h"
 
 #include <stdatomic.h>
@@ -44,14 +46,20 @@ const char *kn_message_session(void)
     return session_id;
 }
 
-/* Parses one JSON object part; NULL when it is not a JSON object. */
-static json_t *parse_object(const kn_part_t *part)
+/* Parses one JSON object part; NULL when it is not a JSON object, with
+ * the reason in `why` (size >= 1) when given. */
+static json_t *parse_object(const kn_part_t *part, char *why, size_t size)
 {
-    json_t *v = json_loadb(part->data, part->len, 0, NULL);
+    json_error_t error;
+    json_t *v = json_loadb(part->data, part->len, 0, &error);
     if (v && !json_is_object(v)) {
         json_decref(v);
+        if (why)
+            snprintf(why, size, "not a JSON object");
         return NULL;
     }
+    if (!v && why)
+        snprintf(why, size, "%.100s", error.text);
     return v;
 }
 
@@ -69,13 +77,27 @@ kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
     if (kn_signer_verify(signer, w.json, KN_JSON_PARTS, w.signature.data,
                          w.signature.len) != 0)
         return KN_DECODE_SIGNATURE;
-    msg->header = parse_object(&w.json[KN_HEADER]);
-    msg->parent = parse_object(&w.json[KN_PARENT]);
-    msg->metadata = parse_object(&w.json[KN_METADATA]);
-    msg->content = parse_object(&w.json[KN_CONTENT]);
-    if (!msg->header || !msg->parent || !msg->metadata || !msg->content) {
-        kn_msg_clear(msg);
+    msg->header = parse_object(&w.json[KN_HEADER], NULL, 0);
+    if (!msg->header)
         return KN_DECODE_JSON;
+    /* The other parts may be unreadable in a signed message: then it is
+     * answered with an error (KN_DECODE_CONTENT), not dropped. */
+    static const char *const part_names[] = {"parent header", "metadata",
+                                             "content"};
+    json_t **parts[] = {&msg->parent, &msg->metadata, &msg->content};
+    const int part_index[] = {KN_PARENT, KN_METADATA, KN_CONTENT};
+    bool bad = false;
+    for (size_t i = 0; i < 3; i++) {
+        char why[120];
+        *parts[i] = parse_object(&w.json[part_index[i]], why, sizeof why);
+        if (!*parts[i]) {
+            if (!bad)
+                snprintf(msg->bad_content, sizeof msg->bad_content,
+                         "the request's %s is not valid JSON: %s",
+                         part_names[i], why);
+            bad = true;
+            *parts[i] = json_object();
+        }
     }
     json_t *type = json_object_get(msg->header, "msg_type");
     json_t *id = json_object_get(msg->header, "msg_id");
@@ -108,7 +130,22 @@ kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
         msg->idents[i].len = w.idents[i].len;
         p += w.idents[i].len;
     }
-    return KN_DECODE_OK;
+    return bad ? KN_DECODE_CONTENT : KN_DECODE_OK;
+}
+
+/* See message.h. */
+json_t *kn_msg_bad_content_reply(const kn_msg_t *msg, char *type, size_t size)
+{
+    assert(msg->msg_type && size > 0);
+    static const char suffix[] = "_request";
+    size_t n = strlen(msg->msg_type), k = sizeof suffix - 1;
+    if (n <= k || strcmp(msg->msg_type + n - k, suffix) != 0 ||
+        n - k + sizeof "_reply" > size)
+        return NULL;
+    snprintf(type, size, "%.*s_reply", (int)(n - k), msg->msg_type);
+    return json_pack("{s:s, s:s, s:s, s:[]}", "status", "error",
+                     "ename", "ValueError", "evalue", msg->bad_content,
+                     "traceback");
 }
 
 /* Frees the JSON parts and the copied bytes (one block owned by
@@ -136,10 +173,12 @@ static void iso_date(char out[32])
 }
 
 /* See message.h. msg_type is one of the kernel's own names (ASCII). */
-size_t kn_msg_header(const char *msg_type, char *buf, size_t size)
+/* Builds the header with the msg_id `id` (a fresh uuid). */
+static size_t header_with_id(const char *msg_type, char *buf, size_t size,
+                             char id[37])
 {
     uuid_t u;
-    char id[37], date[32];
+    char date[32];
     uuid_generate(u);
     uuid_unparse_lower(u, id);
     iso_date(date);
@@ -153,14 +192,33 @@ size_t kn_msg_header(const char *msg_type, char *buf, size_t size)
 }
 
 /* See message.h. */
+size_t kn_msg_header(const char *msg_type, char *buf, size_t size)
+{
+    char id[37];
+    return header_with_id(msg_type, buf, size, id);
+}
+
+/* See message.h. */
 int kn_msg_send(void *socket, kn_signer_t *signer, const kn_part_t *idents,
                 size_t n_idents, const char *msg_type, const kn_msg_t *parent,
                 json_t *content, json_t *metadata)
 {
+    char id[37];
+    return kn_msg_send_id(socket, signer, idents, n_idents, msg_type, parent,
+                          content, metadata, id);
+}
+
+/* See message.h. */
+int kn_msg_send_id(void *socket, kn_signer_t *signer,
+                   const kn_part_t *idents, size_t n_idents,
+                   const char *msg_type, const kn_msg_t *parent,
+                   json_t *content, json_t *metadata, char msg_id[37])
+{
     char header[512];
     kn_part_t json[KN_JSON_PARTS];
     json[KN_HEADER].data = header;
-    json[KN_HEADER].len = kn_msg_header(msg_type, header, sizeof header);
+    json[KN_HEADER].len = header_with_id(msg_type, header, sizeof header,
+                                         msg_id);
     if (parent && parent->header_raw.len) {
         json[KN_PARENT] = parent->header_raw;
     } else {

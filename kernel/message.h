@@ -24,6 +24,9 @@ typedef struct kn_msg {
     kn_part_t *idents;      /* copies of the routing identities */
     size_t n_idents;
     kn_part_t header_raw;   /* copy of the header bytes, for replies */
+    /* KN_DECODE_CONTENT only: why the parent header, metadata or content
+     * could not be read (those parts are then empty objects). */
+    char bad_content[160];
 } kn_msg_t;
 
 /* Why a message was refused, as an X-macro list for the log. */
@@ -34,6 +37,7 @@ typedef struct kn_msg {
     X(REPLAY, "replayed signature")                               \
     X(JSON, "invalid JSON or non-UTF-8 bytes")                    \
     X(HEADER, "header lacks msg_id, msg_type or is not an object")\
+    X(CONTENT, "unreadable content in a signed message")          \
     X(TOO_BIG, "message too large")
 
 typedef enum kn_decode_error {
@@ -53,9 +57,22 @@ const char *kn_message_session(void);
 /* Verifies and parses received frames into `msg` (zeroed on failure).
  * The signature is checked before any byte is parsed. Returns
  * KN_DECODE_OK or the reason the message must be dropped; `detail` then
- * points to a static string or NULL. */
+ * points to a static string or NULL. KN_DECODE_CONTENT is the one failure
+ * that leaves `msg` filled (header, ids, routing identities; the unreadable
+ * parts as empty objects, the reason in msg->bad_content): a signed request
+ * whose content is not valid JSON (NUL escapes, lone surrogates, invalid
+ * UTF-8, integers past 64 bits) must still get an error reply, or the
+ * front end waits forever. The caller answers it with
+ * kn_msg_bad_content_reply and clears it. */
 kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
                                 kn_msg_t *msg, const char **detail);
+/* For a KN_DECODE_CONTENT message: the reply's type (msg_type with
+ * "_request" turned into "_reply", written into `type`) and its content,
+ * an error with ename ValueError (new reference). NULL when the message
+ * is not a request, which gets no reply. */
+json_t *kn_msg_bad_content_reply(const kn_msg_t *msg, char *type,
+                                 size_t size);
+
 /* Frees what kn_msg_decode allocated and zeroes msg. */
 void kn_msg_clear(kn_msg_t *msg);
 
@@ -69,6 +86,11 @@ size_t kn_msg_header(const char *msg_type, char *buf, size_t size);
 int kn_msg_send(void *socket, kn_signer_t *signer, const kn_part_t *idents,
                 size_t n_idents, const char *msg_type, const kn_msg_t *parent,
                 json_t *content, json_t *metadata);
+/* The same, writing the new message's msg_id into `msg_id` (37 bytes). */
+int kn_msg_send_id(void *socket, kn_signer_t *signer,
+                   const kn_part_t *idents, size_t n_idents,
+                   const char *msg_type, const kn_msg_t *parent,
+                   json_t *content, json_t *metadata, char msg_id[37]);
 
 /* A JSON string from bytes that may not be valid UTF-8: invalid sequences
  * become U+FFFD. Returns a new reference. */

@@ -225,6 +225,19 @@ static bool on_shutdown_request(kn_kernel_t *k, const kn_msg_t *msg)
     return false;
 }
 
+/* Answers a signed request whose content could not be read: status busy,
+ * an error reply (requests only), status idle; then clears it. */
+static void answer_bad_content(kn_kernel_t *k, kn_msg_t *msg)
+{
+    char type[96];
+    kn_publish_status(k->iopub, msg, "busy");
+    json_t *content = kn_msg_bad_content_reply(msg, type, sizeof type);
+    if (content)
+        reply(k, msg, type, content);
+    kn_publish_status(k->iopub, msg, "idle");
+    kn_msg_clear(msg);
+}
+
 /* Receives and decodes one message into *msg. Returns 1 for a message,
  * 0 when one was dropped (and logged), -1 when none was waiting. */
 static int receive(kn_kernel_t *k, kn_msg_t *msg)
@@ -235,7 +248,11 @@ static int receive(kn_kernel_t *k, kn_msg_t *msg)
     const char *detail;
     kn_decode_error_t err = kn_msg_decode(k->signer, &k->frames, msg,
                                           &detail);
-    if (err != KN_DECODE_OK)
+    if (err == KN_DECODE_CONTENT) {
+        kn_warn("shell: %s request %s: %s", msg->msg_type, msg->msg_id,
+                msg->bad_content);
+        answer_bad_content(k, msg);
+    } else if (err != KN_DECODE_OK)
         kn_warn("shell: dropped a message (%zu frames, %zu bytes): %s%s%s",
                 k->frames.count, k->frames.total, kn_decode_error_text(err),
                 detail ? ": " : "", detail ? detail : "");

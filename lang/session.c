@@ -429,6 +429,18 @@ static bool ends_with_blank_line(const char *code)
     return n >= 2 && code[n - 1] == '\n' && code[n - 2] == '\n';
 }
 
+/* True when the code's last line is blank: a newline follows the last
+ * character that is not a space or tab. IPython's rule for where a block
+ * ends (jupyter console sends the cell when the user enters such a line). */
+static bool ends_with_newline(const char *code)
+{
+    size_t n = strlen(code);
+    while (n && (code[n - 1] == ' ' || code[n - 1] == '\t' ||
+                 code[n - 1] == '\r'))
+        n--;
+    return n >= 1 && code[n - 1] == '\n';
+}
+
 tq_completeness_t tq_is_complete(const char *code, char **indent)
 {
     if (indent)
@@ -455,7 +467,7 @@ tq_completeness_t tq_is_complete(const char *code, char **indent)
     tq_arena_release(&arena);
     if (rc < 0 && !eof)
         return TQ_INVALID;
-    if (rc < 0 || ((ind > 0 || colon) && !ends_with_blank_line(code))) {
+    if (rc < 0 || ((ind > 0 || colon) && !ends_with_newline(code))) {
         if (indent)
             *indent = spaces(colon ? ind + 4 : ind);
         return TQ_INCOMPLETE;

@@ -24,7 +24,6 @@
  * the query sets, frames and magics of the layers below it.
  */
 #include "editor/complete.h"
-#include "db/sqlite_handle.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -418,7 +417,7 @@ static void recv_clear(recv_t *r)
 
 static const tq_schema_t *schema_of(tq_ctx_t *ctx)
 {
-    if (!tqdb_sqlite_handle(tq_ctx_db(ctx)))
+    if (!tq_ctx_db(ctx))
         return NULL;
     const tq_schema_t *s = db_schema(ctx);
     tq_ctx_reset_error(ctx);
@@ -662,7 +661,7 @@ static void add_methods(tq_ctx_t *ctx, mset_t *m, const recv_t *r)
         if (r->manager)
             add(m, "objects", "property");
         if (r->table) {
-            db_state_t *st = tqdb_sqlite_handle(tq_ctx_db(ctx)) ? db_state(ctx) : NULL;
+            db_state_t *st = tq_ctx_db(ctx) ? db_state(ctx) : NULL;
             for (size_t i = 0; st && i < st->nmethods; i++)
                 if (!strcmp(st->methods[i].table, r->table->name) &&
                     !strcmp(st->methods[i].schema, r->table->schema) &&
@@ -771,7 +770,7 @@ static void add_names(tq_ctx_t *ctx, mset_t *m)
     for (size_t i = 0; i < ctx->globals.cap; i++)
         if (ctx->globals.slots[i].key)
             add(m, ctx->globals.slots[i].key, "variable");
-    if (tqdb_sqlite_handle(tq_ctx_db(ctx))) {
+    if (tq_ctx_db(ctx)) {
         tq_value_t *tables = tq_schema_names(ctx);
         tq_ctx_reset_error(ctx);
         if (tables && tq_kind(tables) == TQ_LIST)

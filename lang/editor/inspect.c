@@ -8,8 +8,8 @@
  * catalogue), anything else by type and truncated repr.
  */
 #include "editor/inspect.h"
-#include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +65,14 @@ static int64_t table_count(tq_ctx_t *ctx, const tq_stable_t *t)
     add_quoted(&sql, t->schema);
     tq_buf_addc(&sql, '.');
     add_quoted(&sql, t->name);
-    sqlite3_stmt *st = NULL;
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    assert(db);
+    tqdb_cursor_t *cur = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (tqdb_prepare(db, sql.s, &cur, NULL) == 0 && cur &&
+        tqdb_step(cur) == TQDB_ROW)
+        n = tqdb_column_int(cur, 0);
+    tqdb_cursor_free(&cur);
     tq_buf_free(&sql);
     return n;
 }
@@ -82,14 +84,15 @@ static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
     tq_buf_add(&sql, "SELECT sql FROM ");
     add_quoted(&sql, t->schema);
     tq_buf_add(&sql, ".sqlite_schema WHERE type = 'table' AND name = ?1");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, t->name, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            tq_buf_printf(b, "\n\nCREATE statement:\n%s;",
-                          (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    assert(db);
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql.s, &cur, NULL) == 0 && cur &&
+        tqdb_bind_text(cur, 1, t->name, -1) == 0 &&
+        tqdb_step(cur) == TQDB_ROW && tqdb_column_text(cur, 0))
+        tq_buf_printf(b, "\n\nCREATE statement:\n%s;",
+                      tqdb_column_text(cur, 0));
+    tqdb_cursor_free(&cur);
     tq_buf_free(&sql);
 }
 
@@ -102,24 +105,26 @@ static void first_rows(tq_ctx_t *ctx, const tq_stable_t *t, tq_buf_t *b)
     tq_buf_addc(&sql, '.');
     add_quoted(&sql, t->name);
     tq_buf_printf(&sql, " LIMIT %d", FIRST_ROWS);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    assert(db);
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql.s, &cur, NULL) < 0 || !cur) {
         tq_buf_free(&sql);
         return;
     }
-    int nc = sqlite3_column_count(st);
+    int nc = tqdb_column_count(cur);
     char *cells[FIRST_ROWS + 1][64] = {{0}};
     if (nc > 64)
         nc = 64;
     size_t width[64] = {0};
     int nr = 0;
     for (int c = 0; c < nc; c++)
-        cells[0][c] = tq_xstrdup(sqlite3_column_name(st, c));
-    while (nr < FIRST_ROWS && sqlite3_step(st) == SQLITE_ROW) {
+        cells[0][c] = tq_xstrdup(tqdb_column_name(cur, c));
+    while (nr < FIRST_ROWS && tqdb_step(cur) == TQDB_ROW) {
         nr++;
+        assert(nr <= FIRST_ROWS);
         for (int c = 0; c < nc; c++) {
-            const char *v = (const char *)sqlite3_column_text(st, c);
+            const char *v = tqdb_column_text(cur, c);
             char *s = tq_xstrdup(v ? v : "NULL");
             if (strlen(s) > 30)
                 strcpy(s + 27, "...");
@@ -146,7 +151,7 @@ static void first_rows(tq_ctx_t *ctx, const tq_stable_t *t, tq_buf_t *b)
         }
         tq_buf_addc(b, '\n');
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&cur);
     tq_buf_free(&sql);
 }
 
@@ -311,7 +316,7 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     }
     if (v) {
         const tq_stable_t *t = NULL;
-        if (qs_is_manager(v) && tqdb_sqlite_handle(tq_ctx_db(ctx))) {
+        if (qs_is_manager(v) && tq_ctx_db(ctx)) {
             const tq_schema_t *s = db_schema(ctx);
             tq_ctx_reset_error(ctx);
             qdesc_t *q = qs_desc(v);

@@ -98,7 +98,7 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
         return db_object_new();
     db_state_t *st = db_state(ctx);
     if (!st->schema) {
-        if (!tqdb_sqlite_handle(tq_ctx_db(ctx)))
+        if (!tq_ctx_db(ctx))
             return NULL;
         if (tq_schema_refresh(ctx) < 0) {
             tq_error_clear(ctx);
@@ -116,7 +116,7 @@ tq_value_t *tq_schema_names(tq_ctx_t *ctx)
 {
     tq_value_t *list = tq_list_new(0);
     const tq_schema_t *s = db_state(ctx)->schema;
-    if (!s && tqdb_sqlite_handle(tq_ctx_db(ctx)) && tq_schema_refresh(ctx) == 0)
+    if (!s && tq_ctx_db(ctx) && tq_schema_refresh(ctx) == 0)
         s = db_state(ctx)->schema;
     if (!s) {
         tq_error_clear(ctx);

@@ -16,8 +16,8 @@
  * link <parent>_ptr_id; model_poly.c reads and writes them.
  */
 #include "orm/queryset.h"
-#include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <strings.h>
 
@@ -412,17 +412,21 @@ static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
     return 0;
 }
 
+/* Runs the one DDL statement `sql`; 0, or -1 with the error raised. */
 static int exec_sql(tq_ctx_t *ctx, const char *sql)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE)
+    assert(ctx && sql);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    assert(db);
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql, &cur, NULL) == 0) {
+        assert(cur);    /* a statement, never blank */
+        int rc = tqdb_step(cur);
+        tqdb_cursor_free(&cur);
+        if (rc == TQDB_DONE)
             return 0;
     }
-    tq_raise_sqlite(ctx, rc);
+    tq_raise_db(ctx);
     return -1;
 }
 

@@ -22,8 +22,8 @@
  * child of a child is refused in model.c.
  */
 #include "orm/queryset.h"
-#include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <strings.h>
 
 /* The forward relation of child table c that holds the parent link. */
@@ -182,27 +182,30 @@ tq_value_t *model_poly_fetch(tq_ctx_t *ctx, const qdesc_t *q)
     }
     size_t nf = c->nfields;
     qdesc_unref(c);
-    sqlite3_stmt *st = db_prepare(ctx, &s);
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     qsql_clear(&s);
-    if (!st) {
+    if (!cur) {
         free(kids);
         return NULL;
     }
+    assert(nf <= (size_t)tqdb_column_count(cur));
     int ci = tq_stable_col(t, "ctype");
     tq_value_t *list = tq_list_new(0);
     tq_value_t **row = db_xcalloc(nf ? nf : 1, sizeof *row);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         for (size_t i = 0; i < nf; i++)
-            row[i] = db_column_value(st, (int)i);
+            row[i] = db_cursor_value(cur, (int)i);
         tq_value_t *o = NULL;
         if (parent) {
             o = make_obj(t, parent->label, parent, row, t->ncols, t, 0);
         } else {
+            assert(ci < 0 || (size_t)ci < nf);
             tq_value_t *ct = ci >= 0 ? row[ci] : NULL;
             for (size_t k = 0; !o && ct && tq_kind(ct) == TQ_STR &&
                                k < nkids; k++) {
                 int pi = tq_stable_col(kids[k].t, kids[k].ptr);
+                assert(pi < 0 || kids[k].first + (size_t)pi < nf);
                 if (!strcasecmp(tq_as_str(ct), kids[k].t->name) && pi >= 0 &&
                     tq_kind(row[kids[k].first + (size_t)pi]) != TQ_NONE)
                     o = make_obj(kids[k].t, t->label, t, row, 0, kids[k].t,
@@ -216,16 +219,16 @@ tq_value_t *model_poly_fetch(tq_ctx_t *ctx, const qdesc_t *q)
         tq_list_append(list, o);
         tq_decref(o);
         if (tq_interrupted(ctx)) {
-            rc = SQLITE_INTERRUPT;
+            rc = -1;    /* tq_raise_db raises KeyboardInterrupt */
             break;
         }
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&cur);
     free(row);
     free(kids);
-    if (rc != SQLITE_DONE) {
+    if (rc != TQDB_DONE) {
         tq_decref(list);
-        tq_raise_sqlite(ctx, rc);
+        tq_raise_db(ctx);
         return NULL;
     }
     return list;
@@ -269,7 +272,7 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
     int64_t r = db_exec_write(ctx, &s);
     qsql_clear(&s);
     if (r >= 0)
-        pk = tq_int(sqlite3_last_insert_rowid(tqdb_sqlite_handle(tq_ctx_db(ctx))));
+        pk = tq_int(tqdb_last_insert_id(tq_ctx_db(ctx)));
 out:
     for (size_t i = 0; i < k; i++)
         qlit_clear(&lits[i]);

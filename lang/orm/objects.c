@@ -12,8 +12,8 @@
  * and writes both rows.
  */
 #include "orm/queryset.h"
-#include "db/sqlite_handle.h"
 
+#include <assert.h>
 #include <strings.h>
 
 /* ---- Row */
@@ -354,7 +354,41 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
     return tq_native_new(&tq_object_type, o);
 }
 
-/* db_column_value: see queryset.h. */
+/* True for the declared types of a BooleanField column. */
+static bool is_bool_decltype(const char *decl)
+{
+    return decl && (!strcasecmp(decl, "bool") || !strcasecmp(decl, "boolean"));
+}
+
+/* db_cursor_value: see queryset.h. */
+tq_value_t *db_cursor_value(tqdb_cursor_t *cur, int col)
+{
+    assert(cur && col >= 0 && col < tqdb_column_count(cur));
+    if (tqdb_column_type(cur, col) == TQDB_INT &&
+        is_bool_decltype(tqdb_column_decltype(cur, col)))
+        return tq_bool(tqdb_column_int(cur, col) != 0);
+    return tq_cursor_value(cur, col);
+}
+
+/* obj_from_cursor: see queryset.h. */
+tq_value_t *obj_from_cursor(tq_ctx_t *ctx, const tq_stable_t *t,
+                            tqdb_cursor_t *cur, char *const *cols, size_t n,
+                            bool related)
+{
+    assert(ctx && t && cur && (cols || n == 0));
+    assert(n <= (size_t)tqdb_column_count(cur));
+    const tq_schema_t *sc = related ? db_schema(ctx) : NULL;
+    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
+    for (size_t i = 0; i < n; i++)
+        vals[i] = db_cursor_value(cur, (int)i);
+    tq_value_t *r = build_obj(sc, t, cols, vals, n, related && sc);
+    for (size_t i = 0; i < n; i++)
+        tq_decref(vals[i]);
+    free(vals);
+    return r;
+}
+
+/* db_column_value: see queryset.h (transition: delete once unused). */
 tq_value_t *db_column_value(sqlite3_stmt *stmt, int col)
 {
     const char *decl = sqlite3_column_decltype(stmt, col);
@@ -364,7 +398,7 @@ tq_value_t *db_column_value(sqlite3_stmt *stmt, int col)
     return tq_column_value(stmt, col);
 }
 
-/* obj_from_stmt: see queryset.h. */
+/* obj_from_stmt: see queryset.h (transition: delete once unused). */
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
                           sqlite3_stmt *stmt, char *const *cols, size_t n,
                           bool related)
@@ -582,8 +616,7 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
                          !strcasecmp(t->cols[tq_stable_col(t, t->pk)].decltype,
                                      "integer")));
     tq_value_t *newpk = pk ? tq_incref(pk) :
-                        int_pk ? tq_int(sqlite3_last_insert_rowid(
-                                     tqdb_sqlite_handle(tq_ctx_db(ctx))))
+                        int_pk ? tq_int(tqdb_last_insert_id(tq_ctx_db(ctx)))
                                : NULL;
     if (!newpk) {
         o->saved = true;

@@ -99,7 +99,24 @@ const tq_stable_t *qs_table(tq_ctx_t *ctx, const qdesc_t *q)
     return t;
 }
 
-/* db_prepare: see queryset.h. */
+/* db_prepare_cursor: see queryset.h. */
+tqdb_cursor_t *db_prepare_cursor(tq_ctx_t *ctx, const qsql_t *s)
+{
+    assert(ctx && s && s->sql);
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    assert(db);
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, s->sql, &cur, NULL) < 0 ||
+        (cur && qsql_bind_cursor(s, cur) < 0)) {
+        tq_raise_db(ctx);
+        tqdb_cursor_free(&cur);
+        return NULL;
+    }
+    assert(cur);    /* compiled SQL is never empty */
+    return cur;
+}
+
+/* db_prepare: see queryset.h (transition: delete once unused). */
 sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s)
 {
     sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
@@ -118,18 +135,18 @@ sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s)
 /* db_exec_write: see queryset.h. */
 int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s)
 {
-    sqlite3_stmt *st = db_prepare(ctx, s);
-    if (!st)
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, s);
+    if (!cur)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = tqdb_step(cur)) == TQDB_ROW)
         ;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_free(&cur);
+    if (rc != TQDB_DONE) {
+        tq_raise_db(ctx);
         return -1;
     }
-    return sqlite3_changes64(tqdb_sqlite_handle(tq_ctx_db(ctx)));
+    return tqdb_changes(tq_ctx_db(ctx));
 }
 
 static const char *bare_of(tq_ctx_t *ctx, const qdesc_t *q)
@@ -141,18 +158,20 @@ static const char *bare_of(tq_ctx_t *ctx, const qdesc_t *q)
 /* One item of the current row as the mode says. */
 static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
                             const tq_stable_t *t, const qsql_t *s,
-                            sqlite3_stmt *st)
+                            tqdb_cursor_t *cur)
 {
-    size_t n = (size_t)sqlite3_column_count(st);
+    size_t n = (size_t)tqdb_column_count(cur);
+    assert(n <= s->ncols);    /* every column is named */
     switch (q->mode) {
     case QM_MODEL:
-        return obj_from_stmt(ctx, t, st, s->cols, n, q->nrelated > 0);
+        return obj_from_cursor(ctx, t, cur, s->cols, n, q->nrelated > 0);
     case QM_FLAT:
-        return db_column_value(st, 0);
+        assert(n >= 1);
+        return db_cursor_value(cur, 0);
     case QM_VALUES: {
         tq_value_t *d = tq_dict_new();
         for (size_t i = 0; i < n; i++) {
-            tq_value_t *v = db_column_value(st, (int)i);
+            tq_value_t *v = db_cursor_value(cur, (int)i);
             tq_dict_set_str(d, s->cols[i], v);
             tq_decref(v);
         }
@@ -161,13 +180,13 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
     case QM_TUPLES: {
         tq_value_t *tu = tq_tuple_new(n);
         for (size_t i = 0; i < n; i++)
-            tq_tuple_set(tu, i, db_column_value(st, (int)i));
+            tq_tuple_set(tu, i, db_cursor_value(cur, (int)i));
         return tu;
     }
     case QM_ROWS: {
         tq_value_t **vals = db_xcalloc(n, sizeof *vals);
         for (size_t i = 0; i < n; i++)
-            vals[i] = db_column_value(st, (int)i);
+            vals[i] = db_cursor_value(cur, (int)i);
         return row_new(n, s->cols, vals);
     }
     }
@@ -190,32 +209,32 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
     qerr_t e = {0};
     if (tq_compile_select(sc, q, &s, &e) < 0)
         return db_raise(ctx, &e);
-    sqlite3_stmt *st = db_prepare(ctx, &s);
-    if (!st) {
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
+    if (!cur) {
         qsql_clear(&s);
         return NULL;
     }
     tq_value_t *list = tq_list_new(0);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        tq_value_t *item = row_item(ctx, q, t, &s, st);
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tq_value_t *item = row_item(ctx, q, t, &s, cur);
         if (!item) {
-            rc = SQLITE_ERROR;
+            rc = -1;
             break;
         }
         tq_list_append(list, item);
         tq_decref(item);
         if (tq_interrupted(ctx)) {
-            rc = SQLITE_INTERRUPT;
+            rc = -1;    /* tq_raise_db raises KeyboardInterrupt */
             break;
         }
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&cur);
     qsql_clear(&s);
-    if (rc != SQLITE_DONE) {
+    if (rc != TQDB_DONE) {
         tq_decref(list);
         if (!tq_error_pending(ctx))
-            tq_raise_sqlite(ctx, rc);
+            tq_raise_db(ctx);
         return NULL;
     }
     return list;
@@ -224,15 +243,16 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
 /* Runs a one-value SELECT (count, exists); returns the integer or -1. */
 static int64_t scalar_int(tq_ctx_t *ctx, qsql_t *s)
 {
-    sqlite3_stmt *st = db_prepare(ctx, s);
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, s);
     qsql_clear(s);
-    if (!st)
+    if (!cur)
         return -1;
-    int rc = sqlite3_step(st);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        tq_raise_sqlite(ctx, rc);
+    assert(tqdb_column_count(cur) >= 1);
+    int rc = tqdb_step(cur);
+    int64_t v = rc == TQDB_ROW ? tqdb_column_int(cur, 0) : 0;
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
         return -1;
     }
     return v;
@@ -977,20 +997,21 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
         db_raise(ctx, &e);
         goto out;
     }
-    sqlite3_stmt *st = db_prepare(ctx, &s);
-    if (st) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
+    if (cur) {
+        assert((size_t)tqdb_column_count(cur) == n);
+        int rc = tqdb_step(cur);
+        if (rc == TQDB_ROW) {
             r = tq_dict_new();
             for (size_t i = 0; i < n; i++) {
-                tq_value_t *v = tq_column_value(st, (int)i);
+                tq_value_t *v = tq_cursor_value(cur, (int)i);
                 tq_dict_set_str(r, aggs[i].name, v);
                 tq_decref(v);
             }
         } else {
-            tq_raise_sqlite(ctx, rc);
+            tq_raise_db(ctx);
         }
-        sqlite3_finalize(st);
+        tqdb_cursor_free(&cur);
     }
     qsql_clear(&s);
 out:
@@ -1177,23 +1198,25 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
     char *sql = db_xasprintf("EXPLAIN QUERY PLAN %s", s.sql);
     free(s.sql);
     s.sql = sql;
-    sqlite3_stmt *st = db_prepare(ctx, &s);
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     qsql_clear(&s);
-    if (!st)
+    if (!cur)
         return NULL;
+    assert(tqdb_column_count(cur) >= 4);   /* id parent notused detail */
     db_buf_t b = {0};
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         if (b.len)
             db_buf_addc(&b, '\n');
-        db_buf_printf(&b, "%d %d %d %s", sqlite3_column_int(st, 0),
-                      sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-                      (const char *)sqlite3_column_text(st, 3));
+        db_buf_printf(&b, "%d %d %d %s", (int)tqdb_column_int(cur, 0),
+                      (int)tqdb_column_int(cur, 1),
+                      (int)tqdb_column_int(cur, 2),
+                      tqdb_column_text(cur, 3));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    tqdb_cursor_free(&cur);
+    if (rc != TQDB_DONE) {
         db_buf_free(&b);
-        return tq_raise_sqlite(ctx, rc);
+        return tq_raise_db(ctx);
     }
     return tq_str_take(db_buf_take(&b));
 }

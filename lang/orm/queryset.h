@@ -9,6 +9,11 @@
  * Ownership follows value.h: returned tq_value_t * are new references,
  * arguments are borrowed unless "steals" is said. Functions returning int
  * give 0, or -1 with an error raised in the context.
+ *
+ * The database is reached through db/db.h (cursors, datums). SQLite's
+ * types appear only in the declarations marked "transition: delete once
+ * unused", kept for the layers above until they move onto the cursor
+ * forms beside them.
  */
 #ifndef TQ_QUERYSET_H
 #define TQ_QUERYSET_H
@@ -58,7 +63,11 @@ bool qs_is_manager(const tq_value_t *v);
 void qs_register_method(const char *name, tq_builtin_fn fn);
 /* A manager of the table (schema, name). */
 tq_value_t *qs_manager(const char *schema, const char *table);
-/* Prepares and binds compiled SQL; NULL with an error raised. */
+/* Prepares compiled SQL and binds its parameters: a cursor the caller
+ * frees with tqdb_cursor_free, or NULL with an error raised. */
+tqdb_cursor_t *db_prepare_cursor(tq_ctx_t *ctx, const qsql_t *s);
+/* The same as a raw SQLite statement the caller finalizes (transition:
+ * delete once unused). */
 sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s);
 /* The items of q, as its mode says (objects, dicts, tuples, scalars,
  * rows): a new list. */
@@ -113,14 +122,21 @@ extern const tq_type_t tq_object_type;
 /* A Row of n values (steals the values array and its references) named by
  * names (copied). */
 tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals);
-/* A model object from the current row of stmt whose columns are named
- * `cols` (steals nothing). With `related` (select_related()), columns
- * named "rel__col" fill the object's cache of related objects. */
+/* A model object from the current row of `cur`, whose first n columns
+ * are named `cols` (steals nothing). With `related` (select_related()),
+ * columns named "rel__col" fill the object's cache of related objects. */
+tq_value_t *obj_from_cursor(tq_ctx_t *ctx, const tq_stable_t *t,
+                            tqdb_cursor_t *cur, char *const *cols, size_t n,
+                            bool related);
+/* A column of the cursor's current row as a value; a BooleanField column
+ * (declared bool/boolean) holding an integer gives False/True, as Django
+ * does. */
+tq_value_t *db_cursor_value(tqdb_cursor_t *cur, int col);
+/* The same two over a raw SQLite statement (transition: delete once
+ * unused). */
 tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
                           sqlite3_stmt *stmt, char *const *cols, size_t n,
                           bool related);
-/* A column of the current row as a value; a BooleanField column (declared
- * bool/boolean) holding an integer gives False/True, as Django does. */
 tq_value_t *db_column_value(sqlite3_stmt *stmt, int col);
 /* An unsaved object with the given keyword fields (Model.new(**kw)). */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,

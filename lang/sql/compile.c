@@ -12,6 +12,7 @@
  */
 #include "sql/compile_int.h"
 
+#include <assert.h>
 #include <strings.h>
 
 /* ---- the SQLite dialect */
@@ -92,6 +93,14 @@ const tq_dialect_t tq_dialect_sqlite = {
     .regex = sqlite_regex,
 };
 
+/* The dialect of the database `s` describes: SQLite's, the only one
+ * today. Every compilation takes its dialect from here. */
+static const tq_dialect_t *schema_dialect(const tq_schema_t *s)
+{
+    assert(s);
+    return &tq_dialect_sqlite;
+}
+
 /* ---- state helpers */
 
 int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
@@ -118,9 +127,10 @@ void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit)
 static void cs_init(cstate_t *cs, const tq_schema_t *s, const qdesc_t *q,
                     const tq_stable_t *base, qsql_t *out, qerr_t *err)
 {
+    assert(cs && s && q && base && out && err);
     memset(cs, 0, sizeof *cs);
     cs->s = s;
-    cs->d = &tq_dialect_sqlite;
+    cs->d = schema_dialect(s);
     cs->q = q;
     cs->base = base;
     cs->base_alias = db_xstrdup(base->name);
@@ -434,6 +444,7 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b);
 
 static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
+    assert(cs && cs->d && e && e->kind == QX_FUNC);
     qx_func_t f = (qx_func_t)e->op;
     if (f == QF_STDDEV || f == QF_VARIANCE) {
         if (e->nargs != 1)
@@ -1215,6 +1226,7 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
                          const qfield_t *aggs, size_t n, qsql_t *out,
                          qerr_t *err)
 {
+    assert(s && q && (aggs || n == 0) && out && err);
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
     if (!t)
@@ -1285,8 +1297,8 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
                         db_buf_ident(&tb, fname);
                         x[k] = db_buf_take(&tb);
                     }
-                    tq_dialect_sqlite.stddev(&outer, e->op == QF_VARIANCE,
-                                             e->sample, x);
+                    schema_dialect(s)->stddev(&outer, e->op == QF_VARIANCE,
+                                              e->sample, x);
                     for (int k = 0; k < 5; k++)
                         free(x[k]);
                 }

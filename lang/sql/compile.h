@@ -16,6 +16,10 @@
  * Dialect: SQL that differs between engines (date truncation, extraction,
  * regex, standard deviation, LIMIT) goes through one table of functions,
  * tq_dialect_t; SQLite's is the only one today.
+ *
+ * Statements run through db/db.h (qsql_bind_cursor). The one SQLite type
+ * named here is in qsql_bind, the transition's form kept for callers not
+ * yet on cursors (delete it, and <sqlite3.h>, once unused).
  */
 #ifndef TQ_COMPILE_H
 #define TQ_COMPILE_H
@@ -23,7 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
+#include <sqlite3.h>    /* transition: for qsql_bind only */
 
 #include "db/db.h"
 
@@ -189,12 +193,12 @@ typedef struct qsql {
 } qsql_t;
 
 void qsql_clear(qsql_t *s);
-/* Binds every parameter; SQLITE_OK or an error code. */
-int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt);
 /* Binds the statement's parameters to `cur` in order; 0, or -1 with the
- * error on the cursor's connection. (qsql_bind above is the transition's
- * SQLite form, to be deleted once unused.) */
+ * error on the cursor's connection. */
 int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur);
+/* The same over a raw SQLite statement: SQLITE_OK or an error code
+ * (transition: delete once unused). */
+int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt);
 /* The SQL with parameters inlined as SQL literals (what print(qs.query)
  * shows). malloc'd. */
 char *qsql_inline(const qsql_t *s);

@@ -6,6 +6,8 @@
  */
 #include "sql/compile.h"
 
+#include <assert.h>
+
 const char *const tq_qx_func_names[] = {
 #define X(e, name, agg) name,
     QX_FUNCS(X)
@@ -320,6 +322,7 @@ void qsql_clear(qsql_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* qsql_bind: see compile.h (transition: delete once unused). */
 int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt)
 {
     for (size_t i = 0; i < s->nparams; i++) {
@@ -344,8 +347,11 @@ int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt)
     return SQLITE_OK;
 }
 
+/* qsql_bind_cursor: see compile.h. */
 int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur)
 {
+    assert(s && cur && (s->params || s->nparams == 0));
+    assert(s->nparams <= (size_t)tqdb_param_count(cur));
     for (size_t i = 0; i < s->nparams; i++) {
         const qlit_t *l = &s->params[i];
         tqdb_datum_t d = {.type = l->type, .i = l->i, .f = l->d,

@@ -1,8 +1,11 @@
 """Hostile and broken input on the kernel's sockets: wrong, missing and
 replayed signatures, malformed frames, invalid JSON in each part,
 non-UTF-8 bytes, missing header fields and multi-MiB messages. None may
-be answered or executed, none may crash the kernel, and the kernel must
-still answer signed requests afterwards."""
+be executed or crash the kernel, and the kernel must still answer signed
+requests afterwards. Unsigned or unreadable messages get no answer; a
+correctly signed request whose other parts cannot be read gets an error
+reply between status busy and idle, so that the front end never waits
+forever."""
 import json
 import time
 
@@ -121,6 +124,32 @@ def test_malformed_frames(raw, frames):
     assert_alive(km, kc)
 
 
+def assert_error_reply(kc, r, msg_id, reply_type, timeout=5.0):
+    """The raw socket got `reply_type` with status error for `msg_id`, and
+    iopub carried busy then idle for it."""
+    frames = r.recv(timeout)
+    assert frames is not None, "a signed request got no reply"
+    i = frames.index(b"<IDS|MSG>")
+    header = json.loads(frames[i + 2])
+    parent = json.loads(frames[i + 3])
+    content = json.loads(frames[i + 5])
+    assert header["msg_type"] == reply_type
+    assert parent["msg_id"] == msg_id
+    assert content["status"] == "error" and content["ename"] == "ValueError"
+    assert "not valid JSON" in content["evalue"]
+    states = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and states[-1:] != ["idle"]:
+        try:
+            m = kc.get_iopub_msg(timeout=0.2)
+        except Exception:
+            continue
+        if m["parent_header"].get("msg_id") == msg_id and \
+                m["msg_type"] == "status":
+            states.append(m["content"]["execution_state"])
+    assert states == ["busy", "idle"]
+
+
 @pytest.mark.parametrize("part", ["header", "parent", "metadata", "content"])
 def test_invalid_json_in_each_part(raw, part):
     km, kc, r = raw
@@ -130,18 +159,38 @@ def test_invalid_json_in_each_part(raw, part):
     index = ["header", "parent", "metadata", "content"].index(part)
     parts[index] = b'{"unterminated": '
     r.send_frames(r.sign_parts(parts))
-    assert r.recv(0.7) is None
+    if part == "header":
+        assert r.recv(0.7) is None
+    else:
+        assert_error_reply(kc, r, msg["header"]["msg_id"], "execute_reply")
     assert_not_executed(kc, "bad_json")
 
 
-def test_non_utf8_dropped(raw):
+@pytest.mark.parametrize("content", [
+    b'{"code": "non_utf8 = \xff\xfe"}',
+    b'{"code": "nul = 1\\u0000"}',
+    b'{"code": "surrogate = \'\\ud800\'"}',
+], ids=["raw-0xff", "nul-escape", "lone-surrogate"])
+def test_unreadable_code_answered_with_error(raw, content):
     km, kc, r = raw
     msg = r.session.msg("execute_request", {})
-    parts = [r.session.pack(msg["header"]), b"{}", b"{}",
-             b'{"code": "non_utf8 = \xff\xfe"}']
+    parts = [r.session.pack(msg["header"]), b"{}", b"{}", content]
     r.send_frames(r.sign_parts(parts))
-    assert r.recv(0.7) is None
-    assert_not_executed(kc, "non_utf8")
+    assert_error_reply(kc, r, msg["header"]["msg_id"], "execute_reply")
+    for name in ("non_utf8", "nul", "surrogate"):
+        assert_not_executed(kc, name)
+    assert_alive(km, kc)
+
+
+def test_cursor_pos_past_64_bits_answered_with_error(raw):
+    km, kc, r = raw
+    msg = r.session.msg("inspect_request", {})
+    parts = [r.session.pack(msg["header"]), b"{}", b"{}",
+             b'{"code": "x", "cursor_pos": 9223372036854775808, '
+             b'"detail_level": 0}']
+    r.send_frames(r.sign_parts(parts))
+    assert_error_reply(kc, r, msg["header"]["msg_id"], "inspect_reply")
+    assert_alive(km, kc)
 
 
 @pytest.mark.parametrize("drop", ["msg_type", "msg_id"])
@@ -160,15 +209,25 @@ def test_missing_header_fields(raw, drop):
 @pytest.mark.parametrize("parts", [
     [b"[]", b"{}", b"{}", b"{}"],
     [b"{}", b"{}", b"{}", b"{}"],
-    [b'{"msg_id": "a", "msg_type": "kernel_info_request"}', b"7", b"{}",
-     b"{}"],
-    [b'{"msg_id": "a", "msg_type": "kernel_info_request"}', b"{}", b"{}",
-     b'"string"'],
-], ids=["header-array", "empty-header", "parent-number", "content-string"])
+], ids=["header-array", "empty-header"])
 def test_wrong_json_shapes(raw, parts):
     km, kc, r = raw
     r.send_frames(r.sign_parts(parts))
     assert r.recv(0.7) is None
+    assert_alive(km, kc)
+
+
+@pytest.mark.parametrize("parts", [
+    [b'{"msg_id": "shape-a", "msg_type": "kernel_info_request"}', b"7",
+     b"{}", b"{}"],
+    [b'{"msg_id": "shape-b", "msg_type": "kernel_info_request"}', b"{}",
+     b"{}", b'"string"'],
+], ids=["parent-number", "content-string"])
+def test_wrong_json_shapes_of_signed_requests(raw, parts):
+    km, kc, r = raw
+    r.send_frames(r.sign_parts(parts))
+    msg_id = json.loads(parts[0])["msg_id"]
+    assert_error_reply(kc, r, msg_id, "kernel_info_reply")
     assert_alive(km, kc)
 
 

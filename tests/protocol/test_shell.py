@@ -2,6 +2,7 @@
 all its variants, complete, inspect, is_complete, history, comms and an
 unknown message type; iopub order and parent headers for each."""
 import re
+import time
 import uuid
 
 import pytest
@@ -166,6 +167,40 @@ def test_input_with_stdin(shared):
     iopub = iopub_for(kc, msg_id)
     result = [m for m in iopub if m["msg_type"] == "execute_result"]
     assert "Ada" in result[0]["content"]["data"]["text/plain"]
+
+
+def test_unasked_input_reply_does_not_answer_input(shared):
+    """An input_reply sent before input() asked is stale: the next input()
+    waits for its own answer (ipykernel discards such replies)."""
+    km, kc = shared
+    kc.input("stale")
+    time.sleep(0.3)
+    msg_id = kc.execute("input('name? ')", allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=10)
+    assert req["msg_type"] == "input_request"
+    kc.input("fresh")
+    reply = shell_reply(kc, msg_id)
+    assert reply["content"]["status"] == "ok"
+    result = [m for m in iopub_for(kc, msg_id)
+              if m["msg_type"] == "execute_result"]
+    assert "'fresh'" in result[0]["content"]["data"]["text/plain"]
+
+
+def test_input_reply_to_another_request_is_dropped(shared):
+    km, kc = shared
+    msg_id = kc.execute("input('name? ')", allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=10)
+    other = kc.session.msg("input_reply", {"value": "other"},
+                           parent={"msg_id": "another-request"})
+    kc.stdin_channel.send(other)
+    mine = kc.session.msg("input_reply", {"value": "mine"},
+                          parent=req["header"])
+    kc.stdin_channel.send(mine)
+    reply = shell_reply(kc, msg_id)
+    assert reply["content"]["status"] == "ok"
+    result = [m for m in iopub_for(kc, msg_id)
+              if m["msg_type"] == "execute_result"]
+    assert "'mine'" in result[0]["content"]["data"]["text/plain"]
 
 
 def test_input_without_stdin(shared):

@@ -80,12 +80,30 @@ int main(void)
            KN_DECODE_SIGNATURE, "missing signature dropped");
     tap_ok(msg.header == NULL && msg.content == NULL,
            "dropped message left empty");
-    tap_ok(decode(s, header, "{\"code\": ", NULL, &msg) == KN_DECODE_JSON,
-           "invalid JSON dropped");
+    /* A signed request with unreadable content is kept for an error
+     * reply (KN_DECODE_CONTENT), its header read and the reason given. */
+    tap_ok(decode(s, header, "{\"code\": ", NULL, &msg) == KN_DECODE_CONTENT &&
+           !strcmp(msg.msg_type, "execute_request") &&
+           strstr(msg.bad_content, "content is not valid JSON") &&
+           json_object_size(msg.content) == 0,
+           "invalid JSON content kept for an error reply");
+    char type[64];
+    json_t *r = kn_msg_bad_content_reply(&msg, type, sizeof type);
+    tap_ok(r && !strcmp(type, "execute_reply") &&
+           !strcmp(json_string_value(json_object_get(r, "status")), "error") &&
+           !strcmp(json_string_value(json_object_get(r, "ename")),
+                   "ValueError"),
+           "its reply is an execute_reply with status error");
+    json_decref(r);
+    kn_msg_clear(&msg);
     tap_ok(decode(s, header, "{\"code\":\"\xff\xfe\"}", NULL, &msg) ==
-           KN_DECODE_JSON, "non-UTF-8 bytes dropped");
-    tap_ok(decode(s, header, "[1]", NULL, &msg) == KN_DECODE_JSON,
-           "content that is not an object dropped");
+           KN_DECODE_CONTENT, "non-UTF-8 content kept for an error reply");
+    kn_msg_clear(&msg);
+    tap_ok(decode(s, header, "[1]", NULL, &msg) == KN_DECODE_CONTENT,
+           "content that is not an object kept for an error reply");
+    kn_msg_clear(&msg);
+    tap_ok(decode(s, "{\"msg_id\": ", "{}", NULL, &msg) == KN_DECODE_JSON &&
+           msg.header == NULL, "invalid JSON header dropped");
     tap_ok(decode(s, "{\"msg_id\":\"m2\"}", "{}", NULL, &msg) ==
            KN_DECODE_HEADER, "header without msg_type dropped");
     tap_ok(decode(s, "{\"msg_type\":\"kernel_info_request\"}", "{}", NULL,

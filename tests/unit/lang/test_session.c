@@ -238,6 +238,12 @@ int main(void)
     check_complete("for i in range(3):", TQ_INCOMPLETE, "    ");
     check_complete("for i in range(3):\n    print(i)", TQ_INCOMPLETE, "    ");
     check_complete("for i in range(3):\n    print(i)\n\n", TQ_COMPLETE, NULL);
+    /* A blank or white-space-only last line ends the block, as IPython
+     * answers (jupyter console relies on it). */
+    check_complete("for b in B:\n    print(b)\n", TQ_COMPLETE, NULL);
+    check_complete("for b in B:\n    print(b)\n    ", TQ_COMPLETE, NULL);
+    check_complete("for b in B:\n", TQ_INCOMPLETE, "    ");
+    check_complete("%%sql\nSELECT 1\n", TQ_INCOMPLETE, "");
     check_complete("s = '''abc", TQ_INCOMPLETE, "");
     check_complete("x = 1 +", TQ_INVALID, NULL);
     check_complete("x = )", TQ_INVALID, NULL);
