@@ -245,4 +245,12 @@ typedef struct tqdb_catalog {
 int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out);
 void tqdb_catalog_clear(tqdb_catalog_t *cat);
 
+/* ---- added for dbA */
+
+/* Reads the current row's columns 0..ncols-1 into out[] at once, each as
+ * tqdb_column would give it (borrowed until the next step, reset or free),
+ * without the per-call overhead of reading them one by one: what renderers
+ * scanning a million rows use. ncols must not exceed the column count. */
+void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
+
 #endif

@@ -846,3 +846,43 @@ tqdb_datum_t tqdb_datum_text(const char *s, size_t len)
 {
     return (tqdb_datum_t){.type = TQDB_TEXT, .s = s, .len = len};
 }
+
+/* ---- added for dbA */
+
+/* tqdb_row: see db.h. Each column is read through sqlite3_column_value
+ * once; the sqlite3_value_* accessors take no connection mutex, unlike
+ * the sqlite3_column_* ones that tqdb_column calls twice per column. */
+void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out)
+{
+    assert(cur && out && ncols >= 0 &&
+           ncols <= sqlite3_column_count(cur->stmt));
+    for (int c = 0; c < ncols; c++) {
+        sqlite3_value *v = sqlite3_column_value(cur->stmt, c);
+        tqdb_datum_t d = {.type = TQDB_NULL};
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_INTEGER:
+            d.type = TQDB_INT;
+            d.i = sqlite3_value_int64(v);
+            break;
+        case SQLITE_FLOAT:
+            d.type = TQDB_FLOAT;
+            d.f = sqlite3_value_double(v);
+            break;
+        case SQLITE_TEXT:
+            d.s = (const char *)sqlite3_value_text(v);
+            d.len = (size_t)sqlite3_value_bytes(v);
+            d.type = d.s ? TQDB_TEXT : TQDB_NULL;   /* NULL: out of memory */
+            if (!d.s)
+                d.len = 0;
+            break;
+        case SQLITE_BLOB:
+            d.type = TQDB_BLOB;
+            d.s = sqlite3_value_blob(v);
+            d.len = (size_t)sqlite3_value_bytes(v);
+            if (!d.s)
+                d.s = "";
+            break;
+        }
+        out[c] = d;
+    }
+}

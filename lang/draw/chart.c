@@ -4,21 +4,24 @@
  * colours, four thin spines, outward tick marks, DejaVu Sans, a framed
  * legend in the emptiest corner when there are several series).
  *
- * Memory is bounded by the picture, not by the rows. A line chart steps
- * its statement once: the first RAW_MAX rows are kept as they are; past
+ * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
+ * never from the database itself. Memory is bounded by the picture, not by
+ * the rows. A line chart reads its rows once: the first RAW_MAX rows are kept as they are; past
  * that every series is reduced per bucket (M4: first, min, max and last
  * point, in row order) on a grid of 4 buckets per pixel column whose
  * bucket width doubles, merging neighbours, whenever a point falls outside
  * it, so a bucket always stays at most half a pixel wide. A scatter plot
- * or a histogram of more than RAW_MAX rows reads the statement a second
- * time (sqlite3_reset keeps the bindings) once the first pass has found
+ * or a histogram of more than RAW_MAX rows reads the rows a second
+ * time (the iterator rewinds, parameters kept) once the first pass has found
  * the ranges: the scatter marks the cells of a 2-pixel grid that hold a
  * point, the histogram counts. Nothing is ever sampled.
  */
+#include <assert.h>
 #include <math.h>
 #include <cairo.h>
 
 #include "draw/chart_axis.h"
+#include "draw/draw_module.h"
 #include "render/render_util.h"
 
 enum {
@@ -213,21 +216,38 @@ static void grid_start(data_t *d, size_t plot_px)
 
 /* ---- reading */
 
-/* x of the current row; false when the row has no usable x. Values are
- * read through sqlite3_column_value once per column: sqlite3_value_*
- * take no connection mutex, unlike sqlite3_column_*. */
-static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
+/* Column `col` of the current row (datum v) as a number, converted as
+ * the database converts it. */
+static double datum_number(const tq_draw_rows_t *rows, const tqdb_datum_t *v,
+                           int col)
 {
-    sqlite3_value *v = sqlite3_column_value(st, 0);
-    int type = sqlite3_value_type(v);
-    if (type == SQLITE_NULL)
+    switch (v->type) {
+    case TQDB_INT:
+        return (double)v->i;
+    case TQDB_FLOAT:
+        return v->f;
+    case TQDB_NULL:
+        return 0;
+    case TQDB_TEXT:
+    case TQDB_BLOB:
+        break;
+    }
+    return rows->number(rows->ud, col);
+}
+
+/* x of the current row (its column 0 in v); false when the row has no
+ * usable x. */
+static bool row_x(data_t *d, const tq_draw_rows_t *rows,
+                  const tqdb_datum_t *v, double *x)
+{
+    tqdb_type_t type = v->type;
+    if (type == TQDB_NULL)
         return false;
     if (!d->xmode_known) {
         double t;
-        if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+        if (type == TQDB_INT || type == TQDB_FLOAT)
             d->xmode = X_NUMBER;
-        else if (type == SQLITE_TEXT &&
-                 axis_parse_date((const char *)sqlite3_value_text(v), &t))
+        else if (type == TQDB_TEXT && axis_parse_date(v->s, &t))
             d->xmode = X_DATE;
         else
             d->xmode = X_CATEGORY;
@@ -235,11 +255,10 @@ static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
     }
     switch (d->xmode) {
     case X_NUMBER:
-        *x = sqlite3_value_double(v);
+        *x = datum_number(rows, v, 0);
         return isfinite(*x);
     case X_DATE:
-        return type == SQLITE_TEXT &&
-               axis_parse_date((const char *)sqlite3_value_text(v), x);
+        return type == TQDB_TEXT && axis_parse_date(v->s, x);
     case X_CATEGORY:
         *x = (double)d->rows;
         return true;
@@ -247,11 +266,16 @@ static bool row_x(data_t *d, sqlite3_stmt *st, double *x)
     return false;
 }
 
-static void push_label(data_t *d, sqlite3_stmt *st)
+/* Keeps column 0 of the current row (datum v) as a category label: its
+ * text as the database converts it, "None" for NULL. */
+static void push_label(data_t *d, const tq_draw_rows_t *rows,
+                       const tqdb_datum_t *v)
 {
-    const unsigned char *s = sqlite3_column_text(st, 0);
+    const char *s = v->type == TQDB_TEXT ? v->s
+                  : v->type == TQDB_NULL ? NULL
+                  : rows->text(rows->ud, 0);
     d->labels = db_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
-    d->labels[d->nlabels++] = db_xstrdup(s ? (const char *)s : "None");
+    d->labels[d->nlabels++] = db_xstrdup(s ? s : "None");
 }
 
 static void push_raw(data_t *d, double x, const double *ys)
@@ -285,41 +309,42 @@ static void widen_y(data_t *d, double y)
     d->any_y = true;
 }
 
-static double column_y(sqlite3_stmt *st, int col)
+/* Column `col` of the current row (datum v) as a y value; NAN when it has
+ * none. */
+static double column_y(const tq_draw_rows_t *rows, const tqdb_datum_t *v,
+                       int col)
 {
-    sqlite3_value *v = sqlite3_column_value(st, col);
-    int type = sqlite3_value_type(v);
-    if (type == SQLITE_NULL)
+    if (v->type == TQDB_NULL)
         return NAN;
-    if (type == SQLITE_TEXT) {      /* numbers kept as text still count */
+    if (v->type == TQDB_TEXT) {     /* numbers kept as text still count */
         char *end;
-        const char *s = (const char *)sqlite3_value_text(v);
-        double d = strtod(s, &end);
-        return *end || end == s ? NAN : d;
+        double d = strtod(v->s, &end);
+        return *end || end == v->s ? NAN : d;
     }
-    double d = sqlite3_value_double(v);
+    double d = datum_number(rows, v, col);
     return isfinite(d) ? d : NAN;
 }
 
-static int step_error(sqlite3_stmt *st, int rc, char **error)
+/* Columns read per row: x and the series (a histogram: its one column). */
+static int row_width(const data_t *d)
 {
-    (void)rc;
-    *error = db_xasprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(st)));
-    return -1;
+    return d->kind == TQ_CHART_HIST ? 1 : (int)d->nseries + 1;
 }
 
 /* Pass 1 for every kind; line charts reduce here. */
-static int read_rows(data_t *d, sqlite3_stmt *st, size_t plot_px,
+static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
                      char **error)
 {
     double ys[MAX_SERIES];
+    tqdb_datum_t row[MAX_SERIES + 1];
+    int width = row_width(d);
     int rc;
     bool categorical = d->kind == TQ_CHART_BAR || d->kind == TQ_CHART_BARH ||
                        d->kind == TQ_CHART_PIE;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = rows->next(rows->ud, width, row, error)) == TQDB_ROW) {
         double x;
         if (d->kind == TQ_CHART_HIST) {
-            x = column_y(st, 0);
+            x = column_y(rows, &row[0], 0);
             if (isnan(x))
                 continue;
             widen_x(d, x);
@@ -336,15 +361,15 @@ static int read_rows(data_t *d, sqlite3_stmt *st, size_t plot_px,
                                      kind_name(d->kind), MAX_CATEGORIES);
                 return -1;
             }
-            push_label(d, st);
+            push_label(d, rows, &row[0]);
             x = (double)d->nraw;
-        } else if (!row_x(d, st, &x)) {
+        } else if (!row_x(d, rows, &row[0], &x)) {
             continue;
         } else if (d->xmode == X_CATEGORY && d->nlabels < RAW_MAX) {
-            push_label(d, st);
+            push_label(d, rows, &row[0]);
         }
         for (size_t s = 0; s < d->nseries; s++) {
-            ys[s] = column_y(st, (int)s + 1);
+            ys[s] = column_y(rows, &row[s + 1], (int)s + 1);
             widen_y(d, ys[s]);
         }
         widen_x(d, x);
@@ -358,9 +383,7 @@ static int read_rows(data_t *d, sqlite3_stmt *st, size_t plot_px,
         }
         d->rows++;
     }
-    if (rc != SQLITE_DONE)
-        return step_error(st, rc, error);
-    return 0;
+    return rc == TQDB_DONE ? 0 : -1;
 }
 
 /* ---- geometry */
@@ -914,10 +937,12 @@ static void layout(frame_t *f, data_t *d, const tq_chart_opts_t *o,
     *ylabel_x = 12 + 8;
 }
 
-/* tq_chart_png: see render.h. */
-int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
-                 unsigned char **png, size_t *png_len, char **error)
+/* draw_chart_png: render.h's tq_chart_png over draw_module.h's rows. */
+int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
+                   unsigned char **png, size_t *png_len, char **error)
 {
+    assert(rows && rows->next && rows->text && rows->number &&
+           rows->rewind && opts && png && png_len && error);
     *png = NULL;
     *png_len = 0;
     *error = NULL;
@@ -935,7 +960,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
         o.bins = 10;
     if (o.bins > 1000)
         o.bins = 1000;
-    int ncols = sqlite3_column_count(stmt);
+    int ncols = rows->ncols;
     int need = o.kind == TQ_CHART_HIST ? 1 : 2;
     if (ncols < need) {
         *error = db_xasprintf("A %s chart needs %s.", kind_name(o.kind),
@@ -952,13 +977,11 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
         *error = db_xasprintf("A chart shows at most %d series.", MAX_SERIES);
         return -1;
     }
-    d.xname = db_xstrdup(sqlite3_column_name(stmt, 0)
-                        ? sqlite3_column_name(stmt, 0) : "");
+    d.xname = db_xstrdup(rows->names[0]);
     d.names = db_xcalloc(d.nseries, sizeof *d.names);
     for (size_t s = 0; s < d.nseries; s++) {
         int c = o.kind == TQ_CHART_HIST ? 0 : (int)s + 1;
-        const char *n = sqlite3_column_name(stmt, c);
-        d.names[s] = db_xstrdup(n ? n : "");
+        d.names[s] = db_xstrdup(rows->names[c]);
     }
 
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
@@ -969,7 +992,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
     f.width = o.width;
     f.height = o.height;
     obstacles_t obs = {0};
-    int rc = read_rows(&d, stmt, (size_t)o.width, error);
+    int rc = read_rows(&d, rows, (size_t)o.width, error);
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;
@@ -993,15 +1016,17 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
             for (size_t i = 0; i < d.nraw; i++)
                 d.counts[bin_of(d.rx[i], d.xmin, d.xmax, d.bins)]++;
         } else {
-            sqlite3_reset(stmt);
-            int src;
-            while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
-                double v = column_y(stmt, 0);
+            tqdb_datum_t row[1];
+            int src = rows->rewind(rows->ud, error);
+            while (src == 0 &&
+                   (src = rows->next(rows->ud, 1, row, error)) == TQDB_ROW) {
+                double v = column_y(rows, &row[0], 0);
                 if (!isnan(v))
                     d.counts[bin_of(v, d.xmin, d.xmax, d.bins)]++;
+                src = 0;
             }
-            if (src != SQLITE_DONE)
-                rc = step_error(stmt, src, error);
+            if (src != TQDB_DONE)
+                rc = -1;
         }
         d.ymin = 0;
         d.ymax = 0;
@@ -1093,13 +1118,16 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
             d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
             d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
             d.cells = db_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
-            sqlite3_reset(stmt);
-            int src;
+            tqdb_datum_t row_v[MAX_SERIES + 1];
+            int width = row_width(&d);
+            int src = rows->rewind(rows->ud, error);
             int64_t row = 0;
             d.rows = 0;
-            while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
+            while (src == 0 && (src = rows->next(rows->ud, width, row_v,
+                                                 error)) == TQDB_ROW) {
                 double x;
-                if (!row_x(&d, stmt, &x))
+                src = 0;
+                if (!row_x(&d, rows, &row_v[0], &x))
                     continue;
                 d.rows++;
                 row++;
@@ -1107,7 +1135,7 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
                 if (i < 0 || i >= d.cw)
                     continue;
                 for (size_t s = 0; s < d.nseries; s++) {
-                    double y = column_y(stmt, (int)s + 1);
+                    double y = column_y(rows, &row_v[s + 1], (int)s + 1);
                     if (isnan(y))
                         continue;
                     int j = (int)((px_y(&f, y) - f.top) / SCATTER_CELL);
@@ -1117,8 +1145,8 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
                 }
             }
             (void)row;
-            if (src != SQLITE_DONE)
-                rc = step_error(stmt, src, error);
+            if (src != TQDB_DONE)
+                rc = -1;
         }
     }
 

@@ -9,7 +9,8 @@
  * bindir), the build tree's first otherwise. It is loaded once per
  * process and never unloaded; a module that is missing or of another ABI
  * is an error returned to the caller (the cell fails, the kernel stays
- * up). Owned by the renderers.
+ * up). The module is handed rows and tables, never the connection
+ * (draw_source.c). Owned by the renderers.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -98,24 +99,26 @@ static const tq_draw_api_t *module(char **error)
     return draw_api;
 }
 
-/* tq_chart_png: see render.h. */
-int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
+/* tq_chart_png: see render.h. The module gets the cursor's rows. */
+int tq_chart_png(tqdb_cursor_t *cur, const tq_chart_opts_t *opts,
                  unsigned char **png, size_t *png_len, char **error)
 {
     *png = NULL;
     *png_len = 0;
     *error = NULL;
     const tq_draw_api_t *api = module(error);
-    return api ? api->chart_png(stmt, opts, png, png_len, error) : -1;
+    return api ? draw_chart_through(api, cur, opts, png, png_len, error)
+               : -1;
 }
 
-/* tq_erd_svg: see render.h. */
-int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n, char **svg,
-               size_t *svg_len, char **error)
+/* tq_erd_svg: see render.h. The module gets the tables read here. */
+int tq_erd_svg(tqdb_conn_t *db, const char *const *tables, size_t n,
+               char **svg, size_t *svg_len, char **error)
 {
     *svg = NULL;
     *svg_len = 0;
     *error = NULL;
     const tq_draw_api_t *api = module(error);
-    return api ? api->erd_svg(db, tables, n, svg, svg_len, error) : -1;
+    return api ? draw_erd_through(api, db, tables, n, svg, svg_len, error)
+               : -1;
 }

@@ -11,8 +11,8 @@ const tq_draw_api_t *tq_draw_api(void)
 {
     static const tq_draw_api_t api = {
         .abi = TQ_DRAW_ABI,
-        .chart_png = tq_chart_png,
-        .erd_svg = tq_erd_svg,
+        .chart_png = draw_chart_png,
+        .erd_svg = draw_erd_svg,
     };
     return &api;
 }

@@ -558,10 +558,31 @@ typedef struct fetch {
     frag_t f;
 } fetch_t;
 
-static int bind_frag(void *ud, sqlite3_stmt *stmt)
+/* A cursor on `sql` with the fragment's parameters bound, for the
+ * renderers (to_csv, plot); NULL with the error raised. The caller frees
+ * it. */
+static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const char *sql,
+                                    const frag_t *f)
+{
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    if (!db) {
+        tq_raise(ctx, "DatabaseError", "no database is connected");
+        return NULL;
+    }
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql, &cur, NULL) < 0 ||
+        (cur && f && f->q.nparams && qsql_bind_cursor(&f->q, cur) < 0)) {
+        tqdb_cursor_free(&cur);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    return cur;                        /* generated SQL is never empty */
+}
+
+static int bind_frag(void *ud, tqdb_cursor_t *cur)
 {
     const frag_t *f = ud;
-    return f->q.nparams ? qsql_bind(&f->q, stmt) : SQLITE_OK;
+    return f->q.nparams ? qsql_bind_cursor(&f->q, cur) : 0;
 }
 
 /* SELECT index, values FROM store ORDER BY rowid: for a frame its columns,
@@ -619,7 +640,7 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     tq_sql_t q = {.sql = fe.sql, .bind = bind_frag, .ud = &fe.f};
     char *error = NULL;
     memset(t, 0, sizeof *t);
-    int rc = tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &q, tq_ctx_max_rows(ctx), t,
+    int rc = tq_table_fetch(tq_ctx_db(ctx), &q, tq_ctx_max_rows(ctx), t,
                             &error);
     fetch_clear(&fe);
     if (rc < 0) {
@@ -1493,14 +1514,14 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
     /* pandas writes the index under its name ("" when unnamed) */
     if (select_sql(ctx, f, with_index, f->index_label, &fe) < 0)
         return NULL;
-    sqlite3_stmt *st = frame_prepare(ctx, fe.sql, &fe.f);
+    tqdb_cursor_t *cur = render_cursor(ctx, fe.sql, &fe.f);
     fetch_clear(&fe);
-    if (!st)
+    if (!cur)
         return NULL;
     int64_t rows = 0;
     char *err = NULL;
-    int rc = tq_csv_write(st, tq_as_str(path), &rows, &err);
-    sqlite3_finalize(st);
+    int rc = tq_csv_write(cur, tq_as_str(path), &rows, &err);
+    tqdb_cursor_free(&cur);
     if (rc != 0) {
         tq_raise(ctx, "ValueError", "%s", err ? err : "cannot write CSV");
         free(err);
@@ -1614,10 +1635,10 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     db_buf_add(&b, " ORDER BY _rowid_");
-    sqlite3_stmt *st = frame_prepare(ctx, b.s, &fr);
+    tqdb_cursor_t *cur = render_cursor(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
-    if (!st)
+    if (!cur)
         return NULL;
     db_buf_t what = {0};
     db_buf_printf(&what, "%s", first_y);
@@ -1625,7 +1646,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         db_buf_printf(&what, " and %zu more", ny - 1);
     if (kind != TQ_CHART_HIST)
         db_buf_printf(&what, " by %s", xname);
-    tq_value_t *chart = db_chart_value(ctx, st, kind, kname, a, what.s);
+    tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
     db_buf_free(&what);
     return chart;
 fail:

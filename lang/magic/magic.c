@@ -238,7 +238,7 @@ typedef struct collector {
     tq_table_t t;
     int64_t max_rows;
     size_t head_cap, tail_cap;   /* in rows */
-    sqlite3_value **ring;        /* tail ring buffer, tail_cap rows */
+    tqdb_datum_t **ring;         /* tail ring buffer, tail_cap rows */
     size_t ring_start, ring_len;
 } collector_t;
 
@@ -260,10 +260,33 @@ static void collector_init(collector_t *c, sqlite3_stmt *stmt,
     }
 }
 
+/* Column `col` of the statement's current row as a borrowed datum. */
+static tqdb_datum_t stmt_datum(sqlite3_stmt *stmt, int col)
+{
+    sqlite3_value *v = sqlite3_column_value(stmt, col);
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+        return tqdb_datum_int(sqlite3_value_int64(v));
+    case SQLITE_FLOAT:
+        return tqdb_datum_float(sqlite3_value_double(v));
+    case SQLITE_TEXT: {
+        const char *s = (const char *)sqlite3_value_text(v);
+        return tqdb_datum_text(s ? s : "", (size_t)sqlite3_value_bytes(v));
+    }
+    case SQLITE_BLOB: {
+        const void *p = sqlite3_value_blob(v);
+        tqdb_datum_t d = {.type = TQDB_BLOB, .s = p ? p : "",
+                          .len = (size_t)sqlite3_value_bytes(v)};
+        return d;
+    }
+    }
+    return tqdb_datum_null();
+}
+
 static void collector_row(collector_t *c, sqlite3_stmt *stmt)
 {
     size_t nc = c->t.ncols;
-    sqlite3_value **dst;
+    tqdb_datum_t **dst;
     if (c->max_rows <= 0 || c->t.nhead < c->head_cap) {
         c->t.head = tq_xrealloc(c->t.head,
                                 (c->t.nhead + 1) * nc * sizeof *c->t.head);
@@ -280,14 +303,13 @@ static void collector_row(collector_t *c, sqlite3_stmt *stmt)
             slot = c->ring_start;
             c->ring_start = (c->ring_start + 1) % c->tail_cap;
             for (size_t i = 0; i < nc; i++)
-                sqlite3_value_free(c->ring[slot * nc + i]);
+                free(c->ring[slot * nc + i]);
         }
         dst = c->ring + slot * nc;
     }
     for (size_t i = 0; i < nc; i++) {
-        dst[i] = sqlite3_value_dup(sqlite3_column_value(stmt, (int)i));
-        if (!dst[i])
-            abort();
+        tqdb_datum_t d = stmt_datum(stmt, (int)i);
+        dst[i] = tqdb_datum_dup(&d);
     }
     c->t.total++;
 }
@@ -298,7 +320,7 @@ static void collector_finish(collector_t *c)
     size_t nc = c->t.ncols;
     if (c->ring_len) {
         bool truncated = c->t.total > c->max_rows;
-        sqlite3_value **out = tq_xmalloc(c->ring_len * nc * sizeof *out);
+        tqdb_datum_t **out = tq_xmalloc(c->ring_len * nc * sizeof *out);
         for (size_t r = 0; r < c->ring_len; r++) {
             size_t slot = (c->ring_start + r) % c->tail_cap;
             memcpy(out + r * nc, c->ring + slot * nc, nc * sizeof *out);
@@ -326,7 +348,7 @@ static void collector_free(collector_t *c)
     for (size_t r = 0; r < c->ring_len; r++) {
         size_t slot = (c->ring_start + r) % c->tail_cap;
         for (size_t i = 0; i < nc; i++)
-            sqlite3_value_free(c->ring[slot * nc + i]);
+            free(c->ring[slot * nc + i]);
     }
     free(c->ring);
     c->ring = NULL;

@@ -149,18 +149,17 @@ typedef struct binds {
     size_t n;
 } binds_t;
 
-static int bind_texts(void *ud, sqlite3_stmt *stmt)
+static int bind_texts(void *ud, tqdb_cursor_t *cur)
 {
     binds_t *b = ud;
     for (size_t i = 0; i < b->n; i++) {
         int rc = b->text[i]
-               ? sqlite3_bind_text(stmt, (int)i + 1, b->text[i], -1,
-                                   SQLITE_STATIC)
-               : sqlite3_bind_null(stmt, (int)i + 1);
-        if (rc != SQLITE_OK)
-            return rc;
+               ? tqdb_bind_text_static(cur, (int)i + 1, b->text[i], -1)
+               : tqdb_bind_null(cur, (int)i + 1);
+        if (rc != 0)
+            return -1;
     }
-    return SQLITE_OK;
+    return 0;
 }
 
 /* Fetches `sql` and makes a table value (text/plain + text/html) with an
@@ -171,7 +170,7 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
     tq_sql_t q = {sql, bind_texts, b};
     tq_table_t t;
     char *err = NULL;
-    if (tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &q, 0, &t, &err) != 0) {
+    if (tq_table_fetch(tq_ctx_db(ctx), &q, 0, &t, &err) != 0) {
         tq_raise(ctx, "DatabaseError", "%s", err);
         free(err);
         return NULL;
@@ -365,7 +364,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
     if (!failed) {
         char *svg = NULL, *err = NULL;
         size_t len = 0;
-        if (tq_erd_svg(tqdb_sqlite_handle(tq_ctx_db(ctx)), (const char *const *)names, n, &svg,
+        if (tq_erd_svg(tq_ctx_db(ctx), (const char *const *)names, n, &svg,
                        &len, &err) != 0) {
             tq_raise(ctx, "DatabaseError", "%s", err);
             free(err);
@@ -594,7 +593,7 @@ tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
     } else {
         int64_t rows = 0;
         char *err = NULL;
-        if (tq_csv_load(tqdb_sqlite_handle(tq_ctx_db(ctx)), pos[0], pos[1], replace, &rows,
+        if (tq_csv_load(tq_ctx_db(ctx), pos[0], pos[1], replace, &rows,
                         &err) != 0) {
             tq_raise(ctx, strncmp(err, "Line ", 5) == 0 ||
                           strncmp(err, "Cannot", 6) == 0 ||

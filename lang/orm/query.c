@@ -350,9 +350,9 @@ static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
     return db_buf_take(&b);
 }
 
-static int bind_qsql(void *ud, sqlite3_stmt *st)
+static int bind_qsql(void *ud, tqdb_cursor_t *cur)
 {
-    return qsql_bind(ud, st);
+    return qsql_bind_cursor(ud, cur);
 }
 
 static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
@@ -376,7 +376,7 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     tq_sql_t sql = {.sql = s.sql, .bind = bind_qsql, .ud = &s};
     tq_table_t tab;
     char *err = NULL;
-    if (tq_table_fetch(tqdb_sqlite_handle(tq_ctx_db(ctx)), &sql, tq_ctx_max_rows(ctx), &tab,
+    if (tq_table_fetch(tq_ctx_db(ctx), &sql, tq_ctx_max_rows(ctx), &tab,
                        &err) != 0) {
         tq_raise(ctx, "DatabaseError", "%s", err ? err : "query failed");
         free(err);
@@ -465,8 +465,23 @@ static const char *kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
     return v && tq_kind(v) == TQ_STR ? tq_as_str(v) : NULL;
 }
 
+/* A cursor on s's SQL with its parameters bound, for the renderers; NULL
+ * with the database's error raised. The caller frees it. */
+static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const qsql_t *s)
+{
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(tq_ctx_db(ctx), s->sql, &cur, NULL) < 0 ||
+        (cur && qsql_bind_cursor(s, cur) < 0)) {
+        tqdb_cursor_free(&cur);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    assert(cur);                       /* compiled SQL is never empty */
+    return cur;
+}
+
 /* db_chart_value: see queryset.h. */
-tq_value_t *db_chart_value(tq_ctx_t *ctx, sqlite3_stmt *st,
+tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
                            tq_chart_kind_t kind, const char *kname,
                            const tq_args_t *a, const char *what)
 {
@@ -485,8 +500,8 @@ tq_value_t *db_chart_value(tq_ctx_t *ctx, sqlite3_stmt *st,
     unsigned char *png = NULL;
     size_t len = 0;
     char *err = NULL;
-    int rc = tq_chart_png(st, &o, &png, &len, &err);
-    sqlite3_finalize(st);
+    int rc = tq_chart_png(cur, &o, &png, &len, &err);
+    tqdb_cursor_free(&cur);
     if (rc != 0) {
         tq_raise(ctx, "ValueError", "%s", err ? err : "cannot draw the chart");
         free(err);
@@ -572,16 +587,16 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         return sc ? db_raise(ctx, &e) : NULL;
     }
     qdesc_unref(c);
-    sqlite3_stmt *st = db_prepare(ctx, &s);
+    tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);
-    if (!st)
+    if (!cur)
         return NULL;
     db_buf_t what = {0};
     db_buf_printf(&what, "%s", ncols > 1 ? tq_as_str(cols[1])
                                          : tq_as_str(cols[0]));
     if (ncols > 1)
         db_buf_printf(&what, " by %s", tq_as_str(cols[0]));
-    tq_value_t *chart = db_chart_value(ctx, st, kind, kname, a, what.s);
+    tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
     db_buf_free(&what);
     return chart;
 }
@@ -1233,14 +1248,14 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
     qerr_t e = {0};
     if (tq_compile_select(sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
-    sqlite3_stmt *st = db_prepare(ctx, &s);
+    tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);
-    if (!st)
+    if (!cur)
         return NULL;
     int64_t rows = 0;
     char *err = NULL;
-    int rc = tq_csv_write(st, tq_as_str(a->pos[0]), &rows, &err);
-    sqlite3_finalize(st);
+    int rc = tq_csv_write(cur, tq_as_str(a->pos[0]), &rows, &err);
+    tqdb_cursor_free(&cur);
     if (rc != 0) {
         tq_raise(ctx, "ValueError", "%s", err ? err : "cannot write CSV");
         free(err);

@@ -80,8 +80,8 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
 /* Draws a chart from a prepared statement (x, then the y columns) with the
  * options of plot.KIND(title=, xlabel=, ylabel=, width=, height=, bins=)
  * and returns a value showing image/png and "<KIND chart of WHAT: title>".
- * Finalizes `st` in every case; NULL with an error raised. */
-tq_value_t *db_chart_value(tq_ctx_t *ctx, sqlite3_stmt *st,
+ * Frees `cur` in every case; NULL with an error raised. */
+tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
                            tq_chart_kind_t kind, const char *kname,
                            const tq_args_t *a, const char *what);
 /* The table of q, or NULL with an error raised. */

@@ -1,5 +1,5 @@
 /*
- * This file moves CSV in and out of SQLite. Loading reads an RFC 4180
+ * This file moves CSV in and out of the database (through db/db.h). Loading reads an RFC 4180
  * file (comma separated, double-quoted fields with "" inside, CRLF or LF
  * records, newlines allowed inside quotes) twice: a first pass checks
  * every record and infers each column's type from all of its values
@@ -9,11 +9,13 @@
  * a header line, quoting only the fields that need it, floats as Python's
  * repr (what pandas' to_csv writes).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,10 +177,10 @@ static void unmap_file(char *p, size_t len)
         munmap(p, len);
 }
 
-static int exec_sql(sqlite3 *db, const char *sql, char **error)
+static int exec_sql(tqdb_conn_t *db, const char *sql, char **error)
 {
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+    if (tqdb_exec(db, sql) != 0) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     return 0;
@@ -215,7 +217,7 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
         const char *h = r.fields[c].s;
         char *name = *h ? db_xstrdup(h) : db_xasprintf("column_%zu", c + 1);
         for (size_t k = 0; k < c; k++)      /* unique, case-insensitively */
-            if (sqlite3_stricmp((*names)[k], name) == 0) {
+            if (strcasecmp((*names)[k], name) == 0) {
                 char *u = db_xasprintf("%s_%zu", name, c + 1);
                 free(name);
                 name = u;
@@ -244,7 +246,7 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
 
 /* Creates the table and inserts every record (pass 2), inside the
  * caller's savepoint. */
-static int insert_all(sqlite3 *db, const char *data, size_t len,
+static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
                       const char *table, char **names, coltype_t *types,
                       size_t ncols, int64_t *rows, char **error)
 {
@@ -269,13 +271,14 @@ static int insert_all(sqlite3 *db, const char *data, size_t len,
     for (size_t c = 0; c < ncols; c++)
         db_buf_add(&sql, c ? ", ?" : "?");
     db_buf_add(&sql, ")");
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, sql.s, -1, &stmt, NULL) != SQLITE_OK) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql.s, &cur, NULL) != 0) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
         db_buf_free(&sql);
         return -1;
     }
     db_buf_free(&sql);
+    assert(cur);
     reader_t r = {data, data + len, 1, NULL, 0, 0};
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
         r.p += 3;
@@ -292,32 +295,31 @@ static int insert_all(sqlite3 *db, const char *data, size_t len,
             double d;
             int col = (int)c + 1;
             if (!*s)
-                sqlite3_bind_null(stmt, col);
+                tqdb_bind_null(cur, col);
             else if (types[c] == COL_INTEGER && parse_int(s, &i))
-                sqlite3_bind_int64(stmt, col, i);
+                tqdb_bind_int(cur, col, i);
             else if (types[c] == COL_REAL && parse_real(s, &d))
-                sqlite3_bind_double(stmt, col, d);
+                tqdb_bind_float(cur, col, d);
             else
-                sqlite3_bind_text(stmt, col, s, (int)r.fields[c].len,
-                                  SQLITE_TRANSIENT);
+                tqdb_bind_text(cur, col, s, (int64_t)r.fields[c].len);
         }
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
+        if (tqdb_step(cur) != TQDB_DONE) {
             *error = db_xasprintf("Line %" PRId64 ": %s.", line,
-                                 sqlite3_errmsg(db));
+                                 tqdb_errmsg(db));
             rc = -1;
             break;
         }
-        sqlite3_reset(stmt);
+        tqdb_reset(cur);
         (*rows)++;
     }
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     reader_free(&r);
     return rc;
 }
 
 /* tq_csv_load: see render.h. The table must not exist unless `replace`
  * (then it is dropped first, inside the same savepoint). */
-int tq_csv_load(sqlite3 *db, const char *path, const char *table,
+int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
                 bool replace, int64_t *rows_loaded, char **error)
 {
     *error = NULL;
@@ -332,17 +334,17 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
     int64_t nrows = 0;
     int rc = scan(data, len, &names, &types, &ncols, &nrows, error);
     if (rc == 0 && !replace) {
-        sqlite3_stmt *st = NULL;
-        sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type IN "
-                           "('table','view') AND name = ? COLLATE NOCASE",
-                           -1, &st, NULL);
-        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        tqdb_cursor_t *st = NULL;
+        if (tqdb_prepare(db, "SELECT 1 FROM sqlite_schema WHERE type IN "
+                         "('table','view') AND name = ? COLLATE NOCASE",
+                         &st, NULL) == 0 && st &&
+            tqdb_bind_text_static(st, 1, table, -1) == 0 &&
+            tqdb_step(st) == TQDB_ROW) {
             *error = db_xasprintf("Table '%s' already exists: use --replace "
                                  "to load over it.", table);
             rc = -1;
         }
-        sqlite3_finalize(st);
+        tqdb_cursor_free(&st);
     }
     if (rc == 0)
         rc = exec_sql(db, "SAVEPOINT tq_load_csv", error);
@@ -358,10 +360,10 @@ int tq_csv_load(sqlite3 *db, const char *path, const char *table,
             rc = insert_all(db, data, len, table, names, types, ncols,
                             rows_loaded, error);
         if (rc) {
-            sqlite3_exec(db, "ROLLBACK TO tq_load_csv", NULL, NULL, NULL);
+            tqdb_exec(db, "ROLLBACK TO tq_load_csv");
             *rows_loaded = 0;
         }
-        sqlite3_exec(db, "RELEASE tq_load_csv", NULL, NULL, NULL);
+        tqdb_exec(db, "RELEASE tq_load_csv");
     }
     for (size_t c = 0; c < ncols; c++)
         free(names[c]);
@@ -430,9 +432,10 @@ static void add_csv_field(db_buf_t *b, const char *s, size_t n)
 }
 
 /* tq_csv_write: see render.h. NULL is an empty field; lines end in \n. */
-int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
+int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
                  char **error)
 {
+    assert(cur && path && rows_written && error);
     *error = NULL;
     *rows_written = 0;
     FILE *f = fopen(path, "wb");
@@ -440,36 +443,35 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
         *error = db_xasprintf("Cannot write '%s': %s.", path, strerror(errno));
         return -1;
     }
-    int ncols = sqlite3_column_count(stmt);
+    int ncols = tqdb_column_count(cur);
     db_buf_t b = {0};
     for (int c = 0; c < ncols; c++) {
-        const char *name = sqlite3_column_name(stmt, c);
+        const char *name = tqdb_column_name(cur, c);
         if (c)
             db_buf_addc(&b, ',');
-        add_csv_field(&b, name ? name : "", name ? strlen(name) : 0);
+        add_csv_field(&b, name, strlen(name));
     }
     db_buf_addc(&b, '\n');
     int rc;
     bool io_error = false;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         for (int c = 0; c < ncols; c++) {
             if (c)
                 db_buf_addc(&b, ',');
-            switch (sqlite3_column_type(stmt, c)) {
-            case SQLITE_NULL:
+            tqdb_datum_t d = tqdb_column(cur, c);
+            switch (d.type) {
+            case TQDB_NULL:
                 break;
-            case SQLITE_INTEGER:
-                db_buf_printf(&b, "%" PRId64,
-                              (int64_t)sqlite3_column_int64(stmt, c));
+            case TQDB_INT:
+                db_buf_printf(&b, "%" PRId64, d.i);
                 break;
-            case SQLITE_FLOAT:
-                add_float_repr(&b, sqlite3_column_double(stmt, c));
+            case TQDB_FLOAT:
+                add_float_repr(&b, d.f);
                 break;
-            default: {
-                const char *s = (const char *)sqlite3_column_blob(stmt, c);
-                add_csv_field(&b, s ? s : "",
-                              (size_t)sqlite3_column_bytes(stmt, c));
-            }
+            case TQDB_TEXT:
+            case TQDB_BLOB:
+                add_csv_field(&b, d.s, d.len);
+                break;
             }
         }
         db_buf_addc(&b, '\n');
@@ -483,8 +485,8 @@ int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
         io_error |= fwrite(b.s, 1, b.len, f) != b.len;
     db_buf_free(&b);
     io_error |= fclose(f) != 0;
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(sqlite3_db_handle(stmt)));
+    if (rc != TQDB_DONE) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(cur)));
         return -1;
     }
     if (io_error) {

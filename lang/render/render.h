@@ -1,9 +1,10 @@
 /*
- * This file declares the renderers: they turn rows from SQLite into MIME
+ * This file declares the renderers: they turn rows from the database into MIME
  * representations (HTML tables, PNG charts, SVG ER diagrams) and hold the
  * small data helpers they need (fetching head and tail rows with the count,
  * CSV in and out, IPython's timing format). They know SQLite but not the
  * interpreter's values, so query sets, frames and magics all share them.
+ * They reach the database through db/db.h alone.
  *
  * Ownership: inputs are borrowed. Outputs (char **, unsigned char **,
  * tq_table_t) belong to the caller: free() strings and buffers, and
@@ -16,19 +17,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
+#include "db/db.h"
 
 /* A SELECT statement and how to bind its parameters. */
 typedef struct tq_sql {
     const char *sql;
-    /* Binds parameters 1..n on a freshly prepared statement; returns
-     * SQLITE_OK or an error code. NULL when there are no parameters. */
-    int (*bind)(void *ud, sqlite3_stmt *stmt);
+    /* Binds parameters 1..n on a freshly prepared cursor; returns 0, or
+     * -1 with the error on the cursor's connection. NULL when there are no
+     * parameters. */
+    int (*bind)(void *ud, tqdb_cursor_t *cur);
     void *ud;
 } tq_sql_t;
 
 /* What a table display needs: the first rows, the last rows and the count,
- * never more. Cells are sqlite3_value copies (sqlite3_value_dup), row-major
+ * never more. Cells are owned datum copies (tqdb_datum_dup, freed with
+ * free() by tq_table_clear), row-major
  * (row * ncols + col). When total <= max_rows every row is in `head` and
  * ntail is 0. */
 typedef struct tq_table {
@@ -36,8 +39,8 @@ typedef struct tq_table {
     char **columns;           /* column names */
     bool has_index;           /* column 0 is the index (shown as row label) */
     size_t nhead, ntail;
-    sqlite3_value **head;
-    sqlite3_value **tail;
+    tqdb_datum_t **head;
+    tqdb_datum_t **tail;
     int64_t total;            /* rows in the whole result */
 } tq_table_t;
 
@@ -48,7 +51,7 @@ typedef struct tq_table {
  * is read once instead, keeping the head and a ring of the last rows.
  * `q->bind` is called once per statement prepared. has_index is set by
  * the caller afterwards if it wants one. */
-int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
+int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
                    tq_table_t *out, char **error);
 void tq_table_clear(tq_table_t *t);
 
@@ -82,7 +85,7 @@ typedef struct tq_chart_opts {
     int bins;                              /* hist; 0: 10 */
 } tq_chart_opts_t;
 
-/* Draws a chart from a prepared, bound statement: column 0 is x (number,
+/* Draws a chart from a prepared, bound cursor: column 0 is x (number,
  * ISO-8601 date text, or other text taken as categories in row order; for
  * bar/barh/pie a label), columns 1.. are the y series named by their
  * column names (hist: column 0 alone is the data; pie: column 1 only).
@@ -90,11 +93,12 @@ typedef struct tq_chart_opts {
  * reduced to first/min/max/last per bucket of at most half a pixel column
  * (M4), never sampled, in memory bounded by the width. Scatter plots and
  * histograms of more than 8192 rows step it a second time after
- * sqlite3_reset (bindings are kept): first the ranges, then the pixel
+ * tqdb_reset (bindings are kept): first the ranges, then the pixel
  * cells or the bin counts. Bar, barh and pie take at most 2000 rows. The
- * statement is stepped to its end but not finalized. Fills a malloc'd
- * PNG. */
-int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
+ * cursor is stepped to its end but not freed. The drawing runs in the
+ * module tabula-draw.so (draw/draw_module.h), which gets the rows, not
+ * the cursor. Fills a malloc'd PNG. */
+int tq_chart_png(tqdb_cursor_t *cur, const tq_chart_opts_t *opts,
                  unsigned char **png, size_t *png_len, char **error);
 
 /* ER diagram of the named tables of the main schema (all when n == 0;
@@ -103,8 +107,10 @@ int tq_chart_png(sqlite3_stmt *stmt, const tq_chart_opts_t *opts,
  * PK/FK/NOT NULL marks, an edge per foreign key between shown tables,
  * labelled with its column. One GVC_t is kept for the process. Graphviz
  * 2.43 leaks about 1 KB per table per call inside its HTML-label code
- * (htmlparse, sizeArray, pango_parse_markup). Fills malloc'd SVG text. */
-int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n,
+ * (htmlparse, sizeArray, pango_parse_markup). The tables are read here
+ * through db.h and handed to the module as a diagram model. Fills
+ * malloc'd SVG text. */
+int tq_erd_svg(tqdb_conn_t *db, const char *const *tables, size_t n,
                char **svg, size_t *svg_len, char **error);
 
 /* CSV: load a file into a new table (RFC 4180; INTEGER, REAL or TEXT per
@@ -114,9 +120,9 @@ int tq_erd_svg(sqlite3 *db, const char *const *tables, size_t n,
  * `replace`, which drops it in the same savepoint), and write a
  * statement's rows with a header line (floats as Python's repr, NULL as
  * an empty field, fields quoted only when needed). */
-int tq_csv_load(sqlite3 *db, const char *path, const char *table,
+int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
                 bool replace, int64_t *rows_loaded, char **error);
-int tq_csv_write(sqlite3_stmt *stmt, const char *path, int64_t *rows_written,
+int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
                  char **error);
 
 /* IPython's %timeit line:

@@ -75,8 +75,8 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
 void rx_cells_free(char **cells, size_t n);
 
 /* The shown cell (row r of head then tail, column c). */
-static inline sqlite3_value *rx_cell(const tq_table_t *t, size_t r,
-                                     size_t c)
+static inline const tqdb_datum_t *rx_cell(const tq_table_t *t, size_t r,
+                                          size_t c)
 {
     if (r < t->nhead)
         return t->head[r * t->ncols + c];

@@ -6,101 +6,111 @@
  * column's cells the way pandas does (dtype decided from the values, floats
  * with a common number of decimals), which the text and HTML tables share.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 
 #include "render/render_util.h"
 
 /* Prepares `sql`, binds q's parameters; NULL with *error set on failure. */
-static sqlite3_stmt *prepare_bound(sqlite3 *db, const tq_sql_t *q,
+static tqdb_cursor_t *prepare_bound(tqdb_conn_t *db, const tq_sql_t *q,
                                    const char *sql, char **error)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-    if (rc == SQLITE_OK && q->bind)
-        rc = q->bind(q->ud, stmt);
-    if (rc != SQLITE_OK) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
-        sqlite3_finalize(stmt);
+    tqdb_cursor_t *cur = NULL;
+    int rc = tqdb_prepare(db, sql, &cur, NULL);
+    if (rc == 0 && !cur) {                  /* only spaces: no statement */
+        *error = db_xstrdup("not an error.");
         return NULL;
     }
-    return stmt;
+    if (rc == 0 && q->bind)
+        rc = q->bind(q->ud, cur);
+    if (rc != 0) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        tqdb_cursor_free(&cur);
+        return NULL;
+    }
+    return cur;
 }
 
-/* Steps `stmt` to its end, appending each row's values to *cells; stores
+/* Stores owned copies of the current row's `ncols` values in row[]. */
+static void copy_row(tqdb_cursor_t *cur, size_t ncols, tqdb_datum_t **row)
+{
+    for (size_t c = 0; c < ncols; c++) {
+        tqdb_datum_t d = tqdb_column(cur, (int)c);
+        row[c] = tqdb_datum_dup(&d);
+    }
+}
+
+/* The cursor's column names, malloc'd ("" for a nameless column). */
+static char **column_names(tqdb_cursor_t *cur, size_t ncols)
+{
+    char **names = db_xcalloc(ncols, sizeof *names);
+    for (size_t c = 0; c < ncols; c++)
+        names[c] = db_xstrdup(tqdb_column_name(cur, (int)c));
+    return names;
+}
+
+/* Steps `cur` to its end, appending each row's values to *cells; stores
  * the row count in *nrows. Returns 0 or -1 with *error. */
-static int read_rows(sqlite3 *db, sqlite3_stmt *stmt, size_t ncols,
-                     sqlite3_value ***cells, size_t *nrows, char **error)
+static int read_rows(tqdb_conn_t *db, tqdb_cursor_t *cur, size_t ncols,
+                     tqdb_datum_t ***cells, size_t *nrows, char **error)
 {
     size_t cap = 0, n = 0;
-    sqlite3_value **v = NULL;
+    tqdb_datum_t **v = NULL;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         if ((n + 1) * ncols > cap) {
             cap = cap ? cap * 2 : 16 * (ncols ? ncols : 1);
             while (cap < (n + 1) * ncols)
                 cap *= 2;
             v = db_xrealloc(v, cap * sizeof *v);
         }
-        for (size_t c = 0; c < ncols; c++) {
-            v[n * ncols + c] = sqlite3_value_dup(sqlite3_column_value(stmt,
-                                                                      (int)c));
-            if (!v[n * ncols + c])
-                abort();
-        }
+        copy_row(cur, ncols, v + n * ncols);
         n++;
     }
     *cells = v;
     *nrows = n;
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+    if (rc != TQDB_DONE) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     return 0;
 }
 
 /* Runs `sql` (q's statement wrapped by fmt) into cells. */
-static int run_into(sqlite3 *db, const tq_sql_t *q, const char *sql,
+static int run_into(tqdb_conn_t *db, const tq_sql_t *q, const char *sql,
                     tq_table_t *out, bool tail, char **error)
 {
-    sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
-    if (!stmt)
+    tqdb_cursor_t *cur = prepare_bound(db, q, sql, error);
+    if (!cur)
         return -1;
     if (!out->columns) {
-        out->ncols = (size_t)sqlite3_column_count(stmt);
-        out->columns = db_xcalloc(out->ncols, sizeof *out->columns);
-        for (size_t c = 0; c < out->ncols; c++) {
-            const char *name = sqlite3_column_name(stmt, (int)c);
-            out->columns[c] = db_xstrdup(name ? name : "");
-        }
+        out->ncols = (size_t)tqdb_column_count(cur);
+        out->columns = column_names(cur, out->ncols);
     }
-    int rc = read_rows(db, stmt, out->ncols, tail ? &out->tail : &out->head,
+    int rc = read_rows(db, cur, out->ncols, tail ? &out->tail : &out->head,
                        tail ? &out->ntail : &out->nhead, error);
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     return rc;
 }
 
 /* Reads a statement once: the first h rows, the last t rows in a ring,
  * and the count. */
-static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
-                          tq_table_t *out, char **error)
+static int fetch_one_pass(tqdb_conn_t *db, tqdb_cursor_t *cur,
+                          int64_t max_rows, tq_table_t *out, char **error)
 {
-    size_t ncols = (size_t)sqlite3_column_count(stmt);
+    size_t ncols = (size_t)tqdb_column_count(cur);
     out->ncols = ncols;
-    out->columns = db_xcalloc(ncols, sizeof *out->columns);
-    for (size_t c = 0; c < ncols; c++) {
-        const char *name = sqlite3_column_name(stmt, (int)c);
-        out->columns[c] = db_xstrdup(name ? name : "");
-    }
+    out->columns = column_names(cur, ncols);
     size_t h = max_rows <= 0 ? SIZE_MAX : (size_t)(max_rows - max_rows / 2);
     size_t t = max_rows <= 0 ? 0 : (size_t)(max_rows / 2);
     size_t hcap = 0;
-    sqlite3_value **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
-                                         sizeof *ring) : NULL;
+    tqdb_datum_t **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
+                                        sizeof *ring) : NULL;
     int64_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        sqlite3_value **row = NULL;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tqdb_datum_t **row = NULL;
         if ((size_t)n < h) {
             if ((out->nhead + 1) * ncols > hcap) {
                 hcap = hcap ? hcap * 2 : 16 * (ncols ? ncols : 1);
@@ -110,12 +120,10 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
         } else if (t) {
             row = ring + ((size_t)n - h) % t * ncols;
             for (size_t c = 0; c < ncols; c++)
-                sqlite3_value_free(row[c]);
+                free(row[c]);
         }
-        for (size_t c = 0; row && c < ncols; c++)
-            if (!(row[c] = sqlite3_value_dup(sqlite3_column_value(stmt,
-                                                                  (int)c))))
-                abort();
+        if (row)
+            copy_row(cur, ncols, row);
         n++;
     }
     out->total = n;
@@ -129,8 +137,8 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
         out->ntail = kept;
     }
     free(ring);
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
+    if (rc != TQDB_DONE) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     /* A result that was not truncated keeps every row in head. */
@@ -151,9 +159,10 @@ static int fetch_one_pass(sqlite3 *db, sqlite3_stmt *stmt, int64_t max_rows,
  * the count, the head (LIMIT h) and, when truncated, the tail (LIMIT t
  * OFFSET total - t). Untruncated results are read by the statement itself
  * in one pass after the count. */
-int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
+int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
                    tq_table_t *out, char **error)
 {
+    assert(db && q && q->sql && out && error);
     memset(out, 0, sizeof *out);
     *error = NULL;
     /* Trailing semicolons and spaces would break the subquery. */
@@ -162,35 +171,35 @@ int tq_table_fetch(sqlite3 *db, const tq_sql_t *q, int64_t max_rows,
                    q->sql[len - 1] == '\n' || q->sql[len - 1] == '\t'))
         len--;
     char *sql = db_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
-    sqlite3_stmt *stmt = prepare_bound(db, q, sql, error);
+    tqdb_cursor_t *cur = prepare_bound(db, q, sql, error);
     free(sql);
-    if (!stmt) {
+    if (!cur) {
         /* Not a subquery (PRAGMA, EXPLAIN, VALUES with ORDER BY...): one
          * pass over the statement itself, still bounded in memory. */
         sql = db_xasprintf("%.*s", (int)len, q->sql);
         char *direct_error = NULL;
-        stmt = prepare_bound(db, q, sql, &direct_error);
+        cur = prepare_bound(db, q, sql, &direct_error);
         free(sql);
-        if (!stmt) {
+        if (!cur) {
             free(direct_error);
             return -1;
         }
         free(*error);
         *error = NULL;
-        int rc = fetch_one_pass(db, stmt, max_rows, out, error);
-        sqlite3_finalize(stmt);
+        int rc = fetch_one_pass(db, cur, max_rows, out, error);
+        tqdb_cursor_free(&cur);
         if (rc)
             tq_table_clear(out);
         return rc;
     }
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
-        *error = db_xasprintf("%s.", sqlite3_errmsg(db));
-        sqlite3_finalize(stmt);
+    int rc = tqdb_step(cur);
+    if (rc != TQDB_ROW) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        tqdb_cursor_free(&cur);
         return -1;
     }
-    out->total = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    out->total = tqdb_column_int(cur, 0);
+    tqdb_cursor_free(&cur);
 
     if (max_rows <= 0 || out->total <= max_rows) {
         sql = db_xasprintf("%.*s", (int)len, q->sql);
@@ -225,9 +234,9 @@ void tq_table_clear(tq_table_t *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->nhead * t->ncols; i++)
-        sqlite3_value_free(t->head[i]);
+        free(t->head[i]);
     for (size_t i = 0; i < t->ntail * t->ncols; i++)
-        sqlite3_value_free(t->tail[i]);
+        free(t->tail[i]);
     for (size_t c = 0; c < t->ncols; c++)
         free(t->columns ? t->columns[c] : NULL);
     free(t->columns);
@@ -363,14 +372,14 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
     bool any_int = false, any_float = false, any_other = false,
          any_null = false;
     for (size_t r = 0; r < n; r++) {
-        int type = sqlite3_value_type(rx_cell(t, r, col));
+        tqdb_type_t type = rx_cell(t, r, col)->type;
         if (is_null)
-            is_null[r] = type == SQLITE_NULL;
-        if (type == SQLITE_INTEGER)
+            is_null[r] = type == TQDB_NULL;
+        if (type == TQDB_INT)
             any_int = true;
-        else if (type == SQLITE_FLOAT)
+        else if (type == TQDB_FLOAT)
             any_float = true;
-        else if (type != SQLITE_NULL)
+        else if (type != TQDB_NULL)
             any_other = true;
         else
             any_null = true;
@@ -387,13 +396,14 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         for (int pass = 0; pass < 2; pass++) {
             size_t maxlen = 0;
             for (size_t r = 0; r < n; r++) {
-                sqlite3_value *v = rx_cell(t, r, col);
+                const tqdb_datum_t *v = rx_cell(t, r, col);
                 free(cells[r]);
-                if (sqlite3_value_type(v) == SQLITE_NULL) {
+                if (v->type == TQDB_NULL) {
                     cells[r] = db_xstrdup("NaN");
                     continue;
                 }
-                double d = sqlite3_value_double(v);
+                assert(v->type == TQDB_INT || v->type == TQDB_FLOAT);
+                double d = v->type == TQDB_INT ? (double)v->i : v->f;
                 double a = fabs(d);
                 if (a > 1e6)
                     large = true;
@@ -415,30 +425,28 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         return cells;
     }
     for (size_t r = 0; r < n; r++) {
-        sqlite3_value *v = rx_cell(t, r, col);
+        const tqdb_datum_t *v = rx_cell(t, r, col);
         db_buf_t b = {0};
-        switch (sqlite3_value_type(v)) {
-        case SQLITE_NULL:              /* only text columns get here */
+        switch (v->type) {
+        case TQDB_NULL:                /* only text columns get here */
             db_buf_add(&b, " None");
             break;
-        case SQLITE_INTEGER:
-            db_buf_printf(&b, "% " PRId64, (int64_t)sqlite3_value_int64(v));
+        case TQDB_INT:
+            db_buf_printf(&b, "% " PRId64, v->i);
             break;
-        case SQLITE_FLOAT: {
-            char *s = single_float(sqlite3_value_double(v));
+        case TQDB_FLOAT: {
+            char *s = single_float(v->f);
             db_buf_add(&b, s);
             free(s);
             break;
         }
-        case SQLITE_TEXT:
+        case TQDB_TEXT:
             db_buf_addc(&b, ' ');
-            add_escaped_text(&b, (const char *)sqlite3_value_text(v),
-                             (size_t)sqlite3_value_bytes(v), escape_ws);
+            add_escaped_text(&b, v->s, v->len, escape_ws);
             break;
-        default:
+        case TQDB_BLOB:
             db_buf_addc(&b, ' ');
-            add_bytes_repr(&b, sqlite3_value_blob(v),
-                           (size_t)sqlite3_value_bytes(v));
+            add_bytes_repr(&b, (const unsigned char *)v->s, v->len);
             break;
         }
         cells[r] = db_buf_take(&b);

@@ -12,7 +12,18 @@
 #include "render/render.h"
 #include "tap.h"
 
-static sqlite3 *db;
+static tqdb_conn_t *db;
+
+/* A cursor on `sql`; bails out when it cannot be prepared. */
+static tqdb_cursor_t *prepare(const char *sql)
+{
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql, &cur, NULL) != 0 || !cur) {
+        printf("Bail out! %s\n", tqdb_errmsg(db));
+        exit(1);
+    }
+    return cur;
+}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -43,14 +54,10 @@ static bool chart(const char *sql, tq_chart_opts_t o, const char *file,
 {
     free(png);
     png = NULL;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        printf("Bail out! %s\n", sqlite3_errmsg(db));
-        exit(1);
-    }
+    tqdb_cursor_t *st = prepare(sql);
     char *err = NULL;
     int rc = tq_chart_png(st, &o, &png, &png_len, &err);
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     if (rc) {
         ok(false, name);
         printf("# %s\n", err);
@@ -100,8 +107,13 @@ static int blue_top(int x0, int x1)
 
 int main(void)
 {
-    sqlite3_open(":memory:", &db);
-    sqlite3_exec(db,
+    char *open_error = NULL;
+    db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &open_error);
+    if (!db) {
+        printf("Bail out! %s\n", open_error);
+        return 1;
+    }
+    tqdb_exec(db,
         "CREATE TABLE s(x INTEGER, y REAL, z REAL);"
         "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
         "WHERE i < 99) INSERT INTO s SELECT i, sin(i/10.0)*50+50, "
@@ -116,8 +128,7 @@ int main(void)
         "CREATE TABLE d(day TEXT, rentals INT);"
         "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
         "WHERE i < 364) INSERT INTO d SELECT date('2025-01-01', '+'||i||' "
-        "days'), 100 + (i * 37 % 50) + i / 5 FROM c;",
-        NULL, NULL, NULL);
+        "days'), 100 + (i * 37 % 50) + i / 5 FROM c;");
 
     tq_chart_opts_t o = {0};
     o.kind = TQ_CHART_LINE;
@@ -174,8 +185,7 @@ int main(void)
           "1M-value hist: PNG");
 
     /* Errors. */
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "SELECT x FROM s", -1, &st, NULL);
+    tqdb_cursor_t *st = prepare("SELECT x FROM s");
     tq_chart_opts_t e = {0};
     e.kind = TQ_CHART_LINE;
     char *err = NULL;
@@ -185,23 +195,23 @@ int main(void)
        strstr(err, "needs an x column and a y column"),
        "line of one column: error");
     free(err);
-    sqlite3_finalize(st);
-    sqlite3_prepare_v2(db, "SELECT x, y FROM big", -1, &st, NULL);
+    tqdb_cursor_free(&st);
+    st = prepare("SELECT x, y FROM big");
     e.kind = TQ_CHART_BAR;
     err = NULL;
     ok(tq_chart_png(st, &e, &p, &n, &err) == -1 && err &&
        strstr(err, "at most 2000 categories"), "bar of 1M categories: error");
     free(err);
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     /* Empty result: axes only. */
     e.kind = TQ_CHART_LINE;
-    sqlite3_prepare_v2(db, "SELECT x, y FROM s WHERE 0", -1, &st, NULL);
+    st = prepare("SELECT x, y FROM s WHERE 0");
     err = NULL;
     ok(tq_chart_png(st, &e, &p, &n, &err) == 0 && n > 8, "empty line chart");
     free(p);
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
 
     free(png);
-    sqlite3_close(db);
+    tqdb_close(&db);
     return done_testing();
 }

@@ -10,7 +10,7 @@
 #include "render/render.h"
 #include "tap.h"
 
-static sqlite3 *db;
+static tqdb_conn_t *db;
 static char dir[] = "/tmp/tq-csv-XXXXXX";
 
 static const char *write_file(const char *name, const char *text)
@@ -25,13 +25,13 @@ static const char *write_file(const char *name, const char *text)
 
 static char *query_text(const char *sql)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return strdup(sqlite3_errmsg(db));
+    tqdb_cursor_t *st = NULL;
+    if (tqdb_prepare(db, sql, &st, NULL) != 0)
+        return strdup(tqdb_errmsg(db));
     char *out = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        out = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    if (tqdb_step(st) == TQDB_ROW && tqdb_column_text(st, 0))
+        out = strdup(tqdb_column_text(st, 0));
+    tqdb_cursor_free(&st);
     return out ? out : strdup("(null)");
 }
 
@@ -46,8 +46,13 @@ int main(void)
 {
     if (!mkdtemp(dir))
         return 1;
-    sqlite3_open(":memory:", &db);
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);   /* as a cell does */
+    char *open_error = NULL;
+    db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &open_error);
+    if (!db) {
+        printf("Bail out! %s\n", open_error);
+        return 1;
+    }
+    tqdb_exec(db, "BEGIN");                        /* as a cell does */
     int64_t n = 0;
     char *err = NULL;
 
@@ -104,16 +109,16 @@ int main(void)
                 "--replace: new contents");
 
     /* Write and read back. */
-    sqlite3_exec(db, "CREATE TABLE w(a INTEGER, b REAL, c TEXT);"
-                 "INSERT INTO w VALUES(1, 27.0, 'x,y'),(NULL, 0.1, 'q\"'),"
-                 "(3, 1e20, NULL)", NULL, NULL, NULL);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "SELECT * FROM w", -1, &st, NULL);
+    tqdb_exec(db, "CREATE TABLE w(a INTEGER, b REAL, c TEXT);"
+                  "INSERT INTO w VALUES(1, 27.0, 'x,y'),(NULL, 0.1, 'q\"'),"
+                  "(3, 1e20, NULL)");
+    tqdb_cursor_t *st = NULL;
+    tqdb_prepare(db, "SELECT * FROM w", &st, NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/out.csv", dir);
     err = NULL;
     ok(tq_csv_write(st, path, &n, &err) == 0 && n == 3, "write: 3 rows");
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     FILE *f = fopen(path, "rb");
     char buf[256] = {0};
     fread(buf, 1, sizeof buf - 1, f);
@@ -126,7 +131,7 @@ int main(void)
     check_query("SELECT c FROM w2 WHERE b = 0.1", "q\"", "write: round trip");
     free(err);
 
-    sqlite3_close(db);
+    tqdb_close(&db);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

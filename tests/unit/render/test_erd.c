@@ -20,17 +20,20 @@ static size_t count(const char *hay, const char *needle)
 
 int main(void)
 {
-    sqlite3 *db;
-    sqlite3_open(":memory:", &db);
-    sqlite3_exec(db,
+    char *open_error = NULL;
+    tqdb_conn_t *db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &open_error);
+    if (!db) {
+        printf("Bail out! %s\n", open_error);
+        return 1;
+    }
+    tqdb_exec(db,
         "CREATE TABLE user(id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL,"
         " age INTEGER);"
         "CREATE TABLE bike(id INTEGER PRIMARY KEY, model TEXT);"
         "CREATE TABLE rental(id INTEGER PRIMARY KEY,"
         " user_id INTEGER NOT NULL REFERENCES user(id),"
         " bike_id INTEGER REFERENCES bike(id), total_fee REAL);"
-        "CREATE TABLE \"odd <&> name\"(x TEXT, owner INT REFERENCES user);",
-        NULL, NULL, NULL);
+        "CREATE TABLE \"odd <&> name\"(x TEXT, owner INT REFERENCES user);");
     char *svg = NULL, *err = NULL;
     size_t len = 0;
     ok(tq_erd_svg(db, NULL, 0, &svg, &len, &err) == 0 && svg &&
@@ -67,6 +70,6 @@ int main(void)
        strcmp(err, "No table named 'nope'.") == 0 && !svg,
        "unknown table: error");
     free(err);
-    sqlite3_close(db);
+    tqdb_close(&db);
     return done_testing();
 }

@@ -10,20 +10,19 @@
 #include "render/render.h"
 #include "tap.h"
 
-static sqlite3 *db;
+static tqdb_conn_t *db;
 
 static void exec(const char *sql)
 {
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        printf("Bail out! %s: %s\n", sql, err);
+    if (tqdb_exec(db, sql) != 0) {
+        printf("Bail out! %s: %s\n", sql, tqdb_errmsg(db));
         exit(1);
     }
 }
 
-static int bind_int(void *ud, sqlite3_stmt *stmt)
+static int bind_int(void *ud, tqdb_cursor_t *cur)
 {
-    return sqlite3_bind_int64(stmt, 1, *(int64_t *)ud);
+    return tqdb_bind_int(cur, 1, *(int64_t *)ud);
 }
 
 /* Fetches `sql` with max_rows and returns the table (has_index set). */
@@ -65,7 +64,12 @@ static size_t count(const char *hay, const char *needle)
 
 int main(void)
 {
-    sqlite3_open(":memory:", &db);
+    char *open_error = NULL;
+    db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &open_error);
+    if (!db) {
+        printf("Bail out! %s\n", open_error);
+        return 1;
+    }
     exec("CREATE TABLE user(id INTEGER PRIMARY KEY, name TEXT, age INT);"
          "INSERT INTO user VALUES(1,'John Lennon',27),(2,'Paul McCartney',26),"
          "(3,'George Harrison',22),(4,'Ringo Star',29);"
@@ -84,7 +88,7 @@ int main(void)
     tq_table_t t = fetch("SELECT * FROM ten ORDER BY id", 4, true);
     ok(t.total == 10 && t.nhead == 2 && t.ntail == 2 && t.ncols == 3,
        "fetch: count 10, 2 head and 2 tail rows of 3 columns");
-    ok(sqlite3_value_int(t.head[0]) == 1 && sqlite3_value_int(t.tail[3]) == 10,
+    ok(t.head[0]->i == 1 && t.tail[3]->i == 10,
        "fetch: head starts at 1, tail ends at 10");
     ok(strcmp(t.columns[1], "name") == 0, "fetch: column names");
     tq_table_clear(&t);
@@ -98,7 +102,7 @@ int main(void)
         char *err = NULL;
         ok(tq_table_fetch(db, &q, 2, &t, &err) == 0 && t.total == 3 &&
            t.nhead == 1 && t.ntail == 1 &&
-           sqlite3_value_int(t.tail[0]) == 3,
+           t.tail[0]->i == 3,
            "fetch: parameters bound in count, head and tail");
         tq_table_clear(&t);
         tq_sql_t bad = {"SELECT nope FROM ten", NULL, NULL};
@@ -109,7 +113,7 @@ int main(void)
 
     t = fetch("PRAGMA table_info(ten)", 2, false);
     ok(t.total == 3 && t.nhead == 1 && t.ntail == 1 &&
-       strcmp((const char *)sqlite3_value_text(t.tail[1]), "v") == 0,
+       strcmp(t.tail[1]->s, "v") == 0,
        "fetch: a PRAGMA (no subquery) in one pass, head and tail");
     tq_table_clear(&t);
     t = fetch("PRAGMA table_info(ten)", 60, false);
@@ -203,6 +207,6 @@ int main(void)
     free(h);
     tq_table_clear(&t);
 
-    sqlite3_close(db);
+    tqdb_close(&db);
     return done_testing();
 }

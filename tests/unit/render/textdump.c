@@ -14,9 +14,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DB SQL MAX_ROWS HAS_INDEX\n", argv[0]);
         return 2;
     }
-    sqlite3 *db;
-    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    char *open_error = NULL;
+    tqdb_conn_t *db = tqdb_open(argv[1], TQDB_OPEN_READONLY, &open_error);
+    if (!db) {
+        fprintf(stderr, "%s\n", open_error);
+        free(open_error);
         return 1;
+    }
     tq_sql_t q = {argv[2], NULL, NULL};
     tq_table_t t;
     char *err = NULL;
@@ -30,6 +34,6 @@ int main(int argc, char **argv)
     fputs(s, stdout);
     free(s);
     tq_table_clear(&t);
-    sqlite3_close(db);
+    tqdb_close(&db);
     return 0;
 }

@@ -1,0 +1,236 @@
+/*
+ * This file is the caller's side of the drawing module's ABI (see
+ * draw_module.h): it turns a cursor into the module's row iterator
+ * (stepping, reading a row's datums at once with tqdb_row, rewinding with
+ * tqdb_reset) and reads an ER diagram's tables through db.h (the main
+ * schema's tables by name, or the named tables or views resolved
+ * case-insensitively; each with its columns and foreign-key columns), then
+ * calls the module's entry points. The kernel's loader (draw_loader.c)
+ * passes the module it loaded; the renderers' unit tests pass the module's
+ * table linked in directly. Owned by the renderers.
+ */
+#include <assert.h>
+#include <strings.h>
+
+#include "base/dbutil.h"
+#include "draw/draw_module.h"
+
+/* ---- rows of a cursor */
+
+typedef struct cursor_rows {
+    tqdb_cursor_t *cur;
+} cursor_rows_t;
+
+static int rows_next(void *ud, int n, tqdb_datum_t *row, char **error)
+{
+    cursor_rows_t *r = ud;
+    int rc = tqdb_step(r->cur);
+    if (rc == TQDB_ROW)
+        tqdb_row(r->cur, n, row);
+    else if (rc < 0)
+        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
+    return rc;
+}
+
+static const char *rows_text(void *ud, int col)
+{
+    cursor_rows_t *r = ud;
+    return tqdb_column_text(r->cur, col);
+}
+
+static double rows_number(void *ud, int col)
+{
+    cursor_rows_t *r = ud;
+    return tqdb_column_float(r->cur, col);
+}
+
+static int rows_rewind(void *ud, char **error)
+{
+    cursor_rows_t *r = ud;
+    if (tqdb_reset(r->cur) < 0) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
+        return -1;
+    }
+    return 0;
+}
+
+/* draw_chart_through: see draw_module.h. */
+int draw_chart_through(const tq_draw_api_t *api, tqdb_cursor_t *cur,
+                       const tq_chart_opts_t *opts, unsigned char **png,
+                       size_t *png_len, char **error)
+{
+    assert(api && cur && opts && png && png_len && error);
+    int ncols = tqdb_column_count(cur);
+    const char **names = db_xcalloc(ncols ? (size_t)ncols : 1,
+                                    sizeof *names);
+    for (int c = 0; c < ncols; c++)
+        names[c] = tqdb_column_name(cur, c);
+    cursor_rows_t r = {cur};
+    tq_draw_rows_t rows = {
+        .ncols = ncols,
+        .names = names,
+        .ud = &r,
+        .next = rows_next,
+        .text = rows_text,
+        .number = rows_number,
+        .rewind = rows_rewind,
+    };
+    int rc = api->chart_png(&rows, opts, png, png_len, error);
+    free(names);
+    return rc;
+}
+
+/* ---- an ER diagram's tables */
+
+/* The tables read for a diagram; every string is owned. */
+typedef struct erd_read {
+    tq_erd_table_t *tables;
+    size_t n;
+} erd_read_t;
+
+static void erd_read_clear(erd_read_t *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        tq_erd_table_t *t = &e->tables[i];
+        free((char *)t->name);
+        for (size_t c = 0; c < t->ncols; c++) {
+            free((char *)t->cols[c].name);
+            free((char *)t->cols[c].type);
+        }
+        free((void *)t->cols);
+        for (size_t k = 0; k < t->nfks; k++) {
+            free((char *)t->fks[k].from);
+            free((char *)t->fks[k].table);
+            free((char *)t->fks[k].to);
+        }
+        free((void *)t->fks);
+    }
+    free(e->tables);
+    memset(e, 0, sizeof *e);
+}
+
+static char *text_dup(tqdb_cursor_t *cur, int col)
+{
+    const char *s = tqdb_column_text(cur, col);
+    return db_xstrdup(s ? s : "");
+}
+
+/* A cursor on `sql` with `arg` bound to ?1 (when not NULL); NULL when it
+ * cannot be prepared. */
+static tqdb_cursor_t *query(tqdb_conn_t *db, const char *sql, const char *arg)
+{
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, sql, &cur, NULL) < 0)
+        return NULL;
+    if (cur && arg && tqdb_bind_text_static(cur, 1, arg, -1) < 0)
+        tqdb_cursor_free(&cur);
+    return cur;
+}
+
+/* Appends a table named `name` (owned) with nothing read yet. */
+static void push_table(erd_read_t *e, char *name)
+{
+    e->tables = db_xrealloc(e->tables, (e->n + 1) * sizeof *e->tables);
+    e->tables[e->n++] = (tq_erd_table_t){.name = name};
+}
+
+/* The main schema's tables in name order (no sqlite_ internals). */
+static int all_tables(tqdb_conn_t *db, erd_read_t *e, char **error)
+{
+    tqdb_cursor_t *cur = query(db, "SELECT name FROM sqlite_schema WHERE "
+                               "type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+                               "ESCAPE '\\' ORDER BY name", NULL);
+    if (!cur) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        return -1;
+    }
+    while (tqdb_step(cur) == TQDB_ROW)
+        push_table(e, text_dup(cur, 0));
+    tqdb_cursor_free(&cur);
+    return 0;
+}
+
+/* The real name of table or view `name` (case-insensitively), or NULL. */
+static char *find_table(tqdb_conn_t *db, const char *name)
+{
+    tqdb_cursor_t *cur = query(db, "SELECT name FROM sqlite_schema WHERE "
+                               "type IN ('table', 'view') AND name = ? "
+                               "COLLATE NOCASE", name);
+    char *out = NULL;
+    if (cur && tqdb_step(cur) == TQDB_ROW)
+        out = text_dup(cur, 0);
+    tqdb_cursor_free(&cur);
+    return out;
+}
+
+/* Reads t's foreign-key columns and columns (a table that cannot be read
+ * shows none). */
+static void read_table(tqdb_conn_t *db, tq_erd_table_t *t)
+{
+    tq_erd_fk_t *fks = NULL;
+    size_t nfks = 0;
+    tqdb_cursor_t *cur = query(db, "SELECT \"from\", \"table\", \"to\" FROM "
+                               "pragma_foreign_key_list(?)", t->name);
+    while (cur && tqdb_step(cur) == TQDB_ROW) {
+        fks = db_xrealloc(fks, (nfks + 1) * sizeof *fks);
+        const char *to = tqdb_column_text(cur, 2);
+        fks[nfks].from = text_dup(cur, 0);
+        fks[nfks].table = text_dup(cur, 1);
+        fks[nfks].to = to ? db_xstrdup(to) : NULL;
+        nfks++;
+    }
+    tqdb_cursor_free(&cur);
+    t->fks = fks;
+    t->nfks = nfks;
+
+    tq_erd_column_t *cols = NULL;
+    size_t ncols = 0;
+    cur = query(db, "SELECT name, type, \"notnull\", pk FROM "
+                "pragma_table_info(?) ORDER BY cid", t->name);
+    while (cur && tqdb_step(cur) == TQDB_ROW) {
+        cols = db_xrealloc(cols, (ncols + 1) * sizeof *cols);
+        cols[ncols].name = text_dup(cur, 0);
+        cols[ncols].type = text_dup(cur, 1);
+        cols[ncols].notnull = tqdb_column_int(cur, 2) != 0;
+        cols[ncols].pk = tqdb_column_int(cur, 3) != 0;
+        ncols++;
+    }
+    tqdb_cursor_free(&cur);
+    t->cols = cols;
+    t->ncols = ncols;
+}
+
+/* draw_erd_through: see draw_module.h. Unknown table names are an error
+ * naming the first one; a name given twice is shown once. */
+int draw_erd_through(const tq_draw_api_t *api, tqdb_conn_t *db,
+                     const char *const *tables, size_t n, char **svg,
+                     size_t *svg_len, char **error)
+{
+    assert(api && db && (tables || n == 0) && svg && svg_len && error);
+    *svg = NULL;
+    *svg_len = 0;
+    *error = NULL;
+    erd_read_t e = {0};
+    if (n == 0 && all_tables(db, &e, error) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char *real = find_table(db, tables[i]);
+        if (!real) {
+            *error = db_xasprintf("No table named '%s'.", tables[i]);
+            erd_read_clear(&e);
+            return -1;
+        }
+        bool seen = false;
+        for (size_t k = 0; k < e.n && !seen; k++)
+            seen = strcasecmp(e.tables[k].name, real) == 0;
+        if (seen)
+            free(real);
+        else
+            push_table(&e, real);
+    }
+    for (size_t i = 0; i < e.n; i++)
+        read_table(db, &e.tables[i]);
+    int rc = api->erd_svg(e.tables, e.n, svg, svg_len, error);
+    erd_read_clear(&e);
+    return rc;
+}
