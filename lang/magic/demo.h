@@ -1,8 +1,9 @@
 /*
  * This file declares the bike-rental demo generator behind `%demo bikes`
  * (LANGUAGE.md section 9). The generator knows the database (through
- * db.h) but not the interpreter: it creates the tables `user`, `bike` and `rental` with their
- * foreign keys and indexes and fills them with realistic, seasonal data
+ * db.h) but not the interpreter: it creates the tables `user`, `bike` and
+ * `rental` with their foreign keys and indexes and fills them with
+ * realistic, seasonal data
  * drawn from its own deterministic PRNG: the same seed gives the same
  * database on every run and build (the draws go through libm's exp, log and
  * cos, so only a libm that rounds differently could move a rare pick).

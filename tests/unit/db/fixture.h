@@ -2,6 +2,9 @@
  * This file builds the unit tests' database: the bike-rental tables (user,
  * bike, rental with foreign keys), a Django-style app table with
  * django_migrations, a rowid table and an attached schema `sales`.
+ * fixture_open_conn opens it through db.h; fixture_open returns the raw
+ * SQLite handle for tests still written against SQLite, and is left out
+ * (with sqlite3.h) when FIXTURE_NO_SQLITE is defined before inclusion.
  */
 #ifndef DB_FIXTURE_H
 #define DB_FIXTURE_H
