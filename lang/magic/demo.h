@@ -3,10 +3,10 @@
  * (LANGUAGE.md section 9). The generator knows the database (through
  * db.h) but not the interpreter: it creates the tables `user`, `bike` and
  * `rental` with their foreign keys and indexes and fills them with
- * realistic, seasonal data
- * drawn from its own deterministic PRNG: the same seed gives the same
- * database on every run and build (the draws go through libm's exp, log and
- * cos, so only a libm that rounds differently could move a rare pick).
+ * realistic, seasonal data drawn from its own deterministic PRNG: the same
+ * seed gives the same database on every run and build (the draws go
+ * through libm's exp, log and cos, so only a libm that rounds differently
+ * could move a rare pick).
  * tq_magic_demo (declared in magic.h, defined in demo.c) parses the magic's
  * arguments, shows a progress bar and calls it.
  *
