@@ -1,18 +1,20 @@
 /*
- * This file reads the database's schema into a tq_schema_t: the attached
- * schemas (PRAGMA database_list), their tables (pragma_table_list), columns
- * (pragma_table_info), single-column foreign keys (pragma_foreign_key_list)
- * and single-column unique indexes (pragma_index_list/index_info), with
- * three statements per schema so that it stays fast on wide databases. It
- * then derives what the language binds: bare CamelCase names (Django app
- * labels stripped when the database has django_migrations, attached tables
+ * This file reads the database's schema into a tq_schema_t. The attached
+ * schemas, their tables, columns, single-column foreign keys and
+ * single-column unique indexes come from the engine's catalogue
+ * (tqdb_catalog_read in db.h), read in one call; Django's app labels come
+ * from one query per schema that has django_migrations. It then derives
+ * what the language binds: bare CamelCase names (Django app labels
+ * stripped when the database has django_migrations, attached tables
  * prefixed only on a clash), the primary key (single-column pk, else
  * rowid), the label column of object reprs, and forward and reverse
- * relations named as Django names them. It knows SQLite only; the
- * interpreter-facing side (tq_schema_refresh, the `db` object) is dbobject.c.
+ * relations named as Django names them. It knows the database only through
+ * db.h; the interpreter-facing side (tq_schema_refresh, the `db` object)
+ * is dbobject.c.
  */
 #include "db/schema.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <strings.h>
 
@@ -56,22 +58,6 @@ static bool type_is_text(const char *t)
     return r;
 }
 
-static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **error)
-{
-    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    if (rc != SQLITE_OK) {
-        *error = db_xasprintf("%s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? s : "";
-}
-
 /* Finds a table of schema `sch` named `name` (case-insensitive). */
 static tq_stable_t *find_in(tq_schema_t *s, const char *sch, const char *name)
 {
@@ -82,84 +68,41 @@ static tq_stable_t *find_in(tq_schema_t *s, const char *sch, const char *name)
     return NULL;
 }
 
-/* Reads the tables and columns of schema `sch`. */
-static int load_tables(sqlite3 *db, tq_schema_t *s, const char *sch,
-                       size_t *cap, char **error)
+/* Copies the catalogue's tables (views excepted) with their columns and
+ * single-column unique indexes, in the catalogue's order. */
+static void load_tables(tq_schema_t *s, const tqdb_catalog_t *cat)
 {
-    db_buf_t q = {0};
-    db_buf_add(&q, "SELECT t.name, t.wr, c.name, c.type, c.\"notnull\", "
-                   "c.dflt_value, c.pk FROM pragma_table_list t "
-                   "JOIN pragma_table_info(t.name, ?1) c "
-                   "WHERE t.schema = ?1 AND t.type = 'table' AND t.name NOT LIKE 'sqlite\\_%' "
-                   "ESCAPE '\\' ORDER BY t.name, c.cid");
-    sqlite3_stmt *st;
-    int rc = prep(db, q.s, &st, error);
-    db_buf_free(&q);
-    if (rc)
-        return -1;
-    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
-    tq_stable_t *cur = NULL;
-    size_t ccap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *tname = col_text(st, 0);
-        if (!cur || strcmp(cur->name, tname)) {
-            tq_stable_t t = {0};
-            t.schema = db_xstrdup(sch);
-            t.name = db_xstrdup(tname);
-            t.rowid_pk = !sqlite3_column_int(st, 1);
-            DB_PUSH(s->tables, s->ntables, *cap, t);
-            cur = &s->tables[s->ntables - 1];
-            ccap = 0;
-        }
-        tq_scol_t c = {0};
-        c.name = db_xstrdup(col_text(st, 2));
-        c.decltype = db_xstrdup(col_text(st, 3));
-        c.notnull = sqlite3_column_int(st, 4) != 0;
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            c.dflt = db_xstrdup(col_text(st, 5));
-        c.pk = sqlite3_column_int(st, 6) != 0;
-        c.text = type_is_text(c.decltype);
-        c.rel = -1;
-        DB_PUSH(cur->cols, cur->ncols, ccap, c);
-    }
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return -1;
-    }
-    sqlite3_finalize(st);
-    return 0;
-}
-
-/* Marks single-column unique indexes of schema `sch`. */
-static int load_unique(sqlite3 *db, tq_schema_t *s, const char *sch,
-                       char **error)
-{
-    sqlite3_stmt *st;
-    if (prep(db,
-             "SELECT t.name, min(ii.name) FROM pragma_table_list t "
-             "JOIN pragma_index_list(t.name, ?1) il "
-             "JOIN pragma_index_info(il.name, ?1) ii "
-             "WHERE t.schema = ?1 AND t.type = 'table' AND il.\"unique\" AND il.partial = 0 "
-             "GROUP BY t.name, il.name HAVING count(*) = 1",
-             &st, error))
-        return -1;
-    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        tq_stable_t *t = find_in(s, sch, col_text(st, 0));
-        if (!t)
+    size_t tcap = 0;
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const tqdb_table_info_t *ti = &cat->tables[i];
+        if (ti->view)
             continue;
-        int ci = tq_stable_col(t, col_text(st, 1));
-        if (ci >= 0)
-            t->cols[ci].unique = true;
+        assert(ti->schema && ti->name);
+        tq_stable_t t = {0};
+        t.schema = db_xstrdup(ti->schema);
+        t.name = db_xstrdup(ti->name);
+        t.rowid_pk = !ti->without_rowid;
+        size_t ccap = 0;
+        for (size_t c = 0; c < ti->ncols; c++) {
+            const tqdb_column_info_t *ci = &ti->cols[c];
+            tq_scol_t col = {0};
+            col.name = db_xstrdup(ci->name);
+            col.decltype = db_xstrdup(ci->decltype ? ci->decltype : "");
+            col.notnull = ci->notnull;
+            if (ci->dflt)
+                col.dflt = db_xstrdup(ci->dflt);
+            col.pk = ci->pk != 0;
+            col.text = type_is_text(col.decltype);
+            col.rel = -1;
+            DB_PUSH(t.cols, t.ncols, ccap, col);
+        }
+        for (size_t u = 0; u < ti->nunique; u++) {
+            int ci = tq_stable_col(&t, ti->unique[u]);
+            if (ci >= 0)
+                t.cols[ci].unique = true;
+        }
+        DB_PUSH(s->tables, s->ntables, tcap, t);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
 }
 
 typedef struct fk {
@@ -167,45 +110,35 @@ typedef struct fk {
     char *col, *to_col;
 } fk_t;
 
-/* Reads single-column foreign keys of schema `sch`. */
-static int load_fks(sqlite3 *db, tq_schema_t *s, const char *sch, fk_t **fks,
-                    size_t *nfk, size_t *fkcap, char **error)
+/* Collects the single-column foreign keys between tables of one schema,
+ * in (schema, table, column) order. */
+static void load_fks(tq_schema_t *s, const tqdb_catalog_t *cat, fk_t **fks,
+                     size_t *nfk)
 {
-    sqlite3_stmt *st;
-    if (prep(db,
-             "SELECT t.name, f.\"table\", min(f.\"from\"), min(f.\"to\") "
-             "FROM pragma_table_list t "
-             "JOIN pragma_foreign_key_list(t.name, ?1) f "
-             "WHERE t.schema = ?1 AND t.type = 'table' GROUP BY t.name, f.id "
-             "HAVING count(*) = 1 ORDER BY t.name, min(f.\"from\")",
-             &st, error))
-        return -1;
-    sqlite3_bind_text(st, 1, sch, -1, SQLITE_TRANSIENT);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        tq_stable_t *from = find_in(s, sch, col_text(st, 0));
-        tq_stable_t *to = find_in(s, sch, col_text(st, 1));
-        if (!from || !to || tq_stable_col(from, col_text(st, 2)) < 0)
+    size_t fkcap = 0;
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const tqdb_table_info_t *ti = &cat->tables[i];
+        tq_stable_t *from = find_in(s, ti->schema, ti->name);
+        if (!from || ti->view)
             continue;
-        fk_t f;
-        f.from = (size_t)(from - s->tables);
-        f.to = (size_t)(to - s->tables);
-        f.col = db_xstrdup(col_text(st, 2));
-        f.to_col = sqlite3_column_type(st, 3) == SQLITE_NULL
-                       ? NULL
-                       : db_xstrdup(col_text(st, 3));
-        DB_PUSH(*fks, *nfk, *fkcap, f);
+        for (size_t k = 0; k < ti->nfks; k++) {
+            const tqdb_fk_info_t *fi = &ti->fks[k];
+            tq_stable_t *to = find_in(s, ti->schema, fi->to_table);
+            if (!to || tq_stable_col(from, fi->from) < 0)
+                continue;
+            fk_t f;
+            f.from = (size_t)(from - s->tables);
+            f.to = (size_t)(to - s->tables);
+            f.col = db_xstrdup(fi->from);
+            f.to_col = fi->to ? db_xstrdup(fi->to) : NULL;
+            DB_PUSH(*fks, *nfk, fkcap, f);
+        }
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        *error = db_xasprintf("%s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
 }
 
-/* Reads Django's app labels of schema `sch` when it has django_migrations. */
-static void load_apps(sqlite3 *db, tq_schema_t *s, const char *sch,
+/* Reads Django's app labels of schema `sch` when it has django_migrations
+ * (an error leaves the labels read so far). */
+static void load_apps(tqdb_conn_t *db, tq_schema_t *s, const char *sch,
                       size_t *cap)
 {
     if (!find_in(s, sch, "django_migrations"))
@@ -214,10 +147,12 @@ static void load_apps(sqlite3 *db, tq_schema_t *s, const char *sch,
     db_buf_add(&q, "SELECT DISTINCT app FROM ");
     db_buf_ident(&q, sch);
     db_buf_add(&q, ".django_migrations");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, q.s, -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *app = col_text(st, 0);
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, q.s, &cur, NULL) == 0 && cur) {
+        while (tqdb_step(cur) == TQDB_ROW) {
+            const char *app = tqdb_column_text(cur, 0);
+            if (!app)
+                app = "";
             bool seen = false;
             for (size_t i = 0; i < s->napps; i++)
                 seen |= !strcmp(s->apps[i], app);
@@ -225,7 +160,7 @@ static void load_apps(sqlite3 *db, tq_schema_t *s, const char *sch,
                 DB_PUSH(s->apps, s->napps, *cap, db_xstrdup(app));
         }
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&cur);
     db_buf_free(&q);
 }
 
@@ -405,35 +340,27 @@ static void index_bare(tq_schema_t *s)
 }
 
 /* tq_schema_load: see schema.h. */
-tq_schema_t *tq_schema_load(sqlite3 *db, char **error)
+tq_schema_t *tq_schema_load(tqdb_conn_t *db, char **error)
 {
-    tq_schema_t *s = db_xcalloc(1, sizeof *s);
-    size_t scap = 0, tcap = 0, acap = 0, fkcap = 0, nfk = 0;
-    fk_t *fks = NULL;
-    sqlite3_stmt *st;
+    assert(db && error);
     *error = NULL;
-    if (prep(db, "SELECT name FROM pragma_database_list ORDER BY seq", &st,
-             error))
-        goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = col_text(st, 0);
-        if (strcmp(name, "temp"))
-            DB_PUSH(s->schemas, s->nschemas, scap, db_xstrdup(name));
+    tqdb_catalog_t cat;
+    if (tqdb_catalog_read(db, &cat) < 0) {
+        *error = db_xasprintf("%s", tqdb_errmsg(db));
+        return NULL;
     }
-    sqlite3_finalize(st);
+    tq_schema_t *s = db_xcalloc(1, sizeof *s);
+    size_t scap = 0, acap = 0, nfk = 0;
+    fk_t *fks = NULL;
+    for (size_t i = 0; i < cat.nschemas; i++)
+        DB_PUSH(s->schemas, s->nschemas, scap, db_xstrdup(cat.schemas[i]));
+    load_tables(s, &cat);
     for (size_t i = 0; i < s->nschemas; i++)
-        if (load_tables(db, s, s->schemas[i], &tcap, error))
-            goto fail;
-    for (size_t i = 0; i < s->nschemas; i++) {
-        if (load_unique(db, s, s->schemas[i], error))
-            goto fail;
         load_apps(db, s, s->schemas[i], &acap);
-    }
     finish_tables(s);
     name_tables(s);
-    for (size_t i = 0; i < s->nschemas; i++)
-        if (load_fks(db, s, s->schemas[i], &fks, &nfk, &fkcap, error))
-            goto fail;
+    load_fks(s, &cat, &fks, &nfk);
+    tqdb_catalog_clear(&cat);
     build_relations(s, fks, nfk);
     label_tables(s);
     index_bare(s);
@@ -443,14 +370,6 @@ tq_schema_t *tq_schema_load(sqlite3 *db, char **error)
     }
     free(fks);
     return s;
-fail:
-    for (size_t i = 0; i < nfk; i++) {
-        free(fks[i].col);
-        free(fks[i].to_col);
-    }
-    free(fks);
-    tq_schema_free(&s);
-    return NULL;
 }
 
 /* tq_schema_free: see schema.h. */

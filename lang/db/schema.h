@@ -2,7 +2,7 @@
  * This file declares the database layer's picture of the database: every
  * table of every attached schema with its columns, primary key, bare
  * (CamelCase) name and relations (forward from foreign keys, reverse as
- * Django names them). schema.c reads it from SQLite alone, without the
+ * Django names them). schema.c reads it through db.h alone, without the
  * interpreter, so the SQL compiler and its unit tests can use it.
  *
  * Ownership: tq_schema_load returns a schema that the caller frees with
@@ -15,7 +15,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sqlite3.h>
+
+#include "db/db.h"
 
 /* One column of a table. */
 typedef struct tq_scol {
@@ -67,10 +68,10 @@ typedef struct tq_schema {
     size_t *by_bare;   /* table indexes sorted by bare name (lookups) */
 } tq_schema_t;
 
-/* Reads every table of every attached schema (temp and sqlite_ internal
- * tables excepted). Returns NULL and a malloc'd message in *error on a
- * database error. */
-tq_schema_t *tq_schema_load(sqlite3 *db, char **error);
+/* Reads every table of every attached schema of `db` (temp and the
+ * engine's internal tables excepted). Returns NULL and a malloc'd message
+ * in *error on a database error (the connection keeps the error too). */
+tq_schema_t *tq_schema_load(tqdb_conn_t *db, char **error);
 /* Frees the schema and NULLs the caller's pointer. */
 void tq_schema_free(tq_schema_t **schema);
 

@@ -7,13 +7,14 @@
  * weekends and commuting hours, and users mostly rent bikes in their own
  * city; a few heavy users and popular bikes stand out.
  *
- * Speed: one prepared INSERT per table, reused for every row, inside one
- * SAVEPOINT; the indexes are built after the rows are in. Progress is
+ * Speed: one prepared INSERT cursor per table (db.h), reused for every
+ * row with its text bound without a copy, inside one SAVEPOINT; the indexes are built after the rows are in. Progress is
  * reported through a callback; the `%demo` magic at the bottom turns it
  * into a progress bar that updates in place (update_display_data).
  */
 #include "magic/demo.h"
-#include "db/sqlite_handle.h"
+
+#include <assert.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -448,7 +449,7 @@ int tq_demo_parse_args(const char *args, tq_demo_opts_t *opts, char **error)
 /* ---- the generator */
 
 typedef struct gen {
-    sqlite3 *db;
+    tqdb_conn_t *db;
     const tq_demo_opts_t *opts;
     rng_t rng;
     tq_demo_progress_fn progress;
@@ -472,27 +473,28 @@ typedef struct gen {
     double hour_cum[24];
 } gen_t;
 
+/* The connection's last error as a tq_demo_error_t with its message. */
 static int db_error(gen_t *g, const char *what)
 {
-    int rc = sqlite3_errcode(g->db);
-    if (rc == SQLITE_INTERRUPT)
+    if (tqdb_errcode(g->db) == TQDB_ERR_INTERRUPTED)
         return set_error(g->error, TQ_DEMO_EINTERRUPTED,
                          "The demo data generation was interrupted.");
     return set_error(g->error, TQ_DEMO_EDATABASE, "%s: %s", what,
-                     sqlite3_errmsg(g->db));
+                     tqdb_errmsg(g->db));
 }
 
 static int exec(gen_t *g, const char *sql)
 {
-    if (sqlite3_exec(g->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (tqdb_exec(g->db, sql) < 0)
         return db_error(g, "Could not create the demo tables");
     return 0;
 }
 
-static int prepare(gen_t *g, const char *sql, sqlite3_stmt **stmt)
+static int prepare(gen_t *g, const char *sql, tqdb_cursor_t **cur)
 {
-    if (sqlite3_prepare_v2(g->db, sql, -1, stmt, NULL) != SQLITE_OK)
+    if (tqdb_prepare(g->db, sql, cur, NULL) < 0)
         return db_error(g, "Could not prepare the demo inserts");
+    assert(*cur);
     return 0;
 }
 
@@ -509,11 +511,12 @@ static int advance(gen_t *g)
     return 0;
 }
 
-static int step_insert(gen_t *g, sqlite3_stmt *stmt, const char *table)
+/* Runs the bound INSERT once and rewinds it for the next row. */
+static int step_insert(gen_t *g, tqdb_cursor_t *cur, const char *table)
 {
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) {
+    int rc = tqdb_step(cur);
+    tqdb_reset(cur);
+    if (rc != TQDB_DONE) {
         char *what = xasprintf("Could not insert into %s", table);
         int r = db_error(g, what);
         free(what);
@@ -531,26 +534,25 @@ static double cents(double x)
 static int exists_any(gen_t *g, bool *exists, char **which)
 {
     static const char *const names[] = {"user", "bike", "rental"};
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     *exists = false;
     if (prepare(g, "SELECT type FROM main.sqlite_master WHERE "
-                "name = ?1 COLLATE NOCASE", &stmt) < 0)
+                "name = ?1 COLLATE NOCASE", &cur) < 0)
         return TQ_DEMO_EDATABASE;
     for (size_t i = 0; i < NELEM(names) && !*exists; i++) {
-        sqlite3_bind_text(stmt, 1, names[i], -1, SQLITE_STATIC);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
+        tqdb_bind_text_static(cur, 1, names[i], -1);
+        int rc = tqdb_step(cur);
+        if (rc == TQDB_ROW) {
+            const char *type = tqdb_column_text(cur, 0);
             *exists = true;
-            *which = xasprintf("%s '%s'",
-                               (const char *)sqlite3_column_text(stmt, 0),
-                               names[i]);
-        } else if (rc != SQLITE_DONE) {
-            sqlite3_finalize(stmt);
+            *which = xasprintf("%s '%s'", type ? type : "(null)", names[i]);
+        } else if (rc != TQDB_DONE) {
+            tqdb_cursor_free(&cur);
             return db_error(g, "Could not read the schema");
         }
-        sqlite3_reset(stmt);
+        tqdb_reset(cur);
     }
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     return 0;
 }
 
@@ -600,13 +602,13 @@ static int create_indexes(gen_t *g)
 
 static int insert_users(gen_t *g)
 {
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     double city_cum[NCITIES], acc = 0;
     for (size_t c = 0; c < NCITIES; c++)
         city_cum[c] = acc += city_weights[c];
     if (prepare(g, "INSERT INTO main.\"user\" (\"id\", \"name\", \"email\", "
                 "\"age\", \"city\", \"joined\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                &stmt) < 0)
+                &cur) < 0)
         return TQ_DEMO_EDATABASE;
     int64_t n = g->opts->users;
     g->user_city = xmalloc((size_t)n);
@@ -631,21 +633,21 @@ static int insert_users(gen_t *g)
         acc_w += exp(0.9 * rng_normal(&g->rng));
         g->user_cum[id - 1] = acc_w;
         g->user_city[id - 1] = (unsigned char)city;
-        sqlite3_bind_int64(stmt, 1, id);
-        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, email, -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 4, age);
-        sqlite3_bind_text(stmt, 5, city_names[city], -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 6, joined, -1, SQLITE_STATIC);
-        r = step_insert(g, stmt, "user");
+        tqdb_bind_int(cur, 1, id);
+        tqdb_bind_text_static(cur, 2, name, -1);
+        tqdb_bind_text_static(cur, 3, email, -1);
+        tqdb_bind_int(cur, 4, age);
+        tqdb_bind_text_static(cur, 5, city_names[city], -1);
+        tqdb_bind_text_static(cur, 6, joined, -1);
+        r = step_insert(g, cur, "user");
     }
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     return r;
 }
 
 static int insert_bikes(gen_t *g)
 {
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     double city_cum[NCITIES], kind_cum[NKINDS], acc = 0;
     for (size_t c = 0; c < NCITIES; c++)
         city_cum[c] = acc += city_weights[c];
@@ -655,7 +657,7 @@ static int insert_bikes(gen_t *g)
         kind_cum[k] = acc += kind_popularity[k];
     if (prepare(g, "INSERT INTO main.\"bike\" (\"id\", \"name\", \"kind\", "
                 "\"city\", \"hourly_rate\") VALUES (?1, ?2, ?3, ?4, ?5)",
-                &stmt) < 0)
+                &cur) < 0)
         return TQ_DEMO_EDATABASE;
     int64_t n = g->opts->bikes;
     size_t ncombos = NELEM(bike_adjectives) * NELEM(bike_nouns);
@@ -691,14 +693,14 @@ static int insert_bikes(gen_t *g)
         g->bike_weight[id - 1] = weight;
         g->bike_rate[id - 1] = rate;
         g->bike_cum[id - 1] = acc_w += weight;
-        sqlite3_bind_int64(stmt, 1, id);
-        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, kind_names[kind], -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, city_names[city], -1, SQLITE_STATIC);
-        sqlite3_bind_double(stmt, 5, rate);
-        r = step_insert(g, stmt, "bike");
+        tqdb_bind_int(cur, 1, id);
+        tqdb_bind_text_static(cur, 2, name, -1);
+        tqdb_bind_text_static(cur, 3, kind_names[kind], -1);
+        tqdb_bind_text_static(cur, 4, city_names[city], -1);
+        tqdb_bind_float(cur, 5, rate);
+        r = step_insert(g, cur, "bike");
     }
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     if (r == 0) {
         /* Per-city lists of bikes with their cumulative popularity. */
         for (int64_t i = 0; i < n; i++)
@@ -771,11 +773,11 @@ static int pick_duration(gen_t *g, bool weekend)
 
 static int insert_rentals(gen_t *g)
 {
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     if (prepare(g, "INSERT INTO main.\"rental\" (\"id\", \"user_id\", "
                 "\"bike_id\", \"start_time\", \"end_time\", "
                 "\"duration_minutes\", \"total_fee\") "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &stmt) < 0)
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &cur) < 0)
         return TQ_DEMO_EDATABASE;
     int64_t n = g->opts->rentals;
     int r = 0;
@@ -796,16 +798,16 @@ static int insert_rentals(gen_t *g)
         char st[20], et[20];
         format_time(st, start);
         format_time(et, end);
-        sqlite3_bind_int64(stmt, 1, id);
-        sqlite3_bind_int64(stmt, 2, (int64_t)user + 1);
-        sqlite3_bind_int64(stmt, 3, bike);
-        sqlite3_bind_text(stmt, 4, st, 19, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, et, 19, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 6, minutes);
-        sqlite3_bind_double(stmt, 7, fee);
-        r = step_insert(g, stmt, "rental");
+        tqdb_bind_int(cur, 1, id);
+        tqdb_bind_int(cur, 2, (int64_t)user + 1);
+        tqdb_bind_int(cur, 3, bike);
+        tqdb_bind_text_static(cur, 4, st, 19);
+        tqdb_bind_text_static(cur, 5, et, 19);
+        tqdb_bind_int(cur, 6, minutes);
+        tqdb_bind_float(cur, 7, fee);
+        r = step_insert(g, cur, "rental");
     }
-    sqlite3_finalize(stmt);
+    tqdb_cursor_free(&cur);
     return r;
 }
 
@@ -836,9 +838,10 @@ static int generate(gen_t *g)
 }
 
 /* Public: see demo.h. */
-int tq_demo_bikes(sqlite3 *db, const tq_demo_opts_t *opts,
+int tq_demo_bikes(tqdb_conn_t *db, const tq_demo_opts_t *opts,
                   tq_demo_progress_fn progress, void *ud, char **error)
 {
+    assert(db && opts);
     if (error)
         *error = NULL;
     if (opts->users < 1 || opts->users > TQ_DEMO_MAX_USERS ||
@@ -868,15 +871,14 @@ int tq_demo_bikes(sqlite3 *db, const tq_demo_opts_t *opts,
             return TQ_DEMO_EEXIST;
         }
     }
-    if (sqlite3_exec(db, "SAVEPOINT tq_demo", NULL, NULL, NULL) != SQLITE_OK)
+    if (tqdb_savepoint(db, "tq_demo") < 0)
         return db_error(&g, "Could not start the demo transaction");
     int r = generate(&g);
-    if (r == 0 && sqlite3_exec(db, "RELEASE tq_demo", NULL, NULL, NULL)
-                  != SQLITE_OK)
+    if (r == 0 && tqdb_release(db, "tq_demo") < 0)
         r = db_error(&g, "Could not commit the demo data");
     if (r < 0) {
-        sqlite3_exec(db, "ROLLBACK TO tq_demo", NULL, NULL, NULL);
-        sqlite3_exec(db, "RELEASE tq_demo", NULL, NULL, NULL);
+        tqdb_rollback_to(db, "tq_demo");
+        tqdb_release(db, "tq_demo");
     }
     gen_free(&g);
     return r;
@@ -991,7 +993,7 @@ tq_value_t *tq_magic_demo(tq_ctx_t *ctx, const char *args, const char *body)
         bar.last_update = bar.started;
         bar_show(&bar, 0, opts.users + opts.bikes + opts.rentals);
     }
-    int r = tq_demo_bikes(tqdb_sqlite_handle(tq_ctx_db(ctx)), &opts, on_progress, &bar, &error);
+    int r = tq_demo_bikes(tq_ctx_db(ctx), &opts, on_progress, &bar, &error);
     double elapsed = now_seconds() - bar.started;
     if (r < 0) {
         if (r == TQ_DEMO_EINTERRUPTED || tq_interrupted(ctx))

@@ -1,11 +1,12 @@
 /*
  * This file declares the bike-rental demo generator behind `%demo bikes`
- * (LANGUAGE.md section 9). The generator knows SQLite but not the
- * interpreter: it creates the tables `user`, `bike` and `rental` with their
- * foreign keys and indexes and fills them with realistic, seasonal data
- * drawn from its own deterministic PRNG: the same seed gives the same
- * database on every run and build (the draws go through libm's exp, log and
- * cos, so only a libm that rounds differently could move a rare pick).
+ * (LANGUAGE.md section 9). The generator knows the database (through
+ * db.h) but not the interpreter: it creates the tables `user`, `bike` and
+ * `rental` with their foreign keys and indexes and fills them with
+ * realistic, seasonal data drawn from its own deterministic PRNG: the same
+ * seed gives the same database on every run and build (the draws go
+ * through libm's exp, log and cos, so only a libm that rounds differently
+ * could move a rare pick).
  * tq_magic_demo (declared in magic.h, defined in demo.c) parses the magic's
  * arguments, shows a progress bar and calls it.
  *
@@ -17,7 +18,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sqlite3.h>
+
+#include "db/db.h"
 
 /* What to generate. tq_demo_opts_default fills the documented defaults. */
 typedef struct tq_demo_opts {
@@ -80,7 +82,7 @@ int tq_demo_parse_args(const char *args, tq_demo_opts_t *opts, char **error);
  * three) and opts->replace is false, fails with TQ_DEMO_EEXIST; with
  * replace, the three tables are dropped first. `progress` may be NULL.
  * Returns 0 or a negative tq_demo_error_t with a message in *error. */
-int tq_demo_bikes(sqlite3 *db, const tq_demo_opts_t *opts,
+int tq_demo_bikes(tqdb_conn_t *db, const tq_demo_opts_t *opts,
                   tq_demo_progress_fn progress, void *ud, char **error);
 
 #endif

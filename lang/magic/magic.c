@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
-#include "db/sqlite_handle.h"
+#include "db/db.h"
 #include "magic/magic.h"
 #include "magic/magics.h"
 #include "orm/query.h"
@@ -194,17 +194,18 @@ typedef struct attach_job {
 static int do_attach(tq_ctx_t *ctx, void *ud)
 {
     attach_job_t *job = ud;
+    assert(ctx->db && job->path && is_identifier(job->name));
     char *sql = tq_xasprintf("ATTACH DATABASE ? AS \"%s\"", job->name);
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(ctx->db), sql, -1, &stmt, NULL);
+    tqdb_cursor_t *cur = NULL;
+    int rc = tqdb_prepare(ctx->db, sql, &cur, NULL);
     free(sql);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text(stmt, 1, job->path, -1, SQLITE_TRANSIENT);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-        tq_raise(ctx, "DatabaseError", "%s", sqlite3_errmsg(tqdb_sqlite_handle(ctx->db)));
+    if (rc == 0)
+        rc = tqdb_bind_text(cur, 1, job->path, -1);
+    if (rc == 0)
+        rc = tqdb_step(cur) < 0 ? -1 : 0;
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise(ctx, "DatabaseError", "%s", tqdb_errmsg(ctx->db));
         return -1;
     }
     return 0;
@@ -244,15 +245,16 @@ typedef struct collector {
     size_t ring_start, ring_len;
 } collector_t;
 
-static void collector_init(collector_t *c, sqlite3_stmt *stmt,
+static void collector_init(collector_t *c, tqdb_cursor_t *cur,
                            int64_t max_rows)
 {
     memset(c, 0, sizeof *c);
     c->max_rows = max_rows;
-    c->t.ncols = (size_t)sqlite3_column_count(stmt);
+    c->t.ncols = (size_t)tqdb_column_count(cur);
+    assert(c->t.ncols > 0);
     c->t.columns = tq_xcalloc(c->t.ncols, sizeof *c->t.columns);
     for (size_t i = 0; i < c->t.ncols; i++) {
-        const char *name = sqlite3_column_name(stmt, (int)i);
+        const char *name = tqdb_column_name(cur, (int)i);
         c->t.columns[i] = tq_xstrdup(name ? name : "");
     }
     if (max_rows > 0) {
@@ -262,32 +264,10 @@ static void collector_init(collector_t *c, sqlite3_stmt *stmt,
     }
 }
 
-/* Column `col` of the statement's current row as a borrowed datum. */
-static tqdb_datum_t stmt_datum(sqlite3_stmt *stmt, int col)
-{
-    sqlite3_value *v = sqlite3_column_value(stmt, col);
-    switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-        return tqdb_datum_int(sqlite3_value_int64(v));
-    case SQLITE_FLOAT:
-        return tqdb_datum_float(sqlite3_value_double(v));
-    case SQLITE_TEXT: {
-        const char *s = (const char *)sqlite3_value_text(v);
-        return tqdb_datum_text(s ? s : "", (size_t)sqlite3_value_bytes(v));
-    }
-    case SQLITE_BLOB: {
-        const void *p = sqlite3_value_blob(v);
-        tqdb_datum_t d = {.type = TQDB_BLOB, .s = p ? p : "",
-                          .len = (size_t)sqlite3_value_bytes(v)};
-        return d;
-    }
-    }
-    return tqdb_datum_null();
-}
-
-static void collector_row(collector_t *c, sqlite3_stmt *stmt)
+static void collector_row(collector_t *c, tqdb_cursor_t *cur)
 {
     size_t nc = c->t.ncols;
+    assert(nc == (size_t)tqdb_column_count(cur));
     tqdb_datum_t **dst;
     if (c->max_rows <= 0 || c->t.nhead < c->head_cap) {
         c->t.head = tq_xrealloc(c->t.head,
@@ -310,7 +290,7 @@ static void collector_row(collector_t *c, sqlite3_stmt *stmt)
         dst = c->ring + slot * nc;
     }
     for (size_t i = 0; i < nc; i++) {
-        tqdb_datum_t d = stmt_datum(stmt, (int)i);
+        tqdb_datum_t d = tqdb_column(cur, (int)i);
         dst[i] = tqdb_datum_dup(&d);
     }
     c->t.total++;
@@ -359,11 +339,11 @@ static void collector_free(collector_t *c)
 }
 
 /* Binds :name, $name and @name parameters from variables. */
-static int bind_params(tq_ctx_t *ctx, sqlite3_stmt *stmt)
+static int bind_params(tq_ctx_t *ctx, tqdb_cursor_t *cur)
 {
-    int n = sqlite3_bind_parameter_count(stmt);
+    int n = tqdb_param_count(cur);
     for (int i = 1; i <= n; i++) {
-        const char *pname = sqlite3_bind_parameter_name(stmt, i);
+        const char *pname = tqdb_param_name(cur, i);
         if (!pname || !pname[1] || isdigit((unsigned char)pname[1])) {
             tq_raise(ctx, "DatabaseError",
                      "%%sql binds variables by name: write :name, not %s",
@@ -377,7 +357,7 @@ static int bind_params(tq_ctx_t *ctx, sqlite3_stmt *stmt)
                          pname + 1);
             return -1;
         }
-        int rc = tq_bind_value(ctx, stmt, i, v);
+        int rc = tq_bind(ctx, cur, i, v);
         tq_decref(v);
         if (rc < 0)
             return -1;
@@ -426,14 +406,16 @@ static bool is_ddl(const char *sql)
     return false;
 }
 
+/* Steps the cursor `ud` to its end, discarding rows. */
 static int step_to_end(tq_ctx_t *ctx, void *ud)
 {
-    sqlite3_stmt *stmt = ud;
+    tqdb_cursor_t *cur = ud;
+    assert(cur);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    while ((rc = tqdb_step(cur)) == TQDB_ROW)
         ;
-    if (rc != SQLITE_DONE) {
-        tq_raise_sqlite(ctx, rc);
+    if (rc != TQDB_DONE) {
+        tq_raise_db(ctx);
         return -1;
     }
     return 0;
@@ -444,20 +426,20 @@ static int step_to_end(tq_ctx_t *ctx, void *ud)
  * the commit then carries no change, and an error later in the cell still
  * leaves the database as it was (VACUUM changes no content). A read-only
  * session refuses it, VACUUM INTO included (it writes a file). */
-static int run_vacuum(tq_ctx_t *ctx, sqlite3_stmt *stmt)
+static int run_vacuum(tq_ctx_t *ctx, tqdb_cursor_t *cur)
 {
     if (ctx->readonly) {
         tq_raise(ctx, "ReadOnlyError", "The database is open read-only: "
                  "VACUUM writes a database file");
         return -1;
     }
-    if (sqlite3_txn_state(tqdb_sqlite_handle(ctx->db), NULL) == SQLITE_TXN_WRITE) {
+    if (tqdb_wrote(ctx->db)) {
         tq_raise(ctx, "DatabaseError", "VACUUM cannot follow changes made "
                  "earlier in the same cell (it runs outside the cell's "
                  "transaction); run it in a cell of its own");
         return -1;
     }
-    return tq_ctx_commit_point(ctx, step_to_end, stmt);
+    return tq_ctx_commit_point(ctx, step_to_end, cur);
 }
 
 /* The table bundle of collected rows. */
@@ -483,62 +465,59 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
     bool schema_changed = false, have_table = false;
     collector_t table = {0};
     int rc = 0;
+    assert(ctx->db && sql);
     while (rc == 0 && tail && *tail) {
-        sqlite3_stmt *stmt = NULL;
+        tqdb_cursor_t *cur = NULL;
         const char *next = NULL;
-        int prc = sqlite3_prepare_v2(tqdb_sqlite_handle(ctx->db), tail, -1, &stmt, &next);
-        if (prc != SQLITE_OK) {
-            tq_raise_sqlite(ctx, prc);
+        if (tqdb_prepare(ctx->db, tail, &cur, &next) < 0) {
+            tq_raise_db(ctx);
             rc = -1;
             break;
         }
-        if (!stmt) {
-            tail = next;
-            if (next == tail)
-                break;
-            continue;
-        }
+        if (!cur)
+            break;      /* nothing but white space or comments */
+        assert(next && next > tail);
         const char *text = tail;
         tail = next;
-        if (bind_params(ctx, stmt) < 0) {
-            sqlite3_finalize(stmt);
+        if (bind_params(ctx, cur) < 0) {
+            tqdb_cursor_free(&cur);
             rc = -1;
             break;
         }
-        if (!sqlite3_stmt_readonly(stmt) && is_ddl(text))
+        if (!tqdb_cursor_readonly(cur) && is_ddl(text))
             schema_changed = true;
         if (starts_with_word(text, "VACUUM")) {
-            int vrc = run_vacuum(ctx, stmt);
-            sqlite3_finalize(stmt);
+            int vrc = run_vacuum(ctx, cur);
+            tqdb_cursor_free(&cur);
             if (vrc < 0) {
                 rc = -1;
                 break;
             }
             continue;
         }
-        bool rows = sqlite3_column_count(stmt) > 0;
+        bool rows = tqdb_column_count(cur) > 0;
         collector_t c;
         if (rows)
-            collector_init(&c, stmt, tq_ctx_max_rows(ctx));
+            collector_init(&c, cur, tq_ctx_max_rows(ctx));
         int src;
-        while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while ((src = tqdb_step(cur)) == TQDB_ROW) {
             if (ctx->interrupt)
                 break;
             if (rows)
-                collector_row(&c, stmt);
+                collector_row(&c, cur);
         }
-        if (src != SQLITE_DONE) {
-            if (ctx->interrupt && src == SQLITE_ROW)
+        if (src != TQDB_DONE) {
+            if (ctx->interrupt && src == TQDB_ROW)
                 tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
             else
-                tq_raise_sqlite(ctx, src);
-            sqlite3_finalize(stmt);
+                tq_raise_db(ctx);
+            tqdb_cursor_free(&cur);
             if (rows)
                 collector_free(&c);
             rc = -1;
             break;
         }
-        sqlite3_finalize(stmt);
+        tqdb_cursor_free(&cur);
         if (rows) {
             collector_finish(&c);
             if (have_table)

@@ -48,7 +48,7 @@ int tq_schema_refresh(tq_ctx_t *ctx)
     }
     db_state_t *st = db_state(ctx);
     char *err = NULL;
-    tq_schema_t *s = tq_schema_load(db, &err);
+    tq_schema_t *s = tq_schema_load(tq_ctx_db(ctx), &err);
     if (!s) {
         tq_raise(ctx, "DatabaseError", "cannot read the schema: %s",
                  err ? err : "unknown error");

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
+#include "db/db.h"
 #include "magic/demo.h"
 
 static int test_no, failures;
@@ -33,48 +32,49 @@ static void ok(int cond, const char *fmt, ...)
     fflush(stdout);
 }
 
-static sqlite3 *open_memory(void)
+static tqdb_conn_t *open_memory(void)
 {
-    sqlite3 *db;
-    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
-        printf("Bail out! cannot open :memory:\n");
+    char *err = NULL;
+    tqdb_conn_t *db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &err);
+    if (!db) {
+        printf("Bail out! cannot open :memory: (%s)\n", err ? err : "?");
         exit(1);
     }
     return db;
 }
 
 /* The single integer result of `sql`, or -999999 on error. */
-static long long scalar(sqlite3 *db, const char *sql)
+static long long scalar(tqdb_conn_t *db, const char *sql)
 {
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     long long v = -999999;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        printf("# SQL error: %s in %s\n", sqlite3_errmsg(db), sql);
+    if (tqdb_prepare(db, sql, &cur, NULL) < 0 || !cur) {
+        printf("# SQL error: %s in %s\n", tqdb_errmsg(db), sql);
         return v;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    if (tqdb_step(cur) == TQDB_ROW)
+        v = tqdb_column_int(cur, 0);
+    tqdb_cursor_free(&cur);
     return v;
 }
 
 /* The single text result of `sql` (malloc'd), or NULL. */
-static char *text(sqlite3 *db, const char *sql)
+static char *text(tqdb_conn_t *db, const char *sql)
 {
-    sqlite3_stmt *stmt;
+    tqdb_cursor_t *cur;
     char *v = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        printf("# SQL error: %s in %s\n", sqlite3_errmsg(db), sql);
+    if (tqdb_prepare(db, sql, &cur, NULL) < 0 || !cur) {
+        printf("# SQL error: %s in %s\n", tqdb_errmsg(db), sql);
         return NULL;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-        v = strdup((const char *)sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
+    if (tqdb_step(cur) == TQDB_ROW && tqdb_column_text(cur, 0))
+        v = strdup(tqdb_column_text(cur, 0));
+    tqdb_cursor_free(&cur);
     return v;
 }
 
 /* A digest of every row of the three tables, to compare databases. */
-static char *digest(sqlite3 *db)
+static char *digest(tqdb_conn_t *db)
 {
     return text(db,
         "SELECT (SELECT group_concat(id || '|' || name || '|' || email || '|'"
@@ -123,7 +123,7 @@ static void test_parse(void)
     }
 }
 
-static void test_schema(sqlite3 *db)
+static void test_schema(tqdb_conn_t *db)
 {
     ok(scalar(db, "SELECT count(*) FROM user") == 200, "200 users");
     ok(scalar(db, "SELECT count(*) FROM bike") == 50, "50 bikes");
@@ -162,7 +162,7 @@ static void test_schema(sqlite3 *db)
     free(idx);
 }
 
-static void test_invariants(sqlite3 *db)
+static void test_invariants(tqdb_conn_t *db)
 {
     ok(scalar(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0,
        "every foreign key resolves");
@@ -229,7 +229,7 @@ static void test_invariants(sqlite3 *db)
 /* Pinned figures of the default demo (seed 42): the notebooks' stored
  * outputs and prose rely on them, so a change to the generator must be
  * deliberate (update these, then re-execute the notebooks). */
-static void test_pinned(sqlite3 *db)
+static void test_pinned(tqdb_conn_t *db)
 {
     char *s = text(db, "SELECT printf('%.2f|%d|%s|%s|%s', sum(total_fee), "
                        "sum(duration_minutes), (SELECT name FROM user WHERE "
@@ -244,7 +244,7 @@ static void test_pinned(sqlite3 *db)
 
 static void test_determinism(const char *first)
 {
-    sqlite3 *db = open_memory();
+    tqdb_conn_t *db = open_memory();
     tq_demo_opts_t o;
     char *err = NULL;
     tq_demo_opts_default(&o);
@@ -253,7 +253,7 @@ static void test_determinism(const char *first)
     ok(first && second && !strcmp(first, second),
        "the same seed gives the same rows");
     free(second);
-    sqlite3_close(db);
+    tqdb_close(&db);
 
     db = open_memory();
     o.seed = 43;
@@ -262,10 +262,10 @@ static void test_determinism(const char *first)
     ok(first && other && strcmp(first, other) != 0,
        "another seed gives other rows");
     free(other);
-    sqlite3_close(db);
+    tqdb_close(&db);
 }
 
-static void test_exists(sqlite3 *db)
+static void test_exists(tqdb_conn_t *db)
 {
     tq_demo_opts_t o;
     char *err = NULL;
@@ -287,8 +287,8 @@ static void test_exists(sqlite3 *db)
 
     /* A table named differently in case counts too (SQLite names are
      * case-insensitive). */
-    sqlite3 *db2 = open_memory();
-    sqlite3_exec(db2, "CREATE TABLE Bike (x)", NULL, NULL, NULL);
+    tqdb_conn_t *db2 = open_memory();
+    tqdb_exec(db2, "CREATE TABLE Bike (x)");
     o.replace = false;
     err = NULL;
     r = tq_demo_bikes(db2, &o, NULL, NULL, &err);
@@ -296,7 +296,7 @@ static void test_exists(sqlite3 *db)
                                           "sqlite_master WHERE name = 'user'") == 0,
        "a table 'Bike' blocks the demo and nothing is created");
     free(err);
-    sqlite3_close(db2);
+    tqdb_close(&db2);
 }
 
 typedef struct progress_log {
@@ -317,7 +317,7 @@ static int record_progress(void *ud, int64_t done, int64_t total)
 
 static void test_progress_and_stop(void)
 {
-    sqlite3 *db = open_memory();
+    tqdb_conn_t *db = open_memory();
     tq_demo_opts_t o;
     char *err = NULL;
     tq_demo_opts_default(&o);
@@ -329,11 +329,11 @@ static void test_progress_and_stop(void)
        p.last_total == 200 + 50 + 50000,
        "progress: %lld calls, monotone, ends at %lld of %lld", p.calls,
        p.last_done, p.last_total);
-    sqlite3_close(db);
+    tqdb_close(&db);
 
     db = open_memory();
-    sqlite3_exec(db, "CREATE TABLE keep (x); BEGIN; INSERT INTO keep "
-                     "VALUES (1);", NULL, NULL, NULL);
+    tqdb_exec(db, "CREATE TABLE keep (x); BEGIN; INSERT INTO keep "
+                  "VALUES (1);");
     progress_log_t stop = {.monotone = 1, .stop_at = 20000};
     err = NULL;
     int r = tq_demo_bikes(db, &o, record_progress, &stop, &err);
@@ -342,11 +342,11 @@ static void test_progress_and_stop(void)
     free(err);
     ok(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                   "('user', 'bike', 'rental')") == 0 &&
-       !sqlite3_get_autocommit(db) &&
+       tqdb_in_transaction(db) &&
        scalar(db, "SELECT count(*) FROM keep") == 1,
        "a stop rolls back to the savepoint; the outer transaction lives");
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close(db);
+    tqdb_commit(db);
+    tqdb_close(&db);
 }
 
 static double now(void)
@@ -358,7 +358,7 @@ static double now(void)
 
 static void test_million(void)
 {
-    sqlite3 *db = open_memory();
+    tqdb_conn_t *db = open_memory();
     tq_demo_opts_t o;
     char *err = NULL;
     tq_demo_opts_default(&o);
@@ -371,21 +371,21 @@ static void test_million(void)
     ok(r == 0 && scalar(db, "SELECT count(*) FROM rental") == 1000000 &&
        secs < 60, "1,000,000 rentals in %.2f s", secs);
     free(err);
-    sqlite3_close(db);
+    tqdb_close(&db);
 }
 
 int main(void)
 {
     test_parse();
 
-    sqlite3 *db = open_memory();
+    tqdb_conn_t *db = open_memory();
     tq_demo_opts_t o;
     char *err = NULL;
     tq_demo_opts_default(&o);
     int r = tq_demo_bikes(db, &o, NULL, NULL, &err);
     ok(r == 0, "default demo (%s)", err ? err : "no error");
     free(err);
-    ok(sqlite3_get_autocommit(db), "outside a transaction it commits");
+    ok(!tqdb_in_transaction(db), "outside a transaction it commits");
     test_schema(db);
     test_invariants(db);
     test_pinned(db);
@@ -393,7 +393,7 @@ int main(void)
     test_determinism(first);
     free(first);
     test_exists(db);
-    sqlite3_close(db);
+    tqdb_close(&db);
 
     test_progress_and_stop();
     test_million();

@@ -2,15 +2,22 @@
  * This file builds the unit tests' database: the bike-rental tables (user,
  * bike, rental with foreign keys), a Django-style app table with
  * django_migrations, a rowid table and an attached schema `sales`.
+ * fixture_open_conn opens it through db.h; fixture_open returns the raw
+ * SQLite handle for tests still written against SQLite, and is left out
+ * (with sqlite3.h) when FIXTURE_NO_SQLITE is defined before inclusion.
  */
 #ifndef DB_FIXTURE_H
 #define DB_FIXTURE_H
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db/db.h"
+#ifndef FIXTURE_NO_SQLITE
 #include <sqlite3.h>
 
 #include "db/sqlite_handle.h"
-#include <stdio.h>
-#include <stdlib.h>
+#endif
 
 static const char fixture_sql[] =
     "CREATE TABLE user (id INTEGER PRIMARY KEY, name varchar(100) NOT NULL,"
@@ -43,7 +50,9 @@ static const char fixture_sql[] =
  * (so REGEXP and the engine's other functions are there). */
 static tqdb_conn_t *fixture_conn;
 
-static sqlite3 *fixture_open(void)
+/* Opens the fixture database into fixture_conn (exits on failure) and
+ * returns the connection; the caller closes it with tqdb_close. */
+static tqdb_conn_t *fixture_open_conn(void)
 {
     char *err = NULL;
     fixture_conn = tqdb_open(":memory:", TQDB_OPEN_CREATE, &err);
@@ -52,7 +61,16 @@ static sqlite3 *fixture_open(void)
                 err ? err : tqdb_errmsg(fixture_conn));
         exit(2);
     }
-    return tqdb_sqlite_handle(fixture_conn);
+    return fixture_conn;
 }
+
+#ifndef FIXTURE_NO_SQLITE
+/* The same, returning the raw SQLite handle, for tests still written
+ * against SQLite's API. */
+static sqlite3 *fixture_open(void)
+{
+    return tqdb_sqlite_handle(fixture_open_conn());
+}
+#endif
 
 #endif

@@ -136,7 +136,7 @@ int main(void)
 {
     db = fixture_open();
     char *err;
-    schema = tq_schema_load(db, &err);
+    schema = tq_schema_load(fixture_conn, &err);
 
     check(qdesc_new("main", "user"), SELECT, U BYPK, 4, "all");
     check(filt("user", kw_int("age__lt", 25)), SELECT,

@@ -6,13 +6,14 @@
  */
 #include <stdlib.h>
 
+#define FIXTURE_NO_SQLITE
 #include "fixture.h"
 #include "db/schema.h"
 #include "tap.h"
 
 int main(void)
 {
-    sqlite3 *db = fixture_open();
+    tqdb_conn_t *db = fixture_open_conn();
     char *err = NULL;
     tq_schema_t *s = tq_schema_load(db, &err);
     ok(s != NULL, "schema loads");
@@ -71,13 +72,12 @@ int main(void)
     is_int(tq_stable_col(u, "nope"), -1, "unknown column");
     tq_schema_free(&s);
     ok(s == NULL, "free NULLs the pointer");
-    sqlite3_exec(db, "CREATE TABLE post (id INTEGER PRIMARY KEY, body text, "
-                     "title text, name text, n integer);"
-                     "CREATE TABLE num (a integer, b real);"
-                     "CREATE TABLE trip (id INTEGER PRIMARY KEY, "
-                     "src integer REFERENCES bike(id), "
-                     "dst integer REFERENCES bike(id));",
-                 NULL, NULL, NULL);
+    tqdb_exec(db, "CREATE TABLE post (id INTEGER PRIMARY KEY, body text, "
+                  "title text, name text, n integer);"
+                  "CREATE TABLE num (a integer, b real);"
+                  "CREATE TABLE trip (id INTEGER PRIMARY KEY, "
+                  "src integer REFERENCES bike(id), "
+                  "dst integer REFERENCES bike(id));");
     s = tq_schema_load(db, &err);
     const tq_stable_t *post = tq_schema_table(s, NULL, "post");
     is_str(post->label, "title", "label: first label-named text column");
