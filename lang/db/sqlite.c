@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "base/dbutil.h"
-#include "db/sqlite_handle.h"
 
 const tqdb_engine_t tqdb_sqlite_engine;
 
@@ -691,13 +690,6 @@ static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
 fail:
     tqdb_catalog_clear(out);
     return -1;
-}
-
-/* ---- the transition: see db/sqlite_handle.h */
-
-sqlite3 *tqdb_sqlite_handle(tqdb_conn_t *conn)
-{
-    return conn && conn->engine == &tqdb_sqlite_engine ? handle(conn) : NULL;
 }
 
 /* ---- the table */

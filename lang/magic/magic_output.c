@@ -8,6 +8,7 @@
  * dispatch table calls them; errors are raised in the context with one
  * sentence.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -15,7 +16,6 @@
 #include <time.h>
 
 #include "magic/magic.h"
-#include "db/sqlite_handle.h"
 #include "orm/query.h"
 #include "render/render.h"
 #include "render/render_util.h"
@@ -112,25 +112,26 @@ static char *fold_name(const char *s)
 static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
                          char **table)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     const char *dot = strchr(name, '.');
     char *want_schema = dot ? db_xasprintf("%.*s", (int)(dot - name), name)
                             : NULL;
     char *folded = fold_name(dot ? dot + 1 : name);
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, "SELECT schema, name FROM "
-                                "pragma_table_list WHERE type IN ('table', "
-                                "'view') AND schema != 'temp' AND name NOT "
-                                "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY "
-                                "schema != 'main', name = ? DESC", -1, &st,
-                                NULL);
+    tqdb_cursor_t *st = NULL;
+    int rc = tqdb_prepare(db, "SELECT schema, name FROM "
+                          "pragma_table_list WHERE type IN ('table', "
+                          "'view') AND schema != 'temp' AND name NOT "
+                          "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY "
+                          "schema != 'main', name = ? DESC", &st, NULL);
     *schema = *table = NULL;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, dot ? dot + 1 : name, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *s = (const char *)sqlite3_column_text(st, 0);
-            const char *t = (const char *)sqlite3_column_text(st, 1);
-            if (want_schema && sqlite3_stricmp(want_schema, s) != 0)
+    if (rc == 0 && st) {
+        tqdb_bind_text(st, 1, dot ? dot + 1 : name, -1);
+        while (tqdb_step(st) == TQDB_ROW) {
+            const char *s = tqdb_column_text(st, 0);
+            const char *t = tqdb_column_text(st, 1);
+            if (!s || !t)
+                continue;
+            if (want_schema && strcasecmp(want_schema, s) != 0)
                 continue;
             char *f = fold_name(t);
             bool match = strcmp(f, folded) == 0;
@@ -141,7 +142,7 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
                 break;
             }
         }
-        sqlite3_finalize(st);
+        tqdb_cursor_free(&st);
     }
     free(want_schema);
     free(folded);
@@ -223,41 +224,42 @@ static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
     db_buf_ident(&sql, schema);
     db_buf_addc(&sql, '.');
     db_buf_ident(&sql, table);
-    sqlite3_stmt *st;
+    tqdb_cursor_t *st = NULL;
     int64_t n = -1;
-    int rc = sqlite3_prepare_v2(tqdb_sqlite_handle(tq_ctx_db(ctx)), sql.s, -1, &st, NULL);
+    int rc = tqdb_prepare(tq_ctx_db(ctx), sql.s, &st, NULL);
     db_buf_free(&sql);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
+    if (rc != 0) {
+        tq_raise_db(ctx);
         return -1;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
+    assert(st);
+    if (tqdb_step(st) == TQDB_ROW)
+        n = tqdb_column_int(st, 0);
     else
-        tq_raise_sqlite(ctx, rc);
-    sqlite3_finalize(st);
+        tq_raise_db(ctx);
+    tqdb_cursor_free(&st);
     return n;
 }
 
 /* %schema: every table with its columns and rows. */
 static tq_value_t *schema_all(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, "SELECT schema, name FROM "
-                                "pragma_table_list WHERE type = 'table' AND "
-                                "schema != 'temp' AND name NOT LIKE "
-                                "'sqlite\\_%' ESCAPE '\\' ORDER BY schema != "
-                                "'main', schema, name", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return tq_raise_sqlite(ctx, rc);
+    tqdb_cursor_t *st = NULL;
+    int rc = tqdb_prepare(tq_ctx_db(ctx), "SELECT schema, name FROM "
+                          "pragma_table_list WHERE type = 'table' AND "
+                          "schema != 'temp' AND name NOT LIKE "
+                          "'sqlite\\_%' ESCAPE '\\' ORDER BY schema != "
+                          "'main', schema, name", &st, NULL);
+    if (rc != 0)
+        return tq_raise_db(ctx);
+    assert(st);
     binds_t b = {0};
     db_buf_t sql = {0};
     size_t ntables = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *s = (const char *)sqlite3_column_text(st, 0);
-        const char *t = (const char *)sqlite3_column_text(st, 1);
+    while ((rc = tqdb_step(st)) == TQDB_ROW) {
+        const char *s = tqdb_column_text(st, 0);
+        const char *t = tqdb_column_text(st, 1);
+        assert(s && t);
         b.text = db_xrealloc(b.text, (b.n + 3) * sizeof *b.text);
         b.text[b.n++] = strcmp(s, "main") == 0 ? db_xstrdup(t)
                                                : db_xasprintf("%s.%s", s, t);
@@ -273,10 +275,10 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         db_buf_add(&sql, ") AS \"rows\"");
         ntables++;
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     tq_value_t *v;
-    if (rc != SQLITE_DONE)
-        v = tq_raise_sqlite(ctx, rc);
+    if (rc != TQDB_DONE)
+        v = tq_raise_db(ctx);
     else if (ntables == 0)
         v = bundle_result("No tables.", NULL, NULL, 0);
     else

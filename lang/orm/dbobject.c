@@ -8,7 +8,6 @@
  * `db.sales.order` (an attached schema).
  */
 #include "orm/queryset.h"
-#include "db/sqlite_handle.h"
 
 #include <strings.h>
 
@@ -41,7 +40,7 @@ db_state_t *db_state(tq_ctx_t *ctx)
  * the SQL functions compiled queries use, then rereads every schema. */
 int tq_schema_refresh(tq_ctx_t *ctx)
 {
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return -1;

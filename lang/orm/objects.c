@@ -388,32 +388,6 @@ tq_value_t *obj_from_cursor(tq_ctx_t *ctx, const tq_stable_t *t,
     return r;
 }
 
-/* db_column_value: see queryset.h (transition: delete once unused). */
-tq_value_t *db_column_value(sqlite3_stmt *stmt, int col)
-{
-    const char *decl = sqlite3_column_decltype(stmt, col);
-    if (decl && sqlite3_column_type(stmt, col) == SQLITE_INTEGER &&
-        (!strcasecmp(decl, "bool") || !strcasecmp(decl, "boolean")))
-        return tq_bool(sqlite3_column_int64(stmt, col) != 0);
-    return tq_column_value(stmt, col);
-}
-
-/* obj_from_stmt: see queryset.h (transition: delete once unused). */
-tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
-                          sqlite3_stmt *stmt, char *const *cols, size_t n,
-                          bool related)
-{
-    const tq_schema_t *sc = related ? db_schema(ctx) : NULL;
-    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
-    for (size_t i = 0; i < n; i++)
-        vals[i] = db_column_value(stmt, (int)i);
-    tq_value_t *r = build_obj(sc, t, cols, vals, n, related && sc);
-    for (size_t i = 0; i < n; i++)
-        tq_decref(vals[i]);
-    free(vals);
-    return r;
-}
-
 /* obj_new_unsaved: see queryset.h. */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a)

@@ -36,7 +36,6 @@
  * the attributes they add (all_objects, timeframed, one per status).
  */
 #include "orm/queryset.h"
-#include "db/sqlite_handle.h"
 
 #include <assert.h>
 #include <string.h>
@@ -114,22 +113,6 @@ tqdb_cursor_t *db_prepare_cursor(tq_ctx_t *ctx, const qsql_t *s)
     }
     assert(cur);    /* compiled SQL is never empty */
     return cur;
-}
-
-/* db_prepare: see queryset.h (transition: delete once unused). */
-sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s)
-{
-    sqlite3 *db = tqdb_sqlite_handle(tq_ctx_db(ctx));
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, s->sql, -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = qsql_bind(s, st);
-    if (rc != SQLITE_OK) {
-        tq_raise_sqlite(ctx, rc);
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
 }
 
 /* db_exec_write: see queryset.h. */

@@ -10,10 +10,7 @@
  * arguments are borrowed unless "steals" is said. Functions returning int
  * give 0, or -1 with an error raised in the context.
  *
- * The database is reached through db/db.h (cursors, datums). SQLite's
- * types appear only in the declarations marked "transition: delete once
- * unused", kept for the layers above until they move onto the cursor
- * forms beside them.
+ * The database is reached through db/db.h (cursors, datums).
  */
 #ifndef TQ_QUERYSET_H
 #define TQ_QUERYSET_H
@@ -66,9 +63,6 @@ tq_value_t *qs_manager(const char *schema, const char *table);
 /* Prepares compiled SQL and binds its parameters: a cursor the caller
  * frees with tqdb_cursor_free, or NULL with an error raised. */
 tqdb_cursor_t *db_prepare_cursor(tq_ctx_t *ctx, const qsql_t *s);
-/* The same as a raw SQLite statement the caller finalizes (transition:
- * delete once unused). */
-sqlite3_stmt *db_prepare(tq_ctx_t *ctx, const qsql_t *s);
 /* The items of q, as its mode says (objects, dicts, tuples, scalars,
  * rows): a new list. */
 tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q);
@@ -132,12 +126,6 @@ tq_value_t *obj_from_cursor(tq_ctx_t *ctx, const tq_stable_t *t,
  * (declared bool/boolean) holding an integer gives False/True, as Django
  * does. */
 tq_value_t *db_cursor_value(tqdb_cursor_t *cur, int col);
-/* The same two over a raw SQLite statement (transition: delete once
- * unused). */
-tq_value_t *obj_from_stmt(tq_ctx_t *ctx, const tq_stable_t *t,
-                          sqlite3_stmt *stmt, char *const *cols, size_t n,
-                          bool related);
-tq_value_t *db_column_value(sqlite3_stmt *stmt, int col);
 /* An unsaved object with the given keyword fields (Model.new(**kw)). */
 tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                             const tq_args_t *a);

@@ -17,9 +17,7 @@
  * regex, standard deviation, LIMIT) goes through one table of functions,
  * tq_dialect_t; SQLite's is the only one today.
  *
- * Statements run through db/db.h (qsql_bind_cursor). The one SQLite type
- * named here is in qsql_bind, the transition's form kept for callers not
- * yet on cursors (delete it, and <sqlite3.h>, once unused).
+ * Statements run through db/db.h (qsql_bind_cursor).
  */
 #ifndef TQ_COMPILE_H
 #define TQ_COMPILE_H
@@ -27,7 +25,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>    /* transition: for qsql_bind only */
 
 #include "db/db.h"
 
@@ -185,9 +182,6 @@ void qsql_clear(qsql_t *s);
 /* Binds the statement's parameters to `cur` in order; 0, or -1 with the
  * error on the cursor's connection. */
 int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur);
-/* The same over a raw SQLite statement: SQLITE_OK or an error code
- * (transition: delete once unused). */
-int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt);
 /* The SQL with parameters inlined as SQL literals (what print(qs.query)
  * shows). malloc'd. */
 char *qsql_inline(const qsql_t *s);

@@ -329,31 +329,6 @@ void qsql_clear(qsql_t *s)
     memset(s, 0, sizeof *s);
 }
 
-/* qsql_bind: see compile.h (transition: delete once unused). */
-int qsql_bind(const qsql_t *s, sqlite3_stmt *stmt)
-{
-    for (size_t i = 0; i < s->nparams; i++) {
-        const qlit_t *l = &s->params[i];
-        int idx = (int)i + 1, rc = SQLITE_OK;
-        switch (l->type) {
-        case TQDB_NULL: rc = sqlite3_bind_null(stmt, idx); break;
-        case TQDB_INT: rc = sqlite3_bind_int64(stmt, idx, l->i); break;
-        case TQDB_FLOAT: rc = sqlite3_bind_double(stmt, idx, l->d); break;
-        case TQDB_TEXT:
-            rc = sqlite3_bind_text(stmt, idx, l->s, (int)l->n,
-                                   SQLITE_TRANSIENT);
-            break;
-        case TQDB_BLOB:
-            rc = sqlite3_bind_blob(stmt, idx, l->s, (int)l->n,
-                                   SQLITE_TRANSIENT);
-            break;
-        }
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    return SQLITE_OK;
-}
-
 /* qsql_bind_cursor: see compile.h. */
 int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur)
 {

@@ -15,7 +15,6 @@
 
 #include "vm/eval.h"
 #include "base/errors.h"
-#include "db/sqlite_handle.h"
 
 #include <assert.h>
 
@@ -190,26 +189,6 @@ tq_value_t *tq_raise_db(tq_ctx_t *ctx)
         return tq_raise(ctx, "ReadOnlyError",
                         "The database is open read-only: %s", msg);
     if (err == TQDB_ERR_INTEGRITY)
-        return tq_raise(ctx, "IntegrityError", "%s", msg);
-    return tq_raise(ctx, "DatabaseError", "%s", msg);
-}
-
-tq_value_t *tq_raise_sqlite(tq_ctx_t *ctx, int rc)
-{
-    sqlite3 *db = tqdb_sqlite_handle(ctx->db);
-    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    int primary = rc & 0xff;
-    if (primary == SQLITE_INTERRUPT || ctx->interrupt)
-        return tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
-    if (primary == SQLITE_AUTH && db && ctx->readonly)
-        return tq_raise(ctx, "ReadOnlyError",
-                        "The database is open read-only: attempt to write a "
-                        "readonly database");
-    if (primary == SQLITE_READONLY || strstr(msg, "readonly database") ||
-        strstr(msg, "query_only"))
-        return tq_raise(ctx, "ReadOnlyError",
-                        "The database is open read-only: %s", msg);
-    if (primary == SQLITE_CONSTRAINT)
         return tq_raise(ctx, "IntegrityError", "%s", msg);
     return tq_raise(ctx, "DatabaseError", "%s", msg);
 }

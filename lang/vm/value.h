@@ -21,7 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "db/db.h"
 
@@ -196,14 +195,6 @@ int tq_bind(tq_ctx_t *ctx, tqdb_cursor_t *cur, int index, tq_value_t *v);
 tq_value_t *tq_datum_value(const tqdb_datum_t *d);
 tq_value_t *tq_cursor_value(tqdb_cursor_t *cur, int col);
 
-/* The transition (to be deleted once unused): the same over SQLite. */
-/* Binds a scalar value (None, bool, int, float, str) to parameter `index`.
- * Other values: TypeError, -1. */
-int tq_bind_value(tq_ctx_t *ctx, sqlite3_stmt *stmt, int index,
-                  tq_value_t *v);
-/* The value of column `col` of the current row (NULL->None, INTEGER->int,
- * REAL->float, TEXT->str, BLOB->str of its bytes). */
-tq_value_t *tq_column_value(sqlite3_stmt *stmt, int col);
 
 /* ---- the interpreter context */
 
@@ -212,9 +203,6 @@ tq_value_t *tq_column_value(sqlite3_stmt *stmt, int col);
  * `return tq_raise(...)`. */
 tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Raises DatabaseError (or ReadOnlyError, or KeyboardInterrupt when the
- * statement was interrupted) from the connection's last error. */
-tq_value_t *tq_raise_sqlite(tq_ctx_t *ctx, int rc);
 /* Raises the connection's last error (db.h) as the exception of its
  * category: KeyboardInterrupt (also whenever the cell was interrupted),
  * ReadOnlyError, IntegrityError, else DatabaseError. Returns NULL. */

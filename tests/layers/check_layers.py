@@ -57,22 +57,14 @@ def include_violations(lang):
                            f"\"{header}\" of the higher layer '{target}'")
 
 
-# Only the engine file may call SQLite. These files still do while they move
-# onto db/db.h (the list only shrinks: a file that no longer names SQLite
-# must leave it, and a file not on it that names SQLite fails the check).
-SQLITE_STILL = {
-    "db/schema.c", "db/schema.h", "db/sqlite_handle.h", "magic/demo.c",
-    "magic/demo.h", "magic/magic.c", "magic/magic_output.c",
-    "orm/objects.c", "orm/query.c", "orm/queryset.h", "sql/compile.h",
-    "sql/qdesc.c", "vm/interp.c", "vm/value.c", "vm/value.h",
-}
+# Only the engine file may call SQLite.
 SQLITE_ENGINE = {"db/sqlite.c"}
 SQLITE_NAME = re.compile(r"sqlite3_|sqlite3\.h|SQLITE_")
 
 
 def engine_violations(lang):
     """Yields one message per file that names SQLite's API outside the
-    engine file (and the shrinking transition list above)."""
+    engine file."""
     for root, _dirs, files in os.walk(lang):
         for name in sorted(files):
             if not name.endswith((".c", ".h")):
@@ -83,10 +75,8 @@ def engine_violations(lang):
                 names = bool(SQLITE_NAME.search(f.read()))
             if rel in SQLITE_ENGINE:
                 continue
-            if names and rel not in SQLITE_STILL:
+            if names:
                 yield f"{rel}: calls SQLite outside db/sqlite.c (use db/db.h)"
-            elif not names and rel in SQLITE_STILL:
-                yield f"{rel}: no longer names SQLite; remove it from SQLITE_STILL"
 
 
 def nm_symbols(archive):

@@ -2,9 +2,7 @@
  * This file builds the unit tests' database: the bike-rental tables (user,
  * bike, rental with foreign keys), a Django-style app table with
  * django_migrations, a rowid table and an attached schema `sales`.
- * fixture_open_conn opens it through db.h; fixture_open returns the raw
- * SQLite handle for tests still written against SQLite, and is left out
- * (with sqlite3.h) when FIXTURE_NO_SQLITE is defined before inclusion.
+ * fixture_open_conn opens it through db.h.
  */
 #ifndef DB_FIXTURE_H
 #define DB_FIXTURE_H
@@ -13,11 +11,6 @@
 #include <stdlib.h>
 
 #include "db/db.h"
-#ifndef FIXTURE_NO_SQLITE
-#include <sqlite3.h>
-
-#include "db/sqlite_handle.h"
-#endif
 
 static const char fixture_sql[] =
     "CREATE TABLE user (id INTEGER PRIMARY KEY, name varchar(100) NOT NULL,"
@@ -64,13 +57,5 @@ static tqdb_conn_t *fixture_open_conn(void)
     return fixture_conn;
 }
 
-#ifndef FIXTURE_NO_SQLITE
-/* The same, returning the raw SQLite handle, for tests still written
- * against SQLite's API. */
-static sqlite3 *fixture_open(void)
-{
-    return tqdb_sqlite_handle(fixture_open_conn());
-}
-#endif
 
 #endif

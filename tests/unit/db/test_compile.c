@@ -11,26 +11,36 @@
 #include "fixture.h"
 #include "tap.h"
 
-static sqlite3 *db;
+static tqdb_conn_t *db;
 static tq_schema_t *schema;
+
+/* Prepares compiled SQL with its parameters bound, or NULL. */
+static tqdb_cursor_t *prepare(const qsql_t *s)
+{
+    tqdb_cursor_t *st = NULL;
+    if (tqdb_prepare(db, s->sql, &st, NULL) < 0 || !st ||
+        qsql_bind_cursor(s, st) < 0) {
+        printf("# prepare: %s\n", tqdb_errmsg(db));
+        tqdb_cursor_free(&st);
+        return NULL;
+    }
+    return st;
+}
 
 /* Runs compiled SQL; returns rows or -1. */
 static int run(const qsql_t *s)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, s->sql, -1, &st, NULL) != SQLITE_OK) {
-        printf("# prepare: %s\n", sqlite3_errmsg(db));
+    tqdb_cursor_t *st = prepare(s);
+    if (!st)
         return -1;
-    }
-    qsql_bind(s, st);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = tqdb_step(st)) == TQDB_ROW)
         n++;
-    if (rc != SQLITE_DONE) {
-        printf("# step: %s\n", sqlite3_errmsg(db));
+    if (rc != TQDB_DONE) {
+        printf("# step: %s\n", tqdb_errmsg(db));
         n = -1;
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     return n;
 }
 
@@ -38,16 +48,15 @@ static int run(const qsql_t *s)
 static const char *scalar(const qsql_t *s)
 {
     static char buf[256];
-    sqlite3_stmt *st;
     buf[0] = 0;
-    if (sqlite3_prepare_v2(db, s->sql, -1, &st, NULL) != SQLITE_OK)
+    tqdb_cursor_t *st = prepare(s);
+    if (!st)
         return "(prepare failed)";
-    qsql_bind(s, st);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
+    if (tqdb_step(st) == TQDB_ROW) {
+        const char *t = tqdb_column_text(st, 0);
         snprintf(buf, sizeof buf, "%s", t ? t : "NULL");
     }
-    sqlite3_finalize(st);
+    tqdb_cursor_free(&st);
     return buf;
 }
 
@@ -134,7 +143,7 @@ static qexpr_t *list_int(int n, const int64_t *v)
 
 int main(void)
 {
-    db = fixture_open();
+    db = fixture_open_conn();
     char *err;
     schema = tq_schema_load(fixture_conn, &err);
 
@@ -424,7 +433,7 @@ int main(void)
                    "\"user\".\"age\" < 25", "update F + 1 is one UPDATE");
         free(in);
         is_int(run(&s), 0, "update runs");
-        is_int(sqlite3_changes(db), 1, "one row updated");
+        is_int((int)tqdb_changes(db), 1, "one row updated");
         qsql_clear(&s);
         qx_unref(sets[0].expr);
         sets[0].expr = qx_path("rental__total_fee");
@@ -499,16 +508,16 @@ int main(void)
                "(CAST(strftime('%w', \"rental\".\"start_time\") AS INTEGER) + 1) AS \"wd\" "
                "FROM \"rental\" WHERE \"rental\".\"id\" = ? ORDER BY \"rental\".\"id\" ASC",
                "date function SQL");
-        sqlite3_stmt *st;
-        sqlite3_prepare_v2(db, s.sql, -1, &st, NULL);
-        qsql_bind(&s, st);
-        ok(sqlite3_step(st) == SQLITE_ROW, "date functions run");
-        is_str((const char *)sqlite3_column_text(st, 0), "2024-12-30",
+        tqdb_cursor_t *st = NULL;
+        tqdb_prepare(db, s.sql, &st, NULL);
+        qsql_bind_cursor(&s, st);
+        ok(st && tqdb_step(st) == TQDB_ROW, "date functions run");
+        is_str(tqdb_column_text(st, 0), "2024-12-30",
                "TruncWeek is the Monday (2025-01-05 is a Sunday)");
-        is_str((const char *)sqlite3_column_text(st, 1), "2025-01-01", "TruncYear");
-        is_int(sqlite3_column_int(st, 3), 1, "ExtractMonth");
-        is_int(sqlite3_column_int(st, 4), 1, "week_day 1 is Sunday");
-        sqlite3_finalize(st);
+        is_str(tqdb_column_text(st, 1), "2025-01-01", "TruncYear");
+        is_int((int)tqdb_column_int(st, 3), 1, "ExtractMonth");
+        is_int((int)tqdb_column_int(st, 4), 1, "week_day 1 is Sunday");
+        tqdb_cursor_free(&st);
         qsql_clear(&s);
         qdesc_unref(q);
     }
@@ -572,7 +581,7 @@ int main(void)
                       "(SELECT \"user\".\"id\" FROM \"user\" ORDER BY \"user\".\"age\" "
                       "DESC LIMIT 2)", "sliced subquery keeps ORDER BY and LIMIT");
         is_int(run(&s), 0, "runs");
-        is_int(sqlite3_changes(db), 2, "two oldest updated");
+        is_int((int)tqdb_changes(db), 2, "two oldest updated");
         qsql_clear(&s);
         qx_unref(sets[0].expr);
         qdesc_unref(q);

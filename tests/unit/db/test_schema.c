@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 
-#define FIXTURE_NO_SQLITE
 #include "fixture.h"
 #include "db/schema.h"
 #include "tap.h"
