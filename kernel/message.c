@@ -63,6 +63,34 @@ static json_t *parse_object(const kn_part_t *part, char *why, size_t size)
     return v;
 }
 
+/* The header's ISO-8601 date ("2026-01-02T03:04:05.123456Z", or with a
+ * +HH:MM offset, or none meaning UTC) in seconds since the epoch; 0 when
+ * absent or unreadable. */
+static double header_date(json_t *header)
+{
+    const char *text = json_string_value(json_object_get(header, "date"));
+    if (!text)
+        return 0;
+    struct tm tm = {0};
+    int n = 0;
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    double seconds = (double)timegm(&tm);
+    const char *p = text + n;
+    if (*p == '.') {
+        double scale = 0.1;
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            seconds += (*p - '0') * scale;
+    }
+    int oh, om;
+    if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
+        seconds -= (*p == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+    return seconds;
+}
+
 /* See message.h. */
 kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
                                 kn_msg_t *msg, const char **detail)
@@ -107,7 +135,8 @@ kn_decode_error_t kn_msg_decode(kn_signer_t *signer, const kn_frames_t *frames,
         return KN_DECODE_HEADER;
     }
     /* only a well-formed, verified message enters the replay history */
-    if (kn_signer_remember(signer, w.signature.data, w.signature.len) != 0) {
+    if (kn_signer_remember(signer, w.signature.data, w.signature.len,
+                           header_date(msg->header)) != 0) {
         kn_msg_clear(msg);
         return KN_DECODE_REPLAY;
     }

@@ -4,18 +4,30 @@
  * once and shared, read-only, by every signer cloned from the first.
  * Signatures are compared in constant time. A ring of recent signatures
  * with an open-addressing index refuses replays, as ipykernel's digest
- * history does.
+ * history does; unlike a history of fixed size it cannot be outrun:
+ *  - each signature is kept with its message's date, and an entry is
+ *    forgotten only once it is more than KEEP_SECONDS older than the
+ *    newest message seen (the ring grows instead);
+ *  - a message dated at or before the newest forgotten entry is refused,
+ *    since it might be one of those forgotten;
+ *  - a message dated more than SKEW_SECONDS before the kernel started is
+ *    refused: the connection file's key outlives a restart, this process's
+ *    history does not.
+ * A message without a readable date is dated when it arrives.
  */
 #include "sign.h"
 #include "util.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define HISTORY 4096          /* signatures remembered */
-#define SLOTS (HISTORY * 2)   /* hash slots, a power of two */
+#define HISTORY 4096          /* the ring's first capacity, a power of two */
+#define KEEP_SECONDS 600.0    /* entries younger than this are never dropped */
+#define SKEW_SECONDS 600.0    /* clock skew allowed before the kernel's start */
 
 /* What every signer cloned from one shares (shell, stdin and control see
  * one history, as ipykernel's session does): the prepared key, read-only
@@ -26,9 +38,14 @@ typedef struct shared {
     atomic_int refs;
     kn_hmac_key_t *key;
     unsigned char (*ring)[32];
+    double *dates;            /* each ring entry's message date (seconds) */
+    size_t cap;               /* ring capacity, a power of two */
     size_t ring_next, ring_count;
-    int *slots;               /* ring index + 1, 0 empty, -1 deleted */
+    int *slots;               /* 2 * cap: ring index + 1, 0 empty, -1 deleted */
     size_t tombs;             /* deleted slots; the index is rebuilt */
+    double newest;            /* the newest date remembered */
+    double horizon;           /* the newest date forgotten (0: none) */
+    double start;             /* when the signer was made */
 } shared_t;
 
 struct kn_signer {
@@ -60,8 +77,11 @@ kn_signer_t *kn_signer_new(const char *scheme, const char *key, size_t len)
     s->shared->key = prepared;
     pthread_mutex_init(&s->shared->lock, NULL);
     atomic_init(&s->shared->refs, 1);
+    s->shared->cap = HISTORY;
     s->shared->ring = kn_xcalloc(HISTORY, sizeof *s->shared->ring);
-    s->shared->slots = kn_xcalloc(SLOTS, sizeof *s->shared->slots);
+    s->shared->dates = kn_xcalloc(HISTORY, sizeof *s->shared->dates);
+    s->shared->slots = kn_xcalloc(2 * HISTORY, sizeof *s->shared->slots);
+    s->shared->start = kn_signer_now();
     return s;
 }
 
@@ -87,6 +107,7 @@ void kn_signer_destroy(kn_signer_t **signer)
         kn_hmac_key_free(s->shared->key);
         pthread_mutex_destroy(&s->shared->lock);
         free(s->shared->ring);
+        free(s->shared->dates);
         free(s->shared->slots);
         free(s->shared);
     }
@@ -161,19 +182,20 @@ static int from_hex(const char *hex, unsigned char out[32])
     return 0;
 }
 
-static size_t slot_of(const unsigned char d[32])
+static size_t slot_of(const shared_t *s, const unsigned char d[32])
 {
     size_t h;
     memcpy(&h, d, sizeof h);
-    return h & (SLOTS - 1);
+    return h & (2 * s->cap - 1);
 }
 
 /* Finds the slot holding digest d, or the first free slot (-1 if none). */
 static long find_slot(shared_t *s, const unsigned char d[32], bool *found)
 {
     long first_free = -1;
-    size_t i = slot_of(d);
-    for (size_t probe = 0; probe < SLOTS; probe++, i = (i + 1) & (SLOTS - 1)) {
+    size_t nslots = 2 * s->cap;
+    size_t i = slot_of(s, d);
+    for (size_t probe = 0; probe < nslots; probe++, i = (i + 1) & (nslots - 1)) {
         int v = s->slots[i];
         if (v == 0) {
             *found = false;
@@ -194,10 +216,10 @@ static long find_slot(shared_t *s, const unsigned char d[32], bool *found)
 /* Rebuilds the index from the ring once deleted slots pile up. */
 static void rebuild(shared_t *s)
 {
-    memset(s->slots, 0, SLOTS * sizeof *s->slots);
+    memset(s->slots, 0, 2 * s->cap * sizeof *s->slots);
     s->tombs = 0;
     for (size_t k = 0; k < s->ring_count; k++) {
-        size_t idx = (s->ring_next + HISTORY - s->ring_count + k) % HISTORY;
+        size_t idx = (s->ring_next + s->cap - s->ring_count + k) % s->cap;
         bool found;
         long slot = find_slot(s, s->ring[idx], &found);
         if (slot >= 0 && !found)
@@ -205,39 +227,88 @@ static void rebuild(shared_t *s)
     }
 }
 
-/* Remembers a signature; the oldest is forgotten once HISTORY are held. */
+/* Doubles the ring (full, and its oldest entry still too young to forget):
+ * entries keep their order from index 0, and the index is rebuilt. */
+static void grow(shared_t *s)
+{
+    assert(s->ring_count == s->cap);
+    size_t cap = s->cap * 2;
+    unsigned char (*ring)[32] = kn_xcalloc(cap, sizeof *ring);
+    double *dates = kn_xcalloc(cap, sizeof *dates);
+    for (size_t k = 0; k < s->ring_count; k++) {
+        size_t idx = (s->ring_next + k) % s->cap;   /* oldest first */
+        memcpy(ring[k], s->ring[idx], 32);
+        dates[k] = s->dates[idx];
+    }
+    free(s->ring);
+    free(s->dates);
+    free(s->slots);
+    s->ring = ring;
+    s->dates = dates;
+    s->ring_next = s->ring_count;
+    s->cap = cap;
+    s->slots = kn_xcalloc(2 * cap, sizeof *s->slots);
+    rebuild(s);
+}
+
+/* Seconds since the epoch, as a double. */
+double kn_signer_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* See sign.h. */
 int kn_signer_remember(kn_signer_t *signer, const char *signature,
-                       size_t sig_len)
+                       size_t sig_len, double date)
 {
     unsigned char d[32];
     if (!signer->shared || sig_len != KN_DIGEST_HEX ||
         from_hex(signature, d) != 0)
         return 0;
     shared_t *s = signer->shared;
+    if (!(date > 0))                 /* no readable date: dated on arrival */
+        date = kn_signer_now();
     pthread_mutex_lock(&s->lock);
+    if (date < s->start - SKEW_SECONDS ||
+        (s->horizon > 0 && date <= s->horizon)) {
+        pthread_mutex_unlock(&s->lock);
+        return -1;
+    }
     bool found;
     long slot = find_slot(s, d, &found);
     if (found) {
         pthread_mutex_unlock(&s->lock);
         return -1;
     }
-    if (s->ring_count == HISTORY) {
-        /* forget the oldest entry, which the next write overwrites */
-        bool old_found;
-        long old = find_slot(s, s->ring[s->ring_next], &old_found);
-        if (old_found) {
-            s->slots[old] = -1;
-            s->tombs++;
+    if (date > s->newest)
+        s->newest = date;
+    if (s->ring_count == s->cap) {
+        size_t oldest = s->ring_next;   /* the next write overwrites it */
+        if (s->dates[oldest] > s->newest - KEEP_SECONDS) {
+            grow(s);
+        } else {
+            bool old_found;
+            long old = find_slot(s, s->ring[oldest], &old_found);
+            if (old_found) {
+                s->slots[old] = -1;
+                s->tombs++;
+            }
+            if (s->dates[oldest] > s->horizon)
+                s->horizon = s->dates[oldest];
+            s->ring_count--;
+            if (s->tombs > s->cap / 2)
+                rebuild(s);
         }
-        s->ring_count--;
-        if (s->tombs > SLOTS / 4)
-            rebuild(s);
         slot = find_slot(s, d, &found);
     }
+    assert(s->ring_count < s->cap);
     memcpy(s->ring[s->ring_next], d, 32);
+    s->dates[s->ring_next] = date;
     if (slot >= 0)
         s->slots[slot] = (int)s->ring_next + 1;
-    s->ring_next = (s->ring_next + 1) % HISTORY;
+    s->ring_next = (s->ring_next + 1) % s->cap;
     s->ring_count++;
     pthread_mutex_unlock(&s->lock);
     return 0;

@@ -48,9 +48,17 @@ void kn_signer_digest(kn_signer_t *signer, const kn_part_t *parts, size_t n,
 int kn_signer_verify(kn_signer_t *signer, const kn_part_t *parts, size_t n,
                      const char *signature, size_t sig_len);
 
-/* Records a verified signature; returns -1 when it was already seen among
- * the most recent ones (a replay), 0 otherwise. No-op with signing off. */
+/* Records a verified signature with its message's header date (seconds
+ * since the epoch; 0 or NaN when the header has none). Returns -1 for a
+ * replay: a signature seen before, or a date that the history can no
+ * longer vouch for (before the kernel started, less the allowed clock
+ * skew, or no later than the newest signature it forgot); 0 otherwise.
+ * The history forgets only signatures much older than the newest (see
+ * sign.c), so no number of later messages outruns it. No-op with signing
+ * off. */
 int kn_signer_remember(kn_signer_t *signer, const char *signature,
-                       size_t sig_len);
+                       size_t sig_len, double date);
+/* The current time in seconds since the epoch. */
+double kn_signer_now(void);
 
 #endif

@@ -91,6 +91,36 @@ def test_replay_dropped(raw):
     assert_alive(km, kc)
 
 
+def test_replay_after_many_others_dropped(raw):
+    """A history of fixed size (4,096 signatures) was outrun by 4,200 other
+    messages; the kernel's history keeps every recent signature."""
+    km, kc, r = raw
+    msg, first = r.signed("kernel_info_request", {})
+    r.send_frames(first)
+    assert r.recv(5.0) is not None
+    for i in range(4200):
+        r.send_frames(r.signed("kernel_info_request", {})[1])
+    got = 0
+    while got < 4200 and r.recv(10.0) is not None:
+        got += 1
+    assert got == 4200
+    r.send_frames(first)
+    assert r.recv(1.0) is None
+    assert_alive(km, kc)
+
+
+def test_message_dated_before_the_kernel_started_dropped(raw):
+    """The key outlives a restart; a message signed for an earlier kernel
+    (dated before this one started, beyond the allowed clock skew) is
+    refused."""
+    km, kc, r = raw
+    msg, frames = r.signed("kernel_info_request", {},
+                           header_extra={"date": "2020-01-01T00:00:00.000000Z"})
+    r.send_frames(frames)
+    assert r.recv(1.0) is None
+    assert_alive(km, kc)
+
+
 def test_signed_message_answered_on_raw_socket(raw):
     """The raw socket itself works: a correctly signed request is answered
     (so the silence in the other tests means the message was dropped)."""

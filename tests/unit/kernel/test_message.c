@@ -11,6 +11,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define P(s) {s, sizeof s - 1}
 
@@ -45,13 +46,25 @@ static kn_decode_error_t decode(kn_signer_t *s, const char *h, const char *c,
     return kn_msg_decode(s, &f, msg, &detail);
 }
 
-static const char header[] =
-    "{\"msg_id\":\"m1\",\"msg_type\":\"execute_request\",\"session\":\"s\","
-    "\"username\":\"u\",\"date\":\"2026-01-01T00:00:00Z\",\"version\":\"5.3\"}";
+/* A request header dated now (the replay history refuses messages dated
+ * long before the kernel started). */
+static char header[256];
+
+static void make_header(void)
+{
+    char date[32];
+    time_t t = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S.000000Z", gmtime(&t));
+    snprintf(header, sizeof header,
+             "{\"msg_id\":\"m1\",\"msg_type\":\"execute_request\","
+             "\"session\":\"s\",\"username\":\"u\",\"date\":\"%s\","
+             "\"version\":\"5.3\"}", date);
+}
 
 int main(void)
 {
     kn_message_init();
+    make_header();
     kn_signer_t *s = kn_signer_new("hmac-sha256", "k3y", 3);
     kn_msg_t msg;
 

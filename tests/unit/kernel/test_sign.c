@@ -98,30 +98,58 @@ int main(void)
            "signature of other bytes fails");
     tap_ok(kn_signer_new("hmac-md5", "k", 1) == NULL, "unknown scheme refused");
 
-    /* replay history */
-    tap_ok(kn_signer_remember(s, good, 64) == 0, "first sighting accepted");
-    tap_ok(kn_signer_remember(s, good, 64) != 0, "replayed signature refused");
+    /* replay history: no number of later messages outruns it */
+    tap_ok(kn_signer_remember(s, good, 64, 0) == 0, "first sighting accepted");
+    tap_ok(kn_signer_remember(s, good, 64, 0) != 0, "replayed signature refused");
     char sig[KN_DIGEST_HEX + 1];
     int refused = 0;
+    double now = kn_signer_now();
     for (int i = 0; i < 10000; i++) {
         char body[32];
         int n = snprintf(body, sizeof body, "{\"n\":%d}", i);
         kn_part_t b = {body, (size_t)n};
         kn_signer_digest(s, &b, 1, sig);
-        refused += kn_signer_remember(s, sig, 64) != 0;
+        refused += kn_signer_remember(s, sig, 64, now) != 0;
     }
     tap_ok(refused == 0, "10000 distinct signatures accepted");
-    tap_ok(kn_signer_remember(s, sig, 64) != 0, "recent one still refused");
-    tap_ok(kn_signer_remember(s, good, 64) == 0,
-           "oldest forgotten once the history is full");
+    tap_ok(kn_signer_remember(s, sig, 64, now) != 0, "recent one still refused");
+    tap_ok(kn_signer_remember(s, good, 64, now) != 0,
+           "the first one still refused after 10000 others");
+    char old_sig[KN_DIGEST_HEX + 1];
+    kn_part_t old_body = {"{\"old\":1}", 9};
+    kn_signer_digest(s, &old_body, 1, old_sig);
+    tap_ok(kn_signer_remember(s, old_sig, 64, now - 3 * 3600) != 0,
+           "a message dated hours before the kernel started is refused");
+    {
+        /* An entry is forgotten only once much older than the newest
+         * message; then anything dated no later than it is refused. */
+        kn_signer_t *h = kn_signer_new("hmac-sha256", "key", 3);
+        kn_signer_digest(h, &old_body, 1, old_sig);
+        tap_ok(kn_signer_remember(h, old_sig, 64, now - 100) == 0,
+               "a message within the clock skew is accepted");
+        for (int i = 0; i < 5000; i++) {
+            char body[32];
+            int n = snprintf(body, sizeof body, "{\"m\":%d}", i);
+            kn_part_t b = {body, (size_t)n};
+            kn_signer_digest(h, &b, 1, sig);
+            kn_signer_remember(h, sig, 64, now + 1000);
+        }
+        tap_ok(kn_signer_remember(h, old_sig, 64, now - 100) != 0,
+               "a forgotten message is refused by its date");
+        kn_part_t late = {"{\"late\":1}", 10};
+        kn_signer_digest(h, &late, 1, sig);
+        tap_ok(kn_signer_remember(h, sig, 64, now + 1001) == 0,
+               "a newer message is accepted");
+        kn_signer_destroy(&h);
+    }
     kn_signer_t *clone = kn_signer_clone(s);
     char csig[KN_DIGEST_HEX + 1];
     kn_signer_digest(clone, &p, 1, csig);
     tap_ok(strcmp(csig, good) == 0, "a clone signs with the same key");
     kn_part_t fresh = {"{\"fresh\":1}", 11};
     kn_signer_digest(s, &fresh, 1, sig);
-    tap_ok(kn_signer_remember(s, sig, 64) == 0 &&
-           kn_signer_remember(clone, sig, 64) != 0,
+    tap_ok(kn_signer_remember(s, sig, 64, 0) == 0 &&
+           kn_signer_remember(clone, sig, 64, 0) != 0,
            "a clone shares the replay history");
     kn_signer_destroy(&s);
     tap_ok(kn_signer_verify(clone, &p, 1, good, 64) == 0,
