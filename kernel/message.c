@@ -172,9 +172,14 @@ json_t *kn_msg_bad_content_reply(const kn_msg_t *msg, char *type, size_t size)
         n - k + sizeof "_reply" > size)
         return NULL;
     snprintf(type, size, "%.*s_reply", (int)(n - k), msg->msg_type);
-    return json_pack("{s:s, s:s, s:s, s:[]}", "status", "error",
-                     "ename", "ValueError", "evalue", msg->bad_content,
-                     "traceback");
+    /* the parser's message may quote the offending bytes: never invalid
+     * UTF-8 in the reply */
+    json_t *evalue = kn_json_text(msg->bad_content, strlen(msg->bad_content));
+    json_t *reply = json_pack("{s:s, s:s, s:o, s:[]}", "status", "error",
+                              "ename", "ValueError", "evalue", evalue,
+                              "traceback");
+    assert(reply);
+    return reply;
 }
 
 /* Frees the JSON parts and the copied bytes (one block owned by
