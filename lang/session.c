@@ -168,7 +168,11 @@ static int session_commit_point(tq_ctx_t *ctx,
 {
     if (commit(ctx) < 0)
         return -1;
+    /* Between the two transactions the guard has nothing to keep (and
+     * VACUUM's own internal transaction must pass it). */
+    tqdb_guard_transaction(ctx->db, false);
     int rc = fn(ctx, ud);
+    tqdb_guard_transaction(ctx->db, true);
     if (begin(ctx) < 0)
         return -1;
     return rc;
@@ -178,13 +182,22 @@ static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
                            bool create)
 {
     char *err = NULL;
+    if (tqdb_in_transaction(ctx->db) && tqdb_wrote(ctx->db)) {
+        /* Switching would commit those writes before the cell's end, and
+         * a later error could no longer undo them. */
+        tq_raise(ctx, "DatabaseError", "%%connect cannot follow changes "
+                 "made earlier in the same cell; run it in a cell of its "
+                 "own");
+        return -1;
+    }
     tqdb_conn_t *db = open_db(path, readonly, create, &err);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "%s", err);
         free(err);
         return -1;
     }
-    /* The old connection's work so far is kept: commit, then close. */
+    /* The old connection has written nothing in this cell: end its
+     * transaction, then close it. */
     if (commit(ctx) < 0) {
         tqdb_close(&db);
         return -1;
@@ -192,6 +205,10 @@ static int session_connect(tq_ctx_t *ctx, const char *path, bool readonly,
     tqdb_conn_t *old = ctx->db;
     tq_ctx_set_db(ctx, db, readonly);
     tqdb_close(&old);
+    /* %connect runs inside a cell: the new connection is guarded too
+     * (run_transaction lifts the guard of whichever connection is current
+     * when the cell ends). */
+    tqdb_guard_transaction(db, true);
     if (tq_schema_refresh(ctx) < 0)
         return -1;
     return begin(ctx);
@@ -259,8 +276,11 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
     int rc = begin(ctx);
     int64_t changes0 = tqdb_total_changes(ctx->db);
     tqdb_conn_t *db0 = ctx->db;
+    /* The cell's own SQL may not end the cell's transaction. */
+    tqdb_guard_transaction(ctx->db, true);
     if (rc == 0)
         rc = fn(s, ud, r);
+    tqdb_guard_transaction(ctx->db, false);
     if (rc == 0 && commit(ctx) == 0)
         return TQ_OK;
     /* Error: roll back whatever this cell wrote. */

@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/dbutil.h"
 #include "db/engine.h"
@@ -150,6 +151,44 @@ bool tqdb_in_transaction(tqdb_conn_t *conn)
 bool tqdb_wrote(tqdb_conn_t *conn)
 {
     return conn->engine->wrote(conn);
+}
+
+/* tqdb_guard_transaction: see db.h; each engine reads conn->guard when it
+ * prepares a statement. */
+void tqdb_guard_transaction(tqdb_conn_t *conn, bool on)
+{
+    conn->guard = on;
+}
+
+/* Whether `a` and `b` are the same existing file. */
+static bool same_file(const struct stat *a, const char *b)
+{
+    struct stat sb;
+    return stat(b, &sb) == 0 && a->st_dev == sb.st_dev &&
+           a->st_ino == sb.st_ino;
+}
+
+/* tqdb_is_database_file: see db.h. */
+bool tqdb_is_database_file(tqdb_conn_t *conn, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !conn->engine->database_files)
+        return false;
+    size_t n = 0;
+    char **files = conn->engine->database_files(conn, &n);
+    bool found = false;
+    static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; files[i] && !found &&
+                           k < sizeof suffixes / sizeof *suffixes; k++) {
+            char *f = db_xasprintf("%s%s", files[i], suffixes[k]);
+            found = same_file(&st, f);
+            free(f);
+        }
+        free(files[i]);
+    }
+    free(files);
+    return found;
 }
 
 int64_t tqdb_schema_version(tqdb_conn_t *conn)

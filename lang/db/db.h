@@ -117,6 +117,17 @@ int tqdb_rollback_to(tqdb_conn_t *conn, const char *name);
 bool tqdb_in_transaction(tqdb_conn_t *conn);
 /* True when the open transaction has written to the database. */
 bool tqdb_wrote(tqdb_conn_t *conn);
+/* While `on`, a statement that would start or end the connection's
+ * transaction (BEGIN, COMMIT, END, ROLLBACK without TO) fails to prepare
+ * with TQDB_ERR_MISUSE: the session keeps one transaction per cell, so a
+ * cell's own SQL cannot commit half of the cell. tqdb_begin, tqdb_commit
+ * and tqdb_rollback are not affected; savepoints are allowed. */
+void tqdb_guard_transaction(tqdb_conn_t *conn, bool on);
+/* True when `path` names a file the connection has open as a database
+ * (the main database, an attached one, or their journals), compared by
+ * device and inode; false for a path that does not exist. Writers of
+ * other files (CSV) refuse such a path. */
+bool tqdb_is_database_file(tqdb_conn_t *conn, const char *path);
 
 /* A number that changes with every change to the main schema's tables
  * (DDL), or -1 when it cannot be read. */

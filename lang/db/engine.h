@@ -29,6 +29,7 @@ struct tqdb_conn {
     char *errmsg;                  /* owned; NULL when no error */
     int (*stop)(void *ud);         /* progress callback, or NULL */
     void *stop_ud;
+    bool guard;                    /* tqdb_guard_transaction is on */
 };
 
 /* The head of every engine's cursor. */
@@ -81,6 +82,9 @@ struct tqdb_engine {
     size_t (*column_bytes)(tqdb_cursor_t *cur, int col);
     void (*row)(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
     int (*catalog_read)(tqdb_conn_t *conn, tqdb_catalog_t *out);
+    /* The files of the open databases (main, attached), malloc'd paths in
+     * a malloc'd array of *n; NULL entries skipped by the caller. */
+    char **(*database_files)(tqdb_conn_t *conn, size_t *n);
 };
 
 /* Records an error on `conn`: its category and a copy of `msg`. Returns

@@ -29,9 +29,14 @@
 const tqdb_engine_t tqdb_sqlite_engine;
 
 /* A connection: db.h's head, then the SQLite handle. */
+/* Why the authorizer last refused a statement. */
+enum { DENIED_NONE, DENIED_READONLY, DENIED_TRANSACTION };
+
 typedef struct sq_conn {
     tqdb_conn_t head;
     sqlite3 *db;
+    bool internal;     /* tqdb_begin/commit/rollback: the guard lets it by */
+    int denied;        /* DENIED_*, set by the authorizer */
 } sq_conn_t;
 
 /* A cursor: db.h's head, then the statement. */
@@ -94,13 +99,26 @@ static int fail(tqdb_conn_t *c, int rc)
      * leave it on "not an error", so fall back to the code's text. */
     if (!msg || !strcmp(msg, "not an error"))
         msg = sqlite3_errstr(rc);
-    /* The read-only guard's refusal reads as SQLite's own refusal. */
-    if ((rc & 0xff) == SQLITE_AUTH && c->readonly)
-        msg = "attempt to write a readonly database";
+    if ((rc & 0xff) == SQLITE_AUTH) {
+        int denied = sq(c)->denied;
+        sq(c)->denied = DENIED_NONE;
+        if (denied == DENIED_TRANSACTION)
+            return tqdb_conn_fail(c, TQDB_ERR_MISUSE,
+                "a cell runs in one transaction of its own: it commits when "
+                "it succeeds and rolls back when it fails, so BEGIN, COMMIT, "
+                "END and ROLLBACK are refused inside it (SAVEPOINT, RELEASE "
+                "and ROLLBACK TO work)");
+        /* the read-only rules' refusal reads as SQLite's own refusal */
+        if (c->readonly)
+            msg = "attempt to write a readonly database";
+    }
     return tqdb_conn_fail(c, category(rc, msg), msg);
 }
 
-/* ---- the read-only guard */
+/* ---- the authorizer: the transaction guard and the read-only rules */
+
+static int readonly_verdict(int action, const char *a1, const char *a2,
+                            const char *schema);
 
 /* Pragmas that take an argument but only read. */
 static bool is_reading_pragma(const char *name)
@@ -122,11 +140,30 @@ static bool is_temp(const char *schema)
     return schema && strcmp(schema, "temp") == 0;
 }
 
-static int authorize(void *unused, int action, const char *a1, const char *a2,
+/* The authorizer of every connection: the transaction guard always (see
+ * tqdb_guard_transaction), the read-only rules on read-only connections.
+ * A refusal records its reason for fail(). */
+static int authorize(void *ud, int action, const char *a1, const char *a2,
                      const char *schema, const char *trigger)
 {
-    (void)unused;
+    sq_conn_t *c = ud;
     (void)trigger;
+    if (action == SQLITE_TRANSACTION && c->head.guard && !c->internal) {
+        c->denied = DENIED_TRANSACTION;
+        return SQLITE_DENY;
+    }
+    if (!c->head.readonly)
+        return SQLITE_OK;
+    int verdict = readonly_verdict(action, a1, a2, schema);
+    if (verdict == SQLITE_DENY)
+        c->denied = DENIED_READONLY;
+    return verdict;
+}
+
+/* The read-only rules: every write to any schema but `temp` is refused. */
+static int readonly_verdict(int action, const char *a1, const char *a2,
+                            const char *schema)
+{
     switch (action) {
     case SQLITE_UPDATE:
         /* SQLite itself asks this when a pragma table-valued function first
@@ -265,12 +302,11 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
     }
     sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
     register_functions(db);
-    if (readonly)
-        sqlite3_set_authorizer(db, authorize, NULL);
     sq_conn_t *c = db_xcalloc(1, sizeof *c);
     c->head.engine = &tqdb_sqlite_engine;
     c->head.readonly = readonly;
     c->db = db;
+    sqlite3_set_authorizer(db, authorize, c);
     sqlite3_progress_handler(db, 1000, progress, &c->head);
     return &c->head;
 }
@@ -288,19 +324,29 @@ static int sq_exec(tqdb_conn_t *conn, const char *sql)
     return fail(conn, sqlite3_exec(handle(conn), sql, NULL, NULL, NULL));
 }
 
+/* The session's own transaction statements, which the guard lets by. */
+static int internal_exec(tqdb_conn_t *conn, const char *sql)
+{
+    sq_conn_t *c = sq(conn);
+    c->internal = true;
+    int rc = sq_exec(conn, sql);
+    c->internal = false;
+    return rc;
+}
+
 static int sq_begin(tqdb_conn_t *conn)
 {
-    return sq_exec(conn, "BEGIN");
+    return internal_exec(conn, "BEGIN");
 }
 
 static int sq_commit(tqdb_conn_t *conn)
 {
-    return sq_exec(conn, "COMMIT");
+    return internal_exec(conn, "COMMIT");
 }
 
 static int sq_rollback(tqdb_conn_t *conn)
 {
-    return sq_exec(conn, "ROLLBACK");
+    return internal_exec(conn, "ROLLBACK");
 }
 
 /* Runs "<verb> <name>" for the savepoint statements. */
@@ -692,6 +738,28 @@ fail:
     return -1;
 }
 
+/* The files of the main and attached databases (temp and in-memory ones
+ * have none). */
+static char **sq_database_files(tqdb_conn_t *conn, size_t *n)
+{
+    *n = 0;
+    sqlite3 *db = handle(conn);
+    size_t cap = 4;
+    char **files = db_xcalloc(cap, sizeof *files);
+    for (int i = 0;; i++) {
+        const char *name = sqlite3_db_name(db, i);
+        if (!name)
+            break;
+        const char *file = sqlite3_db_filename(db, name);
+        if (!file || !*file)
+            continue;
+        if (*n == cap)
+            files = db_xrealloc(files, (cap *= 2) * sizeof *files);
+        files[(*n)++] = db_xstrdup(file);
+    }
+    return files;
+}
+
 /* ---- the table */
 
 /* The row at once (tqdb_row): each column is read through sqlite3_column_value
@@ -770,4 +838,5 @@ const tqdb_engine_t tqdb_sqlite_engine = {
     .column_bytes = sq_column_bytes,
     .row = sq_row,
     .catalog_read = sq_catalog_read,
+    .database_files = sq_database_files,
 };

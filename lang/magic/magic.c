@@ -225,7 +225,13 @@ static tq_value_t *magic_attach(tq_ctx_t *ctx, const char *args,
                  "%%attach: '%s' is not a valid schema name", ws.w[2]);
     } else {
         attach_job_t job = {ws.w[0], ws.w[2]};
-        if (tq_ctx_commit_point(ctx, do_attach, &job) == 0 &&
+        if (tqdb_wrote(ctx->db)) {
+            /* ATTACH runs between two transactions: it would commit the
+             * cell's writes, which a later error could not undo. */
+            tq_raise(ctx, "DatabaseError", "%%attach cannot follow changes "
+                     "made earlier in the same cell; run it in a cell of "
+                     "its own");
+        } else if (tq_ctx_commit_point(ctx, do_attach, &job) == 0 &&
             tq_schema_refresh(ctx) == 0)
             r = tq_none();
     }
@@ -365,11 +371,12 @@ static int bind_params(tq_ctx_t *ctx, tqdb_cursor_t *cur)
     return 0;
 }
 
-/* The statement's text after leading white space and SQL comments. */
+/* The statement's text after leading white space, SQL comments and empty
+ * statements (';'), which the engine skips too. */
 static const char *statement_start(const char *sql)
 {
     for (;;) {
-        while (isspace((unsigned char)*sql))
+        while (isspace((unsigned char)*sql) || *sql == ';')
             sql++;
         if (sql[0] == '-' && sql[1] == '-') {
             sql = strchr(sql, '\n');
@@ -484,7 +491,11 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
             rc = -1;
             break;
         }
-        if (!tqdb_cursor_readonly(cur) && is_ddl(text))
+        /* ATTACH and DETACH count as read-only statements, yet they change
+         * the schemas the names come from. */
+        if (is_ddl(text) && (!tqdb_cursor_readonly(cur) ||
+                             starts_with_word(text, "ATTACH") ||
+                             starts_with_word(text, "DETACH")))
             schema_changed = true;
         if (starts_with_word(text, "VACUUM")) {
             int vrc = run_vacuum(ctx, cur);

@@ -438,6 +438,13 @@ int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
     assert(cur && path && rows_written && error);
     *error = NULL;
     *rows_written = 0;
+    /* Never over a database the session has open, in any session (in a
+     * read-only one above all): checked before the file is truncated. */
+    if (tqdb_is_database_file(tqdb_cursor_conn(cur), path)) {
+        *error = db_xasprintf("Cannot write '%s': it is a database file "
+                              "that this session has open.", path);
+        return -1;
+    }
     FILE *f = fopen(path, "wb");
     if (!f) {
         *error = db_xasprintf("Cannot write '%s': %s.", path, strerror(errno));
