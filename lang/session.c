@@ -99,6 +99,7 @@ tq_session_t *tq_session_new(const tq_options_t *options, char **error)
     s->ctx->session = s;
     s->ctx->locked_readonly = options->readonly;
     s->ctx->schema_lookup = tq_schema_lookup;
+    s->ctx->schema_names = tq_schema_names;
     s->ctx->magic_run = magic_hook;
     s->ctx->model_declare = tq_model_declare;
     s->ctx->connect = session_connect;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "base/suggest.h"
 #include "syntax/parse.h"
 #include "base/errors.h"
 
@@ -125,6 +126,50 @@ static tq_value_t *lookup_h(tq_ctx_t *ctx, const char *name, uint64_t hash)
     if (v)
         return tq_incref(v);
     return NULL;
+}
+
+/* Appends the keys of `m` to the candidate array. */
+static void add_keys(const tq_map_t *m, const char ***c, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; m && i < m->cap; i++)
+        if (m->slots[i].key)
+            TQ_PUSH(*c, *n, *cap, m->slots[i].key);
+}
+
+/* Raises Python 3.11's NameError for `name`, with "Did you mean" when a
+ * name is close: the locals first, then the globals and the tables, then
+ * the builtins, as CPython looks (base/suggest.h). */
+static void raise_name_error(tq_ctx_t *ctx, const char *name)
+{
+    const char **c = NULL;
+    size_t n = 0, cap = 0;
+    const char *hint = NULL;
+    tq_frame_t *f = ctx->frame;
+    if (f && f->locals) {
+        add_keys(f->locals, &c, &n, &cap);
+        hint = tq_suggest(name, c, n);
+    }
+    tq_value_t *tables = NULL;
+    if (!hint) {
+        n = 0;
+        add_keys(&ctx->globals, &c, &n, &cap);
+        tables = ctx->schema_names ? ctx->schema_names(ctx) : NULL;
+        for (size_t i = 0; tables && i < tq_seq_len(tables); i++)
+            TQ_PUSH(c, n, cap, tq_as_str(tq_seq_get(tables, i)));
+        hint = tq_suggest(name, c, n);
+    }
+    if (!hint) {
+        n = 0;
+        add_keys(&ctx->builtins, &c, &n, &cap);
+        hint = tq_suggest(name, c, n);
+    }
+    if (hint)
+        tq_raise(ctx, "NameError",
+                 "name '%s' is not defined. Did you mean: '%s'?", name, hint);
+    else
+        tq_raise(ctx, "NameError", "name '%s' is not defined", name);
+    tq_decref(tables);
+    free(c);
 }
 
 tq_value_t *tq_lookup(tq_ctx_t *ctx, const char *name)
@@ -813,7 +858,7 @@ static tq_value_t *eval_node(tq_ctx_t *ctx, const tq_node_t *n)
         tq_value_t *v = lookup_h(ctx, n->name, n->hash);
         if (!v && !tq_error_pending(ctx)) {
             ctx->node = n;
-            tq_raise(ctx, "NameError", "name '%s' is not defined", n->name);
+            raise_name_error(ctx, n->name);
         }
         return v;
     }
@@ -1014,8 +1059,7 @@ static exec_status_t exec_augassign(tq_ctx_t *ctx, const tq_node_t *s)
         if (!cur) {
             ctx->node = t;
             if (!tq_error_pending(ctx))
-                tq_raise(ctx, "NameError", "name '%s' is not defined",
-                         t->name);
+                raise_name_error(ctx, t->name);
             return EX_ERROR;
         }
     } else {

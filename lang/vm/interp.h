@@ -120,6 +120,8 @@ struct tq_ctx {
     /* Hooks into the database and render layers, set by session.c, so
      * that the core links (and its unit tests run) without them. */
     tq_value_t *(*schema_lookup)(tq_ctx_t *ctx, const char *name);
+    /* The tables' bare names (a new list of str), for "Did you mean". */
+    tq_value_t *(*schema_names)(tq_ctx_t *ctx);
     tq_value_t *(*magic_run)(tq_ctx_t *ctx, const char *name,
                              const char *args, const char *body);
     tq_value_t *(*model_declare)(tq_ctx_t *ctx, const char *name,

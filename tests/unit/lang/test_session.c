@@ -167,7 +167,7 @@ int main(void)
               "the front end does not allow stdin");
     check_run("%sql CREATE TABLE t(a)", " => (none)");
     check_run("%sql INSERT INTO t VALUES (1)\nboom",
-              " => !NameError: name 'boom' is not defined");
+              " => !NameError: name 'boom' is not defined. Did you mean: 'bool'?");
     check_run("%%sql\nSELECT count(*) AS n FROM t", " =>  n\n 0");
 
     check_traceback("y = 1\nz = [y,\n     y + 'a']",
