@@ -512,8 +512,31 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     return 0;
 }
 
+static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+
+/* Expressions nested deeper than this fail with RecursionError instead
+ * of overflowing the C stack (Python's default limit is also 1000). */
+#define CS_EXPR_MAX_DEPTH 1000
+
+/* How many cs_expr calls are active; compiling is not reentrant across
+ * threads, as the interpreter is single-threaded. */
+static int cs_expr_depth;
+
 /* cs_expr: see compile_int.h. */
 int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    if (cs_expr_depth >= CS_EXPR_MAX_DEPTH)
+        return cs_fail(cs, "RecursionError",
+                       "maximum recursion depth exceeded during compilation");
+    cs_expr_depth++;
+    int rc = expr_sql(cs, e, b);
+    cs_expr_depth--;
+    assert(cs_expr_depth >= 0);
+    return rc;
+}
+
+/* The SQL of e, appended to b; cs_expr counts the depth around it. */
+static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     switch (e->kind) {
     case QX_LIT:

@@ -326,11 +326,18 @@ tq_value_t *tq_incref(tq_value_t *v)
     return v;
 }
 
-void tq_decref(tq_value_t *v)
+/* Values whose count reached zero and whose children are still to be
+ * released, chained through gc_next (free once gc_untrack ran). Freeing
+ * drains this list in a loop, so a list nested 300,000 deep is freed
+ * without 300,000 nested C calls. A decref made while the list drains
+ * (by a child, or by a native type's destroy) only queues. */
+static tq_value_t *dead_head;
+static bool dead_draining;
+
+/* Releases what v holds, queueing children whose count reaches zero,
+ * then frees v itself. */
+static void value_free(tq_value_t *v)
 {
-    if (!v || v->immortal || --v->refs > 0)
-        return;
-    gc_untrack(v);
     switch ((tq_kind_t)v->kind) {
     case TQ_STR:
         free(v->u.str.s);
@@ -371,6 +378,25 @@ void tq_decref(tq_value_t *v)
         break;
     }
     free(v);
+}
+
+void tq_decref(tq_value_t *v)
+{
+    if (!v || v->immortal || --v->refs > 0)
+        return;
+    assert(v->refs == 0);
+    gc_untrack(v);
+    v->gc_next = dead_head;
+    dead_head = v;
+    if (dead_draining)
+        return;
+    dead_draining = true;
+    while (dead_head) {
+        tq_value_t *next = dead_head;
+        dead_head = next->gc_next;
+        value_free(next);
+    }
+    dead_draining = false;
 }
 
 /* ---- cycle collection (trial deletion, as CPython's gc) */
@@ -912,7 +938,9 @@ static void repr_str(tq_buf_t *b, const char *s, size_t n)
     tq_buf_addc(b, q);
 }
 
-#define REPR_MAX_DEPTH 64
+/* Containers nested deeper than this make repr raise RecursionError
+ * (Python's default recursion limit is also 1000). */
+#define REPR_MAX_DEPTH 1000
 
 /* The containers being shown, outermost first: a container met again
  * inside itself shows as [...], {...} or (...), as Python does. */
@@ -953,7 +981,16 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
     case TQ_STR: repr_str(b, v->u.str.s, v->u.str.len); return 0;
     case TQ_LIST: case TQ_TUPLE: case TQ_DICT: {
         bool list = v->kind == TQ_LIST, dict = v->kind == TQ_DICT;
-        bool again = path->len >= REPR_MAX_DEPTH;
+        if (path->len >= REPR_MAX_DEPTH) {
+            if (!ctx) {
+                tq_buf_add(b, "...");
+                return 0;
+            }
+            tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
+                     "while getting the repr of an object");
+            return -1;
+        }
+        bool again = false;
         for (int i = 0; i < path->len && !again; i++)
             again = path->items[i] == v;
         if (again) {
