@@ -107,6 +107,28 @@ static bool want_str(tq_ctx_t *ctx, tq_value_t *v, const char *what)
     return true;
 }
 
+/* True when a string of `bytes` bytes stays within TQ_MAX_STR_BYTES, the
+ * cap that `*` and `+` apply; otherwise raises MemoryError (Python's
+ * error when a result cannot be allocated) naming the method. */
+static bool str_size_ok(tq_ctx_t *ctx, uint64_t bytes, const char *method)
+{
+    if (bytes <= TQ_MAX_STR_BYTES)
+        return true;
+    tq_raise(ctx, "MemoryError", "%s() result would be longer than %zu MiB",
+             method, TQ_MAX_STR_BYTES >> 20);
+    return false;
+}
+
+/* The same for a list or tuple of `items` items (TQ_MAX_SEQ_ITEMS). */
+static bool seq_size_ok(tq_ctx_t *ctx, uint64_t items, const char *method)
+{
+    if (items <= TQ_MAX_SEQ_ITEMS)
+        return true;
+    tq_raise(ctx, "MemoryError", "%s() result would have more than %zu items",
+             method, TQ_MAX_SEQ_ITEMS);
+    return false;
+}
+
 /* ---- output */
 
 BUILTIN(bi_print)
@@ -1261,6 +1283,18 @@ static void append_str(tq_value_t *list, const char *s, size_t n)
     tq_decref(v);
 }
 
+/* True (with MemoryError raised and *out released) once a split has
+ * made TQ_MAX_SEQ_ITEMS pieces. */
+static bool split_full(tq_ctx_t *ctx, tq_value_t **out)
+{
+    if (tq_seq_len(*out) < TQ_MAX_SEQ_ITEMS)
+        return false;
+    seq_size_ok(ctx, (uint64_t)TQ_MAX_SEQ_ITEMS + 1, "split");
+    tq_decref(*out);
+    *out = NULL;
+    return true;
+}
+
 METHOD(m_split)
 {
     static const char *const kws[] = {"sep", "maxsplit", NULL};
@@ -1296,6 +1330,8 @@ METHOD(m_split)
                 i++;
             append_str(out, s + st, i - st);
             splits++;
+            if (split_full(ctx, &out))
+                return NULL;
         }
         return out;
     }
@@ -1318,6 +1354,8 @@ METHOD(m_split)
             i += sl;
             st = i;
             splits++;
+            if (split_full(ctx, &out))
+                return NULL;
         } else {
             i++;
         }
@@ -1353,6 +1391,18 @@ METHOD(m_join)
     tq_value_t *items = tq_iterate(ctx, args->pos[0]);
     if (!items)
         return NULL;
+    uint64_t total = 0;
+    for (size_t i = 0; i < tq_seq_len(items) && total <= TQ_MAX_STR_BYTES;
+         i++) {
+        tq_value_t *x = tq_seq_get(items, i);
+        if (tq_kind(x) != TQ_STR)
+            break;   /* the loop below raises the TypeError */
+        total += (i ? tq_str_len(self) : 0) + tq_str_len(x);
+    }
+    if (!str_size_ok(ctx, total, "join")) {
+        tq_decref(items);
+        return NULL;
+    }
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     for (size_t i = 0; i < tq_seq_len(items); i++) {
@@ -1389,6 +1439,22 @@ METHOD(m_replace)
     const char *new = tq_as_str(args->pos[1]);
     size_t n = tq_str_len(self), ol = tq_str_len(args->pos[0]);
     size_t nl = tq_str_len(args->pos[1]);
+    uint64_t hits = 0;   /* the replacements the loops below will make */
+    if (ol == 0) {
+        hits = (uint64_t)n + 1;
+    } else {
+        for (size_t i = 0; i + ol <= n && (count < 0 || hits < (uint64_t)count);)
+            if (memcmp(s + i, old, ol) == 0) {
+                hits++;
+                i += ol;
+            } else {
+                i++;
+            }
+    }
+    if (count >= 0 && hits > (uint64_t)count)
+        hits = (uint64_t)count;
+    if (nl > ol && !str_size_ok(ctx, n + hits * (nl - ol), "replace"))
+        return NULL;
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     int64_t done = 0;
@@ -1592,6 +1658,8 @@ METHOD(m_zfill)
     size_t n = tq_str_len(self);
     if ((int64_t)n >= width)
         return tq_incref(self);
+    if (!str_size_ok(ctx, (uint64_t)width, "zfill"))
+        return NULL;
     tq_buf_t b = {0};
     size_t start = 0;
     if (n && (s[0] == '-' || s[0] == '+')) {
@@ -1712,6 +1780,11 @@ METHOD(m_extend)
     tq_value_t *items = tq_iterate(ctx, args->pos[0]);
     if (!items)
         return NULL;
+    if (!seq_size_ok(ctx, (uint64_t)tq_seq_len(self) + tq_seq_len(items),
+                     "extend")) {
+        tq_decref(items);
+        return NULL;
+    }
     for (size_t i = 0; i < tq_seq_len(items); i++)
         tq_list_append(self, tq_seq_get(items, i));
     tq_decref(items);

@@ -1868,6 +1868,13 @@ tq_value_t *tq_iterate(tq_ctx_t *ctx, tq_value_t *v)
         return r;
     }
     case TQ_STR: {
+        /* One value per character: a string longer than the item cap of
+         * `*` would make gigabytes of them. */
+        if (v->u.str.len > TQ_MAX_SEQ_ITEMS &&
+            tq_utf8_count(v->u.str.s, v->u.str.len) > TQ_MAX_SEQ_ITEMS)
+            return tq_raise(ctx, "MemoryError", "a string of more than %zu "
+                            "characters is too long to iterate",
+                            TQ_MAX_SEQ_ITEMS);
         tq_value_t *r = tq_list_new(v->u.str.len);
         for (size_t i = 0; i < v->u.str.len;) {
             uint32_t cp;
