@@ -9,6 +9,7 @@
  * The contract and ownership of each non-static function are stated
  * above its declaration in interp.h.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -145,12 +146,14 @@ BUILTIN(bi_print)
     }
     tq_value_t *sepv = tq_args_kw(args, "sep"), *endv = tq_args_kw(args, "end");
     const char *sep = " ", *end = "\n";
+    size_t sep_len = 1, end_len = 1;   /* NUL bytes in them are kept */
     if (sepv && tq_kind(sepv) != TQ_NONE) {
         if (tq_kind(sepv) != TQ_STR)
             return tq_raise(ctx, "TypeError",
                             "sep must be None or a string, not %s",
                             tq_type_name(sepv));
         sep = tq_as_str(sepv);
+        sep_len = tq_str_len(sepv);
     }
     if (endv && tq_kind(endv) != TQ_NONE) {
         if (tq_kind(endv) != TQ_STR)
@@ -158,12 +161,17 @@ BUILTIN(bi_print)
                             "end must be None or a string, not %s",
                             tq_type_name(endv));
         end = tq_as_str(endv);
+        end_len = tq_str_len(endv);
     }
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     for (size_t i = 0; i < args->npos; i++) {
         if (i)
-            tq_buf_add(&b, sep);
+            tq_buf_addn(&b, sep, sep_len);
+        if (tq_kind(args->pos[i]) == TQ_STR) {
+            tq_buf_addn(&b, tq_as_str(args->pos[i]), tq_str_len(args->pos[i]));
+            continue;
+        }
         char *s = tq_to_str(ctx, args->pos[i]);
         if (!s) {
             tq_buf_free(&b);
@@ -172,7 +180,7 @@ BUILTIN(bi_print)
         tq_buf_add(&b, s);
         free(s);
     }
-    tq_buf_add(&b, end);
+    tq_buf_addn(&b, end, end_len);
     tq_ctx_print(ctx, b.s, b.len);
     tq_buf_free(&b);
     return tq_none();
@@ -539,6 +547,8 @@ BUILTIN(bi_round)
         return tq_float(d);
     if (n > 300)
         return tq_float(d);
+    if (n < -308)
+        return tq_float(d * 0.0);   /* 10**-n is past the float range */
     if (n >= 0) {
         char buf[512];
         snprintf(buf, sizeof buf, "%.*f", (int)n, d);
@@ -1742,6 +1752,15 @@ METHOD(m_format)
             else
                 tq_raise(ctx, "ValueError", "key '%s' not found", field);
         }
+        if (v && conv && !(conv[0] && strchr("rsa", conv[0]))) {
+            if (conv[0])
+                tq_raise(ctx, "ValueError", "Unknown conversion specifier %s",
+                         conv);
+            else
+                tq_raise(ctx, "ValueError", "unmatched '{' in format spec");
+            tq_decref(v);
+            v = NULL;
+        }
         if (v && conv && (*conv == 'r' || *conv == 's')) {
             char *t = *conv == 'r' ? tq_repr(ctx, v) : tq_to_str(ctx, v);
             tq_decref(v);
@@ -2111,6 +2130,29 @@ const char *const *tq_method_names(tq_kind_t kind)
     }
 }
 
+/* The UTF-8 bytes of code point cp (at most 0x10FFFF), malloc'd. */
+static char *utf8_char(uint32_t cp)
+{
+    assert(cp <= 0x10FFFF);
+    char buf[5] = {0};
+    if (cp < 0x80) {
+        buf[0] = (char)cp;
+    } else if (cp < 0x800) {
+        buf[0] = (char)(0xC0 | cp >> 6);
+        buf[1] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[0] = (char)(0xE0 | cp >> 12);
+        buf[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        buf[2] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[0] = (char)(0xF0 | cp >> 18);
+        buf[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        buf[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        buf[3] = (char)(0x80 | (cp & 0x3F));
+    }
+    return tq_xstrdup(buf);
+}
+
 /* ---- the format-spec mini-language */
 
 typedef struct spec {
@@ -2326,9 +2368,12 @@ char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
             break;
         }
         case 'c': {
-            char buf[8] = {0};
-            buf[0] = (char)i;
-            body = tq_xstrdup(buf);
+            if (i < 0 || i > 0x10FFFF) {
+                tq_raise(ctx, "OverflowError",
+                         "%%c arg not in range(0x110000)");
+                return NULL;
+            }
+            body = utf8_char((uint32_t)i);
             break;
         }
         case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case '%':
@@ -2494,6 +2539,19 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
                      tq_type_name(val));
             tq_decref(val);
             return NULL;
+        } else if (type == 'd' && tq_kind(val) == TQ_FLOAT &&
+                   !(fabs(tq_as_float(val)) < 9.2e18)) {
+            double d = tq_as_float(val);
+            tq_buf_free(&b);
+            tq_decref(val);
+            if (isnan(d))
+                return tq_raise(ctx, "ValueError",
+                                "cannot convert float NaN to integer");
+            if (isinf(d))
+                return tq_raise(ctx, "OverflowError",
+                                "cannot convert float infinity to integer");
+            return tq_raise(ctx, "OverflowError",
+                            "integer overflow: Tabula ints are 64-bit");
         } else if (type == 'd' && tq_kind(val) == TQ_FLOAT) {
             double d = tq_as_float(val);
             tq_decref(val);
