@@ -684,7 +684,11 @@ static uint64_t hash_value(const tq_value_t *k)
     }
 }
 
-bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key)
+/* Tuples nested deeper than this are refused as keys with RecursionError,
+ * so that hash_value and key_equal, which recurse, stay shallow. */
+#define KEY_MAX_DEPTH 1000
+
+static bool hashable_depth(tq_ctx_t *ctx, tq_value_t *key, int depth)
 {
     switch (key->kind) {
     case TQ_LIST: case TQ_DICT: case TQ_SLICE:
@@ -692,13 +696,23 @@ bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key)
                  tq_type_name(key));
         return false;
     case TQ_TUPLE:
+        if (depth >= KEY_MAX_DEPTH) {
+            tq_raise(ctx, "RecursionError",
+                     "maximum recursion depth exceeded");
+            return false;
+        }
         for (size_t i = 0; i < key->u.seq.len; i++)
-            if (!tq_hashable(ctx, key->u.seq.items[i]))
+            if (!hashable_depth(ctx, key->u.seq.items[i], depth + 1))
                 return false;
         return true;
     default:
         return true;
     }
+}
+
+bool tq_hashable(tq_ctx_t *ctx, tq_value_t *key)
+{
+    return hashable_depth(ctx, key, 0);
 }
 
 static bool key_equal(tq_value_t *a, tq_value_t *b)
