@@ -763,10 +763,15 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     }
 }
 
+/* How deep refs_agg is in one expression's arguments: past
+ * CS_EXPR_MAX_DEPTH it answers false, as cs_expr then fails on the same
+ * tree with RecursionError. */
+static int refs_agg_nesting;
+
 /* True when e refers (directly or through an annotation) to an aggregate. */
 static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
 {
-    if (!e || depth > 32)
+    if (!e || depth > 32 || refs_agg_nesting >= CS_EXPR_MAX_DEPTH)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
@@ -779,10 +784,12 @@ static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
         if (a && refs_agg(q, a->expr, depth + 1))
             return true;
     }
-    for (size_t i = 0; i < e->nargs; i++)
-        if (refs_agg(q, e->args[i], depth))
-            return true;
-    return false;
+    bool found = false;
+    refs_agg_nesting++;
+    for (size_t i = 0; i < e->nargs && !found; i++)
+        found = refs_agg(q, e->args[i], depth);
+    refs_agg_nesting--;
+    return found;
 }
 
 /* ---- statements */
