@@ -4,7 +4,8 @@ lambdas, brackets, elifs or keyword arguments), and a FIFO given to
 %connect. The small cases of the same limits are in
 tests/golden/hard_limits.test; these need megabytes of source (more than
 one argv string holds, so they go through a generated golden file of
-tabula-run), a kernel, a FIFO or a time bound.
+tabula-run), a kernel, a FIFO or a time bound; and print's NUL bytes,
+which a golden file cannot hold.
 
 Errors follow Python's wording: a lambda nested too deep is CPython's
 parser text "Parser stack overflowed - Python source too complex to parse"
@@ -103,6 +104,16 @@ def test_kernel_survives_deep_cells(kernel):
                    "e = None", timeout=120)
     assert hardlib.ok(kc, "1 + 1") == "2"
     assert km.is_alive()
+
+
+def test_print_keeps_nul_bytes(kernel):
+    _, kc = kernel
+    content, iopub = hardlib.execute(
+        kc, "print('a\\0b', 'c', sep='\\0', end='\\0\\n')")
+    assert content["status"] == "ok", content
+    text = "".join(m["content"]["text"] for m in iopub
+                   if m["msg_type"] == "stream")
+    assert text == "a\0b\0c\0\n", repr(text)
 
 
 @pytest.mark.parametrize("readonly", [True, False])
