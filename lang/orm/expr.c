@@ -15,10 +15,27 @@ typedef struct xval {
     int order;      /* order_by(F.x.desc()): 1 asc, 2 desc, 0 none */
 } xval_t;
 
+/* Releases x's tree without recursing: a node this value owns alone has
+ * its children moved to a work stack before qx_unref frees it, so a tree
+ * two million levels deep (`e = e + 1` in a loop) is freed in a loop. */
 static void xval_destroy(void *p)
 {
     xval_t *x = p;
-    qx_unref(x->e);
+    qexpr_t **stack = NULL;
+    size_t len = 0, cap = 0;
+    if (x->e)
+        DB_PUSH(stack, len, cap, x->e);
+    while (len) {
+        qexpr_t *e = stack[--len];
+        if (e->refs == 1) {
+            for (size_t i = 0; i < e->nargs; i++)
+                if (e->args[i])
+                    DB_PUSH(stack, len, cap, e->args[i]);
+            e->nargs = 0;
+        }
+        qx_unref(e);
+    }
+    free(stack);
     free(x);
 }
 
@@ -155,7 +172,11 @@ qexpr_t *db_path_expr(tq_ctx_t *ctx, tq_value_t *v, bool *desc)
 
 /* ---- repr: Django-like text of an expression */
 
-static void expr_text(db_buf_t *b, const qexpr_t *e);
+/* Expressions nested deeper than this make repr raise RecursionError
+ * (Python's default recursion limit is also 1000). */
+#define EXPR_REPR_MAX_DEPTH 1000
+
+static int expr_text(db_buf_t *b, const qexpr_t *e, int depth);
 
 static void lit_text(db_buf_t *b, const qlit_t *l)
 {
@@ -185,8 +206,12 @@ static const char *lookup_op(const char *name)
     return NULL;
 }
 
-static void expr_text(db_buf_t *b, const qexpr_t *e)
+/* Appends e's text; -1 when e is nested deeper than EXPR_REPR_MAX_DEPTH
+ * below the root (the caller raises RecursionError). */
+static int expr_text(db_buf_t *b, const qexpr_t *e, int depth)
 {
+    if (depth > EXPR_REPR_MAX_DEPTH)
+        return -1;
     switch (e->kind) {
     case QX_LIT: lit_text(b, &e->lit); break;
     case QX_LIST:
@@ -194,36 +219,43 @@ static void expr_text(db_buf_t *b, const qexpr_t *e)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 db_buf_add(b, ", ");
-            expr_text(b, e->args[i]);
+            if (expr_text(b, e->args[i], depth + 1) < 0)
+                return -1;
         }
         db_buf_addc(b, ']');
         break;
     case QX_REF: db_buf_printf(b, "F(%s)", e->name); break;
     case QX_BIN:
-        expr_text(b, e->args[0]);
+        if (expr_text(b, e->args[0], depth + 1) < 0)
+            return -1;
         db_buf_printf(b, " %c ", (char)e->op);
-        expr_text(b, e->args[1]);
+        if (expr_text(b, e->args[1], depth + 1) < 0)
+            return -1;
         break;
     case QX_NEG:
         db_buf_add(b, "-(");
-        expr_text(b, e->args[0]);
+        if (expr_text(b, e->args[0], depth + 1) < 0)
+            return -1;
         db_buf_addc(b, ')');
         break;
     case QX_LOOKUP: {
         const char *op = lookup_op(e->name);
-        expr_text(b, e->args[0]);
+        if (expr_text(b, e->args[0], depth + 1) < 0)
+            return -1;
         if (op)
             db_buf_printf(b, " %s ", op);
         else
             db_buf_printf(b, ".%s(", e->name);
-        expr_text(b, e->args[1]);
+        if (expr_text(b, e->args[1], depth + 1) < 0)
+            return -1;
         if (!op)
             db_buf_addc(b, ')');
         break;
     }
     case QX_KW:
         db_buf_printf(b, "('%s', ", e->name);
-        expr_text(b, e->args[0]);
+        if (expr_text(b, e->args[0], depth + 1) < 0)
+            return -1;
         db_buf_addc(b, ')');
         break;
     case QX_AND:
@@ -232,13 +264,15 @@ static void expr_text(db_buf_t *b, const qexpr_t *e)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 db_buf_add(b, ", ");
-            expr_text(b, e->args[i]);
+            if (expr_text(b, e->args[i], depth + 1) < 0)
+                return -1;
         }
         db_buf_addc(b, ')');
         break;
     case QX_NOT:
         db_buf_add(b, "(NOT ");
-        expr_text(b, e->args[0]);
+        if (expr_text(b, e->args[0], depth + 1) < 0)
+            return -1;
         db_buf_addc(b, ')');
         break;
     case QX_FUNC:
@@ -248,7 +282,8 @@ static void expr_text(db_buf_t *b, const qexpr_t *e)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 db_buf_add(b, ", ");
-            expr_text(b, e->args[i]);
+            if (expr_text(b, e->args[i], depth + 1) < 0)
+                return -1;
         }
         if (e->distinct)
             db_buf_add(b, ", distinct=True");
@@ -257,6 +292,7 @@ static void expr_text(db_buf_t *b, const qexpr_t *e)
     case QX_SUBQ: db_buf_add(b, "<QuerySet>"); break;
     case QX_BOOL: db_buf_add(b, e->op ? "True" : "False"); break;
     }
+    return 0;
 }
 
 static char *xval_repr(tq_ctx_t *ctx, tq_value_t *self)
@@ -265,13 +301,20 @@ static char *xval_repr(tq_ctx_t *ctx, tq_value_t *self)
     if (!x->e)
         return db_xstrdup("F");
     db_buf_t b = {0};
+    int rc;
     if (x->e->kind == QX_KW || x->e->kind == QX_AND || x->e->kind == QX_OR ||
         x->e->kind == QX_NOT) {
         db_buf_add(&b, "<Q: ");
-        expr_text(&b, x->e);
+        rc = expr_text(&b, x->e, 0);
         db_buf_addc(&b, '>');
     } else {
-        expr_text(&b, x->e);
+        rc = expr_text(&b, x->e, 0);
+    }
+    if (rc < 0) {
+        db_buf_free(&b);
+        tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
+                 "while getting the repr of an object");
+        return NULL;
     }
     return db_buf_take(&b);
 }

@@ -515,8 +515,31 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     return 0;
 }
 
+static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+
+/* Expressions nested deeper than this fail with RecursionError instead
+ * of overflowing the C stack (Python's default limit is also 1000). */
+#define CS_EXPR_MAX_DEPTH 1000
+
+/* How many cs_expr calls are active; compiling is not reentrant across
+ * threads, as the interpreter is single-threaded. */
+static int cs_expr_depth;
+
 /* cs_expr: see compile_int.h. */
 int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    if (cs_expr_depth >= CS_EXPR_MAX_DEPTH)
+        return cs_fail(cs, "RecursionError",
+                       "maximum recursion depth exceeded during compilation");
+    cs_expr_depth++;
+    int rc = expr_sql(cs, e, b);
+    cs_expr_depth--;
+    assert(cs_expr_depth >= 0);
+    return rc;
+}
+
+/* The SQL of e, appended to b; cs_expr counts the depth around it. */
+static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     switch (e->kind) {
     case QX_LIT:
@@ -743,10 +766,15 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     }
 }
 
+/* How deep refs_agg is in one expression's arguments: past
+ * CS_EXPR_MAX_DEPTH it answers false, as cs_expr then fails on the same
+ * tree with RecursionError. */
+static int refs_agg_nesting;
+
 /* True when e refers (directly or through an annotation) to an aggregate. */
 static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
 {
-    if (!e || depth > 32)
+    if (!e || depth > 32 || refs_agg_nesting >= CS_EXPR_MAX_DEPTH)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
@@ -759,10 +787,12 @@ static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
         if (a && refs_agg(q, a->expr, depth + 1))
             return true;
     }
-    for (size_t i = 0; i < e->nargs; i++)
-        if (refs_agg(q, e->args[i], depth))
-            return true;
-    return false;
+    bool found = false;
+    refs_agg_nesting++;
+    for (size_t i = 0; i < e->nargs && !found; i++)
+        found = refs_agg(q, e->args[i], depth);
+    refs_agg_nesting--;
+    return found;
 }
 
 /* ---- statements */

@@ -10,6 +10,7 @@
  */
 #include "syntax/parse.h"
 
+#include <assert.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -616,9 +617,49 @@ static tq_node_t *parse_atom(parser_t *p)
 
 /* arglist -> [argument (',' argument)* [',']]
  * argument -> test [comp_for] | NAME '=' test | '*' test | '**' test */
+/* A set of names in the parser's arena (open addressing, linear probing),
+ * so that a call with 100,000 keyword arguments is checked for repeats
+ * in linear time. Zero-initialise before use. */
+typedef struct name_set {
+    const char **slots;
+    size_t cap, count;
+} name_set_t;
+
+static size_t name_slot(const char *const *slots, size_t cap,
+                        const char *name)
+{
+    assert(cap && (cap & (cap - 1)) == 0);
+    size_t j = (size_t)tq_hash_bytes(name, strlen(name)) & (cap - 1);
+    while (slots[j] && strcmp(slots[j], name) != 0)
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* Adds name (kept by pointer; it lives in the arena); false when the set
+ * already holds it. */
+static bool name_set_add(parser_t *p, name_set_t *set, const char *name)
+{
+    if (2 * (set->count + 1) > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 16;
+        const char **slots = tq_arena_alloc(p->arena, cap * sizeof *slots);
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slots[i])
+                slots[name_slot(slots, cap, set->slots[i])] = set->slots[i];
+        set->slots = slots;
+        set->cap = cap;
+    }
+    size_t j = name_slot(set->slots, set->cap, name);
+    if (set->slots[j])
+        return false;
+    set->slots[j] = name;
+    set->count++;
+    return true;
+}
+
 static tq_nodelist_t parse_arglist(parser_t *p, tq_tok_kind_t close)
 {
     vec_t args = {0};
+    name_set_t kwnames = {0};
     bool seen_kw = false, seen_dstar = false;
     while (kind(p) != close) {
         tq_token_t *t = cur(p);
@@ -637,11 +678,9 @@ static tq_nodelist_t parse_arglist(parser_t *p, tq_tok_kind_t close)
         } else if (t->kind == TQ_TOK_NAME && peek_kind(p, 1) == TQ_TOK_ASSIGN) {
             advance(p);
             advance(p);
-            for (size_t i = 0; i < args.len; i++)
-                if (args.items[i]->kind == TQ_N_KWARG &&
-                    strcmp(args.items[i]->name, t->str) == 0)
-                    fail_at(p, t->line, t->col, "keyword argument repeated: %s",
-                            t->str);
+            if (!name_set_add(p, &kwnames, t->str))
+                fail_at(p, t->line, t->col, "keyword argument repeated: %s",
+                        t->str);
             a = node_at(p, TQ_N_KWARG, t);
             a->name = t->str;
             a->a = parse_test(p);
@@ -862,14 +901,19 @@ static tq_node_t *parse_test(parser_t *p)
 {
     if (kind(p) == TQ_TOK_KW_lambda) {
         tq_token_t *t = advance(p);
-        enter(p);
-        p->nesting--;
+        /* A lambda's body nests like a parenthesis: CPython's own parser
+         * gives up on 'lambda: ' * 300000 (its stack overflows), with the
+         * message used here. */
+        if (++p->nesting > MAX_NESTING)
+            fail(p, "Parser stack overflowed - Python source too complex "
+                    "to parse");
         tq_node_t *l = node_at(p, TQ_N_LAMBDA, t);
         l->list = parse_params(p, TQ_TOK_COLON);
         expect(p, TQ_TOK_COLON, "expected ':'");
         p->func_depth++;
         l->a = parse_test(p);
         p->func_depth--;
+        p->nesting--;
         return finish(p, l);
     }
     tq_node_t *e = parse_binary(p, PREC_OR);
@@ -1241,6 +1285,7 @@ static void expect_colon(parser_t *p)
 static tq_nodelist_t parse_params(parser_t *p, tq_tok_kind_t close)
 {
     vec_t params = {0};
+    name_set_t names = {0};
     bool seen_default = false, seen_star = false;
     while (kind(p) != close) {
         tq_token_t *t = cur(p);
@@ -1267,11 +1312,10 @@ static tq_nodelist_t parse_params(parser_t *p, tq_tok_kind_t close)
         if (nt->kind != TQ_TOK_NAME)
             fail(p, "invalid syntax");
         advance(p);
-        for (size_t i = 0; i < params.len; i++)
-            if (strcmp(params.items[i]->name, nt->str) == 0)
-                fail_at(p, nt->line, nt->col,
-                        "duplicate argument '%s' in function definition",
-                        nt->str);
+        if (!name_set_add(p, &names, nt->str))
+            fail_at(p, nt->line, nt->col,
+                    "duplicate argument '%s' in function definition",
+                    nt->str);
         tq_node_t *prm = node_at(p, TQ_N_PARAM, t);
         prm->name = nt->str;
         prm->op = star;
@@ -1351,24 +1395,34 @@ static tq_node_t *parse_class(parser_t *p, tq_nodelist_t decorators)
  *            ['else' ':' block] */
 static tq_node_t *parse_if(parser_t *p)
 {
-    tq_token_t *t = advance(p);
-    tq_node_t *n = node_at(p, TQ_N_IF, t);
-    n->a = parse_test(p);
-    expect_colon(p);
-    n->list = parse_block(p, t->kind == TQ_TOK_KW_if ? "'if' statement"
-                                                     : "'elif' statement",
-                          t->line);
-    if (kind(p) == TQ_TOK_KW_elif) {
-        tq_node_t *e = parse_if(p);
-        n->list2.items = tq_arena_alloc(p->arena, sizeof(tq_node_t *));
-        n->list2.items[0] = e;
-        n->list2.len = 1;
-    } else if (kind(p) == TQ_TOK_KW_else) {
-        tq_token_t *et = advance(p);
+    /* Each elif becomes an IF alone in the else block of the one before;
+     * the chain is built in a loop, so 60,000 elifs need no deep C stack. */
+    tq_node_t *first = NULL, *last = NULL;
+    for (;;) {
+        tq_token_t *t = advance(p);
+        tq_node_t *n = node_at(p, TQ_N_IF, t);
+        n->a = parse_test(p);
         expect_colon(p);
-        n->list2 = parse_block(p, "'else' statement", et->line);
+        n->list = parse_block(p, t->kind == TQ_TOK_KW_if ? "'if' statement"
+                                                         : "'elif' statement",
+                              t->line);
+        if (last) {
+            last->list2.items = tq_arena_alloc(p->arena, sizeof(tq_node_t *));
+            last->list2.items[0] = n;
+            last->list2.len = 1;
+        } else {
+            first = n;
+        }
+        last = n;
+        if (kind(p) == TQ_TOK_KW_elif)
+            continue;
+        if (kind(p) == TQ_TOK_KW_else) {
+            tq_token_t *et = advance(p);
+            expect_colon(p);
+            n->list2 = parse_block(p, "'else' statement", et->line);
+        }
+        return first;
     }
-    return n;
 }
 
 /* while_stmt -> 'while' test ':' block ['else' ':' block]

@@ -109,6 +109,28 @@ static bool want_str(tq_ctx_t *ctx, tq_value_t *v, const char *what)
     return true;
 }
 
+/* True when a string of `bytes` bytes stays within TQ_MAX_STR_BYTES, the
+ * cap that `*` and `+` apply; otherwise raises MemoryError (Python's
+ * error when a result cannot be allocated) naming the method. */
+static bool str_size_ok(tq_ctx_t *ctx, uint64_t bytes, const char *method)
+{
+    if (bytes <= TQ_MAX_STR_BYTES)
+        return true;
+    tq_raise(ctx, "MemoryError", "%s() result would be longer than %zu MiB",
+             method, TQ_MAX_STR_BYTES >> 20);
+    return false;
+}
+
+/* The same for a list or tuple of `items` items (TQ_MAX_SEQ_ITEMS). */
+static bool seq_size_ok(tq_ctx_t *ctx, uint64_t items, const char *method)
+{
+    if (items <= TQ_MAX_SEQ_ITEMS)
+        return true;
+    tq_raise(ctx, "MemoryError", "%s() result would have more than %zu items",
+             method, TQ_MAX_SEQ_ITEMS);
+    return false;
+}
+
 /* ---- output */
 
 BUILTIN(bi_print)
@@ -125,12 +147,14 @@ BUILTIN(bi_print)
     }
     tq_value_t *sepv = tq_args_kw(args, "sep"), *endv = tq_args_kw(args, "end");
     const char *sep = " ", *end = "\n";
+    size_t sep_len = 1, end_len = 1;   /* NUL bytes in them are kept */
     if (sepv && tq_kind(sepv) != TQ_NONE) {
         if (tq_kind(sepv) != TQ_STR)
             return tq_raise(ctx, "TypeError",
                             "sep must be None or a string, not %s",
                             tq_type_name(sepv));
         sep = tq_as_str(sepv);
+        sep_len = tq_str_len(sepv);
     }
     if (endv && tq_kind(endv) != TQ_NONE) {
         if (tq_kind(endv) != TQ_STR)
@@ -138,12 +162,17 @@ BUILTIN(bi_print)
                             "end must be None or a string, not %s",
                             tq_type_name(endv));
         end = tq_as_str(endv);
+        end_len = tq_str_len(endv);
     }
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     for (size_t i = 0; i < args->npos; i++) {
         if (i)
-            tq_buf_add(&b, sep);
+            tq_buf_addn(&b, sep, sep_len);
+        if (tq_kind(args->pos[i]) == TQ_STR) {
+            tq_buf_addn(&b, tq_as_str(args->pos[i]), tq_str_len(args->pos[i]));
+            continue;
+        }
         char *s = tq_to_str(ctx, args->pos[i]);
         if (!s) {
             tq_buf_free(&b);
@@ -152,7 +181,7 @@ BUILTIN(bi_print)
         tq_buf_add(&b, s);
         free(s);
     }
-    tq_buf_add(&b, end);
+    tq_buf_addn(&b, end, end_len);
     tq_ctx_print(ctx, b.s, b.len);
     tq_buf_free(&b);
     return tq_none();
@@ -519,6 +548,8 @@ BUILTIN(bi_round)
         return tq_float(d);
     if (n > 300)
         return tq_float(d);
+    if (n < -308)
+        return tq_float(d * 0.0);   /* 10**-n is past the float range */
     if (n >= 0) {
         char buf[512];
         snprintf(buf, sizeof buf, "%.*f", (int)n, d);
@@ -1266,6 +1297,18 @@ static void append_str(tq_value_t *list, const char *s, size_t n)
     tq_decref(v);
 }
 
+/* True (with MemoryError raised and *out released) once a split has
+ * made TQ_MAX_SEQ_ITEMS pieces. */
+static bool split_full(tq_ctx_t *ctx, tq_value_t **out)
+{
+    if (tq_seq_len(*out) < TQ_MAX_SEQ_ITEMS)
+        return false;
+    seq_size_ok(ctx, (uint64_t)TQ_MAX_SEQ_ITEMS + 1, "split");
+    tq_decref(*out);
+    *out = NULL;
+    return true;
+}
+
 METHOD(m_split)
 {
     static const char *const kws[] = {"sep", "maxsplit", NULL};
@@ -1301,6 +1344,8 @@ METHOD(m_split)
                 i++;
             append_str(out, s + st, i - st);
             splits++;
+            if (split_full(ctx, &out))
+                return NULL;
         }
         return out;
     }
@@ -1323,6 +1368,8 @@ METHOD(m_split)
             i += sl;
             st = i;
             splits++;
+            if (split_full(ctx, &out))
+                return NULL;
         } else {
             i++;
         }
@@ -1358,6 +1405,18 @@ METHOD(m_join)
     tq_value_t *items = tq_iterate(ctx, args->pos[0]);
     if (!items)
         return NULL;
+    uint64_t total = 0;
+    for (size_t i = 0; i < tq_seq_len(items) && total <= TQ_MAX_STR_BYTES;
+         i++) {
+        tq_value_t *x = tq_seq_get(items, i);
+        if (tq_kind(x) != TQ_STR)
+            break;   /* the loop below raises the TypeError */
+        total += (i ? tq_str_len(self) : 0) + tq_str_len(x);
+    }
+    if (!str_size_ok(ctx, total, "join")) {
+        tq_decref(items);
+        return NULL;
+    }
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     for (size_t i = 0; i < tq_seq_len(items); i++) {
@@ -1394,6 +1453,22 @@ METHOD(m_replace)
     const char *new = tq_as_str(args->pos[1]);
     size_t n = tq_str_len(self), ol = tq_str_len(args->pos[0]);
     size_t nl = tq_str_len(args->pos[1]);
+    uint64_t hits = 0;   /* the replacements the loops below will make */
+    if (ol == 0) {
+        hits = (uint64_t)n + 1;
+    } else {
+        for (size_t i = 0; i + ol <= n && (count < 0 || hits < (uint64_t)count);)
+            if (memcmp(s + i, old, ol) == 0) {
+                hits++;
+                i += ol;
+            } else {
+                i++;
+            }
+    }
+    if (count >= 0 && hits > (uint64_t)count)
+        hits = (uint64_t)count;
+    if (nl > ol && !str_size_ok(ctx, n + hits * (nl - ol), "replace"))
+        return NULL;
     tq_buf_t b = {0};
     tq_buf_addn(&b, "", 0);
     int64_t done = 0;
@@ -1597,6 +1672,8 @@ METHOD(m_zfill)
     size_t n = tq_str_len(self);
     if ((int64_t)n >= width)
         return tq_incref(self);
+    if (!str_size_ok(ctx, (uint64_t)width, "zfill"))
+        return NULL;
     tq_buf_t b = {0};
     size_t start = 0;
     if (n && (s[0] == '-' || s[0] == '+')) {
@@ -1679,6 +1756,15 @@ METHOD(m_format)
             else
                 tq_raise(ctx, "KeyError", "key '%s' not found", field);
         }
+        if (v && conv && !(conv[0] && strchr("rsa", conv[0]))) {
+            if (conv[0])
+                tq_raise(ctx, "ValueError", "Unknown conversion specifier %s",
+                         conv);
+            else
+                tq_raise(ctx, "ValueError", "unmatched '{' in format spec");
+            tq_decref(v);
+            v = NULL;
+        }
         if (v && conv && (*conv == 'r' || *conv == 's')) {
             char *t = *conv == 'r' ? tq_repr(ctx, v) : tq_to_str(ctx, v);
             tq_decref(v);
@@ -1717,6 +1803,11 @@ METHOD(m_extend)
     tq_value_t *items = tq_iterate(ctx, args->pos[0]);
     if (!items)
         return NULL;
+    if (!seq_size_ok(ctx, (uint64_t)tq_seq_len(self) + tq_seq_len(items),
+                     "extend")) {
+        tq_decref(items);
+        return NULL;
+    }
     for (size_t i = 0; i < tq_seq_len(items); i++)
         tq_list_append(self, tq_seq_get(items, i));
     tq_decref(items);
@@ -2043,6 +2134,29 @@ const char *const *tq_method_names(tq_kind_t kind)
     }
 }
 
+/* The UTF-8 bytes of code point cp (at most 0x10FFFF), malloc'd. */
+static char *utf8_char(uint32_t cp)
+{
+    assert(cp <= 0x10FFFF);
+    char buf[5] = {0};
+    if (cp < 0x80) {
+        buf[0] = (char)cp;
+    } else if (cp < 0x800) {
+        buf[0] = (char)(0xC0 | cp >> 6);
+        buf[1] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[0] = (char)(0xE0 | cp >> 12);
+        buf[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        buf[2] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[0] = (char)(0xF0 | cp >> 18);
+        buf[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        buf[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        buf[3] = (char)(0x80 | (cp & 0x3F));
+    }
+    return tq_xstrdup(buf);
+}
+
 /* ---- the format-spec mini-language */
 
 typedef struct spec {
@@ -2258,9 +2372,12 @@ char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
             break;
         }
         case 'c': {
-            char buf[8] = {0};
-            buf[0] = (char)i;
-            body = tq_xstrdup(buf);
+            if (i < 0 || i > 0x10FFFF) {
+                tq_raise(ctx, "OverflowError",
+                         "%%c arg not in range(0x110000)");
+                return NULL;
+            }
+            body = utf8_char((uint32_t)i);
             break;
         }
         case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case '%':
@@ -2426,6 +2543,19 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
                      tq_type_name(val));
             tq_decref(val);
             return NULL;
+        } else if (type == 'd' && tq_kind(val) == TQ_FLOAT &&
+                   !(fabs(tq_as_float(val)) < 9.2e18)) {
+            double d = tq_as_float(val);
+            tq_buf_free(&b);
+            tq_decref(val);
+            if (isnan(d))
+                return tq_raise(ctx, "ValueError",
+                                "cannot convert float NaN to integer");
+            if (isinf(d))
+                return tq_raise(ctx, "OverflowError",
+                                "cannot convert float infinity to integer");
+            return tq_raise(ctx, "OverflowError",
+                            "integer overflow: Tabula ints are 64-bit");
         } else if (type == 'd' && tq_kind(val) == TQ_FLOAT) {
             double d = tq_as_float(val);
             tq_decref(val);

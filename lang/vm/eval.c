@@ -301,7 +301,28 @@ typedef struct argbuf {
     size_t nkw, kcap;
     char **owned_names;   /* names from **kwargs, freed after the call */
     size_t nowned, ocap;
+    tq_map_t kwset;       /* kwnames as keys, once there are many of them */
 } argbuf_t;
+
+/* Beyond this many keyword arguments, repeats are found with kwset
+ * rather than a scan, so that 100,000 of them take linear time. */
+#define KW_SCAN_MAX 16
+
+/* Whether name is already among a's keyword arguments. */
+static bool kw_seen(argbuf_t *a, const char *name)
+{
+    if (a->nkw <= KW_SCAN_MAX) {
+        for (size_t i = 0; i < a->nkw; i++)
+            if (strcmp(a->kwnames[i], name) == 0)
+                return true;
+        return false;
+    }
+    if (a->kwset.count == 0)
+        for (size_t i = 0; i < a->nkw; i++)
+            tq_map_set(&a->kwset, a->kwnames[i], a->kwvalues[i]);
+    assert(a->kwset.count == a->nkw);
+    return tq_map_get(&a->kwset, name) != NULL;
+}
 
 static void argbuf_free(argbuf_t *a)
 {
@@ -315,18 +336,17 @@ static void argbuf_free(argbuf_t *a)
     free(a->kwnames);
     free(a->kwvalues);
     free(a->owned_names);
+    tq_map_clear(&a->kwset, NULL);
 }
 
 static int add_kw(tq_ctx_t *ctx, argbuf_t *a, const char *name, tq_value_t *v,
                   bool own)
 {
-    for (size_t i = 0; i < a->nkw; i++) {
-        if (strcmp(a->kwnames[i], name) == 0) {
-            tq_raise(ctx, "TypeError",
-                     "got multiple values for keyword argument '%s'", name);
-            tq_decref(v);
-            return -1;
-        }
+    if (kw_seen(a, name)) {
+        tq_raise(ctx, "TypeError",
+                 "got multiple values for keyword argument '%s'", name);
+        tq_decref(v);
+        return -1;
     }
     if (own) {
         char *copy = tq_xstrdup(name);
@@ -340,6 +360,8 @@ static int add_kw(tq_ctx_t *ctx, argbuf_t *a, const char *name, tq_value_t *v,
     }
     a->kwnames[a->nkw] = name;
     a->kwvalues[a->nkw++] = v;
+    if (a->kwset.count)
+        tq_map_set(&a->kwset, name, v);
     return 0;
 }
 
@@ -1508,16 +1530,24 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
         *ret = v;
         return EX_RETURN;
     }
-    case TQ_N_IF: {
-        tq_value_t *c = eval(ctx, s->a);
-        if (!c)
-            return EX_ERROR;
-        int t = tq_truth(ctx, c);
-        tq_decref(c);
-        if (t < 0)
-            return EX_ERROR;
-        return exec_block(ctx, t ? &s->list : &s->list2, ret);
-    }
+    case TQ_N_IF:
+        /* An elif chain is an IF alone in each else block: followed in a
+         * loop, so that 60,000 elifs need no deep C stack. */
+        for (;;) {
+            tq_value_t *c = eval(ctx, s->a);
+            if (!c)
+                return EX_ERROR;
+            int t = tq_truth(ctx, c);
+            tq_decref(c);
+            if (t < 0)
+                return EX_ERROR;
+            if (t)
+                return exec_block(ctx, &s->list, ret);
+            if (s->list2.len != 1 || s->list2.items[0]->kind != TQ_N_IF)
+                return exec_block(ctx, &s->list2, ret);
+            s = s->list2.items[0];
+            ctx->node = s;
+        }
     case TQ_N_WHILE:
         return exec_while(ctx, s, ret);
     case TQ_N_FOR:
