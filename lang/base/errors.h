@@ -49,6 +49,7 @@
     X(RecursionError, RuntimeError)                   \
     X(NotImplementedError, RuntimeError)              \
     X(AssertionError, Exception)                      \
+    X(MemoryError, Exception)                         \
     X(SyntaxError, Exception)                         \
     X(StopIteration, Exception)                       \
     X(DatabaseError, Exception)                       \
