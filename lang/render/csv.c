@@ -143,7 +143,9 @@ static coltype_t widen(coltype_t t, const char *s)
  * with *error when it cannot; an empty file maps to "". */
 static char *map_file(const char *path, size_t *len, char **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO would block open() until a writer came; it is
+     * refused below like any file that is not a regular one. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         *error = db_xasprintf("Cannot open '%s': %s.", path, strerror(errno));

@@ -127,3 +127,16 @@ def test_connect_fifo_refused_at_once(tmp_path, readonly):
     assert seconds < 10 * hardlib.SLOW
     assert (f"cannot open database '{fifo}': not a regular file"
             in proc.stdout + proc.stderr), (proc.stdout, proc.stderr)
+
+
+def test_load_csv_fifo_refused_at_once(tmp_path):
+    """open() of a FIFO blocked until a writer came, and an interrupt could
+    not free it; the file is now opened without blocking and refused."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    proc = hardlib.tabula_run(":memory:", f"%load_csv {fifo} t")
+    seconds = time.monotonic() - start
+    assert seconds < 10 * hardlib.SLOW
+    assert f"'{fifo}' is not a file" in proc.stdout + proc.stderr, \
+        (proc.stdout, proc.stderr)
