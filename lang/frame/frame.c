@@ -55,6 +55,7 @@
 
 #include "render/render.h"
 #include "render/render_util.h"
+#include "sql/dialect.h"
 
 #define SELF(v) ((frame_t *)tq_native_data(v))
 
@@ -237,7 +238,7 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
     q->order_set = true;
     qdesc_add_field(&q->fields, &q->nfields, "tq_v", qx_ref(e));
     qerr_t err = {0};
-    int rc = tq_compile_select(sc, q, &out->q, &err);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &out->q, &err);
     qdesc_unref(q);
     tq_schema_free(&sc);
     if (rc < 0) {
@@ -326,7 +327,7 @@ fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
         return NULL;
     qsql_t s;
     qerr_t err = {0};
-    int rc = tq_compile_select(sc, q, &s, &err);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &err);
     tq_schema_free(&sc);
     if (rc < 0) {
         db_raise(ctx, &err);
@@ -498,7 +499,7 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     }
     qsql_t s;
     qerr_t err = {0};
-    if (tq_compile_select(sc, q, &s, &err) < 0) {
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &err) < 0) {
         qdesc_unref(q);
         return db_raise(ctx, &err);
     }
@@ -1866,7 +1867,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         qdesc_add_field(&c->fields, &c->nfields, "pk", qx_path("pk"));
         qerr_t err = {0};
         const tq_schema_t *sc = db_schema(ctx);
-        int rc = sc ? tq_compile_select(sc, c, &sub, &err) : -1;
+        int rc = sc ? tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &sub, &err) : -1;
         qdesc_unref(c);
         if (rc < 0)
             return sc ? db_raise(ctx, &err) : NULL;

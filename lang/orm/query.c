@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "render/render.h"
+#include "sql/dialect.h"
 
 #define REPR_ITEMS 20
 
@@ -190,7 +191,7 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, q, &s, &e) < 0)
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     if (!cur) {
@@ -248,7 +249,7 @@ static int64_t qs_count(tq_ctx_t *ctx, const qdesc_t *q)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_count(sc, q, &s, &e) < 0) {
+    if (tq_compile_count(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0) {
         db_raise(ctx, &e);
         return -1;
     }
@@ -262,7 +263,7 @@ static int qs_exists(tq_ctx_t *ctx, const qdesc_t *q)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_exists(sc, q, &s, &e) < 0) {
+    if (tq_compile_exists(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0) {
         db_raise(ctx, &e);
         return -1;
     }
@@ -284,7 +285,7 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
     qsql_t s;
     qerr_t e = {0};
     int64_t r = -1;
-    if (tq_compile_update(sc, q, kept ? kept : sets, kept ? nkept : n, &s,
+    if (tq_compile_update(tq_dialect_for(tq_ctx_db(ctx)), sc, q, kept ? kept : sets, kept ? nkept : n, &s,
                           &e) < 0) {
         db_raise(ctx, &e);
     } else {
@@ -350,7 +351,7 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* with children's columns */
-    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q, &s, &e);
     qdesc_unref(pq);
     if (rc < 0) {
         db_raise(ctx, &e);
@@ -408,7 +409,7 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* what a fetch would run */
-    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q, &s, &e);
     qdesc_unref(pq);
     if (rc < 0)
         return db_raise(ctx, &e);
@@ -565,7 +566,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     const tq_schema_t *sc = db_schema(ctx);
     qsql_t s;
     qerr_t e = {0};
-    if (!sc || tq_compile_select(sc, c, &s, &e) < 0) {
+    if (!sc || tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &s, &e) < 0) {
         qdesc_unref(c);
         return sc ? db_raise(ctx, &e) : NULL;
     }
@@ -991,7 +992,7 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
         goto out;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_aggregate(sc, SELF_Q(self), aggs, n, &s, &e) < 0) {
+    if (tq_compile_aggregate(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), aggs, n, &s, &e) < 0) {
         db_raise(ctx, &e);
         goto out;
     }
@@ -1166,7 +1167,7 @@ static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
     if (!done) {
         qsql_t s;
         qerr_t e = {0};
-        if (tq_compile_delete(sc, q, &s, &e) < 0)
+        if (tq_compile_delete(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0)
             return db_raise(ctx, &e);
         n = db_exec_write(ctx, &s);
         qsql_clear(&s);
@@ -1191,7 +1192,7 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, SELF_Q(self), &s, &e) < 0)
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
     char *sql = db_xasprintf("EXPLAIN QUERY PLAN %s", s.sql);
     free(s.sql);
@@ -1229,7 +1230,7 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, SELF_Q(self), &s, &e) < 0)
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);
