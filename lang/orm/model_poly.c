@@ -265,8 +265,8 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
     }
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_insert(tq_dialect_for(tq_ctx_db(ctx)), db_schema(ctx), t->schema, t->name, cols, lits, k,
-                          &s, &e) < 0) {
+    if (tq_compile_insert(tq_dialect_for(tq_ctx_db(ctx)), db_schema(ctx),
+                          t->schema, t->name, cols, lits, k, &s, &e) < 0) {
         db_raise(ctx, &e);
         goto out;
     }

@@ -46,7 +46,7 @@
  *   temp_schema, temp_ref, temp_create, store_rowid  frame stores: TEMP
  *                    tables in schema temp, row order by _rowid_
  *                    (pg_temp, a serial column)
- *   catalog[], table_ddl, temp_columns, count_columns  catalogue queries
+ *   catalog[], table_ddl, temp_columns, summary_columns  catalogue queries
  *                    above the db layer: pragma_table_list,
  *                    pragma_table_info, pragma_foreign_key_list,
  *                    sqlite_schema (information_schema, pg_catalog)
@@ -179,10 +179,11 @@ struct tq_dialect {
     /* The columns of temp table `name` in declaration order: column 1 is
      * the name, column 2 the declared type. */
     void (*temp_columns)(db_buf_t *b, const char *name);
-    /* A scalar subquery: the number of columns of the table named by
-     * placeholder table_param in the schema named by schema_param. */
-    void (*count_columns)(db_buf_t *b, size_t table_param,
-                          size_t schema_param);
+    /* The start of one row of %schema's summary: `SELECT <p> AS "table",
+     * <number of columns> AS "columns", ` where placeholder `first` is
+     * the name shown, first + 1 the table's name and first + 2 its
+     * schema's. */
+    void (*summary_columns)(db_buf_t *b, size_t first);
 
     /* ---- maintenance */
     bool has_vacuum;             /* VACUUM (outside a transaction) */

@@ -285,11 +285,11 @@ static void sqlite_temp_columns(db_buf_t *b, const char *name)
     db_buf_addc(b, ')');
 }
 
-static void sqlite_count_columns(db_buf_t *b, size_t table_param,
-                                 size_t schema_param)
+static void sqlite_summary_columns(db_buf_t *b, size_t first)
 {
-    db_buf_printf(b, "(SELECT count(*) FROM pragma_table_info(?%zu, ?%zu))",
-                  table_param, schema_param);
+    db_buf_printf(b, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
+                  "pragma_table_info(?%zu, ?%zu)) AS \"columns\", ", first,
+                  first + 1, first + 2);
 }
 
 static void sqlite_attach(db_buf_t *b, const char *name)
@@ -361,7 +361,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     },
     .table_ddl = sqlite_table_ddl,
     .temp_columns = sqlite_temp_columns,
-    .count_columns = sqlite_count_columns,
+    .summary_columns = sqlite_summary_columns,
     .has_vacuum = true,
     .has_attach = true,
     .attach = sqlite_attach,
