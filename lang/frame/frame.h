@@ -80,8 +80,8 @@ typedef struct frame {
     bool boolean;               /* series: a comparison (dtype bool) */
 } frame_t;
 
-/* A one-table schema describing the store (columns from PRAGMA
- * temp.table_info), for the compiler: base table "temp"."tq_frame_N" with
+/* A one-table schema describing the store (columns from its dialect's
+ * temp_columns), for the compiler: base table "temp"."tq_frame_N" with
  * the rowid as its primary key, so the default order is the frame's row
  * order. NULL with an error raised. Free with tq_schema_free. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st);
