@@ -14,6 +14,7 @@
 
 #include "base/dbutil.h"
 #include "draw/draw_module.h"
+#include "sql/dialect.h"
 
 /* ---- rows of a cursor */
 
@@ -134,12 +135,11 @@ static void push_table(erd_read_t *e, char *name)
     e->tables[e->n++] = (tq_erd_table_t){.name = name};
 }
 
-/* The main schema's tables in name order (no sqlite_ internals). */
+/* The main schema's tables in name order (no engine internals). */
 static int all_tables(tqdb_conn_t *db, erd_read_t *e, char **error)
 {
-    tqdb_cursor_t *cur = query(db, "SELECT name FROM sqlite_schema WHERE "
-                               "type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-                               "ESCAPE '\\' ORDER BY name", NULL);
+    tqdb_cursor_t *cur = query(db, tq_dialect_for(db)->catalog
+                               [TQ_CATALOG_MAIN_TABLES], NULL);
     if (!cur) {
         *error = db_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
@@ -153,9 +153,8 @@ static int all_tables(tqdb_conn_t *db, erd_read_t *e, char **error)
 /* The real name of table or view `name` (case-insensitively), or NULL. */
 static char *find_table(tqdb_conn_t *db, const char *name)
 {
-    tqdb_cursor_t *cur = query(db, "SELECT name FROM sqlite_schema WHERE "
-                               "type IN ('table', 'view') AND name = ? "
-                               "COLLATE NOCASE", name);
+    tqdb_cursor_t *cur = query(db, tq_dialect_for(db)->catalog
+                               [TQ_CATALOG_FIND_RELATION], name);
     char *out = NULL;
     if (cur && tqdb_step(cur) == TQDB_ROW)
         out = text_dup(cur, 0);
@@ -169,8 +168,9 @@ static void read_table(tqdb_conn_t *db, tq_erd_table_t *t)
 {
     tq_erd_fk_t *fks = NULL;
     size_t nfks = 0;
-    tqdb_cursor_t *cur = query(db, "SELECT \"from\", \"table\", \"to\" FROM "
-                               "pragma_foreign_key_list(?)", t->name);
+    const tq_dialect_t *d = tq_dialect_for(db);
+    tqdb_cursor_t *cur = query(db, d->catalog[TQ_CATALOG_FOREIGN_KEYS],
+                               t->name);
     while (cur && tqdb_step(cur) == TQDB_ROW) {
         fks = db_xrealloc(fks, (nfks + 1) * sizeof *fks);
         const char *to = tqdb_column_text(cur, 2);
@@ -185,8 +185,7 @@ static void read_table(tqdb_conn_t *db, tq_erd_table_t *t)
 
     tq_erd_column_t *cols = NULL;
     size_t ncols = 0;
-    cur = query(db, "SELECT name, type, \"notnull\", pk FROM "
-                "pragma_table_info(?) ORDER BY cid", t->name);
+    cur = query(db, d->catalog[TQ_CATALOG_COLUMNS], t->name);
     while (cur && tqdb_step(cur) == TQDB_ROW) {
         cols = db_xrealloc(cols, (ncols + 1) * sizeof *cols);
         cols[ncols].name = text_dup(cur, 0);

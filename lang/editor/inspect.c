@@ -3,7 +3,7 @@
  * cursor (a dotted path such as `User`, `users.filter`, `df.head`) is
  * resolved by lookups and attribute reads on managers, query sets and
  * frames only (no call is made), then described: a table from the schema
- * and one count(*) (detail 1: its CREATE statement from sqlite_schema and
+ * and one count(*) (detail 1: its CREATE statement from the catalogue and
  * its first rows), a catalogued method by signature and doc (complete.c's
  * catalogue), a query function by signature and doc (sql/funcs.h),
  * anything else by type and truncated repr.
@@ -22,6 +22,7 @@
 #include "orm/queryset.h"
 #include "sql/funcs.h"
 #include "base/util.h"
+#include "sql/dialect.h"
 
 
 #define REPR_SHORT 200
@@ -82,12 +83,10 @@ static int64_t table_count(tq_ctx_t *ctx, const tq_stable_t *t)
 static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
                              tq_buf_t *b)
 {
-    tq_buf_t sql = {0};
-    tq_buf_add(&sql, "SELECT sql FROM ");
-    add_quoted(&sql, t->schema);
-    tq_buf_add(&sql, ".sqlite_schema WHERE type = 'table' AND name = ?1");
     tqdb_conn_t *db = tq_ctx_db(ctx);
     assert(db);
+    db_buf_t sql = {0};
+    tq_dialect_for(db)->table_ddl(&sql, t->schema);
     tqdb_cursor_t *cur = NULL;
     if (tqdb_prepare(db, sql.s, &cur, NULL) == 0 && cur &&
         tqdb_bind_text(cur, 1, t->name, -1) == 0 &&
@@ -95,7 +94,7 @@ static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
         tq_buf_printf(b, "\n\nCREATE statement:\n%s;",
                       tqdb_column_text(cur, 0));
     tqdb_cursor_free(&cur);
-    tq_buf_free(&sql);
+    db_buf_free(&sql);
 }
 
 /* The first rows as an aligned text table. */

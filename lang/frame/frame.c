@@ -55,6 +55,7 @@
 
 #include "render/render.h"
 #include "render/render_util.h"
+#include "sql/dialect.h"
 
 #define SELF(v) ((frame_t *)tq_native_data(v))
 
@@ -65,10 +66,12 @@ static char **pending_drops;
 static size_t npending, pending_cap;
 
 /* frame_store_new: see frame.h. */
-fstore_t *frame_store_new(void)
+fstore_t *frame_store_new(const tq_dialect_t *d)
 {
+    assert(d);
     fstore_t *st = db_xcalloc(1, sizeof *st);
     st->refs = 1;
+    st->dialect = d;
     st->name = db_xasprintf("tq_frame_%" PRIu64, ++store_counter);
     return st;
 }
@@ -91,8 +94,8 @@ void frame_flush_drops(tq_ctx_t *ctx)
         if (db) {
             /* best effort: a table already gone is no error to report */
             db_buf_t b = {0};
-            db_buf_add(&b, "DROP TABLE IF EXISTS temp.");
-            db_buf_ident(&b, pending_drops[i]);
+            db_buf_add(&b, "DROP TABLE IF EXISTS ");
+            tq_dialect_for(db)->temp_ref(&b, pending_drops[i]);
             (void)tqdb_exec(db, b.s);
             db_buf_free(&b);
         }
@@ -130,8 +133,7 @@ int frame_exec(tq_ctx_t *ctx, const char *sql)
 /* frame_table_ref: see frame.h. */
 void frame_table_ref(db_buf_t *b, const fstore_t *st)
 {
-    db_buf_add(b, "temp.");
-    db_buf_ident(b, st->name);
+    st->dialect->temp_ref(b, st->name);
 }
 
 /* frame_schema: see frame.h. */
@@ -144,9 +146,7 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
         return NULL;
     }
     db_buf_t b = {0};
-    db_buf_add(&b, "PRAGMA temp.table_info(");
-    db_buf_ident(&b, st->name);
-    db_buf_addc(&b, ')');
+    st->dialect->temp_columns(&b, st->name);
     tqdb_cursor_t *s = NULL;
     int rc = tqdb_prepare(db, b.s, &s, NULL);
     db_buf_free(&b);
@@ -162,7 +162,7 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     sc->tables = db_xcalloc(1, sizeof *sc->tables);
     sc->ntables = 1;
     tq_stable_t *t = &sc->tables[0];
-    t->schema = db_xstrdup("temp");
+    t->schema = db_xstrdup(st->dialect->temp_schema);
     t->name = db_xstrdup(st->name);
     t->bare = db_xstrdup("DataFrame");
     t->model = db_xstrdup("dataframe");
@@ -212,7 +212,7 @@ int frame_sync(tq_ctx_t *ctx, frame_t *f)
 /* frame_desc: see frame.h. */
 qdesc_t *frame_desc(const fstore_t *st)
 {
-    qdesc_t *q = qdesc_new("temp", st->name);
+    qdesc_t *q = qdesc_new(st->dialect->temp_schema, st->name);
     q->mode = QM_ROWS;
     return q;
 }
@@ -237,7 +237,8 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
     q->order_set = true;
     qdesc_add_field(&q->fields, &q->nfields, "tq_v", qx_ref(e));
     qerr_t err = {0};
-    int rc = tq_compile_select(sc, q, &out->q, &err);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &out->q,
+                               &err);
     qdesc_unref(q);
     tq_schema_free(&sc);
     if (rc < 0) {
@@ -245,7 +246,9 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
         return -1;
     }
     db_buf_t tail = {0};
-    db_buf_add(&tail, " AS \"tq_v\" FROM \"temp\".");
+    db_buf_add(&tail, " AS \"tq_v\" FROM ");
+    db_buf_ident(&tail, st->dialect->temp_schema);
+    db_buf_addc(&tail, '.');
     db_buf_ident(&tail, st->name);
     const char *sql = out->q.sql;
     const char *end = strstr(sql, tail.s);
@@ -326,17 +329,18 @@ fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
         return NULL;
     qsql_t s;
     qerr_t err = {0};
-    int rc = tq_compile_select(sc, q, &s, &err);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &err);
     tq_schema_free(&sc);
     if (rc < 0) {
         db_raise(ctx, &err);
         return NULL;
     }
-    fstore_t *st = frame_store_new();
-    char *sql = db_xasprintf("CREATE TEMP TABLE \"%s\" AS %s", st->name,
-                             s.sql);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    db_buf_t create = {0};
+    st->dialect->temp_create(&create, st->name);
+    db_buf_printf(&create, " AS %s", s.sql);
     free(s.sql);
-    s.sql = sql;
+    s.sql = db_buf_take(&create);
     int64_t n = db_exec_write(ctx, &s);
     qsql_clear(&s);
     if (n < 0) {
@@ -498,7 +502,8 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     }
     qsql_t s;
     qerr_t err = {0};
-    if (tq_compile_select(sc, q, &s, &err) < 0) {
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s,
+                          &err) < 0) {
         qdesc_unref(q);
         return db_raise(ctx, &err);
     }
@@ -511,12 +516,13 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     /* WITH q("c1", ...) AS (sql) names the columns as the query set does
      * (values('bike__name') keeps its name); the rowid pk is renamed so
      * that the temp table keeps its own rowid. */
-    fstore_t *st = frame_store_new();
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     const char *index = pkcol >= 0 ? s.cols[pkcol] : "tq_index";
     if (pkcol >= 0 && !strcasecmp(index, "rowid"))
         index = "tq_rowid";
     db_buf_t b = {0};
-    db_buf_printf(&b, "CREATE TEMP TABLE \"%s\" AS WITH tq_q(", st->name);
+    st->dialect->temp_create(&b, st->name);
+    db_buf_add(&b, " AS WITH tq_q(");
     for (size_t i = 0; i < s.ncols; i++) {
         if (i)
             db_buf_add(&b, ", ");
@@ -627,7 +633,7 @@ static int select_sql(tq_ctx_t *ctx, const frame_t *f, bool with_index,
     }
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " ORDER BY _rowid_");
+    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     fe->sql = db_buf_take(&b);
     return 0;
 }
@@ -1143,9 +1149,9 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
     }
     int64_t *ids = db_xcalloc(n, sizeof *ids);
     db_buf_t b = {0};
-    db_buf_add(&b, "SELECT _rowid_ FROM ");
+    db_buf_printf(&b, "SELECT %s FROM ", f->st->dialect->store_rowid);
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " ORDER BY _rowid_");
+    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
     db_buf_free(&b);
     if (!st) {
@@ -1174,7 +1180,7 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
     frame_table_ref(&b, f->st);
     db_buf_add(&b, " SET ");
     db_buf_ident(&b, name);
-    db_buf_add(&b, " = ? WHERE _rowid_ = ?");
+    db_buf_printf(&b, " = ? WHERE %s = ?", f->st->dialect->store_rowid);
     st = frame_prepare(ctx, b.s, NULL);
     db_buf_free(&b);
     if (!st) {
@@ -1217,7 +1223,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     }
     const char *name = tq_as_str(key);
     if (!strcmp(name, f->index) || !strncmp(name, "tq_", 3) ||
-        !strcasecmp(name, "rowid") || !strcasecmp(name, "_rowid_") ||
+        !strcasecmp(name, "rowid") ||
+        !strcasecmp(name, f->st->dialect->store_rowid) ||
         !strcasecmp(name, "oid") || !*name) {
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
@@ -1646,7 +1653,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     }
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " ORDER BY _rowid_");
+    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     tqdb_cursor_t *cur = render_cursor(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
@@ -1866,7 +1873,8 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         qdesc_add_field(&c->fields, &c->nfields, "pk", qx_path("pk"));
         qerr_t err = {0};
         const tq_schema_t *sc = db_schema(ctx);
-        int rc = sc ? tq_compile_select(sc, c, &sub, &err) : -1;
+        int rc = sc ? tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c,
+                                        &sub, &err) : -1;
         qdesc_unref(c);
         if (rc < 0)
             return sc ? db_raise(ctx, &err) : NULL;

@@ -65,6 +65,7 @@ extern const tq_type_t tq_series_type;    /* "Series": the same hooks */
 typedef struct fstore {
     int refs;
     char *name;                 /* tq_frame_N, in the temp schema */
+    const tq_dialect_t *dialect; /* its connection's: the store's SQL */
 } fstore_t;
 
 typedef struct frame {
@@ -79,8 +80,8 @@ typedef struct frame {
     bool boolean;               /* series: a comparison (dtype bool) */
 } frame_t;
 
-/* A one-table schema describing the store (columns from PRAGMA
- * temp.table_info), for the compiler: base table "temp"."tq_frame_N" with
+/* A one-table schema describing the store (columns from its dialect's
+ * temp_columns), for the compiler: base table "temp"."tq_frame_N" with
  * the rowid as its primary key, so the default order is the frame's row
  * order. NULL with an error raised. Free with tq_schema_free. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st);
@@ -94,8 +95,9 @@ qdesc_t *frame_desc(const fstore_t *st);
  * the new store or NULL (raised). */
 fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *st,
                             const qdesc_t *q);
-/* Creates an empty store name (tq_frame_N) and a store holding it. */
-fstore_t *frame_store_new(void);
+/* Creates an empty store name (tq_frame_N) and a store holding it, whose
+ * SQL is written in dialect `d` (its connection's, tq_dialect_for). */
+fstore_t *frame_store_new(const tq_dialect_t *d);
 void frame_store_unref(fstore_t *st);
 /* Drops the temp tables of freed frames on this connection. */
 void frame_flush_drops(tq_ctx_t *ctx);
@@ -109,7 +111,8 @@ tq_value_t *frame_series_new(fstore_t *st, const char *index,
                              const char *name);
 /* Runs one statement with no result rows; 0 or -1 (raised). */
 int frame_exec(tq_ctx_t *ctx, const char *sql);
-/* Appends temp."tq_frame_N". */
+/* Appends the store's table as its dialect names a temp table
+ * (temp."tq_frame_N" on SQLite). */
 void frame_table_ref(db_buf_t *b, const fstore_t *st);
 
 /* An SQL fragment compiled over a store: its text and its parameters

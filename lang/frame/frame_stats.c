@@ -9,6 +9,7 @@
  * few statements per column, never the rows in C.
  */
 #include "frame/frame.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <math.h>
@@ -55,8 +56,8 @@ static dcol_t *inputs(tq_ctx_t *ctx, const frame_t *f, size_t *n)
     return d;
 }
 
-/* Prepares `WITH tq_v(tq_x, tq_r) AS (SELECT <input>, _rowid_ FROM
- * temp.t) <body>`: the input's parameters come first in the text, so they
+/* Prepares `WITH tq_v(tq_x, tq_r) AS (SELECT <input>, <store row id>
+ * FROM <store>) <body>`: the input's parameters come first in the text, so they
  * are bound as 1..n and the body's own `?` follow, bound from `extra`. */
 static tqdb_cursor_t *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
                                    const dcol_t *d, const char *body,
@@ -64,8 +65,8 @@ static tqdb_cursor_t *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
 {
     assert(d->f.sql && body && (extra || nextra == 0));
     db_buf_t b = {0};
-    db_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, _rowid_ FROM ",
-                  d->f.sql);
+    db_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, %s FROM ",
+                  d->f.sql, f->st->dialect->store_rowid);
     frame_table_ref(&b, f->st);
     db_buf_printf(&b, ") %s", body);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
@@ -202,10 +203,9 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
                              const char *coltype, tqdb_datum_t *const *vals)
 {
     assert(labels && vals && coltype);
-    fstore_t *st = frame_store_new();
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     db_buf_t b = {0};
-    db_buf_add(&b, "CREATE TEMP TABLE ");
-    db_buf_ident(&b, st->name);
+    st->dialect->temp_create(&b, st->name);
     db_buf_add(&b, " (\"tq_index\" TEXT");
     for (size_t c = 0; c < ncols; c++) {
         db_buf_add(&b, ", ");
@@ -591,10 +591,9 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    fstore_t *st = frame_store_new();
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     db_buf_t b = {0};
-    db_buf_add(&b, "CREATE TEMP TABLE ");
-    db_buf_ident(&b, st->name);
+    st->dialect->temp_create(&b, st->name);
     db_buf_add(&b, " AS SELECT ");
     db_buf_ident(&b, g->key);
     db_buf_add(&b, " AS ");

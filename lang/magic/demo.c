@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "magic/magics.h"
+#include "sql/dialect.h"
 #ifndef TQ_DEMO_CORE_ONLY
 #include "magic/magic.h"
 #include "orm/query.h"
@@ -536,8 +537,8 @@ static int exists_any(gen_t *g, bool *exists, char **which)
     static const char *const names[] = {"user", "bike", "rental"};
     tqdb_cursor_t *cur;
     *exists = false;
-    if (prepare(g, "SELECT type FROM main.sqlite_master WHERE "
-                "name = ?1 COLLATE NOCASE", &cur) < 0)
+    if (prepare(g, tq_dialect_for(g->db)->catalog[TQ_CATALOG_RELATION_TYPE],
+                &cur) < 0)
         return TQ_DEMO_EDATABASE;
     for (size_t i = 0; i < NELEM(names) && !*exists; i++) {
         tqdb_bind_text_static(cur, 1, names[i], -1);

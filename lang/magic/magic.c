@@ -21,6 +21,7 @@
 #include "magic/magics.h"
 #include "orm/query.h"
 #include "render/render.h"
+#include "sql/dialect.h"
 
 typedef struct magic {
     const char *name;
@@ -195,10 +196,11 @@ static int do_attach(tq_ctx_t *ctx, void *ud)
 {
     attach_job_t *job = ud;
     assert(ctx->db && job->path && is_identifier(job->name));
-    char *sql = tq_xasprintf("ATTACH DATABASE ? AS \"%s\"", job->name);
+    db_buf_t sql = {0};
+    tq_dialect_for(ctx->db)->attach(&sql, job->name);
     tqdb_cursor_t *cur = NULL;
-    int rc = tqdb_prepare(ctx->db, sql, &cur, NULL);
-    free(sql);
+    int rc = tqdb_prepare(ctx->db, sql.s, &cur, NULL);
+    db_buf_free(&sql);
     if (rc == 0)
         rc = tqdb_bind_text(cur, 1, job->path, -1);
     if (rc == 0)
@@ -223,6 +225,10 @@ static tq_value_t *magic_attach(tq_ctx_t *ctx, const char *args,
     } else if (!is_identifier(ws.w[2])) {
         tq_raise(ctx, "ValueError",
                  "%%attach: '%s' is not a valid schema name", ws.w[2]);
+    } else if (!tq_dialect_for(ctx->db)->has_attach) {
+        tq_raise(ctx, "OperationalError", "%%attach: the %s database cannot "
+                 "attach another database file",
+                 tq_dialect_for(ctx->db)->name);
     } else {
         attach_job_t job = {ws.w[0], ws.w[2]};
         if (tqdb_wrote(ctx->db)) {
@@ -435,6 +441,12 @@ static int step_to_end(tq_ctx_t *ctx, void *ud)
  * session refuses it, VACUUM INTO included (it writes a file). */
 static int run_vacuum(tq_ctx_t *ctx, tqdb_cursor_t *cur)
 {
+    if (!tq_dialect_for(ctx->db)->has_vacuum) {
+        tq_raise(ctx, "OperationalError", "VACUUM: the %s database has no "
+                 "VACUUM to run outside the cell's transaction",
+                 tq_dialect_for(ctx->db)->name);
+        return -1;
+    }
     if (ctx->readonly) {
         tq_raise(ctx, "ReadOnlyError", "The database is open read-only: "
                  "VACUUM writes a database file");

@@ -19,6 +19,7 @@
 #include "orm/query.h"
 #include "render/render.h"
 #include "render/render_util.h"
+#include "sql/dialect.h"
 
 /* The SVG document from its root element on: without the XML declaration,
  * DOCTYPE and comments that graphviz writes first, as IPython's SVG
@@ -118,11 +119,8 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
                             : NULL;
     char *folded = fold_name(dot ? dot + 1 : name);
     tqdb_cursor_t *st = NULL;
-    int rc = tqdb_prepare(db, "SELECT schema, name FROM "
-                          "pragma_table_list WHERE type IN ('table', "
-                          "'view') AND schema != 'temp' AND name NOT "
-                          "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY "
-                          "schema != 'main', name = ? DESC", &st, NULL);
+    int rc = tqdb_prepare(db, tq_dialect_for(db)->catalog
+                          [TQ_CATALOG_RELATIONS], &st, NULL);
     *schema = *table = NULL;
     if (rc == 0 && st) {
         tqdb_bind_text(st, 1, dot ? dot + 1 : name, -1);
@@ -245,11 +243,9 @@ static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
 static tq_value_t *schema_all(tq_ctx_t *ctx)
 {
     tqdb_cursor_t *st = NULL;
-    int rc = tqdb_prepare(tq_ctx_db(ctx), "SELECT schema, name FROM "
-                          "pragma_table_list WHERE type = 'table' AND "
-                          "schema != 'temp' AND name NOT LIKE "
-                          "'sqlite\\_%' ESCAPE '\\' ORDER BY schema != "
-                          "'main', schema, name", &st, NULL);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    int rc = tqdb_prepare(tq_ctx_db(ctx), d->catalog[TQ_CATALOG_TABLES],
+                          &st, NULL);
     if (rc != 0)
         return tq_raise_db(ctx);
     assert(st);
@@ -266,9 +262,8 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         b.text[b.n++] = db_xstrdup(t);
         b.text[b.n++] = db_xstrdup(s);
         db_buf_add(&sql, ntables ? " UNION ALL " : "");
-        db_buf_printf(&sql, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
-                      "pragma_table_info(?%zu, ?%zu)) AS \"columns\", "
-                      "(SELECT count(*) FROM ", b.n - 2, b.n - 1, b.n);
+        d->summary_columns(&sql, b.n - 2);
+        db_buf_add(&sql, "(SELECT count(*) FROM ");
         db_buf_ident(&sql, s);
         db_buf_addc(&sql, '.');
         db_buf_ident(&sql, t);
@@ -303,17 +298,8 @@ static tq_value_t *schema_table(tq_ctx_t *ctx, const char *name)
         binds_t b = {bt, 2};
         char *note = db_xasprintf("%s: %" PRId64 " row%s", table, rows,
                                  rows == 1 ? "" : "s");
-        v = table_result(ctx,
-            "SELECT p.name AS \"column\", p.type AS \"type\", "
-            "trim(CASE WHEN p.pk > 0 THEN 'PK' ELSE '' END || ' ' || "
-            "coalesce((SELECT group_concat('FK -> ' || f.\"table\" || "
-            "coalesce('.' || f.\"to\", ''), ', ') FROM "
-            "pragma_foreign_key_list(?1, ?2) f WHERE f.\"from\" = p.name), "
-            "'')) AS \"key\", "
-            "CASE WHEN p.\"notnull\" OR (p.pk > 0 AND upper(p.type) = "
-            "'INTEGER') THEN 'NOT NULL' ELSE '' END AS \"null\", "
-            "coalesce(p.dflt_value, '') AS \"default\" "
-            "FROM pragma_table_info(?1, ?2) p ORDER BY p.cid", &b, note);
+        v = table_result(ctx, tq_dialect_for(tq_ctx_db(ctx))->catalog
+                              [TQ_CATALOG_TABLE_COLUMNS], &b, note);
         free(note);
     }
     free(schema);

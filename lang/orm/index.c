@@ -8,6 +8,7 @@
  * object.
  */
 #include "orm/queryset.h"
+#include "sql/dialect.h"
 
 typedef struct sel {
     qdesc_t *q;        /* the selected rows (unsliced when written) */
@@ -154,7 +155,7 @@ static int validate(tq_ctx_t *ctx, const qdesc_t *q)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, q, &s, &e) < 0) {
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0) {
         db_raise(ctx, &e);
         return -1;
     }

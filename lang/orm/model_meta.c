@@ -31,6 +31,7 @@
  * what Django stores in SQLite.
  */
 #include "orm/queryset.h"
+#include "sql/dialect.h"
 
 #include <strings.h>
 #include <time.h>
@@ -304,7 +305,8 @@ static int touch_status_changed(tq_ctx_t *ctx, const qdesc_t *q,
     qfield_t set = {.name = "status_changed", .expr = now_lit(now)};
     qsql_t s;
     qerr_t e = {0};
-    int rc = tq_compile_update(sc, c, &set, 1, &s, &e);
+    int rc = tq_compile_update(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &set, 1,
+                               &s, &e);
     qx_unref(set.expr);
     qdesc_unref(c);
     if (rc < 0) {
@@ -402,7 +404,8 @@ int model_delete(tq_ctx_t *ctx, const qdesc_t *q, const tq_args_t *a,
         }
         qsql_t s;
         qerr_t e = {0};
-        int rc = tq_compile_delete(sc, p, &s, &e);
+        int rc = tq_compile_delete(tq_dialect_for(tq_ctx_db(ctx)), sc, p, &s,
+                                   &e);
         qdesc_unref(p);
         if (rc < 0) {
             db_raise(ctx, &e);

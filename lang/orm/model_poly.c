@@ -22,6 +22,7 @@
  * child of a child is refused in model.c.
  */
 #include "orm/queryset.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <strings.h>
@@ -175,7 +176,7 @@ tq_value_t *model_poly_fetch(tq_ctx_t *ctx, const qdesc_t *q)
     const tq_schema_t *sc = db_schema(ctx);
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, c, &s, &e) < 0) {
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &s, &e) < 0) {
         qdesc_unref(c);
         free(kids);
         return db_raise(ctx, &e);
@@ -264,8 +265,8 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
     }
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_insert(db_schema(ctx), t->schema, t->name, cols, lits, k,
-                          &s, &e) < 0) {
+    if (tq_compile_insert(tq_dialect_for(tq_ctx_db(ctx)), db_schema(ctx),
+                          t->schema, t->name, cols, lits, k, &s, &e) < 0) {
         db_raise(ctx, &e);
         goto out;
     }

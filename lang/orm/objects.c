@@ -12,6 +12,7 @@
  * and writes both rows.
  */
 #include "orm/queryset.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <strings.h>
@@ -574,8 +575,8 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     }
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_insert(sc, o->schema, o->table, cols, vals, k, &s, &e) <
-        0) {
+    if (tq_compile_insert(tq_dialect_for(tq_ctx_db(ctx)), sc, o->schema,
+                          o->table, cols, vals, k, &s, &e) < 0) {
         db_raise(ctx, &e);
         goto out;
     }
@@ -706,7 +707,8 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
     if (!done) {
         qsql_t s;
         qerr_t e = {0};
-        int rc = tq_compile_delete(sc, q, &s, &e);
+        int rc = tq_compile_delete(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s,
+                                   &e);
         qdesc_unref(q);
         if (rc < 0)
             return db_raise(ctx, &e);

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "render/render.h"
+#include "sql/dialect.h"
 
 #define REPR_ITEMS 20
 
@@ -190,7 +191,7 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, q, &s, &e) < 0)
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     if (!cur) {
@@ -248,7 +249,7 @@ static int64_t qs_count(tq_ctx_t *ctx, const qdesc_t *q)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_count(sc, q, &s, &e) < 0) {
+    if (tq_compile_count(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0) {
         db_raise(ctx, &e);
         return -1;
     }
@@ -262,7 +263,7 @@ static int qs_exists(tq_ctx_t *ctx, const qdesc_t *q)
         return -1;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_exists(sc, q, &s, &e) < 0) {
+    if (tq_compile_exists(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0) {
         db_raise(ctx, &e);
         return -1;
     }
@@ -284,8 +285,8 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
     qsql_t s;
     qerr_t e = {0};
     int64_t r = -1;
-    if (tq_compile_update(sc, q, kept ? kept : sets, kept ? nkept : n, &s,
-                          &e) < 0) {
+    if (tq_compile_update(tq_dialect_for(tq_ctx_db(ctx)), sc, q,
+                          kept ? kept : sets, kept ? nkept : n, &s, &e) < 0) {
         db_raise(ctx, &e);
     } else {
         r = db_exec_write(ctx, &s);
@@ -350,7 +351,8 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* with children's columns */
-    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q,
+                               &s, &e);
     qdesc_unref(pq);
     if (rc < 0) {
         db_raise(ctx, &e);
@@ -408,7 +410,8 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* what a fetch would run */
-    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q,
+                               &s, &e);
     qdesc_unref(pq);
     if (rc < 0)
         return db_raise(ctx, &e);
@@ -565,7 +568,8 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     const tq_schema_t *sc = db_schema(ctx);
     qsql_t s;
     qerr_t e = {0};
-    if (!sc || tq_compile_select(sc, c, &s, &e) < 0) {
+    if (!sc || tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &s,
+                                 &e) < 0) {
         qdesc_unref(c);
         return sc ? db_raise(ctx, &e) : NULL;
     }
@@ -991,7 +995,8 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
         goto out;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_aggregate(sc, SELF_Q(self), aggs, n, &s, &e) < 0) {
+    if (tq_compile_aggregate(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self),
+                             aggs, n, &s, &e) < 0) {
         db_raise(ctx, &e);
         goto out;
     }
@@ -1166,7 +1171,8 @@ static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
     if (!done) {
         qsql_t s;
         qerr_t e = {0};
-        if (tq_compile_delete(sc, q, &s, &e) < 0)
+        if (tq_compile_delete(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s,
+                              &e) < 0)
             return db_raise(ctx, &e);
         n = db_exec_write(ctx, &s);
         qsql_clear(&s);
@@ -1191,25 +1197,29 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, SELF_Q(self), &s, &e) < 0)
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    if (tq_compile_select(d, sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
-    char *sql = db_xasprintf("EXPLAIN QUERY PLAN %s", s.sql);
+    char *sql = db_xasprintf("%s%s", d->explain, s.sql);
     free(s.sql);
     s.sql = sql;
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     qsql_clear(&s);
     if (!cur)
         return NULL;
-    assert(tqdb_column_count(cur) >= 4);   /* id parent notused detail */
+    /* the step's text, after the integers before it (SQLite: id parent
+     * notused detail) */
+    int detail = d->explain_detail_col;
+    assert(tqdb_column_count(cur) > detail);
     db_buf_t b = {0};
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         if (b.len)
             db_buf_addc(&b, '\n');
-        db_buf_printf(&b, "%d %d %d %s", (int)tqdb_column_int(cur, 0),
-                      (int)tqdb_column_int(cur, 1),
-                      (int)tqdb_column_int(cur, 2),
-                      tqdb_column_text(cur, 3));
+        for (int i = 0; i < detail; i++)
+            db_buf_printf(&b, "%d ", (int)tqdb_column_int(cur, i));
+        const char *text = tqdb_column_text(cur, detail);
+        db_buf_add(&b, text ? text : "(null)");
     }
     tqdb_cursor_free(&cur);
     if (rc != TQDB_DONE) {
@@ -1229,7 +1239,8 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(sc, SELF_Q(self), &s, &e) < 0)
+    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), &s,
+                          &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "render/render_util.h"
+#include "sql/dialect.h"
 
 /* A CSV reader over an in-memory file. */
 typedef struct reader {
@@ -337,9 +338,8 @@ int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
     int rc = scan(data, len, &names, &types, &ncols, &nrows, error);
     if (rc == 0 && !replace) {
         tqdb_cursor_t *st = NULL;
-        if (tqdb_prepare(db, "SELECT 1 FROM sqlite_schema WHERE type IN "
-                         "('table','view') AND name = ? COLLATE NOCASE",
-                         &st, NULL) == 0 && st &&
+        if (tqdb_prepare(db, tq_dialect_for(db)->catalog
+                         [TQ_CATALOG_FIND_RELATION], &st, NULL) == 0 && st &&
             tqdb_bind_text_static(st, 1, table, -1) == 0 &&
             tqdb_step(st) == TQDB_ROW) {
             *error = db_xasprintf("Table '%s' already exists: use --replace "

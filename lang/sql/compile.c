@@ -6,102 +6,27 @@
  * INNER for positive filters and non-null forward keys, LEFT OUTER
  * otherwise; splits filters on aggregates into HAVING; groups by the
  * values() fields or the base primary key when annotations aggregate; and
- * emits engine-specific SQL through the dialect table (SQLite here).
+ * emits engine-specific SQL through the dialect it is given
+ * (sql/dialect.h).
  * Every identifier comes from the schema and is double-quoted; every value
  * is a parameter. Lookups (`__lt`, `__year` ...) are in lookup.c.
  */
 #include "sql/compile_int.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <strings.h>
 
-/* ---- the SQLite dialect */
-
-static void sqlite_trunc(db_buf_t *b, qx_func_t unit, const char *arg)
-{
-    switch (unit) {
-    case QF_TRUNCYEAR: db_buf_printf(b, "date(%s, 'start of year')", arg); break;
-    case QF_TRUNCMONTH:
-        db_buf_printf(b, "date(%s, 'start of month')", arg);
-        break;
-    case QF_TRUNCWEEK:
-        db_buf_printf(b, "date(%s, 'weekday 0', '-6 days')", arg);
-        break;
-    default: db_buf_printf(b, "date(%s)", arg); break;
-    }
-}
-
-static void sqlite_extract(db_buf_t *b, qx_func_t part, const char *arg)
-{
-    switch (part) {
-    case QF_EXTRACTYEAR:
-        db_buf_printf(b, "CAST(strftime('%%Y', %s) AS INTEGER)", arg);
-        break;
-    case QF_EXTRACTMONTH:
-        db_buf_printf(b, "CAST(strftime('%%m', %s) AS INTEGER)", arg);
-        break;
-    case QF_EXTRACTDAY:
-        db_buf_printf(b, "CAST(strftime('%%d', %s) AS INTEGER)", arg);
-        break;
-    case QF_EXTRACTWEEKDAY:
-        db_buf_printf(b, "(CAST(strftime('%%w', %s) AS INTEGER) + 1)", arg);
-        break;
-    default:
-        db_buf_printf(b, "CAST(strftime('%%H', %s) AS INTEGER)", arg);
-        break;
-    }
-}
-
-/* SQLite has no STDDEV: population (Django's default, sample=False) is
- * sqrt(avg(x*x) - avg(x)^2); sample is sqrt((sum(x*x) - sum(x)^2/n)/(n-1)).
- * max(0, ...) guards against rounding below zero. */
-static void sqlite_stddev(db_buf_t *b, bool variance, bool sample,
-                          char *const x[5])
-{
-    db_buf_t v = {0};
-    if (!sample)
-        db_buf_printf(&v,
-                      "max(0.0, avg((%s) * (%s)) - avg(%s) * avg(%s) + 0 * "
-                      "count(%s))",
-                      x[0], x[1], x[2], x[3], x[4]);
-    else
-        db_buf_printf(&v,
-                      "max(0.0, (sum((%s) * (%s)) - sum(%s) * sum(%s) * 1.0 "
-                      "/ count(%s)) / nullif(count(%s) - 1, 0))",
-                      x[0], x[1], x[2], x[3], x[4], x[4]);
-    if (variance)
-        db_buf_add(b, v.s);
-    else
-        db_buf_printf(b, "sqrt(%s)", v.s);
-    db_buf_free(&v);
-}
-
-static void sqlite_regex(db_buf_t *b, const char *arg, const char *pattern,
-                         bool icase)
-{
-    if (icase)
-        db_buf_printf(b, "tq_iregexp(%s, %s)", pattern, arg);
-    else
-        db_buf_printf(b, "%s REGEXP %s", arg, pattern);
-}
-
-const tq_dialect_t tq_dialect_sqlite = {
-    .name = "sqlite",
-    .trunc = sqlite_trunc,
-    .extract = sqlite_extract,
-    .stddev = sqlite_stddev,
-    .regex = sqlite_regex,
-};
-
-/* The dialect of the database `s` describes: SQLite's, the only one
- * today. Every compilation takes its dialect from here. */
-static const tq_dialect_t *schema_dialect(const tq_schema_t *s)
-{
-    assert(s);
-    return &tq_dialect_sqlite;
-}
-
 /* ---- state helpers */
+
+/* The implicit row id column of a table whose pk is the row id
+ * (tq_stable_t.rowid_pk): only engines that have one describe such
+ * tables. */
+static const char *rowid_col(const tq_dialect_t *d)
+{
+    assert(d && d->rowid);
+    return d->rowid;
+}
 
 int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 {
@@ -121,16 +46,18 @@ int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit)
 {
     DB_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
-    db_buf_addc(b, '?');
+    cs->d->param(b, cs->out->nparams);
 }
 
-static void cs_init(cstate_t *cs, const tq_schema_t *s, const qdesc_t *q,
+static void cs_init(cstate_t *cs, const tq_dialect_t *d,
+                    const tq_schema_t *s, const qdesc_t *q,
                     const tq_stable_t *base, qsql_t *out, qerr_t *err)
 {
-    assert(cs && s && q && base && out && err);
+    assert(cs && d && s && q && base && out && err);
     memset(cs, 0, sizeof *cs);
     cs->s = s;
-    cs->d = schema_dialect(s);
+    cs->d = d;
+    out->dialect = d;
     cs->q = q;
     cs->base = base;
     cs->base_alias = db_xstrdup(base->name);
@@ -370,7 +297,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             }
         }
         if (ci != -1) {
-            col_sql(b, alias, ci == -2 ? "rowid" : t->cols[ci].name);
+            col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
             *plain = true;
@@ -634,12 +561,13 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     switch (e->kind) {
     case QX_BOOL:
-        db_buf_add(b, e->op ? "1" : "0");
+        db_buf_add(b, e->op ? cs->d->true_sql : cs->d->false_sql);
         return 0;
     case QX_AND:
     case QX_OR: {
         if (!e->nargs) {             /* Q(): true; an empty OR: false */
-            db_buf_add(b, e->kind == QX_AND ? "1" : "0");
+            db_buf_add(b, e->kind == QX_AND ? cs->d->true_sql
+                                            : cs->d->false_sql);
             return 0;
         }
         bool saved = cs->filter_ctx;
@@ -933,7 +861,7 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
             const char *alias = cs->joins[join].alias;
             for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
                 const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
-                                                   : "rowid")
+                                                   : rowid_col(cs->d))
                                               : t->cols[c].name;
                 char *name = db_xasprintf("%s__%s", path.s, col);
                 if (!*first)
@@ -982,7 +910,7 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         }
     } else if (q->mode == QM_MODEL || q->nfields == 0) {
         if (t->rowid_pk)
-            select_column(cs, &cols, "rowid", &first);
+            select_column(cs, &cols, rowid_col(cs->d), &first);
         for (size_t i = 0; i < t->ncols; i++) {
             bool keep = q->mode != QM_MODEL || !q->nonly || t->cols[i].pk;
             for (size_t k = 0; k < q->nonly && !keep; k++)
@@ -1093,13 +1021,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         db_buf_add(b, " ORDER BY ");
         db_buf_add(b, order.s);
     }
-    if (q->limit >= 0)
-        db_buf_printf(b, " LIMIT %lld", (long long)q->limit);
-    if (q->offset > 0) {
-        if (q->limit < 0)
-            db_buf_add(b, " LIMIT -1");
-        db_buf_printf(b, " OFFSET %lld", (long long)q->offset);
-    }
+    if (q->limit >= 0 || q->offset > 0)
+        cs->d->limit(b, q->limit, q->offset > 0 ? q->offset : 0);
     rc = 0;
 out:
     db_buf_free(&cols);
@@ -1122,7 +1045,7 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
     char **saved_cols = parent->out->cols;
     parent->out->cols = NULL;
     parent->out->ncols = 0;
-    cs_init(&cs, parent->s, q, t, parent->out, parent->err);
+    cs_init(&cs, parent->d, parent->s, q, t, parent->out, parent->err);
     int rc = build_select(&cs, SEL_SUB, b);
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
@@ -1145,15 +1068,15 @@ static int finish(qsql_t *out, db_buf_t *b, int rc)
 }
 
 /* tq_compile_select: see compile.h. */
-int tq_compile_select(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err)
+int tq_compile_select(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err)
 {
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
     if (!t)
         return -1;
     cstate_t cs;
-    cs_init(&cs, s, q, t, out, err);
+    cs_init(&cs, d, s, q, t, out, err);
     db_buf_t b = {0};
     int rc = build_select(&cs, SEL_ROWS, &b);
     cs_free(&cs);
@@ -1173,8 +1096,8 @@ static bool needs_wrap(const qdesc_t *q)
 }
 
 /* tq_compile_count: see compile.h. */
-int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                     qerr_t *err)
+int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
+                     const qdesc_t *q, qsql_t *out, qerr_t *err)
 {
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
@@ -1184,14 +1107,14 @@ int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
     db_buf_t b = {0};
     int rc;
     if (needs_wrap(q)) {
-        cs_init(&cs, s, q, t, out, err);
+        cs_init(&cs, d, s, q, t, out, err);
         db_buf_add(&b, "SELECT COUNT(*) FROM (");
         rc = build_select(&cs, SEL_COUNT, &b);
         db_buf_add(&b, ") subquery");
     } else {
         /* annotations stay resolvable in filters; none is selected */
         qdesc_t *ctxq = (qdesc_t *)q;
-        cs_init(&cs, s, ctxq, t, out, err);
+        cs_init(&cs, d, s, ctxq, t, out, err);
         db_buf_t where = {0};
         if (q->where) {
             cs.filter_ctx = true;
@@ -1226,11 +1149,11 @@ int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
 }
 
 /* tq_compile_exists: see compile.h. */
-int tq_compile_exists(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err)
+int tq_compile_exists(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err)
 {
     qsql_t inner;
-    if (tq_compile_count(s, q, &inner, err) < 0)
+    if (tq_compile_count(d, s, q, &inner, err) < 0)
         return -1;
     /* SELECT COUNT(*) ... -> SELECT 1 ... LIMIT 1 on the same body */
     memset(out, 0, sizeof *out);
@@ -1255,11 +1178,11 @@ int tq_compile_exists(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
 }
 
 /* tq_compile_aggregate: see compile.h. */
-int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
-                         const qfield_t *aggs, size_t n, qsql_t *out,
-                         qerr_t *err)
+int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
+                         const qdesc_t *q, const qfield_t *aggs, size_t n,
+                         qsql_t *out, qerr_t *err)
 {
-    assert(s && q && (aggs || n == 0) && out && err);
+    assert(d && s && q && (aggs || n == 0) && out && err);
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
     if (!t)
@@ -1328,7 +1251,7 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
                         db_buf_ident(&tb, fname);
                         x[k] = db_buf_take(&tb);
                     }
-                    schema_dialect(s)->stddev(&outer, e->op == QF_VARIANCE,
+                    d->stddev(&outer, e->op == QF_VARIANCE,
                                               e->sample, x);
                     for (int k = 0; k < 5; k++)
                         free(x[k]);
@@ -1340,7 +1263,7 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
             add_col_name(&(cstate_t){.out = out}, aggs[i].name);
         }
         if (rc == 0) {
-            cs_init(&cs, s, inner, t, out, err);
+            cs_init(&cs, d, s, inner, t, out, err);
             size_t nc = out->ncols;
             char **sc = out->cols;
             out->cols = NULL;
@@ -1358,7 +1281,7 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
         qdesc_unref(inner);
         return finish(out, &outer, rc);
     }
-    cs_init(&cs, s, q, t, out, err);
+    cs_init(&cs, d, s, q, t, out, err);
     db_buf_add(&b, "SELECT ");
     for (size_t i = 0; i < n && rc == 0; i++) {
         bool f = i == 0;
@@ -1390,16 +1313,16 @@ int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
 
 /* WHERE of an UPDATE/DELETE: direct when the filters need no join and the
  * query is not sliced, else `pk IN (SELECT pk ...)`. */
-static int write_where(const tq_schema_t *s, const qdesc_t *q,
-                       const tq_stable_t *t, qsql_t *out, qerr_t *err,
-                       db_buf_t *b)
+static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
+                       const qdesc_t *q, const tq_stable_t *t, qsql_t *out,
+                       qerr_t *err, db_buf_t *b)
 {
     if (!q->where && !qdesc_sliced(q))
         return 0;
     /* dry run to learn whether joins are needed */
     qsql_t dry = {0};
     cstate_t cs;
-    cs_init(&cs, s, q, t, &dry, err);
+    cs_init(&cs, d, s, q, t, &dry, err);
     db_buf_t w = {0};
     int rc = 0;
     if (q->where) {
@@ -1414,7 +1337,7 @@ static int write_where(const tq_schema_t *s, const qdesc_t *q,
         return -1;
     db_buf_add(b, " WHERE ");
     if (!joins && !qdesc_sliced(q) && !q->distinct) {
-        cs_init(&cs, s, q, t, out, err);
+        cs_init(&cs, d, s, q, t, out, err);
         cs.filter_ctx = true;
         const qexpr_t *wh = q->where;
         size_t n = wh->kind == QX_AND ? wh->nargs : 1;
@@ -1426,7 +1349,7 @@ static int write_where(const tq_schema_t *s, const qdesc_t *q,
         cs_free(&cs);
         return rc;
     }
-    cs_init(&cs, s, q, t, out, err);
+    cs_init(&cs, d, s, q, t, out, err);
     col_sql(b, cs.base_alias, t->pk);
     db_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
@@ -1448,9 +1371,9 @@ static void table_sql(db_buf_t *b, const tq_stable_t *t)
 }
 
 /* tq_compile_update: see compile.h. */
-int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
-                      const qfield_t *sets, size_t n, qsql_t *out,
-                      qerr_t *err)
+int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, const qfield_t *sets, size_t n,
+                      qsql_t *out, qerr_t *err)
 {
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
@@ -1468,7 +1391,7 @@ int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
         return -1;
     }
     cstate_t cs;
-    cs_init(&cs, s, q, t, out, err);
+    cs_init(&cs, d, s, q, t, out, err);
     cs.no_joins = true;
     db_buf_t b = {0};
     int rc = 0;
@@ -1482,7 +1405,7 @@ int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? "rowid" :
+                          ci == -2 ? rowid_col(d) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             rc = unknown_field(&cs, t, sets[i].name);
@@ -1501,13 +1424,13 @@ int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
     }
     cs_free(&cs);
     if (rc == 0)
-        rc = write_where(s, q, t, out, err, &b);
+        rc = write_where(d, s, q, t, out, err, &b);
     return finish(out, &b, rc);
 }
 
 /* tq_compile_delete: see compile.h. */
-int tq_compile_delete(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err)
+int tq_compile_delete(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err)
 {
     memset(out, 0, sizeof *out);
     const tq_stable_t *t = tq_compile_base(s, q, err);
@@ -1521,16 +1444,30 @@ int tq_compile_delete(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
     db_buf_t b = {0};
     db_buf_add(&b, "DELETE FROM ");
     table_sql(&b, t);
-    int rc = write_where(s, q, t, out, err, &b);
+    int rc = write_where(d, s, q, t, out, err, &b);
     return finish(out, &b, rc);
 }
 
-/* tq_compile_insert: see compile.h. */
-int tq_compile_insert(const tq_schema_t *s, const char *schema,
-                      const char *table, const char *const *cols,
-                      const qlit_t *vals, size_t n, qsql_t *out, qerr_t *err)
+/* The end of an INSERT that yields the new row's key, on engines that
+ * give it back that way (tqdb_last_insert_id otherwise). */
+static void insert_returning(const tq_dialect_t *d, const tq_stable_t *t,
+                             db_buf_t *b)
 {
+    if (!d->insert_returning)
+        return;
+    db_buf_add(b, " RETURNING ");
+    db_buf_ident(b, t->rowid_pk ? rowid_col(d) : t->pk);
+}
+
+/* tq_compile_insert: see compile.h. */
+int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
+                      const char *schema, const char *table,
+                      const char *const *cols, const qlit_t *vals, size_t n,
+                      qsql_t *out, qerr_t *err)
+{
+    assert(d && s && out && err);
     memset(out, 0, sizeof *out);
+    out->dialect = d;
     qdesc_t *q = qdesc_new(schema, table);
     const tq_stable_t *t = tq_compile_base(s, q, err);
     qdesc_unref(q);
@@ -1541,6 +1478,7 @@ int tq_compile_insert(const tq_schema_t *s, const char *schema,
     table_sql(&b, t);
     if (!n) {
         db_buf_add(&b, " DEFAULT VALUES");
+        insert_returning(d, t, &b);
         out->sql = db_buf_take(&b);
         return 0;
     }
@@ -1550,7 +1488,7 @@ int tq_compile_insert(const tq_schema_t *s, const char *schema,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? "rowid" :
+                          ci == -2 ? rowid_col(d) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             char *c = tq_stable_choices(t, NULL, 0);
@@ -1571,9 +1509,10 @@ int tq_compile_insert(const tq_schema_t *s, const char *schema,
         if (i)
             db_buf_add(&b, ", ");
         DB_PUSH(out->params, out->nparams, out->pcap, qlit_copy(&vals[i]));
-        db_buf_addc(&b, '?');
+        d->param(&b, out->nparams);
     }
     db_buf_addc(&b, ')');
+    insert_returning(d, t, &b);
     out->sql = db_buf_take(&b);
     return 0;
 }

@@ -13,9 +13,10 @@
  * name is a FieldError with Django's wording, and every identifier that
  * reaches SQL text comes from the schema and is double-quoted.
  *
- * Dialect: SQL that differs between engines (date truncation, extraction,
- * regex, standard deviation, LIMIT) goes through one table of functions,
- * tq_dialect_t; SQLite's is the only one today.
+ * Dialect: SQL that differs between engines (placeholders, LIMIT, date
+ * truncation and extraction, text matching, regex, standard deviation,
+ * long `in` lists, the row id) goes through one table of hooks,
+ * tq_dialect_t (sql/dialect.h), passed to every compile function.
  *
  * Statements run through db/db.h (qsql_bind_cursor).
  */
@@ -31,6 +32,10 @@
 #include "base/dbutil.h"
 #include "db/schema.h"
 #include "sql/funcs.h"
+
+/* The dialect: the SQL that differs between engines (sql/dialect.h).
+ * Every compile function takes one, from tq_dialect_for(conn). */
+typedef struct tq_dialect tq_dialect_t;
 
 /* A scalar bound as a parameter: type is TQDB_NULL, TQDB_INT,
  * TQDB_FLOAT, TQDB_TEXT or TQDB_BLOB (db/db.h). `s` (n bytes) is owned. */
@@ -176,6 +181,7 @@ typedef struct qsql {
     size_t nparams, pcap;
     char **cols;
     size_t ncols;
+    const tq_dialect_t *dialect;   /* its placeholders' form; NULL: `?` */
 } qsql_t;
 
 void qsql_clear(qsql_t *s);
@@ -197,51 +203,34 @@ typedef struct qerr {
 
 void qerr_clear(qerr_t *e);
 
-/* The dialect seam: the SQL that differs between engines. */
-typedef struct tq_dialect {
-    const char *name;
-    /* date truncation of `arg` (SQL text) to unit QF_TRUNC* */
-    void (*trunc)(db_buf_t *b, qx_func_t unit, const char *arg);
-    /* integer extraction of QF_EXTRACT* */
-    void (*extract)(db_buf_t *b, qx_func_t part, const char *arg);
-    /* population (sample false) or sample standard deviation / variance
-     * of x; x[0..4] are five separately compiled copies of the argument
-     * (each carries its own parameters), used in order. */
-    void (*stddev)(db_buf_t *b, bool variance, bool sample,
-                   char *const x[5]);
-    /* `arg REGEXP pattern` */
-    void (*regex)(db_buf_t *b, const char *arg, const char *pattern,
-                  bool icase);
-} tq_dialect_t;
-
-extern const tq_dialect_t tq_dialect_sqlite;
-
 /* SELECT for iteration and display (columns as the mode says). */
-int tq_compile_select(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err);
+int tq_compile_select(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err);
 /* SELECT COUNT(*) of the rows the description yields. */
-int tq_compile_count(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                     qerr_t *err);
+int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
+                     const qdesc_t *q, qsql_t *out, qerr_t *err);
 /* SELECT 1 ... LIMIT 1. */
-int tq_compile_exists(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err);
+int tq_compile_exists(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err);
 /* SELECT agg AS name, ... over the description's rows. */
-int tq_compile_aggregate(const tq_schema_t *s, const qdesc_t *q,
-                         const qfield_t *aggs, size_t n, qsql_t *out,
-                         qerr_t *err);
+int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
+                         const qdesc_t *q, const qfield_t *aggs, size_t n,
+                         qsql_t *out, qerr_t *err);
 /* UPDATE the base table: each set's name is a column, its expr the value
  * (literals and F expressions over the same table). */
-int tq_compile_update(const tq_schema_t *s, const qdesc_t *q,
-                      const qfield_t *sets, size_t n, qsql_t *out,
-                      qerr_t *err);
+int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, const qfield_t *sets, size_t n,
+                      qsql_t *out, qerr_t *err);
 /* DELETE the description's rows. */
-int tq_compile_delete(const tq_schema_t *s, const qdesc_t *q, qsql_t *out,
-                      qerr_t *err);
+int tq_compile_delete(const tq_dialect_t *d, const tq_schema_t *s,
+                      const qdesc_t *q, qsql_t *out, qerr_t *err);
 /* INSERT INTO table (cols) VALUES (?, ...), parameters copied from vals.
- * Columns are checked against the schema. */
-int tq_compile_insert(const tq_schema_t *s, const char *schema,
-                      const char *table, const char *const *cols,
-                      const qlit_t *vals, size_t n, qsql_t *out, qerr_t *err);
+ * Columns are checked against the schema. With the dialect's
+ * insert_returning, the statement yields the new row's primary key. */
+int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
+                      const char *schema, const char *table,
+                      const char *const *cols, const qlit_t *vals, size_t n,
+                      qsql_t *out, qerr_t *err);
 
 /* Resolves the description's base table or sets a DatabaseError. */
 const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,

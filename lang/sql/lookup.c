@@ -4,13 +4,15 @@
  * registers on a connection the SQL functions that compiled SQL relies on
  * (REGEXP, tq_iregexp). Year lookups against a literal are sargable:
  * `start_time__year=2025` becomes `start_time >= '2025-01-01' AND
- * start_time < '2026-01-01'`, so an index on the column is used. Case-
- * sensitive pattern lookups use GLOB/instr (SQLite's LIKE ignores ASCII
- * case); the i- variants use LIKE with '\' as escape.
+ * start_time < '2026-01-01'`, so an index on the column is used. The
+ * engine-specific pieces (transforms, text matching, regex, long `in`
+ * lists, boolean constants) are the dialect's hooks (sql/dialect.h).
  */
 #include "sql/compile_int.h"
+#include "sql/dialect.h"
 #include "sql/lookups.h"
 
+#include <assert.h>
 #include <math.h>
 #include <regex.h>
 #include <strings.h>
@@ -45,25 +47,6 @@ bool tq_is_transform(const char *name)
     return is_kind(name, TQ_LOOKUP_KIND_TRANSFORM);
 }
 
-/* Applies a transform to lhs SQL. */
-static void transform_sql(db_buf_t *b, const char *t, const char *lhs)
-{
-    if (!strcmp(t, "date")) {
-        db_buf_printf(b, "date(%s)", lhs);
-        return;
-    }
-    for (size_t i = 0; i < sizeof lookups / sizeof *lookups; i++)
-        if (lookups[i].fmt && !strcmp(lookups[i].name, t)) {
-            if (!strcmp(t, "week_day"))
-                db_buf_printf(b, "(CAST(strftime('%s', %s) AS INTEGER) + 1)",
-                              lookups[i].fmt, lhs);
-            else
-                db_buf_printf(b, "CAST(strftime('%s', %s) AS INTEGER)",
-                              lookups[i].fmt, lhs);
-            return;
-        }
-}
-
 /* The text of a literal for pattern lookups (numbers as SQLite prints). */
 static char *lit_text(const qlit_t *l)
 {
@@ -74,44 +57,6 @@ static char *lit_text(const qlit_t *l)
     case TQDB_FLOAT: return db_xasprintf("%.15g", l->d);
     default: return NULL;
     }
-}
-
-/* LIKE pattern: `pre` + value with \ % _ escaped + `post`. */
-static qlit_t like_pattern(const char *v, const char *pre, const char *post)
-{
-    db_buf_t b = {0};
-    db_buf_add(&b, pre);
-    for (const char *p = v; *p; p++) {
-        if (*p == '\\' || *p == '%' || *p == '_')
-            db_buf_addc(&b, '\\');
-        db_buf_addc(&b, *p);
-    }
-    db_buf_add(&b, post);
-    qlit_t l = {.type = TQDB_TEXT};
-    l.n = b.len;
-    l.s = db_buf_take(&b);
-    return l;
-}
-
-/* GLOB pattern: `pre` + value with * ? [ bracketed + `post`. */
-static qlit_t glob_pattern(const char *v, const char *pre, const char *post)
-{
-    db_buf_t b = {0};
-    db_buf_add(&b, pre);
-    for (const char *p = v; *p; p++) {
-        if (*p == '*' || *p == '?' || *p == '[') {
-            db_buf_addc(&b, '[');
-            db_buf_addc(&b, *p);
-            db_buf_addc(&b, ']');
-        } else {
-            db_buf_addc(&b, *p);
-        }
-    }
-    db_buf_add(&b, post);
-    qlit_t l = {.type = TQDB_TEXT};
-    l.n = b.len;
-    l.s = db_buf_take(&b);
-    return l;
 }
 
 static int rhs_sql(cstate_t *cs, const qexpr_t *rhs, db_buf_t *b)
@@ -154,62 +99,42 @@ static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
 {
     bool icase = lookup[0] == 'i' && strcmp(lookup, "in");
     const char *base = icase ? lookup + 1 : lookup;
+    tq_match_t m = !strcmp(base, "contains") ? TQ_MATCH_CONTAINS :
+                   !strcmp(base, "startswith") ? TQ_MATCH_STARTSWITH :
+                   !strcmp(base, "endswith") ? TQ_MATCH_ENDSWITH :
+                   TQ_MATCH_EXACT;
+    assert(m != TQ_MATCH_EXACT || icase);     /* exact itself is a plain = */
     if (rhs->kind == QX_LIT) {
         char *v = lit_text(&rhs->lit);
         if (!v) {
             /* Django: a None pattern matches nothing */
-            db_buf_add(b, "0");
+            db_buf_add(b, cs->d->false_sql);
             return 0;
         }
-        if (icase || !strcmp(base, "exact")) {
-            const char *pre = !strcmp(base, "contains") ||
-                                      !strcmp(base, "endswith") ? "%" : "";
-            const char *post = !strcmp(base, "contains") ||
-                                       !strcmp(base, "startswith") ? "%" : "";
-            db_buf_printf(b, "%s LIKE ", lhs);
-            cs_param(cs, b, like_pattern(v, pre, post));
-            db_buf_add(b, " ESCAPE '\\'");
-        } else if (!strcmp(base, "contains")) {
-            db_buf_printf(b, "instr(%s, ", lhs);
-            cs_param(cs, b, qlit_text(v));
-            db_buf_add(b, ") > 0");
-        } else {
-            bool start = !strcmp(base, "startswith");
-            db_buf_printf(b, "%s GLOB ", lhs);
-            cs_param(cs, b, glob_pattern(v, start ? "" : "*",
-                                         start ? "*" : ""));
-        }
+        const char *after = "";
+        char *pattern = cs->d->match(b, lhs, m, icase, v, &after);
+        qlit_t l = {.type = TQDB_TEXT, .s = pattern, .n = strlen(pattern)};
+        cs_param(cs, b, l);
+        db_buf_add(b, after);
         free(v);
         return 0;
     }
     /* an expression on the right: compare with functions, no patterns */
-    const char *l = icase ? "lower(" : "(";
     db_buf_t r1 = {0}, r2 = {0};
     if (rhs_sql(cs, rhs, &r1) < 0) {
         db_buf_free(&r1);
         return -1;
     }
     int rc = 0;
-    if (!strcmp(base, "exact")) {
-        db_buf_printf(b, "%s%s) = %s%s)", l, lhs, l, r1.s);
-    } else if (!strcmp(base, "contains")) {
-        db_buf_printf(b, "instr(%s%s), %s%s)) > 0", l, lhs, l, r1.s);
-    } else if (rhs_sql(cs, rhs, &r2) < 0) {
+    bool two = m == TQ_MATCH_STARTSWITH || m == TQ_MATCH_ENDSWITH;
+    if (two && rhs_sql(cs, rhs, &r2) < 0)
         rc = -1;
-    } else if (!strcmp(base, "startswith")) {
-        db_buf_printf(b, "substr(%s%s), 1, length(%s)) = %s%s)", l, lhs,
-                      r1.s, l, r2.s);
-    } else {
-        db_buf_printf(b, "substr(%s%s), -length(%s)) = %s%s)", l, lhs, r1.s,
-                      l, r2.s);
-    }
+    else
+        cs->d->match_expr(b, lhs, m, icase, r1.s, two ? r2.s : NULL);
     db_buf_free(&r1);
     db_buf_free(&r2);
     return rc;
 }
-
-/* Longer `in` lists are bound as one JSON array (json_each). */
-#define IN_LIST_MAX 64
 
 static bool all_literals(const qexpr_t *l)
 {
@@ -220,41 +145,6 @@ static bool all_literals(const qexpr_t *l)
              !isfinite(l->args[i]->lit.d)))
             return false;
     return true;
-}
-
-/* The list's literals as a JSON array text literal. */
-static qlit_t json_list(const qexpr_t *l)
-{
-    db_buf_t b = {0};
-    db_buf_addc(&b, '[');
-    for (size_t i = 0; i < l->nargs; i++) {
-        const qlit_t *v = &l->args[i]->lit;
-        if (i)
-            db_buf_addc(&b, ',');
-        switch (v->type) {
-        case TQDB_INT: db_buf_printf(&b, "%lld", (long long)v->i); break;
-        case TQDB_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
-        case TQDB_TEXT:
-            db_buf_addc(&b, '"');
-            for (size_t k = 0; k < v->n; k++) {
-                unsigned char c = (unsigned char)v->s[k];
-                if (c == '"' || c == '\\')
-                    db_buf_printf(&b, "\\%c", c);
-                else if (c < 0x20)
-                    db_buf_printf(&b, "\\u%04x", c);
-                else
-                    db_buf_addc(&b, (char)c);
-            }
-            db_buf_addc(&b, '"');
-            break;
-        default: db_buf_add(&b, "null"); break;
-        }
-    }
-    db_buf_addc(&b, ']');
-    qlit_t r = {.type = TQDB_TEXT};
-    r.n = b.len;
-    r.s = db_buf_take(&b);
-    return r;
 }
 
 /* cs_lookup: see compile_int.h. */
@@ -269,7 +159,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
             lit_is(rhs, TQDB_INT) &&
             year_range(cs, lhs_in, lookup, rhs->lit.i, b))
             return 0;
-        transform_sql(&lt, transform, lhs_in);
+        cs->d->transform(&lt, transform, lhs_in);
         lhs = lt.s;
     }
     if (!lookup) {                       /* a transform used as a value */
@@ -285,7 +175,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
     for (size_t i = 0; i < 4; i++)
         if (!strcmp(lookup, cmp[i].name)) {
             if (lit_is(rhs, TQDB_NULL)) {
-                db_buf_add(b, "0");
+                db_buf_add(b, cs->d->false_sql);
                 goto done;
             }
             db_buf_add(b, lhs);
@@ -315,13 +205,15 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         db_buf_printf(b, "%s IS %sNULL", lhs, yes ? "" : "NOT ");
     } else if (!strcmp(lookup, "in")) {
         if (rhs->kind == QX_LIST && rhs->nargs == 0) {
-            db_buf_add(b, "0");
-        } else if (rhs->kind == QX_LIST && rhs->nargs > IN_LIST_MAX &&
+            db_buf_add(b, cs->d->false_sql);
+        } else if (rhs->kind == QX_LIST && rhs->nargs > cs->d->in_list_max &&
                    all_literals(rhs)) {
-            /* a long list is one JSON parameter: SQLite caps variables */
-            db_buf_printf(b, "%s IN (SELECT value FROM json_each(", lhs);
-            cs_param(cs, b, json_list(rhs));
-            db_buf_add(b, "))");
+            /* a long list is one parameter: engines cap their variables */
+            const char *after = "";
+            char *list = cs->d->in_list(b, lhs, rhs, &after);
+            qlit_t l = {.type = TQDB_TEXT, .s = list, .n = strlen(list)};
+            cs_param(cs, b, l);
+            db_buf_add(b, after);
         } else if (rhs->kind == QX_LIST || rhs->kind == QX_SUBQ) {
             db_buf_printf(b, "%s IN ", lhs);
             rc = rhs_sql(cs, rhs, b);

@@ -5,6 +5,7 @@
  * clone. It knows neither SQL text nor the interpreter (compile.h).
  */
 #include "sql/compile.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 
@@ -383,6 +384,7 @@ char *qsql_inline(const qsql_t *s)
 {
     db_buf_t b = {0};
     size_t k = 0;
+    bool numbered = s->dialect && s->dialect->numbered_params;
     for (const char *p = s->sql; *p; p++) {
         if (*p == '\'' || *p == '"') {
             char q = *p;
@@ -396,7 +398,16 @@ char *qsql_inline(const qsql_t *s)
             p = *e ? e : e - 1;
             continue;
         }
-        if (*p == '?' && k < s->nparams) {
+        if (numbered && *p == '$' && p[1] >= '1' && p[1] <= '9') {
+            char *end;
+            unsigned long n = strtoul(p + 1, &end, 10);
+            if (n <= s->nparams) {
+                qlit_sql(&b, &s->params[n - 1]);
+                p = end - 1;
+                continue;
+            }
+        }
+        if (!numbered && *p == '?' && k < s->nparams) {
             qlit_sql(&b, &s->params[k++]);
             continue;
         }
