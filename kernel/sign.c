@@ -5,9 +5,10 @@
  * Signatures are compared in constant time. A ring of recent signatures
  * with an open-addressing index refuses replays, as ipykernel's digest
  * history does; unlike a history of fixed size it cannot be outrun:
- *  - each signature is kept with its message's date, and an entry is
- *    forgotten only once it is more than KEEP_SECONDS older than the
- *    newest message seen (the ring grows instead);
+ *  - each signature is kept with its message's date; a full ring forgets
+ *    its oldest entry, or grows (up to MAX_HISTORY) while that entry is
+ *    within KEEP_SECONDS of the newest, so a burst from clients whose
+ *    clocks differ slightly is not refused;
  *  - a message dated at or before the newest forgotten entry is refused,
  *    since it might be one of those forgotten;
  *  - a message dated more than SKEW_SECONDS before the kernel started is
@@ -26,7 +27,9 @@
 #include <time.h>
 
 #define HISTORY 4096          /* the ring's first capacity, a power of two */
-#define KEEP_SECONDS 600.0    /* entries younger than this are never dropped */
+#define KEEP_SECONDS 2.0      /* entries this much younger than the newest
+                                 are not dropped while the ring may grow */
+#define MAX_HISTORY 65536     /* the ring grows no further than this */
 #define SKEW_SECONDS 600.0    /* clock skew allowed before the kernel's start */
 
 /* What every signer cloned from one shares (shell, stdin and control see
@@ -286,7 +289,8 @@ int kn_signer_remember(kn_signer_t *signer, const char *signature,
         s->newest = date;
     if (s->ring_count == s->cap) {
         size_t oldest = s->ring_next;   /* the next write overwrites it */
-        if (s->dates[oldest] > s->newest - KEEP_SECONDS) {
+        if (s->dates[oldest] > s->newest - KEEP_SECONDS &&
+            s->cap < MAX_HISTORY) {
             grow(s);
         } else {
             bool old_found;

@@ -107,7 +107,7 @@ READONLY_WORDS = ("read-only", "readonly", "read only", "query_only")
 # be better and is accepted too.
 OTHER_REFUSALS = {
     "%sql PRAGMA journal_mode = WAL": "within a transaction",
-    "%%sql\nBEGIN;": "within a transaction",
+    "%%sql\nBEGIN;": "a cell runs in one transaction of its own",
     "%sql ATTACH DATABASE '{tmp}/attached.sqlite'": "unable to open",
     "%attach {tmp}/attached2.sqlite": "unable to open",
     "%sql ATTACH DATABASE 'file:": "access mode not allowed",
