@@ -38,6 +38,7 @@
 #include "orm/queryset.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render/render.h"
@@ -476,7 +477,12 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* what a fetch would run */
-    int rc = tq_compile_select(sc, pq ? pq : q, &s, &e);
+    /* Django's SQL; TABULA_REWRITE=show prints the statement that runs
+     * (tq_compile_select_run), for tests/bench. */
+    const char *show = getenv("TABULA_REWRITE");
+    int rc = show && !strcmp(show, "show")
+                 ? tq_compile_select_run(sc, pq ? pq : q, &s, &e)
+                 : tq_compile_select(sc, pq ? pq : q, &s, &e);
     qdesc_unref(pq);
     if (rc < 0)
         return db_raise(ctx, &e);

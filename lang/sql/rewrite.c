@@ -45,8 +45,9 @@
  * of floats may differ in the last bits, as any change of summation order
  * does; SQL leaves that order unspecified in both forms.
  *
- * The environment variable TABULA_NO_REWRITE (any value) turns the rewrite
- * off, so that tests/bench and the differential test can run both forms.
+ * The environment variable TABULA_REWRITE=off turns the rewrite off (and
+ * TABULA_REWRITE=show makes `.query` print the rewritten statement), so
+ * that tests/bench and the differential test can run both forms.
  */
 #include "sql/compile_int.h"
 
@@ -316,7 +317,8 @@ static bool rewrite_select(const tq_schema_t *s, const qdesc_t *q,
                            qsql_t *out)
 {
     assert(s && q && out && out->sql);
-    if (getenv("TABULA_NO_REWRITE"))
+    const char *mode = getenv("TABULA_REWRITE");
+    if (mode && !strcmp(mode, "off"))
         return false;
     rplan_t p = {.base = tq_schema_table(s, q->schema, q->table)};
     if (!p.base || !strcasecmp(p.base->name, "agg"))

@@ -84,8 +84,10 @@ def generate(run, path, rentals):
 
 
 def tabula_sql(run, db, cell):
+    """The SQL the displayed cell runs (rewrites included)."""
     p = subprocess.run([run, "--readonly", db, f"print(({cell}).query)"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True,
+                       env=dict(os.environ, TABULA_REWRITE="show"))
     return p.stdout.strip() if p.returncode == 0 else None
 
 
