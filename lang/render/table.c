@@ -2,7 +2,10 @@
  * This file fetches what a table display needs and nothing more: the row
  * count, the first rows and the last rows of a SELECT, each through the
  * statement wrapped as a subquery, so that showing a query of ten million
- * rows costs one count and two short LIMIT reads. It also formats a shown
+ * rows costs one count and two short LIMIT reads; or, for a caller that
+ * has its own cursor (a displayed query set), all three from one pass
+ * (tq_table_read). "Show all" (max_rows <= 0) keeps at most
+ * TQ_TABLE_ROW_CAP rows and says so. It also formats a shown
  * column's cells the way pandas does (dtype decided from the values, floats
  * with a common number of decimals), which the text and HTML tables share.
  */
