@@ -261,6 +261,10 @@ static void collector_init(collector_t *c, tqdb_cursor_t *cur,
                            int64_t max_rows)
 {
     memset(c, 0, sizeof *c);
+    if (max_rows <= 0) {          /* "show all" is capped (render.h) */
+        max_rows = TQ_TABLE_ROW_CAP;
+        c->t.cap = TQ_TABLE_ROW_CAP;
+    }
     c->max_rows = max_rows;
     c->t.ncols = (size_t)tqdb_column_count(cur);
     assert(c->t.ncols > 0);
@@ -312,6 +316,8 @@ static void collector_row(collector_t *c, tqdb_cursor_t *cur)
 static void collector_finish(collector_t *c)
 {
     size_t nc = c->t.ncols;
+    if (c->t.total <= c->max_rows)
+        c->t.cap = 0;             /* nothing was cut: no note */
     if (c->ring_len) {
         bool truncated = c->t.total > c->max_rows;
         tqdb_datum_t **out = tq_xmalloc(c->ring_len * nc * sizeof *out);

@@ -9,8 +9,8 @@
  * are the frame layer's, registered through qs_register_method), the `.query` text, the `.plot`
  * accessor, positional indexing (qs[0], qs[:3]) and, through index.c,
  * fancy indexing. Display: the repr as Django prints it (at most 20
- * items), and an HTML table from render.h that fetches only the shown
- * rows and the count.
+ * items) and an HTML table from render.h, both from one run of the
+ * query that keeps only the shown rows and the count.
  *
  * Where LANGUAGE.md is silent, the database layer decides (and the golden
  * files tests/golden/query_*.test pin it):
@@ -38,6 +38,7 @@
 #include "orm/queryset.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render/render.h"
@@ -191,7 +192,7 @@ tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q)
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0)
+    if (tq_compile_select_run(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
     if (!cur) {
@@ -302,16 +303,10 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
 
 /* ---- repr and display */
 
-static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
+/* Django's repr of the first items: "<QuerySet [a, b, ...]>", at most
+ * REPR_ITEMS of them and a truncation mark when there are more. */
+static char *repr_items(tq_ctx_t *ctx, tq_value_t *items)
 {
-    const qdesc_t *q = qs_desc(self);
-    qdesc_t *c = qdesc_clone(q);
-    if (c->limit < 0 || c->limit > REPR_ITEMS + 1)
-        c->limit = REPR_ITEMS + 1;
-    tq_value_t *items = qs_fetch(ctx, c);
-    qdesc_unref(c);
-    if (!items)
-        return NULL;
     db_buf_t b = {0};
     db_buf_add(&b, "<QuerySet [");
     size_t n = tq_seq_len(items);
@@ -319,7 +314,6 @@ static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
         char *r = tq_repr(ctx, tq_seq_get(items, i));
         if (!r) {
             db_buf_free(&b);
-            tq_decref(items);
             return NULL;
         }
         if (i)
@@ -330,8 +324,22 @@ static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
     if (n > REPR_ITEMS)
         db_buf_add(&b, ", '...(remaining elements truncated)...'");
     db_buf_add(&b, "]>");
-    tq_decref(items);
     return db_buf_take(&b);
+}
+
+static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    const qdesc_t *q = qs_desc(self);
+    qdesc_t *c = qdesc_clone(q);
+    if (c->limit < 0 || c->limit > REPR_ITEMS + 1)
+        c->limit = REPR_ITEMS + 1;
+    tq_value_t *items = qs_fetch(ctx, c);
+    qdesc_unref(c);
+    if (!items)
+        return NULL;
+    char *r = repr_items(ctx, items);
+    tq_decref(items);
+    return r;
 }
 
 static int bind_qsql(void *ud, tqdb_cursor_t *cur)
@@ -339,6 +347,35 @@ static int bind_qsql(void *ud, tqdb_cursor_t *cur)
     return qsql_bind_cursor(ud, cur);
 }
 
+/* What the display's one pass needs besides the table: the first
+ * REPR_ITEMS + 1 rows as items, for text/plain. */
+typedef struct display_pass {
+    tq_ctx_t *ctx;
+    const qdesc_t *q;
+    const tq_stable_t *t;
+    const qsql_t *s;
+    tq_value_t *items;
+} display_pass_t;
+
+static int display_row(void *ud, tqdb_cursor_t *cur, int64_t index)
+{
+    display_pass_t *p = ud;
+    if (tq_interrupted(p->ctx))
+        return -1;
+    if (index > REPR_ITEMS)
+        return 0;
+    tq_value_t *item = row_item(p->ctx, p->q, p->t, p->s, cur);
+    if (!item)
+        return -1;
+    tq_list_append(p->items, item);
+    tq_decref(item);
+    return 0;
+}
+
+/* The display runs the query once: the same statement qs_fetch runs
+ * gives the repr's first items (text/plain) and the HTML table's head,
+ * tail ring and count. Polymorphic query sets (child objects in the
+ * repr, children's columns in the table) keep two statements. */
 static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
 {
     const qdesc_t *q = qs_desc(self);
@@ -351,19 +388,50 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* with children's columns */
-    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q,
-                               &s, &e);
-    qdesc_unref(pq);
+    if (!pq && tq_error_pending(ctx))
+        return -1;
+    int rc = tq_compile_select_run(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q, &s, &e);
     if (rc < 0) {
+        qdesc_unref(pq);
         db_raise(ctx, &e);
         return -1;
     }
-    tq_sql_t sql = {.sql = s.sql, .bind = bind_qsql, .ud = &s};
     tq_table_t tab;
     char *err = NULL;
-    if (tq_table_fetch(tq_ctx_db(ctx), &sql, tq_ctx_max_rows(ctx), &tab,
-                       &err) != 0) {
-        tq_raise(ctx, "DatabaseError", "%s", err ? err : "query failed");
+    if (pq) {
+        qdesc_unref(pq);
+        tq_sql_t sql = {.sql = s.sql, .bind = bind_qsql, .ud = &s};
+        rc = tq_table_fetch(tq_ctx_db(ctx), &sql, tq_ctx_max_rows(ctx), &tab,
+                            &err);
+    } else {
+        tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
+        if (!cur) {
+            qsql_clear(&s);
+            return -1;
+        }
+        display_pass_t p = {ctx, q, t, &s, tq_list_new(0)};
+        rc = tq_table_read(tq_ctx_db(ctx), cur, tq_ctx_max_rows(ctx),
+                           display_row, &p, &tab, &err);
+        tqdb_cursor_free(&cur);
+        char *text = rc == 0 ? repr_items(ctx, p.items) : NULL;
+        tq_decref(p.items);
+        if (rc == 0 && !text) {
+            tq_table_clear(&tab);
+            rc = -1;
+        }
+        if (text) {
+            tq_bundle_add(out, "text/plain", text, strlen(text));
+            free(text);
+        }
+    }
+    if (rc != 0) {
+        if (tq_error_pending(ctx))
+            ;
+        else if (err && !tq_interrupted(ctx) &&
+                 tqdb_errcode(tq_ctx_db(ctx)) != TQDB_ERR_INTERRUPTED)
+            tq_raise(ctx, "DatabaseError", "%s", err);
+        else
+            tq_raise_db(ctx);     /* KeyboardInterrupt */
         free(err);
         qsql_clear(&s);
         return -1;
@@ -410,8 +478,12 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
     qsql_t s;
     qerr_t e = {0};
     qdesc_t *pq = model_poly_query(ctx, q);   /* what a fetch would run */
-    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q,
-                               &s, &e);
+    /* Django's SQL; TABULA_REWRITE=show prints the statement that runs
+     * (tq_compile_select_run), for tests/bench. */
+    const char *show = getenv("TABULA_REWRITE");
+    int rc = show && !strcmp(show, "show")
+                 ? tq_compile_select_run(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q, &s, &e)
+                 : tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, pq ? pq : q, &s, &e);
     qdesc_unref(pq);
     if (rc < 0)
         return db_raise(ctx, &e);
@@ -568,8 +640,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     const tq_schema_t *sc = db_schema(ctx);
     qsql_t s;
     qerr_t e = {0};
-    if (!sc || tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &s,
-                                 &e) < 0) {
+    if (!sc || tq_compile_select_run(tq_dialect_for(tq_ctx_db(ctx)), sc, c, &s, &e) < 0) {
         qdesc_unref(c);
         return sc ? db_raise(ctx, &e) : NULL;
     }
@@ -1198,7 +1269,7 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
     qsql_t s;
     qerr_t e = {0};
     const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
-    if (tq_compile_select(d, sc, SELF_Q(self), &s, &e) < 0)
+    if (tq_compile_select_run(d, sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
     char *sql = db_xasprintf("%s%s", d->explain, s.sql);
     free(s.sql);
@@ -1239,8 +1310,7 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     qsql_t s;
     qerr_t e = {0};
-    if (tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), &s,
-                          &e) < 0)
+    if (tq_compile_select_run(tq_dialect_for(tq_ctx_db(ctx)), sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
     tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);

@@ -42,10 +42,20 @@ typedef struct tq_table {
     tqdb_datum_t **head;
     tqdb_datum_t **tail;
     int64_t total;            /* rows in the whole result */
+    int64_t cap;              /* non-zero: max_rows <= 0 asked for every
+                                 row and TQ_TABLE_ROW_CAP cut them (the
+                                 tables then say so under the footer) */
 } tq_table_t;
 
+/* The most rows a display keeps when max_rows <= 0 ("show all"): a
+ * longer result is cut like max_rows = TQ_TABLE_ROW_CAP, with a note, so
+ * that no display holds millions of rows (1M rows made a 177 MB HTML
+ * message). */
+#define TQ_TABLE_ROW_CAP 10000
+
 /* Runs `q` (SELECT count(*), then head and tail with LIMIT/OFFSET as
- * subqueries) and fills `out`. With max_rows <= 0 every row is fetched.
+ * subqueries) and fills `out`. With max_rows <= 0 every row is fetched,
+ * up to TQ_TABLE_ROW_CAP.
  * When total > max_rows, head holds max_rows - max_rows/2 rows and tail
  * max_rows/2. A statement that cannot be a subquery (PRAGMA, EXPLAIN...)
  * is read once instead, keeping the head and a ring of the last rows.
@@ -54,6 +64,19 @@ typedef struct tq_table {
 int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
                    tq_table_t *out, char **error);
 void tq_table_clear(tq_table_t *t);
+
+/* Called by tq_table_read on every row, before the row is kept, with its
+ * 0-based index: returns 0 to go on, or -1 to stop the read. */
+typedef int (*tq_row_fn)(void *ud, tqdb_cursor_t *cur, int64_t index);
+
+/* Steps a prepared, bound cursor once to its end and fills `out`: the
+ * first max_rows - max_rows/2 rows in head, the last max_rows/2 through a
+ * ring into tail, and the count (max_rows <= 0: TQ_TABLE_ROW_CAP). on_row
+ * (may be NULL) sees every row, so a caller builds its own items from the
+ * same pass. The cursor is not freed. Returns 0, or -1 with `out` cleared
+ * and *error set (a database error) or NULL (on_row stopped). */
+int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
+                  tq_row_fn on_row, void *ud, tq_table_t *out, char **error);
 
 /* HTML: a <table class="dataframe"> like pandas', every value escaped,
  * numbers right-aligned, NULL shown as a distinct <em>None</em> cell, a

@@ -173,6 +173,10 @@ char *tq_html_table(const tq_table_t *t)
     if (truncated)
         db_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
                       t->total, t->ncols - first);
+    if (truncated && t->cap)
+        db_buf_printf(&b, "<p>Showing %zu of %" PRId64 " rows: "
+                      "display.max_rows = 0 shows at most %" PRId64
+                      " rows.</p>\n", nrows, t->total, t->cap);
     db_buf_add(&b, "</div>");
     for (size_t c = 0; c < t->ncols; c++) {
         rx_cells_free(cells[c], nrows);

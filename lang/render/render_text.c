@@ -199,6 +199,10 @@ char *tq_text_table(const tq_table_t *t)
     if (truncated)
         db_buf_printf(&b, "\n\n[%" PRId64 " rows x %zu columns]", t->total,
                       t->ncols - first);
+    if (truncated && t->cap)
+        db_buf_printf(&b, "\nShowing %zu of %" PRId64 " rows: "
+                      "display.max_rows = 0 shows at most %" PRId64 " rows.",
+                      nrows, t->total, t->cap);
     for (size_t c = 0; c < nstr; c++) {
         for (size_t i = 0; i < cols[c].n; i++)
             free(cols[c].lines[i]);

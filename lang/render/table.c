@@ -2,7 +2,10 @@
  * This file fetches what a table display needs and nothing more: the row
  * count, the first rows and the last rows of a SELECT, each through the
  * statement wrapped as a subquery, so that showing a query of ten million
- * rows costs one count and two short LIMIT reads. It also formats a shown
+ * rows costs one count and two short LIMIT reads; or, for a caller that
+ * has its own cursor (a displayed query set), all three from one pass
+ * (tq_table_read). "Show all" (max_rows <= 0) keeps at most
+ * TQ_TABLE_ROW_CAP rows and says so. It also formats a shown
  * column's cells the way pandas does (dtype decided from the values, floats
  * with a common number of decimals), which the text and HTML tables share.
  */
@@ -94,22 +97,41 @@ static int run_into(tqdb_conn_t *db, const tq_sql_t *q, const char *sql,
     return rc;
 }
 
-/* Reads a statement once: the first h rows, the last t rows in a ring,
- * and the count. */
-static int fetch_one_pass(tqdb_conn_t *db, tqdb_cursor_t *cur,
-                          int64_t max_rows, tq_table_t *out, char **error)
+/* The rows kept when max_rows <= 0 ("show all"): past it the display is
+ * truncated like max_rows = TQ_TABLE_ROW_CAP and says so, so that no
+ * display can hold millions of rows in memory. */
+static int64_t effective_max_rows(int64_t max_rows, tq_table_t *out)
 {
+    if (max_rows > 0)
+        return max_rows;
+    out->cap = TQ_TABLE_ROW_CAP;
+    return TQ_TABLE_ROW_CAP;
+}
+
+/* tq_table_read: see render.h. The first h rows go to head, the rows after
+ * them through a ring of t rows, the count goes on to the end. */
+int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
+                  tq_row_fn on_row, void *ud, tq_table_t *out, char **error)
+{
+    assert(db && cur && out && error);
+    memset(out, 0, sizeof *out);
+    *error = NULL;
+    max_rows = effective_max_rows(max_rows, out);
     size_t ncols = (size_t)tqdb_column_count(cur);
     out->ncols = ncols;
     out->columns = column_names(cur, ncols);
-    size_t h = max_rows <= 0 ? SIZE_MAX : (size_t)(max_rows - max_rows / 2);
-    size_t t = max_rows <= 0 ? 0 : (size_t)(max_rows / 2);
+    size_t h = (size_t)(max_rows - max_rows / 2);
+    size_t t = (size_t)(max_rows / 2);
     size_t hcap = 0;
     tqdb_datum_t **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
                                         sizeof *ring) : NULL;
     int64_t n = 0;
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        if (on_row && on_row(ud, cur, n) < 0) {
+            rc = -2;
+            break;
+        }
         tqdb_datum_t **row = NULL;
         if ((size_t)n < h) {
             if ((out->nhead + 1) * ncols > hcap) {
@@ -138,7 +160,9 @@ static int fetch_one_pass(tqdb_conn_t *db, tqdb_cursor_t *cur,
     }
     free(ring);
     if (rc != TQDB_DONE) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        if (rc != -2)
+            *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        tq_table_clear(out);
         return -1;
     }
     /* A result that was not truncated keeps every row in head. */
@@ -152,6 +176,8 @@ static int fetch_one_pass(tqdb_conn_t *db, tqdb_cursor_t *cur,
         free(out->tail);
         out->tail = NULL;
     }
+    if (n <= max_rows)
+        out->cap = 0;     /* nothing was cut: no note */
     return 0;
 }
 
@@ -186,10 +212,8 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
         }
         free(*error);
         *error = NULL;
-        int rc = fetch_one_pass(db, cur, max_rows, out, error);
+        int rc = tq_table_read(db, cur, max_rows, NULL, NULL, out, error);
         tqdb_cursor_free(&cur);
-        if (rc)
-            tq_table_clear(out);
         return rc;
     }
     int rc = tqdb_step(cur);
@@ -201,7 +225,9 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
     out->total = tqdb_column_int(cur, 0);
     tqdb_cursor_free(&cur);
 
-    if (max_rows <= 0 || out->total <= max_rows) {
+    max_rows = effective_max_rows(max_rows, out);
+    if (out->total <= max_rows) {
+        out->cap = 0;
         sql = db_xasprintf("%.*s", (int)len, q->sql);
         rc = run_into(db, q, sql, out, false, error);
         free(sql);

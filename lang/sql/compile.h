@@ -206,6 +206,12 @@ void qerr_clear(qerr_t *e);
 /* SELECT for iteration and display (columns as the mode says). */
 int tq_compile_select(const tq_dialect_t *d, const tq_schema_t *s,
                       const qdesc_t *q, qsql_t *out, qerr_t *err);
+/* The SELECT that runs for iteration and display: tq_compile_select's,
+ * or an equal statement the planner runs faster (rewrite.c: aggregates
+ * over a reverse relation computed on the child table before the join).
+ * Same columns, parameters and errors as tq_compile_select. */
+int tq_compile_select_run(const tq_dialect_t *d, const tq_schema_t *s,
+                          const qdesc_t *q, qsql_t *out, qerr_t *err);
 /* SELECT COUNT(*) of the rows the description yields. */
 int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
                      const qdesc_t *q, qsql_t *out, qerr_t *err);

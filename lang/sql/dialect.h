@@ -186,6 +186,10 @@ struct tq_dialect {
     void (*summary_columns)(db_buf_t *b, size_t first);
 
     /* ---- maintenance */
+    /* Written before a GROUP BY column to keep the planner off that
+     * column's index (SQLite's unary +; "" where no such hint exists),
+     * used by the aggregate-first rewrite (rewrite.c). */
+    const char *group_by_unindexed;
     bool has_vacuum;             /* VACUUM (outside a transaction) */
     bool has_attach;             /* another database file in a schema */
     /* attach the file bound as the one parameter as schema `name` */

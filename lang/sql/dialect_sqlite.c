@@ -362,6 +362,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .table_ddl = sqlite_table_ddl,
     .temp_columns = sqlite_temp_columns,
     .summary_columns = sqlite_summary_columns,
+    .group_by_unindexed = "+",
     .has_vacuum = true,
     .has_attach = true,
     .attach = sqlite_attach,

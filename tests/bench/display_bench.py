@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""This file benchmarks what a user sees: displayed cells of the bike
+demo (`%demo bikes`, ANALYZEd), timed from execute_request to iopub idle
+through jupyter_client and a real tabula kernel, side by side with the
+`sqlite3` shell running the SQL Tabula emits for the cell and the SQL
+Django would emit for the same query set. One run of each at every size
+(after one warm-up run of the shell, so that every figure reads a warm
+page cache), then the growth exponent of each column between the
+smallest and the largest size (1.0: linear in the rentals).
+
+It prints figures and never passes or fails. Run from the repository root
+with the Debian Python:
+
+  /usr/bin/python3 tests/bench/display_bench.py [--build build]
+      [--sizes 100000,1000000] [--dir /tmp/tabula-display-bench]
+
+Databases are generated once per size in --dir (`%demo bikes --rentals N`
+then ANALYZE) and reused by later runs.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+# (name, displayed cell, the SQL Django 4.2 would emit on SQLite for it)
+CASES = [
+    ("top bikes by revenue",
+     "Bike.annotate(revenue=Sum('rental__total_fee')).order_by('-revenue')[:10]",
+     'SELECT "bike"."id", "bike"."name", "bike"."kind", "bike"."city", '
+     '"bike"."hourly_rate", SUM("rental"."total_fee") AS "revenue" '
+     'FROM "bike" LEFT OUTER JOIN "rental" ON ("bike"."id" = "rental"."bike_id") '
+     'GROUP BY "bike"."id", "bike"."name", "bike"."kind", "bike"."city", '
+     '"bike"."hourly_rate" ORDER BY 6 DESC LIMIT 10'),
+    ("2025 revenue per month",
+     "Rental.filter(start_time__year=2025).values(month=TruncMonth('start_time'))"
+     ".annotate(revenue=Sum('total_fee')).order_by('month')",
+     'SELECT date("rental"."start_time", \'start of month\') AS "month", '
+     'SUM("rental"."total_fee") AS "revenue" FROM "rental" '
+     'WHERE "rental"."start_time" BETWEEN \'2025-01-01 00:00:00\' '
+     'AND \'2025-12-31 23:59:59.999999\' '
+     'GROUP BY 1 ORDER BY 1 ASC'),
+    ("users' rentals and spend",
+     "User.annotate(rentals=Count('rental'), spend=Sum('rental__total_fee'))"
+     ".order_by('-spend')",
+     'SELECT "user"."id", "user"."name", "user"."email", "user"."age", '
+     '"user"."city", "user"."joined", COUNT("rental"."id") AS "rentals", '
+     'SUM("rental"."total_fee") AS "spend" FROM "user" LEFT OUTER JOIN '
+     '"rental" ON ("user"."id" = "rental"."user_id") GROUP BY "user"."id", '
+     '"user"."name", "user"."email", "user"."age", "user"."city", '
+     '"user"."joined" ORDER BY 8 DESC'),
+    ("spend on electric bikes",
+     "User.filter(rental__bike__kind='electric')"
+     ".annotate(spend=Sum('rental__total_fee')).order_by('-spend')",
+     'SELECT "user"."id", "user"."name", "user"."email", "user"."age", '
+     '"user"."city", "user"."joined", SUM("rental"."total_fee") AS "spend" '
+     'FROM "user" INNER JOIN "rental" ON ("user"."id" = "rental"."user_id") '
+     'INNER JOIN "bike" ON ("rental"."bike_id" = "bike"."id") '
+     'WHERE "bike"."kind" = \'electric\' GROUP BY "user"."id", "user"."name", '
+     '"user"."email", "user"."age", "user"."city", "user"."joined" '
+     'ORDER BY 7 DESC'),
+    ("all rentals (60 shown)",
+     "Rental.objects.all()",
+     'SELECT "rental"."id", "rental"."user_id", "rental"."bike_id", '
+     '"rental"."start_time", "rental"."end_time", "rental"."duration_minutes", '
+     '"rental"."total_fee" FROM "rental"'),
+]
+
+
+def generate(run, path, rentals):
+    if os.path.exists(path):
+        return
+    tmp = path + ".tmp"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    subprocess.run([run, tmp, f"%demo bikes --rentals {rentals}"], check=True,
+                   capture_output=True)
+    subprocess.run(["sqlite3", tmp, "ANALYZE"], check=True)
+    os.rename(tmp, path)
+
+
+def tabula_sql(run, db, cell):
+    """The SQL the displayed cell runs (rewrites included)."""
+    p = subprocess.run([run, "--readonly", db, f"print(({cell}).query)"],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, TABULA_REWRITE="show"))
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def shell_seconds(db, sql):
+    """Wall time of the sqlite3 shell running sql once (rows to a pipe)."""
+    t0 = time.perf_counter()
+    subprocess.run(["sqlite3", "-readonly", db], input=sql + ";\n",
+                   capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0
+
+
+class Kernel:
+    """A tabula kernel on one database, driven by jupyter_client."""
+
+    def __init__(self, binary, db):
+        from jupyter_client import KernelManager
+        self.root = tempfile.mkdtemp(prefix="tabula-display-bench-")
+        spec = os.path.join(self.root, "kernels", "tabula-bench")
+        os.makedirs(spec)
+        with open(os.path.join(spec, "kernel.json"), "w") as f:
+            json.dump({"argv": [os.path.abspath(binary), "-f",
+                                "{connection_file}", "--database", db,
+                                "--readonly"],
+                       "display_name": "Tabula (bench)",
+                       "language": "tabula"}, f)
+        os.environ["JUPYTER_PATH"] = self.root
+        os.environ["TABULA_HISTORY"] = os.path.join(self.root, "h.sqlite")
+        self.km = KernelManager(kernel_name="tabula-bench")
+        self.km.start_kernel()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=30)
+        self.cell("1")
+
+    def cell(self, code):
+        """Seconds from execute_request to iopub idle, and the bytes of
+        the displayed result (None on an error)."""
+        t0 = time.perf_counter()
+        msg_id = self.kc.execute(code)
+        size, ok = 0, True
+        while True:
+            m = self.kc.get_iopub_msg(timeout=3600)
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            if m["msg_type"] in ("execute_result", "display_data"):
+                size += sum(len(v) for v in m["content"]["data"].values())
+            if m["msg_type"] == "error":
+                ok = False
+            if (m["msg_type"] == "status"
+                    and m["content"]["execution_state"] == "idle"):
+                break
+        return time.perf_counter() - t0, (size if ok else None)
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def fmt(sec):
+    if sec is None:
+        return "error"
+    return "%.3f s" % sec if sec >= 0.1 else "%.1f ms" % (sec * 1e3)
+
+
+def exponent(a, b, na, nb):
+    if not a or not b or a <= 0 or b <= 0:
+        return "  n/a"
+    return "%5.2f" % (math.log(b / a) / math.log(nb / na))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--dir", default="/tmp/tabula-display-bench")
+    ap.add_argument("--only", default="", help="case numbers, e.g. 1,3")
+    a = ap.parse_args()
+    run = os.path.join(a.build, "lang", "tabula-run")
+    kernel = os.path.join(a.build, "kernel", "tabula-kernel")
+    if not (os.path.exists(run) and os.path.exists(kernel)):
+        sys.exit("build first (ninja -C %s)" % a.build)
+    if not shutil.which("sqlite3"):
+        sys.exit("no sqlite3 shell on PATH")
+    os.makedirs(a.dir, exist_ok=True)
+    sizes = [int(s) for s in a.sizes.split(",")]
+    cases = list(enumerate(CASES, 1))
+    if a.only:
+        keep = {int(x) for x in a.only.split(",")}
+        cases = [c for c in cases if c[0] in keep]
+    results = {}
+    for n in sizes:
+        db = os.path.join(a.dir, "bikes-%d.sqlite" % n)
+        generate(run, db, n)
+        k = Kernel(kernel, db)
+        try:
+            for i, (name, cell, django) in cases:
+                ours = tabula_sql(run, db, cell)
+                shell_seconds(db, ours or django)          # warm the cache
+                cell_t, size = k.cell(cell)
+                sh = shell_seconds(db, ours) if ours else None
+                dj = shell_seconds(db, django)
+                results[(i, n)] = (cell_t if size is not None else None,
+                                   sh, dj, size)
+                if n == sizes[0]:
+                    print("(%d) %s\n    cell:   %s\n    tabula: %s\n"
+                          "    django: %s" % (i, name, cell, ours, django))
+        finally:
+            k.close()
+    print("\none run each; cell = execute_request to iopub idle; shell = "
+          "sqlite3 process wall time\n")
+    head = "%-30s %9s %10s %10s %10s %7s %7s %8s" % (
+        "query", "rentals", "cell", "shell(ours)", "shell(dj)", "cell/sh",
+        "dj/cell", "shown")
+    print(head)
+    for i, (name, _, _) in cases:
+        for n in sizes:
+            c, sh, dj, size = results[(i, n)]
+            print("%-30s %9s %10s %10s %10s %7s %7s %8s" % (
+                "(%d) %s" % (i, name) if n == sizes[0] else "", "{:,}".format(n),
+                fmt(c), fmt(sh), fmt(dj),
+                "%.2f" % (c / sh) if c and sh else "n/a",
+                "%.2f" % (dj / c) if c and dj else "n/a",
+                "{:,}".format(size) if size is not None else "n/a"))
+        if len(sizes) > 1:
+            lo, hi = results[(i, sizes[0])], results[(i, sizes[-1])]
+            print("%-30s %9s %10s %10s %10s" % (
+                "", "exponent", exponent(lo[0], hi[0], sizes[0], sizes[-1]),
+                exponent(lo[1], hi[1], sizes[0], sizes[-1]),
+                exponent(lo[2], hi[2], sizes[0], sizes[-1])))
+
+
+if __name__ == "__main__":
+    main()
