@@ -108,9 +108,10 @@ int tq_chart_png(tqdb_cursor_t *cur, const tq_chart_opts_t *opts,
  * names match case-insensitively, an unknown one is an error) through
  * graphviz's libgvc in-process: a box per table with columns, types and
  * PK/FK/NOT NULL marks, an edge per foreign key between shown tables,
- * labelled with its column. One GVC_t is kept for the process. Graphviz
- * 2.43 leaks about 1 KB per table per call inside its HTML-label code
- * (htmlparse, sizeArray, pango_parse_markup). The tables are read here
+ * labelled with its column. One GVC_t is kept for the process; the
+ * layout runs in a forked child, so that graphviz 2.43's leak of about
+ * 1 KB per table per call in its HTML-label code (htmlparse, sizeArray,
+ * pango_parse_markup) ends with the child. The tables are read here
  * through db.h and handed to the module as a diagram model. Fills
  * malloc'd SVG text. */
 int tq_erd_svg(tqdb_conn_t *db, const char *const *tables, size_t n,
