@@ -1265,7 +1265,7 @@ static box_stats_t box_stats(double *v, size_t n)
     return b;
 }
 
-/* Boxes at x = 1..n as pandas draws them: box and whiskers in C0, the
+/* Boxes at x = 0..n-1 (pandas: 1..n) as pandas draws them: box and whiskers in C0, the
  * median in C2, outliers as open circles. */
 static void draw_box(frame_t *f, data_t *d, obstacles_t *o)
 {
@@ -1276,7 +1276,7 @@ static void draw_box(frame_t *f, data_t *d, obstacles_t *o)
         if (!n)
             continue;
         box_stats_t b = box_stats(d->vals[s], n);
-        double c = (double)s + 1;
+        double c = (double)s;     /* the category axis is 0..n-1 */
         double xl = px_x(f, c - 0.25), xr = px_x(f, c + 0.25);
         double xcl = px_x(f, c - 0.125), xcr = px_x(f, c + 0.125);
         double xc = px_x(f, c);
@@ -1770,11 +1770,10 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                        o.ylim, &f.y0, &f.y1);
             break;
         default:
-            /* pandas: line and area charts span x exactly; area starts
-             * at 0 when every value is positive */
-            view_range(d.xmin, d.xmax, d.xposmin, f.logx, false,
-                       !is_line_like(o.kind), o.has_xlim, o.xlim, &f.x0,
-                       &f.x1);
+            /* matplotlib's 5% margins; pandas' area starts at 0 when
+             * every value is positive */
+            view_range(d.xmin, d.xmax, d.xposmin, f.logx, false, true,
+                       o.has_xlim, o.xlim, &f.x0, &f.x1);
             view_range(o.kind == TQ_CHART_AREA && d.ymin >= 0 ? 0 : d.ymin,
                        d.ymax, d.yposmin, f.logy,
                        o.kind == TQ_CHART_AREA, true, o.has_ylim, o.ylim,
@@ -1799,7 +1798,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             } else if (d.xmode == X_DATE && o.kind != TQ_CHART_HIST &&
                        o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BARH &&
                        o.kind != TQ_CHART_BOX) {
-                axis_date_ticks(f.x0, f.x1, (int)fmax(2, plot_w / 95),
+                axis_date_ticks(f.x0, f.x1, (int)fmax(2, plot_w / 70),
                                 &f.xt);
                 f.xdates = true;
             } else if (o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BOX) {
