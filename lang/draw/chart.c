@@ -889,18 +889,26 @@ typedef struct pen {
     obstacles_t *o;
     size_t series, n;
     bool started;
-    double lx, ly;          /* last vertex, device-rounded */
+    double pts[STROKE_CHUNK][2];   /* the polyline not yet stroked */
 } pen_t;
 
+/* Strokes the pending polyline, keeping its last vertex to go on from. */
 static void pen_flush(pen_t *p)
 {
+    cairo_t *cr = p->f->cr;
     if (p->n > 1) {
+        cairo_new_path(cr);
+        cairo_move_to(cr, p->pts[0][0], p->pts[0][1]);
+        for (size_t i = 1; i < p->n; i++)
+            cairo_line_to(cr, p->pts[i][0], p->pts[i][1]);
         set_colour(p->f, p->series);
-        cairo_stroke(p->f->cr);
-    } else {
-        cairo_new_path(p->f->cr);
+        cairo_stroke(cr);
     }
-    p->n = 0;
+    if (p->n > 0) {
+        p->pts[0][0] = p->pts[p->n - 1][0];
+        p->pts[0][1] = p->pts[p->n - 1][1];
+        p->n = 1;
+    }
 }
 
 /* Moves (gap) or draws to data point (x, y); a non-finite point (a
@@ -913,23 +921,17 @@ static void pen_to(pen_t *p, double x, double y, bool gap)
         return;
     }
     if (gap || !p->started) {
-        if (p->n > 1)
-            pen_flush(p);
-        cairo_new_path(p->f->cr);
-        cairo_move_to(p->f->cr, px, py);
-        p->n = 1;
-    } else {
-        if (p->n >= STROKE_CHUNK) {
-            pen_flush(p);
-            cairo_move_to(p->f->cr, p->lx, p->ly);
-            p->n = 1;
-        }
-        cairo_line_to(p->f->cr, px, py);
-        p->n++;
+        pen_flush(p);
+        p->n = 0;
+    } else if (p->n >= STROKE_CHUNK) {
+        pen_flush(p);
     }
+    if (p->n > 0 && p->pts[p->n - 1][0] == px && p->pts[p->n - 1][1] == py)
+        return;                  /* the same point again */
+    p->pts[p->n][0] = px;
+    p->pts[p->n][1] = py;
+    p->n++;
     p->started = true;
-    p->lx = px;
-    p->ly = py;
     obstacle(p->o, px, py, px, py);
 }
 
@@ -1026,24 +1028,25 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
         for (size_t s = 0; s < d->nseries; s++)
             fill_area(f, d, s);
     pen_line_style(cr);
+    pen_t *p = db_xcalloc(1, sizeof *p);
     for (size_t s = 0; s < d->nseries; s++) {
-        pen_t p = {.f = f, .o = o, .series = s};
-        cairo_new_path(cr);
+        *p = (pen_t){.f = f, .o = o, .series = s};
         if (!d->reduced) {
             for (size_t r = 0; r < d->nraw; r++) {
                 double y = d->ry[r * d->nseries + s];
                 if (isnan(y)) {          /* NULL: a gap, as matplotlib */
-                    p.started = p.started && d->gaps_skip;
+                    p->started = p->started && d->gaps_skip;
                     continue;
                 }
-                pen_to(&p, d->rx[r], y, false);
+                pen_to(p, d->rx[r], y, false);
             }
         } else {
             for (size_t k = 0; k < d->runs[s].n; k++)
-                pen_run(&p, &d->runs[s].r[k]);
+                pen_run(p, &d->runs[s].r[k]);
         }
-        pen_flush(&p);
+        pen_flush(p);
     }
+    free(p);
 }
 
 /* A line chart whose rows go back and forth in x too often to be kept:
@@ -1054,15 +1057,14 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
                               const tq_draw_rows_t *rows, char **error)
 {
     pen_line_style(f->cr);
-    pen_t pens[MAX_SERIES];
+    pen_t *pens = db_xcalloc(d->nseries, sizeof *pens);
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
     tqdb_datum_t row_v[MAX_SERIES + 1];
     double ys[MAX_SERIES];
     int rc = rows->rewind(rows->ud, error);
     int64_t n = 0;
-    /* One pen at a time: cairo has one current path, so each series
-     * keeps its pending run and strokes when its run ends. */
+    /* each series keeps its pending run and its own polyline */
     for (size_t s = 0; s < d->nseries; s++)
         pens[s] = (pen_t){.f = f, .o = o, .series = s};
     while (rc == 0 && (rc = rows->next(rows->ud, (int)d->nseries + 1, row_v,
@@ -1087,29 +1089,20 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
                 run_add(&cur[s], x, ys[s], n);
                 continue;
             }
-            if (have[s]) {
-                cairo_new_path(f->cr);
-                if (pens[s].started)
-                    cairo_move_to(f->cr, pens[s].lx, pens[s].ly);
-                pens[s].n = pens[s].started;
+            if (have[s])
                 pen_run(&pens[s], &cur[s]);
-                pen_flush(&pens[s]);
-            }
             run_start(&cur[s], k, gap[s], x, ys[s], n);
             have[s] = true;
             gap[s] = false;
         }
         n++;
     }
-    for (size_t s = 0; s < d->nseries; s++)
-        if (have[s]) {
-            cairo_new_path(f->cr);
-            if (pens[s].started)
-                cairo_move_to(f->cr, pens[s].lx, pens[s].ly);
-            pens[s].n = pens[s].started;
+    for (size_t s = 0; s < d->nseries; s++) {
+        if (have[s])
             pen_run(&pens[s], &cur[s]);
-            pen_flush(&pens[s]);
-        }
+        pen_flush(&pens[s]);
+    }
+    free(pens);
     return rc == TQDB_DONE ? 0 : -1;
 }
 
