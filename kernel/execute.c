@@ -42,8 +42,8 @@ static void on_display(void *ctx, const tq_bundle_t *bundle,
         kn_warn("execute: update_display_data without a display_id ignored");
         return;
     }
-    json_t *content = json_pack("{sos{}}", "data", kn_bundle_json(bundle),
-                                "metadata");
+    json_t *content = json_pack("{soso}", "data", kn_bundle_json(bundle),
+                                "metadata", kn_bundle_metadata(bundle));
     json_object_set_new(content, "transient", display_id
                         ? json_pack("{ss}", "display_id", display_id)
                         : json_object());
@@ -98,8 +98,9 @@ static json_t *user_expressions(kn_kernel_t *k, json_t *exprs)
         json_t *entry;
         if (tq_session_evaluate(k->session, json_string_value(v), &r)
             == TQ_OK) {
-            entry = json_pack("{sssos{}}", "status", "ok", "data",
-                              kn_bundle_json(&r.bundle), "metadata");
+            entry = json_pack("{sssoso}", "status", "ok", "data",
+                              kn_bundle_json(&r.bundle), "metadata",
+                              kn_bundle_metadata(&r.bundle));
         } else {
             entry = json_pack("{ss}", "status", "error");
             set_error(entry, &r);
@@ -142,9 +143,9 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
     if (st == TQ_OK) {
         if (!silent && r.bundle.count > 0)
             kn_publish(k->iopub, "execute_result", msg,
-                       json_pack("{sisos{}}", "execution_count", count,
+                       json_pack("{sisoso}", "execution_count", count,
                                  "data", kn_bundle_json(&r.bundle),
-                                 "metadata"));
+                                 "metadata", kn_bundle_metadata(&r.bundle)));
         reply = json_pack("{sssisos[]}", "status", "ok", "execution_count",
                           count, "user_expressions",
                           json_is_object(exprs) ? user_expressions(k, exprs)

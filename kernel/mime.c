@@ -45,6 +45,8 @@ json_t *kn_bundle_json(const tq_bundle_t *bundle)
     for (size_t i = 0; i < bundle->count; i++) {
         const tq_mime_t *m = &bundle->items[i];
         json_t *v = NULL;
+        if (strcmp(m->type, TQ_BUNDLE_METADATA) == 0)
+            continue;                   /* kn_bundle_metadata's */
         if (strcmp(m->type, "application/json") == 0 ||
             ends_with(m->type, "+json"))
             v = json_loadb(m->data, m->len, JSON_DECODE_ANY, NULL);
@@ -54,4 +56,18 @@ json_t *kn_bundle_json(const tq_bundle_t *bundle)
         json_object_set_new(data, m->type, v);
     }
     return data;
+}
+
+/* See mime.h. */
+json_t *kn_bundle_metadata(const tq_bundle_t *bundle)
+{
+    const tq_mime_t *m = NULL;
+    for (size_t i = 0; i < bundle->count && !m; i++)
+        if (strcmp(bundle->items[i].type, TQ_BUNDLE_METADATA) == 0)
+            m = &bundle->items[i];
+    json_t *v = m ? json_loadb(m->data, m->len, 0, NULL) : NULL;
+    if (v && json_is_object(v))
+        return v;
+    json_decref(v);
+    return json_object();
 }

@@ -46,6 +46,12 @@ typedef struct tq_bundle {
     size_t count;
 } tq_bundle_t;
 
+/* A representation of this type is not data but the bundle's metadata: a
+ * JSON object keyed by MIME type (IPython's {"image/png": {"width": W,
+ * "height": H}} for a PNG drawn at twice its size). The kernel sends it
+ * as the message's "metadata" and leaves it out of "data". */
+#define TQ_BUNDLE_METADATA "application/x-tabula-metadata+json"
+
 /* Adds a representation; copies `type` and `len` bytes of `data`. */
 void tq_bundle_add(tq_bundle_t *bundle, const char *type, const char *data,
                    size_t len);

@@ -1,23 +1,31 @@
 /*
  * This file draws charts with cairo into PNG bytes: line, bar, barh,
- * scatter, hist and pie, in the look of matplotlib's defaults (tab10
- * colours, four thin spines, outward tick marks, DejaVu Sans, a framed
- * legend in the emptiest corner when there are several series).
+ * scatter, hist, pie, area and box, in the look of matplotlib's defaults
+ * (tab10 colours, four thin spines, outward tick marks, DejaVu Sans at 10
+ * pt for 100 dpi, MaxNLocator's ticks, a framed legend in the emptiest
+ * corner), at `scale` PNG pixels per pixel (2 for high-resolution
+ * screens), with pandas' plotting keywords (render.h's tq_chart_opts_t).
  *
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
  * never from the database itself. Memory is bounded by the picture, not by
- * the rows. A line chart reads its rows once: the first RAW_MAX rows are kept as they are; past
- * that every series is reduced per bucket (M4: first, min, max and last
- * point, in row order) on a grid of 4 buckets per pixel column whose
- * bucket width doubles, merging neighbours, whenever a point falls outside
- * it, so a bucket always stays at most half a pixel wide. A scatter plot
- * or a histogram of more than RAW_MAX rows reads the rows a second
- * time (the iterator rewinds, parameters kept) once the first pass has found
- * the ranges: the scatter marks the cells of a 2-pixel grid that hold a
+ * the rows (box plots, which need every value, excepted). Every kind draws
+ * its points in row order, as pandas does. A line or area chart reads its
+ * rows once: the first RAW_MAX rows are kept as they are; past that every
+ * series is reduced to runs, each run the consecutive rows inside one
+ * bucket of a grid of one bucket per device pixel column, kept as its
+ * first, lowest, highest and last point; the grid's bucket width doubles,
+ * merging neighbouring runs, whenever a point falls outside it. Rows whose
+ * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
+ * read a second time and drawn while read, reduced the same way. Lines
+ * are stroked in chunks of STROKE_CHUNK vertices. A scatter plot or a
+ * histogram of more than RAW_MAX rows reads the rows a second time (the
+ * iterator rewinds, parameters kept) once the first pass has found the
+ * ranges: the scatter marks the cells of a 2-pixel grid that hold a
  * point, the histogram counts. Nothing is ever sampled.
  */
 #include <assert.h>
 #include <math.h>
+#include <strings.h>
 #include <cairo.h>
 
 #include "draw/chart_axis.h"
@@ -28,7 +36,6 @@ enum {
     RAW_MAX = 8192,        /* rows drawn as they are */
     MAX_CATEGORIES = 2000, /* bar, barh, pie */
     MAX_SERIES = 64,
-    BUCKETS_PER_PX = 4,
     SCATTER_CELL = 2,      /* px */
 };
 
@@ -40,7 +47,10 @@ static const double TAB10[10][3] = {
 };
 
 static const char FONT[] = "DejaVu Sans";
-static const double TICK_FONT = 11.5, LABEL_FONT = 12.5, TITLE_FONT = 15;
+/* matplotlib's sizes at 100 dpi: 10 pt ticks, labels and legend, 12 pt
+ * title. */
+static const double TICK_FONT = 10 * 100 / 72.0, LABEL_FONT = 10 * 100 / 72.0,
+                    TITLE_FONT = 12 * 100 / 72.0;
 static const double SPINE_GREY = 0.2;
 
 /* The kinds' names (render/chart_kinds.h), for messages. */
@@ -54,13 +64,41 @@ static const char *kind_name(tq_chart_kind_t k)
     return "chart";
 }
 
-/* One M4 bucket: the first, last, lowest and highest point it received
- * (row numbers order min and max). */
-typedef struct bucket {
-    int64_t n;
+/* Appends `s` to a JSON array being built in b ("[" already there). */
+static void json_str(db_buf_t *b, const char *s)
+{
+    if (!b)
+        return;
+    if (b->len > 1)
+        db_buf_addc(b, ',');
+    db_buf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            db_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            db_buf_printf(b, "\\u%04x", *p);
+        else
+            db_buf_addc(b, (char)*p);
+    }
+    db_buf_addc(b, '"');
+}
+
+/* A run: consecutive rows of one series inside one grid bucket (at most
+ * a pixel column), kept as its first, lowest, highest and last point (row
+ * numbers order the lowest and highest). `gap` starts a new line (a NULL
+ * y came before it). */
+typedef struct run {
+    int64_t k;
+    bool gap;
     double fx, fy, lx, ly, minx, miny, maxx, maxy;
     int64_t mini, maxi;
-} bucket_t;
+} run_t;
+
+typedef struct runs {
+    run_t *r;
+    size_t n, cap;
+    bool pending_gap;
+} runs_t;
 
 typedef enum xmode { X_NUMBER, X_DATE, X_CATEGORY } xmode_t;
 
@@ -79,14 +117,24 @@ typedef struct data {
     double *ry;              /* nraw * nseries, NAN for NULL */
     char **labels;           /* category labels (bar, pie, text x) */
     size_t nlabels;
-    /* reduced line data */
+    /* reduced line data: runs per series on a grid of nb buckets */
     bool reduced;
-    size_t nb;               /* buckets per series */
+    bool streamed;           /* too many runs: drawn in a second pass */
+    bool gaps_skip;          /* by= series: NULL y skipped, not a gap */
+    bool stacked;            /* area: y are running sums of the series */
+    size_t nb;
     double lo, bw;           /* bucket grid */
     double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
-    bucket_t *b;             /* nseries * nb */
+    runs_t *runs;            /* nseries */
+    size_t nruns;            /* over every series */
+    /* box: every value of each series */
+    double **vals;
+    size_t *nvals, *capvals;
+    size_t ntotal;
+    bool ncolours_given;     /* color= named the series' colours */
     /* ranges */
     double xmin, xmax, ymin, ymax;
+    double xposmin, yposmin;  /* least positive x and y (log axes); 0: none */
     bool any_y;
     /* hist */
     int64_t *counts;
@@ -107,45 +155,47 @@ static void data_free(data_t *d)
     for (size_t i = 0; i < d->nlabels; i++)
         free(d->labels[i]);
     free(d->labels);
-    free(d->b);
+    for (size_t i = 0; d->runs && i < d->nseries; i++)
+        free(d->runs[i].r);
+    free(d->runs);
+    for (size_t i = 0; d->vals && i < d->nseries; i++)
+        free(d->vals[i]);
+    free(d->vals);
+    free(d->nvals);
+    free(d->capvals);
     free(d->counts);
     free(d->cells);
 }
 
-/* ---- M4 buckets */
+/* ---- runs */
 
-static void bucket_add(bucket_t *b, double x, double y, int64_t i)
+static void run_start(run_t *r, int64_t k, bool gap, double x, double y,
+                      int64_t i)
 {
-    if (b->n++ == 0) {
-        b->fx = b->lx = b->minx = b->maxx = x;
-        b->fy = b->ly = b->miny = b->maxy = y;
-        b->mini = b->maxi = i;
-        return;
+    *r = (run_t){.k = k, .gap = gap, .fx = x, .fy = y, .lx = x, .ly = y,
+                 .minx = x, .miny = y, .maxx = x, .maxy = y, .mini = i,
+                 .maxi = i};
+}
+
+static void run_add(run_t *r, double x, double y, int64_t i)
+{
+    r->lx = x;
+    r->ly = y;
+    if (y < r->miny) {
+        r->miny = y;
+        r->minx = x;
+        r->mini = i;
     }
-    b->lx = x;
-    b->ly = y;
-    if (y < b->miny) {
-        b->miny = y;
-        b->minx = x;
-        b->mini = i;
-    }
-    if (y > b->maxy) {
-        b->maxy = y;
-        b->maxx = x;
-        b->maxi = i;
+    if (y > r->maxy) {
+        r->maxy = y;
+        r->maxx = x;
+        r->maxi = i;
     }
 }
 
-/* a then b (b's points come later on the x axis) merged into a. */
-static void bucket_merge(bucket_t *a, const bucket_t *b)
+/* b (the rows right after a's) merged into a. */
+static void run_merge(run_t *a, const run_t *b)
 {
-    if (!b->n)
-        return;
-    if (!a->n) {
-        *a = *b;
-        return;
-    }
-    a->n += b->n;
     a->lx = b->lx;
     a->ly = b->ly;
     if (b->miny < a->miny) {
@@ -160,56 +210,92 @@ static void bucket_merge(bucket_t *a, const bucket_t *b)
     }
 }
 
-/* Doubles the bucket width, growing the grid towards `x`. */
+static int64_t grid_bucket(const data_t *d, double x)
+{
+    int64_t k = (int64_t)((x - d->lo) * d->inv_bw);
+    return k >= (int64_t)d->nb ? (int64_t)d->nb - 1 : k < 0 ? 0 : k;
+}
+
+/* Doubles the bucket width, growing the grid towards `x`; neighbouring
+ * runs that now share a bucket merge. */
 static void grid_double(data_t *d, double x)
 {
-    size_t nb = d->nb;
-    bool left = x < d->lo;
-    for (size_t s = 0; s < d->nseries; s++) {
-        bucket_t *b = d->b + s * nb;
-        bucket_t *tmp = db_xcalloc(nb, sizeof *tmp);
-        for (size_t k = 0; k < nb; k++) {
-            size_t j = left ? (k + nb) / 2 : k / 2;
-            bucket_merge(&tmp[j], &b[k]);
-        }
-        memcpy(b, tmp, nb * sizeof *b);
-        free(tmp);
-    }
-    if (left)
-        d->lo -= (double)nb * d->bw;
+    if (x < d->lo)
+        d->lo -= (double)d->nb * d->bw;
     d->bw *= 2;
+    d->hi = d->lo + (double)d->nb * d->bw;
+    d->inv_bw = 1 / d->bw;
+    d->nruns = 0;
+    for (size_t s = 0; s < d->nseries; s++) {
+        runs_t *rs = &d->runs[s];
+        size_t o = 0;
+        for (size_t i = 0; i < rs->n; i++) {
+            run_t r = rs->r[i];
+            r.k = grid_bucket(d, r.fx);
+            if (o > 0 && !r.gap && rs->r[o - 1].k == r.k)
+                run_merge(&rs->r[o - 1], &r);
+            else
+                rs->r[o++] = r;
+        }
+        rs->n = o;
+        d->nruns += o;
+    }
 }
+
+/* Runs past this many per bucket mean x goes back and forth: the rows
+ * are drawn in a second pass instead of kept. */
+enum { RUNS_PER_BUCKET = 8 };
 
 static void grid_add(data_t *d, double x, const double *ys, int64_t row)
 {
-    while (!(x >= d->lo && x < d->hi)) {
+    if (d->streamed)
+        return;
+    while (!(x >= d->lo && x < d->hi))
         grid_double(d, x);
-        d->hi = d->lo + (double)d->nb * d->bw;
-        d->inv_bw = 1 / d->bw;
+    int64_t k = grid_bucket(d, x);
+    for (size_t s = 0; s < d->nseries; s++) {
+        runs_t *rs = &d->runs[s];
+        if (isnan(ys[s])) {
+            rs->pending_gap |= !d->gaps_skip;
+            continue;
+        }
+        run_t *last = rs->n ? &rs->r[rs->n - 1] : NULL;
+        if (last && last->k == k && !rs->pending_gap) {
+            run_add(last, x, ys[s], row);
+            continue;
+        }
+        if (rs->n == rs->cap) {
+            rs->cap = rs->cap ? rs->cap * 2 : 1024;
+            rs->r = db_xrealloc(rs->r, rs->cap * sizeof *rs->r);
+        }
+        run_start(&rs->r[rs->n++], k, rs->pending_gap, x, ys[s], row);
+        rs->pending_gap = false;
+        d->nruns++;
     }
-    size_t k = (size_t)((x - d->lo) * d->inv_bw);
-    if (k >= d->nb)
-        k = d->nb - 1;
-    bucket_t *b = d->b + k;
-    for (size_t s = 0; s < d->nseries; s++, b += d->nb)
-        if (!isnan(ys[s]))
-            bucket_add(b, x, ys[s], row);
+    if (d->nruns > d->nseries * d->nb * RUNS_PER_BUCKET) {
+        for (size_t s = 0; s < d->nseries; s++) {
+            free(d->runs[s].r);
+            d->runs[s] = (runs_t){0};
+        }
+        d->nruns = 0;
+        d->streamed = true;
+    }
 }
 
 /* Starts reducing: the grid spans the raw rows' x range. */
 static void grid_start(data_t *d, size_t plot_px)
 {
-    d->nb = plot_px * BUCKETS_PER_PX;
-    d->b = db_xcalloc(d->nseries * d->nb, sizeof *d->b);
+    d->nb = plot_px;
+    d->runs = db_xcalloc(d->nseries, sizeof *d->runs);
     double span = d->xmax - d->xmin;
     d->lo = d->xmin;
     d->bw = span > 0 ? span * (1 + 1e-9) / (double)d->nb
                      : (fabs(d->xmin) > 0 ? fabs(d->xmin) * 1e-9 : 1e-9);
     d->hi = d->lo + (double)d->nb * d->bw;
     d->inv_bw = 1 / d->bw;
+    d->reduced = true;
     for (size_t r = 0; r < d->nraw; r++)
         grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
-    d->reduced = true;
 }
 
 /* ---- reading */
@@ -288,8 +374,19 @@ static void push_raw(data_t *d, double x, const double *ys)
     d->nraw++;
 }
 
+/* Keeps the row while there is room (a scatter of more rows is drawn in
+ * a second pass). */
+static void push_raw_or_count(data_t *d, double x, const double *ys)
+{
+    if (d->nraw < RAW_MAX || d->kind == TQ_CHART_BAR ||
+        d->kind == TQ_CHART_BARH || d->kind == TQ_CHART_PIE)
+        push_raw(d, x, ys);
+}
+
 static void widen_x(data_t *d, double x)
 {
+    if (x > 0 && (d->xposmin == 0 || x < d->xposmin))
+        d->xposmin = x;
     if (d->rows == 0 || x < d->xmin)
         d->xmin = x;
     if (d->rows == 0 || x > d->xmax)
@@ -300,6 +397,8 @@ static void widen_y(data_t *d, double y)
 {
     if (isnan(y))
         return;
+    if (y > 0 && (d->yposmin == 0 || y < d->yposmin))
+        d->yposmin = y;
     if (!d->any_y || y < d->ymin)
         d->ymin = y;
     if (!d->any_y || y > d->ymax)
@@ -323,13 +422,23 @@ static double column_y(const tq_draw_rows_t *rows, const tqdb_datum_t *v,
     return isfinite(d) ? d : NAN;
 }
 
-/* Columns read per row: x and the series (a histogram: its one column). */
+/* Columns read per row: x and the series (a histogram: its one column;
+ * a box plot: its series). */
 static int row_width(const data_t *d)
 {
-    return d->kind == TQ_CHART_HIST ? 1 : (int)d->nseries + 1;
+    return d->kind == TQ_CHART_HIST ? 1
+         : d->kind == TQ_CHART_BOX ? (int)d->nseries : (int)d->nseries + 1;
 }
 
-/* Pass 1 for every kind; line charts reduce here. */
+static bool is_line_like(tq_chart_kind_t k)
+{
+    return k == TQ_CHART_LINE || k == TQ_CHART_AREA;
+}
+
+/* Box plots keep every value: at most this many in all. */
+enum { BOX_MAX_VALUES = 20000000 };
+
+/* Pass 1 for every kind; line and area charts reduce here. */
 static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
                      char **error)
 {
@@ -352,6 +461,27 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             d->rows++;
             continue;
         }
+        if (d->kind == TQ_CHART_BOX) {
+            for (size_t s = 0; s < d->nseries; s++) {
+                double v = column_y(rows, &row[s], (int)s);
+                if (isnan(v))
+                    continue;
+                if (++d->ntotal > BOX_MAX_VALUES) {
+                    *error = db_xasprintf("A box chart shows at most %d "
+                                          "values; aggregate the rows first.",
+                                          BOX_MAX_VALUES);
+                    return -1;
+                }
+                if (d->nvals[s] == d->capvals[s]) {
+                    d->capvals[s] = d->capvals[s] ? d->capvals[s] * 2 : 256;
+                    d->vals[s] = db_xrealloc(d->vals[s], d->capvals[s] *
+                                             sizeof **d->vals);
+                }
+                d->vals[s][d->nvals[s]++] = v;
+            }
+            d->rows++;
+            continue;
+        }
         if (categorical) {
             if (d->nraw >= MAX_CATEGORIES) {
                 *error = db_xasprintf("A %s chart shows at most %d "
@@ -366,16 +496,22 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
         } else if (d->xmode == X_CATEGORY && d->nlabels < RAW_MAX) {
             push_label(d, rows, &row[0]);
         }
+        double sum = 0;
         for (size_t s = 0; s < d->nseries; s++) {
             ys[s] = column_y(rows, &row[s + 1], (int)s + 1);
+            if (d->stacked) {        /* area: running sums, NULL as 0 */
+                sum += isnan(ys[s]) ? 0 : ys[s];
+                ys[s] = sum;
+            }
             widen_y(d, ys[s]);
         }
         widen_x(d, x);
         if (d->reduced)
             grid_add(d, x, ys, d->rows);
-        else if (d->nraw < RAW_MAX || categorical)
-            push_raw(d, x, ys);
-        else if (d->kind == TQ_CHART_LINE) {
+        else if (d->nraw < RAW_MAX || categorical ||
+                 !is_line_like(d->kind))
+            push_raw_or_count(d, x, ys);
+        else {
             grid_start(d, plot_px);
             grid_add(d, x, ys, d->rows);
         }
@@ -390,25 +526,104 @@ typedef struct frame {
     cairo_t *cr;
     int width, height;
     double left, right, top, bottom;      /* plot area in px */
-    double x0, x1, y0, y1;                /* view in data units */
+    double x0, x1, y0, y1;                /* view in axis units (log10 on a
+                                             log axis) */
+    bool logx, logy;
     axis_ticks_t xt, yt;
     bool xdates;
+    double colours[MAX_SERIES][3];        /* per series, 0..1 */
+    double alpha;
+    bool gaps_skip;
+    int scale;
 } frame_t;
+
+static double axis_unit(bool log, double v)
+{
+    return log ? (v > 0 ? log10(v) : NAN) : v;
+}
 
 static double px_x(const frame_t *f, double x)
 {
-    return f->left + (x - f->x0) / (f->x1 - f->x0) * (f->right - f->left);
+    return f->left + (axis_unit(f->logx, x) - f->x0) / (f->x1 - f->x0) *
+                     (f->right - f->left);
 }
 
 static double px_y(const frame_t *f, double y)
 {
-    return f->bottom - (y - f->y0) / (f->y1 - f->y0) * (f->bottom - f->top);
+    return f->bottom - (axis_unit(f->logy, y) - f->y0) / (f->y1 - f->y0) *
+                       (f->bottom - f->top);
 }
 
-static void set_colour(cairo_t *cr, size_t i)
+static void set_colour_alpha(const frame_t *f, size_t i, double alpha)
 {
-    const double *c = TAB10[i % 10];
-    cairo_set_source_rgb(cr, c[0] / 255, c[1] / 255, c[2] / 255);
+    const double *c = f->colours[i % MAX_SERIES];
+    cairo_set_source_rgba(f->cr, c[0], c[1], c[2], alpha);
+}
+
+static void set_colour(const frame_t *f, size_t i)
+{
+    set_colour_alpha(f, i, f->alpha);
+}
+
+/* matplotlib's colour names that pandas users write. */
+static const struct {
+    const char *name;
+    unsigned rgb;
+} NAMED_COLOURS[] = {
+    {"b", 0x0000ff}, {"g", 0x008000}, {"r", 0xff0000}, {"c", 0x00bfbf},
+    {"m", 0xbf00bf}, {"y", 0xbfbf00}, {"k", 0x000000}, {"w", 0xffffff},
+    {"blue", 0x0000ff}, {"green", 0x008000}, {"red", 0xff0000},
+    {"cyan", 0x00ffff}, {"magenta", 0xff00ff}, {"yellow", 0xffff00},
+    {"black", 0x000000}, {"white", 0xffffff}, {"gray", 0x808080},
+    {"grey", 0x808080}, {"orange", 0xffa500}, {"purple", 0x800080},
+    {"brown", 0xa52a2a}, {"pink", 0xffc0cb}, {"olive", 0x808000},
+    {"navy", 0x000080}, {"teal", 0x008080}, {"lime", 0x00ff00},
+    {"gold", 0xffd700}, {"silver", 0xc0c0c0}, {"maroon", 0x800000},
+    {"darkblue", 0x00008b}, {"darkgreen", 0x006400},
+    {"darkred", 0x8b0000}, {"lightblue", 0xadd8e6},
+    {"lightgreen", 0x90ee90}, {"lightgray", 0xd3d3d3},
+    {"lightgrey", 0xd3d3d3}, {"darkgray", 0xa9a9a9},
+    {"darkgrey", 0xa9a9a9}, {"steelblue", 0x4682b4},
+    {"skyblue", 0x87ceeb}, {"salmon", 0xfa8072}, {"tomato", 0xff6347},
+    {"coral", 0xff7f50}, {"indigo", 0x4b0082}, {"violet", 0xee82ee},
+    {"crimson", 0xdc143c}, {"turquoise", 0x40e0d0},
+    {"tab:blue", 0x1f77b4}, {"tab:orange", 0xff7f0e},
+    {"tab:green", 0x2ca02c}, {"tab:red", 0xd62728},
+    {"tab:purple", 0x9467bd}, {"tab:brown", 0x8c564b},
+    {"tab:pink", 0xe377c2}, {"tab:gray", 0x7f7f7f},
+    {"tab:grey", 0x7f7f7f}, {"tab:olive", 0xbcbd22},
+    {"tab:cyan", 0x17becf},
+};
+
+/* A colour text ("red", "C1", "#1f77b4", "#f00", "tab:blue") to 0..1
+ * components; false when unknown. */
+static bool parse_colour(const char *s, double rgb[3])
+{
+    unsigned v = 0;
+    size_t len = strlen(s);
+    if (s[0] == '#' && (len == 7 || len == 4) &&
+        strspn(s + 1, "0123456789abcdefABCDEF") == len - 1) {
+        v = (unsigned)strtoul(s + 1, NULL, 16);
+        if (len == 4)
+            v = (v >> 8 & 15) * 0x110000 + (v >> 4 & 15) * 0x1100 +
+                (v & 15) * 0x11;
+    } else if (s[0] == 'C' && s[1] >= '0' && s[1] <= '9' && !s[2]) {
+        const double *c = TAB10[s[1] - '0'];
+        for (int i = 0; i < 3; i++)
+            rgb[i] = c[i] / 255;
+        return true;
+    } else {
+        size_t i = 0, n = sizeof NAMED_COLOURS / sizeof *NAMED_COLOURS;
+        while (i < n && strcasecmp(NAMED_COLOURS[i].name, s) != 0)
+            i++;
+        if (i == n)
+            return false;
+        v = NAMED_COLOURS[i].rgb;
+    }
+    rgb[0] = (v >> 16 & 255) / 255.0;
+    rgb[1] = (v >> 8 & 255) / 255.0;
+    rgb[2] = (v & 255) / 255.0;
+    return true;
 }
 
 static void font(cairo_t *cr, double size)
@@ -460,32 +675,99 @@ static void margins(double *lo, double *hi, bool zero_based)
     }
 }
 
-/* Obstacles for choosing the legend's corner. */
+/* What the plot covers, for choosing the legend's corner: a coarse grid
+ * of cells over the plot counting the marks drawn in each (bounded
+ * whatever the rows). */
+enum { OCC = 32 };
 typedef struct obstacles {
-    double *r;     /* x0 y0 x1 y1 */
-    size_t n, cap;
+    double left, top, w, h;
+    unsigned cells[OCC * OCC];
 } obstacles_t;
+
+static void obstacles_init(obstacles_t *o, const frame_t *f)
+{
+    memset(o, 0, sizeof *o);
+    o->left = f->left;
+    o->top = f->top;
+    o->w = fmax(1, f->right - f->left);
+    o->h = fmax(1, f->bottom - f->top);
+}
+
+static int occ_cell(double v, double origin, double span)
+{
+    double c = floor((v - origin) / span * OCC);
+    return c < 0 ? 0 : c >= OCC ? OCC - 1 : (int)c;
+}
 
 static void obstacle(obstacles_t *o, double x0, double y0, double x1,
                      double y1)
 {
-    if (o->n == o->cap) {
-        o->cap = o->cap ? o->cap * 2 : 256;
-        o->r = db_xrealloc(o->r, o->cap * 4 * sizeof *o->r);
-    }
-    double *r = o->r + 4 * o->n++;
-    r[0] = fmin(x0, x1);
-    r[1] = fmin(y0, y1);
-    r[2] = fmax(x0, x1);
-    r[3] = fmax(y0, y1);
+    if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1))
+        return;
+    int i0 = occ_cell(fmin(x0, x1), o->left, o->w);
+    int i1 = occ_cell(fmax(x0, x1), o->left, o->w);
+    int j0 = occ_cell(fmin(y0, y1), o->top, o->h);
+    int j1 = occ_cell(fmax(y0, y1), o->top, o->h);
+    for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++)
+            o->cells[j * OCC + i]++;
+}
+
+/* Marks drawn inside the box. */
+static size_t obstacles_in(const obstacles_t *o, double x, double y,
+                           double w, double h)
+{
+    int i0 = occ_cell(x, o->left, o->w), i1 = occ_cell(x + w, o->left, o->w);
+    int j0 = occ_cell(y, o->top, o->h), j1 = occ_cell(y + h, o->top, o->h);
+    size_t n = 0;
+    for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++)
+            n += o->cells[j * OCC + i];
+    return n;
 }
 
 /* ---- drawing parts */
 
-static void draw_spines_and_ticks(frame_t *f, bool xaxis, bool yaxis)
+/* Light grid lines at the ticks (grid=True), under the marks. */
+static void draw_grid(frame_t *f, bool xaxis, bool yaxis)
 {
     cairo_t *cr = f->cr;
-    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0xb0 / 255.0, 0xb0 / 255.0, 0xb0 / 255.0);
+    cairo_set_line_width(cr, 1.1);
+    for (size_t i = 0; xaxis && i < f->xt.n; i++) {
+        double x = px_x(f, f->xt.at[i]);
+        cairo_move_to(cr, x, f->top);
+        cairo_line_to(cr, x, f->bottom);
+    }
+    for (size_t i = 0; yaxis && i < f->yt.n; i++) {
+        double y = px_y(f, f->yt.at[i]);
+        cairo_move_to(cr, f->left, y);
+        cairo_line_to(cr, f->right, y);
+    }
+    cairo_stroke(cr);
+}
+
+/* An x tick label under x (rotated `rot` degrees counter-clockwise, its
+ * end at the tick, when rot is not 0). */
+static void x_tick_label(cairo_t *cr, const char *s, double x, double y,
+                         double rot)
+{
+    if (rot == 0) {
+        text_at(cr, s, x, y, 0.5, 0);
+        return;
+    }
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, -rot * M_PI / 180);
+    text_at(cr, s, 0, 0, rot > 0 ? 1 : 0, 0.5);
+    cairo_restore(cr);
+}
+
+static void draw_spines_and_ticks(frame_t *f, bool xaxis, bool yaxis,
+                                  double rot)
+{
+    cairo_t *cr = f->cr;
+    cairo_set_line_width(cr, 1.1);           /* 0.8 pt */
     cairo_set_source_rgb(cr, SPINE_GREY, SPINE_GREY, SPINE_GREY);
     double l = floor(f->left) + 0.5, r = floor(f->right) + 0.5;
     double t = floor(f->top) + 0.5, b = floor(f->bottom) + 0.5;
@@ -496,20 +778,20 @@ static void draw_spines_and_ticks(frame_t *f, bool xaxis, bool yaxis)
         for (size_t i = 0; i < f->xt.n; i++) {
             double x = floor(px_x(f, f->xt.at[i])) + 0.5;
             cairo_move_to(cr, x, b);
-            cairo_line_to(cr, x, b + 5);
+            cairo_line_to(cr, x, b + 4.9);
             cairo_stroke(cr);
-            text_at(cr, f->xt.label[i], x, b + 9, 0.5, 0);
+            x_tick_label(cr, f->xt.label[i], x, b + 9.7, rot);
         }
         if (f->xt.offset[0])
-            text_at(cr, f->xt.offset, r, b + 28, 1, 0);
+            text_at(cr, f->xt.offset, r, b + 30, 1, 0);
     }
     if (yaxis) {
         for (size_t i = 0; i < f->yt.n; i++) {
             double y = floor(px_y(f, f->yt.at[i])) + 0.5;
             cairo_move_to(cr, l, y);
-            cairo_line_to(cr, l - 5, y);
+            cairo_line_to(cr, l - 4.9, y);
             cairo_stroke(cr);
-            text_at(cr, f->yt.label[i], l - 8, y, 1, 0.5);
+            text_at(cr, f->yt.label[i], l - 9.7, y, 1, 0.5);
         }
         if (f->yt.offset[0])
             text_at(cr, f->yt.offset, l, t - 8, 0, 1);
@@ -539,17 +821,15 @@ static void draw_labels(frame_t *f, const char *title, const char *xlabel,
 }
 
 /* The legend in the corner of the plot that overlaps the fewest drawn
- * marks (matplotlib's loc="best"). */
+ * marks (matplotlib's loc="best"); `show` says whether there is one. */
 static void draw_legend(frame_t *f, data_t *d, const obstacles_t *o)
 {
-    if (d->nseries < 2)
-        return;
     cairo_t *cr = f->cr;
     font(cr, TICK_FONT);
     double w = 0;
     for (size_t s = 0; s < d->nseries; s++)
         w = fmax(w, text_width(cr, d->names[s]));
-    double row = 19, bw = w + 46, bh = row * (double)d->nseries + 8;
+    double row = 20, bw = w + 48, bh = row * (double)d->nseries + 8;
     double pad = 8;
     double cx[4] = {f->right - pad - bw, f->left + pad, f->left + pad,
                     f->right - pad - bw};
@@ -557,13 +837,7 @@ static void draw_legend(frame_t *f, data_t *d, const obstacles_t *o)
                     f->bottom - pad - bh};
     size_t best = 0, best_hits = SIZE_MAX;
     for (size_t c = 0; c < 4; c++) {
-        size_t hits = 0;
-        for (size_t i = 0; i < o->n; i++) {
-            const double *r = o->r + 4 * i;
-            if (r[2] >= cx[c] && r[0] <= cx[c] + bw && r[3] >= cy[c] &&
-                r[1] <= cy[c] + bh)
-                hits++;
-        }
+        size_t hits = obstacles_in(o, cx[c], cy[c], bw, bh);
         if (hits < best_hits) {
             best_hits = hits;
             best = c;
@@ -584,85 +858,259 @@ static void draw_legend(frame_t *f, data_t *d, const obstacles_t *o)
     cairo_stroke(cr);
     for (size_t s = 0; s < d->nseries; s++) {
         double yy = y + 4 + row * ((double)s + 0.5);
-        set_colour(cr, s);
+        set_colour(f, s);
         if (d->kind == TQ_CHART_LINE) {
-            cairo_set_line_width(cr, 2);
+            cairo_set_line_width(cr, 2.08);
             cairo_move_to(cr, x + 8, yy);
-            cairo_line_to(cr, x + 34, yy);
+            cairo_line_to(cr, x + 36, yy);
             cairo_stroke(cr);
         } else if (d->kind == TQ_CHART_SCATTER) {
-            cairo_arc(cr, x + 21, yy, 3.2, 0, 2 * M_PI);
+            cairo_arc(cr, x + 22, yy, 3.2, 0, 2 * M_PI);
             cairo_fill(cr);
         } else {
-            cairo_rectangle(cr, x + 10, yy - 5, 22, 10);
+            if (d->kind == TQ_CHART_AREA)
+                set_colour_alpha(f, s, f->alpha > 0 ? f->alpha : 0.5);
+            cairo_rectangle(cr, x + 8, yy - 5, 28, 10);
             cairo_fill(cr);
         }
         cairo_set_source_rgb(cr, 0, 0, 0);
-        text_at(cr, d->names[s], x + 40, yy, 0, 0.5);
+        text_at(cr, d->names[s], x + 42, yy, 0, 0.5);
     }
 }
 
 /* ---- the kinds */
 
-static void line_to_point(cairo_t *cr, bool *started, double x, double y)
+/* A series' polyline, stroked every STROKE_CHUNK vertices: cairo strokes
+ * a long round-joined path in time that grows faster than its length. */
+enum { STROKE_CHUNK = 512 };
+
+typedef struct pen {
+    frame_t *f;
+    obstacles_t *o;
+    size_t series, n;
+    bool started;
+    double pts[STROKE_CHUNK][2];   /* the polyline not yet stroked */
+} pen_t;
+
+/* Strokes the pending polyline, keeping its last vertex to go on from. */
+static void pen_flush(pen_t *p)
 {
-    if (*started)
-        cairo_line_to(cr, x, y);
-    else
-        cairo_move_to(cr, x, y);
-    *started = true;
+    cairo_t *cr = p->f->cr;
+    if (p->n > 1) {
+        cairo_new_path(cr);
+        cairo_move_to(cr, p->pts[0][0], p->pts[0][1]);
+        for (size_t i = 1; i < p->n; i++)
+            cairo_line_to(cr, p->pts[i][0], p->pts[i][1]);
+        set_colour(p->f, p->series);
+        cairo_stroke(cr);
+    }
+    if (p->n > 0) {
+        p->pts[0][0] = p->pts[p->n - 1][0];
+        p->pts[0][1] = p->pts[p->n - 1][1];
+        p->n = 1;
+    }
+}
+
+/* Moves (gap) or draws to data point (x, y); a non-finite point (a
+ * log axis' zero) breaks the line. */
+static void pen_to(pen_t *p, double x, double y, bool gap)
+{
+    double px = px_x(p->f, x), py = px_y(p->f, y);
+    if (!isfinite(px) || !isfinite(py)) {
+        p->started = false;
+        return;
+    }
+    if (gap || !p->started) {
+        pen_flush(p);
+        p->n = 0;
+    } else if (p->n >= STROKE_CHUNK) {
+        pen_flush(p);
+    }
+    if (p->n > 0 && p->pts[p->n - 1][0] == px && p->pts[p->n - 1][1] == py)
+        return;                  /* the same point again */
+    p->pts[p->n][0] = px;
+    p->pts[p->n][1] = py;
+    p->n++;
+    p->started = true;
+    obstacle(p->o, px, py, px, py);
+}
+
+/* A run's points in row order. */
+static void pen_run(pen_t *p, const run_t *r)
+{
+    pen_to(p, r->fx, r->fy, r->gap);
+    bool min_first = r->mini <= r->maxi;
+    if (min_first) {
+        pen_to(p, r->minx, r->miny, false);
+        pen_to(p, r->maxx, r->maxy, false);
+    } else {
+        pen_to(p, r->maxx, r->maxy, false);
+        pen_to(p, r->minx, r->miny, false);
+    }
+    pen_to(p, r->lx, r->ly, false);
+}
+
+static void pen_line_style(cairo_t *cr)
+{
+    cairo_set_line_width(cr, 2.08);      /* 1.5 pt at 100 dpi */
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+}
+
+/* Area: the band between series s and the one under it (0 for the
+ * first), filled with alpha; the path runs along s in row order and
+ * back along the one under it. */
+static void fill_area(frame_t *f, data_t *d, size_t s)
+{
+    cairo_t *cr = f->cr;
+    cairo_new_path(cr);
+    bool started = false;
+    double base = f->logy ? pow(10, f->y0) : 0;
+    if (!d->reduced) {
+        for (size_t r = 0; r < d->nraw; r++) {
+            double y = d->ry[r * d->nseries + s];
+            double px = px_x(f, d->rx[r]), py = px_y(f, isnan(y) ? 0 : y);
+            if (!isfinite(px) || !isfinite(py))
+                continue;
+            if (started)
+                cairo_line_to(cr, px, py);
+            else
+                cairo_move_to(cr, px, py);
+            started = true;
+        }
+        for (size_t r = d->nraw; r-- > 0;) {
+            double y = s ? d->ry[r * d->nseries + s - 1] : base;
+            double px = px_x(f, d->rx[r]), py = px_y(f, isnan(y) ? 0 : y);
+            if (isfinite(px) && isfinite(py))
+                cairo_line_to(cr, px, py);
+        }
+    } else {
+        const runs_t *up = &d->runs[s];
+        for (size_t i = 0; i < up->n; i++) {
+            const run_t *r = &up->r[i];
+            double pts[3][2] = {{r->fx, r->fy}, {r->maxx, r->maxy},
+                                {r->lx, r->ly}};
+            for (int k = 0; k < 3; k++) {
+                double px = px_x(f, pts[k][0]), py = px_y(f, pts[k][1]);
+                if (!isfinite(px) || !isfinite(py))
+                    continue;
+                if (started)
+                    cairo_line_to(cr, px, py);
+                else
+                    cairo_move_to(cr, px, py);
+                started = true;
+            }
+        }
+        if (s == 0) {
+            if (up->n) {
+                cairo_line_to(cr, px_x(f, up->r[up->n - 1].lx),
+                              px_y(f, base));
+                cairo_line_to(cr, px_x(f, up->r[0].fx), px_y(f, base));
+            }
+        } else {
+            const runs_t *dn = &d->runs[s - 1];
+            for (size_t i = dn->n; i-- > 0;) {
+                const run_t *r = &dn->r[i];
+                cairo_line_to(cr, px_x(f, r->lx), px_y(f, r->miny));
+                cairo_line_to(cr, px_x(f, r->fx), px_y(f, r->miny));
+            }
+        }
+    }
+    cairo_close_path(cr);
+    set_colour_alpha(f, s, f->alpha > 0 ? f->alpha : 0.5);
+    cairo_fill(cr);
 }
 
 static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
 {
     cairo_t *cr = f->cr;
-    cairo_set_line_width(cr, 2.08);      /* 1.5 pt at 100 dpi */
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+    if (d->kind == TQ_CHART_AREA)
+        for (size_t s = 0; s < d->nseries; s++)
+            fill_area(f, d, s);
+    pen_line_style(cr);
+    pen_t *p = db_xcalloc(1, sizeof *p);
     for (size_t s = 0; s < d->nseries; s++) {
-        bool started = false;
-        cairo_new_path(cr);
+        *p = (pen_t){.f = f, .o = o, .series = s};
         if (!d->reduced) {
             for (size_t r = 0; r < d->nraw; r++) {
                 double y = d->ry[r * d->nseries + s];
                 if (isnan(y)) {          /* NULL: a gap, as matplotlib */
-                    started = false;
+                    p->started = p->started && d->gaps_skip;
                     continue;
                 }
-                double px = px_x(f, d->rx[r]), py = px_y(f, y);
-                line_to_point(cr, &started, px, py);
-                obstacle(o, px, py, px, py);
+                pen_to(p, d->rx[r], y, false);
             }
         } else {
-            for (size_t k = 0; k < d->nb; k++) {
-                const bucket_t *b = &d->b[s * d->nb + k];
-                if (!b->n)
-                    continue;
-                double pts[4][2] = {{b->fx, b->fy}, {0, 0}, {0, 0},
-                                    {b->lx, b->ly}};
-                bool min_first = b->mini <= b->maxi;
-                pts[min_first ? 1 : 2][0] = b->minx;
-                pts[min_first ? 1 : 2][1] = b->miny;
-                pts[min_first ? 2 : 1][0] = b->maxx;
-                pts[min_first ? 2 : 1][1] = b->maxy;
-                for (int i = 0; i < 4; i++) {
-                    double px = px_x(f, pts[i][0]), py = px_y(f, pts[i][1]);
-                    line_to_point(cr, &started, px, py);
-                    obstacle(o, px, py, px, py);
-                }
-            }
+            for (size_t k = 0; k < d->runs[s].n; k++)
+                pen_run(p, &d->runs[s].r[k]);
         }
-        set_colour(cr, s);
-        cairo_stroke(cr);
+        pen_flush(p);
     }
+    free(p);
 }
 
-static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o)
+/* A line chart whose rows go back and forth in x too often to be kept:
+ * the rows are read again and drawn while read, in row order, each run
+ * inside one device pixel column reduced to its first, lowest, highest
+ * and last point, every series in its own pen (chunked strokes). */
+static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
+                              const tq_draw_rows_t *rows, char **error)
+{
+    pen_line_style(f->cr);
+    pen_t *pens = db_xcalloc(d->nseries, sizeof *pens);
+    run_t cur[MAX_SERIES];
+    bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
+    tqdb_datum_t row_v[MAX_SERIES + 1];
+    double ys[MAX_SERIES];
+    int rc = rows->rewind(rows->ud, error);
+    int64_t n = 0;
+    /* each series keeps its pending run and its own polyline */
+    for (size_t s = 0; s < d->nseries; s++)
+        pens[s] = (pen_t){.f = f, .o = o, .series = s};
+    while (rc == 0 && (rc = rows->next(rows->ud, (int)d->nseries + 1, row_v,
+                                       error)) == TQDB_ROW) {
+        rc = 0;
+        double x;
+        if (!row_x(d, rows, &row_v[0], &x))
+            continue;
+        double sum = 0;
+        int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
+        for (size_t s = 0; s < d->nseries; s++) {
+            ys[s] = column_y(rows, &row_v[s + 1], (int)s + 1);
+            if (d->stacked) {
+                sum += isnan(ys[s]) ? 0 : ys[s];
+                ys[s] = sum;
+            }
+            if (isnan(ys[s])) {
+                gap[s] |= !d->gaps_skip;
+                continue;
+            }
+            if (have[s] && cur[s].k == k && !gap[s]) {
+                run_add(&cur[s], x, ys[s], n);
+                continue;
+            }
+            if (have[s])
+                pen_run(&pens[s], &cur[s]);
+            run_start(&cur[s], k, gap[s], x, ys[s], n);
+            have[s] = true;
+            gap[s] = false;
+        }
+        n++;
+    }
+    for (size_t s = 0; s < d->nseries; s++) {
+        if (have[s])
+            pen_run(&pens[s], &cur[s]);
+        pen_flush(&pens[s]);
+    }
+    free(pens);
+    return rc == TQDB_DONE ? 0 : -1;
+}
+
+static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o, double r)
 {
     cairo_t *cr = f->cr;
-    const double r = 3.1;
     for (size_t s = 0; s < d->nseries; s++) {
-        set_colour(cr, s);
+        set_colour(f, s);
         cairo_new_path(cr);
         if (!d->cells) {
             for (size_t i = 0; i < d->nraw; i++) {
@@ -670,6 +1118,8 @@ static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o)
                 if (isnan(y))
                     continue;
                 double px = px_x(f, d->rx[i]), py = px_y(f, y);
+                if (!isfinite(px) || !isfinite(py))
+                    continue;
                 cairo_new_sub_path(cr);
                 cairo_arc(cr, px, py, r, 0, 2 * M_PI);
                 obstacle(o, px - r, py - r, px + r, py + r);
@@ -691,32 +1141,50 @@ static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o)
     }
 }
 
-/* Grouped bars (pandas: group width 0.5 around each category). */
-static void draw_bars(frame_t *f, data_t *d, obstacles_t *o, bool horizontal)
+/* Grouped bars (pandas: group width 0.5 around each category), or
+ * stacked ones (one bar of width 0.5, positive values upwards, negative
+ * ones downwards). */
+static void draw_bars(frame_t *f, data_t *d, obstacles_t *o, bool horizontal,
+                      bool stacked)
 {
     cairo_t *cr = f->cr;
-    double group = 0.5, w = group / (double)d->nseries;
+    double group = 0.5, w = stacked ? group : group / (double)d->nseries;
+    double *pos = db_xcalloc(d->nraw ? d->nraw : 1, sizeof *pos);
+    double *neg = db_xcalloc(d->nraw ? d->nraw : 1, sizeof *neg);
     for (size_t s = 0; s < d->nseries; s++) {
-        set_colour(cr, s);
+        set_colour(f, s);
         for (size_t i = 0; i < d->nraw; i++) {
             double v = d->ry[i * d->nseries + s];
             if (isnan(v))
                 continue;
-            double c0 = (double)i - group / 2 + w * (double)s, c1 = c0 + w;
+            double c0 = stacked ? (double)i - group / 2
+                                : (double)i - group / 2 + w * (double)s;
+            double c1 = c0 + w, base = 0;
+            if (stacked) {
+                double *acc = v >= 0 ? &pos[i] : &neg[i];
+                base = *acc;
+                *acc += v;
+                v = *acc;
+            }
             double x0, x1, y0, y1;
             if (horizontal) {
-                x0 = px_x(f, 0); x1 = px_x(f, v);
+                x0 = px_x(f, base); x1 = px_x(f, v);
                 y0 = px_y(f, c0); y1 = px_y(f, c1);
             } else {
                 x0 = px_x(f, c0); x1 = px_x(f, c1);
-                y0 = px_y(f, 0); y1 = px_y(f, v);
+                y0 = px_y(f, base); y1 = px_y(f, v);
             }
+            if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) ||
+                !isfinite(y1))
+                continue;
             cairo_rectangle(cr, fmin(x0, x1), fmin(y0, y1), fabs(x1 - x0),
                             fabs(y1 - y0));
             obstacle(o, x0, y0, x1, y1);
         }
         cairo_fill(cr);
     }
+    free(pos);
+    free(neg);
 }
 
 static void draw_hist(frame_t *f, data_t *d, obstacles_t *o)
@@ -730,15 +1198,119 @@ static void draw_hist(frame_t *f, data_t *d, obstacles_t *o)
     double bw = (hi - lo) / d->bins;
     for (int i = 0; i < d->bins; i++) {
         double x0 = px_x(f, lo + bw * i), x1 = px_x(f, lo + bw * (i + 1));
-        double y0 = px_y(f, 0), y1 = px_y(f, (double)d->counts[i]);
+        double y0 = px_y(f, f->logy ? pow(10, f->y0) : 0);
+        double y1 = px_y(f, (double)d->counts[i]);
+        if (!isfinite(y1) || !isfinite(x0) || !isfinite(x1))
+            continue;
         cairo_rectangle(cr, x0, y1, x1 - x0, y0 - y1);
         obstacle(o, x0, y0, x1, y1);
     }
-    set_colour(cr, 0);
+    set_colour(f, 0);
     cairo_fill_preserve(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_set_line_width(cr, 0.8);
     cairo_stroke(cr);
+}
+
+/* numpy's linear percentile of sorted v. */
+static double percentile(const double *v, size_t n, double q)
+{
+    double at = q * (double)(n - 1);
+    size_t i = (size_t)floor(at);
+    double frac = at - (double)i;
+    return i + 1 < n ? v[i] + (v[i + 1] - v[i]) * frac : v[i];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A box's statistics, as matplotlib's boxplot computes them (whiskers at
+ * the furthest values within 1.5 IQR of the box). */
+typedef struct box_stats {
+    double q1, med, q3, lo, hi;
+} box_stats_t;
+
+static box_stats_t box_stats(double *v, size_t n)
+{
+    box_stats_t b = {0};
+    if (!n)
+        return b;
+    qsort(v, n, sizeof *v, cmp_double);
+    b.q1 = percentile(v, n, 0.25);
+    b.med = percentile(v, n, 0.5);
+    b.q3 = percentile(v, n, 0.75);
+    double iqr = b.q3 - b.q1;
+    b.lo = b.q1;
+    b.hi = b.q3;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] >= b.q1 - 1.5 * iqr) {
+            b.lo = fmin(v[i], b.q1);
+            break;
+        }
+    for (size_t i = n; i-- > 0;)
+        if (v[i] <= b.q3 + 1.5 * iqr) {
+            b.hi = fmax(v[i], b.q3);
+            break;
+        }
+    return b;
+}
+
+/* Boxes at x = 0..n-1 (pandas: 1..n) as pandas draws them: box and whiskers in C0, the
+ * median in C2, outliers as open circles. */
+static void draw_box(frame_t *f, data_t *d, obstacles_t *o)
+{
+    cairo_t *cr = f->cr;
+    cairo_set_line_width(cr, 1.4);
+    for (size_t s = 0; s < d->nseries; s++) {
+        size_t n = d->nvals[s];
+        if (!n)
+            continue;
+        box_stats_t b = box_stats(d->vals[s], n);
+        double c = (double)s;     /* the category axis is 0..n-1 */
+        double xl = px_x(f, c - 0.25), xr = px_x(f, c + 0.25);
+        double xcl = px_x(f, c - 0.125), xcr = px_x(f, c + 0.125);
+        double xc = px_x(f, c);
+        set_colour_alpha(f, 0, 1);
+        if (d->ncolours_given)
+            set_colour(f, s);
+        cairo_rectangle(cr, xl, px_y(f, b.q3), xr - xl,
+                        px_y(f, b.q1) - px_y(f, b.q3));
+        cairo_move_to(cr, xc, px_y(f, b.q1));
+        cairo_line_to(cr, xc, px_y(f, b.lo));
+        cairo_move_to(cr, xc, px_y(f, b.q3));
+        cairo_line_to(cr, xc, px_y(f, b.hi));
+        cairo_move_to(cr, xcl, px_y(f, b.lo));
+        cairo_line_to(cr, xcr, px_y(f, b.lo));
+        cairo_move_to(cr, xcl, px_y(f, b.hi));
+        cairo_line_to(cr, xcr, px_y(f, b.hi));
+        cairo_stroke(cr);
+        obstacle(o, xl, px_y(f, b.hi), xr, px_y(f, b.lo));
+        const double *g = TAB10[2];
+        cairo_set_source_rgb(cr, g[0] / 255, g[1] / 255, g[2] / 255);
+        cairo_move_to(cr, xl, px_y(f, b.med));
+        cairo_line_to(cr, xr, px_y(f, b.med));
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 1);
+        double last = NAN;
+        for (size_t i = 0; i < n; i++) {
+            double v = d->vals[s][i];
+            if (v >= b.lo && v <= b.hi)
+                continue;
+            double py = px_y(f, v);
+            if (fabs(py - last) < 0.5 || !isfinite(py))
+                continue;        /* same pixel: one circle */
+            last = py;
+            cairo_new_sub_path(cr);
+            cairo_arc(cr, xc, py, 4.2, 0, 2 * M_PI);
+            obstacle(o, xc - 4, py - 4, xc + 4, py + 4);
+        }
+        cairo_stroke(cr);
+        cairo_set_line_width(cr, 1.4);
+    }
 }
 
 /* numpy.histogram's bin of v over [lo, hi] (the last edge inclusive). */
@@ -777,7 +1349,7 @@ static void draw_pie(frame_t *f, data_t *d)
         cairo_move_to(cr, cx, cy);
         cairo_arc_negative(cr, cx, cy, r, -a, -(a + sweep));
         cairo_close_path(cr);
-        set_colour(cr, i);
+        set_colour(f, i);
         cairo_fill_preserve(cr);
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_set_line_width(cr, 1);
@@ -793,16 +1365,16 @@ static void draw_pie(frame_t *f, data_t *d)
 /* Category labels under (or beside) bars: every k-th when crowded,
  * rotated 90 degrees as pandas does when they do not fit flat. */
 static void draw_category_ticks(frame_t *f, data_t *d, bool horizontal,
-                                bool rotate)
+                                double rot, db_buf_t *shown)
 {
     cairo_t *cr = f->cr;
     font(cr, TICK_FONT);
     cairo_set_source_rgb(cr, SPINE_GREY, SPINE_GREY, SPINE_GREY);
-    cairo_set_line_width(cr, 1);
+    cairo_set_line_width(cr, 1.1);
     size_t n = d->nraw;
     double room = horizontal ? (f->bottom - f->top) : (f->right - f->left);
-    double need = horizontal || rotate ? 14 : 0;
-    if (!horizontal && !rotate)
+    double need = horizontal || rot != 0 ? 16 : 0;
+    if (!horizontal && rot == 0)
         for (size_t i = 0; i < n; i++)
             need = fmax(need, text_width(cr, d->labels[i]) + 6);
     size_t every = 1;
@@ -810,26 +1382,19 @@ static void draw_category_ticks(frame_t *f, data_t *d, bool horizontal,
         every++;
     double b = floor(f->bottom) + 0.5, l = floor(f->left) + 0.5;
     for (size_t i = 0; i < n; i += every) {
+        json_str(shown, d->labels[i]);
         if (horizontal) {
             double y = floor(px_y(f, (double)i)) + 0.5;
             cairo_move_to(cr, l, y);
-            cairo_line_to(cr, l - 5, y);
+            cairo_line_to(cr, l - 4.9, y);
             cairo_stroke(cr);
-            text_at(cr, d->labels[i], l - 8, y, 1, 0.5);
+            text_at(cr, d->labels[i], l - 9.7, y, 1, 0.5);
         } else {
             double x = floor(px_x(f, (double)i)) + 0.5;
             cairo_move_to(cr, x, b);
-            cairo_line_to(cr, x, b + 5);
+            cairo_line_to(cr, x, b + 4.9);
             cairo_stroke(cr);
-            if (rotate) {
-                cairo_save(cr);
-                cairo_translate(cr, x, b + 8);
-                cairo_rotate(cr, -M_PI / 2);
-                text_at(cr, d->labels[i], 0, 0, 1, 0.5);
-                cairo_restore(cr);
-            } else {
-                text_at(cr, d->labels[i], x, b + 9, 0.5, 0);
-            }
+            x_tick_label(cr, d->labels[i], x, b + 9.7, rot);
         }
     }
 }
@@ -885,44 +1450,65 @@ static cairo_status_t png_write(void *closure, const unsigned char *data,
     return CAIRO_STATUS_SUCCESS;
 }
 
-/* Lays the frame out: margins from the title, labels and tick labels. */
+/* matplotlib's number of tick intervals for an axis of `px` pixels:
+ * its length in points over three (x) or two (y) label heights of 10 pt,
+ * at most 9. */
+static int auto_bins(double px, bool xaxis)
+{
+    int n = (int)floor(px * 0.72 / (10.0 * (xaxis ? 3 : 2)));
+    return n < 1 ? 1 : n > 9 ? 9 : n;
+}
+
+/* Lays the frame out: margins from the title, labels and tick labels;
+ * y ticks are chosen here (their widths set the left margin). *rot is
+ * the x tick labels' rotation: the caller's, or 90 for bar labels that
+ * do not fit flat. */
 static void layout(frame_t *f, data_t *d, const tq_chart_opts_t *o,
                    const char *xlabel, const char *ylabel, double *ylabel_x,
-                   bool *rotate)
+                   double *rot)
 {
     cairo_t *cr = f->cr;
     bool has_title = o->title && *o->title;
-    f->top = has_title ? 40 : 16;
-    f->bottom = f->height - (xlabel && *xlabel ? 52 : 32);
+    f->top = has_title ? 44 : 18;
+    f->bottom = f->height - (xlabel && *xlabel ? 58 : 36);
     f->right = f->width - 24;
-    *rotate = false;
+    *rot = o->has_rot ? o->rot : 0;
     font(cr, TICK_FONT);
-    if (d->kind == TQ_CHART_BAR || d->kind == TQ_CHART_BARH) {
+    bool bar_like = d->kind == TQ_CHART_BAR || d->kind == TQ_CHART_BOX;
+    if (d->kind == TQ_CHART_BAR || d->kind == TQ_CHART_BARH ||
+        d->kind == TQ_CHART_BOX) {
         /* Labels longer than a third of the picture are shortened. */
-        double limit = (d->kind == TQ_CHART_BAR ? f->height : f->width) * 0.3;
+        double limit = (d->kind != TQ_CHART_BARH ? f->height : f->width) * 0.3;
         for (size_t i = 0; i < d->nlabels; i++)
             d->labels[i] = ellipsize(cr, d->labels[i], limit);
     }
-    if (d->kind == TQ_CHART_BAR && d->nraw > 0) {
+    double wmax = 0;
+    if (bar_like)
+        for (size_t i = 0; i < d->nraw; i++)
+            wmax = fmax(wmax, text_width(cr, d->labels[i]));
+    else if (*rot != 0)
+        for (size_t i = 0; i < f->xt.n; i++)
+            wmax = fmax(wmax, text_width(cr, f->xt.label[i]));
+    if (bar_like && d->nraw > 0 && !o->has_rot) {
         /* Flat labels need the slot of their widest one under each bar;
          * else they turn 90 degrees, as pandas turns them. */
-        double w = 0;
-        for (size_t i = 0; i < d->nraw; i++)
-            w = fmax(w, text_width(cr, d->labels[i]));
         double slot = (f->right - 80) / (double)d->nraw;
-        if (w + 8 > slot) {
-            *rotate = true;
-            double extra = w - 14;
-            if (extra > 0)
-                f->bottom -= extra;
-        }
+        if (wmax + 8 > slot)
+            *rot = 90;
     }
-    int ytarget = (int)fmax(2, (f->bottom - f->top) / 50);
-    if (d->kind == TQ_CHART_BARH) {
+    if (*rot != 0) {
+        double extra = wmax * fabs(sin(*rot * M_PI / 180)) - 14;
+        if (extra > 0)
+            f->bottom -= fmin(extra, f->height * 0.4);
+    }
+    if (d->kind == TQ_CHART_BARH)
         f->yt.n = 0;
-    } else {
-        axis_nice_ticks(f->y0, f->y1, ytarget, &f->yt);
-    }
+    else if (f->logy)
+        axis_log_ticks(pow(10, f->y0), pow(10, f->y1),
+                       auto_bins(f->bottom - f->top, false) + 1, &f->yt);
+    else
+        axis_auto_ticks(f->y0, f->y1, auto_bins(f->bottom - f->top, false),
+                        &f->yt);
     double lw = 0;
     if (d->kind == TQ_CHART_BARH)
         for (size_t i = 0; i < d->nraw; i++)
@@ -930,9 +1516,37 @@ static void layout(frame_t *f, data_t *d, const tq_chart_opts_t *o,
     else
         for (size_t i = 0; i < f->yt.n; i++)
             lw = fmax(lw, text_width(cr, f->yt.label[i]));
-    double ylab = ylabel && *ylabel ? 22 : 0;
-    f->left = 12 + ylab + lw + 10;
-    *ylabel_x = 12 + 8;
+    double ylab = ylabel && *ylabel ? 24 : 0;
+    f->left = 12 + ylab + lw + 12;
+    *ylabel_x = 12 + 9;
+}
+
+/* The view of one axis: the data range with margins, or the caller's
+ * limits, in axis units (log10 on a log axis, whose range is the
+ * positive values'). */
+static void view_range(double lo, double hi, double poslo, bool log,
+                       bool zero_based, bool margin, const bool has_lim,
+                       const double lim[2], double *v0, double *v1)
+{
+    if (log) {
+        lo = poslo > 0 ? log10(poslo) : 0;
+        hi = hi > 0 ? log10(hi) : lo + 1;
+        zero_based = false;
+    }
+    if (margin)
+        margins(&lo, &hi, zero_based);
+    else if (!(hi > lo)) {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    if (has_lim) {
+        lo = log ? (lim[0] > 0 ? log10(lim[0]) : lo) : lim[0];
+        hi = log ? (lim[1] > 0 ? log10(lim[1]) : hi) : lim[1];
+        if (!(hi > lo))
+            hi = lo + 1;
+    }
+    *v0 = lo;
+    *v1 = hi;
 }
 
 /* draw_chart_png: render.h's tq_chart_png over draw_module.h's rows. */
@@ -944,6 +1558,8 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     *png = NULL;
     *png_len = 0;
     *error = NULL;
+    if (opts->info)
+        *opts->info = NULL;
     tq_chart_opts_t o = *opts;
     if (o.width <= 0 || o.height <= 0) {
         o.width = 640;
@@ -954,23 +1570,49 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                              "%dx%d.", o.width, o.height);
         return -1;
     }
+    if (o.scale <= 0)
+        o.scale = 1;
+    if (o.scale > 4)
+        o.scale = 4;
     if (o.bins <= 0)
         o.bins = 10;
     if (o.bins > 1000)
         o.bins = 1000;
+    if (o.alpha < 0 || o.alpha > 1) {
+        *error = db_xasprintf("alpha is between 0 and 1, not %g.", o.alpha);
+        return -1;
+    }
     int ncols = rows->ncols;
-    int need = o.kind == TQ_CHART_HIST ? 1 : 2;
+    int need = o.kind == TQ_CHART_HIST || o.kind == TQ_CHART_BOX ? 1 : 2;
     if (ncols < need) {
         *error = db_xasprintf("A %s chart needs %s.", kind_name(o.kind),
                              need == 1 ? "a column"
                                        : "an x column and a y column");
         return -1;
     }
+    frame_t f = {0};
+    for (size_t s = 0; s < MAX_SERIES; s++)
+        for (int c = 0; c < 3; c++)
+            f.colours[s][c] = TAB10[s % 10][c] / 255;
+    for (size_t s = 0; s < o.ncolors && s < MAX_SERIES; s++)
+        if (!parse_colour(o.colors[s], f.colours[s])) {
+            *error = db_xasprintf("'%s' is not a colour (a name such as "
+                                  "'red', 'C1', 'tab:blue' or '#1f77b4').",
+                                  o.colors[s]);
+            return -1;
+        }
+    if (o.ncolors == 1)              /* one colour: every series */
+        for (size_t s = 1; s < MAX_SERIES; s++)
+            memcpy(f.colours[s], f.colours[0], sizeof f.colours[0]);
     data_t d = {0};
     d.kind = o.kind;
     d.bins = o.bins;
+    d.gaps_skip = o.by_series;
+    d.stacked = o.kind == TQ_CHART_AREA && o.stacked != 2;
+    d.ncolours_given = o.ncolors > 0;
     d.nseries = o.kind == TQ_CHART_HIST ? 1
-              : o.kind == TQ_CHART_PIE ? 1 : (size_t)ncols - 1;
+              : o.kind == TQ_CHART_PIE ? 1
+              : o.kind == TQ_CHART_BOX ? (size_t)ncols : (size_t)ncols - 1;
     if (d.nseries > MAX_SERIES) {
         *error = db_xasprintf("A chart shows at most %d series.", MAX_SERIES);
         return -1;
@@ -978,36 +1620,55 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     d.xname = db_xstrdup(rows->names[0]);
     d.names = db_xcalloc(d.nseries, sizeof *d.names);
     for (size_t s = 0; s < d.nseries; s++) {
-        int c = o.kind == TQ_CHART_HIST ? 0 : (int)s + 1;
+        int c = o.kind == TQ_CHART_HIST ? 0
+              : o.kind == TQ_CHART_BOX ? (int)s : (int)s + 1;
         d.names[s] = db_xstrdup(rows->names[c]);
     }
+    if (o.kind == TQ_CHART_BOX) {
+        d.vals = db_xcalloc(d.nseries, sizeof *d.vals);
+        d.nvals = db_xcalloc(d.nseries, sizeof *d.nvals);
+        d.capvals = db_xcalloc(d.nseries, sizeof *d.capvals);
+    }
 
-    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
-                                                       o.width, o.height);
+    cairo_surface_t *surf = cairo_image_surface_create(
+        CAIRO_FORMAT_RGB24, o.width * o.scale, o.height * o.scale);
     cairo_t *cr = cairo_create(surf);
-    frame_t f = {0};
+    cairo_scale(cr, o.scale, o.scale);
     f.cr = cr;
     f.width = o.width;
     f.height = o.height;
-    obstacles_t obs = {0};
-    int rc = read_rows(&d, rows, (size_t)o.width, error);
+    f.scale = o.scale;
+    f.logx = o.logx && o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_PIE &&
+             o.kind != TQ_CHART_BOX;
+    f.logy = o.logy && o.kind != TQ_CHART_BARH && o.kind != TQ_CHART_PIE;
+    f.alpha = o.alpha > 0 ? o.alpha : 1;
+    f.gaps_skip = o.by_series;
+    obstacles_t obs;
+    /* reduced per device pixel column of the plot (about the width) */
+    int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;
     if (!ylabel && d.nseries == 1 && o.kind != TQ_CHART_HIST &&
-        o.kind != TQ_CHART_PIE)
+        o.kind != TQ_CHART_PIE && o.kind != TQ_CHART_BOX)
         ylabel = d.names[0];
     if (!ylabel && o.kind == TQ_CHART_HIST)
         ylabel = "Frequency";
-    if (o.kind == TQ_CHART_BARH) {        /* categories on y, values on x */
-        const char *t = xlabel;
-        xlabel = o.xlabel ? o.xlabel : (d.nseries == 1 ? d.names[0] : NULL);
-        ylabel = o.ylabel ? o.ylabel : t;
+    if (o.kind == TQ_CHART_BOX)
+        xlabel = o.xlabel;
+    if (o.kind == TQ_CHART_BARH) {
+        /* pandas: xlabel names the category axis, drawn on the left;
+         * ylabel the values' axis, drawn at the bottom */
+        const char *category = o.xlabel ? o.xlabel : d.xname;
+        xlabel = o.ylabel ? o.ylabel : (d.nseries == 1 ? d.names[0] : NULL);
+        ylabel = category;
     }
     if (o.kind == TQ_CHART_PIE)
         xlabel = o.xlabel, ylabel = o.ylabel;
+    bool stacked_bars = (o.kind == TQ_CHART_BAR || o.kind == TQ_CHART_BARH) &&
+                        o.stacked == 1;
 
-    /* Second passes: histogram counts and scatter cells. */
+    /* Second passes: histogram counts. */
     if (rc == 0 && o.kind == TQ_CHART_HIST) {
         d.counts = db_xcalloc((size_t)d.bins, sizeof *d.counts);
         if (d.rows <= (int64_t)d.nraw) {
@@ -1028,11 +1689,45 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         }
         d.ymin = 0;
         d.ymax = 0;
-        for (int i = 0; i < d.bins; i++)
+        d.yposmin = 0;
+        for (int i = 0; i < d.bins; i++) {
             d.ymax = fmax(d.ymax, (double)d.counts[i]);
+            if (d.counts[i] > 0 && (d.yposmin == 0 ||
+                                    d.counts[i] < d.yposmin))
+                d.yposmin = (double)d.counts[i];
+        }
         d.any_y = true;
     }
-    if (rc == 0 && d.rows == 0 && o.kind != TQ_CHART_PIE) {
+    if (rc == 0 && o.kind == TQ_CHART_BOX) {
+        /* the range of every value; the boxes' labels are the series */
+        bool any = false;
+        for (size_t s = 0; s < d.nseries; s++)
+            for (size_t i = 0; i < d.nvals[s]; i++) {
+                widen_y(&d, d.vals[s][i]);
+                any = true;
+            }
+        d.any_y = any;
+        d.labels = db_xcalloc(d.nseries, sizeof *d.labels);
+        for (size_t s = 0; s < d.nseries; s++)
+            d.labels[s] = db_xstrdup(d.names[s]);
+        d.nlabels = d.nraw = d.nseries;
+    }
+    if (rc == 0 && stacked_bars) {
+        /* the range of the stacks */
+        d.any_y = false;
+        for (size_t i = 0; i < d.nraw; i++) {
+            double pos = 0, neg = 0;
+            for (size_t s = 0; s < d.nseries; s++) {
+                double v = d.ry[i * d.nseries + s];
+                if (!isnan(v))
+                    *(v >= 0 ? &pos : &neg) += v;
+            }
+            widen_y(&d, pos);
+            widen_y(&d, neg);
+        }
+    }
+    if (rc == 0 && d.rows == 0 && o.kind != TQ_CHART_PIE &&
+        o.kind != TQ_CHART_BOX) {
         /* An empty chart still has axes. */
         d.xmin = 0;
         d.xmax = 1;
@@ -1042,61 +1737,70 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         d.ymax = 1;
     }
 
+    double rot = 0, ylabel_x = 0;
     if (rc == 0) {
         /* View ranges. */
-        bool rotate = false;
-        double ylabel_x = 0;
         switch (o.kind) {
         case TQ_CHART_BAR:
+        case TQ_CHART_BOX:
             f.x0 = -0.5;
             f.x1 = (double)d.nraw - 0.5;
-            f.y0 = fmin(0, d.ymin);
-            f.y1 = fmax(0, d.ymax);
-            margins(&f.y0, &f.y1, true);
+            view_range(o.kind == TQ_CHART_BAR ? fmin(0, d.ymin) : d.ymin,
+                       o.kind == TQ_CHART_BAR ? fmax(0, d.ymax) : d.ymax,
+                       d.yposmin, f.logy, o.kind == TQ_CHART_BAR, true,
+                       o.has_ylim, o.ylim, &f.y0, &f.y1);
             break;
         case TQ_CHART_BARH:
             f.y0 = -0.5;
             f.y1 = (double)d.nraw - 0.5;
-            f.x0 = fmin(0, d.ymin);
-            f.x1 = fmax(0, d.ymax);
-            margins(&f.x0, &f.x1, true);
+            view_range(fmin(0, d.ymin), fmax(0, d.ymax), d.yposmin, f.logx,
+                       true, true, o.has_xlim, o.xlim, &f.x0, &f.x1);
             break;
         case TQ_CHART_HIST:
-            f.x0 = d.xmin;
-            f.x1 = d.xmax;
-            if (!(f.x1 > f.x0)) {
-                f.x0 -= 0.5;
-                f.x1 += 0.5;
-            }
-            margins(&f.x0, &f.x1, false);
-            f.y0 = 0;
-            f.y1 = d.ymax;
-            margins(&f.y0, &f.y1, true);
+            view_range(d.xmin, d.xmax, d.xposmin, f.logx, false, true,
+                       o.has_xlim, o.xlim, &f.x0, &f.x1);
+            view_range(0, d.ymax, d.yposmin, f.logy, true, true, o.has_ylim,
+                       o.ylim, &f.y0, &f.y1);
             break;
         default:
-            f.x0 = d.xmin;
-            f.x1 = d.xmax;
-            margins(&f.x0, &f.x1, false);
-            f.y0 = d.ymin;
-            f.y1 = d.ymax;
-            margins(&f.y0, &f.y1, false);
+            /* matplotlib's 5% margins; pandas' area starts at 0 when
+             * every value is positive */
+            view_range(d.xmin, d.xmax, d.xposmin, f.logx, false, true,
+                       o.has_xlim, o.xlim, &f.x0, &f.x1);
+            view_range(o.kind == TQ_CHART_AREA && d.ymin >= 0 ? 0 : d.ymin,
+                       d.ymax, d.yposmin, f.logy,
+                       o.kind == TQ_CHART_AREA, true, o.has_ylim, o.ylim,
+                       &f.y0, &f.y1);
         }
         if (o.kind == TQ_CHART_BAR || o.kind == TQ_CHART_BARH ||
             o.kind == TQ_CHART_PIE)
             shorten_date_labels(&d);
-        layout(&f, &d, &o, xlabel, ylabel, &ylabel_x, &rotate);
-        int xtarget = (int)fmax(2, (f.right - f.left) / 85);
-        if (d.xmode == X_DATE && o.kind != TQ_CHART_HIST &&
-            o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BARH) {
-            axis_date_ticks(f.x0, f.x1, (int)fmax(2, (f.right - f.left) / 95),
-                            &f.xt);
-            f.xdates = true;
-        } else if (o.kind != TQ_CHART_BAR) {
-            axis_nice_ticks(f.x0, f.x1, xtarget, &f.xt);
+        /* x ticks first for their widths when rotated, then the layout,
+         * then x ticks again for the final width */
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 0) {
+                f.left = 60;
+                f.right = f.width - 24;
+            } else {
+                layout(&f, &d, &o, xlabel, ylabel, &ylabel_x, &rot);
+            }
+            double plot_w = f.right - f.left;
+            if (f.logx) {
+                axis_log_ticks(pow(10, f.x0), pow(10, f.x1),
+                               auto_bins(plot_w, true) + 1, &f.xt);
+            } else if (d.xmode == X_DATE && o.kind != TQ_CHART_HIST &&
+                       o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BARH &&
+                       o.kind != TQ_CHART_BOX) {
+                axis_date_ticks(f.x0, f.x1, (int)fmax(2, plot_w / 70),
+                                &f.xt);
+                f.xdates = true;
+            } else if (o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BOX) {
+                axis_auto_ticks(f.x0, f.x1, auto_bins(plot_w, true), &f.xt);
+            }
         }
         /* Text x on a line or scatter chart: ticks at whole rows, labelled
          * with their categories. */
-        if (d.xmode == X_CATEGORY && (o.kind == TQ_CHART_LINE ||
+        if (d.xmode == X_CATEGORY && (is_line_like(o.kind) ||
                                       o.kind == TQ_CHART_SCATTER)) {
             size_t k = 0;
             for (size_t i = 0; i < f.xt.n; i++) {
@@ -1119,7 +1823,6 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             tqdb_datum_t row_v[MAX_SERIES + 1];
             int width = row_width(&d);
             int src = rows->rewind(rows->ud, error);
-            int64_t row = 0;
             d.rows = 0;
             while (src == 0 && (src = rows->next(rows->ud, width, row_v,
                                                  error)) == TQDB_ROW) {
@@ -1128,62 +1831,88 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                 if (!row_x(&d, rows, &row_v[0], &x))
                     continue;
                 d.rows++;
-                row++;
-                int i = (int)((px_x(&f, x) - f.left) / SCATTER_CELL);
+                double pxx = px_x(&f, x);
+                if (!isfinite(pxx))
+                    continue;
+                int i = (int)((pxx - f.left) / SCATTER_CELL);
                 if (i < 0 || i >= d.cw)
                     continue;
                 for (size_t s = 0; s < d.nseries; s++) {
                     double y = column_y(rows, &row_v[s + 1], (int)s + 1);
-                    if (isnan(y))
+                    double pyy = isnan(y) ? NAN : px_y(&f, y);
+                    if (!isfinite(pyy))
                         continue;
-                    int j = (int)((px_y(&f, y) - f.top) / SCATTER_CELL);
+                    int j = (int)((pyy - f.top) / SCATTER_CELL);
                     if (j >= 0 && j < d.ch)
                         d.cells[s * (size_t)d.cw * d.ch +
                                 (size_t)j * d.cw + i] = 1;
                 }
             }
-            (void)row;
             if (src != TQDB_DONE)
                 rc = -1;
         }
     }
 
+    db_buf_t xshown = {0}, yshown = {0};
+    db_buf_addc(&xshown, '[');
+    db_buf_addc(&yshown, '[');
+    bool legend = false;
     if (rc == 0) {
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_paint(cr);
-        bool rotate = false;
-        double ylabel_x = 0;
-        layout(&f, &d, &o, xlabel, ylabel, &ylabel_x, &rotate);
+        obstacles_init(&obs, &f);
         if (o.kind != TQ_CHART_PIE) {
+            if (o.grid)
+                draw_grid(&f, o.kind != TQ_CHART_BAR && o.kind != TQ_CHART_BOX,
+                          o.kind != TQ_CHART_BARH);
             cairo_save(cr);
             cairo_rectangle(cr, f.left, f.top, f.right - f.left,
                             f.bottom - f.top);
             cairo_clip(cr);
         }
+        double marker_r = sqrt(o.marker_size > 0 ? o.marker_size : 20) / 2 *
+                          100 / 72.0;
         switch (o.kind) {
-        case TQ_CHART_LINE: draw_line(&f, &d, &obs); break;
-        case TQ_CHART_SCATTER: draw_scatter(&f, &d, &obs); break;
-        case TQ_CHART_BAR: draw_bars(&f, &d, &obs, false); break;
-        case TQ_CHART_BARH: draw_bars(&f, &d, &obs, true); break;
+        case TQ_CHART_LINE:
+        case TQ_CHART_AREA:
+            if (d.streamed)
+                rc = draw_line_streamed(&f, &d, &obs, rows, error);
+            else
+                draw_line(&f, &d, &obs);
+            break;
+        case TQ_CHART_SCATTER: draw_scatter(&f, &d, &obs, marker_r); break;
+        case TQ_CHART_BAR: draw_bars(&f, &d, &obs, false, stacked_bars); break;
+        case TQ_CHART_BARH: draw_bars(&f, &d, &obs, true, stacked_bars); break;
         case TQ_CHART_HIST: draw_hist(&f, &d, &obs); break;
         case TQ_CHART_PIE: draw_pie(&f, &d); break;
+        case TQ_CHART_BOX: draw_box(&f, &d, &obs); break;
         }
         if (o.kind != TQ_CHART_PIE) {
             cairo_restore(cr);
-            if (o.kind == TQ_CHART_BAR) {
-                draw_spines_and_ticks(&f, false, true);
-                draw_category_ticks(&f, &d, false, rotate);
+            if (o.kind == TQ_CHART_BAR || o.kind == TQ_CHART_BOX) {
+                draw_spines_and_ticks(&f, false, true, rot);
+                draw_category_ticks(&f, &d, false, rot, &xshown);
             } else if (o.kind == TQ_CHART_BARH) {
-                draw_spines_and_ticks(&f, true, false);
-                draw_category_ticks(&f, &d, true, false);
+                draw_spines_and_ticks(&f, true, false, rot);
+                draw_category_ticks(&f, &d, true, 0, &yshown);
             } else {
-                draw_spines_and_ticks(&f, true, true);
+                draw_spines_and_ticks(&f, true, true, rot);
             }
-            if (o.kind != TQ_CHART_HIST)
+            for (size_t i = 0; i < f.xt.n; i++)
+                json_str(&xshown, f.xt.label[i]);
+            for (size_t i = 0; i < f.yt.n; i++)
+                json_str(&yshown, f.yt.label[i]);
+            legend = o.kind != TQ_CHART_BOX &&
+                     (o.legend == 1 ||
+                      (o.legend <= 0 && d.nseries >= 2 &&
+                       o.kind != TQ_CHART_HIST));
+            if (legend)
                 draw_legend(&f, &d, &obs);
         }
         draw_labels(&f, o.title, xlabel, ylabel, ylabel_x);
         cairo_surface_flush(surf);
+    }
+    if (rc == 0) {
         db_buf_t out = {0};
         if (cairo_surface_write_to_png_stream(surf, png_write, &out) !=
             CAIRO_STATUS_SUCCESS) {
@@ -1195,7 +1924,22 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             *png = (unsigned char *)db_buf_take(&out);
         }
     }
-    free(obs.r);
+    if (rc == 0 && opts->info) {
+        db_buf_t info = {0};
+        db_buf_addc(&xshown, ']');
+        db_buf_addc(&yshown, ']');
+        db_buf_printf(&info, "{\"xticks\": %s, \"yticks\": %s, "
+                      "\"legend\": [", xshown.s, yshown.s);
+        db_buf_t names = {0};
+        db_buf_addc(&names, '[');
+        for (size_t s = 0; legend && s < d.nseries; s++)
+            json_str(&names, d.names[s]);
+        db_buf_printf(&info, "%s]}", names.s + 1);
+        db_buf_free(&names);
+        *opts->info = db_buf_take(&info);
+    }
+    db_buf_free(&xshown);
+    db_buf_free(&yshown);
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
     data_free(&d);

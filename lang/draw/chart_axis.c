@@ -74,6 +74,149 @@ void axis_nice_ticks(double lo, double hi, int target, axis_ticks_t *out)
     }
 }
 
+/* axis_group_thousands: see chart_axis.h. */
+void axis_group_thousands(char *buf, size_t size)
+{
+    char *p = buf;
+    if (*p == '-')
+        p++;
+    size_t digits = 0;
+    while (p[digits] >= '0' && p[digits] <= '9')
+        digits++;
+    if (digits <= 3)
+        return;
+    size_t commas = (digits - 1) / 3, len = strlen(buf);
+    if (len + commas + 1 > size)
+        return;
+    char tmp[64];
+    if (len >= sizeof tmp)
+        return;
+    memcpy(tmp, buf, len + 1);
+    size_t lead = (size_t)(p - buf), o = lead;
+    for (size_t i = 0; i < digits; i++) {
+        if (i > 0 && (digits - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[lead + i];
+    }
+    memcpy(buf + o, tmp + lead + digits, len - lead - digits + 1);
+}
+
+/* matplotlib's _Edge_integer: how many steps fit below (le) or above (ge)
+ * x, forgiving rounding near an edge. */
+static double edge_le(double x, double step, double tol)
+{
+    double d = floor(x / step), m = x - d * step;
+    return fabs(m / step - 1) < tol ? d + 1 : d;
+}
+
+static double edge_ge(double x, double step, double tol)
+{
+    double d = floor(x / step), m = x - d * step;
+    return fabs(m / step) < tol ? d : d + 1;
+}
+
+/* axis_auto_ticks: see chart_axis.h. */
+void axis_auto_ticks(double lo, double hi, int nbins, axis_ticks_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!(hi > lo)) {
+        double pad = lo == 0 ? 1 : fabs(lo) * 0.05;
+        lo -= pad;
+        hi += pad;
+    }
+    if (nbins < 1)
+        nbins = 1;
+    if (nbins > 9)
+        nbins = 9;
+    /* scale_range: the offset when the mean dwarfs the range */
+    double dv = hi - lo, meanv = (hi + lo) / 2, offset = 0;
+    if (fabs(meanv) / dv >= 100)
+        offset = copysign(pow(10, floor(log10(fabs(meanv)))), meanv);
+    double scale = pow(10, floor(log10(dv / nbins)));
+    double vmin = lo - offset, vmax = hi - offset;
+    static const double base[] = {0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20};
+    double raw = (vmax - vmin) / nbins;
+    size_t istep = 0;
+    while (istep + 1 < sizeof base / sizeof *base &&
+           base[istep] * scale < raw)
+        istep++;
+    double tol = 1e-10;
+    if (offset > 0) {
+        double digits = log10(offset / (base[istep] * scale));
+        tol = fmin(0.4999, fmax(1e-10, pow(10, digits - 12)));
+    }
+    double step = base[istep] * scale, first = 0, last = -1;
+    for (size_t k = istep + 1; k-- > 0;) {
+        step = base[k] * scale;
+        double best = floor(vmin / step) * step;
+        double low = edge_le(vmin - best, step, tol);
+        double high = edge_ge(vmax - best, step, tol);
+        first = low * step + best;
+        last = high * step + best;
+        int shown = 0;
+        for (double i = low; i <= high; i++) {
+            double t = i * step + best;
+            shown += t >= vmin && t <= vmax;
+        }
+        if (shown >= 2)
+            break;
+    }
+    double maxabs = fmax(fabs(lo), fabs(hi));
+    int exp10 = 0;
+    if (maxabs >= 1e6 || (maxabs > 0 && maxabs < 1e-3))
+        exp10 = (int)floor(log10(maxabs));
+    double shown_scale = pow(10, -exp10);
+    if (exp10)
+        snprintf(out->offset, sizeof out->offset, "1e%d", exp10);
+    double sstep = step * shown_scale;
+    int decimals = 0;
+    while (decimals < 10 &&
+           fabs(sstep * pow(10, decimals) -
+                round(sstep * pow(10, decimals))) > 1e-6 *
+               fmax(1, sstep * pow(10, decimals)))
+        decimals++;
+    double slack = step * 1e-9;
+    for (double i = 0; first + i * step <= last + slack &&
+                       out->n < AXIS_MAX_TICKS; i++) {
+        double t = first + i * step + offset;
+        if (fabs(t) < slack)
+            t = 0;
+        if (t < lo - slack || t > hi + slack)
+            continue;
+        double v = t * shown_scale;
+        out->at[out->n] = t;
+        snprintf(out->label[out->n], sizeof out->label[0], "%.*f", decimals,
+                 v == 0 ? 0.0 : v);
+        axis_group_thousands(out->label[out->n], sizeof out->label[0]);
+        out->n++;
+    }
+}
+
+/* axis_log_ticks: see chart_axis.h. */
+void axis_log_ticks(double lo, double hi, int target, axis_ticks_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!(lo > 0) || !(hi > lo))
+        return;
+    int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9);
+    int every = 1;
+    while ((e1 - e0) / every + 1 > (target < 2 ? 2 : target))
+        every++;
+    for (int e = e0; e <= e1 && out->n < AXIS_MAX_TICKS; e++) {
+        if ((e - e0) % every)
+            continue;
+        out->at[out->n] = pow(10, e);
+        if (e >= 0)
+            snprintf(out->label[out->n], sizeof out->label[0], "%.0f",
+                     pow(10, e));
+        else
+            snprintf(out->label[out->n], sizeof out->label[0], "%.*f", -e,
+                     pow(10, e));
+        axis_group_thousands(out->label[out->n], sizeof out->label[0]);
+        out->n++;
+    }
+}
+
 /* ---- dates */
 
 static time_t utc(int y, int mo, int d, int h, int mi, int s)
@@ -180,7 +323,7 @@ static const struct {
 
 /* axis_date_ticks: see chart_axis.h. Days step from the Unix epoch (weeks
  * start on Mondays), months from January, years at multiples of the
- * step; labels are %Y, %Y-%m, %Y-%m-%d, %m-%d %H:%M, %H:%M or
+ * step; labels are %Y, month names ("Jan 2025", "Mar"), %Y-%m-%d, %m-%d %H:%M, %H:%M or
  * %H:%M:%S. */
 void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out)
 {
@@ -239,6 +382,8 @@ void axis_date_ticks(double lo, double hi, int target, axis_ticks_t *out)
         time_t t = (time_t)out->at[i];
         struct tm x;
         gmtime_r(&t, &x);
+        if (unit == U_MONTH)
+            fmt = i == 0 || x.tm_mon == 0 ? "%b %Y" : "%b";
         strftime(out->label[i], sizeof out->label[0], fmt, &x);
     }
 }

@@ -30,7 +30,7 @@
 
 /* Bump whenever this header's structures or entry points, or render.h's
  * chart options, change. */
-#define TQ_DRAW_ABI 2
+#define TQ_DRAW_ABI 3
 #define TQ_DRAW_API_SYMBOL "tq_draw_api"
 #define TQ_DRAW_MODULE_NAME "tabula-draw.so"
 

@@ -5,7 +5,8 @@
  * tqdb_reset) and reads an ER diagram's tables through db.h (the main
  * schema's tables by name, or the named tables or views resolved
  * case-insensitively; each with its columns and foreign-key columns), then
- * calls the module's entry points. The kernel's loader (draw_loader.c)
+ * calls the module's entry points. It also writes the SQL of `by=` charts
+ * (render.h's tq_chart_by_sql), which needs the categories read first. The kernel's loader (draw_loader.c)
  * passes the module it loaded; the renderers' unit tests pass the module's
  * table linked in directly. Owned by the renderers.
  */
@@ -78,6 +79,123 @@ int draw_chart_through(const tq_draw_api_t *api, tqdb_cursor_t *cur,
     };
     int rc = api->chart_png(&rows, opts, png, png_len, error);
     free(names);
+    return rc;
+}
+
+/* ---- one series per category */
+
+enum { BY_MAX_SERIES = 64 };
+
+static void add_ident(db_buf_t *b, const char *s)
+{
+    db_buf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            db_buf_addc(b, '"');
+        db_buf_addc(b, *s);
+    }
+    db_buf_addc(b, '"');
+}
+
+/* Column `col` of the current row as an SQL literal. */
+static void add_literal(db_buf_t *b, tqdb_cursor_t *cur, int col)
+{
+    switch (tqdb_column_type(cur, col)) {
+    case TQDB_NULL:
+        db_buf_add(b, "NULL");
+        return;
+    case TQDB_INT:
+        db_buf_printf(b, "%lld", (long long)tqdb_column_int(cur, col));
+        return;
+    case TQDB_FLOAT:
+        db_buf_printf(b, "%.17g", tqdb_column_float(cur, col));
+        return;
+    case TQDB_TEXT:
+    case TQDB_BLOB:
+        break;
+    }
+    const char *s = tqdb_column_text(cur, col);
+    db_buf_addc(b, '\'');
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            db_buf_addc(b, '\'');
+        db_buf_addc(b, *s);
+    }
+    db_buf_addc(b, '\'');
+}
+
+/* tq_chart_by_sql: see render.h. */
+int tq_chart_by_sql(tqdb_conn_t *db, const tq_sql_t *q, bool grouped,
+                    char **sql, char **error)
+{
+    assert(db && q && q->sql && sql && error);
+    *sql = NULL;
+    *error = NULL;
+    tqdb_cursor_t *cur = NULL;
+    if (tqdb_prepare(db, q->sql, &cur, NULL) < 0 || !cur) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        return -1;
+    }
+    if (tqdb_column_count(cur) != 3) {
+        tqdb_cursor_free(&cur);
+        *error = db_xstrdup("by= draws one y column per category.");
+        return -1;
+    }
+    char *names[3];
+    for (int c = 0; c < 3; c++)
+        names[c] = db_xstrdup(tqdb_column_name(cur, c));
+    tqdb_cursor_free(&cur);
+    db_buf_t d = {0};
+    db_buf_add(&d, "SELECT DISTINCT ");
+    add_ident(&d, names[1]);
+    db_buf_printf(&d, " FROM (%s) ORDER BY 1 LIMIT %d", q->sql,
+                  BY_MAX_SERIES + 1);
+    db_buf_t out = {0};
+    db_buf_add(&out, "SELECT ");
+    add_ident(&out, names[0]);
+    int n = 0, rc = -1;
+    if (tqdb_prepare(db, d.s, &cur, NULL) < 0 || !cur ||
+        (q->bind && q->bind(q->ud, cur) < 0)) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        goto done;
+    }
+    int step;
+    while ((step = tqdb_step(cur)) == TQDB_ROW) {
+        if (++n > BY_MAX_SERIES) {
+            *error = db_xasprintf("by= draws at most %d categories.",
+                                  BY_MAX_SERIES);
+            goto done;
+        }
+        const char *label = tqdb_column_text(cur, 0);
+        db_buf_add(&out, grouped ? ", sum(CASE WHEN " : ", CASE WHEN ");
+        add_ident(&out, names[1]);
+        db_buf_add(&out, " IS ");
+        add_literal(&out, cur, 0);
+        db_buf_add(&out, " THEN ");
+        add_ident(&out, names[2]);
+        db_buf_add(&out, grouped ? " END) AS " : " END AS ");
+        add_ident(&out, label ? label : "None");
+    }
+    if (step != TQDB_DONE) {
+        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        goto done;
+    }
+    if (n == 0) {              /* no rows: one empty series named y */
+        db_buf_add(&out, ", ");
+        add_ident(&out, names[2]);
+    }
+    db_buf_printf(&out, " FROM (%s)", q->sql);
+    if (grouped) {
+        db_buf_add(&out, " GROUP BY 1 ORDER BY 1");
+    }
+    *sql = db_buf_take(&out);
+    rc = 0;
+done:
+    tqdb_cursor_free(&cur);
+    db_buf_free(&d);
+    db_buf_free(&out);
+    for (int c = 0; c < 3; c++)
+        free(names[c]);
     return rc;
 }
 

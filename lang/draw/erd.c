@@ -1,6 +1,6 @@
 /*
  * This file draws entity-relationship diagrams the way django-extensions'
- * graph_models does, with graphviz's libgvc in-process (no subprocess):
+ * graph_models does, with graphviz's libgvc (no dot subprocess):
  * each table is a plaintext node whose HTML-like label is a table with a
  * coloured header (the table's name) and one row per column (name, type,
  * PK / FK -> table.col / NOT NULL marks), and each foreign key is an edge
@@ -10,14 +10,23 @@
  * with agmemread, laid out with "dot" and rendered to SVG with
  * gvRenderData.
  *
+ * The layout runs in a forked child that sends the SVG back through a
+ * pipe: graphviz 2.43 leaks about 1 KB per table per layout in its
+ * HTML-label code, and a child's leaks end with it, so a kernel drawing
+ * `%graph_models` again and again does not grow.
+ *
  * The GVC_t context is costly (it loads the plugin configuration), so one
- * is created on first use and kept for the process; graphviz keeps some
- * plugin memory reachable from it until exit, which leak checkers report
+ * is created on first use and kept for the process (children inherit
+ * it); graphviz keeps some plugin memory reachable from it until exit, which leak checkers report
  * as still reachable, not lost.
  */
 #include <assert.h>
 #include <inttypes.h>
 #include <strings.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gvc.h>
 
 #include "draw/draw_module.h"
@@ -145,31 +154,12 @@ static void add_table(db_buf_t *dot, const tq_erd_table_t *t,
     }
 }
 
-/* draw_erd_svg: render.h's tq_erd_svg over the tables to show (see
- * draw_module.h); edges are drawn between the shown tables. */
-int draw_erd_svg(const tq_erd_table_t *tables, size_t n, char **svg,
-                 size_t *svg_len, char **error)
+/* Lays `dot` out and renders it to SVG in this process; 0 with the
+ * malloc'd SVG, or -1 with a malloc'd message. */
+static int layout_here(const char *dot, char **svg, size_t *svg_len,
+                       char **error)
 {
-    assert((tables || n == 0) && svg && svg_len && error);
-    *svg = NULL;
-    *svg_len = 0;
-    *error = NULL;
-    db_buf_t dot = {0};
-    db_buf_add(&dot,
-        "digraph model_graph {\n"
-        "  graph [fontname=\"DejaVu Sans\", fontsize=8, splines=true, "
-        "rankdir=\"TB\", nodesep=0.4, ranksep=0.6, bgcolor=\"white\"];\n"
-        "  node [fontname=\"DejaVu Sans\", fontsize=9, shape=plaintext];\n"
-        "  edge [fontname=\"DejaVu Sans\", fontsize=8, color=\"#555555\", "
-        "fontcolor=\"#333333\", arrowsize=0.7];\n");
-    for (size_t i = 0; i < n; i++)
-        add_table(&dot, &tables[i], tables, n);
-    db_buf_add(&dot, "}\n");
-
-    if (!gvc)
-        gvc = gvContext();
-    Agraph_t *g = agmemread(dot.s);
-    db_buf_free(&dot);
+    Agraph_t *g = agmemread(dot);
     if (!g) {
         *error = db_xstrdup("Graphviz could not read the diagram.");
         return -1;
@@ -193,5 +183,115 @@ int draw_erd_svg(const tq_erd_table_t *tables, size_t n, char **svg,
         gvFreeLayout(gvc, g);
     }
     agclose(g);
+    return rc;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Lays `dot` out in a forked child, which sends back a status byte ('0'
+ * SVG, '1' message), a length and the text, then exits: graphviz's
+ * HTML-label code leaks about 1 KB per table per layout, and the leak
+ * ends with the child, so the process does not grow with every diagram.
+ * Falls back to laying out here when fork fails. */
+static int layout_in_child(const char *dot, char **svg, size_t *svg_len,
+                           char **error)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return layout_here(dot, svg, svg_len, error);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return layout_here(dot, svg, svg_len, error);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        char *out = NULL, *msg = NULL;
+        size_t len = 0;
+        int rc = layout_here(dot, &out, &len, &msg);
+        const char *text = rc == 0 ? out : msg;
+        uint64_t n = rc == 0 ? len : strlen(msg);
+        char status = rc == 0 ? '0' : '1';
+        bool ok = write_all(fds[1], &status, 1) &&
+                  write_all(fds[1], &n, sizeof n) &&
+                  write_all(fds[1], text, (size_t)n);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    db_buf_t in = {0};
+    char chunk[65536];
+    for (;;) {
+        ssize_t r = read(fds[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        db_buf_addn(&in, chunk, (size_t)r);
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    uint64_t n = 0;
+    if (in.len >= 1 + sizeof n)
+        memcpy(&n, in.s + 1, sizeof n);
+    if (in.len < 1 + sizeof n || in.len - 1 - sizeof n != n) {
+        db_buf_free(&in);
+        *error = db_xstrdup("Graphviz stopped before the diagram was drawn.");
+        return -1;
+    }
+    char *text = db_xmalloc((size_t)n + 1);
+    memcpy(text, in.s + 1 + sizeof n, (size_t)n);
+    text[n] = 0;
+    bool good = in.s[0] == '0';
+    db_buf_free(&in);
+    if (good) {
+        *svg = text;
+        *svg_len = (size_t)n;
+        return 0;
+    }
+    *error = text;
+    return -1;
+}
+
+/* draw_erd_svg: render.h's tq_erd_svg over the tables to show (see
+ * draw_module.h); edges are drawn between the shown tables. */
+int draw_erd_svg(const tq_erd_table_t *tables, size_t n, char **svg,
+                 size_t *svg_len, char **error)
+{
+    assert((tables || n == 0) && svg && svg_len && error);
+    *svg = NULL;
+    *svg_len = 0;
+    *error = NULL;
+    db_buf_t dot = {0};
+    db_buf_add(&dot,
+        "digraph model_graph {\n"
+        "  graph [fontname=\"DejaVu Sans\", fontsize=8, splines=true, "
+        "rankdir=\"TB\", nodesep=0.4, ranksep=0.6, bgcolor=\"white\"];\n"
+        "  node [fontname=\"DejaVu Sans\", fontsize=9, shape=plaintext];\n"
+        "  edge [fontname=\"DejaVu Sans\", fontsize=8, color=\"#555555\", "
+        "fontcolor=\"#333333\", arrowsize=0.7];\n");
+    for (size_t i = 0; i < n; i++)
+        add_table(&dot, &tables[i], tables, n);
+    db_buf_add(&dot, "}\n");
+
+    if (!gvc)
+        gvc = gvContext();
+    int rc = layout_in_child(dot.s, svg, svg_len, error);
+    db_buf_free(&dot);
     return rc;
 }

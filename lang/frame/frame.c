@@ -1595,30 +1595,48 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         if (!strcmp(chart_kinds[i].name, kname))
             kind = chart_kinds[i].kind;
     frame_flush_drops(ctx);
-    /* x: x= or the index; y: y= (a name or a list) or every value column */
+    /* x: x= or the index; y: y= (a name or a list) or every value column;
+     * by=: x, the category and y, pivoted to a column per category */
     db_buf_t b = {0};
     frag_t fr = {0};
     const char *xname = f->index_label[0] ? f->index_label : "index";
     db_buf_add(&b, "SELECT ");
     tq_value_t *xv = tq_args_kw(a, "x"), *yv = tq_args_kw(a, "y");
-    const char *xcol = f->index;
+    tq_value_t *byv = tq_args_kw(a, "by");
+    if (byv && tq_kind(byv) == TQ_NONE)
+        byv = NULL;
+    const char *xcol = f->index, *bycol = NULL;
+    bool has_x = kind != TQ_CHART_HIST && kind != TQ_CHART_BOX;
+    if (byv && (f->series || !yv || tq_kind(yv) != TQ_STR || !has_x ||
+                kind == TQ_CHART_PIE)) {
+        tq_raise(ctx, "TypeError", "plot.%s(by=) takes a column name with "
+                 "one y= column (line, area, bar, barh, scatter)", kname);
+        goto fail;
+    }
+    if (byv && !(bycol = plot_col(ctx, f, byv)))
+        goto fail;
     if (xv) {
         if (!(xcol = plot_col(ctx, f, xv)))
             goto fail;
         xname = tq_as_str(xv);
     }
-    if (kind != TQ_CHART_HIST) {
+    if (has_x) {
         db_buf_ident(&b, xcol);
         db_buf_add(&b, " AS ");
         db_buf_ident(&b, xname);
+    }
+    if (bycol) {
+        db_buf_add(&b, ", ");
+        db_buf_ident(&b, bycol);
+        db_buf_add(&b, " AS ");
+        db_buf_ident(&b, tq_as_str(byv));
     }
     size_t ny = 0;
     const char *first_y = NULL;
     if (f->series) {
         if (frame_frag_expr(ctx, f->st, f->expr, &fr) < 0)
             goto fail;
-        db_buf_printf(&b, "%s%s AS ", kind != TQ_CHART_HIST ? ", " : "",
-                      fr.sql);
+        db_buf_printf(&b, "%s%s AS ", has_x ? ", " : "", fr.sql);
         first_y = f->name ? f->name : "0";
         db_buf_ident(&b, first_y);
         ny = 1;
@@ -1640,7 +1658,7 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
                 continue;
             if (kind == TQ_CHART_HIST && ny)
                 break;             /* a histogram draws one column */
-            if (ny || kind != TQ_CHART_HIST)
+            if (ny || has_x)
                 db_buf_add(&b, ", ");
             db_buf_ident(&b, c);
             first_y = first_y ? first_y : c;
@@ -1654,6 +1672,20 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    if (bycol) {
+        tq_sql_t q = {.sql = b.s, .bind = bind_frag, .ud = &fr};
+        char *pivot = NULL, *err = NULL;
+        bool grouped = kind == TQ_CHART_BAR || kind == TQ_CHART_BARH ||
+                       kind == TQ_CHART_AREA;
+        if (tq_chart_by_sql(tq_ctx_db(ctx), &q, grouped, &pivot, &err) < 0) {
+            tq_raise(ctx, "ValueError", "%s", err);
+            free(err);
+            goto fail;
+        }
+        db_buf_free(&b);
+        db_buf_add(&b, pivot);
+        free(pivot);
+    }
     tqdb_cursor_t *cur = render_cursor(ctx, b.s, &fr);
     db_buf_free(&b);
     frame_frag_clear(&fr);
@@ -1663,8 +1695,10 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     db_buf_printf(&what, "%s", first_y);
     if (ny > 1)
         db_buf_printf(&what, " and %zu more", ny - 1);
-    if (kind != TQ_CHART_HIST)
+    if (has_x)
         db_buf_printf(&what, " by %s", xname);
+    if (bycol)
+        db_buf_printf(&what, " per %s", tq_as_str(byv));
     tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
     db_buf_free(&what);
     return chart;
@@ -1706,11 +1740,28 @@ static char *fplot_repr(tq_ctx_t *ctx, tq_value_t *self)
     return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
+/* df.plot(kind='line', x=, y=, ...): pandas' callable accessor. */
+static tq_value_t *fplot_call(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a)
+{
+    tq_value_t *k = tq_args_kw(a, "kind");
+    const char *name = k && tq_kind(k) == TQ_STR ? tq_as_str(k) : "line";
+    if (a->npos || (k && tq_kind(k) != TQ_STR && tq_kind(k) != TQ_NONE))
+        return tq_raise(ctx, "TypeError", "plot() takes keywords: kind=, "
+                        "x=, y= and the chart keywords");
+    for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
+        if (!strcmp(chart_kinds[i].name, name))
+            return plot_draw(ctx, self, a, name);
+    return tq_raise(ctx, "ValueError", "%s is not a valid plot kind; kinds "
+                    "are " TQ_CHART_NAMES_SPACED, name);
+}
+
 static const tq_type_t fplot_type = {
     .name = "PlotAccessor",
     .destroy = fplot_destroy,
     .repr = fplot_repr,
     .getattr = fplot_getattr,
+    .call = fplot_call,
 };
 
 /* ---- Series aggregates (bound names) */

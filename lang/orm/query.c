@@ -517,12 +517,6 @@ static const struct {
 #undef X
 };
 
-static const char *kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
-{
-    tq_value_t *v = tq_args_kw(a, k);
-    return v && tq_kind(v) == TQ_STR ? tq_as_str(v) : NULL;
-}
-
 /* A cursor on s's SQL with its parameters bound, for the renderers; NULL
  * with the database's error raised. The caller frees it. */
 static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const qsql_t *s)
@@ -538,23 +532,184 @@ static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const qsql_t *s)
     return cur;
 }
 
+/* The chart keywords: pandas' in the order of its documentation, then
+ * Tabula's picture size. */
+static const char *const plot_kwargs[] = {
+    "x", "y", "kind", "figsize", "title", "grid", "legend", "logx", "logy",
+    "xlim", "ylim", "xlabel", "ylabel", "rot", "stacked", "color", "alpha",
+    "bins", "by", "s", "c", "width", "height",
+};
+
+/* TypeError unless every keyword of `a` is a chart keyword; false then. */
+static bool plot_kwargs_check(tq_ctx_t *ctx, const tq_args_t *a,
+                              const char *kname)
+{
+    for (size_t i = 0; i < a->nkw; i++) {
+        bool known = false;
+        for (size_t k = 0; k < sizeof plot_kwargs / sizeof *plot_kwargs; k++)
+            known |= !strcmp(a->kwnames[i], plot_kwargs[k]);
+        if (known)
+            continue;
+        db_buf_t b = {0};
+        for (size_t k = 0; k < sizeof plot_kwargs / sizeof *plot_kwargs; k++)
+            db_buf_printf(&b, "%s%s", k ? ", " : "", plot_kwargs[k]);
+        tq_raise(ctx, "TypeError", "plot.%s() got an unexpected keyword "
+                 "argument '%s'; it takes %s", kname, a->kwnames[i], b.s);
+        db_buf_free(&b);
+        return false;
+    }
+    return true;
+}
+
+static bool plot_is_number(const tq_value_t *v)
+{
+    return v && (tq_kind(v) == TQ_INT || tq_kind(v) == TQ_FLOAT);
+}
+
+/* Keyword `k` as a number (when given): false with TypeError raised. */
+static bool plot_kw_number(tq_ctx_t *ctx, const tq_args_t *a, const char *k,
+                           bool *given, double *out)
+{
+    tq_value_t *v = tq_args_kw(a, k);
+    *given = v && tq_kind(v) != TQ_NONE;
+    if (!*given)
+        return true;
+    if (!plot_is_number(v)) {
+        tq_raise(ctx, "TypeError", "%s= takes a number", k);
+        return false;
+    }
+    *out = tq_as_float(v);
+    return true;
+}
+
+/* Keyword `k` as a pair of numbers (figsize, xlim, ylim). */
+static bool plot_kw_pair(tq_ctx_t *ctx, const tq_args_t *a, const char *k,
+                         bool *given, double out[2])
+{
+    tq_value_t *v = tq_args_kw(a, k);
+    *given = v && tq_kind(v) != TQ_NONE;
+    if (!*given)
+        return true;
+    if ((tq_kind(v) != TQ_TUPLE && tq_kind(v) != TQ_LIST) ||
+        tq_seq_len(v) != 2 || !plot_is_number(tq_seq_get(v, 0)) ||
+        !plot_is_number(tq_seq_get(v, 1))) {
+        tq_raise(ctx, "TypeError", "%s= takes a pair of numbers", k);
+        return false;
+    }
+    out[0] = tq_as_float(tq_seq_get(v, 0));
+    out[1] = tq_as_float(tq_seq_get(v, 1));
+    return true;
+}
+
+/* Keyword `k` as a truth value: -1 with an error raised, 0 absent, 1
+ * false, 2 true. */
+static int plot_kw_bool(tq_ctx_t *ctx, const tq_args_t *a, const char *k)
+{
+    tq_value_t *v = tq_args_kw(a, k);
+    if (!v || tq_kind(v) == TQ_NONE)
+        return 0;
+    int t = tq_truth(ctx, v);
+    return t < 0 ? -1 : t + 1;
+}
+
+/* Keyword `k` as text (when given): false with TypeError raised. */
+static bool plot_kw_str(tq_ctx_t *ctx, const tq_args_t *a, const char *k,
+                        const char **out)
+{
+    tq_value_t *v = tq_args_kw(a, k);
+    *out = NULL;
+    if (!v || tq_kind(v) == TQ_NONE)
+        return true;
+    if (tq_kind(v) != TQ_STR) {
+        tq_raise(ctx, "TypeError", "%s= takes a string", k);
+        return false;
+    }
+    *out = tq_as_str(v);
+    return true;
+}
+
+enum { PLOT_MAX_COLOURS = 64 };
+
 /* db_chart_value: see queryset.h. */
 tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
                            tq_chart_kind_t kind, const char *kname,
                            const tq_args_t *a, const char *what)
 {
-    tq_chart_opts_t o = {.kind = kind};
-    o.title = kw_str(ctx, a, "title");
-    o.xlabel = kw_str(ctx, a, "xlabel");
-    o.ylabel = kw_str(ctx, a, "ylabel");
-    tq_value_t *w = tq_args_kw(a, "width"), *h = tq_args_kw(a, "height"),
-               *bins = tq_args_kw(a, "bins");
-    if (w && tq_kind(w) == TQ_INT)
-        o.width = (int)tq_as_int(w);
-    if (h && tq_kind(h) == TQ_INT)
-        o.height = (int)tq_as_int(h);
-    if (bins && tq_kind(bins) == TQ_INT)
-        o.bins = (int)tq_as_int(bins);
+    tq_chart_opts_t o = {.kind = kind, .scale = 2};
+    const char *colours[PLOT_MAX_COLOURS];
+    double figsize[2], bins = 0, width = 0, height = 0;
+    bool has_fig, has_bins, has_w, has_h, has_alpha, has_s;
+    int grid, legend, logx, logy, stacked;
+    bool good = plot_kwargs_check(ctx, a, kname) &&
+        plot_kw_str(ctx, a, "title", &o.title) &&
+        plot_kw_str(ctx, a, "xlabel", &o.xlabel) &&
+        plot_kw_str(ctx, a, "ylabel", &o.ylabel) &&
+        plot_kw_pair(ctx, a, "figsize", &has_fig, figsize) &&
+        plot_kw_pair(ctx, a, "xlim", &o.has_xlim, o.xlim) &&
+        plot_kw_pair(ctx, a, "ylim", &o.has_ylim, o.ylim) &&
+        plot_kw_number(ctx, a, "rot", &o.has_rot, &o.rot) &&
+        plot_kw_number(ctx, a, "alpha", &has_alpha, &o.alpha) &&
+        plot_kw_number(ctx, a, "s", &has_s, &o.marker_size) &&
+        plot_kw_number(ctx, a, "bins", &has_bins, &bins) &&
+        plot_kw_number(ctx, a, "width", &has_w, &width) &&
+        plot_kw_number(ctx, a, "height", &has_h, &height) &&
+        (grid = plot_kw_bool(ctx, a, "grid")) >= 0 &&
+        (legend = plot_kw_bool(ctx, a, "legend")) >= 0 &&
+        (logx = plot_kw_bool(ctx, a, "logx")) >= 0 &&
+        (logy = plot_kw_bool(ctx, a, "logy")) >= 0 &&
+        (stacked = plot_kw_bool(ctx, a, "stacked")) >= 0;
+    /* color= (c= for a scatter's points): one colour or one per series */
+    tq_value_t *col = tq_args_kw(a, "color");
+    if (!col || tq_kind(col) == TQ_NONE)
+        col = tq_args_kw(a, "c");
+    if (good && col && tq_kind(col) == TQ_STR) {
+        colours[0] = tq_as_str(col);
+        o.ncolors = 1;
+    } else if (good && col && (tq_kind(col) == TQ_LIST ||
+                               tq_kind(col) == TQ_TUPLE)) {
+        for (size_t i = 0; i < tq_seq_len(col) && i < PLOT_MAX_COLOURS; i++) {
+            tq_value_t *c = tq_seq_get(col, i);
+            if (tq_kind(c) != TQ_STR) {
+                tq_raise(ctx, "TypeError", "color= takes colour names");
+                good = false;
+                break;
+            }
+            colours[o.ncolors++] = tq_as_str(c);
+        }
+    } else if (good && col && tq_kind(col) != TQ_NONE) {
+        tq_raise(ctx, "TypeError", "color= takes a colour name or a list "
+                 "of them");
+        good = false;
+    }
+    if (!good) {
+        tqdb_cursor_free(&cur);
+        return NULL;
+    }
+    o.colors = o.ncolors ? colours : NULL;
+    o.grid = grid == 2;
+    o.legend = legend == 2 ? 1 : legend == 1 ? 2 : 0;
+    o.logx = logx == 2;
+    o.logy = logy == 2;
+    o.stacked = stacked;
+    o.bins = has_bins ? (int)bins : 0;
+    if (has_fig) {                       /* inches at 100 dpi */
+        o.width = (int)(figsize[0] * 100 + 0.5);
+        o.height = (int)(figsize[1] * 100 + 0.5);
+    }
+    if (has_w)
+        o.width = (int)width;
+    if (has_h)
+        o.height = (int)height;
+    if ((has_w || has_h || has_fig) && (o.width <= 0 || o.height <= 0)) {
+        if (!o.width)
+            o.width = 640;
+        if (!o.height)
+            o.height = 400;
+    }
+    tq_value_t *by = tq_args_kw(a, "by");
+    o.by_series = by && tq_kind(by) != TQ_NONE;
+    char *info = NULL;
+    o.info = &info;
     unsigned char *png = NULL;
     size_t len = 0;
     char *err = NULL;
@@ -563,6 +718,7 @@ tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
     if (rc != 0) {
         tq_raise(ctx, "ValueError", "%s", err ? err : "cannot draw the chart");
         free(err);
+        free(info);
         return NULL;
     }
     tq_bundle_t b = {0};
@@ -575,11 +731,22 @@ tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
     db_buf_addc(&t, '>');
     tq_bundle_add(&b, "text/plain", t.s, t.len);
     db_buf_free(&t);
+    /* the PNG is drawn at twice its size: IPython's retina metadata, and
+     * what was drawn for tests */
+    db_buf_t m = {0};
+    db_buf_printf(&m, "{\"image/png\": {\"width\": %d, \"height\": %d}, "
+                  "\"tabula/chart\": %s}", o.width ? o.width : 640,
+                  o.height ? o.height : 400, info ? info : "{}");
+    tq_bundle_add(&b, TQ_BUNDLE_METADATA, m.s, m.len);
+    db_buf_free(&m);
+    free(info);
     return tq_bundle_value_new(&b);
 }
 
-/* plot.KIND(x=, y=, title=, xlabel=, ylabel=, width=, height=, bins=):
- * one SELECT of x and the y columns, drawn by tq_chart_png. */
+/* plot.KIND(x=, y=, by=, and the chart keywords): one SELECT of x and
+ * the y columns (a box: the y columns alone; by=: x, the category and y,
+ * pivoted to a column per category by tq_chart_by_sql), drawn by
+ * tq_chart_png. */
 static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
                              const tq_args_t *a, tq_chart_kind_t kind,
                              const char *kname)
@@ -595,11 +762,28 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     free(c->fields);
     c->fields = NULL;
     c->nfields = 0;
+    if (!plot_kwargs_check(ctx, a, kname)) {
+        qdesc_unref(c);
+        return NULL;
+    }
     tq_value_t *x = tq_args_kw(a, "x"), *y = tq_args_kw(a, "y");
+    tq_value_t *by = tq_args_kw(a, "by");
+    if (by && tq_kind(by) == TQ_NONE)
+        by = NULL;
+    if (by && (tq_kind(by) != TQ_STR || !x || !y || tq_kind(y) != TQ_STR ||
+               kind == TQ_CHART_HIST || kind == TQ_CHART_PIE)) {
+        qdesc_unref(c);
+        tq_raise(ctx, "TypeError", "plot.%s(by=) takes a column name with "
+                 "x= and one y= column (line, area, bar, barh, scatter, "
+                 "box)", kname);
+        return NULL;
+    }
     tq_value_t *cols[16];
     size_t ncols = 0;
-    if (x)
+    if (x && kind != TQ_CHART_BOX)
         cols[ncols++] = x;
+    if (by)
+        cols[ncols++] = by;
     if (y && (tq_kind(y) == TQ_LIST || tq_kind(y) == TQ_TUPLE)) {
         for (size_t i = 0; i < tq_seq_len(y) && ncols < 16; i++)
             cols[ncols++] = tq_seq_get(y, i);
@@ -645,15 +829,36 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         return sc ? db_raise(ctx, &e) : NULL;
     }
     qdesc_unref(c);
+    if (by) {
+        /* one series per category: x and a column per category */
+        tq_sql_t q = {.sql = s.sql, .bind = bind_qsql, .ud = &s};
+        char *pivot = NULL, *err = NULL;
+        bool grouped = kind == TQ_CHART_BAR || kind == TQ_CHART_BARH ||
+                       kind == TQ_CHART_AREA;
+        if (tq_chart_by_sql(tq_ctx_db(ctx), &q, grouped, &pivot, &err) < 0) {
+            qsql_clear(&s);
+            tq_raise(ctx, "ValueError", "%s", err);
+            free(err);
+            return NULL;
+        }
+        free(s.sql);
+        s.sql = pivot;
+    }
     tqdb_cursor_t *cur = render_cursor(ctx, &s);
     qsql_clear(&s);
     if (!cur)
         return NULL;
     db_buf_t what = {0};
-    db_buf_printf(&what, "%s", ncols > 1 ? tq_as_str(cols[1])
-                                         : tq_as_str(cols[0]));
-    if (ncols > 1)
+    if (kind == TQ_CHART_BOX || ncols == 1) {
+        db_buf_printf(&what, "%s", tq_as_str(cols[0]));
+        for (size_t i = 1; i < ncols; i++)
+            db_buf_printf(&what, ", %s", tq_as_str(cols[i]));
+    } else {
+        db_buf_printf(&what, "%s", tq_as_str(cols[by ? 2 : 1]));
         db_buf_printf(&what, " by %s", tq_as_str(cols[0]));
+        if (by)
+            db_buf_printf(&what, " per %s", tq_as_str(by));
+    }
     tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
     db_buf_free(&what);
     return chart;
@@ -688,11 +893,28 @@ static char *plot_repr(tq_ctx_t *ctx, tq_value_t *self)
     return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
+/* qs.plot(kind='line', x=, y=, ...): pandas' callable accessor. */
+static tq_value_t *plot_call(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    tq_value_t *k = tq_args_kw(a, "kind");
+    const char *name = k && tq_kind(k) == TQ_STR ? tq_as_str(k) : "line";
+    if (a->npos || (k && tq_kind(k) != TQ_STR && tq_kind(k) != TQ_NONE))
+        return tq_raise(ctx, "TypeError", "plot() takes keywords: kind=, "
+                        "x=, y= and the chart keywords");
+    for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
+        if (!strcmp(chart_kinds[i].name, name))
+            return plot_draw(ctx, self, a, chart_kinds[i].kind, name);
+    return tq_raise(ctx, "ValueError", "%s is not a valid plot kind; kinds "
+                    "are " TQ_CHART_NAMES_SPACED, name);
+}
+
 static const tq_type_t plot_type = {
     .name = "PlotAccessor",
     .destroy = plot_destroy,
     .repr = plot_repr,
     .getattr = plot_getattr,
+    .call = plot_call,
 };
 
 /* ---- methods */

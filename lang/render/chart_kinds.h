@@ -24,12 +24,14 @@
     X(BARH, barh, "Horizontal bars, one per label.")                       \
     X(SCATTER, scatter, "A dot per row.")                                  \
     X(HIST, hist, "A histogram of one column's values.")                   \
-    X(PIE, pie, "A pie slice per label.")
+    X(PIE, pie, "A pie slice per label.")                                 \
+    X(AREA, area, "Stacked areas under the lines, x in order.")           \
+    X(BOX, box, "A box and whiskers per column.")
 
 #define TQ_CHART_KINDS(X) TQ_CHART_DEFAULT_KIND(X) TQ_CHART_OTHER_KINDS(X)
 
 /* String literals of the names, for texts: "line bar barh scatter hist
- * pie" and "line/bar/barh/scatter/hist/pie". */
+ * pie area box" and "line/bar/barh/scatter/hist/pie/area/box". */
 #define TQ_CHART_NAME_(e, name, doc) #name
 #define TQ_CHART_SPACE_NAME_(e, name, doc) " " #name
 #define TQ_CHART_SLASH_NAME_(e, name, doc) "/" #name

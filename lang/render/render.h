@@ -108,16 +108,52 @@ typedef struct tq_chart_opts {
     tq_chart_kind_t kind;
     const char *title, *xlabel, *ylabel;   /* NULL: none / column names */
     int width, height;                     /* pixels; 0: 640 x 400 */
+    int scale;             /* PNG pixels per pixel (2: retina); 0: 1 */
     int bins;                              /* hist; 0: 10 */
+    /* pandas' keywords; zero values are pandas' defaults */
+    bool logx, logy, grid;
+    int legend;            /* -1 or 0 default (shown for 2+ series); 1 shown;
+                              2 hidden */
+    int stacked;           /* 0 default (area stacked, bars side by side);
+                              1 stacked; 2 not stacked */
+    const char *const *colors;  /* series colours ("C1", "red", "#1f77b4",
+                                   "tab:blue"), ncolors of them; NULL: tab10 */
+    size_t ncolors;
+    double alpha;          /* 0: opaque (area 0.5) */
+    bool has_xlim, has_ylim, has_rot;
+    double xlim[2], ylim[2];
+    double rot;            /* x tick labels' rotation in degrees */
+    double marker_size;    /* scatter's s, in points squared; 0: 20 */
+    bool by_series;        /* series from by=: a NULL y is skipped (the
+                              series' other rows), not a gap */
+    /* When not NULL, receives a malloc'd JSON object describing what was
+     * drawn: {"xticks": [labels], "yticks": [labels], "legend": [names]}
+     * (category axes list their shown labels); the caller frees it. */
+    char **info;
 } tq_chart_opts_t;
+
+/* The SQL of a chart with one series per category (pandas' `by=`): `q`
+ * selects x, the category and y, in that order; the result selects x and
+ * one column per distinct category (sorted; named by its text, "None"
+ * for NULL; at most 64), holding y on that category's rows and NULL on
+ * the others, row for row; `grouped` gives one row per x instead (the
+ * sum of each category's y, x in order). The result has q's parameters
+ * and is bound as q is. Returns 0 with malloc'd SQL in *sql. */
+int tq_chart_by_sql(tqdb_conn_t *db, const tq_sql_t *q, bool grouped,
+                    char **sql, char **error);
 
 /* Draws a chart from a prepared, bound cursor: column 0 is x (number,
  * ISO-8601 date text, or other text taken as categories in row order; for
  * bar/barh/pie a label), columns 1.. are the y series named by their
- * column names (hist: column 0 alone is the data; pie: column 1 only).
- * Line charts step the statement once; past 8192 rows every series is
- * reduced to first/min/max/last per bucket of at most half a pixel column
- * (M4), never sampled, in memory bounded by the width. Scatter plots and
+ * column names (hist: column 0 alone is the data; pie: column 1 only;
+ * box: every column is a series). Every kind draws its points in row
+ * order, at every size. Line and area charts step the statement once;
+ * past 8192 rows every series is reduced per pixel column, in row order
+ * (a run of rows inside one column becomes its first, lowest, highest
+ * and last point), never sampled, in memory bounded by the width when x
+ * is ordered; rows whose x goes back and forth more than that are drawn
+ * in a second pass (tqdb_reset) reduced the same way while read, in
+ * chunked strokes. Scatter plots and
  * histograms of more than 8192 rows step it a second time after
  * tqdb_reset (bindings are kept): first the ranges, then the pixel
  * cells or the bin counts. Bar, barh and pie take at most 2000 rows. The
@@ -131,9 +167,10 @@ int tq_chart_png(tqdb_cursor_t *cur, const tq_chart_opts_t *opts,
  * names match case-insensitively, an unknown one is an error) through
  * graphviz's libgvc in-process: a box per table with columns, types and
  * PK/FK/NOT NULL marks, an edge per foreign key between shown tables,
- * labelled with its column. One GVC_t is kept for the process. Graphviz
- * 2.43 leaks about 1 KB per table per call inside its HTML-label code
- * (htmlparse, sizeArray, pango_parse_markup). The tables are read here
+ * labelled with its column. One GVC_t is kept for the process; the
+ * layout runs in a forked child, so that graphviz 2.43's leak of about
+ * 1 KB per table per call in its HTML-label code (htmlparse, sizeArray,
+ * pango_parse_markup) ends with the child. The tables are read here
  * through db.h and handed to the module as a diagram model. Fills
  * malloc'd SVG text. */
 int tq_erd_svg(tqdb_conn_t *db, const char *const *tables, size_t n,
