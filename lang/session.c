@@ -5,11 +5,16 @@
  * error, user_expressions, interrupts, completion, inspection and the
  * is-complete check, plus the result helpers (bundles are in value.c). It is also
  * where the interpreter core is wired to the database layer (query.h) and
- * the magics (magic.h).
+ * the magics (magic.h), and where IPython's habits live: `obj?` (%pinfo)
+ * answered from the editor's inspection as a pager page handed back in
+ * tq_result_t, help() and dir() through the editor (ctx->describe,
+ * ctx->attributes), In/Out/_/__/___ kept per execution count, and
+ * tracebacks coloured as IPython 8 colours them.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in tabula.h; the connection hooks it sets on the
- * context (connect, commit_point, history) are described in vm/interp.h.
+ * context (connect, commit_point, history, describe, attributes) are
+ * described in vm/interp.h.
  */
 #include <assert.h>
 #include <ctype.h>

@@ -6,7 +6,9 @@
  * and one count(*) (detail 1: its CREATE statement from sqlite_schema and
  * its first rows), a catalogued method by signature and doc (complete.c's
  * catalogue), a query function by signature and doc (sql/funcs.h),
- * anything else by type and truncated repr.
+ * anything else by type and truncated repr. The same descriptions serve
+ * `obj?` and help() (tq_inspect_value, for a value rather than a name),
+ * and the catalogues serve dir() (tq_inspect_attributes).
  */
 #include "editor/inspect.h"
 

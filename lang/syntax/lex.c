@@ -4,7 +4,10 @@
  * Python's token stream: INDENT/DEDENT from an indentation stack, NEWLINE
  * only outside brackets, implicit joining inside brackets, backslash
  * continuation, every string form with its escapes, ints and floats, and
- * Tabula's magic lines. Errors use Python's wording.
+ * Tabula's magic lines: `%name args`, a `%%name` cell, `x = %name args`
+ * (NAME '=' MAGIC) and IPython's help lines (`obj?`, `?obj`, `obj??`,
+ * `%magic?`, lexed as the magics `%pinfo obj` and `%pinfo2 obj`). Errors
+ * use Python's wording.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in lex.h.

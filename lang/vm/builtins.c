@@ -1,7 +1,9 @@
 /*
  * This file implements Tabula's builtin functions (print, display, input,
  * len, range, sum, min, max, round, abs, str, int, float, bool, list, dict,
- * tuple, sorted, enumerate, zip, isinstance, type, repr, any, all, ...),
+ * tuple, sorted, enumerate, zip, isinstance, type, repr, any, all, ...,
+ * and IPython's dir, help and clear_output), the output streams as values
+ * (stdout, stderr, sys.stdout, sys.stderr: print's file=),
  * the methods of str, list and dict, and Python's format-spec
  * mini-language for str.format and f-strings. Wording of errors follows
  * CPython's.
