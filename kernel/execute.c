@@ -2,9 +2,10 @@
  * This file runs execute_request: it numbers the cell, publishes
  * execute_input, runs the cell through tq_session_execute with a sink
  * whose callbacks publish stream, display_data/update_display_data and
- * serve input() over stdin, then publishes execute_result or error,
- * evaluates user_expressions and returns the execute_reply content for
- * shell.c to send. It also makes the "aborted" content for requests
+ * clear_output and serve input() over stdin, then publishes
+ * execute_result or error, puts what the cell paged in the reply's
+ * payload, evaluates user_expressions and returns the execute_reply
+ * content for shell.c to send. It also makes the "aborted" content for requests
  * queued behind a failed cell, and interrupts a running cell for the
  * control thread and the SIGINT handler. Nothing here writes to the
  * shell socket.
@@ -56,6 +57,25 @@ static char *on_input(void *ctx, const char *prompt, bool password)
     run_t *run = ctx;
     kn_publish_flush(run->k->iopub);     /* earlier output before the prompt */
     return kn_stdin_input(run->k, prompt, password);
+}
+
+static void on_clear_output(void *ctx, bool wait)
+{
+    run_t *run = ctx;
+    kn_publish(run->k->iopub, "clear_output", run->msg,
+               json_pack("{sb}", "wait", wait));
+}
+
+/* The execute_reply's payload: IPython's pager payload when the cell
+ * paged something (`obj?`), else empty. */
+static json_t *payload_json(const tq_result_t *r)
+{
+    json_t *payload = json_array();
+    if (r->page.count > 0)
+        json_array_append_new(payload,
+                              json_pack("{sssosi}", "source", "page", "data",
+                                        kn_bundle_json(&r->page), "start", 0));
+    return payload;
 }
 
 static char **on_history(void *ctx, size_t *count)
@@ -135,7 +155,8 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
         kn_history_store(k->history, count, code);
 
     run_t run = {k, msg};
-    tq_sink_t sink = {&run, on_stream, on_display, on_input, on_history};
+    tq_sink_t sink = {&run, on_stream, on_display, on_input, on_history,
+                      on_clear_output, store ? count : 0};
     tq_result_t r = {0};
     tq_status_t st = tq_session_execute(k->session, code, &sink, silent, &r);
     atomic_store(&k->executing, false);
@@ -146,11 +167,11 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
                        json_pack("{sisoso}", "execution_count", count,
                                  "data", kn_bundle_json(&r.bundle),
                                  "metadata", kn_bundle_metadata(&r.bundle)));
-        reply = json_pack("{sssisos[]}", "status", "ok", "execution_count",
+        reply = json_pack("{sssisoso}", "status", "ok", "execution_count",
                           count, "user_expressions",
                           json_is_object(exprs) ? user_expressions(k, exprs)
                                                 : json_object(),
-                          "payload");
+                          "payload", payload_json(&r));
     } else {
         json_t *err = json_object();
         set_error(err, &r);

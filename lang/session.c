@@ -5,12 +5,18 @@
  * error, user_expressions, interrupts, completion, inspection and the
  * is-complete check, plus the result helpers (bundles are in value.c). It is also
  * where the interpreter core is wired to the database layer (query.h) and
- * the magics (magic.h).
+ * the magics (magic.h), and where IPython's habits live: `obj?` (%pinfo)
+ * answered from the editor's inspection as a pager page handed back in
+ * tq_result_t, help() and dir() through the editor (ctx->describe,
+ * ctx->attributes), In/Out/_/__/___ kept per execution count, and
+ * tracebacks coloured as IPython 8 colours them.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in tabula.h; the connection hooks it sets on the
- * context (connect, commit_point, history) are described in vm/interp.h.
+ * context (connect, commit_point, history, describe, attributes) are
+ * described in vm/interp.h.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,11 @@ struct tq_session {
     int count;              /* cells executed (In[N]) */
     char **history;
     size_t nhistory, hcap;
+    /* IPython's history of inputs and results: In (a list, In[0] == ''),
+     * Out (a dict by execution count), both also builtins of ctx. */
+    tq_value_t *inputs, *outputs;
+    int history_count;      /* In[N] of the running cell, 0 when none */
+    tq_bundle_t page;       /* what the running cell pages (`obj?`) */
 };
 
 /* ---- results (bundles are in value.c, next to the values they show) */
@@ -36,6 +47,7 @@ struct tq_session {
 void tq_result_clear(tq_result_t *result)
 {
     tq_bundle_clear(&result->bundle);
+    tq_bundle_clear(&result->page);
     free(result->ename);
     free(result->evalue);
     for (size_t i = 0; i < result->traceback_len; i++)
@@ -66,10 +78,85 @@ static tqdb_conn_t *open_db(const char *path, bool readonly, bool create,
     return tqdb_open(path, flags, error);
 }
 
+/* ---- help: `obj?`, `obj??`, `%magic?` (the lexer turns them into
+ * %pinfo and %pinfo2), paged as IPython pages them */
+
+/* Keeps `text` as the running cell's page (the last one asked wins). */
+static void page_text(tq_ctx_t *ctx, const tq_bundle_t *bundle)
+{
+    tq_session_t *s = ctx->session;
+    assert(s);
+    tq_bundle_clear(&s->page);
+    for (size_t i = 0; i < bundle->count; i++)
+        tq_bundle_add(&s->page, bundle->items[i].type, bundle->items[i].data,
+                      bundle->items[i].len);
+}
+
+/* A magic's page: its kind, usage and doc (magic/magics.h); false when
+ * `name` (without its % signs) is no magic. */
+static bool describe_magic(const char *name, bool cell, tq_buf_t *b)
+{
+    const char *const *names = cell ? tq_magic_cell_names()
+                                    : tq_magic_line_names();
+    bool known = false;
+    for (; *names && !known; names++)
+        known = strcmp(*names, name) == 0;
+    if (!known)
+        return false;
+    bool also_cell = false;
+    for (const char *const *c = tq_magic_cell_names(); *c; c++)
+        also_cell = also_cell || strcmp(*c, name) == 0;
+    tq_buf_printf(b, "Magic:     %%%s%s\n", cell ? "%" : "", name);
+    tq_buf_printf(b, "Kind:      %s\n", also_cell ? "line and cell magic"
+                                                  : "line magic");
+    tq_buf_printf(b, "Usage:     %s%s\n", cell ? "%" : "",
+                  tq_magic_usage(name));
+    tq_buf_printf(b, "Docstring: %s\n", tq_magic_doc(name));
+    return true;
+}
+
+/* %pinfo NAME (`NAME?`) and %pinfo2 NAME (`NAME??`): pages what the
+ * editor's inspection says about NAME, or prints that it is unknown. */
+static tq_value_t *pinfo(tq_ctx_t *ctx, const char *args, int detail)
+{
+    tq_bundle_t bundle = {0};
+    bool found;
+    if (args[0] == '%') {
+        bool cell = args[1] == '%';
+        tq_buf_t b = {0};
+        found = describe_magic(args + (cell ? 2 : 1), cell, &b);
+        if (found)
+            tq_bundle_add(&bundle, "text/plain", b.s, b.len);
+        tq_buf_free(&b);
+    } else {
+        found = *args && tq_inspect(ctx, args, tq_utf8_count(args,
+                                    strlen(args)), detail, &bundle);
+    }
+    if (found) {
+        page_text(ctx, &bundle);
+    } else {
+        char *msg = tq_xasprintf("Object `%s` not found.\n", args);
+        tq_ctx_print(ctx, msg, strlen(msg));
+        free(msg);
+    }
+    tq_bundle_clear(&bundle);
+    return tq_none();
+}
+
 static tq_value_t *magic_hook(tq_ctx_t *ctx, const char *name,
                               const char *args, const char *body)
 {
+    if (!body && !strcmp(name, "pinfo"))
+        return pinfo(ctx, args, 0);
+    if (!body && !strcmp(name, "pinfo2"))
+        return pinfo(ctx, args, 1);
     return tq_magic_run(ctx, name, args, body);
+}
+
+/* help(x): what `x??` pages, for a value. */
+static char *describe_hook(tq_ctx_t *ctx, tq_value_t *v, int detail)
+{
+    return tq_inspect_value(ctx, v, detail);
 }
 
 /* The context's connection hooks (vm/interp.h), defined below. */
@@ -105,6 +192,19 @@ tq_session_t *tq_session_new(const tq_options_t *options, char **error)
     s->ctx->connect = session_connect;
     s->ctx->commit_point = session_commit_point;
     s->ctx->history = session_history;
+    s->ctx->describe = describe_hook;
+    s->ctx->attributes = tq_inspect_attributes;
+    s->inputs = tq_list_new(1);
+    tq_value_t *empty = tq_str("");
+    tq_list_append(s->inputs, empty);
+    s->outputs = tq_dict_new();
+    tq_ctx_define_builtin(s->ctx, "In", s->inputs);
+    tq_ctx_define_builtin(s->ctx, "Out", s->outputs);
+    static const char *const results[] = {"_", "__", "___", "_i", "_ii",
+                                          "_iii"};
+    for (size_t i = 0; i < sizeof results / sizeof *results; i++)
+        tq_ctx_define_builtin(s->ctx, results[i], empty);
+    tq_decref(empty);
     tq_builtins_register(s->ctx);
     tq_query_register_builtins(s->ctx);
     frame_register_methods();
@@ -131,6 +231,9 @@ void tq_session_destroy(tq_session_t **ps)
     for (size_t i = 0; i < s->nhistory; i++)
         free(s->history[i]);
     free(s->history);
+    tq_decref(s->inputs);
+    tq_decref(s->outputs);
+    tq_bundle_clear(&s->page);
     free(s);
 }
 
@@ -237,6 +340,27 @@ static void push_line(tq_result_t *r, char *line)
     r->traceback[r->traceback_len++] = line;
 }
 
+/* IPython 8's traceback colours (ANSI): locations and carets green, the
+ * exception's name red. evalue stays plain text. */
+#define ANSI_GREEN "\x1b[0;32m"
+#define ANSI_RED "\x1b[0;31m"
+#define ANSI_RESET "\x1b[0m"
+
+/* A traceback location line ("  Cell In[2], line 1") or caret line
+ * ("    ^") coloured green; any other line as it is. malloc'd. */
+static char *colour_line(const char *line)
+{
+    size_t sp = strspn(line, " ");
+    bool location = !strncmp(line + sp, "Cell In[", 8) ||
+                    !strncmp(line + sp, "File \"", 6);
+    bool caret = line[sp] == '^' && line[sp + 1 + strspn(line + sp + 1, "~^")]
+                                    == 0;
+    if (!location && !caret)
+        return tq_xstrdup(line);
+    return tq_xasprintf("%.*s" ANSI_GREEN "%s" ANSI_RESET, (int)sp, line,
+                        line + sp);
+}
+
 /* Moves the context's pending error into `r`. */
 static void take_error(tq_ctx_t *ctx, tq_result_t *r, bool rolled_back)
 {
@@ -245,8 +369,9 @@ static void take_error(tq_ctx_t *ctx, tq_result_t *r, bool rolled_back)
     if (strcmp(r->ename, "SyntaxError") != 0 || ctx->ntb == 0)
         push_line(r, tq_xstrdup("Traceback (most recent call last)"));
     for (size_t i = 0; i < ctx->ntb; i++)
-        push_line(r, tq_xstrdup(ctx->tb[i]));
-    push_line(r, tq_xasprintf("%s: %s", r->ename, r->evalue));
+        push_line(r, colour_line(ctx->tb[i]));
+    push_line(r, tq_xasprintf(ANSI_RED "%s" ANSI_RESET ": %s", r->ename,
+                              r->evalue));
     if (rolled_back)
         push_line(r, tq_xstrdup("All writes of this cell were rolled back."));
     tq_ctx_reset_error(ctx);
@@ -309,6 +434,55 @@ typedef struct cell_job {
     bool silent;
 } cell_job_t;
 
+/* ---- IPython's history: In, Out, _, __, ___, _i, _ii, _iii, _N, _iN */
+
+/* In[n] = source (numbers skipped meanwhile hold ''); _i, _ii and _iii
+ * the three inputs before it and _iN this one, as IPython keeps them. */
+static void record_input(tq_session_t *s, int n, const char *source)
+{
+    assert(n > 0);
+    tq_value_t *empty = tq_str("");
+    while (tq_seq_len(s->inputs) < (size_t)n)
+        tq_list_append(s->inputs, empty);
+    tq_decref(empty);
+    tq_value_t *src = tq_str(source);
+    if (tq_seq_len(s->inputs) == (size_t)n) {
+        tq_list_append(s->inputs, src);
+    } else {
+        tq_value_t *key = tq_int(n);
+        tq_setitem(s->ctx, s->inputs, key, src);
+        tq_decref(key);
+    }
+    static const char *const before[] = {"_i", "_ii", "_iii"};
+    for (int k = 0; k < 3; k++)
+        if (n - 1 - k >= 0)
+            tq_ctx_define_builtin(s->ctx, before[k],
+                                  tq_seq_get(s->inputs, (size_t)(n - 1 - k)));
+    char name[32];
+    snprintf(name, sizeof name, "_i%d", n);
+    tq_ctx_define_builtin(s->ctx, name, src);
+    tq_decref(src);
+}
+
+/* Out[n] = v; _ the newest result, __ and ___ the two before, _N. */
+static void record_output(tq_session_t *s, int n, tq_value_t *v)
+{
+    assert(n > 0 && v);
+    tq_value_t *key = tq_int(n);
+    tq_dict_set(s->outputs, key, v);
+    tq_decref(key);
+    tq_value_t *last = tq_map_get(&s->ctx->builtins, "_");
+    tq_value_t *last2 = tq_map_get(&s->ctx->builtins, "__");
+    if (last2)
+        tq_ctx_define_builtin(s->ctx, "___", last2);
+    if (last)
+        tq_ctx_define_builtin(s->ctx, "__", last);
+    tq_ctx_define_builtin(s->ctx, "_", v);
+    char name[32];
+    snprintf(name, sizeof name, "_%d", n);
+    tq_ctx_define_builtin(s->ctx, name, v);
+}
+
 static int run_cell(tq_session_t *s, void *ud, tq_result_t *r)
 {
     cell_job_t *job = ud;
@@ -323,6 +497,8 @@ static int run_cell(tq_session_t *s, void *ud, tq_result_t *r)
         if (rc < 0 && !s->ctx->located && job->body.len)
             tq_ctx_locate(s->ctx, job->unit,
                           job->body.items[job->body.len - 1], NULL, false);
+        if (rc == 0 && s->history_count > 0)
+            record_output(s, s->history_count, last);
     }
     tq_decref(last);
     return rc;
@@ -343,6 +519,13 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
         if (!sink || !sink->history)
             TQ_PUSH(s->history, s->nhistory, s->hcap, tq_xstrdup(source));
     }
+    /* In[N]: the kernel's number when it keeps the history, else ours. */
+    s->history_count = silent ? 0
+                       : sink && sink->history ? sink->execution_count
+                                               : s->count;
+    if (s->history_count > 0)
+        record_input(s, s->history_count, source);
+    tq_bundle_clear(&s->page);
     ctx->cell = s->count;
     cell_job_t job = {0};
     job.silent = silent;
@@ -357,6 +540,9 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
         st = run_transaction(s, run_cell, &job, result);
     }
     tq_unit_release(&job.unit);
+    result->page = s->page;
+    memset(&s->page, 0, sizeof s->page);
+    s->history_count = 0;
     ctx->sink = NULL;
     ctx->interrupt = 0;
     tq_gc_maybe();

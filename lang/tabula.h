@@ -78,6 +78,14 @@ typedef struct tq_sink {
      * malloc'd strings that the language frees, its length in *count.
      * When NULL, the session keeps the cells in memory itself. */
     char **(*history)(void *ctx, size_t *count);
+    /* Clears the cell's output (IPython's clear_output); wait true means
+     * when the next output arrives. */
+    void (*clear_output)(void *ctx, bool wait);
+    /* With `history`: the kernel's execution count of this cell, 0 when
+     * the cell is not stored in history (In[N] and Out[N] are then left
+     * alone). Without `history`, ignored: the session numbers the cells
+     * it runs that are not silent. */
+    int execution_count;
 } tq_sink_t;
 
 typedef enum tq_status {
@@ -91,6 +99,8 @@ typedef struct tq_result {
     char *evalue;         /* one sentence */
     char **traceback;     /* lines, may contain ANSI colour codes */
     size_t traceback_len;
+    tq_bundle_t page;     /* what `obj?` pages (IPython's pager payload):
+                           * empty unless the cell asked for help */
 } tq_result_t;
 
 void tq_result_clear(tq_result_t *result);

@@ -93,7 +93,8 @@ static int run_cells(int argc, char **argv)
         free(error);
         return 1;
     }
-    tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input, NULL};
+    tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input, NULL, NULL,
+                      0};
     int status = 0;
     for (; i < argc && status == 0; i++) {
         tq_result_t r;
@@ -109,6 +110,7 @@ static int run_cells(int argc, char **argv)
                     repeat, argv[i]);
         }
         if (tq_session_execute(s, argv[i], &sink, false, &r) == TQ_OK) {
+            print_plain(&r.page);
             print_plain(&r.bundle);
         } else {
             fflush(stdout);
@@ -325,9 +327,13 @@ static int run_golden(int argc, char **argv)
             }
             tq_buf_t out = {0};
             tq_buf_addn(&out, "", 0);
-            tq_sink_t sink = {&out, golden_stream, golden_display, NULL, NULL};
+            tq_sink_t sink = {&out, golden_stream, golden_display, NULL, NULL,
+                              NULL, 0};
             tq_result_t r;
             if (tq_session_execute(s, gc->code, &sink, false, &r) == TQ_OK) {
+                const tq_mime_t *page = tq_bundle_find(&r.page, "text/plain");
+                if (page)
+                    tq_buf_addn(&out, page->data, page->len);
                 const tq_mime_t *m = tq_bundle_find(&r.bundle, "text/plain");
                 if (m) {
                     tq_buf_addn(&out, m->data, m->len);

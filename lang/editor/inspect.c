@@ -6,7 +6,9 @@
  * and one count(*) (detail 1: its CREATE statement from the catalogue and
  * its first rows), a catalogued method by signature and doc (complete.c's
  * catalogue), a query function by signature and doc (sql/funcs.h),
- * anything else by type and truncated repr.
+ * anything else by type and truncated repr. The same descriptions serve
+ * `obj?` and help() (tq_inspect_value, for a value rather than a name),
+ * and the catalogues serve dir() (tq_inspect_attributes).
  */
 #include "editor/inspect.h"
 
@@ -244,7 +246,9 @@ static bool describe_function(tq_value_t *v, tq_buf_t *b)
 static void describe_value(tq_ctx_t *ctx, const char *name, tq_value_t *v,
                            int detail, tq_buf_t *b)
 {
-    tq_buf_printf(b, "Name:  %s\nType:  %s\n", name, tq_type_name(v));
+    if (name)
+        tq_buf_printf(b, "Name:  %s\n", name);
+    tq_buf_printf(b, "Type:  %s\n", tq_type_name(v));
     if (tq_is_native(v, &tq_frame_type)) {
         const frame_t *f = tq_native_data(v);
         tq_buf_add(b, "Columns: ");
@@ -369,4 +373,133 @@ bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
     free(text);
     free(full);
     return found;
+}
+
+/* The table of a manager without filters (`User`, `db.main.User`), or
+ * NULL. */
+static const tq_stable_t *manager_table(tq_ctx_t *ctx, tq_value_t *v)
+{
+    if (!qs_is_manager(v) || !tq_ctx_db(ctx))
+        return NULL;
+    const tq_schema_t *s = db_schema(ctx);
+    tq_ctx_reset_error(ctx);
+    qdesc_t *q = qs_desc(v);
+    if (!s || q->where || q->nannos || q->nfields)
+        return NULL;
+    return tq_schema_table(s, q->schema, q->table);
+}
+
+/* A method bound to a query set, manager, frame or Series, by the
+ * catalogue's signature and doc; false for anything else. */
+static bool describe_bound_method(tq_ctx_t *ctx, tq_value_t *v, tq_buf_t *b)
+{
+    if (tq_kind(v) != TQ_BUILTIN || !v->u.bi.self)
+        return false;
+    tq_value_t *self = v->u.bi.self;
+    bool qs = qs_desc(self) != NULL;
+    bool fr = !qs && (frame_check(self) ||
+                      tq_is_native(self, &tq_series_type));
+    const tq_method_doc_t *d =
+        qs || fr ? tq_complete_method_doc(v->u.bi.name, fr) : NULL;
+    if (!d)
+        return false;
+    const tq_stable_t *t = manager_table(ctx, self);
+    describe_method(d, t ? t->bare : tq_type_name(self), b);
+    return true;
+}
+
+/* tq_inspect_value: see inspect.h. */
+char *tq_inspect_value(tq_ctx_t *ctx, tq_value_t *v, int detail)
+{
+    assert(ctx && v);
+    tq_buf_t out = {0};
+    tq_buf_addn(&out, "", 0);
+    const tq_stable_t *t = manager_table(ctx, v);
+    if (t)
+        describe_table(ctx, t, detail, &out);
+    else if (!describe_bound_method(ctx, v, &out) &&
+             !describe_function(v, &out))
+        describe_value(ctx, NULL, v, detail, &out);
+    tq_ctx_reset_error(ctx);
+    return tq_buf_take(&out);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends `name` to names[*n] (static or owned by the value, which the
+ * caller holds) when there is room. */
+static void add_name(const char **names, size_t *n, size_t cap,
+                     const char *name)
+{
+    if (*n < cap)
+        names[(*n)++] = name;
+}
+
+/* tq_inspect_attributes: see inspect.h. */
+tq_value_t *tq_inspect_attributes(tq_ctx_t *ctx, tq_value_t *v)
+{
+    assert(ctx && v);
+    enum { CAP = 4096 };
+    const char **names = tq_xmalloc(CAP * sizeof *names);
+    size_t n = 0;
+    qdesc_t *q = qs_desc(v);
+    bool series = tq_is_native(v, &tq_series_type);
+    if (q) {
+        for (const tq_method_doc_t *d = tq_complete_qs_methods(); d->name; d++)
+            add_name(names, &n, CAP, d->name);
+        bool manager = qs_is_manager(v);
+        if (manager)
+            add_name(names, &n, CAP, "objects");
+        db_state_t *st = tq_ctx_db(ctx) ? db_state(ctx) : NULL;
+        for (size_t i = 0; st && i < st->nmethods; i++)
+            if (!strcmp(st->methods[i].table, q->table) &&
+                !strcmp(st->methods[i].schema, q->schema) &&
+                (manager || !st->methods[i].manager))
+                add_name(names, &n, CAP, st->methods[i].name);
+    } else if (frame_check(v) || series) {
+        for (const tq_method_doc_t *d = tq_complete_frame_methods(); d->name;
+             d++)
+            if (d->where == 0 || d->where == (series ? 2 : 1))
+                add_name(names, &n, CAP, d->name);
+        if (!series) {
+            const frame_t *f = tq_native_data(v);
+            for (size_t i = 0; i < f->ncols; i++)
+                add_name(names, &n, CAP, f->cols[i]);
+        }
+    } else if (tq_is_native(v, &tq_object_type)) {
+        const char *sch, *tab;
+        char *const *cols;
+        tq_value_t *const *vals;
+        const bool *given;
+        size_t nc = obj_columns(v, &sch, &tab, &cols, &vals, &given);
+        for (size_t i = 0; i < nc; i++)
+            add_name(names, &n, CAP, cols[i]);
+        const tq_schema_t *s = tq_ctx_db(ctx) ? db_schema(ctx) : NULL;
+        const tq_stable_t *t = s ? tq_schema_table(s, sch, tab) : NULL;
+        for (size_t i = 0; t && i < t->nrels; i++)
+            add_name(names, &n, CAP, t->rels[i].name);
+        static const char *const object_methods[] = {
+            "delete", "pk", "refresh_from_db", "save", NULL};
+        for (const char *const *m = object_methods; *m; m++)
+            add_name(names, &n, CAP, *m);
+    } else {
+        const char *const *m = tq_method_names(tq_kind(v));
+        for (; m && *m; m++)
+            add_name(names, &n, CAP, *m);
+    }
+    tq_ctx_reset_error(ctx);
+    qsort(names, n, sizeof *names, cmp_names);
+    tq_value_t *list = tq_list_new(n);
+    for (size_t i = 0; i < n; i++) {
+        if (i && !strcmp(names[i], names[i - 1]))
+            continue;
+        tq_value_t *s = tq_str(names[i]);
+        tq_list_append(list, s);
+        tq_decref(s);
+    }
+    free(names);
+    return list;
 }

@@ -18,4 +18,17 @@
 bool tq_inspect(tq_ctx_t *ctx, const char *code, size_t cursor_pos,
                 int detail_level, tq_bundle_t *bundle);
 
+/* The text that `obj?` pages, for a value rather than a name (help()):
+ * a manager's table, a bound query-set or frame method's signature and
+ * doc, a query function's, else the value's type and truncated repr.
+ * Returns malloc'd text (caller frees); never leaves an error pending. */
+char *tq_inspect_value(tq_ctx_t *ctx, tq_value_t *v, int detail);
+
+/* dir(v): a new sorted list of attribute names: a query set's or
+ * manager's methods (the catalogue and the model's own), a frame's
+ * methods and columns, a Series' methods, a model object's fields,
+ * relations and methods, the methods of str, list, tuple and dict; an
+ * empty list for anything else. Never leaves an error pending. */
+tq_value_t *tq_inspect_attributes(tq_ctx_t *ctx, tq_value_t *v);
+
 #endif

@@ -2,7 +2,8 @@
  * This file implements the magics dispatch of magic.h and the database
  * magics: %connect, %attach, %sql and %%sql (statements run in the cell's
  * transaction, `:name` parameters bound from variables, rows shown as a
- * table bundle), %who, %config, %lsmagic and %history. The output magics
+ * table bundle, or kept as a ResultSet value by `rows = %sql ...` and
+ * `%%sql rows <<`), %who, %config, %lsmagic and %history. The output magics
  * (%schema, %graph_models, %timeit, %time, %load_csv, %demo) live in the
  * render and demo files and are only listed here.
  *
@@ -86,9 +87,31 @@ const char *tq_magic_usage(const char *name)
     return "";
 }
 
+const char *tq_magic_doc(const char *name)
+{
+    static const struct {
+        const char *name, *doc;
+    } docs[] = {
+#define X(name, fn, where, args, usage, doc) {#name, doc},
+        TQ_MAGICS(X)
+#undef X
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        if (strcmp(docs[i].name, name) == 0)
+            return docs[i].doc;
+    return NULL;
+}
+
+static tq_value_t *sql_value(tq_ctx_t *ctx, const char *sql);
+
 tq_value_t *tq_magic_run(tq_ctx_t *ctx, const char *name, const char *args,
                          const char *body)
 {
+    /* `x = %sql ...` keeps every row as a value */
+    bool value = ctx->magic_value;
+    ctx->magic_value = false;
+    if (value && !body && strcmp(name, "sql") == 0)
+        return sql_value(ctx, args ? args : "");
     for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
         if ((!body || magics[i].cell) && strcmp(magics[i].name, name) == 0)
             return magics[i].fn(ctx, args ? args : "", body);
@@ -482,10 +505,140 @@ static tq_value_t *table_value(collector_t *c)
     return tq_bundle_value_new(&b);
 }
 
-static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
-                             const char *body)
+/* ---- ResultSet: the rows of `rows = %sql ...` and `%%sql rows <<`, all
+ * of them, shown as %sql shows a table; len(), iteration and indexing
+ * give the rows as tuples */
+
+static void result_set_destroy(void *data)
 {
-    const char *sql = body && *body ? body : args;
+    tq_table_t *t = data;
+    tq_table_clear(t);
+    free(t);
+}
+
+/* The displayed part of the rows: the first and last rows past
+ * max_rows, as tq_table_fetch splits them; cells borrowed from `t`. */
+static tq_table_t result_set_view(tq_ctx_t *ctx, const tq_table_t *t)
+{
+    tq_table_t view = *t;
+    int64_t max_rows = tq_ctx_max_rows(ctx);
+    if (max_rows > 0 && t->total > max_rows) {
+        size_t head = (size_t)(max_rows - max_rows / 2);
+        size_t tail = (size_t)(max_rows / 2);
+        view.nhead = head;
+        view.tail = t->head + (t->nhead - tail) * t->ncols;
+        view.ntail = tail;
+    }
+    return view;
+}
+
+static char *result_set_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    tq_table_t view = result_set_view(ctx, tq_native_data(self));
+    return tq_text_table(&view);
+}
+
+static int result_set_display(tq_ctx_t *ctx, tq_value_t *self,
+                              tq_bundle_t *out)
+{
+    tq_table_t view = result_set_view(ctx, tq_native_data(self));
+    char *html = tq_html_table(&view);
+    char *text = tq_text_table(&view);
+    if (html)
+        tq_bundle_add(out, "text/html", html, strlen(html));
+    if (text)
+        tq_bundle_add(out, "text/plain", text, strlen(text));
+    free(html);
+    free(text);
+    return 0;
+}
+
+/* Row i (0-based, in range) as a tuple. */
+static tq_value_t *result_set_row(const tq_table_t *t, size_t i)
+{
+    assert(i < t->nhead);
+    tq_value_t *row = tq_tuple_new(t->ncols);
+    for (size_t c = 0; c < t->ncols; c++)
+        tq_tuple_set(row, c, tq_datum_value(t->head[i * t->ncols + c]));
+    return row;
+}
+
+static tq_value_t *result_set_iterate(tq_ctx_t *ctx, tq_value_t *self)
+{
+    const tq_table_t *t = tq_native_data(self);
+    tq_value_t *list = tq_list_new(t->nhead);
+    for (size_t i = 0; i < t->nhead; i++) {
+        tq_value_t *row = result_set_row(t, i);
+        tq_list_append(list, row);
+        tq_decref(row);
+    }
+    return list;
+}
+
+static int64_t result_set_length(tq_ctx_t *ctx, tq_value_t *self)
+{
+    const tq_table_t *t = tq_native_data(self);
+    return (int64_t)t->nhead;
+}
+
+static tq_value_t *result_set_getitem(tq_ctx_t *ctx, tq_value_t *self,
+                                      tq_value_t *key)
+{
+    const tq_table_t *t = tq_native_data(self);
+    if (tq_kind(key) != TQ_INT)
+        return tq_raise(ctx, "TypeError", "ResultSet indices must be "
+                        "integers, not %s", tq_type_name(key));
+    int64_t i = tq_as_int(key);
+    if (i < 0)
+        i += (int64_t)t->nhead;
+    if (i < 0 || i >= (int64_t)t->nhead)
+        return tq_raise(ctx, "IndexError", "ResultSet index out of range");
+    return result_set_row(t, (size_t)i);
+}
+
+static tq_value_t *result_set_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                      const char *name)
+{
+    const tq_table_t *t = tq_native_data(self);
+    if (strcmp(name, "keys") == 0 || strcmp(name, "columns") == 0) {
+        tq_value_t *list = tq_list_new(t->ncols);
+        for (size_t c = 0; c < t->ncols; c++) {
+            tq_value_t *n = tq_str(t->columns[c]);
+            tq_list_append(list, n);
+            tq_decref(n);
+        }
+        return list;
+    }
+    return tq_raise(ctx, "AttributeError",
+                    "'ResultSet' object has no attribute '%s'", name);
+}
+
+static const tq_type_t result_set_type = {
+    .name = "ResultSet",
+    .destroy = result_set_destroy,
+    .repr = result_set_repr,
+    .display = result_set_display,
+    .getattr = result_set_getattr,
+    .getitem = result_set_getitem,
+    .iterate = result_set_iterate,
+    .length = result_set_length,
+};
+
+/* Takes the rows of `t` (every row in head) into a ResultSet value. */
+static tq_value_t *result_set_new(tq_table_t *t)
+{
+    assert(t->ntail == 0 && (int64_t)t->nhead == t->total);
+    tq_table_t *own = tq_xmalloc(sizeof *own);
+    *own = *t;
+    memset(t, 0, sizeof *t);
+    return tq_native_new(&result_set_type, own);
+}
+
+/* Runs the statements of `sql`; the last one's rows become the value: a
+ * table bundle of the first and last rows (keep false) or a ResultSet of
+ * every row (keep true); None when no statement returns rows. */
+static tq_value_t *run_sql(tq_ctx_t *ctx, const char *sql, bool keep)
+{
     const char *tail = sql;
     bool schema_changed = false, have_table = false;
     collector_t table = {0};
@@ -527,7 +680,7 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
         bool rows = tqdb_column_count(cur) > 0;
         collector_t c;
         if (rows)
-            collector_init(&c, cur, tq_ctx_max_rows(ctx));
+            collector_init(&c, cur, keep ? 0 : tq_ctx_max_rows(ctx));
         int src;
         while ((src = tqdb_step(cur)) == TQDB_ROW) {
             if (ctx->interrupt)
@@ -561,11 +714,59 @@ static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
             rc = -1;
     }
     tq_value_t *result = NULL;
-    if (rc == 0)
+    if (rc == 0 && have_table && keep)
+        result = result_set_new(&table.t);
+    else if (rc == 0)
         result = have_table ? table_value(&table) : tq_none();
     if (have_table)
         collector_free(&table);
     return result;
+}
+
+static tq_value_t *sql_value(tq_ctx_t *ctx, const char *sql)
+{
+    return run_sql(ctx, sql, true);
+}
+
+/* `%%sql NAME <<` (IPython-sql's form): NAME when the arguments are an
+ * identifier followed by `<<`, else NULL. malloc'd. */
+static char *result_target(const char *args)
+{
+    const char *p = args;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    const char *b = p;
+    while (isalnum((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80)
+        p++;
+    const char *e = p;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (e == b || isdigit((unsigned char)*b) || strncmp(p, "<<", 2) != 0)
+        return NULL;
+    p += 2;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p ? NULL : tq_xstrndup(b, (size_t)(e - b));
+}
+
+static tq_value_t *magic_sql(tq_ctx_t *ctx, const char *args,
+                             const char *body)
+{
+    char *target = body ? result_target(args) : NULL;
+    if (!target)
+        return run_sql(ctx, body && *body ? body : args, false);
+    tq_value_t *v = run_sql(ctx, body, true);
+    if (v) {
+        tq_ctx_set_global(ctx, target, v);
+        char *msg = tq_xasprintf("Returning data to local variable %s\n",
+                                 target);
+        tq_ctx_print(ctx, msg, strlen(msg));
+        free(msg);
+        tq_decref(v);
+        v = tq_none();
+    }
+    free(target);
+    return v;
 }
 
 /* ---- %who, %config, %lsmagic, %history */

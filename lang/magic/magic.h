@@ -35,6 +35,10 @@ const char *const *tq_magic_cell_names(void);
  * `name` must be one of the list's. */
 const char *tq_magic_usage(const char *name);
 
+/* The one-line doc of the magic `name` (magics.h), static; NULL when
+ * `name` is no magic. */
+const char *tq_magic_doc(const char *name);
+
 /* Output magics (render side). */
 tq_value_t *tq_magic_schema(tq_ctx_t *ctx, const char *args, const char *body);
 tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,

@@ -4,7 +4,10 @@
  * Python's token stream: INDENT/DEDENT from an indentation stack, NEWLINE
  * only outside brackets, implicit joining inside brackets, backslash
  * continuation, every string form with its escapes, ints and floats, and
- * Tabula's magic lines. Errors use Python's wording.
+ * Tabula's magic lines: `%name args`, a `%%name` cell, `x = %name args`
+ * (NAME '=' MAGIC) and IPython's help lines (`obj?`, `?obj`, `obj??`,
+ * `%magic?`, lexed as the magics `%pinfo obj` and `%pinfo2 obj`). Errors
+ * use Python's wording.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in lex.h.
@@ -122,6 +125,7 @@ typedef struct lexer {
     char brackets[MAX_DEPTH];
     int bline[MAX_DEPTH], bcol[MAX_DEPTH];
     int depth;
+    size_t magic_at;     /* `x = %magic`: offset of the '%', or 0 */
     tq_syntax_error_t *err;
 } lexer_t;
 
@@ -564,6 +568,76 @@ static int lex_op(lexer_t *lx)
                      "invalid syntax");
 }
 
+/* IPython's help syntax: the line [p, end) is a dotted name or a magic's
+ * name with `?` or `??` before or after it (`User?`, `??users.filter`,
+ * `%demo?`, `%%sql??`). Returns the number of question marks (1 or 2) and
+ * the name's bounds in *nb, *ne, or 0 when the line is something else. */
+static int help_line(const char *s, size_t p, size_t end, size_t *nb,
+                     size_t *ne)
+{
+    while (end > p && (s[end - 1] == ' ' || s[end - 1] == '\t' ||
+                       s[end - 1] == '\r'))
+        end--;
+    size_t b = p, e = end;
+    int marks = 0;
+    if (b < e && s[b] == '?') {
+        while (b < e && s[b] == '?' && marks < 3)
+            b++, marks++;
+    } else {
+        while (e > b && s[e - 1] == '?' && marks < 3)
+            e--, marks++;
+    }
+    if (marks == 0 || marks > 2)
+        return 0;
+    size_t n = b;
+    while (n < e && n < b + 2 && s[n] == '%')
+        n++;
+    if (n >= e || cclass[(unsigned char)s[n]] == CC_DIGIT ||
+        s[n] == '.' || s[e - 1] == '.')
+        return 0;
+    for (size_t i = n; i < e; i++) {
+        int k = cclass[(unsigned char)s[i]];
+        if (k != CC_ID && k != CC_DIGIT && k != CC_HIGH && k != CC_DOT)
+            return 0;
+    }
+    *nb = b;
+    *ne = e;
+    return marks;
+}
+
+/* The offset of the '%' in a line `name [, name]* = %magic ...` (a line
+ * magic's value assigned), or 0 when the line [p, end) is not one. */
+static size_t assigned_magic(const char *s, size_t p, size_t end)
+{
+    size_t i = p;
+    for (;;) {
+        int k = i < end ? cclass[(unsigned char)s[i]] : CC_OTHER;
+        if (k != CC_ID && k != CC_HIGH)
+            return 0;
+        while (i < end && (cclass[(unsigned char)s[i]] == CC_ID ||
+                           cclass[(unsigned char)s[i]] == CC_DIGIT ||
+                           cclass[(unsigned char)s[i]] == CC_HIGH))
+            i++;
+        while (i < end && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i < end && s[i] == ',') {
+            i++;
+            while (i < end && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+            continue;
+        }
+        break;
+    }
+    if (i >= end || s[i] != '=' || (i + 1 < end && s[i + 1] == '='))
+        return 0;
+    i++;
+    while (i < end && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i + 1 < end && s[i] == '%' && cclass[(unsigned char)s[i + 1]] == CC_ID)
+        return i;
+    return 0;
+}
+
 /* Handles the start of a logical line: blank and comment lines, magics,
  * and the indentation stack. Returns 1 when the line was consumed whole,
  * 0 to go on lexing tokens, -1 on error. */
@@ -595,8 +669,14 @@ static int line_start(lexer_t *lx)
         lx->pos = p;
         return 1;
     }
+    size_t line_end = p;
+    while (line_end < lx->len && s[line_end] != '\n')
+        line_end++;
+    size_t help_b = 0, help_e = 0;
+    int help = help_line(s, p, line_end, &help_b, &help_e);
     /* A cell magic: %% on the first line holding code. */
-    if (s[p] == '%' && p + 1 < lx->len && s[p + 1] == '%' && lx->ntoks == 0) {
+    if (s[p] == '%' && p + 1 < lx->len && s[p + 1] == '%' && lx->ntoks == 0 &&
+        !help) {
         size_t eol = p;
         while (eol < lx->len && s[eol] != '\n')
             eol++;
@@ -633,6 +713,21 @@ static int line_start(lexer_t *lx)
                 "unindent does not match any outer indentation level");
     }
     lx->pos = p;
+    if (help) {
+        /* `obj?` runs as the line magic `%pinfo obj` (`??`: %pinfo2). */
+        tq_token_t *t = push(lx, TQ_TOK_MAGIC, p, line_end);
+        size_t n = help_e - help_b;
+        char *text = tq_arena_alloc(lx->arena, n + 8);
+        memcpy(text, help == 2 ? "pinfo2 " : "pinfo ", help == 2 ? 7 : 6);
+        memcpy(text + (help == 2 ? 7 : 6), s + help_b, n);
+        text[n + (help == 2 ? 7 : 6)] = 0;
+        t->str = text;
+        t->str_len = n + (help == 2 ? 7 : 6);
+        lx->pos = line_end;
+        return 0;
+    }
+    if (s[p] != '%')
+        lx->magic_at = assigned_magic(s, p, line_end);
     if (s[p] == '%') {
         size_t eol = p;
         while (eol < lx->len && s[eol] != '\n')
@@ -682,6 +777,23 @@ int tq_lex(tq_arena_t *arena, const char *src, size_t len, int line0,
         }
         if (lx.pos >= lx.len)
             break;
+        if (lx.magic_at && lx.pos == lx.magic_at && lx.depth == 0) {
+            /* The magic of `x = %magic args`: to the end of the line. */
+            size_t eol = lx.pos, end;
+            while (eol < lx.len && src[eol] != '\n')
+                eol++;
+            end = eol;
+            while (end > lx.pos && (src[end - 1] == '\r' ||
+                                    src[end - 1] == ' ' || src[end - 1] == '\t'))
+                end--;
+            tq_token_t *t = push(&lx, TQ_TOK_MAGIC, lx.pos, end);
+            t->str = tq_arena_strndup(lx.arena, src + lx.pos + 1,
+                                      end - lx.pos - 1);
+            t->str_len = end - lx.pos - 1;
+            lx.pos = eol;
+            lx.magic_at = 0;
+            continue;
+        }
         unsigned char c = (unsigned char)src[lx.pos];
         switch (cclass[c]) {
         case CC_SPACE:

@@ -457,14 +457,26 @@ static void parse_comp_for(parser_t *p, tq_node_t *comp)
     comp->list = vec_list(&conds);
 }
 
+static void split_magic(parser_t *p, tq_node_t *n, const char *s,
+                        size_t len);
+
 /* atom -> NAME | NUMBER | strings | None | True | False
  *       | '(' [testlist_comp] ')' | '[' [testlist_comp] ']'
- *       | '{' [dictmaker] '}' */
+ *       | '{' [dictmaker] '}' | MAGIC */
+
 static tq_node_t *parse_atom(parser_t *p)
 {
     tq_token_t *t = cur(p);
     tq_node_t *n;
     switch (t->kind) {
+    case TQ_TOK_MAGIC:
+        /* `x = %sql ...`: the lexer makes the magic one token */
+        advance(p);
+        n = node_at(p, TQ_N_MAGIC, t);
+        split_magic(p, n, t->str, t->str_len);
+        if (!n->name[0])
+            fail_at(p, t->line, t->col, "invalid syntax");
+        return n;
     case TQ_TOK_NAME:
         advance(p);
         n = node_at(p, TQ_N_NAME, t);

@@ -1,7 +1,9 @@
 /*
  * This file implements Tabula's builtin functions (print, display, input,
  * len, range, sum, min, max, round, abs, str, int, float, bool, list, dict,
- * tuple, sorted, enumerate, zip, isinstance, type, repr, any, all, ...),
+ * tuple, sorted, enumerate, zip, isinstance, type, repr, any, all, ...,
+ * and IPython's dir, help and clear_output), the output streams as values
+ * (stdout, stderr, sys.stdout, sys.stderr: print's file=),
  * the methods of str, list and dict, and Python's format-spec
  * mini-language for str.format and f-strings. Wording of errors follows
  * CPython's.
@@ -133,6 +135,127 @@ static bool seq_size_ok(tq_ctx_t *ctx, uint64_t items, const char *method)
 
 /* ---- output */
 
+/* ---- stdout, stderr and sys: the output streams as values, so that
+ * print(..., file=stderr) and stderr.write(...) reach the sink's stderr */
+
+static const char *const stream_names[] = {"stdout", "stderr"};
+
+static char *stream_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    return tq_xasprintf("<OutStream name='%s'>",
+                        (const char *)tq_native_data(self));
+}
+
+/* Writes `len` bytes of text to the sink's stream `name`. */
+static void stream_send(tq_ctx_t *ctx, const char *name, const char *text,
+                        size_t len)
+{
+    if (!strcmp(name, "stdout"))
+        tq_ctx_print(ctx, text, len);
+    else if (len && ctx->sink && ctx->sink->stream)
+        ctx->sink->stream(ctx->sink->ctx, name, text, len);
+}
+
+static tq_value_t *stream_write(tq_ctx_t *ctx, tq_value_t *self,
+                                const tq_args_t *args)
+{
+    if (args->npos != 1 || args->nkw)
+        return tq_raise(ctx, "TypeError",
+                        "write() takes exactly one argument (%zu given)",
+                        args->npos + args->nkw);
+    if (tq_kind(args->pos[0]) != TQ_STR)
+        return tq_raise(ctx, "TypeError",
+                        "write() argument must be str, not %s",
+                        tq_type_name(args->pos[0]));
+    stream_send(ctx, tq_native_data(self), tq_as_str(args->pos[0]),
+                tq_str_len(args->pos[0]));
+    return tq_int((int64_t)tq_utf8_count(tq_as_str(args->pos[0]),
+                                         tq_str_len(args->pos[0])));
+}
+
+static tq_value_t *stream_flush(tq_ctx_t *ctx, tq_value_t *self,
+                                const tq_args_t *args)
+{
+    (void)self;
+    (void)args;
+    (void)ctx;
+    return tq_none();
+}
+
+static tq_value_t *stream_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                  const char *name);
+
+static const tq_type_t stream_type = {
+    .name = "OutStream",
+    .repr = stream_repr,
+    .getattr = stream_getattr,
+};
+
+static tq_value_t *stream_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                  const char *name)
+{
+    if (!strcmp(name, "write"))
+        return tq_builtin_new("write", stream_write, self);
+    if (!strcmp(name, "flush"))
+        return tq_builtin_new("flush", stream_flush, self);
+    if (!strcmp(name, "name"))
+        return tq_str_take(tq_xasprintf("<%s>", (const char *)tq_native_data(self)));
+    return tq_raise(ctx, "AttributeError",
+                    "'OutStream' object has no attribute '%s'", name);
+}
+
+static char *sys_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    (void)self;
+    return tq_xstrdup("<module 'sys' (built-in)>");
+}
+
+static tq_value_t *sys_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                               const char *name)
+{
+    (void)self;
+    for (size_t i = 0; i < 2; i++)
+        if (!strcmp(name, stream_names[i]))
+            return tq_native_new(&stream_type, (void *)stream_names[i]);
+    return tq_raise(ctx, "AttributeError",
+                    "module 'sys' has no attribute '%s'", name);
+}
+
+static const tq_type_t sys_type = {
+    .name = "module",
+    .repr = sys_repr,
+    .getattr = sys_getattr,
+};
+
+/* print's destination: None or absent is stdout, a stream value its
+ * stream, anything else with a write method gets the text through it.
+ * Returns 0, or -1 with an error raised. */
+static int print_to(tq_ctx_t *ctx, tq_value_t *file, const char *text,
+                    size_t len)
+{
+    if (!file || tq_kind(file) == TQ_NONE) {
+        tq_ctx_print(ctx, text, len);
+        return 0;
+    }
+    if (tq_is_native(file, &stream_type)) {
+        stream_send(ctx, tq_native_data(file), text, len);
+        return 0;
+    }
+    tq_value_t *write = tq_getattr(ctx, file, "write");
+    if (!write)
+        return -1;
+    tq_value_t *arg = tq_str_n(text, len);
+    tq_value_t *r = tq_call_pos(ctx, write, 1, &arg);
+    tq_decref(arg);
+    tq_decref(write);
+    if (!r)
+        return -1;
+    tq_decref(r);
+    return 0;
+}
+
 BUILTIN(bi_print)
 {
     static const char *const kws[] = {"sep", "end", "flush", "file", NULL};
@@ -182,9 +305,9 @@ BUILTIN(bi_print)
         free(s);
     }
     tq_buf_addn(&b, end, end_len);
-    tq_ctx_print(ctx, b.s, b.len);
+    int rc = print_to(ctx, tq_args_kw(args, "file"), b.s, b.len);
     tq_buf_free(&b);
-    return tq_none();
+    return rc < 0 ? NULL : tq_none();
 }
 
 BUILTIN(bi_display)
@@ -2599,6 +2722,95 @@ incomplete:
     return tq_raise(ctx, "ValueError", "incomplete format");
 }
 
+/* ---- IPython's habits: dir, help, clear_output */
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* dir(): the names defined in the cell's scope, sorted; dir(x): x's
+ * attribute names (the editor's list, ctx->attributes), sorted. */
+BUILTIN(bi_dir)
+{
+    (void)self;
+    if (!check_args(ctx, args, "dir", 0, 1, false))
+        return NULL;
+    if (args->npos == 1) {
+        if (ctx->attributes)
+            return ctx->attributes(ctx, args->pos[0]);
+        tq_value_t *list = tq_list_new(0);
+        const char *const *m = tq_method_names(tq_kind(args->pos[0]));
+        for (; m && *m; m++) {
+            tq_value_t *n = tq_str(*m);
+            tq_list_append(list, n);
+            tq_decref(n);
+        }
+        return list;
+    }
+    tq_map_t *scope = ctx->frame && ctx->frame->locals ? ctx->frame->locals
+                                                       : &ctx->globals;
+    const char **names = tq_xmalloc((scope->count + 1) * sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < scope->cap; i++)
+        if (scope->slots[i].key)
+            names[n++] = scope->slots[i].key;
+    qsort(names, n, sizeof *names, cmp_cstr);
+    tq_value_t *list = tq_list_new(n);
+    for (size_t i = 0; i < n; i++) {
+        tq_value_t *v = tq_str(names[i]);
+        tq_list_append(list, v);
+        tq_decref(v);
+    }
+    free(names);
+    return list;
+}
+
+/* help(x) prints what `x?` pages (ctx->describe) to stdout, as Python's
+ * help does; help() prints how to ask. */
+BUILTIN(bi_help)
+{
+    (void)self;
+    if (!check_args(ctx, args, "help", 0, 1, false))
+        return NULL;
+    char *text;
+    if (args->npos == 0)
+        text = tq_xstrdup(
+            "Type help(object) or object? for help about object: a table's "
+            "columns, a method's signature, a value's type.\n"
+            "%lsmagic lists the magics; %magic? describes one.\n");
+    else if (ctx->describe)
+        text = ctx->describe(ctx, args->pos[0], 0);
+    else
+        text = tq_repr(ctx, args->pos[0]);
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    tq_ctx_print(ctx, text, len);
+    if (len && text[len - 1] != '\n')
+        tq_ctx_print(ctx, "\n", 1);
+    free(text);
+    return tq_none();
+}
+
+/* clear_output(wait=False): asks the front end to clear the cell's
+ * output, at once or (wait) when the next output arrives. */
+BUILTIN(bi_clear_output)
+{
+    (void)self;
+    static const char *const kws[] = {"wait", NULL};
+    if (!check_args(ctx, args, "clear_output", 0, 1, true) ||
+        !check_kw(ctx, args, "clear_output", kws))
+        return NULL;
+    tq_value_t *waitv = args->npos ? args->pos[0] : tq_args_kw(args, "wait");
+    int wait = waitv ? tq_truth(ctx, waitv) : 0;
+    if (wait < 0)
+        return NULL;
+    if (ctx->sink && ctx->sink->clear_output)
+        ctx->sink->clear_output(ctx->sink->ctx, wait == 1);
+    return tq_none();
+}
+
 /* ---- registration */
 
 void tq_builtins_register(tq_ctx_t *ctx)
@@ -2614,6 +2826,7 @@ void tq_builtins_register(tq_ctx_t *ctx)
         {"callable", bi_callable}, {"hasattr", bi_hasattr},
         {"divmod", bi_divmod}, {"pow", bi_pow}, {"chr", bi_chr},
         {"ord", bi_ord}, {"hex", bi_hex}, {"oct", bi_oct}, {"bin", bi_bin},
+        {"dir", bi_dir}, {"help", bi_help}, {"clear_output", bi_clear_output},
     };
     static const method_t classes[] = {
         {"str", bi_str}, {"int", bi_int}, {"float", bi_float},
@@ -2639,6 +2852,14 @@ void tq_builtins_register(tq_ctx_t *ctx)
         tq_decref(v);
         tq_decref(self);
     }
+    for (size_t i = 0; i < 2; i++) {
+        tq_value_t *v = tq_native_new(&stream_type, (void *)stream_names[i]);
+        tq_ctx_define_builtin(ctx, stream_names[i], v);
+        tq_decref(v);
+    }
+    tq_value_t *sys = tq_native_new(&sys_type, NULL);
+    tq_ctx_define_builtin(ctx, "sys", sys);
+    tq_decref(sys);
     static const char *const plain_classes[] = {"NoneType", "function",
                                                 "object", NULL};
     for (const char *const *p = plain_classes; *p; p++) {

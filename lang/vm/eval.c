@@ -27,6 +27,7 @@ typedef enum exec_status {
 } exec_status_t;
 
 static tq_value_t *eval(tq_ctx_t *ctx, const tq_node_t *n);
+static tq_value_t *run_magic(tq_ctx_t *ctx, const tq_node_t *s);
 static exec_status_t exec_block(tq_ctx_t *ctx, const tq_nodelist_t *body,
                                 tq_value_t **ret);
 
@@ -1042,6 +1043,11 @@ static tq_value_t *eval_node(tq_ctx_t *ctx, const tq_node_t *n)
         return eval_listcomp(ctx, n);
     case TQ_N_LAMBDA:
         return make_function(ctx, n, "<lambda>");
+    case TQ_N_MAGIC:
+        /* `x = %sql ...`: the magic hands back a value to keep */
+        ctx->node = n;
+        ctx->magic_value = true;
+        return run_magic(ctx, n);
     case TQ_N_STARRED:
         ctx->node = n;
         return tq_raise(ctx, "SyntaxError",

@@ -133,6 +133,16 @@ struct tq_ctx {
     int (*commit_point)(tq_ctx_t *ctx, int (*fn)(tq_ctx_t *, void *),
                         void *ud);
     char **(*history)(tq_ctx_t *ctx, size_t *count);
+    /* The editor's help, for help() and dir() (set by session.c; NULL in
+     * a bare interpreter): describe returns the malloc'd text that `obj?`
+     * pages for the value (detail 0 or 1); attributes returns a new list
+     * of the value's attribute names, sorted. Neither runs user code. */
+    char *(*describe)(tq_ctx_t *ctx, tq_value_t *v, int detail);
+    tq_value_t *(*attributes)(tq_ctx_t *ctx, tq_value_t *v);
+    /* Set by the evaluator just before a magic whose value is assigned
+     * (`x = %sql ...`), read and cleared by the magic dispatcher: such a
+     * magic hands back a value to keep (every row), not only to show. */
+    bool magic_value;
 };
 
 /* Context life cycle (interp.c). */

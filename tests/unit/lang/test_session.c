@@ -43,7 +43,8 @@ static char *on_input(void *ud, const char *prompt, bool password)
 
 static tq_session_t *s;
 static capture_t cap;
-static tq_sink_t sink = {&cap, on_stream, on_display, on_input, NULL};
+static tq_sink_t sink = {&cap, on_stream, on_display, on_input, NULL, NULL,
+                         0};
 
 /* Runs a cell; returns "log => result" or "log => !Ename: evalue". */
 static char *run(const char *cell, bool silent)
@@ -80,8 +81,21 @@ static void check_traceback(const char *cell, const char *want)
     tq_result_t r;
     tq_session_execute(s, cell, &sink, false, &r);
     tq_buf_t b = {0};
-    for (size_t i = 0; i < r.traceback_len; i++)
-        tq_buf_printf(&b, "%s\n", r.traceback[i]);
+    for (size_t i = 0; i < r.traceback_len; i++) {
+        /* the lines' text, without their ANSI colours */
+        for (const char *p = r.traceback[i]; *p; p++) {
+            if (p[0] == '\x1b' && p[1] == '[') {
+                p += 2;
+                while (*p && *p != 'm')
+                    p++;
+                if (!*p)
+                    break;
+                continue;
+            }
+            tq_buf_addc(&b, *p);
+        }
+        tq_buf_addc(&b, '\n');
+    }
     tap_is(b.s, want, "traceback lines");
     tq_buf_free(&b);
     tq_result_clear(&r);
