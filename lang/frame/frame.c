@@ -81,7 +81,19 @@ void frame_store_unref(fstore_t *st)
     if (!st || --st->refs > 0)
         return;
     DB_PUSH(pending_drops, npending, pending_cap, st->name);
+    for (size_t i = 0; i < st->ndt; i++)
+        free(st->dt_cols[i]);
+    free(st->dt_cols);
+    free(st->dt_types);
     free(st);
+}
+
+uint64_t frame_generation = 1;
+
+/* frame_changed: see frame.h. */
+void frame_changed(void)
+{
+    frame_generation++;
 }
 
 /* frame_flush_drops: see frame.h. */
@@ -1137,6 +1149,7 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
 static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
+    frame_changed();
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1225,6 +1238,7 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     frame_t *f = SELF(self);
     if (frame_sync(ctx, f) < 0)
         return -1;
+    frame_changed();
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
         return -1;

@@ -68,7 +68,18 @@ typedef struct fstore {
     int64_t nrows;              /* rows, once counted (-1: not yet); a
                                    store's rows never change after it is
                                    filled, only its columns */
+    /* pandas dtypes of its columns, read once per generation (see
+     * frame_changed): column names and static dtype names */
+    uint64_t dt_gen;
+    size_t ndt;
+    char **dt_cols;
+    const char **dt_types;
 } fstore_t;
+
+/* Marks every store's cached dtypes stale: called when a column's values
+ * change (assignment) or a cell rolls back. */
+void frame_changed(void);
+extern uint64_t frame_generation;
 
 typedef struct frame {
     fstore_t *st;

@@ -78,6 +78,8 @@ void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back)
     cell_snapshot_t *s = snapshot;
     if (!s)
         return;
+    if (rolled_back)
+        frame_changed();
     if (rolled_back && !tq_error_pending(ctx)) {
         tq_map_t *g = &ctx->globals;
         /* collect first: the map changes while names are restored */

@@ -33,38 +33,145 @@
 
 /* ---- the source CTE */
 
+/* The dtypes of n value expressions `vals` over `from` (a FROM clause
+ * with f's parameters): one aggregate statement. 0 or -1 (raised). */
+static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
+                       char *const *vals, size_t n, const char **out)
+{
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT count(*)");
+    for (size_t i = 0; i < n; i++)
+        db_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
+                      "sum(typeof(%s) = 'real')", vals[i], vals[i], vals[i]);
+    db_buf_printf(&b, " FROM %s", from);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
+    db_buf_free(&b);
+    if (!cur)
+        return -1;
+    int rc = tqdb_step(cur);
+    if (rc == TQDB_ROW) {
+        int64_t rows = tqdb_column_int(cur, 0);
+        for (size_t i = 0; i < n; i++) {
+            int64_t c = tqdb_column_int(cur, (int)(1 + 3 * i)),
+                    ni = tqdb_column_int(cur, (int)(2 + 3 * i)),
+                    nr = tqdb_column_int(cur, (int)(3 + 3 * i));
+            /* ints with missing values read as float64, as read_sql */
+            out[i] = c > 0 && ni == c && rows == c ? "int64"
+                   : c > 0 && ni + nr == c         ? "float64"
+                                                   : "object";
+        }
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cached dtype of store column `col`, reading every column's once per
+ * generation; NULL (raised) on error. */
+static const char *store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+{
+    if (st->dt_gen != frame_generation) {
+        tq_schema_t *sc = frame_schema(ctx, st);
+        if (!sc)
+            return NULL;
+        const tq_stable_t *t = &sc->tables[0];
+        char **cols = db_xcalloc(t->ncols + 1, sizeof *cols);
+        char **vals = db_xcalloc(t->ncols + 1, sizeof *vals);
+        const char **types = db_xcalloc(t->ncols + 1, sizeof *types);
+        for (size_t i = 0; i < t->ncols; i++) {
+            cols[i] = db_xstrdup(t->cols[i].name);
+            db_buf_t q = {0};
+            db_buf_ident(&q, cols[i]);
+            vals[i] = db_buf_take(&q);
+        }
+        db_buf_t from = {0};
+        frame_table_ref(&from, st);
+        int rc = read_dtypes(ctx, from.s, NULL, vals, t->ncols, types);
+        db_buf_free(&from);
+        for (size_t i = 0; i < t->ncols; i++)
+            free(vals[i]);
+        free(vals);
+        for (size_t i = 0; i < st->ndt; i++)
+            free(st->dt_cols[i]);
+        free(st->dt_cols);
+        free(st->dt_types);
+        st->dt_cols = cols;
+        st->dt_types = types;
+        st->ndt = t->ncols;
+        st->dt_gen = rc == 0 ? frame_generation : 0;
+        tq_schema_free(&sc);
+        if (rc < 0)
+            return NULL;
+    }
+    for (size_t i = 0; i < st->ndt; i++)
+        if (!strcmp(st->dt_cols[i], col))
+            return st->dt_types[i];
+    return "object";
+}
+
 /* fm_src_init: see frame_methods.h. */
 int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
 {
     memset(s, 0, sizeof *s);
     s->f = f;
     frame_flush_drops(ctx);
-    db_buf_t b = {0};
-    db_buf_add(&b, "WITH tq_s AS (SELECT _rowid_ AS tq_r, ");
-    db_buf_ident(&b, f->index);
-    db_buf_add(&b, " AS tq_i");
     if (f->series) {
-        if (frame_frag_expr(ctx, f->st, f->expr, &s->fr) < 0) {
-            db_buf_free(&b);
+        if (frame_frag_expr(ctx, f->st, f->expr, &s->fr) < 0)
             return -1;
-        }
-        db_buf_printf(&b, ", %s AS tq_v", s->fr.sql);
         s->n = 1;
         s->vals = db_xcalloc(1, sizeof *s->vals);
         s->names = db_xcalloc(1, sizeof *s->names);
+        s->dtypes = db_xcalloc(1, sizeof *s->dtypes);
         s->vals[0] = db_xstrdup("tq_v");
         s->names[0] = db_xstrdup(f->name ? f->name : "0");
+        if (f->boolean) {
+            s->dtypes[0] = "bool";
+        } else if (f->expr->kind == QX_REF) {
+            s->dtypes[0] = store_dtype(ctx, f->st, f->expr->name);
+        } else {
+            db_buf_t from = {0};
+            frame_table_ref(&from, f->st);
+            char *v = s->fr.sql;
+            if (read_dtypes(ctx, from.s, &s->fr, &v, 1, s->dtypes) < 0)
+                s->dtypes[0] = NULL;
+            db_buf_free(&from);
+        }
     } else {
         s->n = f->ncols;
         s->vals = db_xcalloc(f->ncols + 1, sizeof *s->vals);
         s->names = db_xcalloc(f->ncols + 1, sizeof *s->names);
+        s->dtypes = db_xcalloc(f->ncols + 1, sizeof *s->dtypes);
         for (size_t i = 0; i < f->ncols; i++) {
             db_buf_t q = {0};
             db_buf_ident(&q, f->cols[i]);
             s->vals[i] = db_buf_take(&q);
             s->names[i] = db_xstrdup(f->cols[i]);
-            db_buf_printf(&b, ", %s", s->vals[i]);
+            s->dtypes[i] = f->boolean ? "bool"
+                         : store_dtype(ctx, f->st, f->cols[i]);
+            if (!s->dtypes[i])
+                break;
         }
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->dtypes[i]) {
+            fm_src_clear(s);
+            return -1;
+        }
+    db_buf_t b = {0};
+    db_buf_add(&b, "WITH tq_s AS (SELECT _rowid_ AS tq_r, ");
+    db_buf_ident(&b, f->index);
+    db_buf_add(&b, " AS tq_i");
+    for (size_t i = 0; i < s->n; i++) {
+        const char *e = f->series ? s->fr.sql : s->vals[i];
+        if (!strcmp(s->dtypes[i], "float64"))
+            db_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
+        else if (f->series)
+            db_buf_printf(&b, ", %s AS tq_v", e);
+        else
+            db_buf_printf(&b, ", %s", e);
     }
     db_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
@@ -84,6 +191,7 @@ void fm_src_clear(fm_src_t *s)
     }
     free(s->vals);
     free(s->names);
+    free(s->dtypes);
     memset(s, 0, sizeof *s);
 }
 
@@ -177,47 +285,9 @@ tq_value_t *fm_arg(const tq_args_t *a, size_t i, const char *name)
 /* fm_dtypes: see frame_methods.h. */
 const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s)
 {
+    (void)ctx;
     const char **out = db_xcalloc(s->n + 1, sizeof *out);
-    if (s->f->series && s->f->boolean) {
-        out[0] = "bool";
-        return out;
-    }
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT count(*)");
-    for (size_t i = 0; i < s->n; i++)
-        db_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
-                      "sum(typeof(%s) = 'real')", s->vals[i], s->vals[i],
-                      s->vals[i]);
-    db_buf_add(&b, " FROM tq_s");
-    tqdb_cursor_t *cur = fm_query(ctx, s, b.s, NULL);
-    db_buf_free(&b);
-    if (!cur) {
-        free(out);
-        return NULL;
-    }
-    int rc = tqdb_step(cur);
-    if (rc == TQDB_ROW) {
-        int64_t rows = tqdb_column_int(cur, 0);
-        for (size_t i = 0; i < s->n; i++) {
-            int64_t n = tqdb_column_int(cur, (int)(1 + 3 * i)),
-                    ni = tqdb_column_int(cur, (int)(2 + 3 * i)),
-                    nr = tqdb_column_int(cur, (int)(3 + 3 * i));
-            /* ints with missing values read as float64, as read_sql */
-            out[i] = n > 0 && ni == n && rows == n ? "int64"
-                   : n > 0 && ni + nr == n         ? "float64"
-                                                   : "object";
-        }
-    }
-    tqdb_cursor_free(&cur);
-    if (rc < 0) {
-        free(out);
-        tq_raise_db(ctx);
-        return NULL;
-    }
-    /* frames of comparisons hold 0/1 shown as bool */
-    if (!s->f->series && s->f->boolean)
-        for (size_t i = 0; i < s->n; i++)
-            out[i] = "bool";
+    memcpy(out, s->dtypes, s->n * sizeof *out);
     return out;
 }
 

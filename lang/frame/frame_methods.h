@@ -23,13 +23,16 @@
 /* A frame or Series as `WITH tq_s AS (SELECT _rowid_ AS tq_r, <index> AS
  * tq_i, <value columns> FROM temp.T)`: value columns keep their names
  * (a Series' is "tq_v"); `vals[i]` is the quoted SQL name of column i in
- * tq_s and `names[i]` its shown name. */
+ * tq_s and `names[i]` its shown name. Columns of dtype float64 (ints
+ * with missing values, as read_sql makes them) read as REAL, so that
+ * results derived from them stay float64 as in pandas. */
 typedef struct fm_src {
     const frame_t *f;
     frag_t fr;                   /* a Series' expression and parameters */
     char *cte;
     char **vals;
     char **names;
+    const char **dtypes;         /* pandas dtype of each value column */
     size_t n;
 } fm_src_t;
 

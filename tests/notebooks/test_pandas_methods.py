@@ -118,8 +118,11 @@ def random_frame(rng):
     d = ["%s%d" % (rng.choice(WORDS), rng.randint(0, 3)) for _ in range(n)]
     for col in (a, b, c):
         if rng.random() < 0.6:
-            for i in rng.sample(range(n), rng.randint(1, max(1, n // 2))):
-                col[i] = None
+            # missing values, never all of them (an all-missing column has
+            # no dtype to read: object here, float64 or object in pandas)
+            for i in rng.sample(range(n), rng.randint(0, (n - 1) // 2 + 1)):
+                if sum(x is not None for x in col) > 1:
+                    col[i] = None
     return n, a, b, c, d
 
 
