@@ -456,6 +456,14 @@ static tq_value_t *p_dtypes(tq_ctx_t *ctx, tq_value_t *self,
     return v;
 }
 
+/* n dashes padded with spaces to width w, then two spaces. */
+static void rx_dashes(db_buf_t *b, size_t n, size_t w)
+{
+    for (size_t k = 0; k < w; k++)
+        db_buf_addc(b, k < n ? '-' : ' ');
+    db_buf_add(b, "  ");
+}
+
 /* pandas' _sizeof_fmt. */
 static char *sizeof_fmt(double num, bool plus)
 {
@@ -532,21 +540,15 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     db_buf_printf(&b, " %-*s  %-*s  %-*s  %-*s \n", (int)(wi + 1), "#",
                   (int)wn, "Column", (int)wc, "Non-Null Count", (int)wd,
                   "Dtype");
-    db_buf_t dash = {0};
-    db_buf_add(&b, " ");
-    for (size_t k = 0; k < wi + 1; k++)
-        db_buf_addc(&b, '-');
-    db_buf_add(&b, "  ");
-    for (size_t k = 0; k < wn; k++)
-        db_buf_addc(&b, '-');
-    db_buf_add(&b, "  ");
-    for (size_t k = 0; k < wc; k++)
-        db_buf_addc(&b, '-');
-    db_buf_add(&b, "  ");
-    for (size_t k = 0; k < wd; k++)
-        db_buf_addc(&b, '-');
-    db_buf_add(&b, " \n");
-    db_buf_free(&dash);
+    /* pandas' dashes are as long as the headers, not the columns */
+    db_buf_add(&b, "---  ");
+    rx_dashes(&b, strlen("Column"), wn);
+    rx_dashes(&b, strlen("Non-Null Count"), wc);
+    rx_dashes(&b, strlen("Dtype"), wd);
+    b.len--;
+    b.s[b.len] = 0;
+    db_buf_add(&b, "\n");
+
     size_t nint = 0, nfloat = 0, nobj = 0, nbool = 0;
     for (size_t i = 0; i < s.n; i++) {
         db_buf_printf(&b, " %-*zu  %-*s  %-*s  %-*s \n", (int)(wi + 1), i,

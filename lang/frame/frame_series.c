@@ -69,6 +69,8 @@ static tq_value_t *m_unique(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     tqdb_cursor_t *cur = fm_query(ctx, &s, "SELECT tq_v FROM tq_s GROUP BY "
                                   "tq_v ORDER BY min(tq_r)", NULL);
+    /* a missing value is None in text (object) columns, NaN in numbers */
+    bool text = !strcmp(s.dtypes[0], "object");
     fm_src_clear(&s);
     if (!cur)
         return NULL;
@@ -77,7 +79,7 @@ static tq_value_t *m_unique(tq_ctx_t *ctx, tq_value_t *self,
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         tq_value_t *v;
         if (tqdb_column_type(cur, 0) == TQDB_NULL)
-            v = tq_float(NAN);
+            v = text ? tq_none() : tq_float(NAN);
         else if (f->boolean)
             v = tq_bool(tqdb_column_int(cur, 0) != 0);
         else
