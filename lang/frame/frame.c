@@ -589,6 +589,22 @@ static int bind_frag(void *ud, tqdb_cursor_t *cur)
     return f->q.nparams ? qsql_bind_cursor(&f->q, cur) : 0;
 }
 
+/* The fragment's parameters for a statement that holds it twice (1..n,
+ * then n+1..2n). */
+static int bind_frag_twice(void *ud, tqdb_cursor_t *cur)
+{
+    const frag_t *f = ud;
+    for (size_t i = 0; i < f->q.nparams; i++) {
+        const qlit_t *l = &f->q.params[i];
+        tqdb_datum_t d = {.type = l->type, .i = l->i, .f = l->d,
+                          .s = l->s, .len = l->n};
+        if (tqdb_bind(cur, (int)i + 1, &d) < 0 ||
+            tqdb_bind(cur, (int)(i + 1 + f->q.nparams), &d) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* SELECT index, values FROM store ORDER BY rowid: for a frame its columns,
  * for a Series its expression (parameters in fe->f). */
 static int select_sql(tq_ctx_t *ctx, const frame_t *f, bool with_index,
@@ -656,13 +672,18 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
         char *order = strstr(fe.sql, " ORDER BY _rowid_");
         assert(order);
         *order = 0;
-        char *sql = db_xasprintf("%s WHERE _rowid_ <= %" PRId64 " OR _rowid_"
-                                 " > %" PRId64 " ORDER BY _rowid_", fe.sql, h,
+        /* two rowid ranges as two branches: an OR of both would scan the
+         * table; UNION ALL appends its branches in order */
+        char *sql = db_xasprintf("SELECT * FROM (%s WHERE _rowid_ <= %" PRId64
+                                 " ORDER BY _rowid_) AS tq_h UNION ALL SELECT "
+                                 "* FROM (%s WHERE _rowid_ > %" PRId64 " ORDER "
+                                 "BY _rowid_) AS tq_t", fe.sql, h, fe.sql,
                                  total - tl);
         free(fe.sql);
         fe.sql = sql;
     }
-    tq_sql_t q = {.sql = fe.sql, .bind = bind_frag, .ud = &fe.f};
+    tq_sql_t q = {.sql = fe.sql, .bind = cut ? bind_frag_twice : bind_frag,
+                  .ud = &fe.f};
     char *error = NULL;
     memset(t, 0, sizeof *t);
     int rc = tq_table_fetch(tq_ctx_db(ctx), &q, 0, t, &error);
@@ -707,6 +728,8 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
 {
     if (f->boolean)
         return "bool";
+    if (f->expr->kind == QX_REF)        /* a column: its kept dtype */
+        return fm_store_dtype(ctx, f->st, f->expr->name);
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;

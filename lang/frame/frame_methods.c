@@ -69,9 +69,8 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
     return 0;
 }
 
-/* The cached dtype of store column `col`, reading every column's once per
- * generation; NULL (raised) on error. */
-static const char *store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+/* fm_store_dtype: see frame_methods.h. */
+const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
 {
     if (st->dt_gen != frame_generation) {
         tq_schema_t *sc = frame_schema(ctx, st);
@@ -130,7 +129,7 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         if (f->boolean) {
             s->dtypes[0] = "bool";
         } else if (f->expr->kind == QX_REF) {
-            s->dtypes[0] = store_dtype(ctx, f->st, f->expr->name);
+            s->dtypes[0] = fm_store_dtype(ctx, f->st, f->expr->name);
         } else {
             db_buf_t from = {0};
             frame_table_ref(&from, f->st);
@@ -150,7 +149,7 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
             s->vals[i] = db_buf_take(&q);
             s->names[i] = db_xstrdup(f->cols[i]);
             s->dtypes[i] = f->boolean ? "bool"
-                         : store_dtype(ctx, f->st, f->cols[i]);
+                         : fm_store_dtype(ctx, f->st, f->cols[i]);
             if (!s->dtypes[i])
                 break;
         }
@@ -1241,17 +1240,29 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
             cols[n++] = i;
-    /* one statement: count, sum, avg, min, max and the squared deviations
-     * from the mean (two-pass, as pandas' nanvar) of each column */
+    /* one statement: count, sum, avg, min, max and, for std and var, the
+     * squared deviations from the mean (two-pass, as pandas' nanvar) of
+     * each column, the means read by a first statement */
+    bool dev = !strcmp(fn, "std") || !strcmp(fn, "var");
     db_buf_t b = {0};
     db_buf_add(&b, "SELECT 0");
     for (size_t k = 0; k < n; k++) {
         const char *c = s.vals[cols[k]];
-        db_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), "
-                      "sum((%s - (SELECT avg(%s) FROM tq_s)) * (%s - (SELECT "
-                      "avg(%s) FROM tq_s)))", c, c, c, c, c, c, c, c, c);
+        db_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), ",
+                      c, c, c, c, c);
+        if (dev)
+            db_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
+                          k);
+        else
+            db_buf_add(&b, "0");
     }
     db_buf_add(&b, " FROM tq_s");
+    if (dev) {
+        db_buf_add(&b, ", (SELECT 0 AS tq_z");
+        for (size_t k = 0; k < n; k++)
+            db_buf_printf(&b, ", avg(%s) AS tq_m%zu", s.vals[cols[k]], k);
+        db_buf_add(&b, " FROM tq_s) AS tq_means");
+    }
     tqdb_cursor_t *cur = fm_query(ctx, &s, b.s, NULL);
     db_buf_free(&b);
     tq_value_t *v = NULL;

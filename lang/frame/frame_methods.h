@@ -68,6 +68,10 @@ tq_value_t *fm_series(fstore_t *st, const char *label, const char *name,
  * "bool"); a malloc'd array of static strings, or NULL (raised). */
 const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s);
 
+/* The pandas dtype of column `col` of a store, read for every column at
+ * once and kept until frame_changed(); NULL (raised) on error. */
+const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col);
+
 /* Rows [start, start + count) of f (row positions), as a new frame or
  * Series: head, tail and iloc slices read a rowid range. */
 tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,

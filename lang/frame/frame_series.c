@@ -673,14 +673,19 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             /* labels, both ends included, by their first/last position */
             db_buf_t w = {0};
             db_buf_add(&w, "1");
+            /* a label missing from a sorted index bounds by value */
             if (tq_kind(a) != TQ_NONE) {
-                db_buf_add(&w, " AND tq_r >= (SELECT min(tq_r) FROM tq_s "
-                           "WHERE tq_i = ?)");
+                db_buf_add(&w, " AND tq_r >= coalesce((SELECT min(tq_r) FROM "
+                           "tq_s WHERE tq_i = ?), (SELECT min(tq_r) FROM tq_s "
+                           "WHERE tq_i >= ?))");
+                fm_param(&p, a);
                 fm_param(&p, a);
             }
             if (tq_kind(b) != TQ_NONE) {
-                db_buf_add(&w, " AND tq_r <= (SELECT max(tq_r) FROM tq_s "
-                           "WHERE tq_i = ?)");
+                db_buf_add(&w, " AND tq_r <= coalesce((SELECT max(tq_r) FROM "
+                           "tq_s WHERE tq_i = ?), (SELECT max(tq_r) FROM tq_s "
+                           "WHERE tq_i <= ?))");
+                fm_param(&p, b);
                 fm_param(&p, b);
             }
             where = db_buf_take(&w);

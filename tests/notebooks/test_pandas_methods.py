@@ -101,11 +101,16 @@ PINNED = {
     "fillna_series", "dropna", "rename", "drop", "reset_index", "iloc_slice",
     "iloc_list", "nlargest", "nsmallest", "quantile", "median", "mean",
     "sum", "min", "count", "cumsum", "cumsum_frame", "shift", "diff",
-    "rank", "rolling_mean", "rolling_sum", "apply", "str_lower",
+    "rank", "apply", "str_lower",
     "str_upper", "str_len", "str_contains", "str_startswith", "head",
-    "tail", "loc_cell", "to_dict", "unique", "astype", "std", "corr",
-    "agg",
+    "loc_cell", "to_dict", "unique", "astype", "agg", "cumcount", "merge",
+    "set_index", "nunique_frame", "iloc_cell", "to_json",
 }
+# The others differ from pandas where a result's shown values are all
+# missing (None here, NaN in pandas' float64 columns: the renderer reads
+# the kind of a column from its values), in value_counts' float index
+# layout, loc[label]'s object row (None for NaN) and info()'s memory
+# estimate.
 
 WORDS = ["apple", "Banana", "cherry", "date", "elder", "fig", "grape"]
 
