@@ -97,14 +97,13 @@ METHODS = [
 
 # Methods that must match pandas in every trial (the others are reported).
 PINNED = {
-    "dtypes", "shape", "value_counts", "nunique", "isna", "notna", "fillna",
-    "fillna_series", "dropna", "rename", "drop", "reset_index", "iloc_slice",
-    "iloc_list", "nlargest", "nsmallest", "quantile", "median", "mean",
-    "sum", "min", "count", "cumsum", "cumsum_frame", "shift", "diff",
-    "rank", "apply", "str_lower",
+    "dtypes", "shape", "value_counts", "nunique", "nunique_frame", "isna",
+    "notna", "fillna", "fillna_series", "dropna", "rename", "drop",
+    "set_index", "reset_index", "quantile", "median", "mean", "sum", "min",
+    "count", "cumsum", "cumsum_frame", "rank", "apply", "str_lower",
     "str_upper", "str_len", "str_contains", "str_startswith", "head",
-    "loc_cell", "to_dict", "unique", "astype", "agg", "cumcount", "merge",
-    "set_index", "nunique_frame", "iloc_cell", "to_json",
+    "loc_cell", "iloc_cell", "to_dict", "to_json", "unique", "astype", "agg",
+    "cumcount", "merge",
 }
 # The others differ from pandas where a result's shown values are all
 # missing (None here, NaN in pandas' float64 columns: the renderer reads
