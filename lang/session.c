@@ -402,13 +402,16 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
     int rc = begin(ctx);
     int64_t changes0 = tqdb_total_changes(ctx->db);
     tqdb_conn_t *db0 = ctx->db;
+    void *frames = frame_cell_begin(ctx);
     /* The cell's own SQL may not end the cell's transaction. */
     tqdb_guard_transaction(ctx->db, true);
     if (rc == 0)
         rc = fn(s, ud, r);
     tqdb_guard_transaction(ctx->db, false);
-    if (rc == 0 && commit(ctx) == 0)
+    if (rc == 0 && commit(ctx) == 0) {
+        frame_cell_end(ctx, frames, false);
         return TQ_OK;
+    }
     /* Error: roll back whatever this cell wrote. */
     bool wrote = false, ddl = false;
     if (tqdb_in_transaction(ctx->db)) {
@@ -420,6 +423,8 @@ static tq_status_t run_transaction(tq_session_t *s, body_fn fn, void *ud,
     }
     tq_bundle_clear(&r->bundle);
     take_error(ctx, r, wrote);
+    /* the frames this cell made are gone with it: unbind them */
+    frame_cell_end(ctx, frames, true);
     if (ddl) {
         /* The rollback undid DDL: re-read the schema. */
         tq_schema_refresh(ctx);

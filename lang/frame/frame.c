@@ -49,6 +49,7 @@
  *    column disappears.
  */
 #include "frame/frame.h"
+#include "frame/frame_methods.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -72,6 +73,7 @@ fstore_t *frame_store_new(const tq_dialect_t *d)
     fstore_t *st = db_xcalloc(1, sizeof *st);
     st->refs = 1;
     st->dialect = d;
+    st->nrows = -1;
     st->name = db_xasprintf("tq_frame_%" PRIu64, ++store_counter);
     return st;
 }
@@ -82,7 +84,19 @@ void frame_store_unref(fstore_t *st)
     if (!st || --st->refs > 0)
         return;
     DB_PUSH(pending_drops, npending, pending_cap, st->name);
+    for (size_t i = 0; i < st->ndt; i++)
+        free(st->dt_cols[i]);
+    free(st->dt_cols);
+    free(st->dt_types);
     free(st);
+}
+
+uint64_t frame_generation = 1;
+
+/* frame_changed: see frame.h. */
+void frame_changed(void)
+{
+    frame_generation++;
 }
 
 /* frame_flush_drops: see frame.h. */
@@ -235,7 +249,7 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
         return -1;
     qdesc_t *q = frame_desc(st);
     q->order_set = true;
-    qdesc_add_field(&q->fields, &q->nfields, "tq_v", qx_ref(e));
+    qdesc_add_field(&q->fields, &q->nfields, "tq_frag", qx_ref(e));
     qerr_t err = {0};
     int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &out->q,
                                &err);
@@ -246,7 +260,7 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
         return -1;
     }
     db_buf_t tail = {0};
-    db_buf_add(&tail, " AS \"tq_v\" FROM ");
+    db_buf_add(&tail, " AS \"tq_frag\" FROM ");
     db_buf_ident(&tail, st->dialect->temp_schema);
     db_buf_addc(&tail, '.');
     db_buf_ident(&tail, st->name);
@@ -300,24 +314,6 @@ static int64_t exec_frag(tq_ctx_t *ctx, const char *sql, const frag_t *f)
         return -1;
     }
     return tqdb_changes(tq_ctx_db(ctx));
-}
-
-/* One int64 from a query (count(*)); -1 on error (raised). */
-static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
-{
-    tqdb_cursor_t *st = frame_prepare(ctx, sql, f);
-    if (!st)
-        return -1;
-    int rc = tqdb_step(st);
-    int64_t n = rc == TQDB_ROW ? tqdb_column_int(st, 0) : -1;
-    tqdb_cursor_free(&st);
-    if (rc < 0) {
-        tq_raise_db(ctx);
-        return -1;
-    }
-    /* a count(*) without GROUP BY always yields its one row */
-    assert(rc == TQDB_ROW);
-    return n;
 }
 
 /* frame_materialise: see frame.h. */
@@ -599,6 +595,22 @@ static int bind_frag(void *ud, tqdb_cursor_t *cur)
     return f->q.nparams ? qsql_bind_cursor(&f->q, cur) : 0;
 }
 
+/* The fragment's parameters for a statement that holds it twice (1..n,
+ * then n+1..2n). */
+static int bind_frag_twice(void *ud, tqdb_cursor_t *cur)
+{
+    const frag_t *f = ud;
+    for (size_t i = 0; i < f->q.nparams; i++) {
+        const qlit_t *l = &f->q.params[i];
+        tqdb_datum_t d = {.type = l->type, .i = l->i, .f = l->d,
+                          .s = l->s, .len = l->n};
+        if (tqdb_bind(cur, (int)i + 1, &d) < 0 ||
+            tqdb_bind(cur, (int)(i + 1 + f->q.nparams), &d) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* SELECT index, values FROM store ORDER BY rowid: for a frame its columns,
  * for a Series its expression (parameters in fe->f). */
 static int select_sql(tq_ctx_t *ctx, const frame_t *f, bool with_index,
@@ -651,12 +663,63 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     fetch_t fe;
     if (select_sql(ctx, f, true, NULL, &fe) < 0)
         return -1;
-    tq_sql_t q = {.sql = fe.sql, .bind = bind_frag, .ud = &fe.f};
+    /* the row count is kept by the store, and rowids are 1..n in row
+     * order: a truncated display reads its head and tail rows by rowid
+     * range, never a count or an OFFSET scan */
+    int64_t max_rows = tq_ctx_max_rows(ctx);
+    int64_t total = frame_nrows(ctx, f);
+    if (total < 0) {
+        fetch_clear(&fe);
+        return -1;
+    }
+    int64_t h = max_rows - max_rows / 2, tl = max_rows / 2;
+    bool cut = max_rows > 0 && total > max_rows;
+    if (cut) {
+        const char *rid = f->st->dialect->store_rowid;
+        char *order_by = db_xasprintf(" ORDER BY %s", rid);
+        char *order = strstr(fe.sql, order_by);
+        assert(order);
+        *order = 0;
+        /* two rowid ranges as two branches: an OR of both would scan the
+         * table; UNION ALL appends its branches in order */
+        char *sql = db_xasprintf("SELECT * FROM (%s WHERE %s <= %" PRId64
+                                 "%s) AS tq_h UNION ALL SELECT "
+                                 "* FROM (%s WHERE %s > %" PRId64
+                                 "%s) AS tq_t", fe.sql, rid, h, order_by,
+                                 fe.sql, rid, total - tl, order_by);
+        free(order_by);
+        free(fe.sql);
+        fe.sql = sql;
+    }
+    tq_sql_t q = {.sql = fe.sql, .bind = cut ? bind_frag_twice : bind_frag,
+                  .ud = &fe.f};
     char *error = NULL;
     memset(t, 0, sizeof *t);
-    int rc = tq_table_fetch(tq_ctx_db(ctx), &q, tq_ctx_max_rows(ctx), t,
-                            &error);
+    int rc = tq_table_fetch(tq_ctx_db(ctx), &q, 0, t, &error);
     fetch_clear(&fe);
+    if (rc == 0 && cut && t->nhead == (size_t)(h + tl)) {
+        t->ntail = (size_t)tl;
+        t->nhead = (size_t)h;
+        t->tail = db_xcalloc(t->ntail * t->ncols + 1, sizeof *t->tail);
+        memcpy(t->tail, t->head + t->nhead * t->ncols,
+               t->ntail * t->ncols * sizeof *t->tail);
+        t->total = total;
+    }
+    if (rc == 0 && f->boolean && !f->series) {
+        /* frames of comparisons hold 0/1: shown True/False */
+        for (size_t r = 0; r < t->nhead + t->ntail; r++)
+            for (size_t c = 1; c < t->ncols; c++) {
+                tqdb_datum_t **cell = r < t->nhead
+                    ? &t->head[r * t->ncols + c]
+                    : &t->tail[(r - t->nhead) * t->ncols + c];
+                if ((*cell)->type != TQDB_INT)
+                    continue;
+                const char *word = (*cell)->i ? "True" : "False";
+                tqdb_datum_t d = tqdb_datum_text(word, strlen(word));
+                free(*cell);
+                *cell = tqdb_datum_dup(&d);
+            }
+    }
     if (rc < 0) {
         tq_raise(ctx, "DatabaseError", "%s",
                  error ? error : "cannot read the frame");
@@ -674,6 +737,8 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
 {
     if (f->boolean)
         return "bool";
+    if (f->expr->kind == QX_REF)        /* a column: its kept dtype */
+        return fm_store_dtype(ctx, f->st, f->expr->name);
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
@@ -833,13 +898,7 @@ static int frame_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
 
 static int64_t frame_rows(tq_ctx_t *ctx, const frame_t *f)
 {
-    frame_flush_drops(ctx);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT count(*) FROM ");
-    frame_table_ref(&b, f->st);
-    int64_t n = query_int(ctx, b.s, NULL);
-    db_buf_free(&b);
-    return n;
+    return frame_nrows(ctx, f);
 }
 
 static int64_t frame_length(tq_ctx_t *ctx, tq_value_t *self)
@@ -919,20 +978,13 @@ static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
                             tail ? "tail" : "head");
         n = tq_as_int(nv);
     }
-    if (!plain_names(ctx, f))
-        return NULL;
     int64_t total = frame_rows(ctx, f);
     if (total < 0)
         return NULL;
     /* pandas: a negative n means all rows but the last (first) -n */
     int64_t keep = n >= 0 ? (n < total ? n : total)
                           : (total + n > 0 ? total + n : 0);
-    qdesc_t *q = select_desc(f);
-    q->limit = keep;
-    q->offset = tail ? total - keep : 0;
-    tq_value_t *v = derive(ctx, f, q);
-    qdesc_unref(q);
-    return v;
+    return frame_rows_slice(ctx, self, tail ? total - keep : 0, keep);
 }
 
 static tq_value_t *m_head(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
@@ -1129,6 +1181,7 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
 static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
+    frame_changed();
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1217,6 +1270,7 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     frame_t *f = SELF(self);
     if (frame_sync(ctx, f) < 0)
         return -1;
+    frame_changed();
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
         return -1;
@@ -1836,7 +1890,7 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
     /* df.age: a column, as pandas allows */
     if (!f->series && col_index(f, name) >= 0)
         return column(ctx, f, name);
-    return NULL;
+    return frame_method_lookup(ctx, self, name);
 }
 
 const tq_type_t tq_frame_type = {

@@ -66,7 +66,21 @@ typedef struct fstore {
     int refs;
     char *name;                 /* tq_frame_N, in the temp schema */
     const tq_dialect_t *dialect; /* its connection's: the store's SQL */
+    int64_t nrows;              /* rows, once counted (-1: not yet); a
+                                   store's rows never change after it is
+                                   filled, only its columns */
+    /* pandas dtypes of its columns, read once per generation (see
+     * frame_changed): column names and static dtype names */
+    uint64_t dt_gen;
+    size_t ndt;
+    char **dt_cols;
+    const char **dt_types;
 } fstore_t;
+
+/* Marks every store's cached dtypes stale: called when a column's values
+ * change (assignment) or a cell rolls back. */
+void frame_changed(void);
+extern uint64_t frame_generation;
 
 typedef struct frame {
     fstore_t *st;
@@ -131,6 +145,14 @@ void frame_frag_clear(frag_t *f);
  * f's parameters from 1 (f may be NULL). Returns a cursor the caller frees
  * with tqdb_cursor_free, or NULL with the error raised. */
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
+
+/* frame_cell.c: a failed cell unbinds the frames it made. Called by the
+ * session around each cell's transaction: begin returns a snapshot of the
+ * globals (owned, opaque); end frees it and, when the cell was rolled
+ * back, restores each global bound to a frame or Series whose temp table
+ * the rollback dropped to its value before the cell (or unbinds it). */
+void *frame_cell_begin(tq_ctx_t *ctx);
+void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back);
 
 /* frame_stats.c: df.describe(), df.groupby(k) and Series aggregates. */
 tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,

@@ -650,6 +650,41 @@ GROUP_FN(min)
 GROUP_FN(max)
 GROUP_FN(size)
 
+/* gb.cumcount(): each row's number within its group, in row order (one
+ * window function), a Series on the frame's index. */
+static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a)
+{
+    (void)a;
+    fgroup_t *g = tq_native_data(self);
+    frame_t *f = SELF(g->frame);
+    frame_flush_drops(ctx);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    db_buf_t b = {0};
+    db_buf_add(&b, "CREATE TEMP TABLE ");
+    db_buf_ident(&b, st->name);
+    db_buf_add(&b, " AS SELECT ");
+    db_buf_ident(&b, f->index);
+    /* rows with a missing key are in no group: NaN, as pandas */
+    db_buf_add(&b, " AS tq_i, CASE WHEN ");
+    db_buf_ident(&b, g->key);
+    db_buf_add(&b, " IS NULL THEN NULL ELSE row_number() OVER (PARTITION BY ");
+    db_buf_ident(&b, g->key);
+    db_buf_printf(&b, " ORDER BY %s) - 1 END AS tq_v FROM ",
+                  f->st->dialect->store_rowid);
+    frame_table_ref(&b, f->st);
+    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    int rc = frame_exec(ctx, b.s);
+    db_buf_free(&b);
+    if (rc < 0) {
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    return frame_series_new(st, "tq_i", f->index_label, qx_path("tq_v"),
+                            NULL);
+}
+
 static tq_value_t *fgroup_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                   const char *name)
 {
@@ -657,7 +692,8 @@ static tq_value_t *fgroup_getattr(tq_ctx_t *ctx, tq_value_t *self,
         const char *name;
         tq_builtin_fn fn;
     } fns[] = {{"sum", g_sum}, {"mean", g_mean}, {"count", g_count},
-               {"min", g_min}, {"max", g_max}, {"size", g_size}};
+               {"min", g_min}, {"max", g_max}, {"size", g_size},
+               {"cumcount", g_cumcount}};
     (void)ctx;
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
         if (!strcmp(fns[i].name, name))

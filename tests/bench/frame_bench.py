@@ -20,11 +20,27 @@ same file:
       quadratic (why Tabula uses UPDATE ... FROM, which SQLite runs as one
       pass over the frame with primary-key lookups)
 
+With --pandas it also times, one run each at --rows, the frame
+operations of issue 15 against pandas on the same rows (the frame made
+by .dataframe(), the pandas frame by read_sql; each Tabula figure is one
+cell through `tabula-run --time 1`, displayed results rendered as text):
+
+  show            df                         (head and tail rows, count)
+  describe        df.describe()
+  groupby sum     df.groupby('age')['score'].sum()
+  groupby mean    df.groupby('age')['score'].mean()
+  arithmetic      df['x'] = df['age'] * 2 + df['score']
+  sort head       df.sort_values('score').head()
+  value_counts    df['age'].value_counts()
+  cumsum          df['score'].cumsum()
+  mean            df.mean()
+
 It prints figures and never passes or fails. Run from the repository
 root:
 
   /usr/bin/python3 tests/bench/frame_bench.py [--build build-frame]
       [--rows 100000] [--runs 5] [--db /tmp/tabula_frame_bench.sqlite]
+      [--pandas] [--pandas-only]
 """
 import argparse
 import os
@@ -85,6 +101,57 @@ def shell_time(db, setup, stmt, runs):
     return min(real), sum(real) / len(real)
 
 
+PANDAS_OPS = [
+    ("show", "df", "repr(df)"),
+    ("describe", "df.describe()", "repr(df.describe())"),
+    ("groupby sum", "df.groupby('age')['score'].sum()",
+     "repr(df.groupby('age')['score'].sum())"),
+    ("groupby mean", "df.groupby('age')['score'].mean()",
+     "repr(df.groupby('age')['score'].mean())"),
+    ("arithmetic", "df['x'] = df['age'] * 2 + df['score']",
+     "df.__setitem__('x', df['age'] * 2 + df['score'])"),
+    ("sort head", "df.sort_values('score').head()",
+     "repr(df.sort_values('score').head())"),
+    ("value_counts", "df['age'].value_counts()",
+     "repr(df['age'].value_counts())"),
+    ("cumsum", "df['score'].cumsum()", "repr(df['score'].cumsum())"),
+    ("mean", "df[['age', 'score']].mean()",
+     "repr(df[['age', 'score']].mean())"),
+]
+
+
+def pandas_bench(binary, db, rows, nops):
+    """One run of each frame operation (the first nops) in Tabula and in
+    pandas."""
+    ops = PANDAS_OPS[:nops]
+    import pandas as pd
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE IF EXISTS score")
+    con.execute("CREATE TABLE score AS SELECT id, age, (id * 7919 % 1000) "
+                "/ 10.0 AS score FROM user")
+    con.commit()
+    t0 = time.perf_counter()
+    df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
+    t_load_pd = time.perf_counter() - t0
+    con.close()
+    cells = ["df = Score.dataframe()"] + [c for _, c, _ in ops]
+    out = subprocess.run([binary, "--time", "1", db] + cells,
+                         capture_output=True, text=True)
+    times = [float(m.group(1)) * 1e-6 for m in
+             re.finditer(r"^([0-9.]+) us per run", out.stderr, re.M)]
+    if len(times) != len(cells):
+        sys.exit("tabula-run failed:\n" + out.stderr[-2000:])
+    print(f"\nframes against pandas {pd.__version__}, {rows:,} rows, one run")
+    print(f"{'':24s}{'Tabula':>12s}{'pandas':>12s}{'ratio':>8s}")
+    print(f"{'load':24s}{fmt(times[0]):>12s}{fmt(t_load_pd):>12s}"
+          f"{times[0] / t_load_pd:7.2f}x")
+    for (name, _, code), t in zip(ops, times[1:]):
+        t0 = time.perf_counter()
+        eval(code, {"df": df})
+        tp = time.perf_counter() - t0
+        print(f"{name:24s}{fmt(t):>12s}{fmt(tp):>12s}{t / tp:7.2f}x")
+
+
 def fmt(s):
     return f"{s * 1e3:9.2f} ms"
 
@@ -96,6 +163,11 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--db", default="/tmp/tabula_frame_bench.sqlite")
     ap.add_argument("--correlated-rows", type=int, default=5000)
+    ap.add_argument("--pandas", action="store_true")
+    ap.add_argument("--pandas-only", action="store_true")
+    ap.add_argument("--ops", type=int, default=len(PANDAS_OPS),
+                    help="time the first N pandas operations only (an "
+                    "older build lacks the later methods)")
     a = ap.parse_args()
     binary = os.path.join(a.build, "lang", "tabula-run")
     if not os.path.exists(binary):
@@ -107,6 +179,10 @@ def main():
     make_db(a.db, a.rows)
     print(f"user table: {a.rows:,} rows ({time.perf_counter() - t0:.2f} s "
           f"to build), {a.runs} runs each, mean per run\n")
+    if a.pandas or a.pandas_only:
+        pandas_bench(binary, a.db, a.rows, a.ops)
+        if a.pandas_only:
+            return
 
     # Tabula: each cell is run `runs` times in one session; (b) and (c)
     # reuse the frame made by the last run of (a).

@@ -1,0 +1,826 @@
+/*
+ * This file implements the Series methods of frames (LANGUAGE.md section
+ * 6) and the accessors that pandas users index or call through: value
+ * counts and distinct values, apply (a function of the whole column,
+ * called once with the Series so that it builds one SQL expression),
+ * s.str (lower upper len contains startswith endswith strip as lazy
+ * expressions over the same temp table, so the compiler spells them for
+ * the connection's engine), x.rolling(n) (window functions), and the row
+ * selectors x.loc[...] (labels) and x.iloc[...] (positions, rowid
+ * ranges). Its table fm_series_methods is read by frame_methods.c's
+ * lookup after its own.
+ */
+#include "frame/frame_methods.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+
+/* ---- value_counts, unique, nunique */
+
+static tq_value_t *m_value_counts(tq_ctx_t *ctx, tq_value_t *self,
+                                  const tq_args_t *a)
+{
+    const frame_t *f = FM_SELF(self);
+    tq_value_t *nv = tq_args_kw(a, "normalize"),
+               *av = tq_args_kw(a, "ascending"),
+               *dv = tq_args_kw(a, "dropna");
+    int normalize = nv ? tq_truth(ctx, nv) : 0;
+    int ascending = av ? tq_truth(ctx, av) : 0;
+    int dropna = dv ? tq_truth(ctx, dv) : 1;
+    if (normalize < 0 || ascending < 0 || dropna < 0)
+        return NULL;
+    fm_src_t s;
+    if (fm_src_init(ctx, f, &s) < 0)
+        return NULL;
+    /* pandas sorts by count (a stable sort), equal counts in the order
+     * their values first appear */
+    char *body = db_xasprintf(
+        "SELECT tq_v AS tq_i, %s AS tq_v FROM tq_s %s GROUP BY tq_v "
+        "ORDER BY count(*) %s, min(tq_r)",
+        normalize ? "count(*) * 1.0 / (SELECT count(*) FROM tq_s" : "count(*)",
+        dropna ? "WHERE tq_v IS NOT NULL" : "",
+        ascending ? "ASC" : "DESC");
+    if (normalize) {
+        char *b2 = db_xasprintf(
+            "SELECT tq_v AS tq_i, count(*) * 1.0 / (SELECT count(*) FROM tq_s"
+            "%s) AS tq_v FROM tq_s %s GROUP BY tq_v ORDER BY count(*) %s, "
+            "min(tq_r)", dropna ? " WHERE tq_v IS NOT NULL" : "",
+            dropna ? "WHERE tq_v IS NOT NULL" : "",
+            ascending ? "ASC" : "DESC");
+        free(body);
+        body = b2;
+    }
+    fstore_t *st = fm_store(ctx, &s, body, NULL);
+    free(body);
+    fm_src_clear(&s);
+    if (!st)
+        return NULL;
+    return fm_series(st, "", f->name, false);
+}
+
+static tq_value_t *m_unique(tq_ctx_t *ctx, tq_value_t *self,
+                            const tq_args_t *a)
+{
+    (void)a;
+    const frame_t *f = FM_SELF(self);
+    fm_src_t s;
+    if (fm_src_init(ctx, f, &s) < 0)
+        return NULL;
+    tqdb_cursor_t *cur = fm_query(ctx, &s, "SELECT tq_v FROM tq_s GROUP BY "
+                                  "tq_v ORDER BY min(tq_r)", NULL);
+    /* a missing value is None in text (object) columns, NaN in numbers */
+    bool text = !strcmp(s.dtypes[0], "object");
+    fm_src_clear(&s);
+    if (!cur)
+        return NULL;
+    tq_value_t *l = tq_list_new(16);
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tq_value_t *v;
+        if (tqdb_column_type(cur, 0) == TQDB_NULL)
+            v = text ? tq_none() : tq_float(NAN);
+        else if (f->boolean)
+            v = tq_bool(tqdb_column_int(cur, 0) != 0);
+        else
+            v = tq_cursor_value(cur, 0);
+        tq_list_append(l, v);
+        tq_decref(v);
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_decref(l);
+        return tq_raise_db(ctx);
+    }
+    return l;
+}
+
+static tq_value_t *m_nunique(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    (void)a;
+    const frame_t *f = FM_SELF(self);
+    fm_src_t s;
+    if (fm_src_init(ctx, f, &s) < 0)
+        return NULL;
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT 0");
+    for (size_t i = 0; i < s.n; i++)
+        db_buf_printf(&b, ", count(DISTINCT %s)", s.vals[i]);
+    db_buf_add(&b, " FROM tq_s");
+    tqdb_cursor_t *cur = fm_query(ctx, &s, b.s, NULL);
+    db_buf_free(&b);
+    tq_value_t *v = NULL;
+    if (cur && tqdb_step(cur) == TQDB_ROW) {
+        if (f->series) {
+            v = tq_int(tqdb_column_int(cur, 1));
+        } else {
+            /* a Series indexed by the column names */
+            db_buf_add(&b, "SELECT tq_i, tq_v FROM (");
+            for (size_t i = 0; i < s.n; i++) {
+                if (i)
+                    db_buf_add(&b, " UNION ALL ");
+                db_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %" PRId64
+                              " AS tq_v", i, tqdb_column_int(cur, (int)i + 1));
+            }
+            db_buf_add(&b, ") AS tq_u ORDER BY tq_o");
+            fm_params_t p = {0};
+            for (size_t i = 0; i < s.n; i++) {
+                tq_value_t *x = tq_str(s.names[i]);
+                fm_param(&p, x);
+                tq_decref(x);
+            }
+            tqdb_cursor_free(&cur);
+            fstore_t *st = s.n ? fm_store(ctx, &s, b.s, &p) : NULL;
+            db_buf_free(&b);
+            fm_params_clear(&p);
+            v = st ? fm_series(st, "", NULL, false) : NULL;
+            if (!s.n)
+                tq_raise(ctx, "ValueError", "the frame has no columns");
+        }
+    } else if (cur) {
+        tq_raise_db(ctx);
+    }
+    tqdb_cursor_free(&cur);
+    fm_src_clear(&s);
+    return v;
+}
+
+/* ---- apply, between */
+
+/* s.apply(fn): fn is called once with the Series itself, so that
+ * `lambda x: x * 2 + 1` builds one column expression computed by SQL. */
+static tq_value_t *m_apply(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    tq_value_t *fn = fm_arg(a, 0, "func");
+    if (!fn)
+        return tq_raise(ctx, "TypeError", "apply() takes a function");
+    tq_value_t *r = tq_call_pos(ctx, fn, 1, (tq_value_t *[]){self});
+    if (!r)
+        return NULL;
+    if (frame_check(r) && FM_SELF(r)->series)
+        return r;
+    tq_decref(r);
+    return tq_raise(ctx, "TypeError", "apply() takes a function of the whole "
+                    "column (lambda x: x * 2), computed in SQL; this one "
+                    "returned %s", "a single value");
+}
+
+/* ---- s.str */
+
+typedef struct fstr {
+    tq_value_t *series;
+} fstr_t;
+
+static void fstr_destroy(void *p)
+{
+    fstr_t *x = p;
+    tq_decref(x->series);
+    free(x);
+}
+
+/* A lazy Series over the same store: e (stolen) with name and dtype. */
+static tq_value_t *lazy(const frame_t *f, qexpr_t *e, bool boolean)
+{
+    f->st->refs++;
+    tq_value_t *v = frame_series_new(f->st, f->index, f->index_label, e,
+                                     f->name);
+    FM_SELF(v)->boolean = boolean;
+    return v;
+}
+
+static qexpr_t *func1(int op, qexpr_t *arg)
+{
+    qexpr_t *e = qx_new(QX_FUNC);
+    e->op = op;
+    qx_push(e, arg);
+    return e;
+}
+
+static const frame_t *str_series(tq_value_t *self)
+{
+    fstr_t *x = tq_native_data(self);
+    return FM_SELF(x->series);
+}
+
+static tq_value_t *s_lower(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    const frame_t *f = str_series(self);
+    return lazy(f, func1(QF_LOWER, qx_ref(f->expr)), false);
+}
+
+static tq_value_t *s_upper(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    const frame_t *f = str_series(self);
+    return lazy(f, func1(QF_UPPER, qx_ref(f->expr)), false);
+}
+
+static tq_value_t *s_len(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    const frame_t *f = str_series(self);
+    return lazy(f, func1(QF_LENGTH, qx_ref(f->expr)), false);
+}
+
+/* contains/startswith/endswith through the compiler's lookups (case
+ * folded with case=False); patterns are matched literally, so a regular
+ * expression must say regex=False or be plain text. */
+static tq_value_t *str_lookup(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a, const char *lookup,
+                              bool regex_default)
+{
+    const frame_t *f = str_series(self);
+    tq_value_t *pat = fm_arg(a, 0, "pat");
+    if (!pat || tq_kind(pat) != TQ_STR)
+        return tq_raise(ctx, "TypeError", "%s() takes a string", lookup);
+    tq_value_t *cv = tq_args_kw(a, "case"), *rv = tq_args_kw(a, "regex");
+    int cs = cv ? tq_truth(ctx, cv) : 1;
+    int regex = rv ? tq_truth(ctx, rv) : regex_default;
+    if (cs < 0 || regex < 0)
+        return NULL;
+    if (regex && strpbrk(tq_as_str(pat), ".^$*+?()[]{}|\\"))
+        return tq_raise(ctx, "ValueError", "str.%s() matches text literally "
+                        "here: pass regex=False for '%s'", lookup,
+                        tq_as_str(pat));
+    char *name = db_xasprintf("%s%s", cs ? "" : "i", lookup);
+    qexpr_t *e = qx_lookup(qx_ref(f->expr), name,
+                           qx_lit(qlit_text(tq_as_str(pat))));
+    free(name);
+    return lazy(f, e, true);
+}
+
+static tq_value_t *s_contains(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a)
+{
+    return str_lookup(ctx, self, a, "contains", true);
+}
+
+static tq_value_t *s_startswith(tq_ctx_t *ctx, tq_value_t *self,
+                                const tq_args_t *a)
+{
+    return str_lookup(ctx, self, a, "startswith", false);
+}
+
+static tq_value_t *s_endswith(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a)
+{
+    return str_lookup(ctx, self, a, "endswith", false);
+}
+
+static tq_value_t *fstr_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                const char *name)
+{
+    static const struct {
+        const char *name;
+        tq_builtin_fn fn;
+    } fns[] = {{"lower", s_lower}, {"upper", s_upper}, {"len", s_len},
+               {"contains", s_contains}, {"startswith", s_startswith},
+               {"endswith", s_endswith}};
+    (void)ctx;
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        if (!strcmp(fns[i].name, name))
+            return tq_builtin_new(fns[i].name, fns[i].fn, self);
+    return NULL;
+}
+
+static char *fstr_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx, (void)self;
+    return db_xstrdup("<str accessor: lower upper len contains startswith "
+                      "endswith>");
+}
+
+static const tq_type_t fstr_type = {
+    .name = "StringMethods",
+    .destroy = fstr_destroy,
+    .repr = fstr_repr,
+    .getattr = fstr_getattr,
+};
+
+static tq_value_t *p_str(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    fstr_t *x = db_xcalloc(1, sizeof *x);
+    x->series = tq_incref(self);
+    return tq_native_new(&fstr_type, x);
+}
+
+/* ---- x.rolling(n) */
+
+typedef struct froll {
+    tq_value_t *of;
+    int64_t n;
+} froll_t;
+
+static void froll_destroy(void *p)
+{
+    froll_t *x = p;
+    tq_decref(x->of);
+    free(x);
+}
+
+/* fn over the last n rows where all n are present (min_periods = n). */
+static tq_value_t *roll(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
+{
+    froll_t *x = tq_native_data(self);
+    const frame_t *f = FM_SELF(x->of);
+    fm_src_t s;
+    if (fm_src_init(ctx, f, &s) < 0)
+        return NULL;
+    char *w = db_xasprintf("OVER (ORDER BY tq_r ROWS BETWEEN %" PRId64
+                           " PRECEDING AND CURRENT ROW)", x->n - 1);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT tq_i");
+    for (size_t i = 0; i < s.n; i++)
+        db_buf_printf(&b, ", CASE WHEN count(%s) %s = %" PRId64 " THEN "
+                      "%s(%s) %s * 1.0 END AS %s", s.vals[i], w, x->n, fn,
+                      s.vals[i], w, s.vals[i]);
+    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    free(w);
+    fstore_t *st = fm_store(ctx, &s, b.s, NULL);
+    db_buf_free(&b);
+    tq_value_t *v = NULL;
+    if (st)
+        v = f->series ? fm_series(st, f->index_label, f->name, false)
+                      : fm_frame(st, f->index_label, s.names, s.n);
+    fm_src_clear(&s);
+    return v;
+}
+
+#define ROLL_FN(fn, sql)                                                   \
+    static tq_value_t *r_##fn(tq_ctx_t *ctx, tq_value_t *self,             \
+                              const tq_args_t *a)                          \
+    {                                                                      \
+        (void)a;                                                           \
+        return roll(ctx, self, sql);                                       \
+    }
+ROLL_FN(mean, "avg")
+ROLL_FN(sum, "sum")
+ROLL_FN(min, "min")
+ROLL_FN(max, "max")
+
+static tq_value_t *froll_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                                 const char *name)
+{
+    static const struct {
+        const char *name;
+        tq_builtin_fn fn;
+    } fns[] = {{"mean", r_mean}, {"sum", r_sum}, {"min", r_min},
+               {"max", r_max}};
+    (void)ctx;
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        if (!strcmp(fns[i].name, name))
+            return tq_builtin_new(fns[i].name, fns[i].fn, self);
+    return NULL;
+}
+
+static char *froll_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    froll_t *x = tq_native_data(self);
+    return db_xasprintf("Rolling [window=%" PRId64 ",center=False,axis=0,"
+                        "method=single]", x->n);
+}
+
+static const tq_type_t froll_type = {
+    .name = "Rolling",
+    .destroy = froll_destroy,
+    .repr = froll_repr,
+    .getattr = froll_getattr,
+};
+
+static tq_value_t *m_rolling(tq_ctx_t *ctx, tq_value_t *self,
+                             const tq_args_t *a)
+{
+    tq_value_t *w = fm_arg(a, 0, "window");
+    if (!w || tq_kind(w) != TQ_INT || tq_as_int(w) < 1)
+        return tq_raise(ctx, "ValueError", "window must be an integer 0 or "
+                        "greater");
+    froll_t *x = db_xcalloc(1, sizeof *x);
+    x->of = tq_incref(self);
+    x->n = tq_as_int(w);
+    return tq_native_new(&froll_type, x);
+}
+
+/* ---- x.loc[...] and x.iloc[...] */
+
+typedef struct floc {
+    tq_value_t *of;
+    bool positional;
+} floc_t;
+
+static void floc_destroy(void *p)
+{
+    floc_t *x = p;
+    tq_decref(x->of);
+    free(x);
+}
+
+static bool is_seq(tq_value_t *v)
+{
+    return tq_kind(v) == TQ_LIST || tq_kind(v) == TQ_TUPLE;
+}
+
+/* The row at position r (0-based, rowid r + 1) of a frame as a Series
+ * indexed by the column names, named after its index label. */
+static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
+                              const fm_src_t *s, const char *where,
+                              fm_params_t *p)
+{
+    /* the label, for the Series' name */
+    char *body = db_xasprintf("SELECT tq_i FROM tq_s WHERE %s", where);
+    tqdb_cursor_t *cur = fm_query(ctx, s, body, p);
+    free(body);
+    if (!cur)
+        return NULL;
+    int rc = tqdb_step(cur);
+    if (rc != TQDB_ROW) {
+        tqdb_cursor_free(&cur);
+        if (rc < 0)
+            return tq_raise_db(ctx);
+        if (p && p->n) {
+            char *k = tq_repr(ctx, p->v[0]);
+            tq_raise(ctx, "KeyError", "%s", k ? k : "");
+            free(k);
+            return NULL;
+        }
+        return tq_raise(ctx, "IndexError", "single positional indexer is "
+                        "out-of-bounds");
+    }
+    tq_value_t *label = tq_cursor_value(cur, 0);
+    tqdb_cursor_free(&cur);
+    char *name = tq_kind(label) == TQ_STR ? db_xstrdup(tq_as_str(label))
+                                          : tq_repr(ctx, label);
+    tq_decref(label);
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT tq_i, tq_v FROM (");
+    fm_params_t all = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        if (i)
+            db_buf_add(&b, " UNION ALL ");
+        db_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %s AS tq_v FROM "
+                      "tq_s WHERE %s", i, s->vals[i], where);
+        tq_value_t *x = tq_str(s->names[i]);
+        fm_param(&all, x);
+        tq_decref(x);
+        for (size_t k = 0; p && k < p->n; k++)
+            fm_param(&all, p->v[k]);
+    }
+    db_buf_add(&b, ") AS tq_u ORDER BY tq_o");
+    fstore_t *st = fm_store(ctx, s, b.s, &all);
+    db_buf_free(&b);
+    fm_params_clear(&all);
+    tq_value_t *v = st ? fm_series(st, "", name, f->boolean) : NULL;
+    free(name);
+    return v;
+}
+
+/* One value of column `col` (quoted SQL in s) where `where`. */
+static tq_value_t *cell(tq_ctx_t *ctx, const frame_t *f, const fm_src_t *s,
+                        const char *col, const char *where, fm_params_t *p)
+{
+    char *body = db_xasprintf("SELECT %s FROM tq_s WHERE %s", col, where);
+    tqdb_cursor_t *cur = fm_query(ctx, s, body, p);
+    free(body);
+    if (!cur)
+        return NULL;
+    int rc = tqdb_step(cur);
+    tq_value_t *v = NULL;
+    if (rc == TQDB_ROW) {
+        if (tqdb_column_type(cur, 0) == TQDB_NULL)
+            v = tq_float(NAN);
+        else if (f->boolean)
+            v = tq_bool(tqdb_column_int(cur, 0) != 0);
+        else
+            v = tq_cursor_value(cur, 0);
+    } else if (rc < 0) {
+        tq_raise_db(ctx);
+    } else if (p && p->n) {
+        char *k = tq_repr(ctx, p->v[0]);
+        tq_raise(ctx, "KeyError", "%s", k ? k : "");
+        free(k);
+    } else {
+        tq_raise(ctx, "IndexError", "single positional indexer is "
+                 "out-of-bounds");
+    }
+    tqdb_cursor_free(&cur);
+    return v;
+}
+
+/* Rows (a WHERE and an ORDER BY over tq_s) and the chosen columns (all
+ * when ncols is SIZE_MAX) as a new frame or Series. */
+static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
+                             const fm_src_t *s, const char *where,
+                             const char *order, const size_t *cols,
+                             size_t ncols, fm_params_t *p, bool as_series)
+{
+    db_buf_t b = {0};
+    db_buf_add(&b, "SELECT tq_i");
+    char **names = db_xcalloc(s->n + 1, sizeof *names);
+    size_t n = 0;
+    for (size_t k = 0; k < (ncols == SIZE_MAX ? s->n : ncols); k++) {
+        size_t i = ncols == SIZE_MAX ? k : cols[k];
+        if (as_series)
+            db_buf_printf(&b, ", %s AS tq_v", s->vals[i]);
+        else
+            db_buf_printf(&b, ", %s", s->vals[i]);
+        names[n++] = s->names[i];
+    }
+    db_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s", where ? where : "1",
+                  order ? order : "tq_r");
+    fstore_t *st = fm_store(ctx, s, b.s, p);
+    db_buf_free(&b);
+    tq_value_t *v = NULL;
+    if (st) {
+        if (f->series)
+            v = fm_series(st, f->index_label, f->name, f->boolean);
+        else if (as_series)
+            v = fm_series(st, f->index_label, names[0], false);
+        else
+            v = fm_frame(st, f->index_label, names, n);
+    }
+    free(names);
+    return v;
+}
+
+/* The columns a key selects: an int/str, a slice or a list. *single is
+ * set for one scalar key. Returns a malloc'd index array, or NULL
+ * (raised). */
+static size_t *pick_cols(tq_ctx_t *ctx, const fm_src_t *s, tq_value_t *k,
+                         bool positional, size_t *n, bool *single)
+{
+    size_t *out = db_xcalloc(s->n + 1, sizeof *out);
+    *n = 0;
+    *single = false;
+    if (tq_kind(k) == TQ_SLICE) {
+        tq_value_t *a = tq_slice_start(k), *b = tq_slice_stop(k);
+        int64_t lo = 0, hi = (int64_t)s->n;
+        if (positional) {
+            if (tq_kind(a) == TQ_INT)
+                lo = tq_as_int(a) < 0 ? hi + tq_as_int(a) : tq_as_int(a);
+            if (tq_kind(b) == TQ_INT)
+                hi = tq_as_int(b) < 0 ? (int64_t)s->n + tq_as_int(b)
+                                      : tq_as_int(b);
+        } else {
+            for (size_t i = 0; i < s->n; i++) {
+                if (tq_kind(a) == TQ_STR && !strcmp(s->names[i], tq_as_str(a)))
+                    lo = (int64_t)i;
+                if (tq_kind(b) == TQ_STR && !strcmp(s->names[i], tq_as_str(b)))
+                    hi = (int64_t)i + 1;
+            }
+        }
+        for (int64_t i = lo < 0 ? 0 : lo; i < hi && i < (int64_t)s->n; i++)
+            out[(*n)++] = (size_t)i;
+        return out;
+    }
+    size_t m = is_seq(k) ? tq_seq_len(k) : 1;
+    *single = !is_seq(k);
+    for (size_t j = 0; j < m; j++) {
+        tq_value_t *x = is_seq(k) ? tq_seq_get(k, j) : k;
+        int64_t found = -1;
+        if (positional && tq_kind(x) == TQ_INT) {
+            int64_t i = tq_as_int(x);
+            if (i < 0)
+                i += (int64_t)s->n;
+            if (i >= 0 && i < (int64_t)s->n)
+                found = i;
+        } else if (!positional && tq_kind(x) == TQ_STR) {
+            for (size_t i = 0; i < s->n && found < 0; i++)
+                if (!strcmp(s->names[i], tq_as_str(x)))
+                    found = (int64_t)i;
+        }
+        if (found < 0) {
+            free(out);
+            if (positional)
+                tq_raise(ctx, "IndexError", "single positional indexer is "
+                         "out-of-bounds");
+            else
+                tq_raise(ctx, "KeyError", "'%s'", tq_kind(x) == TQ_STR
+                         ? tq_as_str(x) : "?");
+            return NULL;
+        }
+        out[(*n)++] = (size_t)found;
+    }
+    return out;
+}
+
+static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
+                                tq_value_t *key)
+{
+    floc_t *x = tq_native_data(self);
+    frame_t *f = FM_SELF(x->of);
+    if (frame_sync(ctx, f) < 0)
+        return NULL;
+    tq_value_t *rk = key, *ck = NULL;
+    if (tq_kind(key) == TQ_TUPLE && tq_seq_len(key) == 2) {
+        rk = tq_seq_get(key, 0);
+        ck = tq_seq_get(key, 1);
+        if (f->series)
+            return tq_raise(ctx, "IndexingError", "Too many indexers");
+    }
+    /* boolean Series or predicates: the frame's own filter */
+    if (!x->positional && !ck && tq_kind(rk) == TQ_NATIVE)
+        return tq_getitem(ctx, x->of, rk);
+    if (!x->positional && ck && tq_kind(rk) == TQ_NATIVE) {
+        tq_value_t *rows = tq_getitem(ctx, x->of, rk);
+        if (!rows)
+            return NULL;
+        tq_value_t *loc = tq_getattr(ctx, rows, "loc");
+        tq_decref(rows);
+        if (!loc)
+            return NULL;
+        tq_value_t *all = tq_slice_new(tq_none(), tq_none(), tq_none());
+        tq_value_t *k2 = tq_tuple_new(2);
+        tq_tuple_set(k2, 0, all);
+        tq_tuple_set(k2, 1, tq_incref(ck));
+        tq_value_t *v = tq_getitem(ctx, loc, k2);
+        tq_decref(k2);
+        tq_decref(loc);
+        return v;
+    }
+    fm_src_t s;
+    if (fm_src_init(ctx, f, &s) < 0)
+        return NULL;
+    size_t *cols = NULL, ncols = SIZE_MAX;
+    bool one_col = false;
+    if (ck && !(cols = pick_cols(ctx, &s, ck, x->positional, &ncols,
+                                 &one_col))) {
+        fm_src_clear(&s);
+        return NULL;
+    }
+    fm_params_t p = {0};
+    char *where = NULL, *order = NULL;
+    bool one_row = false;
+    tq_value_t *v = NULL;
+    if (tq_kind(rk) == TQ_SLICE) {
+        tq_value_t *a = tq_slice_start(rk), *b = tq_slice_stop(rk);
+        if (x->positional) {
+            int64_t n = frame_nrows(ctx, f);
+            if (n < 0)
+                goto done;
+            int64_t lo = tq_kind(a) == TQ_INT ? tq_as_int(a) : 0;
+            int64_t hi = tq_kind(b) == TQ_INT ? tq_as_int(b) : n;
+            lo = lo < 0 ? (lo + n < 0 ? 0 : lo + n) : lo;
+            hi = hi < 0 ? (hi + n < 0 ? 0 : hi + n) : hi;
+            where = db_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
+                                 lo, hi);
+        } else {
+            /* labels, both ends included, by their first/last position */
+            db_buf_t w = {0};
+            db_buf_add(&w, "1");
+            /* a label missing from a sorted index bounds by value */
+            if (tq_kind(a) != TQ_NONE) {
+                db_buf_add(&w, " AND tq_r >= coalesce((SELECT min(tq_r) FROM "
+                           "tq_s WHERE tq_i = ?), (SELECT min(tq_r) FROM tq_s "
+                           "WHERE tq_i >= ?))");
+                fm_param(&p, a);
+                fm_param(&p, a);
+            }
+            if (tq_kind(b) != TQ_NONE) {
+                db_buf_add(&w, " AND tq_r <= coalesce((SELECT max(tq_r) FROM "
+                           "tq_s WHERE tq_i = ?), (SELECT max(tq_r) FROM tq_s "
+                           "WHERE tq_i <= ?))");
+                fm_param(&p, b);
+                fm_param(&p, b);
+            }
+            where = db_buf_take(&w);
+        }
+    } else if (is_seq(rk)) {
+        size_t m = tq_seq_len(rk);
+        db_buf_t w = {0}, o = {0};
+        db_buf_add(&w, x->positional ? "tq_r IN (" : "tq_i IN (");
+        db_buf_add(&o, x->positional ? "CASE tq_r" : "CASE tq_i");
+        for (size_t j = 0; j < m; j++) {
+            tq_value_t *k = tq_seq_get(rk, j);
+            if (x->positional) {
+                if (tq_kind(k) != TQ_INT) {
+                    db_buf_free(&w);
+                    db_buf_free(&o);
+                    tq_raise(ctx, "IndexError", "positions are ints");
+                    goto done;
+                }
+                int64_t n = frame_nrows(ctx, f);
+                int64_t i = tq_as_int(k) < 0 ? tq_as_int(k) + n
+                                             : tq_as_int(k);
+                db_buf_printf(&w, "%s%" PRId64, j ? ", " : "", i + 1);
+                db_buf_printf(&o, " WHEN %" PRId64 " THEN %zu", i + 1, j);
+            } else {
+                db_buf_add(&w, j ? ", ?" : "?");
+                db_buf_printf(&o, " WHEN ? THEN %zu", j);
+            }
+        }
+        db_buf_add(&w, ")");
+        db_buf_add(&o, " END, tq_r");
+        if (!x->positional) {
+            /* the WHERE's labels, then the ORDER BY's */
+            for (size_t j = 0; j < m; j++)
+                fm_param(&p, tq_seq_get(rk, j));
+            for (size_t j = 0; j < m; j++)
+                fm_param(&p, tq_seq_get(rk, j));
+        }
+        where = db_buf_take(&w);
+        order = db_buf_take(&o);
+    } else {
+        one_row = true;
+        if (x->positional) {
+            if (tq_kind(rk) != TQ_INT) {
+                tq_raise(ctx, "TypeError", "iloc takes ints, slices or "
+                         "lists of ints");
+                goto done;
+            }
+            int64_t n = frame_nrows(ctx, f);
+            int64_t i = tq_as_int(rk) < 0 ? tq_as_int(rk) + n : tq_as_int(rk);
+            where = db_xasprintf("tq_r = %" PRId64, i + 1);
+        } else {
+            where = db_xstrdup("tq_i = ?");
+            fm_param(&p, rk);
+        }
+    }
+    if (one_row && f->series) {
+        v = cell(ctx, f, &s, s.vals[0], where, &p);
+    } else if (one_row && one_col) {
+        v = cell(ctx, f, &s, s.vals[cols[0]], where, &p);
+    } else if (one_row) {
+        if (cols) {
+            /* a row of some columns: restrict the source first */
+            fm_src_t s2 = s;
+            s2.n = ncols;
+            char **vals = db_xcalloc(ncols + 1, sizeof *vals);
+            char **names = db_xcalloc(ncols + 1, sizeof *names);
+            for (size_t k = 0; k < ncols; k++) {
+                vals[k] = s.vals[cols[k]];
+                names[k] = s.names[cols[k]];
+            }
+            s2.vals = vals;
+            s2.names = names;
+            v = row_series(ctx, f, &s2, where, &p);
+            free(vals);
+            free(names);
+        } else {
+            v = row_series(ctx, f, &s, where, &p);
+        }
+    } else {
+        v = rows_cols(ctx, f, &s, where, order, cols, ncols, &p,
+                      one_col);
+    }
+done:
+    free(where);
+    free(order);
+    free(cols);
+    fm_params_clear(&p);
+    fm_src_clear(&s);
+    return v;
+}
+
+static char *floc_repr(tq_ctx_t *ctx, tq_value_t *self)
+{
+    (void)ctx;
+    floc_t *x = tq_native_data(self);
+    return db_xstrdup(x->positional ? "<iLocIndexer>" : "<LocIndexer>");
+}
+
+static const tq_type_t floc_type = {
+    .name = "Indexer",
+    .destroy = floc_destroy,
+    .repr = floc_repr,
+    .getitem = floc_getitem,
+};
+
+static tq_value_t *indexer(tq_value_t *self, bool positional)
+{
+    floc_t *x = db_xcalloc(1, sizeof *x);
+    x->of = tq_incref(self);
+    x->positional = positional;
+    return tq_native_new(&floc_type, x);
+}
+
+static tq_value_t *p_loc(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    return indexer(self, false);
+}
+
+static tq_value_t *p_iloc(tq_ctx_t *ctx, tq_value_t *self,
+                          const tq_args_t *a)
+{
+    (void)ctx, (void)a;
+    return indexer(self, true);
+}
+
+/* fm_series_methods: see frame_methods.h. */
+const fm_method_t fm_series_methods[] = {
+    {"value_counts", m_value_counts, FM_SERIES, false},
+    {"unique", m_unique, FM_SERIES, false},
+    {"nunique", m_nunique, FM_BOTH, false},
+    {"apply", m_apply, FM_SERIES, false},
+    {"str", p_str, FM_SERIES, true},
+    {"rolling", m_rolling, FM_BOTH, false},
+    {"loc", p_loc, FM_BOTH, true},
+    {"iloc", p_iloc, FM_BOTH, true},
+    {NULL, NULL, FM_BOTH, false},
+};
