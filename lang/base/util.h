@@ -3,7 +3,7 @@
  * allocation that aborts on out-of-memory, a growable string buffer, a
  * reference-counted arena (one per executed cell: tokens, AST, the cell's
  * source) and a string-keyed hash map used for variables and builtins.
- * Owned by the interpreter (util.c); any lang/ file may use it.
+ * Implemented by util.c; any lang/ file may use it.
  */
 #ifndef TQ_UTIL_H
 #define TQ_UTIL_H

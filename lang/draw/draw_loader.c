@@ -10,7 +10,7 @@
  * process and never unloaded; a module that is missing or of another ABI
  * is an error returned to the caller (the cell fails, the kernel stays
  * up). The module is handed rows and tables, never the connection
- * (draw_source.c). Owned by the renderers.
+ * (draw_source.c). Part of the draw layer's static library.
  */
 #include <dlfcn.h>
 #include <limits.h>

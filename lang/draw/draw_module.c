@@ -2,7 +2,7 @@
  * This file is the entry point of the drawing module tabula-draw.so (see
  * draw_module.h): it hands the loader the addresses of chart.c's and
  * erd.c's renderers. Everything else in the module is built with hidden
- * visibility, so this is its only exported symbol. Owned by the renderers.
+ * visibility, so this is its only exported symbol.
  */
 #include "draw/draw_module.h"
 

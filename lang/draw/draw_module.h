@@ -17,8 +17,8 @@
  * Datums (tqdb_datum_t) and the row codes are db/db.h's types, which the
  * module reads but whose functions it never calls.
  *
- * Owned by draw_module.c, chart.c and erd.c (the module side) and
- * draw_source.c and draw_loader.c (the caller side).
+ * Implemented by draw_module.c, chart.c and erd.c (the module side) and
+ * by draw_source.c and draw_loader.c (the caller side).
  */
 #ifndef TQ_DRAW_MODULE_H
 #define TQ_DRAW_MODULE_H

@@ -8,7 +8,7 @@
  * calls the module's entry points. It also writes the SQL of `by=` charts
  * (render.h's tq_chart_by_sql), which needs the categories read first. The kernel's loader (draw_loader.c)
  * passes the module it loaded; the renderers' unit tests pass the module's
- * table linked in directly. Owned by the renderers.
+ * table linked in directly. Part of the draw layer's static library.
  */
 #include <assert.h>
 #include <strings.h>

@@ -5,7 +5,7 @@
  * session (variables, tables and their columns, relations and lookups,
  * query-set and frame methods, magics, file paths). It also exposes the
  * method catalogue (signature and one-line doc) that inspect.c shows.
- * Owned by the editor-help engineer.
+ * Implemented by complete.c, in the editor layer.
  *
  * Nothing here runs user code: receivers are resolved by looking names up
  * and by the static result type of query-set methods, never by calling.

@@ -4,7 +4,7 @@
  * columns, types, keys, relations and row count (detail 1 adds its CREATE
  * statement and first rows); a query-set, manager or frame method shows
  * its signature and one-line doc; any other name a summary of its value
- * (type and truncated repr). Owned by the editor-help engineer.
+ * (type and truncated repr). Implemented by inspect.c, in the editor layer.
  */
 #ifndef TQ_INSPECT_H
 #define TQ_INSPECT_H

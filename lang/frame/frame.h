@@ -22,7 +22,7 @@
 #include "orm/queryset.h"
 #include "vm/value.h"
 
-/* ---- used by query.c (owned by the frames engineer) */
+/* ---- the query-set side (registered on query sets by frame_register_methods) */
 
 /* qs.dataframe(): materialises the query set `self` as a frame
  * (CREATE TEMP TABLE ... AS <its SELECT>). The index is the table's

@@ -4,8 +4,9 @@
  * UTF-8 width counting, and the
  * per-column cell formatting (pandas' rules) that the text and HTML tables
  * share (implemented in table.c). Everything else is static inline so that
- * each renderer can be linked into a unit test alone. Owned by the
- * renderers (render_html.c, render_text.c, chart.c, erd.c, csv.c ...).
+ * each renderer can be linked into a unit test alone. Used by the
+ * renderers (render_html.c, render_text.c, table.c, csv.c) and the
+ * drawing module.
  */
 #ifndef TQ_RENDER_UTIL_H
 #define TQ_RENDER_UTIL_H

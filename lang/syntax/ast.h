@@ -2,7 +2,7 @@
  * This file declares the abstract syntax tree that parse.c builds and
  * eval.c walks. Every node lives in the cell's arena and carries its source
  * span (1-based lines, 0-based byte columns) for carets in tracebacks.
- * Owned by the interpreter.
+ * Built by parse.c into the cell's arena; read by the evaluator.
  *
  * Field use per kind (unused fields are zero):
  *   NAME         name, hash

@@ -5,7 +5,7 @@
  * LANGUAGE.md section 9: a line whose first non-blank character is `%` at a
  * statement start is one MAGIC token holding the raw text after the `%`; a
  * cell whose first line starts with `%%` is one CELL_MAGIC token (first
- * line + body). Owned by the interpreter (lex.c).
+ * line + body). Implemented by lex.c.
  *
  * Ownership: tokens and their decoded strings live in the arena passed in.
  */

@@ -2,8 +2,7 @@
  * This file declares the parser: tokens in, an AST (ast.h) out, or the
  * first syntax error with its position, in Python's wording. Also the
  * S-expression dump of an AST that the parser's unit tests compare, and the
- * completeness check behind tq_is_complete. Owned by the interpreter
- * (parse.c).
+ * completeness check behind tq_is_complete. Implemented by parse.c.
  */
 #ifndef TQ_PARSE_H
 #define TQ_PARSE_H

@@ -4,7 +4,7 @@
  * nothing outside the interpreter): the layout of tq_value_t, user
  * functions, code units (a cell's arena and source), frames, and struct
  * tq_ctx. The public contract is value.h; this header is what stands
- * behind it. Owned by the interpreter.
+ * behind it. Implemented by interp.c, eval.c and builtins.c.
  */
 #ifndef TQ_INTERP_H
 #define TQ_INTERP_H
