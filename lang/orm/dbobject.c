@@ -8,6 +8,7 @@
  * `db.sales.order` (an attached schema).
  */
 #include "orm/queryset.h"
+#include "orm/django.h"
 
 #include <strings.h>
 
@@ -15,6 +16,7 @@ static void state_destroy(void *p)
 {
     db_state_t *st = p;
     tq_schema_free(&st->schema);
+    tq_djproject_free(&st->django);
     for (size_t i = 0; i < st->nmethods; i++) {
         free(st->methods[i].schema);
         free(st->methods[i].table);
@@ -54,6 +56,7 @@ int tq_schema_refresh(tq_ctx_t *ctx)
         free(err);
         return -1;
     }
+    tq_django_apply(ctx, s);
     tq_schema_free(&st->schema);
     st->schema = s;
     return 0;
