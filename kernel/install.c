@@ -39,6 +39,7 @@ static const char usage[] =
     "usage: tabula-kernel install [--user | --prefix P | --sys-prefix]\n"
     "                             [--name NAME] [--display-name TEXT]\n"
     "                             [--database PATH] [--readonly]\n"
+    "                             [--django PATH]\n"
     "Installs the Tabula kernelspec for Jupyter.\n"
     "  --user          into the user's Jupyter data dir\n"
     "                  (~/.local/share/jupyter/kernels)\n"
@@ -48,7 +49,9 @@ static const char usage[] =
     "  --name NAME     kernelspec name (default tabula)\n"
     "  --display-name  name shown in front ends (default Tabula)\n"
     "  --database P    database the kernel opens (default :memory:)\n"
-    "  --readonly      open that database read-only\n";
+    "  --readonly      open that database read-only\n"
+    "  --django P      Django project whose models.py files name the\n"
+    "                  tables and relations (as %django P)\n";
 
 /* mkdir -p; returns 0 or -1 with errno. */
 static int make_dirs(const char *path)
@@ -167,7 +170,7 @@ int kn_install_main(int argc, char **argv)
     enum { DEFAULT, USER, PREFIX, SYS_PREFIX } where = DEFAULT;
     int chosen = 0;
     const char *prefix = NULL, *name = "tabula", *display = "Tabula";
-    const char *database = NULL;
+    const char *database = NULL, *django = NULL;
     bool readonly = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -190,6 +193,8 @@ int kn_install_main(int argc, char **argv)
             database = argv[++i];
         } else if (strcmp(a, "--readonly") == 0) {
             readonly = true;
+        } else if (strcmp(a, "--django") == 0 && has_next) {
+            django = argv[++i];
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             return 0;
@@ -258,6 +263,12 @@ int kn_install_main(int argc, char **argv)
     }
     if (readonly)
         json_array_append_new(args, json_string("--readonly"));
+    if (django) {
+        char *abs = absolute(django);
+        json_array_append_new(args, json_string("--django"));
+        json_array_append_new(args, json_string(abs));
+        free(abs);
+    }
     json_t *spec = json_pack("{so ss ss ss s{sb}}", "argv", args,
                              "display_name", display, "language", "tabula",
                              "interrupt_mode", "message", "metadata",

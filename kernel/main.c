@@ -15,12 +15,14 @@
 
 static const char usage[] =
     "usage: tabula-kernel -f CONNECTION_FILE [--database PATH] [--readonly]\n"
-    "                     [--debug]\n"
+    "                     [--django PATH] [--debug]\n"
     "       tabula-kernel install [--user | --prefix P | --sys-prefix]\n"
     "                             [--name NAME] [--display-name TEXT]\n"
-    "                             [--database PATH]\n"
+    "                             [--database PATH] [--django PATH]\n"
     "The database also comes from $TABULA_DATABASE; the default is "
     ":memory:.\n"
+    "--django PATH (or $TABULA_DJANGO) reads a Django project's models.py\n"
+    "files at start-up, as %django PATH does.\n"
     "Log lines go to stderr: warnings and errors only, unless --debug or\n"
     "$TABULA_LOG (debug, info, warn, error) asks for more.\n";
 
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
             o.database = v;
         else if (strcmp(argv[i], "--readonly") == 0)
             o.readonly = true;
+        else if ((v = option_value(argc, argv, &i, "--django")))
+            setenv("TABULA_DJANGO", v, 1);   /* read by the schema layer */
         else if (strcmp(argv[i], "--debug") == 0)
             kn_log_verbose(KN_LOG_DEBUG);
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {

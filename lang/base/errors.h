@@ -15,6 +15,7 @@
  *   ReadOnlyError           Tabula's own (a write on a read-only session),
  *                           a DatabaseError as sqlite3 reports it
  *   ProtectedError          django.db.models.ProtectedError(IntegrityError)
+ *   RestrictedError         django.db.models.RestrictedError(IntegrityError)
  *   FieldError, ValidationError, ObjectDoesNotExist,
  *   MultipleObjectsReturned django.core.exceptions, children of Exception
  *   DoesNotExist            each model's Model.DoesNotExist, a child of
@@ -55,6 +56,7 @@
     X(DatabaseError, Exception)                       \
     X(IntegrityError, DatabaseError)                  \
     X(ProtectedError, IntegrityError)                 \
+    X(RestrictedError, IntegrityError)                \
     X(OperationalError, DatabaseError)                \
     X(ReadOnlyError, DatabaseError)                   \
     X(FieldError, Exception)                          \

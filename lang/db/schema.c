@@ -192,6 +192,7 @@ static void name_tables(tq_schema_t *s)
             t->app = db_xstrdup(app);
             pref[i] = tq_schema_camel(t->name + strlen(app) + 1);
             prio[i] = 1;
+            t->dj_label = db_xasprintf("%s.%s", app, pref[i]);
         } else {
             pref[i] = tq_schema_camel(t->name);
             prio[i] = strcmp(t->schema, "main") ? 1 : 0;
@@ -227,7 +228,29 @@ static bool rel_name_taken(const tq_stable_t *t, const char *name)
 
 static void add_rel(tq_stable_t *t, tq_srel_t r, size_t *cap)
 {
+    r.via = r.onward = -1;
     DB_PUSH(t->rels, t->nrels, *cap, r);
+}
+
+/* tq_stable_add_rel: see schema.h. Relations grow one at a time here
+ * (after build_relations), so the array is reallocated to the count. */
+int tq_stable_add_rel(tq_stable_t *t, tq_srel_t r)
+{
+    t->rels = db_xrealloc(t->rels, (t->nrels + 1) * sizeof *t->rels);
+    t->rels[t->nrels] = r;
+    return (int)t->nrels++;
+}
+
+/* tq_srel_clear: see schema.h. */
+void tq_srel_clear(tq_srel_t *r)
+{
+    free(r->name);
+    free(r->col);
+    free(r->target_col);
+    free(r->partner);
+    free(r->accessor);
+    free(r->dflt);
+    memset(r, 0, sizeof *r);
 }
 
 /* Turns foreign keys into forward and reverse relations. */
@@ -331,6 +354,7 @@ static int cmp_bare(const void *a, const void *b)
 /* Sorts table indexes by bare name so that name lookups bisect. */
 static void index_bare(tq_schema_t *s)
 {
+    free(s->by_bare);
     s->by_bare = db_xcalloc(s->ntables + 1, sizeof *s->by_bare);
     for (size_t i = 0; i < s->ntables; i++)
         s->by_bare[i] = i;
@@ -362,6 +386,7 @@ tq_schema_t *tq_schema_load(tqdb_conn_t *db, char **error)
     load_fks(s, &cat, &fks, &nfk);
     tqdb_catalog_clear(&cat);
     build_relations(s, fks, nfk);
+    tq_schema_django_m2m(s);
     label_tables(s);
     index_bare(s);
     for (size_t i = 0; i < nfk; i++) {
@@ -385,11 +410,9 @@ void tq_schema_free(tq_schema_t **sp)
             free(t->cols[c].decltype);
             free(t->cols[c].dflt);
         }
-        for (size_t r = 0; r < t->nrels; r++) {
-            free(t->rels[r].name);
-            free(t->rels[r].col);
-            free(t->rels[r].target_col);
-        }
+        for (size_t r = 0; r < t->nrels; r++)
+            tq_srel_clear(&t->rels[r]);
+        free(t->dj_label);
         free(t->cols);
         free(t->rels);
         free(t->schema);
@@ -448,6 +471,12 @@ const tq_stable_t *tq_schema_by_bare(const tq_schema_t *s, const char *bare)
     return NULL;
 }
 
+/* tq_schema_reindex: see schema.h. */
+void tq_schema_reindex(tq_schema_t *s)
+{
+    index_bare(s);
+}
+
 /* tq_schema_index: see schema.h. */
 size_t tq_schema_index(const tq_schema_t *s, const tq_stable_t *t)
 {
@@ -488,7 +517,8 @@ char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
     for (size_t i = 0; i < t->ncols; i++)
         v[n++] = t->cols[i].name;
     for (size_t i = 0; i < t->nrels; i++)
-        v[n++] = t->rels[i].name;
+        if (!t->rels[i].hidden)
+            v[n++] = t->rels[i].name;
     for (size_t i = 0; i < nextra; i++)
         v[n++] = extra[i];
     qsort(v, n, sizeof *v, cmp_str);

@@ -30,6 +30,18 @@ typedef struct tq_scol {
     int rel;          /* index of the forward relation it holds, or -1 */
 } tq_scol_t;
 
+/* What deleting a referenced row does to the rows that reference it, as
+ * Django's collector does (on_delete=), or UNKNOWN: the database's own
+ * rule (no Django project read, nothing known). */
+#define TQ_ONDELETE(X) \
+    X(UNKNOWN) X(CASCADE) X(PROTECT) X(RESTRICT) X(SET_NULL) \
+    X(SET_DEFAULT) X(DO_NOTHING)
+typedef enum tq_ondelete {
+#define X(n) TQ_OD_##n,
+    TQ_ONDELETE(X)
+#undef X
+} tq_ondelete_t;
+
 /* A relation from a table to another table. Forward: many-to-one through
  * this table's column `col` to the target's `target_col`. Reverse: one-to-
  * many from this table's `col` (usually the pk) to the target's
@@ -41,6 +53,20 @@ typedef struct tq_srel {
     size_t target;     /* index of the target table in the schema */
     char *target_col;  /* column on the target table */
     bool nullable;     /* forward: the FK column may be NULL */
+    /* Many-to-many (both directions): rows of the target reached through
+     * the join table `through`: this table's reverse relation rels[via]
+     * to it, then its forward relation tables[through].rels[onward] to
+     * the target. `reverse` is set too (the relation is multi-valued). */
+    bool m2m;
+    size_t through;
+    int via, onward;
+    char *partner;     /* m2m: the relation's name seen from the target */
+    bool hidden;       /* left out of FieldError choices (relations of an
+                          auto-created join table) */
+    char *accessor;    /* the object attribute (reverse: "entry_set" or
+                          related_name); NULL: the name itself */
+    tq_ondelete_t on_delete;  /* forward: what deleting the target does */
+    char *dflt;        /* forward, SET_DEFAULT: the default as Python text */
 } tq_srel_t;
 
 typedef struct tq_stable {
@@ -52,6 +78,10 @@ typedef struct tq_stable {
     char *pk;          /* primary key column, or "rowid" */
     bool rowid_pk;     /* the pk is the implicit rowid */
     char *label;       /* column used in <User: ...> or NULL */
+    char *dj_label;    /* Django's model label "blog.Entry" (delete()
+                          counts), or NULL outside a Django app */
+    bool dj_join;      /* an auto-created many-to-many join table */
+    bool dj_model;     /* described by a models.py (%django) */
     tq_scol_t *cols;
     size_t ncols;
     tq_srel_t *rels;
@@ -66,6 +96,7 @@ typedef struct tq_schema {
     tq_stable_t *tables;
     size_t ntables;
     size_t *by_bare;   /* table indexes sorted by bare name (lookups) */
+    bool django;       /* a Django project's models were applied */
 } tq_schema_t;
 
 /* Reads every table of every attached schema of `db` (temp and the
@@ -94,6 +125,20 @@ const tq_srel_t *tq_stable_rel(const tq_stable_t *t, const char *name);
  * sorted and unique, joined with ", ". malloc'd. */
 char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
                         size_t nextra);
+
+/* Sorts the bare-name index again after bare names changed. */
+void tq_schema_reindex(tq_schema_t *s);
+/* Appends a relation to t (steals its strings); returns its index. */
+int tq_stable_add_rel(tq_stable_t *t, tq_srel_t r);
+/* Frees the strings of one relation. */
+void tq_srel_clear(tq_srel_t *r);
+
+/* Django's many-to-many join tables found without a project (djschema.c):
+ * a table `<app>_<model>_<field>` next to the table `<app>_<model>`, with
+ * three columns (a primary key and two foreign keys, one to
+ * `<app>_<model>`) becomes the relation `field` of the model and its
+ * reverse `<model>` on the target. Called by tq_schema_load. */
+void tq_schema_django_m2m(tq_schema_t *s);
 
 /* snake_case (or any identifier) to CamelCase: rental_item -> RentalItem.
  * malloc'd. */

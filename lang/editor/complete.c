@@ -714,6 +714,9 @@ static void add_methods(tq_ctx_t *ctx, mset_t *m, const recv_t *r)
     case RK_OBJECT:
         if (r->table)
             add_fields(m, "", r->table, "", true);
+        for (size_t i = 0; r->table && i < r->table->nrels; i++)
+            if (r->table->rels[i].accessor && !r->table->rels[i].hidden)
+                add(m, r->table->rels[i].accessor, "relation");
         add(m, "save", "method");
         add(m, "delete", "method");
         add(m, "refresh_from_db", "method");

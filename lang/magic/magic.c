@@ -20,6 +20,7 @@
 #include "db/db.h"
 #include "magic/magic.h"
 #include "magic/magics.h"
+#include "orm/django.h"
 #include "orm/query.h"
 #include "render/render.h"
 #include "sql/dialect.h"

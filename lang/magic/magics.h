@@ -36,6 +36,8 @@
       "Opens a database file (:memory: too) for the session.")             \
     X(demo, tq_magic_demo, LINE, NONE, TQ_MAGIC_DEMO_USAGE,                \
       "Creates the bike-rental demo data (user, bike, rental).")           \
+    X(django, tq_django_magic, LINE, PATH, "%django PATH",                 \
+      "Reads a Django project's models.py files: names, relations.")     \
     X(graph_models, tq_magic_graph_models, LINE, NONE,                     \
       "%graph_models [TABLE ...]",                                         \
       "The ER diagram of the tables as SVG.")                              \

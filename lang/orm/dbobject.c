@@ -8,6 +8,7 @@
  * `db.sales.order` (an attached schema).
  */
 #include "orm/queryset.h"
+#include "orm/django.h"
 
 #include <strings.h>
 
@@ -15,6 +16,7 @@ static void state_destroy(void *p)
 {
     db_state_t *st = p;
     tq_schema_free(&st->schema);
+    tq_djproject_free(&st->django);
     for (size_t i = 0; i < st->nmethods; i++) {
         free(st->methods[i].schema);
         free(st->methods[i].table);
@@ -54,6 +56,7 @@ int tq_schema_refresh(tq_ctx_t *ctx)
         free(err);
         return -1;
     }
+    tq_django_apply(ctx, s);
     tq_schema_free(&st->schema);
     st->schema = s;
     return 0;
@@ -90,6 +93,33 @@ const db_method_t *db_method_find(tq_ctx_t *ctx, const char *schema,
     return NULL;
 }
 
+/* A class name that models of several Django apps share ("Author" of
+ * blog and shop) is bound under app-prefixed names only: raises the
+ * NameError that lists them, or returns NULL with nothing raised. */
+static tq_value_t *ambiguous_model(tq_ctx_t *ctx, const tq_schema_t *s,
+                                   const char *name)
+{
+    db_buf_t b = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < s->ntables; i++) {
+        const tq_stable_t *t = &s->tables[s->by_bare[i]];
+        const char *dot = t->dj_label ? strchr(t->dj_label, '.') : NULL;
+        if (!dot || strcmp(dot + 1, name) || !strcmp(t->bare, name))
+            continue;
+        db_buf_add(&b, n++ ? ", " : "");
+        db_buf_add(&b, t->bare);
+        db_buf_add(&b, " (");
+        db_buf_add(&b, t->dj_label);
+        db_buf_add(&b, ")");
+    }
+    if (n >= 2)
+        tq_raise(ctx, "NameError",
+                 "name '%s' is not defined: %zu models have that name, "
+                 "bound as %s", name, n, b.s);
+    db_buf_free(&b);
+    return NULL;
+}
+
 /* tq_schema_lookup: see query.h. */
 tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
 {
@@ -106,7 +136,7 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
     }
     const tq_stable_t *t = tq_schema_by_bare(st->schema, name);
     if (!t)
-        return NULL;
+        return ambiguous_model(ctx, st->schema, name);
     return qs_manager(t->schema, t->name);
 }
 

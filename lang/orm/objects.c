@@ -12,6 +12,7 @@
  * and writes both rows.
  */
 #include "orm/queryset.h"
+#include "orm/django.h"
 #include "sql/dialect.h"
 
 #include <assert.h>
@@ -704,6 +705,17 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
         tq_tuple_set(t, 1, d);
         return t;
     }
+    tq_value_t *collected = NULL;
+    if (!done && (done = tq_django_delete(ctx, q, &collected)) != 0) {
+        qdesc_unref(q);                       /* Django's on_delete rules */
+        if (done < 0)
+            return NULL;
+        int pi = obj_col(o, o->pkcol);
+        tq_decref(o->vals[pi]);
+        o->vals[pi] = tq_none();
+        o->saved = false;
+        return collected;
+    }
     if (!done) {
         qsql_t s;
         qerr_t e = {0};
@@ -742,6 +754,50 @@ static tq_value_t *o_refresh(tq_ctx_t *ctx, tq_value_t *self,
     int rc = obj_reload(ctx, self, pk);
     tq_decref(pk);
     return rc < 0 ? NULL : tq_none();
+}
+
+/* The reverse or many-to-many relation of t whose object attribute is
+ * `name`: its accessor (Django's `entry_set`, a related_name, a
+ * many-to-many field), else its query name (`entry`, which completion
+ * offers too), or NULL. */
+static const tq_srel_t *reverse_accessor(const tq_stable_t *t,
+                                         const char *name)
+{
+    for (size_t i = 0; i < t->nrels; i++) {
+        const tq_srel_t *r = &t->rels[i];
+        if (!r->reverse)
+            continue;
+        if (r->accessor ? !strcmp(r->accessor, name)
+                        : r->m2m && !strcmp(r->name, name))
+            return r;
+    }
+    for (size_t i = 0; i < t->nrels; i++)
+        if (t->rels[i].reverse && !strcmp(t->rels[i].name, name))
+            return &t->rels[i];
+    return NULL;
+}
+
+/* entry.authors / author.entry_set: the targets related to the object
+ * through a many-to-many relation, as a query set filtered on the
+ * relation's name seen from the target. */
+static tq_value_t *m2m_related(tq_ctx_t *ctx, const tq_schema_t *sc,
+                               obj_t *o, const tq_srel_t *rel)
+{
+    const tq_stable_t *tt = &sc->tables[rel->target];
+    int ki = obj_col(o, rel->col);
+    if (!rel->partner || ki < 0)
+        return tq_raise(ctx, "AttributeError",
+                        "'%s' object has no attribute '%s'", o->bare,
+                        rel->name);
+    qdesc_t *q = qdesc_new(tt->schema, tt->name);
+    qlit_t l;
+    if (db_value_lit(ctx, o->vals[ki], &l) < 0) {
+        qdesc_unref(q);
+        return NULL;
+    }
+    q->where = qx_and(model_default_where(ctx, tt->schema, tt->name),
+                      qx_kw(rel->partner, qx_lit(l)));
+    return qs_new(q, false);
 }
 
 static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
@@ -794,12 +850,17 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
         tq_decref(items);
         return r;
     }
+    rel = reverse_accessor(t, name);
+    if (rel && rel->m2m)
+        return m2m_related(ctx, sc, o, rel);
     size_t n = strlen(name);
-    if (n > 4 && !strcmp(name + n - 4, "_set")) {
-        char *rn = db_xstrndup(name, n - 4);
-        rel = tq_stable_rel(t, rn);
-        free(rn);
-        if (rel && rel->reverse) {
+    if (rel || (n > 4 && !strcmp(name + n - 4, "_set"))) {
+        if (!rel) {
+            char *rn = db_xstrndup(name, n - 4);
+            rel = tq_stable_rel(t, rn);
+            free(rn);
+        }
+        if (rel && rel->reverse && !rel->m2m) {
             int ki = obj_col(o, rel->col);
             const tq_stable_t *tt = &sc->tables[rel->target];
             qdesc_t *q = qdesc_new(tt->schema, tt->name);

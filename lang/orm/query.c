@@ -36,6 +36,7 @@
  * the attributes they add (all_objects, timeframed, one per status).
  */
 #include "orm/queryset.h"
+#include "orm/django.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -1461,6 +1462,9 @@ static tq_value_t *m_delete(tq_ctx_t *ctx, tq_value_t *self,
     int done = model_delete(ctx, q, a, &n);   /* soft, or via the parent */
     if (done < 0)
         return NULL;
+    tq_value_t *collected = NULL;
+    if (!done && (done = tq_django_delete(ctx, q, &collected)) != 0)
+        return collected;                     /* Django's on_delete rules */
     if (!done) {
         qsql_t s;
         qerr_t e = {0};

@@ -18,6 +18,7 @@
 #include "sql/compile.h"
 #include "render/render.h"
 #include "orm/query.h"
+#include "db/djproject.h"
 #include "vm/value.h"
 
 /* ---- session state (dbobject.c) */
@@ -31,6 +32,8 @@ typedef struct db_method {
 
 typedef struct db_state {
     tq_schema_t *schema;
+    tq_djproject_t *django;     /* %django's project, or NULL */
+    bool django_env_tried;      /* $TABULA_DJANGO was looked at */
     db_method_t *methods;
     size_t nmethods, mcap;
 } db_state_t;

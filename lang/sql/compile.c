@@ -117,10 +117,42 @@ static void make_inner(cstate_t *cs, int j)
     }
 }
 
-/* Returns the join for relation `rel` reached by `path` from `parent`. */
+/* Returns the join for relation `rel` reached by `path` from `parent`.
+ * A many-to-many relation is two joins: its join table first (keyed by
+ * the path with a "+" suffix, never a user's path), then the target. */
 static int get_join(cstate_t *cs, const char *path, int parent,
                     const tq_srel_t *rel)
 {
+    if (rel->m2m) {
+        const tq_stable_t *from = parent < 0 ? cs->base
+                                  : &cs->s->tables[cs->joins[parent].table];
+        const tq_stable_t *jt = &cs->s->tables[rel->through];
+        assert(rel->via >= 0 && (size_t)rel->via < from->nrels);
+        assert(rel->onward >= 0 && (size_t)rel->onward < jt->nrels);
+        char *hop = db_xasprintf("%s+", path);
+        int mid = get_join(cs, hop, parent, &from->rels[rel->via]);
+        free(hop);
+        for (size_t i = 0; i < cs->njoins; i++)
+            if (!strcmp(cs->joins[i].path, path) && cs->joins[i].parent == mid) {
+                if (cs->filter_ctx)
+                    make_inner(cs, (int)i);
+                return (int)i;
+            }
+        cjoin_t j = {0};
+        j.path = db_xstrdup(path);
+        j.table = rel->target;
+        j.parent = mid;
+        j.rel = &jt->rels[rel->onward];
+        const char *tname = cs->s->tables[rel->target].name;
+        j.alias = alias_used(cs, tname) ? db_xasprintf("T%zu", cs->njoins + 2)
+                                        : db_xstrdup(tname);
+        j.inner = false;
+        DB_PUSH(cs->joins, cs->njoins, cs->jcap, j);
+        int idx = (int)cs->njoins - 1;
+        if (cs->filter_ctx)
+            make_inner(cs, idx);
+        return idx;
+    }
     for (size_t i = 0; i < cs->njoins; i++)
         if (!strcmp(cs->joins[i].path, path)) {
             if (cs->filter_ctx)

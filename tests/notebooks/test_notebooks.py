@@ -71,6 +71,16 @@ def column(headers, rows, name):
     return None
 
 
+def notebook_workdir(path):
+    """The folder a notebook that opens files of the repository by
+    relative paths runs in (its own), or None for a fresh one."""
+    return str(path.parent) if path.name in RUN_IN_PLACE else None
+
+
+# Notebooks that open the repository's files (read-only) by relative path.
+RUN_IN_PLACE = {"django_project.ipynb"}
+
+
 def execute(path):
     """Executes a copy of the notebook at `path` (plus the cross-check
     cells) in a fresh kernel; cached per notebook for the session."""
@@ -85,7 +95,7 @@ def execute(path):
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata["tags"] = [tag]
         nb.cells.append(cell)
-    workdir = tempfile.mkdtemp(prefix="tabula-nb-")
+    workdir = notebook_workdir(path) or tempfile.mkdtemp(prefix="tabula-nb-")
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=300,
                             startup_timeout=60,
                             resources={"metadata": {"path": workdir}})
@@ -317,7 +327,7 @@ def test_script_export_runs(path, tmp_path):
     assert not late_cell_magics, \
         f"cell magics cannot run inside a whole-file cell: {late_cell_magics}"
     km, kc = start_new_kernel(kernel_name=KERNEL, startup_timeout=60,
-                              cwd=str(tmp_path))
+                              cwd=notebook_workdir(path) or str(tmp_path))
     outputs = []
     try:
         reply = kc.execute_interactive(

@@ -1,0 +1,5 @@
+"""Makes djharness importable for the tests of this folder."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -1,0 +1,155 @@
+"""This file is the differential harness's machinery: it builds the test
+project's database with Django's own migrate and ORM (project/seed.py),
+evaluates one expression in the real Django ORM and the same text in
+Tabula (tabula-run with %django), and turns both answers into comparable
+Python values.
+
+Both sides see the models under the names Tabula binds: the class name,
+or the app label in CamelCase plus the class name when two apps share it
+(BlogAuthor, ShopAuthor). So a case is one expression, written once.
+
+Values: query sets become lists, Decimal becomes float, dates and
+datetimes ISO text; an exception becomes ("error", ename, message).
+Writes (delete()) run on a fresh copy of the database on both sides.
+"""
+import ast
+import datetime
+import decimal
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.join(HERE, "project")
+TOP = os.path.dirname(os.path.dirname(HERE))
+PY = "/usr/bin/python3"
+
+
+def tabula_run():
+    exe = os.environ.get("TABULA_RUN") or os.path.join(
+        os.environ.get("TABULA_BUILD", os.path.join(TOP, "build")),
+        "lang", "tabula-run")
+    return exe
+
+
+def django_available():
+    try:
+        import django  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def build_database(path):
+    """Runs migrate and seed.py into `path` (replaced) in a child Python."""
+    subprocess.run([PY, os.path.join(PROJECT, "seed.py"), path], check=True,
+                   cwd=PROJECT, capture_output=True, timeout=300)
+
+
+_django_ready = None
+
+
+def setup_django(db):
+    """Configures Django in this process on database `db` (once)."""
+    global _django_ready
+    if _django_ready:
+        return _django_ready
+    os.environ["TABULA_DJANGO_DB"] = db
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    if PROJECT not in sys.path:
+        sys.path.insert(0, PROJECT)
+    import django
+    django.setup()
+    from django.apps import apps
+    models = [m for m in apps.get_models()
+              if m._meta.app_label in ("blog", "shop")]
+    ns = {}
+    for m in models:
+        same = [o for o in models if o.__name__ == m.__name__]
+        name = m.__name__ if len(same) == 1 else (
+            m._meta.app_label.title().replace("_", "") + m.__name__)
+        ns[name] = m
+    from django.db import models as djm
+    for n in ("F", "Q", "Count", "Sum", "Avg", "Max", "Min"):
+        ns[n] = getattr(djm, n)
+    _django_ready = ns
+    return ns
+
+
+def normalize(v):
+    from django.db.models.query import QuerySet
+    if isinstance(v, QuerySet):
+        v = list(v)
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: normalize(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        out = [normalize(x) for x in v]
+        return tuple(out) if isinstance(v, tuple) else out
+    if hasattr(v, "_meta") and hasattr(v, "pk"):
+        return ("object", v._meta.model_name, v.pk)
+    return v
+
+
+def django_eval(ns, expr, write):
+    """The Django answer of `expr`; a write is rolled back afterwards."""
+    from django.db import transaction
+    try:
+        if not write:
+            return normalize(eval(expr, dict(ns)))
+        with transaction.atomic():
+            v = normalize(eval(expr, dict(ns)))
+            transaction.set_rollback(True)
+            return v
+    except Exception as e:  # noqa: BLE001 - the answer is the exception
+        msg = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+        return ("error", type(e).__name__, msg.strip())
+
+
+_DATE = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
+_ERROR = re.compile(r"^(\w+): (.*)$")
+
+
+def tabula_eval(db, expr, write, tmpdir):
+    """Tabula's answer of `expr` on `db` (a copy when it writes)."""
+    if write:
+        copy = os.path.join(tmpdir, "write.sqlite3")
+        shutil.copyfile(db, copy)
+        db = copy
+    cell = "print(repr(%s))" % expr
+    p = subprocess.run([tabula_run(), db, "%django " + PROJECT, cell],
+                       capture_output=True, text=True, timeout=60)
+    out = p.stdout + p.stderr
+    lines = [ln for ln in out.splitlines()
+             if ln and not ln.startswith(("Django project", "note: "))]
+    if p.returncode != 0 or any("Traceback" in ln for ln in lines):
+        for ln in reversed(lines):
+            m = _ERROR.match(ln)
+            if m:
+                return ("error", m.group(1), m.group(2).strip())
+        return ("error", "?", out)
+    text = _DATE.sub(lambda m: "'%04d-%02d-%02d'" % tuple(
+        int(g) for g in m.groups()), lines[-1] if lines else "")
+    text = re.sub(r"<QuerySet (\[.*\])>$", r"\1", text)
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return ("unparsed", text)
+
+
+def canon(v, ordered):
+    """v as compared: lists as multisets unless the case is ordered."""
+    if isinstance(v, list) and not ordered:
+        return sorted((canon(x, True) for x in v), key=repr)
+    if isinstance(v, list):
+        return [canon(x, True) for x in v]
+    if isinstance(v, tuple):
+        return tuple(canon(x, True) for x in v)
+    if isinstance(v, dict):
+        return {k: canon(x, True) for k, x in v.items()}
+    return v
