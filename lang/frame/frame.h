@@ -132,6 +132,9 @@ void frame_frag_clear(frag_t *f);
  * with tqdb_cursor_free, or NULL with the error raised. */
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
 
+/* frame_dt.c: the `.dt` accessor of a Series (s.dt.year ...). */
+tq_value_t *frame_dt_accessor(tq_ctx_t *ctx, tq_value_t *series);
+
 /* frame_stats.c: df.describe(), df.groupby(k) and Series aggregates. */
 tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
                            const tq_args_t *a);
