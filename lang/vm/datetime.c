@@ -963,6 +963,9 @@ static tq_value_t *cls_call(tq_ctx_t *ctx, tq_value_t *self,
     return construct(ctx, k->kind, a);
 }
 
+static tq_value_t *class_new(tq_temporal_t kind);
+static const char *kind_name(tq_temporal_t kind);
+
 static tq_value_t *cls_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                const char *name)
 {
@@ -980,7 +983,37 @@ static tq_value_t *cls_getattr(tq_ctx_t *ctx, tq_value_t *self,
         return tq_builtin_new("combine", cls_combine, self);
     if (!strcmp(name, "__name__"))
         return tq_str(strchr(type_of_kind(k->kind)->name, '.') + 1);
+    /* datetime.date(2025, 1, 1), as Python's reprs are written, works
+     * when `datetime` is this class, as if it were the module */
+    if (k->kind == TQ_TEMPORAL_DATETIME)
+        for (int i = TQ_TEMPORAL_DATE; i <= TQ_TEMPORAL_DURATION; i++)
+            if (!strcmp(name, kind_name((tq_temporal_t)i)))
+                return class_new((tq_temporal_t)i);
     return NULL;
+}
+
+static const tq_type_t date_class, datetime_class, time_class,
+    timedelta_class;
+
+/* The class value of a kind (a new reference). */
+static tq_value_t *class_new(tq_temporal_t kind)
+{
+    static const tq_type_t *const types[] = {
+        [TQ_TEMPORAL_DATE] = &date_class,
+        [TQ_TEMPORAL_DATETIME] = &datetime_class,
+        [TQ_TEMPORAL_TIME] = &time_class,
+        [TQ_TEMPORAL_DURATION] = &timedelta_class,
+    };
+    assert(kind >= TQ_TEMPORAL_DATE && kind <= TQ_TEMPORAL_DURATION);
+    dtclass_t *k = tq_xcalloc(1, sizeof *k);
+    k->kind = kind;
+    return tq_native_new(types[kind], k);
+}
+
+/* The builtin name of a kind's class: date, datetime, time, timedelta. */
+static const char *kind_name(tq_temporal_t kind)
+{
+    return strchr(type_of_kind(kind)->name, '.') + 1;
 }
 
 static char *cls_repr(tq_ctx_t *ctx, tq_value_t *self)
@@ -1017,9 +1050,8 @@ void tq_datetime_register(tq_ctx_t *ctx)
         {"timedelta", &timedelta_class, TQ_TEMPORAL_DURATION},
     };
     for (size_t i = 0; i < sizeof classes / sizeof *classes; i++) {
-        dtclass_t *k = tq_xcalloc(1, sizeof *k);
-        k->kind = classes[i].kind;
-        tq_value_t *v = tq_native_new(classes[i].type, k);
+        tq_value_t *v = class_new(classes[i].kind);
+        assert(tq_native_type(v) == classes[i].type);
         tq_ctx_define_builtin(ctx, classes[i].name, v);
         tq_decref(v);
     }
