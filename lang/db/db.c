@@ -233,6 +233,10 @@ int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
     int rc = conn->engine->prepare(conn, sql, out, tail);
     assert(rc == 0 || !*out);
     assert(!*out || (*out)->conn == conn);
+    if (*out) {
+        (*out)->decltypes = NULL;
+        (*out)->ndecltypes = 0;
+    }
     return rc;
 }
 
@@ -242,6 +246,7 @@ void tqdb_cursor_free(tqdb_cursor_t **cur)
     if (!c)
         return;
     *cur = NULL;
+    free(c->decltypes);
     c->conn->engine->cursor_free(c);
 }
 
@@ -330,8 +335,27 @@ const char *tqdb_column_name(tqdb_cursor_t *cur, int col)
     return cur->conn->engine->column_name(cur, col);
 }
 
+/* tqdb_column_set_decltype: see db.h. */
+void tqdb_column_set_decltype(tqdb_cursor_t *cur, int col,
+                              const char *decltype)
+{
+    assert(cur && col >= 0 && col < tqdb_column_count(cur));
+    if (col >= cur->ndecltypes) {
+        int n = tqdb_column_count(cur);
+        cur->decltypes = realloc(cur->decltypes, (size_t)n * sizeof(char *));
+        if (!cur->decltypes)
+            abort();
+        for (int i = cur->ndecltypes; i < n; i++)
+            cur->decltypes[i] = NULL;
+        cur->ndecltypes = n;
+    }
+    cur->decltypes[col] = decltype;
+}
+
 const char *tqdb_column_decltype(tqdb_cursor_t *cur, int col)
 {
+    if (col >= 0 && col < cur->ndecltypes && cur->decltypes[col])
+        return cur->decltypes[col];
     assert(col >= 0);
     return cur->conn->engine->column_decltype(cur, col);
 }

@@ -188,6 +188,12 @@ int tqdb_reset(tqdb_cursor_t *cur);
 int tqdb_column_count(tqdb_cursor_t *cur);
 const char *tqdb_column_name(tqdb_cursor_t *cur, int col);
 const char *tqdb_column_decltype(tqdb_cursor_t *cur, int col);
+/* Declares the type of result column `col` for tqdb_column_decltype, over
+ * the engine's: the SQL compiler knows that an expression holds a date or
+ * a duration ("date", "timedelta") where the engine reports none.
+ * `decltype` is borrowed for the cursor's life (a string literal). */
+void tqdb_column_set_decltype(tqdb_cursor_t *cur, int col,
+                              const char *decltype);
 /* The current row's value of `col`, borrowed until the next step. */
 tqdb_datum_t tqdb_column(tqdb_cursor_t *cur, int col);
 tqdb_type_t tqdb_column_type(tqdb_cursor_t *cur, int col);

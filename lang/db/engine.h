@@ -35,6 +35,10 @@ struct tqdb_conn {
 /* The head of every engine's cursor. */
 struct tqdb_cursor {
     tqdb_conn_t *conn;
+    /* declared types set by tqdb_column_set_decltype (db.c owns them;
+     * tqdb_prepare clears them, engines never touch them) */
+    const char **decltypes;
+    int ndecltypes;
 };
 
 struct tqdb_engine {

@@ -1872,6 +1872,8 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
     }
     if (!strcmp(name, "name") && f->series)
         return f->name ? tq_str(f->name) : tq_none();
+    if (!strcmp(name, "dt") && f->series)
+        return frame_dt_accessor(ctx, self);
     if (!strcmp(name, "shape")) {
         int64_t n = frame_rows(ctx, f);
         if (n < 0)

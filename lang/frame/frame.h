@@ -154,6 +154,9 @@ tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
 void *frame_cell_begin(tq_ctx_t *ctx);
 void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back);
 
+/* frame_dt.c: the `.dt` accessor of a Series (s.dt.year ...). */
+tq_value_t *frame_dt_accessor(tq_ctx_t *ctx, tq_value_t *series);
+
 /* frame_stats.c: df.describe(), df.groupby(k) and Series aggregates. */
 tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
                            const tq_args_t *a);

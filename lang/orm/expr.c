@@ -8,6 +8,7 @@
  * literals and expressions for the rest of the database layer.
  */
 #include "orm/queryset.h"
+#include "vm/datetime.h"
 
 typedef struct xval {
     qexpr_t *e;     /* NULL for the bare F root */
@@ -69,6 +70,12 @@ int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out)
         out->s = db_xstrndup(tq_as_str(v), out->n);
         return 0;
     default: break;
+    }
+    tqdb_datum_t d;
+    if (tq_dt_datum(v, &d)) {          /* dates bind as their ISO text */
+        *out = d.type == TQDB_TEXT ? qlit_text(d.s)
+               : d.type == TQDB_INT ? qlit_int(d.i) : qlit_float(d.f);
+        return 0;
     }
     tq_value_t *pk = obj_pk(v);
     if (pk && tq_kind(pk) != TQ_NATIVE)

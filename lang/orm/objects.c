@@ -14,6 +14,7 @@
 #include "orm/queryset.h"
 #include "orm/django.h"
 #include "sql/dialect.h"
+#include "vm/datetime.h"
 
 #include <assert.h>
 #include <strings.h>
@@ -429,10 +430,11 @@ tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
                      a->kwnames[k]);
             return NULL;
         }
-        if (tq_kind(val) == TQ_NATIVE && !obj_pk(val)) {
-            tq_decref(v);
+        if (tq_kind(val) == TQ_NATIVE && !obj_pk(val) &&
+            tq_dt_kind(val) == TQ_TEMPORAL_NONE) {
             tq_raise(ctx, "TypeError", "a %s cannot be stored in column '%s'",
                      tq_type_name(val), o->cols[ci]);
+            tq_decref(v);
             return NULL;
         }
         tq_value_t *pk = obj_pk(val);

@@ -262,6 +262,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                bool *plain)
 {
     *plain = false;
+    cs->vtype = TQ_TEMPORAL_NONE;
     if (cs->q && n >= 1) {
         const qfield_t *a = find_alias(cs->q, parts[0]);
         if (a && (n == 1 || tq_is_lookup(parts[1]) ||
@@ -332,6 +333,8 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
+            if (ci >= 0)
+                cs->vtype = tq_temporal_of_decltype(t->cols[ci].decltype);
             *plain = true;
             db_buf_free(&path);
             return (int)i + 1;
@@ -387,6 +390,8 @@ static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
             b->s[0] = 0;
             rc = cs_lookup(cs, tmp.s, plain, parts[used], NULL, NULL, b);
             db_buf_free(&tmp);
+            cs->vtype = !strcmp(parts[used], "date") ? TQ_TEMPORAL_DATE
+                                                     : TQ_TEMPORAL_NONE;
         } else {
             rc = cs_fail(cs, "FieldError",
                          "Cannot resolve keyword '%s' into field. Join on "
@@ -476,6 +481,67 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 
 static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
 
+/* What a function's result holds, given what its (last) argument held:
+ * truncations are dates, Min/Max/Coalesce keep their argument's kind,
+ * sums and means of durations are durations. */
+static tq_temporal_t func_vtype(qx_func_t f, tq_temporal_t arg)
+{
+    switch (tq_qx_func_kind[f]) {
+    case TQ_FUNC_KIND_TRUNC:
+        return TQ_TEMPORAL_DATE;
+    case TQ_FUNC_KIND_EXTRACT:
+        return TQ_TEMPORAL_NONE;
+    default:
+        break;
+    }
+    if (f == QF_MIN || f == QF_MAX || f == QF_COALESCE)
+        return arg;
+    if ((f == QF_SUM || f == QF_AVG || f == QF_ABS) &&
+        arg == TQ_TEMPORAL_DURATION)
+        return arg;
+    return TQ_TEMPORAL_NONE;
+}
+
+/* a op b: the difference of two dates or datetimes is the dialect's
+ * duration in seconds (read as a timedelta); sums and differences of
+ * durations, and durations scaled by a number, stay durations. */
+static int compile_bin(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    db_buf_t x = {0}, y = {0};
+    int rc = -1;
+    if (cs_expr(cs, e->args[0], &x) < 0)
+        goto out;
+    tq_temporal_t tx = cs->vtype;
+    if (cs_expr(cs, e->args[1], &y) < 0)
+        goto out;
+    tq_temporal_t ty = cs->vtype;
+    bool px = tx == TQ_TEMPORAL_DATE || tx == TQ_TEMPORAL_DATETIME;
+    bool py = ty == TQ_TEMPORAL_DATE || ty == TQ_TEMPORAL_DATETIME;
+    if (e->op == '-' && px && py && cs->d->datetime_diff) {
+        cs->d->datetime_diff(b, x.s, y.s);
+        cs->vtype = TQ_TEMPORAL_DURATION;
+        rc = 0;
+        goto out;
+    }
+    db_buf_addc(b, '(');
+    db_buf_add(b, x.s);
+    db_buf_printf(b, " %c ", (char)e->op);
+    db_buf_add(b, y.s);
+    db_buf_addc(b, ')');
+    bool dx = tx == TQ_TEMPORAL_DURATION, dy = ty == TQ_TEMPORAL_DURATION;
+    if (((e->op == '+' || e->op == '-') && dx && dy) ||
+        ((e->op == '*' || e->op == '/') && dx && ty == TQ_TEMPORAL_NONE) ||
+        (e->op == '*' && dy && tx == TQ_TEMPORAL_NONE))
+        cs->vtype = TQ_TEMPORAL_DURATION;
+    else
+        cs->vtype = TQ_TEMPORAL_NONE;
+    rc = 0;
+out:
+    db_buf_free(&x);
+    db_buf_free(&y);
+    return rc;
+}
+
 /* Expressions nested deeper than this fail with RecursionError instead
  * of overflowing the C stack (Python's default limit is also 1000). */
 #define CS_EXPR_MAX_DEPTH 1000
@@ -491,6 +557,7 @@ int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return cs_fail(cs, "RecursionError",
                        "maximum recursion depth exceeded during compilation");
     cs_expr_depth++;
+    cs->vtype = TQ_TEMPORAL_NONE;
     int rc = expr_sql(cs, e, b);
     cs_expr_depth--;
     assert(cs_expr_depth >= 0);
@@ -520,21 +587,15 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         cs->filter_ctx = saved;
         return rc;
     }
-    case QX_BIN: {
-        db_buf_addc(b, '(');
-        if (cs_expr(cs, e->args[0], b) < 0)
-            return -1;
-        db_buf_printf(b, " %c ", (char)e->op);
-        if (cs_expr(cs, e->args[1], b) < 0)
-            return -1;
-        db_buf_addc(b, ')');
-        return 0;
-    }
+    case QX_BIN:
+        return compile_bin(cs, e, b);
     case QX_NEG:
         db_buf_add(b, "(-");
         if (cs_expr(cs, e->args[0], b) < 0)
             return -1;
         db_buf_addc(b, ')');
+        if (cs->vtype != TQ_TEMPORAL_DURATION)
+            cs->vtype = TQ_TEMPORAL_NONE;
         return 0;
     case QX_FUNC: {
         bool saved = cs->filter_ctx;
@@ -542,6 +603,7 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             cs->filter_ctx = false;
         int rc = compile_func(cs, e, b);
         cs->filter_ctx = saved;
+        cs->vtype = func_vtype((qx_func_t)e->op, cs->vtype);
         return rc;
     }
     case QX_SUBQ:
@@ -818,11 +880,23 @@ static bool conflicting_anno(cstate_t *cs)
     return false;
 }
 
-static void add_col_name(cstate_t *cs, const char *name)
+/* Appends an output column and what it holds (qsql_t.coltypes). */
+static void add_col_name(cstate_t *cs, const char *name, tq_temporal_t type)
 {
     size_t cap = cs->out->ncols;
     cs->out->cols = db_xrealloc(cs->out->cols, (cap + 1) * sizeof(char *));
+    cs->out->coltypes = db_xrealloc(cs->out->coltypes,
+                                    (cap + 1) * sizeof(char *));
+    cs->out->coltypes[cs->out->ncols] = tq_temporal_decltype(type);
     cs->out->cols[cs->out->ncols++] = db_xstrdup(name);
+}
+
+/* What column `col` of table t holds. */
+static tq_temporal_t col_vtype(const tq_stable_t *t, const char *col)
+{
+    int ci = tq_stable_col(t, col);
+    return ci >= 0 ? tq_temporal_of_decltype(t->cols[ci].decltype)
+                   : TQ_TEMPORAL_NONE;
 }
 
 /* Appends one selected expression "expr AS alias". */
@@ -841,7 +915,7 @@ static int select_item(cstate_t *cs, db_buf_t *b, const char *name,
         db_buf_add(b, " AS ");
         db_buf_ident(b, name);
     }
-    add_col_name(cs, name);
+    add_col_name(cs, name, cs->vtype);
     return 0;
 }
 
@@ -852,7 +926,7 @@ static void select_column(cstate_t *cs, db_buf_t *b, const char *col,
         db_buf_add(b, ", ");
     *first = false;
     col_sql(b, cs->base_alias, col);
-    add_col_name(cs, col);
+    add_col_name(cs, col, col_vtype(cs->base, col));
 }
 
 /* select_related(): the columns of every related row along each path,
@@ -902,7 +976,7 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
                 col_sql(b, alias, col);
                 db_buf_add(b, " AS ");
                 db_buf_ident(b, name);
-                add_col_name(cs, name);
+                add_col_name(cs, name, col_vtype(t, col));
                 free(name);
             }
         }
@@ -1075,14 +1149,18 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
     cstate_t cs;
     size_t ncols = parent->out->ncols;
     char **saved_cols = parent->out->cols;
+    const char **saved_types = parent->out->coltypes;
     parent->out->cols = NULL;
+    parent->out->coltypes = NULL;
     parent->out->ncols = 0;
     cs_init(&cs, parent->d, parent->s, q, t, parent->out, parent->err);
     int rc = build_select(&cs, SEL_SUB, b);
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
     free(parent->out->cols);
+    free(parent->out->coltypes);
     parent->out->cols = saved_cols;
+    parent->out->coltypes = saved_types;
     parent->out->ncols = ncols;
     cs_free(&cs);
     return rc;
@@ -1175,7 +1253,9 @@ int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
     for (size_t i = 0; i < out->ncols; i++)
         free(out->cols[i]);
     free(out->cols);
+    free(out->coltypes);
     out->cols = NULL;
+    out->coltypes = NULL;
     out->ncols = 0;
     return finish(out, &b, rc);
 }
@@ -1292,13 +1372,16 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             free(fname);
             db_buf_add(&outer, " AS ");
             db_buf_ident(&outer, aggs[i].name);
-            add_col_name(&(cstate_t){.out = out}, aggs[i].name);
+            add_col_name(&(cstate_t){.out = out}, aggs[i].name,
+                         TQ_TEMPORAL_NONE);
         }
         if (rc == 0) {
             cs_init(&cs, d, s, inner, t, out, err);
             size_t nc = out->ncols;
             char **sc = out->cols;
+            const char **st = out->coltypes;
             out->cols = NULL;
+            out->coltypes = NULL;
             out->ncols = 0;
             db_buf_add(&outer, " FROM (");
             rc = build_select(&cs, SEL_COUNT, &outer);
@@ -1306,7 +1389,9 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             for (size_t i = 0; i < out->ncols; i++)
                 free(out->cols[i]);
             free(out->cols);
+            free(out->coltypes);
             out->cols = sc;
+            out->coltypes = st;
             out->ncols = nc;
             cs_free(&cs);
         }

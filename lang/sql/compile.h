@@ -181,12 +181,19 @@ typedef struct qsql {
     size_t nparams, pcap;
     char **cols;
     size_t ncols;
+    /* NULL, or ncols entries: the declared type of each column that holds
+     * dates or durations ("date", "datetime", "time", "timedelta": static
+     * strings of base/temporal.h), NULL for the others. qsql_bind_cursor
+     * declares them on the cursor, so that a computed duration or a
+     * truncated date reads as a timedelta or a date. */
+    const char **coltypes;
     const tq_dialect_t *dialect;   /* its placeholders' form; NULL: `?` */
 } qsql_t;
 
 void qsql_clear(qsql_t *s);
-/* Binds the statement's parameters to `cur` in order; 0, or -1 with the
- * error on the cursor's connection. */
+/* Binds the statement's parameters to `cur` in order, and declares its
+ * columns' types (coltypes) when the cursor has the statement's columns;
+ * 0, or -1 with the error on the cursor's connection. */
 int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur);
 /* The SQL with parameters inlined as SQL literals (what print(qs.query)
  * shows). malloc'd. */

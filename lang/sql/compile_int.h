@@ -6,6 +6,7 @@
 #ifndef TQ_COMPILE_INT_H
 #define TQ_COMPILE_INT_H
 
+#include "base/temporal.h"
 #include "sql/compile.h"
 
 /* One join, keyed by its relation path ("bike", "bike__owner"). */
@@ -32,6 +33,10 @@ typedef struct cstate {
     bool maybe_null;       /* a nullable column or a join was referenced */
     bool no_joins;         /* UPDATE SET: a join is a FieldError */
     int depth;             /* annotation expansion depth guard */
+    /* what the expression compiled last holds, as far as dates go: set
+     * by every value expression (a date column, a truncation, the
+     * difference of two datetimes), read by the select list */
+    tq_temporal_t vtype;
 } cstate_t;
 
 /* Sets the error (first one wins) and returns -1. */

@@ -29,6 +29,8 @@
  *                    NULL, the schema reader gives such tables their pk)
  *   trunc            date truncation: date(x, 'start of month')
  *                    (date_trunc('month', x))
+ *   datetime_diff    seconds between two datetimes (F.end - F.start):
+ *                    julianday arithmetic (EXTRACT(EPOCH FROM a - b))
  *   extract          integer date parts: CAST(strftime('%m', x) AS INTEGER)
  *                    (CAST(extract(month FROM x) AS integer))
  *   transform        the lookups' transforms (`__year`, `__date` ...), same
@@ -133,6 +135,12 @@ struct tq_dialect {
     /* ---- expressions */
     /* date truncation of `arg` to unit QF_TRUNC* */
     void (*trunc)(db_buf_t *b, qx_func_t unit, const char *arg);
+    /* the seconds from the date or datetime `b` to `a` (a - b) as a
+     * number, to the millisecond: ROUND((julianday(a) - julianday(b)) *
+     * 86400, 3) (EXTRACT(EPOCH FROM a - b)); a is compiled before b.
+     * NULL: the engine subtracts dates itself and F arithmetic stays
+     * plain `-`. */
+    void (*datetime_diff)(db_buf_t *b, const char *a, const char *bb);
     /* integer extraction of QF_EXTRACT* */
     void (*extract)(db_buf_t *b, qx_func_t part, const char *arg);
     /* a lookup transform (sql/lookups.h: year month day week_day hour

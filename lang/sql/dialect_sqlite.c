@@ -56,6 +56,14 @@ static void sqlite_trunc(db_buf_t *b, qx_func_t unit, const char *arg)
     }
 }
 
+/* julianday() keeps milliseconds; the difference of two such doubles
+ * near 2.46e6 is off by some microseconds, which ROUND(..., 3) removes. */
+static void sqlite_datetime_diff(db_buf_t *b, const char *x, const char *y)
+{
+    db_buf_printf(b, "ROUND((julianday(%s) - julianday(%s)) * 86400.0, 3)",
+                  x, y);
+}
+
 static void sqlite_extract(db_buf_t *b, qx_func_t part, const char *arg)
 {
     switch (part) {
@@ -310,6 +318,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .explain = "EXPLAIN QUERY PLAN ",
     .explain_detail_col = 3,          /* id parent notused detail */
     .trunc = sqlite_trunc,
+    .datetime_diff = sqlite_datetime_diff,
     .extract = sqlite_extract,
     .transform = sqlite_transform,
     .stddev = sqlite_stddev,

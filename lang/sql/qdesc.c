@@ -327,6 +327,7 @@ void qsql_clear(qsql_t *s)
     for (size_t i = 0; i < s->ncols; i++)
         free(s->cols[i]);
     free(s->cols);
+    free(s->coltypes);
     memset(s, 0, sizeof *s);
 }
 
@@ -342,6 +343,10 @@ int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur)
         if (tqdb_bind(cur, (int)i + 1, &d) < 0)
             return -1;
     }
+    if (s->coltypes && (size_t)tqdb_column_count(cur) == s->ncols)
+        for (size_t i = 0; i < s->ncols; i++)
+            if (s->coltypes[i])
+                tqdb_column_set_decltype(cur, (int)i, s->coltypes[i]);
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "vm/datetime.h"
 #include "base/errors.h"
 
 #define BUILTIN(name) \
@@ -2436,6 +2437,8 @@ char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
 {
     if (!specstr[0])
         return tq_to_str(ctx, v);
+    if (tq_kind(v) == TQ_NATIVE && tq_native_type(v)->format)
+        return tq_native_type(v)->format(ctx, v, specstr);
     spec_t sp;
     if (!parse_spec(specstr, &sp)) {
         tq_raise(ctx, "ValueError", "Invalid format specifier '%s' for object "
@@ -2866,5 +2869,5 @@ void tq_builtins_register(tq_ctx_t *ctx)
         tq_value_t *v = tq_class_builtin_new(*p, NULL);
         tq_ctx_define_builtin(ctx, *p, v);
         tq_decref(v);
-    }
+    }    tq_datetime_register(ctx);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "vm/datetime.h"
 
 /* ---- immortal singletons */
 
@@ -680,6 +681,10 @@ static uint64_t hash_value(const tq_value_t *k)
             h = mix64(h ^ hash_value(k->u.seq.items[i]));
         return h;
     }
+    case TQ_NATIVE:
+        if (k->u.native.type->compare && k->u.native.type->hash)
+            return k->u.native.type->hash(k);
+        return mix64((uint64_t)(uintptr_t)k);
     default: return mix64((uint64_t)(uintptr_t)k);
     }
 }
@@ -740,6 +745,11 @@ static bool key_equal(tq_value_t *a, tq_value_t *b)
             if (!key_equal(a->u.seq.items[i], b->u.seq.items[i]))
                 return false;
         return true;
+    case TQ_NATIVE:
+        /* natives with a compare hook are equal by value */
+        return a->u.native.type == b->u.native.type &&
+               a->u.native.type->compare &&
+               a->u.native.type->compare(a, b) == 0;
     default:
         return false;
     }
@@ -1091,6 +1101,8 @@ char *tq_to_str(tq_ctx_t *ctx, tq_value_t *v)
 {
     if (v->kind == TQ_STR)
         return tq_xstrndup(v->u.str.s, v->u.str.len);
+    if (v->kind == TQ_NATIVE && v->u.native.type->str)
+        return v->u.native.type->str(ctx, v);
     const char *en, *msg;
     if (tq_exception_get(v, &en, &msg))
         return tq_xstrdup(msg);
@@ -1217,6 +1229,11 @@ static int compare_depth(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b,
                                      b->u.seq.items[i], optext, depth + 1);
         }
         return a->u.seq.len < b->u.seq.len ? -1 : a->u.seq.len > b->u.seq.len;
+    }
+    if (a->kind == TQ_NATIVE && b->kind == TQ_NATIVE &&
+        a->u.native.type == b->u.native.type && a->u.native.type->compare) {
+        int c = a->u.native.type->compare(a, b);
+        return c < 0 ? -1 : c > 0;
     }
     tq_raise(ctx, "TypeError",
              "'%s' not supported between instances of '%s' and '%s'", optext,
@@ -1947,6 +1964,8 @@ int tq_value_datum(tq_ctx_t *ctx, tq_value_t *v, tqdb_datum_t *out)
     case TQ_FLOAT: *out = tqdb_datum_float(v->u.f); return 0;
     case TQ_STR: *out = tqdb_datum_text(v->u.str.s, v->u.str.len); return 0;
     default:
+        if (tq_dt_datum(v, out))
+            return 0;
         tq_raise(ctx, "TypeError",
                  "cannot bind a value of type '%s' as an SQL parameter",
                  tq_type_name(v));
@@ -1979,9 +1998,27 @@ tq_value_t *tq_datum_value(const tqdb_datum_t *d)
     return tq_none();
 }
 
+/* tq_datum_value_typed: see value.h. */
+tq_value_t *tq_datum_value_typed(const tqdb_datum_t *d, const char *decltype)
+{
+    tq_temporal_t kind = tq_temporal_of_decltype(decltype);
+    if (kind == TQ_TEMPORAL_DURATION &&
+        (d->type == TQDB_INT || d->type == TQDB_FLOAT)) {
+        double us = d->type == TQDB_INT ? (double)d->i * 1e6 : d->f * 1e6;
+        if (fabs(us) < 9.2e18)
+            return tq_timedelta_new((int64_t)nearbyint(us));
+    }
+    if (kind != TQ_TEMPORAL_NONE && d->type == TQDB_TEXT && d->s) {
+        tq_value_t *v = tq_dt_parse_column(d->s, d->len, kind);
+        if (v)
+            return v;
+    }
+    return tq_datum_value(d);
+}
+
 tq_value_t *tq_cursor_value(tqdb_cursor_t *cur, int col)
 {
     tqdb_datum_t d = tqdb_column(cur, col);
-    return tq_datum_value(&d);
+    return tq_datum_value_typed(&d, tqdb_column_decltype(cur, col));
 }
 

@@ -97,6 +97,17 @@ struct tq_type {
     int64_t (*length)(tq_ctx_t *ctx, tq_value_t *self);
     /* Truth value; -1 with an error raised. NULL hook means true. */
     int (*truth)(tq_ctx_t *ctx, tq_value_t *self);
+    /* str() when it differs from repr (NULL: repr). malloc'd. */
+    char *(*str)(tq_ctx_t *ctx, tq_value_t *self);
+    /* format(self, spec) for a non-empty spec (f"{d:%Y}"); malloc'd, or
+     * NULL with an error raised. NULL hook: a spec is a TypeError. */
+    char *(*format)(tq_ctx_t *ctx, tq_value_t *self, const char *spec);
+    /* Value ordering between two instances of this type (<0, 0, >0), for
+     * ==, <, sorted() and dict keys. NULL: instances are equal only to
+     * themselves and do not order. */
+    int (*compare)(const tq_value_t *a, const tq_value_t *b);
+    /* A hash consistent with compare() == 0 (used with compare). */
+    uint64_t (*hash)(const tq_value_t *self);
 };
 
 /* ---- constructors: all return new references; they never fail (abort on
@@ -185,7 +196,8 @@ int tq_display_bundle(tq_ctx_t *ctx, tq_value_t *v, tq_bundle_t *out);
 
 /* ---- the database bridge */
 /* The database bridge (db.h). tq_value_datum: the datum of a scalar value
- * (None, bool, int, float, str), borrowing its text; any other kind raises
+ * (None, bool, int, float, str, and the date values of vm/datetime.h as
+ * ISO text, a timedelta as its seconds), borrowing its text; any other kind raises
  * TypeError and returns -1. tq_bind: binds `v` to parameter `index` of
  * `cur`; 0, or -1 with the error raised. tq_datum_value and
  * tq_cursor_value: a new value from a datum or from column `col` of the
@@ -194,6 +206,13 @@ int tq_value_datum(tq_ctx_t *ctx, tq_value_t *v, tqdb_datum_t *out);
 int tq_bind(tq_ctx_t *ctx, tqdb_cursor_t *cur, int index, tq_value_t *v);
 tq_value_t *tq_datum_value(const tqdb_datum_t *d);
 tq_value_t *tq_cursor_value(tqdb_cursor_t *cur, int col);
+/* The one reader of typed columns: a datum of a column declared
+ * `decltype` (base/temporal.h names the kinds) as a value. ISO text in a
+ * date, datetime or time column becomes a date, datetime or time value
+ * (text that does not parse stays a str); a number in a duration column
+ * (seconds) becomes a timedelta; everything else is tq_datum_value's.
+ * tq_cursor_value reads through it with the cursor's declared type. */
+tq_value_t *tq_datum_value_typed(const tqdb_datum_t *d, const char *decltype);
 
 
 /* ---- the interpreter context */
