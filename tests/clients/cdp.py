@@ -9,6 +9,7 @@ group."""
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,6 +78,7 @@ class Browser:
         require_chromium()
         self.tmp = tmp_path
         profile = tmp_path / "chromium-profile"
+        shutil.rmtree(profile, ignore_errors=True)
         self.log = open(tmp_path / "chromium.log", "w")
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
