@@ -287,7 +287,8 @@ def test_completion_tooltip_interrupt_restart(app):
       return r.width > 0 && items.length ? items : null;
     })()""", 30)
     shot(browser, shots, kind, "completer")
-    assert "filter" in items and "objects" in items, items
+    # The popup renders its first items at once, the rest as they scroll.
+    assert {"aggregate", "all", "count"} <= set(items), items
     browser.key("Escape", keycode=27)
 
     # Shift-Tab: the tooltip shows the kernel's inspection.
