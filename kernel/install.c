@@ -2,9 +2,11 @@
  * This file installs the kernelspec. The destination follows
  * jupyter_client's KernelSpecManager.install_kernel_spec: --user goes to
  * the user's Jupyter data dir, --prefix P to P/share/jupyter/kernels,
- * --sys-prefix to the system Python's prefix (/usr on Debian), and the
- * default to /usr/local/share/jupyter/kernels. An existing spec of the
- * same name is replaced. kernel.json names this binary by its absolute
+ * --sys-prefix to the active environment's prefix ($CONDA_PREFIX, else
+ * $VIRTUAL_ENV: the sys.prefix of that environment's Python, where its
+ * Jupyter looks) or, outside one, the system Python's prefix (/usr on
+ * Debian), and the default to /usr/local/share/jupyter/kernels. An
+ * existing spec of the same name is replaced. kernel.json names this binary by its absolute
  * path; the logos are copied from the installed share dir or, in a build
  * tree, from the source tree's kernelspec/.
  */
@@ -44,7 +46,9 @@ static const char usage[] =
     "  --user          into the user's Jupyter data dir\n"
     "                  (~/.local/share/jupyter/kernels)\n"
     "  --prefix P      into P/share/jupyter/kernels\n"
-    "  --sys-prefix    into " KN_SYS_PREFIX "/share/jupyter/kernels\n"
+    "  --sys-prefix    into the active conda or virtual environment\n"
+    "                  ($CONDA_PREFIX, $VIRTUAL_ENV), else\n"
+    "                  " KN_SYS_PREFIX "/share/jupyter/kernels\n"
     "  (default)       into /usr/local/share/jupyter/kernels\n"
     "  --name NAME     kernelspec name (default tabula)\n"
     "  --display-name  name shown in front ends (default Tabula)\n"
@@ -164,6 +168,20 @@ static char *absolute(const char *path)
     return out;
 }
 
+/* The prefix of the environment whose Jupyter should see the spec: an
+ * activated conda environment, else an activated virtualenv, else the
+ * system Python's. The result is a static string or the environment's. */
+static const char *active_prefix(void)
+{
+    const char *names[] = { "CONDA_PREFIX", "VIRTUAL_ENV" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = getenv(names[i]);
+        if (v && v[0] == '/')
+            return v;
+    }
+    return KN_SYS_PREFIX;
+}
+
 /* See install.h. */
 int kn_install_main(int argc, char **argv)
 {
@@ -238,7 +256,7 @@ int kn_install_main(int argc, char **argv)
     case USER: user_data_dir(base, sizeof base); break;
     case PREFIX: snprintf(base, sizeof base, "%s/share/jupyter", prefix); break;
     case SYS_PREFIX:
-        snprintf(base, sizeof base, "%s/share/jupyter", KN_SYS_PREFIX);
+        snprintf(base, sizeof base, "%s/share/jupyter", active_prefix());
         break;
     default: snprintf(base, sizeof base, "/usr/local/share/jupyter"); break;
     }

@@ -7,6 +7,7 @@ Inputs, each optional (a missing file counts nothing):
   pytest.xml    pytest's JUnit XML
   fuzz.txt      lines "PASS name ..." / "FAIL name ..." from tests/fuzz/run
   sanitizer/    a folder where ASan/UBSan write reports; each report fails
+  clients.xml   pytest's JUnit XML of tests/clients (the virtualenv's run)
 
 Exit status: 0 when nothing failed, 1 otherwise.
 """
@@ -96,11 +97,13 @@ def sanitizer_counts(folder):
 
 
 def main(argv):
-    meson_log, junit, fuzz, sanitizer = (argv + [""] * 4)[:4]
+    meson_log, junit, fuzz, sanitizer, clients = (argv + [""] * 5)[:5]
     parts = {
         "meson (unit, golden)": meson_counts(meson_log),
         "pytest (protocol, editor, hardening, notebooks)": junit_counts(junit),
         "fuzz": fuzz_counts(fuzz),
+        "pytest (clients: JupyterLab, Notebook 7, nbconvert, papermill)":
+            junit_counts(clients),
         "sanitizer reports": sanitizer_counts(sanitizer),
     }
     for name, (p, f, s) in parts.items():

@@ -81,3 +81,15 @@ def test_sys_prefix_in_help(kernelspec_dir):
     r = run("--help")
     assert "/usr/share/jupyter/kernels" in r.stdout
     assert "--display-name" in r.stdout
+
+
+def test_sys_prefix_follows_active_environment(kernelspec_dir, tmp_path):
+    """--sys-prefix installs into an activated conda environment or
+    virtualenv, as ipykernel's does when run by that environment's Python."""
+    for var in ("CONDA_PREFIX", "VIRTUAL_ENV"):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("CONDA_PREFIX", "VIRTUAL_ENV")}
+        env[var] = str(tmp_path / var)
+        r = run("--sys-prefix", env=env)
+        assert r.returncode == 0, r.stderr
+        check_spec(tmp_path / var / "share" / "jupyter" / "kernels" / "tabula")
