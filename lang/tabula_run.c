@@ -17,10 +17,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "tabula.h"
 #include "base/util.h"
+
+/* A copy of `line` without ANSI colour sequences (ESC [ ... m): the
+ * traceback's colours are for front ends and terminals, not for files
+ * and pipes. malloc'd. */
+static char *strip_ansi(const char *line)
+{
+    char *out = tq_xmalloc(strlen(line) + 1), *o = out;
+    for (const char *p = line; *p; p++) {
+        if (p[0] == '\033' && p[1] == '[') {
+            const char *q = p + 2;
+            while (*q && *q != 'm')
+                q++;
+            if (*q == 'm') {
+                p = q;
+                continue;
+            }
+        }
+        *o++ = *p;
+    }
+    *o = 0;
+    return out;
+}
+
+/* Writes a traceback line to stderr, in colour only on a terminal. */
+static void print_traceback_line(const char *line)
+{
+    if (isatty(STDERR_FILENO)) {
+        fprintf(stderr, "%s\n", line);
+        return;
+    }
+    char *plain = strip_ansi(line);
+    fprintf(stderr, "%s\n", plain);
+    free(plain);
+}
 
 /* ---- the command line runner */
 
@@ -115,7 +150,7 @@ static int run_cells(int argc, char **argv)
         } else {
             fflush(stdout);
             for (size_t k = 0; k < r.traceback_len; k++)
-                fprintf(stderr, "%s\n", r.traceback[k]);
+                print_traceback_line(r.traceback[k]);
             status = 1;
         }
         fflush(stdout);
@@ -354,8 +389,11 @@ static int run_golden(int argc, char **argv)
                 tap_diag("actual", actual);
                 if (r.traceback_len) {
                     printf("#   traceback:\n");
-                    for (size_t k = 0; k < r.traceback_len; k++)
-                        printf("#     %s\n", r.traceback[k]);
+                    for (size_t k = 0; k < r.traceback_len; k++) {
+                        char *plain = strip_ansi(r.traceback[k]);
+                        printf("#     %s\n", plain);
+                        free(plain);
+                    }
                 }
             }
             free(actual);
