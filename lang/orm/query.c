@@ -964,6 +964,7 @@ static tq_value_t *filter_like(tq_ctx_t *ctx, tq_value_t *self,
     qdesc_t *c = qdesc_clone(q);
     if (w)
         c->where = qx_and(c->where, negate ? qx_not(w) : w);
+    qdesc_end_call(c);
     return derived(c);
 }
 
@@ -1136,6 +1137,15 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
                               bool allow_kw)
 {
     qdesc_t *c = qdesc_clone(SELF_Q(self));
+    if (c->group_values && c->nfields && c->mode != QM_MODEL) {
+        /* values(m=...).annotate(s=Sum(...)).values('s'): the grouping
+         * stays, the earlier fields remain names to select */
+        for (size_t i = 0; i < c->nfields; i++) {
+            qdesc_add_field(&c->group, &c->ngroup, c->fields[i].name,
+                            qx_ref(c->fields[i].expr));
+            c->group[c->ngroup - 1].calls = c->fields[i].calls;
+        }
+    }
     clear_fields(c);
     c->group_values = false;
     c->mode = mode;
@@ -1171,9 +1181,11 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
         }
         qdesc_add_field(&c->fields, &c->nfields, a->kwnames[i], e);
     }
-    for (size_t i = 0; i < c->nfields; i++)
+    for (size_t i = 0; i < c->nfields; i++) {
+        c->fields[i].calls = c->ncalls;
         if (qx_has_agg(c->fields[i].expr))
             c->group_values = true;
+    }
     if (mode == QM_MODEL)
         clear_fields(c);
     return derived(c);
@@ -1249,10 +1261,12 @@ static tq_value_t *m_annotate(tq_ctx_t *ctx, tq_value_t *self,
         }
         if (to_fields) {
             qdesc_add_field(&c->fields, &c->nfields, name, val);
+            c->fields[c->nfields - 1].calls = c->ncalls;
             if (qx_has_agg(val))
                 c->group_values = true;
         } else {
             qdesc_add_field(&c->annos, &c->nannos, name, val);
+            c->annos[c->nannos - 1].calls = c->ncalls;
         }
         free(name);
     }

@@ -63,6 +63,7 @@ static void cs_init(cstate_t *cs, const tq_dialect_t *d,
     cs->base_alias = db_xstrdup(base->name);
     cs->out = out;
     cs->err = err;
+    cs->reuse_upto = SIZE_MAX;
 }
 
 static void cs_free(cstate_t *cs)
@@ -165,7 +166,107 @@ static const qfield_t *find_alias(const qdesc_t *q, const char *name)
             !(q->fields[i].expr->kind == QX_REF &&
               !strcmp(q->fields[i].expr->name, name)))
             return &q->fields[i];
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (!strcmp(q->group[i].name, name))
+            return &q->group[i];
     return NULL;
+}
+
+/* The alias that names the longest head of parts ("entry__count" for
+ * entry, count, gt), with *used set to the parts it covers, or NULL. */
+static const qfield_t *match_alias(const qdesc_t *q, char **parts, size_t n,
+                                   size_t *used)
+{
+    for (size_t k = n; k > 0; k--) {
+        db_buf_t name = {0};
+        for (size_t i = 0; i < k; i++) {
+            if (i)
+                db_buf_add(&name, "__");
+            db_buf_add(&name, parts[i]);
+        }
+        const qfield_t *a = find_alias(q, name.s);
+        db_buf_free(&name);
+        if (a) {
+            *used = k;
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Django's join reuse for multi-valued relations
+ *
+ * Within one filter() call, conditions through a reverse or many-to-many
+ * relation share its join; each further call joins it anew (so chained
+ * filters may match different related rows). Annotations, values() and
+ * order_by() reuse the join of the latest call before them that went
+ * through the same relation, or the one join they share otherwise. */
+
+/* True when e, outside NOT and subqueries, names a path through `prefix`. */
+static bool uses_path(const qexpr_t *e, const char *prefix, int depth)
+{
+    if (!e || depth > 64 || e->kind == QX_NOT || e->kind == QX_SUBQ)
+        return false;
+    if ((e->kind == QX_KW || e->kind == QX_REF) && e->name) {
+        size_t n = strlen(prefix);
+        if (!strncmp(e->name, prefix, n) &&
+            (!e->name[n] || !strncmp(e->name + n, "__", 2)))
+            return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (uses_path(e->args[i], prefix, depth + 1))
+            return true;
+    return false;
+}
+
+static const qexpr_t *conjunct(const qexpr_t *w, size_t i)
+{
+    assert(i < qx_conjuncts(w));
+    return w->kind == QX_AND ? w->args[i] : w;
+}
+
+/* The filter() call (from 1) conjunct i of q's where belongs to, or 0. */
+static size_t conjunct_scope(const qdesc_t *q, size_t i)
+{
+    for (size_t k = 0; k < q->ncalls; k++)
+        if (i < q->calls[k])
+            return k + 1;
+    return 0;
+}
+
+/* The latest call up to cs->reuse_upto whose conditions go through
+ * `path`, or 0. */
+static size_t reuse_scope(cstate_t *cs, const char *path)
+{
+    const qdesc_t *q = cs->q;
+    if (!q || !q->where)
+        return 0;
+    size_t upto = cs->reuse_upto < q->ncalls ? cs->reuse_upto : q->ncalls;
+    size_t nconj = qx_conjuncts(q->where);
+    for (size_t k = upto; k > 0; k--) {
+        size_t from = k > 1 ? q->calls[k - 2] : 0;
+        for (size_t i = from; i < q->calls[k - 1] && i < nconj; i++)
+            if (uses_path(conjunct(q->where, i), path, 0))
+                return k;
+    }
+    return 0;
+}
+
+/* Keys the join of a multi-valued relation `rel` (path so far in `path`)
+ * by the filter() call it belongs to: "2~entry". Paths before the first
+ * multi-valued relation stay shared. */
+static void scope_join_path(cstate_t *cs, db_buf_t *path,
+                            const tq_srel_t *rel)
+{
+    if (!rel->reverse || strchr(path->s, '~'))
+        return;
+    size_t k = cs->scope ? cs->scope : reuse_scope(cs, path->s);
+    if (!k)
+        return;
+    char *p = db_xasprintf("%zu~%s", k, path->s);
+    path->len = 0;
+    db_buf_add(path, p);
+    free(p);
 }
 
 static const tq_srel_t *parent_link(const tq_stable_t *t);
@@ -225,25 +326,53 @@ static const tq_srel_t *parent_link(const tq_stable_t *t)
     return rel && !rel->reverse ? rel : NULL;
 }
 
+/* Records the column a path resolved to, for value checks and errors
+ * (prep.c): column ci of t (-1: none, -2: the row id), reached through
+ * relation rel when the path names a relation. */
+static void note_column(cstate_t *cs, const tq_stable_t *t, int ci,
+                        const tq_srel_t *rel)
+{
+    cs->last_col = ci >= 0 ? &t->cols[ci] : NULL;
+    cs->last_field = ci >= 0 ? t->cols[ci].name : NULL;
+    cs->last_rel = rel != NULL;
+    if (rel && !rel->reverse) {
+        /* a foreign key takes the values of the key it points to */
+        const tq_stable_t *tt = &cs->s->tables[rel->target];
+        int ti = tq_stable_col(tt, rel->target_col);
+        if (ti >= 0) {
+            cs->last_col = &tt->cols[ti];
+            cs->last_field = tt->cols[ti].name;
+        }
+    }
+}
+
 /* cs_resolve: see compile_int.h. */
 int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                bool *plain)
 {
     *plain = false;
-    if (cs->q && n >= 1) {
-        const qfield_t *a = find_alias(cs->q, parts[0]);
-        if (a && (n == 1 || tq_is_lookup(parts[1]) ||
-                  tq_is_transform(parts[1]))) {
-            if (++cs->depth > 32)
-                return cs_fail(cs, "ValueError",
-                               "Annotation '%s' refers to itself", a->name);
-            db_buf_addc(b, '(');
-            int rc = cs_expr(cs, a->expr, b);
-            db_buf_addc(b, ')');
-            cs->depth--;
-            cs->maybe_null = true;
-            return rc < 0 ? -1 : 1;
-        }
+    cs->last_col = NULL;
+    cs->last_field = NULL;
+    cs->last_rel = false;
+    size_t k = 0;
+    const qfield_t *a = cs->q && n >= 1 ? match_alias(cs->q, parts, n, &k)
+                                        : NULL;
+    if (a && (k == n || tq_is_lookup(parts[k]) ||
+              tq_is_transform(parts[k]))) {
+        if (++cs->depth > 32)
+            return cs_fail(cs, "ValueError",
+                           "Annotation '%s' refers to itself", a->name);
+        size_t scope = cs->scope, upto = cs->reuse_upto;
+        cs->scope = 0;            /* the annotation's own joins */
+        cs->reuse_upto = a->calls;
+        db_buf_addc(b, '(');
+        int rc = cs_expr(cs, a->expr, b);
+        db_buf_addc(b, ')');
+        cs->scope = scope;
+        cs->reuse_upto = upto;
+        cs->depth--;
+        cs->maybe_null = true;
+        return rc < 0 ? -1 : (int)k;
     }
     const tq_stable_t *t = cs->base;
     const char *alias = cs->base_alias;
@@ -289,6 +418,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                                    "Joined field references are not "
                                    "permitted in this query");
                 }
+                scope_join_path(cs, &path, rel);
                 join = get_join(cs, path.s, join, rel);
                 t = tt;
                 alias = cs->joins[join].alias;
@@ -297,6 +427,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             }
         }
         if (ci != -1) {
+            note_column(cs, t, ci, NULL);
             col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
@@ -305,6 +436,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             return (int)i + 1;
         }
         if (rel && !rel->reverse) {
+            note_column(cs, t, tq_stable_col(t, rel->col), rel);
             col_sql(b, alias, rel->col);
             cs->maybe_null |= rel->nullable;
             *plain = true;
@@ -322,9 +454,11 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             /* rental__isnull=True must see the missing rows */
             if (more && !strcmp(parts[i + 1], "isnull"))
                 cs->filter_ctx = false;
+            scope_join_path(cs, &path, rel);
             join = get_join(cs, path.s, join, rel);
             cs->filter_ctx = saved;
             const tq_stable_t *tt = &cs->s->tables[rel->target];
+            note_column(cs, tt, tq_stable_col(tt, tt->pk), rel);
             col_sql(b, cs->joins[join].alias, tt->pk);
             cs->maybe_null = true;
             *plain = true;
@@ -534,7 +668,8 @@ static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
         split_path(e->name, &parts, &n);
         const tq_stable_t *t = cs->base;
         bool multi = false;
-        if (!(cs->q && find_alias(cs->q, parts[0]))) {
+        size_t k;
+        if (!(cs->q && match_alias(cs->q, parts, n, &k))) {
             for (size_t i = 0; i < n && !multi; i++) {
                 const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
                 if (!rel || (!rel->reverse && i + 1 == n))
@@ -554,6 +689,23 @@ static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
         if (multi_valued(cs, e->args[i], depth + 1))
             return true;
     return false;
+}
+
+/* One condition through a multi-valued relation under a NOT, as Django's
+ * exclude() splits it: `pk IN (SELECT pk ... WHERE leaf)`, a subquery of
+ * its own per condition, so the NOT removes the rows that have ANY
+ * matching related row and two conditions need not match the same one. */
+static int split_exclude(cstate_t *cs, const qexpr_t *leaf, db_buf_t *b)
+{
+    qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
+    sub->where = qx_ref((qexpr_t *)leaf);
+    db_buf_addc(b, '(');
+    col_sql(b, cs->base_alias, cs->base->pk);
+    db_buf_add(b, " IN (");
+    int rc = build_select_sub(cs, sub, b);
+    db_buf_add(b, "))");
+    qdesc_unref(sub);
+    return rc;
 }
 
 /* Predicates: lookups, comparisons and their boolean combinations. */
@@ -585,24 +737,14 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     }
     case QX_NOT: {
-        if (multi_valued(cs, e->args[0], 0)) {
-            /* exclude() across a one-to-many relation removes the rows that
-             * have ANY matching related row, as Django does: a subquery */
-            qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
-            sub->where = qx_ref(e->args[0]);
-            db_buf_add(b, "NOT (");
-            col_sql(b, cs->base_alias, cs->base->pk);
-            db_buf_add(b, " IN (");
-            int rc = build_select_sub(cs, sub, b);
-            db_buf_add(b, "))");
-            qdesc_unref(sub);
-            return rc;
-        }
         bool saved = cs->filter_ctx, saved_null = cs->maybe_null;
+        bool saved_neg = cs->negated;
         cs->filter_ctx = false;
         cs->maybe_null = false;
+        cs->negated = true;
         db_buf_t t = {0};
         int rc = compile_pred(cs, e->args[0], &t);
+        cs->negated = saved_neg;
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
@@ -616,6 +758,8 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return rc;
     }
     case QX_LOOKUP: {
+        if (cs->negated && multi_valued(cs, e, 0))
+            return split_exclude(cs, e, b);
         db_buf_t lhs = {0};
         bool plain = false;
         int rc;
@@ -634,15 +778,19 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                                  "join on the field not permitted.",
                                  parts[rc]);
             }
+            qexpr_t *rhs = NULL;
+            if (rc >= 0)
+                rc = cs_prep_value(cs, transform, e->name, e->args[1], &rhs);
             if (rc >= 0) {
                 db_buf_t t = {0};
-                rc = cs_lookup(cs, lhs.s, plain, transform, e->name,
-                               e->args[1], &t);
+                rc = cs_lookup(cs, lhs.s, plain, transform, e->name, rhs,
+                               &t);
                 if (rc >= 0) {
                     db_buf_add(b, t.s);
                 }
                 db_buf_free(&t);
             }
+            qx_unref(rhs);
             free_parts(parts, n);
         } else {
             rc = cs_expr(cs, e->args[0], &lhs);
@@ -654,6 +802,8 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return rc < 0 ? -1 : 0;
     }
     case QX_KW: {
+        if (cs->negated && multi_valued(cs, e, 0))
+            return split_exclude(cs, e, b);
         char **parts;
         size_t n;
         split_path(e->name, &parts, &n);
@@ -682,9 +832,12 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                              parts[used - 1]);
             }
         }
+        qexpr_t *rhs = NULL;
         if (rc == 0)
-            rc = cs_lookup(cs, lhs.s, plain, transform, lookup, e->args[0],
-                           b);
+            rc = cs_prep_value(cs, transform, lookup, e->args[0], &rhs);
+        if (rc == 0)
+            rc = cs_lookup(cs, lhs.s, plain, transform, lookup, rhs, b);
+        qx_unref(rhs);
         db_buf_free(&lhs);
         free_parts(parts, n);
         return rc;
@@ -692,6 +845,16 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     default:
         return cs_expr(cs, e, b);
     }
+}
+
+/* Compiles conjunct i of the where clause into dst, joining multi-valued
+ * relations as its filter() call does. */
+static int compile_conjunct(cstate_t *cs, size_t i, db_buf_t *dst)
+{
+    cs->scope = conjunct_scope(cs->q, i);
+    int rc = compile_pred(cs, conjunct(cs->q->where, i), dst);
+    cs->scope = 0;
+    return rc;
 }
 
 /* How deep refs_agg is in one expression's arguments: past
@@ -707,11 +870,11 @@ static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
     if ((e->kind == QX_REF || e->kind == QX_KW) && e->name) {
-        const char *p = strstr(e->name, "__");
-        size_t len = p ? (size_t)(p - e->name) : strlen(e->name);
-        char *first = db_xstrndup(e->name, len);
-        const qfield_t *a = find_alias(q, first);
-        free(first);
+        char **parts;
+        size_t n, k;
+        split_path(e->name, &parts, &n);
+        const qfield_t *a = match_alias(q, parts, n, &k);
+        free_parts(parts, n);
         if (a && refs_agg(q, a->expr, depth + 1))
             return true;
     }
@@ -883,6 +1046,25 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
     return rc;
 }
 
+/* GROUP BY of a query whose grouped values() was followed by another
+ * values(): the earlier non-aggregate fields, as Django keeps them. */
+static int group_keys(cstate_t *cs, db_buf_t *group)
+{
+    const qdesc_t *q = cs->q;
+    for (size_t i = 0; i < q->ngroup; i++) {
+        if (refs_agg(q, q->group[i].expr, 0))
+            continue;
+        if (group->len)
+            db_buf_add(group, ", ");
+        cs->reuse_upto = q->group[i].calls;
+        int rc = cs_expr(cs, q->group[i].expr, group);
+        cs->reuse_upto = SIZE_MAX;
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Builds the SELECT for q into b. */
 static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
 {
@@ -898,6 +1080,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         has_agg |= refs_agg(q, q->annos[i].expr, 0);
     for (size_t i = 0; i < q->nfields; i++)
         has_agg |= refs_agg(q, q->fields[i].expr, 0);
+    for (size_t i = 0; i < q->ngroup; i++)
+        has_agg |= refs_agg(q, q->group[i].expr, 0);
 
     /* SELECT list */
     if (kind == SEL_SUB) {
@@ -921,15 +1105,23 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         if (q->mode == QM_MODEL && kind == SEL_ROWS &&
             select_related_cols(cs, &cols, &first) < 0)
             goto out;
-        for (size_t i = 0; i < q->nannos; i++)
-            if (select_item(cs, &cols, q->annos[i].name, q->annos[i].expr,
-                            &first) < 0)
+        for (size_t i = 0; i < q->nannos; i++) {
+            cs->reuse_upto = q->annos[i].calls;
+            int r = select_item(cs, &cols, q->annos[i].name,
+                                q->annos[i].expr, &first);
+            cs->reuse_upto = SIZE_MAX;
+            if (r < 0)
                 goto out;
+        }
     } else {
-        for (size_t i = 0; i < q->nfields; i++)
-            if (select_item(cs, &cols, q->fields[i].name, q->fields[i].expr,
-                            &first) < 0)
+        for (size_t i = 0; i < q->nfields; i++) {
+            cs->reuse_upto = q->fields[i].calls;
+            int r = select_item(cs, &cols, q->fields[i].name,
+                                q->fields[i].expr, &first);
+            cs->reuse_upto = SIZE_MAX;
+            if (r < 0)
                 goto out;
+        }
     }
 
     /* WHERE and HAVING */
@@ -943,7 +1135,7 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
             if (dst->len)
                 db_buf_add(dst, " AND ");
             cs->filter_ctx = !agg;
-            int r = compile_pred(cs, c, dst);
+            int r = compile_conjunct(cs, i, dst);
             cs->filter_ctx = false;
             if (r < 0)
                 goto out;
@@ -953,7 +1145,10 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
 
     /* GROUP BY */
     if (has_agg) {
-        if (q->group_values && q->mode != QM_MODEL && q->nfields) {
+        if (q->ngroup) {
+            if (group_keys(cs, &group) < 0)
+                goto out;
+        } else if (q->group_values && q->mode != QM_MODEL && q->nfields) {
             size_t pos = 0;
             for (size_t i = 0; i < q->nfields; i++) {
                 pos++;
@@ -993,7 +1188,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
                 goto out;
             db_buf_add(&order, desc ? " DESC" : " ASC");
         }
-        bool grouped_values = has_agg && q->group_values && q->mode != QM_MODEL;
+        bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
+                              q->mode != QM_MODEL;
         if (!q->norder && !q->order_set && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, t->pk);
             db_buf_add(&order, q->reversed ? " DESC" : " ASC");
@@ -1092,7 +1288,7 @@ static bool needs_wrap(const qdesc_t *q)
         agg |= refs_agg(q, q->fields[i].expr, 0);
     if (q->where && refs_agg(q, q->where, 0))
         agg = true;
-    return agg || q->distinct || qdesc_sliced(q);
+    return agg || q->ngroup || q->distinct || qdesc_sliced(q);
 }
 
 /* tq_compile_count: see compile.h. */
@@ -1125,8 +1321,7 @@ int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
                 if (where.len)
                     db_buf_add(&where, " AND ");
                 cs.filter_ctx = true;
-                rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w,
-                                  &where);
+                rc = compile_conjunct(&cs, i, &where);
             }
         } else {
             rc = 0;
@@ -1296,7 +1491,7 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             if (where.len)
                 db_buf_add(&where, " AND ");
             cs.filter_ctx = true;
-            rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w, &where);
+            rc = compile_conjunct(&cs, i, &where);
         }
     }
     if (rc == 0) {
@@ -1325,9 +1520,11 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
     cs_init(&cs, d, s, q, t, &dry, err);
     db_buf_t w = {0};
     int rc = 0;
-    if (q->where) {
+    for (size_t i = 0; i < qx_conjuncts(q->where) && rc == 0; i++) {
         cs.filter_ctx = true;
-        rc = compile_pred(&cs, q->where, &w);
+        if (i)
+            db_buf_add(&w, " AND ");
+        rc = compile_conjunct(&cs, i, &w);
     }
     bool joins = cs.njoins > 0 || refs_agg(q, q->where, 0);
     cs_free(&cs);
@@ -1344,7 +1541,7 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (i)
                 db_buf_add(b, " AND ");
-            rc = compile_pred(&cs, wh->kind == QX_AND ? wh->args[i] : wh, b);
+            rc = compile_conjunct(&cs, i, b);
         }
         cs_free(&cs);
         return rc;
