@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "render/render.h"
 #include "sql/dialect.h"
 
@@ -1817,6 +1818,29 @@ static tq_value_t *call_user_method(tq_ctx_t *ctx, tq_value_t *bound,
     return r;
 }
 
+/* AttributeError for a name that is no method, with Python 3.11's hint
+ * when a method is close: "Did you mean: 'count'?". */
+static tq_value_t *no_method(tq_ctx_t *ctx, const char *name)
+{
+    const char *cands[sizeof methods / sizeof *methods +
+                      QS_MAX_EXTRA_METHODS + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        cands[n++] = methods[i].name;
+    for (size_t i = 0; i < n_extra_methods; i++)
+        cands[n++] = extra_methods[i].name;
+    cands[n++] = "query";
+    cands[n++] = "plot";
+    const char *hint = tq_suggest(name, cands, n);
+    if (!hint)
+        return tq_raise(ctx, "AttributeError",
+                        "'QuerySet' object has no attribute '%s'", name);
+    return tq_raise(ctx, "AttributeError",
+                    "'QuerySet' object has no attribute '%s'. Did you mean: "
+                    "'%s'?",
+                    name, hint);
+}
+
 static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
                               const char *name)
 {
@@ -1857,7 +1881,10 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
         return r;
     }
     /* what Meta keywords add: all_objects, timeframed, STATUS choices */
-    return model_qs_attr(ctx, s->q, s->manager, name);
+    tq_value_t *r = model_qs_attr(ctx, s->q, s->manager, name);
+    if (r || tq_error_pending(ctx))
+        return r;
+    return no_method(ctx, name);
 }
 
 /* qs[i], qs[a:b], and T[rows, cols] (index.c). */

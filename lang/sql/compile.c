@@ -691,6 +691,25 @@ static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
     return false;
 }
 
+/* Django's FieldError for a word after a field that is no lookup, with
+ * Django 4's hint: "Unsupported lookup 'lesthan' for IntegerField or join
+ * on the field not permitted, perhaps you meant lt or lte?". After a
+ * transform (`__year`) the field is an IntegerField. */
+static int unsupported_lookup(cstate_t *cs, const char *name,
+                              bool after_transform)
+{
+    const char *cls = after_transform
+                          ? "IntegerField"
+                          : cs_field_class(cs->last_col, cs->last_rel);
+    char *hint = cs_lookup_hint(name, after_transform ? NULL : cs->last_col);
+    cs_fail(cs, "FieldError",
+            "Unsupported lookup '%s' for %s or join on the field not "
+            "permitted%s%s",
+            name, cls, hint, *hint ? "" : ".");
+    free(hint);
+    return -1;
+}
+
 /* One condition through a multi-valued relation under a NOT, as Django's
  * exclude() splits it: `pk IN (SELECT pk ... WHERE leaf)`, a subquery of
  * its own per condition, so the NOT removes the rows that have ANY
@@ -773,10 +792,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                 if ((size_t)rc + 1 == n && tq_is_transform(parts[rc]))
                     transform = parts[rc];
                 else
-                    rc = cs_fail(cs, "FieldError",
-                                 "Unsupported lookup '%s' for field or "
-                                 "join on the field not permitted.",
-                                 parts[rc]);
+                    rc = unsupported_lookup(cs, parts[rc], false);
             }
             qexpr_t *rhs = NULL;
             if (rc >= 0)
@@ -823,13 +839,11 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                 transform = parts[used];
                 lookup = parts[used + 1];
             } else if (left >= 1) {
-                rc = cs_fail(cs, "FieldError",
-                             "Unsupported lookup '%s' for column '%s' or "
-                             "join on the field not permitted.",
-                             parts[left == 2 && tq_is_transform(parts[used])
-                                       ? used + 1
-                                       : used],
-                             parts[used - 1]);
+                rc = unsupported_lookup(
+                    cs, parts[left == 2 && tq_is_transform(parts[used])
+                                  ? used + 1
+                                  : used],
+                    left == 2 && tq_is_transform(parts[used]));
             }
         }
         qexpr_t *rhs = NULL;

@@ -80,5 +80,11 @@ int cs_prep_value(cstate_t *cs, const char *transform, const char *lookup,
 /* prep.c: Django's field class for a column ("IntegerField",
  * "DateTimeField" ...), "ForeignKey" when fk. Static text. */
 const char *cs_field_class(const tq_scol_t *col, bool fk);
+/* prep.c: Django's hint for an unknown lookup `name` on column col
+ * (NULL: unknown) among the lookups of sql/lookups.h (the date transforms
+ * only for columns that may hold dates): ", perhaps you meant lt or
+ * lte?", from difflib's close matches or a word for a comparison such as
+ * "lessthan"; or "". malloc'd. */
+char *cs_lookup_hint(const char *name, const tq_scol_t *col);
 
 #endif

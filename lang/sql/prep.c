@@ -21,6 +21,7 @@
  * Values that are not literals (F, subqueries) are left alone.
  */
 #include "sql/compile_int.h"
+#include "sql/lookups.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -538,4 +539,134 @@ int cs_prep_value(cstate_t *cs, const char *transform, const char *lookup,
         *out = NULL;
     }
     return rc;
+}
+
+/* ---- near misses of lookups */
+
+/* The length of the longest common block of a[alo..ahi) and b[blo..bhi),
+ * its start in each, as difflib's find_longest_match (without junk). */
+static size_t longest_block(const char *a, size_t alo, size_t ahi,
+                            const char *b, size_t blo, size_t bhi,
+                            size_t *ai, size_t *bi)
+{
+    size_t best = 0;
+    *ai = alo;
+    *bi = blo;
+    for (size_t i = alo; i < ahi; i++)
+        for (size_t j = blo; j < bhi; j++) {
+            size_t k = 0;
+            while (i + k < ahi && j + k < bhi && a[i + k] == b[j + k])
+                k++;
+            if (k > best) {
+                best = k;
+                *ai = i;
+                *bi = j;
+            }
+        }
+    return best;
+}
+
+/* The number of matching characters, as difflib's get_matching_blocks. */
+static size_t matching(const char *a, size_t alo, size_t ahi, const char *b,
+                       size_t blo, size_t bhi, int depth)
+{
+    if (alo >= ahi || blo >= bhi || depth > 64)
+        return 0;
+    size_t i, j;
+    size_t k = longest_block(a, alo, ahi, b, blo, bhi, &i, &j);
+    if (!k)
+        return 0;
+    return k + matching(a, alo, i, b, blo, j, depth + 1) +
+           matching(a, i + k, ahi, b, j + k, bhi, depth + 1);
+}
+
+/* difflib.SequenceMatcher(None, a, b).ratio() */
+static double ratio(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (!na && !nb)
+        return 1.0;
+    return 2.0 * (double)matching(a, 0, na, b, 0, nb, 0) /
+           (double)(na + nb);
+}
+
+/* Words a user may type for a comparison, and the lookups they mean. */
+static const struct {
+    const char *prefix;
+    const char *hint;
+} lookup_words[] = {
+    {"les", "lt or lte"},     {"smaller", "lt or lte"},
+    {"below", "lt or lte"},   {"under", "lt or lte"},
+    {"great", "gt or gte"},   {"more", "gt or gte"},
+    {"above", "gt or gte"},   {"over", "gt or gte"},
+    {"equal", "exact"},       {"eq", "exact"},
+    {"like", "contains or icontains"},
+    {"between", "range"},     {"not", "ne"},
+};
+
+/* cs_lookup_hint: see compile_int.h. */
+char *cs_lookup_hint(const char *name, const tq_scol_t *col)
+{
+    assert(name);
+    static const struct {
+        const char *name;
+        bool transform;
+    } all[] = {
+#define X(n, kind, f, doc) {#n, TQ_LOOKUP_KIND_##kind == \
+                                    TQ_LOOKUP_KIND_TRANSFORM},
+        TQ_LOOKUPS(X)
+#undef X
+    };
+    vkind_t k = col ? decl_kind(col->decltype) : VK_ANY;
+    bool dates = k == VK_ANY || k == VK_TEXT || k == VK_DATE ||
+                 k == VK_DATETIME;
+    const char *cands[sizeof all / sizeof *all];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (!all[i].transform || dates)
+            cands[n++] = all[i].name;
+    /* difflib.get_close_matches(name, cands): up to 3 with a ratio of at
+     * least 0.6, best first */
+    const char *best[3] = {0};
+    double score[3] = {0};
+    for (size_t i = 0; i < n; i++) {
+        double r = ratio(name, cands[i]);
+        if (r < 0.6)
+            continue;
+        for (int k = 0; k < 3; k++)
+            if (!best[k] || r > score[k]) {
+                for (int m = 2; m > k; m--) {
+                    best[m] = best[m - 1];
+                    score[m] = score[m - 1];
+                }
+                best[k] = cands[i];
+                score[k] = r;
+                break;
+            }
+    }
+    db_buf_t b = {0};
+    if (best[0]) {
+        db_buf_add(&b, ", perhaps you meant ");
+        for (int k = 0; k < 3 && best[k]; k++) {
+            if (k)
+                db_buf_add(&b, " or ");
+            db_buf_add(&b, best[k]);
+        }
+        db_buf_addc(&b, '?');
+        return db_buf_take(&b);
+    }
+    char low[64];
+    size_t len = 0;
+    for (const char *p = name; *p && len + 1 < sizeof low; p++)
+        if (*p != '_')
+            low[len++] = (char)tolower((unsigned char)*p);
+    low[len] = 0;
+    for (size_t i = 0; i < sizeof lookup_words / sizeof *lookup_words; i++)
+        if (!strncmp(low, lookup_words[i].prefix,
+                     strlen(lookup_words[i].prefix))) {
+            db_buf_printf(&b, ", perhaps you meant %s?",
+                          lookup_words[i].hint);
+            return db_buf_take(&b);
+        }
+    return db_xstrdup("");
 }

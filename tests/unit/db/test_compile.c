@@ -646,7 +646,7 @@ int main(void)
               "Cannot resolve keyword 'nam' into field. Choices are: id, "
               "model, name, rental", "unknown field through a relation");
     check_err(filt("user", kw_int("age__foo", 1)), "FieldError",
-              "Unsupported lookup 'foo' for column 'age' or join on the field "
+              "Unsupported lookup 'foo' for IntegerField or join on the field "
               "not permitted.", "unknown lookup");
     {
         qdesc_t *q = qdesc_new("main", "user");
