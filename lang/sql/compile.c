@@ -101,11 +101,13 @@ static void free_parts(char **parts, size_t n)
 
 static bool alias_used(cstate_t *cs, const char *alias)
 {
-    if (!strcmp(cs->base_alias, alias))
-        return true;
-    for (size_t i = 0; i < cs->njoins; i++)
-        if (!strcmp(cs->joins[i].alias, alias))
+    for (; cs; cs = cs->parent) {   /* a correlated subquery: every level */
+        if (!strcmp(cs->base_alias, alias))
             return true;
+        for (size_t i = 0; i < cs->njoins; i++)
+            if (!strcmp(cs->joins[i].alias, alias))
+                return true;
+    }
     return false;
 }
 
@@ -511,10 +513,187 @@ static const char *const func_sql[] = {
 #undef X
 };
 
+/* `CASE WHEN cond THEN x ELSE NULL END` (x NULL: 1), the argument of an
+ * aggregate with filter=. */
+static int filtered_arg(cstate_t *cs, const qexpr_t *cond, const qexpr_t *x,
+                        db_buf_t *b)
+{
+    db_buf_add(b, "CASE WHEN ");
+    if (compile_pred(cs, cond, b) < 0)
+        return -1;
+    db_buf_add(b, " THEN ");
+    if (x) {
+        if (cs_expr(cs, x, b) < 0)
+            return -1;
+    } else {
+        db_buf_addc(b, '1');
+    }
+    db_buf_add(b, " ELSE NULL END");
+    return 0;
+}
+
+/* A Window's OVER clause: args[1] the partition (a LIST), args[2] the
+ * order (a LIST of LISTs of one expression, op 1 descending). */
+static int over_clause(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    db_buf_add(b, " OVER (");
+    const qexpr_t *part = e->nargs > 1 ? e->args[1] : NULL;
+    const qexpr_t *ord = e->nargs > 2 ? e->args[2] : NULL;
+    if (part && part->nargs) {
+        db_buf_add(b, "PARTITION BY ");
+        for (size_t i = 0; i < part->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, part->args[i], b) < 0)
+                return -1;
+        }
+    }
+    if (ord && ord->nargs) {
+        db_buf_add(b, part && part->nargs ? " ORDER BY " : "ORDER BY ");
+        for (size_t i = 0; i < ord->nargs; i++) {
+            const qexpr_t *o = ord->args[i];
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, o->args[0], b) < 0)
+                return -1;
+            db_buf_add(b, o->op ? " DESC" : " ASC");
+        }
+    }
+    db_buf_addc(b, ')');
+    return 0;
+}
+
+/* The functions of the COND, SUBQUERY and WINDOW kinds and Concat,
+ * Greatest, Least: 1 when f is one of them (compiled into b, or -1),
+ * 0 when it is not. */
+static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    qx_func_t f = (qx_func_t)e->op;
+    switch (f) {
+    case QF_CONCAT:
+        if (e->nargs < 2)
+            return cs_fail(cs, "ValueError",
+                           "Concat must take at least two expressions");
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, " || ");
+            db_buf_add(b, "COALESCE(");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+            db_buf_add(b, ", '')");
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_GREATEST:
+    case QF_LEAST:
+        if (e->nargs < 2)
+            return cs_fail(cs, "ValueError",
+                           "%s must take at least two expressions",
+                           tq_qx_func_names[f]);
+        db_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_CASE: {
+        bool any = false;
+        db_buf_add(b, "CASE");
+        for (size_t i = 0; i < e->nargs; i++) {
+            const qexpr_t *w = e->args[i];
+            if (w->kind == QX_FUNC && w->op == QF_WHEN) {
+                assert(w->nargs == 2);
+                db_buf_add(b, " WHEN ");
+                if (compile_pred(cs, w->args[0], b) < 0)
+                    return -1;
+                db_buf_add(b, " THEN ");
+                if (cs_expr(cs, w->args[1], b) < 0)
+                    return -1;
+                any = true;
+            } else {
+                assert(i + 1 == e->nargs);
+                if (!any)
+                    db_buf_add(b, " WHEN 1 = 0 THEN NULL");
+                db_buf_add(b, " ELSE ");
+                if (cs_expr(cs, w, b) < 0)
+                    return -1;
+            }
+        }
+        if (!e->nargs)
+            db_buf_add(b, " WHEN 1 = 0 THEN NULL");
+        db_buf_add(b, " END");
+        return 1;
+    }
+    case QF_WHEN:
+        return cs_fail(cs, "TypeError", "When() is only valid inside Case()");
+    case QF_EXISTS:
+        assert(e->nargs == 1 && e->args[0]->kind == QX_SUBQ);
+        db_buf_add(b, "EXISTS(");
+        if (build_select_sub(cs, e->args[0]->sub, b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_SUBQUERY:
+        assert(e->nargs == 1);
+        return cs_expr(cs, e->args[0], b) < 0 ? -1 : 1;
+    case QF_WINDOW: {
+        assert(e->nargs >= 1);
+        const qexpr_t *fn = e->args[0];
+        if (fn->kind != QX_FUNC || !(tq_qx_func_is_agg[fn->op] ||
+                                     tq_qx_func_kind[fn->op] ==
+                                         TQ_FUNC_KIND_WINDOW) ||
+            fn->op == QF_WINDOW)
+            return cs_fail(cs, "ValueError",
+                           "Expression '%s' isn't compatible with OVER "
+                           "clauses.",
+                           fn->kind == QX_FUNC ? tq_qx_func_names[fn->op]
+                                               : "expression");
+        bool saved = cs->filter_ctx;
+        cs->filter_ctx = false;
+        cs->in_window++;
+        int rc = cs_expr(cs, fn, b);
+        cs->in_window--;
+        if (rc == 0)
+            rc = over_clause(cs, e, b);
+        cs->filter_ctx = saved;
+        return rc < 0 ? -1 : 1;
+    }
+    case QF_ROWNUMBER:
+    case QF_RANK:
+    case QF_DENSERANK:
+    case QF_LAG:
+    case QF_LEAD:
+        if (!cs->in_window)
+            return cs_fail(cs, "ValueError",
+                           "%s() is only valid inside Window()",
+                           tq_qx_func_names[f]);
+        db_buf_add(b, func_sql[f]);
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     assert(cs && cs->d && e && e->kind == QX_FUNC);
     qx_func_t f = (qx_func_t)e->op;
+    int more = compile_func_more(cs, e, b);
+    if (more)
+        return more < 0 ? -1 : 0;
     if (f == QF_STDDEV || f == QF_VARIANCE) {
         if (e->nargs != 1)
             return cs_fail(cs, "TypeError", "%s takes one expression",
@@ -522,7 +701,8 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         char *x[5];
         for (int i = 0; i < 5; i++) {
             db_buf_t t = {0};
-            if (cs_expr(cs, e->args[0], &t) < 0) {
+            if ((e->cond ? filtered_arg(cs, e->cond, e->args[0], &t)
+                         : cs_expr(cs, e->args[0], &t)) < 0) {
                 for (int k = 0; k < i; k++)
                     free(x[k]);
                 db_buf_free(&t);
@@ -553,7 +733,14 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     }
     if (f == QF_COUNT && e->nargs == 0) {
-        db_buf_add(b, "COUNT(*)");
+        if (!e->cond) {
+            db_buf_add(b, "COUNT(*)");
+            return 0;
+        }
+        db_buf_add(b, "COUNT(");
+        if (filtered_arg(cs, e->cond, NULL, b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
         return 0;
     }
     if (f == QF_COALESCE && e->nargs < 2)
@@ -569,14 +756,34 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     for (size_t i = 0; i < e->nargs; i++) {
         if (i)
             db_buf_add(b, ", ");
-        if (cs_expr(cs, e->args[i], b) < 0)
+        if (e->cond && tq_qx_func_is_agg[f]) {
+            if (filtered_arg(cs, e->cond, e->args[i], b) < 0)
+                return -1;
+        } else if (cs_expr(cs, e->args[i], b) < 0) {
             return -1;
+        }
     }
     db_buf_addc(b, ')');
     return 0;
 }
 
 static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+
+/* OuterRef('pk'): the path resolved in the query around this subquery
+ * (its joins LEFT OUTER, so they never drop outer rows). */
+static int outer_ref(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    if (!cs->parent)
+        return cs_fail(cs, "ValueError",
+                       "This queryset contains a reference to an outer "
+                       "query and may only be used in a subquery.");
+    cstate_t *p = cs->parent;
+    bool saved = p->filter_ctx;
+    p->filter_ctx = false;
+    int rc = compile_ref(p, e->name, b);
+    p->filter_ctx = saved;
+    return rc;
+}
 
 /* Expressions nested deeper than this fail with RecursionError instead
  * of overflowing the C stack (Python's default limit is also 1000). */
@@ -617,6 +824,8 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         db_buf_addc(b, ')');
         return 0;
     case QX_REF: {
+        if (e->op == 1)
+            return outer_ref(cs, e, b);
         bool saved = cs->filter_ctx;
         int rc = compile_ref(cs, e->name, b);
         cs->filter_ctx = saved;
@@ -883,6 +1092,8 @@ static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
+    if (e->kind == QX_FUNC && e->op == QF_WINDOW)
+        return false;             /* a window aggregate groups nothing */
     if ((e->kind == QX_REF || e->kind == QX_KW) && e->name) {
         char **parts;
         size_t n, k;
@@ -921,6 +1132,10 @@ static void from_sql(cstate_t *cs, db_buf_t *b)
         db_buf_addc(b, '.');
     }
     db_buf_ident(b, cs->base->name);
+    if (strcmp(cs->base_alias, cs->base->name)) {
+        db_buf_addc(b, ' ');
+        db_buf_ident(b, cs->base_alias);
+    }
     for (size_t i = 0; i < cs->njoins; i++) {
         const cjoin_t *j = &cs->joins[i];
         const tq_stable_t *t = &cs->s->tables[j->table];
@@ -1243,6 +1458,37 @@ out:
     return rc;
 }
 
+/* True when e holds an OuterRef (outside nested subqueries). */
+static bool has_outer(const qexpr_t *e, int depth)
+{
+    if (!e || depth > 64)
+        return false;
+    if (e->kind == QX_REF && e->op == 1)
+        return true;
+    if (has_outer(e->cond, depth + 1))
+        return true;
+    for (size_t i = 0; i < e->nargs; i++)
+        if (has_outer(e->args[i], depth + 1))
+            return true;
+    return false;
+}
+
+static bool desc_has_outer(const qdesc_t *q)
+{
+    if (has_outer(q->where, 0))
+        return true;
+    for (size_t i = 0; i < q->nannos; i++)
+        if (has_outer(q->annos[i].expr, 0))
+            return true;
+    for (size_t i = 0; i < q->nfields; i++)
+        if (has_outer(q->fields[i].expr, 0))
+            return true;
+    for (size_t i = 0; i < q->norder; i++)
+        if (has_outer(q->order[i].expr, 0))
+            return true;
+    return false;
+}
+
 /* The SELECT of a nested description (pk IN (SELECT ...)). Shares the
  * parent's parameters; its aliases live in their own scope. */
 static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
@@ -1256,6 +1502,16 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
     parent->out->cols = NULL;
     parent->out->ncols = 0;
     cs_init(&cs, parent->d, parent->s, q, t, parent->out, parent->err);
+    if (desc_has_outer(q)) {
+        /* correlated (OuterRef): its aliases must not hide the outer
+         * query's, so a table the outer query names is U0 here */
+        cs.parent = parent;
+        if (alias_used(parent, t->name)) {
+            free(cs.base_alias);
+            cs.base_alias = db_xasprintf("U%d", parent->depth_sub + 0);
+        }
+    }
+    cs.depth_sub = parent->depth_sub + 1;
     int rc = build_select(&cs, SEL_SUB, b);
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
@@ -1386,6 +1642,24 @@ int tq_compile_exists(const tq_dialect_t *d, const tq_schema_t *s,
     return 0;
 }
 
+/* The value an aggregate takes from each row of the inner query when
+ * aggregate() runs over a subquery: its argument, or with filter= the
+ * argument where the condition holds (Case(When(cond, then=arg))). */
+static qexpr_t *filtered_value(const qexpr_t *e)
+{
+    qexpr_t *arg = e->nargs ? qx_ref(e->args[0]) : qx_lit(qlit_int(1));
+    if (!e->cond)
+        return arg;
+    qexpr_t *when = qx_new(QX_FUNC);
+    when->op = QF_WHEN;
+    qx_push(when, qx_ref(e->cond));
+    qx_push(when, arg);
+    qexpr_t *c = qx_new(QX_FUNC);
+    c->op = QF_CASE;
+    qx_push(c, when);
+    return c;
+}
+
 /* tq_compile_aggregate: see compile.h. */
 int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
                          const qdesc_t *q, const qfield_t *aggs, size_t n,
@@ -1443,11 +1717,11 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             const char *fn = tq_qx_func_kind[e->op] == TQ_FUNC_KIND_AGG
                                  ? func_sql[e->op]
                                  : NULL;
-            if (e->nargs == 0) {
+            if (e->nargs == 0 && !e->cond) {
                 db_buf_add(&outer, "COUNT(*)");
             } else {
                 qdesc_add_field(&inner->fields, &inner->nfields, fname,
-                                qx_ref(e->args[0]));
+                                filtered_value(e));
                 if (fn) {
                     db_buf_printf(&outer, "%s(%s", fn,
                                   e->distinct ? "DISTINCT " : "");

@@ -102,6 +102,10 @@ typedef struct qexpr {
     struct qexpr **args;
     size_t nargs;
     qdesc_t *sub;
+    /* FUNC of an aggregate: its filter=Q(...) condition, or NULL. REF: op 1
+     * is an OuterRef (resolved in the query around a subquery). LIST in a
+     * Window's order: op 1 is descending. */
+    struct qexpr *cond;
 } qexpr_t;
 
 qexpr_t *qx_new(qx_kind_t kind);

@@ -47,6 +47,9 @@ typedef struct cstate {
     const tq_scol_t *last_col;
     const char *last_field;
     bool last_rel;
+    int in_window;         /* inside a Window's expression */
+    struct cstate *parent; /* the query around a correlated subquery */
+    int depth_sub;         /* how deep in subqueries (U0, U1 ... aliases) */
 } cstate_t;
 
 /* Sets the error (first one wins) and returns -1. */

@@ -91,6 +91,7 @@ void qx_unref(qexpr_t *e)
     free(e->name);
     qlit_clear(&e->lit);
     qdesc_unref(e->sub);
+    qx_unref(e->cond);
     free(e);
 }
 
@@ -183,6 +184,8 @@ bool qx_has_agg(const qexpr_t *e)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
+    if (e->kind == QX_FUNC && e->op == QF_WINDOW)
+        return false;             /* a window aggregate groups nothing */
     for (size_t i = 0; i < e->nargs; i++)
         if (qx_has_agg(e->args[i]))
             return true;
