@@ -462,6 +462,8 @@ static bool is_pred(const qexpr_t *e)
     case QX_LOOKUP: case QX_KW: case QX_AND: case QX_OR: case QX_NOT:
     case QX_BOOL:
         return true;
+    case QX_FUNC:
+        return e->op == QF_EXISTS;    /* Exists(...) is a condition */
     default:
         return false;
     }

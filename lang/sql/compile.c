@@ -169,7 +169,9 @@ static const qfield_t *find_alias(const qdesc_t *q, const char *name)
               !strcmp(q->fields[i].expr->name, name)))
             return &q->fields[i];
     for (size_t i = 0; i < q->ngroup; i++)
-        if (!strcmp(q->group[i].name, name))
+        if (!strcmp(q->group[i].name, name) &&
+            !(q->group[i].expr->kind == QX_REF &&
+              !strcmp(q->group[i].expr->name, name)))
             return &q->group[i];
     return NULL;
 }

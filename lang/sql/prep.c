@@ -13,8 +13,8 @@
  *     ISO text in Django's formats and get it normalised ('2005-3-1' is
  *     '2005-03-01'); other text is a ValidationError with Django's wording
  *     ("... has an invalid date format ...", "... but it is an invalid
- *     date."). A column declared as text gets one check only: text shaped
- *     like a date (YYYY-MM-DD...) must be a real date;
+ *     date."). A column declared TEXT (or untyped) gets one check only:
+ *     text shaped like a date (YYYY-MM-DD...) must be a real date;
  *   - booleans take True/False, 1/0, 't'/'f', 'True'/'False', '1'/'0'.
  * Only the comparing lookups prepare their value (exact gt gte lt lte, and
  * each item of in and range), as in Django; text lookups take any text.
@@ -331,6 +331,10 @@ static int fail_number(cstate_t *cs, const char *field, const qlit_t *l)
 static int prep_lit(cstate_t *cs, vkind_t k, bool part, const char *field,
                     const qlit_t *l, qlit_t *out)
 {
+    /* a varchar or char column holds names, not dates */
+    const tq_scol_t *col = cs->last_col;
+    bool char_field = k == VK_TEXT && col && col->decltype &&
+                      strncasecmp(col->decltype, "text", 4);
     *out = qlit_copy(l);
     if (l->type == TQDB_NULL || l->type == TQDB_BLOB)
         return 0;
@@ -463,7 +467,7 @@ static int prep_lit(cstate_t *cs, vkind_t k, bool part, const char *field,
     }
     case VK_TEXT:
     case VK_ANY:
-        if (s) {
+        if (s && !char_field) {
             /* text shaped like a date must be a real date */
             int y, m, d;
             size_t n = match_date(s, &y, &m, &d);
