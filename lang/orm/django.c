@@ -452,10 +452,10 @@ static int64_t run(collector_t *c, tq_value_t *counts)
         char *path = db_xasprintf("%s__in", u->rel->col);
         q->where = qx_kw(path, key_list(u->keys, u->n));
         free(path);
-        qfield_t set = {u->rel->col,
-                        qx_lit(u->rel->on_delete == TQ_OD_SET_DEFAULT
-                                   ? default_lit(u->rel)
-                                   : qlit_null())};
+        qfield_t set = {.name = u->rel->col,
+                        .expr = qx_lit(u->rel->on_delete == TQ_OD_SET_DEFAULT
+                                           ? default_lit(u->rel)
+                                           : qlit_null())};
         int64_t n = qs_update(c->ctx, q, &set, 1);
         qx_unref(set.expr);
         qdesc_unref(q);

@@ -469,6 +469,8 @@ static bool is_pred(const qexpr_t *e)
     case QX_LOOKUP: case QX_KW: case QX_AND: case QX_OR: case QX_NOT:
     case QX_BOOL:
         return true;
+    case QX_FUNC:
+        return e->op == QF_EXISTS;    /* Exists(...) is a condition */
     default:
         return false;
     }
@@ -591,6 +593,19 @@ static tq_value_t *bi_Q(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     return expr_new(w, false);
 }
 
+/* OuterRef('pk'): a field of the query around a subquery. */
+static tq_value_t *bi_OuterRef(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a)
+{
+    if (a->npos != 1 || a->nkw || tq_kind(a->pos[0]) != TQ_STR) {
+        tq_raise(ctx, "TypeError", "OuterRef() takes one field name");
+        return NULL;
+    }
+    qexpr_t *e = qx_path(tq_as_str(a->pos[0]));
+    e->op = 1;
+    return expr_new(e, false);
+}
+
 static tq_value_t *bi_Value(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
@@ -613,8 +628,272 @@ static qexpr_t *func_arg(tq_ctx_t *ctx, tq_value_t *v)
     return db_value_expr(ctx, v);
 }
 
+/* ---- Case, When, Concat, Greatest, Least, Exists, Subquery, Window */
+
+static qexpr_t *func_node(qx_func_t f)
+{
+    qexpr_t *e = qx_new(QX_FUNC);
+    e->op = (int)f;
+    return e;
+}
+
+/* A condition for When or filter=: a Q, an F predicate, or lookups. */
+static qexpr_t *condition_of(tq_ctx_t *ctx, const char *who, tq_value_t *v)
+{
+    qexpr_t *e = expr_of(v);
+    if (!e || !is_pred(e)) {
+        tq_raise(ctx, "TypeError",
+                 "%s takes a Q object, an F predicate or lookups as its "
+                 "condition, not %s",
+                 who, tq_type_name(v));
+        return NULL;
+    }
+    return qx_ref(e);
+}
+
+/* When(Q(...) or lookups, then=value): strings in then= name fields, as
+ * Django parses them. */
+static tq_value_t *make_when(tq_ctx_t *ctx, const tq_args_t *a)
+{
+    qexpr_t *cond = NULL, *then = NULL;
+    tq_args_t lk = {0};
+    const char *names[64];
+    tq_value_t *vals[64];
+    lk.kwnames = names;
+    lk.kwvalues = vals;
+    for (size_t i = 0; i < a->nkw; i++) {
+        if (!strcmp(a->kwnames[i], "then")) {
+            then = func_arg(ctx, a->kwvalues[i]);
+            if (!then)
+                goto fail;
+        } else if (!strcmp(a->kwnames[i], "condition")) {
+            cond = qx_and(cond, condition_of(ctx, "When()", a->kwvalues[i]));
+            if (tq_error_pending(ctx))
+                goto fail;
+        } else if (lk.nkw < 64) {
+            names[lk.nkw] = a->kwnames[i];
+            vals[lk.nkw++] = a->kwvalues[i];
+        }
+    }
+    for (size_t i = 0; i < a->npos; i++) {
+        qexpr_t *c = condition_of(ctx, "When()", a->pos[i]);
+        if (!c)
+            goto fail;
+        cond = qx_and(cond, c);
+    }
+    if (lk.nkw) {
+        qexpr_t *w = db_filter_args(ctx, &lk);
+        if (!w)
+            goto fail;
+        cond = qx_and(cond, w);
+    }
+    if (!cond) {
+        tq_raise(ctx, "TypeError",
+                 "When() supports a Q object, a boolean expression, or "
+                 "lookups as a condition.");
+        goto fail;
+    }
+    if (!then)
+        then = qx_lit(qlit_null());
+    qexpr_t *e = func_node(QF_WHEN);
+    qx_push(e, cond);
+    qx_push(e, then);
+    return expr_new(e, false);
+fail:
+    qx_unref(cond);
+    qx_unref(then);
+    return NULL;
+}
+
+/* Case(When(...), ..., default=value): the Whens, then the default. */
+static tq_value_t *make_case(tq_ctx_t *ctx, const tq_args_t *a)
+{
+    qexpr_t *e = func_node(QF_CASE);
+    for (size_t i = 0; i < a->npos; i++) {
+        qexpr_t *w = expr_of(a->pos[i]);
+        if (!w || w->kind != QX_FUNC || w->op != QF_WHEN) {
+            qx_unref(e);
+            return tq_raise(ctx, "TypeError",
+                            "Positional arguments must all be When objects.");
+        }
+        qx_push(e, qx_ref(w));
+    }
+    for (size_t i = 0; i < a->nkw; i++) {
+        if (!strcmp(a->kwnames[i], "default")) {
+            qexpr_t *d = func_arg(ctx, a->kwvalues[i]);
+            if (!d) {
+                qx_unref(e);
+                return NULL;
+            }
+            qx_push(e, d);
+        } else if (strcmp(a->kwnames[i], "output_field")) {
+            qx_unref(e);
+            return tq_raise(ctx, "TypeError",
+                            "Case() got an unexpected keyword argument '%s'",
+                            a->kwnames[i]);
+        }
+    }
+    return expr_new(e, false);
+}
+
+/* Exists(qs) and Subquery(qs). */
+static tq_value_t *make_subquery(tq_ctx_t *ctx, qx_func_t f,
+                                 const tq_args_t *a)
+{
+    if (a->npos != 1 || !qs_desc(a->pos[0]))
+        return tq_raise(ctx, "TypeError", "%s() takes one query set",
+                        tq_qx_func_names[f]);
+    qexpr_t *sub = db_value_expr(ctx, a->pos[0]);
+    if (!sub)
+        return NULL;
+    qexpr_t *e = func_node(f);
+    qx_push(e, sub);
+    return expr_new(e, false);
+}
+
+/* A list of expressions for partition_by= and order_by= (one value or a
+ * list); order items are LISTs of one expression, op 1 descending. */
+static qexpr_t *window_list(tq_ctx_t *ctx, tq_value_t *v, bool order)
+{
+    qexpr_t *l = qx_new(QX_LIST);
+    bool seq = tq_kind(v) == TQ_LIST || tq_kind(v) == TQ_TUPLE;
+    size_t n = seq ? tq_seq_len(v) : 1;
+    for (size_t i = 0; i < n; i++) {
+        tq_value_t *item = seq ? tq_seq_get(v, i) : v;
+        bool desc = false;
+        qexpr_t *x = order ? db_path_expr(ctx, item, &desc)
+                           : func_arg(ctx, item);
+        if (!x) {
+            qx_unref(l);
+            return NULL;
+        }
+        if (order) {
+            qexpr_t *o = qx_new(QX_LIST);
+            o->op = desc;
+            qx_push(o, x);
+            x = o;
+        }
+        qx_push(l, x);
+    }
+    return l;
+}
+
+/* Window(expression, partition_by=, order_by=, frame=None). */
+static tq_value_t *make_window(tq_ctx_t *ctx, const tq_args_t *a)
+{
+    qexpr_t *fn = NULL, *part = NULL, *ord = NULL;
+    if (a->npos > 1)
+        return tq_raise(ctx, "TypeError", "Window() takes one expression");
+    if (a->npos)
+        fn = db_value_expr(ctx, a->pos[0]);
+    for (size_t i = 0; i < a->nkw && !tq_error_pending(ctx); i++) {
+        const char *k = a->kwnames[i];
+        if (!strcmp(k, "expression"))
+            fn = db_value_expr(ctx, a->kwvalues[i]);
+        else if (!strcmp(k, "partition_by"))
+            part = window_list(ctx, a->kwvalues[i], false);
+        else if (!strcmp(k, "order_by"))
+            ord = window_list(ctx, a->kwvalues[i], true);
+        else if (strcmp(k, "output_field") ||
+                 tq_kind(a->kwvalues[i]) != TQ_NONE)
+            tq_raise(ctx, "TypeError",
+                     "Window() got an unexpected keyword argument '%s'", k);
+    }
+    if (!tq_error_pending(ctx) && (!fn || fn->kind != QX_FUNC))
+        tq_raise(ctx, "ValueError",
+                 "Expression '%s' isn't compatible with OVER clauses.",
+                 fn ? "expression" : "None");
+    if (tq_error_pending(ctx)) {
+        qx_unref(fn);
+        qx_unref(part);
+        qx_unref(ord);
+        return NULL;
+    }
+    qexpr_t *e = func_node(QF_WINDOW);
+    qx_push(e, fn);
+    qx_push(e, part ? part : qx_new(QX_LIST));
+    qx_push(e, ord ? ord : qx_new(QX_LIST));
+    return expr_new(e, false);
+}
+
+/* RowNumber(), Rank(), DenseRank(); Lag/Lead(expression, offset=1,
+ * default=None). */
+static tq_value_t *make_window_fn(tq_ctx_t *ctx, qx_func_t f,
+                                  const tq_args_t *a)
+{
+    bool shifts = f == QF_LAG || f == QF_LEAD;
+    qexpr_t *e = func_node(f);
+    tq_value_t *args[3] = {0};
+    static const char *const kw[] = {"expression", "offset", "default"};
+    if (a->npos > (shifts ? 3u : 0u)) {
+        qx_unref(e);
+        return tq_raise(ctx, "TypeError", "%s() takes %s",
+                        tq_qx_func_names[f],
+                        shifts ? "an expression, an offset and a default"
+                               : "no arguments");
+    }
+    for (size_t i = 0; i < a->npos; i++)
+        args[i] = a->pos[i];
+    for (size_t i = 0; i < a->nkw; i++) {
+        size_t k = 0;
+        while (k < 3 && strcmp(kw[k], a->kwnames[i]))
+            k++;
+        if (!shifts || k == 3) {
+            qx_unref(e);
+            return tq_raise(ctx, "TypeError",
+                            "%s() got an unexpected keyword argument '%s'",
+                            tq_qx_func_names[f], a->kwnames[i]);
+        }
+        args[k] = a->kwvalues[i];
+    }
+    if (shifts) {
+        if (!args[0]) {
+            qx_unref(e);
+            return tq_raise(ctx, "ValueError",
+                            "%s requires a non-null source expression.",
+                            tq_qx_func_names[f]);
+        }
+        size_t n = args[2] ? 3 : args[1] ? 2 : 1;
+        for (size_t i = 0; i < n; i++) {
+            qexpr_t *x = i == 0 ? func_arg(ctx, args[0])
+                         : args[i] ? db_value_expr(ctx, args[i])
+                                   : qx_lit(qlit_int(1));
+            if (!x) {
+                qx_unref(e);
+                return NULL;
+            }
+            qx_push(e, x);
+        }
+    }
+    return expr_new(e, false);
+}
+
+/* The builders of the functions that are not f(expression, ...) of
+ * fields: 1 with *out set (NULL on error), 0 for the others. */
+static int make_func_more(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a,
+                          tq_value_t **out)
+{
+    switch (tq_qx_func_kind[f]) {
+    case TQ_FUNC_KIND_COND:
+        *out = f == QF_CASE ? make_case(ctx, a) : make_when(ctx, a);
+        return 1;
+    case TQ_FUNC_KIND_SUBQUERY:
+        *out = make_subquery(ctx, f, a);
+        return 1;
+    case TQ_FUNC_KIND_WINDOW:
+        *out = f == QF_WINDOW ? make_window(ctx, a)
+                              : make_window_fn(ctx, f, a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
 {
+    tq_value_t *more;
+    if (make_func_more(ctx, f, a, &more))
+        return more;
     qexpr_t *e = qx_new(QX_FUNC);
     e->op = (int)f;
     for (size_t i = 0; i < a->npos; i++) {
@@ -631,6 +910,18 @@ static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
         qx_push(e, arg);
     }
     for (size_t i = 0; i < a->nkw; i++) {
+        if (!strcmp(a->kwnames[i], "filter") && tq_qx_func_is_agg[f]) {
+            qexpr_t *c = condition_of(ctx, "filter=", a->kwvalues[i]);
+            if (!c) {
+                qx_unref(e);
+                return NULL;
+            }
+            qx_unref(e->cond);
+            e->cond = c;
+            continue;
+        }
+        if (!strcmp(a->kwnames[i], "output_field"))
+            continue;
         int t = tq_truth(ctx, a->kwvalues[i]);
         if (t < 0) {
             qx_unref(e);
@@ -649,8 +940,9 @@ static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
             return NULL;
         }
     }
-    if (f != QF_COUNT && f != QF_COALESCE && f != QF_ROUND &&
-        e->nargs != 1) {
+    bool many = f == QF_COALESCE || f == QF_ROUND || f == QF_CONCAT ||
+                f == QF_GREATEST || f == QF_LEAST;
+    if (f != QF_COUNT && !many && e->nargs != 1) {
         qx_unref(e);
         tq_raise(ctx, "TypeError", "%s() takes exactly one expression",
                  tq_qx_func_names[f]);
@@ -690,6 +982,9 @@ void expr_register_builtins(tq_ctx_t *ctx)
     tq_decref(v);
     v = tq_builtin_new("Value", bi_Value, NULL);
     tq_ctx_define_builtin(ctx, "Value", v);
+    tq_decref(v);
+    v = tq_builtin_new("OuterRef", bi_OuterRef, NULL);
+    tq_ctx_define_builtin(ctx, "OuterRef", v);
     tq_decref(v);
     for (size_t i = 0; i < QF__COUNT; i++) {
         v = tq_builtin_new(tq_qx_func_names[i], func_fns[i], NULL);

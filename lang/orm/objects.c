@@ -13,6 +13,7 @@
  */
 #include "orm/queryset.h"
 #include "orm/django.h"
+#include "base/suggest.h"
 #include "sql/dialect.h"
 #include "vm/datetime.h"
 
@@ -802,6 +803,44 @@ static tq_value_t *m2m_related(tq_ctx_t *ctx, const tq_schema_t *sc,
     return qs_new(q, false);
 }
 
+/* AttributeError for a name an object does not have, with Python 3.11's
+ * hint when a field, relation or method is close ("Did you mean:
+ * 'user'?"); NULL (the interpreter's plain error) when none is. */
+static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
+                            const tq_stable_t *t, const char *name)
+{
+    size_t cap = o->n + 2 * t->nrels + 4, n = 0;
+    const char **cands = db_xcalloc(cap, sizeof *cands);
+    char **owned = db_xcalloc(t->nrels + 1, sizeof *owned);
+    size_t nowned = 0;
+    for (size_t i = 0; i < o->n; i++)
+        cands[n++] = o->cols[i];
+    for (size_t i = 0; i < t->nrels; i++) {
+        if (!t->rels[i].reverse) {
+            cands[n++] = t->rels[i].name;
+        } else {
+            owned[nowned] = db_xasprintf("%s_set", t->rels[i].name);
+            cands[n++] = owned[nowned++];
+        }
+    }
+    cands[n++] = "pk";
+    cands[n++] = "save";
+    cands[n++] = "delete";
+    cands[n++] = "refresh_from_db";
+    assert(n <= cap);
+    const char *hint = tq_suggest(name, cands, n);
+    tq_value_t *r = NULL;
+    if (hint)
+        tq_raise(ctx, "AttributeError",
+                 "'%s' object has no attribute '%s'. Did you mean: '%s'?",
+                 t->bare, name, hint);
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(cands);
+    return r;
+}
+
 static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                const char *name)
 {
@@ -876,7 +915,7 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
             return qs_new(q, false);
         }
     }
-    return NULL;
+    return no_field(ctx, o, t, name);
 }
 
 static int obj_setattr(tq_ctx_t *ctx, tq_value_t *self, const char *name,

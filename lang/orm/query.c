@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "render/render.h"
 #include "sql/dialect.h"
 
@@ -965,6 +966,7 @@ static tq_value_t *filter_like(tq_ctx_t *ctx, tq_value_t *self,
     qdesc_t *c = qdesc_clone(q);
     if (w)
         c->where = qx_and(c->where, negate ? qx_not(w) : w);
+    qdesc_end_call(c);
     return derived(c);
 }
 
@@ -1137,6 +1139,15 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
                               bool allow_kw)
 {
     qdesc_t *c = qdesc_clone(SELF_Q(self));
+    if (c->group_values && c->nfields && c->mode != QM_MODEL) {
+        /* values(m=...).annotate(s=Sum(...)).values('s'): the grouping
+         * stays, the earlier fields remain names to select */
+        for (size_t i = 0; i < c->nfields; i++) {
+            qdesc_add_field(&c->group, &c->ngroup, c->fields[i].name,
+                            qx_ref(c->fields[i].expr));
+            c->group[c->ngroup - 1].calls = c->fields[i].calls;
+        }
+    }
     clear_fields(c);
     c->group_values = false;
     c->mode = mode;
@@ -1172,9 +1183,11 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
         }
         qdesc_add_field(&c->fields, &c->nfields, a->kwnames[i], e);
     }
-    for (size_t i = 0; i < c->nfields; i++)
+    for (size_t i = 0; i < c->nfields; i++) {
+        c->fields[i].calls = c->ncalls;
         if (qx_has_agg(c->fields[i].expr))
             c->group_values = true;
+    }
     if (mode == QM_MODEL)
         clear_fields(c);
     return derived(c);
@@ -1250,10 +1263,12 @@ static tq_value_t *m_annotate(tq_ctx_t *ctx, tq_value_t *self,
         }
         if (to_fields) {
             qdesc_add_field(&c->fields, &c->nfields, name, val);
+            c->fields[c->nfields - 1].calls = c->ncalls;
             if (qx_has_agg(val))
                 c->group_values = true;
         } else {
             qdesc_add_field(&c->annos, &c->nannos, name, val);
+            c->annos[c->nannos - 1].calls = c->ncalls;
         }
         free(name);
     }
@@ -1378,6 +1393,196 @@ static tq_value_t *m_only(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         c->only[c->nonly++] = db_xstrdup(tq_as_str(a->pos[i]));
     }
     return derived(c);
+}
+
+/* defer(*fields): every column but those (the key always stays). */
+static tq_value_t *m_defer(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    qdesc_t *q = SELF_Q(self);
+    const tq_stable_t *t = qs_table(ctx, q);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < a->npos; i++)
+        if (tq_kind(a->pos[i]) != TQ_STR ||
+            tq_stable_col(t, tq_as_str(a->pos[i])) == -1) {
+            char *ch = tq_stable_choices(t, NULL, 0);
+            tq_raise(ctx, "FieldError",
+                     "Cannot resolve keyword '%s' into field. Choices are: "
+                     "%s",
+                     tq_kind(a->pos[i]) == TQ_STR ? tq_as_str(a->pos[i]) : "?",
+                     ch);
+            free(ch);
+            return NULL;
+        }
+    qdesc_t *c = qdesc_clone(q);
+    for (size_t k = 0; k < c->nonly; k++)
+        free(c->only[k]);
+    free(c->only);
+    c->only = NULL;
+    c->nonly = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        bool deferred = false;
+        for (size_t k = 0; k < a->npos && !t->cols[i].pk; k++)
+            deferred |= !strcasecmp(tq_as_str(a->pos[k]), t->cols[i].name);
+        bool kept = !q->nonly || t->cols[i].pk;
+        for (size_t k = 0; k < q->nonly && !kept; k++)
+            kept = !strcasecmp(q->only[k], t->cols[i].name);
+        if (deferred || !kept)
+            continue;
+        c->only = db_xrealloc(c->only, (c->nonly + 1) * sizeof *c->only);
+        c->only[c->nonly++] = db_xstrdup(t->cols[i].name);
+    }
+    return derived(c);
+}
+
+/* prefetch_related(*names): accepted; related rows are read by their own
+ * statement when an object's relation is used, as without it. */
+static tq_value_t *m_prefetch_related(tq_ctx_t *ctx, tq_value_t *self,
+                                      const tq_args_t *a)
+{
+    for (size_t i = 0; i < a->npos; i++)
+        if (tq_kind(a->pos[i]) != TQ_STR)
+            return tq_raise(ctx, "TypeError",
+                            "prefetch_related() takes relation names");
+    return derived(qdesc_clone(SELF_Q(self)));
+}
+
+/* dates(field, kind, order='ASC') and datetimes(...): the distinct
+ * truncated values of a date field that is not null, in order, as one
+ * SELECT DISTINCT. */
+static tq_value_t *dates_like(tq_ctx_t *ctx, tq_value_t *self,
+                              const tq_args_t *a, bool datetimes)
+{
+    const char *what = datetimes ? "datetimes" : "dates";
+    tq_value_t *field = a->npos > 0 ? a->pos[0] : tq_args_kw(a, "field_name");
+    tq_value_t *kind = a->npos > 1 ? a->pos[1] : tq_args_kw(a, "kind");
+    tq_value_t *order = a->npos > 2 ? a->pos[2] : tq_args_kw(a, "order");
+    if (!field || !kind || tq_kind(field) != TQ_STR || tq_kind(kind) != TQ_STR)
+        return tq_raise(ctx, "TypeError",
+                        "%s() takes a field name and a kind", what);
+    const char *k = tq_as_str(kind);
+    static const struct {
+        const char *kind;
+        qx_func_t f;
+    } kinds[] = {{"year", QF_TRUNCYEAR}, {"month", QF_TRUNCMONTH},
+                 {"week", QF_TRUNCWEEK}, {"day", QF_TRUNCDAY}};
+    size_t ki = 0;
+    while (ki < 4 && strcmp(kinds[ki].kind, k))
+        ki++;
+    if (ki == 4)
+        return tq_raise(ctx, "ValueError",
+                        datetimes ? "'kind' must be one of 'year', 'month', "
+                                    "'week' or 'day' (hour, minute and "
+                                    "second are not supported yet)."
+                                  : "'kind' must be one of 'year', 'month', "
+                                    "'week', or 'day'.");
+    const char *o = order && tq_kind(order) == TQ_STR ? tq_as_str(order)
+                                                       : "ASC";
+    if (strcmp(o, "ASC") && strcmp(o, "DESC"))
+        return tq_raise(ctx, "ValueError",
+                        "'order' must be either 'ASC' or 'DESC'.");
+    qexpr_t *e = qx_new(QX_FUNC);
+    e->op = kinds[ki].f;
+    qx_push(e, qx_path(tq_as_str(field)));
+    if (datetimes) {
+        qexpr_t *c = qx_new(QX_FUNC);
+        c->op = QF_CONCAT;
+        qx_push(c, e);
+        qx_push(c, qx_lit(qlit_text(" 00:00:00")));
+        e = c;
+    }
+    qdesc_t *c = qdesc_clone(SELF_Q(self));
+    clear_fields(c);
+    c->group_values = false;
+    c->mode = QM_FLAT;
+    c->distinct = true;
+    char *name = db_xasprintf("%sfield", datetimes ? "datetime" : "date");
+    qdesc_add_field(&c->fields, &c->nfields, name, e);
+    c->where = qx_and(c->where, qx_not(qx_kw(tq_as_str(field),
+                                             qx_lit(qlit_null()))));
+    for (size_t i = 0; i < c->norder; i++)
+        qx_unref(c->order[i].expr);
+    c->norder = 0;
+    c->order_set = true;
+    c->reversed = false;
+    qdesc_add_order(c, qx_path(name), !strcmp(o, "DESC"));
+    free(name);
+    return derived(c);
+}
+
+static tq_value_t *m_dates(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a)
+{
+    return dates_like(ctx, self, a, false);
+}
+
+static tq_value_t *m_datetimes(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a)
+{
+    return dates_like(ctx, self, a, true);
+}
+
+/* raw(sql, params=()): the model's objects from a SELECT the user writes,
+ * run as written (Django's RawQuerySet, as a list). */
+static tq_value_t *m_raw(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
+{
+    const tq_stable_t *t = qs_table(ctx, SELF_Q(self));
+    if (!t)
+        return NULL;
+    tq_value_t *params = a->npos > 1 ? a->pos[1] : tq_args_kw(a, "params");
+    if (a->npos < 1 || tq_kind(a->pos[0]) != TQ_STR)
+        return tq_raise(ctx, "TypeError", "raw() takes an SQL query");
+    qsql_t s = {0};
+    s.sql = db_xstrdup(tq_as_str(a->pos[0]));
+    s.dialect = tq_dialect_for(tq_ctx_db(ctx));
+    if (params && tq_kind(params) != TQ_NONE) {
+        if (tq_kind(params) != TQ_LIST && tq_kind(params) != TQ_TUPLE) {
+            qsql_clear(&s);
+            return tq_raise(ctx, "TypeError",
+                            "raw() takes its params as a list or a tuple");
+        }
+        for (size_t i = 0; i < tq_seq_len(params); i++) {
+            qlit_t l;
+            if (db_value_lit(ctx, tq_seq_get(params, i), &l) < 0) {
+                qsql_clear(&s);
+                return NULL;
+            }
+            DB_PUSH(s.params, s.nparams, s.pcap, l);
+        }
+    }
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
+    if (!cur) {
+        qsql_clear(&s);
+        return NULL;
+    }
+    size_t n = (size_t)tqdb_column_count(cur);
+    char **cols = db_xcalloc(n ? n : 1, sizeof *cols);
+    for (size_t i = 0; i < n; i++)
+        cols[i] = db_xstrdup(tqdb_column_name(cur, (int)i));
+    tq_value_t *list = tq_list_new(0);
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tq_value_t *item = obj_from_cursor(ctx, t, cur, cols, n, false);
+        if (!item) {
+            rc = -1;
+            break;
+        }
+        tq_list_append(list, item);
+        tq_decref(item);
+    }
+    tqdb_cursor_free(&cur);
+    for (size_t i = 0; i < n; i++)
+        free(cols[i]);
+    free(cols);
+    qsql_clear(&s);
+    if (rc != TQDB_DONE) {
+        tq_decref(list);
+        if (!tq_error_pending(ctx))
+            tq_raise_db(ctx);
+        return NULL;
+    }
+    return list;
 }
 
 static tq_value_t *m_new(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
@@ -1762,7 +1967,9 @@ static const struct {
     {"aggregate", m_aggregate}, {"select_related", m_select_related},
     {"only", m_only}, {"create", m_create}, {"bulk_create", m_bulk_create},
     {"update", m_update}, {"delete", m_delete}, {"explain", m_explain},
-    {"to_csv", m_to_csv}, {"new", m_new},
+    {"to_csv", m_to_csv}, {"new", m_new}, {"defer", m_defer},
+    {"prefetch_related", m_prefetch_related}, {"dates", m_dates},
+    {"datetimes", m_datetimes}, {"raw", m_raw},
 };
 
 /* Methods that a higher layer adds to every query set (the frame layer's
@@ -1807,6 +2014,29 @@ static tq_value_t *call_user_method(tq_ctx_t *ctx, tq_value_t *bound,
     return r;
 }
 
+/* AttributeError for a name that is no method, with Python 3.11's hint
+ * when a method is close: "Did you mean: 'count'?". */
+static tq_value_t *no_method(tq_ctx_t *ctx, const char *name)
+{
+    const char *cands[sizeof methods / sizeof *methods +
+                      QS_MAX_EXTRA_METHODS + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        cands[n++] = methods[i].name;
+    for (size_t i = 0; i < n_extra_methods; i++)
+        cands[n++] = extra_methods[i].name;
+    cands[n++] = "query";
+    cands[n++] = "plot";
+    const char *hint = tq_suggest(name, cands, n);
+    if (!hint)
+        return tq_raise(ctx, "AttributeError",
+                        "'QuerySet' object has no attribute '%s'", name);
+    return tq_raise(ctx, "AttributeError",
+                    "'QuerySet' object has no attribute '%s'. Did you mean: "
+                    "'%s'?",
+                    name, hint);
+}
+
 static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
                               const char *name)
 {
@@ -1847,7 +2077,10 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
         return r;
     }
     /* what Meta keywords add: all_objects, timeframed, STATUS choices */
-    return model_qs_attr(ctx, s->q, s->manager, name);
+    tq_value_t *r = model_qs_attr(ctx, s->q, s->manager, name);
+    if (r || tq_error_pending(ctx))
+        return r;
+    return no_method(ctx, name);
 }
 
 /* qs[i], qs[a:b], and T[rows, cols] (index.c). */

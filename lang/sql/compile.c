@@ -63,6 +63,7 @@ static void cs_init(cstate_t *cs, const tq_dialect_t *d,
     cs->base_alias = db_xstrdup(base->name);
     cs->out = out;
     cs->err = err;
+    cs->reuse_upto = SIZE_MAX;
 }
 
 static void cs_free(cstate_t *cs)
@@ -100,11 +101,13 @@ static void free_parts(char **parts, size_t n)
 
 static bool alias_used(cstate_t *cs, const char *alias)
 {
-    if (!strcmp(cs->base_alias, alias))
-        return true;
-    for (size_t i = 0; i < cs->njoins; i++)
-        if (!strcmp(cs->joins[i].alias, alias))
+    for (; cs; cs = cs->parent) {   /* a correlated subquery: every level */
+        if (!strcmp(cs->base_alias, alias))
             return true;
+        for (size_t i = 0; i < cs->njoins; i++)
+            if (!strcmp(cs->joins[i].alias, alias))
+                return true;
+    }
     return false;
 }
 
@@ -197,7 +200,109 @@ static const qfield_t *find_alias(const qdesc_t *q, const char *name)
             !(q->fields[i].expr->kind == QX_REF &&
               !strcmp(q->fields[i].expr->name, name)))
             return &q->fields[i];
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (!strcmp(q->group[i].name, name) &&
+            !(q->group[i].expr->kind == QX_REF &&
+              !strcmp(q->group[i].expr->name, name)))
+            return &q->group[i];
     return NULL;
+}
+
+/* The alias that names the longest head of parts ("entry__count" for
+ * entry, count, gt), with *used set to the parts it covers, or NULL. */
+static const qfield_t *match_alias(const qdesc_t *q, char **parts, size_t n,
+                                   size_t *used)
+{
+    for (size_t k = n; k > 0; k--) {
+        db_buf_t name = {0};
+        for (size_t i = 0; i < k; i++) {
+            if (i)
+                db_buf_add(&name, "__");
+            db_buf_add(&name, parts[i]);
+        }
+        const qfield_t *a = find_alias(q, name.s);
+        db_buf_free(&name);
+        if (a) {
+            *used = k;
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Django's join reuse for multi-valued relations
+ *
+ * Within one filter() call, conditions through a reverse or many-to-many
+ * relation share its join; each further call joins it anew (so chained
+ * filters may match different related rows). Annotations, values() and
+ * order_by() reuse the join of the latest call before them that went
+ * through the same relation, or the one join they share otherwise. */
+
+/* True when e, outside NOT and subqueries, names a path through `prefix`. */
+static bool uses_path(const qexpr_t *e, const char *prefix, int depth)
+{
+    if (!e || depth > 64 || e->kind == QX_NOT || e->kind == QX_SUBQ)
+        return false;
+    if ((e->kind == QX_KW || e->kind == QX_REF) && e->name) {
+        size_t n = strlen(prefix);
+        if (!strncmp(e->name, prefix, n) &&
+            (!e->name[n] || !strncmp(e->name + n, "__", 2)))
+            return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (uses_path(e->args[i], prefix, depth + 1))
+            return true;
+    return false;
+}
+
+static const qexpr_t *conjunct(const qexpr_t *w, size_t i)
+{
+    assert(i < qx_conjuncts(w));
+    return w->kind == QX_AND ? w->args[i] : w;
+}
+
+/* The filter() call (from 1) conjunct i of q's where belongs to, or 0. */
+static size_t conjunct_scope(const qdesc_t *q, size_t i)
+{
+    for (size_t k = 0; k < q->ncalls; k++)
+        if (i < q->calls[k])
+            return k + 1;
+    return 0;
+}
+
+/* The latest call up to cs->reuse_upto whose conditions go through
+ * `path`, or 0. */
+static size_t reuse_scope(cstate_t *cs, const char *path)
+{
+    const qdesc_t *q = cs->q;
+    if (!q || !q->where)
+        return 0;
+    size_t upto = cs->reuse_upto < q->ncalls ? cs->reuse_upto : q->ncalls;
+    size_t nconj = qx_conjuncts(q->where);
+    for (size_t k = upto; k > 0; k--) {
+        size_t from = k > 1 ? q->calls[k - 2] : 0;
+        for (size_t i = from; i < q->calls[k - 1] && i < nconj; i++)
+            if (uses_path(conjunct(q->where, i), path, 0))
+                return k;
+    }
+    return 0;
+}
+
+/* Keys the join of a multi-valued relation `rel` (path so far in `path`)
+ * by the filter() call it belongs to: "2~entry". Paths before the first
+ * multi-valued relation stay shared. */
+static void scope_join_path(cstate_t *cs, db_buf_t *path,
+                            const tq_srel_t *rel)
+{
+    if (!rel->reverse || strchr(path->s, '~'))
+        return;
+    size_t k = cs->scope ? cs->scope : reuse_scope(cs, path->s);
+    if (!k)
+        return;
+    char *p = db_xasprintf("%zu~%s", k, path->s);
+    path->len = 0;
+    db_buf_add(path, p);
+    free(p);
 }
 
 static const tq_srel_t *parent_link(const tq_stable_t *t);
@@ -257,26 +362,59 @@ static const tq_srel_t *parent_link(const tq_stable_t *t)
     return rel && !rel->reverse ? rel : NULL;
 }
 
+/* Records the column a path resolved to, for value checks and errors
+ * (prep.c): column ci of t (-1: none, -2: the row id), reached through
+ * relation rel when the path names a relation. */
+static void note_column(cstate_t *cs, const tq_stable_t *t, int ci,
+                        const tq_srel_t *rel)
+{
+    cs->last_col = ci >= 0 ? &t->cols[ci] : NULL;
+    cs->last_field = ci >= 0 ? t->cols[ci].name : NULL;
+    cs->last_rel = rel != NULL;
+    if (rel && !rel->reverse) {
+        /* a foreign key takes the values of the key it points to */
+        const tq_stable_t *tt = &cs->s->tables[rel->target];
+        int ti = tq_stable_col(tt, rel->target_col);
+        if (ti >= 0) {
+            cs->last_col = &tt->cols[ti];
+            cs->last_field = tt->cols[ti].name;
+        }
+    }
+}
+
 /* cs_resolve: see compile_int.h. */
 int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                bool *plain)
 {
     *plain = false;
     cs->vtype = TQ_TEMPORAL_NONE;
-    if (cs->q && n >= 1) {
-        const qfield_t *a = find_alias(cs->q, parts[0]);
-        if (a && (n == 1 || tq_is_lookup(parts[1]) ||
-                  tq_is_transform(parts[1]))) {
-            if (++cs->depth > 32)
-                return cs_fail(cs, "ValueError",
-                               "Annotation '%s' refers to itself", a->name);
-            db_buf_addc(b, '(');
-            int rc = cs_expr(cs, a->expr, b);
-            db_buf_addc(b, ')');
-            cs->depth--;
-            cs->maybe_null = true;
-            return rc < 0 ? -1 : 1;
-        }
+    cs->last_col = NULL;
+    cs->last_field = NULL;
+    cs->last_rel = false;
+    size_t k = 0;
+    const qfield_t *a = cs->q && n >= 1 ? match_alias(cs->q, parts, n, &k)
+                                        : NULL;
+    if (a && (k == n || tq_is_lookup(parts[k]) ||
+              tq_is_transform(parts[k]))) {
+        if (++cs->depth > 32)
+            return cs_fail(cs, "ValueError",
+                           "Annotation '%s' refers to itself", a->name);
+        size_t scope = cs->scope, upto = cs->reuse_upto;
+        cs->scope = 0;            /* the annotation's own joins */
+        cs->reuse_upto = a->calls;
+        db_buf_addc(b, '(');
+        int rc = cs_expr(cs, a->expr, b);
+        db_buf_addc(b, ')');
+        cs->scope = scope;
+        cs->reuse_upto = upto;
+        cs->depth--;
+        cs->maybe_null = true;
+        /* an annotation is no column: its value is not checked as the
+         * last column it read (a duration is no datetime) */
+        cs->last_col = NULL;
+        cs->last_field = NULL;
+        cs->last_rel = false;
+        return rc < 0 ? -1 : (int)k;
     }
     const tq_stable_t *t = cs->base;
     const char *alias = cs->base_alias;
@@ -322,6 +460,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                                    "Joined field references are not "
                                    "permitted in this query");
                 }
+                scope_join_path(cs, &path, rel);
                 join = get_join(cs, path.s, join, rel);
                 t = tt;
                 alias = cs->joins[join].alias;
@@ -330,6 +469,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             }
         }
         if (ci != -1) {
+            note_column(cs, t, ci, NULL);
             col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
@@ -340,6 +480,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             return (int)i + 1;
         }
         if (rel && !rel->reverse) {
+            note_column(cs, t, tq_stable_col(t, rel->col), rel);
             col_sql(b, alias, rel->col);
             cs->maybe_null |= rel->nullable;
             *plain = true;
@@ -357,9 +498,11 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             /* rental__isnull=True must see the missing rows */
             if (more && !strcmp(parts[i + 1], "isnull"))
                 cs->filter_ctx = false;
+            scope_join_path(cs, &path, rel);
             join = get_join(cs, path.s, join, rel);
             cs->filter_ctx = saved;
             const tq_stable_t *tt = &cs->s->tables[rel->target];
+            note_column(cs, tt, tq_stable_col(tt, tt->pk), rel);
             col_sql(b, cs->joins[join].alias, tt->pk);
             cs->maybe_null = true;
             *plain = true;
@@ -414,10 +557,187 @@ static const char *const func_sql[] = {
 #undef X
 };
 
+/* `CASE WHEN cond THEN x ELSE NULL END` (x NULL: 1), the argument of an
+ * aggregate with filter=. */
+static int filtered_arg(cstate_t *cs, const qexpr_t *cond, const qexpr_t *x,
+                        db_buf_t *b)
+{
+    db_buf_add(b, "CASE WHEN ");
+    if (compile_pred(cs, cond, b) < 0)
+        return -1;
+    db_buf_add(b, " THEN ");
+    if (x) {
+        if (cs_expr(cs, x, b) < 0)
+            return -1;
+    } else {
+        db_buf_addc(b, '1');
+    }
+    db_buf_add(b, " ELSE NULL END");
+    return 0;
+}
+
+/* A Window's OVER clause: args[1] the partition (a LIST), args[2] the
+ * order (a LIST of LISTs of one expression, op 1 descending). */
+static int over_clause(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    db_buf_add(b, " OVER (");
+    const qexpr_t *part = e->nargs > 1 ? e->args[1] : NULL;
+    const qexpr_t *ord = e->nargs > 2 ? e->args[2] : NULL;
+    if (part && part->nargs) {
+        db_buf_add(b, "PARTITION BY ");
+        for (size_t i = 0; i < part->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, part->args[i], b) < 0)
+                return -1;
+        }
+    }
+    if (ord && ord->nargs) {
+        db_buf_add(b, part && part->nargs ? " ORDER BY " : "ORDER BY ");
+        for (size_t i = 0; i < ord->nargs; i++) {
+            const qexpr_t *o = ord->args[i];
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, o->args[0], b) < 0)
+                return -1;
+            db_buf_add(b, o->op ? " DESC" : " ASC");
+        }
+    }
+    db_buf_addc(b, ')');
+    return 0;
+}
+
+/* The functions of the COND, SUBQUERY and WINDOW kinds and Concat,
+ * Greatest, Least: 1 when f is one of them (compiled into b, or -1),
+ * 0 when it is not. */
+static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    qx_func_t f = (qx_func_t)e->op;
+    switch (f) {
+    case QF_CONCAT:
+        if (e->nargs < 2)
+            return cs_fail(cs, "ValueError",
+                           "Concat must take at least two expressions");
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, " || ");
+            db_buf_add(b, "COALESCE(");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+            db_buf_add(b, ", '')");
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_GREATEST:
+    case QF_LEAST:
+        if (e->nargs < 2)
+            return cs_fail(cs, "ValueError",
+                           "%s must take at least two expressions",
+                           tq_qx_func_names[f]);
+        db_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_CASE: {
+        bool any = false;
+        db_buf_add(b, "CASE");
+        for (size_t i = 0; i < e->nargs; i++) {
+            const qexpr_t *w = e->args[i];
+            if (w->kind == QX_FUNC && w->op == QF_WHEN) {
+                assert(w->nargs == 2);
+                db_buf_add(b, " WHEN ");
+                if (compile_pred(cs, w->args[0], b) < 0)
+                    return -1;
+                db_buf_add(b, " THEN ");
+                if (cs_expr(cs, w->args[1], b) < 0)
+                    return -1;
+                any = true;
+            } else {
+                assert(i + 1 == e->nargs);
+                if (!any)
+                    db_buf_add(b, " WHEN 1 = 0 THEN NULL");
+                db_buf_add(b, " ELSE ");
+                if (cs_expr(cs, w, b) < 0)
+                    return -1;
+            }
+        }
+        if (!e->nargs)
+            db_buf_add(b, " WHEN 1 = 0 THEN NULL");
+        db_buf_add(b, " END");
+        return 1;
+    }
+    case QF_WHEN:
+        return cs_fail(cs, "TypeError", "When() is only valid inside Case()");
+    case QF_EXISTS:
+        assert(e->nargs == 1 && e->args[0]->kind == QX_SUBQ);
+        db_buf_add(b, "EXISTS(");
+        if (build_select_sub(cs, e->args[0]->sub, b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
+        return 1;
+    case QF_SUBQUERY:
+        assert(e->nargs == 1);
+        return cs_expr(cs, e->args[0], b) < 0 ? -1 : 1;
+    case QF_WINDOW: {
+        assert(e->nargs >= 1);
+        const qexpr_t *fn = e->args[0];
+        if (fn->kind != QX_FUNC || !(tq_qx_func_is_agg[fn->op] ||
+                                     tq_qx_func_kind[fn->op] ==
+                                         TQ_FUNC_KIND_WINDOW) ||
+            fn->op == QF_WINDOW)
+            return cs_fail(cs, "ValueError",
+                           "Expression '%s' isn't compatible with OVER "
+                           "clauses.",
+                           fn->kind == QX_FUNC ? tq_qx_func_names[fn->op]
+                                               : "expression");
+        bool saved = cs->filter_ctx;
+        cs->filter_ctx = false;
+        cs->in_window++;
+        int rc = cs_expr(cs, fn, b);
+        cs->in_window--;
+        if (rc == 0)
+            rc = over_clause(cs, e, b);
+        cs->filter_ctx = saved;
+        return rc < 0 ? -1 : 1;
+    }
+    case QF_ROWNUMBER:
+    case QF_RANK:
+    case QF_DENSERANK:
+    case QF_LAG:
+    case QF_LEAD:
+        if (!cs->in_window)
+            return cs_fail(cs, "ValueError",
+                           "%s() is only valid inside Window()",
+                           tq_qx_func_names[f]);
+        db_buf_add(b, func_sql[f]);
+        db_buf_addc(b, '(');
+        for (size_t i = 0; i < e->nargs; i++) {
+            if (i)
+                db_buf_add(b, ", ");
+            if (cs_expr(cs, e->args[i], b) < 0)
+                return -1;
+        }
+        db_buf_addc(b, ')');
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 {
     assert(cs && cs->d && e && e->kind == QX_FUNC);
     qx_func_t f = (qx_func_t)e->op;
+    int more = compile_func_more(cs, e, b);
+    if (more)
+        return more < 0 ? -1 : 0;
     if (f == QF_STDDEV || f == QF_VARIANCE) {
         if (e->nargs != 1)
             return cs_fail(cs, "TypeError", "%s takes one expression",
@@ -425,7 +745,8 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         char *x[5];
         for (int i = 0; i < 5; i++) {
             db_buf_t t = {0};
-            if (cs_expr(cs, e->args[0], &t) < 0) {
+            if ((e->cond ? filtered_arg(cs, e->cond, e->args[0], &t)
+                         : cs_expr(cs, e->args[0], &t)) < 0) {
                 for (int k = 0; k < i; k++)
                     free(x[k]);
                 db_buf_free(&t);
@@ -456,7 +777,14 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     }
     if (f == QF_COUNT && e->nargs == 0) {
-        db_buf_add(b, "COUNT(*)");
+        if (!e->cond) {
+            db_buf_add(b, "COUNT(*)");
+            return 0;
+        }
+        db_buf_add(b, "COUNT(");
+        if (filtered_arg(cs, e->cond, NULL, b) < 0)
+            return -1;
+        db_buf_addc(b, ')');
         return 0;
     }
     if (f == QF_COALESCE && e->nargs < 2)
@@ -472,8 +800,12 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     for (size_t i = 0; i < e->nargs; i++) {
         if (i)
             db_buf_add(b, ", ");
-        if (cs_expr(cs, e->args[i], b) < 0)
+        if (e->cond && tq_qx_func_is_agg[f]) {
+            if (filtered_arg(cs, e->cond, e->args[i], b) < 0)
+                return -1;
+        } else if (cs_expr(cs, e->args[i], b) < 0) {
             return -1;
+        }
     }
     db_buf_addc(b, ')');
     return 0;
@@ -542,6 +874,22 @@ out:
     return rc;
 }
 
+/* OuterRef('pk'): the path resolved in the query around this subquery
+ * (its joins LEFT OUTER, so they never drop outer rows). */
+static int outer_ref(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+{
+    if (!cs->parent)
+        return cs_fail(cs, "ValueError",
+                       "This queryset contains a reference to an outer "
+                       "query and may only be used in a subquery.");
+    cstate_t *p = cs->parent;
+    bool saved = p->filter_ctx;
+    p->filter_ctx = false;
+    int rc = compile_ref(p, e->name, b);
+    p->filter_ctx = saved;
+    return rc;
+}
+
 /* Expressions nested deeper than this fail with RecursionError instead
  * of overflowing the C stack (Python's default limit is also 1000). */
 #define CS_EXPR_MAX_DEPTH 1000
@@ -582,6 +930,8 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         db_buf_addc(b, ')');
         return 0;
     case QX_REF: {
+        if (e->op == 1)
+            return outer_ref(cs, e, b);
         bool saved = cs->filter_ctx;
         int rc = compile_ref(cs, e->name, b);
         cs->filter_ctx = saved;
@@ -628,7 +978,8 @@ static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
         split_path(e->name, &parts, &n);
         const tq_stable_t *t = cs->base;
         bool multi = false;
-        if (!(cs->q && find_alias(cs->q, parts[0]))) {
+        size_t k;
+        if (!(cs->q && match_alias(cs->q, parts, n, &k))) {
             for (size_t i = 0; i < n && !multi; i++) {
                 const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
                 if (!rel || (!rel->reverse && i + 1 == n))
@@ -648,6 +999,42 @@ static bool multi_valued(cstate_t *cs, const qexpr_t *e, int depth)
         if (multi_valued(cs, e->args[i], depth + 1))
             return true;
     return false;
+}
+
+/* Django's FieldError for a word after a field that is no lookup, with
+ * Django 4's hint: "Unsupported lookup 'lesthan' for IntegerField or join
+ * on the field not permitted, perhaps you meant lt or lte?". After a
+ * transform (`__year`) the field is an IntegerField. */
+static int unsupported_lookup(cstate_t *cs, const char *name,
+                              bool after_transform)
+{
+    const char *cls = after_transform
+                          ? "IntegerField"
+                          : cs_field_class(cs->last_col, cs->last_rel);
+    char *hint = cs_lookup_hint(name, after_transform ? NULL : cs->last_col);
+    cs_fail(cs, "FieldError",
+            "Unsupported lookup '%s' for %s or join on the field not "
+            "permitted%s%s",
+            name, cls, hint, *hint ? "" : ".");
+    free(hint);
+    return -1;
+}
+
+/* One condition through a multi-valued relation under a NOT, as Django's
+ * exclude() splits it: `pk IN (SELECT pk ... WHERE leaf)`, a subquery of
+ * its own per condition, so the NOT removes the rows that have ANY
+ * matching related row and two conditions need not match the same one. */
+static int split_exclude(cstate_t *cs, const qexpr_t *leaf, db_buf_t *b)
+{
+    qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
+    sub->where = qx_ref((qexpr_t *)leaf);
+    db_buf_addc(b, '(');
+    col_sql(b, cs->base_alias, cs->base->pk);
+    db_buf_add(b, " IN (");
+    int rc = build_select_sub(cs, sub, b);
+    db_buf_add(b, "))");
+    qdesc_unref(sub);
+    return rc;
 }
 
 /* Predicates: lookups, comparisons and their boolean combinations. */
@@ -679,24 +1066,14 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return 0;
     }
     case QX_NOT: {
-        if (multi_valued(cs, e->args[0], 0)) {
-            /* exclude() across a one-to-many relation removes the rows that
-             * have ANY matching related row, as Django does: a subquery */
-            qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
-            sub->where = qx_ref(e->args[0]);
-            db_buf_add(b, "NOT (");
-            col_sql(b, cs->base_alias, cs->base->pk);
-            db_buf_add(b, " IN (");
-            int rc = build_select_sub(cs, sub, b);
-            db_buf_add(b, "))");
-            qdesc_unref(sub);
-            return rc;
-        }
         bool saved = cs->filter_ctx, saved_null = cs->maybe_null;
+        bool saved_neg = cs->negated;
         cs->filter_ctx = false;
         cs->maybe_null = false;
+        cs->negated = true;
         db_buf_t t = {0};
         int rc = compile_pred(cs, e->args[0], &t);
+        cs->negated = saved_neg;
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
@@ -710,6 +1087,8 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return rc;
     }
     case QX_LOOKUP: {
+        if (cs->negated && multi_valued(cs, e, 0))
+            return split_exclude(cs, e, b);
         db_buf_t lhs = {0};
         bool plain = false;
         int rc;
@@ -723,20 +1102,21 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                 if ((size_t)rc + 1 == n && tq_is_transform(parts[rc]))
                     transform = parts[rc];
                 else
-                    rc = cs_fail(cs, "FieldError",
-                                 "Unsupported lookup '%s' for field or "
-                                 "join on the field not permitted.",
-                                 parts[rc]);
+                    rc = unsupported_lookup(cs, parts[rc], false);
             }
+            qexpr_t *rhs = NULL;
+            if (rc >= 0)
+                rc = cs_prep_value(cs, transform, e->name, e->args[1], &rhs);
             if (rc >= 0) {
                 db_buf_t t = {0};
-                rc = cs_lookup(cs, lhs.s, plain, transform, e->name,
-                               e->args[1], &t);
+                rc = cs_lookup(cs, lhs.s, plain, transform, e->name, rhs,
+                               &t);
                 if (rc >= 0) {
                     db_buf_add(b, t.s);
                 }
                 db_buf_free(&t);
             }
+            qx_unref(rhs);
             free_parts(parts, n);
         } else {
             rc = cs_expr(cs, e->args[0], &lhs);
@@ -748,6 +1128,8 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return rc < 0 ? -1 : 0;
     }
     case QX_KW: {
+        if (cs->negated && multi_valued(cs, e, 0))
+            return split_exclude(cs, e, b);
         char **parts;
         size_t n;
         split_path(e->name, &parts, &n);
@@ -767,18 +1149,19 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                 transform = parts[used];
                 lookup = parts[used + 1];
             } else if (left >= 1) {
-                rc = cs_fail(cs, "FieldError",
-                             "Unsupported lookup '%s' for column '%s' or "
-                             "join on the field not permitted.",
-                             parts[left == 2 && tq_is_transform(parts[used])
-                                       ? used + 1
-                                       : used],
-                             parts[used - 1]);
+                rc = unsupported_lookup(
+                    cs, parts[left == 2 && tq_is_transform(parts[used])
+                                  ? used + 1
+                                  : used],
+                    left == 2 && tq_is_transform(parts[used]));
             }
         }
+        qexpr_t *rhs = NULL;
         if (rc == 0)
-            rc = cs_lookup(cs, lhs.s, plain, transform, lookup, e->args[0],
-                           b);
+            rc = cs_prep_value(cs, transform, lookup, e->args[0], &rhs);
+        if (rc == 0)
+            rc = cs_lookup(cs, lhs.s, plain, transform, lookup, rhs, b);
+        qx_unref(rhs);
         db_buf_free(&lhs);
         free_parts(parts, n);
         return rc;
@@ -786,6 +1169,16 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     default:
         return cs_expr(cs, e, b);
     }
+}
+
+/* Compiles conjunct i of the where clause into dst, joining multi-valued
+ * relations as its filter() call does. */
+static int compile_conjunct(cstate_t *cs, size_t i, db_buf_t *dst)
+{
+    cs->scope = conjunct_scope(cs->q, i);
+    int rc = compile_pred(cs, conjunct(cs->q->where, i), dst);
+    cs->scope = 0;
+    return rc;
 }
 
 /* How deep refs_agg is in one expression's arguments: past
@@ -800,12 +1193,14 @@ static bool refs_agg(const qdesc_t *q, const qexpr_t *e, int depth)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
+    if (e->kind == QX_FUNC && e->op == QF_WINDOW)
+        return false;             /* a window aggregate groups nothing */
     if ((e->kind == QX_REF || e->kind == QX_KW) && e->name) {
-        const char *p = strstr(e->name, "__");
-        size_t len = p ? (size_t)(p - e->name) : strlen(e->name);
-        char *first = db_xstrndup(e->name, len);
-        const qfield_t *a = find_alias(q, first);
-        free(first);
+        char **parts;
+        size_t n, k;
+        split_path(e->name, &parts, &n);
+        const qfield_t *a = match_alias(q, parts, n, &k);
+        free_parts(parts, n);
         if (a && refs_agg(q, a->expr, depth + 1))
             return true;
     }
@@ -838,6 +1233,10 @@ static void from_sql(cstate_t *cs, db_buf_t *b)
         db_buf_addc(b, '.');
     }
     db_buf_ident(b, cs->base->name);
+    if (strcmp(cs->base_alias, cs->base->name)) {
+        db_buf_addc(b, ' ');
+        db_buf_ident(b, cs->base_alias);
+    }
     for (size_t i = 0; i < cs->njoins; i++) {
         const cjoin_t *j = &cs->joins[i];
         const tq_stable_t *t = &cs->s->tables[j->table];
@@ -989,6 +1388,25 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
     return rc;
 }
 
+/* GROUP BY of a query whose grouped values() was followed by another
+ * values(): the earlier non-aggregate fields, as Django keeps them. */
+static int group_keys(cstate_t *cs, db_buf_t *group)
+{
+    const qdesc_t *q = cs->q;
+    for (size_t i = 0; i < q->ngroup; i++) {
+        if (refs_agg(q, q->group[i].expr, 0))
+            continue;
+        if (group->len)
+            db_buf_add(group, ", ");
+        cs->reuse_upto = q->group[i].calls;
+        int rc = cs_expr(cs, q->group[i].expr, group);
+        cs->reuse_upto = SIZE_MAX;
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Builds the SELECT for q into b. */
 static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
 {
@@ -1004,6 +1422,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         has_agg |= refs_agg(q, q->annos[i].expr, 0);
     for (size_t i = 0; i < q->nfields; i++)
         has_agg |= refs_agg(q, q->fields[i].expr, 0);
+    for (size_t i = 0; i < q->ngroup; i++)
+        has_agg |= refs_agg(q, q->group[i].expr, 0);
 
     /* SELECT list */
     if (kind == SEL_SUB) {
@@ -1027,15 +1447,23 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         if (q->mode == QM_MODEL && kind == SEL_ROWS &&
             select_related_cols(cs, &cols, &first) < 0)
             goto out;
-        for (size_t i = 0; i < q->nannos; i++)
-            if (select_item(cs, &cols, q->annos[i].name, q->annos[i].expr,
-                            &first) < 0)
+        for (size_t i = 0; i < q->nannos; i++) {
+            cs->reuse_upto = q->annos[i].calls;
+            int r = select_item(cs, &cols, q->annos[i].name,
+                                q->annos[i].expr, &first);
+            cs->reuse_upto = SIZE_MAX;
+            if (r < 0)
                 goto out;
+        }
     } else {
-        for (size_t i = 0; i < q->nfields; i++)
-            if (select_item(cs, &cols, q->fields[i].name, q->fields[i].expr,
-                            &first) < 0)
+        for (size_t i = 0; i < q->nfields; i++) {
+            cs->reuse_upto = q->fields[i].calls;
+            int r = select_item(cs, &cols, q->fields[i].name,
+                                q->fields[i].expr, &first);
+            cs->reuse_upto = SIZE_MAX;
+            if (r < 0)
                 goto out;
+        }
     }
 
     /* WHERE and HAVING */
@@ -1049,7 +1477,7 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
             if (dst->len)
                 db_buf_add(dst, " AND ");
             cs->filter_ctx = !agg;
-            int r = compile_pred(cs, c, dst);
+            int r = compile_conjunct(cs, i, dst);
             cs->filter_ctx = false;
             if (r < 0)
                 goto out;
@@ -1059,7 +1487,10 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
 
     /* GROUP BY */
     if (has_agg) {
-        if (q->group_values && q->mode != QM_MODEL && q->nfields) {
+        if (q->ngroup) {
+            if (group_keys(cs, &group) < 0)
+                goto out;
+        } else if (q->group_values && q->mode != QM_MODEL && q->nfields) {
             size_t pos = 0;
             for (size_t i = 0; i < q->nfields; i++) {
                 pos++;
@@ -1099,7 +1530,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
                 goto out;
             db_buf_add(&order, desc ? " DESC" : " ASC");
         }
-        bool grouped_values = has_agg && q->group_values && q->mode != QM_MODEL;
+        bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
+                              q->mode != QM_MODEL;
         if (!q->norder && !q->order_set && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, t->pk);
             db_buf_add(&order, q->reversed ? " DESC" : " ASC");
@@ -1139,6 +1571,37 @@ out:
     return rc;
 }
 
+/* True when e holds an OuterRef (outside nested subqueries). */
+static bool has_outer(const qexpr_t *e, int depth)
+{
+    if (!e || depth > 64)
+        return false;
+    if (e->kind == QX_REF && e->op == 1)
+        return true;
+    if (has_outer(e->cond, depth + 1))
+        return true;
+    for (size_t i = 0; i < e->nargs; i++)
+        if (has_outer(e->args[i], depth + 1))
+            return true;
+    return false;
+}
+
+static bool desc_has_outer(const qdesc_t *q)
+{
+    if (has_outer(q->where, 0))
+        return true;
+    for (size_t i = 0; i < q->nannos; i++)
+        if (has_outer(q->annos[i].expr, 0))
+            return true;
+    for (size_t i = 0; i < q->nfields; i++)
+        if (has_outer(q->fields[i].expr, 0))
+            return true;
+    for (size_t i = 0; i < q->norder; i++)
+        if (has_outer(q->order[i].expr, 0))
+            return true;
+    return false;
+}
+
 /* The SELECT of a nested description (pk IN (SELECT ...)). Shares the
  * parent's parameters; its aliases live in their own scope. */
 static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
@@ -1154,6 +1617,16 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
     parent->out->coltypes = NULL;
     parent->out->ncols = 0;
     cs_init(&cs, parent->d, parent->s, q, t, parent->out, parent->err);
+    if (desc_has_outer(q)) {
+        /* correlated (OuterRef): its aliases must not hide the outer
+         * query's, so a table the outer query names is U0 here */
+        cs.parent = parent;
+        if (alias_used(parent, t->name)) {
+            free(cs.base_alias);
+            cs.base_alias = db_xasprintf("U%d", parent->depth_sub + 0);
+        }
+    }
+    cs.depth_sub = parent->depth_sub + 1;
     int rc = build_select(&cs, SEL_SUB, b);
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
@@ -1202,7 +1675,7 @@ static bool needs_wrap(const qdesc_t *q)
         agg |= refs_agg(q, q->fields[i].expr, 0);
     if (q->where && refs_agg(q, q->where, 0))
         agg = true;
-    return agg || q->distinct || qdesc_sliced(q);
+    return agg || q->ngroup || q->distinct || qdesc_sliced(q);
 }
 
 /* tq_compile_count: see compile.h. */
@@ -1235,8 +1708,7 @@ int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
                 if (where.len)
                     db_buf_add(&where, " AND ");
                 cs.filter_ctx = true;
-                rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w,
-                                  &where);
+                rc = compile_conjunct(&cs, i, &where);
             }
         } else {
             rc = 0;
@@ -1287,6 +1759,24 @@ int tq_compile_exists(const tq_dialect_t *d, const tq_schema_t *s,
     inner.nparams = 0;
     qsql_clear(&inner);
     return 0;
+}
+
+/* The value an aggregate takes from each row of the inner query when
+ * aggregate() runs over a subquery: its argument, or with filter= the
+ * argument where the condition holds (Case(When(cond, then=arg))). */
+static qexpr_t *filtered_value(const qexpr_t *e)
+{
+    qexpr_t *arg = e->nargs ? qx_ref(e->args[0]) : qx_lit(qlit_int(1));
+    if (!e->cond)
+        return arg;
+    qexpr_t *when = qx_new(QX_FUNC);
+    when->op = QF_WHEN;
+    qx_push(when, qx_ref(e->cond));
+    qx_push(when, arg);
+    qexpr_t *c = qx_new(QX_FUNC);
+    c->op = QF_CASE;
+    qx_push(c, when);
+    return c;
 }
 
 /* tq_compile_aggregate: see compile.h. */
@@ -1346,11 +1836,11 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             const char *fn = tq_qx_func_kind[e->op] == TQ_FUNC_KIND_AGG
                                  ? func_sql[e->op]
                                  : NULL;
-            if (e->nargs == 0) {
+            if (e->nargs == 0 && !e->cond) {
                 db_buf_add(&outer, "COUNT(*)");
             } else {
                 qdesc_add_field(&inner->fields, &inner->nfields, fname,
-                                qx_ref(e->args[0]));
+                                filtered_value(e));
                 if (fn) {
                     db_buf_printf(&outer, "%s(%s", fn,
                                   e->distinct ? "DISTINCT " : "");
@@ -1413,7 +1903,7 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             if (where.len)
                 db_buf_add(&where, " AND ");
             cs.filter_ctx = true;
-            rc = compile_pred(&cs, w->kind == QX_AND ? w->args[i] : w, &where);
+            rc = compile_conjunct(&cs, i, &where);
         }
     }
     if (rc == 0) {
@@ -1442,9 +1932,11 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
     cs_init(&cs, d, s, q, t, &dry, err);
     db_buf_t w = {0};
     int rc = 0;
-    if (q->where) {
+    for (size_t i = 0; i < qx_conjuncts(q->where) && rc == 0; i++) {
         cs.filter_ctx = true;
-        rc = compile_pred(&cs, q->where, &w);
+        if (i)
+            db_buf_add(&w, " AND ");
+        rc = compile_conjunct(&cs, i, &w);
     }
     bool joins = cs.njoins > 0 || refs_agg(q, q->where, 0);
     cs_free(&cs);
@@ -1461,7 +1953,7 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (i)
                 db_buf_add(b, " AND ");
-            rc = compile_pred(&cs, wh->kind == QX_AND ? wh->args[i] : wh, b);
+            rc = compile_conjunct(&cs, i, b);
         }
         cs_free(&cs);
         return rc;

@@ -102,6 +102,10 @@ typedef struct qexpr {
     struct qexpr **args;
     size_t nargs;
     qdesc_t *sub;
+    /* FUNC of an aggregate: its filter=Q(...) condition, or NULL. REF: op 1
+     * is an OuterRef (resolved in the query around a subquery). LIST in a
+     * Window's order: op 1 is descending. */
+    struct qexpr *cond;
 } qexpr_t;
 
 qexpr_t *qx_new(qx_kind_t kind);
@@ -135,6 +139,7 @@ typedef enum qmode {
 typedef struct qfield {
     char *name;
     qexpr_t *expr;
+    size_t calls;         /* annotate(): filter() calls made before it */
 } qfield_t;
 
 typedef struct qorder {
@@ -147,6 +152,17 @@ struct qdesc {
     int refs;
     char *schema, *table;       /* the base table */
     qexpr_t *where;             /* filters, AND-ed; NULL for none */
+    /* Where each filter()/exclude() call ends: calls[k] is the number of
+     * conjuncts of `where` after call k. A multi-valued relation is joined
+     * anew for each call, as Django joins it; conjuncts past the last
+     * recorded call (added by other code) share one join. */
+    size_t *calls;
+    size_t ncalls;
+    /* The fields of an earlier grouped values() (values(...).annotate(...)
+     * followed by values()/values_list()): names usable as aliases, and
+     * the non-aggregate ones stay the GROUP BY keys. */
+    qfield_t *group;
+    size_t ngroup;
     qfield_t *annos;            /* annotate(), in order */
     size_t nannos;
     qfield_t *fields;           /* values()/values_list() fields */
@@ -171,6 +187,10 @@ void qdesc_unref(qdesc_t *q);
 void qdesc_add_field(qfield_t **arr, size_t *n, const char *name,
                      qexpr_t *expr);         /* steals expr */
 void qdesc_add_order(qdesc_t *q, qexpr_t *expr, bool desc); /* steals */
+/* Records the end of one filter()/exclude() call (q->calls). */
+void qdesc_end_call(qdesc_t *q);
+/* The number of conjuncts of a where clause (0 for NULL). */
+size_t qx_conjuncts(const qexpr_t *where);
 /* True when the description has a LIMIT or OFFSET. */
 bool qdesc_sliced(const qdesc_t *q);
 

@@ -37,6 +37,24 @@ typedef struct cstate {
      * by every value expression (a date column, a truncation, the
      * difference of two datetimes), read by the select list */
     tq_temporal_t vtype;
+    /* Django's join reuse for multi-valued relations: the filter() call
+     * (from 1) whose conditions are compiled, which joins a reverse or
+     * many-to-many relation anew; 0 outside filters, where a path reuses
+     * the join of the latest call (up to reuse_upto) that used it. */
+    size_t scope;
+    size_t reuse_upto;
+    bool negated;          /* inside a NOT: multi-valued leaves are
+                              subqueries, one per leaf, as Django splits
+                              an exclude() */
+    /* The column cs_resolve last resolved a path to (NULL: an annotation
+     * or the row id), the name Django gives its field in errors (a foreign
+     * key's target field: "id"), and whether it is a relation. */
+    const tq_scol_t *last_col;
+    const char *last_field;
+    bool last_rel;
+    int in_window;         /* inside a Window's expression */
+    struct cstate *parent; /* the query around a correlated subquery */
+    int depth_sub;         /* how deep in subqueries (U0, U1 ... aliases) */
 } cstate_t;
 
 /* Sets the error (first one wins) and returns -1. */
@@ -60,5 +78,21 @@ bool tq_is_transform(const char *name);
 int cs_lookup(cstate_t *cs, const char *lhs, bool plain,
               const char *transform, const char *lookup, const qexpr_t *rhs,
               db_buf_t *b);
+
+/* prep.c: the rhs of `lookup` (after `transform`, or NULL) prepared for
+ * the field cs_resolve last resolved, as Django's get_prep_value: *out is
+ * a new reference to rhs or to a converted copy. -1 with the error set
+ * (ValueError, ValidationError, TypeError with Django's wording). */
+int cs_prep_value(cstate_t *cs, const char *transform, const char *lookup,
+                  const qexpr_t *rhs, qexpr_t **out);
+/* prep.c: Django's field class for a column ("IntegerField",
+ * "DateTimeField" ...), "ForeignKey" when fk. Static text. */
+const char *cs_field_class(const tq_scol_t *col, bool fk);
+/* prep.c: Django's hint for an unknown lookup `name` on column col
+ * (NULL: unknown) among the lookups of sql/lookups.h (the date transforms
+ * only for columns that may hold dates): ", perhaps you meant lt or
+ * lte?", from difflib's close matches or a word for a comparison such as
+ * "lessthan"; or "". malloc'd. */
+char *cs_lookup_hint(const char *name, const tq_scol_t *col);
 
 #endif

@@ -37,6 +37,8 @@
  *   stddev           StdDev/Variance: computed from sums (stddev_pop,
  *                    var_samp natively)
  *   regex            `x REGEXP p`, tq_iregexp(p, x) (x ~ p, x ~* p)
+ *   greatest, least  Greatest/Least: the scalar MAX and MIN (GREATEST,
+ *                    LEAST)
  *   match            contains/startswith/endswith/iexact and i- forms
  *                    against a literal: instr, GLOB, LIKE (position(),
  *                    LIKE, ILIKE); one parameter holds the pattern
@@ -163,6 +165,9 @@ struct tq_dialect {
      * it for STARTSWITH and ENDSWITH (NULL otherwise); used in order. */
     void (*match_expr)(db_buf_t *b, const char *lhs, tq_match_t m,
                        bool icase, const char *r1, const char *r2);
+    /* Greatest and Least of two or more values: MAX(a, b) and MIN(a, b)
+     * (GREATEST, LEAST) */
+    const char *greatest, *least;
     /* `in` lists longer than this, of literals only (no blob, no
      * non-finite float), go through in_list as one parameter. */
     size_t in_list_max;

@@ -10,11 +10,15 @@
  * X(ENUM, name, KIND, sql, signature, doc):
  *   ENUM       the qx_func_t constant's suffix (QF_ENUM);
  *   name       the builtin's name;
- *   KIND       AGG (an aggregate: groups rows, takes distinct=),
- *              SCALAR (a row function), TRUNC (the dialect's trunc) or
- *              EXTRACT (the dialect's extract);
- *   sql        the SQL function of AGG and SCALAR entries, NULL where the
- *              dialect writes the SQL (StdDev, Variance, TRUNC, EXTRACT);
+ *   KIND       AGG (an aggregate: groups rows, takes distinct= and
+ *              filter=), SCALAR (a row function), TRUNC (the dialect's
+ *              trunc), EXTRACT (the dialect's extract), COND (Case and
+ *              When), SUBQUERY (Exists, Subquery) or WINDOW (Window and
+ *              the functions only a Window takes);
+ *   sql        the SQL function of AGG, SCALAR and WINDOW entries, NULL
+ *              where the compiler or the dialect writes the SQL (StdDev,
+ *              Variance, TRUNC, EXTRACT, Concat, Greatest, Least, COND,
+ *              SUBQUERY, Window);
  *   signature  as help shows it;
  *   doc        one line for help.
  */
@@ -68,7 +72,34 @@
       "ExtractWeekDay(expression)",                                        \
       "The day of the week, 1 (Sunday) to 7 (Saturday).")                  \
     X(EXTRACTHOUR, "ExtractHour", EXTRACT, NULL, "ExtractHour(expression)", \
-      "The hour, 0 to 23.")
+      "The hour, 0 to 23.")                                                \
+    X(CONCAT, "Concat", SCALAR, NULL, "Concat(*expressions)",              \
+      "The texts joined end to end; a null counts as empty text.")         \
+    X(GREATEST, "Greatest", SCALAR, NULL, "Greatest(*expressions)",        \
+      "The largest of two or more expressions (null if one is null).")     \
+    X(LEAST, "Least", SCALAR, NULL, "Least(*expressions)",                 \
+      "The smallest of two or more expressions (null if one is null).")    \
+    X(CASE, "Case", COND, NULL, "Case(*whens, default=None)",              \
+      "The result of the first When whose condition holds, else default.") \
+    X(WHEN, "When", COND, NULL, "When(condition=None, then=None, **lookups)", \
+      "A condition (a Q, F predicate or lookups) and its result, in Case.") \
+    X(EXISTS, "Exists", SUBQUERY, NULL, "Exists(queryset)",                \
+      "True when the query set has a row; OuterRef names the outer row.")  \
+    X(SUBQUERY, "Subquery", SUBQUERY, NULL, "Subquery(queryset)",          \
+      "The value of the query set's first row (values() of one field).")   \
+    X(WINDOW, "Window", WINDOW, NULL,                                      \
+      "Window(expression, partition_by=None, order_by=None)",              \
+      "A window function or aggregate over partitions of the rows.")       \
+    X(ROWNUMBER, "RowNumber", WINDOW, "ROW_NUMBER", "RowNumber()",         \
+      "The number of the row in its partition, from 1 (in a Window).")     \
+    X(RANK, "Rank", WINDOW, "RANK", "Rank()",                              \
+      "The rank of the row, with gaps after ties (in a Window).")          \
+    X(DENSERANK, "DenseRank", WINDOW, "DENSE_RANK", "DenseRank()",         \
+      "The rank of the row, without gaps after ties (in a Window).")       \
+    X(LAG, "Lag", WINDOW, "LAG", "Lag(expression, offset=1, default=None)", \
+      "The expression on the row offset rows before (in a Window).")       \
+    X(LEAD, "Lead", WINDOW, "LEAD", "Lead(expression, offset=1, default=None)", \
+      "The expression on the row offset rows after (in a Window).")
 
 /* The KIND column as an enum: TQ_FUNC_KIND_AGG ... */
 typedef enum tq_func_kind {
@@ -76,6 +107,9 @@ typedef enum tq_func_kind {
     TQ_FUNC_KIND_SCALAR,
     TQ_FUNC_KIND_TRUNC,
     TQ_FUNC_KIND_EXTRACT,
+    TQ_FUNC_KIND_COND,       /* Case, When */
+    TQ_FUNC_KIND_SUBQUERY,   /* Exists, Subquery: args[0] is a QX_SUBQ */
+    TQ_FUNC_KIND_WINDOW,     /* Window and the functions it takes */
 } tq_func_kind_t;
 
 #endif

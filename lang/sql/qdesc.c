@@ -91,6 +91,7 @@ void qx_unref(qexpr_t *e)
     free(e->name);
     qlit_clear(&e->lit);
     qdesc_unref(e->sub);
+    qx_unref(e->cond);
     free(e);
 }
 
@@ -183,6 +184,8 @@ bool qx_has_agg(const qexpr_t *e)
         return false;
     if (e->kind == QX_FUNC && tq_qx_func_is_agg[e->op])
         return true;
+    if (e->kind == QX_FUNC && e->op == QF_WINDOW)
+        return false;             /* a window aggregate groups nothing */
     for (size_t i = 0; i < e->nargs; i++)
         if (qx_has_agg(e->args[i]))
             return true;
@@ -230,6 +233,7 @@ static qfield_t *copy_fields(const qfield_t *f, size_t n)
     for (size_t i = 0; i < n; i++) {
         c[i].name = db_xstrdup(f[i].name);
         c[i].expr = qx_ref(f[i].expr);
+        c[i].calls = f[i].calls;
     }
     return c;
 }
@@ -254,6 +258,11 @@ qdesc_t *qdesc_clone(const qdesc_t *q)
     c->where = qx_ref(q->where);
     c->annos = copy_fields(q->annos, q->nannos);
     c->fields = copy_fields(q->fields, q->nfields);
+    c->group = copy_fields(q->group, q->ngroup);
+    if (q->ncalls) {
+        c->calls = db_xcalloc(q->ncalls, sizeof *c->calls);
+        memcpy(c->calls, q->calls, q->ncalls * sizeof *c->calls);
+    }
     if (q->norder) {
         c->order = db_xcalloc(q->norder, sizeof *c->order);
         for (size_t i = 0; i < q->norder; i++) {
@@ -284,6 +293,8 @@ void qdesc_unref(qdesc_t *q)
     qx_unref(q->where);
     free_fields(q->annos, q->nannos);
     free_fields(q->fields, q->nfields);
+    free_fields(q->group, q->ngroup);
+    free(q->calls);
     for (size_t i = 0; i < q->norder; i++)
         qx_unref(q->order[i].expr);
     free(q->order);
@@ -302,6 +313,7 @@ void qdesc_add_field(qfield_t **arr, size_t *n, const char *name,
     *arr = db_xrealloc(*arr, (*n + 1) * sizeof **arr);
     (*arr)[*n].name = db_xstrdup(name);
     (*arr)[*n].expr = expr;
+    (*arr)[*n].calls = 0;
     (*n)++;
 }
 
@@ -311,6 +323,20 @@ void qdesc_add_order(qdesc_t *q, qexpr_t *expr, bool desc)
     q->order[q->norder].expr = expr;
     q->order[q->norder].desc = desc;
     q->norder++;
+}
+
+size_t qx_conjuncts(const qexpr_t *where)
+{
+    if (!where)
+        return 0;
+    return where->kind == QX_AND ? where->nargs : 1;
+}
+
+void qdesc_end_call(qdesc_t *q)
+{
+    assert(q && q->refs == 1);
+    q->calls = db_xrealloc(q->calls, (q->ncalls + 1) * sizeof *q->calls);
+    q->calls[q->ncalls++] = qx_conjuncts(q->where);
 }
 
 bool qdesc_sliced(const qdesc_t *q)

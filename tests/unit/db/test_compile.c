@@ -423,8 +423,8 @@ int main(void)
     {
         qdesc_t *q = qdesc_new("main", "rental");
         qsql_t s; qerr_t e = {0};
-        qfield_t aggs[2] = {{"total_fee__sum", func(QF_SUM, "total_fee")},
-                            {"sd", func(QF_STDDEV, "total_fee")}};
+        qfield_t aggs[2] = {{.name = "total_fee__sum", .expr = func(QF_SUM, "total_fee")},
+                            {.name = "sd", .expr = func(QF_STDDEV, "total_fee")}};
         ok(tq_compile_aggregate(sqlite, schema, q, aggs, 2, &s, &e) == 0,
            "aggregate");
         is_str(scalar(&s), "25.5", "Sum of fees");
@@ -442,7 +442,7 @@ int main(void)
         qdesc_t *q = qdesc_new("main", "rental");
         q->limit = 2;
         qsql_t s; qerr_t e = {0};
-        qfield_t aggs[1] = {{"s", func(QF_SUM, "total_fee")}};
+        qfield_t aggs[1] = {{.name = "s", .expr = func(QF_SUM, "total_fee")}};
         ok(tq_compile_aggregate(sqlite, schema, q, aggs, 1, &s, &e) == 0,
            "aggregate over a slice");
         is_str(scalar(&s), "15.5", "sum of the first two rentals");
@@ -463,7 +463,7 @@ int main(void)
     {
         qdesc_t *q = filt("user", kw_int("age__lt", 25));
         qsql_t s; qerr_t e = {0};
-        qfield_t sets[1] = {{"age", qx_bin('+', qx_path("age"),
+        qfield_t sets[1] = {{.name = "age", .expr = qx_bin('+', qx_path("age"),
                                            qx_lit(qlit_int(1)))}};
         ok(tq_compile_update(sqlite, schema, q, sets, 1, &s, &e) == 0, "update");
         char *in = qsql_inline(&s);
@@ -614,7 +614,7 @@ int main(void)
         sq->sub = inner;
         qdesc_t *q = filt("user", qx_kw("pk__in", sq));
         qsql_t s; qerr_t e = {0};
-        qfield_t sets[1] = {{"age", qx_lit(qlit_int(50))}};
+        qfield_t sets[1] = {{.name = "age", .expr = qx_lit(qlit_int(50))}};
         ok(tq_compile_update(sqlite, schema, q, sets, 1, &s, &e) == 0,
            "update of a sliced selection");
         is_str(s.sql, "UPDATE \"user\" SET \"age\" = ? WHERE \"user\".\"id\" IN "
@@ -646,7 +646,7 @@ int main(void)
               "Cannot resolve keyword 'nam' into field. Choices are: id, "
               "model, name, rental", "unknown field through a relation");
     check_err(filt("user", kw_int("age__foo", 1)), "FieldError",
-              "Unsupported lookup 'foo' for column 'age' or join on the field "
+              "Unsupported lookup 'foo' for IntegerField or join on the field "
               "not permitted.", "unknown lookup");
     {
         qdesc_t *q = qdesc_new("main", "user");
