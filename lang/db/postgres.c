@@ -1111,27 +1111,32 @@ static bool query_value(pg_conn_t *c, const char *sql, char **value)
 
 /* A number that changes with every change to the user schemas' tables,
  * views, columns, constraints and indexes: the sum of hashes of their
- * catalogue rows' (oid, xmin). DDL writes new catalogue rows (a new
- * xmin); a rolled-back DDL leaves the old rows, so the number comes back
- * as well. VACUUM and ANALYZE update pg_class in place (xmin kept). */
+ * catalogue rows' (oid, xmin, cmin). DDL writes new catalogue rows (a new
+ * xmin, or within one transaction a new cmin); a rolled-back DDL leaves
+ * the old rows, so the number comes back as well. VACUUM and ANALYZE
+ * update pg_class in place (xmin kept). */
 static int64_t pg_schema_version(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
     if (PQtransactionStatus(c->pg) == PQTRANS_INERROR)
         return -1;
     static const char sql[] =
-        "WITH rel AS (SELECT c.oid, c.xmin FROM pg_class c "
+        "WITH rel AS (SELECT c.oid, c.xmin, c.cmin FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' "
         "AND c.relkind IN ('r','p','v','m','f','i','I')) "
         "SELECT (SELECT count(*) + coalesce(sum(hashtext(oid::text || "
-        "':' || xmin::text)), 0) FROM rel) "
+        "':' || xmin::text || ':' || cmin::text)), 0) FROM rel) "
         "+ (SELECT coalesce(sum(hashtext(a.attrelid::text || ':' || "
-        "a.attnum::text || ':' || a.xmin::text)), 0) FROM pg_attribute a "
-        "JOIN rel ON rel.oid = a.attrelid WHERE a.attnum > 0) "
+        "a.attnum::text || ':' || a.xmin::text || ':' || a.cmin::text)), 0) "
+        "FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid "
+        "WHERE a.attnum > 0) "
         "+ (SELECT coalesce(sum(hashtext(k.oid::text || ':' || "
-        "k.xmin::text)), 0) FROM pg_constraint k "
+        "k.xmin::text || ':' || k.cmin::text)), 0) FROM pg_constraint k "
         "JOIN rel ON rel.oid = k.conrelid) "
+        "+ (SELECT coalesce(sum(hashtext(d.oid::text || ':' || "
+        "d.xmin::text || ':' || d.cmin::text)), 0) FROM pg_attrdef d "
+        "JOIN rel ON rel.oid = d.adrelid) "
         "+ (SELECT count(*) FROM pg_namespace)";
     char *v = NULL;
     if (!query_value(c, sql, &v))
