@@ -1027,11 +1027,18 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
     return rc;
 }
 
+/* BEGIN; when it finds the connection lost (the server restarted between
+ * transactions) nothing is lost with it, so it reconnects and tries once
+ * more. */
 static int pg_begin(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
     c->wrote = false;
-    return run(c, conn->readonly ? "BEGIN READ ONLY" : "BEGIN");
+    const char *sql = conn->readonly ? "BEGIN READ ONLY" : "BEGIN";
+    int rc = run(c, sql);
+    if (rc < 0 && PQstatus(c->pg) == CONNECTION_BAD)
+        rc = run(c, sql);
+    return rc;
 }
 
 static int pg_commit(tqdb_conn_t *conn)

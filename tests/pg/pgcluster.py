@@ -31,10 +31,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 SUPERUSER = "tabula"
 DATABASE = "tabula"
@@ -152,12 +154,27 @@ class Cluster:
                           "-h", self.sockdir, "-p", str(self.port),
                           "-U", SUPERUSER, "-d", db, "-c", sql]).stdout
 
+    def _postmaster_pid(self):
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                return int(f.readline())
+        except (OSError, ValueError, TypeError):
+            return None
+
     def stop(self):
-        if self.data and os.path.exists(os.path.join(self.data, "postmaster.pid")):
+        pid = self._postmaster_pid() if self.data else None
+        if pid:
             subprocess.run(self._cmd([os.path.join(self.bin, "pg_ctl"),
                                       "-D", self.data, "-m", "immediate",
                                       "-w", "stop"]),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # pg_ctl failing must not leave the server behind.
+            for _ in range(50):
+                try:
+                    os.kill(pid, signal.SIGQUIT)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
         for d in (self.root, self.sockdir):
             if d:
                 shutil.rmtree(d, ignore_errors=True)
@@ -166,7 +183,8 @@ class Cluster:
     def restart(self):
         """Restarts the server (fast mode): open connections are lost."""
         self._run([os.path.join(self.bin, "pg_ctl"), "-D", self.data,
-                   "-m", "fast", "-w", "restart"])
+                   "-l", os.path.join(self.root, "log"), "-m", "fast", "-w",
+                   "restart"])
 
     @property
     def url(self):
@@ -232,6 +250,8 @@ def main(argv):
     t = sub.add_parser("stop")
     t.add_argument("datadir")
     a = ap.parse_args(argv)
+    # SIGTERM (a timeout) still stops the cluster, through the with block.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if a.what == "run":
         cmd = a.command[1:] if a.command[:1] == ["--"] else a.command
         if not cmd:
