@@ -1726,7 +1726,7 @@ static int pg_step(tqdb_cursor_t *tc)
     return rc;
 }
 
-/* Rewinds the cursor; like sqlite3_reset it returns the error of the last
+/* Rewinds the cursor; like SQLite's reset it returns the error of the last
  * run, if any. */
 static int pg_reset(tqdb_cursor_t *tc)
 {
