@@ -17,8 +17,10 @@
 
 /* The engines, most specific first: the last one (SQLite) claims every
  * target that no other engine claims. */
+extern const tqdb_engine_t tqdb_postgres_engine;
 extern const tqdb_engine_t tqdb_sqlite_engine;
 static const tqdb_engine_t *const engines[] = {
+    &tqdb_postgres_engine,
     &tqdb_sqlite_engine,
 };
 

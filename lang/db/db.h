@@ -1,7 +1,7 @@
 /*
  * This file declares the one door to a database: a connection interface
  * that every layer above uses and that each engine implements in one file
- * (db/sqlite.c today). Nothing above this layer names an engine's own API.
+ * (db/sqlite.c, db/postgres.c). Nothing above this layer names an engine's own API.
  *
  * A connection (tqdb_conn_t) runs statements through cursors
  * (tqdb_cursor_t: one prepared statement with its parameters and its
@@ -84,16 +84,22 @@ enum {
     TQDB_OPEN_CREATE = 1 << 1,   /* create the database when missing */
 };
 
-/* Opens `target` (an SQLite path, ":memory:" or a file: URI; NULL or ""
- * is ":memory:") and checks that it is a database. Returns the connection,
- * or NULL with a malloc'd message in *error (caller frees). A read-only
- * connection refuses every statement that writes anything but TEMP
- * objects; frames keep working. */
+/* Opens `target` and checks that it is a database. PostgreSQL (postgres.c)
+ * claims a target that starts with "postgresql://" or "postgres://", or a
+ * libpq keyword string: one whose first word is a libpq connection keyword
+ * followed by '=' ("host=db dbname=shop", "dbname=shop"); libpq applies
+ * the PG* environment variables and ~/.pgpass, and no message ever shows
+ * the target's password. Every other target is SQLite's: a path,
+ * ":memory:" or a file: URI (NULL or "" is ":memory:"). Returns the
+ * connection, or NULL with a malloc'd message in *error (caller frees). A
+ * read-only connection refuses every statement that writes anything but
+ * TEMP objects (on PostgreSQL every transaction is READ ONLY, which also
+ * refuses CREATE TEMP); frames keep working. */
 tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error);
 /* Closes the connection (every cursor must be freed) and NULLs *conn. */
 void tqdb_close(tqdb_conn_t **conn);
 
-/* The engine's name: "sqlite". */
+/* The engine's name: "sqlite" or "postgresql". */
 const char *tqdb_engine(const tqdb_conn_t *conn);
 /* True when the connection was opened with TQDB_OPEN_READONLY. */
 bool tqdb_readonly(const tqdb_conn_t *conn);
@@ -136,7 +142,9 @@ int64_t tqdb_schema_version(tqdb_conn_t *conn);
 /* Rows changed by the last INSERT/UPDATE/DELETE, and since opening. */
 int64_t tqdb_changes(tqdb_conn_t *conn);
 int64_t tqdb_total_changes(tqdb_conn_t *conn);
-/* The key of the last inserted row (SQLite's rowid). */
+/* The key of the last inserted row (SQLite's rowid; on PostgreSQL, which
+ * has no rowid, lastval(): the last value a sequence gave this session, 0
+ * when none; new keys are better asked for with RETURNING). */
 int64_t tqdb_last_insert_id(tqdb_conn_t *conn);
 
 /* Asks the running statement to stop: it fails with TQDB_ERR_INTERRUPTED.

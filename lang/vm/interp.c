@@ -190,6 +190,8 @@ tq_value_t *tq_raise_db(tq_ctx_t *ctx)
                         "The database is open read-only: %s", msg);
     if (err == TQDB_ERR_INTEGRITY)
         return tq_raise(ctx, "IntegrityError", "%s", msg);
+    if (err == TQDB_ERR_OPERATIONAL)
+        return tq_raise(ctx, "OperationalError", "%s", msg);
     return tq_raise(ctx, "DatabaseError", "%s", msg);
 }
 
