@@ -2,7 +2,8 @@
  * This file runs execute_request: it numbers the cell, publishes
  * execute_input, runs the cell through tq_session_execute with a sink
  * whose callbacks publish stream, display_data/update_display_data and
- * clear_output and serve input() over stdin, then publishes
+ * clear_output and serve input() over stdin (and a progress indicator
+ * for long cells, progress.c), then publishes
  * execute_result or error, puts what the cell paged in the reply's
  * payload, evaluates user_expressions and returns the execute_reply
  * content for shell.c to send. It also makes the "aborted" content for requests
@@ -13,6 +14,7 @@
 #include "execute.h"
 #include "log.h"
 #include "mime.h"
+#include "progress.h"
 #include "stdin.h"
 #include "util.h"
 
@@ -22,6 +24,7 @@
 typedef struct run {
     kn_kernel_t *k;
     const kn_msg_t *msg;
+    kn_progress_t progress;
 } run_t;
 
 static void on_stream(void *ctx, const char *name, const char *text,
@@ -55,6 +58,7 @@ static void on_display(void *ctx, const tq_bundle_t *bundle,
 static char *on_input(void *ctx, const char *prompt, bool password)
 {
     run_t *run = ctx;
+    kn_progress_end(&run->progress);   /* no clock ticks while the user types */
     kn_publish_flush(run->k->iopub);     /* earlier output before the prompt */
     return kn_stdin_input(run->k, prompt, password);
 }
@@ -62,6 +66,7 @@ static char *on_input(void *ctx, const char *prompt, bool password)
 static void on_clear_output(void *ctx, bool wait)
 {
     run_t *run = ctx;
+    kn_progress_forget(&run->progress);
     kn_publish(run->k->iopub, "clear_output", run->msg,
                json_pack("{sb}", "wait", wait));
 }
@@ -76,6 +81,12 @@ static json_t *payload_json(const tq_result_t *r)
                               json_pack("{sssosi}", "source", "page", "data",
                                         kn_bundle_json(&r->page), "start", 0));
     return payload;
+}
+
+static void on_progress(void *ctx, long long done, long long total)
+{
+    run_t *run = ctx;
+    kn_progress_report(&run->progress, done, total);
 }
 
 static char **on_history(void *ctx, size_t *count)
@@ -154,11 +165,20 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
     if (store)
         kn_history_store(k->history, count, code);
 
-    run_t run = {k, msg};
+    /* The progress indicator is for people watching: not for silent
+     * requests, nor for clients that cannot answer input() either (an
+     * interactive front end sends allow_stdin true; nbclient, papermill
+     * and nbconvert send false, and their saved notebooks keep no empty
+     * indicator outputs). */
+    bool progress = !silent && kn_msg_bool(msg, "allow_stdin", false);
+    run_t run = {k, msg, {0}};
+    kn_progress_begin(&run.progress, k->iopub, msg, progress);
     tq_sink_t sink = {&run, on_stream, on_display, on_input, on_history,
-                      on_clear_output, store ? count : 0};
+                      on_clear_output, store ? count : 0,
+                      progress ? on_progress : NULL};
     tq_result_t r = {0};
     tq_status_t st = tq_session_execute(k->session, code, &sink, silent, &r);
+    kn_progress_end(&run.progress);
     atomic_store(&k->executing, false);
     json_t *reply;
     if (st == TQ_OK) {

@@ -516,6 +516,7 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
     tq_ctx_t *ctx = s->ctx;
     memset(result, 0, sizeof *result);
     ctx->sink = sink;
+    ctx->progress_done = ctx->progress_total = 0;
     tq_ctx_reset_error(ctx);
     if (!silent) {
         s->count++;

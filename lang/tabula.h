@@ -86,6 +86,14 @@ typedef struct tq_sink {
      * alone). Without `history`, ignored: the session numbers the cells
      * it runs that are not silent. */
     int execution_count;
+    /* Says the cell is still working: `done` of `total` units, total 0
+     * when the size is unknown (a long statement, a long loop). Called
+     * often from long work on the thread that runs the cell (after every
+     * thousand or so database steps), so it must be cheap: the receiver
+     * decides when to show it (the kernel: after one second, a few
+     * updates a second, cleared when the cell ends). NULL: no progress
+     * (silent requests, front ends that did not ask for it). */
+    void (*progress)(void *ctx, long long done, long long total);
 } tq_sink_t;
 
 typedef enum tq_status {

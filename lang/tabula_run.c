@@ -129,7 +129,7 @@ static int run_cells(int argc, char **argv)
         return 1;
     }
     tq_sink_t sink = {NULL, cli_stream, cli_display, cli_input, NULL, NULL,
-                      0};
+                      0, NULL};
     int status = 0;
     for (; i < argc && status == 0; i++) {
         tq_result_t r;
@@ -363,7 +363,7 @@ static int run_golden(int argc, char **argv)
             tq_buf_t out = {0};
             tq_buf_addn(&out, "", 0);
             tq_sink_t sink = {&out, golden_stream, golden_display, NULL, NULL,
-                              NULL, 0};
+                              NULL, 0, NULL};
             tq_result_t r;
             if (tq_session_execute(s, gc->code, &sink, false, &r) == TQ_OK) {
                 const tq_mime_t *page = tq_bundle_find(&r.page, "text/plain");

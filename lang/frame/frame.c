@@ -40,8 +40,9 @@
  *    sorts by key, and sum/mean leave text columns out;
  *  - update_from_dataframe runs UPDATE ... FROM the frame (one pass over
  *    the frame with pk lookups; a correlated subquery per row would be
- *    quadratic on an unindexed temp table); a duplicated index value
- *    updates its row from one of its frame rows;
+ *    quadratic on an unindexed temp table), in chunks of the frame's
+ *    rowids so that the join the engine builds first stays small; a
+ *    duplicated index value updates its row from one of its frame rows;
  *  - frames work on a read-only connection too: its guard (readonly.c)
  *    allows writes to the temp schema only;
  *  - a failed cell rolls back its frame changes with its other writes;
@@ -1928,6 +1929,9 @@ const tq_type_t tq_series_type = {
 
 /* ---- update_from_dataframe */
 
+/* Frame rows joined and written per statement by update_from_dataframe. */
+#define UPDATE_CHUNK 65536
+
 /* frame_update_table: see frame.h. */
 tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
                                tq_value_t *df)
@@ -1986,8 +1990,22 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         if (rc < 0)
             return sc ? db_raise(ctx, &err) : NULL;
     }
-    /* UPDATE "user" SET "age" = f."age", ... FROM temp.tq_frame_N AS f
-     * WHERE "user"."id" = f."id": one set-based statement */
+    /* UPDATE "user" SET "age" = tq_f."age", ... FROM temp.tq_frame_N AS
+     * tq_f WHERE "user"."id" = tq_f."id": set-based. The engine builds
+     * the whole join before it writes, so an unrestricted update runs in
+     * chunks of the frame's rows (by its rowid), each joined and written
+     * while it is small (and reported to the progress indicator). */
+    int64_t last_row = 0;
+    if (!restrict_rows) {
+        db_buf_t m = {0};
+        db_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
+                      f->st->dialect->store_rowid);
+        frame_table_ref(&m, f->st);
+        last_row = query_int(ctx, m.s, NULL);
+        db_buf_free(&m);
+        if (last_row < 0)
+            return NULL;
+    }
     db_buf_t b = {0};
     db_buf_add(&b, "UPDATE ");
     db_buf_ident(&b, t->schema);
@@ -2002,7 +2020,16 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         db_buf_ident(&b, f->cols[i]);
     }
     db_buf_add(&b, " FROM ");
-    frame_table_ref(&b, f->st);
+    size_t range_at = 0;              /* where the chunk's bounds go */
+    if (restrict_rows) {
+        frame_table_ref(&b, f->st);
+    } else {
+        db_buf_add(&b, "(SELECT * FROM ");
+        frame_table_ref(&b, f->st);
+        db_buf_printf(&b, " WHERE %s > ", f->st->dialect->store_rowid);
+        range_at = b.len;
+        db_buf_add(&b, ")");
+    }
     db_buf_add(&b, " AS tq_f WHERE ");
     db_buf_ident(&b, t->name);
     db_buf_addc(&b, '.');
@@ -2025,7 +2052,22 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         frame_frag_clear(&fr);
         return NULL;
     }
-    int64_t n = exec_frag(ctx, b.s, &fr);
+    int64_t n = 0;
+    if (restrict_rows) {
+        n = exec_frag(ctx, b.s, &fr);
+    } else {
+        for (int64_t lo = 0; lo < last_row && n >= 0; lo += UPDATE_CHUNK) {
+            int64_t hi = lo + UPDATE_CHUNK;
+            char *sql = db_xasprintf("%.*s%" PRId64 " AND %s <= %" PRId64 "%s",
+                                     (int)range_at, b.s, lo,
+                                     f->st->dialect->store_rowid, hi,
+                                     b.s + range_at);
+            n = exec_frag(ctx, sql, &fr);
+            free(sql);
+            tq_ctx_progress(ctx, hi < last_row ? hi : last_row, last_row);
+        }
+        tq_ctx_progress(ctx, 0, 0);
+    }
     db_buf_free(&b);
     frame_frag_clear(&fr);
     tqdb_conn_t *db = tq_ctx_db(ctx);

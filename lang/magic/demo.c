@@ -9,8 +9,10 @@
  *
  * Speed: one prepared INSERT cursor per table (db.h), reused for every
  * row with its text bound without a copy, inside one SAVEPOINT; the indexes are built after the rows are in. Progress is
- * reported through a callback; the `%demo` magic at the bottom turns it
- * into a progress bar that updates in place (update_display_data).
+ * reported through a callback; the `%demo` magic at the bottom hands it
+ * to the cell's common progress indicator (tq_ctx_progress), which the
+ * kernel shows as a bar updated in place once the cell runs past a
+ * second.
  */
 #include "magic/demo.h"
 
@@ -912,55 +914,14 @@ static void format_count(char *out, size_t size, int64_t n)
     out[o] = '\0';
 }
 
-typedef struct bar {
-    tq_ctx_t *ctx;
-    char display_id[64];
-    bool shown;
-    double started, last_update;
-} bar_t;
-
-/* Rentals from which the magic shows a progress bar. */
-#define PROGRESS_MIN_ROWS 200000
-#define PROGRESS_INTERVAL 0.25
-
-static void bar_show(bar_t *b, int64_t done, int64_t total)
-{
-    int pct = total > 0 ? (int)(done * 100 / total) : 100;
-    int filled = pct * 30 / 100;
-    char d[32], t[32], text[160], html[512];
-    format_count(d, sizeof d, done);
-    format_count(t, sizeof t, total);
-    char bar[31];
-    for (int i = 0; i < 30; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[30] = '\0';
-    snprintf(text, sizeof text, "demo bikes [%s] %3d%%  %s / %s rows", bar,
-             pct, d, t);
-    snprintf(html, sizeof html,
-             "<div class=\"tabula-progress\"><progress value=\"%lld\" "
-             "max=\"%lld\" style=\"width: 20em\"></progress> "
-             "<span>%d%% &middot; %s / %s rows</span></div>",
-             (long long)done, (long long)(total > 0 ? total : 1), pct, d, t);
-    tq_bundle_t bundle = {0};
-    tq_bundle_add(&bundle, "text/plain", text, strlen(text));
-    tq_bundle_add(&bundle, "text/html", html, strlen(html));
-    tq_ctx_display(b->ctx, &bundle, b->display_id, b->shown);
-    tq_bundle_clear(&bundle);
-    b->shown = true;
-}
-
+/* The demo's progress through the common indicator (tq_ctx_progress):
+ * done and total in rows; a non-zero return stops the generation. */
 static int on_progress(void *ud, int64_t done, int64_t total)
 {
-    bar_t *b = ud;
-    if (tq_interrupted(b->ctx))
+    tq_ctx_t *ctx = ud;
+    if (tq_interrupted(ctx))
         return 1;
-    if (!b->shown)
-        return 0;
-    double now = now_seconds();
-    if (done == total || now - b->last_update >= PROGRESS_INTERVAL) {
-        b->last_update = now;
-        bar_show(b, done, total);
-    }
+    tq_ctx_progress(ctx, done, total);
     return 0;
 }
 
@@ -985,17 +946,11 @@ tq_value_t *tq_magic_demo(tq_ctx_t *ctx, const char *args, const char *body)
     if (tq_ctx_readonly(ctx))
         return tq_raise(ctx, "ReadOnlyError", "The database is open "
                         "read-only; %%demo cannot create tables.");
-    static unsigned counter;
-    bar_t bar = {.ctx = ctx, .started = now_seconds()};
-    snprintf(bar.display_id, sizeof bar.display_id, "tabula-demo-%ld-%u",
-             (long)time(NULL), ++counter);
-    bool big = opts.users + opts.bikes + opts.rentals >= PROGRESS_MIN_ROWS;
-    if (big) {
-        bar.last_update = bar.started;
-        bar_show(&bar, 0, opts.users + opts.bikes + opts.rentals);
-    }
-    int r = tq_demo_bikes(tq_ctx_db(ctx), &opts, on_progress, &bar, &error);
-    double elapsed = now_seconds() - bar.started;
+    double started = now_seconds();
+    tq_ctx_progress(ctx, 0, opts.users + opts.bikes + opts.rentals);
+    int r = tq_demo_bikes(tq_ctx_db(ctx), &opts, on_progress, ctx, &error);
+    double elapsed = now_seconds() - started;
+    tq_ctx_progress(ctx, 0, 0);
     if (r < 0) {
         if (r == TQ_DEMO_EINTERRUPTED || tq_interrupted(ctx))
             tq_raise(ctx, "KeyboardInterrupt", "%s", error);
@@ -1006,9 +961,6 @@ tq_value_t *tq_magic_demo(tq_ctx_t *ctx, const char *args, const char *body)
         free(error);
         return NULL;
     }
-    if (big)
-        bar_show(&bar, opts.users + opts.bikes + opts.rentals,
-                 opts.users + opts.bikes + opts.rentals);
     if (tq_schema_refresh(ctx) < 0)
         return NULL;
     char u[32], b[32], rn[32];

@@ -561,6 +561,12 @@ tq_value_t *tq_magic_time(tq_ctx_t *ctx, const char *args, const char *body)
 
 /* ---- %load_csv */
 
+/* Rows loaded of the file's rows, to the cell's progress indicator. */
+static void load_progress(void *ud, int64_t done, int64_t total)
+{
+    tq_ctx_progress(ud, done, total);
+}
+
 /* tq_magic_load_csv: see magic.h. %load_csv PATH TABLE [--replace]. */
 tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
                               const char *body)
@@ -593,8 +599,11 @@ tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
     } else {
         int64_t rows = 0;
         char *err = NULL;
-        if (tq_csv_load(tq_ctx_db(ctx), pos[0], pos[1], replace, &rows,
-                        &err) != 0) {
+        int rc = tq_csv_load_progress(tq_ctx_db(ctx), pos[0], pos[1],
+                                      replace, &rows, &err, load_progress,
+                                      ctx);
+        tq_ctx_progress(ctx, 0, 0);
+        if (rc != 0) {
             tq_raise(ctx, strncmp(err, "Line ", 5) == 0 ||
                           strncmp(err, "Cannot", 6) == 0 ||
                           strncmp(err, "The file", 8) == 0 ||

@@ -249,9 +249,19 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
 
 /* Creates the table and inserts every record (pass 2), inside the
  * caller's savepoint. */
+/* Reports every this many rows to a progress callback. */
+#define PROGRESS_ROWS 4096
+
+typedef struct progress {
+    void (*fn)(void *ud, int64_t done, int64_t total);
+    void *ud;
+    int64_t total;
+} progress_t;
+
 static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
                       const char *table, char **names, coltype_t *types,
-                      size_t ncols, int64_t *rows, char **error)
+                      size_t ncols, int64_t *rows, const progress_t *progress,
+                      char **error)
 {
     db_buf_t sql = {0};
     db_buf_add(&sql, "CREATE TABLE ");
@@ -314,6 +324,10 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
         }
         tqdb_reset(cur);
         (*rows)++;
+        if (progress->fn && *rows % PROGRESS_ROWS == 0)
+            progress->fn(progress->ud,
+                         *rows < progress->total ? *rows : progress->total,
+                         progress->total);
     }
     tqdb_cursor_free(&cur);
     reader_free(&r);
@@ -324,6 +338,18 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
  * (then it is dropped first, inside the same savepoint). */
 int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
                 bool replace, int64_t *rows_loaded, char **error)
+{
+    return tq_csv_load_progress(db, path, table, replace, rows_loaded, error,
+                                NULL, NULL);
+}
+
+/* tq_csv_load_progress: see render.h. */
+int tq_csv_load_progress(tqdb_conn_t *db, const char *path,
+                         const char *table, bool replace,
+                         int64_t *rows_loaded, char **error,
+                         void (*progress)(void *ud, int64_t done,
+                                          int64_t total),
+                         void *ud)
 {
     *error = NULL;
     *rows_loaded = 0;
@@ -358,9 +384,11 @@ int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
             rc = exec_sql(db, drop.s, error);
             db_buf_free(&drop);
         }
-        if (rc == 0)
+        if (rc == 0) {
+            progress_t pr = {progress, ud, nrows > 0 ? nrows : 1};
             rc = insert_all(db, data, len, table, names, types, ncols,
-                            rows_loaded, error);
+                            rows_loaded, &pr, error);
+        }
         if (rc) {
             tqdb_exec(db, "ROLLBACK TO tq_load_csv");
             *rows_loaded = 0;

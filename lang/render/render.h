@@ -185,6 +185,14 @@ int tq_erd_svg(tqdb_conn_t *db, const char *const *tables, size_t n,
  * an empty field, fields quoted only when needed). */
 int tq_csv_load(tqdb_conn_t *db, const char *path, const char *table,
                 bool replace, int64_t *rows_loaded, char **error);
+/* The same, reporting rows inserted of the rows in the file to `progress`
+ * (with `ud`) every few thousand rows; progress may be NULL. */
+int tq_csv_load_progress(tqdb_conn_t *db, const char *path,
+                         const char *table, bool replace,
+                         int64_t *rows_loaded, char **error,
+                         void (*progress)(void *ud, int64_t done,
+                                          int64_t total),
+                         void *ud);
 int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
                  char **error);
 

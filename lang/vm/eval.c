@@ -78,6 +78,8 @@ void tq_function_free(tq_function_t *fn)
 
 static bool check_interrupt(tq_ctx_t *ctx)
 {
+    if ((++ctx->ticks & 4095) == 0)     /* a long loop still runs */
+        tq_ctx_tick(ctx);
     if (ctx->interrupt) {
         tq_raise(ctx, "KeyboardInterrupt", "Execution interrupted");
         return true;

@@ -23,7 +23,9 @@
  * started (which the engine's own interrupt forgets) still stops it. */
 static int progress_interrupt(void *p)
 {
-    return ((tq_ctx_t *)p)->interrupt != 0;
+    tq_ctx_t *ctx = p;
+    tq_ctx_tick(ctx);
+    return ctx->interrupt != 0;
 }
 
 tq_ctx_t *tq_ctx_new(tqdb_conn_t *db, bool readonly)
@@ -253,6 +255,21 @@ void tq_ctx_print(tq_ctx_t *ctx, const char *text, size_t len)
 {
     if (len && ctx->sink && ctx->sink->stream)
         ctx->sink->stream(ctx->sink->ctx, "stdout", text, len);
+}
+
+void tq_ctx_progress(tq_ctx_t *ctx, int64_t done, int64_t total)
+{
+    assert(done >= 0 && total >= 0);
+    ctx->progress_done = done;
+    ctx->progress_total = total;
+    tq_ctx_tick(ctx);
+}
+
+void tq_ctx_tick(tq_ctx_t *ctx)
+{
+    if (ctx->sink && ctx->sink->progress)
+        ctx->sink->progress(ctx->sink->ctx, ctx->progress_done,
+                            ctx->progress_total);
 }
 
 void tq_ctx_display(tq_ctx_t *ctx, const tq_bundle_t *bundle,

@@ -143,6 +143,10 @@ struct tq_ctx {
      * (`x = %sql ...`), read and cleared by the magic dispatcher: such a
      * magic hands back a value to keep (every row), not only to show. */
     bool magic_value;
+    /* Progress of the running cell (tq_ctx_progress): the last reported
+     * units, and a counter that thins the evaluator's ticks. */
+    int64_t progress_done, progress_total;
+    unsigned ticks;
 };
 
 /* Context life cycle (interp.c). */

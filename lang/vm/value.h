@@ -245,6 +245,15 @@ void tq_ctx_print(tq_ctx_t *ctx, const char *text, size_t len);
 /* Sends display_data now. display_id may be NULL. */
 void tq_ctx_display(tq_ctx_t *ctx, const tq_bundle_t *bundle,
                     const char *display_id, bool update);
+/* Reports known-size work: `done` of `total` units (rows, bytes). The
+ * sink's progress callback hears it now and with every later tick, until
+ * the next call; total 0 ends the known-size stretch (back to elapsed
+ * time only). Cheap: the receiver throttles. */
+void tq_ctx_progress(tq_ctx_t *ctx, int64_t done, int64_t total);
+/* A tick from a long loop: tells the sink the cell still runs, with the
+ * last reported done/total. Called by the database's progress callback
+ * and by the evaluator's loops. */
+void tq_ctx_tick(tq_ctx_t *ctx);
 
 /* Global variables (user bindings). tq_ctx_get_global returns borrowed or
  * NULL. tq_ctx_set_global retains the value. */

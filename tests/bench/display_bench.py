@@ -5,14 +5,23 @@ through jupyter_client and a real tabula kernel, side by side with the
 `sqlite3` shell running the SQL Tabula emits for the cell and the SQL
 Django would emit for the same query set. One run of each at every size
 (after one warm-up run of the shell, so that every figure reads a warm
-page cache), then the growth exponent of each column between the
-smallest and the largest size (1.0: linear in the rentals).
+page cache), then the growth exponent of each column between each two
+consecutive sizes (the log-log slope; 1.0: linear in the rentals).
+
+Frames, after load, against pandas on the same rows: each frame cell is
+timed through the kernel (displayed, as a user sees it) and the same
+pandas operation in this process, its display included (repr and
+_repr_html_, as a notebook renders it), the frame and the pandas
+DataFrame built once per size from the rentals (pandas.read_sql).
 
 It prints figures and never passes or fails. Run from the repository root
 with the Debian Python:
 
   /usr/bin/python3 tests/bench/display_bench.py [--build build]
-      [--sizes 100000,1000000] [--dir /tmp/tabula-display-bench]
+      [--sizes 100000,1000000] [--big] [--no-frames]
+      [--dir /tmp/tabula-display-bench]
+
+--big adds 10,000,000 rentals (generating it takes minutes).
 
 Databases are generated once per size in --dir (`%demo bikes --rentals N`
 then ANALYZE) and reused by later runs.
@@ -69,6 +78,33 @@ CASES = [
      '"rental"."start_time", "rental"."end_time", "rental"."duration_minutes", '
      '"rental"."total_fee" FROM "rental"'),
 ]
+
+
+# (name, Tabula cell on the frame `df`, pandas on the DataFrame `pdf`)
+FRAME_LOAD = ("Rental.values('bike_id', 'duration_minutes', 'total_fee')"
+              ".dataframe()")
+FRAME_CASES = [
+    ("show", "df", lambda d: d),
+    ("groupby sum", "df.groupby('bike_id').sum()",
+     lambda d: d.groupby("bike_id").sum()),
+    ("groupby mean", "df.groupby('bike_id').mean()",
+     lambda d: d.groupby("bike_id").mean()),
+    ("describe", "df.describe()", lambda d: d.describe()),
+    ("column arithmetic", "df['fee2'] = df['total_fee'] * 2 + 1; df['fee2']",
+     lambda d: d.assign(fee2=d["total_fee"] * 2 + 1)["fee2"]),
+    ("sort_values().head()", "df.sort_values('total_fee').head()",
+     lambda d: d.sort_values("total_fee").head()),
+]
+
+
+def pandas_seconds(fn, pdf):
+    """Seconds of one pandas operation with its display (repr and HTML)."""
+    t0 = time.perf_counter()
+    r = fn(pdf)
+    repr(r)
+    if hasattr(r, "_repr_html_"):
+        r._repr_html_()
+    return time.perf_counter() - t0
 
 
 def generate(run, path, rentals):
@@ -132,6 +168,9 @@ class Kernel:
             m = self.kc.get_iopub_msg(timeout=3600)
             if m["parent_header"].get("msg_id") != msg_id:
                 continue
+            if m["content"].get("transient", {}).get(
+                    "display_id", "").startswith("tabula-progress-"):
+                continue              # the progress indicator, not a result
             if m["msg_type"] in ("execute_result", "display_data"):
                 size += sum(len(v) for v in m["content"]["data"].values())
             if m["msg_type"] == "error":
@@ -159,12 +198,22 @@ def exponent(a, b, na, nb):
     return "%5.2f" % (math.log(b / a) / math.log(nb / na))
 
 
+def exponents(values, sizes):
+    """The log-log slope between each two consecutive sizes: "e1 e2"."""
+    return " ".join(exponent(values[k], values[k + 1], sizes[k], sizes[k + 1])
+                    .strip() for k in range(len(sizes) - 1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--dir", default="/tmp/tabula-display-bench")
     ap.add_argument("--only", default="", help="case numbers, e.g. 1,3")
+    ap.add_argument("--big", action="store_true",
+                    help="add 10,000,000 rentals")
+    ap.add_argument("--no-frames", action="store_true",
+                    help="skip frames against pandas")
     a = ap.parse_args()
     run = os.path.join(a.build, "lang", "tabula-run")
     kernel = os.path.join(a.build, "kernel", "tabula-kernel")
@@ -174,11 +223,20 @@ def main():
         sys.exit("no sqlite3 shell on PATH")
     os.makedirs(a.dir, exist_ok=True)
     sizes = [int(s) for s in a.sizes.split(",")]
+    if a.big and 10000000 not in sizes:
+        sizes.append(10000000)
+    pd = None
+    if not a.no_frames:
+        try:
+            import pandas as pd
+        except ImportError:
+            print("no pandas: frames are not compared\n")
     cases = list(enumerate(CASES, 1))
     if a.only:
         keep = {int(x) for x in a.only.split(",")}
         cases = [c for c in cases if c[0] in keep]
     results = {}
+    frames = {}
     for n in sizes:
         db = os.path.join(a.dir, "bikes-%d.sqlite" % n)
         generate(run, db, n)
@@ -195,6 +253,21 @@ def main():
                 if n == sizes[0]:
                     print("(%d) %s\n    cell:   %s\n    tabula: %s\n"
                           "    django: %s" % (i, name, cell, ours, django))
+            if pd is not None:
+                load_t, _ = k.cell("df = " + FRAME_LOAD)
+                import sqlite3
+                t0 = time.perf_counter()
+                con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+                pdf = pd.read_sql("SELECT id, bike_id, duration_minutes, "
+                                  "total_fee FROM rental ORDER BY id", con,
+                                  index_col="id")
+                con.close()
+                frames[("load", n)] = (load_t, time.perf_counter() - t0)
+                for name, cell, fn in FRAME_CASES:
+                    cell_t, size = k.cell(cell)
+                    frames[(name, n)] = (cell_t if size is not None else None,
+                                         pandas_seconds(fn, pdf))
+                del pdf
         finally:
             k.close()
     print("\none run each; cell = execute_request to iopub idle; shell = "
@@ -213,11 +286,26 @@ def main():
                 "%.2f" % (dj / c) if c and dj else "n/a",
                 "{:,}".format(size) if size is not None else "n/a"))
         if len(sizes) > 1:
-            lo, hi = results[(i, sizes[0])], results[(i, sizes[-1])]
+            col = [[results[(i, n)][c] for n in sizes] for c in range(3)]
             print("%-30s %9s %10s %10s %10s" % (
-                "", "exponent", exponent(lo[0], hi[0], sizes[0], sizes[-1]),
-                exponent(lo[1], hi[1], sizes[0], sizes[-1]),
-                exponent(lo[2], hi[2], sizes[0], sizes[-1])))
+                "", "exponent", exponents(col[0], sizes),
+                exponents(col[1], sizes), exponents(col[2], sizes)))
+    if frames:
+        print("\nframes against pandas (after load; each displayed; pandas "
+              "with repr and _repr_html_)\n")
+        print("%-30s %9s %10s %10s %7s" % ("operation", "rentals", "tabula",
+                                           "pandas", "tq/pd"))
+        for name in ["load"] + [c[0] for c in FRAME_CASES]:
+            for n in sizes:
+                t, p = frames[(name, n)]
+                print("%-30s %9s %10s %10s %7s" % (
+                    name if n == sizes[0] else "", "{:,}".format(n), fmt(t),
+                    fmt(p), "%.2f" % (t / p) if t and p else "n/a"))
+            if len(sizes) > 1:
+                print("%-30s %9s %10s %10s" % (
+                    "", "exponent",
+                    exponents([frames[(name, n)][0] for n in sizes], sizes),
+                    exponents([frames[(name, n)][1] for n in sizes], sizes)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """This file checks `%demo bikes` through the real kernel with
 jupyter_client, where the C test (demo_test.c) cannot reach: the progress
 bar (display_data with a display_id, then update_display_data messages for
-the same id), the summary result, the names User/Bike/Rental bound right
+the same id, the last one clearing it), the summary result, the names User/Bike/Rental bound right
 after, the error for existing tables and --replace, argument errors, a
 read-only connection, and an interrupt in the middle, which must leave no
 table.
@@ -50,7 +50,8 @@ def result_text(msgs):
 
 def test_progress_bar_updates_in_place(kernel):
     _, kc = kernel
-    reply, msgs = run(kc, "%demo bikes --rentals 400_000")
+    # enough rentals to run past the indicator's one-second delay
+    reply, msgs = run(kc, "%demo bikes --rentals 2_000_000")
     assert reply["status"] == "ok", reply
     shown = [m for m in msgs if m["msg_type"] == "display_data"]
     updates = [m for m in msgs if m["msg_type"] == "update_display_data"]
@@ -60,15 +61,17 @@ def test_progress_bar_updates_in_place(kernel):
     assert updates, "no update_display_data"
     assert all(u["content"]["transient"]["display_id"] == display_id
                for u in updates)
-    last = updates[-1]["content"]["data"]
-    assert "100%" in last["text/plain"] and "400,250 / 400,250" in last["text/plain"]
+    assert updates[-1]["content"]["data"] == {}, "cleared at the end"
+    last = updates[-2]["content"]["data"]
+    assert "100%" in last["text/plain"] and \
+        "2,000,250 / 2,000,250" in last["text/plain"]
     assert "<progress" in last["text/html"]
     summary = result_text(msgs)
-    assert re.fullmatch(r"Created 200 users, 50 bikes, 400,000 rentals in "
+    assert re.fullmatch(r"Created 200 users, 50 bikes, 2,000,000 rentals in "
                         r"\d+\.\d\d s \(seed 42\)", summary), summary
     # The tables are names at once.
     reply, msgs = run(kc, "Rental.count(), User.count(), Bike.count()")
-    assert result_text(msgs) == "(400000, 200, 50)"
+    assert result_text(msgs) == "(2000000, 200, 50)"
 
 
 def test_small_demo_has_no_progress_bar(kernel):

@@ -44,7 +44,7 @@ static char *on_input(void *ud, const char *prompt, bool password)
 static tq_session_t *s;
 static capture_t cap;
 static tq_sink_t sink = {&cap, on_stream, on_display, on_input, NULL, NULL,
-                         0};
+                         0, NULL};
 
 /* Runs a cell; returns "log => result" or "log => !Ename: evalue". */
 static char *run(const char *cell, bool silent)

@@ -34,7 +34,7 @@ static tq_status_t run(const char *src)
     memset(&res, 0, sizeof res);
     outlen = 0;
     out[0] = 0;
-    tq_sink_t sink = {NULL, on_stream, NULL, NULL, NULL, NULL, 0};
+    tq_sink_t sink = {NULL, on_stream, NULL, NULL, NULL, NULL, 0, NULL};
     tq_status_t st = tq_session_execute(s, src, &sink, false, &res);
     if (st == TQ_ERROR)
         printf("# %s: %s\n", res.ename, res.evalue);
