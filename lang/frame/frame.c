@@ -317,6 +317,24 @@ static int64_t exec_frag(tq_ctx_t *ctx, const char *sql, const frag_t *f)
     return tqdb_changes(tq_ctx_db(ctx));
 }
 
+/* The single integer a one-row query yields (an aggregate without GROUP
+ * BY), or -1 with an error raised. */
+static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
+{
+    tqdb_cursor_t *st = frame_prepare(ctx, sql, f);
+    if (!st)
+        return -1;
+    int rc = tqdb_step(st);
+    int64_t n = rc == TQDB_ROW ? tqdb_column_int(st, 0) : -1;
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    assert(rc == TQDB_ROW);
+    return n;
+}
+
 /* frame_materialise: see frame.h. */
 fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
                             const qdesc_t *q)
