@@ -35,7 +35,11 @@
  *    ValueError (compute them in one frame);
  *  - a Series is a view: s = df['a'] sees later assignments to df['a'];
  *  - dtype is read from the values: int64, float64, object (text or a
- *    mix), bool (comparisons); NULL shows as the renderer shows it (None);
+ *    mix), bool (comparisons), and from the declared type for dates
+ *    (datetime64[ns]): stores are created with their source columns'
+ *    declared types (frame_create_as); NULL shows as the renderer shows
+ *    it (None), NaN in float64 columns and NaT in datetime64 ones
+ *    (tq_table_t's hints);
  *  - sort_values is stable with NULLs last; groupby drops NULL keys,
  *    sorts by key, and sum/mean leave text columns out;
  *  - update_from_dataframe runs UPDATE ... FROM the frame (one pass over
@@ -58,6 +62,7 @@
 #include "render/render.h"
 #include "render/render_util.h"
 #include "sql/dialect.h"
+#include "base/temporal.h"
 
 #define SELF(v) ((frame_t *)tq_native_data(v))
 
@@ -89,6 +94,9 @@ void frame_store_unref(fstore_t *st)
         free(st->dt_cols[i]);
     free(st->dt_cols);
     free(st->dt_types);
+    for (size_t i = 0; i < st->nfloat; i++)
+        free(st->float_cols[i]);
+    free(st->float_cols);
     free(st);
 }
 
@@ -335,6 +343,72 @@ static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
     return n;
 }
 
+/* frame_create_as: see frame.h. */
+int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+                    frame_prep_fn prep, void *ud, const char *const *types,
+                    size_t ntypes, const tq_stable_t *like)
+{
+    assert(st && select);
+    tqdb_cursor_t *cur = prep ? prep(ctx, select, ud)
+                              : frame_prepare(ctx, select, NULL);
+    if (!cur)
+        return -1;
+    db_buf_t b = {0};
+    st->dialect->temp_create(&b, st->name);
+    db_buf_add(&b, " (");
+    int n = tqdb_column_count(cur);
+    for (int i = 0; i < n; i++) {
+        const char *type = (size_t)i < ntypes && types && types[i]
+                         ? types[i] : tqdb_column_decltype(cur, i);
+        const char *name = tqdb_column_name(cur, i);
+        int j = like && !(type && type[0]) ? tq_stable_col(like, name) : -1;
+        tq_temporal_t k = j >= 0 ? tq_temporal_of_decltype(
+                                       like->cols[j].decltype)
+                                 : TQ_TEMPORAL_NONE;
+        if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
+            type = like->cols[j].decltype;
+        if (i)
+            db_buf_add(&b, ", ");
+        db_buf_ident(&b, name);
+        if (type && type[0])
+            db_buf_printf(&b, " %s", type);
+    }
+    db_buf_addc(&b, ')');
+    tqdb_cursor_free(&cur);
+    int rc = frame_exec(ctx, b.s);
+    db_buf_free(&b);
+    if (rc < 0)
+        return -1;
+    db_buf_add(&b, "INSERT INTO ");
+    frame_table_ref(&b, st);
+    db_buf_printf(&b, " %s", select);
+    cur = prep ? prep(ctx, b.s, ud) : frame_prepare(ctx, b.s, NULL);
+    db_buf_free(&b);
+    if (!cur)
+        return -1;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW)
+        ;
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prepares a statement with a compiled query's parameters (ud: qsql_t). */
+static tqdb_cursor_t *prep_qsql(tq_ctx_t *ctx, const char *sql, void *ud)
+{
+    const qsql_t *s = ud;
+    tqdb_cursor_t *cur = frame_prepare(ctx, sql, NULL);
+    if (cur && qsql_bind_cursor(s, cur) < 0) {
+        tqdb_cursor_free(&cur);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    return cur;
+}
+
 /* frame_materialise: see frame.h. */
 fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
                             const qdesc_t *q)
@@ -345,18 +419,15 @@ fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
     qsql_t s;
     qerr_t err = {0};
     int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s, &err);
-    tq_schema_free(&sc);
     if (rc < 0) {
+        tq_schema_free(&sc);
         db_raise(ctx, &err);
         return NULL;
     }
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t create = {0};
-    st->dialect->temp_create(&create, st->name);
-    db_buf_printf(&create, " AS %s", s.sql);
-    free(s.sql);
-    s.sql = db_buf_take(&create);
-    int64_t n = db_exec_write(ctx, &s);
+    int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, s.coltypes,
+                            s.coltypes ? s.ncols : 0, &sc->tables[0]);
+    tq_schema_free(&sc);
     qsql_clear(&s);
     if (n < 0) {
         free(st->name);
@@ -536,8 +607,7 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     if (pkcol >= 0 && !strcasecmp(index, "rowid"))
         index = "tq_rowid";
     db_buf_t b = {0};
-    st->dialect->temp_create(&b, st->name);
-    db_buf_add(&b, " AS WITH tq_q(");
+    db_buf_add(&b, "WITH tq_q(");
     for (size_t i = 0; i < s.ncols; i++) {
         if (i)
             db_buf_add(&b, ", ");
@@ -549,7 +619,13 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     db_buf_add(&b, "* FROM tq_q");
     free(s.sql);
     s.sql = db_buf_take(&b);
-    int64_t n = db_exec_write(ctx, &s);
+    /* computed dates keep their types: coltypes shifted past tq_index */
+    const char **types = db_xcalloc(s.ncols + 1, sizeof *types);
+    for (size_t i = 0; s.coltypes && i < s.ncols; i++)
+        types[i + (pkcol < 0)] = s.coltypes[i];
+    int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, types,
+                            s.ncols + 1, NULL);
+    free(types);
     if (n < 0) {
         qsql_clear(&s);
         free(st->name);
@@ -675,6 +751,58 @@ static void fetch_clear(fetch_t *fe)
     frame_frag_clear(&fe->f);
 }
 
+static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f);
+
+/* True when every shown value of column c is NULL. */
+static bool shown_all_null(const tq_table_t *t, size_t c)
+{
+    for (size_t r = 0; r < t->nhead + t->ntail; r++)
+        if (rx_cell(t, r, c)->type != TQDB_NULL)
+            return false;
+    return true;
+}
+
+/* The renderer's kind hint of a column from its declared type (dates,
+ * floats) or, when every shown value is missing, its dtype over all rows
+ * (float64 shows NaN). */
+static unsigned char column_hint(tq_ctx_t *ctx, const frame_t *f,
+                                 const tq_stable_t *st, const char *col,
+                                 bool all_null)
+{
+    int i = col ? tq_stable_col(st, col) : -1;
+    const char *decl = i >= 0 ? st->cols[i].decltype : "";
+    tq_temporal_t k = tq_temporal_of_decltype(decl);
+    if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
+        return TQ_HINT_DATETIME;
+    if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
+        strcasestr(decl, "DOUB"))
+        return TQ_HINT_FLOAT;
+    if (!all_null)
+        return TQ_HINT_NONE;
+    const char *dtype = col ? fm_store_dtype(ctx, f->st, col)
+                            : series_dtype(ctx, f);
+    return dtype && !strcmp(dtype, "float64") ? TQ_HINT_FLOAT : TQ_HINT_NONE;
+}
+
+/* Sets t's kind hints for the frame's value columns (the Series' one). */
+static int set_hints(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
+{
+    if (f->boolean)
+        return 0;
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return -1;
+    t->hints = db_xcalloc(t->ncols + 1, 1);
+    for (size_t c = 1; c < t->ncols; c++) {
+        const char *col = !f->series ? f->cols[c - 1]
+                        : f->expr->kind == QX_REF ? f->expr->name : NULL;
+        t->hints[c] = column_hint(ctx, f, &sc->tables[0], col,
+                                  shown_all_null(t, c));
+    }
+    tq_schema_free(&sc);
+    return tq_error_pending(ctx) ? -1 : 0;
+}
+
 /* Fetches the shown rows (head, tail, count) with the index column. */
 static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 {
@@ -748,6 +876,10 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     t->has_index = true;
     free(t->columns[0]);
     t->columns[0] = db_xstrdup(f->index_label);
+    if (set_hints(ctx, f, t) < 0) {
+        tq_table_clear(t);
+        return -1;
+    }
     return 0;
 }
 
@@ -824,6 +956,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     rx_colkind_t kind;
     char **idx = rx_format_column(&t, 0, true, &kind, NULL);
     char **vals = rx_format_column(&t, 1, true, &kind, NULL);
+    bool sign_slot = kind != RX_COL_DATETIME;
     if (f->boolean)
         for (size_t r = 0; r < nrows; r++) {
             const char *x = vals[r] + strspn(vals[r], " ");
@@ -839,7 +972,9 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     for (size_t r = 0; r < nrows; r++) {
         while (idx[r][0] == ' ')
             memmove(idx[r], idx[r] + 1, strlen(idx[r]));
-        if (vals[r][0] != ' ' && vals[r][0] != '-') {
+        /* pandas' float formatter gives NaN no sign slot */
+        bool nan = kind == RX_COL_FLOAT && !strcmp(vals[r], "NaN");
+        if (sign_slot && !nan && vals[r][0] != ' ' && vals[r][0] != '-') {
             char *v = db_xasprintf(" %s", vals[r]);
             free(vals[r]);
             vals[r] = v;

@@ -75,6 +75,11 @@ typedef struct fstore {
     size_t ndt;
     char **dt_cols;
     const char **dt_types;
+    /* columns whose source column (the store this one was derived from)
+     * was float64: all missing here, they stay float64, as pandas keeps
+     * a dtype through slicing and rolling */
+    char **float_cols;
+    size_t nfloat;
 } fstore_t;
 
 /* Marks every store's cached dtypes stale: called when a column's values
@@ -109,6 +114,23 @@ qdesc_t *frame_desc(const fstore_t *st);
  * the new store or NULL (raised). */
 fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *st,
                             const qdesc_t *q);
+/* Prepares the full statement `sql` and binds its parameters; NULL with
+ * the error raised. */
+typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
+                                        void *ud);
+/* Creates st's table with the columns, names and declared types of the
+ * query `select` (CREATE TEMP TABLE name ("c" type, ...)), then fills it
+ * with the query's rows in their order (INSERT INTO name <select>), so
+ * that a date column keeps its type where CREATE TABLE ... AS would record
+ * only an affinity. types[i] (i < ntypes, when not NULL) overrides column
+ * i's declared type (a computed date); a column without one takes the
+ * declared date or datetime type of the column of the same name in
+ * `like` (the source store's table, may be NULL), else none. `prep`
+ * prepares and binds each statement (NULL: no parameters). 0, or -1 with
+ * the error raised. */
+int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+                    frame_prep_fn prep, void *ud, const char *const *types,
+                    size_t ntypes, const tq_stable_t *like);
 /* Creates an empty store name (tq_frame_N) and a store holding it, whose
  * SQL is written in dialect `d` (its connection's, tq_dialect_for). */
 fstore_t *frame_store_new(const tq_dialect_t *d);

@@ -25,6 +25,7 @@
  *    gives inf.
  */
 #include "frame/frame_methods.h"
+#include "base/temporal.h"
 #include "sql/dialect.h"
 
 #include <assert.h>
@@ -59,6 +60,7 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
             /* ints with missing values read as float64, as read_sql */
             out[i] = c > 0 && ni == c && rows == c ? "int64"
                    : c > 0 && ni + nr == c         ? "float64"
+                   : c == 0 && out[i]              ? out[i]
                                                    : "object";
         }
     }
@@ -82,6 +84,10 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
         char **vals = db_xcalloc(t->ncols + 1, sizeof *vals);
         const char **types = db_xcalloc(t->ncols + 1, sizeof *types);
         for (size_t i = 0; i < t->ncols; i++) {
+            /* all missing: float64 when its source column was */
+            for (size_t k = 0; k < st->nfloat; k++)
+                if (!strcmp(st->float_cols[k], t->cols[i].name))
+                    types[i] = "float64";
             cols[i] = db_xstrdup(t->cols[i].name);
             db_buf_t q = {0};
             db_buf_ident(&q, cols[i]);
@@ -91,6 +97,12 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
         frame_table_ref(&from, st);
         int rc = read_dtypes(ctx, from.s, NULL, vals, t->ncols, types);
         db_buf_free(&from);
+        /* declared dates and datetimes are pandas' datetime64 columns */
+        for (size_t i = 0; rc == 0 && i < t->ncols; i++) {
+            tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
+            if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
+                types[i] = "datetime64[ns]";
+        }
         for (size_t i = 0; i < t->ncols; i++)
             free(vals[i]);
         free(vals);
@@ -160,6 +172,9 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
             fm_src_clear(s);
             return -1;
         }
+    /* a column declared REAL holds floats already: no CAST, so that
+     * derived stores keep its declared type */
+    tq_schema_t *sc = f->series ? NULL : frame_schema(ctx, f->st);
     db_buf_t b = {0};
     db_buf_printf(&b, "WITH tq_s AS (SELECT %s AS tq_r, ",
                   f->st->dialect->store_rowid);
@@ -167,7 +182,11 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
     db_buf_add(&b, " AS tq_i");
     for (size_t i = 0; i < s->n; i++) {
         const char *e = f->series ? s->fr.sql : s->vals[i];
-        if (!strcmp(s->dtypes[i], "float64"))
+        int j = sc ? tq_stable_col(&sc->tables[0], s->names[i]) : -1;
+        const char *decl = j >= 0 ? sc->tables[0].cols[j].decltype : "";
+        bool real = strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
+                    strcasestr(decl, "DOUB");
+        if (!strcmp(s->dtypes[i], "float64") && !real)
             db_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
         else if (f->series)
             db_buf_printf(&b, ", %s AS tq_v", e);
@@ -178,6 +197,7 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
     frame_table_ref(&b, f->st);
     db_buf_addc(&b, ')');
     s->cte = db_buf_take(&b);
+    tq_schema_free(&sc);
     return 0;
 }
 
@@ -235,19 +255,38 @@ tqdb_cursor_t *fm_query(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
     return cur;
 }
 
+/* The source and parameters of fm_store's statements. */
+struct store_prep {
+    const fm_src_t *s;
+    const fm_params_t *p;
+};
+
+static tqdb_cursor_t *store_prep(tq_ctx_t *ctx, const char *sql, void *ud)
+{
+    const struct store_prep *sp = ud;
+    return prepare_text(ctx, sp->s, sql, sp->p);
+}
+
 /* fm_store: see frame_methods.h. */
 fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
                    const fm_params_t *p)
 {
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t b = {0};
-    db_buf_add(&b, "CREATE TEMP TABLE ");
-    db_buf_ident(&b, st->name);
-    db_buf_printf(&b, " AS %s %s", s->cte, body);
-    tqdb_cursor_t *cur = prepare_text(ctx, s, b.s, p);
-    db_buf_free(&b);
-    int rc = cur ? tqdb_step(cur) : -1;
-    tqdb_cursor_free(&cur);
+    char *sql = db_xasprintf("%s %s", s->cte, body);
+    struct store_prep sp = {s, p};
+    tq_schema_t *like = frame_schema(ctx, s->f->st);
+    int rc = like ? frame_create_as(ctx, st, sql, store_prep, &sp, NULL, 0,
+                                    &like->tables[0]) : -1;
+    tq_schema_free(&like);
+    free(sql);
+    for (size_t i = 0; rc == 0 && i < s->n; i++)
+        if (s->dtypes[i] && !strcmp(s->dtypes[i], "float64")) {
+            st->float_cols = db_xrealloc(st->float_cols, (st->nfloat + 2) *
+                                         sizeof *st->float_cols);
+            st->float_cols[st->nfloat++] = db_xstrdup(s->names[i]);
+            if (s->f->series)
+                st->float_cols[st->nfloat++] = db_xstrdup("tq_v");
+        }
     if (rc < 0) {
         if (!tq_error_pending(ctx))
             tq_raise_db(ctx);
@@ -294,7 +333,8 @@ const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s)
 
 static bool numeric(const char *dtype)
 {
-    return strcmp(dtype, "object") != 0;
+    return strcmp(dtype, "object") != 0 &&
+           strncmp(dtype, "datetime64", 10) != 0;
 }
 
 /* ---- row counts and row slices */
@@ -550,7 +590,7 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     b.s[b.len] = 0;
     db_buf_add(&b, "\n");
 
-    size_t nint = 0, nfloat = 0, nobj = 0, nbool = 0;
+    size_t nint = 0, nfloat = 0, nobj = 0, nbool = 0, ndt = 0;
     for (size_t i = 0; i < s.n; i++) {
         db_buf_printf(&b, " %-*zu  %-*s  %-*s  %-*s \n", (int)(wi + 1), i,
                       (int)wn, s.names[i], (int)wc, counts[i], (int)wd,
@@ -558,6 +598,7 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         nint += !strcmp(dt[i], "int64");
         nfloat += !strcmp(dt[i], "float64");
         nobj += !strcmp(dt[i], "object");
+        ndt += !strncmp(dt[i], "datetime64", 10);
         nbool += !strcmp(dt[i], "bool");
         free(counts[i]);
     }
@@ -570,6 +611,7 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         first = false;                                                     \
     }
     DT(nbool, "bool")
+    DT(ndt, "datetime64[ns]")
     DT(nfloat, "float64")
     DT(nint, "int64")
     DT(nobj, "object")
@@ -2129,11 +2171,8 @@ static tq_value_t *m_merge(tq_ctx_t *ctx, tq_value_t *self,
     db_buf_add(&b, " ORDER BY tq_i");
     free(keys);
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    char *create = db_xasprintf("CREATE TEMP TABLE \"%s\" AS %s", st->name,
-                                b.s);
+    int rc = frame_create_as(ctx, st, b.s, NULL, NULL, NULL, 0, NULL);
     db_buf_free(&b);
-    int rc = frame_exec(ctx, create);
-    free(create);
     tq_value_t *v = NULL;
     if (rc == 0)
         v = fm_frame(st, "", cols, nc);
@@ -2204,11 +2243,8 @@ static tq_value_t *concat_list(tq_ctx_t *ctx, tq_value_t **fs, size_t n)
     }
     db_buf_add(&b, ") AS tq_u ORDER BY tq_p, tq_r");
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    char *create = db_xasprintf("CREATE TEMP TABLE \"%s\" AS %s", st->name,
-                                b.s);
+    int rc = frame_create_as(ctx, st, b.s, NULL, NULL, NULL, 0, NULL);
     db_buf_free(&b);
-    int rc = frame_exec(ctx, create);
-    free(create);
     tq_value_t *v = NULL;
     if (rc == 0) {
         /* pandas keeps the first frame's index name when all agree */

@@ -45,7 +45,23 @@ typedef struct tq_table {
     int64_t cap;              /* non-zero: max_rows <= 0 asked for every
                                  row and TQ_TABLE_ROW_CAP cut them (the
                                  tables then say so under the footer) */
+    /* NULL, or ncols tq_colhint_t values (malloc'd, freed by
+     * tq_table_clear) that the caller knows from declared types or dtypes
+     * and the shown values cannot tell: a float64 column whose shown
+     * values are all missing shows NaN, a datetime64 column shows as
+     * pandas shows it. */
+    unsigned char *hints;
 } tq_table_t;
+
+typedef enum tq_colhint {
+    TQ_HINT_NONE,       /* decided from the shown values */
+    TQ_HINT_FLOAT,      /* float64: NULL is NaN, ints show as floats */
+    TQ_HINT_DATETIME,   /* datetime64: ISO dates and datetimes shown as
+                           pandas shows them (all midnight: the date
+                           alone; seconds always; .fff or .ffffff when a
+                           value has them), NULL as NaT; text that is not
+                           a date shows as the shown values decide */
+} tq_colhint_t;
 
 /* The most rows a display keeps when max_rows <= 0 ("show all"): a
  * longer result is cut like max_rows = TQ_TABLE_ROW_CAP, with a note, so

@@ -140,7 +140,7 @@ char *tq_text_table(const tq_table_t *t)
             for (size_t r = 0; r < nrows; r++)
                 if (cells[r][0] == ' ')
                     memmove(cells[r], cells[r] + 1, strlen(cells[r]));
-        char *header = kind == RX_COL_OBJECT
+        char *header = kind == RX_COL_OBJECT || kind == RX_COL_DATETIME
                      ? db_xstrdup(t->columns[c])
                      : db_xasprintf(" %s", t->columns[c]);
         size_t hw = rx_utf8_width(header);

@@ -62,6 +62,8 @@ typedef enum rx_colkind {
     RX_COL_INT,     /* all non-NULL values are integers */
     RX_COL_FLOAT,   /* numbers, at least one real */
     RX_COL_OBJECT,  /* text, blobs or a mix */
+    RX_COL_DATETIME, /* TQ_HINT_DATETIME and every shown value a date:
+                        cells without a leading space, headers as text */
 } rx_colkind_t;
 
 /* The shown cells of column `col` (head rows then tail rows) formatted as

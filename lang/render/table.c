@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "base/temporal.h"
 #include "render/render_util.h"
 
 /* Prepares `sql`, binds q's parameters; NULL with *error set on failure. */
@@ -266,6 +267,7 @@ void tq_table_clear(tq_table_t *t)
     for (size_t c = 0; c < t->ncols; c++)
         free(t->columns ? t->columns[c] : NULL);
     free(t->columns);
+    free(t->hints);
     free(t->head);
     free(t->tail);
     memset(t, 0, sizeof *t);
@@ -384,6 +386,59 @@ static char *single_float(double d)
     return s;
 }
 
+/* pandas' datetime64 cells of column `col` (see TQ_HINT_DATETIME), or
+ * NULL when a shown value is not ISO date text. */
+static char **format_datetimes(const tq_table_t *t, size_t col)
+{
+    size_t n = t->nhead + t->ntail;
+    tq_civil_t *cv = db_xcalloc(n + 1, sizeof *cv);
+    bool *null = db_xcalloc(n + 1, sizeof *null);
+    bool dates_only = true;
+    int digits = 0;
+    for (size_t r = 0; r < n; r++) {
+        const tqdb_datum_t *v = rx_cell(t, r, col);
+        if (v->type == TQDB_NULL) {
+            null[r] = true;
+            continue;
+        }
+        tq_temporal_t k = v->type == TQDB_TEXT
+                        ? tq_temporal_parse(v->s, v->len, &cv[r])
+                        : TQ_TEMPORAL_NONE;
+        if (k != TQ_TEMPORAL_DATE && k != TQ_TEMPORAL_DATETIME) {
+            free(cv);
+            free(null);
+            return NULL;
+        }
+        if (cv[r].hour || cv[r].minute || cv[r].second || cv[r].usec)
+            dates_only = false;
+        if (cv[r].usec % 1000)
+            digits = 6;
+        else if (cv[r].usec && digits < 3)
+            digits = 3;
+    }
+    char **cells = db_xcalloc(n, sizeof *cells);
+    for (size_t r = 0; r < n; r++) {
+        const tq_civil_t *c = &cv[r];
+        if (null[r])
+            cells[r] = db_xstrdup("NaT");
+        else if (dates_only)
+            cells[r] = db_xasprintf("%04d-%02d-%02d", c->year, c->month,
+                                    c->day);
+        else if (digits)
+            cells[r] = db_xasprintf("%04d-%02d-%02d %02d:%02d:%02d.%0*d",
+                                    c->year, c->month, c->day, c->hour,
+                                    c->minute, c->second, digits,
+                                    digits == 3 ? c->usec / 1000 : c->usec);
+        else
+            cells[r] = db_xasprintf("%04d-%02d-%02d %02d:%02d:%02d",
+                                    c->year, c->month, c->day, c->hour,
+                                    c->minute, c->second);
+    }
+    free(cv);
+    free(null);
+    return cells;
+}
+
 /* rx_format_column: see render_util.h. Strings carry pandas' leading
  * space: the sign slot of numbers (" 27", "-3"), one space before text
  * (" John"). A number column with NULLs is a float column, as pandas'
@@ -411,8 +466,20 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
             any_null = true;
     }
     /* (decided from the rows shown: a truncated table's hidden rows are
-     * not read again, so a shown part that is all NULL is None) */
-    rx_colkind_t k = any_other || !(any_int || any_float) ? RX_COL_OBJECT
+     * not read again, so a shown part that is all NULL is None unless
+     * the caller's hint says the column is float64) */
+    unsigned hint = t->hints ? t->hints[col] : TQ_HINT_NONE;
+    if (hint == TQ_HINT_DATETIME && !any_int && !any_float) {
+        char **dates = format_datetimes(t, col);
+        if (dates) {
+            rx_cells_free(cells, n);
+            *kind = RX_COL_DATETIME;
+            return dates;
+        }
+    }
+    rx_colkind_t k = any_other ? RX_COL_OBJECT
+                   : hint == TQ_HINT_FLOAT ? RX_COL_FLOAT
+                   : !(any_int || any_float) ? RX_COL_OBJECT
                    : any_float || any_null ? RX_COL_FLOAT
                    : RX_COL_INT;
     *kind = k;

@@ -103,7 +103,7 @@ PINNED = {
     "count", "cumsum", "cumsum_frame", "rank", "apply", "str_lower",
     "str_upper", "str_len", "str_contains", "str_startswith", "head",
     "loc_cell", "iloc_cell", "to_dict", "to_json", "unique", "astype", "agg",
-    "cumcount", "merge",
+    "cumcount", "merge", "tail", "diff", "loc_slice", "iloc_slice",
 }
 # The others differ from pandas where a result's shown values are all
 # missing (None here, NaN in pandas' float64 columns: the renderer reads
