@@ -47,7 +47,8 @@ typedef struct tq_table {
                                  tables then say so under the footer) */
 } tq_table_t;
 
-/* The most rows a display keeps when max_rows <= 0 ("show all"): a
+/* The most rows a display keeps when max_rows <= 0 ("show all") or
+ * max_rows > TQ_TABLE_ROW_CAP (which reads as "show all" too): a
  * longer result is cut like max_rows = TQ_TABLE_ROW_CAP, with a note, so
  * that no display holds millions of rows (1M rows made a 177 MB HTML
  * message). */

@@ -97,12 +97,13 @@ static int run_into(tqdb_conn_t *db, const tq_sql_t *q, const char *sql,
     return rc;
 }
 
-/* The rows kept when max_rows <= 0 ("show all"): past it the display is
- * truncated like max_rows = TQ_TABLE_ROW_CAP and says so, so that no
- * display can hold millions of rows in memory. */
+/* The rows kept when max_rows <= 0 ("show all") or past the cap: past it
+ * the display is truncated like max_rows = TQ_TABLE_ROW_CAP and says so,
+ * so that no display can hold millions of rows in memory (nor allocate a
+ * ring for %config display.max_rows = 10000000000). */
 static int64_t effective_max_rows(int64_t max_rows, tq_table_t *out)
 {
-    if (max_rows > 0)
+    if (max_rows > 0 && max_rows <= TQ_TABLE_ROW_CAP)
         return max_rows;
     out->cap = TQ_TABLE_ROW_CAP;
     return TQ_TABLE_ROW_CAP;
