@@ -88,7 +88,11 @@ enum {
  * is ":memory:") and checks that it is a database. Returns the connection,
  * or NULL with a malloc'd message in *error (caller frees). A read-only
  * connection refuses every statement that writes anything but TEMP
- * objects; frames keep working. */
+ * objects; frames keep working. A read-only connection creates no file:
+ * an SQLite WAL database with no -wal file (no connection has it open)
+ * is opened immutable, so another process's writes during the session
+ * are not seen (and a read racing its checkpoint can fail); one with a
+ * -wal file is opened as it is (that file already exists). */
 tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error);
 /* Closes the connection (every cursor must be freed) and NULLs *conn. */
 void tqdb_close(tqdb_conn_t **conn);
