@@ -502,9 +502,9 @@ static tq_value_t *table_value(collector_t *c)
     char *text = tq_text_table(&c->t);
     tq_bundle_t b = {0};
     if (html)
-        tq_bundle_add(&b, "text/html", html, strlen(html));
+        tq_bundle_add(&b, "text/html", html, tq_render_nuls(html));
     if (text)
-        tq_bundle_add(&b, "text/plain", text, strlen(text));
+        tq_bundle_add(&b, "text/plain", text, tq_render_nuls(text));
     free(html);
     free(text);
     return tq_bundle_value_new(&b);
@@ -540,7 +540,9 @@ static tq_table_t result_set_view(tq_ctx_t *ctx, const tq_table_t *t)
 static char *result_set_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     tq_table_t view = result_set_view(ctx, tq_native_data(self));
-    return tq_text_table(&view);
+    char *text = tq_text_table(&view);
+    tq_render_nuls(text);          /* a repr ends at a NUL */
+    return text;
 }
 
 static int result_set_display(tq_ctx_t *ctx, tq_value_t *self,
@@ -550,9 +552,9 @@ static int result_set_display(tq_ctx_t *ctx, tq_value_t *self,
     char *html = tq_html_table(&view);
     char *text = tq_text_table(&view);
     if (html)
-        tq_bundle_add(out, "text/html", html, strlen(html));
+        tq_bundle_add(out, "text/html", html, tq_render_nuls(html));
     if (text)
-        tq_bundle_add(out, "text/plain", text, strlen(text));
+        tq_bundle_add(out, "text/plain", text, tq_render_nuls(text));
     free(html);
     free(text);
     return 0;

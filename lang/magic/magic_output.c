@@ -208,7 +208,9 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
         free(html);
         html = db_buf_take(&h);
     }
-    tq_value_t *v = bundle_result(text, "text/html", html, strlen(html));
+    tq_render_nuls(text);          /* text/plain goes as a C string */
+    tq_value_t *v = bundle_result(text, "text/html", html,
+                                  tq_render_nuls(html));
     free(text);
     free(html);
     return v;

@@ -277,13 +277,16 @@ void tq_table_clear(tq_table_t *t)
 /* pandas' display.precision. */
 enum { PRECISION = 6 };
 
-/* Text with \t, \r, \n shown escaped (pandas' pprint_thing). */
+/* Text with \t, \r, \n shown escaped (pandas' pprint_thing); a NUL byte
+ * as C0 80 (tq_render_nuls). */
 static void add_escaped_text(db_buf_t *b, const char *s, size_t n,
                              bool escape_ws)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (escape_ws && c == '\t')
+        if (c == 0)
+            db_buf_add(b, "\xC0\x80");
+        else if (escape_ws && c == '\t')
             db_buf_add(b, "\\t");
         else if (escape_ws && c == '\n')
             db_buf_add(b, "\\n");
@@ -479,6 +482,23 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         cells[r] = db_buf_take(&b);
     }
     return cells;
+}
+
+/* tq_render_nuls: see render.h. */
+size_t tq_render_nuls(char *s)
+{
+    assert(s);
+    size_t out = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if ((unsigned char)s[i] == 0xC0 && (unsigned char)s[i + 1] == 0x80) {
+            s[out++] = 0;
+            i++;
+        } else {
+            s[out++] = s[i];
+        }
+    }
+    s[out] = 0;
+    return out;
 }
 
 /* rx_cells_free: see render_util.h. */
