@@ -265,9 +265,12 @@ typedef struct tqdb_catalog {
     size_t ntables;
 } tqdb_catalog_t;
 
-/* Reads the catalogue: every table and view of every schema (temporary
- * and the engine's internal tables excepted). 0, or -1 with the error on
- * the connection. Clear `out` with tqdb_catalog_clear. */
+/* Reads the catalogue: every table and view of every schema (the
+ * engine's internal tables excepted). Temporary tables and views come
+ * last, by name only (schema "temp", no columns), so that the schema
+ * model knows which names they hide; an engine without them lists none.
+ * 0, or -1 with the error on the connection. Clear `out` with
+ * tqdb_catalog_clear. */
 int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out);
 void tqdb_catalog_clear(tqdb_catalog_t *cat);
 

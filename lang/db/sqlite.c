@@ -942,6 +942,24 @@ static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
             read_unique(conn, out, out->schemas[i]) < 0 ||
             read_fks(conn, out, out->schemas[i]) < 0)
             goto fail;
+    /* temp's tables and views, by name: they hide main's in SQL that
+     * names no schema */
+    cur = catalog_query(conn,
+        "SELECT name, type = 'view' FROM pragma_table_list "
+        "WHERE schema = ?1 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND type IN ('table', 'view') ORDER BY name", "temp");
+    if (!cur)
+        goto fail;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tqdb_table_info_t t = {0};
+        t.schema = db_xstrdup("temp");
+        t.name = db_xstrdup(text_or_empty(cur, 0));
+        t.view = tqdb_column_int(cur, 1) != 0;
+        DB_PUSH(out->tables, out->ntables, tcap, t);
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0)
+        goto fail;
     return 0;
 fail:
     tqdb_catalog_clear(out);

@@ -633,6 +633,8 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                 }
                 db_buf_t sql = {0};
                 db_buf_add(&sql, "ALTER TABLE ");
+                if (tq_schema_shadowed(s, "main", table))
+                    db_buf_add(&sql, "\"main\".");   /* not temp's */
                 db_buf_ident(&sql, table);
                 db_buf_add(&sql, " ADD COLUMN ");
                 db_buf_add(&sql, def.s);
