@@ -456,7 +456,9 @@ static char *readonly_uri(const char *path)
     if (has_wal)
         return NULL;
     db_buf_t b = {0};
-    db_buf_add(&b, "file:");
+    /* an absolute path after an empty authority, so that "//x" is
+     * never read as a host */
+    db_buf_add(&b, path[0] == '/' ? "file://" : "file:");
     for (const char *p = path; *p; p++) {
         if (*p == '%' || *p == '?' || *p == '#')
             db_buf_printf(&b, "%%%02X", (unsigned char)*p);
