@@ -94,7 +94,11 @@ enum {
  * connection, or NULL with a malloc'd message in *error (caller frees). A
  * read-only connection refuses every statement that writes anything but
  * TEMP objects (on PostgreSQL every transaction is READ ONLY, which also
- * refuses CREATE TEMP); frames keep working. */
+ * refuses CREATE TEMP); frames keep working. A read-only SQLite connection
+ * creates no file: a WAL database with no -wal file (no connection has it
+ * open) is opened immutable, so another process's writes during the
+ * session are not seen (and a read racing its checkpoint can fail); one
+ * with a -wal file is opened as it is (that file already exists). */
 tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error);
 /* Closes the connection (every cursor must be freed) and NULLs *conn. */
 void tqdb_close(tqdb_conn_t **conn);
@@ -269,9 +273,12 @@ typedef struct tqdb_catalog {
     size_t ntables;
 } tqdb_catalog_t;
 
-/* Reads the catalogue: every table and view of every schema (temporary
- * and the engine's internal tables excepted). 0, or -1 with the error on
- * the connection. Clear `out` with tqdb_catalog_clear. */
+/* Reads the catalogue: every table and view of every schema (the
+ * engine's internal tables excepted). Temporary tables and views come
+ * last, by name only (schema "temp", no columns), so that the schema
+ * model knows which names they hide; an engine without them lists none.
+ * 0, or -1 with the error on the connection. Clear `out` with
+ * tqdb_catalog_clear. */
 int tqdb_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out);
 void tqdb_catalog_clear(tqdb_catalog_t *cat);
 

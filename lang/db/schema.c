@@ -75,6 +75,12 @@ static void load_tables(tq_schema_t *s, const tqdb_catalog_t *cat)
     size_t tcap = 0;
     for (size_t i = 0; i < cat->ntables; i++) {
         const tqdb_table_info_t *ti = &cat->tables[i];
+        if (ti->schema && !strcmp(ti->schema, "temp")) {
+            s->temp_names = db_xrealloc(s->temp_names, (s->ntemp + 1) *
+                                        sizeof *s->temp_names);
+            s->temp_names[s->ntemp++] = db_xstrdup(ti->name);
+            continue;
+        }
         if (ti->view)
             continue;
         assert(ti->schema && ti->name);
@@ -425,6 +431,9 @@ void tq_schema_free(tq_schema_t **sp)
     }
     for (size_t i = 0; i < s->nschemas; i++)
         free(s->schemas[i]);
+    for (size_t i = 0; i < s->ntemp; i++)
+        free(s->temp_names[i]);
+    free(s->temp_names);
     for (size_t i = 0; i < s->napps; i++)
         free(s->apps[i]);
     free(s->schemas);
@@ -452,6 +461,20 @@ const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
             found = &s->tables[i];
         }
     return found;
+}
+
+/* tq_schema_shadowed: see schema.h. Only main's tables are written
+ * unqualified, so only they can be shadowed. */
+bool tq_schema_shadowed(const tq_schema_t *s, const char *schema,
+                        const char *name)
+{
+    assert(s && schema && name);
+    if (strcmp(schema, "main"))
+        return false;
+    for (size_t i = 0; i < s->ntemp; i++)
+        if (!strcasecmp(s->temp_names[i], name))
+            return true;
+    return false;
 }
 
 /* tq_schema_by_bare: see schema.h. */

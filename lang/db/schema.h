@@ -97,6 +97,10 @@ typedef struct tq_schema {
     size_t ntables;
     size_t *by_bare;   /* table indexes sorted by bare name (lookups) */
     bool django;       /* a Django project's models were applied */
+    char **temp_names; /* tables and views of the temp schema, which hide
+                          main's tables of the same name in SQL that does
+                          not name a schema (tq_schema_shadowed) */
+    size_t ntemp;
 } tq_schema_t;
 
 /* Reads every table of every attached schema of `db` (temp and the
@@ -110,6 +114,11 @@ void tq_schema_free(tq_schema_t **schema);
  * the other schemas). NULL when absent. */
 const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
                                    const char *name);
+/* True when SQL must name `schema` for table `name`: a table or view of
+ * the temp schema has the name (case-insensitively), and an unqualified
+ * name would reach it before main's table. */
+bool tq_schema_shadowed(const tq_schema_t *s, const char *schema,
+                        const char *name);
 /* The table whose bare name is `bare`, or NULL. */
 const tq_stable_t *tq_schema_by_bare(const tq_schema_t *s, const char *bare);
 /* Index of a table pointer inside s->tables. */

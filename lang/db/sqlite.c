@@ -10,7 +10,9 @@
  *    authorizer that refuses every statement writing to any schema but
  *    `temp` (INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, REINDEX, ANALYZE,
  *    DETACH, pragmas that set a value), so frames (TEMP tables) work while
- *    the database files never change;
+ *    the database files never change; a WAL database no other
+ *    connection has open is opened immutable, so that no -wal or -shm
+ *    file appears next to it (readonly_uri);
  *  - errors are sorted into db.h's categories from SQLite's result codes.
  * The catalogue is read from pragma_database_list, pragma_table_list,
  * pragma_table_info, pragma_index_list/info and pragma_foreign_key_list.
@@ -20,6 +22,7 @@
 
 #include <assert.h>
 #include <regex.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -418,6 +421,54 @@ static bool sq_claims(const char *target)
     return true;
 }
 
+/* True when the file at `path` is an SQLite database in WAL mode: bytes
+ * 18 and 19 of its header (the write and read versions) are 2. */
+static bool wal_mode_file(const char *path)
+{
+    unsigned char h[20];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    return n == sizeof h && h[18] == 2 && h[19] == 2;
+}
+
+/* The name to open a read-only connection by. A WAL database read by a
+ * read-only connection gets -wal and -shm files that SQLite cannot remove
+ * again (removing them needs a checkpoint, which is a write), so a WAL
+ * database that no connection has open (no -wal file) is opened as
+ * "file:PATH?immutable=1": no lock, no -shm, no -wal, nothing new next to
+ * the file. The price, which db.h states: a write by another process
+ * during the session is not seen, and one that checkpoints into the file
+ * while a statement reads it can make that statement fail. A database
+ * with a -wal file (a writer has it open, or crashed) is opened as it is:
+ * its newest rows are in that file, and the -wal already exists. Returns
+ * a malloc'd URI, or NULL to open `path` itself. */
+static char *readonly_uri(const char *path)
+{
+    if (strncmp(path, "file:", 5) == 0 || !wal_mode_file(path))
+        return NULL;
+    char *wal = db_xasprintf("%s-wal", path);
+    struct stat st;
+    bool has_wal = stat(wal, &st) == 0;
+    free(wal);
+    if (has_wal)
+        return NULL;
+    db_buf_t b = {0};
+    /* an absolute path after an empty authority, so that "//x" is
+     * never read as a host */
+    db_buf_add(&b, path[0] == '/' ? "file://" : "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            db_buf_printf(&b, "%%%02X", (unsigned char)*p);
+        else
+            db_buf_addc(&b, *p);
+    }
+    db_buf_add(&b, "?immutable=1");
+    return db_buf_take(&b);
+}
+
 static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
 {
     const char *path = target && *target ? target : ":memory:";
@@ -436,7 +487,9 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
         return NULL;
     }
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, oflags, NULL);
+    char *uri = readonly && !memory ? readonly_uri(path) : NULL;
+    int rc = sqlite3_open_v2(uri ? uri : path, &db, oflags, NULL);
+    free(uri);
     if (rc != SQLITE_OK) {
         *error = db_xasprintf("cannot open database '%s': %s", path,
                               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -891,6 +944,24 @@ static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
             read_unique(conn, out, out->schemas[i]) < 0 ||
             read_fks(conn, out, out->schemas[i]) < 0)
             goto fail;
+    /* temp's tables and views, by name: they hide main's in SQL that
+     * names no schema */
+    cur = catalog_query(conn,
+        "SELECT name, type = 'view' FROM pragma_table_list "
+        "WHERE schema = ?1 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND type IN ('table', 'view') ORDER BY name", "temp");
+    if (!cur)
+        goto fail;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tqdb_table_info_t t = {0};
+        t.schema = db_xstrdup("temp");
+        t.name = db_xstrdup(text_or_empty(cur, 0));
+        t.view = tqdb_column_int(cur, 1) != 0;
+        DB_PUSH(out->tables, out->ntables, tcap, t);
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0)
+        goto fail;
     return 0;
 fail:
     tqdb_catalog_clear(out);

@@ -1010,7 +1010,9 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     rx_cells_free(vals, nrows);
     t.nhead = nhead_fetched;
     tq_table_clear(&t);
-    return db_buf_take(&b);
+    char *s = db_buf_take(&b);
+    tq_render_nuls(s);             /* a repr ends at a NUL */
+    return s;
 }
 
 static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)
@@ -1025,6 +1027,7 @@ static char *frame_repr(tq_ctx_t *ctx, tq_value_t *self)
         return NULL;
     char *s = tq_text_table(&t);
     tq_table_clear(&t);
+    tq_render_nuls(s);             /* a repr ends at a NUL */
     return s;
 }
 
@@ -1041,8 +1044,8 @@ static int frame_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     char *html = tq_html_table(&t);
     char *text = tq_text_table(&t);
     tq_table_clear(&t);
-    tq_bundle_add(out, "text/html", html, strlen(html));
-    tq_bundle_add(out, "text/plain", text, strlen(text));
+    tq_bundle_add(out, "text/html", html, tq_render_nuls(html));
+    tq_bundle_add(out, "text/plain", text, tq_render_nuls(text));
     free(html);
     free(text);
     return 0;

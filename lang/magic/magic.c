@@ -12,6 +12,7 @@
  */
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +273,9 @@ static tq_value_t *magic_attach(tq_ctx_t *ctx, const char *args,
 /* ---- %sql */
 
 /* Collects a statement's rows into a table: the first rows and the last
- * rows past max_rows (as tq_table_fetch splits them), in one pass. */
+ * rows past max_rows (as tq_table_fetch splits them), in one pass.
+ * max_rows < 0 keeps every row (a ResultSet value); 0 or a count past
+ * TQ_TABLE_ROW_CAP keeps TQ_TABLE_ROW_CAP rows, as a display does. */
 typedef struct collector {
     tq_table_t t;
     int64_t max_rows;
@@ -285,7 +288,8 @@ static void collector_init(collector_t *c, tqdb_cursor_t *cur,
                            int64_t max_rows)
 {
     memset(c, 0, sizeof *c);
-    if (max_rows <= 0) {          /* "show all" is capped (render.h) */
+    if (max_rows == 0 || max_rows > TQ_TABLE_ROW_CAP) {
+        /* "show all", and any count past the cap, is capped (render.h) */
         max_rows = TQ_TABLE_ROW_CAP;
         c->t.cap = TQ_TABLE_ROW_CAP;
     }
@@ -498,9 +502,9 @@ static tq_value_t *table_value(collector_t *c)
     char *text = tq_text_table(&c->t);
     tq_bundle_t b = {0};
     if (html)
-        tq_bundle_add(&b, "text/html", html, strlen(html));
+        tq_bundle_add(&b, "text/html", html, tq_render_nuls(html));
     if (text)
-        tq_bundle_add(&b, "text/plain", text, strlen(text));
+        tq_bundle_add(&b, "text/plain", text, tq_render_nuls(text));
     free(html);
     free(text);
     return tq_bundle_value_new(&b);
@@ -523,7 +527,7 @@ static tq_table_t result_set_view(tq_ctx_t *ctx, const tq_table_t *t)
 {
     tq_table_t view = *t;
     int64_t max_rows = tq_ctx_max_rows(ctx);
-    if (max_rows > 0 && t->total > max_rows) {
+    if (max_rows > 0 && max_rows <= TQ_TABLE_ROW_CAP && t->total > max_rows) {
         size_t head = (size_t)(max_rows - max_rows / 2);
         size_t tail = (size_t)(max_rows / 2);
         view.nhead = head;
@@ -536,7 +540,9 @@ static tq_table_t result_set_view(tq_ctx_t *ctx, const tq_table_t *t)
 static char *result_set_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     tq_table_t view = result_set_view(ctx, tq_native_data(self));
-    return tq_text_table(&view);
+    char *text = tq_text_table(&view);
+    tq_render_nuls(text);          /* a repr ends at a NUL */
+    return text;
 }
 
 static int result_set_display(tq_ctx_t *ctx, tq_value_t *self,
@@ -546,9 +552,9 @@ static int result_set_display(tq_ctx_t *ctx, tq_value_t *self,
     char *html = tq_html_table(&view);
     char *text = tq_text_table(&view);
     if (html)
-        tq_bundle_add(out, "text/html", html, strlen(html));
+        tq_bundle_add(out, "text/html", html, tq_render_nuls(html));
     if (text)
-        tq_bundle_add(out, "text/plain", text, strlen(text));
+        tq_bundle_add(out, "text/plain", text, tq_render_nuls(text));
     free(html);
     free(text);
     return 0;
@@ -681,7 +687,7 @@ static tq_value_t *run_sql(tq_ctx_t *ctx, const char *sql, bool keep)
         bool rows = tqdb_column_count(cur) > 0;
         collector_t c;
         if (rows)
-            collector_init(&c, cur, keep ? 0 : tq_ctx_max_rows(ctx));
+            collector_init(&c, cur, keep ? -1 : tq_ctx_max_rows(ctx));
         int src;
         while ((src = tqdb_step(cur)) == TQDB_ROW) {
             if (ctx->interrupt)
@@ -849,12 +855,18 @@ static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
         while (isspace((unsigned char)*v))
             v++;
         char *end;
+        errno = 0;
         long long n = strtoll(v, &end, 10);
+        bool overflow = errno == ERANGE;
         while (isspace((unsigned char)*end))
             end++;
         if (strcmp(v, "None") == 0) {
             tq_ctx_set_max_rows(ctx, 0);
             r = tq_none();
+        } else if (overflow && end != v && !*end) {
+            tq_raise(ctx, "OverflowError",
+                     "%%config: display.max_rows = %s does not fit in a "
+                     "64-bit integer", v);
         } else if (end == v || *end || n < 0) {
             tq_raise(ctx, "ValueError",
                      "%%config: display.max_rows takes a number >= 0 or "

@@ -208,7 +208,9 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
         free(html);
         html = db_buf_take(&h);
     }
-    tq_value_t *v = bundle_result(text, "text/html", html, strlen(html));
+    tq_render_nuls(text);          /* text/plain goes as a C string */
+    tq_value_t *v = bundle_result(text, "text/html", html,
+                                  tq_render_nuls(html));
     free(text);
     free(html);
     return v;
@@ -414,6 +416,10 @@ static double time_loops(tq_ctx_t *ctx, const char *source, int64_t number)
     return now() - t0;
 }
 
+/* The largest -n and -r accepted. */
+#define TIMEIT_MAX_LOOPS 1000000000LL
+#define TIMEIT_MAX_RUNS 100000LL
+
 /* Parses "-n N", "-nN", "-r R", "-q", "-o" options; returns the index of
  * the first argument that is not one, or -1 with an error raised. The
  * statement is the rest of the line after those options. */
@@ -444,6 +450,16 @@ static const char *timeit_options(tq_ctx_t *ctx, const char *args,
         if (end == p || v <= 0 || (*end && !isspace((unsigned char)*end))) {
             tq_raise(ctx, "ValueError", "%%timeit -%c needs a positive "
                      "integer.", opt);
+            return NULL;
+        }
+        /* a count past these could only fill memory (-r keeps one time
+         * per run) or run for days; strtoll's LLONG_MAX on overflow is
+         * past them too */
+        long long most = opt == 'n' ? TIMEIT_MAX_LOOPS : TIMEIT_MAX_RUNS;
+        if (v > most) {
+            tq_raise(ctx, "ValueError", "%%timeit -%c takes at most %lld "
+                     "%s, not %.*s.", opt, most,
+                     opt == 'n' ? "loops" : "runs", (int)(end - p), p);
             return NULL;
         }
         if (opt == 'n')

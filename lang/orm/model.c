@@ -19,6 +19,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <math.h>
 #include <strings.h>
 
 /* Field classes: enum, builtin name, SQL type (%lld: max_length). */
@@ -115,16 +116,36 @@ static tq_value_t *make_field(tq_ctx_t *ctx, field_kind_t kind,
     for (size_t i = 0; i < a->nkw; i++) {
         const char *k = a->kwnames[i];
         tq_value_t *v = a->kwvalues[i];
-        if (!strcmp(k, "max_length") && tq_kind(v) == TQ_INT)
+        if (!strcmp(k, "max_length")) {
+            /* Django's check fields.E121: ints only, bools excluded */
+            if (tq_kind(v) != TQ_INT || tq_as_int(v) <= 0) {
+                field_destroy(f);
+                return tq_raise(ctx, "ValueError", "%s: 'max_length' must "
+                                "be a positive integer.", field_names[kind]);
+            }
             f->max_length = tq_as_int(v);
+        }
         else if (!strcmp(k, "null"))
             f->null = tq_truth(ctx, v) > 0;
         else if (!strcmp(k, "unique"))
             f->unique = tq_truth(ctx, v) > 0;
         else if (!strcmp(k, "primary_key"))
             f->primary_key = tq_truth(ctx, v) > 0;
-        else if (!strcmp(k, "default"))
+        else if (!strcmp(k, "default")) {
+            /* a column default is an SQL literal, and SQL has no literal
+             * for an infinity or a NaN */
+            if (tq_kind(v) == TQ_FLOAT && !isfinite(tq_as_float(v))) {
+                char *r = tq_repr(ctx, v);
+                field_destroy(f);
+                tq_raise(ctx, "ValueError", "%s: default=%s is not a "
+                         "finite number, and the database has no literal "
+                         "for it.", field_names[kind], r ? r : "?");
+                free(r);
+                return NULL;
+            }
+            tq_decref(f->dflt);
             f->dflt = tq_incref(v);
+        }
         else if (!strcmp(k, "db_column") && tq_kind(v) == TQ_STR)
             f->db_column = db_xstrdup(tq_as_str(v));
         else if (!strcmp(k, "on_delete") && tq_kind(v) == TQ_STR)
@@ -612,6 +633,8 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                 }
                 db_buf_t sql = {0};
                 db_buf_add(&sql, "ALTER TABLE ");
+                if (tq_schema_shadowed(s, "main", table))
+                    db_buf_add(&sql, "\"main\".");   /* not temp's */
                 db_buf_ident(&sql, table);
                 db_buf_add(&sql, " ADD COLUMN ");
                 db_buf_add(&sql, def.s);

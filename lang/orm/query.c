@@ -441,7 +441,7 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     tab.has_index = q->mode == QM_MODEL && s.ncols > 0 &&
                     !strcmp(s.cols[0], t->pk);
     char *html = tq_html_table(&tab);
-    tq_bundle_add(out, "text/html", html, strlen(html));
+    tq_bundle_add(out, "text/html", html, tq_render_nuls(html));
     free(html);
     tq_table_clear(&tab);
     qsql_clear(&s);

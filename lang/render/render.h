@@ -63,7 +63,8 @@ typedef enum tq_colhint {
                            a date shows as the shown values decide */
 } tq_colhint_t;
 
-/* The most rows a display keeps when max_rows <= 0 ("show all"): a
+/* The most rows a display keeps when max_rows <= 0 ("show all") or
+ * max_rows > TQ_TABLE_ROW_CAP (which reads as "show all" too): a
  * longer result is cut like max_rows = TQ_TABLE_ROW_CAP, with a note, so
  * that no display holds millions of rows (1M rows made a 177 MB HTML
  * message). */
@@ -110,6 +111,15 @@ char *tq_html_table(const tq_table_t *t);
  * horizontal wrapping. Zero rows: pandas' "Empty DataFrame" text.
  * Returns malloc'd text without a trailing newline. */
 char *tq_text_table(const tq_table_t *t);
+
+/* The text of tq_html_table and tq_text_table carries each NUL byte of a
+ * value as the pair C0 80 (modified UTF-8's NUL, which no valid UTF-8
+ * holds), so that the byte survives formatting through C strings. This
+ * turns the pairs of `s` back into NUL bytes in place and returns the
+ * length of the text in bytes (s stays NUL-terminated one past it): the
+ * length to put in a MIME bundle. A repr, which is a C string, ends at
+ * the first NUL. */
+size_t tq_render_nuls(char *s);
 
 /* Charts (cairo); the kinds are listed in render/chart_kinds.h. */
 #include "render/chart_kinds.h"

@@ -98,12 +98,13 @@ static int run_into(tqdb_conn_t *db, const tq_sql_t *q, const char *sql,
     return rc;
 }
 
-/* The rows kept when max_rows <= 0 ("show all"): past it the display is
- * truncated like max_rows = TQ_TABLE_ROW_CAP and says so, so that no
- * display can hold millions of rows in memory. */
+/* The rows kept when max_rows <= 0 ("show all") or past the cap: past it
+ * the display is truncated like max_rows = TQ_TABLE_ROW_CAP and says so,
+ * so that no display can hold millions of rows in memory (nor allocate a
+ * ring for %config display.max_rows = 10000000000). */
 static int64_t effective_max_rows(int64_t max_rows, tq_table_t *out)
 {
-    if (max_rows > 0)
+    if (max_rows > 0 && max_rows <= TQ_TABLE_ROW_CAP)
         return max_rows;
     out->cap = TQ_TABLE_ROW_CAP;
     return TQ_TABLE_ROW_CAP;
@@ -278,13 +279,16 @@ void tq_table_clear(tq_table_t *t)
 /* pandas' display.precision. */
 enum { PRECISION = 6 };
 
-/* Text with \t, \r, \n shown escaped (pandas' pprint_thing). */
+/* Text with \t, \r, \n shown escaped (pandas' pprint_thing); a NUL byte
+ * as C0 80 (tq_render_nuls). */
 static void add_escaped_text(db_buf_t *b, const char *s, size_t n,
                              bool escape_ws)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (escape_ws && c == '\t')
+        if (c == 0)
+            db_buf_add(b, "\xC0\x80");
+        else if (escape_ws && c == '\t')
             db_buf_add(b, "\\t");
         else if (escape_ws && c == '\n')
             db_buf_add(b, "\\n");
@@ -545,6 +549,23 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         cells[r] = db_buf_take(&b);
     }
     return cells;
+}
+
+/* tq_render_nuls: see render.h. */
+size_t tq_render_nuls(char *s)
+{
+    assert(s);
+    size_t out = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if ((unsigned char)s[i] == 0xC0 && (unsigned char)s[i + 1] == 0x80) {
+            s[out++] = 0;
+            i++;
+        } else {
+            s[out++] = s[i];
+        }
+    }
+    s[out] = 0;
+    return out;
 }
 
 /* rx_cells_free: see render_util.h. */

@@ -1225,14 +1225,24 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
     return t;
 }
 
+/* A table as SQL names it: main's tables bare, as Django writes them (so
+ * .query reads like Django's SQL), unless a temp table or view of the
+ * same name would be found first (tq_schema_shadowed); the others with
+ * their schema. */
+static void table_ref(db_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
+{
+    if (strcmp(t->schema, "main") ||
+        (s && tq_schema_shadowed(s, t->schema, t->name))) {
+        db_buf_ident(b, t->schema);
+        db_buf_addc(b, '.');
+    }
+    db_buf_ident(b, t->name);
+}
+
 static void from_sql(cstate_t *cs, db_buf_t *b)
 {
     db_buf_add(b, " FROM ");
-    if (strcmp(cs->base->schema, "main")) {
-        db_buf_ident(b, cs->base->schema);
-        db_buf_addc(b, '.');
-    }
-    db_buf_ident(b, cs->base->name);
+    table_ref(b, cs->s, cs->base);
     if (strcmp(cs->base_alias, cs->base->name)) {
         db_buf_addc(b, ' ');
         db_buf_ident(b, cs->base_alias);
@@ -1243,11 +1253,7 @@ static void from_sql(cstate_t *cs, db_buf_t *b)
         const char *palias =
             j->parent < 0 ? cs->base_alias : cs->joins[j->parent].alias;
         db_buf_add(b, j->inner ? " INNER JOIN " : " LEFT OUTER JOIN ");
-        if (strcmp(t->schema, "main")) {
-            db_buf_ident(b, t->schema);
-            db_buf_addc(b, '.');
-        }
-        db_buf_ident(b, t->name);
+        table_ref(b, cs->s, t);
         if (strcmp(j->alias, t->name)) {
             db_buf_addc(b, ' ');
             db_buf_ident(b, j->alias);
@@ -1970,14 +1976,6 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
     return rc;
 }
 
-static void table_sql(db_buf_t *b, const tq_stable_t *t)
-{
-    if (strcmp(t->schema, "main")) {
-        db_buf_ident(b, t->schema);
-        db_buf_addc(b, '.');
-    }
-    db_buf_ident(b, t->name);
-}
 
 /* tq_compile_update: see compile.h. */
 int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
@@ -2005,7 +2003,7 @@ int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
     db_buf_t b = {0};
     int rc = 0;
     db_buf_add(&b, "UPDATE ");
-    table_sql(&b, t);
+    table_ref(&b, s, t);
     db_buf_add(&b, " SET ");
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = sets[i].name;
@@ -2052,7 +2050,7 @@ int tq_compile_delete(const tq_dialect_t *d, const tq_schema_t *s,
     }
     db_buf_t b = {0};
     db_buf_add(&b, "DELETE FROM ");
-    table_sql(&b, t);
+    table_ref(&b, s, t);
     int rc = write_where(d, s, q, t, out, err, &b);
     return finish(out, &b, rc);
 }
@@ -2084,7 +2082,7 @@ int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
         return -1;
     db_buf_t b = {0};
     db_buf_add(&b, "INSERT INTO ");
-    table_sql(&b, t);
+    table_ref(&b, s, t);
     if (!n) {
         db_buf_add(&b, " DEFAULT VALUES");
         insert_returning(d, t, &b);

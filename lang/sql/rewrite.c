@@ -136,9 +136,11 @@ static const ragg_t *find_agg(const rplan_t *p, const char *name)
     return NULL;
 }
 
-static void table_ref(db_buf_t *b, const tq_stable_t *t)
+/* A table as compile.c names it: main's bare unless a temp table or view
+ * of the same name hides it (tq_schema_shadowed). */
+static void table_ref(db_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
-    if (strcmp(t->schema, "main")) {
+    if (strcmp(t->schema, "main") || tq_schema_shadowed(s, "main", t->name)) {
         db_buf_ident(b, t->schema);
         db_buf_addc(b, '.');
     }
@@ -252,7 +254,7 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
     db_buf_add(b, cols.s);
     db_buf_free(&cols);
     db_buf_add(b, " FROM ");
-    table_ref(b, p->base);
+    table_ref(b, s, p->base);
     db_buf_add(b, " LEFT OUTER JOIN (SELECT ");
     column(b, p->child->name, p->rel->target_col);
     db_buf_add(b, " AS \"k\"");
@@ -263,7 +265,7 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
         db_buf_printf(b, ") AS \"a%zu\"", i);
     }
     db_buf_add(b, " FROM ");
-    table_ref(b, p->child);
+    table_ref(b, s, p->child);
     db_buf_add(b, " GROUP BY ");
     db_buf_add(b, d->group_by_unindexed);
     column(b, p->child->name, p->rel->target_col);
