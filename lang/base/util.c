@@ -61,7 +61,8 @@ char *tq_xasprintf(const char *fmt, ...)
     return s;
 }
 
-static void buf_grow(tq_buf_t *b, size_t extra)
+/* tq_buf_reserve: see util.h. */
+void tq_buf_reserve(tq_buf_t *b, size_t extra)
 {
     if (b->len + extra + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
@@ -74,11 +75,23 @@ static void buf_grow(tq_buf_t *b, size_t extra)
 
 void tq_buf_addn(tq_buf_t *b, const char *s, size_t n)
 {
-    buf_grow(b, n);
+    tq_buf_reserve(b, n);
     if (n)
         memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = 0;
+}
+
+/* tq_buf_ident: see util.h. */
+void tq_buf_ident(tq_buf_t *b, const char *id)
+{
+    tq_buf_addc(b, '"');
+    for (const char *p = id; *p; p++) {
+        if (*p == '"')
+            tq_buf_addc(b, '"');
+        tq_buf_addc(b, *p);
+    }
+    tq_buf_addc(b, '"');
 }
 
 void tq_buf_add(tq_buf_t *b, const char *s)
@@ -88,7 +101,7 @@ void tq_buf_add(tq_buf_t *b, const char *s)
 
 void tq_buf_addc(tq_buf_t *b, char c)
 {
-    buf_grow(b, 1);
+    tq_buf_reserve(b, 1);
     b->s[b->len++] = c;
     b->s[b->len] = 0;
 }
@@ -101,7 +114,7 @@ void tq_buf_vprintf(tq_buf_t *b, const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         return;
-    buf_grow(b, (size_t)n);
+    tq_buf_reserve(b, (size_t)n);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
 }

@@ -3,6 +3,7 @@
  * allocation that aborts on out-of-memory, a growable string buffer, a
  * reference-counted arena (one per executed cell: tokens, AST, the cell's
  * source) and a string-keyed hash map used for variables and builtins.
+ * This is the one allocation and buffer family of lang/.
  * Implemented by util.c; any lang/ file may use it.
  */
 #ifndef TQ_UTIL_H
@@ -12,6 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Allocation: never returns NULL (aborts). */
 void *tq_xmalloc(size_t n);
@@ -38,12 +42,17 @@ typedef struct tq_buf {
     size_t len, cap;
 } tq_buf_t;
 
+/* Makes room for `extra` more bytes (and the NUL) without adding any. */
+void tq_buf_reserve(tq_buf_t *b, size_t extra);
 void tq_buf_addn(tq_buf_t *b, const char *s, size_t n);
 void tq_buf_add(tq_buf_t *b, const char *s);
 void tq_buf_addc(tq_buf_t *b, char c);
 void tq_buf_printf(tq_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void tq_buf_vprintf(tq_buf_t *b, const char *fmt, va_list ap);
+/* Appends an SQL identifier double-quoted, doubling inner quotes (the form
+ * every engine here accepts; SQL text otherwise lives in lang/sql). */
+void tq_buf_ident(tq_buf_t *b, const char *id);
 /* Returns the string (never NULL, malloc'd) and leaves the buffer empty. */
 char *tq_buf_take(tq_buf_t *b);
 void tq_buf_free(tq_buf_t *b);

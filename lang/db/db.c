@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "db/engine.h"
 
 /* The engines, most specific first: the last one (SQLite) claims every
@@ -44,7 +44,7 @@ int tqdb_conn_fail(tqdb_conn_t *conn, tqdb_err_t err, const char *msg)
 {
     assert(err != TQDB_ERR_OK);
     free(conn->errmsg);
-    conn->errmsg = db_xstrdup(msg ? msg : "unknown error");
+    conn->errmsg = tq_xstrdup(msg ? msg : "unknown error");
     conn->err = err;
     return -1;
 }
@@ -183,7 +183,7 @@ bool tqdb_is_database_file(tqdb_conn_t *conn, const char *path)
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; files[i] && !found &&
                            k < sizeof suffixes / sizeof *suffixes; k++) {
-            char *f = db_xasprintf("%s%s", files[i], suffixes[k]);
+            char *f = tq_xasprintf("%s%s", files[i], suffixes[k]);
             found = same_file(&st, f);
             free(f);
         }
@@ -444,7 +444,7 @@ tqdb_datum_t *tqdb_datum_dup(const tqdb_datum_t *d)
 {
     bool bytes = d->type == TQDB_TEXT || d->type == TQDB_BLOB;
     size_t extra = bytes ? d->len + 1 : 0;
-    tqdb_datum_t *copy = db_xmalloc(sizeof *copy + extra);
+    tqdb_datum_t *copy = tq_xmalloc(sizeof *copy + extra);
     *copy = *d;
     if (bytes) {
         char *p = (char *)(copy + 1);

@@ -19,11 +19,11 @@
 #include <ctype.h>
 #include <strings.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 
 static char *lower_dup(const char *s)
 {
-    char *r = db_xstrdup(s);
+    char *r = tq_xstrdup(s);
     for (char *p = r; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return r;
@@ -66,18 +66,18 @@ static int add_m2m(tq_schema_t *s, size_t src, const char *name, size_t j,
         tq_stable_col(st, name) >= 0)
         return -1;
     tq_srel_t r = {0};
-    r.name = db_xstrdup(name);
+    r.name = tq_xstrdup(name);
     r.reverse = true;
     r.m2m = true;
-    r.col = db_xstrdup(st->pk);
+    r.col = tq_xstrdup(st->pk);
     r.target = tgt;
-    r.target_col = db_xstrdup(s->tables[tgt].pk);
+    r.target_col = tq_xstrdup(s->tables[tgt].pk);
     r.nullable = true;
     r.through = j;
     r.via = via;
     r.onward = onward;
-    r.partner = partner ? db_xstrdup(partner) : NULL;
-    r.accessor = accessor ? db_xstrdup(accessor) : NULL;
+    r.partner = partner ? tq_xstrdup(partner) : NULL;
+    r.accessor = accessor ? tq_xstrdup(accessor) : NULL;
     tq_stable_add_rel(st, r);
     return 0;
 }
@@ -91,7 +91,7 @@ static void mark_join(tq_schema_t *s, size_t j, const char *label)
     jt->dj_join = true;
     if (label) {
         free(jt->dj_label);
-        jt->dj_label = db_xstrdup(label);
+        jt->dj_label = tq_xstrdup(label);
     }
     for (size_t i = 0; i < jt->nrels; i++) {
         tq_srel_t *f = &jt->rels[i];
@@ -136,8 +136,8 @@ void tq_schema_django_m2m(tq_schema_t *s)
             continue;
         const tq_stable_t *st = &s->tables[src];
         const char *field = jt->name + best + 1;
-        char *plain = db_xasprintf("%s_id", st->model);
-        char *from = db_xasprintf("from_%s_id", st->model);
+        char *plain = tq_xasprintf("%s_id", st->model);
+        char *from = tq_xasprintf("from_%s_id", st->model);
         int a = -1;
         for (int k = 0; k < 2; k++)
             if (jt->rels[k].target == src &&
@@ -150,9 +150,9 @@ void tq_schema_django_m2m(tq_schema_t *s)
             continue;
         const tq_srel_t *ra = &jt->rels[a], *rb = &jt->rels[1 - a];
         size_t tgt = rb->target;
-        char *acc = db_xasprintf("%s_set", st->model);
-        char *label = db_xasprintf("%s.%s_%s", jt->app, class_of(st), field);
-        char *src_col = db_xstrdup(ra->col), *tgt_col = db_xstrdup(rb->col);
+        char *acc = tq_xasprintf("%s_set", st->model);
+        char *label = tq_xasprintf("%s.%s_%s", jt->app, class_of(st), field);
+        char *src_col = tq_xstrdup(ra->col), *tgt_col = tq_xstrdup(rb->col);
         mark_join(s, j, label);
         if (add_m2m(s, src, field, j, src_col, tgt_col, tgt,
                     tgt == src ? NULL : s->tables[src].model, NULL) == 0 &&
@@ -172,23 +172,23 @@ void tq_schema_django_m2m(tq_schema_t *s)
  * related names of abstract bases. malloc'd. */
 static char *expand_name(const char *text, const tq_djmodel_t *m)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     char *cls = lower_dup(m->name);
     for (const char *p = text; *p;) {
         if (!strncmp(p, "%(class)s", 9)) {
-            db_buf_add(&b, cls);
+            tq_buf_add(&b, cls);
             p += 9;
         } else if (!strncmp(p, "%(app_label)s", 13)) {
-            db_buf_add(&b, m->app);
+            tq_buf_add(&b, m->app);
             p += 13;
         } else {
-            db_buf_addc(&b, *p++);
+            tq_buf_addc(&b, *p++);
         }
     }
     free(cls);
     if (!b.len)
-        db_buf_add(&b, "");
-    return db_buf_take(&b);
+        tq_buf_add(&b, "");
+    return tq_buf_take(&b);
 }
 
 static void set_str(char **dst, char *value)
@@ -207,7 +207,7 @@ static tq_stable_t *model_table(tq_schema_t *s, const tq_djmodel_t *m)
 
 static void note(char ***notes, size_t *n, size_t *cap, char *line)
 {
-    DB_PUSH(*notes, *n, *cap, line);
+    TQ_PUSH(*notes, *n, *cap, line);
 }
 
 static bool is_fk(const tq_djfield_t *f)
@@ -228,14 +228,14 @@ static void name_models(tq_schema_t *s, const tq_djproject_t *p)
         for (size_t k = 0; k < p->nmodels; k++)
             same += model_table(s, &p->models[k]) &&
                     !strcmp(p->models[k].name, m->name);
-        char *bare = same > 1 ? db_xasprintf("%c%s%s",
+        char *bare = same > 1 ? tq_xasprintf("%c%s%s",
                                              toupper((unsigned char)*m->app),
                                              "", m->name)
-                              : db_xstrdup(m->name);
+                              : tq_xstrdup(m->name);
         if (same > 1) {
             char *app = tq_schema_camel(m->app);
             free(bare);
-            bare = db_xasprintf("%s%s", app, m->name);
+            bare = tq_xasprintf("%s%s", app, m->name);
             free(app);
         }
         /* a table outside the project holding the name gives it up */
@@ -245,8 +245,8 @@ static void name_models(tq_schema_t *s, const tq_djproject_t *p)
                 set_str(&s->tables[k].bare, tq_schema_camel(s->tables[k].name));
         set_str(&t->bare, bare);
         set_str(&t->model, lower_dup(m->name));
-        set_str(&t->app, db_xstrdup(m->app));
-        set_str(&t->dj_label, db_xasprintf("%s.%s", m->app, m->name));
+        set_str(&t->app, tq_xstrdup(m->app));
+        set_str(&t->dj_label, tq_xasprintf("%s.%s", m->app, m->name));
         t->dj_model = true;
     }
 }
@@ -260,40 +260,40 @@ static void apply_fk(tq_schema_t *s, const tq_djproject_t *p,
     const tq_djmodel_t *tm = f->to ? tq_djproject_model(p, f->to) : NULL;
     tq_stable_t *to = model_table(s, tm);
     if (!t || !to) {
-        note(notes, nn, cap, db_xasprintf("%s.%s.%s: target %s not found",
+        note(notes, nn, cap, tq_xasprintf("%s.%s.%s: target %s not found",
                                           m->app, m->name, f->name,
                                           f->to ? f->to : "?"));
         return;
     }
     size_t ti = tq_schema_index(s, t), toi = tq_schema_index(s, to);
-    char *col = f->column ? db_xstrdup(f->column)
-                          : db_xasprintf("%s_id", f->name);
+    char *col = f->column ? tq_xstrdup(f->column)
+                          : tq_xasprintf("%s_id", f->name);
     int fr = fwd_rel(t, col);
     int ci = tq_stable_col(t, col);
     if (fr < 0 && ci >= 0) {
         /* no constraint in the database (db_constraint=False): the model
          * still declares the relation */
         tq_srel_t fw = {0};
-        fw.name = db_xstrdup(f->name);
-        fw.col = db_xstrdup(t->cols[ci].name);
+        fw.name = tq_xstrdup(f->name);
+        fw.col = tq_xstrdup(t->cols[ci].name);
         fw.target = toi;
-        fw.target_col = db_xstrdup(to->pk);
+        fw.target_col = tq_xstrdup(to->pk);
         fw.nullable = !t->cols[ci].notnull;
         fw.via = fw.onward = -1;
         fr = tq_stable_add_rel(t, fw);
         t->cols[ci].rel = fr;
         tq_srel_t rv = {0};
-        rv.name = db_xstrdup(t->model);
+        rv.name = tq_xstrdup(t->model);
         rv.reverse = true;
-        rv.col = db_xstrdup(to->pk);
+        rv.col = tq_xstrdup(to->pk);
         rv.target = ti;
-        rv.target_col = db_xstrdup(t->cols[ci].name);
+        rv.target_col = tq_xstrdup(t->cols[ci].name);
         rv.nullable = true;
         rv.via = rv.onward = -1;
         tq_stable_add_rel(to, rv);
     }
     if (fr < 0) {
-        note(notes, nn, cap, db_xasprintf("%s.%s.%s: no column %s in %s",
+        note(notes, nn, cap, tq_xasprintf("%s.%s.%s: no column %s in %s",
                                           m->app, m->name, f->name, col,
                                           t->name));
         free(col);
@@ -301,10 +301,10 @@ static void apply_fk(tq_schema_t *s, const tq_djproject_t *p,
     }
     tq_srel_t *r = &t->rels[fr];
     if (strcmp(r->name, f->name))
-        set_str(&r->name, db_xstrdup(f->name));
+        set_str(&r->name, tq_xstrdup(f->name));
     r->on_delete = f->on_delete;
     if (f->dflt)
-        set_str(&r->dflt, db_xstrdup(f->dflt));
+        set_str(&r->dflt, tq_xstrdup(f->dflt));
     int rv = rev_rel(to, ti, col);
     free(col);
     if (rv < 0)
@@ -315,11 +315,11 @@ static void apply_fk(tq_schema_t *s, const tq_djproject_t *p,
                                       : NULL;
     bool hide = rn && rn[strlen(rn) - 1] == '+';
     char *model = lower_dup(m->name);
-    char *qname = rqn ? db_xstrdup(rqn)
-                  : rn && !hide ? db_xstrdup(rn) : db_xstrdup(model);
-    char *acc = rn && !hide ? db_xstrdup(rn)
-                : !strcmp(f->kind, "OneToOneField") ? db_xstrdup(model)
-                : db_xasprintf("%s_set", model);
+    char *qname = rqn ? tq_xstrdup(rqn)
+                  : rn && !hide ? tq_xstrdup(rn) : tq_xstrdup(model);
+    char *acc = rn && !hide ? tq_xstrdup(rn)
+                : !strcmp(f->kind, "OneToOneField") ? tq_xstrdup(model)
+                : tq_xasprintf("%s_set", model);
     set_str(&rr->name, qname);
     set_str(&rr->accessor, acc);
     rr->hidden = hide;
@@ -367,14 +367,14 @@ static void apply_m2m(tq_schema_t *s, const tq_djproject_t *p,
     tq_stable_t *to = model_table(s, tm);
     const tq_djmodel_t *thm = f->through ? tq_djproject_model(p, f->through)
                                          : NULL;
-    char *jname = thm ? db_xstrdup(thm->table ? thm->table : "")
-                  : f->db_table ? db_xstrdup(f->db_table)
-                  : t ? db_xasprintf("%s_%s", t->name, f->name) : NULL;
+    char *jname = thm ? tq_xstrdup(thm->table ? thm->table : "")
+                  : f->db_table ? tq_xstrdup(f->db_table)
+                  : t ? tq_xasprintf("%s_%s", t->name, f->name) : NULL;
     tq_stable_t *jt = jname ? (tq_stable_t *)tq_schema_table(s, NULL, jname)
                             : NULL;
     if (!t || !to || !jt) {
         note(notes, nn, cap,
-             db_xasprintf("%s.%s.%s: %s not found", m->app, m->name, f->name,
+             tq_xasprintf("%s.%s.%s: %s not found", m->app, m->name, f->name,
                           !t || !to ? "target model" : "join table"));
         free(jname);
         return;
@@ -391,21 +391,21 @@ static void apply_m2m(tq_schema_t *s, const tq_djproject_t *p,
         int b = a >= 0 ? fk_to(jt, toi, self ? jt->rels[a].col : NULL) : -1;
         if (a < 0 || b < 0) {
             note(notes, nn, cap,
-                 db_xasprintf("%s.%s.%s: %s lacks its foreign keys", m->app,
+                 tq_xasprintf("%s.%s.%s: %s lacks its foreign keys", m->app,
                               m->name, f->name, jt->name));
             free(model);
             return;
         }
-        src_col = db_xstrdup(jt->rels[a].col);
-        tgt_col = db_xstrdup(jt->rels[b].col);
+        src_col = tq_xstrdup(jt->rels[a].col);
+        tgt_col = tq_xstrdup(jt->rels[b].col);
     } else {
         char *tmodel = lower_dup(tm->name);
-        src_col = self ? db_xasprintf("from_%s_id", model)
-                       : db_xasprintf("%s_id", model);
-        tgt_col = self ? db_xasprintf("to_%s_id", model)
-                       : db_xasprintf("%s_id", tmodel);
+        src_col = self ? tq_xasprintf("from_%s_id", model)
+                       : tq_xasprintf("%s_id", model);
+        tgt_col = self ? tq_xasprintf("to_%s_id", model)
+                       : tq_xasprintf("%s_id", tmodel);
         free(tmodel);
-        char *label = db_xasprintf("%s.%s_%s", m->app, m->name, f->name);
+        char *label = tq_xasprintf("%s.%s_%s", m->app, m->name, f->name);
         mark_join(s, ji, label);
         free(label);
     }
@@ -413,14 +413,14 @@ static void apply_m2m(tq_schema_t *s, const tq_djproject_t *p,
     char *rqn = f->related_query_name ? expand_name(f->related_query_name, m)
                                       : NULL;
     bool hide = rn && rn[strlen(rn) - 1] == '+';
-    char *qname = rqn ? db_xstrdup(rqn)
-                  : rn && !hide ? db_xstrdup(rn) : db_xstrdup(model);
-    char *acc = rn && !hide ? db_xstrdup(rn) : db_xasprintf("%s_set", model);
+    char *qname = rqn ? tq_xstrdup(rqn)
+                  : rn && !hide ? tq_xstrdup(rn) : tq_xstrdup(model);
+    char *acc = rn && !hide ? tq_xstrdup(rn) : tq_xasprintf("%s_set", model);
     bool symmetrical = self && !f->symmetrical_off && !thm;
     if (add_m2m(s, ti, f->name, ji, src_col, tgt_col, toi,
                 symmetrical || hide ? NULL : qname, NULL) < 0)
         note(notes, nn, cap,
-             db_xasprintf("%s.%s.%s: the join table %s has no foreign key "
+             tq_xasprintf("%s.%s.%s: the join table %s has no foreign key "
                           "%s/%s", m->app, m->name, f->name, jt->name,
                           src_col, tgt_col));
     else if (!symmetrical && !hide)
@@ -447,7 +447,7 @@ void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
         if (!t) {
             if (!m->abstract && !m->proxy)
                 note(notes, nnotes, &cap,
-                     db_xasprintf("%s.%s: no table %s in the database",
+                     tq_xasprintf("%s.%s: no table %s in the database",
                                   m->app, m->name, m->table ? m->table : "?"));
             continue;
         }
@@ -455,7 +455,7 @@ void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
             /* the parent link <parent>_ptr cascades from the parent row */
             const tq_djmodel_t *pm = tq_djproject_model(p, m->parent);
             char *ptr = pm ? lower_dup(pm->name) : NULL;
-            char *col = ptr ? db_xasprintf("%s_ptr_id", ptr) : NULL;
+            char *col = ptr ? tq_xasprintf("%s_ptr_id", ptr) : NULL;
             int fr = col ? fwd_rel(t, col) : -1;
             if (fr >= 0) {
                 t->rels[fr].on_delete = TQ_OD_CASCADE;

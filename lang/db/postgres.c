@@ -49,7 +49,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 
 const tqdb_engine_t tqdb_postgres_engine;
 
@@ -220,8 +220,8 @@ static char *mask(const char *target)
 {
     spans_t sp = {0};
     password_spans(target, add_span, &sp);
-    db_buf_t b = {0};
-    db_buf_add(&b, "");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "");
     size_t at = 0, len = strlen(target);
     while (at < len) {
         size_t next = len, k = sp.n;
@@ -230,19 +230,19 @@ static char *mask(const char *target)
                 next = sp.start[i];
                 k = i;
             }
-        db_buf_addn(&b, target + at, next - at);
+        tq_buf_addn(&b, target + at, next - at);
         if (k == sp.n)
             break;
-        db_buf_add(&b, "***");
+        tq_buf_add(&b, "***");
         at = sp.end[k];
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* Decodes %XX escapes (a URL's password as libpq reads it). */
 static char *percent_decode(const char *s, size_t n)
 {
-    char *out = db_xmalloc(n + 1), *o = out;
+    char *out = tq_xmalloc(n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n + 0 + 1 && isxdigit((unsigned char)s[i + 1]) &&
             isxdigit((unsigned char)s[i + 2])) {
@@ -263,7 +263,7 @@ static void collect_secrets(pg_conn_t *c, const char *target)
 {
     spans_t sp = {0};
     password_spans(target, add_span, &sp);
-    c->secrets = db_xcalloc(2 * sp.n + 1, sizeof *c->secrets);
+    c->secrets = tq_xcalloc(2 * sp.n + 1, sizeof *c->secrets);
     for (size_t i = 0; i < sp.n; i++) {
         const char *v = target + sp.start[i];
         size_t n = sp.end[i] - sp.start[i];
@@ -273,7 +273,7 @@ static void collect_secrets(pg_conn_t *c, const char *target)
         }
         if (!n)
             continue;
-        c->secrets[c->nsecrets++] = db_xstrndup(v, n);
+        c->secrets[c->nsecrets++] = tq_xstrndup(v, n);
         char *dec = percent_decode(v, n);
         if (strcmp(dec, c->secrets[c->nsecrets - 1]))
             c->secrets[c->nsecrets++] = dec;
@@ -290,7 +290,7 @@ static char *scrub(char **secrets, size_t nsecrets, char *msg)
         size_t n = strlen(sec);
         char *hit;
         while (n && (hit = strstr(msg, sec))) {
-            char *m = db_xasprintf("%.*s***%s", (int)(hit - msg), msg,
+            char *m = tq_xasprintf("%.*s***%s", (int)(hit - msg), msg,
                                    hit + n);
             free(msg);
             msg = m;
@@ -303,8 +303,8 @@ static char *scrub(char **secrets, size_t nsecrets, char *msg)
  * spaces, the trailing ones go. Malloc'd. */
 static char *one_line(const char *msg)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "");
     bool space = false;
     for (const char *p = msg ? msg : ""; *p; p++) {
         if (*p == '\n' || *p == '\t' || *p == '\r') {
@@ -312,11 +312,11 @@ static char *one_line(const char *msg)
             continue;
         }
         if (space && *p != ' ')
-            db_buf_addc(&b, ' ');
+            tq_buf_addc(&b, ' ');
         space = false;
-        db_buf_addc(&b, *p);
+        tq_buf_addc(&b, *p);
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* ---- errors */
@@ -338,7 +338,7 @@ static int fail_conn(pg_conn_t *c)
     char *msg = one_line(PQerrorMessage(c->pg));
     if (!*msg) {
         free(msg);
-        msg = db_xstrdup("server closed the connection unexpectedly");
+        msg = tq_xstrdup("server closed the connection unexpectedly");
     }
     tqdb_err_t err = PQstatus(c->pg) == CONNECTION_BAD ? TQDB_ERR_OPERATIONAL
                                                         : TQDB_ERR_ERROR;
@@ -350,7 +350,7 @@ static char *quoted(const char *msg)
 {
     const char *a = strchr(msg, '"');
     const char *b = a ? strchr(a + 1, '"') : NULL;
-    return b ? db_xstrndup(a + 1, (size_t)(b - a - 1)) : NULL;
+    return b ? tq_xstrndup(a + 1, (size_t)(b - a - 1)) : NULL;
 }
 
 /* "UNIQUE constraint failed: t.a, t.b" from DETAIL "Key (a, b)=(...)". */
@@ -360,19 +360,19 @@ static char *unique_text(const char *table, const char *detail)
     const char *e = k ? strstr(k, ")=(") : NULL;
     if (!table || !e)
         return NULL;
-    db_buf_t b = {0};
-    db_buf_add(&b, "UNIQUE constraint failed: ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "UNIQUE constraint failed: ");
     const char *p = k + 5;
     while (p < e) {
         const char *comma = strstr(p, ", ");
         if (!comma || comma > e)
             comma = e;
         if (b.s[b.len - 1] != ' ')
-            db_buf_add(&b, ", ");
-        db_buf_printf(&b, "%s.%.*s", table, (int)(comma - p), p);
+            tq_buf_add(&b, ", ");
+        tq_buf_printf(&b, "%s.%.*s", table, (int)(comma - p), p);
         p = comma < e ? comma + 2 : e;
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* The category and message of a failed result, SQLite's texts for the
@@ -395,26 +395,26 @@ static int fail_result(pg_conn_t *c, const PGresult *r)
         if (!strcmp(state, "23505"))
             msg = unique_text(table, detail);
         else if (!strcmp(state, "23502") && table && column)
-            msg = db_xasprintf("NOT NULL constraint failed: %s.%s", table,
+            msg = tq_xasprintf("NOT NULL constraint failed: %s.%s", table,
                                column);
         else if (!strcmp(state, "23503"))
-            msg = db_xstrdup("FOREIGN KEY constraint failed");
+            msg = tq_xstrdup("FOREIGN KEY constraint failed");
         else if (!strcmp(state, "23514") && constraint)
-            msg = db_xasprintf("CHECK constraint failed: %s", constraint);
+            msg = tq_xasprintf("CHECK constraint failed: %s", constraint);
     } else if (!strcmp(state, "25006")) {
         err = TQDB_ERR_READONLY;
-        msg = db_xstrdup("attempt to write a readonly database");
+        msg = tq_xstrdup("attempt to write a readonly database");
     } else if (!strcmp(state, "57014")) {
         err = TQDB_ERR_INTERRUPTED;
         if (strstr(primary, "user request"))
-            msg = db_xstrdup("interrupted");
+            msg = tq_xstrdup("interrupted");
     } else if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
                !strncmp(state, "53", 2) || !strncmp(state, "40", 2)) {
         err = TQDB_ERR_OPERATIONAL;
     } else if (!strcmp(state, "42P01")) {
         char *name = quoted(primary);
         if (name)
-            msg = db_xasprintf("no such table: %s", name);
+            msg = tq_xasprintf("no such table: %s", name);
         free(name);
     } else if (!strcmp(state, "42703")) {
         /* column "y" does not exist / column t.y does not exist */
@@ -422,25 +422,25 @@ static int fail_result(pg_conn_t *c, const PGresult *r)
         if (!name && !strncmp(primary, "column ", 7)) {
             const char *e = strstr(primary, " does not exist");
             if (e)
-                name = db_xstrndup(primary + 7, (size_t)(e - primary - 7));
+                name = tq_xstrndup(primary + 7, (size_t)(e - primary - 7));
         }
         if (name)
-            msg = db_xasprintf("no such column: %s", name);
+            msg = tq_xasprintf("no such column: %s", name);
         free(name);
     } else if (!strcmp(state, "42883") && !strncmp(primary, "function ", 9)) {
         size_t n = strcspn(primary + 9, "(");
-        msg = db_xasprintf("no such function: %.*s", (int)n, primary + 9);
+        msg = tq_xasprintf("no such function: %.*s", (int)n, primary + 9);
     }
     if (PQstatus(c->pg) == CONNECTION_BAD)
         err = TQDB_ERR_OPERATIONAL;
-    return fail_text(c, err, msg ? msg : db_xstrdup(primary));
+    return fail_text(c, err, msg ? msg : tq_xstrdup(primary));
 }
 
 /* ---- the SQL scanner */
 
 /* What scanning one statement found. */
 typedef struct scan {
-    db_buf_t out;              /* the statement with $n placeholders */
+    tq_buf_t out;              /* the statement with $n placeholders */
     const char *tail;          /* where the next statement starts */
     bool empty;                /* nothing but white space and comments */
     int nparams;               /* the highest placeholder number */
@@ -467,13 +467,13 @@ static void scan_param(scan_t *s, int n, const char *name)
         size_t cap = s->namecap ? s->namecap : 8;
         while (cap < (size_t)n + 1)
             cap *= 2;
-        s->names = db_xrealloc(s->names, cap * sizeof *s->names);
+        s->names = tq_xrealloc(s->names, cap * sizeof *s->names);
         memset(s->names + s->namecap, 0,
                (cap - s->namecap) * sizeof *s->names);
         s->namecap = cap;
     }
     if (name && !s->names[n])
-        s->names[n] = db_xstrdup(name);
+        s->names[n] = tq_xstrdup(name);
     if (n > s->nparams)
         s->nparams = n;
 }
@@ -607,7 +607,7 @@ static void scan_word(scan_t *s, const char *w, size_t n, const char *prev,
 static void scan_statement(const char *sql, scan_t *s)
 {
     memset(s, 0, sizeof *s);
-    db_buf_add(&s->out, "");
+    tq_buf_add(&s->out, "");
     s->empty = true;
     const char *end = sql;
     while (*end) {
@@ -630,7 +630,7 @@ static void scan_statement(const char *sql, scan_t *s)
             bool comment = (*p == '-' && p[1] == '-') || (*p == '/' && p[1] == '*');
             if (!comment)
                 s->empty = false;
-            db_buf_addn(&s->out, p, (size_t)(q - p));
+            tq_buf_addn(&s->out, p, (size_t)(q - p));
             p = q;
             continue;
         }
@@ -643,14 +643,14 @@ static void scan_statement(const char *sql, scan_t *s)
                 n = (int)strtol(d, NULL, 10);
                 while (isdigit((unsigned char)*d))
                     d++;
-                char *name = db_xstrndup(p, (size_t)(d - p));
+                char *name = tq_xstrndup(p, (size_t)(d - p));
                 scan_param(s, n, name);
                 free(name);
             } else {
                 n = s->nparams + 1;
                 scan_param(s, n, NULL);
             }
-            db_buf_printf(&s->out, "$%d", n);
+            tq_buf_printf(&s->out, "$%d", n);
             p = d;
             continue;
         }
@@ -659,8 +659,8 @@ static void scan_statement(const char *sql, scan_t *s)
             const char *d = p + 1;
             while (ident_char(*d))
                 d++;
-            char *name = db_xstrndup(p, (size_t)(d - p));
-            db_buf_printf(&s->out, "$%d", named_param(s, name));
+            char *name = tq_xstrndup(p, (size_t)(d - p));
+            tq_buf_printf(&s->out, "$%d", named_param(s, name));
             free(name);
             p = d;
             continue;
@@ -671,7 +671,7 @@ static void scan_statement(const char *sql, scan_t *s)
             while (isdigit((unsigned char)*d))
                 d++;
             scan_param(s, n, NULL);
-            db_buf_addn(&s->out, p, (size_t)(d - p));
+            tq_buf_addn(&s->out, p, (size_t)(d - p));
             p = d;
             continue;
         }
@@ -682,11 +682,11 @@ static void scan_statement(const char *sql, scan_t *s)
             scan_word(s, p, (size_t)(d - p), prev, prevn);
             prev = p;
             prevn = (size_t)(d - p);
-            db_buf_addn(&s->out, p, (size_t)(d - p));
+            tq_buf_addn(&s->out, p, (size_t)(d - p));
             p = d;
             continue;
         }
-        db_buf_addc(&s->out, *p++);
+        tq_buf_addc(&s->out, *p++);
     }
     s->tail = *end == ';' ? end + 1 : end;
 }
@@ -810,7 +810,7 @@ static int settle(pg_conn_t *c)
         PQreset(c->pg);
         if (PQstatus(c->pg) != CONNECTION_OK) {
             char *m = one_line(PQerrorMessage(c->pg));
-            char *msg = db_xasprintf("cannot reconnect to '%s': %s",
+            char *msg = tq_xasprintf("cannot reconnect to '%s': %s",
                                      c->masked, m);
             free(m);
             return fail_text(c, TQDB_ERR_OPERATIONAL, msg);
@@ -825,9 +825,9 @@ static int settle(pg_conn_t *c)
     }
     if (c->ndead >= DEAD_BATCH &&
         PQtransactionStatus(c->pg) != PQTRANS_INERROR) {
-        db_buf_t b = {0};
+        tq_buf_t b = {0};
         for (size_t i = 0; i < c->ndead; i++) {
-            db_buf_printf(&b, "DEALLOCATE %s;", c->dead[i]);
+            tq_buf_printf(&b, "DEALLOCATE %s;", c->dead[i]);
             free(c->dead[i]);
         }
         c->ndead = 0;
@@ -860,7 +860,7 @@ static int run(pg_conn_t *c, const char *sql)
             discard_results(c);
             if (rc == 0)
                 rc = fail_text(c, TQDB_ERR_ERROR,
-                               db_xstrdup("COPY to or from the client is not "
+                               tq_xstrdup("COPY to or from the client is not "
                                           "supported here"));
             break;
         }
@@ -888,16 +888,16 @@ static int session_setup(pg_conn_t *c)
     PGcancel *old = c->cancel;
     c->cancel = PQgetCancel(c->pg);
     if (old) {
-        c->retired = db_xrealloc(c->retired,
+        c->retired = tq_xrealloc(c->retired,
                                  (c->nretired + 1) * sizeof *c->retired);
         c->retired[c->nretired++] = old;
     }
-    db_buf_t b = {0};
-    db_buf_add(&b, "SET DateStyle = ISO; SET IntervalStyle = postgres;");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SET DateStyle = ISO; SET IntervalStyle = postgres;");
     if (!getenv("PGTZ"))
-        db_buf_add(&b, "SET TimeZone = 'UTC';");
+        tq_buf_add(&b, "SET TimeZone = 'UTC';");
     if (c->head.readonly)
-        db_buf_add(&b, "SET default_transaction_read_only = on;");
+        tq_buf_add(&b, "SET default_transaction_read_only = on;");
     int rc = PQsendQuery(c->pg, b.s) ? 0 : -1;
     free(b.s);
     PGresult *r;
@@ -960,7 +960,7 @@ static void conn_free(pg_conn_t *c)
 static tqdb_conn_t *pg_open(const char *target, unsigned flags, char **error)
 {
     assert(target);
-    pg_conn_t *c = db_xcalloc(1, sizeof *c);
+    pg_conn_t *c = tq_xcalloc(1, sizeof *c);
     c->head.engine = &tqdb_postgres_engine;
     c->head.readonly = flags & TQDB_OPEN_READONLY;
     c->masked = mask(target);
@@ -973,14 +973,14 @@ static tqdb_conn_t *pg_open(const char *target, unsigned flags, char **error)
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         char *m = one_line(c->pg ? PQerrorMessage(c->pg) : "out of memory");
-        char *msg = db_xasprintf("cannot connect to '%s': %s", c->masked, m);
+        char *msg = tq_xasprintf("cannot connect to '%s': %s", c->masked, m);
         free(m);
         *error = scrub(c->secrets, c->nsecrets, msg);
         conn_free(c);
         return NULL;
     }
     if (session_setup(c) < 0) {
-        *error = db_xasprintf("cannot set up '%s': %s", c->masked,
+        *error = tq_xasprintf("cannot set up '%s': %s", c->masked,
                               tqdb_errmsg(&c->head));
         free(c->head.errmsg);
         conn_free(c);
@@ -1010,7 +1010,7 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
             scan_clear(&s);
             if (toggles)
                 return fail_text(c, TQDB_ERR_READONLY,
-                    db_xstrdup("attempt to write a readonly database"));
+                    tq_xstrdup("attempt to write a readonly database"));
         }
     }
     bool writes = false;
@@ -1061,7 +1061,7 @@ static int pg_rollback(tqdb_conn_t *conn)
 static int savepoint_stmt(tqdb_conn_t *conn, const char *verb,
                           const char *name)
 {
-    char *sql = db_xasprintf("%s %s", verb, name);
+    char *sql = tq_xasprintf("%s %s", verb, name);
     int rc = run(pgc(conn), sql);
     free(sql);
     return rc;
@@ -1108,7 +1108,7 @@ static bool query_value(pg_conn_t *c, const char *sql, char **value)
     while ((r = next_result(c))) {
         if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
             PQnfields(r) >= 1 && !PQgetisnull(r, 0, 0) && !*value) {
-            *value = db_xstrdup(PQgetvalue(r, 0, 0));
+            *value = tq_xstrdup(PQgetvalue(r, 0, 0));
             ok = true;
         }
         PQclear(r);
@@ -1229,7 +1229,7 @@ static void cursor_read_rest(pg_cursor_t *cur)
     while ((r = next_result(c))) {
         if (cur->ibuf > 0 && cur->ibuf == cur->nbuf)
             cur->ibuf = cur->nbuf = 0;
-        DB_PUSH(cur->buf, cur->nbuf, cur->bufcap, r);
+        TQ_PUSH(cur->buf, cur->nbuf, cur->bufcap, r);
     }
     c->active = NULL;
 }
@@ -1291,7 +1291,7 @@ static void columns_free(pg_cursor_t *cur)
 static char *decl_name(Oid oid, int mod, bool from_table)
 {
     if (!from_table)
-        return db_xstrdup("");
+        return tq_xstrdup("");
     const char *name = "";
     switch (oid) {
     case OID_BOOL: name = "boolean"; break;
@@ -1318,11 +1318,11 @@ static char *decl_name(Oid oid, int mod, bool from_table)
     case OID_JSONB: name = "jsonb"; break;
     }
     if ((oid == OID_VARCHAR || oid == OID_BPCHAR) && mod >= 4)
-        return db_xasprintf("%s(%d)", name, mod - 4);
+        return tq_xasprintf("%s(%d)", name, mod - 4);
     if (oid == OID_NUMERIC && mod >= 4)
-        return db_xasprintf("numeric(%d,%d)", ((mod - 4) >> 16) & 0xffff,
+        return tq_xasprintf("numeric(%d,%d)", ((mod - 4) >> 16) & 0xffff,
                             (mod - 4) & 0xffff);
-    return db_xstrdup(name);
+    return tq_xstrdup(name);
 }
 
 /* Reads the result columns of a description (PQdescribePrepared, or a
@@ -1332,14 +1332,14 @@ static void columns_read(pg_cursor_t *cur, const PGresult *desc)
     columns_free(cur);
     int n = PQnfields(desc);
     cur->ncols = n;
-    cur->cnames = db_xcalloc((size_t)n + 1, sizeof *cur->cnames);
-    cur->cdecl = db_xcalloc((size_t)n + 1, sizeof *cur->cdecl);
-    cur->coids = db_xcalloc((size_t)n + 1, sizeof *cur->coids);
-    cur->cells = db_xcalloc((size_t)n + 1, sizeof *cur->cells);
-    cur->scratch = db_xcalloc((size_t)n + 1, sizeof *cur->scratch);
-    cur->scratch_cap = db_xcalloc((size_t)n + 1, sizeof *cur->scratch_cap);
+    cur->cnames = tq_xcalloc((size_t)n + 1, sizeof *cur->cnames);
+    cur->cdecl = tq_xcalloc((size_t)n + 1, sizeof *cur->cdecl);
+    cur->coids = tq_xcalloc((size_t)n + 1, sizeof *cur->coids);
+    cur->cells = tq_xcalloc((size_t)n + 1, sizeof *cur->cells);
+    cur->scratch = tq_xcalloc((size_t)n + 1, sizeof *cur->scratch);
+    cur->scratch_cap = tq_xcalloc((size_t)n + 1, sizeof *cur->scratch_cap);
     for (int i = 0; i < n; i++) {
-        cur->cnames[i] = db_xstrdup(PQfname(desc, i));
+        cur->cnames[i] = tq_xstrdup(PQfname(desc, i));
         cur->coids[i] = PQftype(desc, i);
         cur->cdecl[i] = decl_name(cur->coids[i], PQfmod(desc, i),
                                   PQftable(desc, i) != InvalidOid);
@@ -1369,7 +1369,7 @@ static int server_prepare(pg_cursor_t *cur)
     int n = PQnparams(r);
     if (n != cur->nparams) {
         /* The server counts the $n it saw; keep the names read so far. */
-        char **names = db_xcalloc((size_t)n + 1, sizeof *names);
+        char **names = tq_xcalloc((size_t)n + 1, sizeof *names);
         for (int i = 1; i <= n && i <= cur->nparams; i++) {
             names[i] = cur->pnames[i];
             cur->pnames[i] = NULL;
@@ -1377,11 +1377,11 @@ static int server_prepare(pg_cursor_t *cur)
         params_free(cur);
         cur->pnames = names;
         cur->nparams = n;
-        cur->owned = db_xcalloc((size_t)n + 1, sizeof *cur->owned);
-        cur->values = db_xcalloc((size_t)n + 1, sizeof *cur->values);
-        cur->lengths = db_xcalloc((size_t)n + 1, sizeof *cur->lengths);
-        cur->formats = db_xcalloc((size_t)n + 1, sizeof *cur->formats);
-        cur->ptypes = db_xcalloc((size_t)n + 1, sizeof *cur->ptypes);
+        cur->owned = tq_xcalloc((size_t)n + 1, sizeof *cur->owned);
+        cur->values = tq_xcalloc((size_t)n + 1, sizeof *cur->values);
+        cur->lengths = tq_xcalloc((size_t)n + 1, sizeof *cur->lengths);
+        cur->formats = tq_xcalloc((size_t)n + 1, sizeof *cur->formats);
+        cur->ptypes = tq_xcalloc((size_t)n + 1, sizeof *cur->ptypes);
     }
     for (int i = 0; i < n; i++)
         cur->ptypes[i] = PQparamtype(r, i);
@@ -1414,29 +1414,29 @@ static int pg_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
     if (conn->readonly && s.toggles_readonly) {
         scan_clear(&s);
         return fail_text(c, TQDB_ERR_READONLY,
-                         db_xstrdup("attempt to write a readonly database"));
+                         tq_xstrdup("attempt to write a readonly database"));
     }
     if (settle(c) < 0) {
         scan_clear(&s);
         return -1;
     }
-    pg_cursor_t *cur = db_xcalloc(1, sizeof *cur);
+    pg_cursor_t *cur = tq_xcalloc(1, sizeof *cur);
     cur->head.conn = conn;
     cur->readonly = reads_only(&s);
-    cur->sql = db_buf_take(&s.out);
+    cur->sql = tq_buf_take(&s.out);
     cur->nparams = s.nparams;
     size_t n = (size_t)s.nparams + 1;
-    cur->pnames = db_xcalloc(n, sizeof *cur->pnames);
+    cur->pnames = tq_xcalloc(n, sizeof *cur->pnames);
     for (int i = 1; i <= s.nparams; i++) {
         cur->pnames[i] = s.names[i];
         s.names[i] = NULL;
     }
     scan_clear(&s);
-    cur->owned = db_xcalloc(n, sizeof *cur->owned);
-    cur->values = db_xcalloc(n, sizeof *cur->values);
-    cur->lengths = db_xcalloc(n, sizeof *cur->lengths);
-    cur->formats = db_xcalloc(n, sizeof *cur->formats);
-    cur->ptypes = db_xcalloc(n, sizeof *cur->ptypes);
+    cur->owned = tq_xcalloc(n, sizeof *cur->owned);
+    cur->values = tq_xcalloc(n, sizeof *cur->values);
+    cur->lengths = tq_xcalloc(n, sizeof *cur->lengths);
+    cur->formats = tq_xcalloc(n, sizeof *cur->formats);
+    cur->ptypes = tq_xcalloc(n, sizeof *cur->ptypes);
     if (server_prepare(cur) < 0) {
         cursor_drop(cur);
         return -1;
@@ -1464,7 +1464,7 @@ static void pg_cursor_free(tqdb_cursor_t *tc)
     pg_conn_t *c = pgc(tc->conn);
     cursor_stop(cur);
     if (cur->generation == c->generation && cur->name[0])
-        DB_PUSH(c->dead, c->ndead, c->deadcap, db_xstrdup(cur->name));
+        TQ_PUSH(c->dead, c->ndead, c->deadcap, tq_xstrdup(cur->name));
     cursor_drop(cur);
 }
 
@@ -1490,7 +1490,7 @@ static int pg_bind(tqdb_cursor_t *tc, int i, const tqdb_datum_t *d, bool copy)
     pg_cursor_t *cur = pcur(tc);
     if (i < 1 || i > cur->nparams)
         return fail_text(pgc(tc->conn), TQDB_ERR_ERROR,
-                         db_xstrdup("column index out of range"));
+                         tq_xstrdup("column index out of range"));
     if (cur->state != CUR_IDLE)
         cursor_stop(cur);
     int k = i - 1;
@@ -1505,7 +1505,7 @@ static int pg_bind(tqdb_cursor_t *tc, int i, const tqdb_datum_t *d, bool copy)
         return 0;
     case TQDB_INT:
         snprintf(num, sizeof num, "%" PRId64, d->i);
-        cur->owned[k] = db_xstrdup(num);
+        cur->owned[k] = tq_xstrdup(num);
         break;
     case TQDB_FLOAT:
         if (isnan(d->f))
@@ -1514,22 +1514,22 @@ static int pg_bind(tqdb_cursor_t *tc, int i, const tqdb_datum_t *d, bool copy)
             snprintf(num, sizeof num, d->f > 0 ? "Infinity" : "-Infinity");
         else
             snprintf(num, sizeof num, "%.17g", d->f);
-        cur->owned[k] = db_xstrdup(num);
+        cur->owned[k] = tq_xstrdup(num);
         break;
     case TQDB_TEXT:
         if (cur->ptypes[k] == OID_BYTEA) {
-            cur->owned[k] = db_xstrndup(d->s, d->len);
+            cur->owned[k] = tq_xstrndup(d->s, d->len);
             cur->lengths[k] = (int)d->len;
             cur->formats[k] = 1;
         } else if (!copy && d->s[d->len] == 0) {
             cur->values[k] = d->s;
             return 0;
         } else {
-            cur->owned[k] = db_xstrndup(d->s, d->len);
+            cur->owned[k] = tq_xstrndup(d->s, d->len);
         }
         break;
     case TQDB_BLOB:
-        cur->owned[k] = db_xstrndup(d->s ? d->s : "", d->len);
+        cur->owned[k] = tq_xstrndup(d->s ? d->s : "", d->len);
         cur->lengths[k] = (int)d->len;
         cur->formats[k] = 1;
         break;
@@ -1545,7 +1545,7 @@ static void decode_bytea(pg_cursor_t *cur, int col, const char *s, size_t n,
 {
     size_t need = n / 2 + 1;
     if (cur->scratch_cap[col] < need) {
-        cur->scratch[col] = db_xrealloc(cur->scratch[col], need);
+        cur->scratch[col] = tq_xrealloc(cur->scratch[col], need);
         cur->scratch_cap[col] = need;
     }
     char *out = cur->scratch[col];
@@ -1559,7 +1559,7 @@ static void decode_bytea(pg_cursor_t *cur, int col, const char *s, size_t n,
         size_t u = 0;
         unsigned char *bytes = PQunescapeBytea((const unsigned char *)s, &u);
         if (bytes && u + 1 > cur->scratch_cap[col]) {
-            cur->scratch[col] = db_xrealloc(cur->scratch[col], u + 1);
+            cur->scratch[col] = tq_xrealloc(cur->scratch[col], u + 1);
             cur->scratch_cap[col] = u + 1;
             out = cur->scratch[col];
         }
@@ -1611,7 +1611,7 @@ static void row_convert(pg_cursor_t *cur)
             /* In UTC the offset is "+00": drop it, as SQLite text has none. */
             if (n > 3 && !strcmp(s + n - 3, "+00")) {
                 if (cur->scratch_cap[i] < n) {
-                    cur->scratch[i] = db_xrealloc(cur->scratch[i], n);
+                    cur->scratch[i] = tq_xrealloc(cur->scratch[i], n);
                     cur->scratch_cap[i] = n;
                 }
                 memcpy(cur->scratch[i], s, n - 3);
@@ -1710,7 +1710,7 @@ static int pg_step(tqdb_cursor_t *tc)
         discard_results(c);
         c->active = NULL;
         rc = fail_text(c, TQDB_ERR_ERROR,
-                       db_xstrdup("COPY to or from the client is not "
+                       tq_xstrdup("COPY to or from the client is not "
                                   "supported here"));
     } else {
         rc = fail_result(c, r);
@@ -1721,7 +1721,7 @@ static int pg_step(tqdb_cursor_t *tc)
         cur->rc = -1;
         cur->err = c->head.err;
         free(cur->errmsg);
-        cur->errmsg = db_xstrdup(tqdb_errmsg(&c->head));
+        cur->errmsg = tq_xstrdup(tqdb_errmsg(&c->head));
     }
     return rc;
 }
@@ -1863,7 +1863,7 @@ static PGresult *catalog_query(pg_conn_t *c, const char *sql,
 static char *value_dup(const PGresult *r, int row, int col)
 {
     return PQgetisnull(r, row, col) ? NULL
-                                    : db_xstrdup(PQgetvalue(r, row, col));
+                                    : tq_xstrdup(PQgetvalue(r, row, col));
 }
 
 /* The search path's schemas, then the other user schemas by name. */
@@ -1939,11 +1939,11 @@ static int read_schema(pg_conn_t *c, tqdb_catalog_t *cat, const char *schema,
         const char *tname = PQgetvalue(r, i, 0);
         if (!t || strcmp(t->name, tname)) {
             tqdb_table_info_t nt = {0};
-            nt.schema = db_xstrdup(schema);
-            nt.name = db_xstrdup(tname);
+            nt.schema = tq_xstrdup(schema);
+            nt.name = tq_xstrdup(tname);
             nt.view = PQgetvalue(r, i, 1)[0] == 't';
             nt.without_rowid = true;   /* PostgreSQL has no rowid */
-            DB_PUSH(cat->tables, cat->ntables, *tcap, nt);
+            TQ_PUSH(cat->tables, cat->ntables, *tcap, nt);
             t = &cat->tables[cat->ntables - 1];
             ccap = 0;
         }
@@ -1951,16 +1951,16 @@ static int read_schema(pg_conn_t *c, tqdb_catalog_t *cat, const char *schema,
         col.name = value_dup(r, i, 2);
         col.decltype = value_dup(r, i, 3);
         if (!col.decltype)
-            col.decltype = db_xstrdup("");
+            col.decltype = tq_xstrdup("");
         col.dflt = value_dup(r, i, 4);
         const char *identity = PQgetvalue(r, i, 7);
         if (!col.dflt && identity[0] == 'a')
-            col.dflt = db_xstrdup("generated always as identity");
+            col.dflt = tq_xstrdup("generated always as identity");
         else if (!col.dflt && identity[0] == 'd')
-            col.dflt = db_xstrdup("generated by default as identity");
+            col.dflt = tq_xstrdup("generated by default as identity");
         col.notnull = PQgetvalue(r, i, 5)[0] == 't';
         col.pk = atoi(PQgetvalue(r, i, 6));
-        DB_PUSH(t->cols, t->ncols, ccap, col);
+        TQ_PUSH(t->cols, t->ncols, ccap, col);
     }
     PQclear(r);
     if (!(r = catalog_query(c, unique_sql, schema)))
@@ -1969,9 +1969,9 @@ static int read_schema(pg_conn_t *c, tqdb_catalog_t *cat, const char *schema,
         tqdb_table_info_t *ut = find_table(cat, first, PQgetvalue(r, i, 0));
         if (!ut)
             continue;
-        ut->unique = db_xrealloc(ut->unique,
+        ut->unique = tq_xrealloc(ut->unique,
                                  (ut->nunique + 1) * sizeof *ut->unique);
-        ut->unique[ut->nunique++] = db_xstrdup(PQgetvalue(r, i, 1));
+        ut->unique[ut->nunique++] = tq_xstrdup(PQgetvalue(r, i, 1));
     }
     PQclear(r);
     if (!(r = catalog_query(c, fks_sql, schema)))
@@ -1981,11 +1981,11 @@ static int read_schema(pg_conn_t *c, tqdb_catalog_t *cat, const char *schema,
         if (!ft)
             continue;
         tqdb_fk_info_t fk = {
-            .from = db_xstrdup(PQgetvalue(r, i, 2)),
-            .to_table = db_xstrdup(PQgetvalue(r, i, 1)),
-            .to = db_xstrdup(PQgetvalue(r, i, 3)),
+            .from = tq_xstrdup(PQgetvalue(r, i, 2)),
+            .to_table = tq_xstrdup(PQgetvalue(r, i, 1)),
+            .to = tq_xstrdup(PQgetvalue(r, i, 3)),
         };
-        ft->fks = db_xrealloc(ft->fks, (ft->nfks + 1) * sizeof *ft->fks);
+        ft->fks = tq_xrealloc(ft->fks, (ft->nfks + 1) * sizeof *ft->fks);
         ft->fks[ft->nfks++] = fk;
     }
     PQclear(r);
@@ -2001,8 +2001,8 @@ static int pg_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
         return -1;
     size_t scap = 0, tcap = 0;
     for (int i = 0; i < PQntuples(r); i++)
-        DB_PUSH(out->schemas, out->nschemas, scap,
-                db_xstrdup(PQgetvalue(r, i, 0)));
+        TQ_PUSH(out->schemas, out->nschemas, scap,
+                tq_xstrdup(PQgetvalue(r, i, 0)));
     PQclear(r);
     for (size_t i = 0; i < out->nschemas; i++)
         if (read_schema(c, out, out->schemas[i], &tcap) < 0) {

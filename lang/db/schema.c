@@ -18,7 +18,7 @@
 #include <ctype.h>
 #include <strings.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 
 /* Columns whose text labels an object (the first of them in the table). */
 static const char *const label_names[] = {"name", "title", "label",
@@ -27,24 +27,24 @@ static const char *const label_names[] = {"name", "title", "label",
 /* tq_schema_camel: see schema.h. */
 char *tq_schema_camel(const char *name)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     bool up = true;
     for (const char *p = name; *p; p++) {
         if (*p == '_' || *p == ' ' || *p == '-') {
             up = true;
             continue;
         }
-        db_buf_addc(&b, up ? (char)toupper((unsigned char)*p) : *p);
+        tq_buf_addc(&b, up ? (char)toupper((unsigned char)*p) : *p);
         up = false;
     }
     if (!b.len)
-        db_buf_add(&b, name);
-    return db_buf_take(&b);
+        tq_buf_add(&b, name);
+    return tq_buf_take(&b);
 }
 
 static char *lower_dup(const char *s)
 {
-    char *r = db_xstrdup(s);
+    char *r = tq_xstrdup(s);
     for (char *p = r; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return r;
@@ -76,38 +76,38 @@ static void load_tables(tq_schema_t *s, const tqdb_catalog_t *cat)
     for (size_t i = 0; i < cat->ntables; i++) {
         const tqdb_table_info_t *ti = &cat->tables[i];
         if (ti->schema && !strcmp(ti->schema, "temp")) {
-            s->temp_names = db_xrealloc(s->temp_names, (s->ntemp + 1) *
+            s->temp_names = tq_xrealloc(s->temp_names, (s->ntemp + 1) *
                                         sizeof *s->temp_names);
-            s->temp_names[s->ntemp++] = db_xstrdup(ti->name);
+            s->temp_names[s->ntemp++] = tq_xstrdup(ti->name);
             continue;
         }
         if (ti->view)
             continue;
         assert(ti->schema && ti->name);
         tq_stable_t t = {0};
-        t.schema = db_xstrdup(ti->schema);
-        t.name = db_xstrdup(ti->name);
+        t.schema = tq_xstrdup(ti->schema);
+        t.name = tq_xstrdup(ti->name);
         t.rowid_pk = !ti->without_rowid;
         size_t ccap = 0;
         for (size_t c = 0; c < ti->ncols; c++) {
             const tqdb_column_info_t *ci = &ti->cols[c];
             tq_scol_t col = {0};
-            col.name = db_xstrdup(ci->name);
-            col.decltype = db_xstrdup(ci->decltype ? ci->decltype : "");
+            col.name = tq_xstrdup(ci->name);
+            col.decltype = tq_xstrdup(ci->decltype ? ci->decltype : "");
             col.notnull = ci->notnull;
             if (ci->dflt)
-                col.dflt = db_xstrdup(ci->dflt);
+                col.dflt = tq_xstrdup(ci->dflt);
             col.pk = ci->pk != 0;
             col.text = type_is_text(col.decltype);
             col.rel = -1;
-            DB_PUSH(t.cols, t.ncols, ccap, col);
+            TQ_PUSH(t.cols, t.ncols, ccap, col);
         }
         for (size_t u = 0; u < ti->nunique; u++) {
             int ci = tq_stable_col(&t, ti->unique[u]);
             if (ci >= 0)
                 t.cols[ci].unique = true;
         }
-        DB_PUSH(s->tables, s->ntables, tcap, t);
+        TQ_PUSH(s->tables, s->ntables, tcap, t);
     }
 }
 
@@ -135,9 +135,9 @@ static void load_fks(tq_schema_t *s, const tqdb_catalog_t *cat, fk_t **fks,
             fk_t f;
             f.from = (size_t)(from - s->tables);
             f.to = (size_t)(to - s->tables);
-            f.col = db_xstrdup(fi->from);
-            f.to_col = fi->to ? db_xstrdup(fi->to) : NULL;
-            DB_PUSH(*fks, *nfk, fkcap, f);
+            f.col = tq_xstrdup(fi->from);
+            f.to_col = fi->to ? tq_xstrdup(fi->to) : NULL;
+            TQ_PUSH(*fks, *nfk, fkcap, f);
         }
     }
 }
@@ -149,10 +149,10 @@ static void load_apps(tqdb_conn_t *db, tq_schema_t *s, const char *sch,
 {
     if (!find_in(s, sch, "django_migrations"))
         return;
-    db_buf_t q = {0};
-    db_buf_add(&q, "SELECT DISTINCT app FROM ");
-    db_buf_ident(&q, sch);
-    db_buf_add(&q, ".django_migrations");
+    tq_buf_t q = {0};
+    tq_buf_add(&q, "SELECT DISTINCT app FROM ");
+    tq_buf_ident(&q, sch);
+    tq_buf_add(&q, ".django_migrations");
     tqdb_cursor_t *cur = NULL;
     if (tqdb_prepare(db, q.s, &cur, NULL) == 0 && cur) {
         while (tqdb_step(cur) == TQDB_ROW) {
@@ -163,11 +163,11 @@ static void load_apps(tqdb_conn_t *db, tq_schema_t *s, const char *sch,
             for (size_t i = 0; i < s->napps; i++)
                 seen |= !strcmp(s->apps[i], app);
             if (!seen && *app)
-                DB_PUSH(s->apps, s->napps, *cap, db_xstrdup(app));
+                TQ_PUSH(s->apps, s->napps, *cap, tq_xstrdup(app));
         }
     }
     tqdb_cursor_free(&cur);
-    db_buf_free(&q);
+    tq_buf_free(&q);
 }
 
 /* The app label that prefixes `name` ("catalog" for catalog_bike), the
@@ -189,16 +189,16 @@ static const char *app_of(const tq_schema_t *s, const char *name)
 static void name_tables(tq_schema_t *s)
 {
     size_t n = s->ntables;
-    char **pref = db_xcalloc(n, sizeof *pref);
-    int *prio = db_xcalloc(n, sizeof *prio);
+    char **pref = tq_xcalloc(n, sizeof *pref);
+    int *prio = tq_xcalloc(n, sizeof *prio);
     for (size_t i = 0; i < n; i++) {
         tq_stable_t *t = &s->tables[i];
         const char *app = app_of(s, t->name);
         if (app) {
-            t->app = db_xstrdup(app);
+            t->app = tq_xstrdup(app);
             pref[i] = tq_schema_camel(t->name + strlen(app) + 1);
             prio[i] = 1;
-            t->dj_label = db_xasprintf("%s.%s", app, pref[i]);
+            t->dj_label = tq_xasprintf("%s.%s", app, pref[i]);
         } else {
             pref[i] = tq_schema_camel(t->name);
             prio[i] = strcmp(t->schema, "main") ? 1 : 0;
@@ -212,11 +212,11 @@ static void name_tables(tq_schema_t *s)
             if (j != i && !strcmp(pref[i], pref[j]) && prio[j] <= prio[i])
                 clash = true;
         if (!clash) {
-            t->bare = db_xstrdup(pref[i]);
+            t->bare = tq_xstrdup(pref[i]);
         } else if (t->app) {
             t->bare = tq_schema_camel(t->name);
         } else {
-            char *full = db_xasprintf("%s_%s", t->schema, t->name);
+            char *full = tq_xasprintf("%s_%s", t->schema, t->name);
             t->bare = tq_schema_camel(full);
             free(full);
         }
@@ -235,14 +235,14 @@ static bool rel_name_taken(const tq_stable_t *t, const char *name)
 static void add_rel(tq_stable_t *t, tq_srel_t r, size_t *cap)
 {
     r.via = r.onward = -1;
-    DB_PUSH(t->rels, t->nrels, *cap, r);
+    TQ_PUSH(t->rels, t->nrels, *cap, r);
 }
 
 /* tq_stable_add_rel: see schema.h. Relations grow one at a time here
  * (after build_relations), so the array is reallocated to the count. */
 int tq_stable_add_rel(tq_stable_t *t, tq_srel_t r)
 {
-    t->rels = db_xrealloc(t->rels, (t->nrels + 1) * sizeof *t->rels);
+    t->rels = tq_xrealloc(t->rels, (t->nrels + 1) * sizeof *t->rels);
     t->rels[t->nrels] = r;
     return (int)t->nrels++;
 }
@@ -262,7 +262,7 @@ void tq_srel_clear(tq_srel_t *r)
 /* Turns foreign keys into forward and reverse relations. */
 static void build_relations(tq_schema_t *s, fk_t *fks, size_t nfk)
 {
-    size_t *caps = db_xcalloc(s->ntables, sizeof *caps);
+    size_t *caps = tq_xcalloc(s->ntables, sizeof *caps);
     for (size_t i = 0; i < nfk; i++) {
         tq_stable_t *from = &s->tables[fks[i].from];
         tq_stable_t *to = &s->tables[fks[i].to];
@@ -271,33 +271,33 @@ static void build_relations(tq_schema_t *s, fk_t *fks, size_t nfk)
         size_t n = strlen(fks[i].col);
         char *name;
         if (n > 3 && !strcasecmp(fks[i].col + n - 3, "_id"))
-            name = db_xstrndup(fks[i].col, n - 3);
+            name = tq_xstrndup(fks[i].col, n - 3);
         else
-            name = db_xstrdup(fks[i].col);
+            name = tq_xstrdup(fks[i].col);
         if (rel_name_taken(from, name)) {
             free(name);
             continue;
         }
         tq_srel_t fw = {0};
         fw.name = name;
-        fw.col = db_xstrdup(from->cols[ci].name);
+        fw.col = tq_xstrdup(from->cols[ci].name);
         fw.target = fks[i].to;
-        fw.target_col = db_xstrdup(to_col);
+        fw.target_col = tq_xstrdup(to_col);
         fw.nullable = !from->cols[ci].notnull;
         from->cols[ci].rel = (int)from->nrels;
         add_rel(from, fw, &caps[fks[i].from]);
 
-        char *rname = db_xstrdup(from->model);
+        char *rname = tq_xstrdup(from->model);
         if (rel_name_taken(to, rname) || tq_stable_col(to, rname) >= 0) {
             free(rname);
-            rname = db_xasprintf("%s_%s", from->model, name);
+            rname = tq_xasprintf("%s_%s", from->model, name);
         }
         tq_srel_t rv = {0};
         rv.name = rname;
         rv.reverse = true;
-        rv.col = db_xstrdup(to_col);
+        rv.col = tq_xstrdup(to_col);
         rv.target = fks[i].from;
-        rv.target_col = db_xstrdup(from->cols[ci].name);
+        rv.target_col = tq_xstrdup(from->cols[ci].name);
         rv.nullable = true;
         add_rel(to, rv, &caps[fks[i].to]);
     }
@@ -317,11 +317,11 @@ static void finish_tables(tq_schema_t *s)
                     pki = (int)c;
             }
         if (npk == 1 || (npk > 1 && !t->rowid_pk)) {
-            t->pk = db_xstrdup(t->cols[pki].name);
+            t->pk = tq_xstrdup(t->cols[pki].name);
             t->cols[pki].unique = true;
             t->rowid_pk = false;
         } else {
-            t->pk = db_xstrdup("rowid");
+            t->pk = tq_xstrdup("rowid");
             t->rowid_pk = true;
         }
     }
@@ -339,13 +339,13 @@ static void label_tables(tq_schema_t *s)
             for (size_t k = 0; k < sizeof label_names / sizeof *label_names;
                  k++)
                 if (!strcasecmp(t->cols[c].name, label_names[k])) {
-                    t->label = db_xstrdup(t->cols[c].name);
+                    t->label = tq_xstrdup(t->cols[c].name);
                     break;
                 }
         }
         for (size_t c = 0; c < t->ncols && !t->label; c++)
             if (t->cols[c].text && t->cols[c].rel < 0)
-                t->label = db_xstrdup(t->cols[c].name);
+                t->label = tq_xstrdup(t->cols[c].name);
     }
 }
 
@@ -361,7 +361,7 @@ static int cmp_bare(const void *a, const void *b)
 static void index_bare(tq_schema_t *s)
 {
     free(s->by_bare);
-    s->by_bare = db_xcalloc(s->ntables + 1, sizeof *s->by_bare);
+    s->by_bare = tq_xcalloc(s->ntables + 1, sizeof *s->by_bare);
     for (size_t i = 0; i < s->ntables; i++)
         s->by_bare[i] = i;
     sort_schema = s;
@@ -376,14 +376,14 @@ tq_schema_t *tq_schema_load(tqdb_conn_t *db, char **error)
     *error = NULL;
     tqdb_catalog_t cat;
     if (tqdb_catalog_read(db, &cat) < 0) {
-        *error = db_xasprintf("%s", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s", tqdb_errmsg(db));
         return NULL;
     }
-    tq_schema_t *s = db_xcalloc(1, sizeof *s);
+    tq_schema_t *s = tq_xcalloc(1, sizeof *s);
     size_t scap = 0, acap = 0, nfk = 0;
     fk_t *fks = NULL;
     for (size_t i = 0; i < cat.nschemas; i++)
-        DB_PUSH(s->schemas, s->nschemas, scap, db_xstrdup(cat.schemas[i]));
+        TQ_PUSH(s->schemas, s->nschemas, scap, tq_xstrdup(cat.schemas[i]));
     load_tables(s, &cat);
     for (size_t i = 0; i < s->nschemas; i++)
         load_apps(db, s, s->schemas[i], &acap);
@@ -536,7 +536,7 @@ char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
                         size_t nextra)
 {
     size_t n = 0, cap = t->ncols + t->nrels + nextra + 1;
-    const char **v = db_xcalloc(cap, sizeof *v);
+    const char **v = tq_xcalloc(cap, sizeof *v);
     for (size_t i = 0; i < t->ncols; i++)
         v[n++] = t->cols[i].name;
     for (size_t i = 0; i < t->nrels; i++)
@@ -545,14 +545,14 @@ char *tq_stable_choices(const tq_stable_t *t, const char *const *extra,
     for (size_t i = 0; i < nextra; i++)
         v[n++] = extra[i];
     qsort(v, n, sizeof *v, cmp_str);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     for (size_t i = 0; i < n; i++) {
         if (i && !strcmp(v[i], v[i - 1]))
             continue;
         if (b.len)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, v[i]);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, v[i]);
     }
     free(v);
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }

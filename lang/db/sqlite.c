@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 
 const tqdb_engine_t tqdb_sqlite_engine;
 
@@ -370,7 +370,7 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     if (!re) {
-        re = db_xmalloc(sizeof *re);
+        re = tq_xmalloc(sizeof *re);
         int flags = REG_EXTENDED | REG_NOSUB;
         if (sqlite3_user_data(ctx))
             flags |= REG_ICASE;
@@ -379,7 +379,7 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             char msg[200];
             regerror(rc, re, msg, sizeof msg);
             free(re);
-            char *m = db_xasprintf("invalid regular expression: %s", msg);
+            char *m = tq_xasprintf("invalid regular expression: %s", msg);
             sqlite3_result_error(ctx, m, -1);
             free(m);
             return;
@@ -449,24 +449,24 @@ static char *readonly_uri(const char *path)
 {
     if (strncmp(path, "file:", 5) == 0 || !wal_mode_file(path))
         return NULL;
-    char *wal = db_xasprintf("%s-wal", path);
+    char *wal = tq_xasprintf("%s-wal", path);
     struct stat st;
     bool has_wal = stat(wal, &st) == 0;
     free(wal);
     if (has_wal)
         return NULL;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     /* an absolute path after an empty authority, so that "//x" is
      * never read as a host */
-    db_buf_add(&b, path[0] == '/' ? "file://" : "file:");
+    tq_buf_add(&b, path[0] == '/' ? "file://" : "file:");
     for (const char *p = path; *p; p++) {
         if (*p == '%' || *p == '?' || *p == '#')
-            db_buf_printf(&b, "%%%02X", (unsigned char)*p);
+            tq_buf_printf(&b, "%%%02X", (unsigned char)*p);
         else
-            db_buf_addc(&b, *p);
+            tq_buf_addc(&b, *p);
     }
-    db_buf_add(&b, "?immutable=1");
-    return db_buf_take(&b);
+    tq_buf_add(&b, "?immutable=1");
+    return tq_buf_take(&b);
 }
 
 static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
@@ -482,7 +482,7 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
     /* A FIFO or a device would block open() or read as garbage. */
     struct stat st;
     if (!memory && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        *error = db_xasprintf("cannot open database '%s': not a regular file",
+        *error = tq_xasprintf("cannot open database '%s': not a regular file",
                               path);
         return NULL;
     }
@@ -491,7 +491,7 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
     int rc = sqlite3_open_v2(uri ? uri : path, &db, oflags, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
-        *error = db_xasprintf("cannot open database '%s': %s", path,
+        *error = tq_xasprintf("cannot open database '%s': %s", path,
                               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);
         return NULL;
@@ -502,7 +502,7 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
     rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
                       NULL);
     if (rc != SQLITE_OK) {
-        *error = db_xasprintf("cannot open database '%s': %s", path,
+        *error = tq_xasprintf("cannot open database '%s': %s", path,
                               sqlite3_errmsg(db));
         sqlite3_close(db);
         return NULL;
@@ -514,7 +514,7 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
     if (!memory)
         sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
     register_functions(db);
-    sq_conn_t *c = db_xcalloc(1, sizeof *c);
+    sq_conn_t *c = tq_xcalloc(1, sizeof *c);
     c->head.engine = &tqdb_sqlite_engine;
     c->head.readonly = readonly;
     c->db = db;
@@ -566,7 +566,7 @@ static int savepoint_stmt(tqdb_conn_t *conn, const char *verb,
                           const char *name)
 {
     assert(name && *name);
-    char *sql = db_xasprintf("%s %s", verb, name);
+    char *sql = tq_xasprintf("%s %s", verb, name);
     int rc = sq_exec(conn, sql);
     free(sql);
     return rc;
@@ -645,7 +645,7 @@ static int sq_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
     }
     if (!stmt)
         return 0;
-    sq_cursor_t *cur = db_xmalloc(sizeof *cur);
+    sq_cursor_t *cur = tq_xmalloc(sizeof *cur);
     cur->head.conn = conn;
     cur->stmt = stmt;
     *out = &cur->head;
@@ -851,21 +851,21 @@ static int read_tables(tqdb_conn_t *c, tqdb_catalog_t *cat, const char *schema,
         const char *tname = text_or_empty(cur, 0);
         if (!t || strcmp(t->name, tname)) {
             tqdb_table_info_t nt = {0};
-            nt.schema = db_xstrdup(schema);
-            nt.name = db_xstrdup(tname);
+            nt.schema = tq_xstrdup(schema);
+            nt.name = tq_xstrdup(tname);
             nt.without_rowid = tqdb_column_int(cur, 1) != 0;
-            DB_PUSH(cat->tables, cat->ntables, *tcap, nt);
+            TQ_PUSH(cat->tables, cat->ntables, *tcap, nt);
             t = &cat->tables[cat->ntables - 1];
             ccap = 0;
         }
         tqdb_column_info_t col = {0};
-        col.name = db_xstrdup(text_or_empty(cur, 2));
-        col.decltype = db_xstrdup(text_or_empty(cur, 3));
+        col.name = tq_xstrdup(text_or_empty(cur, 2));
+        col.decltype = tq_xstrdup(text_or_empty(cur, 3));
         col.notnull = tqdb_column_int(cur, 4) != 0;
         if (tqdb_column_type(cur, 5) != TQDB_NULL)
-            col.dflt = db_xstrdup(text_or_empty(cur, 5));
+            col.dflt = tq_xstrdup(text_or_empty(cur, 5));
         col.pk = (int)tqdb_column_int(cur, 6);
-        DB_PUSH(t->cols, t->ncols, ccap, col);
+        TQ_PUSH(t->cols, t->ncols, ccap, col);
     }
     tqdb_cursor_free(&cur);
     return rc < 0 ? -1 : 0;
@@ -887,8 +887,8 @@ static int read_unique(tqdb_conn_t *c, tqdb_catalog_t *cat, const char *schema)
         tqdb_table_info_t *t = find_table(cat, schema, text_or_empty(cur, 0));
         if (!t)
             continue;
-        t->unique = db_xrealloc(t->unique, (t->nunique + 1) * sizeof *t->unique);
-        t->unique[t->nunique++] = db_xstrdup(text_or_empty(cur, 1));
+        t->unique = tq_xrealloc(t->unique, (t->nunique + 1) * sizeof *t->unique);
+        t->unique[t->nunique++] = tq_xstrdup(text_or_empty(cur, 1));
     }
     tqdb_cursor_free(&cur);
     return rc < 0 ? -1 : 0;
@@ -911,12 +911,12 @@ static int read_fks(tqdb_conn_t *c, tqdb_catalog_t *cat, const char *schema)
         if (!t)
             continue;
         tqdb_fk_info_t fk = {
-            .from = db_xstrdup(text_or_empty(cur, 2)),
-            .to_table = db_xstrdup(text_or_empty(cur, 1)),
+            .from = tq_xstrdup(text_or_empty(cur, 2)),
+            .to_table = tq_xstrdup(text_or_empty(cur, 1)),
             .to = tqdb_column_type(cur, 3) == TQDB_NULL
-                      ? NULL : db_xstrdup(text_or_empty(cur, 3)),
+                      ? NULL : tq_xstrdup(text_or_empty(cur, 3)),
         };
-        t->fks = db_xrealloc(t->fks, (t->nfks + 1) * sizeof *t->fks);
+        t->fks = tq_xrealloc(t->fks, (t->nfks + 1) * sizeof *t->fks);
         t->fks[t->nfks++] = fk;
     }
     tqdb_cursor_free(&cur);
@@ -934,7 +934,7 @@ static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         const char *name = text_or_empty(cur, 0);
         if (strcmp(name, "temp"))
-            DB_PUSH(out->schemas, out->nschemas, scap, db_xstrdup(name));
+            TQ_PUSH(out->schemas, out->nschemas, scap, tq_xstrdup(name));
     }
     tqdb_cursor_free(&cur);
     if (rc < 0)
@@ -954,10 +954,10 @@ static int sq_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
         goto fail;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         tqdb_table_info_t t = {0};
-        t.schema = db_xstrdup("temp");
-        t.name = db_xstrdup(text_or_empty(cur, 0));
+        t.schema = tq_xstrdup("temp");
+        t.name = tq_xstrdup(text_or_empty(cur, 0));
         t.view = tqdb_column_int(cur, 1) != 0;
-        DB_PUSH(out->tables, out->ntables, tcap, t);
+        TQ_PUSH(out->tables, out->ntables, tcap, t);
     }
     tqdb_cursor_free(&cur);
     if (rc < 0)
@@ -975,7 +975,7 @@ static char **sq_database_files(tqdb_conn_t *conn, size_t *n)
     *n = 0;
     sqlite3 *db = handle(conn);
     size_t cap = 4;
-    char **files = db_xcalloc(cap, sizeof *files);
+    char **files = tq_xcalloc(cap, sizeof *files);
     for (int i = 0;; i++) {
         const char *name = sqlite3_db_name(db, i);
         if (!name)
@@ -984,8 +984,8 @@ static char **sq_database_files(tqdb_conn_t *conn, size_t *n)
         if (!file || !*file)
             continue;
         if (*n == cap)
-            files = db_xrealloc(files, (cap *= 2) * sizeof *files);
-        files[(*n)++] = db_xstrdup(file);
+            files = tq_xrealloc(files, (cap *= 2) * sizeof *files);
+        files[(*n)++] = tq_xstrdup(file);
     }
     return files;
 }

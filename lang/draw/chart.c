@@ -65,22 +65,22 @@ static const char *kind_name(tq_chart_kind_t k)
 }
 
 /* Appends `s` to a JSON array being built in b ("[" already there). */
-static void json_str(db_buf_t *b, const char *s)
+static void json_str(tq_buf_t *b, const char *s)
 {
     if (!b)
         return;
     if (b->len > 1)
-        db_buf_addc(b, ',');
-    db_buf_addc(b, '"');
+        tq_buf_addc(b, ',');
+    tq_buf_addc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
-            db_buf_printf(b, "\\%c", *p);
+            tq_buf_printf(b, "\\%c", *p);
         else if (*p < 0x20)
-            db_buf_printf(b, "\\u%04x", *p);
+            tq_buf_printf(b, "\\u%04x", *p);
         else
-            db_buf_addc(b, (char)*p);
+            tq_buf_addc(b, (char)*p);
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
 }
 
 /* A run: consecutive rows of one series inside one grid bucket (at most
@@ -266,7 +266,7 @@ static void grid_add(data_t *d, double x, const double *ys, int64_t row)
         }
         if (rs->n == rs->cap) {
             rs->cap = rs->cap ? rs->cap * 2 : 1024;
-            rs->r = db_xrealloc(rs->r, rs->cap * sizeof *rs->r);
+            rs->r = tq_xrealloc(rs->r, rs->cap * sizeof *rs->r);
         }
         run_start(&rs->r[rs->n++], k, rs->pending_gap, x, ys[s], row);
         rs->pending_gap = false;
@@ -286,7 +286,7 @@ static void grid_add(data_t *d, double x, const double *ys, int64_t row)
 static void grid_start(data_t *d, size_t plot_px)
 {
     d->nb = plot_px;
-    d->runs = db_xcalloc(d->nseries, sizeof *d->runs);
+    d->runs = tq_xcalloc(d->nseries, sizeof *d->runs);
     double span = d->xmax - d->xmin;
     d->lo = d->xmin;
     d->bw = span > 0 ? span * (1 + 1e-9) / (double)d->nb
@@ -358,16 +358,16 @@ static void push_label(data_t *d, const tq_draw_rows_t *rows,
     const char *s = v->type == TQDB_TEXT ? v->s
                   : v->type == TQDB_NULL ? NULL
                   : rows->text(rows->ud, 0);
-    d->labels = db_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
-    d->labels[d->nlabels++] = db_xstrdup(s ? s : "None");
+    d->labels = tq_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
+    d->labels[d->nlabels++] = tq_xstrdup(s ? s : "None");
 }
 
 static void push_raw(data_t *d, double x, const double *ys)
 {
     if (d->nraw == d->rawcap) {
         d->rawcap = d->rawcap ? d->rawcap * 2 : 256;
-        d->rx = db_xrealloc(d->rx, d->rawcap * sizeof *d->rx);
-        d->ry = db_xrealloc(d->ry, d->rawcap * d->nseries * sizeof *d->ry);
+        d->rx = tq_xrealloc(d->rx, d->rawcap * sizeof *d->rx);
+        d->ry = tq_xrealloc(d->ry, d->rawcap * d->nseries * sizeof *d->ry);
     }
     d->rx[d->nraw] = x;
     memcpy(d->ry + d->nraw * d->nseries, ys, d->nseries * sizeof *ys);
@@ -467,14 +467,14 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
                 if (isnan(v))
                     continue;
                 if (++d->ntotal > BOX_MAX_VALUES) {
-                    *error = db_xasprintf("A box chart shows at most %d "
+                    *error = tq_xasprintf("A box chart shows at most %d "
                                           "values; aggregate the rows first.",
                                           BOX_MAX_VALUES);
                     return -1;
                 }
                 if (d->nvals[s] == d->capvals[s]) {
                     d->capvals[s] = d->capvals[s] ? d->capvals[s] * 2 : 256;
-                    d->vals[s] = db_xrealloc(d->vals[s], d->capvals[s] *
+                    d->vals[s] = tq_xrealloc(d->vals[s], d->capvals[s] *
                                              sizeof **d->vals);
                 }
                 d->vals[s][d->nvals[s]++] = v;
@@ -484,7 +484,7 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
         }
         if (categorical) {
             if (d->nraw >= MAX_CATEGORIES) {
-                *error = db_xasprintf("A %s chart shows at most %d "
+                *error = tq_xasprintf("A %s chart shows at most %d "
                                      "categories; aggregate the rows first.",
                                      kind_name(d->kind), MAX_CATEGORIES);
                 return -1;
@@ -1028,7 +1028,7 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
         for (size_t s = 0; s < d->nseries; s++)
             fill_area(f, d, s);
     pen_line_style(cr);
-    pen_t *p = db_xcalloc(1, sizeof *p);
+    pen_t *p = tq_xcalloc(1, sizeof *p);
     for (size_t s = 0; s < d->nseries; s++) {
         *p = (pen_t){.f = f, .o = o, .series = s};
         if (!d->reduced) {
@@ -1057,7 +1057,7 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
                               const tq_draw_rows_t *rows, char **error)
 {
     pen_line_style(f->cr);
-    pen_t *pens = db_xcalloc(d->nseries, sizeof *pens);
+    pen_t *pens = tq_xcalloc(d->nseries, sizeof *pens);
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
     tqdb_datum_t row_v[MAX_SERIES + 1];
@@ -1149,8 +1149,8 @@ static void draw_bars(frame_t *f, data_t *d, obstacles_t *o, bool horizontal,
 {
     cairo_t *cr = f->cr;
     double group = 0.5, w = stacked ? group : group / (double)d->nseries;
-    double *pos = db_xcalloc(d->nraw ? d->nraw : 1, sizeof *pos);
-    double *neg = db_xcalloc(d->nraw ? d->nraw : 1, sizeof *neg);
+    double *pos = tq_xcalloc(d->nraw ? d->nraw : 1, sizeof *pos);
+    double *neg = tq_xcalloc(d->nraw ? d->nraw : 1, sizeof *neg);
     for (size_t s = 0; s < d->nseries; s++) {
         set_colour(f, s);
         for (size_t i = 0; i < d->nraw; i++) {
@@ -1365,7 +1365,7 @@ static void draw_pie(frame_t *f, data_t *d)
 /* Category labels under (or beside) bars: every k-th when crowded,
  * rotated 90 degrees as pandas does when they do not fit flat. */
 static void draw_category_ticks(frame_t *f, data_t *d, bool horizontal,
-                                double rot, db_buf_t *shown)
+                                double rot, tq_buf_t *shown)
 {
     cairo_t *cr = f->cr;
     font(cr, TICK_FONT);
@@ -1435,18 +1435,18 @@ static char *ellipsize(cairo_t *cr, char *s, double limit)
             len--;
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80);
         free(t);
-        t = db_xasprintf("%.*s\xe2\x80\xa6", (int)len, s);
+        t = tq_xasprintf("%.*s\xe2\x80\xa6", (int)len, s);
         if (text_width(cr, t) <= limit)
             break;
     }
     free(s);
-    return t ? t : db_xstrdup("\xe2\x80\xa6");
+    return t ? t : tq_xstrdup("\xe2\x80\xa6");
 }
 
 static cairo_status_t png_write(void *closure, const unsigned char *data,
                                 unsigned int length)
 {
-    db_buf_addn(closure, (const char *)data, length);
+    tq_buf_addn(closure, (const char *)data, length);
     return CAIRO_STATUS_SUCCESS;
 }
 
@@ -1566,7 +1566,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         o.height = 400;
     }
     if (o.width < 100 || o.height < 80 || o.width > 8000 || o.height > 8000) {
-        *error = db_xasprintf("A chart is 100x80 to 8000x8000 pixels, not "
+        *error = tq_xasprintf("A chart is 100x80 to 8000x8000 pixels, not "
                              "%dx%d.", o.width, o.height);
         return -1;
     }
@@ -1579,13 +1579,13 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     if (o.bins > 1000)
         o.bins = 1000;
     if (o.alpha < 0 || o.alpha > 1) {
-        *error = db_xasprintf("alpha is between 0 and 1, not %g.", o.alpha);
+        *error = tq_xasprintf("alpha is between 0 and 1, not %g.", o.alpha);
         return -1;
     }
     int ncols = rows->ncols;
     int need = o.kind == TQ_CHART_HIST || o.kind == TQ_CHART_BOX ? 1 : 2;
     if (ncols < need) {
-        *error = db_xasprintf("A %s chart needs %s.", kind_name(o.kind),
+        *error = tq_xasprintf("A %s chart needs %s.", kind_name(o.kind),
                              need == 1 ? "a column"
                                        : "an x column and a y column");
         return -1;
@@ -1596,7 +1596,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             f.colours[s][c] = TAB10[s % 10][c] / 255;
     for (size_t s = 0; s < o.ncolors && s < MAX_SERIES; s++)
         if (!parse_colour(o.colors[s], f.colours[s])) {
-            *error = db_xasprintf("'%s' is not a colour (a name such as "
+            *error = tq_xasprintf("'%s' is not a colour (a name such as "
                                   "'red', 'C1', 'tab:blue' or '#1f77b4').",
                                   o.colors[s]);
             return -1;
@@ -1614,20 +1614,20 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
               : o.kind == TQ_CHART_PIE ? 1
               : o.kind == TQ_CHART_BOX ? (size_t)ncols : (size_t)ncols - 1;
     if (d.nseries > MAX_SERIES) {
-        *error = db_xasprintf("A chart shows at most %d series.", MAX_SERIES);
+        *error = tq_xasprintf("A chart shows at most %d series.", MAX_SERIES);
         return -1;
     }
-    d.xname = db_xstrdup(rows->names[0]);
-    d.names = db_xcalloc(d.nseries, sizeof *d.names);
+    d.xname = tq_xstrdup(rows->names[0]);
+    d.names = tq_xcalloc(d.nseries, sizeof *d.names);
     for (size_t s = 0; s < d.nseries; s++) {
         int c = o.kind == TQ_CHART_HIST ? 0
               : o.kind == TQ_CHART_BOX ? (int)s : (int)s + 1;
-        d.names[s] = db_xstrdup(rows->names[c]);
+        d.names[s] = tq_xstrdup(rows->names[c]);
     }
     if (o.kind == TQ_CHART_BOX) {
-        d.vals = db_xcalloc(d.nseries, sizeof *d.vals);
-        d.nvals = db_xcalloc(d.nseries, sizeof *d.nvals);
-        d.capvals = db_xcalloc(d.nseries, sizeof *d.capvals);
+        d.vals = tq_xcalloc(d.nseries, sizeof *d.vals);
+        d.nvals = tq_xcalloc(d.nseries, sizeof *d.nvals);
+        d.capvals = tq_xcalloc(d.nseries, sizeof *d.capvals);
     }
 
     cairo_surface_t *surf = cairo_image_surface_create(
@@ -1670,7 +1670,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
 
     /* Second passes: histogram counts. */
     if (rc == 0 && o.kind == TQ_CHART_HIST) {
-        d.counts = db_xcalloc((size_t)d.bins, sizeof *d.counts);
+        d.counts = tq_xcalloc((size_t)d.bins, sizeof *d.counts);
         if (d.rows <= (int64_t)d.nraw) {
             for (size_t i = 0; i < d.nraw; i++)
                 d.counts[bin_of(d.rx[i], d.xmin, d.xmax, d.bins)]++;
@@ -1707,9 +1707,9 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                 any = true;
             }
         d.any_y = any;
-        d.labels = db_xcalloc(d.nseries, sizeof *d.labels);
+        d.labels = tq_xcalloc(d.nseries, sizeof *d.labels);
         for (size_t s = 0; s < d.nseries; s++)
-            d.labels[s] = db_xstrdup(d.names[s]);
+            d.labels[s] = tq_xstrdup(d.names[s]);
         d.nlabels = d.nraw = d.nseries;
     }
     if (rc == 0 && stacked_bars) {
@@ -1819,7 +1819,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         if (o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw) {
             d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
             d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
-            d.cells = db_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
+            d.cells = tq_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
             tqdb_datum_t row_v[MAX_SERIES + 1];
             int width = row_width(&d);
             int src = rows->rewind(rows->ud, error);
@@ -1853,9 +1853,9 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         }
     }
 
-    db_buf_t xshown = {0}, yshown = {0};
-    db_buf_addc(&xshown, '[');
-    db_buf_addc(&yshown, '[');
+    tq_buf_t xshown = {0}, yshown = {0};
+    tq_buf_addc(&xshown, '[');
+    tq_buf_addc(&yshown, '[');
     bool legend = false;
     if (rc == 0) {
         cairo_set_source_rgb(cr, 1, 1, 1);
@@ -1913,33 +1913,33 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         cairo_surface_flush(surf);
     }
     if (rc == 0) {
-        db_buf_t out = {0};
+        tq_buf_t out = {0};
         if (cairo_surface_write_to_png_stream(surf, png_write, &out) !=
             CAIRO_STATUS_SUCCESS) {
-            *error = db_xstrdup("Cannot encode the chart as PNG.");
-            db_buf_free(&out);
+            *error = tq_xstrdup("Cannot encode the chart as PNG.");
+            tq_buf_free(&out);
             rc = -1;
         } else {
             *png_len = out.len;
-            *png = (unsigned char *)db_buf_take(&out);
+            *png = (unsigned char *)tq_buf_take(&out);
         }
     }
     if (rc == 0 && opts->info) {
-        db_buf_t info = {0};
-        db_buf_addc(&xshown, ']');
-        db_buf_addc(&yshown, ']');
-        db_buf_printf(&info, "{\"xticks\": %s, \"yticks\": %s, "
+        tq_buf_t info = {0};
+        tq_buf_addc(&xshown, ']');
+        tq_buf_addc(&yshown, ']');
+        tq_buf_printf(&info, "{\"xticks\": %s, \"yticks\": %s, "
                       "\"legend\": [", xshown.s, yshown.s);
-        db_buf_t names = {0};
-        db_buf_addc(&names, '[');
+        tq_buf_t names = {0};
+        tq_buf_addc(&names, '[');
         for (size_t s = 0; legend && s < d.nseries; s++)
             json_str(&names, d.names[s]);
-        db_buf_printf(&info, "%s]}", names.s + 1);
-        db_buf_free(&names);
-        *opts->info = db_buf_take(&info);
+        tq_buf_printf(&info, "%s]}", names.s + 1);
+        tq_buf_free(&names);
+        *opts->info = tq_buf_take(&info);
     }
-    db_buf_free(&xshown);
-    db_buf_free(&yshown);
+    tq_buf_free(&xshown);
+    tq_buf_free(&yshown);
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
     data_free(&d);

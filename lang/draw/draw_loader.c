@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "draw/draw_module.h"
 
 #ifndef TQ_DRAW_BUILD_PATH
@@ -93,7 +93,7 @@ static const tq_draw_api_t *module(char **error)
 {
     pthread_once(&load_once, load_module);
     if (!draw_api)
-        *error = db_xasprintf("Charts and diagrams need the drawing module "
+        *error = tq_xasprintf("Charts and diagrams need the drawing module "
                               "%s, which could not be loaded: %s",
                               TQ_DRAW_MODULE_NAME, load_error);
     return draw_api;

@@ -13,7 +13,7 @@
 #include <assert.h>
 #include <strings.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "draw/draw_module.h"
 #include "sql/dialect.h"
 
@@ -30,7 +30,7 @@ static int rows_next(void *ud, int n, tqdb_datum_t *row, char **error)
     if (rc == TQDB_ROW)
         tqdb_row(r->cur, n, row);
     else if (rc < 0)
-        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
     return rc;
 }
 
@@ -50,7 +50,7 @@ static int rows_rewind(void *ud, char **error)
 {
     cursor_rows_t *r = ud;
     if (tqdb_reset(r->cur) < 0) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(r->cur)));
         return -1;
     }
     return 0;
@@ -63,7 +63,7 @@ int draw_chart_through(const tq_draw_api_t *api, tqdb_cursor_t *cur,
 {
     assert(api && cur && opts && png && png_len && error);
     int ncols = tqdb_column_count(cur);
-    const char **names = db_xcalloc(ncols ? (size_t)ncols : 1,
+    const char **names = tq_xcalloc(ncols ? (size_t)ncols : 1,
                                     sizeof *names);
     for (int c = 0; c < ncols; c++)
         names[c] = tqdb_column_name(cur, c);
@@ -86,42 +86,42 @@ int draw_chart_through(const tq_draw_api_t *api, tqdb_cursor_t *cur,
 
 enum { BY_MAX_SERIES = 64 };
 
-static void add_ident(db_buf_t *b, const char *s)
+static void add_ident(tq_buf_t *b, const char *s)
 {
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
     for (; *s; s++) {
         if (*s == '"')
-            db_buf_addc(b, '"');
-        db_buf_addc(b, *s);
+            tq_buf_addc(b, '"');
+        tq_buf_addc(b, *s);
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
 }
 
 /* Column `col` of the current row as an SQL literal. */
-static void add_literal(db_buf_t *b, tqdb_cursor_t *cur, int col)
+static void add_literal(tq_buf_t *b, tqdb_cursor_t *cur, int col)
 {
     switch (tqdb_column_type(cur, col)) {
     case TQDB_NULL:
-        db_buf_add(b, "NULL");
+        tq_buf_add(b, "NULL");
         return;
     case TQDB_INT:
-        db_buf_printf(b, "%lld", (long long)tqdb_column_int(cur, col));
+        tq_buf_printf(b, "%lld", (long long)tqdb_column_int(cur, col));
         return;
     case TQDB_FLOAT:
-        db_buf_printf(b, "%.17g", tqdb_column_float(cur, col));
+        tq_buf_printf(b, "%.17g", tqdb_column_float(cur, col));
         return;
     case TQDB_TEXT:
     case TQDB_BLOB:
         break;
     }
     const char *s = tqdb_column_text(cur, col);
-    db_buf_addc(b, '\'');
+    tq_buf_addc(b, '\'');
     for (; s && *s; s++) {
         if (*s == '\'')
-            db_buf_addc(b, '\'');
-        db_buf_addc(b, *s);
+            tq_buf_addc(b, '\'');
+        tq_buf_addc(b, *s);
     }
-    db_buf_addc(b, '\'');
+    tq_buf_addc(b, '\'');
 }
 
 /* tq_chart_by_sql: see render.h. */
@@ -133,67 +133,67 @@ int tq_chart_by_sql(tqdb_conn_t *db, const tq_sql_t *q, bool grouped,
     *error = NULL;
     tqdb_cursor_t *cur = NULL;
     if (tqdb_prepare(db, q->sql, &cur, NULL) < 0 || !cur) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     if (tqdb_column_count(cur) != 3) {
         tqdb_cursor_free(&cur);
-        *error = db_xstrdup("by= draws one y column per category.");
+        *error = tq_xstrdup("by= draws one y column per category.");
         return -1;
     }
     char *names[3];
     for (int c = 0; c < 3; c++)
-        names[c] = db_xstrdup(tqdb_column_name(cur, c));
+        names[c] = tq_xstrdup(tqdb_column_name(cur, c));
     tqdb_cursor_free(&cur);
-    db_buf_t d = {0};
-    db_buf_add(&d, "SELECT DISTINCT ");
+    tq_buf_t d = {0};
+    tq_buf_add(&d, "SELECT DISTINCT ");
     add_ident(&d, names[1]);
-    db_buf_printf(&d, " FROM (%s) ORDER BY 1 LIMIT %d", q->sql,
+    tq_buf_printf(&d, " FROM (%s) ORDER BY 1 LIMIT %d", q->sql,
                   BY_MAX_SERIES + 1);
-    db_buf_t out = {0};
-    db_buf_add(&out, "SELECT ");
+    tq_buf_t out = {0};
+    tq_buf_add(&out, "SELECT ");
     add_ident(&out, names[0]);
     int n = 0, rc = -1;
     if (tqdb_prepare(db, d.s, &cur, NULL) < 0 || !cur ||
         (q->bind && q->bind(q->ud, cur) < 0)) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         goto done;
     }
     int step;
     while ((step = tqdb_step(cur)) == TQDB_ROW) {
         if (++n > BY_MAX_SERIES) {
-            *error = db_xasprintf("by= draws at most %d categories.",
+            *error = tq_xasprintf("by= draws at most %d categories.",
                                   BY_MAX_SERIES);
             goto done;
         }
         const char *label = tqdb_column_text(cur, 0);
-        db_buf_add(&out, grouped ? ", sum(CASE WHEN " : ", CASE WHEN ");
+        tq_buf_add(&out, grouped ? ", sum(CASE WHEN " : ", CASE WHEN ");
         add_ident(&out, names[1]);
-        db_buf_add(&out, " IS ");
+        tq_buf_add(&out, " IS ");
         add_literal(&out, cur, 0);
-        db_buf_add(&out, " THEN ");
+        tq_buf_add(&out, " THEN ");
         add_ident(&out, names[2]);
-        db_buf_add(&out, grouped ? " END) AS " : " END AS ");
+        tq_buf_add(&out, grouped ? " END) AS " : " END AS ");
         add_ident(&out, label ? label : "None");
     }
     if (step != TQDB_DONE) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         goto done;
     }
     if (n == 0) {              /* no rows: one empty series named y */
-        db_buf_add(&out, ", ");
+        tq_buf_add(&out, ", ");
         add_ident(&out, names[2]);
     }
-    db_buf_printf(&out, " FROM (%s)", q->sql);
+    tq_buf_printf(&out, " FROM (%s)", q->sql);
     if (grouped) {
-        db_buf_add(&out, " GROUP BY 1 ORDER BY 1");
+        tq_buf_add(&out, " GROUP BY 1 ORDER BY 1");
     }
-    *sql = db_buf_take(&out);
+    *sql = tq_buf_take(&out);
     rc = 0;
 done:
     tqdb_cursor_free(&cur);
-    db_buf_free(&d);
-    db_buf_free(&out);
+    tq_buf_free(&d);
+    tq_buf_free(&out);
     for (int c = 0; c < 3; c++)
         free(names[c]);
     return rc;
@@ -231,7 +231,7 @@ static void erd_read_clear(erd_read_t *e)
 static char *text_dup(tqdb_cursor_t *cur, int col)
 {
     const char *s = tqdb_column_text(cur, col);
-    return db_xstrdup(s ? s : "");
+    return tq_xstrdup(s ? s : "");
 }
 
 /* A cursor on `sql` with `arg` bound to ?1 (when not NULL); NULL when it
@@ -249,7 +249,7 @@ static tqdb_cursor_t *query(tqdb_conn_t *db, const char *sql, const char *arg)
 /* Appends a table named `name` (owned) with nothing read yet. */
 static void push_table(erd_read_t *e, char *name)
 {
-    e->tables = db_xrealloc(e->tables, (e->n + 1) * sizeof *e->tables);
+    e->tables = tq_xrealloc(e->tables, (e->n + 1) * sizeof *e->tables);
     e->tables[e->n++] = (tq_erd_table_t){.name = name};
 }
 
@@ -259,7 +259,7 @@ static int all_tables(tqdb_conn_t *db, erd_read_t *e, char **error)
     tqdb_cursor_t *cur = query(db, tq_dialect_for(db)->catalog
                                [TQ_CATALOG_MAIN_TABLES], NULL);
     if (!cur) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     while (tqdb_step(cur) == TQDB_ROW)
@@ -290,11 +290,11 @@ static void read_table(tqdb_conn_t *db, tq_erd_table_t *t)
     tqdb_cursor_t *cur = query(db, d->catalog[TQ_CATALOG_FOREIGN_KEYS],
                                t->name);
     while (cur && tqdb_step(cur) == TQDB_ROW) {
-        fks = db_xrealloc(fks, (nfks + 1) * sizeof *fks);
+        fks = tq_xrealloc(fks, (nfks + 1) * sizeof *fks);
         const char *to = tqdb_column_text(cur, 2);
         fks[nfks].from = text_dup(cur, 0);
         fks[nfks].table = text_dup(cur, 1);
-        fks[nfks].to = to ? db_xstrdup(to) : NULL;
+        fks[nfks].to = to ? tq_xstrdup(to) : NULL;
         nfks++;
     }
     tqdb_cursor_free(&cur);
@@ -305,7 +305,7 @@ static void read_table(tqdb_conn_t *db, tq_erd_table_t *t)
     size_t ncols = 0;
     cur = query(db, d->catalog[TQ_CATALOG_COLUMNS], t->name);
     while (cur && tqdb_step(cur) == TQDB_ROW) {
-        cols = db_xrealloc(cols, (ncols + 1) * sizeof *cols);
+        cols = tq_xrealloc(cols, (ncols + 1) * sizeof *cols);
         cols[ncols].name = text_dup(cur, 0);
         cols[ncols].type = text_dup(cur, 1);
         cols[ncols].notnull = tqdb_column_int(cur, 2) != 0;
@@ -333,7 +333,7 @@ int draw_erd_through(const tq_draw_api_t *api, tqdb_conn_t *db,
     for (size_t i = 0; i < n; i++) {
         char *real = find_table(db, tables[i]);
         if (!real) {
-            *error = db_xasprintf("No table named '%s'.", tables[i]);
+            *error = tq_xasprintf("No table named '%s'.", tables[i]);
             erd_read_clear(&e);
             return -1;
         }

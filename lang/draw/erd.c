@@ -35,32 +35,32 @@
 static GVC_t *gvc;
 
 /* Escapes text for an HTML-like graphviz label. */
-static void add_html(db_buf_t *b, const char *s)
+static void add_html(tq_buf_t *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': db_buf_add(b, "&amp;"); break;
-        case '<': db_buf_add(b, "&lt;"); break;
-        case '>': db_buf_add(b, "&gt;"); break;
-        case '"': db_buf_add(b, "&quot;"); break;
-        default: db_buf_addc(b, *s);
+        case '&': tq_buf_add(b, "&amp;"); break;
+        case '<': tq_buf_add(b, "&lt;"); break;
+        case '>': tq_buf_add(b, "&gt;"); break;
+        case '"': tq_buf_add(b, "&quot;"); break;
+        default: tq_buf_addc(b, *s);
         }
     }
 }
 
 /* A DOT quoted string. */
-static void add_dot_string(db_buf_t *b, const char *s)
+static void add_dot_string(tq_buf_t *b, const char *s)
 {
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            db_buf_addc(b, '\\');
+            tq_buf_addc(b, '\\');
         if (*s == '\n')
-            db_buf_add(b, "\\n");
+            tq_buf_add(b, "\\n");
         else
-            db_buf_addc(b, *s);
+            tq_buf_addc(b, *s);
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
 }
 
 /* The shown table's real name matching s case-insensitively, or NULL. */
@@ -94,45 +94,45 @@ static int port_of(const tq_erd_table_t *t, const char *from)
 }
 
 /* Appends one table's node and its edges (to tables in `shown`). */
-static void add_table(db_buf_t *dot, const tq_erd_table_t *t,
+static void add_table(tq_buf_t *dot, const tq_erd_table_t *t,
                       const tq_erd_table_t *shown, size_t nshown)
 {
-    db_buf_add(dot, "  ");
+    tq_buf_add(dot, "  ");
     add_dot_string(dot, t->name);
-    db_buf_add(dot, " [label=<\n    <TABLE BGCOLOR=\"white\" BORDER=\"1\" "
+    tq_buf_add(dot, " [label=<\n    <TABLE BGCOLOR=\"white\" BORDER=\"1\" "
                "CELLBORDER=\"0\" CELLSPACING=\"0\" COLOR=\"#1b563f\">\n"
                "    <TR><TD COLSPAN=\"2\" CELLPADDING=\"5\" ALIGN=\"CENTER\" "
                "BGCOLOR=\"#1b563f\"><FONT COLOR=\"white\" POINT-SIZE=\"11\">"
                "<B>");
     add_html(dot, t->name);
-    db_buf_add(dot, "</B></FONT></TD></TR>\n");
+    tq_buf_add(dot, "</B></FONT></TD></TR>\n");
     for (size_t c = 0; c < t->ncols; c++) {
         const tq_erd_column_t *col = &t->cols[c];
         const char *type = col->type;
         bool pk = col->pk;
         const tq_erd_fk_t *fk = fk_of(t, col->name);
-        db_buf_add(dot, "    <TR><TD ALIGN=\"LEFT\">");
-        db_buf_add(dot, pk ? "<B>" : fk ? "<I>" : "");
+        tq_buf_add(dot, "    <TR><TD ALIGN=\"LEFT\">");
+        tq_buf_add(dot, pk ? "<B>" : fk ? "<I>" : "");
         add_html(dot, col->name);
-        db_buf_add(dot, pk ? "</B>" : fk ? "</I>" : "");
-        db_buf_printf(dot, "</TD><TD ALIGN=\"LEFT\" PORT=\"c%d\"><FONT "
+        tq_buf_add(dot, pk ? "</B>" : fk ? "</I>" : "");
+        tq_buf_printf(dot, "</TD><TD ALIGN=\"LEFT\" PORT=\"c%d\"><FONT "
                       "COLOR=\"#555555\">", (int)c);
         add_html(dot, type && *type ? type : "ANY");
         if (pk)
-            db_buf_add(dot, " PK");
+            tq_buf_add(dot, " PK");
         if (fk) {
-            db_buf_add(dot, " FK &#8594; ");
+            tq_buf_add(dot, " FK &#8594; ");
             add_html(dot, fk->table);
             if (fk->to) {
-                db_buf_addc(dot, '.');
+                tq_buf_addc(dot, '.');
                 add_html(dot, fk->to);
             }
         }
         if (col->notnull && !pk)
-            db_buf_add(dot, " NOT NULL");
-        db_buf_add(dot, "</FONT></TD></TR>\n");
+            tq_buf_add(dot, " NOT NULL");
+        tq_buf_add(dot, "</FONT></TD></TR>\n");
     }
-    db_buf_add(dot, "    </TABLE>>];\n");
+    tq_buf_add(dot, "    </TABLE>>];\n");
 
     /* One edge per foreign key column, from its row. */
     for (size_t i = 0; i < t->nfks; i++) {
@@ -140,17 +140,17 @@ static void add_table(db_buf_t *dot, const tq_erd_table_t *t,
         if (!target)
             continue;
         int port = port_of(t, t->fks[i].from);
-        db_buf_add(dot, "  ");
+        tq_buf_add(dot, "  ");
         add_dot_string(dot, t->name);
         if (port >= 0)
-            db_buf_printf(dot, ":c%d:e", port);
-        db_buf_add(dot, " -> ");
+            tq_buf_printf(dot, ":c%d:e", port);
+        tq_buf_add(dot, " -> ");
         add_dot_string(dot, target);
-        db_buf_add(dot, " [label=");
-        char *label = db_xasprintf(" %s", t->fks[i].from);
+        tq_buf_add(dot, " [label=");
+        char *label = tq_xasprintf(" %s", t->fks[i].from);
         add_dot_string(dot, label);
         free(label);
-        db_buf_add(dot, "];\n");
+        tq_buf_add(dot, "];\n");
     }
 }
 
@@ -161,19 +161,19 @@ static int layout_here(const char *dot, char **svg, size_t *svg_len,
 {
     Agraph_t *g = agmemread(dot);
     if (!g) {
-        *error = db_xstrdup("Graphviz could not read the diagram.");
+        *error = tq_xstrdup("Graphviz could not read the diagram.");
         return -1;
     }
     int rc = -1;
     if (gvLayout(gvc, g, "dot") != 0) {
-        *error = db_xstrdup("Graphviz could not lay the diagram out.");
+        *error = tq_xstrdup("Graphviz could not lay the diagram out.");
     } else {
         char *data = NULL;
         unsigned int len = 0;
         if (gvRenderData(gvc, g, "svg", &data, &len) != 0 || !data) {
-            *error = db_xstrdup("Graphviz could not render SVG.");
+            *error = tq_xstrdup("Graphviz could not render SVG.");
         } else {
-            *svg = db_xmalloc(len + 1);
+            *svg = tq_xmalloc(len + 1);
             memcpy(*svg, data, len);
             (*svg)[len] = 0;
             *svg_len = len;
@@ -232,7 +232,7 @@ static int layout_in_child(const char *dot, char **svg, size_t *svg_len,
         _exit(ok ? 0 : 1);
     }
     close(fds[1]);
-    db_buf_t in = {0};
+    tq_buf_t in = {0};
     char chunk[65536];
     for (;;) {
         ssize_t r = read(fds[0], chunk, sizeof chunk);
@@ -240,7 +240,7 @@ static int layout_in_child(const char *dot, char **svg, size_t *svg_len,
             continue;
         if (r <= 0)
             break;
-        db_buf_addn(&in, chunk, (size_t)r);
+        tq_buf_addn(&in, chunk, (size_t)r);
     }
     close(fds[0]);
     int status = 0;
@@ -250,15 +250,15 @@ static int layout_in_child(const char *dot, char **svg, size_t *svg_len,
     if (in.len >= 1 + sizeof n)
         memcpy(&n, in.s + 1, sizeof n);
     if (in.len < 1 + sizeof n || in.len - 1 - sizeof n != n) {
-        db_buf_free(&in);
-        *error = db_xstrdup("Graphviz stopped before the diagram was drawn.");
+        tq_buf_free(&in);
+        *error = tq_xstrdup("Graphviz stopped before the diagram was drawn.");
         return -1;
     }
-    char *text = db_xmalloc((size_t)n + 1);
+    char *text = tq_xmalloc((size_t)n + 1);
     memcpy(text, in.s + 1 + sizeof n, (size_t)n);
     text[n] = 0;
     bool good = in.s[0] == '0';
-    db_buf_free(&in);
+    tq_buf_free(&in);
     if (good) {
         *svg = text;
         *svg_len = (size_t)n;
@@ -277,8 +277,8 @@ int draw_erd_svg(const tq_erd_table_t *tables, size_t n, char **svg,
     *svg = NULL;
     *svg_len = 0;
     *error = NULL;
-    db_buf_t dot = {0};
-    db_buf_add(&dot,
+    tq_buf_t dot = {0};
+    tq_buf_add(&dot,
         "digraph model_graph {\n"
         "  graph [fontname=\"DejaVu Sans\", fontsize=8, splines=true, "
         "rankdir=\"TB\", nodesep=0.4, ranksep=0.6, bgcolor=\"white\"];\n"
@@ -287,11 +287,11 @@ int draw_erd_svg(const tq_erd_table_t *tables, size_t n, char **svg,
         "fontcolor=\"#333333\", arrowsize=0.7];\n");
     for (size_t i = 0; i < n; i++)
         add_table(&dot, &tables[i], tables, n);
-    db_buf_add(&dot, "}\n");
+    tq_buf_add(&dot, "}\n");
 
     if (!gvc)
         gvc = gvContext();
     int rc = layout_in_child(dot.s, svg, svg_len, error);
-    db_buf_free(&dot);
+    tq_buf_free(&dot);
     return rc;
 }

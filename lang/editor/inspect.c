@@ -87,7 +87,7 @@ static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
 {
     tqdb_conn_t *db = tq_ctx_db(ctx);
     assert(db);
-    db_buf_t sql = {0};
+    tq_buf_t sql = {0};
     tq_dialect_for(db)->table_ddl(&sql, t->schema);
     tqdb_cursor_t *cur = NULL;
     if (tqdb_prepare(db, sql.s, &cur, NULL) == 0 && cur &&
@@ -96,7 +96,7 @@ static void create_statement(tq_ctx_t *ctx, const tq_stable_t *t,
         tq_buf_printf(b, "\n\nCREATE statement:\n%s;",
                       tqdb_column_text(cur, 0));
     tqdb_cursor_free(&cur);
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
 }
 
 /* The first rows as an aligned text table. */

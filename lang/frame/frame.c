@@ -76,11 +76,11 @@ static size_t npending, pending_cap;
 fstore_t *frame_store_new(const tq_dialect_t *d)
 {
     assert(d);
-    fstore_t *st = db_xcalloc(1, sizeof *st);
+    fstore_t *st = tq_xcalloc(1, sizeof *st);
     st->refs = 1;
     st->dialect = d;
     st->nrows = -1;
-    st->name = db_xasprintf("tq_frame_%" PRIu64, ++store_counter);
+    st->name = tq_xasprintf("tq_frame_%" PRIu64, ++store_counter);
     return st;
 }
 
@@ -89,7 +89,7 @@ void frame_store_unref(fstore_t *st)
 {
     if (!st || --st->refs > 0)
         return;
-    DB_PUSH(pending_drops, npending, pending_cap, st->name);
+    TQ_PUSH(pending_drops, npending, pending_cap, st->name);
     for (size_t i = 0; i < st->ndt; i++)
         free(st->dt_cols[i]);
     free(st->dt_cols);
@@ -116,11 +116,11 @@ void frame_flush_drops(tq_ctx_t *ctx)
         assert(pending_drops[i]);
         if (db) {
             /* best effort: a table already gone is no error to report */
-            db_buf_t b = {0};
-            db_buf_add(&b, "DROP TABLE IF EXISTS ");
+            tq_buf_t b = {0};
+            tq_buf_add(&b, "DROP TABLE IF EXISTS ");
             tq_dialect_for(db)->temp_ref(&b, pending_drops[i]);
             (void)tqdb_exec(db, b.s);
-            db_buf_free(&b);
+            tq_buf_free(&b);
         }
         free(pending_drops[i]);
     }
@@ -154,7 +154,7 @@ int frame_exec(tq_ctx_t *ctx, const char *sql)
 /* ---- the one-table schema of a store */
 
 /* frame_table_ref: see frame.h. */
-void frame_table_ref(db_buf_t *b, const fstore_t *st)
+void frame_table_ref(tq_buf_t *b, const fstore_t *st)
 {
     st->dialect->temp_ref(b, st->name);
 }
@@ -168,39 +168,39 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
     }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     st->dialect->temp_columns(&b, st->name);
     tqdb_cursor_t *s = NULL;
     int rc = tqdb_prepare(db, b.s, &s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (rc < 0) {
         tq_raise_db(ctx);
         return NULL;
     }
     assert(s);
-    tq_schema_t *sc = db_xcalloc(1, sizeof *sc);
-    sc->schemas = db_xcalloc(1, sizeof *sc->schemas);
-    sc->schemas[0] = db_xstrdup("main");
+    tq_schema_t *sc = tq_xcalloc(1, sizeof *sc);
+    sc->schemas = tq_xcalloc(1, sizeof *sc->schemas);
+    sc->schemas[0] = tq_xstrdup("main");
     sc->nschemas = 1;
-    sc->tables = db_xcalloc(1, sizeof *sc->tables);
+    sc->tables = tq_xcalloc(1, sizeof *sc->tables);
     sc->ntables = 1;
     tq_stable_t *t = &sc->tables[0];
-    t->schema = db_xstrdup(st->dialect->temp_schema);
-    t->name = db_xstrdup(st->name);
-    t->bare = db_xstrdup("DataFrame");
-    t->model = db_xstrdup("dataframe");
-    t->pk = db_xstrdup("rowid");
+    t->schema = tq_xstrdup(st->dialect->temp_schema);
+    t->name = tq_xstrdup(st->name);
+    t->bare = tq_xstrdup("DataFrame");
+    t->model = tq_xstrdup("dataframe");
+    t->pk = tq_xstrdup("rowid");
     t->rowid_pk = true;
     size_t cap = 0;
     while (tqdb_step(s) == TQDB_ROW) {
         tq_scol_t c = {0};
-        c.name = db_xstrdup(tqdb_column_text(s, 1));
+        c.name = tq_xstrdup(tqdb_column_text(s, 1));
         const char *type = tqdb_column_text(s, 2);
-        c.decltype = db_xstrdup(type ? type : "");
+        c.decltype = tq_xstrdup(type ? type : "");
         c.text = type && (strcasestr(type, "CHAR") || strcasestr(type, "CLOB")
                           || strcasestr(type, "TEXT"));
         c.rel = -1;
-        DB_PUSH(t->cols, t->ncols, cap, c);
+        TQ_PUSH(t->cols, t->ncols, cap, c);
     }
     tqdb_cursor_free(&s);
     if (t->ncols == 0) {
@@ -268,20 +268,20 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
         db_raise(ctx, &err);
         return -1;
     }
-    db_buf_t tail = {0};
-    db_buf_add(&tail, " AS \"tq_frag\" FROM ");
-    db_buf_ident(&tail, st->dialect->temp_schema);
-    db_buf_addc(&tail, '.');
-    db_buf_ident(&tail, st->name);
+    tq_buf_t tail = {0};
+    tq_buf_add(&tail, " AS \"tq_frag\" FROM ");
+    tq_buf_ident(&tail, st->dialect->temp_schema);
+    tq_buf_addc(&tail, '.');
+    tq_buf_ident(&tail, st->name);
     const char *sql = out->q.sql;
     const char *end = strstr(sql, tail.s);
-    db_buf_free(&tail);
+    tq_buf_free(&tail);
     if (strncmp(sql, "SELECT ", 7) || !end) {
         frame_frag_clear(out);
         tq_raise(ctx, "DatabaseError", "cannot compile the frame expression");
         return -1;
     }
-    out->sql = db_xstrndup(sql + 7, (size_t)(end - sql - 7));
+    out->sql = tq_xstrndup(sql + 7, (size_t)(end - sql - 7));
     return 0;
 }
 
@@ -353,9 +353,9 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
                               : frame_prepare(ctx, select, NULL);
     if (!cur)
         return -1;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
-    db_buf_add(&b, " (");
+    tq_buf_add(&b, " (");
     int n = tqdb_column_count(cur);
     for (int i = 0; i < n; i++) {
         const char *type = (size_t)i < ntypes && types && types[i]
@@ -368,22 +368,22 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
         if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
             type = like->cols[j].decltype;
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_ident(&b, name);
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, name);
         if (type && type[0])
-            db_buf_printf(&b, " %s", type);
+            tq_buf_printf(&b, " %s", type);
     }
-    db_buf_addc(&b, ')');
+    tq_buf_addc(&b, ')');
     tqdb_cursor_free(&cur);
     int rc = frame_exec(ctx, b.s);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (rc < 0)
         return -1;
-    db_buf_add(&b, "INSERT INTO ");
+    tq_buf_add(&b, "INSERT INTO ");
     frame_table_ref(&b, st);
-    db_buf_printf(&b, " %s", select);
+    tq_buf_printf(&b, " %s", select);
     cur = prep ? prep(ctx, b.s, ud) : frame_prepare(ctx, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!cur)
         return -1;
     while ((rc = tqdb_step(cur)) == TQDB_ROW)
@@ -457,13 +457,13 @@ static void frame_destroy(void *p)
 tq_value_t *frame_new(fstore_t *st, const char *index, const char *label,
                       char *const *cols, size_t ncols)
 {
-    frame_t *f = db_xcalloc(1, sizeof *f);
+    frame_t *f = tq_xcalloc(1, sizeof *f);
     f->st = st;
-    f->index = db_xstrdup(index);
-    f->index_label = db_xstrdup(label);
-    f->cols = db_xcalloc(ncols, sizeof *f->cols);
+    f->index = tq_xstrdup(index);
+    f->index_label = tq_xstrdup(label);
+    f->cols = tq_xcalloc(ncols, sizeof *f->cols);
     for (size_t i = 0; i < ncols; i++)
-        f->cols[i] = db_xstrdup(cols[i]);
+        f->cols[i] = tq_xstrdup(cols[i]);
     f->ncols = ncols;
     return tq_native_new(&tq_frame_type, f);
 }
@@ -473,13 +473,13 @@ tq_value_t *frame_series_new(fstore_t *st, const char *index,
                              const char *label, qexpr_t *expr,
                              const char *name)
 {
-    frame_t *f = db_xcalloc(1, sizeof *f);
+    frame_t *f = tq_xcalloc(1, sizeof *f);
     f->st = st;
-    f->index = db_xstrdup(index);
-    f->index_label = db_xstrdup(label);
+    f->index = tq_xstrdup(index);
+    f->index_label = tq_xstrdup(label);
     f->series = true;
     f->expr = expr;
-    f->name = db_xstrdup(name);
+    f->name = tq_xstrdup(name);
     return tq_native_new(&tq_series_type, f);
 }
 
@@ -509,7 +509,7 @@ static int col_index(const frame_t *f, const char *name)
 static void *no_column(tq_ctx_t *ctx, const frame_t *f, const char *name)
 {
     size_t n = f->ncols;
-    char **names = db_xcalloc(n + 1, sizeof *names);
+    char **names = tq_xcalloc(n + 1, sizeof *names);
     for (size_t i = 0; i < n; i++)
         names[i] = f->cols[i];
     if (f->index_label[0])
@@ -520,16 +520,16 @@ static void *no_column(tq_ctx_t *ctx, const frame_t *f, const char *name)
             names[k] = names[k - 1];
             names[k - 1] = t;
         }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     for (size_t i = 0; i < n; i++) {
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, names[i]);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, names[i]);
     }
     tq_raise(ctx, "FieldError",
              "Cannot resolve keyword '%s' into field. Choices are: %s", name,
              b.s ? b.s : "");
-    db_buf_free(&b);
+    tq_buf_free(&b);
     free(names);
     return NULL;
 }
@@ -574,11 +574,11 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
                     pkcol = (int)i;
             }
             if (pkcol < 0) {
-                q->fields = db_xrealloc(q->fields,
+                q->fields = tq_xrealloc(q->fields,
                                         (q->nfields + 1) * sizeof *q->fields);
                 memmove(q->fields + 1, q->fields,
                         q->nfields * sizeof *q->fields);
-                q->fields[0].name = db_xstrdup(t->pk);
+                q->fields[0].name = tq_xstrdup(t->pk);
                 q->fields[0].expr = qx_path("pk");
                 q->nfields++;
                 pkcol = 0;
@@ -606,21 +606,21 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     const char *index = pkcol >= 0 ? s.cols[pkcol] : "tq_index";
     if (pkcol >= 0 && !strcasecmp(index, "rowid"))
         index = "tq_rowid";
-    db_buf_t b = {0};
-    db_buf_add(&b, "WITH tq_q(");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "WITH tq_q(");
     for (size_t i = 0; i < s.ncols; i++) {
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_ident(&b, (int)i == pkcol ? index : s.cols[i]);
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, (int)i == pkcol ? index : s.cols[i]);
     }
-    db_buf_printf(&b, ") AS (%s) SELECT ", s.sql);
+    tq_buf_printf(&b, ") AS (%s) SELECT ", s.sql);
     if (pkcol < 0)
-        db_buf_add(&b, "row_number() OVER () - 1 AS \"tq_index\", ");
-    db_buf_add(&b, "* FROM tq_q");
+        tq_buf_add(&b, "row_number() OVER () - 1 AS \"tq_index\", ");
+    tq_buf_add(&b, "* FROM tq_q");
     free(s.sql);
-    s.sql = db_buf_take(&b);
+    s.sql = tq_buf_take(&b);
     /* computed dates keep their types: coltypes shifted past tq_index */
-    const char **types = db_xcalloc(s.ncols + 1, sizeof *types);
+    const char **types = tq_xcalloc(s.ncols + 1, sizeof *types);
     for (size_t i = 0; s.coltypes && i < s.ncols; i++)
         types[i + (pkcol < 0)] = s.coltypes[i];
     int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, types,
@@ -632,7 +632,7 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
         free(st);
         return NULL;
     }
-    char **cols = db_xcalloc(s.ncols, sizeof *cols);
+    char **cols = tq_xcalloc(s.ncols, sizeof *cols);
     size_t ncols = 0;
     for (size_t i = 0; i < s.ncols; i++)
         if ((int)i != pkcol)
@@ -712,36 +712,36 @@ static int select_sql(tq_ctx_t *ctx, const frame_t *f, bool with_index,
                       const char *index_alias, fetch_t *fe)
 {
     memset(fe, 0, sizeof *fe);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
     bool first = true;
     if (with_index) {
-        db_buf_ident(&b, f->index);
+        tq_buf_ident(&b, f->index);
         if (index_alias) {
-            db_buf_add(&b, " AS ");
-            db_buf_ident(&b, index_alias);
+            tq_buf_add(&b, " AS ");
+            tq_buf_ident(&b, index_alias);
         }
         first = false;
     }
     if (f->series) {
         if (frame_frag_expr(ctx, f->st, f->expr, &fe->f) < 0) {
-            db_buf_free(&b);
+            tq_buf_free(&b);
             return -1;
         }
-        db_buf_printf(&b, "%s%s AS ", first ? "" : ", ", fe->f.sql);
-        db_buf_ident(&b, f->name ? f->name : "0");
+        tq_buf_printf(&b, "%s%s AS ", first ? "" : ", ", fe->f.sql);
+        tq_buf_ident(&b, f->name ? f->name : "0");
     } else {
         for (size_t i = 0; i < f->ncols; i++) {
             if (!first)
-                db_buf_add(&b, ", ");
+                tq_buf_add(&b, ", ");
             first = false;
-            db_buf_ident(&b, f->cols[i]);
+            tq_buf_ident(&b, f->cols[i]);
         }
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
-    fe->sql = db_buf_take(&b);
+    tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    fe->sql = tq_buf_take(&b);
     return 0;
 }
 
@@ -792,7 +792,7 @@ static int set_hints(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     tq_schema_t *sc = frame_schema(ctx, f->st);
     if (!sc)
         return -1;
-    t->hints = db_xcalloc(t->ncols + 1, 1);
+    t->hints = tq_xcalloc(t->ncols + 1, 1);
     for (size_t c = 1; c < t->ncols; c++) {
         const char *col = !f->series ? f->cols[c - 1]
                         : f->expr->kind == QX_REF ? f->expr->name : NULL;
@@ -823,13 +823,13 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     bool cut = max_rows > 0 && total > max_rows;
     if (cut) {
         const char *rid = f->st->dialect->store_rowid;
-        char *order_by = db_xasprintf(" ORDER BY %s", rid);
+        char *order_by = tq_xasprintf(" ORDER BY %s", rid);
         char *order = strstr(fe.sql, order_by);
         assert(order);
         *order = 0;
         /* two rowid ranges as two branches: an OR of both would scan the
          * table; UNION ALL appends its branches in order */
-        char *sql = db_xasprintf("SELECT * FROM (%s WHERE %s <= %" PRId64
+        char *sql = tq_xasprintf("SELECT * FROM (%s WHERE %s <= %" PRId64
                                  "%s) AS tq_h UNION ALL SELECT "
                                  "* FROM (%s WHERE %s > %" PRId64
                                  "%s) AS tq_t", fe.sql, rid, h, order_by,
@@ -847,7 +847,7 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     if (rc == 0 && cut && t->nhead == (size_t)(h + tl)) {
         t->ntail = (size_t)tl;
         t->nhead = (size_t)h;
-        t->tail = db_xcalloc(t->ntail * t->ncols + 1, sizeof *t->tail);
+        t->tail = tq_xcalloc(t->ntail * t->ncols + 1, sizeof *t->tail);
         memcpy(t->tail, t->head + t->nhead * t->ncols,
                t->ntail * t->ncols * sizeof *t->tail);
         t->total = total;
@@ -875,7 +875,7 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     }
     t->has_index = true;
     free(t->columns[0]);
-    t->columns[0] = db_xstrdup(f->index_label);
+    t->columns[0] = tq_xstrdup(f->index_label);
     if (set_hints(ctx, f, t) < 0) {
         tq_table_clear(t);
         return -1;
@@ -893,7 +893,7 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
-    char *sql = db_xasprintf(
+    char *sql = tq_xasprintf(
         "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
         "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
     tqdb_cursor_t *st = frame_prepare(ctx, sql, &fe.f);
@@ -932,20 +932,20 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         tq_table_clear(&t);
         return NULL;
     }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     size_t nrows = t.nhead + t.ntail;
     bool truncated = t.total > (int64_t)nrows;
-    db_buf_t footer = {0};
+    tq_buf_t footer = {0};
     if (f->name)
-        db_buf_printf(&footer, "Name: %s, ", f->name);
+        tq_buf_printf(&footer, "Name: %s, ", f->name);
     if (truncated)
-        db_buf_printf(&footer, "Length: %" PRId64 ", ", t.total);
-    db_buf_printf(&footer, "dtype: %s", dtype);
+        tq_buf_printf(&footer, "Length: %" PRId64 ", ", t.total);
+    tq_buf_printf(&footer, "dtype: %s", dtype);
     if (nrows == 0) {
-        db_buf_printf(&b, "Series([], %s)", footer.s);
-        db_buf_free(&footer);
+        tq_buf_printf(&b, "Series([], %s)", footer.s);
+        tq_buf_free(&footer);
         tq_table_clear(&t);
-        return db_buf_take(&b);
+        return tq_buf_take(&b);
     }
     /* pandas' SeriesFormatter shows max_rows // 2 rows on each side */
     size_t nhead_fetched = t.nhead;
@@ -961,7 +961,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         for (size_t r = 0; r < nrows; r++) {
             const char *x = vals[r] + strspn(vals[r], " ");
             if (!strcmp(x, "1") || !strcmp(x, "0")) {
-                char *v = db_xstrdup(x[0] == '1' ? "True" : "False");
+                char *v = tq_xstrdup(x[0] == '1' ? "True" : "False");
                 free(vals[r]);
                 vals[r] = v;
             }
@@ -975,7 +975,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         /* pandas' float formatter gives NaN no sign slot */
         bool nan = kind == RX_COL_FLOAT && !strcmp(vals[r], "NaN");
         if (sign_slot && !nan && vals[r][0] != ' ' && vals[r][0] != '-') {
-            char *v = db_xasprintf(" %s", vals[r]);
+            char *v = tq_xasprintf(" %s", vals[r]);
             free(vals[r]);
             vals[r] = v;
         }
@@ -985,7 +985,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         vw = w > vw ? w : vw;
     }
     if (f->index_label[0])
-        db_buf_printf(&b, "%s\n", f->index_label);
+        tq_buf_printf(&b, "%s\n", f->index_label);
     for (size_t r = 0; r < nrows; r++) {
         if (truncated && r == t.nhead) {
             size_t w = rx_utf8_width(vals[r - 1]);
@@ -995,22 +995,22 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
             size_t marg = w > strlen(dots) ? w - strlen(dots) : 0;
             size_t left = marg / 2 + (marg & w & 1);
             rx_buf_spaces(&b, iw + 3 + left);
-            db_buf_add(&b, dots);
-            db_buf_addc(&b, '\n');
+            tq_buf_add(&b, dots);
+            tq_buf_addc(&b, '\n');
         }
-        db_buf_add(&b, idx[r]);
+        tq_buf_add(&b, idx[r]);
         rx_buf_spaces(&b, iw - rx_utf8_width(idx[r]) + 3);
         rx_buf_spaces(&b, vw - rx_utf8_width(vals[r]));
-        db_buf_add(&b, vals[r]);
-        db_buf_addc(&b, '\n');
+        tq_buf_add(&b, vals[r]);
+        tq_buf_addc(&b, '\n');
     }
-    db_buf_add(&b, footer.s);
-    db_buf_free(&footer);
+    tq_buf_add(&b, footer.s);
+    tq_buf_free(&footer);
     rx_cells_free(idx, nrows);
     rx_cells_free(vals, nrows);
     t.nhead = nhead_fetched;
     tq_table_clear(&t);
-    char *s = db_buf_take(&b);
+    char *s = tq_buf_take(&b);
     tq_render_nuls(s);             /* a repr ends at a NUL */
     return s;
 }
@@ -1279,7 +1279,7 @@ static tq_value_t *frame_getitem(tq_ctx_t *ctx, tq_value_t *self,
         return column(ctx, f, tq_as_str(key));
     if (tq_kind(key) == TQ_LIST || tq_kind(key) == TQ_TUPLE) {
         size_t n = tq_seq_len(key);
-        char **names = db_xcalloc(n, sizeof *names);
+        char **names = tq_xcalloc(n, sizeof *names);
         for (size_t i = 0; i < n; i++) {
             tq_value_t *k = tq_seq_get(key, i);
             if (tq_kind(k) != TQ_STR) {
@@ -1357,13 +1357,13 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
             return -1;
         }
     }
-    int64_t *ids = db_xcalloc(n, sizeof *ids);
-    db_buf_t b = {0};
-    db_buf_printf(&b, "SELECT %s FROM ", f->st->dialect->store_rowid);
+    int64_t *ids = tq_xcalloc(n, sizeof *ids);
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "SELECT %s FROM ", f->st->dialect->store_rowid);
     frame_table_ref(&b, f->st);
-    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!st) {
         free(ids);
         return -1;
@@ -1373,26 +1373,26 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
         ids[k++] = tqdb_column_int(st, 0);
     tqdb_cursor_free(&st);
     if (col_index(f, name) < 0) {
-        db_buf_add(&b, "ALTER TABLE ");
+        tq_buf_add(&b, "ALTER TABLE ");
         frame_table_ref(&b, f->st);
-        db_buf_add(&b, " ADD COLUMN ");
-        db_buf_ident(&b, name);
+        tq_buf_add(&b, " ADD COLUMN ");
+        tq_buf_ident(&b, name);
         int rc = frame_exec(ctx, b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         if (rc < 0) {
             free(ids);
             return -1;
         }
-        f->cols = db_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
-        f->cols[f->ncols++] = db_xstrdup(name);
+        f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+        f->cols[f->ncols++] = tq_xstrdup(name);
     }
-    db_buf_add(&b, "UPDATE ");
+    tq_buf_add(&b, "UPDATE ");
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " SET ");
-    db_buf_ident(&b, name);
-    db_buf_printf(&b, " = ? WHERE %s = ?", f->st->dialect->store_rowid);
+    tq_buf_add(&b, " SET ");
+    tq_buf_ident(&b, name);
+    tq_buf_printf(&b, " = ? WHERE %s = ?", f->st->dialect->store_rowid);
     st = frame_prepare(ctx, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!st) {
         free(ids);
         return -1;
@@ -1456,62 +1456,62 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     qx_unref(e);
     if (rc < 0)
         return -1;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
     bool add = col_index(f, name) < 0;
     if (add) {
-        db_buf_add(&b, "ALTER TABLE ");
+        tq_buf_add(&b, "ALTER TABLE ");
         frame_table_ref(&b, f->st);
-        db_buf_add(&b, " ADD COLUMN ");
-        db_buf_ident(&b, name);
+        tq_buf_add(&b, " ADD COLUMN ");
+        tq_buf_ident(&b, name);
         rc = frame_exec(ctx, b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         if (rc < 0) {
             frame_frag_clear(&fr);
             return -1;
         }
     }
     if (other) {
-        db_buf_add(&b, "UPDATE ");
+        tq_buf_add(&b, "UPDATE ");
         frame_table_ref(&b, f->st);
-        db_buf_add(&b, " SET ");
-        db_buf_ident(&b, name);
-        db_buf_add(&b, " = NULL");
+        tq_buf_add(&b, " SET ");
+        tq_buf_ident(&b, name);
+        tq_buf_add(&b, " = NULL");
         rc = frame_exec(ctx, b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         if (rc < 0) {
             frame_frag_clear(&fr);
             return -1;
         }
     }
-    db_buf_add(&b, "UPDATE ");
+    tq_buf_add(&b, "UPDATE ");
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " SET ");
-    db_buf_ident(&b, name);
-    db_buf_printf(&b, " = %s", fr.sql);
+    tq_buf_add(&b, " SET ");
+    tq_buf_ident(&b, name);
+    tq_buf_printf(&b, " = %s", fr.sql);
     if (other) {
         /* UPDATE ... FROM: one pass with an automatic index, where a
          * correlated subquery per row would be quadratic */
-        db_buf_add(&b, " FROM ");
+        tq_buf_add(&b, " FROM ");
         frame_table_ref(&b, other->st);
-        db_buf_add(&b, " WHERE ");
-        db_buf_ident(&b, other->st->name);
-        db_buf_addc(&b, '.');
-        db_buf_ident(&b, other->index);
-        db_buf_add(&b, " = ");
-        db_buf_ident(&b, f->st->name);
-        db_buf_addc(&b, '.');
-        db_buf_ident(&b, f->index);
+        tq_buf_add(&b, " WHERE ");
+        tq_buf_ident(&b, other->st->name);
+        tq_buf_addc(&b, '.');
+        tq_buf_ident(&b, other->index);
+        tq_buf_add(&b, " = ");
+        tq_buf_ident(&b, f->st->name);
+        tq_buf_addc(&b, '.');
+        tq_buf_ident(&b, f->index);
     }
     int64_t n = exec_frag(ctx, b.s, &fr);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     frame_frag_clear(&fr);
     if (n < 0)
         return -1;
     if (add) {
-        f->cols = db_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
-        f->cols[f->ncols++] = db_xstrdup(name);
+        f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+        f->cols[f->ncols++] = tq_xstrdup(name);
     }
     return 0;
 }
@@ -1676,7 +1676,7 @@ static char *findex_repr(tq_ctx_t *ctx, tq_value_t *self)
     char *items = tq_repr(ctx, x->list);
     if (!items)
         return NULL;
-    char *s = db_xasprintf("Index(%s, dtype='object')", items);
+    char *s = tq_xasprintf("Index(%s, dtype='object')", items);
     free(items);
     return s;
 }
@@ -1808,10 +1808,10 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     frame_flush_drops(ctx);
     /* x: x= or the index; y: y= (a name or a list) or every value column;
      * by=: x, the category and y, pivoted to a column per category */
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     frag_t fr = {0};
     const char *xname = f->index_label[0] ? f->index_label : "index";
-    db_buf_add(&b, "SELECT ");
+    tq_buf_add(&b, "SELECT ");
     tq_value_t *xv = tq_args_kw(a, "x"), *yv = tq_args_kw(a, "y");
     tq_value_t *byv = tq_args_kw(a, "by");
     if (byv && tq_kind(byv) == TQ_NONE)
@@ -1832,24 +1832,24 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         xname = tq_as_str(xv);
     }
     if (has_x) {
-        db_buf_ident(&b, xcol);
-        db_buf_add(&b, " AS ");
-        db_buf_ident(&b, xname);
+        tq_buf_ident(&b, xcol);
+        tq_buf_add(&b, " AS ");
+        tq_buf_ident(&b, xname);
     }
     if (bycol) {
-        db_buf_add(&b, ", ");
-        db_buf_ident(&b, bycol);
-        db_buf_add(&b, " AS ");
-        db_buf_ident(&b, tq_as_str(byv));
+        tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, bycol);
+        tq_buf_add(&b, " AS ");
+        tq_buf_ident(&b, tq_as_str(byv));
     }
     size_t ny = 0;
     const char *first_y = NULL;
     if (f->series) {
         if (frame_frag_expr(ctx, f->st, f->expr, &fr) < 0)
             goto fail;
-        db_buf_printf(&b, "%s%s AS ", has_x ? ", " : "", fr.sql);
+        tq_buf_printf(&b, "%s%s AS ", has_x ? ", " : "", fr.sql);
         first_y = f->name ? f->name : "0";
-        db_buf_ident(&b, first_y);
+        tq_buf_ident(&b, first_y);
         ny = 1;
     } else {
         size_t n = yv ? (tq_kind(yv) == TQ_LIST || tq_kind(yv) == TQ_TUPLE
@@ -1870,8 +1870,8 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
             if (kind == TQ_CHART_HIST && ny)
                 break;             /* a histogram draws one column */
             if (ny || has_x)
-                db_buf_add(&b, ", ");
-            db_buf_ident(&b, c);
+                tq_buf_add(&b, ", ");
+            tq_buf_ident(&b, c);
             first_y = first_y ? first_y : c;
             ny++;
         }
@@ -1880,9 +1880,9 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
         tq_raise(ctx, "TypeError", "no numeric data to plot");
         goto fail;
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     if (bycol) {
         tq_sql_t q = {.sql = b.s, .bind = bind_frag, .ud = &fr};
         char *pivot = NULL, *err = NULL;
@@ -1893,28 +1893,28 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
             free(err);
             goto fail;
         }
-        db_buf_free(&b);
-        db_buf_add(&b, pivot);
+        tq_buf_free(&b);
+        tq_buf_add(&b, pivot);
         free(pivot);
     }
     tqdb_cursor_t *cur = render_cursor(ctx, b.s, &fr);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     frame_frag_clear(&fr);
     if (!cur)
         return NULL;
-    db_buf_t what = {0};
-    db_buf_printf(&what, "%s", first_y);
+    tq_buf_t what = {0};
+    tq_buf_printf(&what, "%s", first_y);
     if (ny > 1)
-        db_buf_printf(&what, " and %zu more", ny - 1);
+        tq_buf_printf(&what, " and %zu more", ny - 1);
     if (has_x)
-        db_buf_printf(&what, " by %s", xname);
+        tq_buf_printf(&what, " by %s", xname);
     if (bycol)
-        db_buf_printf(&what, " per %s", tq_as_str(byv));
+        tq_buf_printf(&what, " per %s", tq_as_str(byv));
     tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
-    db_buf_free(&what);
+    tq_buf_free(&what);
     return chart;
 fail:
-    db_buf_free(&b);
+    tq_buf_free(&b);
     frame_frag_clear(&fr);
     return NULL;
 }
@@ -1948,7 +1948,7 @@ static char *fplot_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx;
     (void)self;
-    return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
+    return tq_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
 /* df.plot(kind='line', x=, y=, ...): pandas' callable accessor. */
@@ -2023,7 +2023,7 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
             (methods[i].where == 0 || methods[i].where == (f->series ? 2 : 1)))
             return tq_builtin_new(methods[i].name, methods[i].fn, self);
     if (!strcmp(name, "columns") && !f->series) {
-        findex_t *x = db_xcalloc(1, sizeof *x);
+        findex_t *x = tq_xcalloc(1, sizeof *x);
         x->list = frame_iterate(ctx, self);
         return tq_native_new(&findex_type, x);
     }
@@ -2042,7 +2042,7 @@ static tq_value_t *frame_getattr(tq_ctx_t *ctx, tq_value_t *self,
         return t;
     }
     if (!strcmp(name, "plot")) {
-        fplot_t *p = db_xcalloc(1, sizeof *p);
+        fplot_t *p = tq_xcalloc(1, sizeof *p);
         p->frame = tq_incref(self);
         return tq_native_new(&fplot_type, p);
     }
@@ -2153,58 +2153,58 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
      * while it is small (and reported to the progress indicator). */
     int64_t last_row = 0;
     if (!restrict_rows) {
-        db_buf_t m = {0};
-        db_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
+        tq_buf_t m = {0};
+        tq_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
                       f->st->dialect->store_rowid);
         frame_table_ref(&m, f->st);
         last_row = query_int(ctx, m.s, NULL);
-        db_buf_free(&m);
+        tq_buf_free(&m);
         if (last_row < 0)
             return NULL;
     }
-    db_buf_t b = {0};
-    db_buf_add(&b, "UPDATE ");
-    db_buf_ident(&b, t->schema);
-    db_buf_addc(&b, '.');
-    db_buf_ident(&b, t->name);
-    db_buf_add(&b, " SET ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "UPDATE ");
+    tq_buf_ident(&b, t->schema);
+    tq_buf_addc(&b, '.');
+    tq_buf_ident(&b, t->name);
+    tq_buf_add(&b, " SET ");
     for (size_t i = 0; i < f->ncols; i++) {
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
-        db_buf_add(&b, " = tq_f.");
-        db_buf_ident(&b, f->cols[i]);
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+        tq_buf_add(&b, " = tq_f.");
+        tq_buf_ident(&b, f->cols[i]);
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     size_t range_at = 0;              /* where the chunk's bounds go */
     if (restrict_rows) {
         frame_table_ref(&b, f->st);
     } else {
-        db_buf_add(&b, "(SELECT * FROM ");
+        tq_buf_add(&b, "(SELECT * FROM ");
         frame_table_ref(&b, f->st);
-        db_buf_printf(&b, " WHERE %s > ", f->st->dialect->store_rowid);
+        tq_buf_printf(&b, " WHERE %s > ", f->st->dialect->store_rowid);
         range_at = b.len;
-        db_buf_add(&b, ")");
+        tq_buf_add(&b, ")");
     }
-    db_buf_add(&b, " AS tq_f WHERE ");
-    db_buf_ident(&b, t->name);
-    db_buf_addc(&b, '.');
-    db_buf_ident(&b, t->pk);
-    db_buf_add(&b, " = tq_f.");
-    db_buf_ident(&b, f->index);
+    tq_buf_add(&b, " AS tq_f WHERE ");
+    tq_buf_ident(&b, t->name);
+    tq_buf_addc(&b, '.');
+    tq_buf_ident(&b, t->pk);
+    tq_buf_add(&b, " = tq_f.");
+    tq_buf_ident(&b, f->index);
     if (restrict_rows) {
-        db_buf_add(&b, " AND ");
-        db_buf_ident(&b, t->name);
-        db_buf_addc(&b, '.');
-        db_buf_ident(&b, t->pk);
-        db_buf_printf(&b, " IN (%s)", sub.sql);
+        tq_buf_add(&b, " AND ");
+        tq_buf_ident(&b, t->name);
+        tq_buf_addc(&b, '.');
+        tq_buf_ident(&b, t->pk);
+        tq_buf_printf(&b, " IN (%s)", sub.sql);
     }
     frag_t fr = {0};
     fr.q = sub;
     fr.q.sql = NULL;
     free(sub.sql);
     if (frame_exec(ctx, "SAVEPOINT tq_frame_update") < 0) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         frame_frag_clear(&fr);
         return NULL;
     }
@@ -2214,7 +2214,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
     } else {
         for (int64_t lo = 0; lo < last_row && n >= 0; lo += UPDATE_CHUNK) {
             int64_t hi = lo + UPDATE_CHUNK;
-            char *sql = db_xasprintf("%.*s%" PRId64 " AND %s <= %" PRId64 "%s",
+            char *sql = tq_xasprintf("%.*s%" PRId64 " AND %s <= %" PRId64 "%s",
                                      (int)range_at, b.s, lo,
                                      f->st->dialect->store_rowid, hi,
                                      b.s + range_at);
@@ -2224,7 +2224,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         }
         tq_ctx_progress(ctx, 0, 0);
     }
-    db_buf_free(&b);
+    tq_buf_free(&b);
     frame_frag_clear(&fr);
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (n < 0) {

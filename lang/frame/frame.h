@@ -149,7 +149,7 @@ tq_value_t *frame_series_new(fstore_t *st, const char *index,
 int frame_exec(tq_ctx_t *ctx, const char *sql);
 /* Appends the store's table as its dialect names a temp table
  * (temp."tq_frame_N" on SQLite). */
-void frame_table_ref(db_buf_t *b, const fstore_t *st);
+void frame_table_ref(tq_buf_t *b, const fstore_t *st);
 
 /* An SQL fragment compiled over a store: its text and its parameters
  * (bound from 1 by frame_prepare). */

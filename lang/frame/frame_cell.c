@@ -36,19 +36,19 @@ static uint64_t store_number(const fstore_t *st)
 /* frame_cell_begin: see frame.h. */
 void *frame_cell_begin(tq_ctx_t *ctx)
 {
-    cell_snapshot_t *s = db_xcalloc(1, sizeof *s);
+    cell_snapshot_t *s = tq_xcalloc(1, sizeof *s);
     fstore_t *probe = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     s->first_store = store_number(probe) + 1;
     free(probe->name);
     free(probe);
     const tq_map_t *g = &ctx->globals;
-    s->names = db_xcalloc(g->count + 1, sizeof *s->names);
-    s->values = db_xcalloc(g->count + 1, sizeof *s->values);
+    s->names = tq_xcalloc(g->count + 1, sizeof *s->names);
+    s->values = tq_xcalloc(g->count + 1, sizeof *s->values);
     for (size_t i = 0; i < g->cap; i++) {
         if (!g->slots[i].key)
             continue;
         assert(s->n < g->count);
-        s->names[s->n] = db_xstrdup(g->slots[i].key);
+        s->names[s->n] = tq_xstrdup(g->slots[i].key);
         s->values[s->n] = tq_incref(g->slots[i].value);
         s->n++;
     }
@@ -84,11 +84,11 @@ void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back)
     if (rolled_back && !tq_error_pending(ctx)) {
         tq_map_t *g = &ctx->globals;
         /* collect first: the map changes while names are restored */
-        char **lost_names = db_xcalloc(g->count + 1, sizeof *lost_names);
+        char **lost_names = tq_xcalloc(g->count + 1, sizeof *lost_names);
         size_t nlost = 0;
         for (size_t i = 0; i < g->cap; i++)
             if (g->slots[i].key && lost(ctx, s, g->slots[i].value))
-                lost_names[nlost++] = db_xstrdup(g->slots[i].key);
+                lost_names[nlost++] = tq_xstrdup(g->slots[i].key);
         for (size_t k = 0; k < nlost; k++) {
             tq_value_t *before = NULL;
             for (size_t i = 0; i < s->n && !before; i++)

@@ -30,7 +30,7 @@ static char *dtacc_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx;
     (void)self;
-    return db_xstrdup("<pandas.core.indexes.accessors."
+    return tq_xstrdup("<pandas.core.indexes.accessors."
                       "DatetimeProperties object>");
 }
 
@@ -72,7 +72,7 @@ static tq_value_t *dtacc_getattr(tq_ctx_t *ctx, tq_value_t *self,
         if (f->expr->kind != QX_REF)
             return tq_raise(ctx, "AttributeError",
                             ".dt.%s needs a column of the frame", name);
-        char *path = db_xasprintf("%s__%s", f->expr->name, name);
+        char *path = tq_xasprintf("%s__%s", f->expr->name, name);
         e = qx_path(path);
         free(path);
     }
@@ -94,7 +94,7 @@ tq_value_t *frame_dt_accessor(tq_ctx_t *ctx, tq_value_t *series)
 {
     (void)ctx;
     assert(tq_is_native(series, &tq_series_type));
-    dtacc_t *d = db_xcalloc(1, sizeof *d);
+    dtacc_t *d = tq_xcalloc(1, sizeof *d);
     d->series = tq_incref(series);
     return tq_native_new(&dtacc_type, d);
 }

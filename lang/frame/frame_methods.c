@@ -40,14 +40,14 @@
 static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
                        char *const *vals, size_t n, const char **out)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT count(*)");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT count(*)");
     for (size_t i = 0; i < n; i++)
-        db_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
+        tq_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
                       "sum(typeof(%s) = 'real')", vals[i], vals[i], vals[i]);
-    db_buf_printf(&b, " FROM %s", from);
+    tq_buf_printf(&b, " FROM %s", from);
     tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!cur)
         return -1;
     int rc = tqdb_step(cur);
@@ -80,23 +80,23 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
         if (!sc)
             return NULL;
         const tq_stable_t *t = &sc->tables[0];
-        char **cols = db_xcalloc(t->ncols + 1, sizeof *cols);
-        char **vals = db_xcalloc(t->ncols + 1, sizeof *vals);
-        const char **types = db_xcalloc(t->ncols + 1, sizeof *types);
+        char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
+        char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
+        const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
         for (size_t i = 0; i < t->ncols; i++) {
             /* all missing: float64 when its source column was */
             for (size_t k = 0; k < st->nfloat; k++)
                 if (!strcmp(st->float_cols[k], t->cols[i].name))
                     types[i] = "float64";
-            cols[i] = db_xstrdup(t->cols[i].name);
-            db_buf_t q = {0};
-            db_buf_ident(&q, cols[i]);
-            vals[i] = db_buf_take(&q);
+            cols[i] = tq_xstrdup(t->cols[i].name);
+            tq_buf_t q = {0};
+            tq_buf_ident(&q, cols[i]);
+            vals[i] = tq_buf_take(&q);
         }
-        db_buf_t from = {0};
+        tq_buf_t from = {0};
         frame_table_ref(&from, st);
         int rc = read_dtypes(ctx, from.s, NULL, vals, t->ncols, types);
-        db_buf_free(&from);
+        tq_buf_free(&from);
         /* declared dates and datetimes are pandas' datetime64 columns */
         for (size_t i = 0; rc == 0 && i < t->ncols; i++) {
             tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
@@ -134,33 +134,33 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         if (frame_frag_expr(ctx, f->st, f->expr, &s->fr) < 0)
             return -1;
         s->n = 1;
-        s->vals = db_xcalloc(1, sizeof *s->vals);
-        s->names = db_xcalloc(1, sizeof *s->names);
-        s->dtypes = db_xcalloc(1, sizeof *s->dtypes);
-        s->vals[0] = db_xstrdup("tq_v");
-        s->names[0] = db_xstrdup(f->name ? f->name : "0");
+        s->vals = tq_xcalloc(1, sizeof *s->vals);
+        s->names = tq_xcalloc(1, sizeof *s->names);
+        s->dtypes = tq_xcalloc(1, sizeof *s->dtypes);
+        s->vals[0] = tq_xstrdup("tq_v");
+        s->names[0] = tq_xstrdup(f->name ? f->name : "0");
         if (f->boolean) {
             s->dtypes[0] = "bool";
         } else if (f->expr->kind == QX_REF) {
             s->dtypes[0] = fm_store_dtype(ctx, f->st, f->expr->name);
         } else {
-            db_buf_t from = {0};
+            tq_buf_t from = {0};
             frame_table_ref(&from, f->st);
             char *v = s->fr.sql;
             if (read_dtypes(ctx, from.s, &s->fr, &v, 1, s->dtypes) < 0)
                 s->dtypes[0] = NULL;
-            db_buf_free(&from);
+            tq_buf_free(&from);
         }
     } else {
         s->n = f->ncols;
-        s->vals = db_xcalloc(f->ncols + 1, sizeof *s->vals);
-        s->names = db_xcalloc(f->ncols + 1, sizeof *s->names);
-        s->dtypes = db_xcalloc(f->ncols + 1, sizeof *s->dtypes);
+        s->vals = tq_xcalloc(f->ncols + 1, sizeof *s->vals);
+        s->names = tq_xcalloc(f->ncols + 1, sizeof *s->names);
+        s->dtypes = tq_xcalloc(f->ncols + 1, sizeof *s->dtypes);
         for (size_t i = 0; i < f->ncols; i++) {
-            db_buf_t q = {0};
-            db_buf_ident(&q, f->cols[i]);
-            s->vals[i] = db_buf_take(&q);
-            s->names[i] = db_xstrdup(f->cols[i]);
+            tq_buf_t q = {0};
+            tq_buf_ident(&q, f->cols[i]);
+            s->vals[i] = tq_buf_take(&q);
+            s->names[i] = tq_xstrdup(f->cols[i]);
             s->dtypes[i] = f->boolean ? "bool"
                          : fm_store_dtype(ctx, f->st, f->cols[i]);
             if (!s->dtypes[i])
@@ -175,11 +175,11 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
     /* a column declared REAL holds floats already: no CAST, so that
      * derived stores keep its declared type */
     tq_schema_t *sc = f->series ? NULL : frame_schema(ctx, f->st);
-    db_buf_t b = {0};
-    db_buf_printf(&b, "WITH tq_s AS (SELECT %s AS tq_r, ",
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "WITH tq_s AS (SELECT %s AS tq_r, ",
                   f->st->dialect->store_rowid);
-    db_buf_ident(&b, f->index);
-    db_buf_add(&b, " AS tq_i");
+    tq_buf_ident(&b, f->index);
+    tq_buf_add(&b, " AS tq_i");
     for (size_t i = 0; i < s->n; i++) {
         const char *e = f->series ? s->fr.sql : s->vals[i];
         int j = sc ? tq_stable_col(&sc->tables[0], s->names[i]) : -1;
@@ -187,16 +187,16 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         bool real = strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
                     strcasestr(decl, "DOUB");
         if (!strcmp(s->dtypes[i], "float64") && !real)
-            db_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
         else if (f->series)
-            db_buf_printf(&b, ", %s AS tq_v", e);
+            tq_buf_printf(&b, ", %s AS tq_v", e);
         else
-            db_buf_printf(&b, ", %s", e);
+            tq_buf_printf(&b, ", %s", e);
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_addc(&b, ')');
-    s->cte = db_buf_take(&b);
+    tq_buf_addc(&b, ')');
+    s->cte = tq_buf_take(&b);
     tq_schema_free(&sc);
     return 0;
 }
@@ -219,7 +219,7 @@ void fm_src_clear(fm_src_t *s)
 /* fm_param: see frame_methods.h. */
 void fm_param(fm_params_t *p, tq_value_t *v)
 {
-    DB_PUSH(p->v, p->n, p->cap, tq_incref(v));
+    TQ_PUSH(p->v, p->n, p->cap, tq_incref(v));
 }
 
 /* fm_params_clear: see frame_methods.h. */
@@ -249,7 +249,7 @@ static tqdb_cursor_t *prepare_text(tq_ctx_t *ctx, const fm_src_t *s,
 tqdb_cursor_t *fm_query(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
                         const fm_params_t *p)
 {
-    char *sql = db_xasprintf("%s %s", s->cte, body);
+    char *sql = tq_xasprintf("%s %s", s->cte, body);
     tqdb_cursor_t *cur = prepare_text(ctx, s, sql, p);
     free(sql);
     return cur;
@@ -272,7 +272,7 @@ fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
                    const fm_params_t *p)
 {
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    char *sql = db_xasprintf("%s %s", s->cte, body);
+    char *sql = tq_xasprintf("%s %s", s->cte, body);
     struct store_prep sp = {s, p};
     tq_schema_t *like = frame_schema(ctx, s->f->st);
     int rc = like ? frame_create_as(ctx, st, sql, store_prep, &sp, NULL, 0,
@@ -281,11 +281,11 @@ fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
     free(sql);
     for (size_t i = 0; rc == 0 && i < s->n; i++)
         if (s->dtypes[i] && !strcmp(s->dtypes[i], "float64")) {
-            st->float_cols = db_xrealloc(st->float_cols, (st->nfloat + 2) *
+            st->float_cols = tq_xrealloc(st->float_cols, (st->nfloat + 2) *
                                          sizeof *st->float_cols);
-            st->float_cols[st->nfloat++] = db_xstrdup(s->names[i]);
+            st->float_cols[st->nfloat++] = tq_xstrdup(s->names[i]);
             if (s->f->series)
-                st->float_cols[st->nfloat++] = db_xstrdup("tq_v");
+                st->float_cols[st->nfloat++] = tq_xstrdup("tq_v");
         }
     if (rc < 0) {
         if (!tq_error_pending(ctx))
@@ -326,7 +326,7 @@ tq_value_t *fm_arg(const tq_args_t *a, size_t i, const char *name)
 const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s)
 {
     (void)ctx;
-    const char **out = db_xcalloc(s->n + 1, sizeof *out);
+    const char **out = tq_xcalloc(s->n + 1, sizeof *out);
     memcpy(out, s->dtypes, s->n * sizeof *out);
     return out;
 }
@@ -345,11 +345,11 @@ int64_t frame_nrows(tq_ctx_t *ctx, const frame_t *f)
     if (f->st->nrows >= 0)
         return f->st->nrows;
     frame_flush_drops(ctx);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT count(*) FROM ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT count(*) FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!cur)
         return -1;
     int rc = tqdb_step(cur);
@@ -383,16 +383,16 @@ static tq_value_t *select_rows(tq_ctx_t *ctx, const frame_t *f,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     for (size_t i = 0; i < s.n; i++)
-        db_buf_printf(&b, ", %s", s.vals[i]);
-    db_buf_add(&b, " FROM tq_s");
+        tq_buf_printf(&b, ", %s", s.vals[i]);
+    tq_buf_add(&b, " FROM tq_s");
     if (where)
-        db_buf_printf(&b, " WHERE %s", where);
-    db_buf_printf(&b, " ORDER BY %s", order ? order : "tq_r");
+        tq_buf_printf(&b, " WHERE %s", where);
+    tq_buf_printf(&b, " ORDER BY %s", order ? order : "tq_r");
     fstore_t *st = fm_store(ctx, &s, b.s, p);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = st ? like(f, st, s.names, s.n) : NULL;
     fm_src_clear(&s);
     return v;
@@ -415,7 +415,7 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
     if (count > n - start)
         count = n - start;
     /* rowids are 1..n in row order */
-    char *where = db_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
+    char *where = tq_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
                                start, start + count);
     tq_value_t *v = select_rows(ctx, f, where, NULL, NULL);
     free(where);
@@ -432,19 +432,19 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                const char *name, bool boolean)
 {
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t b = {0};
-    db_buf_add(&b, "CREATE TEMP TABLE ");
-    db_buf_ident(&b, st->name);
-    db_buf_add(&b, " (tq_i, tq_v)");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "CREATE TEMP TABLE ");
+    tq_buf_ident(&b, st->name);
+    tq_buf_add(&b, " (tq_i, tq_v)");
     int rc = frame_exec(ctx, b.s);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tqdb_cursor_t *ins = NULL;
     if (rc == 0) {
-        db_buf_add(&b, "INSERT INTO ");
+        tq_buf_add(&b, "INSERT INTO ");
         frame_table_ref(&b, st);
-        db_buf_add(&b, " VALUES (?, ?)");
+        tq_buf_add(&b, " VALUES (?, ?)");
         ins = frame_prepare(ctx, b.s, NULL);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         rc = ins ? 0 : -1;
     }
     for (size_t r = 0; r < n && rc == 0; r++) {
@@ -483,7 +483,7 @@ static tq_value_t *p_dtypes(tq_ctx_t *ctx, tq_value_t *self,
         if (FM_SELF(self)->series) {
             v = tq_str(dt[0]);
         } else {
-            tqdb_datum_t **vals = db_xcalloc(s.n + 1, sizeof *vals);
+            tqdb_datum_t **vals = tq_xcalloc(s.n + 1, sizeof *vals);
             for (size_t i = 0; i < s.n; i++) {
                 tqdb_datum_t d = tqdb_datum_text(dt[i], strlen(dt[i]));
                 vals[i] = tqdb_datum_dup(&d);
@@ -498,11 +498,11 @@ static tq_value_t *p_dtypes(tq_ctx_t *ctx, tq_value_t *self,
 }
 
 /* n dashes padded with spaces to width w, then two spaces. */
-static void rx_dashes(db_buf_t *b, size_t n, size_t w)
+static void rx_dashes(tq_buf_t *b, size_t n, size_t w)
 {
     for (size_t k = 0; k < w; k++)
-        db_buf_addc(b, k < n ? '-' : ' ');
-    db_buf_add(b, "  ");
+        tq_buf_addc(b, k < n ? '-' : ' ');
+    tq_buf_add(b, "  ");
 }
 
 /* pandas' _sizeof_fmt. */
@@ -511,7 +511,7 @@ static char *sizeof_fmt(double num, bool plus)
     static const char *units[] = {"bytes", "KB", "MB", "GB", "TB"};
     for (size_t i = 0; i < 5; i++) {
         if (num < 1024.0 || i == 4)
-            return db_xasprintf("%3.1f%s %s", num, plus ? "+" : "",
+            return tq_xasprintf("%3.1f%s %s", num, plus ? "+" : "",
                                 units[i]);
         num /= 1024.0;
     }
@@ -530,13 +530,13 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         fm_src_clear(&s);
         return NULL;
     }
-    db_buf_t q = {0};
-    db_buf_add(&q, "SELECT count(*), min(tq_i), max(tq_i)");
+    tq_buf_t q = {0};
+    tq_buf_add(&q, "SELECT count(*), min(tq_i), max(tq_i)");
     for (size_t i = 0; i < s.n; i++)
-        db_buf_printf(&q, ", count(%s)", s.vals[i]);
-    db_buf_add(&q, " FROM tq_s");
+        tq_buf_printf(&q, ", count(%s)", s.vals[i]);
+    tq_buf_add(&q, " FROM tq_s");
     tqdb_cursor_t *cur = fm_query(ctx, &s, q.s, NULL);
-    db_buf_free(&q);
+    tq_buf_free(&q);
     if (!cur || tqdb_step(cur) != TQDB_ROW) {
         if (cur)
             tq_raise_db(ctx);
@@ -546,53 +546,53 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         return NULL;
     }
     int64_t rows = tqdb_column_int(cur, 0);
-    db_buf_t b = {0};
-    db_buf_add(&b, "<class 'pandas.core.frame.DataFrame'>\n");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "<class 'pandas.core.frame.DataFrame'>\n");
     bool range = !f->index_label[0];
     if (range)
-        db_buf_printf(&b, "RangeIndex: %" PRId64 " entries", rows);
+        tq_buf_printf(&b, "RangeIndex: %" PRId64 " entries", rows);
     else
-        db_buf_printf(&b, "Int64Index: %" PRId64 " entries", rows);
+        tq_buf_printf(&b, "Int64Index: %" PRId64 " entries", rows);
     if (rows > 0) {
-        char *lo = tqdb_column_text(cur, 1) ? db_xstrdup(tqdb_column_text(cur, 1)) : db_xstrdup("None");
-        char *hi = tqdb_column_text(cur, 2) ? db_xstrdup(tqdb_column_text(cur, 2)) : db_xstrdup("None");
-        db_buf_printf(&b, ", %s to %s", lo, hi);
+        char *lo = tqdb_column_text(cur, 1) ? tq_xstrdup(tqdb_column_text(cur, 1)) : tq_xstrdup("None");
+        char *hi = tqdb_column_text(cur, 2) ? tq_xstrdup(tqdb_column_text(cur, 2)) : tq_xstrdup("None");
+        tq_buf_printf(&b, ", %s to %s", lo, hi);
         free(lo);
         free(hi);
     }
-    db_buf_addc(&b, '\n');
-    db_buf_printf(&b, "Data columns (total %zu columns):\n", s.n);
+    tq_buf_addc(&b, '\n');
+    tq_buf_printf(&b, "Data columns (total %zu columns):\n", s.n);
     /* the table: " #   Column  Non-Null Count  Dtype" */
     size_t wn = strlen("Column"), wc = strlen("Non-Null Count"),
            wd = strlen("Dtype"), wi = s.n >= 10 ? 2 : 1;
-    char **counts = db_xcalloc(s.n + 1, sizeof *counts);
+    char **counts = tq_xcalloc(s.n + 1, sizeof *counts);
     for (size_t i = 0; i < s.n; i++) {
-        counts[i] = db_xasprintf("%" PRId64 " non-null",
+        counts[i] = tq_xasprintf("%" PRId64 " non-null",
                                  tqdb_column_int(cur, (int)(3 + i)));
         wn = strlen(s.names[i]) > wn ? strlen(s.names[i]) : wn;
         wc = strlen(counts[i]) > wc ? strlen(counts[i]) : wc;
         wd = strlen(dt[i]) > wd ? strlen(dt[i]) : wd;
     }
     tqdb_cursor_free(&cur);
-    char *idxw = db_xasprintf("%zu", s.n);
+    char *idxw = tq_xasprintf("%zu", s.n);
     wi = strlen(idxw) > 1 ? strlen(idxw) : 1;
     free(idxw);
     wi = wi < 1 ? 1 : wi;
-    db_buf_printf(&b, " %-*s  %-*s  %-*s  %-*s \n", (int)(wi + 1), "#",
+    tq_buf_printf(&b, " %-*s  %-*s  %-*s  %-*s \n", (int)(wi + 1), "#",
                   (int)wn, "Column", (int)wc, "Non-Null Count", (int)wd,
                   "Dtype");
     /* pandas' dashes are as long as the headers, not the columns */
-    db_buf_add(&b, "---  ");
+    tq_buf_add(&b, "---  ");
     rx_dashes(&b, strlen("Column"), wn);
     rx_dashes(&b, strlen("Non-Null Count"), wc);
     rx_dashes(&b, strlen("Dtype"), wd);
     b.len--;
     b.s[b.len] = 0;
-    db_buf_add(&b, "\n");
+    tq_buf_add(&b, "\n");
 
     size_t nint = 0, nfloat = 0, nobj = 0, nbool = 0, ndt = 0;
     for (size_t i = 0; i < s.n; i++) {
-        db_buf_printf(&b, " %-*zu  %-*s  %-*s  %-*s \n", (int)(wi + 1), i,
+        tq_buf_printf(&b, " %-*zu  %-*s  %-*s  %-*s \n", (int)(wi + 1), i,
                       (int)wn, s.names[i], (int)wc, counts[i], (int)wd,
                       dt[i]);
         nint += !strcmp(dt[i], "int64");
@@ -603,11 +603,11 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         free(counts[i]);
     }
     free(counts);
-    db_buf_add(&b, "dtypes: ");
+    tq_buf_add(&b, "dtypes: ");
     bool first = true;
 #define DT(n, name)                                                        \
     if (n) {                                                               \
-        db_buf_printf(&b, "%s%s(%zu)", first ? "" : ", ", name, n);        \
+        tq_buf_printf(&b, "%s%s(%zu)", first ? "" : ", ", name, n);        \
         first = false;                                                     \
     }
     DT(nbool, "bool")
@@ -616,16 +616,16 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     DT(nint, "int64")
     DT(nobj, "object")
 #undef DT
-    db_buf_addc(&b, '\n');
+    tq_buf_addc(&b, '\n');
     double bytes = (range ? 128.0 : 8.0 * (double)rows) +
                    (double)s.n * 8.0 * (double)rows;
     if (nbool)
         bytes -= 7.0 * (double)nbool * (double)rows;
     char *mem = sizeof_fmt(bytes, nobj > 0);
-    db_buf_printf(&b, "memory usage: %s\n", mem);
+    tq_buf_printf(&b, "memory usage: %s\n", mem);
     free(mem);
     tq_ctx_print(ctx, b.s, b.len);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     free(dt);
     fm_src_clear(&s);
     return tq_none();
@@ -649,16 +649,16 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
         return NULL;
     }
     fm_params_t all = {0};
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
-    char **cols = db_xcalloc(s.n + 1, sizeof *cols);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
+    char **cols = tq_xcalloc(s.n + 1, sizeof *cols);
     size_t n = 0;
     for (size_t i = 0; i < s.n; i++) {
         if (dt && !numeric(dt[i]) && !f->series)
             continue;
-        db_buf_add(&b, ", ");
-        db_buf_printf(&b, fmt, s.vals[i], s.vals[i], s.vals[i]);
-        db_buf_printf(&b, " AS %s", s.vals[i]);
+        tq_buf_add(&b, ", ");
+        tq_buf_printf(&b, fmt, s.vals[i], s.vals[i], s.vals[i]);
+        tq_buf_printf(&b, " AS %s", s.vals[i]);
         cols[n++] = s.names[i];
         if (p && per_col_params)
             fm_param(&all, p->v[i < p->n ? i : p->n - 1]);
@@ -666,7 +666,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
             for (size_t k = 0; k < p->n; k++)
                 fm_param(&all, p->v[k]);
     }
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     /* a shared parameter list is repeated once per column */
     if (p && !per_col_params && n > 1) {
         size_t once = all.n;
@@ -675,7 +675,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
                 fm_param(&all, all.v[k]);
     }
     fstore_t *st = fm_store(ctx, &s, b.s, &all);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     fm_params_clear(&all);
     tq_value_t *v = NULL;
     if (st) {
@@ -747,18 +747,18 @@ static tq_value_t *m_fillna(tq_ctx_t *ctx, tq_value_t *self,
         fm_src_t s;
         if (fm_src_init(ctx, f, &s) < 0)
             return NULL;
-        db_buf_t b = {0};
-        db_buf_add(&b, "SELECT tq_i");
+        tq_buf_t b = {0};
+        tq_buf_add(&b, "SELECT tq_i");
         for (size_t i = 0; i < s.n; i++)
-            db_buf_printf(&b, ", first_value(%s) OVER (PARTITION BY tq_g%zu "
+            tq_buf_printf(&b, ", first_value(%s) OVER (PARTITION BY tq_g%zu "
                           "ORDER BY tq_r) AS %s", s.vals[i], i, s.vals[i]);
-        db_buf_add(&b, " FROM (SELECT *");
+        tq_buf_add(&b, " FROM (SELECT *");
         for (size_t i = 0; i < s.n; i++)
-            db_buf_printf(&b, ", count(%s) OVER (ORDER BY tq_r) AS tq_g%zu",
+            tq_buf_printf(&b, ", count(%s) OVER (ORDER BY tq_r) AS tq_g%zu",
                           s.vals[i], i);
-        db_buf_add(&b, " FROM tq_s) AS tq_w ORDER BY tq_r");
+        tq_buf_add(&b, " FROM tq_s) AS tq_w ORDER BY tq_r");
         fstore_t *st = fm_store(ctx, &s, b.s, NULL);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         tq_value_t *r = st ? like(f, st, s.names, s.n) : NULL;
         fm_src_clear(&s);
         return r;
@@ -796,7 +796,7 @@ static tq_value_t *m_dropna(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    db_buf_t w = {0};
+    tq_buf_t w = {0};
     size_t k = 0;
     for (size_t i = 0; i < s.n; i++) {
         if (subset) {
@@ -812,12 +812,12 @@ static tq_value_t *m_dropna(tq_ctx_t *ctx, tq_value_t *self,
                 continue;
         }
         if (k++)
-            db_buf_add(&w, all ? " OR " : " AND ");
-        db_buf_printf(&w, "%s IS NOT NULL", s.vals[i]);
+            tq_buf_add(&w, all ? " OR " : " AND ");
+        tq_buf_printf(&w, "%s IS NOT NULL", s.vals[i]);
     }
     fm_src_clear(&s);
     tq_value_t *v = select_rows(ctx, f, k ? w.s : NULL, NULL, NULL);
-    db_buf_free(&w);
+    tq_buf_free(&w);
     return v;
 }
 
@@ -826,7 +826,7 @@ static tq_value_t *m_dropna(tq_ctx_t *ctx, tq_value_t *self,
 /* The SQL type a pandas dtype casts to, or NULL. */
 static const char *cast_type(tq_ctx_t *ctx, tq_value_t *t)
 {
-    char *r = tq_kind(t) == TQ_STR ? db_xstrdup(tq_as_str(t))
+    char *r = tq_kind(t) == TQ_STR ? tq_xstrdup(tq_as_str(t))
                                    : tq_repr(ctx, t);
     if (!r)
         return NULL;
@@ -854,15 +854,15 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     int rc = 0;
     for (size_t i = 0; i < s.n && rc == 0; i++) {
         tq_value_t *ti = t;
         if (tq_kind(t) == TQ_DICT)
             ti = tq_dict_get_str(t, s.names[i]);
         if (!ti) {
-            db_buf_printf(&b, ", %s", s.vals[i]);
+            tq_buf_printf(&b, ", %s", s.vals[i]);
             continue;
         }
         const char *ty = cast_type(ctx, ti);
@@ -871,25 +871,25 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
             break;
         }
         if (!strcmp(ty, "INTEGER"))
-            db_buf_printf(&b, ", CAST(%s AS INTEGER) AS %s", s.vals[i],
+            tq_buf_printf(&b, ", CAST(%s AS INTEGER) AS %s", s.vals[i],
                           s.vals[i]);
         else if (!strcmp(ty, "REAL"))
-            db_buf_printf(&b, ", CAST(%s AS REAL) AS %s", s.vals[i],
+            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", s.vals[i],
                           s.vals[i]);
         else
             /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
-            db_buf_printf(&b, ", CAST(%s AS TEXT) AS %s", s.vals[i],
+            tq_buf_printf(&b, ", CAST(%s AS TEXT) AS %s", s.vals[i],
                           s.vals[i]);
     }
     tq_value_t *v = NULL;
     if (rc == 0) {
-        db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+        tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
         fstore_t *st = fm_store(ctx, &s, b.s, NULL);
         v = st ? like(f, st, s.names, s.n) : NULL;
         if (v && f->series)
             FM_SELF(v)->boolean = false;
     }
-    db_buf_free(&b);
+    tq_buf_free(&b);
     fm_src_clear(&s);
     return v;
 }
@@ -900,27 +900,27 @@ static tq_value_t *reshape(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s,
                            char **names, const char *index_sql,
                            const char *label)
 {
-    db_buf_t b = {0};
-    db_buf_printf(&b, "SELECT %s AS tq_i", index_sql ? index_sql : "tq_i");
-    char **cols = db_xcalloc(s->n + 1, sizeof *cols);
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "SELECT %s AS tq_i", index_sql ? index_sql : "tq_i");
+    char **cols = tq_xcalloc(s->n + 1, sizeof *cols);
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!names[i])
             continue;
         for (size_t k = 0; k < n; k++)
             if (!strcmp(cols[k], names[i])) {
-                db_buf_free(&b);
+                tq_buf_free(&b);
                 free(cols);
                 return tq_raise(ctx, "ValueError", "duplicate column "
                                 "name '%s'", names[i]);
             }
-        db_buf_printf(&b, ", %s AS ", s->vals[i]);
-        db_buf_ident(&b, names[i]);
+        tq_buf_printf(&b, ", %s AS ", s->vals[i]);
+        tq_buf_ident(&b, names[i]);
         cols[n++] = names[i];
     }
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     fstore_t *st = fm_store(ctx, s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (st) {
         v = fm_frame(st, label ? label : f->index_label, cols, n);
@@ -954,7 +954,7 @@ static tq_value_t *m_rename(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    char **names = db_xcalloc(s.n + 1, sizeof *names);
+    char **names = tq_xcalloc(s.n + 1, sizeof *names);
     tq_value_t *v = NULL;
     for (size_t i = 0; i < s.n; i++) {
         tq_value_t *x = tq_dict_get_str(m, s.names[i]);
@@ -976,7 +976,7 @@ done:
 static const char **name_list(tq_ctx_t *ctx, tq_value_t *v, size_t *n)
 {
     if (tq_kind(v) == TQ_STR) {
-        const char **out = db_xcalloc(1, sizeof *out);
+        const char **out = tq_xcalloc(1, sizeof *out);
         out[0] = tq_as_str(v);
         *n = 1;
         return out;
@@ -986,7 +986,7 @@ static const char **name_list(tq_ctx_t *ctx, tq_value_t *v, size_t *n)
         return NULL;
     }
     *n = tq_seq_len(v);
-    const char **out = db_xcalloc(*n + 1, sizeof *out);
+    const char **out = tq_xcalloc(*n + 1, sizeof *out);
     for (size_t i = 0; i < *n; i++) {
         if (tq_kind(tq_seq_get(v, i)) != TQ_STR) {
             free(out);
@@ -1030,7 +1030,7 @@ static tq_value_t *m_drop(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
             free(drop);
             return NULL;
         }
-        char **names = db_xcalloc(s.n + 1, sizeof *names);
+        char **names = tq_xcalloc(s.n + 1, sizeof *names);
         for (size_t i = 0; i < s.n; i++)
             names[i] = s.names[i];
         tq_value_t *v = NULL;
@@ -1042,10 +1042,10 @@ static tq_value_t *m_drop(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
                     found = true;
                 }
             if (!found) {
-                db_buf_t m = {0};
-                db_buf_printf(&m, "['%s']", drop[k]);
+                tq_buf_t m = {0};
+                tq_buf_printf(&m, "['%s']", drop[k]);
                 key_error(ctx, m.s);
-                db_buf_free(&m);
+                tq_buf_free(&m);
                 goto out;
             }
         }
@@ -1061,19 +1061,19 @@ out:
                         "columns=");
     /* rows by index label: WHERE tq_i NOT IN (?, ...) */
     fm_params_t p = {0};
-    db_buf_t w = {0};
-    db_buf_add(&w, "tq_i NOT IN (");
+    tq_buf_t w = {0};
+    tq_buf_add(&w, "tq_i NOT IN (");
     size_t n = (tq_kind(index) == TQ_LIST || tq_kind(index) == TQ_TUPLE)
              ? tq_seq_len(index) : 1;
     for (size_t i = 0; i < n; i++) {
         fm_param(&p, n == 1 && tq_kind(index) != TQ_LIST &&
                      tq_kind(index) != TQ_TUPLE ? index
                                                 : tq_seq_get(index, i));
-        db_buf_add(&w, i ? ", ?" : "?");
+        tq_buf_add(&w, i ? ", ?" : "?");
     }
-    db_buf_addc(&w, ')');
+    tq_buf_addc(&w, ')');
     tq_value_t *v = select_rows(ctx, f, w.s, NULL, &p);
-    db_buf_free(&w);
+    tq_buf_free(&w);
     fm_params_clear(&p);
     return v;
 }
@@ -1089,7 +1089,7 @@ static tq_value_t *m_set_index(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    char **names = db_xcalloc(s.n + 1, sizeof *names);
+    char **names = tq_xcalloc(s.n + 1, sizeof *names);
     const char *idx = NULL;
     for (size_t i = 0; i < s.n; i++) {
         if (!strcmp(s.names[i], tq_as_str(k)))
@@ -1099,10 +1099,10 @@ static tq_value_t *m_set_index(tq_ctx_t *ctx, tq_value_t *self,
     }
     tq_value_t *v = NULL;
     if (!idx) {
-        db_buf_t m = {0};
-        db_buf_printf(&m, "None of ['%s'] are in the columns", tq_as_str(k));
+        tq_buf_t m = {0};
+        tq_buf_printf(&m, "None of ['%s'] are in the columns", tq_as_str(k));
         tq_raise(ctx, "KeyError", "\"%s\"", m.s);
-        db_buf_free(&m);
+        tq_buf_free(&m);
     } else {
         v = reshape(ctx, f, &s, names, idx, tq_as_str(k));
     }
@@ -1129,23 +1129,23 @@ static tq_value_t *m_reset_index(tq_ctx_t *ctx, tq_value_t *self,
         return st ? fm_series(st, "", f->name, f->boolean) : NULL;
     }
     const char *label = f->index_label[0] ? f->index_label : "index";
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_r - 1 AS tq_i");
-    char **cols = db_xcalloc(s.n + 2, sizeof *cols);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_r - 1 AS tq_i");
+    char **cols = tq_xcalloc(s.n + 2, sizeof *cols);
     size_t n = 0;
     if (!drop) {
-        db_buf_add(&b, ", tq_i AS ");
-        db_buf_ident(&b, label);
+        tq_buf_add(&b, ", tq_i AS ");
+        tq_buf_ident(&b, label);
         cols[n++] = (char *)label;
     }
     for (size_t i = 0; i < s.n; i++) {
-        db_buf_printf(&b, ", %s AS ", s.vals[i]);
-        db_buf_ident(&b, s.names[i]);
+        tq_buf_printf(&b, ", %s AS ", s.vals[i]);
+        tq_buf_ident(&b, s.names[i]);
         cols[n++] = s.names[i];
     }
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = st ? fm_frame(st, "", cols, n) : NULL;
     free(cols);
     fm_src_clear(&s);
@@ -1171,7 +1171,7 @@ static tq_value_t *m_sample(tq_ctx_t *ctx, tq_value_t *self,
         return tq_raise(ctx, "ValueError", "Cannot take a larger sample "
                         "than population when 'replace=False'");
     /* random_state is accepted; the database's random order is used */
-    char *order = db_xasprintf("random() LIMIT %" PRId64, n < 0 ? 0 : n);
+    char *order = tq_xasprintf("random() LIMIT %" PRId64, n < 0 ? 0 : n);
     tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
     free(order);
     return v;
@@ -1204,8 +1204,8 @@ static tq_value_t *n_extreme(tq_ctx_t *ctx, tq_value_t *self,
             return tq_raise(ctx, "KeyError", "'%s'", tq_as_str(cv));
         }
     }
-    char *where = db_xasprintf("%s IS NOT NULL", col);
-    char *order = db_xasprintf("%s %s, tq_r LIMIT %" PRId64, col,
+    char *where = tq_xasprintf("%s IS NOT NULL", col);
+    char *order = tq_xasprintf("%s %s, tq_r LIMIT %" PRId64, col,
                                largest ? "DESC" : "ASC", n < 0 ? 0 : n);
     fm_src_clear(&s);
     tq_value_t *v = select_rows(ctx, f, where, order, NULL);
@@ -1244,7 +1244,7 @@ static int quantile_of(tq_ctx_t *ctx, const fm_src_t *s, const char *col,
         return 0;
     double pos = q * (double)(count - 1);
     int64_t lo = (int64_t)floor(pos);
-    char *body = db_xasprintf("SELECT %s FROM tq_s WHERE %s IS NOT NULL "
+    char *body = tq_xasprintf("SELECT %s FROM tq_s WHERE %s IS NOT NULL "
                               "ORDER BY %s LIMIT 2 OFFSET %" PRId64, col,
                               col, col, lo);
     tqdb_cursor_t *cur = fm_query(ctx, s, body, NULL);
@@ -1279,7 +1279,7 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     }
     bool keep_text = !strcmp(fn, "min") || !strcmp(fn, "max") ||
                      !strcmp(fn, "count");
-    size_t *cols = db_xcalloc(s.n + 1, sizeof *cols);
+    size_t *cols = tq_xcalloc(s.n + 1, sizeof *cols);
     size_t n = 0;
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
@@ -1288,30 +1288,30 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
      * squared deviations from the mean (two-pass, as pandas' nanvar) of
      * each column, the means read by a first statement */
     bool dev = !strcmp(fn, "std") || !strcmp(fn, "var");
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT 0");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT 0");
     for (size_t k = 0; k < n; k++) {
         const char *c = s.vals[cols[k]];
-        db_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), ",
+        tq_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), ",
                       c, c, c, c, c);
         if (dev)
-            db_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
+            tq_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
                           k);
         else
-            db_buf_add(&b, "0");
+            tq_buf_add(&b, "0");
     }
-    db_buf_add(&b, " FROM tq_s");
+    tq_buf_add(&b, " FROM tq_s");
     if (dev) {
-        db_buf_add(&b, ", (SELECT 0 AS tq_z");
+        tq_buf_add(&b, ", (SELECT 0 AS tq_z");
         for (size_t k = 0; k < n; k++)
-            db_buf_printf(&b, ", avg(%s) AS tq_m%zu", s.vals[cols[k]], k);
-        db_buf_add(&b, " FROM tq_s) AS tq_means");
+            tq_buf_printf(&b, ", avg(%s) AS tq_m%zu", s.vals[cols[k]], k);
+        tq_buf_add(&b, " FROM tq_s) AS tq_means");
     }
     tqdb_cursor_t *cur = fm_query(ctx, &s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
-    tqdb_datum_t **vals = db_xcalloc(n + 1, sizeof *vals);
-    char **labels = db_xcalloc(n + 1, sizeof *labels);
+    tqdb_datum_t **vals = tq_xcalloc(n + 1, sizeof *vals);
+    char **labels = tq_xcalloc(n + 1, sizeof *labels);
     int rc = cur ? tqdb_step(cur) : -1;
     if (cur && rc != TQDB_ROW)
         tq_raise_db(ctx);
@@ -1435,7 +1435,7 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     if (!f->series) {
         /* one row per function: a frame indexed by the names */
         size_t nf = tq_seq_len(fn);
-        db_buf_t b = {0};
+        tq_buf_t b = {0};
         for (size_t k = 0; k < nf; k++) {
             tq_value_t *x = tq_seq_get(fn, k);
             const char *name = tq_kind(x) == TQ_STR ? tq_as_str(x) : "";
@@ -1443,7 +1443,7 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
             for (size_t i = 0; i < sizeof known / sizeof *known; i++)
                 ok |= !strcmp(known[i], name);
             if (!ok) {
-                db_buf_free(&b);
+                tq_buf_free(&b);
                 return tq_raise(ctx, "AttributeError", "'%s' is not a valid "
                                 "function for 'Series' object", name);
             }
@@ -1472,38 +1472,38 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         char **cols = NULL;
         size_t nc = 0, cap = 0;
         while (cur && tqdb_step(cur) == TQDB_ROW)
-            DB_PUSH(cols, nc, cap, db_xstrdup(tqdb_column_text(cur, 0)));
+            TQ_PUSH(cols, nc, cap, tq_xstrdup(tqdb_column_text(cur, 0)));
         tqdb_cursor_free(&cur);
         fm_src_clear(&s);
         /* CREATE TABLE t(tq_i, c1, ...) and one row per function, each
          * row read back from its Series' store by label */
         fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-        db_buf_add(&b, "CREATE TEMP TABLE ");
-        db_buf_ident(&b, st->name);
-        db_buf_add(&b, " AS ");
+        tq_buf_add(&b, "CREATE TEMP TABLE ");
+        tq_buf_ident(&b, st->name);
+        tq_buf_add(&b, " AS ");
         for (size_t k = 0; k < nf; k++) {
             frame_t *sk = FM_SELF(tq_seq_get(rows, k));
             if (k)
-                db_buf_add(&b, " UNION ALL ");
-            db_buf_add(&b, "SELECT ");
-            db_buf_printf(&b, "%zu AS tq_o, '%s' AS tq_i", k,
+                tq_buf_add(&b, " UNION ALL ");
+            tq_buf_add(&b, "SELECT ");
+            tq_buf_printf(&b, "%zu AS tq_o, '%s' AS tq_i", k,
                           tq_as_str(tq_seq_get(fn, k)));
             for (size_t c = 0; c < nc; c++) {
-                db_buf_add(&b, ", (SELECT tq_v FROM ");
+                tq_buf_add(&b, ", (SELECT tq_v FROM ");
                 frame_table_ref(&b, sk->st);
-                db_buf_add(&b, " WHERE tq_i = ");
-                db_buf_addc(&b, '\'');
+                tq_buf_add(&b, " WHERE tq_i = ");
+                tq_buf_addc(&b, '\'');
                 for (const char *p = cols[c]; *p; p++) {
                     if (*p == '\'')
-                        db_buf_addc(&b, '\'');
-                    db_buf_addc(&b, *p);
+                        tq_buf_addc(&b, '\'');
+                    tq_buf_addc(&b, *p);
                 }
-                db_buf_add(&b, "') AS ");
-                db_buf_ident(&b, cols[c]);
+                tq_buf_add(&b, "') AS ");
+                tq_buf_ident(&b, cols[c]);
             }
         }
         int rc = frame_exec(ctx, b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         tq_decref(rows);
         tq_value_t *v = NULL;
         if (rc == 0)
@@ -1518,8 +1518,8 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         return v;
     }
     size_t nf = tq_seq_len(fn);
-    char **labels = db_xcalloc(nf + 1, sizeof *labels);
-    tqdb_datum_t **vals = db_xcalloc(nf + 1, sizeof *vals);
+    char **labels = tq_xcalloc(nf + 1, sizeof *labels);
+    tqdb_datum_t **vals = tq_xcalloc(nf + 1, sizeof *vals);
     for (size_t k = 0; k < nf; k++) {
         tq_value_t *x = tq_seq_get(fn, k);
         tq_value_t *r = tq_kind(x) == TQ_STR
@@ -1562,16 +1562,16 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         fm_src_clear(&s);
         return NULL;
     }
-    size_t *cols = db_xcalloc(s.n + 1, sizeof *cols), n = 0;
+    size_t *cols = tq_xcalloc(s.n + 1, sizeof *cols), n = 0;
     for (size_t i = 0; i < s.n; i++)
         if (numeric(dt[i]))
             cols[n++] = i;
-    double *m = db_xcalloc(n * n + 1, sizeof *m);
+    double *m = tq_xcalloc(n * n + 1, sizeof *m);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         for (size_t j = i; j < n && rc == 0; j++) {
             const char *x = s.vals[cols[i]], *y = s.vals[cols[j]];
-            char *body = db_xasprintf(
+            char *body = tq_xasprintf(
                 "SELECT sum((%s - mx) * (%s - my)), sum((%s - mx) * (%s - mx)),"
                 " sum((%s - my) * (%s - my)), count(*) FROM tq_s, (SELECT "
                 "avg(%s) AS mx, avg(%s) AS my FROM tq_s WHERE %s IS NOT NULL "
@@ -1599,27 +1599,27 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
     tq_value_t *v = NULL;
     if (rc == 0) {
         fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-        db_buf_t b = {0};
-        db_buf_add(&b, "CREATE TEMP TABLE ");
-        db_buf_ident(&b, st->name);
-        db_buf_add(&b, " (tq_i");
-        char **names = db_xcalloc(n + 1, sizeof *names);
+        tq_buf_t b = {0};
+        tq_buf_add(&b, "CREATE TEMP TABLE ");
+        tq_buf_ident(&b, st->name);
+        tq_buf_add(&b, " (tq_i");
+        char **names = tq_xcalloc(n + 1, sizeof *names);
         for (size_t i = 0; i < n; i++) {
             names[i] = s.names[cols[i]];
-            db_buf_add(&b, ", ");
-            db_buf_ident(&b, names[i]);
+            tq_buf_add(&b, ", ");
+            tq_buf_ident(&b, names[i]);
         }
-        db_buf_addc(&b, ')');
+        tq_buf_addc(&b, ')');
         rc = frame_exec(ctx, b.s);
-        db_buf_free(&b);
-        db_buf_add(&b, "INSERT INTO ");
+        tq_buf_free(&b);
+        tq_buf_add(&b, "INSERT INTO ");
         frame_table_ref(&b, st);
-        db_buf_add(&b, " VALUES (?");
+        tq_buf_add(&b, " VALUES (?");
         for (size_t i = 0; i < n; i++)
-            db_buf_add(&b, ", ?");
-        db_buf_addc(&b, ')');
+            tq_buf_add(&b, ", ?");
+        tq_buf_addc(&b, ')');
         tqdb_cursor_t *ins = rc == 0 ? frame_prepare(ctx, b.s, NULL) : NULL;
-        db_buf_free(&b);
+        tq_buf_free(&b);
         rc = ins ? 0 : -1;
         for (size_t i = 0; i < n && rc == 0; i++) {
             (void)tqdb_reset(ins);
@@ -1695,9 +1695,9 @@ static int64_t periods(const tq_args_t *a, int64_t dflt)
 static char *lag_fmt(int64_t n, const char *pre, const char *post)
 {
     if (n >= 0)
-        return db_xasprintf("%slag(%%s, %" PRId64 ") OVER (ORDER BY tq_r)%s",
+        return tq_xasprintf("%slag(%%s, %" PRId64 ") OVER (ORDER BY tq_r)%s",
                             pre, n, post);
-    return db_xasprintf("%slead(%%s, %" PRId64 ") OVER (ORDER BY tq_r)%s",
+    return tq_xasprintf("%slead(%%s, %" PRId64 ") OVER (ORDER BY tq_r)%s",
                         pre, -n, post);
 }
 
@@ -1748,24 +1748,24 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     const char *dir = up ? "" : " DESC";
     char *fmt;
     if (!strcmp(method, "average"))
-        fmt = db_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE rank() OVER "
+        fmt = tq_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE rank() OVER "
                            "(PARTITION BY %%s IS NULL ORDER BY %%s%s) + "
                            "(count(*) OVER (PARTITION BY %%s) - 1) / 2.0 END",
                            dir);
     else if (!strcmp(method, "min"))
-        fmt = db_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * rank() "
+        fmt = tq_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * rank() "
                            "OVER (PARTITION BY %%s IS NULL ORDER BY %%s%s) "
                            "END", dir);
     else if (!strcmp(method, "max"))
-        fmt = db_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE rank() OVER "
+        fmt = tq_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE rank() OVER "
                            "(PARTITION BY %%s IS NULL ORDER BY %%s%s) + "
                            "count(*) OVER (PARTITION BY %%s) - 1.0 END", dir);
     else if (!strcmp(method, "first"))
-        fmt = db_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * "
+        fmt = tq_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * "
                            "row_number() OVER (PARTITION BY %%s IS NULL ORDER "
                            "BY %%s%s, tq_r) END", dir);
     else if (!strcmp(method, "dense"))
-        fmt = db_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * "
+        fmt = tq_xasprintf("CASE WHEN %%s IS NULL THEN NULL ELSE 1.0 * "
                            "dense_rank() OVER (PARTITION BY %%s IS NULL ORDER "
                            "BY %%s%s) END", dir);
     else
@@ -1779,18 +1779,18 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         free(fmt);
         return NULL;
     }
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     for (size_t i = 0; i < s.n; i++) {
-        db_buf_add(&b, ", ");
+        tq_buf_add(&b, ", ");
         const char *c = s.vals[i];
-        db_buf_printf(&b, fmt, c, c, c, c);
-        db_buf_printf(&b, " AS %s", c);
+        tq_buf_printf(&b, fmt, c, c, c, c);
+        tq_buf_printf(&b, " AS %s", c);
     }
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     free(fmt);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = st ? like(f, st, s.names, s.n) : NULL;
     if (v)
         FM_SELF(v)->boolean = false;
@@ -1803,13 +1803,13 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 /* Every row: index and values, in row order; NULL (raised). */
 static tqdb_cursor_t *all_rows(tq_ctx_t *ctx, const fm_src_t *s)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     for (size_t i = 0; i < s->n; i++)
-        db_buf_printf(&b, ", %s", s->vals[i]);
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+        tq_buf_printf(&b, ", %s", s->vals[i]);
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     tqdb_cursor_t *cur = fm_query(ctx, s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     return cur;
 }
 
@@ -1840,7 +1840,7 @@ static tq_value_t *m_to_dict(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     }
     tq_value_t *out = records ? tq_list_new(16) : tq_dict_new();
-    tq_value_t **per = db_xcalloc(s.n + 1, sizeof *per);
+    tq_value_t **per = tq_xcalloc(s.n + 1, sizeof *per);
     if (!f->series && !records)
         for (size_t i = 0; i < s.n; i++) {
             per[i] = list ? tq_list_new(16) : tq_dict_new();
@@ -1887,35 +1887,35 @@ static tq_value_t *m_to_dict(tq_ctx_t *ctx, tq_value_t *self,
     return out;
 }
 
-static void json_str(db_buf_t *b, const char *s)
+static void json_str(tq_buf_t *b, const char *s)
 {
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            db_buf_printf(b, "\\%c", c);
+            tq_buf_printf(b, "\\%c", c);
         else if (c == '/')
-            db_buf_add(b, "\\/");
+            tq_buf_add(b, "\\/");
         else if (c == '\n')
-            db_buf_add(b, "\\n");
+            tq_buf_add(b, "\\n");
         else if (c == '\t')
-            db_buf_add(b, "\\t");
+            tq_buf_add(b, "\\t");
         else if (c == '\r')
-            db_buf_add(b, "\\r");
+            tq_buf_add(b, "\\r");
         else if (c < 0x20)
-            db_buf_printf(b, "\\u%04x", c);
+            tq_buf_printf(b, "\\u%04x", c);
         else
-            db_buf_addc(b, (char)c);
+            tq_buf_addc(b, (char)c);
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
 }
 
 /* pandas' ujson double: 10 significant decimals, trailing zeros trimmed
  * but one kept after the point. */
-static void json_num(db_buf_t *b, double d)
+static void json_num(tq_buf_t *b, double d)
 {
     if (isnan(d) || isinf(d)) {
-        db_buf_add(b, "null");
+        tq_buf_add(b, "null");
         return;
     }
     char tmp[64];
@@ -1930,7 +1930,7 @@ static void json_num(db_buf_t *b, double d)
             z++;
         memmove(z, e, strlen(e) + 1);
         /* ujson writes e+20 as e+20 */
-        db_buf_add(b, tmp);
+        tq_buf_add(b, tmp);
         return;
     }
     snprintf(tmp, sizeof tmp, "%.10f", d);
@@ -1940,21 +1940,21 @@ static void json_num(db_buf_t *b, double d)
     if (tmp[n - 1] == '.')
         n++;
     tmp[n] = 0;
-    db_buf_add(b, tmp);
+    tq_buf_add(b, tmp);
 }
 
-static void json_cell(db_buf_t *b, const frame_t *f, tqdb_cursor_t *cur,
+static void json_cell(tq_buf_t *b, const frame_t *f, tqdb_cursor_t *cur,
                       int c)
 {
     switch (tqdb_column_type(cur, c)) {
     case TQDB_NULL:
-        db_buf_add(b, "null");
+        tq_buf_add(b, "null");
         break;
     case TQDB_INT:
         if (f->boolean)
-            db_buf_add(b, tqdb_column_int(cur, c) ? "true" : "false");
+            tq_buf_add(b, tqdb_column_int(cur, c) ? "true" : "false");
         else
-            db_buf_printf(b, "%" PRId64, tqdb_column_int(cur, c));
+            tq_buf_printf(b, "%" PRId64, tqdb_column_int(cur, c));
         break;
     case TQDB_FLOAT:
         json_num(b, tqdb_column_float(cur, c));
@@ -1976,7 +1976,7 @@ static tq_value_t *m_to_json(tq_ctx_t *ctx, tq_value_t *self,
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
     /* orient='columns' (frames) reads column by column: one query each */
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc = 0;
     if (f->series || records) {
         tqdb_cursor_t *cur = all_rows(ctx, &s);
@@ -1984,39 +1984,39 @@ static tq_value_t *m_to_json(tq_ctx_t *ctx, tq_value_t *self,
             fm_src_clear(&s);
             return NULL;
         }
-        db_buf_addc(&b, records ? '[' : '{');
+        tq_buf_addc(&b, records ? '[' : '{');
         bool first = true;
         while ((rc = tqdb_step(cur)) == TQDB_ROW) {
             if (!first)
-                db_buf_addc(&b, ',');
+                tq_buf_addc(&b, ',');
             first = false;
             if (f->series) {
                 const char *k = tqdb_column_text(cur, 0);
                 json_str(&b, k ? k : "null");
-                db_buf_addc(&b, ':');
+                tq_buf_addc(&b, ':');
                 json_cell(&b, f, cur, 1);
             } else {
-                db_buf_addc(&b, '{');
+                tq_buf_addc(&b, '{');
                 for (size_t i = 0; i < s.n; i++) {
                     if (i)
-                        db_buf_addc(&b, ',');
+                        tq_buf_addc(&b, ',');
                     json_str(&b, s.names[i]);
-                    db_buf_addc(&b, ':');
+                    tq_buf_addc(&b, ':');
                     json_cell(&b, f, cur, (int)i + 1);
                 }
-                db_buf_addc(&b, '}');
+                tq_buf_addc(&b, '}');
             }
         }
-        db_buf_addc(&b, records ? ']' : '}');
+        tq_buf_addc(&b, records ? ']' : '}');
         tqdb_cursor_free(&cur);
     } else {
-        db_buf_addc(&b, '{');
+        tq_buf_addc(&b, '{');
         for (size_t i = 0; i < s.n && rc >= 0; i++) {
             if (i)
-                db_buf_addc(&b, ',');
+                tq_buf_addc(&b, ',');
             json_str(&b, s.names[i]);
-            db_buf_add(&b, ":{");
-            char *body = db_xasprintf("SELECT tq_i, %s FROM tq_s ORDER BY "
+            tq_buf_add(&b, ":{");
+            char *body = tq_xasprintf("SELECT tq_i, %s FROM tq_s ORDER BY "
                                       "tq_r", s.vals[i]);
             tqdb_cursor_t *cur = fm_query(ctx, &s, body, NULL);
             free(body);
@@ -2027,26 +2027,26 @@ static tq_value_t *m_to_json(tq_ctx_t *ctx, tq_value_t *self,
             bool first = true;
             while ((rc = tqdb_step(cur)) == TQDB_ROW) {
                 if (!first)
-                    db_buf_addc(&b, ',');
+                    tq_buf_addc(&b, ',');
                 first = false;
                 const char *k = tqdb_column_text(cur, 0);
                 json_str(&b, k ? k : "null");
-                db_buf_addc(&b, ':');
+                tq_buf_addc(&b, ':');
                 json_cell(&b, f, cur, 1);
             }
             tqdb_cursor_free(&cur);
-            db_buf_addc(&b, '}');
+            tq_buf_addc(&b, '}');
         }
-        db_buf_addc(&b, '}');
+        tq_buf_addc(&b, '}');
     }
     fm_src_clear(&s);
     if (rc < 0) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         if (!tq_error_pending(ctx))
             tq_raise_db(ctx);
         return NULL;
     }
-    return tq_str_take(db_buf_take(&b));
+    return tq_str_take(tq_buf_take(&b));
 }
 
 /* ---- merge, concat */
@@ -2074,7 +2074,7 @@ static tq_value_t *m_merge(tq_ctx_t *ctx, tq_value_t *self,
             return NULL;
     } else {
         /* the common columns */
-        keys = db_xcalloc(l->ncols + 1, sizeof *keys);
+        keys = tq_xcalloc(l->ncols + 1, sizeof *keys);
         for (size_t i = 0; i < l->ncols; i++)
             for (size_t j = 0; j < r->ncols; j++)
                 if (!strcmp(l->cols[i], r->cols[j]))
@@ -2098,25 +2098,25 @@ static tq_value_t *m_merge(tq_ctx_t *ctx, tq_value_t *self,
         }
     }
     frame_flush_drops(ctx);
-    db_buf_t b = {0};
-    char **cols = db_xcalloc(l->ncols + r->ncols + 1, sizeof *cols);
+    tq_buf_t b = {0};
+    char **cols = tq_xcalloc(l->ncols + r->ncols + 1, sizeof *cols);
     size_t nc = 0;
-    db_buf_add(&b, "SELECT row_number() OVER (ORDER BY ");
+    tq_buf_add(&b, "SELECT row_number() OVER (ORDER BY ");
     if (!strcmp(how, "inner"))
-        db_buf_add(&b, "tq_k, ");
-    db_buf_add(&b, "tq_l.tq_rr, tq_r.tq_rr) - 1 AS tq_i");
+        tq_buf_add(&b, "tq_k, ");
+    tq_buf_add(&b, "tq_l.tq_rr, tq_r.tq_rr) - 1 AS tq_i");
     for (size_t i = 0; i < l->ncols; i++) {
         bool key = false, clash = false;
         for (size_t k = 0; k < nk; k++)
             key |= !strcmp(keys[k], l->cols[i]);
         for (size_t j = 0; j < r->ncols && !key; j++)
             clash |= !strcmp(r->cols[j], l->cols[i]);
-        char *name = clash ? db_xasprintf("%s_x", l->cols[i])
-                           : db_xstrdup(l->cols[i]);
-        db_buf_add(&b, ", tq_l.");
-        db_buf_ident(&b, l->cols[i]);
-        db_buf_add(&b, " AS ");
-        db_buf_ident(&b, name);
+        char *name = clash ? tq_xasprintf("%s_x", l->cols[i])
+                           : tq_xstrdup(l->cols[i]);
+        tq_buf_add(&b, ", tq_l.");
+        tq_buf_ident(&b, l->cols[i]);
+        tq_buf_add(&b, " AS ");
+        tq_buf_ident(&b, name);
         cols[nc++] = name;
     }
     for (size_t j = 0; j < r->ncols; j++) {
@@ -2127,52 +2127,52 @@ static tq_value_t *m_merge(tq_ctx_t *ctx, tq_value_t *self,
             continue;
         for (size_t i = 0; i < l->ncols; i++)
             clash |= !strcmp(l->cols[i], r->cols[j]);
-        char *name = clash ? db_xasprintf("%s_y", r->cols[j])
-                           : db_xstrdup(r->cols[j]);
-        db_buf_add(&b, ", tq_r.");
-        db_buf_ident(&b, r->cols[j]);
-        db_buf_add(&b, " AS ");
-        db_buf_ident(&b, name);
+        char *name = clash ? tq_xasprintf("%s_y", r->cols[j])
+                           : tq_xstrdup(r->cols[j]);
+        tq_buf_add(&b, ", tq_r.");
+        tq_buf_ident(&b, r->cols[j]);
+        tq_buf_add(&b, " AS ");
+        tq_buf_ident(&b, name);
         cols[nc++] = name;
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     if (!strcmp(how, "inner")) {
         /* pandas groups inner matches by key, keys in left order */
-        db_buf_printf(&b, "(SELECT *, min(%s) OVER (PARTITION BY ",
+        tq_buf_printf(&b, "(SELECT *, min(%s) OVER (PARTITION BY ",
                       l->st->dialect->store_rowid);
         for (size_t k = 0; k < nk; k++) {
             if (k)
-                db_buf_add(&b, ", ");
-            db_buf_ident(&b, keys[k]);
+                tq_buf_add(&b, ", ");
+            tq_buf_ident(&b, keys[k]);
         }
-        db_buf_printf(&b, ") AS tq_k, %s AS tq_rr FROM ",
+        tq_buf_printf(&b, ") AS tq_k, %s AS tq_rr FROM ",
                       l->st->dialect->store_rowid);
         frame_table_ref(&b, l->st);
-        db_buf_add(&b, ") AS tq_l JOIN ");
+        tq_buf_add(&b, ") AS tq_l JOIN ");
     } else {
-        db_buf_printf(&b, "(SELECT *, %s AS tq_rr FROM ",
+        tq_buf_printf(&b, "(SELECT *, %s AS tq_rr FROM ",
                       l->st->dialect->store_rowid);
         frame_table_ref(&b, l->st);
-        db_buf_add(&b, ") AS tq_l LEFT JOIN ");
+        tq_buf_add(&b, ") AS tq_l LEFT JOIN ");
     }
-    db_buf_printf(&b, "(SELECT *, %s AS tq_rr FROM ",
+    tq_buf_printf(&b, "(SELECT *, %s AS tq_rr FROM ",
                   r->st->dialect->store_rowid);
     frame_table_ref(&b, r->st);
-    db_buf_add(&b, ") AS tq_r ON ");
+    tq_buf_add(&b, ") AS tq_r ON ");
     for (size_t k = 0; k < nk; k++) {
         if (k)
-            db_buf_add(&b, " AND ");
-        db_buf_add(&b, "tq_l.");
-        db_buf_ident(&b, keys[k]);
+            tq_buf_add(&b, " AND ");
+        tq_buf_add(&b, "tq_l.");
+        tq_buf_ident(&b, keys[k]);
         /* pandas matches missing keys with each other */
-        db_buf_add(&b, " IS NOT DISTINCT FROM tq_r.");
-        db_buf_ident(&b, keys[k]);
+        tq_buf_add(&b, " IS NOT DISTINCT FROM tq_r.");
+        tq_buf_ident(&b, keys[k]);
     }
-    db_buf_add(&b, " ORDER BY tq_i");
+    tq_buf_add(&b, " ORDER BY tq_i");
     free(keys);
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     int rc = frame_create_as(ctx, st, b.s, NULL, NULL, NULL, 0, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (rc == 0)
         v = fm_frame(st, "", cols, nc);
@@ -2207,44 +2207,44 @@ static tq_value_t *concat_list(tq_ctx_t *ctx, tq_value_t **fs, size_t n)
             for (size_t j = 0; j < nc; j++)
                 seen |= !strcmp(cols[j], f->cols[i]);
             if (!seen)
-                DB_PUSH(cols, nc, cap, db_xstrdup(f->cols[i]));
+                TQ_PUSH(cols, nc, cap, tq_xstrdup(f->cols[i]));
         }
     }
     frame_flush_drops(ctx);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     for (size_t j = 0; j < nc; j++) {
-        db_buf_add(&b, ", ");
-        db_buf_ident(&b, cols[j]);
+        tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, cols[j]);
     }
-    db_buf_add(&b, " FROM (");
+    tq_buf_add(&b, " FROM (");
     for (size_t k = 0; k < n; k++) {
         frame_t *f = FM_SELF(fs[k]);
         if (k)
-            db_buf_add(&b, " UNION ALL ");
-        db_buf_printf(&b, "SELECT %zu AS tq_p, %s AS tq_r, ", k,
+            tq_buf_add(&b, " UNION ALL ");
+        tq_buf_printf(&b, "SELECT %zu AS tq_p, %s AS tq_r, ", k,
                       f->st->dialect->store_rowid);
-        db_buf_ident(&b, f->index);
-        db_buf_add(&b, " AS tq_i");
+        tq_buf_ident(&b, f->index);
+        tq_buf_add(&b, " AS tq_i");
         for (size_t j = 0; j < nc; j++) {
             bool has = false;
             for (size_t i = 0; i < f->ncols; i++)
                 has |= !strcmp(f->cols[i], cols[j]);
-            db_buf_add(&b, ", ");
+            tq_buf_add(&b, ", ");
             if (has)
-                db_buf_ident(&b, cols[j]);
+                tq_buf_ident(&b, cols[j]);
             else
-                db_buf_add(&b, "NULL");
-            db_buf_add(&b, " AS ");
-            db_buf_ident(&b, cols[j]);
+                tq_buf_add(&b, "NULL");
+            tq_buf_add(&b, " AS ");
+            tq_buf_ident(&b, cols[j]);
         }
-        db_buf_add(&b, " FROM ");
+        tq_buf_add(&b, " FROM ");
         frame_table_ref(&b, f->st);
     }
-    db_buf_add(&b, ") AS tq_u ORDER BY tq_p, tq_r");
+    tq_buf_add(&b, ") AS tq_u ORDER BY tq_p, tq_r");
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     int rc = frame_create_as(ctx, st, b.s, NULL, NULL, NULL, 0, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (rc == 0) {
         /* pandas keeps the first frame's index name when all agree */
@@ -2266,13 +2266,13 @@ static tq_value_t *concat_list(tq_ctx_t *ctx, tq_value_t **fs, size_t n)
 static tq_value_t *m_concat(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
-    tq_value_t **fs = db_xcalloc(a->npos + 2, sizeof *fs);
+    tq_value_t **fs = tq_xcalloc(a->npos + 2, sizeof *fs);
     size_t n = 0;
     fs[n++] = self;
     for (size_t i = 0; i < a->npos; i++) {
         tq_value_t *x = a->pos[i];
         if (tq_kind(x) == TQ_LIST || tq_kind(x) == TQ_TUPLE) {
-            fs = db_xrealloc(fs, (n + tq_seq_len(x) + a->npos + 1) *
+            fs = tq_xrealloc(fs, (n + tq_seq_len(x) + a->npos + 1) *
                              sizeof *fs);
             for (size_t k = 0; k < tq_seq_len(x); k++)
                 fs[n++] = tq_seq_get(x, k);
@@ -2311,7 +2311,7 @@ static tq_value_t *pivot(tq_ctx_t *ctx, const frame_t *f, const char *vcol,
         return tq_raise(ctx, "KeyError", "'%s'", !ii ? icol : !ci ? ccol
                                                               : vcol);
     }
-    char *body = db_xasprintf("SELECT DISTINCT %s FROM tq_s WHERE %s IS NOT "
+    char *body = tq_xasprintf("SELECT DISTINCT %s FROM tq_s WHERE %s IS NOT "
                               "NULL ORDER BY 1", ci, ci);
     tqdb_cursor_t *cur = fm_query(ctx, &s, body, NULL);
     free(body);
@@ -2325,30 +2325,30 @@ static tq_value_t *pivot(tq_ctx_t *ctx, const frame_t *f, const char *vcol,
     while (tqdb_step(cur) == TQDB_ROW) {
         tq_value_t *x = tq_cursor_value(cur, 0);
         fm_param(&p, x);
-        char *label = tq_kind(x) == TQ_STR ? db_xstrdup(tq_as_str(x))
+        char *label = tq_kind(x) == TQ_STR ? tq_xstrdup(tq_as_str(x))
                                            : tq_repr(ctx, x);
-        DB_PUSH(names, nn, cap, label);
+        TQ_PUSH(names, nn, cap, label);
         tq_decref(x);
     }
     tqdb_cursor_free(&cur);
-    db_buf_t b = {0};
-    db_buf_printf(&b, "SELECT %s AS tq_i", ii);
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "SELECT %s AS tq_i", ii);
     const char *fn = !strcmp(agg, "sum") ? "sum" : !strcmp(agg, "count")
                    ? "count" : !strcmp(agg, "min") ? "min"
                    : !strcmp(agg, "max") ? "max" : "avg";
     for (size_t k = 0; k < nn; k++) {
         if (!vi)
-            db_buf_printf(&b, ", count(CASE WHEN %s = ? THEN 1 END) AS ", ci);
+            tq_buf_printf(&b, ", count(CASE WHEN %s = ? THEN 1 END) AS ", ci);
         else if (!strcmp(fn, "sum"))
-            db_buf_printf(&b, ", CASE WHEN count(CASE WHEN %s = ? THEN 1 END)"
+            tq_buf_printf(&b, ", CASE WHEN count(CASE WHEN %s = ? THEN 1 END)"
                           " > 0 THEN sum(CASE WHEN %s = ? THEN %s END) END "
                           "AS ", ci, ci, vi);
         else
-            db_buf_printf(&b, ", %s(CASE WHEN %s = ? THEN %s END) AS ", fn,
+            tq_buf_printf(&b, ", %s(CASE WHEN %s = ? THEN %s END) AS ", fn,
                           ci, vi);
-        db_buf_ident(&b, names[k]);
+        tq_buf_ident(&b, names[k]);
     }
-    db_buf_printf(&b, " FROM tq_s WHERE %s IS NOT NULL GROUP BY %s ORDER BY "
+    tq_buf_printf(&b, " FROM tq_s WHERE %s IS NOT NULL GROUP BY %s ORDER BY "
                   "%s", ii, ii, ii);
     /* sum uses each value twice */
     fm_params_t all = {0};
@@ -2358,7 +2358,7 @@ static tq_value_t *pivot(tq_ctx_t *ctx, const frame_t *f, const char *vcol,
             fm_param(&all, p.v[k]);
     }
     fstore_t *st = fm_store(ctx, &s, b.s, &all);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     fm_params_clear(&p);
     fm_params_clear(&all);
     tq_value_t *v = st ? fm_frame(st, icol, names, nn) : NULL;

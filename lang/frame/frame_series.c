@@ -35,14 +35,14 @@ static tq_value_t *m_value_counts(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     /* pandas sorts by count (a stable sort), equal counts in the order
      * their values first appear */
-    char *body = db_xasprintf(
+    char *body = tq_xasprintf(
         "SELECT tq_v AS tq_i, %s AS tq_v FROM tq_s %s GROUP BY tq_v "
         "ORDER BY count(*) %s, min(tq_r)",
         normalize ? "count(*) * 1.0 / (SELECT count(*) FROM tq_s" : "count(*)",
         dropna ? "WHERE tq_v IS NOT NULL" : "",
         ascending ? "ASC" : "DESC");
     if (normalize) {
-        char *b2 = db_xasprintf(
+        char *b2 = tq_xasprintf(
             "SELECT tq_v AS tq_i, count(*) * 1.0 / (SELECT count(*) FROM tq_s"
             "%s) AS tq_v FROM tq_s %s GROUP BY tq_v ORDER BY count(*) %s, "
             "min(tq_r)", dropna ? " WHERE tq_v IS NOT NULL" : "",
@@ -103,27 +103,27 @@ static tq_value_t *m_nunique(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT 0");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT 0");
     for (size_t i = 0; i < s.n; i++)
-        db_buf_printf(&b, ", count(DISTINCT %s)", s.vals[i]);
-    db_buf_add(&b, " FROM tq_s");
+        tq_buf_printf(&b, ", count(DISTINCT %s)", s.vals[i]);
+    tq_buf_add(&b, " FROM tq_s");
     tqdb_cursor_t *cur = fm_query(ctx, &s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (cur && tqdb_step(cur) == TQDB_ROW) {
         if (f->series) {
             v = tq_int(tqdb_column_int(cur, 1));
         } else {
             /* a Series indexed by the column names */
-            db_buf_add(&b, "SELECT tq_i, tq_v FROM (");
+            tq_buf_add(&b, "SELECT tq_i, tq_v FROM (");
             for (size_t i = 0; i < s.n; i++) {
                 if (i)
-                    db_buf_add(&b, " UNION ALL ");
-                db_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %" PRId64
+                    tq_buf_add(&b, " UNION ALL ");
+                tq_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %" PRId64
                               " AS tq_v", i, tqdb_column_int(cur, (int)i + 1));
             }
-            db_buf_add(&b, ") AS tq_u ORDER BY tq_o");
+            tq_buf_add(&b, ") AS tq_u ORDER BY tq_o");
             fm_params_t p = {0};
             for (size_t i = 0; i < s.n; i++) {
                 tq_value_t *x = tq_str(s.names[i]);
@@ -132,7 +132,7 @@ static tq_value_t *m_nunique(tq_ctx_t *ctx, tq_value_t *self,
             }
             tqdb_cursor_free(&cur);
             fstore_t *st = s.n ? fm_store(ctx, &s, b.s, &p) : NULL;
-            db_buf_free(&b);
+            tq_buf_free(&b);
             fm_params_clear(&p);
             v = st ? fm_series(st, "", NULL, false) : NULL;
             if (!s.n)
@@ -247,7 +247,7 @@ static tq_value_t *str_lookup(tq_ctx_t *ctx, tq_value_t *self,
         return tq_raise(ctx, "ValueError", "str.%s() matches text literally "
                         "here: pass regex=False for '%s'", lookup,
                         tq_as_str(pat));
-    char *name = db_xasprintf("%s%s", cs ? "" : "i", lookup);
+    char *name = tq_xasprintf("%s%s", cs ? "" : "i", lookup);
     qexpr_t *e = qx_lookup(qx_ref(f->expr), name,
                            qx_lit(qlit_text(tq_as_str(pat))));
     free(name);
@@ -291,7 +291,7 @@ static tq_value_t *fstr_getattr(tq_ctx_t *ctx, tq_value_t *self,
 static char *fstr_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx, (void)self;
-    return db_xstrdup("<str accessor: lower upper len contains startswith "
+    return tq_xstrdup("<str accessor: lower upper len contains startswith "
                       "endswith>");
 }
 
@@ -305,7 +305,7 @@ static const tq_type_t fstr_type = {
 static tq_value_t *p_str(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 {
     (void)ctx, (void)a;
-    fstr_t *x = db_xcalloc(1, sizeof *x);
+    fstr_t *x = tq_xcalloc(1, sizeof *x);
     x->series = tq_incref(self);
     return tq_native_new(&fstr_type, x);
 }
@@ -332,18 +332,18 @@ static tq_value_t *roll(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    char *w = db_xasprintf("OVER (ORDER BY tq_r ROWS BETWEEN %" PRId64
+    char *w = tq_xasprintf("OVER (ORDER BY tq_r ROWS BETWEEN %" PRId64
                            " PRECEDING AND CURRENT ROW)", x->n - 1);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
     for (size_t i = 0; i < s.n; i++)
-        db_buf_printf(&b, ", CASE WHEN count(%s) %s = %" PRId64 " THEN "
+        tq_buf_printf(&b, ", CASE WHEN count(%s) %s = %" PRId64 " THEN "
                       "%s(%s) %s * 1.0 END AS %s", s.vals[i], w, x->n, fn,
                       s.vals[i], w, s.vals[i]);
-    db_buf_add(&b, " FROM tq_s ORDER BY tq_r");
+    tq_buf_add(&b, " FROM tq_s ORDER BY tq_r");
     free(w);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (st)
         v = f->series ? fm_series(st, f->index_label, f->name, false)
@@ -383,7 +383,7 @@ static char *froll_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx;
     froll_t *x = tq_native_data(self);
-    return db_xasprintf("Rolling [window=%" PRId64 ",center=False,axis=0,"
+    return tq_xasprintf("Rolling [window=%" PRId64 ",center=False,axis=0,"
                         "method=single]", x->n);
 }
 
@@ -401,7 +401,7 @@ static tq_value_t *m_rolling(tq_ctx_t *ctx, tq_value_t *self,
     if (!w || tq_kind(w) != TQ_INT || tq_as_int(w) < 1)
         return tq_raise(ctx, "ValueError", "window must be an integer 0 or "
                         "greater");
-    froll_t *x = db_xcalloc(1, sizeof *x);
+    froll_t *x = tq_xcalloc(1, sizeof *x);
     x->of = tq_incref(self);
     x->n = tq_as_int(w);
     return tq_native_new(&froll_type, x);
@@ -433,7 +433,7 @@ static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
                               fm_params_t *p)
 {
     /* the label, for the Series' name */
-    char *body = db_xasprintf("SELECT tq_i FROM tq_s WHERE %s", where);
+    char *body = tq_xasprintf("SELECT tq_i FROM tq_s WHERE %s", where);
     tqdb_cursor_t *cur = fm_query(ctx, s, body, p);
     free(body);
     if (!cur)
@@ -454,16 +454,16 @@ static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
     }
     tq_value_t *label = tq_cursor_value(cur, 0);
     tqdb_cursor_free(&cur);
-    char *name = tq_kind(label) == TQ_STR ? db_xstrdup(tq_as_str(label))
+    char *name = tq_kind(label) == TQ_STR ? tq_xstrdup(tq_as_str(label))
                                           : tq_repr(ctx, label);
     tq_decref(label);
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i, tq_v FROM (");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i, tq_v FROM (");
     fm_params_t all = {0};
     for (size_t i = 0; i < s->n; i++) {
         if (i)
-            db_buf_add(&b, " UNION ALL ");
-        db_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %s AS tq_v FROM "
+            tq_buf_add(&b, " UNION ALL ");
+        tq_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %s AS tq_v FROM "
                       "tq_s WHERE %s", i, s->vals[i], where);
         tq_value_t *x = tq_str(s->names[i]);
         fm_param(&all, x);
@@ -471,9 +471,9 @@ static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
         for (size_t k = 0; p && k < p->n; k++)
             fm_param(&all, p->v[k]);
     }
-    db_buf_add(&b, ") AS tq_u ORDER BY tq_o");
+    tq_buf_add(&b, ") AS tq_u ORDER BY tq_o");
     fstore_t *st = fm_store(ctx, s, b.s, &all);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     fm_params_clear(&all);
     tq_value_t *v = st ? fm_series(st, "", name, f->boolean) : NULL;
     free(name);
@@ -484,7 +484,7 @@ static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
 static tq_value_t *cell(tq_ctx_t *ctx, const frame_t *f, const fm_src_t *s,
                         const char *col, const char *where, fm_params_t *p)
 {
-    char *body = db_xasprintf("SELECT %s FROM tq_s WHERE %s", col, where);
+    char *body = tq_xasprintf("SELECT %s FROM tq_s WHERE %s", col, where);
     tqdb_cursor_t *cur = fm_query(ctx, s, body, p);
     free(body);
     if (!cur)
@@ -519,22 +519,22 @@ static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
                              const char *order, const size_t *cols,
                              size_t ncols, fm_params_t *p, bool as_series)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT tq_i");
-    char **names = db_xcalloc(s->n + 1, sizeof *names);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT tq_i");
+    char **names = tq_xcalloc(s->n + 1, sizeof *names);
     size_t n = 0;
     for (size_t k = 0; k < (ncols == SIZE_MAX ? s->n : ncols); k++) {
         size_t i = ncols == SIZE_MAX ? k : cols[k];
         if (as_series)
-            db_buf_printf(&b, ", %s AS tq_v", s->vals[i]);
+            tq_buf_printf(&b, ", %s AS tq_v", s->vals[i]);
         else
-            db_buf_printf(&b, ", %s", s->vals[i]);
+            tq_buf_printf(&b, ", %s", s->vals[i]);
         names[n++] = s->names[i];
     }
-    db_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s", where ? where : "1",
+    tq_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s", where ? where : "1",
                   order ? order : "tq_r");
     fstore_t *st = fm_store(ctx, s, b.s, p);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     tq_value_t *v = NULL;
     if (st) {
         if (f->series)
@@ -554,7 +554,7 @@ static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
 static size_t *pick_cols(tq_ctx_t *ctx, const fm_src_t *s, tq_value_t *k,
                          bool positional, size_t *n, bool *single)
 {
-    size_t *out = db_xcalloc(s->n + 1, sizeof *out);
+    size_t *out = tq_xcalloc(s->n + 1, sizeof *out);
     *n = 0;
     *single = false;
     if (tq_kind(k) == TQ_SLICE) {
@@ -667,55 +667,55 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             int64_t hi = tq_kind(b) == TQ_INT ? tq_as_int(b) : n;
             lo = lo < 0 ? (lo + n < 0 ? 0 : lo + n) : lo;
             hi = hi < 0 ? (hi + n < 0 ? 0 : hi + n) : hi;
-            where = db_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
+            where = tq_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
                                  lo, hi);
         } else {
             /* labels, both ends included, by their first/last position */
-            db_buf_t w = {0};
-            db_buf_add(&w, "1");
+            tq_buf_t w = {0};
+            tq_buf_add(&w, "1");
             /* a label missing from a sorted index bounds by value */
             if (tq_kind(a) != TQ_NONE) {
-                db_buf_add(&w, " AND tq_r >= coalesce((SELECT min(tq_r) FROM "
+                tq_buf_add(&w, " AND tq_r >= coalesce((SELECT min(tq_r) FROM "
                            "tq_s WHERE tq_i = ?), (SELECT min(tq_r) FROM tq_s "
                            "WHERE tq_i >= ?))");
                 fm_param(&p, a);
                 fm_param(&p, a);
             }
             if (tq_kind(b) != TQ_NONE) {
-                db_buf_add(&w, " AND tq_r <= coalesce((SELECT max(tq_r) FROM "
+                tq_buf_add(&w, " AND tq_r <= coalesce((SELECT max(tq_r) FROM "
                            "tq_s WHERE tq_i = ?), (SELECT max(tq_r) FROM tq_s "
                            "WHERE tq_i <= ?))");
                 fm_param(&p, b);
                 fm_param(&p, b);
             }
-            where = db_buf_take(&w);
+            where = tq_buf_take(&w);
         }
     } else if (is_seq(rk)) {
         size_t m = tq_seq_len(rk);
-        db_buf_t w = {0}, o = {0};
-        db_buf_add(&w, x->positional ? "tq_r IN (" : "tq_i IN (");
-        db_buf_add(&o, x->positional ? "CASE tq_r" : "CASE tq_i");
+        tq_buf_t w = {0}, o = {0};
+        tq_buf_add(&w, x->positional ? "tq_r IN (" : "tq_i IN (");
+        tq_buf_add(&o, x->positional ? "CASE tq_r" : "CASE tq_i");
         for (size_t j = 0; j < m; j++) {
             tq_value_t *k = tq_seq_get(rk, j);
             if (x->positional) {
                 if (tq_kind(k) != TQ_INT) {
-                    db_buf_free(&w);
-                    db_buf_free(&o);
+                    tq_buf_free(&w);
+                    tq_buf_free(&o);
                     tq_raise(ctx, "IndexError", "positions are ints");
                     goto done;
                 }
                 int64_t n = frame_nrows(ctx, f);
                 int64_t i = tq_as_int(k) < 0 ? tq_as_int(k) + n
                                              : tq_as_int(k);
-                db_buf_printf(&w, "%s%" PRId64, j ? ", " : "", i + 1);
-                db_buf_printf(&o, " WHEN %" PRId64 " THEN %zu", i + 1, j);
+                tq_buf_printf(&w, "%s%" PRId64, j ? ", " : "", i + 1);
+                tq_buf_printf(&o, " WHEN %" PRId64 " THEN %zu", i + 1, j);
             } else {
-                db_buf_add(&w, j ? ", ?" : "?");
-                db_buf_printf(&o, " WHEN ? THEN %zu", j);
+                tq_buf_add(&w, j ? ", ?" : "?");
+                tq_buf_printf(&o, " WHEN ? THEN %zu", j);
             }
         }
-        db_buf_add(&w, ")");
-        db_buf_add(&o, " END, tq_r");
+        tq_buf_add(&w, ")");
+        tq_buf_add(&o, " END, tq_r");
         if (!x->positional) {
             /* the WHERE's labels, then the ORDER BY's */
             for (size_t j = 0; j < m; j++)
@@ -723,8 +723,8 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             for (size_t j = 0; j < m; j++)
                 fm_param(&p, tq_seq_get(rk, j));
         }
-        where = db_buf_take(&w);
-        order = db_buf_take(&o);
+        where = tq_buf_take(&w);
+        order = tq_buf_take(&o);
     } else {
         one_row = true;
         if (x->positional) {
@@ -735,9 +735,9 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             }
             int64_t n = frame_nrows(ctx, f);
             int64_t i = tq_as_int(rk) < 0 ? tq_as_int(rk) + n : tq_as_int(rk);
-            where = db_xasprintf("tq_r = %" PRId64, i + 1);
+            where = tq_xasprintf("tq_r = %" PRId64, i + 1);
         } else {
-            where = db_xstrdup("tq_i = ?");
+            where = tq_xstrdup("tq_i = ?");
             fm_param(&p, rk);
         }
     }
@@ -750,8 +750,8 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             /* a row of some columns: restrict the source first */
             fm_src_t s2 = s;
             s2.n = ncols;
-            char **vals = db_xcalloc(ncols + 1, sizeof *vals);
-            char **names = db_xcalloc(ncols + 1, sizeof *names);
+            char **vals = tq_xcalloc(ncols + 1, sizeof *vals);
+            char **names = tq_xcalloc(ncols + 1, sizeof *names);
             for (size_t k = 0; k < ncols; k++) {
                 vals[k] = s.vals[cols[k]];
                 names[k] = s.names[cols[k]];
@@ -781,7 +781,7 @@ static char *floc_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     (void)ctx;
     floc_t *x = tq_native_data(self);
-    return db_xstrdup(x->positional ? "<iLocIndexer>" : "<LocIndexer>");
+    return tq_xstrdup(x->positional ? "<iLocIndexer>" : "<LocIndexer>");
 }
 
 static const tq_type_t floc_type = {
@@ -793,7 +793,7 @@ static const tq_type_t floc_type = {
 
 static tq_value_t *indexer(tq_value_t *self, bool positional)
 {
-    floc_t *x = db_xcalloc(1, sizeof *x);
+    floc_t *x = tq_xcalloc(1, sizeof *x);
     x->of = tq_incref(self);
     x->positional = positional;
     return tq_native_new(&floc_type, x);

@@ -36,8 +36,8 @@ static void dcols_free(dcol_t *d, size_t n)
 static dcol_t *inputs(tq_ctx_t *ctx, const frame_t *f, size_t *n)
 {
     if (f->series) {
-        dcol_t *d = db_xcalloc(1, sizeof *d);
-        d->name = db_xstrdup(f->name ? f->name : "0");
+        dcol_t *d = tq_xcalloc(1, sizeof *d);
+        d->name = tq_xstrdup(f->name ? f->name : "0");
         if (frame_frag_expr(ctx, f->st, f->expr, &d->f) < 0) {
             dcols_free(d, 1);
             return NULL;
@@ -45,12 +45,12 @@ static dcol_t *inputs(tq_ctx_t *ctx, const frame_t *f, size_t *n)
         *n = 1;
         return d;
     }
-    dcol_t *d = db_xcalloc(f->ncols, sizeof *d);
+    dcol_t *d = tq_xcalloc(f->ncols, sizeof *d);
     for (size_t i = 0; i < f->ncols; i++) {
-        db_buf_t b = {0};
-        db_buf_ident(&b, f->cols[i]);
-        d[i].name = db_xstrdup(f->cols[i]);
-        d[i].f.sql = db_buf_take(&b);
+        tq_buf_t b = {0};
+        tq_buf_ident(&b, f->cols[i]);
+        d[i].name = tq_xstrdup(f->cols[i]);
+        d[i].f.sql = tq_buf_take(&b);
     }
     *n = f->ncols;
     return d;
@@ -64,13 +64,13 @@ static tqdb_cursor_t *stat_prepare(tq_ctx_t *ctx, const frame_t *f,
                                    const double *extra, size_t nextra)
 {
     assert(d->f.sql && body && (extra || nextra == 0));
-    db_buf_t b = {0};
-    db_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, %s FROM ",
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "WITH tq_v(tq_x, tq_r) AS (SELECT %s, %s FROM ",
                   d->f.sql, f->st->dialect->store_rowid);
     frame_table_ref(&b, f->st);
-    db_buf_printf(&b, ") %s", body);
+    tq_buf_printf(&b, ") %s", body);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!st)
         return NULL;
     for (size_t i = 0; i < nextra; i++)
@@ -88,7 +88,7 @@ static int stat_row(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                     const char *sel, const double *extra, size_t nextra,
                     double *out, size_t nout)
 {
-    char *body = db_xasprintf("SELECT %s FROM tq_v WHERE tq_x IS NOT NULL",
+    char *body = tq_xasprintf("SELECT %s FROM tq_v WHERE tq_x IS NOT NULL",
                               sel);
     for (size_t i = 0; i < nout; i++)
         out[i] = NAN;
@@ -157,15 +157,15 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
         pos[2 * k + 1] = hi;
         gam[k] = vi - lo;
     }
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
     for (int k = 0; k < 6; k++)
-        db_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
+        tq_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
                       k ? ", " : "");
-    db_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
+    tq_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
                    "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
     tqdb_cursor_t *st = stat_prepare(ctx, f, d, b.s, pos, 6);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!st)
         return -1;
     double v[6] = {0};
@@ -204,30 +204,30 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
 {
     assert(labels && vals && coltype);
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
-    db_buf_add(&b, " (\"tq_index\" TEXT");
+    tq_buf_add(&b, " (\"tq_index\" TEXT");
     for (size_t c = 0; c < ncols; c++) {
-        db_buf_add(&b, ", ");
-        db_buf_ident(&b, cols[c]);
-        db_buf_printf(&b, " %s", coltype);
+        tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, cols[c]);
+        tq_buf_printf(&b, " %s", coltype);
     }
-    db_buf_addc(&b, ')');
+    tq_buf_addc(&b, ')');
     if (frame_exec(ctx, b.s) < 0) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         free(st->name);
         free(st);
         return NULL;
     }
-    db_buf_free(&b);
-    db_buf_add(&b, "INSERT INTO ");
+    tq_buf_free(&b);
+    tq_buf_add(&b, "INSERT INTO ");
     frame_table_ref(&b, st);
-    db_buf_add(&b, " VALUES (?");
+    tq_buf_add(&b, " VALUES (?");
     for (size_t c = 0; c < ncols; c++)
-        db_buf_add(&b, ", ?");
-    db_buf_addc(&b, ')');
+        tq_buf_add(&b, ", ?");
+    tq_buf_addc(&b, ')');
     tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (!ins) {
         frame_store_unref(st);
         return NULL;
@@ -312,7 +312,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     dcol_t *d = inputs(ctx, f, &n);
     if (!d)
         return NULL;
-    bool *numeric = db_xcalloc(n, sizeof *numeric);
+    bool *numeric = tq_xcalloc(n, sizeof *numeric);
     size_t nnum = 0;
     for (size_t i = 0; i < n; i++) {
         double num, text;
@@ -331,8 +331,8 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     bool objects = nnum == 0;
     size_t nrows = objects ? 4 : 8;
     size_t ncols = objects ? n : nnum;
-    char **names = db_xcalloc(ncols, sizeof *names);
-    tqdb_datum_t **vals = db_xcalloc(nrows * ncols, sizeof *vals);
+    char **names = tq_xcalloc(ncols, sizeof *names);
+    tqdb_datum_t **vals = tq_xcalloc(nrows * ncols, sizeof *vals);
     size_t c = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -398,13 +398,13 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    db_buf_t b = {0};
-    db_buf_add(&b, "SELECT ");
-    db_buf_printf(&b, sql, d->f.sql);
-    db_buf_add(&b, " FROM ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
+    tq_buf_printf(&b, sql, d->f.sql);
+    tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     dcols_free(d, n);
     if (!st)
         return NULL;
@@ -467,7 +467,7 @@ static bool has_col(const frame_t *f, const char *name)
 static tq_value_t *unknown(tq_ctx_t *ctx, const frame_t *f, const char *n)
 {
     size_t m = f->ncols;
-    const char **names = db_xcalloc(m + 1, sizeof *names);
+    const char **names = tq_xcalloc(m + 1, sizeof *names);
     for (size_t i = 0; i < m; i++)
         names[i] = f->cols[i];
     if (f->index_label[0])
@@ -478,16 +478,16 @@ static tq_value_t *unknown(tq_ctx_t *ctx, const frame_t *f, const char *n)
             names[k] = names[k - 1];
             names[k - 1] = t;
         }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     for (size_t i = 0; i < m; i++) {
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, names[i]);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, names[i]);
     }
     free(names);
     tq_raise(ctx, "FieldError", "Cannot resolve keyword '%s' into field. "
              "Choices are: %s", n, b.s ? b.s : "");
-    db_buf_free(&b);
+    tq_buf_free(&b);
     return NULL;
 }
 
@@ -507,10 +507,10 @@ tq_value_t *frame_groupby(tq_ctx_t *ctx, tq_value_t *self,
         else
             return unknown(ctx, f, name);
     }
-    fgroup_t *g = db_xcalloc(1, sizeof *g);
+    fgroup_t *g = tq_xcalloc(1, sizeof *g);
     g->frame = tq_incref(self);
-    g->key = db_xstrdup(key);
-    g->key_label = db_xstrdup(name);
+    g->key = tq_xstrdup(key);
+    g->key_label = tq_xstrdup(name);
     return tq_native_new(&fgroup_type, g);
 }
 
@@ -531,13 +531,13 @@ static tq_value_t *fgroup_getitem(tq_ctx_t *ctx, tq_value_t *self,
         if (!has_col(f, tq_as_str(c)))
             return unknown(ctx, f, tq_as_str(c));
     }
-    fgroup_t *h = db_xcalloc(1, sizeof *h);
+    fgroup_t *h = tq_xcalloc(1, sizeof *h);
     h->frame = tq_incref(g->frame);
-    h->key = db_xstrdup(g->key);
-    h->key_label = db_xstrdup(g->key_label);
-    h->cols = db_xcalloc(n, sizeof *h->cols);
+    h->key = tq_xstrdup(g->key);
+    h->key_label = tq_xstrdup(g->key_label);
+    h->cols = tq_xcalloc(n, sizeof *h->cols);
     for (size_t i = 0; i < n; i++)
-        h->cols[i] = db_xstrdup(tq_as_str(one ? key : tq_seq_get(key, i)));
+        h->cols[i] = tq_xstrdup(tq_as_str(one ? key : tq_seq_get(key, i)));
     h->ncols = n;
     h->series = one;
     return tq_native_new(&fgroup_type, h);
@@ -553,7 +553,7 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     bool numeric_only = !strcmp(fn, "sum") || !strcmp(fn, "mean");
     /* the aggregated columns: selected, or every column but the key
      * (numeric ones only for sum and mean, as pandas drops the others) */
-    char **cols = db_xcalloc(f->ncols + 1, sizeof *cols);
+    char **cols = tq_xcalloc(f->ncols + 1, sizeof *cols);
     size_t n = 0;
     if (!size) {
         if (g->cols) {
@@ -564,14 +564,14 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                 if (!strcmp(f->cols[i], g->key))
                     continue;
                 if (numeric_only) {
-                    db_buf_t b = {0};
-                    db_buf_add(&b, "SELECT count(*) FROM ");
+                    tq_buf_t b = {0};
+                    tq_buf_add(&b, "SELECT count(*) FROM ");
                     frame_table_ref(&b, f->st);
-                    db_buf_add(&b, " WHERE typeof(");
-                    db_buf_ident(&b, f->cols[i]);
-                    db_buf_add(&b, ") IN ('text', 'blob')");
+                    tq_buf_add(&b, " WHERE typeof(");
+                    tq_buf_ident(&b, f->cols[i]);
+                    tq_buf_add(&b, ") IN ('text', 'blob')");
                     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
-                    db_buf_free(&b);
+                    tq_buf_free(&b);
                     if (!st) {
                         free(cols);
                         return NULL;
@@ -592,30 +592,30 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
-    db_buf_add(&b, " AS SELECT ");
-    db_buf_ident(&b, g->key);
-    db_buf_add(&b, " AS ");
-    db_buf_ident(&b, g->key_label);
+    tq_buf_add(&b, " AS SELECT ");
+    tq_buf_ident(&b, g->key);
+    tq_buf_add(&b, " AS ");
+    tq_buf_ident(&b, g->key_label);
     if (size)
-        db_buf_add(&b, ", count(*) AS \"size\"");
+        tq_buf_add(&b, ", count(*) AS \"size\"");
     for (size_t i = 0; i < n; i++) {
-        db_buf_t id = {0};
-        db_buf_ident(&id, cols[i]);
-        db_buf_add(&b, ", ");
-        db_buf_printf(&b, agg, id.s);
-        db_buf_add(&b, " AS ");
-        db_buf_add(&b, id.s);
-        db_buf_free(&id);
+        tq_buf_t id = {0};
+        tq_buf_ident(&id, cols[i]);
+        tq_buf_add(&b, ", ");
+        tq_buf_printf(&b, agg, id.s);
+        tq_buf_add(&b, " AS ");
+        tq_buf_add(&b, id.s);
+        tq_buf_free(&id);
     }
-    db_buf_add(&b, " FROM ");
+    tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
-    db_buf_add(&b, " WHERE ");
-    db_buf_ident(&b, g->key);
-    db_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
+    tq_buf_add(&b, " WHERE ");
+    tq_buf_ident(&b, g->key);
+    tq_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
     int rc = frame_exec(ctx, b.s);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (rc < 0) {
         free(cols);
         free(st->name);
@@ -660,22 +660,22 @@ static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
     frame_t *f = SELF(g->frame);
     frame_flush_drops(ctx);
     fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    db_buf_t b = {0};
-    db_buf_add(&b, "CREATE TEMP TABLE ");
-    db_buf_ident(&b, st->name);
-    db_buf_add(&b, " AS SELECT ");
-    db_buf_ident(&b, f->index);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "CREATE TEMP TABLE ");
+    tq_buf_ident(&b, st->name);
+    tq_buf_add(&b, " AS SELECT ");
+    tq_buf_ident(&b, f->index);
     /* rows with a missing key are in no group: NaN, as pandas */
-    db_buf_add(&b, " AS tq_i, CASE WHEN ");
-    db_buf_ident(&b, g->key);
-    db_buf_add(&b, " IS NULL THEN NULL ELSE row_number() OVER (PARTITION BY ");
-    db_buf_ident(&b, g->key);
-    db_buf_printf(&b, " ORDER BY %s) - 1 END AS tq_v FROM ",
+    tq_buf_add(&b, " AS tq_i, CASE WHEN ");
+    tq_buf_ident(&b, g->key);
+    tq_buf_add(&b, " IS NULL THEN NULL ELSE row_number() OVER (PARTITION BY ");
+    tq_buf_ident(&b, g->key);
+    tq_buf_printf(&b, " ORDER BY %s) - 1 END AS tq_v FROM ",
                   f->st->dialect->store_rowid);
     frame_table_ref(&b, f->st);
-    db_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     int rc = frame_exec(ctx, b.s);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     if (rc < 0) {
         free(st->name);
         free(st);
@@ -705,7 +705,7 @@ static char *fgroup_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     fgroup_t *g = tq_native_data(self);
     (void)ctx;
-    return db_xasprintf("<%s GroupBy by '%s'>",
+    return tq_xasprintf("<%s GroupBy by '%s'>",
                         g->series ? "Series" : "DataFrame", g->key_label);
 }
 

@@ -221,11 +221,11 @@ static int do_attach(tq_ctx_t *ctx, void *ud)
 {
     attach_job_t *job = ud;
     assert(ctx->db && job->path && is_identifier(job->name));
-    db_buf_t sql = {0};
+    tq_buf_t sql = {0};
     tq_dialect_for(ctx->db)->attach(&sql, job->name);
     tqdb_cursor_t *cur = NULL;
     int rc = tqdb_prepare(ctx->db, sql.s, &cur, NULL);
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
     if (rc == 0)
         rc = tqdb_bind_text(cur, 1, job->path, -1);
     if (rc == 0)

@@ -38,23 +38,23 @@ static const char *svg_element(const char *svg)
  * quote is not closed. */
 static char **split_args(const char *s, size_t *argc)
 {
-    char **argv = db_xcalloc(1, sizeof *argv);
+    char **argv = tq_xcalloc(1, sizeof *argv);
     size_t n = 0;
     while (*s) {
         while (isspace((unsigned char)*s))
             s++;
         if (!*s)
             break;
-        db_buf_t b = {0};
-        db_buf_grow(&b, 0);
+        tq_buf_t b = {0};
+        tq_buf_reserve(&b, 0);
         b.s[0] = 0;
         while (*s && !isspace((unsigned char)*s)) {
             if (*s == '\'' || *s == '"') {
                 char q = *s++;
                 while (*s && *s != q)
-                    db_buf_addc(&b, *s++);
+                    tq_buf_addc(&b, *s++);
                 if (!*s) {
-                    db_buf_free(&b);
+                    tq_buf_free(&b);
                     for (size_t i = 0; i < n; i++)
                         free(argv[i]);
                     free(argv);
@@ -62,11 +62,11 @@ static char **split_args(const char *s, size_t *argc)
                 }
                 s++;
             } else {
-                db_buf_addc(&b, *s++);
+                tq_buf_addc(&b, *s++);
             }
         }
-        argv = db_xrealloc(argv, (n + 2) * sizeof *argv);
-        argv[n++] = db_buf_take(&b);
+        argv = tq_xrealloc(argv, (n + 2) * sizeof *argv);
+        argv[n++] = tq_buf_take(&b);
         argv[n] = NULL;
     }
     *argc = n;
@@ -99,7 +99,7 @@ static tq_value_t *bundle_result(const char *plain, const char *type,
  * RentalItem matches rental_item. */
 static char *fold_name(const char *s)
 {
-    char *out = db_xmalloc(strlen(s) + 1), *o = out;
+    char *out = tq_xmalloc(strlen(s) + 1), *o = out;
     for (; *s; s++)
         if (*s != '_')
             *o++ = (char)tolower((unsigned char)*s);
@@ -115,7 +115,7 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
 {
     tqdb_conn_t *db = tq_ctx_db(ctx);
     const char *dot = strchr(name, '.');
-    char *want_schema = dot ? db_xasprintf("%.*s", (int)(dot - name), name)
+    char *want_schema = dot ? tq_xasprintf("%.*s", (int)(dot - name), name)
                             : NULL;
     char *folded = fold_name(dot ? dot + 1 : name);
     tqdb_cursor_t *st = NULL;
@@ -135,8 +135,8 @@ static int resolve_table(tq_ctx_t *ctx, const char *name, char **schema,
             bool match = strcmp(f, folded) == 0;
             free(f);
             if (match) {
-                *schema = db_xstrdup(s);
-                *table = db_xstrdup(t);
+                *schema = tq_xstrdup(s);
+                *table = tq_xstrdup(t);
                 break;
             }
         }
@@ -188,25 +188,25 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
     char *html = tq_html_table(&t);
     tq_table_clear(&t);
     if (note) {
-        char *t2 = db_xasprintf("%s\n\n%s", text, note);
+        char *t2 = tq_xasprintf("%s\n\n%s", text, note);
         free(text);
         text = t2;
-        db_buf_t h = {0};
-        db_buf_add(&h, html);
-        db_buf_add(&h, "\n<p>");
+        tq_buf_t h = {0};
+        tq_buf_add(&h, html);
+        tq_buf_add(&h, "\n<p>");
         for (const char *p = note; *p; p++) {
             if (*p == '<')
-                db_buf_add(&h, "&lt;");
+                tq_buf_add(&h, "&lt;");
             else if (*p == '>')
-                db_buf_add(&h, "&gt;");
+                tq_buf_add(&h, "&gt;");
             else if (*p == '&')
-                db_buf_add(&h, "&amp;");
+                tq_buf_add(&h, "&amp;");
             else
-                db_buf_addc(&h, *p);
+                tq_buf_addc(&h, *p);
         }
-        db_buf_add(&h, "</p>");
+        tq_buf_add(&h, "</p>");
         free(html);
-        html = db_buf_take(&h);
+        html = tq_buf_take(&h);
     }
     tq_render_nuls(text);          /* text/plain goes as a C string */
     tq_value_t *v = bundle_result(text, "text/html", html,
@@ -219,15 +219,15 @@ static tq_value_t *table_result(tq_ctx_t *ctx, const char *sql, binds_t *b,
 static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
                           const char *table)
 {
-    db_buf_t sql = {0};
-    db_buf_add(&sql, "SELECT count(*) FROM ");
-    db_buf_ident(&sql, schema);
-    db_buf_addc(&sql, '.');
-    db_buf_ident(&sql, table);
+    tq_buf_t sql = {0};
+    tq_buf_add(&sql, "SELECT count(*) FROM ");
+    tq_buf_ident(&sql, schema);
+    tq_buf_addc(&sql, '.');
+    tq_buf_ident(&sql, table);
     tqdb_cursor_t *st = NULL;
     int64_t n = -1;
     int rc = tqdb_prepare(tq_ctx_db(ctx), sql.s, &st, NULL);
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
     if (rc != 0) {
         tq_raise_db(ctx);
         return -1;
@@ -252,24 +252,24 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         return tq_raise_db(ctx);
     assert(st);
     binds_t b = {0};
-    db_buf_t sql = {0};
+    tq_buf_t sql = {0};
     size_t ntables = 0;
     while ((rc = tqdb_step(st)) == TQDB_ROW) {
         const char *s = tqdb_column_text(st, 0);
         const char *t = tqdb_column_text(st, 1);
         assert(s && t);
-        b.text = db_xrealloc(b.text, (b.n + 3) * sizeof *b.text);
-        b.text[b.n++] = strcmp(s, "main") == 0 ? db_xstrdup(t)
-                                               : db_xasprintf("%s.%s", s, t);
-        b.text[b.n++] = db_xstrdup(t);
-        b.text[b.n++] = db_xstrdup(s);
-        db_buf_add(&sql, ntables ? " UNION ALL " : "");
+        b.text = tq_xrealloc(b.text, (b.n + 3) * sizeof *b.text);
+        b.text[b.n++] = strcmp(s, "main") == 0 ? tq_xstrdup(t)
+                                               : tq_xasprintf("%s.%s", s, t);
+        b.text[b.n++] = tq_xstrdup(t);
+        b.text[b.n++] = tq_xstrdup(s);
+        tq_buf_add(&sql, ntables ? " UNION ALL " : "");
         d->summary_columns(&sql, b.n - 2);
-        db_buf_add(&sql, "(SELECT count(*) FROM ");
-        db_buf_ident(&sql, s);
-        db_buf_addc(&sql, '.');
-        db_buf_ident(&sql, t);
-        db_buf_add(&sql, ") AS \"rows\"");
+        tq_buf_add(&sql, "(SELECT count(*) FROM ");
+        tq_buf_ident(&sql, s);
+        tq_buf_addc(&sql, '.');
+        tq_buf_ident(&sql, t);
+        tq_buf_add(&sql, ") AS \"rows\"");
         ntables++;
     }
     tqdb_cursor_free(&st);
@@ -280,7 +280,7 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         v = bundle_result("No tables.", NULL, NULL, 0);
     else
         v = table_result(ctx, sql.s, &b, NULL);
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
     for (size_t i = 0; i < b.n; i++)
         free(b.text[i]);
     free(b.text);
@@ -298,7 +298,7 @@ static tq_value_t *schema_table(tq_ctx_t *ctx, const char *name)
     if (rows >= 0) {
         char *bt[2] = {table, schema};
         binds_t b = {bt, 2};
-        char *note = db_xasprintf("%s: %" PRId64 " row%s", table, rows,
+        char *note = tq_xasprintf("%s: %" PRId64 " row%s", table, rows,
                                  rows == 1 ? "" : "s");
         v = table_result(ctx, tq_dialect_for(tq_ctx_db(ctx))->catalog
                               [TQ_CATALOG_TABLE_COLUMNS], &b, note);
@@ -340,7 +340,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
     if (!argv)
         return tq_raise(ctx, "ValueError", "Unclosed quote in "
                         "%%graph_models' arguments.");
-    char **names = db_xcalloc(argc + 1, sizeof *names);
+    char **names = tq_xcalloc(argc + 1, sizeof *names);
     size_t n = 0;
     tq_value_t *v = NULL;
     bool failed = false;
@@ -373,7 +373,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
             for (const char *p = svg; (p = strstr(p, "class=\"node\""));
                  p++)
                 ntables++;
-            char *plain = db_xasprintf("<ER diagram: %zu table%s>", ntables,
+            char *plain = tq_xasprintf("<ER diagram: %zu table%s>", ntables,
                                       ntables == 1 ? "" : "s");
             const char *bare = svg_element(svg);
             v = bundle_result(plain, "image/svg+xml", bare,
@@ -506,7 +506,7 @@ tq_value_t *tq_magic_timeit(tq_ctx_t *ctx, const char *args, const char *body)
                 break;
         }
     }
-    double *per_loop = db_xcalloc((size_t)repeat, sizeof *per_loop);
+    double *per_loop = tq_xcalloc((size_t)repeat, sizeof *per_loop);
     double best = INFINITY, worst = 0;
     for (int64_t r = 0; r < repeat; r++) {
         double t = time_loops(ctx, source, number);
@@ -519,18 +519,18 @@ tq_value_t *tq_magic_timeit(tq_ctx_t *ctx, const char *args, const char *body)
         worst = fmax(worst, per_loop[r]);
     }
     if (!quiet) {
-        db_buf_t out = {0};
+        tq_buf_t out = {0};
         if (worst > 4 * best && best > 0 && worst > 1e-6)
-            db_buf_printf(&out, "The slowest run took %0.2f times longer "
+            tq_buf_printf(&out, "The slowest run took %0.2f times longer "
                           "than the fastest. This could mean that an "
                           "intermediate result is being cached.\n",
                           worst / best);
         char *line = tq_timeit_format(per_loop, (size_t)repeat, number);
-        db_buf_add(&out, line);
-        db_buf_addc(&out, '\n');
+        tq_buf_add(&out, line);
+        tq_buf_addc(&out, '\n');
         free(line);
         tq_ctx_print(ctx, out.s, out.len);
-        db_buf_free(&out);
+        tq_buf_free(&out);
     }
     free(per_loop);
     return tq_none();
@@ -564,7 +564,7 @@ tq_value_t *tq_magic_time(tq_ctx_t *ctx, const char *args, const char *body)
     double sys = cpu_seconds(&r1.ru_stime) - cpu_seconds(&r0.ru_stime);
     char *u = tq_time_format(user), *y = tq_time_format(sys);
     char *tot = tq_time_format(user + sys), *w = tq_time_format(wall);
-    char *out = db_xasprintf("CPU times: user %s, sys: %s, total: %s\n"
+    char *out = tq_xasprintf("CPU times: user %s, sys: %s, total: %s\n"
                             "Wall time: %s\n", u, y, tot, w);
     tq_ctx_print(ctx, out, strlen(out));
     free(u);
@@ -627,7 +627,7 @@ tq_value_t *tq_magic_load_csv(tq_ctx_t *ctx, const char *args,
                           ? "ValueError" : "DatabaseError", "%s", err);
             free(err);
         } else if (tq_schema_refresh(ctx) == 0) {
-            char *msg = db_xasprintf("Loaded %" PRId64 " row%s into %s", rows,
+            char *msg = tq_xasprintf("Loaded %" PRId64 " row%s into %s", rows,
                                     rows == 1 ? "" : "s", pos[1]);
             v = bundle_result(msg, NULL, NULL, 0);
             free(msg);

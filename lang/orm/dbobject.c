@@ -32,7 +32,7 @@ db_state_t *db_state(tq_ctx_t *ctx)
 {
     db_state_t *st = tq_ctx_schema(ctx);
     if (!st) {
-        st = db_xcalloc(1, sizeof *st);
+        st = tq_xcalloc(1, sizeof *st);
         tq_ctx_set_schema(ctx, st, state_destroy);
     }
     return st;
@@ -99,24 +99,24 @@ const db_method_t *db_method_find(tq_ctx_t *ctx, const char *schema,
 static tq_value_t *ambiguous_model(tq_ctx_t *ctx, const tq_schema_t *s,
                                    const char *name)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     size_t n = 0;
     for (size_t i = 0; i < s->ntables; i++) {
         const tq_stable_t *t = &s->tables[s->by_bare[i]];
         const char *dot = t->dj_label ? strchr(t->dj_label, '.') : NULL;
         if (!dot || strcmp(dot + 1, name) || !strcmp(t->bare, name))
             continue;
-        db_buf_add(&b, n++ ? ", " : "");
-        db_buf_add(&b, t->bare);
-        db_buf_add(&b, " (");
-        db_buf_add(&b, t->dj_label);
-        db_buf_add(&b, ")");
+        tq_buf_add(&b, n++ ? ", " : "");
+        tq_buf_add(&b, t->bare);
+        tq_buf_add(&b, " (");
+        tq_buf_add(&b, t->dj_label);
+        tq_buf_add(&b, ")");
     }
     if (n >= 2)
         tq_raise(ctx, "NameError",
                  "name '%s' is not defined: %zu models have that name, "
                  "bound as %s", name, n, b.s);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     return NULL;
 }
 
@@ -178,9 +178,9 @@ static const tq_type_t dbns_type;
 
 static tq_value_t *dbns_new(const char *schema, const char *app)
 {
-    dbns_t *n = db_xcalloc(1, sizeof *n);
-    n->schema = db_xstrdup(schema);
-    n->app = db_xstrdup(app);
+    dbns_t *n = tq_xcalloc(1, sizeof *n);
+    n->schema = tq_xstrdup(schema);
+    n->app = tq_xstrdup(app);
     return tq_native_new(&dbns_type, n);
 }
 
@@ -198,7 +198,7 @@ static tq_value_t *dbns_getattr(tq_ctx_t *ctx, tq_value_t *self,
     if (!s)
         return NULL;
     if (n->app) {
-        char *full = db_xasprintf("%s_%s", n->app, name);
+        char *full = tq_xasprintf("%s_%s", n->app, name);
         const tq_stable_t *t = tq_schema_table(s, n->schema, full);
         free(full);
         if (t)
@@ -228,32 +228,32 @@ static char *dbns_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     dbns_t *n = tq_native_data(self);
     const tq_schema_t *s = db_schema(ctx);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     if (!s) {
         tq_error_clear(ctx);
-        return db_xstrdup("<db: not connected>");
+        return tq_xstrdup("<db: not connected>");
     }
-    db_buf_add(&b, "<db");
+    tq_buf_add(&b, "<db");
     for (size_t i = 0; i < s->nschemas; i++) {
         const char *sch = s->schemas[i];
         if (n->schema && strcmp(n->schema, sch))
             continue;
-        db_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ", sch);
+        tq_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ", sch);
         bool first = true;
         for (size_t k = 0; k < s->ntables; k++) {
             const tq_stable_t *t = &s->tables[k];
             if (strcmp(t->schema, sch) || (n->app && (!t->app ||
                                                       strcmp(t->app, n->app))))
                 continue;
-            db_buf_printf(&b, "%s%s (%s)", first ? "" : ", ", t->name,
+            tq_buf_printf(&b, "%s%s (%s)", first ? "" : ", ", t->name,
                           t->bare);
             first = false;
         }
         if (first)
-            db_buf_add(&b, "no tables");
+            tq_buf_add(&b, "no tables");
     }
-    db_buf_addc(&b, '>');
-    return db_buf_take(&b);
+    tq_buf_addc(&b, '>');
+    return tq_buf_take(&b);
 }
 
 static const tq_type_t dbns_type = {

@@ -53,7 +53,7 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
                             const char *body)
 {
     (void)body;
-    char *path = db_xstrdup(args);
+    char *path = tq_xstrdup(args);
     size_t n = strlen(path);
     while (n && (path[n - 1] == ' ' || path[n - 1] == '\t' ||
                  path[n - 1] == '/'))
@@ -97,7 +97,7 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
         tq_schema_apply_django(copy, proj, &notes, &nn);
     tq_schema_free(&copy);
 
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     size_t concrete = 0, abstract = 0;
     for (size_t i = 0; i < proj->nmodels; i++) {
         if (proj->models[i].abstract)
@@ -105,23 +105,23 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
         else
             concrete++;
     }
-    db_buf_printf(&b, "Django project %s: %zu app%s (", proj->root,
+    tq_buf_printf(&b, "Django project %s: %zu app%s (", proj->root,
                   proj->napps, proj->napps == 1 ? "" : "s");
     for (size_t i = 0; i < proj->napps; i++)
-        db_buf_printf(&b, "%s%s", i ? ", " : "", proj->apps[i]);
-    db_buf_printf(&b, "), %zu model%s", concrete, concrete == 1 ? "" : "s");
+        tq_buf_printf(&b, "%s%s", i ? ", " : "", proj->apps[i]);
+    tq_buf_printf(&b, "), %zu model%s", concrete, concrete == 1 ? "" : "s");
     if (abstract)
-        db_buf_printf(&b, " and %zu abstract", abstract);
-    db_buf_add(&b, "\n");
+        tq_buf_printf(&b, " and %zu abstract", abstract);
+    tq_buf_add(&b, "\n");
     for (size_t i = 0; i < proj->nnotes; i++)
-        db_buf_printf(&b, "note: %s\n", proj->notes[i]);
+        tq_buf_printf(&b, "note: %s\n", proj->notes[i]);
     for (size_t i = 0; i < nn; i++) {
-        db_buf_printf(&b, "note: %s\n", notes[i]);
+        tq_buf_printf(&b, "note: %s\n", notes[i]);
         free(notes[i]);
     }
     free(notes);
     tq_ctx_print(ctx, b.s, b.len);
-    db_buf_free(&b);
+    tq_buf_free(&b);
     return tq_none();
 }
 
@@ -221,10 +221,10 @@ static int fetch_col(collector_t *c, const tq_stable_t *t, const char *col,
             l = qlit_float(d.f);
         else if (d.type == TQDB_TEXT || d.type == TQDB_BLOB) {
             l.type = d.type;
-            l.s = db_xstrndup(d.s, d.len);
+            l.s = tq_xstrndup(d.s, d.len);
             l.n = d.len;
         }
-        DB_PUSH(*out, *n, cap, l);
+        TQ_PUSH(*out, *n, cap, l);
     }
     if (rc < 0) {
         tq_raise_db(c->ctx);
@@ -285,7 +285,7 @@ static int collect_related(collector_t *c, size_t ti, const qlit_t *keys,
                            size_t n)
 {
     const tq_stable_t *t = &c->s->tables[ti];
-    db_buf_t protected = {0};
+    tq_buf_t protected = {0};
     /* the table and its multi-table parents, whose keys are the same */
     size_t up[16], nup = 0;
     for (size_t cur = ti; nup < 16;) {
@@ -306,7 +306,7 @@ static int collect_related(collector_t *c, size_t ti, const qlit_t *keys,
                 rel->on_delete == TQ_OD_UNKNOWN ||
                 rel->on_delete == TQ_OD_DO_NOTHING)
                 continue;
-            char *path = db_xasprintf("%s__in", rel->col);
+            char *path = tq_xasprintf("%s__in", rel->col);
             qexpr_t *where = qx_kw(path, key_list(keys, n));
             free(path);
             if (rel->on_delete == TQ_OD_SET_NULL ||
@@ -318,10 +318,10 @@ static int collect_related(collector_t *c, size_t ti, const qlit_t *keys,
                 lits_free(sub, ns);
                 if (ns) {
                     update_t u = {ci, rel, NULL, n};
-                    u.keys = db_xcalloc(n ? n : 1, sizeof *u.keys);
+                    u.keys = tq_xcalloc(n ? n : 1, sizeof *u.keys);
                     for (size_t i = 0; i < n; i++)
                         u.keys[i] = qlit_copy(&keys[i]);
-                    DB_PUSH(c->updates, c->nu, c->ucap, u);
+                    TQ_PUSH(c->updates, c->nu, c->ucap, u);
                 }
                 continue;
             }
@@ -334,16 +334,16 @@ static int collect_related(collector_t *c, size_t ti, const qlit_t *keys,
                 continue;
             }
             if (rel->on_delete == TQ_OD_PROTECT) {
-                db_buf_printf(&protected, "%s'%s.%s'",
+                tq_buf_printf(&protected, "%s'%s.%s'",
                               protected.len ? ", " : "", class_name(ct),
                               rel->name);
                 lits_free(sub, ns);
             } else if (rel->on_delete == TQ_OD_RESTRICT) {
                 batch_t b = {ci, sub, ns};
-                DB_PUSH(c->restricted, c->nr, c->rcap, b);
-                DB_PUSH(c->rrels, c->nrr, c->rrcap, rel);
+                TQ_PUSH(c->restricted, c->nr, c->rcap, b);
+                TQ_PUSH(c->rrels, c->nrr, c->rrcap, rel);
             } else if (collect(c, ci, sub, ns, true) < 0) {
-                db_buf_free(&protected);
+                tq_buf_free(&protected);
                 return -1;
             }
         }
@@ -353,7 +353,7 @@ static int collect_related(collector_t *c, size_t ti, const qlit_t *keys,
                  "Cannot delete some instances of model '%s' because they "
                  "are referenced through protected foreign keys: %s.",
                  class_name(t), protected.s);
-        db_buf_free(&protected);
+        tq_buf_free(&protected);
         return -1;
     }
     return 0;
@@ -377,7 +377,7 @@ static int collect(collector_t *c, size_t ti, qlit_t *keys, size_t n,
         return 0;
     }
     batch_t b = {ti, keys, n};
-    DB_PUSH(c->batches, c->nb, c->bcap, b);
+    TQ_PUSH(c->batches, c->nb, c->bcap, b);
     const tq_stable_t *t = &c->s->tables[ti];
     size_t self = c->nb - 1;
     int rc = related ? collect_related(c, ti, c->batches[self].pks,
@@ -387,7 +387,7 @@ static int collect(collector_t *c, size_t ti, qlit_t *keys, size_t n,
      * relations are not collected, as Django's keep_parents=False) */
     const tq_srel_t *rel = parent_ptr(t);
     if (rc == 0 && rel) {
-        qlit_t *pk = db_xcalloc(c->batches[self].n, sizeof *pk);
+        qlit_t *pk = tq_xcalloc(c->batches[self].n, sizeof *pk);
         for (size_t i = 0; i < c->batches[self].n; i++)
             pk[i] = qlit_copy(&c->batches[self].pks[i]);
         rc = collect(c, rel->target, pk, c->batches[self].n, false);
@@ -399,14 +399,14 @@ static int collect(collector_t *c, size_t ti, qlit_t *keys, size_t n,
 /* RESTRICT refuses unless the restricting rows are collected as well. */
 static int check_restricted(collector_t *c, const tq_stable_t *root)
 {
-    db_buf_t names = {0};
+    tq_buf_t names = {0};
     for (size_t i = 0; i < c->nr; i++) {
         batch_t *b = &c->restricted[i];
         size_t left = only_new(c, b->table, b->pks, b->n);
         b->n = left;
         if (left) {
             const tq_stable_t *ct = &c->s->tables[b->table];
-            db_buf_printf(&names, "%s'%s.%s'", names.len ? ", " : "",
+            tq_buf_printf(&names, "%s'%s.%s'", names.len ? ", " : "",
                           class_name(ct), c->rrels[i]->name);
         }
     }
@@ -416,7 +416,7 @@ static int check_restricted(collector_t *c, const tq_stable_t *root)
              "Cannot delete some instances of model '%s' because they are "
              "referenced through restricted foreign keys: %s.",
              class_name(root), names.s);
-    db_buf_free(&names);
+    tq_buf_free(&names);
     return -1;
 }
 
@@ -433,7 +433,7 @@ static qlit_t default_lit(const tq_srel_t *rel)
         return qlit_int(v);
     size_t n = strlen(d);
     if (n >= 2 && (d[0] == '\'' || d[0] == '"') && d[n - 1] == d[0]) {
-        char *s = db_xstrndup(d + 1, n - 2);
+        char *s = tq_xstrndup(d + 1, n - 2);
         qlit_t l = qlit_text(s);
         free(s);
         return l;
@@ -449,7 +449,7 @@ static int64_t run(collector_t *c, tq_value_t *counts)
         const update_t *u = &c->updates[i];
         const tq_stable_t *t = &c->s->tables[u->table];
         qdesc_t *q = qdesc_new(t->schema, t->name);
-        char *path = db_xasprintf("%s__in", u->rel->col);
+        char *path = tq_xasprintf("%s__in", u->rel->col);
         q->where = qx_kw(path, key_list(u->keys, u->n));
         free(path);
         qfield_t set = {.name = u->rel->col,

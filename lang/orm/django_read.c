@@ -25,7 +25,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "syntax/lex.h"
 
 /* A class statement as read, before bases are resolved. */
@@ -71,14 +71,14 @@ static void note(reader_t *r, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     if (r->file)
-        db_buf_printf(&b, "%s:%d: ", r->file, line);
+        tq_buf_printf(&b, "%s:%d: ", r->file, line);
     char tmp[512];
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    db_buf_add(&b, tmp);
-    DB_PUSH(r->p->notes, r->p->nnotes, r->ncap, db_buf_take(&b));
+    tq_buf_add(&b, tmp);
+    TQ_PUSH(r->p->notes, r->p->nnotes, r->ncap, tq_buf_take(&b));
 }
 
 /* ---- tokens */
@@ -96,17 +96,17 @@ static bool name_is(const reader_t *r, size_t i, const char *s)
 
 static char *tok_text(const reader_t *r, size_t i)
 {
-    return db_xstrndup(r->t[i].start, r->t[i].len);
+    return tq_xstrndup(r->t[i].start, r->t[i].len);
 }
 
 /* The source text of tokens [a, b). */
 static char *range_text(const reader_t *r, size_t a, size_t b)
 {
     if (a >= b)
-        return db_xstrdup("");
+        return tq_xstrdup("");
     const char *s = r->t[a].start;
     const char *e = r->t[b - 1].start + r->t[b - 1].len;
-    return db_xstrndup(s, (size_t)(e - s));
+    return tq_xstrndup(s, (size_t)(e - s));
 }
 
 /* The end (the NEWLINE or END) of the logical line starting at i. */
@@ -145,16 +145,16 @@ static char *dotted(const reader_t *r, size_t *i)
     size_t k = *i;
     if (!is(r, k, TQ_TOK_NAME))
         return NULL;
-    db_buf_t b = {0};
-    db_buf_addn(&b, r->t[k].start, r->t[k].len);
+    tq_buf_t b = {0};
+    tq_buf_addn(&b, r->t[k].start, r->t[k].len);
     k++;
     while (is(r, k, TQ_TOK_DOT) && is(r, k + 1, TQ_TOK_NAME)) {
-        db_buf_addc(&b, '.');
-        db_buf_addn(&b, r->t[k + 1].start, r->t[k + 1].len);
+        tq_buf_addc(&b, '.');
+        tq_buf_addn(&b, r->t[k + 1].start, r->t[k + 1].len);
         k += 2;
     }
     *i = k;
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* The index of the bracket closing the one at i (or r->n). */
@@ -214,7 +214,7 @@ static char *arg_str(const reader_t *r, const rarg_t *g)
 {
     if (g->b != g->a + 1 || !is(r, g->a, TQ_TOK_STRING))
         return NULL;
-    return db_xstrndup(r->t[g->a].str, r->t[g->a].str_len);
+    return tq_xstrndup(r->t[g->a].str, r->t[g->a].str_len);
 }
 
 /* The argument as a reference to a model: a string or a dotted name
@@ -285,8 +285,8 @@ static const char *django_field(const reader_t *r, const char *callee)
 
 static void skipped(reader_t *r, rclass_t *c, int line, const char *what)
 {
-    char *s = db_xasprintf("%s:%d: skipped %s", r->file, line, what);
-    DB_PUSH(c->skipped, c->nskipped, c->scap, s);
+    char *s = tq_xasprintf("%s:%d: skipped %s", r->file, line, what);
+    TQ_PUSH(c->skipped, c->nskipped, c->scap, s);
 }
 
 /* A field statement `name = callee(args)` whose "(" is at i. */
@@ -296,8 +296,8 @@ static void read_field(reader_t *r, rclass_t *c, const char *name,
     rarg_t args[32];
     size_t n = call_args(r, i, args, 32);
     tq_djfield_t f = {0};
-    f.name = db_xstrdup(name);
-    f.kind = db_xstrdup(kind);
+    f.name = tq_xstrdup(name);
+    f.kind = tq_xstrdup(kind);
     bool rel = !strcmp(kind, "ForeignKey") || !strcmp(kind, "OneToOneField") ||
                !strcmp(kind, "ManyToManyField");
     size_t pos = 0;
@@ -343,7 +343,7 @@ static void read_field(reader_t *r, rclass_t *c, const char *name,
         }
         free(g->kw);
     }
-    DB_PUSH(c->fields, c->nfields, c->fcap, f);
+    TQ_PUSH(c->fields, c->nfields, c->fcap, f);
 }
 
 /* `class Meta:` options. */
@@ -406,10 +406,10 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
             }
             next = skip_stmt(r, d);
             char *fn = is(r, d + 1, TQ_TOK_NAME) ? tok_text(r, d + 1)
-                                                 : db_xstrdup("?");
-            char *what = deco ? db_xasprintf("method %s.%s (@%s)", c->name,
+                                                 : tq_xstrdup("?");
+            char *what = deco ? tq_xasprintf("method %s.%s (@%s)", c->name,
                                              fn, deco)
-                              : db_xasprintf("method %s.%s", c->name, fn);
+                              : tq_xasprintf("method %s.%s", c->name, fn);
             skipped(r, c, line, what);
             free(what);
             free(fn);
@@ -424,7 +424,7 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
             } else if (callee && is(r, q, TQ_TOK_LPAR) &&
                        strstr(callee, "Manager")) {
                 if (strcmp(callee, "models.Manager")) {
-                    char *what = db_xasprintf("manager %s.%s (%s)", c->name,
+                    char *what = tq_xasprintf("manager %s.%s (%s)", c->name,
                                               name, callee);
                     skipped(r, c, line, what);
                     free(what);
@@ -433,7 +433,7 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
                        isupper((unsigned char)callee[0])) {
                 /* a class of the project: a custom field (its kind marked
                  * with "~"), checked once the classes are known */
-                char *custom = db_xasprintf("~%s", callee);
+                char *custom = tq_xasprintf("~%s", callee);
                 read_field(r, c, name, custom, q);
                 free(custom);
             }
@@ -443,7 +443,7 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
         } else if (k == TQ_TOK_STRING || k == TQ_TOK_KW_pass) {
             /* a docstring, pass */
         } else {
-            char *what = db_xasprintf("statement in class %s", c->name);
+            char *what = tq_xasprintf("statement in class %s", c->name);
             skipped(r, c, line, what);
             free(what);
         }
@@ -458,8 +458,8 @@ static size_t read_class(reader_t *r, size_t i)
     if (!is(r, i + 1, TQ_TOK_NAME))
         return next;
     rclass_t c = {0};
-    c.app = db_xstrdup(r->app);
-    c.file = db_xstrdup(r->file);
+    c.app = tq_xstrdup(r->app);
+    c.file = tq_xstrdup(r->file);
     c.name = tok_text(r, i + 1);
     c.line = r->t[i].line;
     c.model = -1;
@@ -471,7 +471,7 @@ static size_t read_class(reader_t *r, size_t i)
             size_t q = k;
             char *b = dotted(r, &q);
             if (b && !is(r, q, TQ_TOK_ASSIGN))
-                DB_PUSH(c.bases, c.nbases, bcap, b);
+                TQ_PUSH(c.bases, c.nbases, bcap, b);
             else
                 free(b);
             while (q < end && !is(r, q, TQ_TOK_COMMA))
@@ -483,7 +483,7 @@ static size_t read_class(reader_t *r, size_t i)
     size_t body = line_end(r, k);
     if (is(r, body, TQ_TOK_NEWLINE) && is(r, body + 1, TQ_TOK_INDENT))
         read_body(r, &c, body + 2, next - 1);
-    DB_PUSH(r->classes, r->nclasses, r->ccap, c);
+    TQ_PUSH(r->classes, r->nclasses, r->ccap, c);
     return next;
 }
 
@@ -499,21 +499,21 @@ static void read_import(reader_t *r, size_t i, size_t end)
         return;
     }
     size_t k = i + 1;
-    db_buf_t mod = {0};
+    tq_buf_t mod = {0};
     while (is(r, k, TQ_TOK_DOT)) {
-        db_buf_addc(&mod, '.');
+        tq_buf_addc(&mod, '.');
         k++;
     }
     size_t q = k;
     char *d = dotted(r, &q);
     if (d)
-        db_buf_add(&mod, d);
+        tq_buf_add(&mod, d);
     free(d);
     if (!mod.len)
-        db_buf_add(&mod, "");
+        tq_buf_add(&mod, "");
     k = q;
     if (!is(r, k, TQ_TOK_KW_import)) {
-        db_buf_free(&mod);
+        tq_buf_free(&mod);
         return;
     }
     k++;
@@ -524,7 +524,7 @@ static void read_import(reader_t *r, size_t i, size_t end)
     char *app_buf = NULL;
     size_t ml = strlen(mod.s);
     if (ml > 7 && !strcmp(mod.s + ml - 7, ".models") && mod.s[0] != '.') {
-        app_buf = db_xstrndup(mod.s, ml - 7);
+        app_buf = tq_xstrndup(mod.s, ml - 7);
         char *dot = strrchr(app_buf, '.');
         app = dot ? dot + 1 : app_buf;
     } else if (mod.s[0] == '.') {
@@ -540,12 +540,12 @@ static void read_import(reader_t *r, size_t i, size_t end)
             k += 2;
         }
         if (dj_models) {
-            DB_PUSH(r->djnames, r->ndj, r->djcap,
-                    db_xstrdup(as ? as : name));
+            TQ_PUSH(r->djnames, r->ndj, r->djcap,
+                    tq_xstrdup(as ? as : name));
         } else if (app) {
-            ralias_t al = {db_xstrdup(app), db_xstrdup(name),
-                           db_xstrdup(as ? as : name)};
-            DB_PUSH(r->aliases, r->naliases, r->alcap, al);
+            ralias_t al = {tq_xstrdup(app), tq_xstrdup(name),
+                           tq_xstrdup(as ? as : name)};
+            TQ_PUSH(r->aliases, r->naliases, r->alcap, al);
         }
         free(name);
         free(as);
@@ -553,7 +553,7 @@ static void read_import(reader_t *r, size_t i, size_t end)
     if (!django && !app)
         note(r, line, "skipped import from %s", mod.s);
     free(app_buf);
-    db_buf_free(&mod);
+    tq_buf_free(&mod);
 }
 
 /* Reads one models file of app `app`. */
@@ -565,14 +565,14 @@ static void read_file(reader_t *r, const char *app, const char *path,
         note(r, 0, "cannot read %s", shown);
         return;
     }
-    db_buf_t src = {0};
+    tq_buf_t src = {0};
     char chunk[8192];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        db_buf_addn(&src, chunk, got);
+        tq_buf_addn(&src, chunk, got);
     fclose(fp);
     if (!src.len)
-        db_buf_add(&src, "");
+        tq_buf_add(&src, "");
     tq_arena_t *arena = tq_arena_new();
     tq_syntax_error_t err = {0};
     r->app = app;
@@ -580,7 +580,7 @@ static void read_file(reader_t *r, const char *app, const char *path,
     if (tq_lex(arena, src.s, src.len, 1, 0, false, &r->t, &r->n, &err) < 0) {
         note(r, err.line, "skipped the file: %s", err.msg ? err.msg : "?");
         tq_arena_release(&arena);
-        db_buf_free(&src);
+        tq_buf_free(&src);
         return;
     }
     size_t i = 0;
@@ -605,13 +605,13 @@ static void read_file(reader_t *r, const char *app, const char *path,
                 d = line_end(r, d) + 1;
             next = skip_stmt(r, d);
             char *what = is(r, d + 1, TQ_TOK_NAME) ? tok_text(r, d + 1)
-                                                  : db_xstrdup("?");
+                                                  : tq_xstrdup("?");
             note(r, line, "skipped decorated %s %s",
                  is(r, d, TQ_TOK_KW_class) ? "class" : "function", what);
             free(what);
         } else if (k == TQ_TOK_KW_def) {
             char *fn = is(r, i + 1, TQ_TOK_NAME) ? tok_text(r, i + 1)
-                                                 : db_xstrdup("?");
+                                                 : tq_xstrdup("?");
             note(r, line, "skipped function %s", fn);
             free(fn);
         } else if (k == TQ_TOK_NAME && is(r, i + 1, TQ_TOK_ASSIGN)) {
@@ -627,7 +627,7 @@ static void read_file(reader_t *r, const char *app, const char *path,
     r->n = 0;
     r->file = NULL;
     tq_arena_release(&arena);
-    db_buf_free(&src);
+    tq_buf_free(&src);
 }
 
 /* ---- apps */
@@ -647,19 +647,19 @@ static bool is_file(const char *path)
 /* The `label = "..."` of an AppConfig in dir/apps.py, or NULL. */
 static char *app_label(const char *dir)
 {
-    char *path = db_xasprintf("%s/apps.py", dir);
+    char *path = tq_xasprintf("%s/apps.py", dir);
     FILE *fp = fopen(path, "rb");
     free(path);
     if (!fp)
         return NULL;
-    db_buf_t src = {0};
+    tq_buf_t src = {0};
     char chunk[4096];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        db_buf_addn(&src, chunk, got);
+        tq_buf_addn(&src, chunk, got);
     fclose(fp);
     if (!src.len)
-        db_buf_add(&src, "");
+        tq_buf_add(&src, "");
     tq_arena_t *arena = tq_arena_new();
     tq_token_t *t = NULL;
     size_t n = 0;
@@ -673,9 +673,9 @@ static char *app_label(const char *dir)
                  t[i - 1].kind == TQ_TOK_INDENT) &&
                 t[i + 1].kind == TQ_TOK_ASSIGN &&
                 t[i + 2].kind == TQ_TOK_STRING)
-                label = db_xstrndup(t[i + 2].str, t[i + 2].str_len);
+                label = tq_xstrndup(t[i + 2].str, t[i + 2].str_len);
     tq_arena_release(&arena);
-    db_buf_free(&src);
+    tq_buf_free(&src);
     return label;
 }
 
@@ -696,7 +696,7 @@ static char **dir_names(const char *dir, size_t *n)
     struct dirent *e;
     while ((e = readdir(d)))
         if (e->d_name[0] != '.')
-            DB_PUSH(v, *n, cap, db_xstrdup(e->d_name));
+            TQ_PUSH(v, *n, cap, tq_xstrdup(e->d_name));
     closedir(d);
     if (*n)
         qsort(v, *n, sizeof *v, cmp_str);
@@ -715,23 +715,23 @@ static void read_app(reader_t *r, const char *dir, const char *rel,
                      const char *base)
 {
     char *label = app_label(dir);
-    char *app = label ? label : db_xstrdup(base);
-    DB_PUSH(r->p->apps, r->p->napps, r->acap, app);
-    char *single = db_xasprintf("%s/models.py", dir);
+    char *app = label ? label : tq_xstrdup(base);
+    TQ_PUSH(r->p->apps, r->p->napps, r->acap, app);
+    char *single = tq_xasprintf("%s/models.py", dir);
     if (is_file(single)) {
-        char *shown = db_xasprintf("%s%smodels.py", rel, *rel ? "/" : "");
+        char *shown = tq_xasprintf("%s%smodels.py", rel, *rel ? "/" : "");
         read_file(r, app, single, shown);
         free(shown);
     } else {
-        char *pkg = db_xasprintf("%s/models", dir);
+        char *pkg = tq_xasprintf("%s/models", dir);
         size_t n;
         char **names = dir_names(pkg, &n);
         for (size_t i = 0; i < n; i++) {
             size_t l = strlen(names[i]);
             if (l < 4 || strcmp(names[i] + l - 3, ".py"))
                 continue;
-            char *path = db_xasprintf("%s/%s", pkg, names[i]);
-            char *shown = db_xasprintf("%s%smodels/%s", rel, *rel ? "/" : "",
+            char *path = tq_xasprintf("%s/%s", pkg, names[i]);
+            char *shown = tq_xasprintf("%s%smodels/%s", rel, *rel ? "/" : "",
                                        names[i]);
             read_file(r, app, path, shown);
             free(shown);
@@ -761,8 +761,8 @@ static bool skip_dir(const char *name)
 static void find_apps(reader_t *r, const char *dir, const char *rel,
                       int depth)
 {
-    char *m1 = db_xasprintf("%s/models.py", dir);
-    char *m2 = db_xasprintf("%s/models/__init__.py", dir);
+    char *m1 = tq_xasprintf("%s/models.py", dir);
+    char *m2 = tq_xasprintf("%s/models/__init__.py", dir);
     bool app = is_file(m1) || is_file(m2);
     free(m1);
     free(m2);
@@ -778,9 +778,9 @@ static void find_apps(reader_t *r, const char *dir, const char *rel,
     for (size_t i = 0; i < n; i++) {
         if (skip_dir(names[i]) || (app && !strcmp(names[i], "models")))
             continue;
-        char *sub = db_xasprintf("%s/%s", dir, names[i]);
+        char *sub = tq_xasprintf("%s/%s", dir, names[i]);
         if (is_dir(sub)) {
-            char *srel = db_xasprintf("%s%s%s", rel, *rel ? "/" : "",
+            char *srel = tq_xasprintf("%s%s%s", rel, *rel ? "/" : "",
                                       names[i]);
             find_apps(r, sub, srel, depth + 1);
             free(srel);
@@ -820,7 +820,7 @@ static rclass_t *find_class(reader_t *r, const char *app, const char *ref)
             return &r->classes[i];
     for (size_t i = 0; i < r->naliases; i++)
         if (!strcmp(r->aliases[i].as, ref)) {
-            char *full = db_xasprintf("%s.%s", r->aliases[i].app,
+            char *full = tq_xasprintf("%s.%s", r->aliases[i].app,
                                       r->aliases[i].name);
             rclass_t *c = strcmp(r->aliases[i].app, app) || strcmp(
                 r->aliases[i].name, ref) ? find_class(r, app, full) : NULL;
@@ -871,16 +871,16 @@ static void classify(reader_t *r)
 static tq_djfield_t field_copy(const tq_djfield_t *f)
 {
     tq_djfield_t c = *f;
-    c.name = db_xstrdup(f->name);
-    c.kind = db_xstrdup(f->kind);
-    c.column = db_xstrdup(f->column);
-    c.to = db_xstrdup(f->to);
-    c.related_name = db_xstrdup(f->related_name);
-    c.related_query_name = db_xstrdup(f->related_query_name);
-    c.through = db_xstrdup(f->through);
-    c.db_table = db_xstrdup(f->db_table);
-    c.choices = db_xstrdup(f->choices);
-    c.dflt = db_xstrdup(f->dflt);
+    c.name = tq_xstrdup(f->name);
+    c.kind = tq_xstrdup(f->kind);
+    c.column = tq_xstrdup(f->column);
+    c.to = tq_xstrdup(f->to);
+    c.related_name = tq_xstrdup(f->related_name);
+    c.related_query_name = tq_xstrdup(f->related_query_name);
+    c.through = tq_xstrdup(f->through);
+    c.db_table = tq_xstrdup(f->db_table);
+    c.choices = tq_xstrdup(f->choices);
+    c.dflt = tq_xstrdup(f->dflt);
     return c;
 }
 
@@ -890,23 +890,23 @@ static char *resolve_ref(reader_t *r, const rclass_t *c, const char *ref)
     if (!ref)
         return NULL;
     if (!strcmp(ref, "self"))
-        return db_xasprintf("%s.%s", c->app, c->name);
+        return tq_xasprintf("%s.%s", c->app, c->name);
     rclass_t *t = find_class(r, c->app, ref);
     if (t)
-        return db_xasprintf("%s.%s", t->app, t->name);
-    return db_xstrdup(ref);
+        return tq_xasprintf("%s.%s", t->app, t->name);
+    return tq_xstrdup(ref);
 }
 
 /* Builds the model of class c: abstract bases' fields first. */
 static void build_model(reader_t *r, rclass_t *c, int depth)
 {
     tq_djmodel_t m = {0};
-    m.app = db_xstrdup(c->app);
-    m.name = db_xstrdup(c->name);
+    m.app = tq_xstrdup(c->app);
+    m.name = tq_xstrdup(c->name);
     m.abstract = c->abstract;
     m.proxy = c->proxy;
-    m.ordering = db_xstrdup(c->ordering);
-    m.unique_together = db_xstrdup(c->unique_together);
+    m.ordering = tq_xstrdup(c->ordering);
+    m.unique_together = tq_xstrdup(c->unique_together);
     size_t fcap = 0;
     /* abstract ancestors, nearest last so that own fields win */
     rclass_t *chain[16];
@@ -922,9 +922,9 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
             }
             if (bc && bc->model == 1 && k == c && !m.parent) {
                 if (!c->proxy)
-                    m.parent = db_xasprintf("%s.%s", bc->app, bc->name);
+                    m.parent = tq_xasprintf("%s.%s", bc->app, bc->name);
                 else if (!m.table)
-                    m.table = db_xstrdup(bc->db_table ? bc->db_table : "");
+                    m.table = tq_xstrdup(bc->db_table ? bc->db_table : "");
             }
         }
         k = next;
@@ -932,11 +932,11 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
     for (size_t k = nchain; k-- > 0;)
         for (size_t f = 0; f < chain[k]->nfields; f++) {
             tq_djfield_t fc = field_copy(&chain[k]->fields[f]);
-            DB_PUSH(m.fields, m.nfields, fcap, fc);
+            TQ_PUSH(m.fields, m.nfields, fcap, fc);
         }
     for (size_t f = 0; f < c->nfields; f++) {
         tq_djfield_t fc = field_copy(&c->fields[f]);
-        DB_PUSH(m.fields, m.nfields, fcap, fc);
+        TQ_PUSH(m.fields, m.nfields, fcap, fc);
     }
     /* custom field classes: kept as plain columns, with a note */
     size_t k = 0;
@@ -957,7 +957,7 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
             continue;
         }
         if (fd->kind[0] == '~') {
-            char *s = db_xstrdup(fd->kind + 1);
+            char *s = tq_xstrdup(fd->kind + 1);
             free(fd->kind);
             fd->kind = s;
         }
@@ -973,18 +973,18 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
     const char *app = c->app_label ? c->app_label : c->app;
     if (c->app_label) {
         free(m.app);
-        m.app = db_xstrdup(c->app_label);
+        m.app = tq_xstrdup(c->app_label);
     }
     if (!m.table) {
         if (c->db_table) {
-            m.table = db_xstrdup(c->db_table);
+            m.table = tq_xstrdup(c->db_table);
         } else {
-            m.table = db_xasprintf("%s_%s", app, c->name);
+            m.table = tq_xasprintf("%s_%s", app, c->name);
             for (char *p = m.table; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
         }
     }
-    DB_PUSH(r->p->models, r->p->nmodels, r->mcap, m);
+    TQ_PUSH(r->p->models, r->p->nmodels, r->mcap, m);
 }
 
 /* Notes of a class: what was skipped in it, or why it is not a model. */
@@ -992,25 +992,25 @@ static void class_notes(reader_t *r, rclass_t *c)
 {
     if (c->model == 1) {
         for (size_t i = 0; i < c->nskipped; i++)
-            DB_PUSH(r->p->notes, r->p->nnotes, r->ncap,
-                    db_xstrdup(c->skipped[i]));
+            TQ_PUSH(r->p->notes, r->p->nnotes, r->ncap,
+                    tq_xstrdup(c->skipped[i]));
         for (size_t f = 0; f < c->nfields; f++) {
             const tq_djfield_t *fd = &c->fields[f];
             if (fd->kind[0] != '~')
                 continue;
             rclass_t *fc = find_class(r, c->app, fd->kind + 1);
             if (!strstr(fd->kind, "Field")) {
-                char *line = db_xasprintf("%s: skipped attribute %s.%s (%s)",
+                char *line = tq_xasprintf("%s: skipped attribute %s.%s (%s)",
                                           c->file, c->name, fd->name,
                                           fd->kind + 1);
-                DB_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
+                TQ_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
                 continue;
             }
-            char *line = db_xasprintf(
+            char *line = tq_xasprintf(
                 "%s: %s %s %s.%s read as a plain column", c->file,
                 fc ? "custom field" : "unknown field class", fd->kind + 1,
                 c->name, fd->name);
-            DB_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
+            TQ_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
         }
         return;
     }
@@ -1022,9 +1022,9 @@ static void class_notes(reader_t *r, rclass_t *c)
                  strstr(c->bases[b], "QuerySet"))
             what = "manager class";
     }
-    char *line = db_xasprintf("%s:%d: skipped %s %s (not a model)", c->file,
+    char *line = tq_xasprintf("%s:%d: skipped %s %s (not a model)", c->file,
                               c->line, what, c->name);
-    DB_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
+    TQ_PUSH(r->p->notes, r->p->nnotes, r->ncap, line);
 }
 
 static void rclass_free(rclass_t *c)
@@ -1063,12 +1063,12 @@ tq_djproject_t *tq_django_read(const char *path, char **error)
 {
     *error = NULL;
     if (!is_dir(path)) {
-        *error = db_xasprintf("%s is not a directory", path);
+        *error = tq_xasprintf("%s is not a directory", path);
         return NULL;
     }
     reader_t r = {0};
-    r.p = db_xcalloc(1, sizeof *r.p);
-    r.p->root = db_xstrdup(path);
+    r.p = tq_xcalloc(1, sizeof *r.p);
+    r.p->root = tq_xstrdup(path);
     find_apps(&r, path, "", 0);
     classify(&r);
     for (size_t i = 0; i < r.nclasses; i++) {
@@ -1087,7 +1087,7 @@ tq_djproject_t *tq_django_read(const char *path, char **error)
     free(r.aliases);
     free_names(r.djnames, r.ndj);
     if (!r.p->napps) {
-        *error = db_xasprintf("no Django app (a directory with models.py) "
+        *error = tq_xasprintf("no Django app (a directory with models.py) "
                               "under %s", path);
         tq_djproject_free(&r.p);
         return NULL;

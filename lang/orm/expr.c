@@ -25,13 +25,13 @@ static void xval_destroy(void *p)
     qexpr_t **stack = NULL;
     size_t len = 0, cap = 0;
     if (x->e)
-        DB_PUSH(stack, len, cap, x->e);
+        TQ_PUSH(stack, len, cap, x->e);
     while (len) {
         qexpr_t *e = stack[--len];
         if (e->refs == 1) {
             for (size_t i = 0; i < e->nargs; i++)
                 if (e->args[i])
-                    DB_PUSH(stack, len, cap, e->args[i]);
+                    TQ_PUSH(stack, len, cap, e->args[i]);
             e->nargs = 0;
         }
         qx_unref(e);
@@ -43,7 +43,7 @@ static void xval_destroy(void *p)
 /* expr_new: see queryset.h. */
 tq_value_t *expr_new(qexpr_t *e, bool f)
 {
-    xval_t *x = db_xcalloc(1, sizeof *x);
+    xval_t *x = tq_xcalloc(1, sizeof *x);
     x->e = e;
     x->f = f;
     return tq_native_new(&tq_expr_type, x);
@@ -67,7 +67,7 @@ int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out)
     case TQ_FLOAT: *out = qlit_float(tq_as_float(v)); return 0;
     case TQ_STR:
         *out = (qlit_t){.type = TQDB_TEXT, .n = tq_str_len(v)};
-        out->s = db_xstrndup(tq_as_str(v), out->n);
+        out->s = tq_xstrndup(tq_as_str(v), out->n);
         return 0;
     default: break;
     }
@@ -183,20 +183,20 @@ qexpr_t *db_path_expr(tq_ctx_t *ctx, tq_value_t *v, bool *desc)
  * (Python's default recursion limit is also 1000). */
 #define EXPR_REPR_MAX_DEPTH 1000
 
-static int expr_text(db_buf_t *b, const qexpr_t *e, int depth);
+static int expr_text(tq_buf_t *b, const qexpr_t *e, int depth);
 
-static void lit_text(db_buf_t *b, const qlit_t *l)
+static void lit_text(tq_buf_t *b, const qlit_t *l)
 {
     switch (l->type) {
-    case TQDB_NULL: db_buf_add(b, "None"); break;
+    case TQDB_NULL: tq_buf_add(b, "None"); break;
     case TQDB_TEXT:
-        db_buf_addc(b, '\'');
+        tq_buf_addc(b, '\'');
         for (size_t i = 0; i < l->n; i++) {
             if (l->s[i] == '\'' || l->s[i] == '\\')
-                db_buf_addc(b, '\\');
-            db_buf_addc(b, l->s[i]);
+                tq_buf_addc(b, '\\');
+            tq_buf_addc(b, l->s[i]);
         }
-        db_buf_addc(b, '\'');
+        tq_buf_addc(b, '\'');
         break;
     default: qlit_sql(b, l); break;
     }
@@ -215,89 +215,89 @@ static const char *lookup_op(const char *name)
 
 /* Appends e's text; -1 when e is nested deeper than EXPR_REPR_MAX_DEPTH
  * below the root (the caller raises RecursionError). */
-static int expr_text(db_buf_t *b, const qexpr_t *e, int depth)
+static int expr_text(tq_buf_t *b, const qexpr_t *e, int depth)
 {
     if (depth > EXPR_REPR_MAX_DEPTH)
         return -1;
     switch (e->kind) {
     case QX_LIT: lit_text(b, &e->lit); break;
     case QX_LIST:
-        db_buf_addc(b, '[');
+        tq_buf_addc(b, '[');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (expr_text(b, e->args[i], depth + 1) < 0)
                 return -1;
         }
-        db_buf_addc(b, ']');
+        tq_buf_addc(b, ']');
         break;
-    case QX_REF: db_buf_printf(b, "F(%s)", e->name); break;
+    case QX_REF: tq_buf_printf(b, "F(%s)", e->name); break;
     case QX_BIN:
         if (expr_text(b, e->args[0], depth + 1) < 0)
             return -1;
-        db_buf_printf(b, " %c ", (char)e->op);
+        tq_buf_printf(b, " %c ", (char)e->op);
         if (expr_text(b, e->args[1], depth + 1) < 0)
             return -1;
         break;
     case QX_NEG:
-        db_buf_add(b, "-(");
+        tq_buf_add(b, "-(");
         if (expr_text(b, e->args[0], depth + 1) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         break;
     case QX_LOOKUP: {
         const char *op = lookup_op(e->name);
         if (expr_text(b, e->args[0], depth + 1) < 0)
             return -1;
         if (op)
-            db_buf_printf(b, " %s ", op);
+            tq_buf_printf(b, " %s ", op);
         else
-            db_buf_printf(b, ".%s(", e->name);
+            tq_buf_printf(b, ".%s(", e->name);
         if (expr_text(b, e->args[1], depth + 1) < 0)
             return -1;
         if (!op)
-            db_buf_addc(b, ')');
+            tq_buf_addc(b, ')');
         break;
     }
     case QX_KW:
-        db_buf_printf(b, "('%s', ", e->name);
+        tq_buf_printf(b, "('%s', ", e->name);
         if (expr_text(b, e->args[0], depth + 1) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         break;
     case QX_AND:
     case QX_OR:
-        db_buf_printf(b, "(%s: ", e->kind == QX_AND ? "AND" : "OR");
+        tq_buf_printf(b, "(%s: ", e->kind == QX_AND ? "AND" : "OR");
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (expr_text(b, e->args[i], depth + 1) < 0)
                 return -1;
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         break;
     case QX_NOT:
-        db_buf_add(b, "(NOT ");
+        tq_buf_add(b, "(NOT ");
         if (expr_text(b, e->args[0], depth + 1) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         break;
     case QX_FUNC:
-        db_buf_printf(b, "%s(", tq_qx_func_names[e->op]);
+        tq_buf_printf(b, "%s(", tq_qx_func_names[e->op]);
         if (!e->nargs && e->op == QF_COUNT)
-            db_buf_add(b, "'*'");
+            tq_buf_add(b, "'*'");
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (expr_text(b, e->args[i], depth + 1) < 0)
                 return -1;
         }
         if (e->distinct)
-            db_buf_add(b, ", distinct=True");
-        db_buf_addc(b, ')');
+            tq_buf_add(b, ", distinct=True");
+        tq_buf_addc(b, ')');
         break;
-    case QX_SUBQ: db_buf_add(b, "<QuerySet>"); break;
-    case QX_BOOL: db_buf_add(b, e->op ? "True" : "False"); break;
+    case QX_SUBQ: tq_buf_add(b, "<QuerySet>"); break;
+    case QX_BOOL: tq_buf_add(b, e->op ? "True" : "False"); break;
     }
     return 0;
 }
@@ -306,24 +306,24 @@ static char *xval_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     xval_t *x = tq_native_data(self);
     if (!x->e)
-        return db_xstrdup("F");
-    db_buf_t b = {0};
+        return tq_xstrdup("F");
+    tq_buf_t b = {0};
     int rc;
     if (x->e->kind == QX_KW || x->e->kind == QX_AND || x->e->kind == QX_OR ||
         x->e->kind == QX_NOT) {
-        db_buf_add(&b, "<Q: ");
+        tq_buf_add(&b, "<Q: ");
         rc = expr_text(&b, x->e, 0);
-        db_buf_addc(&b, '>');
+        tq_buf_addc(&b, '>');
     } else {
         rc = expr_text(&b, x->e, 0);
     }
     if (rc < 0) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
                  "while getting the repr of an object");
         return NULL;
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* ---- F methods */
@@ -441,7 +441,7 @@ static tq_value_t *xval_getattr(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     if (!x->e)
         return expr_new(qx_path(name), true);
-    char *p = db_xasprintf("%s__%s", x->e->name, name);
+    char *p = tq_xasprintf("%s__%s", x->e->name, name);
     tq_value_t *r = expr_new(qx_path(p), true);
     free(p);
     return r;

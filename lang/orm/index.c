@@ -89,10 +89,10 @@ static int select_rows(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *rows,
 static char *col_path(tq_ctx_t *ctx, tq_value_t *v)
 {
     if (tq_kind(v) == TQ_STR)
-        return db_xstrdup(tq_as_str(v));
+        return tq_xstrdup(tq_as_str(v));
     qexpr_t *e = expr_of(v);
     if (e && e->kind == QX_REF)
-        return db_xstrdup(e->name);
+        return tq_xstrdup(e->name);
     tq_raise(ctx, "TypeError", "columns are names or F fields, not %s",
              tq_type_name(v));
     return NULL;
@@ -112,7 +112,7 @@ static char **select_cols(tq_ctx_t *ctx, tq_value_t *cols, size_t *n,
     }
     if (tq_kind(cols) == TQ_LIST || tq_kind(cols) == TQ_TUPLE) {
         size_t k = tq_seq_len(cols);
-        char **names = db_xcalloc(k ? k : 1, sizeof *names);
+        char **names = tq_xcalloc(k ? k : 1, sizeof *names);
         for (size_t i = 0; i < k; i++) {
             names[i] = col_path(ctx, tq_seq_get(cols, i));
             if (!names[i]) {
@@ -133,7 +133,7 @@ static char **select_cols(tq_ctx_t *ctx, tq_value_t *cols, size_t *n,
     char *p = col_path(ctx, cols);
     if (!p)
         return NULL;
-    char **names = db_xcalloc(1, sizeof *names);
+    char **names = tq_xcalloc(1, sizeof *names);
     names[0] = p;
     *n = 1;
     *scalar = true;
@@ -247,14 +247,14 @@ int index_set(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         return -1;
     }
     int rc = -1;
-    qfield_t *sets = db_xcalloc(n, sizeof *sets);
+    qfield_t *sets = tq_xcalloc(n, sizeof *sets);
     size_t k = 0;
     tq_value_t *items = NULL;
     if (scalar) {
         sets[0].expr = db_value_expr(ctx, value);
         if (!sets[0].expr)
             goto out;
-        sets[0].name = db_xstrdup(names[0]);
+        sets[0].name = tq_xstrdup(names[0]);
         k = 1;
     } else {
         items = tq_iterate(ctx, value);
@@ -270,7 +270,7 @@ int index_set(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
             sets[k].expr = db_value_expr(ctx, tq_seq_get(items, k));
             if (!sets[k].expr)
                 goto out;
-            sets[k].name = db_xstrdup(names[k]);
+            sets[k].name = tq_xstrdup(names[k]);
         }
     }
     qdesc_t *q = sel.q;

@@ -79,7 +79,7 @@ static void field_destroy(void *p)
 static char *field_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     field_t *f = tq_native_data(self);
-    return db_xasprintf("<%s>", field_names[f->kind]);
+    return tq_xasprintf("<%s>", field_names[f->kind]);
 }
 
 static const tq_type_t field_type = {
@@ -91,7 +91,7 @@ static const tq_type_t field_type = {
 static tq_value_t *make_field(tq_ctx_t *ctx, field_kind_t kind,
                               const tq_args_t *a)
 {
-    field_t *f = db_xcalloc(1, sizeof *f);
+    field_t *f = tq_xcalloc(1, sizeof *f);
     f->kind = kind;
     f->max_length = kind == FK_CHAR ? 255 : 0;
     size_t pos = 0;
@@ -104,7 +104,7 @@ static tq_value_t *make_field(tq_ctx_t *ctx, field_kind_t kind,
         f->to = tq_incref(a->pos[0]);
         pos = 1;
         if (a->npos > 1 && tq_kind(a->pos[1]) == TQ_STR) {
-            f->on_delete = db_xstrdup(tq_as_str(a->pos[1]));
+            f->on_delete = tq_xstrdup(tq_as_str(a->pos[1]));
             pos = 2;
         }
     }
@@ -147,9 +147,9 @@ static tq_value_t *make_field(tq_ctx_t *ctx, field_kind_t kind,
             f->dflt = tq_incref(v);
         }
         else if (!strcmp(k, "db_column") && tq_kind(v) == TQ_STR)
-            f->db_column = db_xstrdup(tq_as_str(v));
+            f->db_column = tq_xstrdup(tq_as_str(v));
         else if (!strcmp(k, "on_delete") && tq_kind(v) == TQ_STR)
-            f->on_delete = db_xstrdup(tq_as_str(v));
+            f->on_delete = tq_xstrdup(tq_as_str(v));
         else if (!strcmp(k, "choices"))
             f->choices = tq_incref(v);
         else if (!strcmp(k, "blank") || !strcmp(k, "verbose_name") ||
@@ -205,7 +205,7 @@ static void mbase_destroy(void *p)
 static char *mbase_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     mbase_t *m = tq_native_data(self);
-    return db_xasprintf("<class '%s'>", m->name);
+    return tq_xasprintf("<class '%s'>", m->name);
 }
 
 static const tq_type_t mbase_type = {
@@ -216,8 +216,8 @@ static const tq_type_t mbase_type = {
 
 static tq_value_t *mbase_new(const char *name, tq_value_t *fields)
 {
-    mbase_t *m = db_xcalloc(1, sizeof *m);
-    m->name = db_xstrdup(name);
+    mbase_t *m = tq_xcalloc(1, sizeof *m);
+    m->name = tq_xstrdup(name);
     m->fields = fields;
     return tq_native_new(&mbase_type, m);
 }
@@ -225,18 +225,18 @@ static tq_value_t *mbase_new(const char *name, tq_value_t *fields)
 /* CamelCase -> snake_case: RentalItem -> rental_item. */
 static char *snake(const char *name)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     for (const char *p = name; *p; p++) {
         if (isupper((unsigned char)*p)) {
             if (p != name && (islower((unsigned char)p[-1]) ||
                               (p[1] && islower((unsigned char)p[1]))))
-                db_buf_addc(&b, '_');
-            db_buf_addc(&b, (char)tolower((unsigned char)*p));
+                tq_buf_addc(&b, '_');
+            tq_buf_addc(&b, (char)tolower((unsigned char)*p));
         } else {
-            db_buf_addc(&b, *p);
+            tq_buf_addc(&b, *p);
         }
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 typedef struct meta {
@@ -264,7 +264,7 @@ static int meta_keyword(tq_ctx_t *ctx, meta_t *m, const char *k, tq_value_t *v)
     }
     if (!strcmp(k, "db_table") && tq_kind(v) == TQ_STR) {
         free(m->db_table);
-        m->db_table = db_xstrdup(tq_as_str(v));
+        m->db_table = tq_xstrdup(tq_as_str(v));
         return 0;
     }
     if (!strcmp(k, "verbose_name") || !strcmp(k, "verbose_name_plural"))
@@ -287,7 +287,7 @@ static void collect_fields(tq_value_t *dst, tq_value_t *src)
 /* A field that a Meta keyword adds (steals dflt). */
 static tq_value_t *meta_field(field_kind_t kind, bool null, tq_value_t *dflt)
 {
-    field_t *f = db_xcalloc(1, sizeof *f);
+    field_t *f = tq_xcalloc(1, sizeof *f);
     f->kind = kind;
     f->null = null;
     f->dflt = dflt;
@@ -388,7 +388,7 @@ static const char *fk_target_table(tq_ctx_t *ctx, field_t *f,
 
 /* The column definition of one field into b; the column name into *col. */
 static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
-                      field_t *f, db_buf_t *b, char **col)
+                      field_t *f, tq_buf_t *b, char **col)
 {
     char *owned = NULL;
     const char *target = NULL;
@@ -397,37 +397,37 @@ static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
         if (!target)
             return -1;
     }
-    *col = f->db_column ? db_xstrdup(f->db_column) :
-           f->kind == FK_FOREIGNKEY ? db_xasprintf("%s_id", name)
-                                    : db_xstrdup(name);
-    db_buf_ident(b, *col);
-    db_buf_addc(b, ' ');
-    db_buf_printf(b, field_sql[f->kind], (long long)f->max_length);
+    *col = f->db_column ? tq_xstrdup(f->db_column) :
+           f->kind == FK_FOREIGNKEY ? tq_xasprintf("%s_id", name)
+                                    : tq_xstrdup(name);
+    tq_buf_ident(b, *col);
+    tq_buf_addc(b, ' ');
+    tq_buf_printf(b, field_sql[f->kind], (long long)f->max_length);
     if (!f->null || f->primary_key)
-        db_buf_add(b, " NOT NULL");
+        tq_buf_add(b, " NOT NULL");
     if (f->primary_key)
-        db_buf_add(b, " PRIMARY KEY");
+        tq_buf_add(b, " PRIMARY KEY");
     if (f->unique && !f->primary_key)
-        db_buf_add(b, " UNIQUE");
+        tq_buf_add(b, " UNIQUE");
     if (f->dflt && tq_kind(f->dflt) != TQ_NATIVE) {
         qlit_t l;
         if (db_value_lit(ctx, f->dflt, &l) < 0) {
             free(owned);
             return -1;
         }
-        db_buf_add(b, " DEFAULT ");
+        tq_buf_add(b, " DEFAULT ");
         qlit_sql(b, &l);
         qlit_clear(&l);
     }
     if (target) {
-        db_buf_add(b, " REFERENCES ");
-        db_buf_ident(b, target);
-        db_buf_add(b, " (\"id\")");
+        tq_buf_add(b, " REFERENCES ");
+        tq_buf_ident(b, target);
+        tq_buf_add(b, " (\"id\")");
         const char *od = f->on_delete;
         if (od && (!strcmp(od, "CASCADE") || !strcmp(od, "SET NULL") ||
                    !strcmp(od, "RESTRICT") || !strcmp(od, "SET DEFAULT")))
-            db_buf_printf(b, " ON DELETE %s", od);
-        db_buf_add(b, " DEFERRABLE INITIALLY DEFERRED");
+            tq_buf_printf(b, " ON DELETE %s", od);
+        tq_buf_add(b, " DEFERRABLE INITIALLY DEFERRED");
     }
     free(owned);
     return 0;
@@ -496,12 +496,12 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
              * the parent link <parent>_ptr_id */
             parent = bq->table;
             ptr_field = tq_native_new(&field_type,
-                                      db_xcalloc(1, sizeof(field_t)));
+                                      tq_xcalloc(1, sizeof(field_t)));
             field_t *f = tq_native_data(ptr_field);
             f->kind = FK_FOREIGNKEY;
             f->to = tq_incref(b);
             f->primary_key = true;
-            f->on_delete = db_xstrdup("CASCADE");
+            f->on_delete = tq_xstrdup("CASCADE");
             meta.kw.polymorphic = true;
             model_base = true;
         }
@@ -554,21 +554,21 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         /* the parent link first, then the child's own fields */
         tq_value_t *own = fields;
         fields = tq_dict_new();
-        ptr_name = db_xasprintf("%s_ptr", parent);
+        ptr_name = tq_xasprintf("%s_ptr", parent);
         tq_dict_set_str(fields, ptr_name, ptr_field);
         collect_fields(fields, own);
         tq_decref(own);
         meta.kw.parent = (char *)parent;
         meta.kw.polymorphic = true;
         free(ptr_name);
-        ptr_name = db_xasprintf("%s_ptr_id", parent);
+        ptr_name = tq_xasprintf("%s_ptr_id", parent);
         meta.kw.ptr = ptr_name;
     } else if (meta.kw.polymorphic) {
         add_field(fields, "ctype", meta_field(FK_CHAR, true, NULL));
     }
     if (add_meta_fields(ctx, fields, &meta.kw, name) < 0)
         goto out;
-    char *table = meta.db_table ? db_xstrdup(meta.db_table) : snake(name);
+    char *table = meta.db_table ? tq_xstrdup(meta.db_table) : snake(name);
     const tq_schema_t *s = db_schema(ctx);
     if (!s) {
         free(table);
@@ -580,15 +580,15 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         has_pk |= ((field_t *)tq_native_data(tq_dict_value_at(fields, i)))
                       ->primary_key;
     if (!t) {
-        db_buf_t b = {0};
-        db_buf_add(&b, "CREATE TABLE ");
-        db_buf_ident(&b, table);
-        db_buf_add(&b, " (");
+        tq_buf_t b = {0};
+        tq_buf_add(&b, "CREATE TABLE ");
+        tq_buf_ident(&b, table);
+        tq_buf_add(&b, " (");
         if (!has_pk)
-            db_buf_add(&b, "\"id\" integer NOT NULL PRIMARY KEY");
+            tq_buf_add(&b, "\"id\" integer NOT NULL PRIMARY KEY");
         for (size_t i = 0; i < tq_dict_len(fields); i++) {
             if (!has_pk || i)
-                db_buf_add(&b, ", ");
+                tq_buf_add(&b, ", ");
             char *col = NULL;
             int rc = column_def(ctx, name,
                                 tq_as_str(tq_dict_key_at(fields, i)),
@@ -596,33 +596,33 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                                 &b, &col);
             free(col);
             if (rc < 0) {
-                db_buf_free(&b);
+                tq_buf_free(&b);
                 free(table);
                 goto out;
             }
         }
-        db_buf_addc(&b, ')');
+        tq_buf_addc(&b, ')');
         int rc = exec_sql(ctx, b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         if (rc < 0) {
             free(table);
             goto out;
         }
     } else {
         for (size_t i = 0; i < tq_dict_len(fields); i++) {
-            db_buf_t def = {0};
+            tq_buf_t def = {0};
             char *col = NULL;
             field_t *f = tq_native_data(tq_dict_value_at(fields, i));
             if (column_def(ctx, name, tq_as_str(tq_dict_key_at(fields, i)), f,
                            &def, &col) < 0) {
-                db_buf_free(&def);
+                tq_buf_free(&def);
                 free(table);
                 goto out;
             }
             if (tq_stable_col(t, col) == -1) {
                 if (f->primary_key || (!f->null && !f->dflt)) {
                     /* SQLite cannot add such a column to existing rows */
-                    db_buf_free(&def);
+                    tq_buf_free(&def);
                     tq_raise(ctx, "ValueError",
                              "cannot add column '%s' to table '%s': a new "
                              "NOT NULL column needs a default",
@@ -631,27 +631,27 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                     free(table);
                     goto out;
                 }
-                db_buf_t sql = {0};
-                db_buf_add(&sql, "ALTER TABLE ");
+                tq_buf_t sql = {0};
+                tq_buf_add(&sql, "ALTER TABLE ");
                 if (tq_schema_shadowed(s, "main", table))
-                    db_buf_add(&sql, "\"main\".");   /* not temp's */
-                db_buf_ident(&sql, table);
-                db_buf_add(&sql, " ADD COLUMN ");
-                db_buf_add(&sql, def.s);
+                    tq_buf_add(&sql, "\"main\".");   /* not temp's */
+                tq_buf_ident(&sql, table);
+                tq_buf_add(&sql, " ADD COLUMN ");
+                tq_buf_add(&sql, def.s);
                 int rc = exec_sql(ctx, sql.s);
-                db_buf_free(&sql);
+                tq_buf_free(&sql);
                 if (rc < 0) {
-                    db_buf_free(&def);
+                    tq_buf_free(&def);
                     free(col);
                     free(table);
                     goto out;
                 }
-                char *msg = db_xasprintf("Added column %s to table %s\n", col,
+                char *msg = tq_xasprintf("Added column %s to table %s\n", col,
                                          table);
                 tq_ctx_print(ctx, msg, strlen(msg));
                 free(msg);
             }
-            db_buf_free(&def);
+            tq_buf_free(&def);
             free(col);
         }
     }
@@ -686,12 +686,12 @@ static tq_value_t *register_method(tq_ctx_t *ctx, tq_value_t *self,
     qdesc_t *q = qs_desc(mgr);
     db_state_t *st = db_state(ctx);
     db_method_t m = {0};
-    m.schema = db_xstrdup(q->schema);
-    m.table = db_xstrdup(q->table);
-    m.name = db_xstrdup(tq_as_str(nm));
+    m.schema = tq_xstrdup(q->schema);
+    m.table = tq_xstrdup(q->table);
+    m.name = tq_xstrdup(tq_as_str(nm));
     m.fn = tq_incref(fn);
     m.manager = manager;
-    DB_PUSH(st->methods, st->nmethods, st->mcap, m);
+    TQ_PUSH(st->methods, st->nmethods, st->mcap, m);
     tq_decref(nm);
     return tq_incref(fn);
 }
@@ -739,11 +739,11 @@ static tq_value_t *bi_queryset_method(tq_ctx_t *ctx, tq_value_t *self,
 static tq_value_t *bi_row(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 {
     size_t n = a->npos + a->nkw;
-    char **names = db_xcalloc(n ? n : 1, sizeof *names);
-    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
+    char **names = tq_xcalloc(n ? n : 1, sizeof *names);
+    tq_value_t **vals = tq_xcalloc(n ? n : 1, sizeof *vals);
     for (size_t i = 0; i < n; i++) {
-        names[i] = i < a->npos ? db_xasprintf("_%zu", i)
-                               : db_xstrdup(a->kwnames[i - a->npos]);
+        names[i] = i < a->npos ? tq_xasprintf("_%zu", i)
+                               : tq_xstrdup(a->kwnames[i - a->npos]);
         vals[i] = tq_incref(i < a->npos ? a->pos[i]
                                         : a->kwvalues[i - a->npos]);
     }

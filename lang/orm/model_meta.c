@@ -56,19 +56,19 @@ static const tq_type_t meta_type = {
 void model_meta_register(tq_ctx_t *ctx, const char *schema, const char *table,
                          const model_meta_t *m)
 {
-    model_meta_t *c = db_xcalloc(1, sizeof *c);
+    model_meta_t *c = tq_xcalloc(1, sizeof *c);
     *c = *m;
     if (c->choices)
         tq_incref(c->choices);
-    c->parent = db_xstrdup(m->parent);
-    c->ptr = db_xstrdup(m->ptr);
+    c->parent = tq_xstrdup(m->parent);
+    c->ptr = tq_xstrdup(m->ptr);
     db_state_t *st = db_state(ctx);
     db_method_t e = {0};
-    e.schema = db_xstrdup(schema);
-    e.table = db_xstrdup(table);
-    e.name = db_xstrdup(META_KEY);
+    e.schema = tq_xstrdup(schema);
+    e.table = tq_xstrdup(table);
+    e.name = tq_xstrdup(META_KEY);
     e.fn = tq_native_new(&meta_type, c);
-    DB_PUSH(st->methods, st->nmethods, st->mcap, e);
+    TQ_PUSH(st->methods, st->nmethods, st->mcap, e);
 }
 
 /* model_meta_find: see queryset.h. */
@@ -123,7 +123,7 @@ char *model_now(void)
     char buf[40];
     size_t n = strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
     snprintf(buf + n, sizeof buf - n, ".%06ld", ts.tv_nsec / 1000);
-    return db_xstrdup(buf);
+    return tq_xstrdup(buf);
 }
 
 static qexpr_t *now_lit(const char *now)
@@ -155,7 +155,7 @@ qexpr_t *model_default_where(tq_ctx_t *ctx, const char *schema,
     if (m->soft_deletable)
         return qx_kw("is_removed", qx_lit(qlit_int(0)));
     /* a child of a soft-deletable parent: through the parent link */
-    char *path = db_xasprintf("%.*s__is_removed",
+    char *path = tq_xasprintf("%.*s__is_removed",
                               (int)(strlen(m->ptr) - 3), m->ptr);
     qexpr_t *e = qx_kw(path, qx_lit(qlit_int(0)));
     free(path);
@@ -345,18 +345,18 @@ int model_update_sets(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
         free(now);
         return 0;
     }
-    qfield_t *c = db_xcalloc(n + 2, sizeof *c);
+    qfield_t *c = tq_xcalloc(n + 2, sizeof *c);
     size_t k = 0;
     for (; k < n; k++) {
-        c[k].name = db_xstrdup(sets[k].name);
+        c[k].name = tq_xstrdup(sets[k].name);
         c[k].expr = qx_ref(sets[k].expr);
     }
     if (stamp) {
-        c[k].name = db_xstrdup("modified");
+        c[k].name = tq_xstrdup("modified");
         c[k++].expr = now_lit(now);
     }
     if (status_always) {
-        c[k].name = db_xstrdup("status_changed");
+        c[k].name = tq_xstrdup("status_changed");
         c[k++].expr = now_lit(now);
     }
     free(now);

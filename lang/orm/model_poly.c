@@ -56,7 +56,7 @@ typedef struct kid {
 
 static void add_path(qdesc_t *c, const char *rel, const char *col)
 {
-    char *p = rel ? db_xasprintf("%s__%s", rel, col) : db_xstrdup(col);
+    char *p = rel ? tq_xasprintf("%s__%s", rel, col) : tq_xstrdup(col);
     qdesc_add_field(&c->fields, &c->nfields, p, qx_path(p));
     free(p);
 }
@@ -69,8 +69,8 @@ static tq_value_t *make_obj(const tq_stable_t *t, const char *label,
                             size_t cfirst)
 {
     size_t n = (parent ? parent->ncols : 0) + (child ? child->ncols : 0);
-    char **names = db_xcalloc(n ? n : 1, sizeof *names);
-    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
+    char **names = tq_xcalloc(n ? n : 1, sizeof *names);
+    tq_value_t **vals = tq_xcalloc(n ? n : 1, sizeof *vals);
     size_t k = 0;
     for (size_t i = 0; parent && i < parent->ncols; i++) {
         names[k] = parent->cols[i].name;
@@ -141,7 +141,7 @@ static qdesc_t *poly_desc(tq_ctx_t *ctx, const qdesc_t *q,
             if (!rev)
                 continue;
             kid_t k = {ct, cm->ptr, c->nfields};
-            DB_PUSH(kids, nkids, kcap, k);
+            TQ_PUSH(kids, nkids, kcap, k);
             for (size_t i = 0; i < ct->ncols; i++)
                 add_path(c, rev->name, ct->cols[i].name);
         }
@@ -192,7 +192,7 @@ tq_value_t *model_poly_fetch(tq_ctx_t *ctx, const qdesc_t *q)
     assert(nf <= (size_t)tqdb_column_count(cur));
     int ci = tq_stable_col(t, "ctype");
     tq_value_t *list = tq_list_new(0);
-    tq_value_t **row = db_xcalloc(nf ? nf : 1, sizeof *row);
+    tq_value_t **row = tq_xcalloc(nf ? nf : 1, sizeof *row);
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         for (size_t i = 0; i < nf; i++)
@@ -246,8 +246,8 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
     tq_value_t *const *vals;
     const bool *given;
     size_t n = obj_columns(obj, &schema, &table, &names, &vals, &given);
-    const char **cols = db_xcalloc(n + 1, sizeof *cols);
-    qlit_t *lits = db_xcalloc(n + 1, sizeof *lits);
+    const char **cols = tq_xcalloc(n + 1, sizeof *cols);
+    qlit_t *lits = tq_xcalloc(n + 1, sizeof *lits);
     size_t k = 0;
     tq_value_t *pk = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -352,7 +352,7 @@ int model_poly_save(tq_ctx_t *ctx, tq_value_t *obj)
     tq_value_t *pk = tq_getattr(ctx, obj, m->ptr);
     if (!pk)
         return -1;
-    qfield_t *sets = db_xcalloc(n ? n : 1, sizeof *sets);
+    qfield_t *sets = tq_xcalloc(n ? n : 1, sizeof *sets);
     size_t k = 0;
     int rc = -1;
     qlit_t l;
@@ -363,7 +363,7 @@ int model_poly_save(tq_ctx_t *ctx, tq_value_t *obj)
             continue;
         if (db_value_lit(ctx, vals[i], &l) < 0)
             goto out;
-        sets[k].name = db_xstrdup(names[i]);
+        sets[k].name = tq_xstrdup(names[i]);
         sets[k++].expr = qx_lit(l);
     }
     if (db_value_lit(ctx, pk, &l) < 0)

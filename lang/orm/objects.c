@@ -43,11 +43,11 @@ static void row_destroy(void *p)
 /* row_new: see queryset.h. */
 tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals)
 {
-    row_t *r = db_xcalloc(1, sizeof *r);
+    row_t *r = tq_xcalloc(1, sizeof *r);
     r->n = n;
-    r->names = db_xcalloc(n, sizeof *r->names);
+    r->names = tq_xcalloc(n, sizeof *r->names);
     for (size_t i = 0; i < n; i++)
-        r->names[i] = db_xstrdup(names[i]);
+        r->names[i] = tq_xstrdup(names[i]);
     r->vals = vals;
     return tq_native_new(&tq_row_type, r);
 }
@@ -55,21 +55,21 @@ tq_value_t *row_new(size_t n, char *const *names, tq_value_t **vals)
 static char *row_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     row_t *r = tq_native_data(self);
-    db_buf_t b = {0};
-    db_buf_add(&b, "Row(");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "Row(");
     for (size_t i = 0; i < r->n; i++) {
         char *s = tq_repr(ctx, r->vals[i]);
         if (!s) {
-            db_buf_free(&b);
+            tq_buf_free(&b);
             return NULL;
         }
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, s);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, s);
         free(s);
     }
-    db_buf_addc(&b, ')');
-    return db_buf_take(&b);
+    tq_buf_addc(&b, ')');
+    return tq_buf_take(&b);
 }
 
 static int row_index(tq_ctx_t *ctx, row_t *r, tq_value_t *key)
@@ -265,16 +265,16 @@ static void obj_destroy(void *p)
 
 static obj_t *obj_alloc(const tq_stable_t *t, size_t n)
 {
-    obj_t *o = db_xcalloc(1, sizeof *o);
-    o->schema = db_xstrdup(t->schema);
-    o->table = db_xstrdup(t->name);
-    o->bare = db_xstrdup(t->bare);
-    o->pkcol = db_xstrdup(t->pk);
-    o->label = db_xstrdup(t->label);
+    obj_t *o = tq_xcalloc(1, sizeof *o);
+    o->schema = tq_xstrdup(t->schema);
+    o->table = tq_xstrdup(t->name);
+    o->bare = tq_xstrdup(t->bare);
+    o->pkcol = tq_xstrdup(t->pk);
+    o->label = tq_xstrdup(t->label);
     o->n = n;
-    o->cols = db_xcalloc(n, sizeof *o->cols);
-    o->vals = db_xcalloc(n, sizeof *o->vals);
-    o->given = db_xcalloc(n, sizeof *o->given);
+    o->cols = tq_xcalloc(n, sizeof *o->cols);
+    o->vals = tq_xcalloc(n, sizeof *o->vals);
+    o->given = tq_xcalloc(n, sizeof *o->given);
     return o;
 }
 
@@ -295,17 +295,17 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
                              char *const *names, tq_value_t **vals, size_t n,
                              bool related)
 {
-    bool *sub = db_xcalloc(n ? n : 1, sizeof *sub);
+    bool *sub = tq_xcalloc(n ? n : 1, sizeof *sub);
     size_t own = 0;
     for (size_t i = 0; i < n; i++) {
         const char *sep = related ? strstr(names[i], "__") : NULL;
         if (sep) {
-            char *prefix = db_xstrndup(names[i], (size_t)(sep - names[i]));
+            char *prefix = tq_xstrndup(names[i], (size_t)(sep - names[i]));
             const tq_srel_t *rel = tq_stable_rel(t, prefix);
             if (rel && !rel->reverse) {
                 const tq_stable_t *tt = &sc->tables[rel->target];
                 const char *rest = sep + 2, *sep2 = strstr(rest, "__");
-                char *first = db_xstrndup(rest, sep2 ? (size_t)(sep2 - rest)
+                char *first = tq_xstrndup(rest, sep2 ? (size_t)(sep2 - rest)
                                                      : strlen(rest));
                 sub[i] = tq_stable_col(tt, first) != -1 ||
                          (sep2 && tq_stable_rel(tt, first));
@@ -318,7 +318,7 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
     obj_t *o = obj_alloc(t, own);
     for (size_t i = 0, k = 0; i < n; i++)
         if (!sub[i]) {
-            o->cols[k] = db_xstrdup(names[i]);
+            o->cols[k] = tq_xstrdup(names[i]);
             o->vals[k] = tq_incref(vals[i]);
             o->given[k++] = true;
         }
@@ -327,10 +327,10 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
         if (!sub[i])
             continue;
         size_t plen = (size_t)(strstr(names[i], "__") - names[i]);
-        char *prefix = db_xstrndup(names[i], plen);
+        char *prefix = tq_xstrndup(names[i], plen);
         const tq_srel_t *rel = tq_stable_rel(t, prefix);
-        char **sn = db_xcalloc(n, sizeof *sn);
-        tq_value_t **sv = db_xcalloc(n, sizeof *sv);
+        char **sn = tq_xcalloc(n, sizeof *sn);
+        tq_value_t **sv = tq_xcalloc(n, sizeof *sv);
         size_t k = 0;
         for (size_t j = i; j < n; j++)
             if (sub[j] && !strncmp(names[j], prefix, plen) &&
@@ -345,9 +345,9 @@ static tq_value_t *build_obj(const tq_schema_t *sc, const tq_stable_t *t,
             tq_decref(ro);
             ro = tq_none();
         }
-        o->rel_names = db_xrealloc(o->rel_names,
+        o->rel_names = tq_xrealloc(o->rel_names,
                                    (o->nrel + 1) * sizeof *o->rel_names);
-        o->rel_objs = db_xrealloc(o->rel_objs,
+        o->rel_objs = tq_xrealloc(o->rel_objs,
                                   (o->nrel + 1) * sizeof *o->rel_objs);
         o->rel_names[o->nrel] = prefix;
         o->rel_objs[o->nrel++] = ro;
@@ -382,7 +382,7 @@ tq_value_t *obj_from_cursor(tq_ctx_t *ctx, const tq_stable_t *t,
     assert(ctx && t && cur && (cols || n == 0));
     assert(n <= (size_t)tqdb_column_count(cur));
     const tq_schema_t *sc = related ? db_schema(ctx) : NULL;
-    tq_value_t **vals = db_xcalloc(n ? n : 1, sizeof *vals);
+    tq_value_t **vals = tq_xcalloc(n ? n : 1, sizeof *vals);
     for (size_t i = 0; i < n; i++)
         vals[i] = db_cursor_value(cur, (int)i);
     tq_value_t *r = build_obj(sc, t, cols, vals, n, related && sc);
@@ -401,13 +401,13 @@ tq_value_t *obj_new_unsaved(tq_ctx_t *ctx, const tq_stable_t *t,
     size_t np = pt ? pt->ncols : 0;                      /* columns too */
     obj_t *o = obj_alloc(t, np + t->ncols + extra);
     if (extra)
-        o->cols[0] = db_xstrdup("rowid");
+        o->cols[0] = tq_xstrdup("rowid");
     for (size_t i = 0; i < np; i++)
-        o->cols[i + extra] = db_xstrdup(pt->cols[i].name);
+        o->cols[i + extra] = tq_xstrdup(pt->cols[i].name);
     for (size_t i = 0; i < t->ncols; i++)
-        o->cols[i + np + extra] = db_xstrdup(t->cols[i].name);
+        o->cols[i + np + extra] = tq_xstrdup(t->cols[i].name);
     if (!o->label && pt)
-        o->label = db_xstrdup(pt->label);
+        o->label = tq_xstrdup(pt->label);
     for (size_t i = 0; i < o->n; i++)
         o->vals[i] = tq_none();
     tq_value_t *v = tq_native_new(&tq_object_type, o);
@@ -453,7 +453,7 @@ tq_value_t *obj_from_values(const tq_stable_t *t, const char *label,
     tq_value_t *v = build_obj(NULL, t, names, vals, n, false);
     obj_t *o = tq_native_data(v);
     if (!o->label && label)
-        o->label = db_xstrdup(label);
+        o->label = tq_xstrdup(label);
     return v;
 }
 
@@ -492,15 +492,15 @@ char *obj_repr(tq_ctx_t *ctx, tq_value_t *v)
         char *s = tq_to_str(ctx, o->vals[li]);
         if (!s)
             return NULL;
-        char *r = db_xasprintf("<%s: %s>", o->bare, s);
+        char *r = tq_xasprintf("<%s: %s>", o->bare, s);
         free(s);
         return r;
     }
     tq_value_t *pk = obj_pk(v);
-    char *p = pk ? tq_to_str(ctx, pk) : db_xstrdup("None");
+    char *p = pk ? tq_to_str(ctx, pk) : tq_xstrdup("None");
     if (!p)
         return NULL;
-    char *r = db_xasprintf("<%s: %s object (%s)>", o->bare, o->bare, p);
+    char *r = tq_xasprintf("<%s: %s object (%s)>", o->bare, o->bare, p);
     free(p);
     return r;
 }
@@ -543,11 +543,11 @@ static int obj_reload(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *pk)
     obj_t *fresh = tq_native_data(tq_seq_get(items, 0));
     obj_clear(o);
     o->n = fresh->n;
-    o->cols = db_xcalloc(o->n, sizeof *o->cols);
-    o->vals = db_xcalloc(o->n, sizeof *o->vals);
-    o->given = db_xcalloc(o->n, sizeof *o->given);
+    o->cols = tq_xcalloc(o->n, sizeof *o->cols);
+    o->vals = tq_xcalloc(o->n, sizeof *o->vals);
+    o->given = tq_xcalloc(o->n, sizeof *o->given);
     for (size_t i = 0; i < o->n; i++) {
-        o->cols[i] = db_xstrdup(fresh->cols[i]);
+        o->cols[i] = tq_xstrdup(fresh->cols[i]);
         o->vals[i] = tq_incref(fresh->vals[i]);
         o->given[i] = true;
     }
@@ -566,8 +566,8 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     int poly = model_poly_insert(ctx, self);   /* parent row, then child */
     if (poly)
         return poly < 0 ? -1 : 0;
-    const char **cols = db_xcalloc(o->n, sizeof *cols);
-    qlit_t *vals = db_xcalloc(o->n, sizeof *vals);
+    const char **cols = tq_xcalloc(o->n, sizeof *cols);
+    qlit_t *vals = tq_xcalloc(o->n, sizeof *vals);
     size_t k = 0;
     int rc = -1;
     for (size_t i = 0; i < o->n; i++) {
@@ -618,7 +618,7 @@ static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     tq_value_t *pk = obj_pk(self);
     if (!o->saved || !pk)
         return obj_insert(ctx, self) < 0 ? NULL : tq_none();
-    qfield_t *sets = db_xcalloc(o->n, sizeof *sets);
+    qfield_t *sets = tq_xcalloc(o->n, sizeof *sets);
     size_t k = 0;
     tq_value_t *r = NULL;
     const tq_schema_t *sc = db_schema(ctx);
@@ -637,7 +637,7 @@ static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         qlit_t l;
         if (db_value_lit(ctx, o->vals[i], &l) < 0)
             goto out;
-        sets[k].name = db_xstrdup(o->cols[i]);
+        sets[k].name = tq_xstrdup(o->cols[i]);
         sets[k].expr = qx_lit(l);
         k++;
     }
@@ -810,8 +810,8 @@ static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
                             const tq_stable_t *t, const char *name)
 {
     size_t cap = o->n + 2 * t->nrels + 4, n = 0;
-    const char **cands = db_xcalloc(cap, sizeof *cands);
-    char **owned = db_xcalloc(t->nrels + 1, sizeof *owned);
+    const char **cands = tq_xcalloc(cap, sizeof *cands);
+    char **owned = tq_xcalloc(t->nrels + 1, sizeof *owned);
     size_t nowned = 0;
     for (size_t i = 0; i < o->n; i++)
         cands[n++] = o->cols[i];
@@ -819,7 +819,7 @@ static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
         if (!t->rels[i].reverse) {
             cands[n++] = t->rels[i].name;
         } else {
-            owned[nowned] = db_xasprintf("%s_set", t->rels[i].name);
+            owned[nowned] = tq_xasprintf("%s_set", t->rels[i].name);
             cands[n++] = owned[nowned++];
         }
     }
@@ -897,7 +897,7 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
     size_t n = strlen(name);
     if (rel || (n > 4 && !strcmp(name + n - 4, "_set"))) {
         if (!rel) {
-            char *rn = db_xstrndup(name, n - 4);
+            char *rn = tq_xstrndup(name, n - 4);
             rel = tq_stable_rel(t, rn);
             free(rn);
         }

@@ -63,7 +63,7 @@ static void qset_destroy(void *p)
 /* qs_new: see queryset.h. */
 tq_value_t *qs_new(qdesc_t *q, bool manager)
 {
-    qset_t *s = db_xcalloc(1, sizeof *s);
+    qset_t *s = tq_xcalloc(1, sizeof *s);
     s->q = q;
     s->manager = manager;
     return tq_native_new(&tq_queryset_type, s);
@@ -171,7 +171,7 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
         return tu;
     }
     case QM_ROWS: {
-        tq_value_t **vals = db_xcalloc(n, sizeof *vals);
+        tq_value_t **vals = tq_xcalloc(n, sizeof *vals);
         for (size_t i = 0; i < n; i++)
             vals[i] = db_cursor_value(cur, (int)i);
         return row_new(n, s->cols, vals);
@@ -309,24 +309,24 @@ int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
  * REPR_ITEMS of them and a truncation mark when there are more. */
 static char *repr_items(tq_ctx_t *ctx, tq_value_t *items)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "<QuerySet [");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "<QuerySet [");
     size_t n = tq_seq_len(items);
     for (size_t i = 0; i < n && i < REPR_ITEMS; i++) {
         char *r = tq_repr(ctx, tq_seq_get(items, i));
         if (!r) {
-            db_buf_free(&b);
+            tq_buf_free(&b);
             return NULL;
         }
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, r);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, r);
         free(r);
     }
     if (n > REPR_ITEMS)
-        db_buf_add(&b, ", '...(remaining elements truncated)...'");
-    db_buf_add(&b, "]>");
-    return db_buf_take(&b);
+        tq_buf_add(&b, ", '...(remaining elements truncated)...'");
+    tq_buf_add(&b, "]>");
+    return tq_buf_take(&b);
 }
 
 static char *qs_repr(tq_ctx_t *ctx, tq_value_t *self)
@@ -463,7 +463,7 @@ static void qtext_destroy(void *p)
 
 static char *qtext_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
-    return db_xstrdup(((qtext_t *)tq_native_data(self))->sql);
+    return tq_xstrdup(((qtext_t *)tq_native_data(self))->sql);
 }
 
 static const tq_type_t qtext_type = {
@@ -489,7 +489,7 @@ static tq_value_t *query_text(tq_ctx_t *ctx, const qdesc_t *q)
     qdesc_unref(pq);
     if (rc < 0)
         return db_raise(ctx, &e);
-    qtext_t *t = db_xcalloc(1, sizeof *t);
+    qtext_t *t = tq_xcalloc(1, sizeof *t);
     t->sql = qsql_inline(&s);
     qsql_clear(&s);
     return tq_native_new(&qtext_type, t);
@@ -552,12 +552,12 @@ static bool plot_kwargs_check(tq_ctx_t *ctx, const tq_args_t *a,
             known |= !strcmp(a->kwnames[i], plot_kwargs[k]);
         if (known)
             continue;
-        db_buf_t b = {0};
+        tq_buf_t b = {0};
         for (size_t k = 0; k < sizeof plot_kwargs / sizeof *plot_kwargs; k++)
-            db_buf_printf(&b, "%s%s", k ? ", " : "", plot_kwargs[k]);
+            tq_buf_printf(&b, "%s%s", k ? ", " : "", plot_kwargs[k]);
         tq_raise(ctx, "TypeError", "plot.%s() got an unexpected keyword "
                  "argument '%s'; it takes %s", kname, a->kwnames[i], b.s);
-        db_buf_free(&b);
+        tq_buf_free(&b);
         return false;
     }
     return true;
@@ -726,21 +726,21 @@ tq_value_t *db_chart_value(tq_ctx_t *ctx, tqdb_cursor_t *cur,
     tq_bundle_t b = {0};
     tq_bundle_add(&b, "image/png", (const char *)png, len);
     free(png);
-    db_buf_t t = {0};
-    db_buf_printf(&t, "<%s chart of %s", kname, what);
+    tq_buf_t t = {0};
+    tq_buf_printf(&t, "<%s chart of %s", kname, what);
     if (o.title)
-        db_buf_printf(&t, ": %s", o.title);
-    db_buf_addc(&t, '>');
+        tq_buf_printf(&t, ": %s", o.title);
+    tq_buf_addc(&t, '>');
     tq_bundle_add(&b, "text/plain", t.s, t.len);
-    db_buf_free(&t);
+    tq_buf_free(&t);
     /* the PNG is drawn at twice its size: IPython's retina metadata, and
      * what was drawn for tests */
-    db_buf_t m = {0};
-    db_buf_printf(&m, "{\"image/png\": {\"width\": %d, \"height\": %d}, "
+    tq_buf_t m = {0};
+    tq_buf_printf(&m, "{\"image/png\": {\"width\": %d, \"height\": %d}, "
                   "\"tabula/chart\": %s}", o.width ? o.width : 640,
                   o.height ? o.height : 400, info ? info : "{}");
     tq_bundle_add(&b, TQ_BUNDLE_METADATA, m.s, m.len);
-    db_buf_free(&m);
+    tq_buf_free(&m);
     free(info);
     return tq_bundle_value_new(&b);
 }
@@ -850,19 +850,19 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
     qsql_clear(&s);
     if (!cur)
         return NULL;
-    db_buf_t what = {0};
+    tq_buf_t what = {0};
     if (kind == TQ_CHART_BOX || ncols == 1) {
-        db_buf_printf(&what, "%s", tq_as_str(cols[0]));
+        tq_buf_printf(&what, "%s", tq_as_str(cols[0]));
         for (size_t i = 1; i < ncols; i++)
-            db_buf_printf(&what, ", %s", tq_as_str(cols[i]));
+            tq_buf_printf(&what, ", %s", tq_as_str(cols[i]));
     } else {
-        db_buf_printf(&what, "%s", tq_as_str(cols[by ? 2 : 1]));
-        db_buf_printf(&what, " by %s", tq_as_str(cols[0]));
+        tq_buf_printf(&what, "%s", tq_as_str(cols[by ? 2 : 1]));
+        tq_buf_printf(&what, " by %s", tq_as_str(cols[0]));
         if (by)
-            db_buf_printf(&what, " per %s", tq_as_str(by));
+            tq_buf_printf(&what, " per %s", tq_as_str(by));
     }
     tq_value_t *chart = db_chart_value(ctx, cur, kind, kname, a, what.s);
-    db_buf_free(&what);
+    tq_buf_free(&what);
     return chart;
 }
 
@@ -892,7 +892,7 @@ static tq_value_t *plot_getattr(tq_ctx_t *ctx, tq_value_t *self,
 
 static char *plot_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
-    return db_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
+    return tq_xstrdup("<plot accessor: " TQ_CHART_NAMES_SPACED ">");
 }
 
 /* qs.plot(kind='line', x=, y=, ...): pandas' callable accessor. */
@@ -1162,7 +1162,7 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
         } else if (e) {
             char *alias = qx_default_alias(e);
             if (!alias)
-                alias = db_xasprintf("expr%zu", i + 1);
+                alias = tq_xasprintf("expr%zu", i + 1);
             qdesc_add_field(&c->fields, &c->nfields, alias, qx_ref(e));
             free(alias);
         } else {
@@ -1254,7 +1254,7 @@ static tq_value_t *m_annotate(tq_ctx_t *ctx, tq_value_t *self,
             return NULL;
         }
         char *name = i < a->npos ? qx_default_alias(val)
-                                 : db_xstrdup(a->kwnames[i - a->npos]);
+                                 : tq_xstrdup(a->kwnames[i - a->npos]);
         if (!name) {
             qx_unref(val);
             qdesc_unref(c);
@@ -1279,7 +1279,7 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
                                const tq_args_t *a)
 {
     size_t n = a->npos + a->nkw;
-    qfield_t *aggs = db_xcalloc(n, sizeof *aggs);
+    qfield_t *aggs = tq_xcalloc(n, sizeof *aggs);
     tq_value_t *r = NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++, k++) {
@@ -1292,7 +1292,7 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
         }
         aggs[k].expr = qx_ref(e);
         aggs[k].name = i < a->npos ? qx_default_alias(e)
-                                   : db_xstrdup(a->kwnames[i - a->npos]);
+                                   : tq_xstrdup(a->kwnames[i - a->npos]);
         if (!aggs[k].name) {
             tq_raise(ctx, "TypeError", "Complex aggregates require an alias");
             k++;
@@ -1351,7 +1351,7 @@ static tq_value_t *m_select_related(tq_ctx_t *ctx, tq_value_t *self,
         }
         const char *name = tq_as_str(a->pos[i]);
         const char *sep = strstr(name, "__");
-        char *first = db_xstrndup(name, sep ? (size_t)(sep - name)
+        char *first = tq_xstrndup(name, sep ? (size_t)(sep - name)
                                             : strlen(name));
         const tq_srel_t *r = tq_stable_rel(t, first);
         free(first);
@@ -1362,9 +1362,9 @@ static tq_value_t *m_select_related(tq_ctx_t *ctx, tq_value_t *self,
                             "'%s'.",
                             name);
         }
-        c->related = db_xrealloc(c->related,
+        c->related = tq_xrealloc(c->related,
                                  (c->nrelated + 1) * sizeof *c->related);
-        c->related[c->nrelated++] = db_xstrdup(name);
+        c->related[c->nrelated++] = tq_xstrdup(name);
     }
     return derived(c);
 }
@@ -1389,8 +1389,8 @@ static tq_value_t *m_only(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
             qdesc_unref(c);
             return NULL;
         }
-        c->only = db_xrealloc(c->only, (c->nonly + 1) * sizeof *c->only);
-        c->only[c->nonly++] = db_xstrdup(tq_as_str(a->pos[i]));
+        c->only = tq_xrealloc(c->only, (c->nonly + 1) * sizeof *c->only);
+        c->only[c->nonly++] = tq_xstrdup(tq_as_str(a->pos[i]));
     }
     return derived(c);
 }
@@ -1430,8 +1430,8 @@ static tq_value_t *m_defer(tq_ctx_t *ctx, tq_value_t *self,
             kept = !strcasecmp(q->only[k], t->cols[i].name);
         if (deferred || !kept)
             continue;
-        c->only = db_xrealloc(c->only, (c->nonly + 1) * sizeof *c->only);
-        c->only[c->nonly++] = db_xstrdup(t->cols[i].name);
+        c->only = tq_xrealloc(c->only, (c->nonly + 1) * sizeof *c->only);
+        c->only[c->nonly++] = tq_xstrdup(t->cols[i].name);
     }
     return derived(c);
 }
@@ -1497,7 +1497,7 @@ static tq_value_t *dates_like(tq_ctx_t *ctx, tq_value_t *self,
     c->group_values = false;
     c->mode = QM_FLAT;
     c->distinct = true;
-    char *name = db_xasprintf("%sfield", datetimes ? "datetime" : "date");
+    char *name = tq_xasprintf("%sfield", datetimes ? "datetime" : "date");
     qdesc_add_field(&c->fields, &c->nfields, name, e);
     c->where = qx_and(c->where, qx_not(qx_kw(tq_as_str(field),
                                              qx_lit(qlit_null()))));
@@ -1534,7 +1534,7 @@ static tq_value_t *m_raw(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     if (a->npos < 1 || tq_kind(a->pos[0]) != TQ_STR)
         return tq_raise(ctx, "TypeError", "raw() takes an SQL query");
     qsql_t s = {0};
-    s.sql = db_xstrdup(tq_as_str(a->pos[0]));
+    s.sql = tq_xstrdup(tq_as_str(a->pos[0]));
     s.dialect = tq_dialect_for(tq_ctx_db(ctx));
     if (params && tq_kind(params) != TQ_NONE) {
         if (tq_kind(params) != TQ_LIST && tq_kind(params) != TQ_TUPLE) {
@@ -1548,7 +1548,7 @@ static tq_value_t *m_raw(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
                 qsql_clear(&s);
                 return NULL;
             }
-            DB_PUSH(s.params, s.nparams, s.pcap, l);
+            TQ_PUSH(s.params, s.nparams, s.pcap, l);
         }
     }
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
@@ -1557,9 +1557,9 @@ static tq_value_t *m_raw(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         return NULL;
     }
     size_t n = (size_t)tqdb_column_count(cur);
-    char **cols = db_xcalloc(n ? n : 1, sizeof *cols);
+    char **cols = tq_xcalloc(n ? n : 1, sizeof *cols);
     for (size_t i = 0; i < n; i++)
-        cols[i] = db_xstrdup(tqdb_column_name(cur, (int)i));
+        cols[i] = tq_xstrdup(tqdb_column_name(cur, (int)i));
     tq_value_t *list = tq_list_new(0);
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
@@ -1632,14 +1632,14 @@ static tq_value_t *m_update(tq_ctx_t *ctx, tq_value_t *self,
 {
     if (a->npos)
         return tq_raise(ctx, "TypeError", "update() takes keyword fields");
-    qfield_t *sets = db_xcalloc(a->nkw, sizeof *sets);
+    qfield_t *sets = tq_xcalloc(a->nkw, sizeof *sets);
     tq_value_t *r = NULL;
     size_t k;
     for (k = 0; k < a->nkw; k++) {
         sets[k].expr = db_value_expr(ctx, a->kwvalues[k]);
         if (!sets[k].expr)
             goto out;
-        sets[k].name = db_xstrdup(a->kwnames[k]);
+        sets[k].name = tq_xstrdup(a->kwnames[k]);
     }
     int64_t n = qs_update(ctx, SELF_Q(self), sets, a->nkw);
     if (n >= 0)
@@ -1702,7 +1702,7 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
     const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
     if (tq_compile_select_run(d, sc, SELF_Q(self), &s, &e) < 0)
         return db_raise(ctx, &e);
-    char *sql = db_xasprintf("%s%s", d->explain, s.sql);
+    char *sql = tq_xasprintf("%s%s", d->explain, s.sql);
     free(s.sql);
     s.sql = sql;
     tqdb_cursor_t *cur = db_prepare_cursor(ctx, &s);
@@ -1713,22 +1713,22 @@ static tq_value_t *m_explain(tq_ctx_t *ctx, tq_value_t *self,
      * notused detail) */
     int detail = d->explain_detail_col;
     assert(tqdb_column_count(cur) > detail);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         if (b.len)
-            db_buf_addc(&b, '\n');
+            tq_buf_addc(&b, '\n');
         for (int i = 0; i < detail; i++)
-            db_buf_printf(&b, "%d ", (int)tqdb_column_int(cur, i));
+            tq_buf_printf(&b, "%d ", (int)tqdb_column_int(cur, i));
         const char *text = tqdb_column_text(cur, detail);
-        db_buf_add(&b, text ? text : "(null)");
+        tq_buf_add(&b, text ? text : "(null)");
     }
     tqdb_cursor_free(&cur);
     if (rc != TQDB_DONE) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         return tq_raise_db(ctx);
     }
-    return tq_str_take(db_buf_take(&b));
+    return tq_str_take(tq_buf_take(&b));
 }
 
 static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
@@ -1763,8 +1763,8 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
 static tq_value_t *split_defaults(const tq_args_t *a, tq_args_t *lookups)
 {
     *lookups = *a;
-    lookups->kwnames = db_xcalloc(a->nkw + 1, sizeof *lookups->kwnames);
-    lookups->kwvalues = db_xcalloc(a->nkw + 1, sizeof *lookups->kwvalues);
+    lookups->kwnames = tq_xcalloc(a->nkw + 1, sizeof *lookups->kwnames);
+    lookups->kwvalues = tq_xcalloc(a->nkw + 1, sizeof *lookups->kwvalues);
     lookups->nkw = 0;
     tq_value_t *defaults = NULL;
     for (size_t i = 0; i < a->nkw; i++) {
@@ -1799,8 +1799,8 @@ static tq_value_t *get_or_make(tq_ctx_t *ctx, tq_value_t *self,
                                               "DoesNotExist")) {
         tq_error_clear(ctx);
         tq_args_t c = {0};
-        c.kwnames = db_xcalloc(lk.nkw + nd + 1, sizeof *c.kwnames);
-        c.kwvalues = db_xcalloc(lk.nkw + nd + 1, sizeof *c.kwvalues);
+        c.kwnames = tq_xcalloc(lk.nkw + nd + 1, sizeof *c.kwnames);
+        c.kwvalues = tq_xcalloc(lk.nkw + nd + 1, sizeof *c.kwvalues);
         for (size_t i = 0; i < lk.nkw; i++)
             if (!strstr(lk.kwnames[i], "__")) {
                 c.kwnames[c.nkw] = lk.kwnames[i];
@@ -2002,7 +2002,7 @@ static tq_value_t *call_user_method(tq_ctx_t *ctx, tq_value_t *bound,
                                     const tq_args_t *a)
 {
     tq_value_t *fn = tq_seq_get(bound, 0), *qs = tq_seq_get(bound, 1);
-    tq_value_t **pos = db_xcalloc(a->npos + 1, sizeof *pos);
+    tq_value_t **pos = tq_xcalloc(a->npos + 1, sizeof *pos);
     pos[0] = qs;
     for (size_t i = 0; i < a->npos; i++)
         pos[i + 1] = a->pos[i];
@@ -2057,7 +2057,7 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
     if (!strcmp(name, "query"))
         return query_text(ctx, s->q);
     if (!strcmp(name, "plot")) {
-        plot_t *p = db_xcalloc(1, sizeof *p);
+        plot_t *p = tq_xcalloc(1, sizeof *p);
         p->q = qdesc_ref(s->q);
         return tq_native_new(&plot_type, p);
     }

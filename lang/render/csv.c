@@ -27,7 +27,7 @@
 typedef struct reader {
     const char *p, *end;
     int64_t line;            /* physical line of the next character */
-    db_buf_t *fields;        /* the current record's fields */
+    tq_buf_t *fields;        /* the current record's fields */
     size_t nfields, cap;
 } reader_t;
 
@@ -43,27 +43,27 @@ static int read_record(reader_t *r, int64_t *start_line, char **error)
     for (;;) {
         if (r->nfields == r->cap) {
             r->cap = r->cap ? r->cap * 2 : 16;
-            r->fields = db_xrealloc(r->fields, r->cap * sizeof *r->fields);
+            r->fields = tq_xrealloc(r->fields, r->cap * sizeof *r->fields);
             memset(r->fields + r->nfields, 0,
                    (r->cap - r->nfields) * sizeof *r->fields);
         }
-        db_buf_t *f = &r->fields[r->nfields++];
+        tq_buf_t *f = &r->fields[r->nfields++];
         f->len = 0;
-        db_buf_grow(f, 0);
+        tq_buf_reserve(f, 0);
         f->s[0] = 0;
         if (r->p < r->end && *r->p == '"') {
             int64_t quote_line = r->line;
             r->p++;
             for (;;) {
                 if (r->p >= r->end) {
-                    *error = db_xasprintf("Line %" PRId64 ": unterminated "
+                    *error = tq_xasprintf("Line %" PRId64 ": unterminated "
                                          "quoted field.", quote_line);
                     return -1;
                 }
                 char c = *r->p++;
                 if (c == '"') {
                     if (r->p < r->end && *r->p == '"') {
-                        db_buf_addc(f, '"');
+                        tq_buf_addc(f, '"');
                         r->p++;
                         continue;
                     }
@@ -71,14 +71,14 @@ static int read_record(reader_t *r, int64_t *start_line, char **error)
                 }
                 if (c == '\n')
                     r->line++;
-                db_buf_addc(f, c);
+                tq_buf_addc(f, c);
             }
             /* Text after a closing quote up to the separator is kept, as
              * Python's csv module does. */
         }
         while (r->p < r->end && *r->p != ',' && *r->p != '\n' &&
                !(*r->p == '\r' && (r->p + 1 == r->end || r->p[1] == '\n')))
-            db_buf_addc(f, *r->p++);
+            tq_buf_addc(f, *r->p++);
         if (r->p >= r->end)
             return 1;
         if (*r->p == ',') {
@@ -149,14 +149,14 @@ static char *map_file(const char *path, size_t *len, char **error)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        *error = db_xasprintf("Cannot open '%s': %s.", path, strerror(errno));
+        *error = tq_xasprintf("Cannot open '%s': %s.", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        *error = db_xasprintf("'%s' is not a file.", path);
+        *error = tq_xasprintf("'%s' is not a file.", path);
         return NULL;
     }
     *len = (size_t)st.st_size;
@@ -167,7 +167,7 @@ static char *map_file(const char *path, size_t *len, char **error)
     char *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
-        *error = db_xasprintf("Cannot read '%s': %s.", path, strerror(errno));
+        *error = tq_xasprintf("Cannot read '%s': %s.", path, strerror(errno));
         return NULL;
     }
     madvise(p, *len, MADV_SEQUENTIAL);
@@ -183,7 +183,7 @@ static void unmap_file(char *p, size_t len)
 static int exec_sql(tqdb_conn_t *db, const char *sql, char **error)
 {
     if (tqdb_exec(db, sql) != 0) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     return 0;
@@ -192,7 +192,7 @@ static int exec_sql(tqdb_conn_t *db, const char *sql, char **error)
 static void reader_free(reader_t *r)
 {
     for (size_t i = 0; i < r->cap; i++)
-        db_buf_free(&r->fields[i]);
+        tq_buf_free(&r->fields[i]);
     free(r->fields);
 }
 
@@ -208,20 +208,20 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
     int rc = read_record(&r, &line, error);
     if (rc <= 0) {
         if (rc == 0)
-            *error = db_xstrdup("The file is empty: a header line is "
+            *error = tq_xstrdup("The file is empty: a header line is "
                                "expected.");
         reader_free(&r);
         return -1;
     }
     *ncols = r.nfields;
-    *names = db_xcalloc(*ncols, sizeof **names);
-    *types = db_xcalloc(*ncols, sizeof **types);
+    *names = tq_xcalloc(*ncols, sizeof **names);
+    *types = tq_xcalloc(*ncols, sizeof **types);
     for (size_t c = 0; c < *ncols; c++) {
         const char *h = r.fields[c].s;
-        char *name = *h ? db_xstrdup(h) : db_xasprintf("column_%zu", c + 1);
+        char *name = *h ? tq_xstrdup(h) : tq_xasprintf("column_%zu", c + 1);
         for (size_t k = 0; k < c; k++)      /* unique, case-insensitively */
             if (strcasecmp((*names)[k], name) == 0) {
-                char *u = db_xasprintf("%s_%zu", name, c + 1);
+                char *u = tq_xasprintf("%s_%zu", name, c + 1);
                 free(name);
                 name = u;
                 k = (size_t)-1;
@@ -233,7 +233,7 @@ static int scan(const char *data, size_t len, char ***names, coltype_t **types,
         if (r.nfields == 1 && r.fields[0].len == 0)
             continue;                      /* blank line */
         if (r.nfields != *ncols) {
-            *error = db_xasprintf("Line %" PRId64 " has %zu field%s but the "
+            *error = tq_xasprintf("Line %" PRId64 " has %zu field%s but the "
                                  "header has %zu.", line, r.nfields,
                                  r.nfields == 1 ? "" : "s", *ncols);
             rc = -1;
@@ -263,34 +263,34 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
                       size_t ncols, int64_t *rows, const progress_t *progress,
                       char **error)
 {
-    db_buf_t sql = {0};
-    db_buf_add(&sql, "CREATE TABLE ");
-    db_buf_ident(&sql, table);
-    db_buf_add(&sql, " (");
+    tq_buf_t sql = {0};
+    tq_buf_add(&sql, "CREATE TABLE ");
+    tq_buf_ident(&sql, table);
+    tq_buf_add(&sql, " (");
     for (size_t c = 0; c < ncols; c++) {
         if (c)
-            db_buf_add(&sql, ", ");
-        db_buf_ident(&sql, names[c]);
-        db_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
+            tq_buf_add(&sql, ", ");
+        tq_buf_ident(&sql, names[c]);
+        tq_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
     }
-    db_buf_add(&sql, ")");
+    tq_buf_add(&sql, ")");
     int rc = exec_sql(db, sql.s, error);
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
     if (rc)
         return -1;
-    db_buf_add(&sql, "INSERT INTO ");
-    db_buf_ident(&sql, table);
-    db_buf_add(&sql, " VALUES (");
+    tq_buf_add(&sql, "INSERT INTO ");
+    tq_buf_ident(&sql, table);
+    tq_buf_add(&sql, " VALUES (");
     for (size_t c = 0; c < ncols; c++)
-        db_buf_add(&sql, c ? ", ?" : "?");
-    db_buf_add(&sql, ")");
+        tq_buf_add(&sql, c ? ", ?" : "?");
+    tq_buf_add(&sql, ")");
     tqdb_cursor_t *cur = NULL;
     if (tqdb_prepare(db, sql.s, &cur, NULL) != 0) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
-        db_buf_free(&sql);
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
+        tq_buf_free(&sql);
         return -1;
     }
-    db_buf_free(&sql);
+    tq_buf_free(&sql);
     assert(cur);
     reader_t r = {data, data + len, 1, NULL, 0, 0};
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
@@ -317,7 +317,7 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
                 tqdb_bind_text(cur, col, s, (int64_t)r.fields[c].len);
         }
         if (tqdb_step(cur) != TQDB_DONE) {
-            *error = db_xasprintf("Line %" PRId64 ": %s.", line,
+            *error = tq_xasprintf("Line %" PRId64 ": %s.", line,
                                  tqdb_errmsg(db));
             rc = -1;
             break;
@@ -368,7 +368,7 @@ int tq_csv_load_progress(tqdb_conn_t *db, const char *path,
                          [TQ_CATALOG_FIND_RELATION], &st, NULL) == 0 && st &&
             tqdb_bind_text_static(st, 1, table, -1) == 0 &&
             tqdb_step(st) == TQDB_ROW) {
-            *error = db_xasprintf("Table '%s' already exists: use --replace "
+            *error = tq_xasprintf("Table '%s' already exists: use --replace "
                                  "to load over it.", table);
             rc = -1;
         }
@@ -378,11 +378,11 @@ int tq_csv_load_progress(tqdb_conn_t *db, const char *path,
         rc = exec_sql(db, "SAVEPOINT tq_load_csv", error);
     if (rc == 0) {
         if (replace) {
-            db_buf_t drop = {0};
-            db_buf_add(&drop, "DROP TABLE IF EXISTS ");
-            db_buf_ident(&drop, table);
+            tq_buf_t drop = {0};
+            tq_buf_add(&drop, "DROP TABLE IF EXISTS ");
+            tq_buf_ident(&drop, table);
             rc = exec_sql(db, drop.s, error);
-            db_buf_free(&drop);
+            tq_buf_free(&drop);
         }
         if (rc == 0) {
             progress_t pr = {progress, ud, nrows > 0 ? nrows : 1};
@@ -407,10 +407,10 @@ int tq_csv_load_progress(tqdb_conn_t *db, const char *path,
 
 /* Python's repr of a float: the fewest significant digits that read
  * back the same, fixed notation for exponents -4..15, else e-notation. */
-static void add_float_repr(db_buf_t *b, double d)
+static void add_float_repr(tq_buf_t *b, double d)
 {
     if (isinf(d)) {
-        db_buf_add(b, d > 0 ? "inf" : "-inf");
+        tq_buf_add(b, d > 0 ? "inf" : "-inf");
         return;
     }
     char s[64];
@@ -434,31 +434,31 @@ static void add_float_repr(db_buf_t *b, double d)
     if (x >= -4 && x < 16) {
         int decimals = p - 1 - x;
         snprintf(s, sizeof s, "%.*f", decimals > 0 ? decimals : 0, d);
-        db_buf_add(b, s);
+        tq_buf_add(b, s);
         if (!strchr(s, '.'))
-            db_buf_add(b, ".0");
+            tq_buf_add(b, ".0");
         return;
     }
-    db_buf_add(b, s);
+    tq_buf_add(b, s);
 }
 
-static void add_csv_field(db_buf_t *b, const char *s, size_t n)
+static void add_csv_field(tq_buf_t *b, const char *s, size_t n)
 {
     bool quote = false;
     for (size_t i = 0; i < n; i++)
         if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
             quote = true;
     if (!quote) {
-        db_buf_addn(b, s, n);
+        tq_buf_addn(b, s, n);
         return;
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
-            db_buf_addc(b, '"');
-        db_buf_addc(b, s[i]);
+            tq_buf_addc(b, '"');
+        tq_buf_addc(b, s[i]);
     }
-    db_buf_addc(b, '"');
+    tq_buf_addc(b, '"');
 }
 
 /* tq_csv_write: see render.h. NULL is an empty field; lines end in \n. */
@@ -471,36 +471,36 @@ int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
     /* Never over a database the session has open, in any session (in a
      * read-only one above all): checked before the file is truncated. */
     if (tqdb_is_database_file(tqdb_cursor_conn(cur), path)) {
-        *error = db_xasprintf("Cannot write '%s': it is a database file "
+        *error = tq_xasprintf("Cannot write '%s': it is a database file "
                               "that this session has open.", path);
         return -1;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        *error = db_xasprintf("Cannot write '%s': %s.", path, strerror(errno));
+        *error = tq_xasprintf("Cannot write '%s': %s.", path, strerror(errno));
         return -1;
     }
     int ncols = tqdb_column_count(cur);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     for (int c = 0; c < ncols; c++) {
         const char *name = tqdb_column_name(cur, c);
         if (c)
-            db_buf_addc(&b, ',');
+            tq_buf_addc(&b, ',');
         add_csv_field(&b, name, strlen(name));
     }
-    db_buf_addc(&b, '\n');
+    tq_buf_addc(&b, '\n');
     int rc;
     bool io_error = false;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         for (int c = 0; c < ncols; c++) {
             if (c)
-                db_buf_addc(&b, ',');
+                tq_buf_addc(&b, ',');
             tqdb_datum_t d = tqdb_column(cur, c);
             switch (d.type) {
             case TQDB_NULL:
                 break;
             case TQDB_INT:
-                db_buf_printf(&b, "%" PRId64, d.i);
+                tq_buf_printf(&b, "%" PRId64, d.i);
                 break;
             case TQDB_FLOAT:
                 add_float_repr(&b, d.f);
@@ -511,7 +511,7 @@ int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
                 break;
             }
         }
-        db_buf_addc(&b, '\n');
+        tq_buf_addc(&b, '\n');
         (*rows_written)++;
         if (b.len > 1 << 16) {
             io_error |= fwrite(b.s, 1, b.len, f) != b.len;
@@ -520,14 +520,14 @@ int tq_csv_write(tqdb_cursor_t *cur, const char *path, int64_t *rows_written,
     }
     if (b.len)
         io_error |= fwrite(b.s, 1, b.len, f) != b.len;
-    db_buf_free(&b);
+    tq_buf_free(&b);
     io_error |= fclose(f) != 0;
     if (rc != TQDB_DONE) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(cur)));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(tqdb_cursor_conn(cur)));
         return -1;
     }
     if (io_error) {
-        *error = db_xasprintf("Cannot write '%s'.", path);
+        *error = tq_xasprintf("Cannot write '%s'.", path);
         return -1;
     }
     return 0;

@@ -44,29 +44,29 @@ static const char STYLE[] =
     "</style>\n";
 
 /* Appends `s` with &, <, >, " and ' escaped. */
-static void add_escaped(db_buf_t *b, const char *s)
+static void add_escaped(tq_buf_t *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': db_buf_add(b, "&amp;"); break;
-        case '<': db_buf_add(b, "&lt;"); break;
-        case '>': db_buf_add(b, "&gt;"); break;
-        case '"': db_buf_add(b, "&quot;"); break;
-        case '\'': db_buf_add(b, "&#39;"); break;
-        default: db_buf_addc(b, *s);
+        case '&': tq_buf_add(b, "&amp;"); break;
+        case '<': tq_buf_add(b, "&lt;"); break;
+        case '>': tq_buf_add(b, "&gt;"); break;
+        case '"': tq_buf_add(b, "&quot;"); break;
+        case '\'': tq_buf_add(b, "&#39;"); break;
+        default: tq_buf_addc(b, *s);
         }
     }
 }
 
 /* A formatted cell without pandas' leading space, shortened past
  * display.max_colwidth (50) as pandas does. */
-static void add_cell_text(db_buf_t *b, const char *cell)
+static void add_cell_text(tq_buf_t *b, const char *cell)
 {
     while (*cell == ' ')
         cell++;
     if (rx_utf8_width(cell) > 50) {
         size_t keep = rx_utf8_prefix(cell, 47);
-        char *s = db_xasprintf("%.*s...", (int)keep, cell);
+        char *s = tq_xasprintf("%.*s...", (int)keep, cell);
         add_escaped(b, s);
         free(s);
         return;
@@ -75,7 +75,7 @@ static void add_cell_text(db_buf_t *b, const char *cell)
 }
 
 /* One <td>/<th> cell. */
-static void add_cell(db_buf_t *b, const char *tag, const char *cell,
+static void add_cell(tq_buf_t *b, const char *tag, const char *cell,
                      bool null, bool numeric)
 {
     /* a NULL cell shows its formatted text ("NaN" in a float column,
@@ -85,24 +85,24 @@ static void add_cell(db_buf_t *b, const char *tag, const char *cell,
         for (missing = cell; *missing == ' '; missing++)
             ;
     if (strcmp(tag, "th") == 0) {          /* the index, as pandas */
-        db_buf_add(b, "      <th>");
+        tq_buf_add(b, "      <th>");
         if (null)
-            db_buf_printf(b, "<em class=\"tq-null\">%s</em>", missing);
+            tq_buf_printf(b, "<em class=\"tq-null\">%s</em>", missing);
         else
             add_cell_text(b, cell);
-        db_buf_add(b, "</th>\n");
+        tq_buf_add(b, "</th>\n");
         return;
     }
     if (null) {
-        db_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">%s"
+        tq_buf_printf(b, "      <%s class=\"%s\"><em class=\"tq-null\">%s"
                       "</em></%s>\n", tag, numeric ? "tq-num" : "tq-text",
                       missing, tag);
         return;
     }
-    db_buf_printf(b, "      <%s class=\"%s\">", tag,
+    tq_buf_printf(b, "      <%s class=\"%s\">", tag,
                   numeric ? "tq-num" : "tq-text");
     add_cell_text(b, cell);
-    db_buf_printf(b, "</%s>\n", tag);
+    tq_buf_printf(b, "</%s>\n", tag);
 }
 
 /* tq_html_table: see render.h. */
@@ -112,72 +112,72 @@ char *tq_html_table(const tq_table_t *t)
     bool truncated = t->total > (int64_t)nrows;
     bool has_index = t->has_index && t->ncols > 0;
     size_t first = has_index ? 1 : 0;
-    char ***cells = db_xcalloc(t->ncols, sizeof *cells);
-    bool **nulls = db_xcalloc(t->ncols, sizeof *nulls);
-    rx_colkind_t *kinds = db_xcalloc(t->ncols, sizeof *kinds);
+    char ***cells = tq_xcalloc(t->ncols, sizeof *cells);
+    bool **nulls = tq_xcalloc(t->ncols, sizeof *nulls);
+    rx_colkind_t *kinds = tq_xcalloc(t->ncols, sizeof *kinds);
     for (size_t c = 0; c < t->ncols; c++) {
-        nulls[c] = db_xcalloc(nrows, sizeof **nulls);
+        nulls[c] = tq_xcalloc(nrows, sizeof **nulls);
         cells[c] = rx_format_column(t, c, false, &kinds[c], nulls[c]);
     }
 
-    db_buf_t b = {0};
-    db_buf_add(&b, "<div>\n");
-    db_buf_add(&b, STYLE);
-    db_buf_add(&b, "<table border=\"1\" class=\"dataframe\">\n");
-    db_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "<div>\n");
+    tq_buf_add(&b, STYLE);
+    tq_buf_add(&b, "<table border=\"1\" class=\"dataframe\">\n");
+    tq_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
     if (has_index)
-        db_buf_add(&b, "      <th></th>\n");
+        tq_buf_add(&b, "      <th></th>\n");
     for (size_t c = first; c < t->ncols; c++) {
-        db_buf_printf(&b, "      <th class=\"%s\">",
+        tq_buf_printf(&b, "      <th class=\"%s\">",
                       kinds[c] == RX_COL_OBJECT ? "tq-text" : "tq-num");
         add_escaped(&b, t->columns[c]);
-        db_buf_add(&b, "</th>\n");
+        tq_buf_add(&b, "</th>\n");
     }
-    db_buf_add(&b, "    </tr>\n");
+    tq_buf_add(&b, "    </tr>\n");
     if (has_index && t->columns[0][0]) {
-        db_buf_add(&b, "    <tr>\n      <th>");
+        tq_buf_add(&b, "    <tr>\n      <th>");
         add_escaped(&b, t->columns[0]);
-        db_buf_add(&b, "</th>\n");
+        tq_buf_add(&b, "</th>\n");
         for (size_t c = first; c < t->ncols; c++)
-            db_buf_add(&b, "      <th></th>\n");
-        db_buf_add(&b, "    </tr>\n");
+            tq_buf_add(&b, "      <th></th>\n");
+        tq_buf_add(&b, "    </tr>\n");
     }
-    db_buf_add(&b, "  </thead>\n  <tbody>\n");
+    tq_buf_add(&b, "  </thead>\n  <tbody>\n");
     for (size_t r = 0; r < nrows; r++) {
         if (truncated && r == t->nhead) {
-            db_buf_add(&b, "    <tr>\n");
+            tq_buf_add(&b, "    <tr>\n");
             if (has_index)
-                db_buf_add(&b, "      <th>...</th>\n");
+                tq_buf_add(&b, "      <th>...</th>\n");
             for (size_t c = first; c < t->ncols; c++)
-                db_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
+                tq_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
                               kinds[c] == RX_COL_OBJECT ? "tq-text"
                                                         : "tq-num");
-            db_buf_add(&b, "    </tr>\n");
+            tq_buf_add(&b, "    </tr>\n");
         }
-        db_buf_add(&b, "    <tr>\n");
+        tq_buf_add(&b, "    <tr>\n");
         for (size_t c = 0; c < t->ncols; c++)
             add_cell(&b, c < first ? "th" : "td", cells[c][r], nulls[c][r],
                      c >= first && kinds[c] != RX_COL_OBJECT);
-        db_buf_add(&b, "    </tr>\n");
+        tq_buf_add(&b, "    </tr>\n");
     }
     if (truncated && t->nhead == nrows) {
         /* Truncated with no tail rows: the marker still shows. */
-        db_buf_add(&b, "    <tr>\n");
+        tq_buf_add(&b, "    <tr>\n");
         if (has_index)
-            db_buf_add(&b, "      <th>...</th>\n");
+            tq_buf_add(&b, "      <th>...</th>\n");
         for (size_t c = first; c < t->ncols; c++)
-            db_buf_add(&b, "      <td>...</td>\n");
-        db_buf_add(&b, "    </tr>\n");
+            tq_buf_add(&b, "      <td>...</td>\n");
+        tq_buf_add(&b, "    </tr>\n");
     }
-    db_buf_add(&b, "  </tbody>\n</table>\n");
+    tq_buf_add(&b, "  </tbody>\n</table>\n");
     if (truncated)
-        db_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
+        tq_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
                       t->total, t->ncols - first);
     if (truncated && t->cap)
-        db_buf_printf(&b, "<p>Showing %zu of %" PRId64 " rows: "
+        tq_buf_printf(&b, "<p>Showing %zu of %" PRId64 " rows: "
                       "display.max_rows = 0 shows at most %" PRId64
                       " rows.</p>\n", nrows, t->total, t->cap);
-    db_buf_add(&b, "</div>");
+    tq_buf_add(&b, "</div>");
     for (size_t c = 0; c < t->ncols; c++) {
         rx_cells_free(cells[c], nrows);
         free(nulls[c]);
@@ -185,5 +185,5 @@ char *tq_html_table(const tq_table_t *t)
     free(cells);
     free(nulls);
     free(kinds);
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }

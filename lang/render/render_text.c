@@ -23,7 +23,7 @@ typedef struct strcol {
 
 static void col_push(strcol_t *c, char *s)
 {
-    c->lines = db_xrealloc(c->lines, (c->n + 1) * sizeof *c->lines);
+    c->lines = tq_xrealloc(c->lines, (c->n + 1) * sizeof *c->lines);
     c->lines[c->n++] = s;
 }
 
@@ -34,7 +34,7 @@ static char *justify(const char *s, size_t width, bool right)
     size_t w = rx_utf8_width(s);
     size_t pad = w < width ? width - w : 0;
     size_t len = strlen(s);
-    char *out = db_xmalloc(len + pad + 1);
+    char *out = tq_xmalloc(len + pad + 1);
     if (right) {
         memset(out, ' ', pad);
         memcpy(out + pad, s, len);
@@ -63,7 +63,7 @@ static size_t fixed_width(char **cells, size_t n, size_t minimum, bool right)
         if (rx_utf8_width(cells[i]) > max_len) {
             size_t keep = rx_utf8_prefix(cells[i], max_len - 3);
             cells[i][keep] = 0;
-            char *s = db_xasprintf("%s...", cells[i]);
+            char *s = tq_xasprintf("%s...", cells[i]);
             free(cells[i]);
             cells[i] = s;
         }
@@ -77,16 +77,16 @@ static size_t fixed_width(char **cells, size_t n, size_t minimum, bool right)
 /* The "Empty DataFrame" text pandas shows for zero rows. */
 static char *empty_text(const tq_table_t *t)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, "Empty DataFrame\nColumns: [");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "Empty DataFrame\nColumns: [");
     size_t first = t->has_index ? 1 : 0;
     for (size_t c = first; c < t->ncols; c++) {
         if (c > first)
-            db_buf_add(&b, ", ");
-        db_buf_add(&b, t->columns[c]);
+            tq_buf_add(&b, ", ");
+        tq_buf_add(&b, t->columns[c]);
     }
-    db_buf_add(&b, "]\nIndex: []");
-    return db_buf_take(&b);
+    tq_buf_add(&b, "]\nIndex: []");
+    return tq_buf_take(&b);
 }
 
 /* tq_text_table: see render.h. */
@@ -101,7 +101,7 @@ char *tq_text_table(const tq_table_t *t)
     size_t nheader = 1 + (index_name ? 1 : 0);
     size_t first = has_index ? 1 : 0;
     size_t nstr = t->ncols;           /* index column (if any) + values */
-    strcol_t *cols = db_xcalloc(nstr, sizeof *cols);
+    strcol_t *cols = tq_xcalloc(nstr, sizeof *cols);
 
     /* The index: formatted as a whole, common leading space trimmed
      * (pandas' trim_front), left-justified with its name. */
@@ -119,15 +119,15 @@ char *tq_text_table(const tq_table_t *t)
                 memmove(cells[r], cells[r] + 1, strlen(cells[r]));
         }
         size_t n = nrows + (index_name ? 1 : 0);
-        char **all = db_xcalloc(n, sizeof *all);
+        char **all = tq_xcalloc(n, sizeof *all);
         size_t k = 0;
         if (index_name)
-            all[k++] = db_xstrdup(t->columns[0]);
+            all[k++] = tq_xstrdup(t->columns[0]);
         for (size_t r = 0; r < nrows; r++)
             all[k++] = cells[r];
         free(cells);
         fixed_width(all, n, 0, false);
-        col_push(&cols[0], db_xstrdup(""));
+        col_push(&cols[0], tq_xstrdup(""));
         for (size_t i = 0; i < n; i++)
             col_push(&cols[0], all[i]);
         free(all);
@@ -141,8 +141,8 @@ char *tq_text_table(const tq_table_t *t)
                 if (cells[r][0] == ' ')
                     memmove(cells[r], cells[r] + 1, strlen(cells[r]));
         char *header = kind == RX_COL_OBJECT || kind == RX_COL_DATETIME
-                     ? db_xstrdup(t->columns[c])
-                     : db_xasprintf(" %s", t->columns[c]);
+                     ? tq_xstrdup(t->columns[c])
+                     : tq_xasprintf(" %s", t->columns[c]);
         size_t hw = rx_utf8_width(header);
         size_t w = fixed_width(cells, nrows, hw, true);
         if (hw > w)
@@ -151,7 +151,7 @@ char *tq_text_table(const tq_table_t *t)
         col_push(sc, justify(header, w, true));
         free(header);
         if (index_name)
-            col_push(sc, db_xstrdup(""));
+            col_push(sc, tq_xstrdup(""));
         for (size_t r = 0; r < nrows; r++)
             col_push(sc, cells[r]);
         free(cells);
@@ -174,33 +174,33 @@ char *tq_text_table(const tq_table_t *t)
 
     /* pandas' adjoin(1, ...): every column but the last padded to its
      * width plus one space. */
-    size_t *widths = db_xcalloc(nstr, sizeof *widths);
+    size_t *widths = tq_xcalloc(nstr, sizeof *widths);
     for (size_t c = 0; c < nstr; c++)
         for (size_t i = 0; i < cols[c].n; i++) {
             size_t w = rx_utf8_width(cols[c].lines[i]);
             if (w > widths[c])
                 widths[c] = w;
         }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     size_t nlines = cols[0].n;
     for (size_t i = 0; i < nlines; i++) {
         size_t start = b.len;
         for (size_t c = 0; c < nstr; c++) {
             const char *s = cols[c].lines[i];
-            db_buf_add(&b, s);
+            tq_buf_add(&b, s);
             if (c + 1 < nstr)
                 rx_buf_spaces(&b, widths[c] + 1 - rx_utf8_width(s));
         }
         while (b.len > start && b.s[b.len - 1] == ' ')
             b.s[--b.len] = 0;
         if (i + 1 < nlines)
-            db_buf_addc(&b, '\n');
+            tq_buf_addc(&b, '\n');
     }
     if (truncated)
-        db_buf_printf(&b, "\n\n[%" PRId64 " rows x %zu columns]", t->total,
+        tq_buf_printf(&b, "\n\n[%" PRId64 " rows x %zu columns]", t->total,
                       t->ncols - first);
     if (truncated && t->cap)
-        db_buf_printf(&b, "\nShowing %zu of %" PRId64 " rows: "
+        tq_buf_printf(&b, "\nShowing %zu of %" PRId64 " rows: "
                       "display.max_rows = 0 shows at most %" PRId64 " rows.",
                       nrows, t->total, t->cap);
     for (size_t c = 0; c < nstr; c++) {
@@ -210,5 +210,5 @@ char *tq_text_table(const tq_table_t *t)
     }
     free(cols);
     free(widths);
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }

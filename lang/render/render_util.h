@@ -1,6 +1,6 @@
 /*
- * This file holds the renderers' private helpers on top of dbutil.h's
- * allocation and buffers (shared with the database layer): padding,
+ * This file holds the renderers' private helpers on top of base/util.h's
+ * allocation and buffers: padding,
  * UTF-8 width counting, and the
  * per-column cell formatting (pandas' rules) that the text and HTML tables
  * share (implemented in table.c). Everything else is static inline so that
@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "render/render.h"
 
 /* Appends n spaces. */
-static inline void rx_buf_spaces(db_buf_t *b, size_t n)
+static inline void rx_buf_spaces(tq_buf_t *b, size_t n)
 {
-    db_buf_grow(b, n);
+    tq_buf_reserve(b, n);
     memset(b->s + b->len, ' ', n);
     b->len += n;
     b->s[b->len] = 0;

@@ -23,13 +23,13 @@ static tqdb_cursor_t *prepare_bound(tqdb_conn_t *db, const tq_sql_t *q,
     tqdb_cursor_t *cur = NULL;
     int rc = tqdb_prepare(db, sql, &cur, NULL);
     if (rc == 0 && !cur) {                  /* only spaces: no statement */
-        *error = db_xstrdup("not an error.");
+        *error = tq_xstrdup("not an error.");
         return NULL;
     }
     if (rc == 0 && q->bind)
         rc = q->bind(q->ud, cur);
     if (rc != 0) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         tqdb_cursor_free(&cur);
         return NULL;
     }
@@ -48,9 +48,9 @@ static void copy_row(tqdb_cursor_t *cur, size_t ncols, tqdb_datum_t **row)
 /* The cursor's column names, malloc'd ("" for a nameless column). */
 static char **column_names(tqdb_cursor_t *cur, size_t ncols)
 {
-    char **names = db_xcalloc(ncols, sizeof *names);
+    char **names = tq_xcalloc(ncols, sizeof *names);
     for (size_t c = 0; c < ncols; c++)
-        names[c] = db_xstrdup(tqdb_column_name(cur, (int)c));
+        names[c] = tq_xstrdup(tqdb_column_name(cur, (int)c));
     return names;
 }
 
@@ -67,7 +67,7 @@ static int read_rows(tqdb_conn_t *db, tqdb_cursor_t *cur, size_t ncols,
             cap = cap ? cap * 2 : 16 * (ncols ? ncols : 1);
             while (cap < (n + 1) * ncols)
                 cap *= 2;
-            v = db_xrealloc(v, cap * sizeof *v);
+            v = tq_xrealloc(v, cap * sizeof *v);
         }
         copy_row(cur, ncols, v + n * ncols);
         n++;
@@ -75,7 +75,7 @@ static int read_rows(tqdb_conn_t *db, tqdb_cursor_t *cur, size_t ncols,
     *cells = v;
     *nrows = n;
     if (rc != TQDB_DONE) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         return -1;
     }
     return 0;
@@ -125,7 +125,7 @@ int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
     size_t h = (size_t)(max_rows - max_rows / 2);
     size_t t = (size_t)(max_rows / 2);
     size_t hcap = 0;
-    tqdb_datum_t **ring = t ? db_xcalloc(t * (ncols ? ncols : 1),
+    tqdb_datum_t **ring = t ? tq_xcalloc(t * (ncols ? ncols : 1),
                                         sizeof *ring) : NULL;
     int64_t n = 0;
     int rc;
@@ -138,7 +138,7 @@ int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
         if ((size_t)n < h) {
             if ((out->nhead + 1) * ncols > hcap) {
                 hcap = hcap ? hcap * 2 : 16 * (ncols ? ncols : 1);
-                out->head = db_xrealloc(out->head, hcap * sizeof *out->head);
+                out->head = tq_xrealloc(out->head, hcap * sizeof *out->head);
             }
             row = out->head + out->nhead++ * ncols;
         } else if (t) {
@@ -153,7 +153,7 @@ int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
     out->total = n;
     if (t && (size_t)n > h) {
         size_t kept = (size_t)n - h < t ? (size_t)n - h : t;
-        out->tail = db_xcalloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
+        out->tail = tq_xcalloc(kept * (ncols ? ncols : 1), sizeof *out->tail);
         size_t start = (size_t)n - h > t ? ((size_t)n - h) % t : 0;
         for (size_t i = 0; i < kept; i++)
             memcpy(out->tail + i * ncols, ring + (start + i) % t * ncols,
@@ -163,13 +163,13 @@ int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
     free(ring);
     if (rc != TQDB_DONE) {
         if (rc != -2)
-            *error = db_xasprintf("%s.", tqdb_errmsg(db));
+            *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         tq_table_clear(out);
         return -1;
     }
     /* A result that was not truncated keeps every row in head. */
     if (out->ntail && (int64_t)(out->nhead + out->ntail) == n) {
-        out->head = db_xrealloc(out->head, (size_t)n * ncols *
+        out->head = tq_xrealloc(out->head, (size_t)n * ncols *
                                sizeof *out->head);
         memcpy(out->head + out->nhead * ncols, out->tail,
                out->ntail * ncols * sizeof *out->tail);
@@ -198,13 +198,13 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
     while (len && (q->sql[len - 1] == ';' || q->sql[len - 1] == ' ' ||
                    q->sql[len - 1] == '\n' || q->sql[len - 1] == '\t'))
         len--;
-    char *sql = db_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
+    char *sql = tq_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
     tqdb_cursor_t *cur = prepare_bound(db, q, sql, error);
     free(sql);
     if (!cur) {
         /* Not a subquery (PRAGMA, EXPLAIN, VALUES with ORDER BY...): one
          * pass over the statement itself, still bounded in memory. */
-        sql = db_xasprintf("%.*s", (int)len, q->sql);
+        sql = tq_xasprintf("%.*s", (int)len, q->sql);
         char *direct_error = NULL;
         cur = prepare_bound(db, q, sql, &direct_error);
         free(sql);
@@ -220,7 +220,7 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
     }
     int rc = tqdb_step(cur);
     if (rc != TQDB_ROW) {
-        *error = db_xasprintf("%s.", tqdb_errmsg(db));
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
         tqdb_cursor_free(&cur);
         return -1;
     }
@@ -230,7 +230,7 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
     max_rows = effective_max_rows(max_rows, out);
     if (out->total <= max_rows) {
         out->cap = 0;
-        sql = db_xasprintf("%.*s", (int)len, q->sql);
+        sql = tq_xasprintf("%.*s", (int)len, q->sql);
         rc = run_into(db, q, sql, out, false, error);
         free(sql);
         if (rc == 0)
@@ -240,12 +240,12 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
         return rc;
     }
     int64_t h = max_rows - max_rows / 2, t = max_rows / 2;
-    sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64, (int)len,
+    sql = tq_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64, (int)len,
                       q->sql, h);
     rc = run_into(db, q, sql, out, false, error);
     free(sql);
     if (rc == 0 && t > 0) {
-        sql = db_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64
+        sql = tq_xasprintf("SELECT * FROM (%.*s) LIMIT %" PRId64
                           " OFFSET %" PRId64, (int)len, q->sql, t,
                           out->total - t);
         rc = run_into(db, q, sql, out, true, error);
@@ -281,44 +281,44 @@ enum { PRECISION = 6 };
 
 /* Text with \t, \r, \n shown escaped (pandas' pprint_thing); a NUL byte
  * as C0 80 (tq_render_nuls). */
-static void add_escaped_text(db_buf_t *b, const char *s, size_t n,
+static void add_escaped_text(tq_buf_t *b, const char *s, size_t n,
                              bool escape_ws)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == 0)
-            db_buf_add(b, "\xC0\x80");
+            tq_buf_add(b, "\xC0\x80");
         else if (escape_ws && c == '\t')
-            db_buf_add(b, "\\t");
+            tq_buf_add(b, "\\t");
         else if (escape_ws && c == '\n')
-            db_buf_add(b, "\\n");
+            tq_buf_add(b, "\\n");
         else if (escape_ws && c == '\r')
-            db_buf_add(b, "\\r");
+            tq_buf_add(b, "\\r");
         else
-            db_buf_addc(b, c);
+            tq_buf_addc(b, c);
     }
 }
 
 /* Bytes as Python's repr of bytes: b'..'. */
-static void add_bytes_repr(db_buf_t *b, const unsigned char *p, size_t n)
+static void add_bytes_repr(tq_buf_t *b, const unsigned char *p, size_t n)
 {
-    db_buf_add(b, "b'");
+    tq_buf_add(b, "b'");
     for (size_t i = 0; i < n; i++) {
         unsigned c = p[i];
         if (c == '\\' || c == '\'')
-            db_buf_printf(b, "\\%c", c);
+            tq_buf_printf(b, "\\%c", c);
         else if (c == '\n')
-            db_buf_add(b, "\\n");
+            tq_buf_add(b, "\\n");
         else if (c == '\t')
-            db_buf_add(b, "\\t");
+            tq_buf_add(b, "\\t");
         else if (c == '\r')
-            db_buf_add(b, "\\r");
+            tq_buf_add(b, "\\r");
         else if (c < 32 || c >= 127)
-            db_buf_printf(b, "\\x%02x", c);
+            tq_buf_printf(b, "\\x%02x", c);
         else
-            db_buf_addc(b, (char)c);
+            tq_buf_addc(b, (char)c);
     }
-    db_buf_addc(b, '\'');
+    tq_buf_addc(b, '\'');
 }
 
 /* Is `s` (after its leading space/sign) digits '.' digits? */
@@ -366,7 +366,7 @@ static void trim_zeros_column(char **cells, size_t n)
             continue;
         size_t l = strlen(cells[i]);
         if (cells[i][l - 1] == '.') {
-            cells[i] = db_xrealloc(cells[i], l + 2);
+            cells[i] = tq_xrealloc(cells[i], l + 2);
             cells[i][l] = '0';
             cells[i][l + 1] = 0;
         }
@@ -376,13 +376,13 @@ static void trim_zeros_column(char **cells, size_t n)
 /* pandas' _trim_zeros_single_float, for floats in object columns. */
 static char *single_float(double d)
 {
-    char *s = db_xasprintf("% .*f", PRECISION, d);
+    char *s = tq_xasprintf("% .*f", PRECISION, d);
     if (is_decimal_number(s)) {
         size_t l = strlen(s);
         while (l && s[l - 1] == '0')
             s[--l] = 0;
         if (l && s[l - 1] == '.') {
-            s = db_xrealloc(s, l + 2);
+            s = tq_xrealloc(s, l + 2);
             s[l] = '0';
             s[l + 1] = 0;
         }
@@ -395,8 +395,8 @@ static char *single_float(double d)
 static char **format_datetimes(const tq_table_t *t, size_t col)
 {
     size_t n = t->nhead + t->ntail;
-    tq_civil_t *cv = db_xcalloc(n + 1, sizeof *cv);
-    bool *null = db_xcalloc(n + 1, sizeof *null);
+    tq_civil_t *cv = tq_xcalloc(n + 1, sizeof *cv);
+    bool *null = tq_xcalloc(n + 1, sizeof *null);
     bool dates_only = true;
     int digits = 0;
     for (size_t r = 0; r < n; r++) {
@@ -420,21 +420,21 @@ static char **format_datetimes(const tq_table_t *t, size_t col)
         else if (cv[r].usec && digits < 3)
             digits = 3;
     }
-    char **cells = db_xcalloc(n, sizeof *cells);
+    char **cells = tq_xcalloc(n, sizeof *cells);
     for (size_t r = 0; r < n; r++) {
         const tq_civil_t *c = &cv[r];
         if (null[r])
-            cells[r] = db_xstrdup("NaT");
+            cells[r] = tq_xstrdup("NaT");
         else if (dates_only)
-            cells[r] = db_xasprintf("%04d-%02d-%02d", c->year, c->month,
+            cells[r] = tq_xasprintf("%04d-%02d-%02d", c->year, c->month,
                                     c->day);
         else if (digits)
-            cells[r] = db_xasprintf("%04d-%02d-%02d %02d:%02d:%02d.%0*d",
+            cells[r] = tq_xasprintf("%04d-%02d-%02d %02d:%02d:%02d.%0*d",
                                     c->year, c->month, c->day, c->hour,
                                     c->minute, c->second, digits,
                                     digits == 3 ? c->usec / 1000 : c->usec);
         else
-            cells[r] = db_xasprintf("%04d-%02d-%02d %02d:%02d:%02d",
+            cells[r] = tq_xasprintf("%04d-%02d-%02d %02d:%02d:%02d",
                                     c->year, c->month, c->day, c->hour,
                                     c->minute, c->second);
     }
@@ -453,7 +453,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                         rx_colkind_t *kind, bool *is_null)
 {
     size_t n = t->nhead + t->ntail;
-    char **cells = db_xcalloc(n, sizeof *cells);
+    char **cells = tq_xcalloc(n, sizeof *cells);
     bool any_int = false, any_float = false, any_other = false,
          any_null = false;
     for (size_t r = 0; r < n; r++) {
@@ -496,7 +496,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                 const tqdb_datum_t *v = rx_cell(t, r, col);
                 free(cells[r]);
                 if (v->type == TQDB_NULL) {
-                    cells[r] = db_xstrdup("NaN");
+                    cells[r] = tq_xstrdup("NaN");
                     continue;
                 }
                 assert(v->type == TQDB_INT || v->type == TQDB_FLOAT);
@@ -506,8 +506,8 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                     large = true;
                 if (a > 0 && a < 1e-6)
                     small = true;
-                cells[r] = pass ? db_xasprintf("% .*e", PRECISION, d)
-                                : db_xasprintf("% .*f", PRECISION, d);
+                cells[r] = pass ? tq_xasprintf("% .*e", PRECISION, d)
+                                : tq_xasprintf("% .*f", PRECISION, d);
             }
             if (pass)
                 break;
@@ -523,30 +523,30 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
     }
     for (size_t r = 0; r < n; r++) {
         const tqdb_datum_t *v = rx_cell(t, r, col);
-        db_buf_t b = {0};
+        tq_buf_t b = {0};
         switch (v->type) {
         case TQDB_NULL:                /* only text columns get here */
-            db_buf_add(&b, " None");
+            tq_buf_add(&b, " None");
             break;
         case TQDB_INT:
-            db_buf_printf(&b, "% " PRId64, v->i);
+            tq_buf_printf(&b, "% " PRId64, v->i);
             break;
         case TQDB_FLOAT: {
             char *s = single_float(v->f);
-            db_buf_add(&b, s);
+            tq_buf_add(&b, s);
             free(s);
             break;
         }
         case TQDB_TEXT:
-            db_buf_addc(&b, ' ');
+            tq_buf_addc(&b, ' ');
             add_escaped_text(&b, v->s, v->len, escape_ws);
             break;
         case TQDB_BLOB:
-            db_buf_addc(&b, ' ');
+            tq_buf_addc(&b, ' ');
             add_bytes_repr(&b, (const unsigned char *)v->s, v->len);
             break;
         }
-        cells[r] = db_buf_take(&b);
+        cells[r] = tq_buf_take(&b);
     }
     return cells;
 }

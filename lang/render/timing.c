@@ -19,19 +19,19 @@ char *tq_time_format(double seconds)
         static const struct { const char *suffix; double length; } parts[] = {
             {"d", 86400}, {"h", 3600}, {"min", 60}, {"s", 1},
         };
-        db_buf_t b = {0};
+        tq_buf_t b = {0};
         double leftover = seconds;
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
             int64_t value = (int64_t)(leftover / parts[i].length);
             if (value > 0) {
                 leftover = fmod(leftover, parts[i].length);
-                db_buf_printf(&b, "%s%" PRId64 "%s", b.len ? " " : "",
+                tq_buf_printf(&b, "%s%" PRId64 "%s", b.len ? " " : "",
                               value, parts[i].suffix);
             }
             if (leftover < 1)
                 break;
         }
-        return db_buf_take(&b);
+        return tq_buf_take(&b);
     }
     static const char *const units[] = {"s", "ms", "\xc2\xb5s", "ns"};
     static const double scaling[] = {1, 1e3, 1e6, 1e9};
@@ -45,7 +45,7 @@ char *tq_time_format(double seconds)
         if (order < 0)
             order = 0;
     }
-    return db_xasprintf("%.*g %s", 3, seconds * scaling[order], units[order]);
+    return tq_xasprintf("%.*g %s", 3, seconds * scaling[order], units[order]);
 }
 
 /* An integer with comma thousands separators, as Python's "{:,}". */
@@ -54,15 +54,15 @@ static char *thousands(int64_t n)
     char digits[32];
     snprintf(digits, sizeof digits, "%" PRId64, n < 0 ? -n : n);
     size_t len = strlen(digits);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     if (n < 0)
-        db_buf_addc(&b, '-');
+        tq_buf_addc(&b, '-');
     for (size_t i = 0; i < len; i++) {
         if (i && (len - i) % 3 == 0)
-            db_buf_addc(&b, ',');
-        db_buf_addc(&b, digits[i]);
+            tq_buf_addc(&b, ',');
+        tq_buf_addc(&b, digits[i]);
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 /* tq_timeit_format: see render.h. The standard deviation is the
@@ -79,7 +79,7 @@ char *tq_timeit_format(const double *per_loop, size_t runs, int64_t loops)
     double stdev = runs ? sqrt(var / (double)runs) : 0;
     char *m = tq_time_format(mean), *s = tq_time_format(stdev);
     char *l = thousands(loops);
-    char *out = db_xasprintf("%s \xc2\xb1 %s per loop (mean \xc2\xb1 std. dev. "
+    char *out = tq_xasprintf("%s \xc2\xb1 %s per loop (mean \xc2\xb1 std. dev. "
                             "of %zu run%s, %s loop%s each)", m, s, runs,
                             runs == 1 ? "" : "s", l, loops == 1 ? "" : "s");
     free(m);

@@ -43,9 +43,9 @@ int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
     return -1;
 }
 
-void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit)
+void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit)
 {
-    DB_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
+    TQ_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
     cs->d->param(b, cs->out->nparams);
 }
 
@@ -60,7 +60,7 @@ static void cs_init(cstate_t *cs, const tq_dialect_t *d,
     out->dialect = d;
     cs->q = q;
     cs->base = base;
-    cs->base_alias = db_xstrdup(base->name);
+    cs->base_alias = tq_xstrdup(base->name);
     cs->out = out;
     cs->err = err;
     cs->reuse_upto = SIZE_MAX;
@@ -85,7 +85,7 @@ static void split_path(const char *path, char ***parts, size_t *n)
     for (;;) {
         const char *e = strstr(p, "__");
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        DB_PUSH(*parts, *n, cap, db_xstrndup(p, len));
+        TQ_PUSH(*parts, *n, cap, tq_xstrndup(p, len));
         if (!e)
             break;
         p = e + 2;
@@ -132,7 +132,7 @@ static int get_join(cstate_t *cs, const char *path, int parent,
         const tq_stable_t *jt = &cs->s->tables[rel->through];
         assert(rel->via >= 0 && (size_t)rel->via < from->nrels);
         assert(rel->onward >= 0 && (size_t)rel->onward < jt->nrels);
-        char *hop = db_xasprintf("%s+", path);
+        char *hop = tq_xasprintf("%s+", path);
         int mid = get_join(cs, hop, parent, &from->rels[rel->via]);
         free(hop);
         for (size_t i = 0; i < cs->njoins; i++)
@@ -142,15 +142,15 @@ static int get_join(cstate_t *cs, const char *path, int parent,
                 return (int)i;
             }
         cjoin_t j = {0};
-        j.path = db_xstrdup(path);
+        j.path = tq_xstrdup(path);
         j.table = rel->target;
         j.parent = mid;
         j.rel = &jt->rels[rel->onward];
         const char *tname = cs->s->tables[rel->target].name;
-        j.alias = alias_used(cs, tname) ? db_xasprintf("T%zu", cs->njoins + 2)
-                                        : db_xstrdup(tname);
+        j.alias = alias_used(cs, tname) ? tq_xasprintf("T%zu", cs->njoins + 2)
+                                        : tq_xstrdup(tname);
         j.inner = false;
-        DB_PUSH(cs->joins, cs->njoins, cs->jcap, j);
+        TQ_PUSH(cs->joins, cs->njoins, cs->jcap, j);
         int idx = (int)cs->njoins - 1;
         if (cs->filter_ctx)
             make_inner(cs, idx);
@@ -163,29 +163,29 @@ static int get_join(cstate_t *cs, const char *path, int parent,
             return (int)i;
         }
     cjoin_t j = {0};
-    j.path = db_xstrdup(path);
+    j.path = tq_xstrdup(path);
     j.table = rel->target;
     j.parent = parent;
     j.rel = rel;
     const char *tname = cs->s->tables[rel->target].name;
     if (!alias_used(cs, tname))
-        j.alias = db_xstrdup(tname);
+        j.alias = tq_xstrdup(tname);
     else
-        j.alias = db_xasprintf("T%zu", cs->njoins + 2);
+        j.alias = tq_xasprintf("T%zu", cs->njoins + 2);
     bool parent_inner = parent < 0 || cs->joins[parent].inner;
     j.inner = (!rel->reverse && !rel->nullable && parent_inner);
-    DB_PUSH(cs->joins, cs->njoins, cs->jcap, j);
+    TQ_PUSH(cs->joins, cs->njoins, cs->jcap, j);
     int idx = (int)cs->njoins - 1;
     if (cs->filter_ctx)
         make_inner(cs, idx);
     return idx;
 }
 
-static void col_sql(db_buf_t *b, const char *alias, const char *col)
+static void col_sql(tq_buf_t *b, const char *alias, const char *col)
 {
-    db_buf_ident(b, alias);
-    db_buf_addc(b, '.');
-    db_buf_ident(b, col);
+    tq_buf_ident(b, alias);
+    tq_buf_addc(b, '.');
+    tq_buf_ident(b, col);
 }
 
 /* The annotation or values() field named `name` (an alias usable in
@@ -214,14 +214,14 @@ static const qfield_t *match_alias(const qdesc_t *q, char **parts, size_t n,
                                    size_t *used)
 {
     for (size_t k = n; k > 0; k--) {
-        db_buf_t name = {0};
+        tq_buf_t name = {0};
         for (size_t i = 0; i < k; i++) {
             if (i)
-                db_buf_add(&name, "__");
-            db_buf_add(&name, parts[i]);
+                tq_buf_add(&name, "__");
+            tq_buf_add(&name, parts[i]);
         }
         const qfield_t *a = find_alias(q, name.s);
-        db_buf_free(&name);
+        tq_buf_free(&name);
         if (a) {
             *used = k;
             return a;
@@ -291,7 +291,7 @@ static size_t reuse_scope(cstate_t *cs, const char *path)
 /* Keys the join of a multi-valued relation `rel` (path so far in `path`)
  * by the filter() call it belongs to: "2~entry". Paths before the first
  * multi-valued relation stay shared. */
-static void scope_join_path(cstate_t *cs, db_buf_t *path,
+static void scope_join_path(cstate_t *cs, tq_buf_t *path,
                             const tq_srel_t *rel)
 {
     if (!rel->reverse || strchr(path->s, '~'))
@@ -299,9 +299,9 @@ static void scope_join_path(cstate_t *cs, db_buf_t *path,
     size_t k = cs->scope ? cs->scope : reuse_scope(cs, path->s);
     if (!k)
         return;
-    char *p = db_xasprintf("%zu~%s", k, path->s);
+    char *p = tq_xasprintf("%zu~%s", k, path->s);
     path->len = 0;
-    db_buf_add(path, p);
+    tq_buf_add(path, p);
     free(p);
 }
 
@@ -319,7 +319,7 @@ static char *choices(cstate_t *cs, const tq_stable_t *t)
         p = &cs->s->tables[parent_link(p)->target];
         cap += p->ncols + p->nrels;
     }
-    const char **extra = db_xcalloc(cap, sizeof *extra);
+    const char **extra = tq_xcalloc(cap, sizeof *extra);
     if (t == cs->base && cs->q)
         for (size_t i = 0; i < cs->q->nannos; i++)
             extra[n++] = cs->q->annos[i].name;
@@ -383,7 +383,7 @@ static void note_column(cstate_t *cs, const tq_stable_t *t, int ci,
 }
 
 /* cs_resolve: see compile_int.h. */
-int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
+int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
                bool *plain)
 {
     *plain = false;
@@ -402,9 +402,9 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
         size_t scope = cs->scope, upto = cs->reuse_upto;
         cs->scope = 0;            /* the annotation's own joins */
         cs->reuse_upto = a->calls;
-        db_buf_addc(b, '(');
+        tq_buf_addc(b, '(');
         int rc = cs_expr(cs, a->expr, b);
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         cs->scope = scope;
         cs->reuse_upto = upto;
         cs->depth--;
@@ -419,7 +419,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
     const tq_stable_t *t = cs->base;
     const char *alias = cs->base_alias;
     int join = -1;
-    db_buf_t path = {0};
+    tq_buf_t path = {0};
     for (size_t i = 0; i < n; i++) {
         const char *name = parts[i];
         if (!strcmp(name, "pk"))
@@ -434,8 +434,8 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             if (!strcmp(name, "pk") || tq_stable_col(pt, name) != -1 ||
                 tq_stable_rel(pt, name)) {
                 if (path.len)
-                    db_buf_add(&path, "__");
-                db_buf_add(&path, up->name);
+                    tq_buf_add(&path, "__");
+                tq_buf_add(&path, up->name);
                 join = get_join(cs, path.s, join, up);
                 t = pt;
                 alias = cs->joins[join].alias;
@@ -444,8 +444,8 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             }
         }
         if (path.len)
-            db_buf_add(&path, "__");
-        db_buf_add(&path, name);
+            tq_buf_add(&path, "__");
+        tq_buf_add(&path, name);
         bool more = i + 1 < n;
         if (rel && more) {
             const tq_stable_t *tt = &cs->s->tables[rel->target];
@@ -455,7 +455,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
                               tq_stable_rel(tt, next);
             if (field_next || !(tq_is_lookup(next) || tq_is_transform(next))) {
                 if (cs->no_joins) {
-                    db_buf_free(&path);
+                    tq_buf_free(&path);
                     return cs_fail(cs, "FieldError",
                                    "Joined field references are not "
                                    "permitted in this query");
@@ -476,7 +476,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             if (ci >= 0)
                 cs->vtype = tq_temporal_of_decltype(t->cols[ci].decltype);
             *plain = true;
-            db_buf_free(&path);
+            tq_buf_free(&path);
             return (int)i + 1;
         }
         if (rel && !rel->reverse) {
@@ -484,12 +484,12 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             col_sql(b, alias, rel->col);
             cs->maybe_null |= rel->nullable;
             *plain = true;
-            db_buf_free(&path);
+            tq_buf_free(&path);
             return (int)i + 1;
         }
         if (rel) {
             if (cs->no_joins) {
-                db_buf_free(&path);
+                tq_buf_free(&path);
                 return cs_fail(cs, "FieldError",
                                "Joined field references are not permitted "
                                "in this query");
@@ -506,17 +506,17 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, db_buf_t *b,
             col_sql(b, cs->joins[join].alias, tt->pk);
             cs->maybe_null = true;
             *plain = true;
-            db_buf_free(&path);
+            tq_buf_free(&path);
             return (int)i + 1;
         }
-        db_buf_free(&path);
+        tq_buf_free(&path);
         return unknown_field(cs, t, parts[i]);
     }
-    db_buf_free(&path);
+    tq_buf_free(&path);
     return cs_fail(cs, "FieldError", "Empty field name");
 }
 
-static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
+static int compile_ref(cstate_t *cs, const char *name, tq_buf_t *b)
 {
     char **parts;
     size_t n;
@@ -527,12 +527,12 @@ static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
     if (used >= 0 && (size_t)used < n) {
         if (tq_is_transform(parts[used]) && (size_t)used + 1 == n) {
             /* F('start_time__year'): a transform as a value */
-            db_buf_t tmp = {0};
-            db_buf_addn(&tmp, b->s, b->len);
+            tq_buf_t tmp = {0};
+            tq_buf_addn(&tmp, b->s, b->len);
             b->len = 0;
             b->s[0] = 0;
             rc = cs_lookup(cs, tmp.s, plain, parts[used], NULL, NULL, b);
-            db_buf_free(&tmp);
+            tq_buf_free(&tmp);
             cs->vtype = !strcmp(parts[used], "date") ? TQ_TEMPORAL_DATE
                                                      : TQ_TEMPORAL_NONE;
         } else {
@@ -546,8 +546,8 @@ static int compile_ref(cstate_t *cs, const char *name, db_buf_t *b)
     return used < 0 ? -1 : rc;
 }
 
-static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
-static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b);
+static int compile_pred(cstate_t *cs, const qexpr_t *e, tq_buf_t *b);
+static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b);
 
 /* The SQL function of each qx_func_t (sql/funcs.h); NULL where the
  * dialect writes the SQL. */
@@ -560,57 +560,57 @@ static const char *const func_sql[] = {
 /* `CASE WHEN cond THEN x ELSE NULL END` (x NULL: 1), the argument of an
  * aggregate with filter=. */
 static int filtered_arg(cstate_t *cs, const qexpr_t *cond, const qexpr_t *x,
-                        db_buf_t *b)
+                        tq_buf_t *b)
 {
-    db_buf_add(b, "CASE WHEN ");
+    tq_buf_add(b, "CASE WHEN ");
     if (compile_pred(cs, cond, b) < 0)
         return -1;
-    db_buf_add(b, " THEN ");
+    tq_buf_add(b, " THEN ");
     if (x) {
         if (cs_expr(cs, x, b) < 0)
             return -1;
     } else {
-        db_buf_addc(b, '1');
+        tq_buf_addc(b, '1');
     }
-    db_buf_add(b, " ELSE NULL END");
+    tq_buf_add(b, " ELSE NULL END");
     return 0;
 }
 
 /* A Window's OVER clause: args[1] the partition (a LIST), args[2] the
  * order (a LIST of LISTs of one expression, op 1 descending). */
-static int over_clause(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int over_clause(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
-    db_buf_add(b, " OVER (");
+    tq_buf_add(b, " OVER (");
     const qexpr_t *part = e->nargs > 1 ? e->args[1] : NULL;
     const qexpr_t *ord = e->nargs > 2 ? e->args[2] : NULL;
     if (part && part->nargs) {
-        db_buf_add(b, "PARTITION BY ");
+        tq_buf_add(b, "PARTITION BY ");
         for (size_t i = 0; i < part->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (cs_expr(cs, part->args[i], b) < 0)
                 return -1;
         }
     }
     if (ord && ord->nargs) {
-        db_buf_add(b, part && part->nargs ? " ORDER BY " : "ORDER BY ");
+        tq_buf_add(b, part && part->nargs ? " ORDER BY " : "ORDER BY ");
         for (size_t i = 0; i < ord->nargs; i++) {
             const qexpr_t *o = ord->args[i];
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (cs_expr(cs, o->args[0], b) < 0)
                 return -1;
-            db_buf_add(b, o->op ? " DESC" : " ASC");
+            tq_buf_add(b, o->op ? " DESC" : " ASC");
         }
     }
-    db_buf_addc(b, ')');
+    tq_buf_addc(b, ')');
     return 0;
 }
 
 /* The functions of the COND, SUBQUERY and WINDOW kinds and Concat,
  * Greatest, Least: 1 when f is one of them (compiled into b, or -1),
  * 0 when it is not. */
-static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     qx_func_t f = (qx_func_t)e->op;
     switch (f) {
@@ -618,16 +618,16 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         if (e->nargs < 2)
             return cs_fail(cs, "ValueError",
                            "Concat must take at least two expressions");
-        db_buf_addc(b, '(');
+        tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, " || ");
-            db_buf_add(b, "COALESCE(");
+                tq_buf_add(b, " || ");
+            tq_buf_add(b, "COALESCE(");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
-            db_buf_add(b, ", '')");
+            tq_buf_add(b, ", '')");
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 1;
     case QF_GREATEST:
     case QF_LEAST:
@@ -635,52 +635,52 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             return cs_fail(cs, "ValueError",
                            "%s must take at least two expressions",
                            tq_qx_func_names[f]);
-        db_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
-        db_buf_addc(b, '(');
+        tq_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
+        tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 1;
     case QF_CASE: {
         bool any = false;
-        db_buf_add(b, "CASE");
+        tq_buf_add(b, "CASE");
         for (size_t i = 0; i < e->nargs; i++) {
             const qexpr_t *w = e->args[i];
             if (w->kind == QX_FUNC && w->op == QF_WHEN) {
                 assert(w->nargs == 2);
-                db_buf_add(b, " WHEN ");
+                tq_buf_add(b, " WHEN ");
                 if (compile_pred(cs, w->args[0], b) < 0)
                     return -1;
-                db_buf_add(b, " THEN ");
+                tq_buf_add(b, " THEN ");
                 if (cs_expr(cs, w->args[1], b) < 0)
                     return -1;
                 any = true;
             } else {
                 assert(i + 1 == e->nargs);
                 if (!any)
-                    db_buf_add(b, " WHEN 1 = 0 THEN NULL");
-                db_buf_add(b, " ELSE ");
+                    tq_buf_add(b, " WHEN 1 = 0 THEN NULL");
+                tq_buf_add(b, " ELSE ");
                 if (cs_expr(cs, w, b) < 0)
                     return -1;
             }
         }
         if (!e->nargs)
-            db_buf_add(b, " WHEN 1 = 0 THEN NULL");
-        db_buf_add(b, " END");
+            tq_buf_add(b, " WHEN 1 = 0 THEN NULL");
+        tq_buf_add(b, " END");
         return 1;
     }
     case QF_WHEN:
         return cs_fail(cs, "TypeError", "When() is only valid inside Case()");
     case QF_EXISTS:
         assert(e->nargs == 1 && e->args[0]->kind == QX_SUBQ);
-        db_buf_add(b, "EXISTS(");
+        tq_buf_add(b, "EXISTS(");
         if (build_select_sub(cs, e->args[0]->sub, b) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 1;
     case QF_SUBQUERY:
         assert(e->nargs == 1);
@@ -716,22 +716,22 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             return cs_fail(cs, "ValueError",
                            "%s() is only valid inside Window()",
                            tq_qx_func_names[f]);
-        db_buf_add(b, func_sql[f]);
-        db_buf_addc(b, '(');
+        tq_buf_add(b, func_sql[f]);
+        tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 1;
     default:
         return 0;
     }
 }
 
-static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int compile_func(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     assert(cs && cs->d && e && e->kind == QX_FUNC);
     qx_func_t f = (qx_func_t)e->op;
@@ -744,15 +744,15 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                            tq_qx_func_names[f]);
         char *x[5];
         for (int i = 0; i < 5; i++) {
-            db_buf_t t = {0};
+            tq_buf_t t = {0};
             if ((e->cond ? filtered_arg(cs, e->cond, e->args[0], &t)
                          : cs_expr(cs, e->args[0], &t)) < 0) {
                 for (int k = 0; k < i; k++)
                     free(x[k]);
-                db_buf_free(&t);
+                tq_buf_free(&t);
                 return -1;
             }
-            x[i] = db_buf_take(&t);
+            x[i] = tq_buf_take(&t);
         }
         cs->d->stddev(b, f == QF_VARIANCE, e->sample, x);
         for (int i = 0; i < 5; i++)
@@ -764,27 +764,27 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         if (e->nargs != 1)
             return cs_fail(cs, "TypeError", "%s takes one expression",
                            tq_qx_func_names[f]);
-        db_buf_t t = {0};
+        tq_buf_t t = {0};
         if (cs_expr(cs, e->args[0], &t) < 0) {
-            db_buf_free(&t);
+            tq_buf_free(&t);
             return -1;
         }
         if (tq_qx_func_kind[f] == TQ_FUNC_KIND_TRUNC)
             cs->d->trunc(b, f, t.s);
         else
             cs->d->extract(b, f, t.s);
-        db_buf_free(&t);
+        tq_buf_free(&t);
         return 0;
     }
     if (f == QF_COUNT && e->nargs == 0) {
         if (!e->cond) {
-            db_buf_add(b, "COUNT(*)");
+            tq_buf_add(b, "COUNT(*)");
             return 0;
         }
-        db_buf_add(b, "COUNT(");
+        tq_buf_add(b, "COUNT(");
         if (filtered_arg(cs, e->cond, NULL, b) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 0;
     }
     if (f == QF_COALESCE && e->nargs < 2)
@@ -793,13 +793,13 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     if (f != QF_COALESCE && f != QF_ROUND && e->nargs != 1)
         return cs_fail(cs, "TypeError", "%s takes one expression",
                        tq_qx_func_names[f]);
-    db_buf_add(b, func_sql[f]);
-    db_buf_addc(b, '(');
+    tq_buf_add(b, func_sql[f]);
+    tq_buf_addc(b, '(');
     if (e->distinct)
-        db_buf_add(b, "DISTINCT ");
+        tq_buf_add(b, "DISTINCT ");
     for (size_t i = 0; i < e->nargs; i++) {
         if (i)
-            db_buf_add(b, ", ");
+            tq_buf_add(b, ", ");
         if (e->cond && tq_qx_func_is_agg[f]) {
             if (filtered_arg(cs, e->cond, e->args[i], b) < 0)
                 return -1;
@@ -807,11 +807,11 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             return -1;
         }
     }
-    db_buf_addc(b, ')');
+    tq_buf_addc(b, ')');
     return 0;
 }
 
-static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+static int expr_sql(cstate_t *cs, const qexpr_t *e, tq_buf_t *b);
 
 /* What a function's result holds, given what its (last) argument held:
  * truncations are dates, Min/Max/Coalesce keep their argument's kind,
@@ -837,9 +837,9 @@ static tq_temporal_t func_vtype(qx_func_t f, tq_temporal_t arg)
 /* a op b: the difference of two dates or datetimes is the dialect's
  * duration in seconds (read as a timedelta); sums and differences of
  * durations, and durations scaled by a number, stay durations. */
-static int compile_bin(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int compile_bin(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
-    db_buf_t x = {0}, y = {0};
+    tq_buf_t x = {0}, y = {0};
     int rc = -1;
     if (cs_expr(cs, e->args[0], &x) < 0)
         goto out;
@@ -855,11 +855,11 @@ static int compile_bin(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         rc = 0;
         goto out;
     }
-    db_buf_addc(b, '(');
-    db_buf_add(b, x.s);
-    db_buf_printf(b, " %c ", (char)e->op);
-    db_buf_add(b, y.s);
-    db_buf_addc(b, ')');
+    tq_buf_addc(b, '(');
+    tq_buf_add(b, x.s);
+    tq_buf_printf(b, " %c ", (char)e->op);
+    tq_buf_add(b, y.s);
+    tq_buf_addc(b, ')');
     bool dx = tx == TQ_TEMPORAL_DURATION, dy = ty == TQ_TEMPORAL_DURATION;
     if (((e->op == '+' || e->op == '-') && dx && dy) ||
         ((e->op == '*' || e->op == '/') && dx && ty == TQ_TEMPORAL_NONE) ||
@@ -869,14 +869,14 @@ static int compile_bin(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         cs->vtype = TQ_TEMPORAL_NONE;
     rc = 0;
 out:
-    db_buf_free(&x);
-    db_buf_free(&y);
+    tq_buf_free(&x);
+    tq_buf_free(&y);
     return rc;
 }
 
 /* OuterRef('pk'): the path resolved in the query around this subquery
  * (its joins LEFT OUTER, so they never drop outer rows). */
-static int outer_ref(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int outer_ref(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     if (!cs->parent)
         return cs_fail(cs, "ValueError",
@@ -899,7 +899,7 @@ static int outer_ref(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 static int cs_expr_depth;
 
 /* cs_expr: see compile_int.h. */
-int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+int cs_expr(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     if (cs_expr_depth >= CS_EXPR_MAX_DEPTH)
         return cs_fail(cs, "RecursionError",
@@ -913,21 +913,21 @@ int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 }
 
 /* The SQL of e, appended to b; cs_expr counts the depth around it. */
-static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int expr_sql(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     switch (e->kind) {
     case QX_LIT:
         cs_param(cs, b, qlit_copy(&e->lit));
         return 0;
     case QX_LIST:
-        db_buf_addc(b, '(');
+        tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, ", ");
+                tq_buf_add(b, ", ");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 0;
     case QX_REF: {
         if (e->op == 1)
@@ -940,10 +940,10 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     case QX_BIN:
         return compile_bin(cs, e, b);
     case QX_NEG:
-        db_buf_add(b, "(-");
+        tq_buf_add(b, "(-");
         if (cs_expr(cs, e->args[0], b) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         if (cs->vtype != TQ_TEMPORAL_DURATION)
             cs->vtype = TQ_TEMPORAL_NONE;
         return 0;
@@ -957,10 +957,10 @@ static int expr_sql(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         return rc;
     }
     case QX_SUBQ:
-        db_buf_addc(b, '(');
+        tq_buf_addc(b, '(');
         if (build_select_sub(cs, e->sub, b) < 0)
             return -1;
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         return 0;
     default:
         return compile_pred(cs, e, b);
@@ -1024,44 +1024,44 @@ static int unsupported_lookup(cstate_t *cs, const char *name,
  * exclude() splits it: `pk IN (SELECT pk ... WHERE leaf)`, a subquery of
  * its own per condition, so the NOT removes the rows that have ANY
  * matching related row and two conditions need not match the same one. */
-static int split_exclude(cstate_t *cs, const qexpr_t *leaf, db_buf_t *b)
+static int split_exclude(cstate_t *cs, const qexpr_t *leaf, tq_buf_t *b)
 {
     qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
     sub->where = qx_ref((qexpr_t *)leaf);
-    db_buf_addc(b, '(');
+    tq_buf_addc(b, '(');
     col_sql(b, cs->base_alias, cs->base->pk);
-    db_buf_add(b, " IN (");
+    tq_buf_add(b, " IN (");
     int rc = build_select_sub(cs, sub, b);
-    db_buf_add(b, "))");
+    tq_buf_add(b, "))");
     qdesc_unref(sub);
     return rc;
 }
 
 /* Predicates: lookups, comparisons and their boolean combinations. */
-static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
+static int compile_pred(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     switch (e->kind) {
     case QX_BOOL:
-        db_buf_add(b, e->op ? cs->d->true_sql : cs->d->false_sql);
+        tq_buf_add(b, e->op ? cs->d->true_sql : cs->d->false_sql);
         return 0;
     case QX_AND:
     case QX_OR: {
         if (!e->nargs) {             /* Q(): true; an empty OR: false */
-            db_buf_add(b, e->kind == QX_AND ? cs->d->true_sql
+            tq_buf_add(b, e->kind == QX_AND ? cs->d->true_sql
                                             : cs->d->false_sql);
             return 0;
         }
         bool saved = cs->filter_ctx;
         if (e->kind == QX_OR && e->nargs > 1)
             cs->filter_ctx = false;
-        db_buf_addc(b, '(');
+        tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
-                db_buf_add(b, e->kind == QX_AND ? " AND " : " OR ");
+                tq_buf_add(b, e->kind == QX_AND ? " AND " : " OR ");
             if (compile_pred(cs, e->args[i], b) < 0)
                 return -1;
         }
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
         cs->filter_ctx = saved;
         return 0;
     }
@@ -1071,17 +1071,17 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         cs->filter_ctx = false;
         cs->maybe_null = false;
         cs->negated = true;
-        db_buf_t t = {0};
+        tq_buf_t t = {0};
         int rc = compile_pred(cs, e->args[0], &t);
         cs->negated = saved_neg;
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
-                db_buf_printf(b, "NOT coalesce(%s, 0)", t.s);
+                tq_buf_printf(b, "NOT coalesce(%s, 0)", t.s);
             else
-                db_buf_printf(b, "NOT %s", t.s);
+                tq_buf_printf(b, "NOT %s", t.s);
         }
-        db_buf_free(&t);
+        tq_buf_free(&t);
         cs->filter_ctx = saved;
         cs->maybe_null = saved_null;
         return rc;
@@ -1089,7 +1089,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
     case QX_LOOKUP: {
         if (cs->negated && multi_valued(cs, e, 0))
             return split_exclude(cs, e, b);
-        db_buf_t lhs = {0};
+        tq_buf_t lhs = {0};
         bool plain = false;
         int rc;
         if (e->args[0]->kind == QX_REF) {
@@ -1108,13 +1108,13 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
             if (rc >= 0)
                 rc = cs_prep_value(cs, transform, e->name, e->args[1], &rhs);
             if (rc >= 0) {
-                db_buf_t t = {0};
+                tq_buf_t t = {0};
                 rc = cs_lookup(cs, lhs.s, plain, transform, e->name, rhs,
                                &t);
                 if (rc >= 0) {
-                    db_buf_add(b, t.s);
+                    tq_buf_add(b, t.s);
                 }
-                db_buf_free(&t);
+                tq_buf_free(&t);
             }
             qx_unref(rhs);
             free_parts(parts, n);
@@ -1124,7 +1124,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
                 rc = cs_lookup(cs, lhs.s, false, NULL, e->name, e->args[1],
                                b);
         }
-        db_buf_free(&lhs);
+        tq_buf_free(&lhs);
         return rc < 0 ? -1 : 0;
     }
     case QX_KW: {
@@ -1133,7 +1133,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         char **parts;
         size_t n;
         split_path(e->name, &parts, &n);
-        db_buf_t lhs = {0};
+        tq_buf_t lhs = {0};
         bool plain;
         int used = cs_resolve(cs, parts, n, &lhs, &plain);
         int rc = used < 0 ? -1 : 0;
@@ -1162,7 +1162,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
         if (rc == 0)
             rc = cs_lookup(cs, lhs.s, plain, transform, lookup, rhs, b);
         qx_unref(rhs);
-        db_buf_free(&lhs);
+        tq_buf_free(&lhs);
         free_parts(parts, n);
         return rc;
     }
@@ -1173,7 +1173,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, db_buf_t *b)
 
 /* Compiles conjunct i of the where clause into dst, joining multi-valued
  * relations as its filter() call does. */
-static int compile_conjunct(cstate_t *cs, size_t i, db_buf_t *dst)
+static int compile_conjunct(cstate_t *cs, size_t i, tq_buf_t *dst)
 {
     cs->scope = conjunct_scope(cs->q, i);
     int rc = compile_pred(cs, conjunct(cs->q->where, i), dst);
@@ -1220,7 +1220,7 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
     const tq_stable_t *t = s ? tq_schema_table(s, q->schema, q->table) : NULL;
     if (!t && !err->msg) {
         err->ename = "DatabaseError";
-        err->msg = db_xasprintf("no such table: %s.%s", q->schema, q->table);
+        err->msg = tq_xasprintf("no such table: %s.%s", q->schema, q->table);
     }
     return t;
 }
@@ -1229,40 +1229,40 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
  * .query reads like Django's SQL), unless a temp table or view of the
  * same name would be found first (tq_schema_shadowed); the others with
  * their schema. */
-static void table_ref(db_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
+static void table_ref(tq_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
     if (strcmp(t->schema, "main") ||
         (s && tq_schema_shadowed(s, t->schema, t->name))) {
-        db_buf_ident(b, t->schema);
-        db_buf_addc(b, '.');
+        tq_buf_ident(b, t->schema);
+        tq_buf_addc(b, '.');
     }
-    db_buf_ident(b, t->name);
+    tq_buf_ident(b, t->name);
 }
 
-static void from_sql(cstate_t *cs, db_buf_t *b)
+static void from_sql(cstate_t *cs, tq_buf_t *b)
 {
-    db_buf_add(b, " FROM ");
+    tq_buf_add(b, " FROM ");
     table_ref(b, cs->s, cs->base);
     if (strcmp(cs->base_alias, cs->base->name)) {
-        db_buf_addc(b, ' ');
-        db_buf_ident(b, cs->base_alias);
+        tq_buf_addc(b, ' ');
+        tq_buf_ident(b, cs->base_alias);
     }
     for (size_t i = 0; i < cs->njoins; i++) {
         const cjoin_t *j = &cs->joins[i];
         const tq_stable_t *t = &cs->s->tables[j->table];
         const char *palias =
             j->parent < 0 ? cs->base_alias : cs->joins[j->parent].alias;
-        db_buf_add(b, j->inner ? " INNER JOIN " : " LEFT OUTER JOIN ");
+        tq_buf_add(b, j->inner ? " INNER JOIN " : " LEFT OUTER JOIN ");
         table_ref(b, cs->s, t);
         if (strcmp(j->alias, t->name)) {
-            db_buf_addc(b, ' ');
-            db_buf_ident(b, j->alias);
+            tq_buf_addc(b, ' ');
+            tq_buf_ident(b, j->alias);
         }
-        db_buf_add(b, " ON (");
+        tq_buf_add(b, " ON (");
         col_sql(b, palias, j->rel->col);
-        db_buf_add(b, " = ");
+        tq_buf_add(b, " = ");
         col_sql(b, j->alias, j->rel->target_col);
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
     }
 }
 
@@ -1289,11 +1289,11 @@ static bool conflicting_anno(cstate_t *cs)
 static void add_col_name(cstate_t *cs, const char *name, tq_temporal_t type)
 {
     size_t cap = cs->out->ncols;
-    cs->out->cols = db_xrealloc(cs->out->cols, (cap + 1) * sizeof(char *));
-    cs->out->coltypes = db_xrealloc(cs->out->coltypes,
+    cs->out->cols = tq_xrealloc(cs->out->cols, (cap + 1) * sizeof(char *));
+    cs->out->coltypes = tq_xrealloc(cs->out->coltypes,
                                     (cap + 1) * sizeof(char *));
     cs->out->coltypes[cs->out->ncols] = tq_temporal_decltype(type);
-    cs->out->cols[cs->out->ncols++] = db_xstrdup(name);
+    cs->out->cols[cs->out->ncols++] = tq_xstrdup(name);
 }
 
 /* What column `col` of table t holds. */
@@ -1305,11 +1305,11 @@ static tq_temporal_t col_vtype(const tq_stable_t *t, const char *col)
 }
 
 /* Appends one selected expression "expr AS alias". */
-static int select_item(cstate_t *cs, db_buf_t *b, const char *name,
+static int select_item(cstate_t *cs, tq_buf_t *b, const char *name,
                        const qexpr_t *e, bool *first)
 {
     if (!*first)
-        db_buf_add(b, ", ");
+        tq_buf_add(b, ", ");
     *first = false;
     if (cs_expr(cs, e, b) < 0)
         return -1;
@@ -1317,18 +1317,18 @@ static int select_item(cstate_t *cs, db_buf_t *b, const char *name,
     bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
                 !find_alias(cs->q, name) && tq_stable_col(cs->base, name) >= 0;
     if (!bare) {
-        db_buf_add(b, " AS ");
-        db_buf_ident(b, name);
+        tq_buf_add(b, " AS ");
+        tq_buf_ident(b, name);
     }
     add_col_name(cs, name, cs->vtype);
     return 0;
 }
 
-static void select_column(cstate_t *cs, db_buf_t *b, const char *col,
+static void select_column(cstate_t *cs, tq_buf_t *b, const char *col,
                           bool *first)
 {
     if (!*first)
-        db_buf_add(b, ", ");
+        tq_buf_add(b, ", ");
     *first = false;
     col_sql(b, cs->base_alias, col);
     add_col_name(cs, col, col_vtype(cs->base, col));
@@ -1337,7 +1337,7 @@ static void select_column(cstate_t *cs, db_buf_t *b, const char *col,
 /* select_related(): the columns of every related row along each path,
  * named "bike__id", "bike__name", ..., through the joins the path needs
  * (INNER for non-null keys, LEFT OUTER otherwise). */
-static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
+static int select_related_cols(cstate_t *cs, tq_buf_t *b, bool *first)
 {
     char **done = NULL;
     size_t ndone = 0, dcap = 0;
@@ -1348,7 +1348,7 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
         split_path(cs->q->related[r], &parts, &n);
         const tq_stable_t *t = cs->base;
         int join = -1;
-        db_buf_t path = {0};
+        tq_buf_t path = {0};
         for (size_t i = 0; i < n; i++) {
             const tq_srel_t *rel = tq_stable_rel(t, parts[i]);
             if (!rel || rel->reverse) {
@@ -1359,8 +1359,8 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
                 break;
             }
             if (path.len)
-                db_buf_add(&path, "__");
-            db_buf_add(&path, parts[i]);
+                tq_buf_add(&path, "__");
+            tq_buf_add(&path, parts[i]);
             join = get_join(cs, path.s, join, rel);
             t = &cs->s->tables[rel->target];
             bool seen = false;
@@ -1368,24 +1368,24 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
                 seen |= !strcmp(done[k], path.s);
             if (seen)
                 continue;
-            DB_PUSH(done, ndone, dcap, db_xstrdup(path.s));
+            TQ_PUSH(done, ndone, dcap, tq_xstrdup(path.s));
             const char *alias = cs->joins[join].alias;
             for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
                 const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
                                                    : rowid_col(cs->d))
                                               : t->cols[c].name;
-                char *name = db_xasprintf("%s__%s", path.s, col);
+                char *name = tq_xasprintf("%s__%s", path.s, col);
                 if (!*first)
-                    db_buf_add(b, ", ");
+                    tq_buf_add(b, ", ");
                 *first = false;
                 col_sql(b, alias, col);
-                db_buf_add(b, " AS ");
-                db_buf_ident(b, name);
+                tq_buf_add(b, " AS ");
+                tq_buf_ident(b, name);
                 add_col_name(cs, name, col_vtype(t, col));
                 free(name);
             }
         }
-        db_buf_free(&path);
+        tq_buf_free(&path);
         free_parts(parts, n);
     }
     for (size_t k = 0; k < ndone; k++)
@@ -1396,14 +1396,14 @@ static int select_related_cols(cstate_t *cs, db_buf_t *b, bool *first)
 
 /* GROUP BY of a query whose grouped values() was followed by another
  * values(): the earlier non-aggregate fields, as Django keeps them. */
-static int group_keys(cstate_t *cs, db_buf_t *group)
+static int group_keys(cstate_t *cs, tq_buf_t *group)
 {
     const qdesc_t *q = cs->q;
     for (size_t i = 0; i < q->ngroup; i++) {
         if (refs_agg(q, q->group[i].expr, 0))
             continue;
         if (group->len)
-            db_buf_add(group, ", ");
+            tq_buf_add(group, ", ");
         cs->reuse_upto = q->group[i].calls;
         int rc = cs_expr(cs, q->group[i].expr, group);
         cs->reuse_upto = SIZE_MAX;
@@ -1414,13 +1414,13 @@ static int group_keys(cstate_t *cs, db_buf_t *group)
 }
 
 /* Builds the SELECT for q into b. */
-static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
+static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
 {
     const qdesc_t *q = cs->q;
     const tq_stable_t *t = cs->base;
     if (conflicting_anno(cs))
         return -1;
-    db_buf_t cols = {0}, where = {0}, having = {0}, group = {0}, order = {0};
+    tq_buf_t cols = {0}, where = {0}, having = {0}, group = {0}, order = {0};
     int rc = -1;
     bool first = true;
     bool has_agg = false;
@@ -1479,9 +1479,9 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
         for (size_t i = 0; i < n; i++) {
             const qexpr_t *c = w->kind == QX_AND ? w->args[i] : w;
             bool agg = refs_agg(q, c, 0);
-            db_buf_t *dst = agg ? &having : &where;
+            tq_buf_t *dst = agg ? &having : &where;
             if (dst->len)
-                db_buf_add(dst, " AND ");
+                tq_buf_add(dst, " AND ");
             cs->filter_ctx = !agg;
             int r = compile_conjunct(cs, i, dst);
             cs->filter_ctx = false;
@@ -1503,8 +1503,8 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
                 if (refs_agg(q, q->fields[i].expr, 0))
                     continue;
                 if (group.len)
-                    db_buf_add(&group, ", ");
-                db_buf_printf(&group, "%zu", pos);
+                    tq_buf_add(&group, ", ");
+                tq_buf_printf(&group, "%zu", pos);
             }
         } else {
             col_sql(&group, cs->base_alias, t->pk);
@@ -1517,7 +1517,7 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
             const qexpr_t *e = q->order[i].expr;
             bool desc = q->order[i].desc != q->reversed;
             if (order.len)
-                db_buf_add(&order, ", ");
+                tq_buf_add(&order, ", ");
             bool selected_alias = false;
             if (e->kind == QX_REF && find_alias(q, e->name) &&
                 kind == SEL_ROWS) {
@@ -1527,53 +1527,53 @@ static int build_select(cstate_t *cs, selkind_t kind, db_buf_t *b)
                     selected_alias |= !strcmp(q->fields[k].name, e->name);
             }
             if (e->kind == QX_BOOL) {
-                db_buf_add(&order, "RANDOM()");
+                tq_buf_add(&order, "RANDOM()");
                 continue;
             }
             if (selected_alias)
-                db_buf_ident(&order, e->name);
+                tq_buf_ident(&order, e->name);
             else if (cs_expr(cs, e, &order) < 0)
                 goto out;
-            db_buf_add(&order, desc ? " DESC" : " ASC");
+            tq_buf_add(&order, desc ? " DESC" : " ASC");
         }
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;
         if (!q->norder && !q->order_set && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, t->pk);
-            db_buf_add(&order, q->reversed ? " DESC" : " ASC");
+            tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
         }
     }
 
-    db_buf_add(b, "SELECT ");
+    tq_buf_add(b, "SELECT ");
     if (q->distinct)
-        db_buf_add(b, "DISTINCT ");
-    db_buf_add(b, cols.s);
+        tq_buf_add(b, "DISTINCT ");
+    tq_buf_add(b, cols.s);
     from_sql(cs, b);
     if (where.len) {
-        db_buf_add(b, " WHERE ");
-        db_buf_add(b, where.s);
+        tq_buf_add(b, " WHERE ");
+        tq_buf_add(b, where.s);
     }
     if (group.len) {
-        db_buf_add(b, " GROUP BY ");
-        db_buf_add(b, group.s);
+        tq_buf_add(b, " GROUP BY ");
+        tq_buf_add(b, group.s);
     }
     if (having.len) {
-        db_buf_add(b, " HAVING ");
-        db_buf_add(b, having.s);
+        tq_buf_add(b, " HAVING ");
+        tq_buf_add(b, having.s);
     }
     if (order.len) {
-        db_buf_add(b, " ORDER BY ");
-        db_buf_add(b, order.s);
+        tq_buf_add(b, " ORDER BY ");
+        tq_buf_add(b, order.s);
     }
     if (q->limit >= 0 || q->offset > 0)
         cs->d->limit(b, q->limit, q->offset > 0 ? q->offset : 0);
     rc = 0;
 out:
-    db_buf_free(&cols);
-    db_buf_free(&where);
-    db_buf_free(&having);
-    db_buf_free(&group);
-    db_buf_free(&order);
+    tq_buf_free(&cols);
+    tq_buf_free(&where);
+    tq_buf_free(&having);
+    tq_buf_free(&group);
+    tq_buf_free(&order);
     return rc;
 }
 
@@ -1610,7 +1610,7 @@ static bool desc_has_outer(const qdesc_t *q)
 
 /* The SELECT of a nested description (pk IN (SELECT ...)). Shares the
  * parent's parameters; its aliases live in their own scope. */
-static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
+static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
 {
     const tq_stable_t *t = tq_compile_base(parent->s, q, parent->err);
     if (!t)
@@ -1629,7 +1629,7 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
         cs.parent = parent;
         if (alias_used(parent, t->name)) {
             free(cs.base_alias);
-            cs.base_alias = db_xasprintf("U%d", parent->depth_sub + 0);
+            cs.base_alias = tq_xasprintf("U%d", parent->depth_sub + 0);
         }
     }
     cs.depth_sub = parent->depth_sub + 1;
@@ -1645,14 +1645,14 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, db_buf_t *b)
     return rc;
 }
 
-static int finish(qsql_t *out, db_buf_t *b, int rc)
+static int finish(qsql_t *out, tq_buf_t *b, int rc)
 {
     if (rc < 0) {
-        db_buf_free(b);
+        tq_buf_free(b);
         qsql_clear(out);
         return -1;
     }
-    out->sql = db_buf_take(b);
+    out->sql = tq_buf_take(b);
     return 0;
 }
 
@@ -1666,7 +1666,7 @@ int tq_compile_select(const tq_dialect_t *d, const tq_schema_t *s,
         return -1;
     cstate_t cs;
     cs_init(&cs, d, s, q, t, out, err);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc = build_select(&cs, SEL_ROWS, &b);
     cs_free(&cs);
     return finish(out, &b, rc);
@@ -1693,18 +1693,18 @@ int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
     if (!t)
         return -1;
     cstate_t cs;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc;
     if (needs_wrap(q)) {
         cs_init(&cs, d, s, q, t, out, err);
-        db_buf_add(&b, "SELECT COUNT(*) FROM (");
+        tq_buf_add(&b, "SELECT COUNT(*) FROM (");
         rc = build_select(&cs, SEL_COUNT, &b);
-        db_buf_add(&b, ") subquery");
+        tq_buf_add(&b, ") subquery");
     } else {
         /* annotations stay resolvable in filters; none is selected */
         qdesc_t *ctxq = (qdesc_t *)q;
         cs_init(&cs, d, s, ctxq, t, out, err);
-        db_buf_t where = {0};
+        tq_buf_t where = {0};
         if (q->where) {
             cs.filter_ctx = true;
             const qexpr_t *w = q->where;
@@ -1712,20 +1712,20 @@ int tq_compile_count(const tq_dialect_t *d, const tq_schema_t *s,
             rc = 0;
             for (size_t i = 0; i < n && rc == 0; i++) {
                 if (where.len)
-                    db_buf_add(&where, " AND ");
+                    tq_buf_add(&where, " AND ");
                 cs.filter_ctx = true;
                 rc = compile_conjunct(&cs, i, &where);
             }
         } else {
             rc = 0;
         }
-        db_buf_add(&b, "SELECT COUNT(*) AS \"__count\"");
+        tq_buf_add(&b, "SELECT COUNT(*) AS \"__count\"");
         from_sql(&cs, &b);
         if (where.len) {
-            db_buf_add(&b, " WHERE ");
-            db_buf_add(&b, where.s);
+            tq_buf_add(&b, " WHERE ");
+            tq_buf_add(&b, where.s);
         }
-        db_buf_free(&where);
+        tq_buf_free(&where);
     }
     cs_free(&cs);
     for (size_t i = 0; i < out->ncols; i++)
@@ -1747,17 +1747,17 @@ int tq_compile_exists(const tq_dialect_t *d, const tq_schema_t *s,
         return -1;
     /* SELECT COUNT(*) ... -> SELECT 1 ... LIMIT 1 on the same body */
     memset(out, 0, sizeof *out);
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     const char *body = strstr(inner.sql, " FROM ");
     if (!strncmp(inner.sql, "SELECT COUNT(*) FROM (", 22)) {
-        db_buf_add(&b, "SELECT 1 AS \"a\" FROM (");
-        db_buf_add(&b, inner.sql + 22);
+        tq_buf_add(&b, "SELECT 1 AS \"a\" FROM (");
+        tq_buf_add(&b, inner.sql + 22);
     } else {
-        db_buf_add(&b, "SELECT 1 AS \"a\"");
-        db_buf_add(&b, body);
+        tq_buf_add(&b, "SELECT 1 AS \"a\"");
+        tq_buf_add(&b, body);
     }
-    db_buf_add(&b, " LIMIT 1");
-    out->sql = db_buf_take(&b);
+    tq_buf_add(&b, " LIMIT 1");
+    out->sql = tq_buf_take(&b);
     out->params = inner.params;
     out->nparams = inner.nparams;
     out->pcap = inner.pcap;
@@ -1796,12 +1796,12 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
     if (!t)
         return -1;
     cstate_t cs;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc = 0;
     for (size_t i = 0; i < n; i++)
         if (!qx_has_agg(aggs[i].expr)) {
             err->ename = "TypeError";
-            err->msg = db_xasprintf("%s is not an aggregate expression.",
+            err->msg = tq_xasprintf("%s is not an aggregate expression.",
                                     aggs[i].name);
             return -1;
         }
@@ -1823,41 +1823,41 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
                 qdesc_add_field(&inner->fields, &inner->nfields,
                                 q->fields[i].name, qx_ref(q->fields[i].expr));
         inner->order_set = true;
-        db_buf_t outer = {0};
-        db_buf_add(&outer, "SELECT ");
+        tq_buf_t outer = {0};
+        tq_buf_add(&outer, "SELECT ");
         for (size_t i = 0; i < n; i++) {
             const qexpr_t *e = aggs[i].expr;
             if (i)
-                db_buf_add(&outer, ", ");
+                tq_buf_add(&outer, ", ");
             if (e->kind != QX_FUNC || e->nargs > 1) {
                 rc = -1;
                 err->ename = "TypeError";
-                err->msg = db_xasprintf(
+                err->msg = tq_xasprintf(
                     "Cannot compute %s over a sliced, distinct or grouped "
                     "query set",
                     aggs[i].name);
                 break;
             }
-            char *fname = db_xasprintf("__a%zu", i);
+            char *fname = tq_xasprintf("__a%zu", i);
             const char *fn = tq_qx_func_kind[e->op] == TQ_FUNC_KIND_AGG
                                  ? func_sql[e->op]
                                  : NULL;
             if (e->nargs == 0 && !e->cond) {
-                db_buf_add(&outer, "COUNT(*)");
+                tq_buf_add(&outer, "COUNT(*)");
             } else {
                 qdesc_add_field(&inner->fields, &inner->nfields, fname,
                                 filtered_value(e));
                 if (fn) {
-                    db_buf_printf(&outer, "%s(%s", fn,
+                    tq_buf_printf(&outer, "%s(%s", fn,
                                   e->distinct ? "DISTINCT " : "");
-                    db_buf_ident(&outer, fname);
-                    db_buf_addc(&outer, ')');
+                    tq_buf_ident(&outer, fname);
+                    tq_buf_addc(&outer, ')');
                 } else {
                     char *x[5];
                     for (int k = 0; k < 5; k++) {
-                        db_buf_t tb = {0};
-                        db_buf_ident(&tb, fname);
-                        x[k] = db_buf_take(&tb);
+                        tq_buf_t tb = {0};
+                        tq_buf_ident(&tb, fname);
+                        x[k] = tq_buf_take(&tb);
                     }
                     d->stddev(&outer, e->op == QF_VARIANCE,
                                               e->sample, x);
@@ -1866,8 +1866,8 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
                 }
             }
             free(fname);
-            db_buf_add(&outer, " AS ");
-            db_buf_ident(&outer, aggs[i].name);
+            tq_buf_add(&outer, " AS ");
+            tq_buf_ident(&outer, aggs[i].name);
             add_col_name(&(cstate_t){.out = out}, aggs[i].name,
                          TQ_TEMPORAL_NONE);
         }
@@ -1879,9 +1879,9 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
             out->cols = NULL;
             out->coltypes = NULL;
             out->ncols = 0;
-            db_buf_add(&outer, " FROM (");
+            tq_buf_add(&outer, " FROM (");
             rc = build_select(&cs, SEL_COUNT, &outer);
-            db_buf_add(&outer, ") subquery");
+            tq_buf_add(&outer, ") subquery");
             for (size_t i = 0; i < out->ncols; i++)
                 free(out->cols[i]);
             free(out->cols);
@@ -1895,19 +1895,19 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
         return finish(out, &outer, rc);
     }
     cs_init(&cs, d, s, q, t, out, err);
-    db_buf_add(&b, "SELECT ");
+    tq_buf_add(&b, "SELECT ");
     for (size_t i = 0; i < n && rc == 0; i++) {
         bool f = i == 0;
         rc = select_item(&cs, &b, aggs[i].name, aggs[i].expr, &f);
     }
-    db_buf_t where = {0};
+    tq_buf_t where = {0};
     if (rc == 0 && q->where) {
         cs.filter_ctx = true;
         const qexpr_t *w = q->where;
         size_t nw = w->kind == QX_AND ? w->nargs : 1;
         for (size_t i = 0; i < nw && rc == 0; i++) {
             if (where.len)
-                db_buf_add(&where, " AND ");
+                tq_buf_add(&where, " AND ");
             cs.filter_ctx = true;
             rc = compile_conjunct(&cs, i, &where);
         }
@@ -1915,11 +1915,11 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
     if (rc == 0) {
         from_sql(&cs, &b);
         if (where.len) {
-            db_buf_add(&b, " WHERE ");
-            db_buf_add(&b, where.s);
+            tq_buf_add(&b, " WHERE ");
+            tq_buf_add(&b, where.s);
         }
     }
-    db_buf_free(&where);
+    tq_buf_free(&where);
     cs_free(&cs);
     return finish(out, &b, rc);
 }
@@ -1928,7 +1928,7 @@ int tq_compile_aggregate(const tq_dialect_t *d, const tq_schema_t *s,
  * query is not sliced, else `pk IN (SELECT pk ...)`. */
 static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
                        const qdesc_t *q, const tq_stable_t *t, qsql_t *out,
-                       qerr_t *err, db_buf_t *b)
+                       qerr_t *err, tq_buf_t *b)
 {
     if (!q->where && !qdesc_sliced(q))
         return 0;
@@ -1936,21 +1936,21 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
     qsql_t dry = {0};
     cstate_t cs;
     cs_init(&cs, d, s, q, t, &dry, err);
-    db_buf_t w = {0};
+    tq_buf_t w = {0};
     int rc = 0;
     for (size_t i = 0; i < qx_conjuncts(q->where) && rc == 0; i++) {
         cs.filter_ctx = true;
         if (i)
-            db_buf_add(&w, " AND ");
+            tq_buf_add(&w, " AND ");
         rc = compile_conjunct(&cs, i, &w);
     }
     bool joins = cs.njoins > 0 || refs_agg(q, q->where, 0);
     cs_free(&cs);
     qsql_clear(&dry);
-    db_buf_free(&w);
+    tq_buf_free(&w);
     if (rc < 0)
         return -1;
-    db_buf_add(b, " WHERE ");
+    tq_buf_add(b, " WHERE ");
     if (!joins && !qdesc_sliced(q) && !q->distinct) {
         cs_init(&cs, d, s, q, t, out, err);
         cs.filter_ctx = true;
@@ -1958,7 +1958,7 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         size_t n = wh->kind == QX_AND ? wh->nargs : 1;
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (i)
-                db_buf_add(b, " AND ");
+                tq_buf_add(b, " AND ");
             rc = compile_conjunct(&cs, i, b);
         }
         cs_free(&cs);
@@ -1966,11 +1966,11 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
     }
     cs_init(&cs, d, s, q, t, out, err);
     col_sql(b, cs.base_alias, t->pk);
-    db_buf_add(b, " IN (");
+    tq_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
     sub->mode = QM_MODEL;
     rc = build_select_sub(&cs, sub, b);
-    db_buf_addc(b, ')');
+    tq_buf_addc(b, ')');
     qdesc_unref(sub);
     cs_free(&cs);
     return rc;
@@ -1988,23 +1988,23 @@ int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
         return -1;
     if (qdesc_sliced(q)) {
         err->ename = "TypeError";
-        err->msg = db_xstrdup("Cannot update a query once a slice has been "
+        err->msg = tq_xstrdup("Cannot update a query once a slice has been "
                               "taken.");
         return -1;
     }
     if (!n) {
         err->ename = "ValueError";
-        err->msg = db_xstrdup("update() needs at least one field");
+        err->msg = tq_xstrdup("update() needs at least one field");
         return -1;
     }
     cstate_t cs;
     cs_init(&cs, d, s, q, t, out, err);
     cs.no_joins = true;
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     int rc = 0;
-    db_buf_add(&b, "UPDATE ");
+    tq_buf_add(&b, "UPDATE ");
     table_ref(&b, s, t);
-    db_buf_add(&b, " SET ");
+    tq_buf_add(&b, " SET ");
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = sets[i].name;
         if (!strcmp(name, "pk"))
@@ -2019,9 +2019,9 @@ int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
             break;
         }
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_ident(&b, col);
-        db_buf_add(&b, " = ");
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, col);
+        tq_buf_add(&b, " = ");
         rc = cs_expr(&cs, sets[i].expr, &b);
         if (rc == 0 && qx_has_agg(sets[i].expr))
             rc = cs_fail(&cs, "FieldError",
@@ -2045,11 +2045,11 @@ int tq_compile_delete(const tq_dialect_t *d, const tq_schema_t *s,
         return -1;
     if (qdesc_sliced(q)) {
         err->ename = "TypeError";
-        err->msg = db_xstrdup("Cannot use 'limit' or 'offset' with delete().");
+        err->msg = tq_xstrdup("Cannot use 'limit' or 'offset' with delete().");
         return -1;
     }
-    db_buf_t b = {0};
-    db_buf_add(&b, "DELETE FROM ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "DELETE FROM ");
     table_ref(&b, s, t);
     int rc = write_where(d, s, q, t, out, err, &b);
     return finish(out, &b, rc);
@@ -2058,12 +2058,12 @@ int tq_compile_delete(const tq_dialect_t *d, const tq_schema_t *s,
 /* The end of an INSERT that yields the new row's key, on engines that
  * give it back that way (tqdb_last_insert_id otherwise). */
 static void insert_returning(const tq_dialect_t *d, const tq_stable_t *t,
-                             db_buf_t *b)
+                             tq_buf_t *b)
 {
     if (!d->insert_returning)
         return;
-    db_buf_add(b, " RETURNING ");
-    db_buf_ident(b, t->rowid_pk ? rowid_col(d) : t->pk);
+    tq_buf_add(b, " RETURNING ");
+    tq_buf_ident(b, t->rowid_pk ? rowid_col(d) : t->pk);
 }
 
 /* tq_compile_insert: see compile.h. */
@@ -2080,16 +2080,16 @@ int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
     qdesc_unref(q);
     if (!t)
         return -1;
-    db_buf_t b = {0};
-    db_buf_add(&b, "INSERT INTO ");
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "INSERT INTO ");
     table_ref(&b, s, t);
     if (!n) {
-        db_buf_add(&b, " DEFAULT VALUES");
+        tq_buf_add(&b, " DEFAULT VALUES");
         insert_returning(d, t, &b);
-        out->sql = db_buf_take(&b);
+        out->sql = tq_buf_take(&b);
         return 0;
     }
-    db_buf_add(&b, " (");
+    tq_buf_add(&b, " (");
     for (size_t i = 0; i < n; i++) {
         const char *name = !strcmp(cols[i], "pk") ? t->pk : cols[i];
         int ci = tq_stable_col(t, name);
@@ -2100,26 +2100,26 @@ int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
         if (!col) {
             char *c = tq_stable_choices(t, NULL, 0);
             err->ename = "TypeError";
-            err->msg = db_xasprintf("%s() got unexpected keyword arguments: "
+            err->msg = tq_xasprintf("%s() got unexpected keyword arguments: "
                                     "'%s' (fields are: %s)",
                                     t->bare, cols[i], c);
             free(c);
-            db_buf_free(&b);
+            tq_buf_free(&b);
             return -1;
         }
         if (i)
-            db_buf_add(&b, ", ");
-        db_buf_ident(&b, col);
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, col);
     }
-    db_buf_add(&b, ") VALUES (");
+    tq_buf_add(&b, ") VALUES (");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            db_buf_add(&b, ", ");
-        DB_PUSH(out->params, out->nparams, out->pcap, qlit_copy(&vals[i]));
+            tq_buf_add(&b, ", ");
+        TQ_PUSH(out->params, out->nparams, out->pcap, qlit_copy(&vals[i]));
         d->param(&b, out->nparams);
     }
-    db_buf_addc(&b, ')');
+    tq_buf_addc(&b, ')');
     insert_returning(d, t, &b);
-    out->sql = db_buf_take(&b);
+    out->sql = tq_buf_take(&b);
     return 0;
 }

@@ -29,7 +29,7 @@
 
 #include "db/db.h"
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "db/schema.h"
 #include "sql/funcs.h"
 
@@ -219,7 +219,7 @@ int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur);
  * shows). malloc'd. */
 char *qsql_inline(const qsql_t *s);
 /* Renders one literal as SQL ('it''s', 12, 1.5, NULL, X'00'). */
-void qlit_sql(db_buf_t *b, const qlit_t *l);
+void qlit_sql(tq_buf_t *b, const qlit_t *l);
 
 /* A compile error: ename (FieldError, TypeError, ValueError) and a
  * malloc'd message. */

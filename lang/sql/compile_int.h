@@ -61,13 +61,13 @@ typedef struct cstate {
 int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Appends a parameter and "?" to b. */
-void cs_param(cstate_t *cs, db_buf_t *b, qlit_t lit);
+void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit);
 /* Compiles a value expression into b. */
-int cs_expr(cstate_t *cs, const qexpr_t *e, db_buf_t *b);
+int cs_expr(cstate_t *cs, const qexpr_t *e, tq_buf_t *b);
 /* Resolves `path` as far as fields go: writes the column's SQL into b and
  * returns how many "__" parts were consumed (the rest are lookups), or -1.
  * `plain` is set when the result is a bare column (no parameters). */
-int cs_resolve(cstate_t *cs, char **parts, size_t nparts, db_buf_t *b,
+int cs_resolve(cstate_t *cs, char **parts, size_t nparts, tq_buf_t *b,
                bool *plain);
 
 /* lookup.c: true when `name` is a lookup or a transform. */
@@ -77,7 +77,7 @@ bool tq_is_transform(const char *name);
  * transform and lookup applied to rhs, into b. */
 int cs_lookup(cstate_t *cs, const char *lhs, bool plain,
               const char *transform, const char *lookup, const qexpr_t *rhs,
-              db_buf_t *b);
+              tq_buf_t *b);
 
 /* prep.c: the rhs of `lookup` (after `transform`, or NULL) prepared for
  * the field cs_resolve last resolved, as Django's get_prep_value: *out is

@@ -58,11 +58,11 @@
  *   has_vacuum, has_attach, attach  VACUUM and ATTACH DATABASE: SQLite has
  *                    both; an engine without them makes the magics refuse
  *                    with a clear error
- * Identifiers are double-quoted (db_buf_ident) and CAST targets are
+ * Identifiers are double-quoted (tq_buf_ident) and CAST targets are
  * written inside the hooks, so both are the dialect's too. String
  * aggregation appears only inside catalogue queries (group_concat).
  *
- * Every hook appends to a db_buf_t; every `const char *` hook argument is
+ * Every hook appends to a tq_buf_t; every `const char *` hook argument is
  * SQL text already compiled (with its own placeholders, bound in the order
  * the text shows them). Dialects are static and immutable.
  */
@@ -73,7 +73,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/dbutil.h"
+#include "base/util.h"
 #include "db/db.h"
 #include "sql/compile.h"
 
@@ -118,10 +118,10 @@ struct tq_dialect {
 
     /* ---- statements */
     /* The n-th (from 1) placeholder of a statement. */
-    void (*param)(db_buf_t *b, size_t n);
+    void (*param)(tq_buf_t *b, size_t n);
     bool numbered_params;        /* placeholders carry their number ($n) */
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
-    void (*limit)(db_buf_t *b, int64_t limit, int64_t offset);
+    void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);
     const char *true_sql, *false_sql;
     /* The implicit row id a table without a declared key is read by
      * (tq_stable_t.rowid_pk), or NULL when the engine has none. */
@@ -136,34 +136,34 @@ struct tq_dialect {
 
     /* ---- expressions */
     /* date truncation of `arg` to unit QF_TRUNC* */
-    void (*trunc)(db_buf_t *b, qx_func_t unit, const char *arg);
+    void (*trunc)(tq_buf_t *b, qx_func_t unit, const char *arg);
     /* the seconds from the date or datetime `b` to `a` (a - b) as a
      * number, to the millisecond: ROUND((julianday(a) - julianday(b)) *
      * 86400, 3) (EXTRACT(EPOCH FROM a - b)); a is compiled before b.
      * NULL: the engine subtracts dates itself and F arithmetic stays
      * plain `-`. */
-    void (*datetime_diff)(db_buf_t *b, const char *a, const char *bb);
+    void (*datetime_diff)(tq_buf_t *b, const char *a, const char *bb);
     /* integer extraction of QF_EXTRACT* */
-    void (*extract)(db_buf_t *b, qx_func_t part, const char *arg);
+    void (*extract)(tq_buf_t *b, qx_func_t part, const char *arg);
     /* a lookup transform (sql/lookups.h: year month day week_day hour
      * minute second date) of `arg`: integers, the date for `date` */
-    void (*transform)(db_buf_t *b, const char *name, const char *arg);
+    void (*transform)(tq_buf_t *b, const char *name, const char *arg);
     /* population (sample false) or sample standard deviation / variance
      * of x; x[0..4] are five separately compiled copies of the argument
      * (each carries its own parameters), used in order. */
-    void (*stddev)(db_buf_t *b, bool variance, bool sample,
+    void (*stddev)(tq_buf_t *b, bool variance, bool sample,
                    char *const x[5]);
     /* `arg` matches the regular expression `pattern` */
-    void (*regex)(db_buf_t *b, const char *arg, const char *pattern,
+    void (*regex)(tq_buf_t *b, const char *arg, const char *pattern,
                   bool icase);
     /* `lhs` matches the literal text `value` (m, icase): appends the SQL
      * before the one parameter, returns the parameter's text (malloc'd;
      * the caller binds it) and sets *after to the SQL after it. */
-    char *(*match)(db_buf_t *b, const char *lhs, tq_match_t m, bool icase,
+    char *(*match)(tq_buf_t *b, const char *lhs, tq_match_t m, bool icase,
                    const char *value, const char **after);
     /* `lhs` matches the expression r1 (m, icase); r2 is a second copy of
      * it for STARTSWITH and ENDSWITH (NULL otherwise); used in order. */
-    void (*match_expr)(db_buf_t *b, const char *lhs, tq_match_t m,
+    void (*match_expr)(tq_buf_t *b, const char *lhs, tq_match_t m,
                        bool icase, const char *r1, const char *r2);
     /* Greatest and Least of two or more values: MAX(a, b) and MIN(a, b)
      * (GREATEST, LEAST) */
@@ -172,15 +172,15 @@ struct tq_dialect {
      * non-finite float), go through in_list as one parameter. */
     size_t in_list_max;
     /* `lhs IN list` with the list as one parameter: like match. */
-    char *(*in_list)(db_buf_t *b, const char *lhs, const qexpr_t *list,
+    char *(*in_list)(tq_buf_t *b, const char *lhs, const qexpr_t *list,
                      const char **after);
 
     /* ---- frame stores (temporary tables of this connection only) */
     const char *temp_schema;     /* the schema TEMP tables live in */
     /* a temp table by name, for FROM, INSERT INTO, DROP TABLE */
-    void (*temp_ref)(db_buf_t *b, const char *name);
+    void (*temp_ref)(tq_buf_t *b, const char *name);
     /* `CREATE TEMP TABLE name`, before its ( columns ) or AS SELECT */
-    void (*temp_create)(db_buf_t *b, const char *name);
+    void (*temp_create)(tq_buf_t *b, const char *name);
     /* the column that orders a store's rows (insertion order); not a
      * name a frame column may take */
     const char *store_rowid;
@@ -188,15 +188,15 @@ struct tq_dialect {
     /* ---- the catalogue, as SQL */
     const char *catalog[TQ_CATALOG__COUNT];
     /* The CREATE statement of table ?1 in `schema`: column sql. */
-    void (*table_ddl)(db_buf_t *b, const char *schema);
+    void (*table_ddl)(tq_buf_t *b, const char *schema);
     /* The columns of temp table `name` in declaration order: column 1 is
      * the name, column 2 the declared type. */
-    void (*temp_columns)(db_buf_t *b, const char *name);
+    void (*temp_columns)(tq_buf_t *b, const char *name);
     /* The start of one row of %schema's summary: `SELECT <p> AS "table",
      * <number of columns> AS "columns", ` where placeholder `first` is
      * the name shown, first + 1 the table's name and first + 2 its
      * schema's. */
-    void (*summary_columns)(db_buf_t *b, size_t first);
+    void (*summary_columns)(tq_buf_t *b, size_t first);
 
     /* ---- maintenance */
     /* Written before a GROUP BY column to keep the planner off that
@@ -206,7 +206,7 @@ struct tq_dialect {
     bool has_vacuum;             /* VACUUM (outside a transaction) */
     bool has_attach;             /* another database file in a schema */
     /* attach the file bound as the one parameter as schema `name` */
-    void (*attach)(db_buf_t *b, const char *name);
+    void (*attach)(tq_buf_t *b, const char *name);
 };
 
 /* The dialect of a connection, from its engine's name (tqdb_engine).

@@ -21,66 +21,66 @@
 
 /* ---- statements */
 
-static void sqlite_param(db_buf_t *b, size_t n)
+static void sqlite_param(tq_buf_t *b, size_t n)
 {
     assert(n >= 1);
-    db_buf_addc(b, '?');
+    tq_buf_addc(b, '?');
 }
 
 /* SQLite has no OFFSET without LIMIT: LIMIT -1 is "no limit". */
-static void sqlite_limit(db_buf_t *b, int64_t limit, int64_t offset)
+static void sqlite_limit(tq_buf_t *b, int64_t limit, int64_t offset)
 {
     assert(limit >= 0 || offset > 0);
     if (limit >= 0)
-        db_buf_printf(b, " LIMIT %lld", (long long)limit);
+        tq_buf_printf(b, " LIMIT %lld", (long long)limit);
     if (offset > 0) {
         if (limit < 0)
-            db_buf_add(b, " LIMIT -1");
-        db_buf_printf(b, " OFFSET %lld", (long long)offset);
+            tq_buf_add(b, " LIMIT -1");
+        tq_buf_printf(b, " OFFSET %lld", (long long)offset);
     }
 }
 
 /* ---- dates */
 
-static void sqlite_trunc(db_buf_t *b, qx_func_t unit, const char *arg)
+static void sqlite_trunc(tq_buf_t *b, qx_func_t unit, const char *arg)
 {
     switch (unit) {
-    case QF_TRUNCYEAR: db_buf_printf(b, "date(%s, 'start of year')", arg); break;
+    case QF_TRUNCYEAR: tq_buf_printf(b, "date(%s, 'start of year')", arg); break;
     case QF_TRUNCMONTH:
-        db_buf_printf(b, "date(%s, 'start of month')", arg);
+        tq_buf_printf(b, "date(%s, 'start of month')", arg);
         break;
     case QF_TRUNCWEEK:
-        db_buf_printf(b, "date(%s, 'weekday 0', '-6 days')", arg);
+        tq_buf_printf(b, "date(%s, 'weekday 0', '-6 days')", arg);
         break;
-    default: db_buf_printf(b, "date(%s)", arg); break;
+    default: tq_buf_printf(b, "date(%s)", arg); break;
     }
 }
 
 /* julianday() keeps milliseconds; the difference of two such doubles
  * near 2.46e6 is off by some microseconds, which ROUND(..., 3) removes. */
-static void sqlite_datetime_diff(db_buf_t *b, const char *x, const char *y)
+static void sqlite_datetime_diff(tq_buf_t *b, const char *x, const char *y)
 {
-    db_buf_printf(b, "ROUND((julianday(%s) - julianday(%s)) * 86400.0, 3)",
+    tq_buf_printf(b, "ROUND((julianday(%s) - julianday(%s)) * 86400.0, 3)",
                   x, y);
 }
 
-static void sqlite_extract(db_buf_t *b, qx_func_t part, const char *arg)
+static void sqlite_extract(tq_buf_t *b, qx_func_t part, const char *arg)
 {
     switch (part) {
     case QF_EXTRACTYEAR:
-        db_buf_printf(b, "CAST(strftime('%%Y', %s) AS INTEGER)", arg);
+        tq_buf_printf(b, "CAST(strftime('%%Y', %s) AS INTEGER)", arg);
         break;
     case QF_EXTRACTMONTH:
-        db_buf_printf(b, "CAST(strftime('%%m', %s) AS INTEGER)", arg);
+        tq_buf_printf(b, "CAST(strftime('%%m', %s) AS INTEGER)", arg);
         break;
     case QF_EXTRACTDAY:
-        db_buf_printf(b, "CAST(strftime('%%d', %s) AS INTEGER)", arg);
+        tq_buf_printf(b, "CAST(strftime('%%d', %s) AS INTEGER)", arg);
         break;
     case QF_EXTRACTWEEKDAY:
-        db_buf_printf(b, "(CAST(strftime('%%w', %s) AS INTEGER) + 1)", arg);
+        tq_buf_printf(b, "(CAST(strftime('%%w', %s) AS INTEGER) + 1)", arg);
         break;
     default:
-        db_buf_printf(b, "CAST(strftime('%%H', %s) AS INTEGER)", arg);
+        tq_buf_printf(b, "CAST(strftime('%%H', %s) AS INTEGER)", arg);
         break;
     }
 }
@@ -94,19 +94,19 @@ static const struct {
 #undef X
 };
 
-static void sqlite_transform(db_buf_t *b, const char *name, const char *arg)
+static void sqlite_transform(tq_buf_t *b, const char *name, const char *arg)
 {
     if (!strcmp(name, "date")) {
-        db_buf_printf(b, "date(%s)", arg);
+        tq_buf_printf(b, "date(%s)", arg);
         return;
     }
     for (size_t i = 0; i < sizeof transforms / sizeof *transforms; i++)
         if (transforms[i].fmt && !strcmp(transforms[i].name, name)) {
             if (!strcmp(name, "week_day"))
-                db_buf_printf(b, "(CAST(strftime('%s', %s) AS INTEGER) + 1)",
+                tq_buf_printf(b, "(CAST(strftime('%s', %s) AS INTEGER) + 1)",
                               transforms[i].fmt, arg);
             else
-                db_buf_printf(b, "CAST(strftime('%s', %s) AS INTEGER)",
+                tq_buf_printf(b, "CAST(strftime('%s', %s) AS INTEGER)",
                               transforms[i].fmt, arg);
             return;
         }
@@ -117,71 +117,71 @@ static void sqlite_transform(db_buf_t *b, const char *name, const char *arg)
 /* SQLite has no STDDEV: population (Django's default, sample=False) is
  * sqrt(avg(x*x) - avg(x)^2); sample is sqrt((sum(x*x) - sum(x)^2/n)/(n-1)).
  * max(0, ...) guards against rounding below zero. */
-static void sqlite_stddev(db_buf_t *b, bool variance, bool sample,
+static void sqlite_stddev(tq_buf_t *b, bool variance, bool sample,
                           char *const x[5])
 {
-    db_buf_t v = {0};
+    tq_buf_t v = {0};
     if (!sample)
-        db_buf_printf(&v,
+        tq_buf_printf(&v,
                       "max(0.0, avg((%s) * (%s)) - avg(%s) * avg(%s) + 0 * "
                       "count(%s))",
                       x[0], x[1], x[2], x[3], x[4]);
     else
-        db_buf_printf(&v,
+        tq_buf_printf(&v,
                       "max(0.0, (sum((%s) * (%s)) - sum(%s) * sum(%s) * 1.0 "
                       "/ count(%s)) / nullif(count(%s) - 1, 0))",
                       x[0], x[1], x[2], x[3], x[4], x[4]);
     if (variance)
-        db_buf_add(b, v.s);
+        tq_buf_add(b, v.s);
     else
-        db_buf_printf(b, "sqrt(%s)", v.s);
-    db_buf_free(&v);
+        tq_buf_printf(b, "sqrt(%s)", v.s);
+    tq_buf_free(&v);
 }
 
-static void sqlite_regex(db_buf_t *b, const char *arg, const char *pattern,
+static void sqlite_regex(tq_buf_t *b, const char *arg, const char *pattern,
                          bool icase)
 {
     if (icase)
-        db_buf_printf(b, "tq_iregexp(%s, %s)", pattern, arg);
+        tq_buf_printf(b, "tq_iregexp(%s, %s)", pattern, arg);
     else
-        db_buf_printf(b, "%s REGEXP %s", arg, pattern);
+        tq_buf_printf(b, "%s REGEXP %s", arg, pattern);
 }
 
 /* LIKE pattern: `pre` + value with \ % _ escaped + `post`. */
 static char *like_pattern(const char *v, const char *pre, const char *post)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, pre);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, pre);
     for (const char *p = v; *p; p++) {
         if (*p == '\\' || *p == '%' || *p == '_')
-            db_buf_addc(&b, '\\');
-        db_buf_addc(&b, *p);
+            tq_buf_addc(&b, '\\');
+        tq_buf_addc(&b, *p);
     }
-    db_buf_add(&b, post);
-    return db_buf_take(&b);
+    tq_buf_add(&b, post);
+    return tq_buf_take(&b);
 }
 
 /* GLOB pattern: `pre` + value with * ? [ bracketed + `post`. */
 static char *glob_pattern(const char *v, const char *pre, const char *post)
 {
-    db_buf_t b = {0};
-    db_buf_add(&b, pre);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, pre);
     for (const char *p = v; *p; p++) {
         if (*p == '*' || *p == '?' || *p == '[') {
-            db_buf_addc(&b, '[');
-            db_buf_addc(&b, *p);
-            db_buf_addc(&b, ']');
+            tq_buf_addc(&b, '[');
+            tq_buf_addc(&b, *p);
+            tq_buf_addc(&b, ']');
         } else {
-            db_buf_addc(&b, *p);
+            tq_buf_addc(&b, *p);
         }
     }
-    db_buf_add(&b, post);
-    return db_buf_take(&b);
+    tq_buf_add(&b, post);
+    return tq_buf_take(&b);
 }
 
 /* LIKE for the i- lookups (SQLite's LIKE ignores ASCII case), instr for
  * contains, GLOB for startswith and endswith. */
-static char *sqlite_match(db_buf_t *b, const char *lhs, tq_match_t m,
+static char *sqlite_match(tq_buf_t *b, const char *lhs, tq_match_t m,
                           bool icase, const char *value, const char **after)
 {
     assert(value && after);
@@ -190,120 +190,120 @@ static char *sqlite_match(db_buf_t *b, const char *lhs, tq_match_t m,
                           m == TQ_MATCH_ENDSWITH ? "%" : "";
         const char *post = m == TQ_MATCH_CONTAINS ||
                            m == TQ_MATCH_STARTSWITH ? "%" : "";
-        db_buf_printf(b, "%s LIKE ", lhs);
+        tq_buf_printf(b, "%s LIKE ", lhs);
         *after = " ESCAPE '\\'";
         return like_pattern(value, pre, post);
     }
     if (m == TQ_MATCH_CONTAINS) {
-        db_buf_printf(b, "instr(%s, ", lhs);
+        tq_buf_printf(b, "instr(%s, ", lhs);
         *after = ") > 0";
-        return db_xstrdup(value);
+        return tq_xstrdup(value);
     }
     bool start = m == TQ_MATCH_STARTSWITH;
-    db_buf_printf(b, "%s GLOB ", lhs);
+    tq_buf_printf(b, "%s GLOB ", lhs);
     *after = "";
     return glob_pattern(value, start ? "" : "*", start ? "*" : "");
 }
 
-static void sqlite_match_expr(db_buf_t *b, const char *lhs, tq_match_t m,
+static void sqlite_match_expr(tq_buf_t *b, const char *lhs, tq_match_t m,
                               bool icase, const char *r1, const char *r2)
 {
     const char *l = icase ? "lower(" : "(";
     switch (m) {
     case TQ_MATCH_EXACT:
-        db_buf_printf(b, "%s%s) = %s%s)", l, lhs, l, r1);
+        tq_buf_printf(b, "%s%s) = %s%s)", l, lhs, l, r1);
         break;
     case TQ_MATCH_CONTAINS:
-        db_buf_printf(b, "instr(%s%s), %s%s)) > 0", l, lhs, l, r1);
+        tq_buf_printf(b, "instr(%s%s), %s%s)) > 0", l, lhs, l, r1);
         break;
     case TQ_MATCH_STARTSWITH:
         assert(r2);
-        db_buf_printf(b, "substr(%s%s), 1, length(%s)) = %s%s)", l, lhs, r1,
+        tq_buf_printf(b, "substr(%s%s), 1, length(%s)) = %s%s)", l, lhs, r1,
                       l, r2);
         break;
     case TQ_MATCH_ENDSWITH:
         assert(r2);
-        db_buf_printf(b, "substr(%s%s), -length(%s)) = %s%s)", l, lhs, r1, l,
+        tq_buf_printf(b, "substr(%s%s), -length(%s)) = %s%s)", l, lhs, r1, l,
                       r2);
         break;
     }
 }
 
 /* The list's literals as a JSON array, read back by json_each. */
-static char *sqlite_in_list(db_buf_t *out, const char *lhs,
+static char *sqlite_in_list(tq_buf_t *out, const char *lhs,
                             const qexpr_t *l, const char **after)
 {
     assert(l && l->kind == QX_LIST && after);
-    db_buf_printf(out, "%s IN (SELECT value FROM json_each(", lhs);
+    tq_buf_printf(out, "%s IN (SELECT value FROM json_each(", lhs);
     *after = "))";
-    db_buf_t b = {0};
-    db_buf_addc(&b, '[');
+    tq_buf_t b = {0};
+    tq_buf_addc(&b, '[');
     for (size_t i = 0; i < l->nargs; i++) {
         const qlit_t *v = &l->args[i]->lit;
         if (i)
-            db_buf_addc(&b, ',');
+            tq_buf_addc(&b, ',');
         switch (v->type) {
-        case TQDB_INT: db_buf_printf(&b, "%lld", (long long)v->i); break;
-        case TQDB_FLOAT: db_buf_printf(&b, "%.17g", v->d); break;
+        case TQDB_INT: tq_buf_printf(&b, "%lld", (long long)v->i); break;
+        case TQDB_FLOAT: tq_buf_printf(&b, "%.17g", v->d); break;
         case TQDB_TEXT:
-            db_buf_addc(&b, '"');
+            tq_buf_addc(&b, '"');
             for (size_t k = 0; k < v->n; k++) {
                 unsigned char c = (unsigned char)v->s[k];
                 if (c == '"' || c == '\\')
-                    db_buf_printf(&b, "\\%c", c);
+                    tq_buf_printf(&b, "\\%c", c);
                 else if (c < 0x20)
-                    db_buf_printf(&b, "\\u%04x", c);
+                    tq_buf_printf(&b, "\\u%04x", c);
                 else
-                    db_buf_addc(&b, (char)c);
+                    tq_buf_addc(&b, (char)c);
             }
-            db_buf_addc(&b, '"');
+            tq_buf_addc(&b, '"');
             break;
-        default: db_buf_add(&b, "null"); break;
+        default: tq_buf_add(&b, "null"); break;
         }
     }
-    db_buf_addc(&b, ']');
-    return db_buf_take(&b);
+    tq_buf_addc(&b, ']');
+    return tq_buf_take(&b);
 }
 
 /* ---- frame stores and the catalogue */
 
-static void sqlite_temp_ref(db_buf_t *b, const char *name)
+static void sqlite_temp_ref(tq_buf_t *b, const char *name)
 {
-    db_buf_add(b, "temp.");
-    db_buf_ident(b, name);
+    tq_buf_add(b, "temp.");
+    tq_buf_ident(b, name);
 }
 
-static void sqlite_temp_create(db_buf_t *b, const char *name)
+static void sqlite_temp_create(tq_buf_t *b, const char *name)
 {
-    db_buf_add(b, "CREATE TEMP TABLE ");
-    db_buf_ident(b, name);
+    tq_buf_add(b, "CREATE TEMP TABLE ");
+    tq_buf_ident(b, name);
 }
 
-static void sqlite_table_ddl(db_buf_t *b, const char *schema)
+static void sqlite_table_ddl(tq_buf_t *b, const char *schema)
 {
-    db_buf_add(b, "SELECT sql FROM ");
-    db_buf_ident(b, schema);
-    db_buf_add(b, ".sqlite_schema WHERE type = 'table' AND name = ?1");
+    tq_buf_add(b, "SELECT sql FROM ");
+    tq_buf_ident(b, schema);
+    tq_buf_add(b, ".sqlite_schema WHERE type = 'table' AND name = ?1");
 }
 
-static void sqlite_temp_columns(db_buf_t *b, const char *name)
+static void sqlite_temp_columns(tq_buf_t *b, const char *name)
 {
-    db_buf_add(b, "PRAGMA temp.table_info(");
-    db_buf_ident(b, name);
-    db_buf_addc(b, ')');
+    tq_buf_add(b, "PRAGMA temp.table_info(");
+    tq_buf_ident(b, name);
+    tq_buf_addc(b, ')');
 }
 
-static void sqlite_summary_columns(db_buf_t *b, size_t first)
+static void sqlite_summary_columns(tq_buf_t *b, size_t first)
 {
-    db_buf_printf(b, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
+    tq_buf_printf(b, "SELECT ?%zu AS \"table\", (SELECT count(*) FROM "
                   "pragma_table_info(?%zu, ?%zu)) AS \"columns\", ", first,
                   first + 1, first + 2);
 }
 
-static void sqlite_attach(db_buf_t *b, const char *name)
+static void sqlite_attach(tq_buf_t *b, const char *name)
 {
-    db_buf_add(b, "ATTACH DATABASE ? AS ");
-    db_buf_ident(b, name);
+    tq_buf_add(b, "ATTACH DATABASE ? AS ");
+    tq_buf_ident(b, name);
 }
 
 static const tq_dialect_t tq_dialect_sqlite = {

@@ -52,14 +52,14 @@ static char *lit_text(const qlit_t *l)
 {
     switch (l->type) {
     case TQDB_TEXT:
-    case TQDB_BLOB: return db_xstrndup(l->s, l->n);
-    case TQDB_INT: return db_xasprintf("%lld", (long long)l->i);
-    case TQDB_FLOAT: return db_xasprintf("%.15g", l->d);
+    case TQDB_BLOB: return tq_xstrndup(l->s, l->n);
+    case TQDB_INT: return tq_xasprintf("%lld", (long long)l->i);
+    case TQDB_FLOAT: return tq_xasprintf("%.15g", l->d);
     default: return NULL;
     }
 }
 
-static int rhs_sql(cstate_t *cs, const qexpr_t *rhs, db_buf_t *b)
+static int rhs_sql(cstate_t *cs, const qexpr_t *rhs, tq_buf_t *b)
 {
     return cs_expr(cs, rhs, b);
 }
@@ -71,22 +71,22 @@ static bool lit_is(const qexpr_t *e, tqdb_type_t type)
 
 /* Sargable year comparison on a bare column against an integer. */
 static bool year_range(cstate_t *cs, const char *lhs, const char *lookup,
-                       int64_t y, db_buf_t *b)
+                       int64_t y, tq_buf_t *b)
 {
     char lo[32], hi[32];
     snprintf(lo, sizeof lo, "%04lld-01-01", (long long)y);
     snprintf(hi, sizeof hi, "%04lld-01-01", (long long)y + 1);
     if (!strcmp(lookup, "exact")) {
-        db_buf_printf(b, "(%s >= ", lhs);
+        tq_buf_printf(b, "(%s >= ", lhs);
         cs_param(cs, b, qlit_text(lo));
-        db_buf_printf(b, " AND %s < ", lhs);
+        tq_buf_printf(b, " AND %s < ", lhs);
         cs_param(cs, b, qlit_text(hi));
-        db_buf_addc(b, ')');
+        tq_buf_addc(b, ')');
     } else if (!strcmp(lookup, "gt") || !strcmp(lookup, "gte")) {
-        db_buf_printf(b, "%s >= ", lhs);
+        tq_buf_printf(b, "%s >= ", lhs);
         cs_param(cs, b, qlit_text(lookup[2] ? lo : hi));
     } else if (!strcmp(lookup, "lt") || !strcmp(lookup, "lte")) {
-        db_buf_printf(b, "%s < ", lhs);
+        tq_buf_printf(b, "%s < ", lhs);
         cs_param(cs, b, qlit_text(lookup[2] ? hi : lo));
     } else {
         return false;
@@ -95,7 +95,7 @@ static bool year_range(cstate_t *cs, const char *lhs, const char *lookup,
 }
 
 static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
-                          const qexpr_t *rhs, db_buf_t *b)
+                          const qexpr_t *rhs, tq_buf_t *b)
 {
     bool icase = lookup[0] == 'i' && strcmp(lookup, "in");
     const char *base = icase ? lookup + 1 : lookup;
@@ -108,21 +108,21 @@ static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
         char *v = lit_text(&rhs->lit);
         if (!v) {
             /* Django: a None pattern matches nothing */
-            db_buf_add(b, cs->d->false_sql);
+            tq_buf_add(b, cs->d->false_sql);
             return 0;
         }
         const char *after = "";
         char *pattern = cs->d->match(b, lhs, m, icase, v, &after);
         qlit_t l = {.type = TQDB_TEXT, .s = pattern, .n = strlen(pattern)};
         cs_param(cs, b, l);
-        db_buf_add(b, after);
+        tq_buf_add(b, after);
         free(v);
         return 0;
     }
     /* an expression on the right: compare with functions, no patterns */
-    db_buf_t r1 = {0}, r2 = {0};
+    tq_buf_t r1 = {0}, r2 = {0};
     if (rhs_sql(cs, rhs, &r1) < 0) {
-        db_buf_free(&r1);
+        tq_buf_free(&r1);
         return -1;
     }
     int rc = 0;
@@ -131,8 +131,8 @@ static int pattern_lookup(cstate_t *cs, const char *lhs, const char *lookup,
         rc = -1;
     else
         cs->d->match_expr(b, lhs, m, icase, r1.s, two ? r2.s : NULL);
-    db_buf_free(&r1);
-    db_buf_free(&r2);
+    tq_buf_free(&r1);
+    tq_buf_free(&r2);
     return rc;
 }
 
@@ -150,9 +150,9 @@ static bool all_literals(const qexpr_t *l)
 /* cs_lookup: see compile_int.h. */
 int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
               const char *transform, const char *lookup, const qexpr_t *rhs,
-              db_buf_t *b)
+              tq_buf_t *b)
 {
-    db_buf_t lt = {0};
+    tq_buf_t lt = {0};
     const char *lhs = lhs_in;
     if (transform) {
         if (!strcmp(transform, "year") && plain && lookup &&
@@ -163,8 +163,8 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         lhs = lt.s;
     }
     if (!lookup) {                       /* a transform used as a value */
-        db_buf_add(b, lhs);
-        db_buf_free(&lt);
+        tq_buf_add(b, lhs);
+        tq_buf_free(&lt);
         return 0;
     }
     int rc = 0;
@@ -175,20 +175,20 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
     for (size_t i = 0; i < 4; i++)
         if (!strcmp(lookup, cmp[i].name)) {
             if (lit_is(rhs, TQDB_NULL)) {
-                db_buf_add(b, cs->d->false_sql);
+                tq_buf_add(b, cs->d->false_sql);
                 goto done;
             }
-            db_buf_add(b, lhs);
-            db_buf_add(b, cmp[i].op);
+            tq_buf_add(b, lhs);
+            tq_buf_add(b, cmp[i].op);
             rc = rhs_sql(cs, rhs, b);
             goto done;
         }
     if (!strcmp(lookup, "exact") || !strcmp(lookup, "ne")) {
         bool ne = lookup[0] == 'n';
         if (lit_is(rhs, TQDB_NULL)) {
-            db_buf_printf(b, "%s IS %sNULL", lhs, ne ? "NOT " : "");
+            tq_buf_printf(b, "%s IS %sNULL", lhs, ne ? "NOT " : "");
         } else {
-            db_buf_printf(b, "%s %s ", lhs, ne ? "!=" : "=");
+            tq_buf_printf(b, "%s %s ", lhs, ne ? "!=" : "=");
             rc = rhs_sql(cs, rhs, b);
         }
     } else if (!strcmp(lookup, "isnull")) {
@@ -202,10 +202,10 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
                          "True or False.");
             goto done;
         }
-        db_buf_printf(b, "%s IS %sNULL", lhs, yes ? "" : "NOT ");
+        tq_buf_printf(b, "%s IS %sNULL", lhs, yes ? "" : "NOT ");
     } else if (!strcmp(lookup, "in")) {
         if (rhs->kind == QX_LIST && rhs->nargs == 0) {
-            db_buf_add(b, cs->d->false_sql);
+            tq_buf_add(b, cs->d->false_sql);
         } else if (rhs->kind == QX_LIST && rhs->nargs > cs->d->in_list_max &&
                    all_literals(rhs)) {
             /* a long list is one parameter: engines cap their variables */
@@ -213,9 +213,9 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
             char *list = cs->d->in_list(b, lhs, rhs, &after);
             qlit_t l = {.type = TQDB_TEXT, .s = list, .n = strlen(list)};
             cs_param(cs, b, l);
-            db_buf_add(b, after);
+            tq_buf_add(b, after);
         } else if (rhs->kind == QX_LIST || rhs->kind == QX_SUBQ) {
-            db_buf_printf(b, "%s IN ", lhs);
+            tq_buf_printf(b, "%s IN ", lhs);
             rc = rhs_sql(cs, rhs, b);
         } else {
             rc = cs_fail(cs, "TypeError",
@@ -227,16 +227,16 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
                          "'range' lookup needs a pair (low, high)");
             goto done;
         }
-        db_buf_printf(b, "%s BETWEEN ", lhs);
+        tq_buf_printf(b, "%s BETWEEN ", lhs);
         if ((rc = rhs_sql(cs, rhs->args[0], b)) == 0) {
-            db_buf_add(b, " AND ");
+            tq_buf_add(b, " AND ");
             rc = rhs_sql(cs, rhs->args[1], b);
         }
     } else if (!strcmp(lookup, "regex") || !strcmp(lookup, "iregex")) {
-        db_buf_t r = {0};
+        tq_buf_t r = {0};
         if ((rc = rhs_sql(cs, rhs, &r)) == 0)
             cs->d->regex(b, lhs, r.s, lookup[0] == 'i');
-        db_buf_free(&r);
+        tq_buf_free(&r);
     } else if (strstr(lookup, "exact") || strstr(lookup, "contains") ||
                strstr(lookup, "startswith") || strstr(lookup, "endswith")) {
         rc = pattern_lookup(cs, lhs, lookup, rhs, b);
@@ -244,7 +244,7 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         rc = cs_fail(cs, "FieldError", "Unsupported lookup '%s'", lookup);
     }
 done:
-    db_buf_free(&lt);
+    tq_buf_free(&lt);
     return rc;
 }
 

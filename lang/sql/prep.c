@@ -94,41 +94,41 @@ const char *cs_field_class(const tq_scol_t *col, bool fk)
 }
 
 /* Python's repr of a str (quotes as Python picks them). */
-static void py_repr(db_buf_t *b, const char *s, size_t n)
+static void py_repr(tq_buf_t *b, const char *s, size_t n)
 {
     bool sq = memchr(s, '\'', n) != NULL, dq = memchr(s, '"', n) != NULL;
     char q = sq && !dq ? '"' : '\'';
-    db_buf_addc(b, q);
+    tq_buf_addc(b, q);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == (unsigned char)q || c == '\\') {
-            db_buf_addc(b, '\\');
-            db_buf_addc(b, (char)c);
+            tq_buf_addc(b, '\\');
+            tq_buf_addc(b, (char)c);
         } else if (c == '\n') {
-            db_buf_add(b, "\\n");
+            tq_buf_add(b, "\\n");
         } else if (c == '\t') {
-            db_buf_add(b, "\\t");
+            tq_buf_add(b, "\\t");
         } else if (c < 0x20) {
-            db_buf_printf(b, "\\x%02x", c);
+            tq_buf_printf(b, "\\x%02x", c);
         } else {
-            db_buf_addc(b, (char)c);
+            tq_buf_addc(b, (char)c);
         }
     }
-    db_buf_addc(b, q);
+    tq_buf_addc(b, q);
 }
 
 /* Python's repr of a literal, for "expected a number but got ...". */
 static char *lit_repr(const qlit_t *l)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     switch (l->type) {
     case TQDB_TEXT: py_repr(&b, l->s ? l->s : "", l->n); break;
-    case TQDB_INT: db_buf_printf(&b, "%lld", (long long)l->i); break;
-    case TQDB_FLOAT: db_buf_printf(&b, "%.17g", l->d); break;
-    case TQDB_NULL: db_buf_add(&b, "None"); break;
-    default: db_buf_add(&b, "b'...'"); break;
+    case TQDB_INT: tq_buf_printf(&b, "%lld", (long long)l->i); break;
+    case TQDB_FLOAT: tq_buf_printf(&b, "%.17g", l->d); break;
+    case TQDB_NULL: tq_buf_add(&b, "None"); break;
+    default: tq_buf_add(&b, "b'...'"); break;
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 static const char *skip_space(const char *p)
@@ -237,7 +237,7 @@ typedef enum dres { D_OK, D_FORMAT, D_BAD_DATE, D_BAD_TIME } dres_t;
 
 /* Django's parse_datetime: date, [T ], H[H]:M[M][:S[S][.ffffff]], spaces,
  * an optional zone; the normalised text into out. */
-static dres_t parse_datetime(const char *s, db_buf_t *out)
+static dres_t parse_datetime(const char *s, tq_buf_t *out)
 {
     int y, mo, d;
     size_t n = match_date(s, &y, &mo, &d);
@@ -287,16 +287,16 @@ static dres_t parse_datetime(const char *s, db_buf_t *out)
         return D_FORMAT;
     if (!real_date(y, mo, d) || h > 23 || mi > 59 || sec > 59)
         return D_BAD_TIME;
-    db_buf_printf(out, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+    tq_buf_printf(out, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
     if (has_us && us)
-        db_buf_printf(out, ".%06d", us);
+        tq_buf_printf(out, ".%06d", us);
     if (zone < p)
-        db_buf_addn(out, zone, (size_t)(p - zone));
+        tq_buf_addn(out, zone, (size_t)(p - zone));
     return D_OK;
 }
 
 /* Django's parse_date on the whole text; the normalised date into out. */
-static dres_t parse_date(const char *s, db_buf_t *out)
+static dres_t parse_date(const char *s, tq_buf_t *out)
 {
     int y, m, d;
     size_t n = match_date(s, &y, &m, &d);
@@ -304,7 +304,7 @@ static dres_t parse_date(const char *s, db_buf_t *out)
         return D_FORMAT;
     if (!real_date(y, m, d))
         return D_BAD_DATE;
-    db_buf_printf(out, "%04d-%02d-%02d", y, m, d);
+    tq_buf_printf(out, "%04d-%02d-%02d", y, m, d);
     return D_OK;
 }
 
@@ -404,7 +404,7 @@ static int prep_lit(cstate_t *cs, vkind_t k, bool part, const char *field,
             char *r = lit_repr(l);
             if (l->type == TQDB_TEXT) {
                 free(r);
-                r = db_xstrdup(s);
+                r = tq_xstrdup(s);
             }
             qlit_clear(out);
             fail_validation(cs, r, "value must be either True or False.");
@@ -419,19 +419,19 @@ static int prep_lit(cstate_t *cs, vkind_t k, bool part, const char *field,
                                             "object, got '%s'",
                            l->type == TQDB_INT ? "int" : "float");
         }
-        db_buf_t norm = {0};
+        tq_buf_t norm = {0};
         dres_t r;
         if (k == VK_DATE) {
             r = parse_date(s, &norm);
             if (r == D_FORMAT) {
                 /* a datetime's text on a date field: its date, as
                  * DateField.to_python takes a datetime */
-                db_buf_t dt = {0};
+                tq_buf_t dt = {0};
                 if (parse_datetime(s, &dt) == D_OK) {
-                    db_buf_addn(&norm, dt.s, 10);
+                    tq_buf_addn(&norm, dt.s, 10);
                     r = D_OK;
                 }
-                db_buf_free(&dt);
+                tq_buf_free(&dt);
             }
         } else {
             r = parse_datetime(s, &norm);
@@ -439,16 +439,16 @@ static int prep_lit(cstate_t *cs, vkind_t k, bool part, const char *field,
                 norm.len = 0;
                 r = parse_date(s, &norm);
                 if (r == D_OK)
-                    db_buf_add(&norm, " 00:00:00");
+                    tq_buf_add(&norm, " 00:00:00");
             }
         }
         qlit_clear(out);
         if (r == D_OK) {
             *out = qlit_text(norm.s);
-            db_buf_free(&norm);
+            tq_buf_free(&norm);
             return 0;
         }
-        db_buf_free(&norm);
+        tq_buf_free(&norm);
         if (r == D_BAD_DATE)
             return fail_validation(cs, s, "value has the correct format "
                                           "(YYYY-MM-DD) but it is an invalid "
@@ -510,7 +510,7 @@ int cs_prep_value(cstate_t *cs, const char *transform, const char *lookup,
     if (transform) {
         bool date = !strcmp(transform, "date");
         k = date ? VK_DATE : VK_INT;
-        tname = db_xasprintf("%s__%s", field, transform);
+        tname = tq_xasprintf("%s__%s", field, transform);
         field = tname;
     }
     int rc = 0;
@@ -648,16 +648,16 @@ char *cs_lookup_hint(const char *name, const tq_scol_t *col)
                 break;
             }
     }
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     if (best[0]) {
-        db_buf_add(&b, ", perhaps you meant ");
+        tq_buf_add(&b, ", perhaps you meant ");
         for (int k = 0; k < 3 && best[k]; k++) {
             if (k)
-                db_buf_add(&b, " or ");
-            db_buf_add(&b, best[k]);
+                tq_buf_add(&b, " or ");
+            tq_buf_add(&b, best[k]);
         }
-        db_buf_addc(&b, '?');
-        return db_buf_take(&b);
+        tq_buf_addc(&b, '?');
+        return tq_buf_take(&b);
     }
     char low[64];
     size_t len = 0;
@@ -668,9 +668,9 @@ char *cs_lookup_hint(const char *name, const tq_scol_t *col)
     for (size_t i = 0; i < sizeof lookup_words / sizeof *lookup_words; i++)
         if (!strncmp(low, lookup_words[i].prefix,
                      strlen(lookup_words[i].prefix))) {
-            db_buf_printf(&b, ", perhaps you meant %s?",
+            tq_buf_printf(&b, ", perhaps you meant %s?",
                           lookup_words[i].hint);
-            return db_buf_take(&b);
+            return tq_buf_take(&b);
         }
-    return db_xstrdup("");
+    return tq_xstrdup("");
 }

@@ -47,7 +47,7 @@ qlit_t qlit_text(const char *s)
 {
     qlit_t l = {.type = TQDB_TEXT};
     l.n = strlen(s);
-    l.s = db_xstrndup(s, l.n);
+    l.s = tq_xstrndup(s, l.n);
     return l;
 }
 
@@ -55,7 +55,7 @@ qlit_t qlit_copy(const qlit_t *l)
 {
     qlit_t c = *l;
     if (l->s)
-        c.s = db_xstrndup(l->s, l->n);
+        c.s = tq_xstrndup(l->s, l->n);
     return c;
 }
 
@@ -67,7 +67,7 @@ void qlit_clear(qlit_t *l)
 
 qexpr_t *qx_new(qx_kind_t kind)
 {
-    qexpr_t *e = db_xcalloc(1, sizeof *e);
+    qexpr_t *e = tq_xcalloc(1, sizeof *e);
     e->refs = 1;
     e->kind = kind;
     e->lit = qlit_null();
@@ -97,7 +97,7 @@ void qx_unref(qexpr_t *e)
 
 void qx_push(qexpr_t *e, qexpr_t *child)
 {
-    e->args = db_xrealloc(e->args, (e->nargs + 1) * sizeof *e->args);
+    e->args = tq_xrealloc(e->args, (e->nargs + 1) * sizeof *e->args);
     e->args[e->nargs++] = child;
 }
 
@@ -111,7 +111,7 @@ qexpr_t *qx_lit(qlit_t lit)
 qexpr_t *qx_path(const char *path)
 {
     qexpr_t *e = qx_new(QX_REF);
-    e->name = db_xstrdup(path);
+    e->name = tq_xstrdup(path);
     return e;
 }
 
@@ -127,7 +127,7 @@ qexpr_t *qx_bin(int op, qexpr_t *a, qexpr_t *b)
 qexpr_t *qx_lookup(qexpr_t *lhs, const char *lookup, qexpr_t *rhs)
 {
     qexpr_t *e = qx_new(QX_LOOKUP);
-    e->name = db_xstrdup(lookup);
+    e->name = tq_xstrdup(lookup);
     qx_push(e, lhs);
     qx_push(e, rhs);
     return e;
@@ -136,7 +136,7 @@ qexpr_t *qx_lookup(qexpr_t *lhs, const char *lookup, qexpr_t *rhs)
 qexpr_t *qx_kw(const char *path, qexpr_t *rhs)
 {
     qexpr_t *e = qx_new(QX_KW);
-    e->name = db_xstrdup(path);
+    e->name = tq_xstrdup(path);
     qx_push(e, rhs);
     return e;
 }
@@ -195,24 +195,24 @@ bool qx_has_agg(const qexpr_t *e)
 char *qx_default_alias(const qexpr_t *e)
 {
     if (e->kind == QX_FUNC && e->nargs == 1 && e->args[0]->kind == QX_REF) {
-        char *lower = db_xstrdup(tq_qx_func_names[e->op]);
+        char *lower = tq_xstrdup(tq_qx_func_names[e->op]);
         for (char *p = lower; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        char *r = db_xasprintf("%s__%s", e->args[0]->name, lower);
+        char *r = tq_xasprintf("%s__%s", e->args[0]->name, lower);
         free(lower);
         return r;
     }
     if (e->kind == QX_FUNC && e->nargs == 0 && e->op == QF_COUNT)
-        return db_xstrdup("__count");
+        return tq_xstrdup("__count");
     return NULL;
 }
 
 qdesc_t *qdesc_new(const char *schema, const char *table)
 {
-    qdesc_t *q = db_xcalloc(1, sizeof *q);
+    qdesc_t *q = tq_xcalloc(1, sizeof *q);
     q->refs = 1;
-    q->schema = db_xstrdup(schema);
-    q->table = db_xstrdup(table);
+    q->schema = tq_xstrdup(schema);
+    q->table = tq_xstrdup(table);
     q->limit = -1;
     q->mode = QM_MODEL;
     return q;
@@ -229,9 +229,9 @@ static qfield_t *copy_fields(const qfield_t *f, size_t n)
 {
     if (!n)
         return NULL;
-    qfield_t *c = db_xcalloc(n, sizeof *c);
+    qfield_t *c = tq_xcalloc(n, sizeof *c);
     for (size_t i = 0; i < n; i++) {
-        c[i].name = db_xstrdup(f[i].name);
+        c[i].name = tq_xstrdup(f[i].name);
         c[i].expr = qx_ref(f[i].expr);
         c[i].calls = f[i].calls;
     }
@@ -242,29 +242,29 @@ static char **copy_names(char *const *v, size_t n)
 {
     if (!n)
         return NULL;
-    char **c = db_xcalloc(n, sizeof *c);
+    char **c = tq_xcalloc(n, sizeof *c);
     for (size_t i = 0; i < n; i++)
-        c[i] = db_xstrdup(v[i]);
+        c[i] = tq_xstrdup(v[i]);
     return c;
 }
 
 qdesc_t *qdesc_clone(const qdesc_t *q)
 {
-    qdesc_t *c = db_xcalloc(1, sizeof *c);
+    qdesc_t *c = tq_xcalloc(1, sizeof *c);
     *c = *q;
     c->refs = 1;
-    c->schema = db_xstrdup(q->schema);
-    c->table = db_xstrdup(q->table);
+    c->schema = tq_xstrdup(q->schema);
+    c->table = tq_xstrdup(q->table);
     c->where = qx_ref(q->where);
     c->annos = copy_fields(q->annos, q->nannos);
     c->fields = copy_fields(q->fields, q->nfields);
     c->group = copy_fields(q->group, q->ngroup);
     if (q->ncalls) {
-        c->calls = db_xcalloc(q->ncalls, sizeof *c->calls);
+        c->calls = tq_xcalloc(q->ncalls, sizeof *c->calls);
         memcpy(c->calls, q->calls, q->ncalls * sizeof *c->calls);
     }
     if (q->norder) {
-        c->order = db_xcalloc(q->norder, sizeof *c->order);
+        c->order = tq_xcalloc(q->norder, sizeof *c->order);
         for (size_t i = 0; i < q->norder; i++) {
             c->order[i].expr = qx_ref(q->order[i].expr);
             c->order[i].desc = q->order[i].desc;
@@ -310,8 +310,8 @@ void qdesc_unref(qdesc_t *q)
 void qdesc_add_field(qfield_t **arr, size_t *n, const char *name,
                      qexpr_t *expr)
 {
-    *arr = db_xrealloc(*arr, (*n + 1) * sizeof **arr);
-    (*arr)[*n].name = db_xstrdup(name);
+    *arr = tq_xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[*n].name = tq_xstrdup(name);
     (*arr)[*n].expr = expr;
     (*arr)[*n].calls = 0;
     (*n)++;
@@ -319,7 +319,7 @@ void qdesc_add_field(qfield_t **arr, size_t *n, const char *name,
 
 void qdesc_add_order(qdesc_t *q, qexpr_t *expr, bool desc)
 {
-    q->order = db_xrealloc(q->order, (q->norder + 1) * sizeof *q->order);
+    q->order = tq_xrealloc(q->order, (q->norder + 1) * sizeof *q->order);
     q->order[q->norder].expr = expr;
     q->order[q->norder].desc = desc;
     q->norder++;
@@ -335,7 +335,7 @@ size_t qx_conjuncts(const qexpr_t *where)
 void qdesc_end_call(qdesc_t *q)
 {
     assert(q && q->refs == 1);
-    q->calls = db_xrealloc(q->calls, (q->ncalls + 1) * sizeof *q->calls);
+    q->calls = tq_xrealloc(q->calls, (q->ncalls + 1) * sizeof *q->calls);
     q->calls[q->ncalls++] = qx_conjuncts(q->where);
 }
 
@@ -376,10 +376,10 @@ int qsql_bind_cursor(const qsql_t *s, tqdb_cursor_t *cur)
     return 0;
 }
 
-void qlit_sql(db_buf_t *b, const qlit_t *l)
+void qlit_sql(tq_buf_t *b, const qlit_t *l)
 {
     switch (l->type) {
-    case TQDB_INT: db_buf_printf(b, "%lld", (long long)l->i); break;
+    case TQDB_INT: tq_buf_printf(b, "%lld", (long long)l->i); break;
     case TQDB_FLOAT: {
         char tmp[64];
         for (int prec = 15; prec <= 17; prec++) {
@@ -389,31 +389,31 @@ void qlit_sql(db_buf_t *b, const qlit_t *l)
         }
         if (!strpbrk(tmp, ".eEn"))
             strcat(tmp, ".0");
-        db_buf_add(b, tmp);
+        tq_buf_add(b, tmp);
         break;
     }
     case TQDB_TEXT:
-        db_buf_addc(b, '\'');
+        tq_buf_addc(b, '\'');
         for (size_t i = 0; i < l->n; i++) {
             if (l->s[i] == '\'')
-                db_buf_addc(b, '\'');
-            db_buf_addc(b, l->s[i]);
+                tq_buf_addc(b, '\'');
+            tq_buf_addc(b, l->s[i]);
         }
-        db_buf_addc(b, '\'');
+        tq_buf_addc(b, '\'');
         break;
     case TQDB_BLOB:
-        db_buf_add(b, "X'");
+        tq_buf_add(b, "X'");
         for (size_t i = 0; i < l->n; i++)
-            db_buf_printf(b, "%02X", (unsigned char)l->s[i]);
-        db_buf_addc(b, '\'');
+            tq_buf_printf(b, "%02X", (unsigned char)l->s[i]);
+        tq_buf_addc(b, '\'');
         break;
-    default: db_buf_add(b, "NULL"); break;
+    default: tq_buf_add(b, "NULL"); break;
     }
 }
 
 char *qsql_inline(const qsql_t *s)
 {
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     size_t k = 0;
     bool numbered = s->dialect && s->dialect->numbered_params;
     for (const char *p = s->sql; *p; p++) {
@@ -425,7 +425,7 @@ char *qsql_inline(const qsql_t *s)
                     e++;
                 e++;
             }
-            db_buf_addn(&b, p, (size_t)(e - p) + (*e ? 1 : 0));
+            tq_buf_addn(&b, p, (size_t)(e - p) + (*e ? 1 : 0));
             p = *e ? e : e - 1;
             continue;
         }
@@ -442,9 +442,9 @@ char *qsql_inline(const qsql_t *s)
             qlit_sql(&b, &s->params[k++]);
             continue;
         }
-        db_buf_addc(&b, *p);
+        tq_buf_addc(&b, *p);
     }
-    return db_buf_take(&b);
+    return tq_buf_take(&b);
 }
 
 void qerr_clear(qerr_t *e)

@@ -138,51 +138,51 @@ static const ragg_t *find_agg(const rplan_t *p, const char *name)
 
 /* A table as compile.c names it: main's bare unless a temp table or view
  * of the same name hides it (tq_schema_shadowed). */
-static void table_ref(db_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
+static void table_ref(tq_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
     if (strcmp(t->schema, "main") || tq_schema_shadowed(s, "main", t->name)) {
-        db_buf_ident(b, t->schema);
-        db_buf_addc(b, '.');
+        tq_buf_ident(b, t->schema);
+        tq_buf_addc(b, '.');
     }
-    db_buf_ident(b, t->name);
+    tq_buf_ident(b, t->name);
 }
 
-static void column(db_buf_t *b, const char *alias, const char *col)
+static void column(tq_buf_t *b, const char *alias, const char *col)
 {
-    db_buf_ident(b, alias);
-    db_buf_addc(b, '.');
-    db_buf_ident(b, col);
+    tq_buf_ident(b, alias);
+    tq_buf_addc(b, '.');
+    tq_buf_ident(b, col);
 }
 
 /* The aggregate's value in the outer query. */
-static void agg_value(db_buf_t *b, const rplan_t *p, const ragg_t *a)
+static void agg_value(tq_buf_t *b, const rplan_t *p, const ragg_t *a)
 {
     size_t i = (size_t)(a - p->aggs);
     if (a->count)
-        db_buf_printf(b, "COALESCE(\"agg\".\"a%zu\", 0)", i);
+        tq_buf_printf(b, "COALESCE(\"agg\".\"a%zu\", 0)", i);
     else
-        db_buf_printf(b, "\"agg\".\"a%zu\"", i);
+        tq_buf_printf(b, "\"agg\".\"a%zu\"", i);
 }
 
 /* Appends one outer select item and its column name; false on a field
  * the rewrite does not know. */
-static bool select_ref(db_buf_t *b, char ***names, size_t *n,
+static bool select_ref(tq_buf_t *b, char ***names, size_t *n,
                        const rplan_t *p, const char *name, const char *ref)
 {
     if (*n)
-        db_buf_add(b, ", ");
+        tq_buf_add(b, ", ");
     const ragg_t *a = find_agg(p, ref);
     if (a) {
         agg_value(b, p, a);
-        db_buf_add(b, " AS ");
-        db_buf_ident(b, name);
+        tq_buf_add(b, " AS ");
+        tq_buf_ident(b, name);
     } else if (!strcmp(name, ref) && tq_stable_col(p->base, ref) >= 0) {
         column(b, p->base->name, ref);
     } else {
         return false;
     }
-    *names = db_xrealloc(*names, (*n + 1) * sizeof **names);
-    (*names)[(*n)++] = db_xstrdup(name);
+    *names = tq_xrealloc(*names, (*n + 1) * sizeof **names);
+    (*names)[(*n)++] = tq_xstrdup(name);
     return true;
 }
 
@@ -190,12 +190,12 @@ static bool select_ref(db_buf_t *b, char ***names, size_t *n,
  * shape described above. */
 static bool build(const tq_dialect_t *d, const tq_schema_t *s,
                   const qdesc_t *q, const qsql_t *out,
-                  rplan_t *p, db_buf_t *b)
+                  rplan_t *p, tq_buf_t *b)
 {
     if (p->base->rowid_pk || q->where || q->distinct || q->group_values || q->nonly ||
         q->nrelated || q->nannos == 0 || out->nparams)
         return false;
-    p->aggs = db_xcalloc(q->nannos, sizeof *p->aggs);
+    p->aggs = tq_xcalloc(q->nannos, sizeof *p->aggs);
     for (size_t i = 0; i < q->nannos; i++)
         if (!match_agg(p, s, q->annos[i].name, q->annos[i].expr,
                        &p->aggs[p->naggs++]))
@@ -220,7 +220,7 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
     if (qdesc_sliced(q) && !by_agg)
         return false;
 
-    db_buf_t cols = {0};
+    tq_buf_t cols = {0};
     char **names = NULL;
     size_t n = 0;
     bool ok = true;
@@ -246,42 +246,42 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
     }
     free(names);
     if (!ok) {
-        db_buf_free(&cols);
+        tq_buf_free(&cols);
         return false;
     }
 
-    db_buf_add(b, "SELECT ");
-    db_buf_add(b, cols.s);
-    db_buf_free(&cols);
-    db_buf_add(b, " FROM ");
+    tq_buf_add(b, "SELECT ");
+    tq_buf_add(b, cols.s);
+    tq_buf_free(&cols);
+    tq_buf_add(b, " FROM ");
     table_ref(b, s, p->base);
-    db_buf_add(b, " LEFT OUTER JOIN (SELECT ");
+    tq_buf_add(b, " LEFT OUTER JOIN (SELECT ");
     column(b, p->child->name, p->rel->target_col);
-    db_buf_add(b, " AS \"k\"");
+    tq_buf_add(b, " AS \"k\"");
     for (size_t i = 0; i < p->naggs; i++) {
         const ragg_t *a = &p->aggs[i];
-        db_buf_printf(b, ", %s(%s", a->func, a->distinct ? "DISTINCT " : "");
+        tq_buf_printf(b, ", %s(%s", a->func, a->distinct ? "DISTINCT " : "");
         column(b, p->child->name, a->col);
-        db_buf_printf(b, ") AS \"a%zu\"", i);
+        tq_buf_printf(b, ") AS \"a%zu\"", i);
     }
-    db_buf_add(b, " FROM ");
+    tq_buf_add(b, " FROM ");
     table_ref(b, s, p->child);
-    db_buf_add(b, " GROUP BY ");
-    db_buf_add(b, d->group_by_unindexed);
+    tq_buf_add(b, " GROUP BY ");
+    tq_buf_add(b, d->group_by_unindexed);
     column(b, p->child->name, p->rel->target_col);
-    db_buf_add(b, ") AS \"agg\" ON (");
+    tq_buf_add(b, ") AS \"agg\" ON (");
     column(b, p->base->name, p->rel->col);
-    db_buf_add(b, " = \"agg\".\"k\")");
+    tq_buf_add(b, " = \"agg\".\"k\")");
 
     bool selected_annos = q->mode == QM_MODEL || q->nfields == 0;
-    db_buf_t order = {0};
+    tq_buf_t order = {0};
     for (size_t i = 0; i < q->norder; i++) {
         const qexpr_t *e = q->order[i].expr;
         bool desc = q->order[i].desc != q->reversed;
         if (order.len)
-            db_buf_add(&order, ", ");
+            tq_buf_add(&order, ", ");
         if (e->kind == QX_BOOL) {
-            db_buf_add(&order, "RANDOM()");
+            tq_buf_add(&order, "RANDOM()");
             continue;
         }
         const ragg_t *a = find_agg(p, e->name);
@@ -289,29 +289,29 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
         for (size_t k = 0; a && k < q->nfields; k++)
             selected |= !strcmp(q->fields[k].name, e->name);
         if (a && selected)
-            db_buf_ident(&order, e->name);
+            tq_buf_ident(&order, e->name);
         else if (a)
             agg_value(&order, p, a);
         else
             column(&order, p->base->name,
                    strcmp(e->name, "pk") ? e->name : p->base->pk);
-        db_buf_add(&order, desc ? " DESC" : " ASC");
+        tq_buf_add(&order, desc ? " DESC" : " ASC");
     }
     if (!q->norder && !q->order_set) {
         column(&order, p->base->name, p->base->pk);
-        db_buf_add(&order, q->reversed ? " DESC" : " ASC");
+        tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
     }
     if (order.len) {
-        db_buf_add(b, " ORDER BY ");
-        db_buf_add(b, order.s);
+        tq_buf_add(b, " ORDER BY ");
+        tq_buf_add(b, order.s);
     }
-    db_buf_free(&order);
+    tq_buf_free(&order);
     if (q->limit >= 0)
-        db_buf_printf(b, " LIMIT %lld", (long long)q->limit);
+        tq_buf_printf(b, " LIMIT %lld", (long long)q->limit);
     if (q->offset > 0) {
         if (q->limit < 0)
-            db_buf_add(b, " LIMIT -1");
-        db_buf_printf(b, " OFFSET %lld", (long long)q->offset);
+            tq_buf_add(b, " LIMIT -1");
+        tq_buf_printf(b, " OFFSET %lld", (long long)q->offset);
     }
     return true;
 }
@@ -329,15 +329,15 @@ static bool rewrite_select(const tq_dialect_t *d, const tq_schema_t *s,
     rplan_t p = {.base = tq_schema_table(s, q->schema, q->table)};
     if (!p.base || !strcasecmp(p.base->name, "agg"))
         return false;    /* "agg" names the aggregated child */
-    db_buf_t b = {0};
+    tq_buf_t b = {0};
     bool ok = build(d, s, q, out, &p, &b);
     free(p.aggs);
     if (!ok) {
-        db_buf_free(&b);
+        tq_buf_free(&b);
         return false;
     }
     free(out->sql);
-    out->sql = db_buf_take(&b);
+    out->sql = tq_buf_take(&b);
     return true;
 }
 

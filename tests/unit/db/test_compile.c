@@ -592,8 +592,8 @@ int main(void)
           3, "exclude across a reverse relation is a subquery");
     {
         qdesc_t *q = qdesc_new("main", "rental");
-        q->related = db_xcalloc(1, sizeof *q->related);
-        q->related[0] = db_xstrdup("user");
+        q->related = tq_xcalloc(1, sizeof *q->related);
+        q->related[0] = tq_xstrdup("user");
         q->nrelated = 1;
         q->where = kw_int("pk", 2);
         check(q, SELECT,
@@ -668,10 +668,10 @@ int main(void)
     }
     {
         qsql_t s = {0};
-        s.sql = db_xstrdup("SELECT ? , '?', \"a?\", ?");
+        s.sql = tq_xstrdup("SELECT ? , '?', \"a?\", ?");
         qlit_t a = qlit_text("it's"), b = qlit_float(2);
-        DB_PUSH(s.params, s.nparams, s.pcap, a);
-        DB_PUSH(s.params, s.nparams, s.pcap, b);
+        TQ_PUSH(s.params, s.nparams, s.pcap, a);
+        TQ_PUSH(s.params, s.nparams, s.pcap, b);
         char *in = qsql_inline(&s);
         is_str(in, "SELECT 'it''s' , '?', \"a?\", 2.0",
                "inline skips quoted text");
