@@ -43,6 +43,10 @@ struct tqdb_cursor {
 
 struct tqdb_engine {
     const char *name;              /* "sqlite", "postgresql" */
+    /* A loader stands for an engine in a module (pg_loader.c): only its
+     * claims and open are called; the connections it opens belong to the
+     * loaded engine's table. */
+    bool loader;
     /* Whether `target` names a database of this engine (a URL scheme, a
      * keyword string). The SQLite engine takes whatever no other claims. */
     bool (*claims)(const char *target);

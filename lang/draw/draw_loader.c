@@ -2,11 +2,8 @@
  * This file implements render.h's tq_chart_png and tq_erd_svg for the
  * kernel and tabula-run by loading the drawing module tabula-draw.so (see
  * draw_module.h) on the first call and forwarding to it, so that cairo and
- * graphviz are mapped only once a cell draws. The module is looked for at
- * $TABULA_DRAW_MODULE when it is set, else in the installed library
- * directory and in the build tree: the installed one first when the
- * running program is the installed one (its directory is the configured
- * bindir), the build tree's first otherwise. It is loaded once per
+ * graphviz are mapped only once a cell draws. The module is looked for as
+ * base/module.h says, $TABULA_DRAW_MODULE first. It is loaded once per
  * process and never unloaded; a module that is missing or of another ABI
  * is an error returned to the caller (the cell fails, the kernel stays
  * up). The module is handed rows and tables, never the connection
@@ -18,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/module.h"
 #include "base/util.h"
 #include "draw/draw_module.h"
 
@@ -29,50 +27,15 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static const tq_draw_api_t *draw_api;
 static char load_error[768];
 
-/* True when the running executable lives in the configured bindir
- * (compared after resolving symbolic links on both sides). */
-static bool running_installed(void)
-{
-    char exe[PATH_MAX], bindir[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || !realpath(TQ_DRAW_BINDIR, bindir))
-        return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return false;
-    *slash = '\0';
-    return strcmp(exe, bindir) == 0;
-}
-
-/* Opens one candidate; on failure appends dlerror's text to load_error. */
-static void *open_module(const char *path)
-{
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        size_t used = strlen(load_error);
-        snprintf(load_error + used, sizeof load_error - used, "%s%s",
-                 used ? "; " : "", why ? why : path);
-    }
-    return h;
-}
-
 static void load_module(void)
 {
-    const char *env = getenv("TABULA_DRAW_MODULE");
-    void *h = NULL;
-    if (env && *env) {
-        h = open_module(env);
-    } else {
-        /* the installed module first for an installed program, the build
-         * tree's first for a program run from it; then the other */
-        bool installed = running_installed();
-        h = open_module(installed ? TQ_DRAW_INSTALL_PATH : TQ_DRAW_BUILD_PATH);
-        if (!h)
-            h = open_module(installed ? TQ_DRAW_BUILD_PATH
-                                      : TQ_DRAW_INSTALL_PATH);
-    }
+    static const tq_module_paths_t paths = {
+        .env = "TABULA_DRAW_MODULE",
+        .build_path = TQ_DRAW_BUILD_PATH,
+        .install_path = TQ_DRAW_INSTALL_PATH,
+        .bindir = TQ_DRAW_BINDIR,
+    };
+    void *h = tq_module_open(&paths, load_error, sizeof load_error);
     if (!h)
         return;
     const tq_draw_api_t *(*get)(void) =
