@@ -90,6 +90,7 @@ typedef struct pg_conn {
     unsigned generation;         /* bumped by each reconnection */
     unsigned next_name;          /* names of prepared statements */
     pg_cursor_t *active;         /* the cursor whose rows are streaming */
+    bool stmt_sp;                /* savepoint tq_stmt is set (see arm) */
     char **dead;                 /* statement names to DEALLOCATE */
     size_t ndead, deadcap;
 } pg_conn_t;
@@ -103,6 +104,7 @@ struct pg_cursor {
     unsigned generation;         /* of the connection it was prepared on */
     char *sql;                   /* translated to $n placeholders */
     bool readonly;
+    bool manages;                /* manages savepoints or the transaction */
     int nparams;
     char **pnames;               /* [1..nparams]: ":name", "?NNN" or NULL */
     Oid *ptypes;                 /* [0..nparams-1], from the server */
@@ -452,6 +454,8 @@ typedef struct scan {
     bool sequence;             /* nextval or setval appears */
     bool analyze;              /* EXPLAIN ANALYZE runs the statement */
     bool toggles_readonly;     /* "read write" or "read_only" appears */
+    int nwords;                /* words seen so far */
+    bool rollback_to;          /* ROLLBACK [WORK|TRANSACTION] TO ... */
 } scan_t;
 
 static bool ident_char(char ch)
@@ -587,6 +591,10 @@ static void scan_word(scan_t *s, const char *w, size_t n, const char *prev,
     lw[n] = 0;
     if (!s->first[0] && n < sizeof s->first)
         memcpy(s->first, lw, n + 1);
+    s->nwords++;
+    if (!strcmp(s->first, "rollback") && !strcmp(lw, "to") &&
+        s->nwords <= 3)
+        s->rollback_to = true;
     if (!strcmp(lw, "insert") || !strcmp(lw, "update") ||
         !strcmp(lw, "delete") || !strcmp(lw, "merge"))
         s->dml = true;
@@ -727,6 +735,26 @@ static bool reads_only(const scan_t *s)
     return false;
 }
 
+/* Whether the statement begins or ends the transaction (BEGIN, START,
+ * COMMIT, END, ABORT, ROLLBACK but not ROLLBACK TO), which the
+ * transaction guard refuses. */
+static bool ends_or_begins(const scan_t *s)
+{
+    const char *f = s->first;
+    return !strcmp(f, "begin") || !strcmp(f, "start") ||
+           !strcmp(f, "commit") || !strcmp(f, "end") ||
+           !strcmp(f, "abort") || (!strcmp(f, "rollback") && !s->rollback_to);
+}
+
+/* Whether the statement manages savepoints (SAVEPOINT, RELEASE, ROLLBACK
+ * TO) or the transaction: the statement savepoint stays out of its way. */
+static bool manages_transaction(const scan_t *s)
+{
+    return ends_or_begins(s) || !strcmp(s->first, "savepoint") ||
+           !strcmp(s->first, "release") || s->rollback_to ||
+           !strcmp(s->first, "prepare") || !strcmp(s->first, "set");
+}
+
 /* ---- waiting for the server */
 
 /* Sends the cancel request (signal-safe: PQcancel on the object made at
@@ -797,6 +825,7 @@ static void count_changes(pg_conn_t *c, const PGresult *r)
 
 static void cursor_read_rest(pg_cursor_t *cur);
 static int session_setup(pg_conn_t *c);
+static void recover(pg_conn_t *c);
 
 /* Makes the connection ready for a new command: the streaming cursor, if
  * any, reads its remaining rows into memory, freed statements are
@@ -806,6 +835,8 @@ static int settle(pg_conn_t *c)
     if (c->active)
         cursor_read_rest(c->active);
     assert(!c->active);
+    if (PQstatus(c->pg) == CONNECTION_OK)
+        recover(c);
     if (PQstatus(c->pg) == CONNECTION_BAD) {
         PQreset(c->pg);
         if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -817,6 +848,7 @@ static int settle(pg_conn_t *c)
         }
         c->generation++;
         c->wrote = false;
+        c->stmt_sp = false;
         for (size_t i = 0; i < c->ndead; i++)
             free(c->dead[i]);
         c->ndead = 0;
@@ -907,6 +939,79 @@ static int session_setup(pg_conn_t *c)
         PQclear(r);
     }
     return rc;
+}
+
+/* The transaction guard's refusal (tqdb_guard_transaction), SQLite's
+ * engine's words. -1. */
+static int fail_guard(pg_conn_t *c)
+{
+    return fail_text(c, TQDB_ERR_MISUSE, db_xstrdup(
+        "a cell runs in one transaction of its own: it commits when "
+        "it succeeds and rolls back when it fails, so BEGIN, COMMIT, "
+        "END and ROLLBACK are refused inside it (SAVEPOINT, RELEASE "
+        "and ROLLBACK TO work)"));
+}
+
+/* ---- the statement savepoint
+ *
+ * PostgreSQL aborts the whole transaction on any error, where SQLite
+ * undoes only the failed statement. So that a cell can catch a
+ * DatabaseError and go on, each statement run inside a transaction
+ * (tqdb_exec, each run of a cursor, each prepare) is preceded by a
+ * savepoint tq_stmt ("RELEASE SAVEPOINT tq_stmt; SAVEPOINT tq_stmt" when
+ * the previous one is still there: one round trip), and the next command
+ * after a failure first rolls back to it (recover). Statements that
+ * manage savepoints or the transaction themselves release it first and
+ * run without one, so that a user's savepoints nest as written. */
+
+/* Sends `sql` through the simple protocol and reads its results; true
+ * when every statement succeeded. The connection's error is untouched. */
+static bool run_quiet(pg_conn_t *c, const char *sql)
+{
+    if (!PQsendQuery(c->pg, sql))
+        return false;
+    bool ok = true;
+    PGresult *r;
+    while ((r = next_result(c))) {
+        if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+            ok = false;
+        PQclear(r);
+    }
+    return ok;
+}
+
+/* After a failed statement inside a transaction: back to the statement
+ * savepoint, which leaves the transaction usable. */
+static void recover(pg_conn_t *c)
+{
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR &&
+        !run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
+        c->stmt_sp = false;
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        c->stmt_sp = false;
+}
+
+/* Before a statement: a fresh statement savepoint when inside a
+ * transaction. */
+static void arm(pg_conn_t *c)
+{
+    if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+        c->stmt_sp = false;
+        return;
+    }
+    c->stmt_sp = run_quiet(c, c->stmt_sp
+                                  ? "RELEASE SAVEPOINT tq_stmt; SAVEPOINT "
+                                    "tq_stmt"
+                                  : "SAVEPOINT tq_stmt");
+}
+
+/* Before a statement that manages savepoints or the transaction: the
+ * statement savepoint goes (the transaction keeps what it did). */
+static void disarm(pg_conn_t *c)
+{
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INTRANS)
+        run_quiet(c, "RELEASE SAVEPOINT tq_stmt");
+    c->stmt_sp = false;
 }
 
 /* ---- connections */
@@ -1013,14 +1118,25 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
                     db_xstrdup("attempt to write a readonly database"));
         }
     }
-    bool writes = false;
-    for (const char *p = sql; *p && !writes;) {
+    bool writes = false, manages = false, guarded = false;
+    for (const char *p = sql; *p;) {
         scan_t s;
         scan_statement(p, &s);
-        writes = !reads_only(&s);
+        writes = writes || !reads_only(&s);
+        manages = manages || manages_transaction(&s);
+        guarded = guarded || ends_or_begins(&s);
         p = s.tail;
         scan_clear(&s);
     }
+    if (guarded && conn->guard)
+        return fail_guard(c);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    if (manages)
+        disarm(c);
+    else
+        arm(c);
     int rc = run(c, sql);
     if (rc == 0 && writes)
         c->wrote = true;
@@ -1061,8 +1177,13 @@ static int pg_rollback(tqdb_conn_t *conn)
 static int savepoint_stmt(tqdb_conn_t *conn, const char *verb,
                           const char *name)
 {
+    pg_conn_t *c = pgc(conn);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    disarm(c);
     char *sql = db_xasprintf("%s %s", verb, name);
-    int rc = run(pgc(conn), sql);
+    int rc = run(c, sql);
     free(sql);
     return rc;
 }
@@ -1416,12 +1537,22 @@ static int pg_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
         return fail_text(c, TQDB_ERR_READONLY,
                          db_xstrdup("attempt to write a readonly database"));
     }
+    if (conn->guard && ends_or_begins(&s)) {
+        scan_clear(&s);
+        return fail_guard(c);
+    }
     if (settle(c) < 0) {
         scan_clear(&s);
         return -1;
     }
+    bool manages = manages_transaction(&s);
+    if (manages)
+        disarm(c);
+    else
+        arm(c);
     pg_cursor_t *cur = db_xcalloc(1, sizeof *cur);
     cur->head.conn = conn;
+    cur->manages = manages;
     cur->readonly = reads_only(&s);
     cur->sql = db_buf_take(&s.out);
     cur->nparams = s.nparams;
@@ -1638,6 +1769,10 @@ static int cursor_start(pg_cursor_t *cur)
     tqdb_conn_clear_error(&c->head);
     if (settle(c) < 0)
         return -1;
+    if (cur->manages)
+        disarm(c);
+    else
+        arm(c);
     if (cur->generation != c->generation && server_prepare(cur) < 0)
         return -1;
     if (!PQsendQueryPrepared(c->pg, cur->name, cur->nparams, cur->values,
