@@ -29,7 +29,8 @@
  *    (also what tqdb_interrupt sends, from any thread or signal handler);
  *  - a lost connection fails the statement with OPERATIONAL; the next
  *    exec, begin or prepare tries PQreset once;
- *  - the target's password never appears in an error message (mask()).
+ *  - the target's password never appears in an error message
+ *    (tq_mask_passwords, base/mask.h).
  * Server-side errors inside a transaction abort it, as PostgreSQL does;
  * the caller puts a savepoint around a statement whose failure it means
  * to survive.
@@ -50,6 +51,7 @@
 #include <strings.h>
 
 #include "base/dbutil.h"
+#include "base/mask.h"
 
 const tqdb_engine_t tqdb_postgres_engine;
 
@@ -155,52 +157,6 @@ static bool keyword_at(const char *s, const char *p, const char *kw)
     return *q == '=';
 }
 
-/* Where each password value of `target` lies: its keyword form
- * (password=VALUE, quoted or not), its URL query form (?password=VALUE)
- * and its URL userinfo (scheme://user:VALUE@host). Calls `fn` for each
- * value's span [start, end). */
-static void password_spans(const char *target,
-                           void (*fn)(void *ud, size_t start, size_t end),
-                           void *ud)
-{
-    const char *auth = strstr(target, "://");
-    if (auth) {
-        auth += 3;
-        size_t alen = strcspn(auth, "/?");
-        const char *at = NULL;
-        for (const char *p = auth; p < auth + alen; p++)
-            if (*p == '@')
-                at = p;
-        if (at) {
-            const char *colon = memchr(auth, ':', (size_t)(at - auth));
-            if (colon)
-                fn(ud, (size_t)(colon + 1 - target), (size_t)(at - target));
-        }
-    }
-    for (const char *p = target; *p; p++) {
-        if (!keyword_at(target, p, "password"))
-            continue;
-        const char *v = strchr(p, '=') + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        const char *e = v;
-        if (*v == '\'') {
-            for (e = v + 1; *e && *e != '\''; e++)
-                if (*e == '\\' && e[1])
-                    e++;
-            if (*e)
-                e++;
-        } else {
-            while (*e && !isspace((unsigned char)*e) && *e != '&')
-                e++;
-        }
-        fn(ud, (size_t)(v - target), (size_t)(e - target));
-        p = e > p ? e - 1 : p;
-        if (!*e)
-            break;
-    }
-}
-
 typedef struct spans {
     size_t start[8], end[8];
     size_t n;
@@ -214,31 +170,6 @@ static void add_span(void *ud, size_t start, size_t end)
         s->end[s->n] = end;
         s->n++;
     }
-}
-
-/* A malloc'd copy of the connection target with every password replaced
- * by "***": what every message naming the target shows. */
-static char *mask(const char *target)
-{
-    spans_t sp = {0};
-    password_spans(target, add_span, &sp);
-    db_buf_t b = {0};
-    db_buf_add(&b, "");
-    size_t at = 0, len = strlen(target);
-    while (at < len) {
-        size_t next = len, k = sp.n;
-        for (size_t i = 0; i < sp.n; i++)
-            if (sp.start[i] >= at && sp.start[i] < next) {
-                next = sp.start[i];
-                k = i;
-            }
-        db_buf_addn(&b, target + at, next - at);
-        if (k == sp.n)
-            break;
-        db_buf_add(&b, "***");
-        at = sp.end[k];
-    }
-    return db_buf_take(&b);
 }
 
 /* Decodes %XX escapes (a URL's password as libpq reads it). */
@@ -264,7 +195,7 @@ static char *percent_decode(const char *s, size_t n)
 static void collect_secrets(pg_conn_t *c, const char *target)
 {
     spans_t sp = {0};
-    password_spans(target, add_span, &sp);
+    tq_password_spans(target, add_span, &sp);
     c->secrets = db_xcalloc(2 * sp.n + 1, sizeof *c->secrets);
     for (size_t i = 0; i < sp.n; i++) {
         const char *v = target + sp.start[i];
@@ -1068,7 +999,7 @@ static tqdb_conn_t *pg_open(const char *target, unsigned flags, char **error)
     pg_conn_t *c = db_xcalloc(1, sizeof *c);
     c->head.engine = &tqdb_postgres_engine;
     c->head.readonly = flags & TQDB_OPEN_READONLY;
-    c->masked = mask(target);
+    c->masked = tq_mask_passwords(target);
     collect_secrets(c, target);
     /* dbname is expanded as a URL or keyword string; client_encoding,
      * later in the list, wins over one in the target. */
