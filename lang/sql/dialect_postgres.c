@@ -1,7 +1,8 @@
 /*
  * This file is PostgreSQL's SQL dialect (sql/dialect.h): `$n`
- * placeholders, LIMIT ALL, TRUE and FALSE, no rowid (every table is read
- * by its declared key, and new keys come back with RETURNING), date
+ * placeholders, LIMIT ALL, TRUE and FALSE, no rowid (a table is read by
+ * its declared key, one without a key by ctid, and new keys come back
+ * with RETURNING), date
  * arithmetic with date_trunc() and extract() over values cast to
  * timestamp (so that text columns holding ISO dates work as on SQLite,
  * and the results have SQLite's types: TruncMonth a date, extract an
@@ -318,7 +319,11 @@ const tq_dialect_t tq_dialect_postgres = {
     .limit = pg_limit,
     .true_sql = "TRUE",
     .false_sql = "FALSE",
-    .rowid = NULL,
+    .asc_nulls = " NULLS FIRST",
+    .desc_nulls = " NULLS LAST",
+    /* a table without a primary key is read by its row's physical
+     * address: good within a statement and until the row is updated */
+    .rowid = "ctid",
     .insert_returning = true,
     .explain = "EXPLAIN ",
     .explain_detail_col = 0,          /* QUERY PLAN */
