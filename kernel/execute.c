@@ -17,8 +17,10 @@
 #include "progress.h"
 #include "stdin.h"
 #include "util.h"
+#include "tabula.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct run {
@@ -158,12 +160,17 @@ json_t *kn_execute(kn_kernel_t *k, const kn_msg_t *msg, bool *abort_queue)
     atomic_store(&k->interrupted, false);
     atomic_store(&k->executing, true);
     int count = store ? ++k->execution_count : k->execution_count;
+    /* what is shown and kept of the cell never holds a database
+     * password (a %connect URL) */
+    char *shown = tq_mask_secrets(code);
     if (!silent)
         kn_publish(k->iopub, "execute_input", msg,
-                   json_pack("{sosi}", "code", kn_json_text(code, strlen(code)),
+                   json_pack("{sosi}", "code",
+                             kn_json_text(shown, strlen(shown)),
                              "execution_count", count));
     if (store)
-        kn_history_store(k->history, count, code);
+        kn_history_store(k->history, count, shown);
+    free(shown);
 
     /* The progress indicator is for people watching: not for silent
      * requests, nor for clients that cannot answer input() either (an

@@ -160,6 +160,10 @@ static char *absolute(const char *path)
 {
     if (path[0] == '/' || path[0] == ':' || strncmp(path, "file:", 5) == 0)
         return kn_xstrdup(path);
+    /* a server's URL (postgresql://...) or a libpq keyword string
+     * (host=... dbname=...) is no file name */
+    if (strstr(path, "://") || strchr(path, '='))
+        return kn_xstrdup(path);
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         return kn_xstrdup(path);

@@ -13,10 +13,12 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "util.h"
+#include "tabula.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WAKE_ENDPOINT "inproc://tabula-wake"
@@ -113,8 +115,10 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     k->session = op.session;
     k->history = op.history;
     if (!k->session) {
-        kn_error("cannot open %s: %s", op.options.database,
+        char *shown = tq_mask_secrets(op.options.database);
+        kn_error("cannot open %s: %s", shown,
                  op.error ? op.error : "unknown error");
+        free(shown);
         free(op.error);
         goto fail;
     }
@@ -141,8 +145,9 @@ int kn_kernel_start(kn_kernel_t *k, const kn_options_t *o)
     pthread_create(&k->hb_thread, NULL, kn_heartbeat_thread, k->hb);
     pthread_create(&k->control_thread, NULL, kn_control_thread, k);
     kn_publish_status(k->iopub, NULL, "starting");
-    kn_info("ready: %s, session %s", op.options.database,
-            kn_message_session());
+    char *shown = tq_mask_secrets(op.options.database);
+    kn_info("ready: %s, session %s", shown, kn_message_session());
+    free(shown);
     return 0;
 fail:
     /* no thread runs yet: close what was made */

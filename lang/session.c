@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mask.h"
 #include "editor/complete.h"
 #include "frame/frame.h"
 #include "vm/eval.h"
@@ -450,7 +451,9 @@ static void record_input(tq_session_t *s, int n, const char *source)
     while (tq_seq_len(s->inputs) < (size_t)n)
         tq_list_append(s->inputs, empty);
     tq_decref(empty);
-    tq_value_t *src = tq_str(source);
+    char *masked = tq_mask_passwords(source);
+    tq_value_t *src = tq_str(masked);
+    free(masked);
     if (tq_seq_len(s->inputs) == (size_t)n) {
         tq_list_append(s->inputs, src);
     } else {
@@ -523,7 +526,8 @@ tq_status_t tq_session_execute(tq_session_t *s, const char *source,
         /* A kernel keeps the history itself (in its SQLite file); only a
          * session without one (tabula-run) keeps the cells in memory. */
         if (!sink || !sink->history)
-            TQ_PUSH(s->history, s->nhistory, s->hcap, tq_xstrdup(source));
+            TQ_PUSH(s->history, s->nhistory, s->hcap,
+                    tq_mask_passwords(source));
     }
     /* In[N]: the kernel's number when it keeps the history, else ours. */
     s->history_count = silent ? 0
@@ -700,4 +704,10 @@ bool tq_session_inspect(tq_session_t *s, const char *code, size_t cursor_pos,
                         int detail_level, tq_bundle_t *bundle)
 {
     return tq_inspect(s->ctx, code, cursor_pos, detail_level, bundle);
+}
+
+/* tq_mask_secrets: see tabula.h. */
+char *tq_mask_secrets(const char *text)
+{
+    return tq_mask_passwords(text);
 }

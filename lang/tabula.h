@@ -172,4 +172,10 @@ typedef enum tq_completeness {
  * receives a malloc'd string of spaces to continue with. */
 tq_completeness_t tq_is_complete(const char *code, char **indent);
 
+/* A malloc'd copy of `text` with the password of every database target in
+ * it (`scheme://user:PASSWORD@`, `password=VALUE`) replaced by "***": for
+ * whatever shows or keeps a cell or a target (logs, history, messages).
+ * NULL for NULL. */
+char *tq_mask_secrets(const char *text);
+
 #endif

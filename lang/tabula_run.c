@@ -6,13 +6,17 @@
  *       its streams, displays and result (text/plain); on an error prints
  *       the traceback to stderr and exits 1. --time N runs every cell N
  *       times and reports the mean time per run on stderr.
- *   tabula-run --golden FILE...
+ *   tabula-run --golden [--database TARGET] FILE...
  *       runs golden files (doctest style: `>>> ` cells, `... `
  *       continuations, the expected output up to a blank line, `!!! Ename:
  *       evalue` for an expected error, `<BLANKLINE>` for an empty output
  *       line, `#` comments between cases, a first line `# options:
- *       --readonly` for a read-only session) and prints TAP, one test per
- *       cell. Each file is one session on a fresh in-memory database.
+ *       --readonly` for a read-only session, a comment `# engine: NAME`
+ *       just before a cell for a cell that runs on that engine only, the
+ *       others skip it) and prints TAP, one test per cell. Each file is one
+ *       session on a fresh in-memory database, or on TARGET (a PostgreSQL
+ *       URL or keyword string: the caller gives each file a fresh
+ *       database).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +171,7 @@ typedef struct gcase {
     int line;
     char *code;
     char *expected;   /* lines joined with '\n', each line ending '\n' */
+    char *engine;     /* `# engine: NAME` before it: that engine only */
 } gcase_t;
 
 typedef struct gfile {
@@ -206,6 +211,7 @@ static int parse_golden(const char *path, gfile_t *gf)
     int lineno = 0;
     gcase_t *cur = NULL;
     bool in_expected = false;
+    char *engine = NULL;
     tq_buf_t code = {0}, exp = {0};
     /* strtok would skip blank lines: split by hand. */
     char *p = text;
@@ -231,6 +237,8 @@ static int parse_golden(const char *path, gfile_t *gf)
             gcase_t c = {0};
             c.file = gf->path;
             c.line = lineno;
+            c.engine = engine;
+            engine = NULL;
             TQ_PUSH(gf->cases, gf->ncases, gf->cap, c);
             cur = &gf->cases[gf->ncases - 1];
             tq_buf_free(&code);
@@ -267,10 +275,19 @@ static int parse_golden(const char *path, gfile_t *gf)
             tq_buf_addc(&exp, '\n');
             continue;
         }
-        /* Outside a case: comments and prose are ignored. */
+        /* Outside a case: comments and prose are ignored, but for the
+         * engine marker of the next cell. */
+        if (starts(line, "# engine:")) {
+            const char *e = line + 9;
+            while (*e == ' ')
+                e++;
+            free(engine);
+            engine = tq_xstrdup(e);
+        }
     }
     if (cur && in_expected)
         cur->expected = tq_buf_take(&exp);
+    free(engine);
     for (size_t i = 0; i < gf->ncases; i++)
         if (!gf->cases[i].expected)
             gf->cases[i].expected = tq_xstrdup("");
@@ -332,11 +349,28 @@ static void tap_diag(const char *label, const char *text)
     }
 }
 
+/* The engine a golden run's target names: "postgresql" for a URL or a
+ * keyword string, else "sqlite". */
+static const char *target_engine(const char *target)
+{
+    if (!strncmp(target, "postgresql://", 13) ||
+        !strncmp(target, "postgres://", 11) || strchr(target, '='))
+        return "postgresql";
+    return "sqlite";
+}
+
 static int run_golden(int argc, char **argv)
 {
     gfile_t *files = tq_xcalloc((size_t)argc, sizeof *files);
     size_t nfiles = 0, total = 0;
-    for (int i = 2; i < argc; i++) {
+    const char *target = ":memory:";
+    int first = 2;
+    if (argc > 3 && !strcmp(argv[2], "--database")) {
+        target = argv[3];
+        first = 4;
+    }
+    const char *engine = target_engine(target);
+    for (int i = first; i < argc; i++) {
         if (parse_golden(argv[i], &files[nfiles]) < 0) {
             printf("Bail out! cannot read %s\n", argv[i]);
             return 1;
@@ -348,12 +382,17 @@ static int run_golden(int argc, char **argv)
     size_t n = 0, failed = 0;
     for (size_t f = 0; f < nfiles; f++) {
         gfile_t *gf = &files[f];
-        tq_options_t opts = {.database = ":memory:", .readonly = gf->readonly};
+        tq_options_t opts = {.database = target, .readonly = gf->readonly};
         char *error = NULL;
         tq_session_t *s = tq_session_new(&opts, &error);
         for (size_t c = 0; c < gf->ncases; c++) {
             gcase_t *gc = &gf->cases[c];
             n++;
+            if (gc->engine && strcmp(gc->engine, engine)) {
+                printf("ok %zu - %s:%d # SKIP %s only\n", n, gc->file,
+                       gc->line, gc->engine);
+                continue;
+            }
             if (!s) {
                 printf("not ok %zu - %s:%d # session: %s\n", n, gc->file,
                        gc->line, error ? error : "?");
@@ -406,6 +445,7 @@ static int run_golden(int argc, char **argv)
         for (size_t c = 0; c < gf->ncases; c++) {
             free(gf->cases[c].code);
             free(gf->cases[c].expected);
+            free(gf->cases[c].engine);
         }
         free(gf->cases);
         free(gf->path);

@@ -29,7 +29,8 @@
  *    (also what tqdb_interrupt sends, from any thread or signal handler);
  *  - a lost connection fails the statement with OPERATIONAL; the next
  *    exec, begin or prepare tries PQreset once;
- *  - the target's password never appears in an error message (mask()).
+ *  - the target's password never appears in an error message
+ *    (tq_mask_passwords, base/mask.h).
  * Server-side errors inside a transaction abort it, as PostgreSQL does;
  * the caller puts a savepoint around a statement whose failure it means
  * to survive.
@@ -50,6 +51,7 @@
 #include <strings.h>
 
 #include "base/util.h"
+#include "base/mask.h"
 
 const tqdb_engine_t tqdb_postgres_engine;
 
@@ -90,6 +92,7 @@ typedef struct pg_conn {
     unsigned generation;         /* bumped by each reconnection */
     unsigned next_name;          /* names of prepared statements */
     pg_cursor_t *active;         /* the cursor whose rows are streaming */
+    bool stmt_sp;                /* savepoint tq_stmt is set (see arm) */
     char **dead;                 /* statement names to DEALLOCATE */
     size_t ndead, deadcap;
 } pg_conn_t;
@@ -103,6 +106,7 @@ struct pg_cursor {
     unsigned generation;         /* of the connection it was prepared on */
     char *sql;                   /* translated to $n placeholders */
     bool readonly;
+    bool manages;                /* manages savepoints or the transaction */
     int nparams;
     char **pnames;               /* [1..nparams]: ":name", "?NNN" or NULL */
     Oid *ptypes;                 /* [0..nparams-1], from the server */
@@ -153,52 +157,6 @@ static bool keyword_at(const char *s, const char *p, const char *kw)
     return *q == '=';
 }
 
-/* Where each password value of `target` lies: its keyword form
- * (password=VALUE, quoted or not), its URL query form (?password=VALUE)
- * and its URL userinfo (scheme://user:VALUE@host). Calls `fn` for each
- * value's span [start, end). */
-static void password_spans(const char *target,
-                           void (*fn)(void *ud, size_t start, size_t end),
-                           void *ud)
-{
-    const char *auth = strstr(target, "://");
-    if (auth) {
-        auth += 3;
-        size_t alen = strcspn(auth, "/?");
-        const char *at = NULL;
-        for (const char *p = auth; p < auth + alen; p++)
-            if (*p == '@')
-                at = p;
-        if (at) {
-            const char *colon = memchr(auth, ':', (size_t)(at - auth));
-            if (colon)
-                fn(ud, (size_t)(colon + 1 - target), (size_t)(at - target));
-        }
-    }
-    for (const char *p = target; *p; p++) {
-        if (!keyword_at(target, p, "password"))
-            continue;
-        const char *v = strchr(p, '=') + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        const char *e = v;
-        if (*v == '\'') {
-            for (e = v + 1; *e && *e != '\''; e++)
-                if (*e == '\\' && e[1])
-                    e++;
-            if (*e)
-                e++;
-        } else {
-            while (*e && !isspace((unsigned char)*e) && *e != '&')
-                e++;
-        }
-        fn(ud, (size_t)(v - target), (size_t)(e - target));
-        p = e > p ? e - 1 : p;
-        if (!*e)
-            break;
-    }
-}
-
 typedef struct spans {
     size_t start[8], end[8];
     size_t n;
@@ -212,31 +170,6 @@ static void add_span(void *ud, size_t start, size_t end)
         s->end[s->n] = end;
         s->n++;
     }
-}
-
-/* A malloc'd copy of the connection target with every password replaced
- * by "***": what every message naming the target shows. */
-static char *mask(const char *target)
-{
-    spans_t sp = {0};
-    password_spans(target, add_span, &sp);
-    tq_buf_t b = {0};
-    tq_buf_add(&b, "");
-    size_t at = 0, len = strlen(target);
-    while (at < len) {
-        size_t next = len, k = sp.n;
-        for (size_t i = 0; i < sp.n; i++)
-            if (sp.start[i] >= at && sp.start[i] < next) {
-                next = sp.start[i];
-                k = i;
-            }
-        tq_buf_addn(&b, target + at, next - at);
-        if (k == sp.n)
-            break;
-        tq_buf_add(&b, "***");
-        at = sp.end[k];
-    }
-    return tq_buf_take(&b);
 }
 
 /* Decodes %XX escapes (a URL's password as libpq reads it). */
@@ -262,7 +195,7 @@ static char *percent_decode(const char *s, size_t n)
 static void collect_secrets(pg_conn_t *c, const char *target)
 {
     spans_t sp = {0};
-    password_spans(target, add_span, &sp);
+    tq_password_spans(target, add_span, &sp);
     c->secrets = tq_xcalloc(2 * sp.n + 1, sizeof *c->secrets);
     for (size_t i = 0; i < sp.n; i++) {
         const char *v = target + sp.start[i];
@@ -452,6 +385,8 @@ typedef struct scan {
     bool sequence;             /* nextval or setval appears */
     bool analyze;              /* EXPLAIN ANALYZE runs the statement */
     bool toggles_readonly;     /* "read write" or "read_only" appears */
+    int nwords;                /* words seen so far */
+    bool rollback_to;          /* ROLLBACK [WORK|TRANSACTION] TO ... */
 } scan_t;
 
 static bool ident_char(char ch)
@@ -587,6 +522,10 @@ static void scan_word(scan_t *s, const char *w, size_t n, const char *prev,
     lw[n] = 0;
     if (!s->first[0] && n < sizeof s->first)
         memcpy(s->first, lw, n + 1);
+    s->nwords++;
+    if (!strcmp(s->first, "rollback") && !strcmp(lw, "to") &&
+        s->nwords <= 3)
+        s->rollback_to = true;
     if (!strcmp(lw, "insert") || !strcmp(lw, "update") ||
         !strcmp(lw, "delete") || !strcmp(lw, "merge"))
         s->dml = true;
@@ -727,6 +666,26 @@ static bool reads_only(const scan_t *s)
     return false;
 }
 
+/* Whether the statement begins or ends the transaction (BEGIN, START,
+ * COMMIT, END, ABORT, ROLLBACK but not ROLLBACK TO), which the
+ * transaction guard refuses. */
+static bool ends_or_begins(const scan_t *s)
+{
+    const char *f = s->first;
+    return !strcmp(f, "begin") || !strcmp(f, "start") ||
+           !strcmp(f, "commit") || !strcmp(f, "end") ||
+           !strcmp(f, "abort") || (!strcmp(f, "rollback") && !s->rollback_to);
+}
+
+/* Whether the statement manages savepoints (SAVEPOINT, RELEASE, ROLLBACK
+ * TO) or the transaction: the statement savepoint stays out of its way. */
+static bool manages_transaction(const scan_t *s)
+{
+    return ends_or_begins(s) || !strcmp(s->first, "savepoint") ||
+           !strcmp(s->first, "release") || s->rollback_to ||
+           !strcmp(s->first, "prepare") || !strcmp(s->first, "set");
+}
+
 /* ---- waiting for the server */
 
 /* Sends the cancel request (signal-safe: PQcancel on the object made at
@@ -797,6 +756,7 @@ static void count_changes(pg_conn_t *c, const PGresult *r)
 
 static void cursor_read_rest(pg_cursor_t *cur);
 static int session_setup(pg_conn_t *c);
+static void recover(pg_conn_t *c);
 
 /* Makes the connection ready for a new command: the streaming cursor, if
  * any, reads its remaining rows into memory, freed statements are
@@ -806,6 +766,8 @@ static int settle(pg_conn_t *c)
     if (c->active)
         cursor_read_rest(c->active);
     assert(!c->active);
+    if (PQstatus(c->pg) == CONNECTION_OK)
+        recover(c);
     if (PQstatus(c->pg) == CONNECTION_BAD) {
         PQreset(c->pg);
         if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -817,6 +779,7 @@ static int settle(pg_conn_t *c)
         }
         c->generation++;
         c->wrote = false;
+        c->stmt_sp = false;
         for (size_t i = 0; i < c->ndead; i++)
             free(c->dead[i]);
         c->ndead = 0;
@@ -909,6 +872,79 @@ static int session_setup(pg_conn_t *c)
     return rc;
 }
 
+/* The transaction guard's refusal (tqdb_guard_transaction), SQLite's
+ * engine's words. -1. */
+static int fail_guard(pg_conn_t *c)
+{
+    return fail_text(c, TQDB_ERR_MISUSE, tq_xstrdup(
+        "a cell runs in one transaction of its own: it commits when "
+        "it succeeds and rolls back when it fails, so BEGIN, COMMIT, "
+        "END and ROLLBACK are refused inside it (SAVEPOINT, RELEASE "
+        "and ROLLBACK TO work)"));
+}
+
+/* ---- the statement savepoint
+ *
+ * PostgreSQL aborts the whole transaction on any error, where SQLite
+ * undoes only the failed statement. So that a cell can catch a
+ * DatabaseError and go on, each statement run inside a transaction
+ * (tqdb_exec, each run of a cursor, each prepare) is preceded by a
+ * savepoint tq_stmt ("RELEASE SAVEPOINT tq_stmt; SAVEPOINT tq_stmt" when
+ * the previous one is still there: one round trip), and the next command
+ * after a failure first rolls back to it (recover). Statements that
+ * manage savepoints or the transaction themselves release it first and
+ * run without one, so that a user's savepoints nest as written. */
+
+/* Sends `sql` through the simple protocol and reads its results; true
+ * when every statement succeeded. The connection's error is untouched. */
+static bool run_quiet(pg_conn_t *c, const char *sql)
+{
+    if (!PQsendQuery(c->pg, sql))
+        return false;
+    bool ok = true;
+    PGresult *r;
+    while ((r = next_result(c))) {
+        if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+            ok = false;
+        PQclear(r);
+    }
+    return ok;
+}
+
+/* After a failed statement inside a transaction: back to the statement
+ * savepoint, which leaves the transaction usable. */
+static void recover(pg_conn_t *c)
+{
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR &&
+        !run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
+        c->stmt_sp = false;
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        c->stmt_sp = false;
+}
+
+/* Before a statement: a fresh statement savepoint when inside a
+ * transaction. */
+static void arm(pg_conn_t *c)
+{
+    if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+        c->stmt_sp = false;
+        return;
+    }
+    c->stmt_sp = run_quiet(c, c->stmt_sp
+                                  ? "RELEASE SAVEPOINT tq_stmt; SAVEPOINT "
+                                    "tq_stmt"
+                                  : "SAVEPOINT tq_stmt");
+}
+
+/* Before a statement that manages savepoints or the transaction: the
+ * statement savepoint goes (the transaction keeps what it did). */
+static void disarm(pg_conn_t *c)
+{
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INTRANS)
+        run_quiet(c, "RELEASE SAVEPOINT tq_stmt");
+    c->stmt_sp = false;
+}
+
 /* ---- connections */
 
 /* libpq's connection keywords: a target that begins "KEYWORD=" with one
@@ -963,7 +999,7 @@ static tqdb_conn_t *pg_open(const char *target, unsigned flags, char **error)
     pg_conn_t *c = tq_xcalloc(1, sizeof *c);
     c->head.engine = &tqdb_postgres_engine;
     c->head.readonly = flags & TQDB_OPEN_READONLY;
-    c->masked = mask(target);
+    c->masked = tq_mask_passwords(target);
     collect_secrets(c, target);
     /* dbname is expanded as a URL or keyword string; client_encoding,
      * later in the list, wins over one in the target. */
@@ -1013,14 +1049,25 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
                     tq_xstrdup("attempt to write a readonly database"));
         }
     }
-    bool writes = false;
-    for (const char *p = sql; *p && !writes;) {
+    bool writes = false, manages = false, guarded = false;
+    for (const char *p = sql; *p;) {
         scan_t s;
         scan_statement(p, &s);
-        writes = !reads_only(&s);
+        writes = writes || !reads_only(&s);
+        manages = manages || manages_transaction(&s);
+        guarded = guarded || ends_or_begins(&s);
         p = s.tail;
         scan_clear(&s);
     }
+    if (guarded && conn->guard)
+        return fail_guard(c);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    if (manages)
+        disarm(c);
+    else
+        arm(c);
     int rc = run(c, sql);
     if (rc == 0 && writes)
         c->wrote = true;
@@ -1061,8 +1108,13 @@ static int pg_rollback(tqdb_conn_t *conn)
 static int savepoint_stmt(tqdb_conn_t *conn, const char *verb,
                           const char *name)
 {
+    pg_conn_t *c = pgc(conn);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    disarm(c);
     char *sql = tq_xasprintf("%s %s", verb, name);
-    int rc = run(pgc(conn), sql);
+    int rc = run(c, sql);
     free(sql);
     return rc;
 }
@@ -1416,12 +1468,22 @@ static int pg_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
         return fail_text(c, TQDB_ERR_READONLY,
                          tq_xstrdup("attempt to write a readonly database"));
     }
+    if (conn->guard && ends_or_begins(&s)) {
+        scan_clear(&s);
+        return fail_guard(c);
+    }
     if (settle(c) < 0) {
         scan_clear(&s);
         return -1;
     }
+    bool manages = manages_transaction(&s);
+    if (manages)
+        disarm(c);
+    else
+        arm(c);
     pg_cursor_t *cur = tq_xcalloc(1, sizeof *cur);
     cur->head.conn = conn;
+    cur->manages = manages;
     cur->readonly = reads_only(&s);
     cur->sql = tq_buf_take(&s.out);
     cur->nparams = s.nparams;
@@ -1638,6 +1700,10 @@ static int cursor_start(pg_cursor_t *cur)
     tqdb_conn_clear_error(&c->head);
     if (settle(c) < 0)
         return -1;
+    if (cur->manages)
+        disarm(c);
+    else
+        arm(c);
     if (cur->generation != c->generation && server_prepare(cur) < 0)
         return -1;
     if (!PQsendQueryPrepared(c->pg, cur->name, cur->nparams, cur->values,

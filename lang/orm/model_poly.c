@@ -270,10 +270,8 @@ static tq_value_t *insert_part(tq_ctx_t *ctx, tq_value_t *obj,
         db_raise(ctx, &e);
         goto out;
     }
-    int64_t r = db_exec_write(ctx, &s);
+    pk = db_exec_insert(ctx, &s);
     qsql_clear(&s);
-    if (r >= 0)
-        pk = tq_int(tqdb_last_insert_id(tq_ctx_db(ctx)));
 out:
     for (size_t i = 0; i < k; i++)
         qlit_clear(&lits[i]);

@@ -584,7 +584,9 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
         db_raise(ctx, &e);
         goto out;
     }
-    int64_t n = db_exec_write(ctx, &s);
+    bool returning = s.dialect && s.dialect->insert_returning;
+    tq_value_t *returned = returning ? db_exec_insert(ctx, &s) : NULL;
+    int64_t n = returning ? (returned ? 0 : -1) : db_exec_write(ctx, &s);
     qsql_clear(&s);
     if (n < 0)
         goto out;
@@ -595,8 +597,11 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
                          !strcasecmp(t->cols[tq_stable_col(t, t->pk)].decltype,
                                      "integer")));
     tq_value_t *newpk = pk ? tq_incref(pk) :
+                        returning ? (returned == tq_none()
+                                         ? NULL : tq_incref(returned)) :
                         int_pk ? tq_int(tqdb_last_insert_id(tq_ctx_db(ctx)))
                                : NULL;
+    tq_decref(returned);
     if (!newpk) {
         o->saved = true;
         rc = 0;

@@ -136,6 +136,30 @@ int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s)
     return tqdb_changes(tq_ctx_db(ctx));
 }
 
+/* db_exec_insert: see queryset.h. */
+tq_value_t *db_exec_insert(tq_ctx_t *ctx, const qsql_t *s)
+{
+    if (!s->dialect || !s->dialect->insert_returning)
+        return db_exec_write(ctx, s) < 0
+                   ? NULL
+                   : tq_int(tqdb_last_insert_id(tq_ctx_db(ctx)));
+    tqdb_cursor_t *cur = db_prepare_cursor(ctx, s);
+    if (!cur)
+        return NULL;
+    tq_value_t *key = NULL;
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW)
+        if (!key)
+            key = db_cursor_value(cur, 0);
+    tqdb_cursor_free(&cur);
+    if (rc != TQDB_DONE) {
+        tq_decref(key);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    return key ? key : tq_none();
+}
+
 static const char *bare_of(tq_ctx_t *ctx, const qdesc_t *q)
 {
     const tq_stable_t *t = qs_table(ctx, q);

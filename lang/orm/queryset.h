@@ -71,6 +71,11 @@ tqdb_cursor_t *db_prepare_cursor(tq_ctx_t *ctx, const qsql_t *s);
 tq_value_t *qs_fetch(tq_ctx_t *ctx, const qdesc_t *q);
 /* Runs a write statement; returns changed rows or -1. */
 int64_t db_exec_write(tq_ctx_t *ctx, const qsql_t *s);
+/* Runs an INSERT from tq_compile_insert and returns the new row's key (a
+ * new reference): the value RETURNING gave when the dialect asks for it
+ * (insert_returning), else tqdb_last_insert_id as an int. NULL with an
+ * error raised when the INSERT fails. */
+tq_value_t *db_exec_insert(tq_ctx_t *ctx, const qsql_t *s);
 /* Runs UPDATE q SET sets (steals nothing); rows changed or -1. */
 int64_t qs_update(tq_ctx_t *ctx, const qdesc_t *q, const qfield_t *sets,
                   size_t n);

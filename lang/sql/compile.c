@@ -28,6 +28,15 @@ static const char *rowid_col(const tq_dialect_t *d)
     return d->rowid;
 }
 
+/* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
+ * DESC, on engines that place them otherwise. */
+static void nulls_order(const tq_dialect_t *d, tq_buf_t *b, bool desc)
+{
+    const char *n = desc ? d->desc_nulls : d->asc_nulls;
+    if (n)
+        tq_buf_add(b, n);
+}
+
 int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 {
     if (cs->err->msg)
@@ -601,6 +610,7 @@ static int over_clause(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             if (cs_expr(cs, o->args[0], b) < 0)
                 return -1;
             tq_buf_add(b, o->op ? " DESC" : " ASC");
+            nulls_order(cs->d, b, o->op);
         }
     }
     tq_buf_addc(b, ')');
@@ -1535,6 +1545,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             else if (cs_expr(cs, e, &order) < 0)
                 goto out;
             tq_buf_add(&order, desc ? " DESC" : " ASC");
+            nulls_order(cs->d, &order, desc);
         }
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;

@@ -26,7 +26,7 @@
  *   true_sql/false_sql  boolean constants: 1 and 0 (TRUE and FALSE)
  *   rowid            the implicit row id the compiler names for a table
  *                    without a declared key: "rowid" (PostgreSQL has none:
- *                    NULL, the schema reader gives such tables their pk)
+ *                    "ctid", the row's address until it is updated)
  *   trunc            date truncation: date(x, 'start of month')
  *                    (date_trunc('month', x))
  *   datetime_diff    seconds between two datetimes (F.end - F.start):
@@ -123,6 +123,10 @@ struct tq_dialect {
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
     void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);
     const char *true_sql, *false_sql;
+    /* Written after ASC and DESC so that NULLs sort as SQLite sorts them
+     * (smallest: first ascending, last descending); NULL where the
+     * engine does so already. */
+    const char *asc_nulls, *desc_nulls;
     /* The implicit row id a table without a declared key is read by
      * (tq_stable_t.rowid_pk), or NULL when the engine has none. */
     const char *rowid;

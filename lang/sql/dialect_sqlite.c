@@ -379,8 +379,12 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .attach = sqlite_attach,
 };
 
+/* PostgreSQL's, in sql/dialect_postgres.c. */
+extern const tq_dialect_t tq_dialect_postgres;
+
 /* Every dialect, by its engine's name. */
-static const tq_dialect_t *const dialects[] = {&tq_dialect_sqlite};
+static const tq_dialect_t *const dialects[] = {&tq_dialect_sqlite,
+                                               &tq_dialect_postgres};
 
 /* tq_dialect_by_name: see dialect.h. */
 const tq_dialect_t *tq_dialect_by_name(const char *name)

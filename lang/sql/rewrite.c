@@ -296,6 +296,10 @@ static bool build(const tq_dialect_t *d, const tq_schema_t *s,
             column(&order, p->base->name,
                    strcmp(e->name, "pk") ? e->name : p->base->pk);
         tq_buf_add(&order, desc ? " DESC" : " ASC");
+        /* NULLs where SQLite puts them (sql/dialect.h) */
+        const char *nulls = desc ? d->desc_nulls : d->asc_nulls;
+        if (nulls)
+            tq_buf_add(&order, nulls);
     }
     if (!q->norder && !q->order_set) {
         column(&order, p->base->name, p->base->pk);

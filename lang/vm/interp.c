@@ -15,6 +15,7 @@
 
 #include "vm/eval.h"
 #include "base/errors.h"
+#include "base/mask.h"
 
 #include <assert.h>
 
@@ -138,7 +139,9 @@ void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
     size_t col = (size_t)node->col;
     size_t caret = col >= indent ? tq_utf8_count(line + indent, col - indent)
                                  : 0;
-    char *code = tq_xasprintf("    %s", line + indent);
+    char *shown = tq_mask_passwords(line + indent);
+    char *code = tq_xasprintf("    %s", shown);
+    free(shown);
     tq_buf_t b = {0};
     tq_buf_add(&b, "    ");
     for (size_t i = 0; i < caret; i++)
