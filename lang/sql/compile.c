@@ -420,6 +420,10 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
     const char *alias = cs->base_alias;
     int join = -1;
     tq_buf_t path = {0};
+    /* a path ending in __isnull keeps every join of its chain outer, as
+     * Django promotes them: entry__comments__author__isnull=True matches
+     * an entry without comments */
+    bool to_isnull = n >= 2 && !strcmp(parts[n - 1], "isnull");
     for (size_t i = 0; i < n; i++) {
         const char *name = parts[i];
         if (!strcmp(name, "pk"))
@@ -460,8 +464,12 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
                                    "Joined field references are not "
                                    "permitted in this query");
                 }
+                bool saved = cs->filter_ctx;
+                if (to_isnull)
+                    cs->filter_ctx = false;
                 scope_join_path(cs, &path, rel);
                 join = get_join(cs, path.s, join, rel);
+                cs->filter_ctx = saved;
                 t = tt;
                 alias = cs->joins[join].alias;
                 cs->maybe_null = true;

@@ -3,7 +3,7 @@ data for the differential harness (tests/django/test_differential.py runs
 them against the real Django ORM and Tabula on the test project's
 database, tests/django/project, built by its seed.py).
 
-Each case is (topic, django, tabula, ordered):
+Each case is (topic, django, tabula, ordered, departure):
   topic    what the case exercises (the harness counts by topic);
   django   a Python expression evaluated with the project's models imported
            and `from django.db.models import *`,
@@ -11,7 +11,11 @@ Each case is (topic, django, tabula, ordered):
   tabula   the same query in Tabula (model names bound by the schema, no
            `.objects`);
   ordered  True when the result is compared in order (order_by given),
-           False when compared as a multiset.
+           False when compared as a multiset;
+  departure  None, or (reason, text) for a deliberate departure from
+           Django: the harness lists the case as expected-different,
+           checks that the two answers STILL differ, and that `text`
+           appears in lang/doc/reference.md (its list of departures).
 An expression that raises is compared by exception name (the harness
 takes `type(e).__name__` on the Django side and `ename` on Tabula's).
 Values are compared after normalising: dates and datetimes to ISO text,
@@ -32,10 +36,10 @@ Window functions.
 """
 
 
-def _c(topic, django, ordered=False, tabula=None):
+def _c(topic, django, ordered=False, tabula=None, departure=None):
     if tabula is None:
         tabula = django.replace('.objects.', '.')
-    return (topic, django, tabula, ordered)
+    return (topic, django, tabula, ordered, departure)
 
 
 CASES = [
@@ -154,8 +158,11 @@ CASES = [
     _c('case', "Entry.objects.annotate(v=F('rating') + Value(1)).values_list('v', flat=True)"),
     # ---- functions
     _c('functions', "Entry.objects.filter(id__lte=2).annotate(t=Concat('headline', Value(' ('), 'status', Value(')'))).values_list('t', flat=True)"),
-    _c('functions', "Author.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'), output_field=CharField())).values_list('t', flat=True)",
-       tabula="BlogAuthor.annotate(t=Concat('name', Value(' <'), 'email', Value('>'))).values_list('t', flat=True)"),
+    _c('functions', "BlogAuthor.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'), output_field=CharField())).values_list('t', flat=True)"),
+    _c('functions', "BlogAuthor.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'))).values_list('t', flat=True)",
+       departure=("Concat is text whatever its arguments' types; Django "
+                  "asks for output_field when they differ",
+                  "`Concat` needs no `output_field`")),
     _c('functions', "Entry.objects.annotate(g=Greatest('rating', 'number_of_comments')).values_list('g', flat=True)"),
     _c('functions', "Entry.objects.annotate(l=Least('rating', 'number_of_comments', 'number_of_pingbacks')).values_list('l', flat=True)"),
     _c('functions', "Entry.objects.annotate(l=Lower('headline')).values_list('l', flat=True)"),
@@ -235,6 +242,22 @@ CASES = [
     _c('values', "Product.objects.filter(price__gt='abc').count()"),
     _c('values', "Product.objects.filter(price__gt='15').count()"),
     _c('values', "Entry.objects.filter(headline='2025-13-45').count()"),
+    # ---- deliberate departures (lang/doc/reference.md, section 14)
+    _c('values', "Entry.objects.filter(headline__contains='lennon').count()",
+       departure=("contains is case-sensitive on every engine, as Django "
+                  "documents it; Django on SQLite uses LIKE",
+                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+    _c('values', "Entry.objects.filter(headline__startswith='charts').values_list('id', flat=True)",
+       departure=("startswith is case-sensitive on every engine",
+                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+    _c('values', "Entry.objects.filter(rating=1.5).count()",
+       departure=("a float compared with an integer field is compared as "
+                  "the number it is; Django truncates it with int()",
+                  "A float compared with an integer field")),
+    _c('values', "Entry.objects.filter(pub_date__year=2005.5).count()",
+       departure=("a date part given a fraction is a ValueError; Django "
+                  "truncates it",
+                  "a date part given a fraction")),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),
     _c('hints', "Entry.objects.filter(headline__icontain='x').count()"),
