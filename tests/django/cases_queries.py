@@ -21,7 +21,8 @@ takes `type(e).__name__` on the Django side and `ename` on Tabula's).
 Values are compared after normalising: dates and datetimes to ISO text,
 Decimal to float, booleans to 0/1 (SQLite has no boolean type: Tabula
 gives 1 where Django's output_field gives True), model instances to their
-primary key. A query set over a model with Meta.ordering that groups
+primary key. Topic 'ordering' checks Meta.ordering as the default order.
+A query set over a model with Meta.ordering that groups
 (values().annotate()) ends in order_by(): Django 3.2 adds Meta.ordering's
 fields to GROUP BY there, which splits the groups (Django 4 drops them).
 
@@ -266,6 +267,34 @@ CASES = [
     _c('hints', "Entry.objects.filter(blog__nam='x').count()"),
     _c('hints', "Entry.objects.all().cout()"),
     _c('hints', "Entry.objects.get(pk=1).headlin"),
+    # ---- Meta.ordering as the default order (Entry: -pub_date, headline;
+    # Order: placed), read from the project by %django
+    _c('ordering', "Entry.objects.values_list('headline', flat=True)", True),
+    _c('ordering', "Entry.objects.reverse().values_list('headline', flat=True)", True),
+    _c('ordering', "Order.objects.values_list('id', 'placed')", True),
+    _c('ordering', "Entry.objects.first().headline"),
+    _c('ordering', "Entry.objects.last().headline"),
+    _c('ordering', "Entry.objects.filter(blog__name='Beatles Blog')[0].headline"),
+    _c('ordering', "Entry.objects.values_list('headline', flat=True)[:2]", True),
+    _c('ordering', "Entry.objects.filter(rating__gte=4).values('headline', 'pub_date')", True),
+    _c('ordering', "Entry.objects.values_list('blog__name', flat=True)", True),
+    _c('ordering', "[e.headline for e in Entry.objects.distinct()]", True),
+    _c('ordering', "[e.id for e in Entry.objects.filter(status='p')]", True),
+    _c('ordering', "Entry.objects.order_by('headline').values_list('headline', flat=True)", True),
+    _c('ordering', "Blog.objects.get(name='Beatles Blog').entry_set.values_list('headline', flat=True)", True),
+    _c('ordering', "BlogAuthor.objects.get(name='Paul McCartney').entry_set.values_list('headline', flat=True)", True),
+    _c('ordering', "Customer.objects.get(name='Ann').orders.values_list('id', flat=True)", True),
+    _c('ordering', "Blog.objects.annotate(last=Subquery(Entry.objects.filter(blog=OuterRef('pk')).values('headline')[:1])).values_list('name', 'last')"),
+    _c('ordering', "Entry.objects.values_list('rating', flat=True).distinct()",
+       departure=("distinct() over values() is not ordered by Meta.ordering; "
+                  "Django adds the ordering's fields to SELECT DISTINCT, "
+                  "which brings duplicates back",
+                  "`distinct()` over `values()` is not ordered by it")),
+    _c('ordering', "Entry.objects.values('blog').annotate(n=Count('id')).values_list('n', flat=True)",
+       departure=("a grouped values() ignores Meta.ordering, as Django 4 "
+                  "does; Django 3.2 adds its fields to GROUP BY, which "
+                  "splits the groups",
+                  "a grouped `values()` ignores it")),
     # ---- many-to-many (need the project's models: %django)
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').values_list('headline', flat=True)"),
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').filter(authors__name='Paul McCartney').values_list('headline', flat=True)"),
