@@ -67,7 +67,8 @@ const tq_djmodel_t *tq_djproject_model(const tq_djproject_t *p,
 /* Lays the project's models over schema `s`: tables of concrete models
  * take the model's name as their bare name (app label prefixed when two
  * apps share a class name), relations their Django names and on_delete,
- * many-to-many fields become relations through their join tables. What
+ * many-to-many fields become relations through their join tables,
+ * Meta.ordering the tables' dj_ordering (the default order). What
  * cannot be matched in the database (a model without its table) is added
  * to *notes as a malloc'd line (the caller frees them). */
 void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,

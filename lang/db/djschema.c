@@ -434,6 +434,43 @@ static void apply_m2m(tq_schema_t *s, const tq_djproject_t *p,
     free(model);
 }
 
+/* Meta.ordering as written ("['-pub_date', 'headline']", a tuple or one
+ * string) as "-pub_date,headline"; NULL when it holds anything but
+ * strings of field paths (F() expressions), which is noted. */
+static char *ordering_list(const tq_djmodel_t *m, char ***notes,
+                           size_t *nn, size_t *cap)
+{
+    tq_buf_t b = {0};
+    const char *s = m->ordering;
+    bool ok = true;
+    while (ok && *s) {
+        if (strchr("[](), \t\r\n", *s)) {
+            s++;
+            continue;
+        }
+        char q = *s;
+        const char *end = q == '\'' || q == '"' ? strchr(s + 1, q) : NULL;
+        ok = end && end > s + 1;
+        for (const char *c = s + 1; ok && c < end; c++)
+            ok = isalnum((unsigned char)*c) || strchr("_-?", *c);
+        if (!ok)
+            break;
+        if (b.len)
+            tq_buf_addc(&b, ',');
+        tq_buf_addn(&b, s + 1, (size_t)(end - s - 1));
+        s = end + 1;
+    }
+    if (!ok || !b.len) {
+        if (!ok)
+            note(notes, nn, cap,
+                 tq_xasprintf("%s.%s: Meta.ordering %s not used (only field "
+                              "names are)", m->app, m->name, m->ordering));
+        tq_buf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
 /* tq_schema_apply_django: see djproject.h. */
 void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
                             char ***notes, size_t *nnotes)
@@ -451,6 +488,8 @@ void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
                                   m->app, m->name, m->table ? m->table : "?"));
             continue;
         }
+        if (m->ordering)
+            set_str(&t->dj_ordering, ordering_list(m, notes, nnotes, &cap));
         if (m->parent) {
             /* the parent link <parent>_ptr cascades from the parent row */
             const tq_djmodel_t *pm = tq_djproject_model(p, m->parent);

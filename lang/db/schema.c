@@ -419,6 +419,7 @@ void tq_schema_free(tq_schema_t **sp)
         for (size_t r = 0; r < t->nrels; r++)
             tq_srel_clear(&t->rels[r]);
         free(t->dj_label);
+        free(t->dj_ordering);
         free(t->cols);
         free(t->rels);
         free(t->schema);

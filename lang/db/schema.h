@@ -82,6 +82,9 @@ typedef struct tq_stable {
                           counts), or NULL outside a Django app */
     bool dj_join;      /* an auto-created many-to-many join table */
     bool dj_model;     /* described by a models.py (%django) */
+    char *dj_ordering; /* Meta.ordering as "-pub_date,headline" (names,
+                          '-' for descending, "?" random), or NULL: the
+                          order of a query set given no order_by() */
     tq_scol_t *cols;
     size_t ncols;
     tq_srel_t *rels;

@@ -429,6 +429,10 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
     const char *alias = cs->base_alias;
     int join = -1;
     tq_buf_t path = {0};
+    /* a path ending in __isnull keeps every join of its chain outer, as
+     * Django promotes them: entry__comments__author__isnull=True matches
+     * an entry without comments */
+    bool to_isnull = n >= 2 && !strcmp(parts[n - 1], "isnull");
     for (size_t i = 0; i < n; i++) {
         const char *name = parts[i];
         if (!strcmp(name, "pk"))
@@ -469,8 +473,12 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
                                    "Joined field references are not "
                                    "permitted in this query");
                 }
+                bool saved = cs->filter_ctx;
+                if (to_isnull)
+                    cs->filter_ctx = false;
                 scope_join_path(cs, &path, rel);
                 join = get_join(cs, path.s, join, rel);
+                cs->filter_ctx = saved;
                 t = tt;
                 alias = cs->joins[join].alias;
                 cs->maybe_null = true;
@@ -1424,6 +1432,9 @@ static int group_keys(cstate_t *cs, tq_buf_t *group)
 }
 
 /* Builds the SELECT for q into b. */
+static int meta_ordering(cstate_t *cs, const char *ordering, bool reversed,
+                         tq_buf_t *order);
+
 static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
 {
     const qdesc_t *q = cs->q;
@@ -1549,7 +1560,12 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         }
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;
-        if (!q->norder && !q->order_set && !grouped_values && !q->distinct) {
+        bool unordered = !q->norder && !q->order_set;
+        if (unordered && t->dj_ordering && !has_agg &&
+            (!q->distinct || q->mode == QM_MODEL)) {
+            if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
+                goto out;
+        } else if (unordered && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, t->pk);
             tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
         }
@@ -1586,6 +1602,34 @@ out:
     tq_buf_free(&group);
     tq_buf_free(&order);
     return rc;
+}
+
+/* The ORDER BY terms of a model's Meta.ordering (tq_stable_t.dj_ordering,
+ * "-pub_date,headline"), the order Django gives a query set without
+ * order_by(); `reversed` flips each term (reverse()). */
+static int meta_ordering(cstate_t *cs, const char *ordering, bool reversed,
+                         tq_buf_t *order)
+{
+    char *names = tq_xstrdup(ordering);
+    int rc = 0;
+    for (char *n = names, *next; n && rc == 0; n = next) {
+        next = strchr(n, ',');
+        if (next)
+            *next++ = 0;
+        if (order->len)
+            tq_buf_add(order, ", ");
+        if (!strcmp(n, "?")) {
+            tq_buf_add(order, "RANDOM()");
+            continue;
+        }
+        bool desc = *n == '-';
+        qexpr_t *e = qx_path(n + desc);
+        rc = cs_expr(cs, e, order);
+        qx_unref(e);
+        tq_buf_add(order, desc != reversed ? " DESC" : " ASC");
+    }
+    free(names);
+    return rc < 0 ? -1 : 0;
 }
 
 /* True when e holds an OuterRef (outside nested subqueries). */

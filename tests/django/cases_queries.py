@@ -3,7 +3,7 @@ data for the differential harness (tests/django/test_differential.py runs
 them against the real Django ORM and Tabula on the test project's
 database, tests/django/project, built by its seed.py).
 
-Each case is (topic, django, tabula, ordered):
+Each case is (topic, django, tabula, ordered, departure):
   topic    what the case exercises (the harness counts by topic);
   django   a Python expression evaluated with the project's models imported
            and `from django.db.models import *`,
@@ -11,13 +11,18 @@ Each case is (topic, django, tabula, ordered):
   tabula   the same query in Tabula (model names bound by the schema, no
            `.objects`);
   ordered  True when the result is compared in order (order_by given),
-           False when compared as a multiset.
+           False when compared as a multiset;
+  departure  None, or (reason, text) for a deliberate departure from
+           Django: the harness lists the case as expected-different,
+           checks that the two answers STILL differ, and that `text`
+           appears in lang/doc/reference.md (its list of departures).
 An expression that raises is compared by exception name (the harness
 takes `type(e).__name__` on the Django side and `ename` on Tabula's).
 Values are compared after normalising: dates and datetimes to ISO text,
 Decimal to float, booleans to 0/1 (SQLite has no boolean type: Tabula
 gives 1 where Django's output_field gives True), model instances to their
-primary key. A query set over a model with Meta.ordering that groups
+primary key. Topic 'ordering' checks Meta.ordering as the default order.
+A query set over a model with Meta.ordering that groups
 (values().annotate()) ends in order_by(): Django 3.2 adds Meta.ordering's
 fields to GROUP BY there, which splits the groups (Django 4 drops them).
 
@@ -32,10 +37,10 @@ Window functions.
 """
 
 
-def _c(topic, django, ordered=False, tabula=None):
+def _c(topic, django, ordered=False, tabula=None, departure=None):
     if tabula is None:
         tabula = django.replace('.objects.', '.')
-    return (topic, django, tabula, ordered)
+    return (topic, django, tabula, ordered, departure)
 
 
 CASES = [
@@ -154,8 +159,11 @@ CASES = [
     _c('case', "Entry.objects.annotate(v=F('rating') + Value(1)).values_list('v', flat=True)"),
     # ---- functions
     _c('functions', "Entry.objects.filter(id__lte=2).annotate(t=Concat('headline', Value(' ('), 'status', Value(')'))).values_list('t', flat=True)"),
-    _c('functions', "Author.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'), output_field=CharField())).values_list('t', flat=True)",
-       tabula="BlogAuthor.annotate(t=Concat('name', Value(' <'), 'email', Value('>'))).values_list('t', flat=True)"),
+    _c('functions', "BlogAuthor.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'), output_field=CharField())).values_list('t', flat=True)"),
+    _c('functions', "BlogAuthor.objects.annotate(t=Concat('name', Value(' <'), 'email', Value('>'))).values_list('t', flat=True)",
+       departure=("Concat is text whatever its arguments' types; Django "
+                  "asks for output_field when they differ",
+                  "`Concat` needs no `output_field`")),
     _c('functions', "Entry.objects.annotate(g=Greatest('rating', 'number_of_comments')).values_list('g', flat=True)"),
     _c('functions', "Entry.objects.annotate(l=Least('rating', 'number_of_comments', 'number_of_pingbacks')).values_list('l', flat=True)"),
     _c('functions', "Entry.objects.annotate(l=Lower('headline')).values_list('l', flat=True)"),
@@ -235,6 +243,22 @@ CASES = [
     _c('values', "Product.objects.filter(price__gt='abc').count()"),
     _c('values', "Product.objects.filter(price__gt='15').count()"),
     _c('values', "Entry.objects.filter(headline='2025-13-45').count()"),
+    # ---- deliberate departures (lang/doc/reference.md, section 14)
+    _c('values', "Entry.objects.filter(headline__contains='lennon').count()",
+       departure=("contains is case-sensitive on every engine, as Django "
+                  "documents it; Django on SQLite uses LIKE",
+                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+    _c('values', "Entry.objects.filter(headline__startswith='charts').values_list('id', flat=True)",
+       departure=("startswith is case-sensitive on every engine",
+                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+    _c('values', "Entry.objects.filter(rating=1.5).count()",
+       departure=("a float compared with an integer field is compared as "
+                  "the number it is; Django truncates it with int()",
+                  "A float compared with an integer field")),
+    _c('values', "Entry.objects.filter(pub_date__year=2005.5).count()",
+       departure=("a date part given a fraction is a ValueError; Django "
+                  "truncates it",
+                  "a date part given a fraction")),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),
     _c('hints', "Entry.objects.filter(headline__icontain='x').count()"),
@@ -243,6 +267,34 @@ CASES = [
     _c('hints', "Entry.objects.filter(blog__nam='x').count()"),
     _c('hints', "Entry.objects.all().cout()"),
     _c('hints', "Entry.objects.get(pk=1).headlin"),
+    # ---- Meta.ordering as the default order (Entry: -pub_date, headline;
+    # Order: placed), read from the project by %django
+    _c('ordering', "Entry.objects.values_list('headline', flat=True)", True),
+    _c('ordering', "Entry.objects.reverse().values_list('headline', flat=True)", True),
+    _c('ordering', "Order.objects.values_list('id', 'placed')", True),
+    _c('ordering', "Entry.objects.first().headline"),
+    _c('ordering', "Entry.objects.last().headline"),
+    _c('ordering', "Entry.objects.filter(blog__name='Beatles Blog')[0].headline"),
+    _c('ordering', "Entry.objects.values_list('headline', flat=True)[:2]", True),
+    _c('ordering', "Entry.objects.filter(rating__gte=4).values('headline', 'pub_date')", True),
+    _c('ordering', "Entry.objects.values_list('blog__name', flat=True)", True),
+    _c('ordering', "[e.headline for e in Entry.objects.distinct()]", True),
+    _c('ordering', "[e.id for e in Entry.objects.filter(status='p')]", True),
+    _c('ordering', "Entry.objects.order_by('headline').values_list('headline', flat=True)", True),
+    _c('ordering', "Blog.objects.get(name='Beatles Blog').entry_set.values_list('headline', flat=True)", True),
+    _c('ordering', "BlogAuthor.objects.get(name='Paul McCartney').entry_set.values_list('headline', flat=True)", True),
+    _c('ordering', "Customer.objects.get(name='Ann').orders.values_list('id', flat=True)", True),
+    _c('ordering', "Blog.objects.annotate(last=Subquery(Entry.objects.filter(blog=OuterRef('pk')).values('headline')[:1])).values_list('name', 'last')"),
+    _c('ordering', "Entry.objects.values_list('rating', flat=True).distinct()",
+       departure=("distinct() over values() is not ordered by Meta.ordering; "
+                  "Django adds the ordering's fields to SELECT DISTINCT, "
+                  "which brings duplicates back",
+                  "`distinct()` over `values()` is not ordered by it")),
+    _c('ordering', "Entry.objects.values('blog').annotate(n=Count('id')).values_list('n', flat=True)",
+       departure=("a grouped values() ignores Meta.ordering, as Django 4 "
+                  "does; Django 3.2 adds its fields to GROUP BY, which "
+                  "splits the groups",
+                  "a grouped `values()` ignores it")),
     # ---- many-to-many (need the project's models: %django)
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').values_list('headline', flat=True)"),
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').filter(authors__name='Paul McCartney').values_list('headline', flat=True)"),

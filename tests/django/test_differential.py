@@ -8,12 +8,21 @@ ordered=True when order_by() fixes the order and write=True when it
 changes the database (it then runs on a fresh copy on each side). Names
 are Tabula's: BlogAuthor and ShopAuthor for the two Author models.
 
+The cases of cases_queries.py (Django's query rules, expressions, value
+checks and hints, written as data) run here too, under the rules of its
+docstring: booleans as 0/1, instances as their primary key, an error
+compared by its exception name. A case marked as a departure is listed
+as expected-different (its id ends in "-departure") and must still
+differ from Django, with the reference naming it.
+
 Run: /usr/bin/python3 -m pytest tests/django -q
 """
 import collections
+import os
 
 import pytest
 
+import cases_queries
 import djharness as h
 
 C = collections.namedtuple("C", "topic expr ordered write")
@@ -100,3 +109,47 @@ def test_same_answer(case, db, ns, tmp_path):
     want = h.django_eval(ns, case.expr, case.write)
     got = h.tabula_eval(db, case.expr, case.write, str(tmp_path))
     assert h.canon(got, case.ordered) == h.canon(want, case.ordered), case.expr
+
+
+QUERY_CASES = cases_queries.CASES
+REFERENCE = os.path.join(h.TOP, "lang", "doc", "reference.md")
+
+
+@pytest.fixture(scope="module")
+def query_ns(ns):
+    return h.query_namespace(ns)
+
+
+def query_answers(case, db, query_ns, tmp_path):
+    topic, django, tabula, ordered, departure = case
+    want = h.by_error_name(h.django_eval(query_ns, django, False, True))
+    got = h.by_error_name(h.flatten(
+        h.tabula_eval(db, tabula, False, str(tmp_path))))
+    return h.canon(got, ordered), h.canon(want, ordered)
+
+
+@pytest.mark.parametrize(
+    "case", QUERY_CASES,
+    ids=["q-%s-%d%s" % (c[0], i, "-departure" if c[4] else "")
+         for i, c in enumerate(QUERY_CASES)])
+def test_query_rules(case, db, query_ns, tmp_path):
+    got, want = query_answers(case, db, query_ns, tmp_path)
+    if case[4] is None:
+        assert got == want, case[2]
+    else:
+        assert got != want, "departure no longer differs (%s): %s" % (
+            case[4][0], case[2])
+
+
+def test_departures_are_in_the_reference():
+    with open(REFERENCE, encoding="utf-8") as f:
+        text = " ".join(f.read().split())
+    for case in QUERY_CASES:
+        if case[4]:
+            assert " ".join(case[4][1].split()) in text, case[2]
+
+
+def test_query_cases_cover_every_topic():
+    topics = collections.Counter(c[0] for c in QUERY_CASES)
+    assert len(QUERY_CASES) >= 200
+    assert all(n >= 5 for n in topics.values()), topics
