@@ -28,7 +28,7 @@ import nbformat
 import pytest
 
 from cdp import Browser, Server
-from conftest import NOTEBOOKS, shots_dir, tool
+from conftest import NOTEBOOKS, ROOT, shots_dir, tool
 
 SETTINGS = {
     # Every cell stays in the DOM, so outputs can be read and clicked.
@@ -158,6 +158,9 @@ def app(request, tmp_path, kernelspec):
     root = tmp_path / "notebooks"
     root.mkdir()
     clean_copies(root)
+    # notebooks that read the repository's files by relative path
+    # (django_project.ipynb: ../tests/django/project) find them here too
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
     server = Server(tool("jupyter"), request.param, root, tmp_path,
                     settings=SETTINGS)
     browser = None

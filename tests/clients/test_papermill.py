@@ -38,6 +38,12 @@ def plain(cell):
 
 def monthly(text):
     """(month, revenue) pairs of a query set or %sql text/plain."""
+    # a month is a date value (datetime.date(2024, 1, 1)) in a query
+    # set's repr, and ISO text in a %sql table
+    dated = re.findall(r"datetime\.date\((\d{4}), (\d+), 1\),\s*'revenue':\s*"
+                       r"([\d.]+)", text)
+    if dated:
+        return [(f"{y}-{int(m):02d}", round(float(r), 2)) for y, m, r in dated]
     pairs = (re.findall(r"'(\d{4}-\d\d)-01',\s*'revenue':\s*([\d.]+)", text)
              or re.findall(r"^\s*(\d{4}-\d\d)\s+([\d.]+)\s*$", text, re.M))
     return [(m, round(float(r), 2)) for m, r in pairs]
