@@ -876,6 +876,11 @@ static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     t->has_index = true;
     free(t->columns[0]);
     t->columns[0] = tq_xstrdup(f->index_label);
+    t->display = (tq_display_t){.set = true,
+                                .max_rows = tq_ctx_max_rows(ctx),
+                                .min_rows = tq_ctx_min_rows(ctx),
+                                .max_columns = tq_ctx_max_columns(ctx),
+                                .precision = tq_ctx_precision(ctx)};
     if (set_hints(ctx, f, t) < 0) {
         tq_table_clear(t);
         return -1;
@@ -947,15 +952,13 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         tq_table_clear(&t);
         return tq_buf_take(&b);
     }
-    /* pandas' SeriesFormatter shows max_rows // 2 rows on each side */
-    size_t nhead_fetched = t.nhead;
-    if (truncated && t.nhead > t.ntail) {
-        t.nhead = t.ntail;
-        nrows = t.nhead + t.ntail;
-    }
+    /* pandas' SeriesFormatter shows min(min_rows, max_rows) // 2 rows
+     * on each side */
+    tq_table_t shown = rx_shown_rows(&t);
+    nrows = shown.nhead + shown.ntail;
     rx_colkind_t kind;
-    char **idx = rx_format_column(&t, 0, true, &kind, NULL);
-    char **vals = rx_format_column(&t, 1, true, &kind, NULL);
+    char **idx = rx_format_column(&shown, 0, true, &kind, NULL);
+    char **vals = rx_format_column(&shown, 1, true, &kind, NULL);
     bool sign_slot = kind != RX_COL_DATETIME;
     if (f->boolean)
         for (size_t r = 0; r < nrows; r++) {
@@ -987,7 +990,7 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     if (f->index_label[0])
         tq_buf_printf(&b, "%s\n", f->index_label);
     for (size_t r = 0; r < nrows; r++) {
-        if (truncated && r == t.nhead) {
+        if (truncated && r == shown.nhead) {
             size_t w = rx_utf8_width(vals[r - 1]);
             const char *dots = w > 3 ? "..." : "..";
             /* Python's str.center: the odd space goes left when the
@@ -1008,7 +1011,6 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     tq_buf_free(&footer);
     rx_cells_free(idx, nrows);
     rx_cells_free(vals, nrows);
-    t.nhead = nhead_fetched;
     tq_table_clear(&t);
     char *s = tq_buf_take(&b);
     tq_render_nuls(s);             /* a repr ends at a NUL */

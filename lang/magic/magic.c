@@ -495,9 +495,22 @@ static int run_vacuum(tq_ctx_t *ctx, tqdb_cursor_t *cur)
     return tq_ctx_commit_point(ctx, step_to_end, cur);
 }
 
-/* The table bundle of collected rows. */
-static tq_value_t *table_value(collector_t *c)
+/* pandas' display options of the context, for a table fetched with its
+ * max_rows. */
+static tq_display_t ctx_display(tq_ctx_t *ctx)
 {
+    return (tq_display_t){.set = true,
+                          .max_rows = tq_ctx_max_rows(ctx),
+                          .min_rows = tq_ctx_min_rows(ctx),
+                          .max_columns = tq_ctx_max_columns(ctx),
+                          .precision = tq_ctx_precision(ctx)};
+}
+
+/* The table bundle of collected rows, shown with the context's display
+ * options. */
+static tq_value_t *table_value(tq_ctx_t *ctx, collector_t *c)
+{
+    c->t.display = ctx_display(ctx);
     char *html = tq_html_table(&c->t);
     char *text = tq_text_table(&c->t);
     tq_bundle_t b = {0};
@@ -526,6 +539,7 @@ static void result_set_destroy(void *data)
 static tq_table_t result_set_view(tq_ctx_t *ctx, const tq_table_t *t)
 {
     tq_table_t view = *t;
+    view.display = ctx_display(ctx);
     int64_t max_rows = tq_ctx_max_rows(ctx);
     if (max_rows > 0 && max_rows <= TQ_TABLE_ROW_CAP && t->total > max_rows) {
         size_t head = (size_t)(max_rows - max_rows / 2);
@@ -724,7 +738,7 @@ static tq_value_t *run_sql(tq_ctx_t *ctx, const char *sql, bool keep)
     if (rc == 0 && have_table && keep)
         result = result_set_new(&table.t);
     else if (rc == 0)
-        result = have_table ? table_value(&table) : tq_none();
+        result = have_table ? table_value(ctx, &table) : tq_none();
     if (have_table)
         collector_free(&table);
     return result;
@@ -823,34 +837,100 @@ static tq_value_t *magic_who(tq_ctx_t *ctx, const char *args,
     return tq_none();
 }
 
+/* The display options %config knows: pandas' names, in pandas' order
+ * (alphabetical, as describe_option('display') lists them). */
+typedef enum display_option {
+    OPT_MAX_COLUMNS,
+    OPT_MAX_ROWS,
+    OPT_MIN_ROWS,
+    OPT_PRECISION,
+    OPT_COUNT
+} display_option_t;
+
+static const char *const OPTION_NAMES[OPT_COUNT] = {
+    "display.max_columns", "display.max_rows", "display.min_rows",
+    "display.precision",
+};
+
+static int64_t option_get(tq_ctx_t *ctx, display_option_t o)
+{
+    switch (o) {
+    case OPT_MAX_COLUMNS: return tq_ctx_max_columns(ctx);
+    case OPT_MAX_ROWS:    return tq_ctx_max_rows(ctx);
+    case OPT_MIN_ROWS:    return tq_ctx_min_rows(ctx);
+    case OPT_PRECISION:   return tq_ctx_precision(ctx);
+    case OPT_COUNT:       break;
+    }
+    assert(0);
+    return 0;
+}
+
+static void option_set(tq_ctx_t *ctx, display_option_t o, int64_t n)
+{
+    switch (o) {
+    case OPT_MAX_COLUMNS: tq_ctx_set_max_columns(ctx, n); return;
+    case OPT_MAX_ROWS:    tq_ctx_set_max_rows(ctx, n); return;
+    case OPT_MIN_ROWS:    tq_ctx_set_min_rows(ctx, n); return;
+    case OPT_PRECISION:   tq_ctx_set_precision(ctx, (int)n); return;
+    case OPT_COUNT:       break;
+    }
+    assert(0);
+}
+
+/* The option named `key` ("display.max_rows" or "max_rows"), or
+ * OPT_COUNT. */
+static display_option_t option_find(const char *key)
+{
+    for (int o = 0; o < OPT_COUNT; o++)
+        if (strcmp(key, OPTION_NAMES[o]) == 0 ||
+            strcmp(key, OPTION_NAMES[o] + strlen("display.")) == 0)
+            return (display_option_t)o;
+    return OPT_COUNT;
+}
+
+/* Prints "display.x = value" for option `only`, or for every option when
+ * `only` is OPT_COUNT. */
+static void options_print(tq_ctx_t *ctx, display_option_t only)
+{
+    tq_buf_t b = {0};
+    for (int o = 0; o < OPT_COUNT; o++)
+        if (only == OPT_COUNT || only == (display_option_t)o)
+            tq_buf_printf(&b, "%s = %lld\n", OPTION_NAMES[o],
+                          (long long)option_get(ctx, (display_option_t)o));
+    tq_ctx_print(ctx, b.s, b.len);
+    tq_buf_free(&b);
+}
+
+/* %config: shows every display option (no argument, or "display"), one
+ * of them ("display.max_rows"), or sets one ("display.max_rows = 20";
+ * None is 0 for the counts). */
 static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
                                 const char *body)
 {
     const char *eq = strchr(args, '=');
-    if (!*args) {
-        char *s = tq_xasprintf("display.max_rows = %lld\n",
-                               (long long)tq_ctx_max_rows(ctx));
-        tq_ctx_print(ctx, s, strlen(s));
-        free(s);
-        return tq_none();
-    }
     size_t kl = eq ? (size_t)(eq - args) : strlen(args);
     while (kl && isspace((unsigned char)args[kl - 1]))
         kl--;
     char *key = tq_xstrndup(args, kl);
+    if (!eq && (!*key || strcmp(key, "display") == 0)) {
+        free(key);
+        options_print(ctx, OPT_COUNT);
+        return tq_none();
+    }
+    display_option_t o = option_find(key);
     tq_value_t *r = NULL;
-    if (strcmp(key, "display.max_rows") != 0 &&
-        strcmp(key, "max_rows") != 0) {
+    if (o == OPT_COUNT) {
+        tq_buf_t known = {0};
+        for (int i = 0; i < OPT_COUNT; i++)
+            tq_buf_printf(&known, "%s%s", i ? ", " : "", OPTION_NAMES[i]);
         tq_raise(ctx, "ValueError",
-                 "%%config: unknown option '%s' (known: display.max_rows)",
-                 key);
+                 "%%config: unknown option '%s' (known: %s)", key, known.s);
+        tq_buf_free(&known);
     } else if (!eq) {
-        char *s = tq_xasprintf("display.max_rows = %lld\n",
-                               (long long)tq_ctx_max_rows(ctx));
-        tq_ctx_print(ctx, s, strlen(s));
-        free(s);
+        options_print(ctx, o);
         r = tq_none();
     } else {
+        const char *name = OPTION_NAMES[o];
         const char *v = eq + 1;
         while (isspace((unsigned char)*v))
             v++;
@@ -860,19 +940,24 @@ static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
         bool overflow = errno == ERANGE;
         while (isspace((unsigned char)*end))
             end++;
-        if (strcmp(v, "None") == 0) {
-            tq_ctx_set_max_rows(ctx, 0);
+        if (o != OPT_PRECISION && strcmp(v, "None") == 0) {
+            option_set(ctx, o, 0);
             r = tq_none();
         } else if (overflow && end != v && !*end) {
             tq_raise(ctx, "OverflowError",
-                     "%%config: display.max_rows = %s does not fit in a "
-                     "64-bit integer", v);
+                     "%%config: %s = %s does not fit in a 64-bit integer",
+                     name, v);
+        } else if (o == OPT_PRECISION &&
+                   (end == v || *end || n < 0 || n > TQ_PRECISION_MAX)) {
+            tq_raise(ctx, "ValueError",
+                     "%%config: %s takes a number from 0 to %d, not '%s'",
+                     name, TQ_PRECISION_MAX, v);
         } else if (end == v || *end || n < 0) {
             tq_raise(ctx, "ValueError",
-                     "%%config: display.max_rows takes a number >= 0 or "
-                     "None, not '%s'", v);
+                     "%%config: %s takes a number >= 0 or None, not '%s'",
+                     name, v);
         } else {
-            tq_ctx_set_max_rows(ctx, n);
+            option_set(ctx, o, n);
             r = tq_none();
         }
     }

@@ -464,6 +464,11 @@ static int qs_display(tq_ctx_t *ctx, tq_value_t *self, tq_bundle_t *out)
     }
     tab.has_index = q->mode == QM_MODEL && s.ncols > 0 &&
                     !strcmp(s.cols[0], t->pk);
+    tab.display = (tq_display_t){.set = true,
+                                 .max_rows = tq_ctx_max_rows(ctx),
+                                 .min_rows = tq_ctx_min_rows(ctx),
+                                 .max_columns = tq_ctx_max_columns(ctx),
+                                 .precision = tq_ctx_precision(ctx)};
     char *html = tq_html_table(&tab);
     tq_bundle_add(out, "text/html", html, tq_render_nuls(html));
     free(html);

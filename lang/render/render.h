@@ -29,6 +29,20 @@ typedef struct tq_sql {
     void *ud;
 } tq_sql_t;
 
+/* pandas' display options as a table shows them (%config). A zeroed
+ * tq_display_t (set false) keeps every fetched row and column and 6
+ * digits. */
+typedef struct tq_display {
+    bool set;
+    int64_t max_rows;     /* the max_rows the rows were fetched with (0:
+                             pandas' None, every row up to the cap) */
+    int64_t min_rows;     /* rows shown, head and tail halves, when total
+                             > max_rows (0: max_rows rows) */
+    int64_t max_columns;  /* columns shown, first and last halves around
+                             a "..." column (0: every column) */
+    int precision;        /* digits of floats */
+} tq_display_t;
+
 /* What a table display needs: the first rows, the last rows and the count,
  * never more. Cells are owned datum copies (tqdb_datum_dup, freed with
  * free() by tq_table_clear), row-major
@@ -51,6 +65,10 @@ typedef struct tq_table {
      * values are all missing shows NaN, a datetime64 column shows as
      * pandas shows it. */
     unsigned char *hints;
+    /* The display options the renderers apply to the fetched rows
+     * (min_rows shows fewer of them, pandas' max_rows // 2 each side;
+     * max_columns and precision); set by the caller after the fetch. */
+    tq_display_t display;
 } tq_table_t;
 
 typedef enum tq_colhint {
@@ -97,14 +115,16 @@ int tq_table_read(tqdb_conn_t *db, tqdb_cursor_t *cur, int64_t max_rows,
 
 /* HTML: a <table class="dataframe"> like pandas', every value escaped,
  * numbers right-aligned, NULL shown as a distinct <em>None</em> cell, a
- * "…" row between head and tail and a "N rows × M columns" footer when
- * truncated. Returns malloc'd HTML. */
+ * "…" row between head and tail, a "..." column between the first and
+ * last columns past display.max_columns, and a "N rows × M columns"
+ * footer when truncated. Returns malloc'd HTML. */
 char *tq_html_table(const tq_table_t *t);
 
 /* Plain text in pandas' layout (LANGUAGE.md section 6): columns right-
  * aligned, strings shown bare, NULL as None; with has_index the index
  * column's name on its own line under the header and its values as row
- * labels; "..." rows and a "[N rows x M columns]" line when truncated.
+ * labels; "..." rows, a "..." column past display.max_columns (pandas'
+ * horizontal truncation) and a "[N rows x M columns]" line when truncated.
  * Matches pandas 1.5's DataFrame.to_string (floats share decimals,
  * e-notation for tiny/huge, display.max_colwidth 50, index=False when
  * has_index is false) with trailing spaces stripped from every line; no

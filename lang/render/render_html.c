@@ -3,7 +3,9 @@
  * DataFrame._repr_html_: a <div> holding a small scoped <style>, a
  * <table border="1" class="dataframe"> with <thead> (column names, and the
  * index name on a second header row) and <tbody> (the index in <th>, cells
- * in <td>), a "..." row between head and tail, and a "N rows × M columns"
+ * in <td>), a "..." row between head and tail (as many rows as
+ * display.min_rows asks, rx_shown_rows), a "..." column between the first
+ * and last columns past display.max_columns, and a "N rows × M columns"
  * paragraph when truncated. Numbers are right-aligned, text left-aligned,
  * NULL is an <em class="tq-null"> cell (NaN in a float column, else
  * None, as pandas shows them), every value is escaped.
@@ -11,6 +13,7 @@
  * JupyterLab, Notebook 7 and classic Notebook alike.
  */
 #include <inttypes.h>
+#include <stdint.h>
 
 #include "render/render_util.h"
 
@@ -106,16 +109,28 @@ static void add_cell(tq_buf_t *b, const char *tag, const char *cell,
 }
 
 /* tq_html_table: see render.h. */
-char *tq_html_table(const tq_table_t *t)
+char *tq_html_table(const tq_table_t *table)
 {
+    tq_table_t view = rx_shown_rows(table);
+    const tq_table_t *t = &view;
     size_t nrows = t->nhead + t->ntail;
-    bool truncated = t->total > (int64_t)nrows;
     bool has_index = t->has_index && t->ncols > 0;
     size_t first = has_index ? 1 : 0;
+    size_t *shown = tq_xcalloc(t->ncols + 1, sizeof *shown);
+    size_t dots_after;
+    size_t nshown = rx_shown_columns(t, shown, &dots_after);
+    bool cut_columns = dots_after != SIZE_MAX;
+    bool cut_rows = t->total > (int64_t)nrows;
+    bool truncated = cut_rows || cut_columns;
     char ***cells = tq_xcalloc(t->ncols, sizeof *cells);
     bool **nulls = tq_xcalloc(t->ncols, sizeof *nulls);
     rx_colkind_t *kinds = tq_xcalloc(t->ncols, sizeof *kinds);
-    for (size_t c = 0; c < t->ncols; c++) {
+    if (has_index) {
+        nulls[0] = tq_xcalloc(nrows, sizeof **nulls);
+        cells[0] = rx_format_column(t, 0, false, &kinds[0], nulls[0]);
+    }
+    for (size_t k = 0; k < nshown; k++) {
+        size_t c = shown[k];
         nulls[c] = tq_xcalloc(nrows, sizeof **nulls);
         cells[c] = rx_format_column(t, c, false, &kinds[c], nulls[c]);
     }
@@ -127,45 +142,60 @@ char *tq_html_table(const tq_table_t *t)
     tq_buf_add(&b, "  <thead>\n    <tr style=\"text-align: right;\">\n");
     if (has_index)
         tq_buf_add(&b, "      <th></th>\n");
-    for (size_t c = first; c < t->ncols; c++) {
+    for (size_t k = 0; k < nshown; k++) {
+        size_t c = shown[k];
+        if (k == dots_after)
+            tq_buf_add(&b, "      <th>...</th>\n");
         tq_buf_printf(&b, "      <th class=\"%s\">",
                       kinds[c] == RX_COL_OBJECT ? "tq-text" : "tq-num");
         add_escaped(&b, t->columns[c]);
         tq_buf_add(&b, "</th>\n");
     }
+    if (dots_after == nshown)
+        tq_buf_add(&b, "      <th>...</th>\n");
     tq_buf_add(&b, "    </tr>\n");
     if (has_index && t->columns[0][0]) {
         tq_buf_add(&b, "    <tr>\n      <th>");
         add_escaped(&b, t->columns[0]);
         tq_buf_add(&b, "</th>\n");
-        for (size_t c = first; c < t->ncols; c++)
+        for (size_t k = 0; k < nshown + (cut_columns ? 1 : 0); k++)
             tq_buf_add(&b, "      <th></th>\n");
         tq_buf_add(&b, "    </tr>\n");
     }
     tq_buf_add(&b, "  </thead>\n  <tbody>\n");
-    for (size_t r = 0; r < nrows; r++) {
-        if (truncated && r == t->nhead) {
+    for (size_t r = 0; r <= nrows; r++) {
+        if (cut_rows && r == t->nhead) {
+            /* the "..." row (after the head, even with no tail rows) */
             tq_buf_add(&b, "    <tr>\n");
             if (has_index)
                 tq_buf_add(&b, "      <th>...</th>\n");
-            for (size_t c = first; c < t->ncols; c++)
-                tq_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
-                              kinds[c] == RX_COL_OBJECT ? "tq-text"
-                                                        : "tq-num");
+            for (size_t k = 0; k < nshown; k++) {
+                if (k == dots_after)
+                    tq_buf_add(&b, "      <td>...</td>\n");
+                if (t->ntail == 0)   /* no tail rows: a bare marker */
+                    tq_buf_add(&b, "      <td>...</td>\n");
+                else
+                    tq_buf_printf(&b, "      <td class=\"%s\">...</td>\n",
+                                  kinds[shown[k]] == RX_COL_OBJECT
+                                  ? "tq-text" : "tq-num");
+            }
+            if (dots_after == nshown)
+                tq_buf_add(&b, "      <td>...</td>\n");
             tq_buf_add(&b, "    </tr>\n");
         }
-        tq_buf_add(&b, "    <tr>\n");
-        for (size_t c = 0; c < t->ncols; c++)
-            add_cell(&b, c < first ? "th" : "td", cells[c][r], nulls[c][r],
-                     c >= first && kinds[c] != RX_COL_OBJECT);
-        tq_buf_add(&b, "    </tr>\n");
-    }
-    if (truncated && t->nhead == nrows) {
-        /* Truncated with no tail rows: the marker still shows. */
+        if (r == nrows)
+            break;
         tq_buf_add(&b, "    <tr>\n");
         if (has_index)
-            tq_buf_add(&b, "      <th>...</th>\n");
-        for (size_t c = first; c < t->ncols; c++)
+            add_cell(&b, "th", cells[0][r], nulls[0][r], false);
+        for (size_t k = 0; k < nshown; k++) {
+            size_t c = shown[k];
+            if (k == dots_after)
+                tq_buf_add(&b, "      <td>...</td>\n");
+            add_cell(&b, "td", cells[c][r], nulls[c][r],
+                     kinds[c] != RX_COL_OBJECT);
+        }
+        if (dots_after == nshown)
             tq_buf_add(&b, "      <td>...</td>\n");
         tq_buf_add(&b, "    </tr>\n");
     }
@@ -173,17 +203,19 @@ char *tq_html_table(const tq_table_t *t)
     if (truncated)
         tq_buf_printf(&b, "<p>%" PRId64 " rows \xc3\x97 %zu columns</p>\n",
                       t->total, t->ncols - first);
-    if (truncated && t->cap)
+    if (cut_rows && t->cap)
         tq_buf_printf(&b, "<p>Showing %zu of %" PRId64 " rows: "
                       "display.max_rows = 0 shows at most %" PRId64
                       " rows.</p>\n", nrows, t->total, t->cap);
     tq_buf_add(&b, "</div>");
     for (size_t c = 0; c < t->ncols; c++) {
-        rx_cells_free(cells[c], nrows);
+        if (cells[c])
+            rx_cells_free(cells[c], nrows);
         free(nulls[c]);
     }
     free(cells);
     free(nulls);
     free(kinds);
+    free(shown);
     return tq_buf_take(&b);
 }

@@ -5,10 +5,14 @@
  * numbers, one space before text), made fixed width and right-justified
  * under its header; the index column is left-justified with its name on a
  * line of its own; columns are joined with one space. Truncated tables get
- * a "..." row between head and tail and a "[N rows x M columns]" footer.
+ * a "..." row between head and tail (display.min_rows picks how many rows,
+ * rx_shown_rows), a " ..." column between the first and last columns
+ * past display.max_columns (rx_shown_columns), and a "[N rows x M
+ * columns]" footer.
  * Unlike pandas, trailing spaces are stripped from every line.
  */
 #include <inttypes.h>
+#include <stdint.h>
 
 #include "render/render_util.h"
 
@@ -90,17 +94,26 @@ static char *empty_text(const tq_table_t *t)
 }
 
 /* tq_text_table: see render.h. */
-char *tq_text_table(const tq_table_t *t)
+char *tq_text_table(const tq_table_t *table)
 {
+    tq_table_t view = rx_shown_rows(table);
+    const tq_table_t *t = &view;
     size_t nrows = t->nhead + t->ntail;
     if (nrows == 0)
         return empty_text(t);
-    bool truncated = t->total > (int64_t)nrows;
     bool has_index = t->has_index && t->ncols > 0;
+    size_t first = has_index ? 1 : 0;
+    size_t *shown = tq_xcalloc(t->ncols + 1, sizeof *shown);
+    size_t dots_after;
+    size_t nshown = rx_shown_columns(t, shown, &dots_after);
+    bool cut_columns = dots_after != SIZE_MAX;
+    bool cut_rows = t->total > (int64_t)nrows;
+    bool truncated = cut_rows || cut_columns;
     bool index_name = has_index && t->columns[0][0] != 0;
     size_t nheader = 1 + (index_name ? 1 : 0);
-    size_t first = has_index ? 1 : 0;
-    size_t nstr = t->ncols;           /* index column (if any) + values */
+    /* index column (if any), shown values and the "..." column */
+    size_t nstr = first + nshown + (cut_columns ? 1 : 0);
+    size_t dots_col = cut_columns ? first + dots_after : SIZE_MAX;
     strcol_t *cols = tq_xcalloc(nstr, sizeof *cols);
 
     /* The index: formatted as a whole, common leading space trimmed
@@ -133,7 +146,13 @@ char *tq_text_table(const tq_table_t *t)
         free(all);
     }
 
-    for (size_t c = first; c < t->ncols; c++) {
+    /* pandas' _insert_dot_separator_horizontal: " ..." on every line */
+    if (cut_columns)
+        for (size_t i = 0; i < nheader + nrows; i++)
+            col_push(&cols[dots_col], tq_xstrdup(" ..."));
+
+    for (size_t k = 0; k < nshown; k++) {
+        size_t c = shown[k];
         rx_colkind_t kind;
         char **cells = rx_format_column(t, c, true, &kind, NULL);
         if (!has_index)     /* pandas: leading_space=self.index */
@@ -147,7 +166,7 @@ char *tq_text_table(const tq_table_t *t)
         size_t w = fixed_width(cells, nrows, hw, true);
         if (hw > w)
             w = hw;
-        strcol_t *sc = &cols[c];
+        strcol_t *sc = &cols[first + k + (k >= dots_after ? 1 : 0)];
         col_push(sc, justify(header, w, true));
         free(header);
         if (index_name)
@@ -158,11 +177,11 @@ char *tq_text_table(const tq_table_t *t)
     }
 
     /* pandas' _insert_dot_separator_vertical. */
-    if (truncated) {
+    if (cut_rows) {
         size_t at = nheader + t->nhead;
         for (size_t c = 0; c < nstr; c++) {
             strcol_t *sc = &cols[c];
-            size_t cw = rx_utf8_width(sc->lines[at]);
+            size_t cw = c == dots_col ? 4 : rx_utf8_width(sc->lines[at]);
             const char *dots = cw > 3 ? "..." : "..";
             char *d = justify(dots, cw, !(c == 0 && has_index));
             col_push(sc, NULL);
@@ -171,6 +190,7 @@ char *tq_text_table(const tq_table_t *t)
             sc->lines[at] = d;
         }
     }
+    free(shown);
 
     /* pandas' adjoin(1, ...): every column but the last padded to its
      * width plus one space. */
@@ -199,7 +219,7 @@ char *tq_text_table(const tq_table_t *t)
     if (truncated)
         tq_buf_printf(&b, "\n\n[%" PRId64 " rows x %zu columns]", t->total,
                       t->ncols - first);
-    if (truncated && t->cap)
+    if (cut_rows && t->cap)
         tq_buf_printf(&b, "\nShowing %zu of %" PRId64 " rows: "
                       "display.max_rows = 0 shows at most %" PRId64 " rows.",
                       nrows, t->total, t->cap);

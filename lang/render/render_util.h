@@ -77,6 +77,21 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                         rx_colkind_t *kind, bool *is_null);
 void rx_cells_free(char **cells, size_t n);
 
+/* The rows of `t` that its display options show: a view sharing t's
+ * cells (never freed through it). When t->display is set, max_rows is in
+ * 1..TQ_TABLE_ROW_CAP and total > max_rows, pandas shows m =
+ * min(min_rows, max_rows) rows (max_rows when min_rows is 0): m // 2 of
+ * the head and m // 2 of the tail (m = 1: the first row). Otherwise t. */
+tq_table_t rx_shown_rows(const tq_table_t *t);
+
+/* The value columns of `t` that display.max_columns shows, as indices
+ * into t's columns, into shown[] (room for t->ncols): pandas' first
+ * max_columns // 2 and last max_columns // 2 (max_columns 1: the first
+ * one). Returns how many; *dots_after gets the count of shown columns
+ * before the "..." column, or SIZE_MAX when nothing is hidden. */
+size_t rx_shown_columns(const tq_table_t *t, size_t *shown,
+                        size_t *dots_after);
+
 /* The shown cell (row r of head then tail, column c). */
 static inline const tqdb_datum_t *rx_cell(const tq_table_t *t, size_t r,
                                           size_t c)

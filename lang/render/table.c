@@ -276,8 +276,14 @@ void tq_table_clear(tq_table_t *t)
 
 /* ---- pandas cell formatting */
 
-/* pandas' display.precision. */
+/* pandas' display.precision, by default. */
 enum { PRECISION = 6 };
+
+/* The float digits `t` is shown with. */
+static int table_precision(const tq_table_t *t)
+{
+    return t->display.set ? t->display.precision : PRECISION;
+}
 
 /* Text with \t, \r, \n shown escaped (pandas' pprint_thing); a NUL byte
  * as C0 80 (tq_render_nuls). */
@@ -374,9 +380,9 @@ static void trim_zeros_column(char **cells, size_t n)
 }
 
 /* pandas' _trim_zeros_single_float, for floats in object columns. */
-static char *single_float(double d)
+static char *single_float(double d, int precision)
 {
-    char *s = tq_xasprintf("% .*f", PRECISION, d);
+    char *s = tq_xasprintf("% .*f", precision, d);
     if (is_decimal_number(s)) {
         size_t l = strlen(s);
         while (l && s[l - 1] == '0')
@@ -487,8 +493,11 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                    : any_float || any_null ? RX_COL_FLOAT
                    : RX_COL_INT;
     *kind = k;
+    int precision = table_precision(t);
 
     if (k == RX_COL_FLOAT) {
+        /* pandas: values below 10 ** -precision would show as 0 */
+        double tiny = pow(10.0, -precision);
         bool small = false, large = false;
         for (int pass = 0; pass < 2; pass++) {
             size_t maxlen = 0;
@@ -504,10 +513,10 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
                 double a = fabs(d);
                 if (a > 1e6)
                     large = true;
-                if (a > 0 && a < 1e-6)
+                if (a > 0 && a < tiny)
                     small = true;
-                cells[r] = pass ? tq_xasprintf("% .*e", PRECISION, d)
-                                : tq_xasprintf("% .*f", PRECISION, d);
+                cells[r] = pass ? tq_xasprintf("% .*e", precision, d)
+                                : tq_xasprintf("% .*f", precision, d);
             }
             if (pass)
                 break;
@@ -515,7 +524,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
             for (size_t r = 0; r < n; r++)
                 if (strlen(cells[r]) > maxlen)
                     maxlen = strlen(cells[r]);
-            bool too_long = maxlen > PRECISION + 6;
+            bool too_long = maxlen > (size_t)precision + 6;
             if (!(small || (too_long && large)))
                 break;
         }
@@ -532,7 +541,7 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
             tq_buf_printf(&b, "% " PRId64, v->i);
             break;
         case TQDB_FLOAT: {
-            char *s = single_float(v->f);
+            char *s = single_float(v->f, precision);
             tq_buf_add(&b, s);
             free(s);
             break;
@@ -549,6 +558,54 @@ char **rx_format_column(const tq_table_t *t, size_t col, bool escape_ws,
         cells[r] = tq_buf_take(&b);
     }
     return cells;
+}
+
+/* rx_shown_rows: see render_util.h. */
+tq_table_t rx_shown_rows(const tq_table_t *t)
+{
+    assert(t);
+    tq_table_t view = *t;
+    const tq_display_t *d = &t->display;
+    if (!d->set || d->max_rows <= 0 || d->max_rows > TQ_TABLE_ROW_CAP ||
+        t->total <= d->max_rows)
+        return view;
+    int64_t m = d->min_rows > 0 && d->min_rows < d->max_rows ? d->min_rows
+                                                               : d->max_rows;
+    size_t half = (size_t)(m / 2);
+    size_t head = half ? half : 1, tail = half;
+    if (head > t->nhead)
+        head = t->nhead;
+    if (tail > t->ntail)
+        tail = t->ntail;
+    view.nhead = head;
+    view.ntail = tail;
+    view.tail = tail ? t->tail + (t->ntail - tail) * t->ncols : NULL;
+    return view;
+}
+
+/* rx_shown_columns: see render_util.h. */
+size_t rx_shown_columns(const tq_table_t *t, size_t *shown,
+                        size_t *dots_after)
+{
+    assert(t && shown && dots_after);
+    size_t first = t->has_index && t->ncols > 0 ? 1 : 0;
+    size_t nvalues = t->ncols - first;
+    int64_t mc = t->display.set ? t->display.max_columns : 0;
+    size_t n = 0;
+    *dots_after = SIZE_MAX;
+    if (mc <= 0 || (uint64_t)mc >= nvalues) {
+        for (size_t c = first; c < t->ncols; c++)
+            shown[n++] = c;
+        return n;
+    }
+    size_t half = (size_t)mc / 2;
+    size_t left = half ? half : 1;
+    for (size_t c = 0; c < left; c++)
+        shown[n++] = first + c;
+    *dots_after = n;
+    for (size_t c = t->ncols - half; c < t->ncols; c++)
+        shown[n++] = c;
+    return n;
 }
 
 /* tq_render_nuls: see render.h. */

@@ -37,6 +37,9 @@ tq_ctx_t *tq_ctx_new(tqdb_conn_t *db, bool readonly)
         tqdb_set_progress(db, progress_interrupt, ctx);
     ctx->readonly = readonly;
     ctx->max_rows = 60;
+    ctx->min_rows = 10;
+    ctx->max_columns = 20;
+    ctx->precision = 6;
     return ctx;
 }
 
@@ -305,4 +308,37 @@ int64_t tq_ctx_max_rows(const tq_ctx_t *ctx)
 void tq_ctx_set_max_rows(tq_ctx_t *ctx, int64_t n)
 {
     ctx->max_rows = n;
+}
+
+int64_t tq_ctx_min_rows(const tq_ctx_t *ctx)
+{
+    return ctx->min_rows;
+}
+
+void tq_ctx_set_min_rows(tq_ctx_t *ctx, int64_t n)
+{
+    assert(n >= 0);
+    ctx->min_rows = n;
+}
+
+int64_t tq_ctx_max_columns(const tq_ctx_t *ctx)
+{
+    return ctx->max_columns;
+}
+
+void tq_ctx_set_max_columns(tq_ctx_t *ctx, int64_t n)
+{
+    assert(n >= 0);
+    ctx->max_columns = n;
+}
+
+int tq_ctx_precision(const tq_ctx_t *ctx)
+{
+    return ctx->precision;
+}
+
+void tq_ctx_set_precision(tq_ctx_t *ctx, int digits)
+{
+    assert(digits >= 0 && digits <= TQ_PRECISION_MAX);
+    ctx->precision = digits;
 }

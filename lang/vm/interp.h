@@ -110,6 +110,8 @@ struct tq_ctx {
     const tq_sink_t *sink;
     volatile sig_atomic_t interrupt;
     int64_t max_rows;
+    int64_t min_rows, max_columns;   /* pandas' display.min_rows, .max_columns */
+    int precision;                   /* pandas' display.precision */
     tq_frame_t *frame;
     int depth;             /* user function calls */
     int eval_depth;        /* nested eval() calls */
@@ -161,6 +163,11 @@ void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
 /* Replaces the database connection (the old one is not closed here). */
 void tq_ctx_set_db(tq_ctx_t *ctx, tqdb_conn_t *db, bool readonly);
 void tq_ctx_set_max_rows(tq_ctx_t *ctx, int64_t n);
+/* The other display options (%config), stored as given: n >= 0 (0 is
+ * pandas' None), precision 0..TQ_PRECISION_MAX. */
+void tq_ctx_set_min_rows(tq_ctx_t *ctx, int64_t n);
+void tq_ctx_set_max_columns(tq_ctx_t *ctx, int64_t n);
+void tq_ctx_set_precision(tq_ctx_t *ctx, int digits);
 
 /* Connections (the session's hooks above, set by session.c; these call
  * them): commits the running cell's transaction,

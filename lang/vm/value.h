@@ -262,8 +262,15 @@ void tq_ctx_set_global(tq_ctx_t *ctx, const char *name, tq_value_t *value);
 /* Builtins: names visible after globals and table names (F, Q, Count...). */
 void tq_ctx_define_builtin(tq_ctx_t *ctx, const char *name, tq_value_t *v);
 
-/* Display options (%config display.max_rows = N). */
+/* Display options (%config display.max_rows = N), pandas' names and
+ * defaults: max_rows 60, min_rows 10, max_columns 20, precision 6; 0 for a
+ * count is pandas' None. */
 int64_t tq_ctx_max_rows(const tq_ctx_t *ctx);
+int64_t tq_ctx_min_rows(const tq_ctx_t *ctx);
+int64_t tq_ctx_max_columns(const tq_ctx_t *ctx);
+int tq_ctx_precision(const tq_ctx_t *ctx);
+/* The largest display.precision accepted (printf digits stay small). */
+#define TQ_PRECISION_MAX 50
 
 /* Runs Tabula source (statements) in the current context, as %timeit and
  * %time do; returns the value of the last expression or None. */

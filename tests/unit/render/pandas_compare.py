@@ -6,7 +6,10 @@ ints into floats as read_sql does, and None in text), with and without an
 index, truncated or not, are written to SQLite as they are, rendered by
 render-textdump and compared with pandas' DataFrame.to_string under the
 options its repr uses (max_rows/min_rows, max_colwidth 50, the dimensions
-footer when truncated), trailing spaces stripped. Skips without pandas.
+footer when truncated), trailing spaces stripped; every other frame also
+draws display.min_rows, display.max_columns and display.precision (from a
+random stream of their own, so the frames stay the same) and compares
+under them. Skips without pandas.
 Usage: pandas_compare.py PATH-TO-render-textdump"""
 import os
 import random
@@ -23,6 +26,7 @@ except ImportError:
 
 dump = sys.argv[1]
 random.seed(7)
+options = random.Random(11)         # the display options' own draws
 TRIALS = 200
 print("1..%d" % TRIALS)
 tmp = tempfile.mkdtemp()
@@ -72,17 +76,31 @@ for trial in range(TRIALS):
     db.close()
     has_index = random.random() < 0.8
     mr = max_rows if (max_rows and n > max_rows) else 60
-    want = df.to_string(index=has_index, max_rows=mr, min_rows=mr, max_colwidth=50,
-                        show_dimensions="truncate")
+    extra = []
+    if trial % 2:
+        min_rows = options.choice([0, 2, 3, 4, 10])
+        max_cols = options.choice([0, 1, 2, 3, 20])
+        precision = options.choice([0, 2, 3, 6, 8])
+        extra = [str(min_rows), str(max_cols), str(precision)]
+        with pd.option_context("display.precision", precision):
+            want = df.to_string(index=has_index, max_rows=mr,
+                                min_rows=min_rows or None,
+                                max_cols=max_cols or None, max_colwidth=50,
+                                show_dimensions="truncate")
+    else:
+        want = df.to_string(index=has_index, max_rows=mr, min_rows=mr,
+                            max_colwidth=50, show_dimensions="truncate")
     want = "\n".join(line.rstrip() for line in want.split("\n"))
     sql = "SELECT * FROM t" if has_index else \
         "SELECT " + ", ".join('"%s"' % c for c in cols) + " FROM t"
-    got = subprocess.run([dump, path, sql, str(max_rows), str(int(has_index))],
+    got = subprocess.run([dump, path, sql, str(max_rows), str(int(has_index))] + extra,
                          capture_output=True, text=True).stdout
     os.remove(path)
     if got == want:
-        print("ok %d - frame %d (%d rows, index %s, max_rows %d)"
-              % (trial + 1, trial, n, has_index, max_rows))
+        print("ok %d - frame %d (%d rows, index %s, max_rows %d%s)"
+              % (trial + 1, trial, n, has_index, max_rows,
+                 ", min_rows/max_columns/precision " + "/".join(extra)
+                 if extra else ""))
     else:
         failed += 1
         print("not ok %d - frame %d" % (trial + 1, trial))

@@ -207,6 +207,44 @@ int main(void)
     free(h);
     tq_table_clear(&t);
 
+    /* display options (%config): min_rows shows fewer rows, max_columns
+     * a "..." column, precision the float digits */
+    t = fetch("SELECT id, name, v, v * 2 AS w FROM ten", 6, true);
+    t.display = (tq_display_t){.set = true, .max_rows = 6, .min_rows = 2,
+                               .max_columns = 2, .precision = 2};
+    h = tq_html_table(&t);
+    ok(count(h, "<tr>") == 1 + 1 + 1 + 1 &&
+       contains(h, "<th>1</th>") && contains(h, "<th>10</th>") &&
+       !contains(h, "<th>2</th>"),
+       "html: min_rows shows one head and one tail row");
+    ok(count(h, "<th>...</th>") == 2 && count(h, "<td>...</td>") == 3 &&
+       contains(h, ">name</th>\n      <th>...</th>\n      <th class") &&
+       !contains(h, ">v</th>"),
+       "html: max_columns keeps the first and last columns around ...");
+    ok(contains(h, "<p>10 rows \xc3\x97 3 columns</p>"),
+       "html: footer counts every column");
+    free(h);
+    {
+        tq_table_t third = fetch("SELECT 1 / 3.0 AS third", 6, false);
+        third.display = t.display;
+        h = tq_html_table(&third);
+        ok(contains(h, "<td class=\"tq-num\">0.33</td>"),
+           "html: display.precision digits");
+        free(h);
+        tq_table_clear(&third);
+    }
+    h = tq_text_table(&t);
+    is_str(h, "   name  ...     w\n"         /* pasted from pandas 1.5 */
+              "id       ...\n"
+              "1    n0  ...   0.0\n"
+              "..  ...  ...   ...\n"
+              "10   n9  ...  27.0\n"
+              "\n"
+              "[10 rows x 3 columns]",
+           "text: min_rows, max_columns and precision");
+    free(h);
+    tq_table_clear(&t);
+
     tqdb_close(&db);
     return done_testing();
 }

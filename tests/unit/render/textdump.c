@@ -2,6 +2,8 @@
  * This file is a small driver for pandas_compare.py: it prints
  * tq_text_table of a query over an SQLite file.
  * Usage: render-textdump DB SQL MAX_ROWS HAS_INDEX
+ *                        [MIN_ROWS MAX_COLUMNS PRECISION]
+ * (the last three set the table's display options, as %config does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +12,9 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s DB SQL MAX_ROWS HAS_INDEX\n", argv[0]);
+    if (argc != 5 && argc != 8) {
+        fprintf(stderr, "usage: %s DB SQL MAX_ROWS HAS_INDEX "
+                "[MIN_ROWS MAX_COLUMNS PRECISION]\n", argv[0]);
         return 2;
     }
     char *open_error = NULL;
@@ -30,6 +33,12 @@ int main(int argc, char **argv)
         return 1;
     }
     t.has_index = atoi(argv[4]) != 0;
+    if (argc == 8)
+        t.display = (tq_display_t){.set = true,
+                                   .max_rows = atoi(argv[3]),
+                                   .min_rows = atoi(argv[5]),
+                                   .max_columns = atoi(argv[6]),
+                                   .precision = atoi(argv[7])};
     char *s = tq_text_table(&t);
     fputs(s, stdout);
     free(s);
