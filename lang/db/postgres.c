@@ -37,6 +37,7 @@
  */
 #include "db/db.h"
 #include "db/engine.h"
+#include "db/pg_claims.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -141,21 +142,6 @@ static pg_cursor_t *pcur(tqdb_cursor_t *cur)
 }
 
 /* ---- the password mask */
-
-/* Whether `s` at `p` begins the keyword `kw` (case-insensitive), as a
- * whole word. */
-static bool keyword_at(const char *s, const char *p, const char *kw)
-{
-    size_t n = strlen(kw);
-    if (strncasecmp(p, kw, n))
-        return false;
-    if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
-        return false;
-    const char *q = p + n;
-    while (*q == ' ' || *q == '\t')
-        q++;
-    return *q == '=';
-}
 
 typedef struct spans {
     size_t start[8], end[8];
@@ -947,31 +933,11 @@ static void disarm(pg_conn_t *c)
 
 /* ---- connections */
 
-/* libpq's connection keywords: a target that begins "KEYWORD=" with one
- * of them is a keyword string. */
-static const char *const conn_keywords[] = {
-    "host", "hostaddr", "port", "dbname", "user", "password", "passfile",
-    "service", "sslmode", "sslrootcert", "sslcert", "sslkey",
-    "connect_timeout", "application_name", "options", "client_encoding",
-    "target_session_attrs", "channel_binding", "gssencmode",
-    "require_auth", "load_balance_hosts", "keepalives",
-};
-
-/* Claims postgresql:// and postgres:// URLs, and keyword strings whose
- * first word is one of libpq's keywords followed by '='. */
+/* The engine claims PostgreSQL's targets by pg_claims.h's rule (the one
+ * the loader, pg_loader.c, applies before loading this module). */
 static bool pg_claims(const char *target)
 {
-    if (!target)
-        return false;
-    if (!strncmp(target, "postgresql://", 13) ||
-        !strncmp(target, "postgres://", 11))
-        return true;
-    while (isspace((unsigned char)*target))
-        target++;
-    for (size_t i = 0; i < sizeof conn_keywords / sizeof *conn_keywords; i++)
-        if (keyword_at(target, target, conn_keywords[i]))
-            return true;
-    return false;
+    return tqdb_pg_claims(target);
 }
 
 static void conn_free(pg_conn_t *c)
