@@ -100,7 +100,7 @@ def main(argv):
     meson_log, junit, fuzz, sanitizer, clients = (argv + [""] * 5)[:5]
     parts = {
         "meson (unit, golden)": meson_counts(meson_log),
-        "pytest (protocol, editor, hardening, notebooks)": junit_counts(junit),
+        "pytest (protocol, editor, hardening, notebooks, django, pg)": junit_counts(junit),
         "fuzz": fuzz_counts(fuzz),
         "pytest (clients: JupyterLab, Notebook 7, nbconvert, papermill)":
             junit_counts(clients),
