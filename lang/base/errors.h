@@ -1,7 +1,8 @@
 /*
  * This file is the catalogue of error names the language raises and
  * `except` matches: one X-macro list of (name, parent), in Python's
- * hierarchy for Python's own names and Django's for the database family
+ * hierarchy for Python's own names (pandas' MergeError and IndexingError
+ * among them) and Django's for the database family
  * (LANGUAGE.md section 11). Every `tq_raise` names an entry of this list;
  * `except X:` catches an error whose name is-a X; `raise X(...)` and
  * `isinstance(e, X)` know the same names. Owned by base/errors.c; any
@@ -51,6 +52,10 @@
     X(NotImplementedError, RuntimeError)              \
     X(AssertionError, Exception)                      \
     X(MemoryError, Exception)                         \
+    X(OSError, Exception)                             \
+    X(FileNotFoundError, OSError)                     \
+    X(IndexingError, Exception)                       \
+    X(MergeError, ValueError)                         \
     X(SyntaxError, Exception)                         \
     X(StopIteration, Exception)                       \
     X(DatabaseError, Exception)                       \

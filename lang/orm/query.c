@@ -1585,6 +1585,16 @@ static tq_value_t *m_raw(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         qsql_clear(&s);
         return NULL;
     }
+    /* raw() maps rows to objects: a statement that writes, or returns no
+     * columns, is refused before it runs (Django: "Raw query must include
+     * the primary key"); writes go through %sql. */
+    if (!tqdb_cursor_readonly(cur) || tqdb_column_count(cur) == 0) {
+        tqdb_cursor_free(&cur);
+        qsql_clear(&s);
+        return tq_raise(ctx, "TypeError", "raw() runs a query that returns "
+                        "rows of %s; use %%sql for statements that write",
+                        t->bare);
+    }
     size_t n = (size_t)tqdb_column_count(cur);
     char **cols = tq_xcalloc(n ? n : 1, sizeof *cols);
     for (size_t i = 0; i < n; i++)

@@ -79,6 +79,29 @@ def engine_violations(lang):
                 yield f"{rel}: calls SQLite outside db/sqlite.c (use db/db.h)"
 
 
+RAISE = re.compile(r'\b(?:tq_raise|cs_fail)\(\s*\w+\s*,\s*"([A-Za-z]+)"')
+CATALOGUE_ENTRY = re.compile(r"X\(([A-Za-z]+),")
+
+
+def raise_violations(lang):
+    """Yields one message per error name raised in lang/ that the
+    catalogue (base/errors.h) lacks: tq_raise asserts it, so such a raise
+    would abort the kernel instead of reaching the user."""
+    with open(os.path.join(lang, "base", "errors.h"), encoding="utf-8") as f:
+        known = set(CATALOGUE_ENTRY.findall(f.read()))
+    for root, _dirs, files in os.walk(lang):
+        for name in sorted(files):
+            if not name.endswith(".c"):
+                continue
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            for ename in sorted(set(RAISE.findall(text))):
+                if ename not in known:
+                    yield (f"{os.path.relpath(path, lang)}: raises {ename}, "
+                           "which base/errors.h lacks")
+
+
 def nm_symbols(archive):
     out = subprocess.run(["nm", "-A", archive], capture_output=True,
                          text=True, check=True).stdout
@@ -122,7 +145,8 @@ def main():
         return 2
     lang = os.path.join(sys.argv[1], "lang")
     checks = [("includes climb no layer", list(include_violations(lang))),
-              ("only the engine file calls SQLite", list(engine_violations(lang)))]
+              ("only the engine file calls SQLite", list(engine_violations(lang))),
+              ("every raised name is in the catalogue", list(raise_violations(lang)))]
     if len(sys.argv) == 3:
         checks.append(("calls climb no layer", list(link_violations(sys.argv[2]))))
     print(f"1..{len(checks)}")
