@@ -1167,11 +1167,14 @@ static tq_value_t *m_sample(tq_ctx_t *ctx, tq_value_t *self,
         n = tq_as_int(nv);
     else if (frac && (tq_kind(frac) == TQ_FLOAT || tq_kind(frac) == TQ_INT))
         n = (int64_t)llround(tq_as_float(frac) * (double)total);
+    if (n < 0)
+        return tq_raise(ctx, "ValueError", "A negative number of rows "
+                        "requested. Please provide `n` >= 0.");
     if (n > total)
         return tq_raise(ctx, "ValueError", "Cannot take a larger sample "
                         "than population when 'replace=False'");
     /* random_state is accepted; the database's random order is used */
-    char *order = tq_xasprintf("random() LIMIT %" PRId64, n < 0 ? 0 : n);
+    char *order = tq_xasprintf("random() LIMIT %" PRId64, n);
     tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
     free(order);
     return v;

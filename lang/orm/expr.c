@@ -853,6 +853,13 @@ static tq_value_t *make_window_fn(tq_ctx_t *ctx, qx_func_t f,
                             "%s requires a non-null source expression.",
                             tq_qx_func_names[f]);
         }
+        /* Django: "Lag's offset must be a positive integer." */
+        if (args[1] && (tq_kind(args[1]) != TQ_INT || tq_as_int(args[1]) <= 0)) {
+            qx_unref(e);
+            return tq_raise(ctx, "ValueError",
+                            "%s's offset must be a positive integer.",
+                            tq_qx_func_names[f]);
+        }
         size_t n = args[2] ? 3 : args[1] ? 2 : 1;
         for (size_t i = 0; i < n; i++) {
             qexpr_t *x = i == 0 ? func_arg(ctx, args[0])
