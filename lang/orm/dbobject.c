@@ -219,7 +219,7 @@ static tq_value_t *dbns_getattr(tq_ctx_t *ctx, tq_value_t *self,
             return qs_manager(t->schema, t->name);
         for (size_t i = 0; i < s->napps; i++)
             if (!strcmp(s->apps[i], name))
-                return dbns_new("main", name);
+                return dbns_new(tq_schema_main(s), name);
     }
     return NULL; /* the interpreter raises "'db' object has no attribute" */
 }

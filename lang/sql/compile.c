@@ -1249,7 +1249,7 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
  * their schema. */
 static void table_ref(tq_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
-    if (strcmp(t->schema, "main") ||
+    if (strcmp(t->schema, tq_schema_main(s)) ||
         (s && tq_schema_shadowed(s, t->schema, t->name))) {
         tq_buf_ident(b, t->schema);
         tq_buf_addc(b, '.');
