@@ -451,6 +451,13 @@ const char *tq_schema_main(const tq_schema_t *s)
     return s && s->nschemas ? s->schemas[0] : "main";
 }
 
+/* tq_schema_label: see schema.h. */
+const char *tq_schema_label(const tq_schema_t *s, const char *schema)
+{
+    assert(schema);
+    return strcmp(schema, tq_schema_main(s)) ? schema : "main";
+}
+
 /* tq_schema_table: see schema.h. */
 const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
                                    const char *name)

@@ -119,6 +119,11 @@ void tq_schema_free(tq_schema_t **schema);
  * schema of the search path (current_schema(), usually "public"): the
  * catalogue lists it first. Borrowed from s; "main" when s has none. */
 const char *tq_schema_main(const tq_schema_t *s);
+/* The name Tabula shows and accepts (db.main.user) for `schema`: "main"
+ * for the default schema on every engine, so that `db`, `Table?` and
+ * errors read the same on SQLite and PostgreSQL; any other schema's own
+ * name. SQL text always takes the real name. Borrowed. */
+const char *tq_schema_label(const tq_schema_t *s, const char *schema);
 /* The table `name` in `schema` (NULL: main first, then a unique match in
  * the other schemas). NULL when absent. */
 const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,

@@ -214,6 +214,8 @@ static tq_value_t *dbns_getattr(tq_ctx_t *ctx, tq_value_t *self,
         for (size_t i = 0; i < s->nschemas; i++)
             if (!strcmp(s->schemas[i], name))
                 return dbns_new(name, NULL);
+        if (!strcmp(name, "main"))     /* the default schema's label */
+            return dbns_new(tq_schema_main(s), NULL);
         const tq_stable_t *t = tq_schema_table(s, NULL, name);
         if (t)
             return qs_manager(t->schema, t->name);
@@ -238,7 +240,8 @@ static char *dbns_repr(tq_ctx_t *ctx, tq_value_t *self)
         const char *sch = s->schemas[i];
         if (n->schema && strcmp(n->schema, sch))
             continue;
-        tq_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ", sch);
+        tq_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ",
+                      tq_schema_label(s, sch));
         bool first = true;
         for (size_t k = 0; k < s->ntables; k++) {
             const tq_stable_t *t = &s->tables[k];

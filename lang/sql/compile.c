@@ -1238,7 +1238,8 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
     const tq_stable_t *t = s ? tq_schema_table(s, q->schema, q->table) : NULL;
     if (!t && !err->msg) {
         err->ename = "DatabaseError";
-        err->msg = tq_xasprintf("no such table: %s.%s", q->schema, q->table);
+        err->msg = tq_xasprintf("no such table: %s.%s",
+                                tq_schema_label(s, q->schema), q->table);
     }
     return t;
 }
