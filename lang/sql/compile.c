@@ -1095,7 +1095,8 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
-                tq_buf_printf(b, "NOT coalesce(%s, 0)", t.s);
+                tq_buf_printf(b, "NOT coalesce(%s, %s)", t.s,
+                              cs->d->false_sql);
             else
                 tq_buf_printf(b, "NOT %s", t.s);
         }
@@ -1388,6 +1389,7 @@ static int select_related_cols(cstate_t *cs, tq_buf_t *b, bool *first)
             if (seen)
                 continue;
             TQ_PUSH(done, ndone, dcap, tq_xstrdup(path.s));
+            cs->joins[join].related = true;
             const char *alias = cs->joins[join].alias;
             for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
                 const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
@@ -1530,6 +1532,18 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             }
         } else {
             col_sql(&group, cs->base_alias, t->pk);
+            /* select_related()'s columns: grouped by their row's key too,
+             * which PostgreSQL needs (a column is functionally dependent
+             * only on its own table's key) */
+            for (size_t i = 0; i < cs->njoins; i++) {
+                const cjoin_t *j = &cs->joins[i];
+                const tq_stable_t *jt = &cs->s->tables[j->table];
+                if (!j->related)
+                    continue;
+                tq_buf_add(&group, ", ");
+                col_sql(&group, j->alias,
+                        jt->rowid_pk ? rowid_col(cs->d) : jt->pk);
+            }
         }
     }
 
