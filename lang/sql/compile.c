@@ -28,6 +28,13 @@ static const char *rowid_col(const tq_dialect_t *d)
     return d->rowid;
 }
 
+/* The column that holds t's key in SQL: its primary key, or the engine's
+ * row id for a table without one. */
+static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
+{
+    return t->rowid_pk ? rowid_col(d) : t->pk;
+}
+
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
  * DESC, on engines that place them otherwise. */
 static void nulls_order(const tq_dialect_t *d, tq_buf_t *b, bool desc)
@@ -520,7 +527,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
             cs->filter_ctx = saved;
             const tq_stable_t *tt = &cs->s->tables[rel->target];
             note_column(cs, tt, tq_stable_col(tt, tt->pk), rel);
-            col_sql(b, cs->joins[join].alias, tt->pk);
+            col_sql(b, cs->joins[join].alias, pk_col(cs->d, tt));
             cs->maybe_null = true;
             *plain = true;
             tq_buf_free(&path);
@@ -1531,7 +1538,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
                 tq_buf_printf(&group, "%zu", pos);
             }
         } else {
-            col_sql(&group, cs->base_alias, t->pk);
+            col_sql(&group, cs->base_alias, pk_col(cs->d, t));
             /* select_related()'s columns: grouped by their row's key too,
              * which PostgreSQL needs (a column is functionally dependent
              * only on its own table's key) */
@@ -1541,8 +1548,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
                 if (!j->related)
                     continue;
                 tq_buf_add(&group, ", ");
-                col_sql(&group, j->alias,
-                        jt->rowid_pk ? rowid_col(cs->d) : jt->pk);
+                col_sql(&group, j->alias, pk_col(cs->d, jt));
             }
         }
     }
@@ -1581,7 +1587,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
                 goto out;
         } else if (unordered && !grouped_values && !q->distinct) {
-            col_sql(&order, cs->base_alias, t->pk);
+            col_sql(&order, cs->base_alias, pk_col(cs->d, t));
             tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
         }
     }
@@ -2035,7 +2041,7 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         return rc;
     }
     cs_init(&cs, d, s, q, t, out, err);
-    col_sql(b, cs.base_alias, t->pk);
+    col_sql(b, cs.base_alias, pk_col(cs.d, t));
     tq_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
     sub->mode = QM_MODEL;
@@ -2133,7 +2139,7 @@ static void insert_returning(const tq_dialect_t *d, const tq_stable_t *t,
     if (!d->insert_returning)
         return;
     tq_buf_add(b, " RETURNING ");
-    tq_buf_ident(b, t->rowid_pk ? rowid_col(d) : t->pk);
+    tq_buf_ident(b, pk_col(d, t));
 }
 
 /* tq_compile_insert: see compile.h. */
