@@ -234,6 +234,21 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         }
     } else if (!strcmp(lookup, "regex") || !strcmp(lookup, "iregex")) {
         tq_buf_t r = {0};
+        /* One regular-expression language on every engine, POSIX's
+         * extended (SQLite's REGEXP): a literal pattern it refuses is
+         * the same error everywhere, before the engine sees it. */
+        if (rhs->kind == QX_LIT && rhs->lit.type == TQDB_TEXT) {
+            regex_t re;
+            int bad = regcomp(&re, rhs->lit.s, REG_EXTENDED | REG_NOSUB);
+            if (bad) {
+                char msg[200];
+                regerror(bad, &re, msg, sizeof msg);
+                rc = cs_fail(cs, "DatabaseError",
+                             "invalid regular expression: %s", msg);
+                goto done;
+            }
+            regfree(&re);
+        }
         if ((rc = rhs_sql(cs, rhs, &r)) == 0)
             cs->d->regex(b, lhs, r.s, lookup[0] == 'i');
         tq_buf_free(&r);
