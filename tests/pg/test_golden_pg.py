@@ -27,7 +27,27 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
 GOLDEN = os.path.join(TOP, "tests", "golden")
 
-FULL = ["query_spec"]
+FULL = [
+    "core_arith",
+    "core_assign",
+    "core_containers",
+    "core_control",
+    "core_functions",
+    "core_literals",
+    "core_magics",
+    "core_more",
+    "core_print",
+    "core_strings",
+    "core_syntax",
+    "django_rules",
+    "index_spec",
+    "query_combine",
+    "query_fq",
+    "query_lookups",
+    "query_methods",
+    "query_relations",
+    "query_spec",
+]
 
 
 @pytest.fixture(scope="module")
