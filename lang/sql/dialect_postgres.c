@@ -201,8 +201,13 @@ static char *pg_in_list(tq_buf_t *out, const char *lhs, const qexpr_t *l,
                         const char **after)
 {
     assert(l && l->kind == QX_LIST && after);
-    tq_buf_printf(out, "%s = ANY(", lhs);
-    *after = ")";
+    /* an array with a float in it is one of double precision, or
+     * PostgreSQL reads it as the column's type (integer[] refuses 2.5) */
+    bool floats = false;
+    for (size_t i = 0; i < l->nargs; i++)
+        floats |= l->args[i]->lit.type == TQDB_FLOAT;
+    tq_buf_printf(out, "%s = ANY(%s", lhs, floats ? "CAST(" : "");
+    *after = floats ? " AS double precision[]))" : ")";
     tq_buf_t b = {0};
     tq_buf_addc(&b, '{');
     for (size_t i = 0; i < l->nargs; i++) {
