@@ -557,6 +557,35 @@ static int obj_reload(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *pk)
 }
 
 /* obj_insert: see queryset.h. */
+/* After a row was inserted with its own integer key `key`: the engine's
+ * key generator moves past it (the dialect's key_advance). 0, or -1
+ * raised. */
+static int advance_key(tq_ctx_t *ctx, const tq_stable_t *t, int64_t key)
+{
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    const char *sql = tq_dialect_for(db)->key_advance;
+    if (!sql)
+        return 0;
+    tq_buf_t name = {0};
+    tq_buf_ident(&name, t->schema);
+    tq_buf_addc(&name, '.');
+    tq_buf_ident(&name, t->name);
+    tqdb_cursor_t *cur = NULL;
+    int rc = tqdb_prepare(db, sql, &cur, NULL);
+    if (rc == 0) {
+        assert(cur);
+        tqdb_bind_text(cur, 1, name.s, -1);
+        tqdb_bind_text(cur, 2, t->pk, -1);
+        tqdb_bind_int(cur, 3, key);
+        rc = tqdb_step(cur) == TQDB_ROW ? 0 : -1;
+        tqdb_cursor_free(&cur);
+    }
+    tq_buf_free(&name);
+    if (rc < 0)
+        tq_raise_db(ctx);
+    return rc;
+}
+
 int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
 {
     obj_t *o = tq_native_data(self);
@@ -572,6 +601,11 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     int rc = -1;
     for (size_t i = 0; i < o->n; i++) {
         if (!o->given[i])
+            continue;
+        /* a key set to None is the database's to choose, as Django
+         * leaves it out (PostgreSQL's identity refuses a NULL) */
+        if (o->vals[i] == tq_none() && o->pkcol &&
+            !strcasecmp(o->cols[i], o->pkcol))
             continue;
         if (db_value_lit(ctx, o->vals[i], &vals[k]) < 0)
             goto out;
@@ -605,6 +639,11 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     if (!newpk) {
         o->saved = true;
         rc = 0;
+        goto out;
+    }
+    if (pk && tq_kind(pk) == TQ_INT && t && !t->rowid_pk &&
+        advance_key(ctx, t, tq_as_int(pk)) < 0) {
+        tq_decref(newpk);
         goto out;
     }
     rc = obj_reload(ctx, self, newpk);
