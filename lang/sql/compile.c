@@ -632,6 +632,25 @@ static int over_clause(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
     return 0;
 }
 
+/* A result of Case: a number literal CAST to its type where the
+ * dialect asks (typed_values). */
+static int case_value(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
+{
+    bool typed = cs->d->typed_values && e->kind == QX_LIT &&
+                 (e->lit.type == TQDB_INT || e->lit.type == TQDB_FLOAT);
+    if (typed)
+        tq_buf_add(b, "CAST(");
+    if (cs_expr(cs, e, b) < 0)
+        return -1;
+    /* integer where it fits: PostgreSQL's SUM of a bigint is numeric */
+    if (typed)
+        tq_buf_add(b, e->lit.type == TQDB_FLOAT ? " AS double precision)"
+                      : e->lit.i >= INT32_MIN && e->lit.i <= INT32_MAX
+                          ? " AS integer)"
+                          : " AS bigint)");
+    return 0;
+}
+
 /* The functions of the COND, SUBQUERY and WINDOW kinds and Concat,
  * Greatest, Least: 1 when f is one of them (compiled into b, or -1),
  * 0 when it is not. */
@@ -647,10 +666,11 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 tq_buf_add(b, " || ");
-            tq_buf_add(b, "COALESCE(");
+            tq_buf_add(b, cs->d->concat_casts ? "COALESCE(CAST("
+                                              : "COALESCE(");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
-            tq_buf_add(b, ", '')");
+            tq_buf_add(b, cs->d->concat_casts ? " AS text), '')" : ", '')");
         }
         tq_buf_addc(b, ')');
         return 1;
@@ -660,6 +680,19 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             return cs_fail(cs, "ValueError",
                            "%s must take at least two expressions",
                            tq_qx_func_names[f]);
+        if (cs->d->greatest_skips_nulls) {
+            /* NULL when any argument is, as SQLite's MAX and MIN */
+            tq_buf_add(b, "CASE WHEN ");
+            for (size_t i = 0; i < e->nargs; i++) {
+                if (i)
+                    tq_buf_add(b, " OR ");
+                tq_buf_addc(b, '(');
+                if (cs_expr(cs, e->args[i], b) < 0)
+                    return -1;
+                tq_buf_add(b, ") IS NULL");
+            }
+            tq_buf_add(b, " THEN NULL ELSE ");
+        }
         tq_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
         tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
@@ -669,6 +702,8 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 return -1;
         }
         tq_buf_addc(b, ')');
+        if (cs->d->greatest_skips_nulls)
+            tq_buf_add(b, " END");
         return 1;
     case QF_CASE: {
         bool any = false;
@@ -681,7 +716,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (compile_pred(cs, w->args[0], b) < 0)
                     return -1;
                 tq_buf_add(b, " THEN ");
-                if (cs_expr(cs, w->args[1], b) < 0)
+                if (case_value(cs, w->args[1], b) < 0)
                     return -1;
                 any = true;
             } else {
@@ -689,7 +724,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (!any)
                     tq_buf_add(b, " WHEN 1 = 0 THEN NULL");
                 tq_buf_add(b, " ELSE ");
-                if (cs_expr(cs, w, b) < 0)
+                if (case_value(cs, w, b) < 0)
                     return -1;
             }
         }

@@ -177,6 +177,17 @@ struct tq_dialect {
     /* Greatest and Least of two or more values: MAX(a, b) and MIN(a, b)
      * (GREATEST, LEAST) */
     const char *greatest, *least;
+    /* GREATEST/LEAST skip NULLs (PostgreSQL's); the compiler then makes
+     * any NULL argument give NULL, as SQLite's MAX and MIN (and Django
+     * on SQLite) do. */
+    bool greatest_skips_nulls;
+    /* Concat's pieces are CAST to text (PostgreSQL's COALESCE and || take
+     * no date or number with ''); false: SQLite converts them itself. */
+    bool concat_casts;
+    /* A number literal that is a value (Case's THEN and default) is
+     * CAST to its type: PostgreSQL types an unmarked parameter there as
+     * text (SUM of it is no function). */
+    bool typed_values;
     /* `in` lists longer than this, of literals only (no blob, no
      * non-finite float), go through in_list as one parameter. */
     size_t in_list_max;
