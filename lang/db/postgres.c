@@ -1949,6 +1949,14 @@ static const char fks_sql[] =
     "AND NOT c.relispartition "
     "ORDER BY c.relname, a.attname";
 
+/* This session's temporary tables and views: they come first in the
+ * search path and hide the tables of the same name (the schema model
+ * then names the schema of those). */
+static const char temp_sql[] =
+    "SELECT c.relname FROM pg_class c "
+    "WHERE c.relnamespace = pg_my_temp_schema() "
+    "AND c.relkind IN ('r','p','v','m','f') ORDER BY 1";
+
 static tqdb_table_info_t *find_table(tqdb_catalog_t *cat, size_t from,
                                      const char *name)
 {
@@ -2041,6 +2049,17 @@ static int pg_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
             tqdb_catalog_clear(out);
             return -1;
         }
+    if (!(r = catalog_query(c, temp_sql, NULL))) {
+        tqdb_catalog_clear(out);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        tqdb_table_info_t t = {0};
+        t.schema = tq_xstrdup("temp");
+        t.name = tq_xstrdup(PQgetvalue(r, i, 0));
+        TQ_PUSH(out->tables, out->ntables, tcap, t);
+    }
+    PQclear(r);
     return 0;
 }
 
