@@ -11,6 +11,7 @@
 #include "sql/compile_int.h"
 #include "sql/dialect.h"
 #include "sql/lookups.h"
+#include "base/regex_cost.h"
 
 #include <assert.h>
 #include <math.h>
@@ -237,6 +238,12 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         /* One regular-expression language on every engine, POSIX's
          * extended (SQLite's REGEXP): a literal pattern it refuses is
          * the same error everywhere, before the engine sees it. */
+        if (rhs->kind == QX_LIT && rhs->lit.type == TQDB_TEXT &&
+            !tq_regex_simple_enough(rhs->lit.s)) {
+            rc = cs_fail(cs, "DatabaseError", "regular expression too "
+                         "complex");
+            goto done;
+        }
         if (rhs->kind == QX_LIT && rhs->lit.type == TQDB_TEXT) {
             regex_t re;
             int bad = regcomp(&re, rhs->lit.s, REG_EXTENDED | REG_NOSUB);
