@@ -189,7 +189,11 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     t->name = tq_xstrdup(st->name);
     t->bare = tq_xstrdup("DataFrame");
     t->model = tq_xstrdup("dataframe");
-    t->pk = tq_xstrdup("rowid");
+    /* the row-order column: SQLite's rowid, or the store's own column
+     * (tq_row) where the engine has none; either way the compiler's
+     * default ORDER BY is the frame's row order */
+    t->pk = tq_xstrdup(st->dialect->store_create_as ? st->dialect->store_rowid
+                                                    : "rowid");
     t->rowid_pk = true;
     size_t cap = 0;
     while (tqdb_step(s) == TQDB_ROW) {
@@ -349,6 +353,25 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
                     size_t ntypes, const tq_stable_t *like)
 {
     assert(st && select);
+    if (st->dialect->store_create_as) {
+        /* the engine keeps the query's column types itself */
+        tq_buf_t b = {0};
+        st->dialect->store_create_as(&b, st->name, select);
+        tqdb_cursor_t *cur = prep ? prep(ctx, b.s, ud)
+                                  : frame_prepare(ctx, b.s, NULL);
+        tq_buf_free(&b);
+        if (!cur)
+            return -1;
+        int rc;
+        while ((rc = tqdb_step(cur)) == TQDB_ROW)
+            ;
+        tqdb_cursor_free(&cur);
+        if (rc < 0) {
+            tq_raise_db(ctx);
+            return -1;
+        }
+        return 0;
+    }
     tqdb_cursor_t *cur = prep ? prep(ctx, select, ud)
                               : frame_prepare(ctx, select, NULL);
     if (!cur)
@@ -394,6 +417,18 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
         return -1;
     }
     return 0;
+}
+
+/* frame_store_number: see frame.h. */
+int frame_store_number(tq_ctx_t *ctx, const fstore_t *st)
+{
+    if (!st->dialect->store_number)
+        return 0;
+    tq_buf_t b = {0};
+    st->dialect->store_number(&b, st->name);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
 }
 
 /* Prepares a statement with a compiled query's parameters (ud: qsql_t). */
@@ -898,9 +933,14 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
-    char *sql = tq_xasprintf(
-        "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
-        "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
+    tq_buf_t q = {0};
+    tq_buf_printf(&q, "WITH tq_s(v) AS (%s) SELECT count(v), count(CASE "
+                  "WHEN ", fe.sql);
+    f->st->dialect->value_type(&q, "v");
+    tq_buf_add(&q, " = 'integer' THEN 1 END), count(CASE WHEN ");
+    f->st->dialect->value_type(&q, "v");
+    tq_buf_add(&q, " = 'real' THEN 1 END), count(*) FROM tq_s");
+    char *sql = tq_buf_take(&q);
     tqdb_cursor_t *st = frame_prepare(ctx, sql, &fe.f);
     free(sql);
     fetch_clear(&fe);

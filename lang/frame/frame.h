@@ -131,6 +131,12 @@ typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
 int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like);
+/* Numbers the rows of store st, filled without going through
+ * frame_create_as (CREATE TEMP TABLE ... AS, or a column list and INSERT),
+ * in their insertion order: adds the dialect's store_rowid where the
+ * engine has no rowid (store_number); nothing on SQLite. Call it once,
+ * right after the store is filled. 0, or -1 with the error raised. */
+int frame_store_number(tq_ctx_t *ctx, const fstore_t *st);
 /* Creates an empty store name (tq_frame_N) and a store holding it, whose
  * SQL is written in dialect `d` (its connection's, tq_dialect_for). */
 fstore_t *frame_store_new(const tq_dialect_t *d);

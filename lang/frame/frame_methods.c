@@ -42,9 +42,14 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
 {
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT count(*)");
-    for (size_t i = 0; i < n; i++)
-        tq_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
-                      "sum(typeof(%s) = 'real')", vals[i], vals[i], vals[i]);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    for (size_t i = 0; i < n; i++) {
+        tq_buf_printf(&b, ", count(%s), count(CASE WHEN ", vals[i]);
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'integer' THEN 1 END), count(CASE WHEN ");
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'real' THEN 1 END)");
+    }
     tq_buf_printf(&b, " FROM %s", from);
     tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
     tq_buf_free(&b);

@@ -188,8 +188,15 @@ static int kinds(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                  double *num, double *text)
 {
     double r[2];
-    if (stat_row(ctx, f, d, "sum(typeof(tq_x) IN ('integer', 'real')), "
-                 "sum(typeof(tq_x) IN ('text', 'blob'))", NULL, 0, r, 2) < 0)
+    tq_buf_t k = {0};
+    tq_buf_add(&k, "count(CASE WHEN ");
+    f->st->dialect->value_type(&k, "tq_x");
+    tq_buf_add(&k, " IN ('integer', 'real') THEN 1 END), count(CASE WHEN ");
+    f->st->dialect->value_type(&k, "tq_x");
+    tq_buf_add(&k, " IN ('text', 'blob') THEN 1 END)");
+    int rc = stat_row(ctx, f, d, k.s, NULL, 0, r, 2);
+    tq_buf_free(&k);
+    if (rc < 0)
         return -1;
     *num = isnan(r[0]) ? 0 : r[0];
     *text = isnan(r[1]) ? 0 : r[1];
@@ -567,9 +574,12 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     tq_buf_t b = {0};
                     tq_buf_add(&b, "SELECT count(*) FROM ");
                     frame_table_ref(&b, f->st);
-                    tq_buf_add(&b, " WHERE typeof(");
-                    tq_buf_ident(&b, f->cols[i]);
-                    tq_buf_add(&b, ") IN ('text', 'blob')");
+                    tq_buf_add(&b, " WHERE ");
+                    tq_buf_t id = {0};
+                    tq_buf_ident(&id, f->cols[i]);
+                    f->st->dialect->value_type(&b, id.s);
+                    tq_buf_free(&id);
+                    tq_buf_add(&b, " IN ('text', 'blob')");
                     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
                     tq_buf_free(&b);
                     if (!st) {

@@ -50,6 +50,13 @@
  *   temp_schema, temp_ref, temp_create, store_rowid  frame stores: TEMP
  *                    tables in schema temp, row order by _rowid_
  *                    (pg_temp, a serial column)
+ *   store_create_as, store_number  frame stores made from a query, and
+ *                    the row-order column added to a store made without
+ *                    it: none on SQLite (rowid), CREATE TABLE ... AS with
+ *                    row_number() and ALTER TABLE ADD bigserial
+ *   value_type, type_int, type_real, type_text  frames' dtypes: typeof()
+ *                    (pg_typeof) and CAST targets INTEGER REAL TEXT
+ *                    (bigint, double precision, text)
  *   catalog[], table_ddl, temp_columns, summary_columns  catalogue queries
  *                    above the db layer: pragma_table_list,
  *                    pragma_table_info, pragma_foreign_key_list,
@@ -188,6 +195,25 @@ struct tq_dialect {
     /* the column that orders a store's rows (insertion order); not a
      * name a frame column may take */
     const char *store_rowid;
+    /* A store made from a SELECT in one statement: CREATE TEMP TABLE name
+     * AS the rows of `select` in their order, numbered from 1 in
+     * store_rowid. NULL where CREATE TABLE ... AS keeps no column types
+     * (SQLite records affinities only): frame_create_as then declares the
+     * columns from the query's declared types and fills them with INSERT. */
+    void (*store_create_as)(tq_buf_t *b, const char *name,
+                            const char *select);
+    /* The statement that adds store_rowid to a store made without it
+     * (CREATE TEMP TABLE ... AS, or a column list then INSERT), numbering
+     * its rows 1..n in insertion order; NULL where every table has it
+     * (SQLite's rowid). */
+    void (*store_number)(tq_buf_t *b, const char *name);
+    /* SQLite's typeof() of the value `x`: 'integer', 'real', 'text',
+     * 'blob' or 'null' (PostgreSQL: from pg_typeof; a numeric of scale 0,
+     * such as sum() of bigints, is 'integer'). x may be used more than
+     * once: on an engine with unnumbered placeholders it is used once. */
+    void (*value_type)(tq_buf_t *b, const char *x);
+    /* CAST targets of pandas' int64, float64 and object (text) */
+    const char *type_int, *type_real, *type_text;
 
     /* ---- the catalogue, as SQL */
     const char *catalog[TQ_CATALOG__COUNT];

@@ -279,6 +279,11 @@ static void sqlite_temp_create(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
+static void sqlite_value_type(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "typeof(%s)", x);
+}
+
 static void sqlite_table_ddl(tq_buf_t *b, const char *schema)
 {
     tq_buf_add(b, "SELECT sql FROM ");
@@ -331,6 +336,12 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .temp_ref = sqlite_temp_ref,
     .temp_create = sqlite_temp_create,
     .store_rowid = "_rowid_",
+    .store_create_as = NULL,          /* frame_create_as declares types */
+    .store_number = NULL,             /* every table has its rowid */
+    .value_type = sqlite_value_type,
+    .type_int = "INTEGER",
+    .type_real = "REAL",
+    .type_text = "TEXT",
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
