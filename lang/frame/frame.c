@@ -1374,6 +1374,119 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
     return db_value_expr(ctx, v);
 }
 
+/* ---- typed columns (engines whose columns hold one type: expr_type) */
+
+/* The kind of a declared type: 'i' integers, 'f' other numbers, 'b'
+ * booleans, 't' text (and "unknown", an untyped literal), else 'o'. */
+static char type_class(const char *t)
+{
+    if (!t || !*t || strcasestr(t, "unknown") || strcasestr(t, "char") ||
+        strcasestr(t, "text"))
+        return 't';
+    if (strcasestr(t, "int"))
+        return 'i';
+    if (strcasestr(t, "double") || strcasestr(t, "real") ||
+        strcasestr(t, "numeric") || strcasestr(t, "float"))
+        return 'f';
+    if (strcasestr(t, "bool"))
+        return 'b';
+    return 'o';
+}
+
+/* The declared type a typed engine's column needs for scalar v (NULL: v
+ * is not a scalar). */
+static const char *scalar_type(const tq_dialect_t *d, tq_value_t *v)
+{
+    switch (tq_kind(v)) {
+    case TQ_INT: case TQ_BOOL: return d->type_int;
+    case TQ_FLOAT: return d->type_real;
+    case TQ_STR: case TQ_NONE: return d->type_text;
+    default: return NULL;
+    }
+}
+
+/* The type of fragment fr over store `st` (its static type, read even
+ * when the store has no rows); malloc'd, or NULL (raised). */
+static char *frag_type(tq_ctx_t *ctx, const fstore_t *st, const frag_t *fr)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
+    st->dialect->expr_type(&b, "tq_s.tq_x");
+    tq_buf_printf(&b, " FROM (SELECT 1 AS tq_one) AS tq_o LEFT JOIN (SELECT "
+                  "%s AS tq_x FROM ", fr->sql);
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " LIMIT 1) AS tq_s ON 1 = 1");
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
+    tq_buf_free(&b);
+    if (!cur)
+        return NULL;
+    int rc = tqdb_step(cur);
+    const char *t = rc == TQDB_ROW ? tqdb_column_text(cur, 0) : NULL;
+    char *type = tq_xstrdup(t && type_class(t) != 't' ? t
+                                                     : st->dialect->type_text);
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        free(type);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    return type;
+}
+
+/* The declared type of f's column `name`, malloc'd ("" when it has none
+ * or is missing), or NULL (raised). */
+static char *column_type(tq_ctx_t *ctx, const frame_t *f, const char *name)
+{
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return NULL;
+    int i = tq_stable_col(&sc->tables[0], name);
+    char *t = tq_xstrdup(i >= 0 ? sc->tables[0].cols[i].decltype : "");
+    tq_schema_free(&sc);
+    return t;
+}
+
+/* ALTER TABLE store ADD COLUMN name [type]. */
+static int add_column(tq_ctx_t *ctx, const fstore_t *st, const char *name,
+                      const char *type)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " ADD COLUMN ");
+    tq_buf_ident(&b, name);
+    if (type && *type)
+        tq_buf_printf(&b, " %s", type);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
+}
+
+/* ALTER TABLE store DROP COLUMN name, then, when `rename` is given,
+ * RENAME COLUMN rename TO name. */
+static int replace_column(tq_ctx_t *ctx, const fstore_t *st,
+                          const char *name, const char *rename)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " DROP COLUMN ");
+    tq_buf_ident(&b, name);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    if (rc < 0 || !rename)
+        return rc;
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " RENAME COLUMN ");
+    tq_buf_ident(&b, rename);
+    tq_buf_add(&b, " TO ");
+    tq_buf_ident(&b, name);
+    rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
+}
+
 /* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
  * (the length must match). The values are in memory already, so one
  * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
@@ -1399,6 +1512,35 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
             return -1;
         }
     }
+    const tq_dialect_t *d = f->st->dialect;
+    const char *type = NULL;
+    if (d->expr_type) {
+        /* one type for the column: text when any value is, else float
+         * when any is, else integers */
+        char cls = 0;
+        for (size_t i = 0; i < n; i++) {
+            tq_kind_t k = tq_kind(tq_seq_get(list, i));
+            char c = k == TQ_STR ? 't' : k == TQ_FLOAT ? 'f'
+                   : k == TQ_NONE ? 0 : 'i';
+            if (c == 't' || (c == 'f' && cls != 't') || (c == 'i' && !cls))
+                cls = c;
+        }
+        type = cls == 'i' ? d->type_int : cls == 'f' ? d->type_real
+                                                     : d->type_text;
+        if (col_index(f, name) >= 0) {
+            char *old = column_type(ctx, f, name);
+            if (!old)
+                return -1;
+            bool same = type_class(old) == type_class(type);
+            free(old);
+            /* every value is replaced: the column is made anew */
+            if (!same) {
+                if (replace_column(ctx, f->st, name, NULL) < 0 ||
+                    add_column(ctx, f->st, name, type) < 0)
+                    return -1;
+            }
+        }
+    }
     int64_t *ids = tq_xcalloc(n, sizeof *ids);
     tq_buf_t b = {0};
     tq_buf_printf(&b, "SELECT %s FROM ", f->st->dialect->store_rowid);
@@ -1415,13 +1557,7 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
         ids[k++] = tqdb_column_int(st, 0);
     tqdb_cursor_free(&st);
     if (col_index(f, name) < 0) {
-        tq_buf_add(&b, "ALTER TABLE ");
-        frame_table_ref(&b, f->st);
-        tq_buf_add(&b, " ADD COLUMN ");
-        tq_buf_ident(&b, name);
-        int rc = frame_exec(ctx, b.s);
-        tq_buf_free(&b);
-        if (rc < 0) {
+        if (add_column(ctx, f->st, name, type) < 0) {
             free(ids);
             return -1;
         }
@@ -1502,19 +1638,35 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
     bool add = col_index(f, name) < 0;
-    if (add) {
-        tq_buf_add(&b, "ALTER TABLE ");
-        frame_table_ref(&b, f->st);
-        tq_buf_add(&b, " ADD COLUMN ");
-        tq_buf_ident(&b, name);
-        rc = frame_exec(ctx, b.s);
-        tq_buf_free(&b);
+    /* a typed engine's column takes the value's type; an existing column
+     * of another kind gets the values in a new column (tq_new) that then
+     * replaces it, since the value may read the old one */
+    char *type = NULL;
+    const char *target = name;
+    if (f->st->dialect->expr_type) {
+        const char *t = scalar_type(f->st->dialect, value);
+        type = t ? tq_xstrdup(t) : frag_type(ctx, other ? other->st : f->st,
+                                             &fr);
+        char *old = type && !add ? column_type(ctx, f, name) : NULL;
+        if (!type || (!add && !old)) {
+            free(type);
+            frame_frag_clear(&fr);
+            return -1;
+        }
+        if (old && type_class(old) != type_class(type))
+            target = "tq_new";
+        free(old);
+    }
+    if (add || target != name) {
+        rc = add_column(ctx, f->st, target, type);
         if (rc < 0) {
+            free(type);
             frame_frag_clear(&fr);
             return -1;
         }
     }
-    if (other) {
+    free(type);
+    if (other && target == name) {
         tq_buf_add(&b, "UPDATE ");
         frame_table_ref(&b, f->st);
         tq_buf_add(&b, " SET ");
@@ -1530,7 +1682,7 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     tq_buf_add(&b, "UPDATE ");
     frame_table_ref(&b, f->st);
     tq_buf_add(&b, " SET ");
-    tq_buf_ident(&b, name);
+    tq_buf_ident(&b, target);
     tq_buf_printf(&b, " = %s", fr.sql);
     if (other) {
         /* UPDATE ... FROM: one pass with an automatic index, where a
@@ -1550,6 +1702,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     tq_buf_free(&b);
     frame_frag_clear(&fr);
     if (n < 0)
+        return -1;
+    if (target != name && replace_column(ctx, f->st, name, target) < 0)
         return -1;
     if (add) {
         f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);

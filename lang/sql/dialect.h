@@ -214,6 +214,10 @@ struct tq_dialect {
     void (*value_type)(tq_buf_t *b, const char *x);
     /* CAST targets of pandas' int64, float64 and object (text) */
     const char *type_int, *type_real, *type_text;
+    /* The type name of the expression `x` as a text value (NULL or
+     * not), for the column a frame assignment adds: NULL where a column
+     * needs no declared type (SQLite); PostgreSQL's pg_typeof. */
+    void (*expr_type)(tq_buf_t *b, const char *x);
 
     /* ---- the catalogue, as SQL */
     const char *catalog[TQ_CATALOG__COUNT];

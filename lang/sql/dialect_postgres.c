@@ -279,6 +279,11 @@ static void pg_value_type(tq_buf_t *b, const char *x)
                   "ELSE 'text' END", x, x, x, x, x, x);
 }
 
+static void pg_expr_type(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "CAST(pg_typeof(%s) AS text)", x);
+}
+
 /* PostgreSQL keeps no DDL text: the statement is rebuilt from the
  * catalogue (columns, types, NOT NULL, defaults, the primary key). */
 static void pg_table_ddl(tq_buf_t *b, const char *schema)
@@ -383,6 +388,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .type_int = "bigint",
     .type_real = "double precision",
     .type_text = "text",
+    .expr_type = pg_expr_type,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT CAST(n.nspname AS text) AS schema, CAST(c.relname AS "

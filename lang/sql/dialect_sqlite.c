@@ -342,6 +342,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .type_int = "INTEGER",
     .type_real = "REAL",
     .type_text = "TEXT",
+    .expr_type = NULL,                /* columns hold any value */
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
