@@ -431,6 +431,26 @@ int frame_store_number(tq_ctx_t *ctx, const fstore_t *st)
     return rc;
 }
 
+/* frame_column_type: see frame.h. */
+const char *frame_column_type(const tq_dialect_t *d,
+                              tqdb_datum_t *const *vals, size_t n)
+{
+    if (!d->expr_type)
+        return "";
+    static char buf[3][64];
+    bool num = vals != NULL, real = false;
+    for (size_t i = 0; vals && i < n; i++) {
+        tqdb_type_t t = vals[i] ? vals[i]->type : TQDB_NULL;
+        num &= t == TQDB_INT || t == TQDB_FLOAT || t == TQDB_NULL;
+        real |= t == TQDB_FLOAT;
+    }
+    const char *type = !num ? d->type_text : real ? d->type_real
+                                                  : d->type_int;
+    int k = type == d->type_text ? 0 : type == d->type_real ? 1 : 2;
+    snprintf(buf[k], sizeof buf[k], " %s", type);
+    return buf[k];
+}
+
 /* Prepares a statement with a compiled query's parameters (ud: qsql_t). */
 static tqdb_cursor_t *prep_qsql(tq_ctx_t *ctx, const char *sql, void *ud)
 {

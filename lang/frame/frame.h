@@ -137,6 +137,13 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
  * engine has no rowid (store_number); nothing on SQLite. Call it once,
  * right after the store is filled. 0, or -1 with the error raised. */
 int frame_store_number(tq_ctx_t *ctx, const fstore_t *st);
+/* The declared type, written with its leading space, of a store column
+ * that will hold the n datums `vals` (NULL: text labels): on an engine
+ * whose columns have one type (the dialect's expr_type) the integer,
+ * number or text type they fit; "" on SQLite, whose columns take any
+ * value. Static. */
+const char *frame_column_type(const tq_dialect_t *d,
+                              tqdb_datum_t *const *vals, size_t n);
 /* Creates an empty store name (tq_frame_N) and a store holding it, whose
  * SQL is written in dialect `d` (its connection's, tq_dialect_for). */
 fstore_t *frame_store_new(const tq_dialect_t *d);

@@ -192,7 +192,8 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         bool real = strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
                     strcasestr(decl, "DOUB");
         if (!strcmp(s->dtypes[i], "float64") && !real)
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", e,
+                          f->st->dialect->type_real, s->vals[i]);
         else if (f->series)
             tq_buf_printf(&b, ", %s AS tq_v", e);
         else
@@ -440,7 +441,9 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tq_buf_t b = {0};
     tq_buf_add(&b, "CREATE TEMP TABLE ");
     tq_buf_ident(&b, st->name);
-    tq_buf_add(&b, " (tq_i, tq_v)");
+    tq_buf_printf(&b, " (tq_i%s, tq_v%s)",
+                  frame_column_type(st->dialect, NULL, 0),
+                  frame_column_type(st->dialect, vals, n));
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
     tqdb_cursor_t *ins = NULL;
@@ -465,6 +468,8 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tqdb_cursor_free(&ins);
     for (size_t r = 0; r < n; r++)
         free(vals[r]);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         frame_store_unref(st);
         return NULL;
@@ -875,16 +880,17 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
             rc = -1;
             break;
         }
+        const tq_dialect_t *d = f->st->dialect;
         if (!strcmp(ty, "INTEGER"))
-            tq_buf_printf(&b, ", CAST(%s AS INTEGER) AS %s", s.vals[i],
-                          s.vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
+                          d->type_int, s.vals[i]);
         else if (!strcmp(ty, "REAL"))
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", s.vals[i],
-                          s.vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
+                          d->type_real, s.vals[i]);
         else
             /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
-            tq_buf_printf(&b, ", CAST(%s AS TEXT) AS %s", s.vals[i],
-                          s.vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
+                          d->type_text, s.vals[i]);
     }
     tq_value_t *v = NULL;
     if (rc == 0) {
@@ -1513,6 +1519,8 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         int rc = frame_exec(ctx, b.s);
         tq_buf_free(&b);
         tq_decref(rows);
+        if (rc == 0)
+            rc = frame_store_number(ctx, st);
         tq_value_t *v = NULL;
         if (rc == 0)
             v = fm_frame(st, "", cols, nc);
@@ -1610,12 +1618,15 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         tq_buf_t b = {0};
         tq_buf_add(&b, "CREATE TEMP TABLE ");
         tq_buf_ident(&b, st->name);
-        tq_buf_add(&b, " (tq_i");
+        tq_buf_printf(&b, " (tq_i%s", frame_column_type(st->dialect, NULL,
+                                                         0));
         char **names = tq_xcalloc(n + 1, sizeof *names);
+        tqdb_datum_t one = tqdb_datum_float(1.0), *onep = &one;
         for (size_t i = 0; i < n; i++) {
             names[i] = s.names[cols[i]];
             tq_buf_add(&b, ", ");
             tq_buf_ident(&b, names[i]);
+            tq_buf_add(&b, frame_column_type(st->dialect, &onep, 1));
         }
         tq_buf_addc(&b, ')');
         rc = frame_exec(ctx, b.s);
@@ -1644,6 +1655,8 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
             }
         }
         tqdb_cursor_free(&ins);
+        if (rc == 0)
+            rc = frame_store_number(ctx, st);
         if (rc == 0)
             v = fm_frame(st, "", names, n);
         else

@@ -163,7 +163,7 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
         tq_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
                       k ? ", " : "");
     tq_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
-                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
+                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL) AS tq_q");
     tqdb_cursor_t *st = stat_prepare(ctx, f, d, b.s, pos, 6);
     tq_buf_free(&b);
     if (!st)
@@ -214,10 +214,14 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
     tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
     tq_buf_add(&b, " (\"tq_index\" TEXT");
+    /* REAL as the dialect names a double; no type as its text */
+    const char *ty = !strcmp(coltype, "REAL") ? st->dialect->type_real
+                   : *coltype || !st->dialect->expr_type ? coltype
+                   : st->dialect->type_text;
     for (size_t c = 0; c < ncols; c++) {
         tq_buf_add(&b, ", ");
         tq_buf_ident(&b, cols[c]);
-        tq_buf_printf(&b, " %s", coltype);
+        tq_buf_printf(&b, " %s", ty);
     }
     tq_buf_addc(&b, ')');
     if (frame_exec(ctx, b.s) < 0) {
@@ -254,8 +258,9 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
         assert(rc != TQDB_ROW);
     }
     tqdb_cursor_free(&ins);
-    if (rc < 0) {
+    if (rc < 0)
         tq_raise_db(ctx);
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
         frame_store_unref(st);
         return NULL;
     }
@@ -626,6 +631,8 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     tq_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(cols);
         free(st->name);
@@ -686,6 +693,8 @@ static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
     tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(st->name);
         free(st);
