@@ -168,6 +168,12 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
     }
+    if (tq_dialect_for(db) != st->dialect) {
+        /* %connect moved to another engine: the store's session ended */
+        tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
+                 "connection was closed or its cell rolled back)");
+        return NULL;
+    }
     tq_buf_t b = {0};
     st->dialect->temp_columns(&b, st->name);
     tqdb_cursor_t *s = NULL;
