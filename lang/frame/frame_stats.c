@@ -138,8 +138,14 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
     if (n > 1) {
         /* pandas' nanvar: squared deviations from the mean, ddof 1 */
         double ss = NAN, m2[2] = {r[1], r[1]};
-        if (stat_row(ctx, f, d, "sum((tq_x - ?) * (tq_x - ?))", m2, 2, &ss,
-                     1) < 0)
+        /* the mean as a double: an engine would read a bare parameter
+         * beside an integer column as an integer */
+        const char *ty = f->st->dialect->type_real;
+        char *sel = tq_xasprintf("sum((tq_x - CAST(? AS %s)) * (tq_x - "
+                                 "CAST(? AS %s)))", ty, ty);
+        int rc = stat_row(ctx, f, d, sel, m2, 2, &ss, 1);
+        free(sel);
+        if (rc < 0)
             return -1;
         out[2] = sqrt(ss / (n - 1));
     }

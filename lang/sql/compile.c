@@ -55,7 +55,14 @@ int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit)
 {
     TQ_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
+    /* a float beside an integer column stays a float where the engine
+     * types an untyped parameter after its neighbour */
+    bool cast = lit.type == TQDB_FLOAT && cs->d->float_param_type;
+    if (cast)
+        tq_buf_add(b, "CAST(");
     cs->d->param(b, cs->out->nparams);
+    if (cast)
+        tq_buf_printf(b, " AS %s)", cs->d->float_param_type);
 }
 
 static void cs_init(cstate_t *cs, const tq_dialect_t *d,

@@ -126,6 +126,10 @@ struct tq_dialect {
     /* ---- statements */
     /* The n-th (from 1) placeholder of a statement. */
     void (*param)(tq_buf_t *b, size_t n);
+    /* The type a float literal's placeholder is cast to, or NULL where
+     * the engine keeps a bound float a float (SQLite); PostgreSQL types
+     * `int_column * $1` as integer and would truncate 1.5. */
+    const char *float_param_type;
     bool numbered_params;        /* placeholders carry their number ($n) */
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
     void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);

@@ -357,6 +357,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .name = "postgresql",
     .param = pg_param,
     .numbered_params = true,
+    .float_param_type = "double precision",
     .limit = pg_limit,
     .true_sql = "TRUE",
     .false_sql = "FALSE",

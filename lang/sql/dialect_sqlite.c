@@ -315,6 +315,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .name = "sqlite",
     .param = sqlite_param,
     .numbered_params = false,
+    .float_param_type = NULL,
     .limit = sqlite_limit,
     .true_sql = "1",
     .false_sql = "0",
