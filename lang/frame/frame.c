@@ -197,11 +197,12 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     t->model = tq_xstrdup("dataframe");
     /* the row-order column is the key, so that the compiler's default
      * ORDER BY (and "pk") is the frame's row order: SQLite's rowid, or
-     * the store's own column (tq_row, described below) where the engine
-     * has none */
+     * the store's own column (tq_row) where the engine has none, which
+     * the compiler then reads in the rowid's place (a rowid-keyed table
+     * whose pk is not "rowid") */
     bool own = st->dialect->store_create_as != NULL;
     t->pk = tq_xstrdup(own ? st->dialect->store_rowid : "rowid");
-    t->rowid_pk = !own;
+    t->rowid_pk = true;
     size_t cap = 0;
     while (tqdb_step(s) == TQDB_ROW) {
         tq_scol_t c = {0};
@@ -214,14 +215,6 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
         TQ_PUSH(t->cols, t->ncols, cap, c);
     }
     tqdb_cursor_free(&s);
-    if (own && t->ncols) {
-        tq_scol_t c = {0};
-        c.name = tq_xstrdup(st->dialect->store_rowid);
-        c.decltype = tq_xstrdup(st->dialect->type_int);
-        c.notnull = c.pk = c.unique = true;
-        c.rel = -1;
-        TQ_PUSH(t->cols, t->ncols, cap, c);
-    }
     if (t->ncols == 0) {
         tq_schema_free(&sc);
         tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
