@@ -27,7 +27,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
 GOLDEN = os.path.join(TOP, "tests", "golden")
 
-FULL = ["query_spec"]
+FULL = ["query_spec", "frame_cells", "frame_dates", "frame_display",
+        "frame_keys", "frame_methods", "frame_session", "frame_truncated",
+        "frame_update"]
 
 
 @pytest.fixture(scope="module")
