@@ -2371,12 +2371,14 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
             return sc ? db_raise(ctx, &err) : NULL;
     }
     /* UPDATE "user" SET "age" = tq_f."age", ... FROM temp.tq_frame_N AS
-     * tq_f WHERE "user"."id" = tq_f."id": set-based. The engine builds
-     * the whole join before it writes, so an unrestricted update runs in
-     * chunks of the frame's rows (by its rowid), each joined and written
-     * while it is small (and reported to the progress indicator). */
+     * tq_f WHERE "user"."id" = tq_f."id": set-based. Where the engine
+     * builds the whole join before it writes (update_from_chunked), an
+     * unrestricted update runs in chunks of the frame's rows (by its
+     * rowid), each joined and written while it is small (and reported to
+     * the progress indicator); elsewhere it is one statement. */
+    bool chunked = !restrict_rows && f->st->dialect->update_from_chunked;
     int64_t last_row = 0;
-    if (!restrict_rows) {
+    if (chunked) {
         tq_buf_t m = {0};
         tq_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
                       f->st->dialect->store_rowid);
@@ -2401,7 +2403,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
     }
     tq_buf_add(&b, " FROM ");
     size_t range_at = 0;              /* where the chunk's bounds go */
-    if (restrict_rows) {
+    if (!chunked) {
         frame_table_ref(&b, f->st);
     } else {
         tq_buf_add(&b, "(SELECT * FROM ");
@@ -2433,8 +2435,8 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         return NULL;
     }
     int64_t n = 0;
-    if (restrict_rows) {
-        n = exec_frag(ctx, b.s, &fr);
+    if (!chunked) {
+        n = exec_frag(ctx, b.s, restrict_rows ? &fr : NULL);
     } else {
         for (int64_t lo = 0; lo < last_row && n >= 0; lo += UPDATE_CHUNK) {
             int64_t hi = lo + UPDATE_CHUNK;

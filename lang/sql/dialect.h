@@ -218,6 +218,10 @@ struct tq_dialect {
     void (*value_type)(tq_buf_t *b, const char *x);
     /* CAST targets of pandas' int64, float64 and object (text) */
     const char *type_int, *type_real, *type_text;
+    /* UPDATE ... FROM a frame runs in chunks of the frame's rows: the
+     * engine builds the whole join before it writes (SQLite); false where
+     * one statement hash-joins as it goes (PostgreSQL). */
+    bool update_from_chunked;
     /* The type name of the expression `x` as a text value (NULL or
      * not), for the column a frame assignment adds: NULL where a column
      * needs no declared type (SQLite); PostgreSQL's pg_typeof. */

@@ -390,6 +390,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .type_real = "double precision",
     .type_text = "text",
     .expr_type = pg_expr_type,
+    .update_from_chunked = false,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT CAST(n.nspname AS text) AS schema, CAST(c.relname AS "

@@ -344,6 +344,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .type_real = "REAL",
     .type_text = "TEXT",
     .expr_type = NULL,                /* columns hold any value */
+    .update_from_chunked = true,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
