@@ -880,17 +880,12 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
             rc = -1;
             break;
         }
-        const tq_dialect_t *d = f->st->dialect;
-        if (!strcmp(ty, "INTEGER"))
-            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
-                          d->type_int, s.vals[i]);
-        else if (!strcmp(ty, "REAL"))
-            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
-                          d->type_real, s.vals[i]);
-        else
-            /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
-            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", s.vals[i],
-                          d->type_text, s.vals[i]);
+        /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
+        tq_buf_add(&b, ", ");
+        f->st->dialect->astype(&b, !strcmp(ty, "INTEGER") ? 'i'
+                                   : !strcmp(ty, "REAL")  ? 'f' : 's',
+                               s.vals[i]);
+        tq_buf_printf(&b, " AS %s", s.vals[i]);
     }
     tq_value_t *v = NULL;
     if (rc == 0) {

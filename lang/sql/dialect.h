@@ -218,6 +218,10 @@ struct tq_dialect {
     void (*value_type)(tq_buf_t *b, const char *x);
     /* CAST targets of pandas' int64, float64 and object (text) */
     const char *type_int, *type_real, *type_text;
+    /* astype(): x as pandas' int64 ('i', truncated toward zero), float64
+     * ('f') or str ('s': a float keeps its ".0"), NULL staying NULL; x
+     * may be used more than once. */
+    void (*astype)(tq_buf_t *b, char kind, const char *x);
     /* UPDATE ... FROM a frame runs in chunks of the frame's rows: the
      * engine builds the whole join before it writes (SQLite); false where
      * one statement hash-joins as it goes (PostgreSQL). */

@@ -279,6 +279,25 @@ static void pg_value_type(tq_buf_t *b, const char *x)
                   "ELSE 'text' END", x, x, x, x, x, x);
 }
 
+/* PostgreSQL's CAST rounds to integers (trunc first, as pandas) and
+ * writes the double 4 as "4" (a whole float gets Python's ".0"). */
+static void pg_astype(tq_buf_t *b, char kind, const char *x)
+{
+    if (kind == 'i')
+        tq_buf_printf(b, "CAST(trunc(CAST(%s AS double precision)) AS "
+                      "bigint)", x);
+    else if (kind == 'f')
+        tq_buf_printf(b, "CAST(%s AS double precision)", x);
+    else
+        tq_buf_printf(b, "CASE WHEN pg_typeof(%s) IN ('double precision'::"
+                      "regtype, 'real'::regtype) THEN CASE WHEN CAST(CAST("
+                      "%s AS text) AS double precision) = trunc(CAST(CAST(%s "
+                      "AS text) AS double precision)) AND CAST(%s AS text) "
+                      "!~ '[e.]' THEN CAST(%s AS text) || '.0' ELSE CAST(%s "
+                      "AS text) END ELSE CAST(%s AS text) END",
+                      x, x, x, x, x, x, x);
+}
+
 static void pg_expr_type(tq_buf_t *b, const char *x)
 {
     tq_buf_printf(b, "CAST(pg_typeof(%s) AS text)", x);
@@ -391,6 +410,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .type_text = "text",
     .expr_type = pg_expr_type,
     .update_from_chunked = false,
+    .astype = pg_astype,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT CAST(n.nspname AS text) AS schema, CAST(c.relname AS "

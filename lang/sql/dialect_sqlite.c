@@ -279,6 +279,13 @@ static void sqlite_temp_create(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
+/* SQLite's CAST truncates reals to integers and writes 4.0 as "4.0". */
+static void sqlite_astype(tq_buf_t *b, char kind, const char *x)
+{
+    tq_buf_printf(b, "CAST(%s AS %s)", x, kind == 'i' ? "INTEGER"
+                                        : kind == 'f' ? "REAL" : "TEXT");
+}
+
 static void sqlite_value_type(tq_buf_t *b, const char *x)
 {
     tq_buf_printf(b, "typeof(%s)", x);
@@ -345,6 +352,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .type_text = "TEXT",
     .expr_type = NULL,                /* columns hold any value */
     .update_from_chunked = true,
+    .astype = sqlite_astype,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
