@@ -1838,9 +1838,25 @@ static void row_convert(pg_cursor_t *cur)
             d.type = TQDB_INT;
             d.i = s[0] == 't';
             break;
+        case OID_NUMERIC:
+            /* a whole numeric (sum() of bigints, an unconstrained numeric
+             * column holding 5) is an integer, as SQLite's NUMERIC
+             * affinity stores it, when it fits */
+            if (!strpbrk(s, ".eEIN")) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(s, &end, 10);
+                if (!errno && !*end) {
+                    d.type = TQDB_INT;
+                    d.i = v;
+                    break;
+                }
+            }
+            d.type = TQDB_FLOAT;
+            d.f = strtod(s, NULL);
+            break;
         case OID_FLOAT4:
         case OID_FLOAT8:
-        case OID_NUMERIC:
             d.type = TQDB_FLOAT;
             d.f = strtod(s, NULL);
             break;

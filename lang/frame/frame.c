@@ -1681,6 +1681,15 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
             frame_frag_clear(&fr);
             return -1;
         }
+        if (type_class(type) == 'b') {
+            /* a comparison is stored as 1/0, as SQLite stores it */
+            tq_buf_t x = {0};
+            f->st->dialect->bool_int(&x, fr.sql);
+            free(fr.sql);
+            fr.sql = tq_buf_take(&x);
+            free(type);
+            type = tq_xstrdup(f->st->dialect->type_int);
+        }
         if (old && type_class(old) != type_class(type))
             target = "tq_new";
         free(old);

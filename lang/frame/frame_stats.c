@@ -416,9 +416,14 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    tq_buf_t b = {0};
+    tq_buf_t b = {0}, x = {0};
+    if (f->boolean)                 /* True counts 1, as in pandas */
+        f->st->dialect->bool_int(&x, d->f.sql);
+    else
+        tq_buf_add(&x, d->f.sql);
     tq_buf_add(&b, "SELECT ");
-    tq_buf_printf(&b, sql, d->f.sql);
+    tq_buf_printf(&b, sql, x.s);
+    tq_buf_free(&x);
     tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);

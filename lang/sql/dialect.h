@@ -218,6 +218,9 @@ struct tq_dialect {
     void (*value_type)(tq_buf_t *b, const char *x);
     /* CAST targets of pandas' int64, float64 and object (text) */
     const char *type_int, *type_real, *type_text;
+    /* The comparison x as a number 1/0 (NULL staying NULL), to sum or
+     * store: x itself where comparisons are integers (SQLite). */
+    void (*bool_int)(tq_buf_t *b, const char *x);
     /* astype(): x as pandas' int64 ('i', truncated toward zero), float64
      * ('f') or str ('s': a float keeps its ".0"), NULL staying NULL; x
      * may be used more than once. */

@@ -279,6 +279,11 @@ static void pg_value_type(tq_buf_t *b, const char *x)
                   "ELSE 'text' END", x, x, x, x, x, x);
 }
 
+static void pg_bool_int(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "CAST((%s) AS integer)", x);
+}
+
 /* PostgreSQL's CAST rounds to integers (trunc first, as pandas) and
  * writes the double 4 as "4" (a whole float gets Python's ".0"). */
 static void pg_astype(tq_buf_t *b, char kind, const char *x)
@@ -411,6 +416,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .expr_type = pg_expr_type,
     .update_from_chunked = false,
     .astype = pg_astype,
+    .bool_int = pg_bool_int,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT CAST(n.nspname AS text) AS schema, CAST(c.relname AS "

@@ -279,6 +279,11 @@ static void sqlite_temp_create(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
+static void sqlite_bool_int(tq_buf_t *b, const char *x)
+{
+    tq_buf_add(b, x);
+}
+
 /* SQLite's CAST truncates reals to integers and writes 4.0 as "4.0". */
 static void sqlite_astype(tq_buf_t *b, char kind, const char *x)
 {
@@ -353,6 +358,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .expr_type = NULL,                /* columns hold any value */
     .update_from_chunked = true,
     .astype = sqlite_astype,
+    .bool_int = sqlite_bool_int,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
