@@ -9,9 +9,14 @@
  * compiled by compile.h against a one-table schema describing the temp
  * table (frame_schema), which checks names and binds every value.
  *
- * Row order is the temp table's rowid order: every derived frame (filter,
- * head, tail, sort_values, column selection) is a new temp table filled in
- * the wanted order. Temp tables die with the connection, and a frame's is
+ * Row order is the temp table's row-order column, 1..n: SQLite's rowid,
+ * or on an engine without one (PostgreSQL) a column tq_row that the
+ * dialect adds as the store is made (store_create_as numbers a query's
+ * rows with row_number(), store_number a store filled otherwise), and
+ * every read orders by it. Every derived frame (filter, head, tail,
+ * sort_values, column selection) is a new temp table filled in the wanted
+ * order. Where columns have one type (PostgreSQL), a store keeps its
+ * query's types and an assigned column takes its value's (expr_type). Temp tables die with the connection, and a frame's is
  * dropped at the next frame operation after its last value is freed (the
  * destroy hook has no context, and the connection may have been replaced
  * by %connect since: the numbers are never reused, so a late DROP ... IF
@@ -47,8 +52,10 @@
  *    quadratic on an unindexed temp table), in chunks of the frame's
  *    rowids so that the join the engine builds first stays small; a
  *    duplicated index value updates its row from one of its frame rows;
- *  - frames work on a read-only connection too: its guard (readonly.c)
- *    allows writes to the temp schema only;
+ *  - frames work on a read-only connection too: SQLite's guard
+ *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
+ *    engine runs reads read-only and pg_temp writes read-write
+ *    (lang/db/postgres.c, "read-only sessions");
  *  - a failed cell rolls back its frame changes with its other writes;
  *    frames re-read their column lists (frame_sync) so a rolled-back
  *    column disappears.
