@@ -94,6 +94,11 @@ typedef struct pg_conn {
     unsigned next_name;          /* names of prepared statements */
     pg_cursor_t *active;         /* the cursor whose rows are streaming */
     bool stmt_sp;                /* savepoint tq_stmt is set (see arm) */
+    bool ro_sp;                  /* ... with transaction_read_only set in
+                                    it (a read-only session's read) */
+    int64_t ro_base;             /* read-only session: rows written
+                                    outside the temp schema as counted at
+                                    BEGIN (nontemp_writes), or -1 */
     char **dead;                 /* statement names to DEALLOCATE */
     size_t ndead, deadcap;
 } pg_conn_t;
@@ -652,6 +657,139 @@ static bool reads_only(const scan_t *s)
     return false;
 }
 
+/* ---- read-only sessions
+ *
+ * A read-only connection (TQDB_OPEN_READONLY) must refuse every write to
+ * the database while frames, which live in TEMP tables, keep working.
+ * PostgreSQL's READ ONLY transactions refuse CREATE TEMP TABLE, and a
+ * transaction cannot turn read-write again once it has run a query, but
+ * a subtransaction can turn read-only and its rollback turns it back. So
+ * a read-only session's cell transaction is read-write, and:
+ *  - a statement that only reads (reads_only) runs inside its statement
+ *    savepoint with SET LOCAL transaction_read_only = on, and the next
+ *    command rolls back to that savepoint rather than releasing it
+ *    (nothing a read did is kept; the transaction is read-write again):
+ *    the server itself refuses whatever such a statement would write,
+ *    functions included;
+ *  - a statement that writes only TEMP objects (temp_write: CREATE TEMP
+ *    ..., or INSERT, UPDATE, DELETE, ALTER TABLE, DROP TABLE, TRUNCATE of
+ *    tables named pg_temp.X) runs read-write;
+ *  - any other write is refused before it runs;
+ *  - COMMIT first asks the server whether the transaction changed a row
+ *    of a table outside the temp schema (a function called from a temp
+ *    write) and rolls back instead when it did.
+ * Outside a transaction default_transaction_read_only applies. */
+
+/* The next word or "quoted" identifier of `p` after spaces and comments:
+ * its start in *w and length in *n (0 at the end or before a symbol); the
+ * text after it. */
+static const char *next_word(const char *p, const char **w, size_t *n)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            break;
+        }
+    }
+    *w = p;
+    if (*p == '"') {
+        const char *e = p + 1;
+        while (*e && !(*e == '"' && e[1] != '"'))
+            e += *e == '"' ? 2 : 1;
+        *n = *e ? (size_t)(e + 1 - p) : 0;
+        return *e ? e + 1 : e;
+    }
+    const char *e = p;
+    while (ident_char(*e))
+        e++;
+    *n = (size_t)(e - p);
+    return e;
+}
+
+/* Whether word (w, n) is `kw` (lower case), unquoted. */
+static bool word_is(const char *w, size_t n, const char *kw)
+{
+    return n == strlen(kw) && !strncasecmp(w, kw, n);
+}
+
+/* Whether `p` starts with a table named in the temp schema: pg_temp.X or
+ * "pg_temp".X; sets *after past it. */
+static bool temp_name(const char *p, const char **after)
+{
+    const char *w;
+    size_t n;
+    p = next_word(p, &w, &n);
+    if (!(word_is(w, n, "pg_temp") ||
+          (n == 9 && !strncmp(w, "\"pg_temp\"", 9))) || *p != '.')
+        return false;
+    p = next_word(p + 1, &w, &n);
+    *after = p;
+    return n > 0;
+}
+
+/* Whether statement `sql` writes TEMP objects only, judged from its
+ * words: CREATE [LOCAL|GLOBAL] TEMP|TEMPORARY ...; INSERT INTO, UPDATE
+ * [ONLY], DELETE FROM [ONLY], ALTER TABLE [IF EXISTS] [ONLY] of pg_temp.X;
+ * DROP TABLE [IF EXISTS] and TRUNCATE [TABLE] [ONLY] of pg_temp names
+ * only. */
+static bool temp_write(const char *sql)
+{
+    const char *w;
+    size_t n;
+    const char *p = next_word(sql, &w, &n);
+    if (word_is(w, n, "create")) {
+        p = next_word(p, &w, &n);
+        if (word_is(w, n, "local") || word_is(w, n, "global"))
+            p = next_word(p, &w, &n);
+        return word_is(w, n, "temp") || word_is(w, n, "temporary");
+    }
+    bool list = false;
+    if (word_is(w, n, "insert") || word_is(w, n, "delete")) {
+        p = next_word(p, &w, &n);
+        if (!word_is(w, n, "into") && !word_is(w, n, "from"))
+            return false;
+    } else if (word_is(w, n, "alter") || word_is(w, n, "drop")) {
+        list = word_is(w, n, "drop");
+        p = next_word(p, &w, &n);
+        if (!word_is(w, n, "table"))
+            return false;
+    } else if (word_is(w, n, "truncate")) {
+        list = true;
+        const char *q = next_word(p, &w, &n);
+        if (word_is(w, n, "table"))
+            p = q;
+    } else if (!word_is(w, n, "update")) {
+        return false;
+    }
+    /* IF EXISTS, ONLY */
+    const char *q = next_word(p, &w, &n);
+    if (word_is(w, n, "if")) {
+        q = next_word(q, &w, &n);
+        if (!word_is(w, n, "exists"))
+            return false;
+        p = q;
+        q = next_word(p, &w, &n);
+    }
+    if (word_is(w, n, "only"))
+        p = q;
+    for (;;) {
+        if (!temp_name(p, &p))
+            return false;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!list || *p != ',')
+            return !list || !*p || *p == ';' || isalpha((unsigned char)*p);
+        p++;
+    }
+}
+
 /* Whether the statement begins or ends the transaction (BEGIN, START,
  * COMMIT, END, ABORT, ROLLBACK but not ROLLBACK TO), which the
  * transaction guard refuses. */
@@ -765,7 +903,7 @@ static int settle(pg_conn_t *c)
         }
         c->generation++;
         c->wrote = false;
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
         for (size_t i = 0; i < c->ndead; i++)
             free(c->dead[i]);
         c->ndead = 0;
@@ -901,34 +1039,53 @@ static bool run_quiet(pg_conn_t *c, const char *sql)
  * savepoint, which leaves the transaction usable. */
 static void recover(pg_conn_t *c)
 {
-    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR &&
-        !run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
-        c->stmt_sp = false;
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+        if (!run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
+            c->stmt_sp = false;
+        c->ro_sp = false;        /* the rollback undid its SET LOCAL */
+    }
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
 }
 
 /* Before a statement: a fresh statement savepoint when inside a
- * transaction. */
-static void arm(pg_conn_t *c)
+ * transaction; `ro`: one in which the statement runs read-only (a
+ * read-only session's read). The savepoint of a read-only statement is
+ * rolled back rather than released (see read-only sessions). */
+static void arm_ro(pg_conn_t *c, bool ro)
 {
     if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
         return;
     }
-    c->stmt_sp = run_quiet(c, c->stmt_sp
-                                  ? "RELEASE SAVEPOINT tq_stmt; SAVEPOINT "
-                                    "tq_stmt"
-                                  : "SAVEPOINT tq_stmt");
+    tq_buf_t b = {0};
+    if (c->stmt_sp && c->ro_sp)
+        tq_buf_add(&b, "ROLLBACK TO SAVEPOINT tq_stmt; ");
+    if (c->stmt_sp)
+        tq_buf_add(&b, "RELEASE SAVEPOINT tq_stmt; ");
+    tq_buf_add(&b, "SAVEPOINT tq_stmt");
+    if (ro)
+        tq_buf_add(&b, "; SET LOCAL transaction_read_only = on");
+    c->stmt_sp = run_quiet(c, b.s);
+    c->ro_sp = c->stmt_sp && ro;
+    tq_buf_free(&b);
+}
+
+static void arm(pg_conn_t *c)
+{
+    arm_ro(c, false);
 }
 
 /* Before a statement that manages savepoints or the transaction: the
- * statement savepoint goes (the transaction keeps what it did). */
+ * statement savepoint goes (the transaction keeps what it did; a
+ * read-only one is rolled back, which keeps nothing). */
 static void disarm(pg_conn_t *c)
 {
     if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INTRANS)
-        run_quiet(c, "RELEASE SAVEPOINT tq_stmt");
-    c->stmt_sp = false;
+        run_quiet(c, c->ro_sp ? "ROLLBACK TO SAVEPOINT tq_stmt; RELEASE "
+                                "SAVEPOINT tq_stmt"
+                              : "RELEASE SAVEPOINT tq_stmt");
+    c->stmt_sp = c->ro_sp = false;
 }
 
 /* ---- connections */
@@ -1015,30 +1172,37 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
                     tq_xstrdup("attempt to write a readonly database"));
         }
     }
-    bool writes = false, manages = false, guarded = false;
+    bool writes = false, manages = false, guarded = false, refused = false;
     for (const char *p = sql; *p;) {
         scan_t s;
         scan_statement(p, &s);
-        writes = writes || !reads_only(&s);
+        bool w = !reads_only(&s);
+        writes = writes || w;
         manages = manages || manages_transaction(&s);
         guarded = guarded || ends_or_begins(&s);
+        refused = refused || (w && !s.empty && !temp_write(s.out.s));
         p = s.tail;
         scan_clear(&s);
     }
     if (guarded && conn->guard)
         return fail_guard(c);
+    if (conn->readonly && refused)
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
     tqdb_conn_clear_error(conn);
     if (settle(c) < 0)
         return -1;
     if (manages)
         disarm(c);
     else
-        arm(c);
+        arm_ro(c, conn->readonly && !writes);
     int rc = run(c, sql);
     if (rc == 0 && writes)
         c->wrote = true;
     return rc;
 }
+
+static int64_t nontemp_writes(pg_conn_t *c);
 
 /* BEGIN; when it finds the connection lost (the server restarted between
  * transactions) nothing is lost with it, so it reconnects and tries once
@@ -1047,18 +1211,60 @@ static int pg_begin(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
     c->wrote = false;
-    const char *sql = conn->readonly ? "BEGIN READ ONLY" : "BEGIN";
+    c->stmt_sp = c->ro_sp = false;
+    /* read-write even when read-only: see read-only sessions */
+    const char *sql = conn->readonly ? "BEGIN READ WRITE" : "BEGIN";
     int rc = run(c, sql);
     if (rc < 0 && PQstatus(c->pg) == CONNECTION_BAD)
         rc = run(c, sql);
+    if (rc == 0 && conn->readonly)
+        c->ro_base = nontemp_writes(c);
     return rc;
+}
+
+static bool query_value(pg_conn_t *c, const char *sql, char **value);
+static bool pg_in_transaction(tqdb_conn_t *conn);
+
+/* The rows inserted, updated or deleted in tables outside the temp
+ * schema that the backend has counted and not yet reported (the
+ * pg_stat_xact views: the current transaction's, subtransactions undone
+ * included, plus earlier transactions' until the backend next reports at
+ * idle, never inside a transaction), or -1 when the question fails. */
+static int64_t nontemp_writes(pg_conn_t *c)
+{
+    char *v = NULL;
+    if (settle(c) < 0 || !query_value(c,
+            "SELECT coalesce(sum(s.n_tup_ins + s.n_tup_upd + s.n_tup_del), "
+            "0) FROM pg_stat_xact_user_tables s JOIN pg_class r ON r.oid = "
+            "s.relid WHERE r.relpersistence <> 't'", &v))
+        return -1;
+    int64_t n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* In a read-only session's transaction: whether it changed a row of a
+ * table outside the temp schema since BEGIN. True too when the count
+ * fails. */
+static bool wrote_outside_temp(pg_conn_t *c)
+{
+    int64_t n = nontemp_writes(c);
+    return n < 0 || c->ro_base < 0 || n != c->ro_base;
 }
 
 static int pg_commit(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
+    if (conn->readonly && pg_in_transaction(conn) && wrote_outside_temp(c)) {
+        (void)run(c, "ROLLBACK");
+        c->wrote = false;
+        c->stmt_sp = c->ro_sp = false;
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
+    }
     int rc = run(c, "COMMIT");
     c->wrote = false;
+    c->stmt_sp = c->ro_sp = false;
     return rc;
 }
 
@@ -1067,6 +1273,7 @@ static int pg_rollback(tqdb_conn_t *conn)
     pg_conn_t *c = pgc(conn);
     int rc = run(c, "ROLLBACK");
     c->wrote = false;
+    c->stmt_sp = c->ro_sp = false;
     return rc;
 }
 
@@ -1438,6 +1645,11 @@ static int pg_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
         scan_clear(&s);
         return fail_guard(c);
     }
+    if (conn->readonly && !reads_only(&s) && !temp_write(s.out.s)) {
+        scan_clear(&s);
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
+    }
     if (settle(c) < 0) {
         scan_clear(&s);
         return -1;
@@ -1626,9 +1838,25 @@ static void row_convert(pg_cursor_t *cur)
             d.type = TQDB_INT;
             d.i = s[0] == 't';
             break;
+        case OID_NUMERIC:
+            /* a whole numeric (sum() of bigints, an unconstrained numeric
+             * column holding 5) is an integer, as SQLite's NUMERIC
+             * affinity stores it, when it fits */
+            if (!strpbrk(s, ".eEIN")) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(s, &end, 10);
+                if (!errno && !*end) {
+                    d.type = TQDB_INT;
+                    d.i = v;
+                    break;
+                }
+            }
+            d.type = TQDB_FLOAT;
+            d.f = strtod(s, NULL);
+            break;
         case OID_FLOAT4:
         case OID_FLOAT8:
-        case OID_NUMERIC:
             d.type = TQDB_FLOAT;
             d.f = strtod(s, NULL);
             break;
@@ -1669,7 +1897,7 @@ static int cursor_start(pg_cursor_t *cur)
     if (cur->manages)
         disarm(c);
     else
-        arm(c);
+        arm_ro(c, c->head.readonly && cur->readonly);
     if (cur->generation != c->generation && server_prepare(cur) < 0)
         return -1;
     if (!PQsendQueryPrepared(c->pg, cur->name, cur->nparams, cur->values,

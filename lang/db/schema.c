@@ -526,7 +526,8 @@ int tq_stable_col(const tq_stable_t *t, const char *name)
     for (size_t i = 0; i < t->ncols; i++)
         if (!strcasecmp(t->cols[i].name, name))
             return (int)i;
-    if (t->rowid_pk && !strcasecmp(name, "rowid"))
+    if (t->rowid_pk && (!strcasecmp(name, "rowid") ||
+                        (t->pk && !strcasecmp(name, t->pk))))
         return -2;
     return -1;
 }

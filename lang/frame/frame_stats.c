@@ -138,8 +138,14 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
     if (n > 1) {
         /* pandas' nanvar: squared deviations from the mean, ddof 1 */
         double ss = NAN, m2[2] = {r[1], r[1]};
-        if (stat_row(ctx, f, d, "sum((tq_x - ?) * (tq_x - ?))", m2, 2, &ss,
-                     1) < 0)
+        /* the mean as a double: an engine would read a bare parameter
+         * beside an integer column as an integer */
+        const char *ty = f->st->dialect->type_real;
+        char *sel = tq_xasprintf("sum((tq_x - CAST(? AS %s)) * (tq_x - "
+                                 "CAST(? AS %s)))", ty, ty);
+        int rc = stat_row(ctx, f, d, sel, m2, 2, &ss, 1);
+        free(sel);
+        if (rc < 0)
             return -1;
         out[2] = sqrt(ss / (n - 1));
     }
@@ -163,7 +169,7 @@ static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
         tq_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
                       k ? ", " : "");
     tq_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
-                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
+                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL) AS tq_q");
     tqdb_cursor_t *st = stat_prepare(ctx, f, d, b.s, pos, 6);
     tq_buf_free(&b);
     if (!st)
@@ -188,8 +194,15 @@ static int kinds(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                  double *num, double *text)
 {
     double r[2];
-    if (stat_row(ctx, f, d, "sum(typeof(tq_x) IN ('integer', 'real')), "
-                 "sum(typeof(tq_x) IN ('text', 'blob'))", NULL, 0, r, 2) < 0)
+    tq_buf_t k = {0};
+    tq_buf_add(&k, "count(CASE WHEN ");
+    f->st->dialect->value_type(&k, "tq_x");
+    tq_buf_add(&k, " IN ('integer', 'real') THEN 1 END), count(CASE WHEN ");
+    f->st->dialect->value_type(&k, "tq_x");
+    tq_buf_add(&k, " IN ('text', 'blob') THEN 1 END)");
+    int rc = stat_row(ctx, f, d, k.s, NULL, 0, r, 2);
+    tq_buf_free(&k);
+    if (rc < 0)
         return -1;
     *num = isnan(r[0]) ? 0 : r[0];
     *text = isnan(r[1]) ? 0 : r[1];
@@ -207,10 +220,14 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
     tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
     tq_buf_add(&b, " (\"tq_index\" TEXT");
+    /* REAL as the dialect names a double; no type as its text */
+    const char *ty = !strcmp(coltype, "REAL") ? st->dialect->type_real
+                   : *coltype || !st->dialect->expr_type ? coltype
+                   : st->dialect->type_text;
     for (size_t c = 0; c < ncols; c++) {
         tq_buf_add(&b, ", ");
         tq_buf_ident(&b, cols[c]);
-        tq_buf_printf(&b, " %s", coltype);
+        tq_buf_printf(&b, " %s", ty);
     }
     tq_buf_addc(&b, ')');
     if (frame_exec(ctx, b.s) < 0) {
@@ -247,8 +264,9 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
         assert(rc != TQDB_ROW);
     }
     tqdb_cursor_free(&ins);
-    if (rc < 0) {
+    if (rc < 0)
         tq_raise_db(ctx);
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
         frame_store_unref(st);
         return NULL;
     }
@@ -398,9 +416,14 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    tq_buf_t b = {0};
+    tq_buf_t b = {0}, x = {0};
+    if (f->boolean)                 /* True counts 1, as in pandas */
+        f->st->dialect->bool_int(&x, d->f.sql);
+    else
+        tq_buf_add(&x, d->f.sql);
     tq_buf_add(&b, "SELECT ");
-    tq_buf_printf(&b, sql, d->f.sql);
+    tq_buf_printf(&b, sql, x.s);
+    tq_buf_free(&x);
     tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
@@ -567,9 +590,12 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     tq_buf_t b = {0};
                     tq_buf_add(&b, "SELECT count(*) FROM ");
                     frame_table_ref(&b, f->st);
-                    tq_buf_add(&b, " WHERE typeof(");
-                    tq_buf_ident(&b, f->cols[i]);
-                    tq_buf_add(&b, ") IN ('text', 'blob')");
+                    tq_buf_add(&b, " WHERE ");
+                    tq_buf_t id = {0};
+                    tq_buf_ident(&id, f->cols[i]);
+                    f->st->dialect->value_type(&b, id.s);
+                    tq_buf_free(&id);
+                    tq_buf_add(&b, " IN ('text', 'blob')");
                     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
                     tq_buf_free(&b);
                     if (!st) {
@@ -616,6 +642,8 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     tq_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(cols);
         free(st->name);
@@ -676,6 +704,8 @@ static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
     tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(st->name);
         free(st);

@@ -20,19 +20,20 @@
 /* ---- state helpers */
 
 /* The implicit row id column of a table whose pk is the row id
- * (tq_stable_t.rowid_pk): only engines that have one describe such
- * tables. */
-static const char *rowid_col(const tq_dialect_t *d)
+ * (tq_stable_t.rowid_pk): the engine's, or the table's own row-order
+ * column where its pk names one (a frame store on an engine without
+ * rowids, frame.h). */
+static const char *rowid_col(const tq_dialect_t *d, const tq_stable_t *t)
 {
-    assert(d && d->rowid);
-    return d->rowid;
+    assert(d && d->rowid && t);
+    return t->pk && strcmp(t->pk, "rowid") ? t->pk : d->rowid;
 }
 
 /* The column that holds t's key in SQL: its primary key, or the engine's
  * row id for a table without one. */
 static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
 {
-    return t->rowid_pk ? rowid_col(d) : t->pk;
+    return t->rowid_pk ? rowid_col(d, t) : t->pk;
 }
 
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
@@ -62,7 +63,14 @@ int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit)
 {
     TQ_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
+    /* a float beside an integer column stays a float where the engine
+     * types an untyped parameter after its neighbour */
+    bool cast = lit.type == TQDB_FLOAT && cs->d->float_param_type;
+    if (cast)
+        tq_buf_add(b, "CAST(");
     cs->d->param(b, cs->out->nparams);
+    if (cast)
+        tq_buf_printf(b, " AS %s)", cs->d->float_param_type);
 }
 
 static void cs_init(cstate_t *cs, const tq_dialect_t *d,
@@ -494,7 +502,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
         }
         if (ci != -1) {
             note_column(cs, t, ci, NULL);
-            col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
+            col_sql(b, alias, ci == -2 ? rowid_col(cs->d, t) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
             if (ci >= 0)
@@ -1435,7 +1443,7 @@ static int select_related_cols(cstate_t *cs, tq_buf_t *b, bool *first)
             const char *alias = cs->joins[join].alias;
             for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
                 const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
-                                                   : rowid_col(cs->d))
+                                                   : rowid_col(cs->d, t))
                                               : t->cols[c].name;
                 char *name = tq_xasprintf("%s__%s", path.s, col);
                 if (!*first)
@@ -1508,7 +1516,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         }
     } else if (q->mode == QM_MODEL || q->nfields == 0) {
         if (t->rowid_pk)
-            select_column(cs, &cols, rowid_col(cs->d), &first);
+            select_column(cs, &cols, rowid_col(cs->d, t), &first);
         for (size_t i = 0; i < t->ncols; i++) {
             bool keep = q->mode != QM_MODEL || !q->nonly || t->cols[i].pk;
             for (size_t k = 0; k < q->nonly && !keep; k++)
@@ -2123,7 +2131,7 @@ int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? rowid_col(d) :
+                          ci == -2 ? rowid_col(d, t) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             rc = unknown_field(&cs, t, sets[i].name);
@@ -2206,7 +2214,7 @@ int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? rowid_col(d) :
+                          ci == -2 ? rowid_col(d, t) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             char *c = tq_stable_choices(t, NULL, 0);

@@ -50,6 +50,13 @@
  *   temp_schema, temp_ref, temp_create, store_rowid  frame stores: TEMP
  *                    tables in schema temp, row order by _rowid_
  *                    (pg_temp, a serial column)
+ *   store_create_as, store_number  frame stores made from a query, and
+ *                    the row-order column added to a store made without
+ *                    it: none on SQLite (rowid), CREATE TABLE ... AS with
+ *                    row_number() and ALTER TABLE ADD bigserial
+ *   value_type, type_int, type_real, type_text  frames' dtypes: typeof()
+ *                    (pg_typeof) and CAST targets INTEGER REAL TEXT
+ *                    (bigint, double precision, text)
  *   catalog[], table_ddl, temp_columns, summary_columns  catalogue queries
  *                    above the db layer: pragma_table_list,
  *                    pragma_table_info, pragma_foreign_key_list,
@@ -124,6 +131,10 @@ struct tq_dialect {
     /* ---- statements */
     /* The n-th (from 1) placeholder of a statement. */
     void (*param)(tq_buf_t *b, size_t n);
+    /* The type a float literal's placeholder is cast to, or NULL where
+     * the engine keeps a bound float a float (SQLite); PostgreSQL types
+     * `int_column * $1` as integer and would truncate 1.5. */
+    const char *float_param_type;
     bool numbered_params;        /* placeholders carry their number ($n) */
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
     void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);
@@ -204,6 +215,40 @@ struct tq_dialect {
     /* the column that orders a store's rows (insertion order); not a
      * name a frame column may take */
     const char *store_rowid;
+    /* A store made from a SELECT in one statement: CREATE TEMP TABLE name
+     * AS the rows of `select` in their order, numbered from 1 in
+     * store_rowid. NULL where CREATE TABLE ... AS keeps no column types
+     * (SQLite records affinities only): frame_create_as then declares the
+     * columns from the query's declared types and fills them with INSERT. */
+    void (*store_create_as)(tq_buf_t *b, const char *name,
+                            const char *select);
+    /* The statement that adds store_rowid to a store made without it
+     * (CREATE TEMP TABLE ... AS, or a column list then INSERT), numbering
+     * its rows 1..n in insertion order; NULL where every table has it
+     * (SQLite's rowid). */
+    void (*store_number)(tq_buf_t *b, const char *name);
+    /* SQLite's typeof() of the value `x`: 'integer', 'real', 'text',
+     * 'blob' or 'null' (PostgreSQL: from pg_typeof; a numeric of scale 0,
+     * such as sum() of bigints, is 'integer'). x may be used more than
+     * once: on an engine with unnumbered placeholders it is used once. */
+    void (*value_type)(tq_buf_t *b, const char *x);
+    /* CAST targets of pandas' int64, float64 and object (text) */
+    const char *type_int, *type_real, *type_text;
+    /* The comparison x as a number 1/0 (NULL staying NULL), to sum or
+     * store: x itself where comparisons are integers (SQLite). */
+    void (*bool_int)(tq_buf_t *b, const char *x);
+    /* astype(): x as pandas' int64 ('i', truncated toward zero), float64
+     * ('f') or str ('s': a float keeps its ".0"), NULL staying NULL; x
+     * may be used more than once. */
+    void (*astype)(tq_buf_t *b, char kind, const char *x);
+    /* UPDATE ... FROM a frame runs in chunks of the frame's rows: the
+     * engine builds the whole join before it writes (SQLite); false where
+     * one statement hash-joins as it goes (PostgreSQL). */
+    bool update_from_chunked;
+    /* The type name of the expression `x` as a text value (NULL or
+     * not), for the column a frame assignment adds: NULL where a column
+     * needs no declared type (SQLite); PostgreSQL's pg_typeof. */
+    void (*expr_type)(tq_buf_t *b, const char *x);
 
     /* ---- the catalogue, as SQL */
     const char *catalog[TQ_CATALOG__COUNT];
