@@ -2268,6 +2268,23 @@ static int pg_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row)
     return 0;
 }
 
+/* Adds the row that the server refused to the connection's error, from
+ * its context ("COPY t, line 5, column x: ..."): "... (row 5 of the
+ * load)". */
+static void copy_where(pg_conn_t *c, const char *context)
+{
+    const char *at = context ? strstr(context, ", line ") : NULL;
+    if (!at || strncmp(context, "COPY ", 5) != 0)
+        return;
+    long long line = strtoll(at + 7, NULL, 10);
+    if (line <= 0)
+        return;
+    char *msg = tq_xasprintf("%s (row %lld of the load)",
+                             tqdb_errmsg(&c->head), line);
+    tqdb_conn_fail(&c->head, tqdb_errcode(&c->head), msg);
+    free(msg);
+}
+
 /* Ends the copy: PQputCopyEnd, then the command's result. An abandoned
  * copy ends with an error message, which makes the server throw its rows
  * away; the connection keeps the error that stopped the load. */
@@ -2293,6 +2310,7 @@ static int pg_bulk_end(tqdb_bulk_t *bulk, bool commit, int64_t *rows)
                 *rows = c->changes;
         } else if (st == PGRES_FATAL_ERROR && commit && rc == 0) {
             rc = fail_result(c, r);
+            copy_where(c, PQresultErrorField(r, PG_DIAG_CONTEXT));
         }
         PQclear(r);
         if (st == PGRES_COPY_IN)
