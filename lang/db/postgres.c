@@ -101,6 +101,8 @@ typedef struct pg_conn {
                                     BEGIN (nontemp_writes), or -1 */
     char **dead;                 /* statement names to DEALLOCATE */
     size_t ndead, deadcap;
+    char *timeout;               /* statement_timeout as a SQL literal, or
+                                    NULL: the server's own */
 } pg_conn_t;
 
 typedef enum { CUR_IDLE, CUR_RUNNING, CUR_DONE } cur_state_t;
@@ -328,6 +330,10 @@ static int fail_result(pg_conn_t *c, const PGresult *r)
     } else if (!strcmp(state, "25006")) {
         err = TQDB_ERR_READONLY;
         msg = tq_xstrdup("attempt to write a readonly database");
+    } else if (!strcmp(state, "57014") &&
+               strstr(primary, "statement timeout")) {
+        /* statement_timeout is no interrupt: the server gave up */
+        err = TQDB_ERR_OPERATIONAL;
     } else if (!strcmp(state, "57014")) {
         err = TQDB_ERR_INTERRUPTED;
         if (strstr(primary, "user request"))
@@ -985,6 +991,8 @@ static int session_setup(pg_conn_t *c)
         tq_buf_add(&b, "SET TimeZone = 'UTC';");
     if (c->head.readonly)
         tq_buf_add(&b, "SET default_transaction_read_only = on;");
+    if (c->timeout)
+        tq_buf_printf(&b, "SET statement_timeout = %s;", c->timeout);
     int rc = PQsendQuery(c->pg, b.s) ? 0 : -1;
     free(b.s);
     PGresult *r;
@@ -1113,6 +1121,7 @@ static void conn_free(pg_conn_t *c)
     for (size_t i = 0; i < c->ndead; i++)
         free(c->dead[i]);
     free(c->dead);
+    free(c->timeout);
     free(c);
 }
 
@@ -1206,17 +1215,23 @@ static int64_t nontemp_writes(pg_conn_t *c);
 
 /* BEGIN; when it finds the connection lost (the server restarted between
  * transactions) nothing is lost with it, so it reconnects and tries once
- * more. */
+ * more. A statement_timeout set with tqdb_set_statement_timeout is set
+ * again in the same round trip: a rolled-back transaction undoes a SET. */
 static int pg_begin(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
     c->wrote = false;
     c->stmt_sp = c->ro_sp = false;
     /* read-write even when read-only: see read-only sessions */
-    const char *sql = conn->readonly ? "BEGIN READ WRITE" : "BEGIN";
+    char *sql = tq_xasprintf("%s%s%s%s",
+                             conn->readonly ? "BEGIN READ WRITE" : "BEGIN",
+                             c->timeout ? "; SET statement_timeout = " : "",
+                             c->timeout ? c->timeout : "",
+                             c->timeout ? ";" : "");
     int rc = run(c, sql);
     if (rc < 0 && PQstatus(c->pg) == CONNECTION_BAD)
         rc = run(c, sql);
+    free(sql);
     if (rc == 0 && conn->readonly)
         c->ro_base = nontemp_writes(c);
     return rc;
@@ -2291,6 +2306,270 @@ static int pg_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
     return 0;
 }
 
+/* ---- statement_timeout */
+
+/* tqdb_set_statement_timeout (db.h): the server checks the value (SET
+ * through set_config with the value as a parameter), its own spelling
+ * ("5s") is kept and set again at every BEGIN and reconnection. */
+static int pg_set_statement_timeout(tqdb_conn_t *conn, const char *value)
+{
+    pg_conn_t *c = pgc(conn);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    arm(c);
+    const char *params[1] = {value};
+    if (!PQsendQueryParams(c->pg, "SELECT set_config('statement_timeout', "
+                           "$1, false)", 1, NULL, params, NULL, NULL, 0))
+        return fail_conn(c);
+    int rc = -1;
+    char *shown = NULL;
+    PGresult *r;
+    while ((r = next_result(c))) {
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+            !shown) {
+            shown = tq_xstrdup(PQgetvalue(r, 0, 0));
+            rc = 0;
+        } else if (PQresultStatus(r) == PGRES_FATAL_ERROR) {
+            rc = fail_result(c, r);
+        }
+        PQclear(r);
+    }
+    if (rc == 0) {
+        char *lit = PQescapeLiteral(c->pg, shown, strlen(shown));
+        if (!lit) {
+            free(shown);
+            return fail_conn(c);
+        }
+        free(c->timeout);
+        c->timeout = tq_xstrdup(lit);
+        PQfreemem(lit);
+    }
+    free(shown);
+    return rc;
+}
+
+/* tqdb_statement_timeout (db.h): SHOW statement_timeout. */
+static char *pg_statement_timeout(tqdb_conn_t *conn)
+{
+    char *v = NULL;
+    query_value(pgc(conn), "SHOW statement_timeout", &v);
+    return v;
+}
+
+/* ---- bulk loading: COPY FROM STDIN
+ *
+ * Rows go to the server in COPY's text format: tab-separated columns, one
+ * line per row, \N for NULL, and inside text a backslash, tab, newline or
+ * carriage return written as \\, \t, \n, \r; a bytea value is "\\x" and
+ * its hex digits. They gather in a buffer sent every COPY_CHUNK bytes.
+ * The server checks each row as it arrives and reports the first refusal
+ * when the copy ends (PQputCopyEnd, then the command's result). Like every
+ * statement, COPY runs under the statement savepoint (arm), so a failed
+ * copy leaves the transaction usable. */
+
+#define COPY_CHUNK (256 * 1024)
+/* Rows between two calls of the progress callback. */
+#define COPY_CHECK_ROWS 1024
+
+typedef struct pg_bulk {
+    tqdb_bulk_t head;
+    tq_buf_t buf;
+    bool failed;         /* a row was refused or the connection failed */
+} pg_bulk_t;
+
+static tqdb_bulk_t *pg_bulk_begin(tqdb_conn_t *conn, const char *table,
+                                  const char *const *columns, int ncols)
+{
+    pg_conn_t *c = pgc(conn);
+    if (settle(c) < 0)
+        return NULL;
+    arm(c);
+    tq_buf_t sql = {0};
+    tq_buf_add(&sql, "COPY ");
+    tq_buf_ident(&sql, table);
+    tq_buf_add(&sql, " (");
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            tq_buf_add(&sql, ", ");
+        tq_buf_ident(&sql, columns[i]);
+    }
+    tq_buf_add(&sql, ") FROM STDIN");
+    int sent = PQsendQuery(c->pg, sql.s);
+    tq_buf_free(&sql);
+    if (!sent) {
+        fail_conn(c);
+        return NULL;
+    }
+    PGresult *r = next_result(c);
+    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+        if (r)
+            fail_result(c, r);
+        else
+            fail_conn(c);
+        PQclear(r);
+        discard_results(c);
+        return NULL;
+    }
+    PQclear(r);
+    pg_bulk_t *b = tq_xcalloc(1, sizeof *b);
+    return &b->head;
+}
+
+/* Appends a double that reads back the same (NaN and the infinities in
+ * PostgreSQL's words). */
+static void copy_float(tq_buf_t *b, double f)
+{
+    if (isnan(f)) {
+        tq_buf_add(b, "NaN");
+    } else if (isinf(f)) {
+        tq_buf_add(b, f > 0 ? "Infinity" : "-Infinity");
+    } else {
+        char s[40];
+        snprintf(s, sizeof s, "%.15g", f);
+        if (strtod(s, NULL) != f)
+            snprintf(s, sizeof s, "%.17g", f);
+        tq_buf_add(b, s);
+    }
+}
+
+/* Appends text escaped for COPY's text format; -1 on a NUL byte. */
+static int copy_text(tq_buf_t *b, const char *s, size_t n)
+{
+    tq_buf_reserve(b, n + 16);
+    const char *run = s, *end = s + n;
+    for (const char *p = s; p < end; p++) {
+        char esc;
+        switch (*p) {
+        case '\\': esc = '\\'; break;
+        case '\t': esc = 't'; break;
+        case '\n': esc = 'n'; break;
+        case '\r': esc = 'r'; break;
+        case '\0': return -1;
+        default: continue;
+        }
+        tq_buf_addn(b, run, (size_t)(p - run));
+        tq_buf_addc(b, '\\');
+        tq_buf_addc(b, esc);
+        run = p + 1;
+    }
+    tq_buf_addn(b, run, (size_t)(end - run));
+    return 0;
+}
+
+/* Sends what the buffer holds; -1 with the connection's error. */
+static int copy_flush(pg_conn_t *c, pg_bulk_t *b)
+{
+    if (b->buf.len && PQputCopyData(c->pg, b->buf.s, (int)b->buf.len) != 1) {
+        b->failed = true;
+        return fail_conn(c);
+    }
+    b->buf.len = 0;
+    return 0;
+}
+
+static int pg_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row)
+{
+    pg_bulk_t *b = (pg_bulk_t *)bulk;
+    pg_conn_t *c = pgc(bulk->conn);
+    if (b->failed)
+        return -1;
+    size_t start = b->buf.len;
+    for (int i = 0; i < bulk->ncols; i++) {
+        const tqdb_datum_t *d = &row[i];
+        if (i)
+            tq_buf_addc(&b->buf, '\t');
+        switch (d->type) {
+        case TQDB_NULL:
+            tq_buf_add(&b->buf, "\\N");
+            break;
+        case TQDB_INT:
+            tq_buf_printf(&b->buf, "%" PRId64, d->i);
+            break;
+        case TQDB_FLOAT:
+            copy_float(&b->buf, d->f);
+            break;
+        case TQDB_TEXT:
+            if (copy_text(&b->buf, d->s, d->len) < 0) {
+                b->buf.len = start;
+                return fail_text(c, TQDB_ERR_ERROR, tq_xstrdup(
+                    "a text value holds a NUL byte (\\0), which a "
+                    "database text cannot hold"));
+            }
+            break;
+        case TQDB_BLOB:
+            tq_buf_add(&b->buf, "\\\\x");
+            for (size_t k = 0; k < d->len; k++)
+                tq_buf_printf(&b->buf, "%02x", (unsigned char)d->s[k]);
+            break;
+        }
+    }
+    tq_buf_addc(&b->buf, '\n');
+    if (b->buf.len >= COPY_CHUNK && copy_flush(c, b) < 0)
+        return -1;
+    if ((bulk->rows + 1) % COPY_CHECK_ROWS == 0 && c->head.stop &&
+        c->head.stop(c->head.stop_ud)) {
+        b->failed = true;
+        return fail_text(c, TQDB_ERR_INTERRUPTED, tq_xstrdup("interrupted"));
+    }
+    return 0;
+}
+
+/* Adds the row that the server refused to the connection's error, from
+ * its context ("COPY t, line 5, column x: ..."): "... (row 5 of the
+ * load)". */
+static void copy_where(pg_conn_t *c, const char *context)
+{
+    const char *at = context ? strstr(context, ", line ") : NULL;
+    if (!at || strncmp(context, "COPY ", 5) != 0)
+        return;
+    long long line = strtoll(at + 7, NULL, 10);
+    if (line <= 0)
+        return;
+    char *msg = tq_xasprintf("%s (row %lld of the load)",
+                             tqdb_errmsg(&c->head), line);
+    tqdb_conn_fail(&c->head, tqdb_errcode(&c->head), msg);
+    free(msg);
+}
+
+/* Ends the copy: PQputCopyEnd, then the command's result. An abandoned
+ * copy ends with an error message, which makes the server throw its rows
+ * away; the connection keeps the error that stopped the load. */
+static int pg_bulk_end(tqdb_bulk_t *bulk, bool commit, int64_t *rows)
+{
+    pg_bulk_t *b = (pg_bulk_t *)bulk;
+    pg_conn_t *c = pgc(bulk->conn);
+    commit = commit && !b->failed;
+    int rc = 0;
+    if (commit)
+        rc = copy_flush(c, b);
+    commit = commit && rc == 0;
+    if (PQputCopyEnd(c->pg, commit ? NULL : "the load was abandoned") != 1 &&
+        commit)
+        rc = fail_conn(c);
+    PGresult *r;
+    while ((r = next_result(c))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK && commit && rc == 0) {
+            c->changes = strtoll(PQcmdTuples(r), NULL, 10);
+            c->total_changes += c->changes;
+            if (rows)
+                *rows = c->changes;
+        } else if (st == PGRES_FATAL_ERROR && commit && rc == 0) {
+            rc = fail_result(c, r);
+            copy_where(c, PQresultErrorField(r, PG_DIAG_CONTEXT));
+        }
+        PQclear(r);
+        if (st == PGRES_COPY_IN)
+            break;                    /* cannot happen after PQputCopyEnd */
+    }
+    if (commit && rc == 0)
+        c->wrote = true;
+    tq_buf_free(&b->buf);
+    free(b);
+    return rc;
+}
+
 const tqdb_engine_t tqdb_postgres_engine = {
     .name = "postgresql",
     .claims = pg_claims,
@@ -2329,4 +2608,9 @@ const tqdb_engine_t tqdb_postgres_engine = {
     .column_bytes = pg_column_bytes,
     .row = pg_row,
     .catalog_read = pg_catalog_read,
+    .bulk_begin = pg_bulk_begin,
+    .bulk_row = pg_bulk_row,
+    .bulk_end = pg_bulk_end,
+    .set_statement_timeout = pg_set_statement_timeout,
+    .statement_timeout = pg_statement_timeout,
 };
