@@ -319,6 +319,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .limit = pg_limit,
     .true_sql = "TRUE",
     .false_sql = "FALSE",
+    .typed_literals = true,
     .asc_nulls = " NULLS FIRST",
     .desc_nulls = " NULLS LAST",
     /* a table without a primary key is read by its row's physical

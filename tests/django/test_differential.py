@@ -100,7 +100,9 @@ def db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ns(db):
-    return h.setup_django(db)
+    ns = h.setup_django(db)
+    h.use_alias("default")
+    return ns
 
 
 @pytest.mark.parametrize("case", CASES,

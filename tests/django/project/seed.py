@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """Builds the test project's database: Django's migrate, then rows written
-through the ORM. Usage: seed.py DB_PATH (an existing file is replaced)."""
+through the ORM. Usage: seed.py DB_PATH (an existing file is replaced),
+or seed.py postgresql://USER@HOST:PORT/DB (its public schema is dropped
+and made again first)."""
 import datetime
 import os
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-os.environ["TABULA_DJANGO_DB"] = os.path.abspath(sys.argv[1])
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
-if os.path.exists(sys.argv[1]):
-    os.remove(sys.argv[1])
+if sys.argv[1].startswith("postgresql://"):
+    os.environ["TABULA_DJANGO_PG"] = sys.argv[1]
+    import psycopg2
+    with psycopg2.connect(sys.argv[1]) as c, c.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+else:
+    os.environ["TABULA_DJANGO_DB"] = os.path.abspath(sys.argv[1])
+    if os.path.exists(sys.argv[1]):
+        os.remove(sys.argv[1])
 
 import django  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -1,0 +1,81 @@
+"""The differential test on PostgreSQL: every case of test_differential.py
+(CASES, and the query cases of cases_queries.py) once more, on a database
+that Django's migrate created in a throwaway cluster (tests/pg/pgcluster.py,
+or the server TABULA_TEST_PG names) with rows its ORM wrote, Tabula
+connected to the same database by URL. The comparison rules are the
+SQLite run's; a departure must differ from Django here too, unless the
+case names the engine where it does not apply (PG_SAME below).
+
+Run: /usr/bin/python3 -m pytest tests/django -q -k pg
+"""
+import os
+import sys
+
+import pytest
+
+import djharness as h
+import test_differential as sq
+
+sys.path.insert(0, os.path.join(h.TOP, "tests", "pg"))
+import pgcluster  # noqa: E402
+
+# Departures that concern SQLite only: on PostgreSQL, Django agrees with
+# Tabula (Django's contains/startswith are case-sensitive there).
+PG_SAME = {
+    "`contains`, `startswith`, `endswith` are case-sensitive",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not h.django_available():
+        pytest.skip("Django is not installed (apt-get install python3-django)")
+    if not h.psycopg2_available():
+        pytest.skip("psycopg2 is not installed (apt-get install "
+                    "python3-psycopg2)")
+    try:
+        with pgcluster.test_server() as pg:
+            yield pg
+    except RuntimeError as e:
+        pytest.skip("no PostgreSQL cluster: %s" % e)
+
+
+@pytest.fixture(scope="module")
+def db(server):
+    return h.build_postgres(server.url)
+
+
+@pytest.fixture(scope="module")
+def ns(db, tmp_path_factory):
+    ns = h.setup_django(str(tmp_path_factory.mktemp("unused") / "x.sqlite3"))
+    h.use_alias("pg", db)
+    yield ns
+    h.use_alias("default")
+
+
+@pytest.fixture(scope="module")
+def query_ns(ns):
+    return h.query_namespace(ns)
+
+
+@pytest.mark.parametrize("case", sq.CASES,
+                         ids=["pg-%s-%d" % (c.topic, i)
+                              for i, c in enumerate(sq.CASES)])
+def test_same_answer_pg(case, db, ns, tmp_path):
+    want = h.django_eval(ns, case.expr, case.write)
+    got = h.tabula_eval(db, case.expr, case.write, str(tmp_path))
+    assert h.canon(got, case.ordered) == h.canon(want, case.ordered), case.expr
+
+
+@pytest.mark.parametrize(
+    "case", sq.QUERY_CASES,
+    ids=["pg-q-%s-%d%s" % (c[0], i, "-departure" if c[4] and
+                           c[4][1] not in PG_SAME else "")
+         for i, c in enumerate(sq.QUERY_CASES)])
+def test_query_rules_pg(case, db, query_ns, tmp_path):
+    got, want = sq.query_answers(case, db, query_ns, tmp_path)
+    if case[4] is None or case[4][1] in PG_SAME:
+        assert got == want, case[2]
+    else:
+        assert got != want, "departure no longer differs (%s): %s" % (
+            case[4][0], case[2])
