@@ -1602,9 +1602,11 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;
         bool unordered = !q->norder && !q->order_set;
-        if (unordered && t->dj_ordering && !has_agg &&
+        const char *meta = q->proxy_ordering ? q->proxy_ordering
+                                             : t->dj_ordering;
+        if (unordered && meta && !has_agg &&
             (!q->distinct || q->mode == QM_MODEL)) {
-            if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
+            if (meta_ordering(cs, meta, q->reversed, &order) < 0)
                 goto out;
         } else if (unordered && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, t->pk);
