@@ -86,6 +86,10 @@ CASES = [
     C("delete", "Product.objects.get(name='Rubber Soul').delete()", write=True),
     C("delete", "ShopAuthor.objects.get(name='Tolkien').delete()", write=True),
     C("delete", "Order.objects.filter(customer__name='Bob').delete()", write=True),
+    # proxy models: counted under the proxy's label
+    C("delete", "PublishedEntry.objects.filter(headline='Charts').delete()", write=True),
+    C("delete", "RecentEntry.objects.get(headline='Lennon speaks').delete()", write=True),
+    C("delete", "Book.objects.get(name='Emma').delete()", write=True),
 ]
 
 

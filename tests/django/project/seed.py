@@ -69,9 +69,11 @@ books = Category.objects.create(name="Books")
 records = Category.objects.create(name="Records")
 Category.objects.create(name="Empty")
 tolkien = BookAuthor.objects.create(name="Tolkien")
-BookAuthor.objects.create(name="Austen")
+austen = BookAuthor.objects.create(name="Austen")
 hobbit = Book.objects.create(name="The Hobbit", price="12.50", category=books,
                              author=tolkien, isbn="9780261103344")
+Book.objects.create(name="Emma", price="14.99", category=books, author=austen,
+                    isbn="9780141439587")
 abbey = Product.objects.create(name="Abbey Road", price="20.00", category=records)
 rubber = Product.objects.create(name="Rubber Soul", price="18.00", category=records)
 ann = Customer.objects.create(name="Ann", city="Paris")
