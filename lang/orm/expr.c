@@ -229,6 +229,14 @@ static int expr_text(tq_buf_t *b, const qexpr_t *e, int depth)
     switch (e->kind) {
     case QX_LIT: lit_text(b, &e->lit); break;
     case QX_LIST:
+        if (e->name && e->nargs == 2) {       /* RowRange/ValueRange */
+            tq_buf_printf(b, "%s(start=", e->name);
+            lit_text(b, &e->args[0]->lit);
+            tq_buf_add(b, ", end=");
+            lit_text(b, &e->args[1]->lit);
+            tq_buf_addc(b, ')');
+            break;
+        }
         tq_buf_addc(b, '[');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)

@@ -68,6 +68,7 @@ static int cs_value(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         return cs_expr(cs, e, b);
     bool big = e->lit.type == TQDB_INT &&
                (e->lit.i > 2147483647LL || e->lit.i < -2147483648LL);
+    cs->vtype = TQ_TEMPORAL_NONE;
     tq_buf_add(b, "CAST(");
     cs_param(cs, b, qlit_copy(&e->lit));
     tq_buf_add(b, e->lit.type == TQDB_FLOAT ? " AS numeric)"
@@ -681,10 +682,14 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 tq_buf_add(b, " || ");
-            tq_buf_add(b, "COALESCE(");
+            /* PostgreSQL (typed_literals) concatenates text only:
+             * every part is cast, as Django's ConcatPair does there */
+            tq_buf_add(b, cs->d->typed_literals ? "COALESCE(CAST(("
+                                                : "COALESCE(");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
-            tq_buf_add(b, ", '')");
+            tq_buf_add(b, cs->d->typed_literals ? ") AS text), '')"
+                                                : ", '')");
         }
         tq_buf_addc(b, ')');
         return 1;
@@ -900,10 +905,10 @@ static int compile_bin(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     tq_buf_t x = {0}, y = {0};
     int rc = -1;
-    if (cs_expr(cs, e->args[0], &x) < 0)
+    if (cs_value(cs, e->args[0], &x) < 0)
         goto out;
     tq_temporal_t tx = cs->vtype;
-    if (cs_expr(cs, e->args[1], &y) < 0)
+    if (cs_value(cs, e->args[1], &y) < 0)
         goto out;
     tq_temporal_t ty = cs->vtype;
     bool px = tx == TQ_TEMPORAL_DATE || tx == TQ_TEMPORAL_DATETIME;

@@ -123,10 +123,12 @@ struct tq_dialect {
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
     void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);
     const char *true_sql, *false_sql;
-    /* A number literal whose type nothing around it gives (a selected
-     * Value(3), a Case's THEN/ELSE) is cast, as psycopg2 sends Django's
-     * typed literals: integers ::integer (::bigint past 32 bits), floats
-     * ::numeric. False where the engine needs no type (SQLite). */
+    /* The engine types values strictly (PostgreSQL): a number literal
+     * whose type nothing around it gives (a selected Value(3), a Case's
+     * THEN/ELSE, an operand of + - * /) is cast, as psycopg2 sends
+     * Django's typed literals (integers ::integer, ::bigint past 32
+     * bits, floats ::numeric), and Concat casts its parts to text.
+     * False where the engine needs neither (SQLite). */
     bool typed_literals;
     /* Written after ASC and DESC so that NULLs sort as SQLite sorts them
      * (smallest: first ascending, last descending); NULL where the

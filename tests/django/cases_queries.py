@@ -16,8 +16,17 @@ Each case is (topic, django, tabula, ordered, departure):
            Django: the harness lists the case as expected-different,
            checks that the two answers STILL differ, and that `text`
            appears in lang/doc/reference.md (its list of departures).
+           (reason, text, engine) is a departure on that engine only
+           ('sqlite' or 'postgresql'); on the other the answers must be
+           equal.
 An expression that raises is compared by exception name (the harness
 takes `type(e).__name__` on the Django side and `ename` on Tabula's).
+Topics added with proxy models and the Django 4 arguments: 'proxy'
+(a proxy's name, ordering and objects), 'choices' (get_FOO_display()),
+'frames' (Window(frame=RowRange/ValueRange)), 'default' (aggregates'
+default=, compared with Django 3.2's Coalesce), 'ordered' (qs.ordered);
+'ordering' also covers Meta.ordering inherited from an abstract base and
+a multi-table parent.
 Values are compared after normalising: dates and datetimes to ISO text,
 Decimal to float, booleans to 0/1 (SQLite has no boolean type: Tabula
 gives 1 where Django's output_field gives True), model instances to their
@@ -112,7 +121,8 @@ CASES = [
        departure=("SQLite sums decimals as floats; Django rounds a DecimalField "
                   "aggregate to 15 significant digits (27.490000000000002 "
                   "is 27.49 there)",
-                  "an aggregate over a `DecimalField` is the float SQLite computes")),
+                  "an aggregate over a `DecimalField` is the float SQLite computes",
+                  "sqlite")),
     # ---- default aliases
     _c('alias', "Blog.objects.annotate(Count('entry')).values_list('name', 'entry__count')"),
     _c('alias', "Blog.objects.annotate(Count('entry')).filter(entry__count__gt=1).values_list('name', flat=True)"),
@@ -141,7 +151,8 @@ CASES = [
        departure=("SQLite sums decimals as floats; Django rounds a DecimalField "
                   "aggregate to 15 significant digits (27.490000000000002 "
                   "is 27.49 there)",
-                  "an aggregate over a `DecimalField` is the float SQLite computes")),
+                  "an aggregate over a `DecimalField` is the float SQLite computes",
+                  "sqlite")),
     # ---- conditional aggregation (Conditional expressions)
     _c('conditional', "Blog.objects.annotate(high=Count('entry', filter=Q(entry__rating__gte=4))).values_list('name', 'high')"),
     _c('conditional', "Entry.objects.aggregate(published=Count('id', filter=Q(status='p')), draft=Count('id', filter=Q(status='d')))"),
@@ -255,10 +266,12 @@ CASES = [
     _c('values', "Entry.objects.filter(headline__contains='lennon').count()",
        departure=("contains is case-sensitive on every engine, as Django "
                   "documents it; Django on SQLite uses LIKE",
-                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+                  "`contains`, `startswith`, `endswith` are case-sensitive",
+                  "sqlite")),
     _c('values', "Entry.objects.filter(headline__startswith='charts').values_list('id', flat=True)",
        departure=("startswith is case-sensitive on every engine",
-                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+                  "`contains`, `startswith`, `endswith` are case-sensitive",
+                  "sqlite")),
     _c('values', "Entry.objects.filter(rating=1.5).count()",
        departure=("a float compared with an integer field is compared as "
                   "the number it is; Django truncates it with int()",
@@ -267,6 +280,22 @@ CASES = [
        departure=("a date part given a fraction is a ValueError; Django "
                   "truncates it",
                   "a date part given a fraction")),
+    _c('values', "Entry.objects.aggregate(s=StdDev('rating'), v=Variance('rating'))",
+       departure=("SQLite's standard deviation is computed in SQL; Django's "
+                  "SQLite backend computes it in Python (statistics), which "
+                  "can differ in the last digit",
+                  "`StdDev` and `Variance` on SQLite may differ from "
+                  "Django's in the last digit", "sqlite")),
+    _c('ordering', "Comment.objects.order_by('author__name', 'id').values_list('text', flat=True)", True,
+       departure=("NULLs sort first ascending on every engine, as SQLite "
+                  "sorts them; Django on PostgreSQL sorts them last",
+                  "NULLs sort as SQLite sorts them", "postgresql")),
+    _c('ordering', "Comment.objects.order_by('-author__name', 'id').values_list('text', flat=True)", True,
+       departure=("NULLs sort last descending on every engine",
+                  "NULLs sort as SQLite sorts them", "postgresql")),
+    _c('functions', "Entry.objects.annotate(t=Concat('headline', Value('-'), 'rating', output_field=CharField())).values_list('t', flat=True)"),
+    _c('functions', "Entry.objects.annotate(x=F('rating') * 1.5).values_list('x', flat=True)"),
+    _c('functions', "Entry.objects.annotate(x=F('number_of_comments') / F('rating') + 1).values_list('x', flat=True)"),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),
     _c('hints', "Entry.objects.filter(headline__icontain='x').count()"),

@@ -4,7 +4,7 @@ that Django's migrate created in a throwaway cluster (tests/pg/pgcluster.py,
 or the server TABULA_TEST_PG names) with rows its ORM wrote, Tabula
 connected to the same database by URL. The comparison rules are the
 SQLite run's; a departure must differ from Django here too, unless the
-case names the engine where it does not apply (PG_SAME below).
+case names SQLite as its only engine (a third item of its departure).
 
 Run: /usr/bin/python3 -m pytest tests/django -q -k pg
 """
@@ -18,15 +18,6 @@ import test_differential as sq
 
 sys.path.insert(0, os.path.join(h.TOP, "tests", "pg"))
 import pgcluster  # noqa: E402
-
-# Departures that concern SQLite only: on PostgreSQL, Django agrees with
-# Tabula (Django's contains/startswith are case-sensitive there, and
-# numeric aggregates are exact).
-PG_SAME = {
-    "`contains`, `startswith`, `endswith` are case-sensitive",
-    "an aggregate over a `DecimalField` is the float SQLite computes",
-}
-
 
 @pytest.fixture(scope="module")
 def server():
@@ -71,13 +62,8 @@ def test_same_answer_pg(case, db, ns, tmp_path):
 
 @pytest.mark.parametrize(
     "case", sq.QUERY_CASES,
-    ids=["pg-q-%s-%d%s" % (c[0], i, "-departure" if c[4] and
-                           c[4][1] not in PG_SAME else "")
+    ids=["pg-q-%s-%d%s" % (c[0], i, "-departure"
+                           if sq.departs(c, "postgresql") else "")
          for i, c in enumerate(sq.QUERY_CASES)])
 def test_query_rules_pg(case, db, query_ns, tmp_path):
-    got, want = sq.query_answers(case, db, query_ns, tmp_path)
-    if case[4] is None or case[4][1] in PG_SAME:
-        assert got == want, case[2]
-    else:
-        assert got != want, "departure no longer differs (%s): %s" % (
-            case[4][0], case[2])
+    sq.check_query_rule(case, "postgresql", db, query_ns, tmp_path)
