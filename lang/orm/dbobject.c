@@ -135,8 +135,10 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
         }
     }
     const tq_stable_t *t = tq_schema_by_bare(st->schema, name);
-    if (!t)
-        return ambiguous_model(ctx, st->schema, name);
+    if (!t) {
+        tq_value_t *proxy = tq_django_proxy(ctx, name);
+        return proxy ? proxy : ambiguous_model(ctx, st->schema, name);
+    }
     return qs_manager(t->schema, t->name);
 }
 
@@ -156,6 +158,7 @@ tq_value_t *tq_schema_names(tq_ctx_t *ctx)
         tq_list_append(list, v);
         tq_decref(v);
     }
+    tq_django_proxy_names(ctx, list);
     return list;
 }
 

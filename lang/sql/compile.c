@@ -73,6 +73,24 @@ void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit)
         tq_buf_printf(b, " AS %s)", cs->d->float_param_type);
 }
 
+/* A value whose SQL type nothing around it decides (a selected
+ * expression, a Case's THEN/ELSE): a number literal is cast where the
+ * dialect asks (typed_literals), else cs_expr. */
+static int cs_value(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
+{
+    if (!cs->d->typed_literals || e->kind != QX_LIT ||
+        (e->lit.type != TQDB_INT && e->lit.type != TQDB_FLOAT))
+        return cs_expr(cs, e, b);
+    bool big = e->lit.type == TQDB_INT &&
+               (e->lit.i > 2147483647LL || e->lit.i < -2147483648LL);
+    cs->vtype = TQ_TEMPORAL_NONE;
+    tq_buf_add(b, "CAST(");
+    cs_param(cs, b, qlit_copy(&e->lit));
+    tq_buf_add(b, e->lit.type == TQDB_FLOAT ? " AS numeric)"
+                  : big ? " AS bigint)" : " AS integer)");
+    return 0;
+}
+
 static void cs_init(cstate_t *cs, const tq_dialect_t *d,
                     const tq_schema_t *s, const qdesc_t *q,
                     const tq_stable_t *base, qsql_t *out, qerr_t *err)
@@ -427,7 +445,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
         cs->scope = 0;            /* the annotation's own joins */
         cs->reuse_upto = a->calls;
         tq_buf_addc(b, '(');
-        int rc = cs_expr(cs, a->expr, b);
+        int rc = cs_value(cs, a->expr, b);
         tq_buf_addc(b, ')');
         cs->scope = scope;
         cs->reuse_upto = upto;
@@ -636,26 +654,31 @@ static int over_clause(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             nulls_order(cs->d, b, o->op);
         }
     }
+    /* the frame (Window(frame=RowRange(...)/ValueRange(...))): a LIST of
+     * two bounds, NULL unbounded, <0 PRECEDING, 0 CURRENT ROW, >0
+     * FOLLOWING, as Django writes it */
+    const qexpr_t *fr = e->nargs > 3 ? e->args[3] : NULL;
+    if (fr && fr->kind == QX_LIST && fr->nargs == 2) {
+        if (part && part->nargs ? 1 : ord && ord->nargs)
+            tq_buf_addc(b, ' ');
+        tq_buf_add(b, fr->name && !strcmp(fr->name, "ValueRange")
+                          ? "RANGE BETWEEN " : "ROWS BETWEEN ");
+        for (int k = 0; k < 2; k++) {
+            const qlit_t *l = &fr->args[k]->lit;
+            if (k)
+                tq_buf_add(b, " AND ");
+            if (fr->args[k]->kind != QX_LIT || l->type != TQDB_INT)
+                tq_buf_add(b, k ? "UNBOUNDED FOLLOWING"
+                                : "UNBOUNDED PRECEDING");
+            else if (l->i == 0)
+                tq_buf_add(b, "CURRENT ROW");
+            else
+                tq_buf_printf(b, "%lld %s",
+                              (long long)(l->i < 0 ? -l->i : l->i),
+                              l->i < 0 ? "PRECEDING" : "FOLLOWING");
+        }
+    }
     tq_buf_addc(b, ')');
-    return 0;
-}
-
-/* A result of Case: a number literal CAST to its type where the
- * dialect asks (typed_values). */
-static int case_value(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
-{
-    bool typed = cs->d->typed_values && e->kind == QX_LIT &&
-                 (e->lit.type == TQDB_INT || e->lit.type == TQDB_FLOAT);
-    if (typed)
-        tq_buf_add(b, "CAST(");
-    if (cs_expr(cs, e, b) < 0)
-        return -1;
-    /* integer where it fits: PostgreSQL's SUM of a bigint is numeric */
-    if (typed)
-        tq_buf_add(b, e->lit.type == TQDB_FLOAT ? " AS double precision)"
-                      : e->lit.i >= INT32_MIN && e->lit.i <= INT32_MAX
-                          ? " AS integer)"
-                          : " AS bigint)");
     return 0;
 }
 
@@ -674,11 +697,14 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 tq_buf_add(b, " || ");
-            tq_buf_add(b, cs->d->concat_casts ? "COALESCE(CAST("
-                                              : "COALESCE(");
+            /* PostgreSQL (typed_literals) concatenates text only:
+             * every part is cast, as Django's ConcatPair does there */
+            tq_buf_add(b, cs->d->typed_literals ? "COALESCE(CAST(("
+                                                : "COALESCE(");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
-            tq_buf_add(b, cs->d->concat_casts ? " AS text), '')" : ", '')");
+            tq_buf_add(b, cs->d->typed_literals ? ") AS text), '')"
+                                                : ", '')");
         }
         tq_buf_addc(b, ')');
         return 1;
@@ -724,7 +750,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (compile_pred(cs, w->args[0], b) < 0)
                     return -1;
                 tq_buf_add(b, " THEN ");
-                if (case_value(cs, w->args[1], b) < 0)
+                if (cs_value(cs, w->args[1], b) < 0)
                     return -1;
                 any = true;
             } else {
@@ -732,7 +758,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (!any)
                     tq_buf_add(b, " WHEN 1 = 0 THEN NULL");
                 tq_buf_add(b, " ELSE ");
-                if (case_value(cs, w, b) < 0)
+                if (cs_value(cs, w, b) < 0)
                     return -1;
             }
         }
@@ -909,10 +935,10 @@ static int compile_bin(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     tq_buf_t x = {0}, y = {0};
     int rc = -1;
-    if (cs_expr(cs, e->args[0], &x) < 0)
+    if (cs_value(cs, e->args[0], &x) < 0)
         goto out;
     tq_temporal_t tx = cs->vtype;
-    if (cs_expr(cs, e->args[1], &y) < 0)
+    if (cs_value(cs, e->args[1], &y) < 0)
         goto out;
     tq_temporal_t ty = cs->vtype;
     bool px = tx == TQ_TEMPORAL_DATE || tx == TQ_TEMPORAL_DATETIME;
@@ -1145,8 +1171,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
-                tq_buf_printf(b, "NOT coalesce(%s, %s)", t.s,
-                              cs->d->false_sql);
+                tq_buf_printf(b, "NOT coalesce(%s, %s)", t.s, cs->d->false_sql);
             else
                 tq_buf_printf(b, "NOT %s", t.s);
         }
@@ -1381,7 +1406,7 @@ static int select_item(cstate_t *cs, tq_buf_t *b, const char *name,
     if (!*first)
         tq_buf_add(b, ", ");
     *first = false;
-    if (cs_expr(cs, e, b) < 0)
+    if (cs_value(cs, e, b) < 0)
         return -1;
     /* a plain column selected under its own name needs no alias */
     bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
@@ -1625,9 +1650,11 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;
         bool unordered = !q->norder && !q->order_set;
-        if (unordered && t->dj_ordering && !has_agg &&
+        const char *meta = q->proxy_ordering ? q->proxy_ordering
+                                             : t->dj_ordering;
+        if (unordered && meta && !has_agg &&
             (!q->distinct || q->mode == QM_MODEL)) {
-            if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
+            if (meta_ordering(cs, meta, q->reversed, &order) < 0)
                 goto out;
         } else if (unordered && !grouped_values && !q->distinct) {
             col_sql(&order, cs->base_alias, pk_col(cs->d, t));

@@ -139,6 +139,13 @@ struct tq_dialect {
     /* LIMIT and OFFSET: limit -1 for none, offset 0 for none. */
     void (*limit)(tq_buf_t *b, int64_t limit, int64_t offset);
     const char *true_sql, *false_sql;
+    /* The engine types values strictly (PostgreSQL): a number literal
+     * whose type nothing around it gives (a selected Value(3), a Case's
+     * THEN/ELSE, an operand of + - * /) is cast, as psycopg2 sends
+     * Django's typed literals (integers ::integer, ::bigint past 32
+     * bits, floats ::numeric), and Concat casts its parts to text.
+     * False where the engine needs neither (SQLite). */
+    bool typed_literals;
     /* Written after ASC and DESC so that NULLs sort as SQLite sorts them
      * (smallest: first ascending, last descending); NULL where the
      * engine does so already. */
@@ -192,13 +199,6 @@ struct tq_dialect {
      * any NULL argument give NULL, as SQLite's MAX and MIN (and Django
      * on SQLite) do. */
     bool greatest_skips_nulls;
-    /* Concat's pieces are CAST to text (PostgreSQL's COALESCE and || take
-     * no date or number with ''); false: SQLite converts them itself. */
-    bool concat_casts;
-    /* A number literal that is a value (Case's THEN and default) is
-     * CAST to its type: PostgreSQL types an unmarked parameter there as
-     * text (SUM of it is no function). */
-    bool typed_values;
     /* `in` lists longer than this, of literals only (no blob, no
      * non-finite float), go through in_list as one parameter. */
     size_t in_list_max;
