@@ -72,56 +72,103 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
     return 0;
 }
 
-/* fm_store_dtype: see frame_methods.h. */
-const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+/* Drops the cached dtype of cache entry i (swapping the last one in). */
+static void dt_forget(fstore_t *st, size_t i)
 {
-    if (st->dt_gen != frame_generation) {
-        tq_schema_t *sc = frame_schema(ctx, st);
-        if (!sc)
-            return NULL;
-        const tq_stable_t *t = &sc->tables[0];
-        char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
-        char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
-        const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
-        for (size_t i = 0; i < t->ncols; i++) {
-            /* all missing: float64 when its source column was */
-            for (size_t k = 0; k < st->nfloat; k++)
-                if (!strcmp(st->float_cols[k], t->cols[i].name))
-                    types[i] = "float64";
-            cols[i] = tq_xstrdup(t->cols[i].name);
-            tq_buf_t q = {0};
-            tq_buf_ident(&q, cols[i]);
-            vals[i] = tq_buf_take(&q);
+    assert(i < st->ndt);
+    free(st->dt_cols[i]);
+    st->dt_cols[i] = st->dt_cols[st->ndt - 1];
+    st->dt_types[i] = st->dt_types[st->ndt - 1];
+    st->ndt--;
+}
+
+/* frame_column_changed: see frame_methods.h. */
+void frame_column_changed(fstore_t *st, const char *col)
+{
+    for (size_t i = 0; i < st->ndt; i++)
+        if (!strcmp(st->dt_cols[i], col)) {
+            dt_forget(st, i);
+            return;
         }
-        tq_buf_t from = {0};
-        frame_table_ref(&from, st);
-        int rc = read_dtypes(ctx, from.s, NULL, vals, t->ncols, types);
-        tq_buf_free(&from);
-        /* declared dates and datetimes are pandas' datetime64 columns */
-        for (size_t i = 0; rc == 0 && i < t->ncols; i++) {
-            tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
-            if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
-                types[i] = "datetime64[ns]";
-        }
-        for (size_t i = 0; i < t->ncols; i++)
-            free(vals[i]);
-        free(vals);
-        for (size_t i = 0; i < st->ndt; i++)
-            free(st->dt_cols[i]);
-        free(st->dt_cols);
-        free(st->dt_types);
-        st->dt_cols = cols;
-        st->dt_types = types;
-        st->ndt = t->ncols;
-        st->dt_gen = rc == 0 ? frame_generation : 0;
-        tq_schema_free(&sc);
-        if (rc < 0)
-            return NULL;
-    }
+}
+
+static int dt_find(const fstore_t *st, const char *col)
+{
     for (size_t i = 0; i < st->ndt; i++)
         if (!strcmp(st->dt_cols[i], col))
-            return st->dt_types[i];
-    return "object";
+            return (int)i;
+    return -1;
+}
+
+/* fm_store_dtype: see frame_methods.h. The cache holds the columns read
+ * since the last frame_changed(); a column it lacks (new, or assigned
+ * since: frame_column_changed) is read with every other such column of
+ * the store in one statement. */
+const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+{
+    if (st->dt_gen != frame_generation)
+        while (st->ndt)
+            dt_forget(st, st->ndt - 1);
+    st->dt_gen = frame_generation;
+    int at = dt_find(st, col);
+    if (at >= 0)
+        return st->dt_types[at];
+    tq_schema_t *sc = frame_schema(ctx, st);
+    if (!sc)
+        return NULL;
+    const tq_stable_t *t = &sc->tables[0];
+    char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
+    char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
+    const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        if (dt_find(st, t->cols[i].name) >= 0)
+            continue;
+        /* all missing: float64 when its source column was */
+        for (size_t k = 0; k < st->nfloat; k++)
+            if (!strcmp(st->float_cols[k], t->cols[i].name))
+                types[n] = "float64";
+        cols[n] = tq_xstrdup(t->cols[i].name);
+        tq_buf_t q = {0};
+        tq_buf_ident(&q, cols[n]);
+        vals[n] = tq_buf_take(&q);
+        tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
+        /* declared dates and datetimes are pandas' datetime64 columns */
+        if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
+            types[n] = "datetime64[ns]";
+        n++;
+    }
+    tq_schema_free(&sc);
+    tq_buf_t from = {0};
+    frame_table_ref(&from, st);
+    const char **read = tq_xcalloc(n + 1, sizeof *read);
+    memcpy(read, types, n * sizeof *read);
+    int rc = n ? read_dtypes(ctx, from.s, NULL, vals, n, read) : 0;
+    tq_buf_free(&from);
+    if (rc == 0) {
+        st->dt_cols = tq_xrealloc(st->dt_cols, (st->ndt + n + 1) *
+                                  sizeof *st->dt_cols);
+        st->dt_types = tq_xrealloc(st->dt_types, (st->ndt + n + 1) *
+                                   sizeof *st->dt_types);
+        for (size_t i = 0; i < n; i++) {
+            bool temporal = types[i] && !strcmp(types[i], "datetime64[ns]");
+            st->dt_cols[st->ndt] = cols[i];
+            st->dt_types[st->ndt++] = temporal ? types[i] : read[i];
+            cols[i] = NULL;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(vals[i]);
+        free(cols[i]);
+    }
+    free(vals);
+    free(cols);
+    free(types);
+    free(read);
+    if (rc < 0)
+        return NULL;
+    at = dt_find(st, col);
+    return at >= 0 ? st->dt_types[at] : "object";
 }
 
 /* fm_src_init: see frame_methods.h. */

@@ -69,8 +69,13 @@ tq_value_t *fm_series(fstore_t *st, const char *label, const char *name,
 const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s);
 
 /* The pandas dtype of column `col` of a store, read for every column at
- * once and kept until frame_changed(); NULL (raised) on error. */
+ * once and kept until frame_changed() (or, for one column, until
+ * frame_column_changed()); NULL (raised) on error. */
 const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col);
+
+/* Marks the cached dtype of column `col` of st stale: its values were
+ * assigned (frame.c's setitem). The other columns keep theirs. */
+void frame_column_changed(fstore_t *st, const char *col);
 
 /* Rows [start, start + count) of f (row positions), as a new frame or
  * Series: head, tail and iloc slices read a rowid range. */

@@ -5,8 +5,10 @@
  * count unique top freq when no column is numeric), df.groupby(k)[col]
  * with sum mean count min max size as one GROUP BY statement whose result
  * is a new temp table indexed by k, and the Series aggregates s.sum()
- * mean count min max std. Each statistic reads the temp table in SQL: a
- * few statements per column, never the rows in C.
+ * mean count min max std. describe() and std() read their inputs in one
+ * statement over the temp table and compute in C (the numbers of a column
+ * held as doubles for the call: sums in row order, quartiles by
+ * selection); the other statistics are SQL aggregates.
  */
 #include "frame/frame.h"
 #include "sql/dialect.h"
