@@ -1090,6 +1090,10 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
     fstore_t *st = frame_materialise(ctx, f->st, q);
     if (!st)
         return NULL;
+    if (frame_dtypes_inherit(ctx, st, f->st, q) < 0) {
+        frame_store_unref(st);
+        return NULL;
+    }
     if (f->series) {
         const char *name = f->name ? f->name : "0";
         tq_value_t *v = frame_series_new(st, f->index, f->index_label,

@@ -100,6 +100,36 @@ static int dt_find(const fstore_t *st, const char *col)
     return -1;
 }
 
+/* frame_dtypes_inherit: see frame_methods.h. */
+int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
+                         const qdesc_t *q)
+{
+    assert(dst != src && q);
+    /* reads src's dtypes when they are not cached */
+    for (size_t i = 0; i < q->nfields; i++)
+        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF &&
+            !fm_store_dtype(ctx, src, q->fields[i].expr->name))
+            return -1;
+    if (src->dt_gen != frame_generation || dst->ndt)
+        return 0;
+    dst->dt_gen = frame_generation;
+    for (size_t i = 0; i < q->nfields; i++) {
+        const qfield_t *fd = &q->fields[i];
+        if (!fd->expr || fd->expr->kind != QX_REF || dt_find(dst, fd->name) >= 0)
+            continue;
+        int at = dt_find(src, fd->expr->name);
+        if (at < 0)
+            continue;
+        dst->dt_cols = tq_xrealloc(dst->dt_cols, (dst->ndt + 1) *
+                                   sizeof *dst->dt_cols);
+        dst->dt_types = tq_xrealloc(dst->dt_types, (dst->ndt + 1) *
+                                    sizeof *dst->dt_types);
+        dst->dt_cols[dst->ndt] = tq_xstrdup(fd->name);
+        dst->dt_types[dst->ndt++] = src->dt_types[at];
+    }
+    return 0;
+}
+
 /* fm_store_dtype: see frame_methods.h. The cache holds the columns read
  * since the last frame_changed(); a column it lacks (new, or assigned
  * since: frame_column_changed) is read with every other such column of

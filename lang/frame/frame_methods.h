@@ -77,6 +77,15 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col);
  * assigned (frame.c's setitem). The other columns keep theirs. */
 void frame_column_changed(fstore_t *st, const char *col);
 
+/* dst holds rows of src (a filter, a sort, a column selection: q lists
+ * dst's columns as fields): each field that names a column of src takes
+ * its cached dtype, as pandas keeps a column's dtype through row
+ * selections, and dst's columns need no scan to learn theirs (src's are
+ * read when not cached). Nothing is copied when dst's cache is not empty.
+ * 0 or -1 (raised). */
+int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
+                         const qdesc_t *q);
+
 /* Rows [start, start + count) of f (row positions), as a new frame or
  * Series: head, tail and iloc slices read a rowid range. */
 tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
