@@ -2507,6 +2507,7 @@ static const fm_method_t frame_methods[] = {
     {"aggregate", m_agg, FM_BOTH, false},
     {"corr", m_corr, FM_FRAME, false},
     {"cumsum", m_cumsum, FM_BOTH, false},
+    {"resample", frame_resample, FM_FRAME, false},
     {"cummax", m_cummax, FM_BOTH, false},
     {"cummin", m_cummin, FM_BOTH, false},
     {"shift", m_shift, FM_BOTH, false},

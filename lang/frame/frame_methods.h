@@ -86,6 +86,12 @@ void frame_column_changed(fstore_t *st, const char *col);
 int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
                          const qdesc_t *q);
 
+/* frame_dt.c: df.resample(rule, on='col') (or on a date index): a
+ * resampler whose sum mean count min max size give one row per calendar
+ * bin (D W M MS Q QS A AS), empty bins included, as pandas. */
+tq_value_t *frame_resample(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a);
+
 /* Rows [start, start + count) of f (row positions), as a new frame or
  * Series: head, tail and iloc slices read a rowid range. */
 tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
