@@ -100,16 +100,24 @@ static int dt_find(const fstore_t *st, const char *col)
     return -1;
 }
 
+static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
+                     size_t nwant);
+
 /* frame_dtypes_inherit: see frame_methods.h. */
 int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
                          const qdesc_t *q)
 {
     assert(dst != src && q);
-    /* reads src's dtypes when they are not cached */
+    /* reads src's dtypes when they are not cached, in one statement */
+    const char **names = tq_xcalloc(q->nfields + 1, sizeof *names);
+    size_t n = 0;
     for (size_t i = 0; i < q->nfields; i++)
-        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF &&
-            !fm_store_dtype(ctx, src, q->fields[i].expr->name))
-            return -1;
+        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF)
+            names[n++] = q->fields[i].expr->name;
+    int rc = dt_ensure(ctx, src, names, n);
+    free(names);
+    if (rc < 0)
+        return -1;
     if (src->dt_gen != frame_generation || dst->ndt)
         return 0;
     dst->dt_gen = frame_generation;
@@ -130,50 +138,69 @@ int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
     return 0;
 }
 
-/* fm_store_dtype: see frame_methods.h. The cache holds the columns read
- * since the last frame_changed(); a column it lacks (new, or assigned
- * since: frame_column_changed) is read with every other such column of
- * the store in one statement. */
-const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+static bool wanted(const char *const *want, size_t nwant, const char *col)
+{
+    if (!want)
+        return true;
+    for (size_t i = 0; i < nwant; i++)
+        if (!strcmp(want[i], col))
+            return true;
+    return false;
+}
+
+/* Reads into st's cache the dtypes of the columns `want` (all of the
+ * store's when NULL) that it lacks, in one statement; columns declared
+ * date or datetime need no reading. The cache holds the columns read
+ * since the last frame_changed(); a column assigned since is dropped from
+ * it (frame_column_changed). 0 or -1 (raised). */
+static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
+                     size_t nwant)
 {
     if (st->dt_gen != frame_generation)
         while (st->ndt)
             dt_forget(st, st->ndt - 1);
     st->dt_gen = frame_generation;
-    int at = dt_find(st, col);
-    if (at >= 0)
-        return st->dt_types[at];
+    size_t missing = 0;
+    for (size_t i = 0; want && i < nwant; i++)
+        missing += dt_find(st, want[i]) < 0;
+    if (want && !missing)
+        return 0;
     tq_schema_t *sc = frame_schema(ctx, st);
     if (!sc)
-        return NULL;
+        return -1;
     const tq_stable_t *t = &sc->tables[0];
     char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
     char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
     const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
-    size_t n = 0;
-    for (size_t i = 0; i < t->ncols; i++) {
-        if (dt_find(st, t->cols[i].name) >= 0)
-            continue;
-        /* all missing: float64 when its source column was */
-        for (size_t k = 0; k < st->nfloat; k++)
-            if (!strcmp(st->float_cols[k], t->cols[i].name))
-                types[n] = "float64";
-        cols[n] = tq_xstrdup(t->cols[i].name);
-        tq_buf_t q = {0};
-        tq_buf_ident(&q, cols[n]);
-        vals[n] = tq_buf_take(&q);
-        tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
-        /* declared dates and datetimes are pandas' datetime64 columns */
-        if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
-            types[n] = "datetime64[ns]";
-        n++;
-    }
+    size_t n = 0, nread = 0;
+    /* the columns to read first (0..nread), then the declared dates */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < t->ncols; i++) {
+            const char *name = t->cols[i].name;
+            if (dt_find(st, name) >= 0 || !wanted(want, nwant, name))
+                continue;
+            tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
+            /* declared dates and datetimes are pandas' datetime64 columns */
+            bool temporal = k == TQ_TEMPORAL_DATE ||
+                            k == TQ_TEMPORAL_DATETIME;
+            if (temporal != (pass == 1))
+                continue;
+            types[n] = temporal ? "datetime64[ns]" : NULL;
+            /* all missing: float64 when its source column was */
+            for (size_t j = 0; !temporal && j < st->nfloat; j++)
+                if (!strcmp(st->float_cols[j], name))
+                    types[n] = "float64";
+            cols[n] = tq_xstrdup(name);
+            tq_buf_t q = {0};
+            tq_buf_ident(&q, cols[n]);
+            vals[n] = tq_buf_take(&q);
+            n++;
+            nread += !temporal;
+        }
     tq_schema_free(&sc);
     tq_buf_t from = {0};
     frame_table_ref(&from, st);
-    const char **read = tq_xcalloc(n + 1, sizeof *read);
-    memcpy(read, types, n * sizeof *read);
-    int rc = n ? read_dtypes(ctx, from.s, NULL, vals, n, read) : 0;
+    int rc = nread ? read_dtypes(ctx, from.s, NULL, vals, nread, types) : 0;
     tq_buf_free(&from);
     if (rc == 0) {
         st->dt_cols = tq_xrealloc(st->dt_cols, (st->ndt + n + 1) *
@@ -181,9 +208,9 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
         st->dt_types = tq_xrealloc(st->dt_types, (st->ndt + n + 1) *
                                    sizeof *st->dt_types);
         for (size_t i = 0; i < n; i++) {
-            bool temporal = types[i] && !strcmp(types[i], "datetime64[ns]");
+            assert(types[i]);
             st->dt_cols[st->ndt] = cols[i];
-            st->dt_types[st->ndt++] = temporal ? types[i] : read[i];
+            st->dt_types[st->ndt++] = types[i];
             cols[i] = NULL;
         }
     }
@@ -194,10 +221,15 @@ const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
     free(vals);
     free(cols);
     free(types);
-    free(read);
-    if (rc < 0)
+    return rc;
+}
+
+/* fm_store_dtype: see frame_methods.h. */
+const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
+{
+    if (dt_ensure(ctx, st, &col, 1) < 0)
         return NULL;
-    at = dt_find(st, col);
+    int at = dt_find(st, col);
     return at >= 0 ? st->dt_types[at] : "object";
 }
 
@@ -229,6 +261,10 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
             tq_buf_free(&from);
         }
     } else {
+        /* every column's dtype in one statement */
+        if (!f->boolean &&
+            dt_ensure(ctx, f->st, (const char *const *)f->cols, f->ncols) < 0)
+            return -1;
         s->n = f->ncols;
         s->vals = tq_xcalloc(f->ncols + 1, sizeof *s->vals);
         s->names = tq_xcalloc(f->ncols + 1, sizeof *s->names);
