@@ -1774,31 +1774,71 @@ static tq_value_t *window(tq_ctx_t *ctx, tq_value_t *self, const char *fmt,
                        false);
 }
 
+/* Records in st's cache that its column `col` has the dtype of column
+ * `src_col` of `src` when that is cached as int64 or float64. */
+static void dt_seed(fstore_t *st, const char *col, fstore_t *src,
+                    const char *src_col)
+{
+    int at = src->dt_gen == frame_generation ? dt_find(src, src_col) : -1;
+    if (at < 0 || (strcmp(src->dt_types[at], "int64") &&
+                   strcmp(src->dt_types[at], "float64")))
+        return;
+    if (st->dt_gen != frame_generation)
+        while (st->ndt)
+            dt_forget(st, st->ndt - 1);
+    st->dt_gen = frame_generation;
+    if (dt_find(st, col) >= 0)
+        return;
+    st->dt_cols = tq_xrealloc(st->dt_cols, (st->ndt + 1) *
+                              sizeof *st->dt_cols);
+    st->dt_types = tq_xrealloc(st->dt_types, (st->ndt + 1) *
+                               sizeof *st->dt_types);
+    st->dt_cols[st->ndt] = tq_xstrdup(col);
+    st->dt_types[st->ndt++] = src->dt_types[at];
+}
+
+/* A running aggregate (cumsum cummax cummin): each numeric column keeps
+ * its dtype, recorded for the result so that showing it reads nothing
+ * more. */
+static tq_value_t *running(tq_ctx_t *ctx, tq_value_t *self, const char *fmt)
+{
+    const frame_t *f = FM_SELF(self);
+    tq_value_t *v = window(ctx, self, fmt, true);
+    if (!v)
+        return NULL;
+    frame_t *r = FM_SELF(v);
+    if (f->series && f->expr->kind == QX_REF)
+        dt_seed(r->st, "tq_v", f->st, f->expr->name);
+    for (size_t i = 0; !f->series && i < r->ncols; i++)
+        dt_seed(r->st, r->cols[i], f->st, r->cols[i]);
+    return v;
+}
+
 static tq_value_t *m_cumsum(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE sum(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE sum(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static tq_value_t *m_cummax(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE max(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE max(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static tq_value_t *m_cummin(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE min(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE min(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static int64_t periods(const tq_args_t *a, int64_t dflt)
