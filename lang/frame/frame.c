@@ -1165,6 +1165,10 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
     fstore_t *st = frame_materialise(ctx, f->st, q);
     if (!st)
         return NULL;
+    if (frame_dtypes_inherit(ctx, st, f->st, q) < 0) {
+        frame_store_unref(st);
+        return NULL;
+    }
     if (f->series) {
         const char *name = f->name ? f->name : "0";
         tq_value_t *v = frame_series_new(st, f->index, f->index_label,
@@ -1528,7 +1532,7 @@ static int replace_column(tq_ctx_t *ctx, const fstore_t *st,
 static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
-    frame_changed();
+    frame_column_changed(f->st, name);
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1640,7 +1644,6 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     frame_t *f = SELF(self);
     if (frame_sync(ctx, f) < 0)
         return -1;
-    frame_changed();
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
         return -1;
@@ -1653,6 +1656,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
     }
+    /* its dtype is read again; the other columns keep theirs */
+    frame_column_changed(f->st, name);
     if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE)
         return assign_list(ctx, f, name, value);
     /* a Series of another frame is aligned on the index, as pandas:
