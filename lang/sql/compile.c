@@ -28,6 +28,16 @@ static const char *rowid_col(const tq_dialect_t *d)
     return d->rowid;
 }
 
+/* The column that orders t's rows by default: its primary key, or the
+ * engine's row id (SQLite's rowid, PostgreSQL's ctid) for a table without
+ * one. Only for ORDER BY: a ctid is unique in one table but not across
+ * the partitions of a partitioned table, so it never groups or matches
+ * rows. */
+static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
+{
+    return t->rowid_pk ? rowid_col(d) : t->pk;
+}
+
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
  * DESC, on engines that place them otherwise. */
 static void nulls_order(const tq_dialect_t *d, tq_buf_t *b, bool desc)
@@ -1566,7 +1576,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
                 goto out;
         } else if (unordered && !grouped_values && !q->distinct) {
-            col_sql(&order, cs->base_alias, t->pk);
+            col_sql(&order, cs->base_alias, pk_col(cs->d, t));
             tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
         }
     }
