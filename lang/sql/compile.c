@@ -36,6 +36,16 @@ static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
     return t->rowid_pk ? rowid_col(d, t) : t->pk;
 }
 
+/* The column that orders t's rows by default: its primary key, or the
+ * engine's row id (SQLite's rowid, PostgreSQL's ctid) for a table without
+ * one. Only for ORDER BY: a ctid is unique in one table but not across
+ * the partitions of a partitioned table, so it never groups or matches
+ * rows. */
+static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
+{
+    return t->rowid_pk ? rowid_col(d) : t->pk;
+}
+
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
  * DESC, on engines that place them otherwise. */
 static void nulls_order(const tq_dialect_t *d, tq_buf_t *b, bool desc)
