@@ -29,13 +29,6 @@ static const char *rowid_col(const tq_dialect_t *d, const tq_stable_t *t)
     return t->pk && strcmp(t->pk, "rowid") ? t->pk : d->rowid;
 }
 
-/* The column that holds t's key in SQL: its primary key, or the engine's
- * row id for a table without one. */
-static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
-{
-    return t->rowid_pk ? rowid_col(d, t) : t->pk;
-}
-
 /* The column that orders t's rows by default: its primary key, or the
  * engine's row id (SQLite's rowid, PostgreSQL's ctid) for a table without
  * one. Only for ORDER BY: a ctid is unique in one table but not across
@@ -43,7 +36,7 @@ static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
  * rows. */
 static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
 {
-    return t->rowid_pk ? rowid_col(d) : t->pk;
+    return t->rowid_pk ? rowid_col(d, t) : t->pk;
 }
 
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
