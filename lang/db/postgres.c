@@ -683,7 +683,9 @@ static bool reads_only(const scan_t *s)
  *  - any other write is refused before it runs;
  *  - COMMIT first asks the server whether the transaction changed a row
  *    of a table outside the temp schema (a function called from a temp
- *    write) and rolls back instead when it did.
+ *    write) and rolls back instead when it did: the pg_stat_xact counts
+ *    against those taken at BEGIN (they need track_counts, on by
+ *    default; a function's DDL is not counted).
  * Outside a transaction default_transaction_read_only applies. */
 
 /* The next word or "quoted" identifier of `p` after spaces and comments:

@@ -1414,8 +1414,12 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     tq_buf_add(&b, "SELECT 0");
     for (size_t k = 0; k < n; k++) {
         const char *c = s.vals[cols[k]];
-        tq_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), ",
-                      c, c, c, c, c);
+        if (numeric(dt[cols[k]]))
+            tq_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), "
+                          "max(%s), ", c, c, c, c, c);
+        else                  /* text has no sum where types are strict */
+            tq_buf_printf(&b, ", count(%s), NULL, NULL, min(%s), max(%s), ",
+                          c, c, c);
         if (dev)
             tq_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
                           k);

@@ -458,20 +458,44 @@ static tq_value_t *row_series(tq_ctx_t *ctx, const frame_t *f,
     char *name = tq_kind(label) == TQ_STR ? tq_xstrdup(tq_as_str(label))
                                           : tq_repr(ctx, label);
     tq_decref(label);
+    /* a row of numbers and text is pandas' object: a missing number
+     * shows NaN, and where a UNION's branches must agree on a type
+     * (expr_type) every value is text, written as it shows */
+    const tq_dialect_t *d = f->st->dialect;
+    bool mixed = false;
+    const char **dt = fm_dtypes(ctx, s);
+    if (!dt) {
+        free(name);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        mixed |= strcmp(dt[i], "int64") && strcmp(dt[i], "float64") &&
+                 strcmp(dt[i], "bool");
+    bool as_text = mixed && d->expr_type;
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT tq_i, tq_v FROM (");
     fm_params_t all = {0};
     for (size_t i = 0; i < s->n; i++) {
         if (i)
             tq_buf_add(&b, " UNION ALL ");
-        tq_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, %s AS tq_v FROM "
-                      "tq_s WHERE %s", i, s->vals[i], where);
+        tq_buf_printf(&b, "SELECT %zu AS tq_o, ? AS tq_i, ", i);
+        bool nan = mixed && !strcmp(dt[i], "float64");
+        if (nan)                     /* a missing number shows NaN */
+            tq_buf_add(&b, "coalesce(");
+        if (as_text)
+            d->astype(&b, 's', s->vals[i]);
+        else
+            tq_buf_add(&b, s->vals[i]);
+        if (nan)
+            tq_buf_add(&b, ", 'NaN')");
+        tq_buf_printf(&b, " AS tq_v FROM tq_s WHERE %s", where);
         tq_value_t *x = tq_str(s->names[i]);
         fm_param(&all, x);
         tq_decref(x);
         for (size_t k = 0; p && k < p->n; k++)
             fm_param(&all, p->v[k]);
     }
+    free(dt);
     tq_buf_add(&b, ") AS tq_u ORDER BY tq_o");
     fstore_t *st = fm_store(ctx, s, b.s, &all);
     tq_buf_free(&b);
