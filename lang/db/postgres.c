@@ -381,7 +381,10 @@ typedef struct scan {
     bool into;                 /* SELECT ... INTO creates a table */
     bool sequence;             /* nextval or setval appears */
     bool analyze;              /* EXPLAIN ANALYZE runs the statement */
-    bool toggles_readonly;     /* "read write" or "read_only" appears */
+    bool toggles_readonly;     /* "read write" or "read_only" appears, or
+                                  a large-object function that writes
+                                  (PostgreSQL lets those run inside a
+                                  READ ONLY transaction) */
     int nwords;                /* words seen so far */
     bool rollback_to;          /* ROLLBACK [WORK|TRANSACTION] TO ... */
 } scan_t;
@@ -532,11 +535,35 @@ static void scan_word(scan_t *s, const char *w, size_t n, const char *prev,
         s->sequence = true;
     else if (!strcmp(lw, "analyze") || !strcmp(lw, "analyse"))
         s->analyze = true;
-    if (!strcmp(lw, "read_only") || !strcmp(lw, "transaction_read_only") ||
-        !strcmp(lw, "default_transaction_read_only") ||
-        !strcmp(lw, "session_authorization") ||
-        (!strcmp(lw, "write") && prevn == 4 && !strncasecmp(prev, "read", 4)))
+    if ((strcmp(s->first, "show") &&
+         (!strcmp(lw, "read_only") || !strcmp(lw, "transaction_read_only") ||
+          !strcmp(lw, "default_transaction_read_only") ||
+          !strcmp(lw, "session_authorization") ||
+          (!strcmp(lw, "write") && prevn == 4 &&
+           !strncasecmp(prev, "read", 4)))))
         s->toggles_readonly = true;
+}
+
+/* Whether the text names a large-object function that writes, anywhere
+ * (quoted, in a string, in a DO block's body): PostgreSQL runs those
+ * inside a READ ONLY transaction, so a read-only connection refuses any
+ * statement that mentions one. */
+static bool names_lo_write(const char *sql, size_t n)
+{
+    static const char *const names[] = {
+        "lo_create", "lo_creat", "lo_import", "lo_export", "lo_from_bytea",
+        "lo_put", "lo_unlink", "lowrite", "lo_truncate",
+    };
+    for (size_t i = 0; i < n; i++) {
+        if (i && (isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_'))
+            continue;
+        for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+            size_t len = strlen(names[k]);
+            if (len <= n - i && !strncasecmp(sql + i, names[k], len))
+                return true;
+        }
+    }
+    return false;
 }
 
 /* Scans the first statement of `sql` up to its ';' (scan_t). */
@@ -625,6 +652,8 @@ static void scan_statement(const char *sql, scan_t *s)
         tq_buf_addc(&s->out, *p++);
     }
     s->tail = *end == ';' ? end + 1 : end;
+    if (names_lo_write(sql, (size_t)(s->tail - sql)))
+        s->toggles_readonly = true;
 }
 
 static void scan_clear(scan_t *s)

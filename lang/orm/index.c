@@ -26,6 +26,24 @@ static bool is_full_slice(tq_value_t *v)
 }
 
 /* Resolves the rows index into a description. */
+/* Rows picked by key from a table without a primary key: SQLite's rowid
+ * is a number; an engine whose row id is an address (PostgreSQL's ctid)
+ * has no key to pick them by. 0, or -1 raised. */
+static int check_keyed(tq_ctx_t *ctx, const qdesc_t *q)
+{
+    const tq_schema_t *sc = db_schema(ctx);
+    const tq_stable_t *t = sc ? tq_schema_table(sc, q->schema, q->table)
+                              : NULL;
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    if (!t || !t->rowid_pk || !d->rowid || !strcmp(d->rowid, "rowid"))
+        return 0;
+    tq_raise(ctx, "TypeError",
+             "table '%s' has no primary key, and the %s database has no "
+             "row number to pick its rows by; use a filter or a predicate",
+             t->name, d->name);
+    return -1;
+}
+
 static int select_rows(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *rows,
                        sel_t *out)
 {
@@ -57,6 +75,9 @@ static int select_rows(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *rows,
         out->q->where = qx_and(out->q->where, qx_ref(e));
         return 0;
     }
+    if ((tq_kind(rows) == TQ_LIST || tq_kind(rows) == TQ_TUPLE) &&
+        check_keyed(ctx, base) < 0)
+        return -1;
     if (tq_kind(rows) == TQ_LIST || tq_kind(rows) == TQ_TUPLE ||
         qs_desc(rows)) {
         qexpr_t *v = db_value_expr(ctx, rows);
@@ -69,7 +90,7 @@ static int select_rows(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *rows,
     switch (tq_kind(rows)) {
     case TQ_INT: case TQ_STR: case TQ_FLOAT: case TQ_BOOL: case TQ_NATIVE: {
         qlit_t l;
-        if (db_value_lit(ctx, rows, &l) < 0)
+        if (check_keyed(ctx, base) < 0 || db_value_lit(ctx, rows, &l) < 0)
             return -1;
         out->q = qdesc_clone(base);
         out->q->where = qx_and(out->q->where, qx_kw("pk", qx_lit(l)));

@@ -388,9 +388,95 @@ static const char *fk_target_table(tq_ctx_t *ctx, field_t *f,
     return NULL;
 }
 
-/* The column definition of one field into b; the column name into *col. */
+/* ForeignKey constraints that wait for their target table (pending_fk_t,
+ * queryset.h). */
+
+static void pending_remove(db_state_t *st, size_t i)
+{
+    pending_fk_t *p = &st->pending[i];
+    free(p->schema);
+    free(p->table);
+    free(p->col);
+    free(p->target);
+    free(p->on_delete);
+    st->pending[i] = st->pending[--st->npending];
+}
+
+/* The REFERENCES clause of a ForeignKey to `target`. */
+static void references_sql(tq_buf_t *b, const char *target, const char *od)
+{
+    tq_buf_add(b, " REFERENCES ");
+    tq_buf_ident(b, target);
+    tq_buf_add(b, " (\"id\")");
+    if (od && (!strcmp(od, "CASCADE") || !strcmp(od, "SET NULL") ||
+               !strcmp(od, "RESTRICT") || !strcmp(od, "SET DEFAULT")))
+        tq_buf_printf(b, " ON DELETE %s", od);
+    tq_buf_add(b, " DEFERRABLE INITIALLY DEFERRED");
+}
+
+static int exec_sql(tq_ctx_t *ctx, const char *sql);
+
+/* Adds the waiting constraints of `table` (NULL: every table) whose
+ * target exists now; those whose table is gone are dropped. With `write`
+ * (a row of `table` is about to be written), a constraint whose target
+ * is still missing raises SQLite's error. Refreshes the schema after a
+ * change. 0, or -1 raised. */
+static int resolve_pending(tq_ctx_t *ctx, const char *schema,
+                           const char *table, bool write)
+{
+    db_state_t *st = db_state(ctx);
+    bool changed = false;
+    for (size_t i = st->npending; i-- > 0;) {
+        const tq_schema_t *s = db_schema(ctx);
+        if (!s)
+            return -1;
+        pending_fk_t *p = &st->pending[i];
+        if (table && (strcmp(p->table, table) || strcmp(p->schema, schema)))
+            continue;
+        const tq_stable_t *t = tq_schema_table(s, p->schema, p->table);
+        if (!t || tq_stable_col(t, p->col) < 0) {
+            pending_remove(st, i);
+            continue;
+        }
+        if (!tq_schema_table(s, p->schema, p->target)) {
+            if (write) {
+                tq_raise(ctx, "DatabaseError", "no such table: %s.%s",
+                         tq_schema_label(s, p->schema), p->target);
+                return -1;
+            }
+            continue;
+        }
+        tq_buf_t sql = {0};
+        tq_buf_add(&sql, "ALTER TABLE ");
+        tq_buf_ident(&sql, p->table);
+        tq_buf_add(&sql, " ADD FOREIGN KEY (");
+        tq_buf_ident(&sql, p->col);
+        tq_buf_addc(&sql, ')');
+        references_sql(&sql, p->target, p->on_delete);
+        int rc = exec_sql(ctx, sql.s);
+        tq_buf_free(&sql);
+        if (rc < 0)
+            return -1;
+        pending_remove(st, i);
+        changed = true;
+    }
+    return changed ? tq_schema_refresh(ctx) : 0;
+}
+
+/* model_pending_fks: see queryset.h. */
+int model_pending_fks(tq_ctx_t *ctx, const char *schema, const char *table)
+{
+    return db_state(ctx)->npending ? resolve_pending(ctx, schema, table, true)
+                                   : 0;
+}
+
+/* The column definition of one field into b; the column name into *col.
+ * `table` (in `schema`) is the field's table: a ForeignKey whose target
+ * the engine must see first (fk_target_first) and that is missing waits
+ * in the session's pending list. */
 static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
-                      field_t *f, tq_buf_t *b, char **col)
+                      field_t *f, tq_buf_t *b, char **col,
+                      const char *schema, const char *table)
 {
     char *owned = NULL;
     const char *target = NULL;
@@ -434,14 +520,22 @@ static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
         qlit_clear(&l);
     }
     if (target) {
-        tq_buf_add(b, " REFERENCES ");
-        tq_buf_ident(b, target);
-        tq_buf_add(b, " (\"id\")");
-        const char *od = f->on_delete;
-        if (od && (!strcmp(od, "CASCADE") || !strcmp(od, "SET NULL") ||
-                   !strcmp(od, "RESTRICT") || !strcmp(od, "SET DEFAULT")))
-            tq_buf_printf(b, " ON DELETE %s", od);
-        tq_buf_add(b, " DEFERRABLE INITIALLY DEFERRED");
+        const tq_schema_t *s = db_schema(ctx);
+        if (!s) {
+            free(owned);
+            return -1;
+        }
+        if (d->fk_target_first && !tq_schema_table(s, schema, target) &&
+            strcmp(target, table)) {
+            db_state_t *st = db_state(ctx);
+            pending_fk_t p = {tq_xstrdup(schema), tq_xstrdup(table),
+                              tq_xstrdup(*col), tq_xstrdup(target),
+                              f->on_delete ? tq_xstrdup(f->on_delete)
+                                           : NULL};
+            TQ_PUSH(st->pending, st->npending, st->pcap, p);
+        } else {
+            references_sql(b, target, f->on_delete);
+        }
     }
     free(owned);
     return 0;
@@ -611,7 +705,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             int rc = column_def(ctx, name,
                                 tq_as_str(tq_dict_key_at(fields, i)),
                                 tq_native_data(tq_dict_value_at(fields, i)),
-                                &b, &col);
+                                &b, &col, main_schema, table);
             free(col);
             if (rc < 0) {
                 tq_buf_free(&b);
@@ -632,7 +726,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             char *col = NULL;
             field_t *f = tq_native_data(tq_dict_value_at(fields, i));
             if (column_def(ctx, name, tq_as_str(tq_dict_key_at(fields, i)), f,
-                           &def, &col) < 0) {
+                           &def, &col, main_schema, table) < 0) {
                 tq_buf_free(&def);
                 free(table);
                 goto out;
@@ -675,7 +769,8 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             free(col);
         }
     }
-    if (tq_schema_refresh(ctx) == 0) {
+    if (tq_schema_refresh(ctx) == 0 &&
+        resolve_pending(ctx, NULL, NULL, false) == 0) {
         model_meta_register(ctx, main_schema, table, &meta.kw);
         result = model_default_manager(ctx, main_schema, table);
     }

@@ -610,7 +610,9 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
 {
     obj_t *o = tq_native_data(self);
     const tq_schema_t *sc = db_schema(ctx);
-    if (!sc || model_before_insert(ctx, self, o->schema, o->table) < 0)
+    if (!sc || model_pending_fks(ctx, o->schema, o->table) < 0 ||
+        !(sc = db_schema(ctx)) ||
+        model_before_insert(ctx, self, o->schema, o->table) < 0)
         return -1;
     int poly = model_poly_insert(ctx, self);   /* parent row, then child */
     if (poly)

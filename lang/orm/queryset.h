@@ -30,8 +30,18 @@ typedef struct db_method {
     bool manager;             /* manager-only */
 } db_method_t;
 
+/* A model's ForeignKey whose target table did not exist yet on an engine
+ * that checks it when the constraint is made (dialect fk_target_first):
+ * the column was created without the constraint, which model.c adds once
+ * the target's table exists. */
+typedef struct pending_fk {
+    char *schema, *table, *col, *target, *on_delete;
+} pending_fk_t;
+
 typedef struct db_state {
     tq_schema_t *schema;
+    pending_fk_t *pending;      /* ForeignKeys waiting for their table */
+    size_t npending, pcap;
     tq_djproject_t *django;     /* %django's project, or NULL */
     bool django_env_tried;      /* $TABULA_DJANGO was looked at */
     db_method_t *methods;
@@ -201,6 +211,11 @@ tq_value_t *model_qs_attr(tq_ctx_t *ctx, const qdesc_t *q, bool manager,
                           const char *name);
 /* Fills kernel-kept columns (created, modified, status_changed) of an
  * object about to be inserted; 0 or -1. */
+/* Before a row of (schema, table) is written: the ForeignKeys of the
+ * table still waiting for their target get their constraint when the
+ * target exists now, else the write fails as SQLite's does ("no such
+ * table: main.club"). 0, or -1 raised. */
+int model_pending_fks(tq_ctx_t *ctx, const char *schema, const char *table);
 int model_before_insert(tq_ctx_t *ctx, tq_value_t *obj, const char *schema,
                         const char *table);
 /* True for a column that save() leaves to the kernel. */

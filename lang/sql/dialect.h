@@ -275,6 +275,10 @@ struct tq_dialect {
      * key: NULL). ?1 the quoted, qualified table name as text, ?2 the
      * column's name, ?3 the key given. */
     const char *key_advance;
+    /* A foreign key's target table must exist when the constraint is
+     * created (PostgreSQL); false: it is looked up when a row is written
+     * (SQLite), so a model may name one declared later. */
+    bool fk_target_first;
 
     /* ---- maintenance */
     /* Written before a GROUP BY column to keep the planner off that

@@ -81,7 +81,7 @@ static const struct {
     size_t offset;
 } dialects[] = {
     {"sqlite", offsetof(want_t, sqlite)},
-    {"postgres", offsetof(want_t, postgres)},
+    {"postgresql", offsetof(want_t, postgres)},
 };
 
 static const tq_dialect_t *sqlite;
@@ -306,7 +306,10 @@ int main(void)
     check(filt("user", qx_not(kw_int("age", 25))), SELECT,
           W(U " WHERE NOT \"user\".\"age\" = 25" BYPK), 3, "exclude not null col");
     check(filt("user", qx_not(kw_text("email", "john@b.com"))), SELECT,
-          W(U " WHERE NOT coalesce(\"user\".\"email\" = 'john@b.com', 0)" BYPK), 3,
+          ((want_t){.sqlite = U " WHERE NOT coalesce(\"user\".\"email\" = "
+                    "'john@b.com', 0)" BYPK,
+                    .postgres = U " WHERE NOT coalesce(\"user\".\"email\" = "
+                    "'john@b.com', FALSE)" BYPK}), 3,
           "exclude keeps NULLs");
     check(filt("user", qx_or(kw_int("age", 25), kw_int("age", 29))), SELECT,
           W(U " WHERE (\"user\".\"age\" = 25 OR \"user\".\"age\" = 29)" BYPK), 2,
@@ -363,6 +366,42 @@ int main(void)
               "OUTER JOIN \"bike\" ON (\"rental\".\"bike_id\" = \"bike\".\"id\")"
               " ORDER BY \"rental\".\"id\" ASC"), 4,
               "values through a nullable relation");
+    }
+
+    /* PostgreSQL: Greatest is NULL when an argument is (SQLite's MAX),
+     * Concat casts to text, a number in Case is typed */
+    {
+        qdesc_t *q = qdesc_new("main", "user");
+        q->mode = QM_VALUES;
+        qexpr_t *g = func(QF_GREATEST, "age");
+        qx_push(g, qx_lit(qlit_int(26)));
+        qdesc_add_field(&q->fields, &q->nfields, "g", g);
+        qexpr_t *c = func(QF_CONCAT, "name");
+        qx_push(c, qx_path("age"));
+        qdesc_add_field(&q->fields, &q->nfields, "c", c);
+        qexpr_t *w = qx_new(QX_FUNC);
+        w->op = QF_WHEN;
+        qx_push(w, kw_int("age__gte", 26));
+        qx_push(w, qx_lit(qlit_int(1)));
+        qexpr_t *k = qx_new(QX_FUNC);
+        k->op = QF_CASE;
+        qx_push(k, w);
+        qx_push(k, qx_lit(qlit_int(0)));
+        qdesc_add_field(&q->fields, &q->nfields, "k", k);
+        check(q, SELECT,
+              ((want_t){.sqlite = "SELECT MAX(\"user\".\"age\", 26) AS \"g\", "
+                        "(COALESCE(\"user\".\"name\", '') || "
+                        "COALESCE(\"user\".\"age\", '')) AS \"c\", CASE WHEN "
+                        "\"user\".\"age\" >= 26 THEN 1 ELSE 0 END AS \"k\" "
+                        "FROM \"user\"" BYPK,
+                        .postgres = "SELECT CASE WHEN (\"user\".\"age\") IS NULL "
+                        "OR (26) IS NULL THEN NULL ELSE GREATEST(\"user\".\"age\", "
+                        "26) END AS \"g\", (COALESCE(CAST(\"user\".\"name\" AS "
+                        "text), '') || COALESCE(CAST(\"user\".\"age\" AS text), "
+                        "'')) AS \"c\", CASE WHEN \"user\".\"age\" >= 26 THEN "
+                        "CAST(1 AS integer) ELSE CAST(0 AS integer) END AS \"k\" "
+                        "FROM \"user\"" BYPK}), 4,
+              "Greatest, Concat, Case per dialect");
     }
 
     /* annotate + aggregates */
