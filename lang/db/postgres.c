@@ -30,7 +30,11 @@
  *  - a lost connection fails the statement with OPERATIONAL; the next
  *    exec, begin or prepare tries PQreset once;
  *  - the target's password never appears in an error message
- *    (tq_mask_passwords, base/mask.h).
+ *    (tq_mask_passwords, base/mask.h);
+ *  - bulk loads (tqdb_bulk_*) stream through COPY FROM STDIN in its text
+ *    format; a statement_timeout set through tqdb_set_statement_timeout
+ *    is set again at every BEGIN and reconnection, and its cancellation
+ *    (57014 "statement timeout") is OPERATIONAL, not an interrupt.
  * Server-side errors inside a transaction abort it, as PostgreSQL does;
  * the caller puts a savepoint around a statement whose failure it means
  * to survive.
@@ -46,6 +50,7 @@
 #include <libpq-fe.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +108,7 @@ typedef struct pg_conn {
     size_t ndead, deadcap;
     char *timeout;               /* statement_timeout as a SQL literal, or
                                     NULL: the server's own */
+    volatile sig_atomic_t cancelled; /* a cancel was sent since settle */
 } pg_conn_t;
 
 typedef enum { CUR_IDLE, CUR_RUNNING, CUR_DONE } cur_state_t;
@@ -331,9 +337,13 @@ static int fail_result(pg_conn_t *c, const PGresult *r)
         err = TQDB_ERR_READONLY;
         msg = tq_xstrdup("attempt to write a readonly database");
     } else if (!strcmp(state, "57014") &&
-               strstr(primary, "statement timeout")) {
-        /* statement_timeout is no interrupt: the server gave up */
+               (strstr(primary, "statement timeout") ||
+                (c->timeout && !c->cancelled))) {
+        /* statement_timeout is no interrupt: the server gave up (told by
+         * its English text, or by no cancel of ours when lc_messages
+         * speaks another language) */
         err = TQDB_ERR_OPERATIONAL;
+        msg = tq_xstrdup("canceling statement due to statement timeout");
     } else if (!strcmp(state, "57014")) {
         err = TQDB_ERR_INTERRUPTED;
         if (strstr(primary, "user request"))
@@ -855,6 +865,7 @@ static void send_cancel(pg_conn_t *c)
 {
     PGcancel *k = c->cancel;
     char errbuf[256];
+    c->cancelled = 1;
     if (k)
         PQcancel(k, errbuf, sizeof errbuf);
 }
@@ -924,6 +935,7 @@ static void recover(pg_conn_t *c);
  * deallocated, and a lost connection is reset once. 0 or -1. */
 static int settle(pg_conn_t *c)
 {
+    c->cancelled = 0;
     if (c->active)
         cursor_read_rest(c->active);
     assert(!c->active);
