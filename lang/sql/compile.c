@@ -890,7 +890,7 @@ static tq_temporal_t func_vtype(qx_func_t f, tq_temporal_t arg)
     default:
         break;
     }
-    if (f == QF_MIN || f == QF_MAX || f == QF_COALESCE)
+    if (f == QF_MIN || f == QF_MAX || f == QF_COALESCE || f == QF_SUBQUERY)
         return arg;
     if ((f == QF_SUM || f == QF_AVG || f == QF_ABS) &&
         arg == TQ_TEMPORAL_DURATION)
@@ -1737,6 +1737,11 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
     }
     cs.depth_sub = parent->depth_sub + 1;
     int rc = build_select(&cs, SEL_SUB, b);
+    /* what its one column holds (a Subquery of dates is dates: its
+     * difference with a date is a duration) */
+    tq_temporal_t vt = parent->out->ncols == 1 && parent->out->coltypes
+                           ? tq_temporal_of_decltype(parent->out->coltypes[0])
+                           : TQ_TEMPORAL_NONE;
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
     free(parent->out->cols);
@@ -1745,6 +1750,7 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
     parent->out->coltypes = saved_types;
     parent->out->ncols = ncols;
     cs_free(&cs);
+    parent->vtype = vt;
     return rc;
 }
 

@@ -203,6 +203,10 @@ CASES = [
     _c('subquery', "Customer.objects.filter(Exists(Order.objects.filter(customer=OuterRef('pk'), placed__month=2))).values_list('name', flat=True)"),
     _c('subquery', "Product.objects.annotate(sold=Subquery(OrderItem.objects.filter(product=OuterRef('pk')).values('product').annotate(q=Sum('quantity')).values('q'))).values_list('name', 'sold')"),
     _c('subquery', "Entry.objects.filter(Exists(Comment.objects.filter(entry=OuterRef('pk')))).count()"),
+    # a date minus a Subquery of dates is a duration (it was a number)
+    _c('subquery', "Order.objects.annotate(d=F('placed') - Subquery(Order.objects.filter(id=1).values('placed'))).values_list('id', 'd')"),
+    _c('subquery', "Entry.objects.annotate(gap=F('pub_date') - Subquery(Entry.objects.filter(blog=OuterRef('blog')).order_by('pub_date').values('pub_date')[:1])).values_list('headline', 'gap')"),
+    _c('subquery', "Entry.objects.annotate(d=F('mod_date') - F('pub_date')).values_list('d', flat=True)"),
     # ---- Window functions
     _c('window', "Entry.objects.annotate(n=Window(RowNumber(), partition_by=[F('blog')], order_by=F('pub_date').asc())).values_list('headline', 'n')"),
     _c('window', "Entry.objects.annotate(r=Window(Rank(), order_by=F('number_of_comments').desc())).values_list('headline', 'r')"),
