@@ -557,15 +557,17 @@ static int compile_ref(cstate_t *cs, const char *name, tq_buf_t *b)
     size_t n;
     split_path(name, &parts, &n);
     bool plain;
+    size_t start = b->len;
     int used = cs_resolve(cs, parts, n, b, &plain);
     int rc = 0;
     if (used >= 0 && (size_t)used < n) {
         if (tq_is_transform(parts[used]) && (size_t)used + 1 == n) {
-            /* F('start_time__year'): a transform as a value */
+            /* F('start_time__year'): a transform as a value, of the
+             * column just written (what b held before is kept) */
             tq_buf_t tmp = {0};
-            tq_buf_addn(&tmp, b->s, b->len);
-            b->len = 0;
-            b->s[0] = 0;
+            tq_buf_addn(&tmp, b->s + start, b->len - start);
+            b->len = start;
+            b->s[start] = 0;
             rc = cs_lookup(cs, tmp.s, plain, parts[used], NULL, NULL, b);
             tq_buf_free(&tmp);
             cs->vtype = !strcmp(parts[used], "date") ? TQ_TEMPORAL_DATE

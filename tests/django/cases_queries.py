@@ -299,6 +299,11 @@ CASES = [
                   "NULLs sort as SQLite sorts them", "postgresql")),
     _c('functions', "Entry.objects.annotate(t=Concat('headline', Value('-'), 'rating', output_field=CharField())).values_list('t', flat=True)"),
     _c('functions', "Entry.objects.annotate(x=F('rating') * 1.5).values_list('x', flat=True)"),
+    # a transform inside F() on the right of a lookup (it wrapped the
+    # whole comparison)
+    _c('functions', "Entry.objects.filter(rating__lt=F('pub_date__month')).values_list('id', flat=True)"),
+    _c('functions', "Entry.objects.filter(pub_date__year=F('mod_date__year')).count()"),
+    _c('functions', "Entry.objects.filter(number_of_comments__gte=F('pub_date__day') + 1).values_list('id', flat=True)"),
     _c('functions', "Entry.objects.annotate(x=F('number_of_comments') / F('rating') + 1).values_list('x', flat=True)"),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),
