@@ -583,6 +583,9 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     const tq_schema_t *sc = db_schema(ctx);
     if (!sc || model_before_insert(ctx, self, o->schema, o->table) < 0)
         return -1;
+    const tq_stable_t *dt = tq_schema_table(sc, o->schema, o->table);
+    if (dt && tq_django_defaults(ctx, self, dt) < 0)
+        return -1;
     int poly = model_poly_insert(ctx, self);   /* parent row, then child */
     if (poly)
         return poly < 0 ? -1 : 0;
