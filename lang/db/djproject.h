@@ -29,7 +29,9 @@ typedef struct tq_djfield {
     char *through;          /* many-to-many: "app.Model", or NULL */
     char *db_table;         /* many-to-many: the join table's db_table */
     char *choices;          /* choices= as written (Python text), or NULL */
-    char *dflt;             /* default= as written, or NULL */
+    char *dflt;             /* default= as written, "@now" for auto_now
+                               and auto_now_add, "''" for a string field
+                               without one (Django's), or NULL */
     bool null;
     bool symmetrical_off;   /* symmetrical=False */
 } tq_djfield_t;

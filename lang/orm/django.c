@@ -398,6 +398,74 @@ tq_value_t *tq_django_display(tq_ctx_t *ctx, const char *label,
     return r;
 }
 
+/* ---- defaults */
+
+/* The value default text `d` of a field of kind `kind` gives, or NULL
+ * when it is code Tabula does not run. A new reference. */
+static tq_value_t *default_value(const char *kind, const char *d)
+{
+    const char *text = d;
+    tq_value_t *v = lit_parse(&text, 0);
+    if (v) {
+        while (isspace((unsigned char)*text))
+            text++;
+        if (!*text)
+            return v;
+        tq_decref(v);
+        return NULL;
+    }
+    bool date = !strcmp(kind, "DateField");
+    if (!strcmp(d, "@now") || !strcmp(d, "timezone.now") ||
+        !strcmp(d, "datetime.datetime.now") || !strcmp(d, "datetime.now") ||
+        !strcmp(d, "datetime.date.today") || !strcmp(d, "date.today")) {
+        char *now = model_now();
+        if (date || strstr(d, "today"))
+            now[10] = 0;                 /* the date part */
+        return tq_str_take(now);
+    }
+    return NULL;
+}
+
+/* tq_django_defaults: see django.h. */
+int tq_django_defaults(tq_ctx_t *ctx, tq_value_t *obj, const tq_stable_t *t)
+{
+    db_state_t *st = db_state(ctx);
+    const tq_djmodel_t *m = st->django && t->dj_label && t->dj_model
+                                ? tq_djproject_model(st->django, t->dj_label)
+                                : NULL;
+    if (!m)
+        return 0;
+    const char *schema, *table;
+    char *const *names;
+    tq_value_t *const *vals;
+    const bool *given;
+    size_t n = obj_columns(obj, &schema, &table, &names, &vals, &given);
+    for (size_t k = 0; k < m->nfields; k++) {
+        const tq_djfield_t *f = &m->fields[k];
+        if (!f->dflt || !strcmp(f->kind, "ManyToManyField"))
+            continue;
+        bool fk = !strcmp(f->kind, "ForeignKey") ||
+                  !strcmp(f->kind, "OneToOneField");
+        char *col = f->column ? tq_xstrdup(f->column)
+                    : fk ? tq_xasprintf("%s_id", f->name)
+                         : tq_xstrdup(f->name);
+        size_t i = 0;
+        while (i < n && strcasecmp(names[i], col))
+            i++;
+        free(col);
+        if (i == n || given[i])
+            continue;
+        tq_value_t *v = default_value(f->kind, f->dflt);
+        if (!v)
+            continue;
+        int rc = tq_native_type(obj)->setattr(ctx, obj, names[i], v);
+        tq_decref(v);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- the collector */
 
 typedef struct batch {

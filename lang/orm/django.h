@@ -49,6 +49,15 @@ void tq_django_proxy_names(tq_ctx_t *ctx, tq_value_t *list);
 tq_value_t *tq_django_display(tq_ctx_t *ctx, const char *label,
                               const char *field, tq_value_t *value);
 
+/* Fills the columns of a new object of table t (a model of the project)
+ * that its fields give a default and the object was not given, as
+ * Django's Model.__init__ does: literal defaults (strings, numbers,
+ * True/False/None), the date or time of the insert for auto_now,
+ * auto_now_add, default=date.today or timezone.now. A default that is
+ * other code (a callable of the project) is left to the database.
+ * 0, or -1 with an error raised. */
+int tq_django_defaults(tq_ctx_t *ctx, tq_value_t *obj, const tq_stable_t *t);
+
 /* delete() of q's rows as Django's collector runs it when relations
  * pointing at the table carry a known on_delete: PROTECT raises
  * ProtectedError before anything is written, SET_NULL / SET_DEFAULT

@@ -345,7 +345,11 @@ static void read_field(reader_t *r, rclass_t *c, const char *name,
         } else if (!strcmp(kw, "choices")) {
             f.choices = range_text(r, g->a, g->b);
         } else if (!strcmp(kw, "default")) {
+            free(f.dflt);
             f.dflt = range_text(r, g->a, g->b);
+        } else if ((!strcmp(kw, "auto_now") || !strcmp(kw, "auto_now_add")) &&
+                   arg_true(r, g) && !f.dflt) {
+            f.dflt = tq_xstrdup("@now");     /* the time of the insert */
         }
         free(g->kw);
     }
@@ -1060,11 +1064,24 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
             free(fd->dflt);
             continue;
         }
+        const char *base = fd->kind;      /* the Django field it is */
         if (fd->kind[0] == '~') {
+            rclass_t *fc = find_class(r, c->app, fd->kind + 1);
+            base = fc && fc->nbases ? fc->bases[0] : "";
             char *s = tq_xstrdup(fd->kind + 1);
             free(fd->kind);
             fd->kind = s;
         }
+        /* Django's default of a string field without default= and not
+         * null is the empty string (Field.get_default) */
+        static const char *const strkinds[] = {
+            "CharField", "TextField", "EmailField", "SlugField", "URLField",
+            "FilePathField", "FileField", "ImageField"};
+        const char *bk = strrchr(base, '.') ? strrchr(base, '.') + 1 : base;
+        for (size_t q = 0; !fd->dflt && !fd->null &&
+                           q < sizeof strkinds / sizeof *strkinds; q++)
+            if (!strcmp(bk, strkinds[q]))
+                fd->dflt = tq_xstrdup("''");
         char *to = resolve_ref(r, c, fd->to);
         free(fd->to);
         fd->to = to;

@@ -614,6 +614,9 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
         !(sc = db_schema(ctx)) ||
         model_before_insert(ctx, self, o->schema, o->table) < 0)
         return -1;
+    const tq_stable_t *dt = tq_schema_table(sc, o->schema, o->table);
+    if (dt && tq_django_defaults(ctx, self, dt) < 0)
+        return -1;
     int poly = model_poly_insert(ctx, self);   /* parent row, then child */
     if (poly)
         return poly < 0 ? -1 : 0;
@@ -874,10 +877,18 @@ static tq_value_t *m2m_related(tq_ctx_t *ctx, const tq_schema_t *sc,
 /* AttributeError for a name an object does not have, with Python 3.11's
  * hint when a field, relation or method is close ("Did you mean:
  * 'user'?"); NULL (the interpreter's plain error) when none is. */
+static const tq_srel_t *parent_ptr_rel(const tq_stable_t *t);
+
 static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
                             const tq_stable_t *t, const char *name)
 {
-    size_t cap = o->n + 2 * t->nrels + 4, n = 0;
+    /* a multi-table child also has its parent's fields */
+    const tq_schema_t *sc = db_schema(ctx);
+    const tq_srel_t *ptr = sc ? parent_ptr_rel(t) : NULL;
+    const tq_stable_t *pt = ptr ? &sc->tables[ptr->target] : NULL;
+    if (!sc)
+        tq_error_clear(ctx);
+    size_t cap = o->n + 2 * t->nrels + 4 + (pt ? pt->ncols : 0), n = 0;
     const char **cands = tq_xcalloc(cap, sizeof *cands);
     char **owned = tq_xcalloc(t->nrels + 1, sizeof *owned);
     size_t nowned = 0;
@@ -891,6 +902,8 @@ static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
             cands[n++] = owned[nowned++];
         }
     }
+    for (size_t i = 0; pt && i < pt->ncols; i++)
+        cands[n++] = pt->cols[i].name;
     cands[n++] = "pk";
     cands[n++] = "save";
     cands[n++] = "delete";
@@ -909,6 +922,20 @@ static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
     return r;
 }
 
+/* The parent link of a multi-table child (its primary key `<parent>_ptr`
+ * referencing the parent), or NULL. */
+static const tq_srel_t *parent_ptr_rel(const tq_stable_t *t)
+{
+    for (size_t r = 0; r < t->nrels; r++) {
+        const tq_srel_t *rel = &t->rels[r];
+        size_t len = strlen(rel->col);
+        if (!rel->reverse && !strcasecmp(rel->col, t->pk) && len > 7 &&
+            !strcmp(rel->col + len - 7, "_ptr_id"))
+            return rel;
+    }
+    return NULL;
+}
+
 /* A multi-table child's field inherited from its parent model (book.name
  * for Book(Product)): read from the parent row its `<parent>_ptr` key
  * points at. NULL without an error when the parent has no such field. */
@@ -916,14 +943,7 @@ static tq_value_t *parent_attr(tq_ctx_t *ctx, tq_value_t *self,
                                const tq_stable_t *t, const char *name)
 {
     const tq_schema_t *sc = db_schema(ctx);
-    const tq_srel_t *ptr = NULL;
-    for (size_t r = 0; sc && r < t->nrels && !ptr; r++) {
-        const tq_srel_t *rel = &t->rels[r];
-        size_t len = strlen(rel->col);
-        if (!rel->reverse && !strcasecmp(rel->col, t->pk) && len > 7 &&
-            !strcmp(rel->col + len - 7, "_ptr_id"))
-            ptr = rel;
-    }
+    const tq_srel_t *ptr = sc ? parent_ptr_rel(t) : NULL;
     if (!ptr)
         return NULL;
     const tq_stable_t *pt = &sc->tables[ptr->target];

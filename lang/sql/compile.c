@@ -575,15 +575,17 @@ static int compile_ref(cstate_t *cs, const char *name, tq_buf_t *b)
     size_t n;
     split_path(name, &parts, &n);
     bool plain;
+    size_t start = b->len;
     int used = cs_resolve(cs, parts, n, b, &plain);
     int rc = 0;
     if (used >= 0 && (size_t)used < n) {
         if (tq_is_transform(parts[used]) && (size_t)used + 1 == n) {
-            /* F('start_time__year'): a transform as a value */
+            /* F('start_time__year'): a transform as a value, of the
+             * column just written (what b held before is kept) */
             tq_buf_t tmp = {0};
-            tq_buf_addn(&tmp, b->s, b->len);
-            b->len = 0;
-            b->s[0] = 0;
+            tq_buf_addn(&tmp, b->s + start, b->len - start);
+            b->len = start;
+            b->s[start] = 0;
             rc = cs_lookup(cs, tmp.s, plain, parts[used], NULL, NULL, b);
             tq_buf_free(&tmp);
             cs->vtype = !strcmp(parts[used], "date") ? TQ_TEMPORAL_DATE
@@ -923,7 +925,7 @@ static tq_temporal_t func_vtype(qx_func_t f, tq_temporal_t arg)
     default:
         break;
     }
-    if (f == QF_MIN || f == QF_MAX || f == QF_COALESCE)
+    if (f == QF_MIN || f == QF_MAX || f == QF_COALESCE || f == QF_SUBQUERY)
         return arg;
     if ((f == QF_SUM || f == QF_AVG || f == QF_ABS) &&
         arg == TQ_TEMPORAL_DURATION)
@@ -1783,6 +1785,11 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
     }
     cs.depth_sub = parent->depth_sub + 1;
     int rc = build_select(&cs, SEL_SUB, b);
+    /* what its one column holds (a Subquery of dates is dates: its
+     * difference with a date is a duration) */
+    tq_temporal_t vt = parent->out->ncols == 1 && parent->out->coltypes
+                           ? tq_temporal_of_decltype(parent->out->coltypes[0])
+                           : TQ_TEMPORAL_NONE;
     for (size_t i = 0; i < parent->out->ncols; i++)
         free(parent->out->cols[i]);
     free(parent->out->cols);
@@ -1791,6 +1798,7 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
     parent->out->coltypes = saved_types;
     parent->out->ncols = ncols;
     cs_free(&cs);
+    parent->vtype = vt;
     return rc;
 }
 

@@ -203,6 +203,10 @@ CASES = [
     _c('subquery', "Customer.objects.filter(Exists(Order.objects.filter(customer=OuterRef('pk'), placed__month=2))).values_list('name', flat=True)"),
     _c('subquery', "Product.objects.annotate(sold=Subquery(OrderItem.objects.filter(product=OuterRef('pk')).values('product').annotate(q=Sum('quantity')).values('q'))).values_list('name', 'sold')"),
     _c('subquery', "Entry.objects.filter(Exists(Comment.objects.filter(entry=OuterRef('pk')))).count()"),
+    # a date minus a Subquery of dates is a duration (it was a number)
+    _c('subquery', "Order.objects.annotate(d=F('placed') - Subquery(Order.objects.filter(id=1).values('placed'))).values_list('id', 'd')"),
+    _c('subquery', "Entry.objects.annotate(gap=F('pub_date') - Subquery(Entry.objects.filter(blog=OuterRef('blog')).order_by('pub_date').values('pub_date')[:1])).values_list('headline', 'gap')"),
+    _c('subquery', "Entry.objects.annotate(d=F('mod_date') - F('pub_date')).values_list('d', flat=True)"),
     # ---- Window functions
     _c('window', "Entry.objects.annotate(n=Window(RowNumber(), partition_by=[F('blog')], order_by=F('pub_date').asc())).values_list('headline', 'n')"),
     _c('window', "Entry.objects.annotate(r=Window(Rank(), order_by=F('number_of_comments').desc())).values_list('headline', 'r')"),
@@ -295,6 +299,11 @@ CASES = [
                   "NULLs sort as SQLite sorts them", "postgresql")),
     _c('functions', "Entry.objects.annotate(t=Concat('headline', Value('-'), 'rating', output_field=CharField())).values_list('t', flat=True)"),
     _c('functions', "Entry.objects.annotate(x=F('rating') * 1.5).values_list('x', flat=True)"),
+    # a transform inside F() on the right of a lookup (it wrapped the
+    # whole comparison)
+    _c('functions', "Entry.objects.filter(rating__lt=F('pub_date__month')).values_list('id', flat=True)"),
+    _c('functions', "Entry.objects.filter(pub_date__year=F('mod_date__year')).count()"),
+    _c('functions', "Entry.objects.filter(number_of_comments__gte=F('pub_date__day') + 1).values_list('id', flat=True)"),
     _c('functions', "Entry.objects.annotate(x=F('number_of_comments') / F('rating') + 1).values_list('x', flat=True)"),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),

@@ -9,7 +9,8 @@ or the app label in CamelCase plus the class name when two apps share it
 (BlogAuthor, ShopAuthor). So a case is one expression, written once.
 
 Values: query sets become lists, Decimal becomes float, dates and
-datetimes ISO text; an exception becomes ("error", ename, message).
+datetimes ISO text, durations ("timedelta", seconds); an exception
+becomes ("error", ename, message).
 Writes (delete()) run on a fresh copy of the database on both sides.
 
 PostgreSQL (use_postgres): seed.py builds a template database in a
@@ -188,6 +189,8 @@ def normalize(v, flat=False):
         return float(v)
     if isinstance(v, (datetime.date, datetime.datetime)):
         return v.isoformat()
+    if isinstance(v, datetime.timedelta):
+        return ("timedelta", v.total_seconds())
     if isinstance(v, dict):
         return {k: normalize(x, flat) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -238,6 +241,15 @@ def django_eval(ns, expr, write, flat=False):
 
 
 _DATE = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
+_DELTA = re.compile(r"datetime\.timedelta\(([-\w=, ]*)\)")
+
+
+def _delta(m):
+    """datetime.timedelta(days=1, seconds=5) as the harness's
+    ("timedelta", seconds) literal."""
+    d = eval("datetime.timedelta(%s)" % m.group(1),  # noqa: S307
+             {"datetime": datetime, "__builtins__": {}})
+    return repr(("timedelta", d.total_seconds()))
 _ERROR = re.compile(r"^(\w+): (.*)$")
 
 
@@ -266,6 +278,7 @@ def tabula_eval(db, expr, write, tmpdir):
     text = _DATE.sub(lambda m: "'%04d-%02d-%02d'" % tuple(
         int(g) for g in m.groups()), lines[-1] if lines else "")
     text = re.sub(r"<QuerySet (\[.*\])>$", r"\1", text)
+    text = _DELTA.sub(_delta, text)
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

@@ -86,6 +86,15 @@ CASES = [
     C("delete", "Product.objects.get(name='Rubber Soul').delete()", write=True),
     C("delete", "ShopAuthor.objects.get(name='Tolkien').delete()", write=True),
     C("delete", "Order.objects.filter(customer__name='Bob').delete()", write=True),
+    # create(): the defaults of models.py, as Django's Model.__init__
+    # fills them (literal, '' for a string field, today, auto_now_add)
+    C("create", "(Blog.objects.create(name='New').tagline, Blog.objects.count())", write=True),
+    C("create", "Entry.objects.create(blog=Blog.objects.get(name='Pop Weekly'), headline='New').rating", write=True),
+    C("create", "(Entry.objects.create(blog_id=3, headline='N').status, Entry.objects.filter(status='p', code='', body_text='').count())", write=True),
+    C("create", "Entry.objects.create(blog_id=3, headline='N').pub_date", write=True),
+    C("create", "(Tag.objects.create(name='jazz').name, Tag.objects.filter(created__isnull=False).count())", write=True),
+    C("create", "Customer.objects.create(name='Dee').city", write=True),
+    C("create", "(Comment.objects.create(entry_id=1, text='Hi').author, Comment.objects.filter(author__isnull=True).count())", write=True),
     # proxy models: counted under the proxy's label
     C("delete", "PublishedEntry.objects.filter(headline='Charts').delete()", write=True),
     C("delete", "RecentEntry.objects.get(headline='Lennon speaks').delete()", write=True),

@@ -125,3 +125,12 @@ def test_argument_errors(db):
         "TypeError: RowRange() is only valid as Window(frame=...)"
     assert err("Entry.get(pk=1).get_body_text_display()") .startswith(
         "AttributeError:")
+
+
+def test_multi_table_child_reads_parent_fields(db):
+    out = run(db, "%django " + h.PROJECT,
+              "b = Book.get(isbn='9780141439587'); print(b.name, b.category.name)",
+              "Book.first().nam")
+    assert "Emma Books" in out
+    assert ("AttributeError: 'Book' object has no attribute 'nam'. Did you "
+            "mean: 'name'?") in out
