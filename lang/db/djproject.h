@@ -33,6 +33,7 @@ typedef struct tq_djfield {
                                and auto_now_add, "''" for a string field
                                without one (Django's), or NULL */
     bool null;
+    bool primary_key;       /* primary_key=True */
     bool symmetrical_off;   /* symmetrical=False */
 } tq_djfield_t;
 

@@ -471,6 +471,49 @@ static char *ordering_list(const tq_djmodel_t *m, char ***notes,
     return b.s;
 }
 
+/* The column of m's primary key as Django sees it: the field declared
+ * primary_key=True (its db_column, or name_id for a relation), the parent
+ * link of a multi-table child, else Django's implicit "id". */
+static char *model_pk_column(const tq_djproject_t *p, const tq_djmodel_t *m)
+{
+    for (size_t k = 0; k < m->nfields; k++) {
+        const tq_djfield_t *f = &m->fields[k];
+        if (!f->primary_key)
+            continue;
+        if (f->column)
+            return tq_xstrdup(f->column);
+        return is_fk(f) ? tq_xasprintf("%s_id", f->name)
+                        : tq_xstrdup(f->name);
+    }
+    const tq_djmodel_t *pm = m->parent ? tq_djproject_model(p, m->parent)
+                                       : NULL;
+    if (pm) {
+        char *ptr = lower_dup(pm->name);
+        char *col = tq_xasprintf("%s_ptr_id", ptr);
+        free(ptr);
+        return col;
+    }
+    return tq_xstrdup("id");
+}
+
+/* A table the catalogue gives no primary key (Django declares one, but a
+ * partitioned or foreign table cannot hold the constraint) takes the
+ * model's: Django's objects are identified by it, not by a row id. */
+static void apply_pk(tq_stable_t *t, const tq_djproject_t *p,
+                     const tq_djmodel_t *m)
+{
+    if (!t->rowid_pk)
+        return;
+    char *col = model_pk_column(p, m);
+    if (tq_stable_col(t, col) >= 0) {
+        free(t->pk);
+        t->pk = col;
+        t->rowid_pk = false;
+    } else {
+        free(col);
+    }
+}
+
 /* tq_schema_apply_django: see djproject.h. */
 void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
                             char ***notes, size_t *nnotes)
@@ -488,6 +531,8 @@ void tq_schema_apply_django(tq_schema_t *s, const tq_djproject_t *p,
                                   m->app, m->name, m->table ? m->table : "?"));
             continue;
         }
+        if (!m->proxy)
+            apply_pk(t, p, m);
         if (m->ordering)
             set_str(&t->dj_ordering, ordering_list(m, notes, nnotes, &cap));
         if (m->parent) {

@@ -340,6 +340,8 @@ static void read_field(reader_t *r, rclass_t *c, const char *name,
             f.column = arg_str(r, g);
         } else if (!strcmp(kw, "null")) {
             f.null = arg_true(r, g);
+        } else if (!strcmp(kw, "primary_key")) {
+            f.primary_key = arg_true(r, g);
         } else if (!strcmp(kw, "symmetrical")) {
             f.symmetrical_off = arg_false(r, g);
         } else if (!strcmp(kw, "choices")) {

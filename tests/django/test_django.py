@@ -134,3 +134,35 @@ def test_multi_table_child_reads_parent_fields(db):
     assert "Emma Books" in out
     assert ("AttributeError: 'Book' object has no attribute 'nam'. Did you "
             "mean: 'name'?") in out
+
+
+def test_table_without_key_constraint_takes_the_models_key(tmp_path):
+    """A table the catalogue gives no primary key (a partitioned or
+    foreign table cannot hold one) is identified by the model's key, as
+    Django identifies its objects: the implicit id, or a declared
+    primary_key=True field."""
+    app = tmp_path / "proj" / "shop"
+    app.mkdir(parents=True)
+    (app / "models.py").write_text(
+        "from django.db import models\n\n"
+        "class Item(models.Model):\n"
+        "    name = models.CharField(max_length=20)\n\n"
+        "class Code(models.Model):\n"
+        "    code = models.CharField(max_length=5, primary_key=True)\n"
+        "    label = models.CharField(max_length=20)\n")
+    db = str(tmp_path / "keyless.sqlite3")
+    out = run(db, "%sql CREATE TABLE shop_item (id integer NOT NULL, "
+                  "name text); INSERT INTO shop_item VALUES (7, 'b'), (3, 'a')",
+              "%sql CREATE TABLE shop_code (code text NOT NULL, label text); "
+              "INSERT INTO shop_code VALUES ('zz', 'last'), ('aa', 'first')",
+              "%django " + str(tmp_path / "proj"),
+              "[i.pk for i in Item.all()]",
+              "Item.get(name='b').pk",
+              "[c.pk for c in Code.all()]",
+              "Code.get(pk='aa').label")
+    assert "Traceback" not in out, out
+    lines = out.splitlines()
+    assert "[3, 7]" in lines, out
+    assert "7" in lines, out
+    assert "['aa', 'zz']" in lines, out
+    assert "'first'" in lines, out
