@@ -1320,12 +1320,13 @@ static tq_value_t *n_extreme(tq_ctx_t *ctx, tq_value_t *self,
             return tq_raise(ctx, "KeyError", "'%s'", tq_as_str(cv));
         }
     }
-    char *where = tq_xasprintf("%s IS NOT NULL", col);
-    char *order = tq_xasprintf("%s %s, tq_r LIMIT %" PRId64, col,
-                               largest ? "DESC" : "ASC", n < 0 ? 0 : n);
+    /* pandas: the values in order (ties by position), then the missing
+     * ones in row order when fewer than n values are there */
+    char *order = tq_xasprintf("%s IS NULL, %s %s, tq_r LIMIT %" PRId64,
+                               col, col, largest ? "DESC" : "ASC",
+                               n < 0 ? 0 : n);
     fm_src_clear(&s);
-    tq_value_t *v = select_rows(ctx, f, where, order, NULL);
-    free(where);
+    tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
     free(order);
     return v;
 }

@@ -108,12 +108,14 @@ PINNED = {
     "str_upper", "str_len", "str_contains", "str_startswith", "head",
     "loc_cell", "iloc_cell", "to_dict", "to_json", "unique", "astype", "agg",
     "cumcount", "merge", "tail", "diff", "loc_slice", "iloc_slice",
+    "value_counts_int", "nlargest", "nsmallest", "describe",
+    "describe_series", "describe_objects",
 }
 # The others differ from pandas where a result's shown values are all
 # missing (None here, NaN in pandas' float64 columns: the renderer reads
-# the kind of a column from its values), in value_counts' float index
-# layout, loc[label]'s object row (None for NaN) and info()'s memory
-# estimate.
+# the kind of a column from its values), loc[label]'s object row (None
+# for NaN), the last digit of some standard deviations (numpy's pairwise
+# sums) and info()'s memory estimate.
 
 WORDS = ["apple", "Banana", "cherry", "date", "elder", "fig", "grape"]
 
