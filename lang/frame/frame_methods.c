@@ -540,6 +540,15 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 /* ---- small stores from values */
 
 /* A Series of n rows: text labels and owned datums (freed here). */
+/* Records that column `col` of st is float64 even when all its values
+ * are missing (the result of a float computation). */
+static void mark_float(fstore_t *st, const char *col)
+{
+    st->float_cols = tq_xrealloc(st->float_cols, (st->nfloat + 1) *
+                                 sizeof *st->float_cols);
+    st->float_cols[st->nfloat++] = tq_xstrdup(col);
+}
+
 static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                tqdb_datum_t **vals, size_t n,
                                const char *name, bool boolean)
@@ -1483,6 +1492,11 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
             free(vals[0]);
         } else {
             v = series_from(ctx, labels, vals, n, NULL, false);
+            /* float64 even when every value is missing (NaN) */
+            if (v && (!strcmp(fn, "mean") || !strcmp(fn, "std") ||
+                      !strcmp(fn, "var") || !strcmp(fn, "median") ||
+                      !strcmp(fn, "quantile")))
+                mark_float(FM_SELF(v)->st, "tq_v");
         }
     } else {
         for (size_t k = 0; k < n; k++)
@@ -1753,6 +1767,8 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
             }
         }
         tqdb_cursor_free(&ins);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            mark_float(st, names[i]);
         if (rc == 0)
             v = fm_frame(st, "", names, n);
         else
