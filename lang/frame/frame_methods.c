@@ -112,7 +112,9 @@ int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
     const char **names = tq_xcalloc(q->nfields + 1, sizeof *names);
     size_t n = 0;
     for (size_t i = 0; i < q->nfields; i++)
-        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF)
+        /* internal columns (tq_rowid, tq_i: an index) need no dtype */
+        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF &&
+            strncmp(q->fields[i].expr->name, "tq_", 3) != 0)
             names[n++] = q->fields[i].expr->name;
     int rc = dt_ensure(ctx, src, names, n);
     free(names);
@@ -1410,16 +1412,25 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
             cols[n++] = i;
-    /* one statement: count, sum, avg, min, max and, for std and var, the
-     * squared deviations from the mean (two-pass, as pandas' nanvar) of
-     * each column, the means read by a first statement */
+    /* one statement: count, sum, avg, min or max and, for std and var,
+     * the squared deviations from the mean (two-pass, as pandas' nanvar)
+     * of each column, the means read by a subquery */
     bool dev = !strcmp(fn, "std") || !strcmp(fn, "var");
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT 0");
     for (size_t k = 0; k < n; k++) {
         const char *c = s.vals[cols[k]];
-        tq_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), max(%s), ",
-                      c, c, c, c, c);
+        /* only the aggregate asked for (and the count), the others 0 so
+         * that each column keeps six places */
+        tq_buf_printf(&b, ", count(%s)", c);
+        static const char *const aggs[4] = {"sum", "mean", "min", "max"};
+        for (int j = 0; j < 4; j++) {
+            if (strcmp(fn, aggs[j]))
+                tq_buf_add(&b, ", 0");
+            else
+                tq_buf_printf(&b, ", %s(%s)", j == 1 ? "avg" : aggs[j], c);
+        }
+        tq_buf_add(&b, ", ");
         if (dev)
             tq_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
                           k);
