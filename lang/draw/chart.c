@@ -16,8 +16,11 @@
  * first, lowest, highest and last point; the grid's bucket width doubles,
  * merging neighbouring runs, whenever a point falls outside it. Rows whose
  * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
- * read a second time and drawn while read, reduced the same way. Lines
- * are stroked in chunks of STROKE_CHUNK vertices. A scatter plot or a
+ * read a second time and drawn while read, reduced the same way, their
+ * segments rasterised into a coverage mask per series (chart_mask.h) that
+ * is painted once: a million segments going back and forth cost about
+ * what their number does, not their length. Kept lines are stroked by
+ * cairo in chunks of STROKE_CHUNK vertices. A scatter plot or a
  * histogram of more than RAW_MAX rows reads the rows a second time (the
  * iterator rewinds, parameters kept) once the first pass has found the
  * ranges: the scatter marks the cells of a 2-pixel grid that hold a
@@ -29,6 +32,7 @@
 #include <cairo.h>
 
 #include "draw/chart_axis.h"
+#include "draw/chart_mask.h"
 #include "draw/draw_module.h"
 #include "render/render_util.h"
 
@@ -889,6 +893,9 @@ typedef struct pen {
     obstacles_t *o;
     size_t series, n;
     bool started;
+    seg_mask_t *mask;              /* NULL: cairo strokes the polyline;
+                                      else its segments go to the mask */
+    double ox, oy;                 /* the mask's origin in device px */
     double pts[STROKE_CHUNK][2];   /* the polyline not yet stroked */
 } pen_t;
 
@@ -896,7 +903,13 @@ typedef struct pen {
 static void pen_flush(pen_t *p)
 {
     cairo_t *cr = p->f->cr;
-    if (p->n > 1) {
+    if (p->mask) {
+        double k = p->f->scale;
+        for (size_t i = 1; i < p->n; i++)
+            seg_mask_line(p->mask, p->pts[i - 1][0] * k - p->ox,
+                          p->pts[i - 1][1] * k - p->oy,
+                          p->pts[i][0] * k - p->ox, p->pts[i][1] * k - p->oy);
+    } else if (p->n > 1) {
         cairo_new_path(cr);
         cairo_move_to(cr, p->pts[0][0], p->pts[0][1]);
         for (size_t i = 1; i < p->n; i++)
@@ -1052,12 +1065,21 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
 /* A line chart whose rows go back and forth in x too often to be kept:
  * the rows are read again and drawn while read, in row order, each run
  * inside one device pixel column reduced to its first, lowest, highest
- * and last point, every series in its own pen (chunked strokes). */
+ * and last point, every series in its own pen. The pens' segments go to
+ * a coverage mask per series (chart_mask.h: the union of the segments,
+ * as one stroke of them would cover, at a cost that does not grow with
+ * their length once the plot is covered), and each mask is painted in
+ * the series' colour, one series over the other as matplotlib draws
+ * them. */
 static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
                               const tq_draw_rows_t *rows, char **error)
 {
     pen_line_style(f->cr);
     pen_t *pens = tq_xcalloc(d->nseries, sizeof *pens);
+    double k = f->scale;
+    double ox = floor(f->left * k), oy = floor(f->top * k);
+    int mw = (int)ceil(f->right * k - ox), mh = (int)ceil(f->bottom * k - oy);
+    double half = cairo_get_line_width(f->cr) * k / 2;
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
     tqdb_datum_t row_v[MAX_SERIES + 1];
@@ -1066,7 +1088,9 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
     int64_t n = 0;
     /* each series keeps its pending run and its own polyline */
     for (size_t s = 0; s < d->nseries; s++)
-        pens[s] = (pen_t){.f = f, .o = o, .series = s};
+        pens[s] = (pen_t){.f = f, .o = o, .series = s, .ox = ox, .oy = oy,
+                          .mask = seg_mask_new(mw > 0 ? mw : 1,
+                                               mh > 0 ? mh : 1, half)};
     while (rc == 0 && (rc = rows->next(rows->ud, (int)d->nseries + 1, row_v,
                                        error)) == TQDB_ROW) {
         rc = 0;
@@ -1101,6 +1125,12 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
         if (have[s])
             pen_run(&pens[s], &cur[s]);
         pen_flush(&pens[s]);
+        cairo_save(f->cr);
+        cairo_identity_matrix(f->cr);
+        set_colour(f, s);
+        cairo_mask_surface(f->cr, seg_mask_surface(pens[s].mask), ox, oy);
+        cairo_restore(f->cr);
+        seg_mask_destroy(&pens[s].mask);
     }
     free(pens);
     return rc == TQDB_DONE ? 0 : -1;

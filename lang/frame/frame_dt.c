@@ -369,8 +369,10 @@ static fstore_t *rs_store(tq_ctx_t *ctx, char *const *labels, size_t nbins,
         assert(rc != TQDB_ROW);
     }
     tqdb_cursor_free(&ins);
-    if (rc < 0) {
+    if (rc < 0)
         tq_raise_db(ctx);
+    /* the bins' row order, where the engine has no rowid */
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
         frame_store_unref(st);
         return NULL;
     }

@@ -42,9 +42,14 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
 {
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT count(*)");
-    for (size_t i = 0; i < n; i++)
-        tq_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
-                      "sum(typeof(%s) = 'real')", vals[i], vals[i], vals[i]);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    for (size_t i = 0; i < n; i++) {
+        tq_buf_printf(&b, ", count(%s), count(CASE WHEN ", vals[i]);
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'integer' THEN 1 END), count(CASE WHEN ");
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'real' THEN 1 END)");
+    }
     tq_buf_printf(&b, " FROM %s", from);
     tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
     tq_buf_free(&b);
@@ -302,7 +307,8 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         bool real = strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
                     strcasestr(decl, "DOUB");
         if (!strcmp(s->dtypes[i], "float64") && !real)
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", e,
+                          f->st->dialect->type_real, s->vals[i]);
         else if (f->series)
             tq_buf_printf(&b, ", %s AS tq_v", e);
         else
@@ -559,7 +565,9 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tq_buf_t b = {0};
     tq_buf_add(&b, "CREATE TEMP TABLE ");
     tq_buf_ident(&b, st->name);
-    tq_buf_add(&b, " (tq_i, tq_v)");
+    tq_buf_printf(&b, " (tq_i%s, tq_v%s)",
+                  frame_column_type(st->dialect, NULL, 0),
+                  frame_column_type(st->dialect, vals, n));
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
     tqdb_cursor_t *ins = NULL;
@@ -584,6 +592,8 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tqdb_cursor_free(&ins);
     for (size_t r = 0; r < n; r++)
         free(vals[r]);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         frame_store_unref(st);
         return NULL;
@@ -994,16 +1004,12 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
             rc = -1;
             break;
         }
-        if (!strcmp(ty, "INTEGER"))
-            tq_buf_printf(&b, ", CAST(%s AS INTEGER) AS %s", s.vals[i],
-                          s.vals[i]);
-        else if (!strcmp(ty, "REAL"))
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", s.vals[i],
-                          s.vals[i]);
-        else
-            /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
-            tq_buf_printf(&b, ", CAST(%s AS TEXT) AS %s", s.vals[i],
-                          s.vals[i]);
+        /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
+        tq_buf_add(&b, ", ");
+        f->st->dialect->astype(&b, !strcmp(ty, "INTEGER") ? 'i'
+                                   : !strcmp(ty, "REAL")  ? 'f' : 's',
+                               s.vals[i]);
+        tq_buf_printf(&b, " AS %s", s.vals[i]);
     }
     tq_value_t *v = NULL;
     if (rc == 0) {
@@ -1647,6 +1653,8 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         int rc = frame_exec(ctx, b.s);
         tq_buf_free(&b);
         tq_decref(rows);
+        if (rc == 0)
+            rc = frame_store_number(ctx, st);
         tq_value_t *v = NULL;
         if (rc == 0)
             v = fm_frame(st, "", cols, nc);
@@ -1744,12 +1752,15 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         tq_buf_t b = {0};
         tq_buf_add(&b, "CREATE TEMP TABLE ");
         tq_buf_ident(&b, st->name);
-        tq_buf_add(&b, " (tq_i");
+        tq_buf_printf(&b, " (tq_i%s", frame_column_type(st->dialect, NULL,
+                                                         0));
         char **names = tq_xcalloc(n + 1, sizeof *names);
+        tqdb_datum_t one = tqdb_datum_float(1.0), *onep = &one;
         for (size_t i = 0; i < n; i++) {
             names[i] = s.names[cols[i]];
             tq_buf_add(&b, ", ");
             tq_buf_ident(&b, names[i]);
+            tq_buf_add(&b, frame_column_type(st->dialect, &onep, 1));
         }
         tq_buf_addc(&b, ')');
         rc = frame_exec(ctx, b.s);
@@ -1780,6 +1791,8 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         tqdb_cursor_free(&ins);
         for (size_t i = 0; rc == 0 && i < n; i++)
             mark_float(st, names[i]);
+        if (rc == 0)
+            rc = frame_store_number(ctx, st);
         if (rc == 0)
             v = fm_frame(st, "", names, n);
         else

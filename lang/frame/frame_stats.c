@@ -314,10 +314,14 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
     tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
     tq_buf_add(&b, " (\"tq_index\" TEXT");
+    /* REAL as the dialect names a double; no type as its text */
+    const char *ty = !strcmp(coltype, "REAL") ? st->dialect->type_real
+                   : *coltype || !st->dialect->expr_type ? coltype
+                   : st->dialect->type_text;
     for (size_t c = 0; c < ncols; c++) {
         tq_buf_add(&b, ", ");
         tq_buf_ident(&b, cols[c]);
-        tq_buf_printf(&b, " %s", coltype);
+        tq_buf_printf(&b, " %s", ty);
     }
     tq_buf_addc(&b, ')');
     if (frame_exec(ctx, b.s) < 0) {
@@ -354,8 +358,9 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
         assert(rc != TQDB_ROW);
     }
     tqdb_cursor_free(&ins);
-    if (rc < 0) {
+    if (rc < 0)
         tq_raise_db(ctx);
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
         frame_store_unref(st);
         return NULL;
     }
@@ -518,9 +523,14 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    tq_buf_t b = {0};
+    tq_buf_t b = {0}, x = {0};
+    if (f->boolean)                 /* True counts 1, as in pandas */
+        f->st->dialect->bool_int(&x, d->f.sql);
+    else
+        tq_buf_add(&x, d->f.sql);
     tq_buf_add(&b, "SELECT ");
-    tq_buf_printf(&b, sql, d->f.sql);
+    tq_buf_printf(&b, sql, x.s);
+    tq_buf_free(&x);
     tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
@@ -727,6 +737,8 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     tq_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(cols);
         free(st->name);
@@ -787,6 +799,8 @@ static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
     tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(st->name);
         free(st);

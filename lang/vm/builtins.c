@@ -691,8 +691,7 @@ BUILTIN(bi_str)
         return NULL;
     if (args->npos == 0)
         return tq_str("");
-    char *s = tq_to_str(ctx, args->pos[0]);
-    return s ? tq_str_take(s) : NULL;
+    return tq_str_of(ctx, args->pos[0]);
 }
 
 static tq_value_t *parse_int(tq_ctx_t *ctx, tq_value_t *sv, int base)
@@ -1777,8 +1776,7 @@ static tq_value_t *pad_impl(tq_ctx_t *ctx, tq_value_t *self,
     }
     char spec[64];
     snprintf(spec, sizeof spec, "%c%c%lld", fill, align, (long long)width);
-    char *s = tq_format_value(ctx, self, spec);
-    return s ? tq_str_take(s) : NULL;
+    return tq_format_str(ctx, self, spec);
 }
 
 METHOD(m_ljust) { return pad_impl(ctx, self, args, "ljust", '<'); }
@@ -1890,19 +1888,20 @@ METHOD(m_format)
             v = NULL;
         }
         if (v && conv && (*conv == 'r' || *conv == 's')) {
-            char *t = *conv == 'r' ? tq_repr(ctx, v) : tq_to_str(ctx, v);
+            tq_value_t *t = *conv == 'r' ? tq_repr_str(ctx, v)
+                                         : tq_str_of(ctx, v);
             tq_decref(v);
-            v = t ? tq_str_take(t) : NULL;
+            v = t;
         }
-        char *out = v ? tq_format_value(ctx, v, spec ? spec : "") : NULL;
+        tq_value_t *out = v ? tq_format_str(ctx, v, spec ? spec : "") : NULL;
         tq_decref(v);
         free(field);
         if (!out) {
             tq_buf_free(&b);
             return NULL;
         }
-        tq_buf_add(&b, out);
-        free(out);
+        tq_buf_addn(&b, tq_as_str(out), tq_str_len(out));
+        tq_decref(out);
         i = j;
     }
     tq_value_t *r = tq_str_n(b.s, b.len);
@@ -2360,11 +2359,17 @@ static char *group_digits(const char *num, char sep)
     return tq_buf_take(&b);
 }
 
-static char *pad(const char *body, const spec_t *sp, char default_align)
+/* body (n bytes, NULs kept) padded to the spec's width; its length in
+ * *outlen when outlen is not NULL. */
+static char *pad_n(const char *body, size_t n, const spec_t *sp,
+                   char default_align, size_t *outlen)
 {
-    size_t len = tq_utf8_count(body, strlen(body));
-    if (!sp->has_width || (int)len >= sp->width)
-        return tq_xstrdup(body);
+    size_t len = tq_utf8_count(body, n);
+    if (!sp->has_width || (int)len >= sp->width) {
+        if (outlen)
+            *outlen = n;
+        return tq_xstrndup(body, n);
+    }
     size_t padn = (size_t)sp->width - len;
     char align = sp->align ? sp->align : default_align;
     tq_buf_t b = {0};
@@ -2375,15 +2380,22 @@ static char *pad(const char *body, const spec_t *sp, char default_align)
             tq_buf_addc(&b, *p++);
         for (size_t i = 0; i < padn; i++)
             tq_buf_addc(&b, sp->fill);
-        tq_buf_add(&b, p);
-        return tq_buf_take(&b);
+        tq_buf_addn(&b, p, n - (size_t)(p - body));
+    } else {
+        for (size_t i = 0; i < left; i++)
+            tq_buf_addc(&b, sp->fill);
+        tq_buf_addn(&b, body, n);
+        for (size_t i = 0; i < padn - left; i++)
+            tq_buf_addc(&b, sp->fill);
     }
-    for (size_t i = 0; i < left; i++)
-        tq_buf_addc(&b, sp->fill);
-    tq_buf_add(&b, body);
-    for (size_t i = 0; i < padn - left; i++)
-        tq_buf_addc(&b, sp->fill);
+    if (outlen)
+        *outlen = b.len;
     return tq_buf_take(&b);
+}
+
+static char *pad(const char *body, const spec_t *sp, char default_align)
+{
+    return pad_n(body, strlen(body), sp, default_align, NULL);
 }
 
 static char *format_float(double d, const spec_t *sp)
@@ -2433,8 +2445,25 @@ static char *format_float(double d, const spec_t *sp)
     return body;
 }
 
-char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
+/* The byte offset of code point cp in s (n bytes), n when s is shorter. */
+static size_t utf8_offset_n(const char *s, size_t n, size_t cp)
 {
+    size_t seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && seen++ == cp)
+            return i;
+    return n;
+}
+
+/* tq_format_value; a str's text keeps its NUL bytes, its length in *len
+ * (other values leave *len alone). */
+static char *format_value_n(tq_ctx_t *ctx, tq_value_t *v,
+                            const char *specstr, size_t *len)
+{
+    if (!specstr[0] && tq_kind(v) == TQ_STR) {
+        *len = tq_str_len(v);
+        return tq_xstrndup(tq_as_str(v), *len);
+    }
     if (!specstr[0])
         return tq_to_str(ctx, v);
     if (tq_kind(v) == TQ_NATIVE && tq_native_type(v)->format)
@@ -2452,13 +2481,11 @@ char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
             goto bad;
         if (sp.sign || sp.grouping || sp.align == '=')
             goto bad;
-        body = sp.has_prec
-                   ? tq_xstrndup(tq_as_str(v),
-                                 tq_utf8_offset(tq_as_str(v), (size_t)sp.prec))
-                   : tq_xstrdup(tq_as_str(v));
-        out = pad(body, &sp, '<');
-        free(body);
-        return out;
+        return pad_n(tq_as_str(v),
+                     sp.has_prec ? utf8_offset_n(tq_as_str(v), tq_str_len(v),
+                                                 (size_t)sp.prec)
+                                 : tq_str_len(v),
+                     &sp, '<', len);
     case TQ_INT: case TQ_BOOL: {
         int64_t i = tq_as_int(v);
         if (tq_kind(v) == TQ_BOOL && !sp.type && !sp.sign && !sp.grouping &&
@@ -2555,6 +2582,21 @@ bad_type:
              "unsupported format string passed to %s.__format__",
              tq_type_name(v));
     return NULL;
+}
+
+char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *specstr)
+{
+    size_t len;
+    return format_value_n(ctx, v, specstr, &len);
+}
+
+tq_value_t *tq_format_str(tq_ctx_t *ctx, tq_value_t *v, const char *spec)
+{
+    size_t len = SIZE_MAX;
+    char *s = format_value_n(ctx, v, spec, &len);
+    if (!s)
+        return NULL;
+    return tq_str_take_n(s, len == SIZE_MAX ? strlen(s) : len);
 }
 
 /* ---- printf-style formatting: 'fmt' % args */
@@ -2654,13 +2696,14 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
         tq_value_t *val = tq_incref(arg);
         char type = conv == 'i' ? 'd' : conv;
         if (conv == 's' || conv == 'r' || conv == 'a') {
-            char *t = conv == 's' ? tq_to_str(ctx, val) : tq_repr(ctx, val);
+            tq_value_t *t = conv == 's' ? tq_str_of(ctx, val)
+                                        : tq_repr_str(ctx, val);
             tq_decref(val);
             if (!t) {
                 tq_buf_free(&b);
                 return NULL;
             }
-            val = tq_str_take(t);
+            val = t;
             type = 0;
         } else if (!is_num(val)) {
             tq_buf_free(&b);
@@ -2703,15 +2746,15 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
             free(full);
             full = tq_xasprintf("%s%s.%s", spec, width, prec);
         }
-        char *out = tq_format_value(ctx, val, full);
+        tq_value_t *out = tq_format_str(ctx, val, full);
         free(full);
         tq_decref(val);
         if (!out) {
             tq_buf_free(&b);
             return NULL;
         }
-        tq_buf_add(&b, out);
-        free(out);
+        tq_buf_addn(&b, tq_as_str(out), tq_str_len(out));
+        tq_decref(out);
     }
     if (!mapping && next < nargs) {
         tq_buf_free(&b);
@@ -2719,7 +2762,8 @@ tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmtv, tq_value_t *argv)
                         "not all arguments converted during string "
                         "formatting");
     }
-    return tq_str_take(tq_buf_take(&b));
+    size_t blen = b.len;
+    return tq_str_take_n(tq_buf_take(&b), blen);
 incomplete:
     tq_buf_free(&b);
     return tq_raise(ctx, "ValueError", "incomplete format");

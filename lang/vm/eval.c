@@ -664,13 +664,14 @@ static tq_value_t *eval_fstring(tq_ctx_t *ctx, const tq_node_t *n)
             return NULL;
         }
         if (part->op == 'r' || part->op == 'a' || part->op == 's') {
-            char *s = part->op == 's' ? tq_to_str(ctx, v) : tq_repr(ctx, v);
+            tq_value_t *s = part->op == 's' ? tq_str_of(ctx, v)
+                                            : tq_repr_str(ctx, v);
             tq_decref(v);
             if (!s) {
                 tq_buf_free(&b);
                 return NULL;
             }
-            v = tq_str_take(s);
+            v = s;
         }
         char *spec = NULL;
         if (part->b) {
@@ -684,15 +685,15 @@ static tq_value_t *eval_fstring(tq_ctx_t *ctx, const tq_node_t *n)
             tq_decref(sv);
         }
         ctx->node = part;
-        char *s = tq_format_value(ctx, v, spec ? spec : "");
+        tq_value_t *s = tq_format_str(ctx, v, spec ? spec : "");
         free(spec);
         tq_decref(v);
         if (!s) {
             tq_buf_free(&b);
             return NULL;
         }
-        tq_buf_add(&b, s);
-        free(s);
+        tq_buf_addn(&b, tq_as_str(s), tq_str_len(s));
+        tq_decref(s);
     }
     tq_value_t *r = tq_str_n(b.s, b.len);
     tq_buf_free(&b);

@@ -197,8 +197,11 @@ bool tq_range_get(const tq_value_t *v, int64_t *start, int64_t *step,
                   int64_t *count);
 /* Python's printf-style 'fmt' % args. */
 tq_value_t *tq_str_percent(tq_ctx_t *ctx, tq_value_t *fmt, tq_value_t *args);
-/* Formats a value with a format spec ("{:.2f}", f-strings). malloc'd. */
+/* Formats a value with a format spec ("{:.2f}", f-strings). malloc'd; a
+ * C string, so a str's text stops at its first NUL byte: tq_format_str
+ * gives the str value, NULs kept. */
 char *tq_format_value(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
+tq_value_t *tq_format_str(tq_ctx_t *ctx, tq_value_t *v, const char *spec);
 
 /* value.c internals shared with the evaluator. */
 tq_value_t *tq_function_value_new(tq_function_t *fn);   /* takes fn */

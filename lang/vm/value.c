@@ -102,9 +102,15 @@ tq_value_t *tq_str(const char *s)
 
 tq_value_t *tq_str_take(char *s)
 {
+    return tq_str_take_n(s, strlen(s));
+}
+
+tq_value_t *tq_str_take_n(char *s, size_t len)
+{
+    assert(s[len] == '\0');
     tq_value_t *v = alloc_value(TQ_STR);
     v->u.str.s = s;
-    v->u.str.len = strlen(s);
+    v->u.str.len = len;
     return v;
 }
 
@@ -1107,6 +1113,20 @@ char *tq_to_str(tq_ctx_t *ctx, tq_value_t *v)
     if (tq_exception_get(v, &en, &msg))
         return tq_xstrdup(msg);
     return tq_repr(ctx, v);
+}
+
+tq_value_t *tq_str_of(tq_ctx_t *ctx, tq_value_t *v)
+{
+    if (v->kind == TQ_STR)
+        return tq_incref(v);
+    char *s = tq_to_str(ctx, v);
+    return s ? tq_str_take(s) : NULL;
+}
+
+tq_value_t *tq_repr_str(tq_ctx_t *ctx, tq_value_t *v)
+{
+    char *s = tq_repr(ctx, v);
+    return s ? tq_str_take(s) : NULL;
 }
 
 /* ---- truth, equality, ordering */

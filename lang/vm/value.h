@@ -119,6 +119,8 @@ tq_value_t *tq_float(double d);
 tq_value_t *tq_str(const char *s);                 /* copies */
 tq_value_t *tq_str_n(const char *s, size_t len);   /* copies */
 tq_value_t *tq_str_take(char *s);                  /* steals malloc'd s */
+/* steals malloc'd s of len bytes (NULs inside kept), s[len] == 0 */
+tq_value_t *tq_str_take_n(char *s, size_t len);
 tq_value_t *tq_list_new(size_t capacity);
 tq_value_t *tq_tuple_new(size_t count);            /* items start as None */
 tq_value_t *tq_dict_new(void);
@@ -174,6 +176,11 @@ tq_value_t *tq_slice_step(const tq_value_t *s);
 /* ---- generic operations, Python semantics. NULL on error. */
 char *tq_repr(tq_ctx_t *ctx, tq_value_t *v);      /* malloc'd, Python repr */
 char *tq_to_str(tq_ctx_t *ctx, tq_value_t *v);    /* malloc'd, Python str */
+/* Python's str(v) as a str value (a new reference): a str itself, NUL
+ * bytes and all, where tq_to_str's C string would stop at the first. */
+tq_value_t *tq_str_of(tq_ctx_t *ctx, tq_value_t *v);
+/* Python's repr(v) as a str value (a new reference). */
+tq_value_t *tq_repr_str(tq_ctx_t *ctx, tq_value_t *v);
 int tq_truth(tq_ctx_t *ctx, tq_value_t *v);       /* 0/1, -1 on error */
 /* 1 equal, 0 not, Python == on scalars/sequences; natives by identity. */
 int tq_equal(tq_ctx_t *ctx, tq_value_t *a, tq_value_t *b);
