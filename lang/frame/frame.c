@@ -1031,9 +1031,15 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
      * on each side */
     tq_table_t shown = rx_shown_rows(&t);
     nrows = shown.nhead + shown.ntail;
-    rx_colkind_t kind;
-    char **idx = rx_format_column(&shown, 0, true, &kind, NULL);
+    rx_colkind_t kind, ikind;
+    char **idx = rx_format_column(&shown, 0, true, &ikind, NULL);
     char **vals = rx_format_column(&shown, 1, true, &kind, NULL);
+    /* a numeric index keeps a sign slot when a label is negative, as
+     * pandas' Index.format trims only the spaces common to all labels */
+    bool idx_sign = false;
+    for (size_t r = 0; r < nrows; r++)
+        idx_sign |= (ikind == RX_COL_INT || ikind == RX_COL_FLOAT) &&
+                    idx[r][strspn(idx[r], " ")] == '-';
     bool sign_slot = kind != RX_COL_DATETIME;
     if (f->boolean)
         for (size_t r = 0; r < nrows; r++) {
@@ -1050,6 +1056,11 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     for (size_t r = 0; r < nrows; r++) {
         while (idx[r][0] == ' ')
             memmove(idx[r], idx[r] + 1, strlen(idx[r]));
+        if (idx_sign && idx[r][0] != '-') {
+            char *v = tq_xasprintf(" %s", idx[r]);
+            free(idx[r]);
+            idx[r] = v;
+        }
         /* pandas' float formatter gives NaN no sign slot */
         bool nan = kind == RX_COL_FLOAT && !strcmp(vals[r], "NaN");
         if (sign_slot && !nan && vals[r][0] != ' ' && vals[r][0] != '-') {

@@ -117,7 +117,9 @@ int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
     const char **names = tq_xcalloc(q->nfields + 1, sizeof *names);
     size_t n = 0;
     for (size_t i = 0; i < q->nfields; i++)
-        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF)
+        /* internal columns (tq_rowid, tq_i: an index) need no dtype */
+        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF &&
+            strncmp(q->fields[i].expr->name, "tq_", 3) != 0)
             names[n++] = q->fields[i].expr->name;
     int rc = dt_ensure(ctx, src, names, n);
     free(names);
@@ -546,6 +548,15 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 /* ---- small stores from values */
 
 /* A Series of n rows: text labels and owned datums (freed here). */
+/* Records that column `col` of st is float64 even when all its values
+ * are missing (the result of a float computation). */
+static void mark_float(fstore_t *st, const char *col)
+{
+    st->float_cols = tq_xrealloc(st->float_cols, (st->nfloat + 1) *
+                                 sizeof *st->float_cols);
+    st->float_cols[st->nfloat++] = tq_xstrdup(col);
+}
+
 static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                tqdb_datum_t **vals, size_t n,
                                const char *name, bool boolean)
@@ -1326,12 +1337,13 @@ static tq_value_t *n_extreme(tq_ctx_t *ctx, tq_value_t *self,
             return tq_raise(ctx, "KeyError", "'%s'", tq_as_str(cv));
         }
     }
-    char *where = tq_xasprintf("%s IS NOT NULL", col);
-    char *order = tq_xasprintf("%s %s, tq_r LIMIT %" PRId64, col,
-                               largest ? "DESC" : "ASC", n < 0 ? 0 : n);
+    /* pandas: the values in order (ties by position), then the missing
+     * ones in row order when fewer than n values are there */
+    char *order = tq_xasprintf("%s IS NULL, %s %s, tq_r LIMIT %" PRId64,
+                               col, col, largest ? "DESC" : "ASC",
+                               n < 0 ? 0 : n);
     fm_src_clear(&s);
-    tq_value_t *v = select_rows(ctx, f, where, order, NULL);
-    free(where);
+    tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
     free(order);
     return v;
 }
@@ -1406,20 +1418,29 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
             cols[n++] = i;
-    /* one statement: count, sum, avg, min, max and, for std and var, the
-     * squared deviations from the mean (two-pass, as pandas' nanvar) of
-     * each column, the means read by a first statement */
+    /* one statement: count, sum, avg, min or max and, for std and var,
+     * the squared deviations from the mean (two-pass, as pandas' nanvar)
+     * of each column, the means read by a subquery */
     bool dev = !strcmp(fn, "std") || !strcmp(fn, "var");
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT 0");
     for (size_t k = 0; k < n; k++) {
         const char *c = s.vals[cols[k]];
-        if (numeric(dt[cols[k]]))
-            tq_buf_printf(&b, ", count(%s), sum(%s), avg(%s), min(%s), "
-                          "max(%s), ", c, c, c, c, c);
-        else                  /* text has no sum where types are strict */
-            tq_buf_printf(&b, ", count(%s), NULL, NULL, min(%s), max(%s), ",
-                          c, c, c);
+        /* only the aggregate asked for (and the count), the others 0 so
+         * that each column keeps six places; text has no sum or mean
+         * where types are strict */
+        tq_buf_printf(&b, ", count(%s)", c);
+        static const char *const aggs[4] = {"sum", "mean", "min", "max"};
+        bool num = numeric(dt[cols[k]]);
+        for (int j = 0; j < 4; j++) {
+            if (strcmp(fn, aggs[j]))
+                tq_buf_add(&b, ", 0");
+            else if (!num && j < 2)
+                tq_buf_add(&b, ", NULL");
+            else
+                tq_buf_printf(&b, ", %s(%s)", j == 1 ? "avg" : aggs[j], c);
+        }
+        tq_buf_add(&b, ", ");
         if (dev)
             tq_buf_printf(&b, "sum((%s - tq_m%zu) * (%s - tq_m%zu))", c, k, c,
                           k);
@@ -1492,6 +1513,11 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
             free(vals[0]);
         } else {
             v = series_from(ctx, labels, vals, n, NULL, false);
+            /* float64 even when every value is missing (NaN) */
+            if (v && (!strcmp(fn, "mean") || !strcmp(fn, "std") ||
+                      !strcmp(fn, "var") || !strcmp(fn, "median") ||
+                      !strcmp(fn, "quantile")))
+                mark_float(FM_SELF(v)->st, "tq_v");
         }
     } else {
         for (size_t k = 0; k < n; k++)
@@ -1767,6 +1793,8 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
             }
         }
         tqdb_cursor_free(&ins);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            mark_float(st, names[i]);
         if (rc == 0)
             rc = frame_store_number(ctx, st);
         if (rc == 0)

@@ -11,6 +11,7 @@
  * selection); the other statistics are SQL aggregates.
  */
 #include "frame/frame.h"
+#include "frame/frame_methods.h"
 #include "sql/dialect.h"
 
 #include <assert.h>
@@ -693,25 +694,13 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                 if (!strcmp(f->cols[i], g->key))
                     continue;
                 if (numeric_only) {
-                    tq_buf_t b = {0};
-                    tq_buf_add(&b, "SELECT count(*) FROM ");
-                    frame_table_ref(&b, f->st);
-                    tq_buf_add(&b, " WHERE ");
-                    tq_buf_t id = {0};
-                    tq_buf_ident(&id, f->cols[i]);
-                    f->st->dialect->value_type(&b, id.s);
-                    tq_buf_free(&id);
-                    tq_buf_add(&b, " IN ('text', 'blob')");
-                    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
-                    tq_buf_free(&b);
-                    if (!st) {
+                    /* the column's dtype, read once and cached */
+                    const char *dt = fm_store_dtype(ctx, f->st, f->cols[i]);
+                    if (!dt) {
                         free(cols);
                         return NULL;
                     }
-                    bool text = tqdb_step(st) == TQDB_ROW &&
-                                tqdb_column_int(st, 0) > 0;
-                    tqdb_cursor_free(&st);
-                    if (text)
+                    if (!strcmp(dt, "object") || !strncmp(dt, "datetime", 8))
                         continue;
                 }
                 cols[n++] = f->cols[i];

@@ -231,8 +231,8 @@ def main():
         pandas_cpu_bench(binary, a.db, a.rows, a.ops)
     elif a.pandas or a.pandas_only:
         pandas_bench(binary, a.db, a.rows, a.ops)
-        if a.pandas_only:
-            return
+    if a.pandas_only:
+        return
 
     # Tabula: each cell is run `runs` times in one session; (b) and (c)
     # reuse the frame made by the last run of (a).
