@@ -1,5 +1,5 @@
 """This file drives Debian's headless Chromium over the DevTools protocol
-for the client tests (the approach of tests/notebooks/test_browser.py, on
+for the client tests and tests/notebooks/test_browser.py (on
 websocket-client): start the browser with a throw-away profile, open a
 page with retries, evaluate JavaScript, wait for a DOM state, click and
 type with real input events, and take screenshots. It also starts and

@@ -18,111 +18,32 @@ Environment:
                              notebooks/rental_analytics.ipynb)
     TABULA_SCREENSHOT_DIR    where screenshots go (default: pytest tmp dir)
 """
-import base64
 import json
 import os
 import pathlib
 import secrets
-import shutil
-import signal
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
-import urllib.request
 
 import nbformat
 import pytest
 
 from nbcheck import JUPYTER, KERNEL, ROOT, kernel_spec_or_skip
 
+# The DevTools client and process helpers are shared with tests/clients.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "clients"))
+from cdp import CHROMIUM, Browser, free_port, http_get, stop_group, wait_for  # noqa: E402
+
 if os.environ.get("TABULA_BROWSER_NOTEBOOK"):
     BROWSER_NOTEBOOKS = [pathlib.Path(os.environ["TABULA_BROWSER_NOTEBOOK"])]
 else:
     BROWSER_NOTEBOOKS = [ROOT / "notebooks" / "2025_revenue_analysis.ipynb",
                          ROOT / "notebooks" / "rental_analytics.ipynb"]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SERVER_START_TIMEOUT = 60
 PAGE_TIMEOUT = 90
 RUN_TIMEOUT = 300
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, method="GET", timeout=5):
-    req = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        body = r.read()
-    return json.loads(body) if body else None
-
-
-def wait_for(what, fn, timeout, interval=0.25):
-    """Calls fn until it returns something true; fails after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (OSError, urllib.error.URLError, ValueError) as e:
-            last = e
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
-
-
-def stop_group(proc, grace=10):
-    """SIGTERM then SIGKILL the process group of a process we started."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=grace)
-    except ProcessLookupError:
-        pass
-
-
-class DevTools:
-    """The few DevTools protocol calls we need, over one websocket."""
-
-    def __init__(self, ws_url):
-        import websocket
-        self.ws = websocket.create_connection(ws_url, timeout=30,
-                                              suppress_origin=True)
-        self.next_id = 0
-
-    def call(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method,
-                                 "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg["result"]
-
-    def evaluate(self, expression):
-        result = self.call("Runtime.evaluate", expression=expression,
-                           returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise ValueError(result["exceptionDetails"].get("text"))
-        return result["result"].get("value")
-
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        path.write_bytes(base64.b64decode(data))
-        return path
-
-    def close(self):
-        self.ws.close()
 
 
 # JavaScript run in the page. The classic notebook exposes `Jupyter`.
@@ -237,7 +158,7 @@ def test_notebook_renders_in_chromium(browser_tools, notebook, tmp_path):
     env = dict(os.environ,
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    server = chrome = devtools = None
+    server = browser = None
     server_log = open(tmp_path / "server.log", "w")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -255,53 +176,31 @@ def test_notebook_renders_in_chromium(browser_tools, notebook, tmp_path):
             return http_get(f"{base}/api/status?token={token}")
         wait_for("the notebook server", server_up, SERVER_START_TIMEOUT)
 
-        profile = tmp_path / "chromium-profile"
-        chrome = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--disable-dev-shm-usage",
-             f"--user-data-dir={profile}", "--remote-debugging-port=0",
-             "--remote-allow-origins=*", "--window-size=1280,1600",
-             "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "chromium.log", "w"),
-            start_new_session=True)
-
-        def devtools_port():
-            assert chrome.poll() is None, "chromium exited:\n" + \
-                (tmp_path / "chromium.log").read_text()[-2000:]
-            f = profile / "DevToolsActivePort"
-            return f.exists() and f.read_text().split("\n")[0].strip()
-        cdp_port = wait_for("chromium's DevTools port", devtools_port, 30)
-        pages = wait_for("a page target", lambda: [
-            t for t in http_get(f"http://127.0.0.1:{cdp_port}/json/list")
-            if t.get("type") == "page"], 30)
-        devtools = DevTools(pages[0]["webSocketDebuggerUrl"])
-        devtools.call("Page.enable")
-        devtools.call("Page.navigate",
-                      url=f"{base}/notebooks/{name}?token={token}")
+        browser = Browser(tmp_path, width=1280, height=1600)
+        browser.call("Page.navigate",
+                     url=f"{base}/notebooks/{name}?token={token}")
 
         wait_for("the notebook page and an idle kernel",
-                 lambda: devtools.evaluate(JS_KERNEL_READY), PAGE_TIMEOUT)
-        assert devtools.evaluate(JS_RUN_ALL) == "clicked"
+                 lambda: browser.js(JS_KERNEL_READY), PAGE_TIMEOUT)
+        assert browser.js(JS_RUN_ALL) == "clicked"
         # Give the click a moment to mark cells as queued before polling.
         time.sleep(1.0)
-        wait_for("every cell to run", lambda: devtools.evaluate(JS_DONE),
+        wait_for("every cell to run", lambda: browser.js(JS_DONE),
                  RUN_TIMEOUT, interval=0.5)
         # Let the browser decode the images.
         time.sleep(1.0)
-        report = devtools.evaluate(JS_REPORT)
+        report = browser.js(JS_REPORT)
 
         saved = []
         for tag in ("revenue-table", "revenue-chart", "top-spenders",
                     "demo", "top-bikes-chart", "erd", "frame-update",
                     "polymorphic"):
-            if devtools.evaluate(JS_SCROLL_TO_TAG % json.dumps(tag)):
+            if browser.js(JS_SCROLL_TO_TAG % json.dumps(tag)):
                 time.sleep(0.3)
-                saved.append(devtools.screenshot(
+                saved.append(browser.screenshot(
                     shots / f"browser-{notebook.stem}-{tag}.png"))
         if not saved:
-            saved.append(devtools.screenshot(shots / "browser-notebook.png"))
+            saved.append(browser.screenshot(shots / "browser-notebook.png"))
         print("screenshots:", *saved)
 
         assert report["errors"] == 0, f"error outputs in the page: {report['tagged']}"
@@ -332,9 +231,8 @@ def test_notebook_renders_in_chromium(browser_tools, notebook, tmp_path):
         if "demo" in tagged:
             assert "Created" in tagged["demo"]["text"], tagged["demo"]
     finally:
-        if devtools is not None:
-            devtools.close()
-        stop_group(chrome)
+        if browser is not None:
+            browser.close()
         if server is not None and server.poll() is None:
             # Shut the kernels down through the API, then the server.
             try:
