@@ -232,6 +232,20 @@ int main(void)
     } else {
         ok(false, "triangle outline");
     }
+    /* The same rows through a view that puts them far outside the plot
+     * (device coordinates around 1e12) and on a log axis (the zeros
+     * break the line): drawn without a mark inside, and without a fault
+     * under the sanitizers. */
+    o.title = "far away";
+    o.has_ylim = true;
+    o.ylim[0] = 1e6;
+    o.ylim[1] = 1e6 + 1e-6;
+    chart("SELECT x, y FROM zz", o, "zzfar", "30k rows far outside the "
+          "view: PNG");
+    o.has_ylim = false;
+    o.logy = true;
+    chart("SELECT x, y FROM zz", o, "zzlog", "30k rows on a log axis: PNG");
+    o.logy = false;
     o.kind = TQ_CHART_SCATTER;
     o.title = "1M scatter";
     chart("SELECT x, y FROM big", o, "bigscatter", "1M-point scatter: PNG");
