@@ -12,6 +12,7 @@
  */
 #include "install.h"
 #include "util.h"
+#include "tabula.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,7 +53,9 @@ static const char usage[] =
     "  (default)       into /usr/local/share/jupyter/kernels\n"
     "  --name NAME     kernelspec name (default tabula)\n"
     "  --display-name  name shown in front ends (default Tabula)\n"
-    "  --database P    database the kernel opens (default :memory:)\n"
+    "  --database P    database the kernel opens (default :memory:): a\n"
+    "                  file, or a PostgreSQL URL or keyword string without\n"
+    "                  a password (~/.pgpass or PGPASSWORD give it)\n"
     "  --readonly      open that database read-only\n"
     "  --django P      Django project whose models.py files name the\n"
     "                  tables and relations (as %django P)\n";
@@ -229,6 +232,18 @@ int kn_install_main(int argc, char **argv)
     if (chosen > 1) {
         fprintf(stderr, "tabula-kernel install: choose one of --user, "
                 "--prefix and --sys-prefix\n");
+        return 2;
+    }
+    /* kernel.json is a plain file that any front end lists: a password in
+     * it would be kept in clear, so libpq's own places are asked for */
+    char *masked = database ? tq_mask_secrets(database) : NULL;
+    bool secret = masked && strcmp(masked, database) != 0;
+    free(masked);
+    if (secret) {
+        fprintf(stderr, "tabula-kernel install: --database holds a password, "
+                "which kernel.json would keep in clear; leave it out and put "
+                "it in ~/.pgpass (or PGPASSWORD in the kernel's "
+                "environment)\n");
         return 2;
     }
     if (!valid_name(name)) {

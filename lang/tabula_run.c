@@ -264,10 +264,14 @@ static int parse_golden(const char *path, gfile_t *gf)
             tq_buf_addn(&exp, "", 0);
             continue;
         }
-        if (ll == 0) {
+        /* a blank line, or the engine marker of the next cell, ends the
+         * expected output */
+        if (ll == 0 || starts(line, "# engine:")) {
             if (cur && in_expected)
                 cur->expected = tq_buf_take(&exp);
             in_expected = false;
+            if (ll)
+                goto marker;
             continue;
         }
         if (in_expected) {
@@ -277,6 +281,7 @@ static int parse_golden(const char *path, gfile_t *gf)
         }
         /* Outside a case: comments and prose are ignored, but for the
          * engine marker of the next cell. */
+    marker:
         if (starts(line, "# engine:")) {
             const char *e = line + 9;
             while (*e == ' ')

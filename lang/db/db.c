@@ -183,6 +183,28 @@ void tqdb_set_progress(tqdb_conn_t *conn, int (*stop)(void *ud), void *ud)
     conn->stop_ud = ud;
 }
 
+/* tqdb_set_statement_timeout: see db.h. */
+int tqdb_set_statement_timeout(tqdb_conn_t *conn, const char *value)
+{
+    assert(value);
+    tqdb_conn_clear_error(conn);
+    if (!conn->engine->set_statement_timeout) {
+        char *msg = tq_xasprintf("the %s database has no statement timeout "
+                                 "(statement_timeout is PostgreSQL's)",
+                                 conn->engine->name);
+        tqdb_conn_fail(conn, TQDB_ERR_OPERATIONAL, msg);
+        free(msg);
+        return -1;
+    }
+    return conn->engine->set_statement_timeout(conn, value);
+}
+
+char *tqdb_statement_timeout(tqdb_conn_t *conn)
+{
+    return conn->engine->statement_timeout
+               ? conn->engine->statement_timeout(conn) : NULL;
+}
+
 /* ---- cursors */
 
 int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
@@ -355,6 +377,47 @@ void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out)
 {
     assert(ncols >= 0 && (out || ncols == 0));
     cur->conn->engine->row(cur, ncols, out);
+}
+
+/* ---- bulk loading */
+
+/* tqdb_bulk_begin: see db.h. */
+int tqdb_bulk_begin(tqdb_conn_t *conn, const char *table,
+                    const char *const *columns, int ncols, tqdb_bulk_t **out)
+{
+    assert(conn && table && *table && columns && ncols > 0 && out);
+    *out = NULL;
+    tqdb_conn_clear_error(conn);
+    tqdb_bulk_t *b = conn->engine->bulk_begin(conn, table, columns, ncols);
+    if (!b)
+        return -1;
+    b->conn = conn;
+    b->ncols = ncols;
+    b->rows = 0;
+    *out = b;
+    return 0;
+}
+
+/* tqdb_bulk_row: see db.h. */
+int tqdb_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row)
+{
+    assert(bulk && row);
+    if (bulk->conn->engine->bulk_row(bulk, row) < 0)
+        return -1;
+    bulk->rows++;
+    return 0;
+}
+
+/* tqdb_bulk_end: see db.h. */
+int tqdb_bulk_end(tqdb_bulk_t **bulk, bool commit, int64_t *rows)
+{
+    tqdb_bulk_t *b = *bulk;
+    if (rows)
+        *rows = 0;
+    if (!b)
+        return 0;
+    *bulk = NULL;
+    return b->conn->engine->bulk_end(b, commit, rows);
 }
 
 /* ---- the catalogue */

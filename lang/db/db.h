@@ -158,6 +158,19 @@ void tqdb_interrupt(tqdb_conn_t *conn);
  * interrupts the statement as tqdb_interrupt does. NULL removes it. */
 void tqdb_set_progress(tqdb_conn_t *conn, int (*stop)(void *ud), void *ud);
 
+/* Sets how long one statement may run before the server cancels it:
+ * PostgreSQL's statement_timeout, `value` in its syntax ("5s", "250ms",
+ * "2min", a bare number of milliseconds; "0" for none). It holds for the
+ * rest of the connection (every later transaction, a reconnection too).
+ * A statement past it fails with TQDB_ERR_OPERATIONAL "canceling
+ * statement due to statement timeout" (an interrupt stays
+ * TQDB_ERR_INTERRUPTED). An engine without one (SQLite) refuses with
+ * TQDB_ERR_OPERATIONAL; a bad value is the server's error. 0 or -1. */
+int tqdb_set_statement_timeout(tqdb_conn_t *conn, const char *value);
+/* The statement timeout in force (malloc'd, "0" when none), or NULL when
+ * the engine has none or it cannot be read. */
+char *tqdb_statement_timeout(tqdb_conn_t *conn);
+
 /* ---- cursors */
 
 /* Prepares the first statement of `sql`. On success returns 0, stores the
@@ -220,6 +233,38 @@ size_t tqdb_column_bytes(tqdb_cursor_t *cur, int col);
  * without the per-call overhead of reading them one by one: what renderers
  * scanning a million rows use. ncols must not exceed the column count. */
 void tqdb_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
+
+/* ---- bulk loading
+ *
+ * Many rows into one table at the speed the engine loads them best:
+ * PostgreSQL streams them through COPY FROM STDIN (text format), SQLite
+ * runs one prepared INSERT per row. The rows go into the table `table` of
+ * the main schema (SQLite's main, PostgreSQL's search path), `ncols`
+ * columns named in `columns` (no quoting needed: the engine quotes them).
+ *
+ * Errors: begin and row return -1 with the error on the connection; on
+ * PostgreSQL a row the server refuses (a constraint, a bad value) is
+ * reported by tqdb_bulk_end, since the server checks rows as they stream.
+ * A text value holding a NUL byte is refused (PostgreSQL's text cannot
+ * hold one; the same error on both engines). After a failure the
+ * transaction keeps working (the statement savepoint) but the rows of the
+ * load may be half in: the caller runs the load inside its own SAVEPOINT
+ * and rolls back to it on error, as %demo and %load_csv do.
+ *
+ * Ownership: tqdb_bulk_begin returns a loader that tqdb_bulk_end frees
+ * (and NULLs); no other statement runs on the connection in between. */
+typedef struct tqdb_bulk tqdb_bulk_t;
+
+/* Starts a load. 0 and *out, or -1 (nothing to end). */
+int tqdb_bulk_begin(tqdb_conn_t *conn, const char *table,
+                    const char *const *columns, int ncols, tqdb_bulk_t **out);
+/* Adds one row of ncols datums (borrowed for the call). 0 or -1. */
+int tqdb_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row);
+/* Finishes the load and frees it: with `commit` false the rows sent so
+ * far are thrown away (COPY fails on purpose) and 0 is returned. With
+ * `commit`, 0 when every row went in, else -1 with the error on the
+ * connection. *rows gets the rows loaded (NULL: not wanted). */
+int tqdb_bulk_end(tqdb_bulk_t **bulk, bool commit, int64_t *rows);
 
 /* ---- datums */
 

@@ -32,6 +32,13 @@ struct tqdb_conn {
     bool guard;                    /* tqdb_guard_transaction is on */
 };
 
+/* The head of every engine's bulk loader. */
+struct tqdb_bulk {
+    tqdb_conn_t *conn;
+    int ncols;
+    int64_t rows;                  /* rows accepted by bulk_row */
+};
+
 /* The head of every engine's cursor. */
 struct tqdb_cursor {
     tqdb_conn_t *conn;
@@ -90,6 +97,15 @@ struct tqdb_engine {
     size_t (*column_bytes)(tqdb_cursor_t *cur, int col);
     void (*row)(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out);
     int (*catalog_read)(tqdb_conn_t *conn, tqdb_catalog_t *out);
+    /* Bulk loading (db.h): begin allocates the loader (head first, filled
+     * by db.c) or returns NULL with the error on conn; end frees it. */
+    tqdb_bulk_t *(*bulk_begin)(tqdb_conn_t *conn, const char *table,
+                               const char *const *columns, int ncols);
+    int (*bulk_row)(tqdb_bulk_t *bulk, const tqdb_datum_t *row);
+    int (*bulk_end)(tqdb_bulk_t *bulk, bool commit, int64_t *rows);
+    /* The statement timeout (db.h); NULL when the engine has none. */
+    int (*set_statement_timeout)(tqdb_conn_t *conn, const char *value);
+    char *(*statement_timeout)(tqdb_conn_t *conn);
     /* The files of the open databases (main, attached), malloc'd paths in
      * a malloc'd array of *n; NULL entries skipped by the caller. */
     char **(*database_files)(tqdb_conn_t *conn, size_t *n);

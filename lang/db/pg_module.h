@@ -13,7 +13,7 @@
 #define TQDB_PG_MODULE_NAME "tabula-pg.so"
 #define TQDB_PG_MODULE_SYMBOL "tqdb_pg_module"
 /* Raised whenever engine.h's table or connection head changes. */
-#define TQDB_PG_MODULE_ABI 1
+#define TQDB_PG_MODULE_ABI 2
 
 const tqdb_engine_t *tqdb_pg_module(int abi)
     __attribute__((visibility("default")));

@@ -94,8 +94,15 @@ typedef struct pg_conn {
     unsigned next_name;          /* names of prepared statements */
     pg_cursor_t *active;         /* the cursor whose rows are streaming */
     bool stmt_sp;                /* savepoint tq_stmt is set (see arm) */
+    bool ro_sp;                  /* ... with transaction_read_only set in
+                                    it (a read-only session's read) */
+    int64_t ro_base;             /* read-only session: rows written
+                                    outside the temp schema as counted at
+                                    BEGIN (nontemp_writes), or -1 */
     char **dead;                 /* statement names to DEALLOCATE */
     size_t ndead, deadcap;
+    char *timeout;               /* statement_timeout as a SQL literal, or
+                                    NULL: the server's own */
 } pg_conn_t;
 
 typedef enum { CUR_IDLE, CUR_RUNNING, CUR_DONE } cur_state_t;
@@ -323,6 +330,10 @@ static int fail_result(pg_conn_t *c, const PGresult *r)
     } else if (!strcmp(state, "25006")) {
         err = TQDB_ERR_READONLY;
         msg = tq_xstrdup("attempt to write a readonly database");
+    } else if (!strcmp(state, "57014") &&
+               strstr(primary, "statement timeout")) {
+        /* statement_timeout is no interrupt: the server gave up */
+        err = TQDB_ERR_OPERATIONAL;
     } else if (!strcmp(state, "57014")) {
         err = TQDB_ERR_INTERRUPTED;
         if (strstr(primary, "user request"))
@@ -652,6 +663,139 @@ static bool reads_only(const scan_t *s)
     return false;
 }
 
+/* ---- read-only sessions
+ *
+ * A read-only connection (TQDB_OPEN_READONLY) must refuse every write to
+ * the database while frames, which live in TEMP tables, keep working.
+ * PostgreSQL's READ ONLY transactions refuse CREATE TEMP TABLE, and a
+ * transaction cannot turn read-write again once it has run a query, but
+ * a subtransaction can turn read-only and its rollback turns it back. So
+ * a read-only session's cell transaction is read-write, and:
+ *  - a statement that only reads (reads_only) runs inside its statement
+ *    savepoint with SET LOCAL transaction_read_only = on, and the next
+ *    command rolls back to that savepoint rather than releasing it
+ *    (nothing a read did is kept; the transaction is read-write again):
+ *    the server itself refuses whatever such a statement would write,
+ *    functions included;
+ *  - a statement that writes only TEMP objects (temp_write: CREATE TEMP
+ *    ..., or INSERT, UPDATE, DELETE, ALTER TABLE, DROP TABLE, TRUNCATE of
+ *    tables named pg_temp.X) runs read-write;
+ *  - any other write is refused before it runs;
+ *  - COMMIT first asks the server whether the transaction changed a row
+ *    of a table outside the temp schema (a function called from a temp
+ *    write) and rolls back instead when it did.
+ * Outside a transaction default_transaction_read_only applies. */
+
+/* The next word or "quoted" identifier of `p` after spaces and comments:
+ * its start in *w and length in *n (0 at the end or before a symbol); the
+ * text after it. */
+static const char *next_word(const char *p, const char **w, size_t *n)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            break;
+        }
+    }
+    *w = p;
+    if (*p == '"') {
+        const char *e = p + 1;
+        while (*e && !(*e == '"' && e[1] != '"'))
+            e += *e == '"' ? 2 : 1;
+        *n = *e ? (size_t)(e + 1 - p) : 0;
+        return *e ? e + 1 : e;
+    }
+    const char *e = p;
+    while (ident_char(*e))
+        e++;
+    *n = (size_t)(e - p);
+    return e;
+}
+
+/* Whether word (w, n) is `kw` (lower case), unquoted. */
+static bool word_is(const char *w, size_t n, const char *kw)
+{
+    return n == strlen(kw) && !strncasecmp(w, kw, n);
+}
+
+/* Whether `p` starts with a table named in the temp schema: pg_temp.X or
+ * "pg_temp".X; sets *after past it. */
+static bool temp_name(const char *p, const char **after)
+{
+    const char *w;
+    size_t n;
+    p = next_word(p, &w, &n);
+    if (!(word_is(w, n, "pg_temp") ||
+          (n == 9 && !strncmp(w, "\"pg_temp\"", 9))) || *p != '.')
+        return false;
+    p = next_word(p + 1, &w, &n);
+    *after = p;
+    return n > 0;
+}
+
+/* Whether statement `sql` writes TEMP objects only, judged from its
+ * words: CREATE [LOCAL|GLOBAL] TEMP|TEMPORARY ...; INSERT INTO, UPDATE
+ * [ONLY], DELETE FROM [ONLY], ALTER TABLE [IF EXISTS] [ONLY] of pg_temp.X;
+ * DROP TABLE [IF EXISTS] and TRUNCATE [TABLE] [ONLY] of pg_temp names
+ * only. */
+static bool temp_write(const char *sql)
+{
+    const char *w;
+    size_t n;
+    const char *p = next_word(sql, &w, &n);
+    if (word_is(w, n, "create")) {
+        p = next_word(p, &w, &n);
+        if (word_is(w, n, "local") || word_is(w, n, "global"))
+            p = next_word(p, &w, &n);
+        return word_is(w, n, "temp") || word_is(w, n, "temporary");
+    }
+    bool list = false;
+    if (word_is(w, n, "insert") || word_is(w, n, "delete")) {
+        p = next_word(p, &w, &n);
+        if (!word_is(w, n, "into") && !word_is(w, n, "from"))
+            return false;
+    } else if (word_is(w, n, "alter") || word_is(w, n, "drop")) {
+        list = word_is(w, n, "drop");
+        p = next_word(p, &w, &n);
+        if (!word_is(w, n, "table"))
+            return false;
+    } else if (word_is(w, n, "truncate")) {
+        list = true;
+        const char *q = next_word(p, &w, &n);
+        if (word_is(w, n, "table"))
+            p = q;
+    } else if (!word_is(w, n, "update")) {
+        return false;
+    }
+    /* IF EXISTS, ONLY */
+    const char *q = next_word(p, &w, &n);
+    if (word_is(w, n, "if")) {
+        q = next_word(q, &w, &n);
+        if (!word_is(w, n, "exists"))
+            return false;
+        p = q;
+        q = next_word(p, &w, &n);
+    }
+    if (word_is(w, n, "only"))
+        p = q;
+    for (;;) {
+        if (!temp_name(p, &p))
+            return false;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!list || *p != ',')
+            return !list || !*p || *p == ';' || isalpha((unsigned char)*p);
+        p++;
+    }
+}
+
 /* Whether the statement begins or ends the transaction (BEGIN, START,
  * COMMIT, END, ABORT, ROLLBACK but not ROLLBACK TO), which the
  * transaction guard refuses. */
@@ -765,7 +909,7 @@ static int settle(pg_conn_t *c)
         }
         c->generation++;
         c->wrote = false;
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
         for (size_t i = 0; i < c->ndead; i++)
             free(c->dead[i]);
         c->ndead = 0;
@@ -847,6 +991,8 @@ static int session_setup(pg_conn_t *c)
         tq_buf_add(&b, "SET TimeZone = 'UTC';");
     if (c->head.readonly)
         tq_buf_add(&b, "SET default_transaction_read_only = on;");
+    if (c->timeout)
+        tq_buf_printf(&b, "SET statement_timeout = %s;", c->timeout);
     int rc = PQsendQuery(c->pg, b.s) ? 0 : -1;
     free(b.s);
     PGresult *r;
@@ -901,34 +1047,53 @@ static bool run_quiet(pg_conn_t *c, const char *sql)
  * savepoint, which leaves the transaction usable. */
 static void recover(pg_conn_t *c)
 {
-    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR &&
-        !run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
-        c->stmt_sp = false;
+    if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+        if (!run_quiet(c, "ROLLBACK TO SAVEPOINT tq_stmt"))
+            c->stmt_sp = false;
+        c->ro_sp = false;        /* the rollback undid its SET LOCAL */
+    }
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
 }
 
 /* Before a statement: a fresh statement savepoint when inside a
- * transaction. */
-static void arm(pg_conn_t *c)
+ * transaction; `ro`: one in which the statement runs read-only (a
+ * read-only session's read). The savepoint of a read-only statement is
+ * rolled back rather than released (see read-only sessions). */
+static void arm_ro(pg_conn_t *c, bool ro)
 {
     if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
-        c->stmt_sp = false;
+        c->stmt_sp = c->ro_sp = false;
         return;
     }
-    c->stmt_sp = run_quiet(c, c->stmt_sp
-                                  ? "RELEASE SAVEPOINT tq_stmt; SAVEPOINT "
-                                    "tq_stmt"
-                                  : "SAVEPOINT tq_stmt");
+    tq_buf_t b = {0};
+    if (c->stmt_sp && c->ro_sp)
+        tq_buf_add(&b, "ROLLBACK TO SAVEPOINT tq_stmt; ");
+    if (c->stmt_sp)
+        tq_buf_add(&b, "RELEASE SAVEPOINT tq_stmt; ");
+    tq_buf_add(&b, "SAVEPOINT tq_stmt");
+    if (ro)
+        tq_buf_add(&b, "; SET LOCAL transaction_read_only = on");
+    c->stmt_sp = run_quiet(c, b.s);
+    c->ro_sp = c->stmt_sp && ro;
+    tq_buf_free(&b);
+}
+
+static void arm(pg_conn_t *c)
+{
+    arm_ro(c, false);
 }
 
 /* Before a statement that manages savepoints or the transaction: the
- * statement savepoint goes (the transaction keeps what it did). */
+ * statement savepoint goes (the transaction keeps what it did; a
+ * read-only one is rolled back, which keeps nothing). */
 static void disarm(pg_conn_t *c)
 {
     if (c->stmt_sp && PQtransactionStatus(c->pg) == PQTRANS_INTRANS)
-        run_quiet(c, "RELEASE SAVEPOINT tq_stmt");
-    c->stmt_sp = false;
+        run_quiet(c, c->ro_sp ? "ROLLBACK TO SAVEPOINT tq_stmt; RELEASE "
+                                "SAVEPOINT tq_stmt"
+                              : "RELEASE SAVEPOINT tq_stmt");
+    c->stmt_sp = c->ro_sp = false;
 }
 
 /* ---- connections */
@@ -956,6 +1121,7 @@ static void conn_free(pg_conn_t *c)
     for (size_t i = 0; i < c->ndead; i++)
         free(c->dead[i]);
     free(c->dead);
+    free(c->timeout);
     free(c);
 }
 
@@ -1015,50 +1181,105 @@ static int pg_exec(tqdb_conn_t *conn, const char *sql)
                     tq_xstrdup("attempt to write a readonly database"));
         }
     }
-    bool writes = false, manages = false, guarded = false;
+    bool writes = false, manages = false, guarded = false, refused = false;
     for (const char *p = sql; *p;) {
         scan_t s;
         scan_statement(p, &s);
-        writes = writes || !reads_only(&s);
+        bool w = !reads_only(&s);
+        writes = writes || w;
         manages = manages || manages_transaction(&s);
         guarded = guarded || ends_or_begins(&s);
+        refused = refused || (w && !s.empty && !temp_write(s.out.s));
         p = s.tail;
         scan_clear(&s);
     }
     if (guarded && conn->guard)
         return fail_guard(c);
+    if (conn->readonly && refused)
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
     tqdb_conn_clear_error(conn);
     if (settle(c) < 0)
         return -1;
     if (manages)
         disarm(c);
     else
-        arm(c);
+        arm_ro(c, conn->readonly && !writes);
     int rc = run(c, sql);
     if (rc == 0 && writes)
         c->wrote = true;
     return rc;
 }
 
+static int64_t nontemp_writes(pg_conn_t *c);
+
 /* BEGIN; when it finds the connection lost (the server restarted between
  * transactions) nothing is lost with it, so it reconnects and tries once
- * more. */
+ * more. A statement_timeout set with tqdb_set_statement_timeout is set
+ * again in the same round trip: a rolled-back transaction undoes a SET. */
 static int pg_begin(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
     c->wrote = false;
-    const char *sql = conn->readonly ? "BEGIN READ ONLY" : "BEGIN";
+    c->stmt_sp = c->ro_sp = false;
+    /* read-write even when read-only: see read-only sessions */
+    char *sql = tq_xasprintf("%s%s%s%s",
+                             conn->readonly ? "BEGIN READ WRITE" : "BEGIN",
+                             c->timeout ? "; SET statement_timeout = " : "",
+                             c->timeout ? c->timeout : "",
+                             c->timeout ? ";" : "");
     int rc = run(c, sql);
     if (rc < 0 && PQstatus(c->pg) == CONNECTION_BAD)
         rc = run(c, sql);
+    free(sql);
+    if (rc == 0 && conn->readonly)
+        c->ro_base = nontemp_writes(c);
     return rc;
+}
+
+static bool query_value(pg_conn_t *c, const char *sql, char **value);
+static bool pg_in_transaction(tqdb_conn_t *conn);
+
+/* The rows inserted, updated or deleted in tables outside the temp
+ * schema that the backend has counted and not yet reported (the
+ * pg_stat_xact views: the current transaction's, subtransactions undone
+ * included, plus earlier transactions' until the backend next reports at
+ * idle, never inside a transaction), or -1 when the question fails. */
+static int64_t nontemp_writes(pg_conn_t *c)
+{
+    char *v = NULL;
+    if (settle(c) < 0 || !query_value(c,
+            "SELECT coalesce(sum(s.n_tup_ins + s.n_tup_upd + s.n_tup_del), "
+            "0) FROM pg_stat_xact_user_tables s JOIN pg_class r ON r.oid = "
+            "s.relid WHERE r.relpersistence <> 't'", &v))
+        return -1;
+    int64_t n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* In a read-only session's transaction: whether it changed a row of a
+ * table outside the temp schema since BEGIN. True too when the count
+ * fails. */
+static bool wrote_outside_temp(pg_conn_t *c)
+{
+    int64_t n = nontemp_writes(c);
+    return n < 0 || c->ro_base < 0 || n != c->ro_base;
 }
 
 static int pg_commit(tqdb_conn_t *conn)
 {
     pg_conn_t *c = pgc(conn);
+    if (conn->readonly && pg_in_transaction(conn) && wrote_outside_temp(c)) {
+        (void)run(c, "ROLLBACK");
+        c->wrote = false;
+        c->stmt_sp = c->ro_sp = false;
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
+    }
     int rc = run(c, "COMMIT");
     c->wrote = false;
+    c->stmt_sp = c->ro_sp = false;
     return rc;
 }
 
@@ -1067,6 +1288,7 @@ static int pg_rollback(tqdb_conn_t *conn)
     pg_conn_t *c = pgc(conn);
     int rc = run(c, "ROLLBACK");
     c->wrote = false;
+    c->stmt_sp = c->ro_sp = false;
     return rc;
 }
 
@@ -1438,6 +1660,11 @@ static int pg_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
         scan_clear(&s);
         return fail_guard(c);
     }
+    if (conn->readonly && !reads_only(&s) && !temp_write(s.out.s)) {
+        scan_clear(&s);
+        return fail_text(c, TQDB_ERR_READONLY,
+                         tq_xstrdup("attempt to write a readonly database"));
+    }
     if (settle(c) < 0) {
         scan_clear(&s);
         return -1;
@@ -1626,9 +1853,25 @@ static void row_convert(pg_cursor_t *cur)
             d.type = TQDB_INT;
             d.i = s[0] == 't';
             break;
+        case OID_NUMERIC:
+            /* a whole numeric (sum() of bigints, an unconstrained numeric
+             * column holding 5) is an integer, as SQLite's NUMERIC
+             * affinity stores it, when it fits */
+            if (!strpbrk(s, ".eEIN")) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(s, &end, 10);
+                if (!errno && !*end) {
+                    d.type = TQDB_INT;
+                    d.i = v;
+                    break;
+                }
+            }
+            d.type = TQDB_FLOAT;
+            d.f = strtod(s, NULL);
+            break;
         case OID_FLOAT4:
         case OID_FLOAT8:
-        case OID_NUMERIC:
             d.type = TQDB_FLOAT;
             d.f = strtod(s, NULL);
             break;
@@ -1669,7 +1912,7 @@ static int cursor_start(pg_cursor_t *cur)
     if (cur->manages)
         disarm(c);
     else
-        arm(c);
+        arm_ro(c, c->head.readonly && cur->readonly);
     if (cur->generation != c->generation && server_prepare(cur) < 0)
         return -1;
     if (!PQsendQueryPrepared(c->pg, cur->name, cur->nparams, cur->values,
@@ -1949,6 +2192,14 @@ static const char fks_sql[] =
     "AND NOT c.relispartition "
     "ORDER BY c.relname, a.attname";
 
+/* This session's temporary tables and views: they come first in the
+ * search path and hide the tables of the same name (the schema model
+ * then names the schema of those). */
+static const char temp_sql[] =
+    "SELECT c.relname FROM pg_class c "
+    "WHERE c.relnamespace = pg_my_temp_schema() "
+    "AND c.relkind IN ('r','p','v','m','f') ORDER BY 1";
+
 static tqdb_table_info_t *find_table(tqdb_catalog_t *cat, size_t from,
                                      const char *name)
 {
@@ -2041,7 +2292,282 @@ static int pg_catalog_read(tqdb_conn_t *conn, tqdb_catalog_t *out)
             tqdb_catalog_clear(out);
             return -1;
         }
+    if (!(r = catalog_query(c, temp_sql, NULL))) {
+        tqdb_catalog_clear(out);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        tqdb_table_info_t t = {0};
+        t.schema = tq_xstrdup("temp");
+        t.name = tq_xstrdup(PQgetvalue(r, i, 0));
+        TQ_PUSH(out->tables, out->ntables, tcap, t);
+    }
+    PQclear(r);
     return 0;
+}
+
+/* ---- statement_timeout */
+
+/* tqdb_set_statement_timeout (db.h): the server checks the value (SET
+ * through set_config with the value as a parameter), its own spelling
+ * ("5s") is kept and set again at every BEGIN and reconnection. */
+static int pg_set_statement_timeout(tqdb_conn_t *conn, const char *value)
+{
+    pg_conn_t *c = pgc(conn);
+    tqdb_conn_clear_error(conn);
+    if (settle(c) < 0)
+        return -1;
+    arm(c);
+    const char *params[1] = {value};
+    if (!PQsendQueryParams(c->pg, "SELECT set_config('statement_timeout', "
+                           "$1, false)", 1, NULL, params, NULL, NULL, 0))
+        return fail_conn(c);
+    int rc = -1;
+    char *shown = NULL;
+    PGresult *r;
+    while ((r = next_result(c))) {
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+            !shown) {
+            shown = tq_xstrdup(PQgetvalue(r, 0, 0));
+            rc = 0;
+        } else if (PQresultStatus(r) == PGRES_FATAL_ERROR) {
+            rc = fail_result(c, r);
+        }
+        PQclear(r);
+    }
+    if (rc == 0) {
+        char *lit = PQescapeLiteral(c->pg, shown, strlen(shown));
+        if (!lit) {
+            free(shown);
+            return fail_conn(c);
+        }
+        free(c->timeout);
+        c->timeout = tq_xstrdup(lit);
+        PQfreemem(lit);
+    }
+    free(shown);
+    return rc;
+}
+
+/* tqdb_statement_timeout (db.h): SHOW statement_timeout. */
+static char *pg_statement_timeout(tqdb_conn_t *conn)
+{
+    char *v = NULL;
+    query_value(pgc(conn), "SHOW statement_timeout", &v);
+    return v;
+}
+
+/* ---- bulk loading: COPY FROM STDIN
+ *
+ * Rows go to the server in COPY's text format: tab-separated columns, one
+ * line per row, \N for NULL, and inside text a backslash, tab, newline or
+ * carriage return written as \\, \t, \n, \r; a bytea value is "\\x" and
+ * its hex digits. They gather in a buffer sent every COPY_CHUNK bytes.
+ * The server checks each row as it arrives and reports the first refusal
+ * when the copy ends (PQputCopyEnd, then the command's result). Like every
+ * statement, COPY runs under the statement savepoint (arm), so a failed
+ * copy leaves the transaction usable. */
+
+#define COPY_CHUNK (256 * 1024)
+/* Rows between two calls of the progress callback. */
+#define COPY_CHECK_ROWS 1024
+
+typedef struct pg_bulk {
+    tqdb_bulk_t head;
+    tq_buf_t buf;
+    bool failed;         /* a row was refused or the connection failed */
+} pg_bulk_t;
+
+static tqdb_bulk_t *pg_bulk_begin(tqdb_conn_t *conn, const char *table,
+                                  const char *const *columns, int ncols)
+{
+    pg_conn_t *c = pgc(conn);
+    if (settle(c) < 0)
+        return NULL;
+    arm(c);
+    tq_buf_t sql = {0};
+    tq_buf_add(&sql, "COPY ");
+    tq_buf_ident(&sql, table);
+    tq_buf_add(&sql, " (");
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            tq_buf_add(&sql, ", ");
+        tq_buf_ident(&sql, columns[i]);
+    }
+    tq_buf_add(&sql, ") FROM STDIN");
+    int sent = PQsendQuery(c->pg, sql.s);
+    tq_buf_free(&sql);
+    if (!sent) {
+        fail_conn(c);
+        return NULL;
+    }
+    PGresult *r = next_result(c);
+    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+        if (r)
+            fail_result(c, r);
+        else
+            fail_conn(c);
+        PQclear(r);
+        discard_results(c);
+        return NULL;
+    }
+    PQclear(r);
+    pg_bulk_t *b = tq_xcalloc(1, sizeof *b);
+    return &b->head;
+}
+
+/* Appends a double that reads back the same (NaN and the infinities in
+ * PostgreSQL's words). */
+static void copy_float(tq_buf_t *b, double f)
+{
+    if (isnan(f)) {
+        tq_buf_add(b, "NaN");
+    } else if (isinf(f)) {
+        tq_buf_add(b, f > 0 ? "Infinity" : "-Infinity");
+    } else {
+        char s[40];
+        snprintf(s, sizeof s, "%.15g", f);
+        if (strtod(s, NULL) != f)
+            snprintf(s, sizeof s, "%.17g", f);
+        tq_buf_add(b, s);
+    }
+}
+
+/* Appends text escaped for COPY's text format; -1 on a NUL byte. */
+static int copy_text(tq_buf_t *b, const char *s, size_t n)
+{
+    tq_buf_reserve(b, n + 16);
+    const char *run = s, *end = s + n;
+    for (const char *p = s; p < end; p++) {
+        char esc;
+        switch (*p) {
+        case '\\': esc = '\\'; break;
+        case '\t': esc = 't'; break;
+        case '\n': esc = 'n'; break;
+        case '\r': esc = 'r'; break;
+        case '\0': return -1;
+        default: continue;
+        }
+        tq_buf_addn(b, run, (size_t)(p - run));
+        tq_buf_addc(b, '\\');
+        tq_buf_addc(b, esc);
+        run = p + 1;
+    }
+    tq_buf_addn(b, run, (size_t)(end - run));
+    return 0;
+}
+
+/* Sends what the buffer holds; -1 with the connection's error. */
+static int copy_flush(pg_conn_t *c, pg_bulk_t *b)
+{
+    if (b->buf.len && PQputCopyData(c->pg, b->buf.s, (int)b->buf.len) != 1) {
+        b->failed = true;
+        return fail_conn(c);
+    }
+    b->buf.len = 0;
+    return 0;
+}
+
+static int pg_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row)
+{
+    pg_bulk_t *b = (pg_bulk_t *)bulk;
+    pg_conn_t *c = pgc(bulk->conn);
+    if (b->failed)
+        return -1;
+    size_t start = b->buf.len;
+    for (int i = 0; i < bulk->ncols; i++) {
+        const tqdb_datum_t *d = &row[i];
+        if (i)
+            tq_buf_addc(&b->buf, '\t');
+        switch (d->type) {
+        case TQDB_NULL:
+            tq_buf_add(&b->buf, "\\N");
+            break;
+        case TQDB_INT:
+            tq_buf_printf(&b->buf, "%" PRId64, d->i);
+            break;
+        case TQDB_FLOAT:
+            copy_float(&b->buf, d->f);
+            break;
+        case TQDB_TEXT:
+            if (copy_text(&b->buf, d->s, d->len) < 0) {
+                b->buf.len = start;
+                return fail_text(c, TQDB_ERR_ERROR, tq_xstrdup(
+                    "a text value holds a NUL byte (\\0), which a "
+                    "database text cannot hold"));
+            }
+            break;
+        case TQDB_BLOB:
+            tq_buf_add(&b->buf, "\\\\x");
+            for (size_t k = 0; k < d->len; k++)
+                tq_buf_printf(&b->buf, "%02x", (unsigned char)d->s[k]);
+            break;
+        }
+    }
+    tq_buf_addc(&b->buf, '\n');
+    if (b->buf.len >= COPY_CHUNK && copy_flush(c, b) < 0)
+        return -1;
+    if ((bulk->rows + 1) % COPY_CHECK_ROWS == 0 && c->head.stop &&
+        c->head.stop(c->head.stop_ud)) {
+        b->failed = true;
+        return fail_text(c, TQDB_ERR_INTERRUPTED, tq_xstrdup("interrupted"));
+    }
+    return 0;
+}
+
+/* Adds the row that the server refused to the connection's error, from
+ * its context ("COPY t, line 5, column x: ..."): "... (row 5 of the
+ * load)". */
+static void copy_where(pg_conn_t *c, const char *context)
+{
+    const char *at = context ? strstr(context, ", line ") : NULL;
+    if (!at || strncmp(context, "COPY ", 5) != 0)
+        return;
+    long long line = strtoll(at + 7, NULL, 10);
+    if (line <= 0)
+        return;
+    char *msg = tq_xasprintf("%s (row %lld of the load)",
+                             tqdb_errmsg(&c->head), line);
+    tqdb_conn_fail(&c->head, tqdb_errcode(&c->head), msg);
+    free(msg);
+}
+
+/* Ends the copy: PQputCopyEnd, then the command's result. An abandoned
+ * copy ends with an error message, which makes the server throw its rows
+ * away; the connection keeps the error that stopped the load. */
+static int pg_bulk_end(tqdb_bulk_t *bulk, bool commit, int64_t *rows)
+{
+    pg_bulk_t *b = (pg_bulk_t *)bulk;
+    pg_conn_t *c = pgc(bulk->conn);
+    commit = commit && !b->failed;
+    int rc = 0;
+    if (commit)
+        rc = copy_flush(c, b);
+    commit = commit && rc == 0;
+    if (PQputCopyEnd(c->pg, commit ? NULL : "the load was abandoned") != 1 &&
+        commit)
+        rc = fail_conn(c);
+    PGresult *r;
+    while ((r = next_result(c))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK && commit && rc == 0) {
+            c->changes = strtoll(PQcmdTuples(r), NULL, 10);
+            c->total_changes += c->changes;
+            if (rows)
+                *rows = c->changes;
+        } else if (st == PGRES_FATAL_ERROR && commit && rc == 0) {
+            rc = fail_result(c, r);
+            copy_where(c, PQresultErrorField(r, PG_DIAG_CONTEXT));
+        }
+        PQclear(r);
+        if (st == PGRES_COPY_IN)
+            break;                    /* cannot happen after PQputCopyEnd */
+    }
+    if (commit && rc == 0)
+        c->wrote = true;
+    tq_buf_free(&b->buf);
+    free(b);
+    return rc;
 }
 
 const tqdb_engine_t tqdb_postgres_engine = {
@@ -2082,4 +2608,9 @@ const tqdb_engine_t tqdb_postgres_engine = {
     .column_bytes = pg_column_bytes,
     .row = pg_row,
     .catalog_read = pg_catalog_read,
+    .bulk_begin = pg_bulk_begin,
+    .bulk_row = pg_bulk_row,
+    .bulk_end = pg_bulk_end,
+    .set_statement_timeout = pg_set_statement_timeout,
+    .statement_timeout = pg_statement_timeout,
 };

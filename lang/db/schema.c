@@ -201,7 +201,7 @@ static void name_tables(tq_schema_t *s)
             t->dj_label = tq_xasprintf("%s.%s", app, pref[i]);
         } else {
             pref[i] = tq_schema_camel(t->name);
-            prio[i] = strcmp(t->schema, "main") ? 1 : 0;
+            prio[i] = strcmp(t->schema, tq_schema_main(s)) ? 1 : 0;
         }
         t->model = lower_dup(pref[i]);
     }
@@ -445,13 +445,26 @@ void tq_schema_free(tq_schema_t **sp)
     *sp = NULL;
 }
 
+/* tq_schema_main: see schema.h. */
+const char *tq_schema_main(const tq_schema_t *s)
+{
+    return s && s->nschemas ? s->schemas[0] : "main";
+}
+
+/* tq_schema_label: see schema.h. */
+const char *tq_schema_label(const tq_schema_t *s, const char *schema)
+{
+    assert(schema);
+    return strcmp(schema, tq_schema_main(s)) ? schema : "main";
+}
+
 /* tq_schema_table: see schema.h. */
 const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,
                                    const char *name)
 {
     if (schema)
         return find_in((tq_schema_t *)s, schema, name);
-    const tq_stable_t *m = find_in((tq_schema_t *)s, "main", name);
+    const tq_stable_t *m = find_in((tq_schema_t *)s, tq_schema_main(s), name);
     if (m)
         return m;
     const tq_stable_t *found = NULL;
@@ -470,7 +483,7 @@ bool tq_schema_shadowed(const tq_schema_t *s, const char *schema,
                         const char *name)
 {
     assert(s && schema && name);
-    if (strcmp(schema, "main"))
+    if (strcmp(schema, tq_schema_main(s)))
         return false;
     for (size_t i = 0; i < s->ntemp; i++)
         if (!strcasecmp(s->temp_names[i], name))
@@ -513,7 +526,8 @@ int tq_stable_col(const tq_stable_t *t, const char *name)
     for (size_t i = 0; i < t->ncols; i++)
         if (!strcasecmp(t->cols[i].name, name))
             return (int)i;
-    if (t->rowid_pk && !strcasecmp(name, "rowid"))
+    if (t->rowid_pk && (!strcasecmp(name, "rowid") ||
+                        (t->pk && !strcasecmp(name, t->pk))))
         return -2;
     return -1;
 }

@@ -92,7 +92,8 @@ typedef struct tq_stable {
 } tq_stable_t;
 
 typedef struct tq_schema {
-    char **schemas;    /* attached schema names, "main" first, no "temp" */
+    char **schemas;    /* attached schema names, the default one first
+                          (tq_schema_main), no "temp" */
     size_t nschemas;
     char **apps;       /* Django app labels (from django_migrations) */
     size_t napps;
@@ -113,6 +114,16 @@ tq_schema_t *tq_schema_load(tqdb_conn_t *db, char **error);
 /* Frees the schema and NULLs the caller's pointer. */
 void tq_schema_free(tq_schema_t **schema);
 
+/* The default schema: the one SQL reaches without naming a schema, whose
+ * tables are written bare. SQLite's "main"; on PostgreSQL the first
+ * schema of the search path (current_schema(), usually "public"): the
+ * catalogue lists it first. Borrowed from s; "main" when s has none. */
+const char *tq_schema_main(const tq_schema_t *s);
+/* The name Tabula shows and accepts (db.main.user) for `schema`: "main"
+ * for the default schema on every engine, so that `db`, `Table?` and
+ * errors read the same on SQLite and PostgreSQL; any other schema's own
+ * name. SQL text always takes the real name. Borrowed. */
+const char *tq_schema_label(const tq_schema_t *s, const char *schema);
 /* The table `name` in `schema` (NULL: main first, then a unique match in
  * the other schemas). NULL when absent. */
 const tq_stable_t *tq_schema_table(const tq_schema_t *s, const char *schema,

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "base/regex_cost.h"
 
 const tqdb_engine_t tqdb_sqlite_engine;
 
@@ -210,148 +211,6 @@ static void regex_free(void *p)
     free(p);
 }
 
-/* Patterns longer than this, or whose estimated compiled size (each atom
- * counted as often as nested {m,n} bounds repeat it) passes
- * REGEX_MAX_COST, are refused before regcomp: glibc expands bounded
- * repetitions by copying, so '((a{0,100}){0,100}){0,100}' would take
- * gigabytes and minutes to compile, and its matching time grows with the
- * same size. */
-#define REGEX_MAX_LEN 10000
-#define REGEX_MAX_COST 10000
-#define REGEX_MAX_NESTING 100
-/* A bound applied to a group that repeats inside ('(a{0,50}){0,40}') makes
- * matching slow too (a second per short row at 2,000): the product of
- * nested repetition counts is kept under this. */
-#define REGEX_MAX_NESTED_REPEAT 256
-
-/* Adds, saturating at REGEX_MAX_COST + 1. */
-static uint64_t cost_add(uint64_t a, uint64_t b)
-{
-    return a + b > REGEX_MAX_COST ? REGEX_MAX_COST + 1 : a + b;
-}
-
-static uint64_t cost_mul(uint64_t a, uint64_t b)
-{
-    return b && a > (REGEX_MAX_COST + 1) / b ? REGEX_MAX_COST + 1 : a * b;
-}
-
-/* Whether the POSIX extended pattern is small enough to compile: a scan
- * of its atoms, groups and repetitions (ill-formed patterns pass, for
- * regcomp to report). */
-static bool regex_simple_enough(const char *pat)
-{
-    size_t n = strlen(pat);
-    if (n > REGEX_MAX_LEN)
-        return false;
-    /* Per open group: the cost so far and that of its last atom; the
-     * largest repetition product inside it and that of its last atom. */
-    uint64_t size[REGEX_MAX_NESTING + 1] = {0}, last[REGEX_MAX_NESTING + 1];
-    uint64_t reps[REGEX_MAX_NESTING + 1], last_reps[REGEX_MAX_NESTING + 1];
-    int depth = 0;
-    last[0] = 0;
-    reps[0] = last_reps[0] = 1;
-    for (size_t i = 0; i < n; i++) {
-        char c = pat[i];
-        uint64_t atom = 1, atom_reps = 1;
-        switch (c) {
-        case '(':
-            if (depth == REGEX_MAX_NESTING)
-                return false;
-            depth++;
-            size[depth] = 0;
-            last[depth] = 0;
-            reps[depth] = last_reps[depth] = 1;
-            continue;
-        case ')':
-            if (depth == 0)
-                break;   /* a literal ')' */
-            atom = cost_add(size[depth], 1);
-            atom_reps = reps[depth];
-            depth--;
-            break;
-        case '|':
-            last[depth] = 0;
-            last_reps[depth] = 1;
-            continue;
-        case '*': case '+': case '?':
-            size[depth] = cost_add(size[depth], last[depth]);
-            last_reps[depth] = cost_mul(last_reps[depth], 2);
-            if (last_reps[depth] > reps[depth])
-                reps[depth] = last_reps[depth];
-            continue;
-        case '{': {
-            size_t j = i + 1;
-            uint64_t lo = 0, hi = 0;
-            bool comma = false, digits = false;
-            for (; j < n && pat[j] != '}'; j++) {
-                if (pat[j] == ',' && !comma) {
-                    comma = true;
-                } else if (pat[j] >= '0' && pat[j] <= '9') {
-                    uint64_t *d = comma ? &hi : &lo;
-                    *d = cost_add(cost_mul(*d, 10), (uint64_t)(pat[j] - '0'));
-                    digits = true;
-                } else {
-                    break;
-                }
-            }
-            if (j >= n || pat[j] != '}' || !digits)
-                break;   /* not a bound: a literal '{' */
-            uint64_t times = lo > hi ? lo : hi;
-            if (comma && hi == 0)
-                times = lo + 1;   /* {m,}: m copies and a star */
-            if (times > 1) {
-                uint64_t grown = cost_mul(last[depth], times);
-                size[depth] = cost_add(size[depth], grown);
-                last[depth] = grown;
-                uint64_t product = cost_mul(last_reps[depth], times);
-                if (last_reps[depth] > 1 && product > REGEX_MAX_NESTED_REPEAT)
-                    return false;
-                last_reps[depth] = product;
-                if (product > reps[depth])
-                    reps[depth] = product;
-            }
-            if (size[depth] > REGEX_MAX_COST)
-                return false;
-            i = j;
-            continue;
-        }
-        case '[': {
-            size_t j = i + 1;
-            if (j < n && pat[j] == '^')
-                j++;
-            if (j < n && pat[j] == ']')
-                j++;
-            for (; j < n && pat[j] != ']'; j++)
-                if (pat[j] == '[' && j + 1 < n &&
-                    (pat[j + 1] == ':' || pat[j + 1] == '.' ||
-                     pat[j + 1] == '=')) {
-                    char close[3] = {pat[j + 1], ']', 0};
-                    const char *end = strstr(pat + j + 2, close);
-                    if (!end)
-                        break;
-                    j = (size_t)(end - pat) + 1;
-                }
-            i = j < n ? j : n;
-            break;
-        }
-        case '\\':
-            if (i + 1 < n)
-                i++;
-            break;
-        default:
-            break;
-        }
-        size[depth] = cost_add(size[depth], atom);
-        last[depth] = atom;
-        last_reps[depth] = atom_reps;
-        if (atom_reps > reps[depth])
-            reps[depth] = atom_reps;
-        if (size[depth] > REGEX_MAX_COST)
-            return false;
-    }
-    return true;
-}
-
 /* REGEXP(pattern, text) and tq_iregexp(pattern, text): POSIX extended
  * regular expressions, compiled once per statement (auxdata). NULL text or
  * pattern gives NULL. */
@@ -365,7 +224,7 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     regex_t *re = sqlite3_get_auxdata(ctx, 0);
-    if (!re && !regex_simple_enough(pat)) {
+    if (!re && !tq_regex_simple_enough(pat)) {
         sqlite3_result_error(ctx, "regular expression too complex", -1);
         return;
     }
@@ -1030,6 +889,98 @@ static void sq_row(tqdb_cursor_t *cur, int ncols, tqdb_datum_t *out)
     }
 }
 
+/* ---- bulk loading: one prepared INSERT, run once per row */
+
+typedef struct sq_bulk {
+    tqdb_bulk_t head;
+    sqlite3_stmt *stmt;
+} sq_bulk_t;
+
+static tqdb_bulk_t *sq_bulk_begin(tqdb_conn_t *conn, const char *table,
+                                  const char *const *columns, int ncols)
+{
+    tq_buf_t sql = {0};
+    tq_buf_add(&sql, "INSERT INTO main.");
+    tq_buf_ident(&sql, table);
+    tq_buf_add(&sql, " (");
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            tq_buf_add(&sql, ", ");
+        tq_buf_ident(&sql, columns[i]);
+    }
+    tq_buf_add(&sql, ") VALUES (");
+    for (int i = 0; i < ncols; i++)
+        tq_buf_add(&sql, i ? ", ?" : "?");
+    tq_buf_add(&sql, ")");
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(handle(conn), sql.s, -1, &stmt, NULL);
+    tq_buf_free(&sql);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        fail(conn, rc);
+        return NULL;
+    }
+    sq_bulk_t *b = tq_xcalloc(1, sizeof *b);
+    b->stmt = stmt;
+    return &b->head;
+}
+
+/* Binds the row without copies and runs the INSERT. A NUL inside text is
+ * refused as PostgreSQL's engine refuses it, so a load means the same on
+ * both engines. */
+static int sq_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row)
+{
+    sq_bulk_t *b = (sq_bulk_t *)bulk;
+    tqdb_conn_t *conn = bulk->conn;
+    int rc = SQLITE_OK;
+    for (int i = 0; i < bulk->ncols && rc == SQLITE_OK; i++) {
+        const tqdb_datum_t *d = &row[i];
+        switch (d->type) {
+        case TQDB_NULL: rc = sqlite3_bind_null(b->stmt, i + 1); break;
+        case TQDB_INT: rc = sqlite3_bind_int64(b->stmt, i + 1, d->i); break;
+        case TQDB_FLOAT:
+            rc = sqlite3_bind_double(b->stmt, i + 1, d->f);
+            break;
+        case TQDB_TEXT:
+            if (memchr(d->s, 0, d->len)) {
+                sqlite3_reset(b->stmt);
+                return tqdb_conn_fail(conn, TQDB_ERR_ERROR,
+                    "a text value holds a NUL byte (\\0), which a "
+                    "database text cannot hold");
+            }
+            rc = sqlite3_bind_text64(b->stmt, i + 1, d->s,
+                                     (sqlite3_uint64)d->len, SQLITE_STATIC,
+                                     SQLITE_UTF8);
+            break;
+        case TQDB_BLOB:
+            rc = sqlite3_bind_blob64(b->stmt, i + 1, d->s, d->len,
+                                     SQLITE_STATIC);
+            break;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(b->stmt);
+    if (rc != SQLITE_DONE) {
+        fail(conn, rc);
+        sqlite3_reset(b->stmt);
+        return -1;
+    }
+    sqlite3_reset(b->stmt);
+    return 0;
+}
+
+/* Every row already went in: nothing to commit, nothing to undo (the
+ * caller's savepoint undoes an abandoned load). */
+static int sq_bulk_end(tqdb_bulk_t *bulk, bool commit, int64_t *rows)
+{
+    sq_bulk_t *b = (sq_bulk_t *)bulk;
+    if (rows)
+        *rows = commit ? bulk->rows : 0;
+    sqlite3_finalize(b->stmt);
+    free(b);
+    return 0;
+}
+
 const tqdb_engine_t tqdb_sqlite_engine = {
     .name = "sqlite",
     .claims = sq_claims,
@@ -1069,4 +1020,7 @@ const tqdb_engine_t tqdb_sqlite_engine = {
     .row = sq_row,
     .catalog_read = sq_catalog_read,
     .database_files = sq_database_files,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_row = sq_bulk_row,
+    .bulk_end = sq_bulk_end,
 };

@@ -782,7 +782,7 @@ static void add_db_names(tq_ctx_t *ctx, mset_t *m, const char *text,
     for (size_t i = 0; i < s->ntables; i++) {
         const tq_stable_t *t = &s->tables[i];
         if (ns ? strlen(t->schema) == nsn && !strncmp(t->schema, ns, nsn)
-               : !strcmp(t->schema, "main")) {
+               : !strcmp(t->schema, tq_schema_main(s))) {
             add(m, t->name, "table");
             add(m, t->bare, "table");
         }

@@ -162,8 +162,8 @@ static void describe_table(tq_ctx_t *ctx, const tq_stable_t *t, int detail,
                            tq_buf_t *b)
 {
     const tq_schema_t *s = db_schema(ctx);
-    tq_buf_printf(b, "Table: %s.%s  (model %s)\n", t->schema, t->name,
-                  t->bare);
+    tq_buf_printf(b, "Table: %s.%s  (model %s)\n",
+                  tq_schema_label(s, t->schema), t->name, t->bare);
     int64_t n = table_count(ctx, t);
     if (n >= 0)
         tq_buf_printf(b, "Rows: %lld\n", (long long)n);
@@ -258,7 +258,8 @@ static void describe_value(tq_ctx_t *ctx, const char *name, tq_value_t *v,
     }
     qdesc_t *q = qs_desc(v);
     if (q) {
-        tq_buf_printf(b, "Table: %s.%s\n", q->schema, q->table);
+        tq_buf_printf(b, "Table: %s.%s\n",
+                      tq_schema_label(db_schema(ctx), q->schema), q->table);
         tq_value_t *sql = tq_getattr(ctx, v, "query");
         char *text = sql ? tq_to_str(ctx, sql) : NULL;
         tq_decref(sql);

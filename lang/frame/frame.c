@@ -9,9 +9,14 @@
  * compiled by compile.h against a one-table schema describing the temp
  * table (frame_schema), which checks names and binds every value.
  *
- * Row order is the temp table's rowid order: every derived frame (filter,
- * head, tail, sort_values, column selection) is a new temp table filled in
- * the wanted order. Temp tables die with the connection, and a frame's is
+ * Row order is the temp table's row-order column, 1..n: SQLite's rowid,
+ * or on an engine without one (PostgreSQL) a column tq_row that the
+ * dialect adds as the store is made (store_create_as numbers a query's
+ * rows with row_number(), store_number a store filled otherwise), and
+ * every read orders by it. Every derived frame (filter, head, tail,
+ * sort_values, column selection) is a new temp table filled in the wanted
+ * order. Where columns have one type (PostgreSQL), a store keeps its
+ * query's types and an assigned column takes its value's (expr_type). Temp tables die with the connection, and a frame's is
  * dropped at the next frame operation after its last value is freed (the
  * destroy hook has no context, and the connection may have been replaced
  * by %connect since: the numbers are never reused, so a late DROP ... IF
@@ -47,8 +52,10 @@
  *    quadratic on an unindexed temp table), in chunks of the frame's
  *    rowids so that the join the engine builds first stays small; a
  *    duplicated index value updates its row from one of its frame rows;
- *  - frames work on a read-only connection too: its guard (readonly.c)
- *    allows writes to the temp schema only;
+ *  - frames work on a read-only connection too: SQLite's guard
+ *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
+ *    engine runs reads read-only and pg_temp writes read-write
+ *    (lang/db/postgres.c, "read-only sessions");
  *  - a failed cell rolls back its frame changes with its other writes;
  *    frames re-read their column lists (frame_sync) so a rolled-back
  *    column disappears.
@@ -168,6 +175,12 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
         tq_raise(ctx, "DatabaseError", "no database is connected");
         return NULL;
     }
+    if (tq_dialect_for(db) != st->dialect) {
+        /* %connect moved to another engine: the store's session ended */
+        tq_raise(ctx, "DatabaseError", "the frame's temp table is gone (its "
+                 "connection was closed or its cell rolled back)");
+        return NULL;
+    }
     tq_buf_t b = {0};
     st->dialect->temp_columns(&b, st->name);
     tqdb_cursor_t *s = NULL;
@@ -189,7 +202,13 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
     t->name = tq_xstrdup(st->name);
     t->bare = tq_xstrdup("DataFrame");
     t->model = tq_xstrdup("dataframe");
-    t->pk = tq_xstrdup("rowid");
+    /* the row-order column is the key, so that the compiler's default
+     * ORDER BY (and "pk") is the frame's row order: SQLite's rowid, or
+     * the store's own column (tq_row) where the engine has none, which
+     * the compiler then reads in the rowid's place (a rowid-keyed table
+     * whose pk is not "rowid") */
+    bool own = st->dialect->store_create_as != NULL;
+    t->pk = tq_xstrdup(own ? st->dialect->store_rowid : "rowid");
     t->rowid_pk = true;
     size_t cap = 0;
     while (tqdb_step(s) == TQDB_ROW) {
@@ -349,6 +368,25 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
                     size_t ntypes, const tq_stable_t *like)
 {
     assert(st && select);
+    if (st->dialect->store_create_as) {
+        /* the engine keeps the query's column types itself */
+        tq_buf_t b = {0};
+        st->dialect->store_create_as(&b, st->name, select);
+        tqdb_cursor_t *cur = prep ? prep(ctx, b.s, ud)
+                                  : frame_prepare(ctx, b.s, NULL);
+        tq_buf_free(&b);
+        if (!cur)
+            return -1;
+        int rc;
+        while ((rc = tqdb_step(cur)) == TQDB_ROW)
+            ;
+        tqdb_cursor_free(&cur);
+        if (rc < 0) {
+            tq_raise_db(ctx);
+            return -1;
+        }
+        return 0;
+    }
     tqdb_cursor_t *cur = prep ? prep(ctx, select, ud)
                               : frame_prepare(ctx, select, NULL);
     if (!cur)
@@ -394,6 +432,38 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
         return -1;
     }
     return 0;
+}
+
+/* frame_store_number: see frame.h. */
+int frame_store_number(tq_ctx_t *ctx, const fstore_t *st)
+{
+    if (!st->dialect->store_number)
+        return 0;
+    tq_buf_t b = {0};
+    st->dialect->store_number(&b, st->name);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
+}
+
+/* frame_column_type: see frame.h. */
+const char *frame_column_type(const tq_dialect_t *d,
+                              tqdb_datum_t *const *vals, size_t n)
+{
+    if (!d->expr_type)
+        return "";
+    static char buf[3][64];
+    bool num = vals != NULL, real = false;
+    for (size_t i = 0; vals && i < n; i++) {
+        tqdb_type_t t = vals[i] ? vals[i]->type : TQDB_NULL;
+        num &= t == TQDB_INT || t == TQDB_FLOAT || t == TQDB_NULL;
+        real |= t == TQDB_FLOAT;
+    }
+    const char *type = !num ? d->type_text : real ? d->type_real
+                                                  : d->type_int;
+    int k = type == d->type_text ? 0 : type == d->type_real ? 1 : 2;
+    snprintf(buf[k], sizeof buf[k], " %s", type);
+    return buf[k];
 }
 
 /* Prepares a statement with a compiled query's parameters (ud: qsql_t). */
@@ -898,9 +968,14 @@ static const char *series_dtype(tq_ctx_t *ctx, const frame_t *f)
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
-    char *sql = tq_xasprintf(
-        "WITH tq_s(v) AS (%s) SELECT count(v), sum(typeof(v) = "
-        "'integer'), sum(typeof(v) = 'real'), count(*) FROM tq_s", fe.sql);
+    tq_buf_t q = {0};
+    tq_buf_printf(&q, "WITH tq_s(v) AS (%s) SELECT count(v), count(CASE "
+                  "WHEN ", fe.sql);
+    f->st->dialect->value_type(&q, "v");
+    tq_buf_add(&q, " = 'integer' THEN 1 END), count(CASE WHEN ");
+    f->st->dialect->value_type(&q, "v");
+    tq_buf_add(&q, " = 'real' THEN 1 END), count(*) FROM tq_s");
+    char *sql = tq_buf_take(&q);
     tqdb_cursor_t *st = frame_prepare(ctx, sql, &fe.f);
     free(sql);
     fetch_clear(&fe);
@@ -1090,6 +1165,10 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
     fstore_t *st = frame_materialise(ctx, f->st, q);
     if (!st)
         return NULL;
+    if (frame_dtypes_inherit(ctx, st, f->st, q) < 0) {
+        frame_store_unref(st);
+        return NULL;
+    }
     if (f->series) {
         const char *name = f->name ? f->name : "0";
         tq_value_t *v = frame_series_new(st, f->index, f->index_label,
@@ -1334,13 +1413,126 @@ static qexpr_t *assigned_expr(tq_ctx_t *ctx, const frame_t *f,
     return db_value_expr(ctx, v);
 }
 
+/* ---- typed columns (engines whose columns hold one type: expr_type) */
+
+/* The kind of a declared type: 'i' integers, 'f' other numbers, 'b'
+ * booleans, 't' text (and "unknown", an untyped literal), else 'o'. */
+static char type_class(const char *t)
+{
+    if (!t || !*t || strcasestr(t, "unknown") || strcasestr(t, "char") ||
+        strcasestr(t, "text"))
+        return 't';
+    if (strcasestr(t, "int"))
+        return 'i';
+    if (strcasestr(t, "double") || strcasestr(t, "real") ||
+        strcasestr(t, "numeric") || strcasestr(t, "float"))
+        return 'f';
+    if (strcasestr(t, "bool"))
+        return 'b';
+    return 'o';
+}
+
+/* The declared type a typed engine's column needs for scalar v (NULL: v
+ * is not a scalar). */
+static const char *scalar_type(const tq_dialect_t *d, tq_value_t *v)
+{
+    switch (tq_kind(v)) {
+    case TQ_INT: case TQ_BOOL: return d->type_int;
+    case TQ_FLOAT: return d->type_real;
+    case TQ_STR: case TQ_NONE: return d->type_text;
+    default: return NULL;
+    }
+}
+
+/* The type of fragment fr over store `st` (its static type, read even
+ * when the store has no rows); malloc'd, or NULL (raised). */
+static char *frag_type(tq_ctx_t *ctx, const fstore_t *st, const frag_t *fr)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
+    st->dialect->expr_type(&b, "tq_s.tq_x");
+    tq_buf_printf(&b, " FROM (SELECT 1 AS tq_one) AS tq_o LEFT JOIN (SELECT "
+                  "%s AS tq_x FROM ", fr->sql);
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " LIMIT 1) AS tq_s ON 1 = 1");
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
+    tq_buf_free(&b);
+    if (!cur)
+        return NULL;
+    int rc = tqdb_step(cur);
+    const char *t = rc == TQDB_ROW ? tqdb_column_text(cur, 0) : NULL;
+    char *type = tq_xstrdup(t && type_class(t) != 't' ? t
+                                                     : st->dialect->type_text);
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        free(type);
+        tq_raise_db(ctx);
+        return NULL;
+    }
+    return type;
+}
+
+/* The declared type of f's column `name`, malloc'd ("" when it has none
+ * or is missing), or NULL (raised). */
+static char *column_type(tq_ctx_t *ctx, const frame_t *f, const char *name)
+{
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return NULL;
+    int i = tq_stable_col(&sc->tables[0], name);
+    char *t = tq_xstrdup(i >= 0 ? sc->tables[0].cols[i].decltype : "");
+    tq_schema_free(&sc);
+    return t;
+}
+
+/* ALTER TABLE store ADD COLUMN name [type]. */
+static int add_column(tq_ctx_t *ctx, const fstore_t *st, const char *name,
+                      const char *type)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " ADD COLUMN ");
+    tq_buf_ident(&b, name);
+    if (type && *type)
+        tq_buf_printf(&b, " %s", type);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
+}
+
+/* ALTER TABLE store DROP COLUMN name, then, when `rename` is given,
+ * RENAME COLUMN rename TO name. */
+static int replace_column(tq_ctx_t *ctx, const fstore_t *st,
+                          const char *name, const char *rename)
+{
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " DROP COLUMN ");
+    tq_buf_ident(&b, name);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    if (rc < 0 || !rename)
+        return rc;
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " RENAME COLUMN ");
+    tq_buf_ident(&b, rename);
+    tq_buf_add(&b, " TO ");
+    tq_buf_ident(&b, name);
+    rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    return rc;
+}
+
 /* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
  * (the length must match). The values are in memory already, so one
  * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
 static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
-    frame_changed();
+    frame_column_changed(f->st, name);
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1359,6 +1551,35 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
             return -1;
         }
     }
+    const tq_dialect_t *d = f->st->dialect;
+    const char *type = NULL;
+    if (d->expr_type) {
+        /* one type for the column: text when any value is, else float
+         * when any is, else integers */
+        char cls = 0;
+        for (size_t i = 0; i < n; i++) {
+            tq_kind_t k = tq_kind(tq_seq_get(list, i));
+            char c = k == TQ_STR ? 't' : k == TQ_FLOAT ? 'f'
+                   : k == TQ_NONE ? 0 : 'i';
+            if (c == 't' || (c == 'f' && cls != 't') || (c == 'i' && !cls))
+                cls = c;
+        }
+        type = cls == 'i' ? d->type_int : cls == 'f' ? d->type_real
+                                                     : d->type_text;
+        if (col_index(f, name) >= 0) {
+            char *old = column_type(ctx, f, name);
+            if (!old)
+                return -1;
+            bool same = type_class(old) == type_class(type);
+            free(old);
+            /* every value is replaced: the column is made anew */
+            if (!same) {
+                if (replace_column(ctx, f->st, name, NULL) < 0 ||
+                    add_column(ctx, f->st, name, type) < 0)
+                    return -1;
+            }
+        }
+    }
     int64_t *ids = tq_xcalloc(n, sizeof *ids);
     tq_buf_t b = {0};
     tq_buf_printf(&b, "SELECT %s FROM ", f->st->dialect->store_rowid);
@@ -1375,13 +1596,7 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
         ids[k++] = tqdb_column_int(st, 0);
     tqdb_cursor_free(&st);
     if (col_index(f, name) < 0) {
-        tq_buf_add(&b, "ALTER TABLE ");
-        frame_table_ref(&b, f->st);
-        tq_buf_add(&b, " ADD COLUMN ");
-        tq_buf_ident(&b, name);
-        int rc = frame_exec(ctx, b.s);
-        tq_buf_free(&b);
-        if (rc < 0) {
+        if (add_column(ctx, f->st, name, type) < 0) {
             free(ids);
             return -1;
         }
@@ -1429,7 +1644,6 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     frame_t *f = SELF(self);
     if (frame_sync(ctx, f) < 0)
         return -1;
-    frame_changed();
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
         return -1;
@@ -1442,6 +1656,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
     }
+    /* its dtype is read again; the other columns keep theirs */
+    frame_column_changed(f->st, name);
     if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE)
         return assign_list(ctx, f, name, value);
     /* a Series of another frame is aligned on the index, as pandas:
@@ -1462,19 +1678,44 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
     bool add = col_index(f, name) < 0;
-    if (add) {
-        tq_buf_add(&b, "ALTER TABLE ");
-        frame_table_ref(&b, f->st);
-        tq_buf_add(&b, " ADD COLUMN ");
-        tq_buf_ident(&b, name);
-        rc = frame_exec(ctx, b.s);
-        tq_buf_free(&b);
+    /* a typed engine's column takes the value's type; an existing column
+     * of another kind gets the values in a new column (tq_new) that then
+     * replaces it, since the value may read the old one */
+    char *type = NULL;
+    const char *target = name;
+    if (f->st->dialect->expr_type) {
+        const char *t = scalar_type(f->st->dialect, value);
+        type = t ? tq_xstrdup(t) : frag_type(ctx, other ? other->st : f->st,
+                                             &fr);
+        char *old = type && !add ? column_type(ctx, f, name) : NULL;
+        if (!type || (!add && !old)) {
+            free(type);
+            frame_frag_clear(&fr);
+            return -1;
+        }
+        if (type_class(type) == 'b') {
+            /* a comparison is stored as 1/0, as SQLite stores it */
+            tq_buf_t x = {0};
+            f->st->dialect->bool_int(&x, fr.sql);
+            free(fr.sql);
+            fr.sql = tq_buf_take(&x);
+            free(type);
+            type = tq_xstrdup(f->st->dialect->type_int);
+        }
+        if (old && type_class(old) != type_class(type))
+            target = "tq_new";
+        free(old);
+    }
+    if (add || target != name) {
+        rc = add_column(ctx, f->st, target, type);
         if (rc < 0) {
+            free(type);
             frame_frag_clear(&fr);
             return -1;
         }
     }
-    if (other) {
+    free(type);
+    if (other && target == name) {
         tq_buf_add(&b, "UPDATE ");
         frame_table_ref(&b, f->st);
         tq_buf_add(&b, " SET ");
@@ -1490,7 +1731,7 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     tq_buf_add(&b, "UPDATE ");
     frame_table_ref(&b, f->st);
     tq_buf_add(&b, " SET ");
-    tq_buf_ident(&b, name);
+    tq_buf_ident(&b, target);
     tq_buf_printf(&b, " = %s", fr.sql);
     if (other) {
         /* UPDATE ... FROM: one pass with an automatic index, where a
@@ -1510,6 +1751,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     tq_buf_free(&b);
     frame_frag_clear(&fr);
     if (n < 0)
+        return -1;
+    if (target != name && replace_column(ctx, f->st, name, target) < 0)
         return -1;
     if (add) {
         f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
@@ -2149,12 +2392,14 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
             return sc ? db_raise(ctx, &err) : NULL;
     }
     /* UPDATE "user" SET "age" = tq_f."age", ... FROM temp.tq_frame_N AS
-     * tq_f WHERE "user"."id" = tq_f."id": set-based. The engine builds
-     * the whole join before it writes, so an unrestricted update runs in
-     * chunks of the frame's rows (by its rowid), each joined and written
-     * while it is small (and reported to the progress indicator). */
+     * tq_f WHERE "user"."id" = tq_f."id": set-based. Where the engine
+     * builds the whole join before it writes (update_from_chunked), an
+     * unrestricted update runs in chunks of the frame's rows (by its
+     * rowid), each joined and written while it is small (and reported to
+     * the progress indicator); elsewhere it is one statement. */
+    bool chunked = !restrict_rows && f->st->dialect->update_from_chunked;
     int64_t last_row = 0;
-    if (!restrict_rows) {
+    if (chunked) {
         tq_buf_t m = {0};
         tq_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
                       f->st->dialect->store_rowid);
@@ -2179,7 +2424,7 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
     }
     tq_buf_add(&b, " FROM ");
     size_t range_at = 0;              /* where the chunk's bounds go */
-    if (restrict_rows) {
+    if (!chunked) {
         frame_table_ref(&b, f->st);
     } else {
         tq_buf_add(&b, "(SELECT * FROM ");
@@ -2211,8 +2456,8 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         return NULL;
     }
     int64_t n = 0;
-    if (restrict_rows) {
-        n = exec_frag(ctx, b.s, &fr);
+    if (!chunked) {
+        n = exec_frag(ctx, b.s, restrict_rows ? &fr : NULL);
     } else {
         for (int64_t lo = 0; lo < last_row && n >= 0; lo += UPDATE_CHUNK) {
             int64_t hi = lo + UPDATE_CHUNK;

@@ -100,9 +100,11 @@ typedef struct frame {
 } frame_t;
 
 /* A one-table schema describing the store (columns from its dialect's
- * temp_columns), for the compiler: base table "temp"."tq_frame_N" with
- * the rowid as its primary key, so the default order is the frame's row
- * order. NULL with an error raised. Free with tq_schema_free. */
+ * temp_columns), for the compiler: base table "temp"."tq_frame_N" keyed
+ * by its row-order column (the rowid, or the dialect's store_rowid where
+ * the engine has none), so the default order is the frame's row order.
+ * NULL with an error raised (the store's table is gone, or the session
+ * moved to another engine). Free with tq_schema_free. */
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st);
 /* Drops from f's column list the columns its table lost (a failed cell's
  * rollback undoes ALTER TABLE); raises when the table itself is gone.
@@ -122,7 +124,9 @@ typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
  * query `select` (CREATE TEMP TABLE name ("c" type, ...)), then fills it
  * with the query's rows in their order (INSERT INTO name <select>), so
  * that a date column keeps its type where CREATE TABLE ... AS would record
- * only an affinity. types[i] (i < ntypes, when not NULL) overrides column
+ * only an affinity; on an engine whose CREATE TABLE ... AS keeps types
+ * (the dialect's store_create_as) one statement instead, with the
+ * row-order column. types[i] (i < ntypes, when not NULL) overrides column
  * i's declared type (a computed date); a column without one takes the
  * declared date or datetime type of the column of the same name in
  * `like` (the source store's table, may be NULL), else none. `prep`
@@ -131,6 +135,19 @@ typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
 int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like);
+/* Numbers the rows of store st, filled without going through
+ * frame_create_as (CREATE TEMP TABLE ... AS, or a column list and INSERT),
+ * in their insertion order: adds the dialect's store_rowid where the
+ * engine has no rowid (store_number); nothing on SQLite. Call it once,
+ * right after the store is filled. 0, or -1 with the error raised. */
+int frame_store_number(tq_ctx_t *ctx, const fstore_t *st);
+/* The declared type, written with its leading space, of a store column
+ * that will hold the n datums `vals` (NULL: text labels): on an engine
+ * whose columns have one type (the dialect's expr_type) the integer,
+ * number or text type they fit; "" on SQLite, whose columns take any
+ * value. Static. */
+const char *frame_column_type(const tq_dialect_t *d,
+                              tqdb_datum_t *const *vals, size_t n);
 /* Creates an empty store name (tq_frame_N) and a store holding it, whose
  * SQL is written in dialect `d` (its connection's, tq_dialect_for). */
 fstore_t *frame_store_new(const tq_dialect_t *d);

@@ -42,9 +42,14 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
 {
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT count(*)");
-    for (size_t i = 0; i < n; i++)
-        tq_buf_printf(&b, ", count(%s), sum(typeof(%s) = 'integer'), "
-                      "sum(typeof(%s) = 'real')", vals[i], vals[i], vals[i]);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    for (size_t i = 0; i < n; i++) {
+        tq_buf_printf(&b, ", count(%s), count(CASE WHEN ", vals[i]);
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'integer' THEN 1 END), count(CASE WHEN ");
+        d->value_type(&b, vals[i]);
+        tq_buf_add(&b, " = 'real' THEN 1 END)");
+    }
     tq_buf_printf(&b, " FROM %s", from);
     tqdb_cursor_t *cur = frame_prepare(ctx, b.s, fr);
     tq_buf_free(&b);
@@ -72,56 +77,165 @@ static int read_dtypes(tq_ctx_t *ctx, const char *from, const frag_t *fr,
     return 0;
 }
 
+/* Drops the cached dtype of cache entry i (swapping the last one in). */
+static void dt_forget(fstore_t *st, size_t i)
+{
+    assert(i < st->ndt);
+    free(st->dt_cols[i]);
+    st->dt_cols[i] = st->dt_cols[st->ndt - 1];
+    st->dt_types[i] = st->dt_types[st->ndt - 1];
+    st->ndt--;
+}
+
+/* frame_column_changed: see frame_methods.h. */
+void frame_column_changed(fstore_t *st, const char *col)
+{
+    for (size_t i = 0; i < st->ndt; i++)
+        if (!strcmp(st->dt_cols[i], col)) {
+            dt_forget(st, i);
+            return;
+        }
+}
+
+static int dt_find(const fstore_t *st, const char *col)
+{
+    for (size_t i = 0; i < st->ndt; i++)
+        if (!strcmp(st->dt_cols[i], col))
+            return (int)i;
+    return -1;
+}
+
+static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
+                     size_t nwant);
+
+/* frame_dtypes_inherit: see frame_methods.h. */
+int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
+                         const qdesc_t *q)
+{
+    assert(dst != src && q);
+    /* reads src's dtypes when they are not cached, in one statement */
+    const char **names = tq_xcalloc(q->nfields + 1, sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < q->nfields; i++)
+        if (q->fields[i].expr && q->fields[i].expr->kind == QX_REF)
+            names[n++] = q->fields[i].expr->name;
+    int rc = dt_ensure(ctx, src, names, n);
+    free(names);
+    if (rc < 0)
+        return -1;
+    if (src->dt_gen != frame_generation || dst->ndt)
+        return 0;
+    dst->dt_gen = frame_generation;
+    for (size_t i = 0; i < q->nfields; i++) {
+        const qfield_t *fd = &q->fields[i];
+        if (!fd->expr || fd->expr->kind != QX_REF || dt_find(dst, fd->name) >= 0)
+            continue;
+        int at = dt_find(src, fd->expr->name);
+        if (at < 0)
+            continue;
+        dst->dt_cols = tq_xrealloc(dst->dt_cols, (dst->ndt + 1) *
+                                   sizeof *dst->dt_cols);
+        dst->dt_types = tq_xrealloc(dst->dt_types, (dst->ndt + 1) *
+                                    sizeof *dst->dt_types);
+        dst->dt_cols[dst->ndt] = tq_xstrdup(fd->name);
+        dst->dt_types[dst->ndt++] = src->dt_types[at];
+    }
+    return 0;
+}
+
+static bool wanted(const char *const *want, size_t nwant, const char *col)
+{
+    if (!want)
+        return true;
+    for (size_t i = 0; i < nwant; i++)
+        if (!strcmp(want[i], col))
+            return true;
+    return false;
+}
+
+/* Reads into st's cache the dtypes of the columns `want` (all of the
+ * store's when NULL) that it lacks, in one statement; columns declared
+ * date or datetime need no reading. The cache holds the columns read
+ * since the last frame_changed(); a column assigned since is dropped from
+ * it (frame_column_changed). 0 or -1 (raised). */
+static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
+                     size_t nwant)
+{
+    if (st->dt_gen != frame_generation)
+        while (st->ndt)
+            dt_forget(st, st->ndt - 1);
+    st->dt_gen = frame_generation;
+    size_t missing = 0;
+    for (size_t i = 0; want && i < nwant; i++)
+        missing += dt_find(st, want[i]) < 0;
+    if (want && !missing)
+        return 0;
+    tq_schema_t *sc = frame_schema(ctx, st);
+    if (!sc)
+        return -1;
+    const tq_stable_t *t = &sc->tables[0];
+    char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
+    char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
+    const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
+    size_t n = 0, nread = 0;
+    /* the columns to read first (0..nread), then the declared dates */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < t->ncols; i++) {
+            const char *name = t->cols[i].name;
+            if (dt_find(st, name) >= 0 || !wanted(want, nwant, name))
+                continue;
+            tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
+            /* declared dates and datetimes are pandas' datetime64 columns */
+            bool temporal = k == TQ_TEMPORAL_DATE ||
+                            k == TQ_TEMPORAL_DATETIME;
+            if (temporal != (pass == 1))
+                continue;
+            types[n] = temporal ? "datetime64[ns]" : NULL;
+            /* all missing: float64 when its source column was */
+            for (size_t j = 0; !temporal && j < st->nfloat; j++)
+                if (!strcmp(st->float_cols[j], name))
+                    types[n] = "float64";
+            cols[n] = tq_xstrdup(name);
+            tq_buf_t q = {0};
+            tq_buf_ident(&q, cols[n]);
+            vals[n] = tq_buf_take(&q);
+            n++;
+            nread += !temporal;
+        }
+    tq_schema_free(&sc);
+    tq_buf_t from = {0};
+    frame_table_ref(&from, st);
+    int rc = nread ? read_dtypes(ctx, from.s, NULL, vals, nread, types) : 0;
+    tq_buf_free(&from);
+    if (rc == 0) {
+        st->dt_cols = tq_xrealloc(st->dt_cols, (st->ndt + n + 1) *
+                                  sizeof *st->dt_cols);
+        st->dt_types = tq_xrealloc(st->dt_types, (st->ndt + n + 1) *
+                                   sizeof *st->dt_types);
+        for (size_t i = 0; i < n; i++) {
+            assert(types[i]);
+            st->dt_cols[st->ndt] = cols[i];
+            st->dt_types[st->ndt++] = types[i];
+            cols[i] = NULL;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(vals[i]);
+        free(cols[i]);
+    }
+    free(vals);
+    free(cols);
+    free(types);
+    return rc;
+}
+
 /* fm_store_dtype: see frame_methods.h. */
 const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
 {
-    if (st->dt_gen != frame_generation) {
-        tq_schema_t *sc = frame_schema(ctx, st);
-        if (!sc)
-            return NULL;
-        const tq_stable_t *t = &sc->tables[0];
-        char **cols = tq_xcalloc(t->ncols + 1, sizeof *cols);
-        char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
-        const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
-        for (size_t i = 0; i < t->ncols; i++) {
-            /* all missing: float64 when its source column was */
-            for (size_t k = 0; k < st->nfloat; k++)
-                if (!strcmp(st->float_cols[k], t->cols[i].name))
-                    types[i] = "float64";
-            cols[i] = tq_xstrdup(t->cols[i].name);
-            tq_buf_t q = {0};
-            tq_buf_ident(&q, cols[i]);
-            vals[i] = tq_buf_take(&q);
-        }
-        tq_buf_t from = {0};
-        frame_table_ref(&from, st);
-        int rc = read_dtypes(ctx, from.s, NULL, vals, t->ncols, types);
-        tq_buf_free(&from);
-        /* declared dates and datetimes are pandas' datetime64 columns */
-        for (size_t i = 0; rc == 0 && i < t->ncols; i++) {
-            tq_temporal_t k = tq_temporal_of_decltype(t->cols[i].decltype);
-            if (k == TQ_TEMPORAL_DATE || k == TQ_TEMPORAL_DATETIME)
-                types[i] = "datetime64[ns]";
-        }
-        for (size_t i = 0; i < t->ncols; i++)
-            free(vals[i]);
-        free(vals);
-        for (size_t i = 0; i < st->ndt; i++)
-            free(st->dt_cols[i]);
-        free(st->dt_cols);
-        free(st->dt_types);
-        st->dt_cols = cols;
-        st->dt_types = types;
-        st->ndt = t->ncols;
-        st->dt_gen = rc == 0 ? frame_generation : 0;
-        tq_schema_free(&sc);
-        if (rc < 0)
-            return NULL;
-    }
-    for (size_t i = 0; i < st->ndt; i++)
-        if (!strcmp(st->dt_cols[i], col))
-            return st->dt_types[i];
-    return "object";
+    if (dt_ensure(ctx, st, &col, 1) < 0)
+        return NULL;
+    int at = dt_find(st, col);
+    return at >= 0 ? st->dt_types[at] : "object";
 }
 
 /* fm_src_init: see frame_methods.h. */
@@ -152,6 +266,10 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
             tq_buf_free(&from);
         }
     } else {
+        /* every column's dtype in one statement */
+        if (!f->boolean &&
+            dt_ensure(ctx, f->st, (const char *const *)f->cols, f->ncols) < 0)
+            return -1;
         s->n = f->ncols;
         s->vals = tq_xcalloc(f->ncols + 1, sizeof *s->vals);
         s->names = tq_xcalloc(f->ncols + 1, sizeof *s->names);
@@ -187,7 +305,8 @@ int fm_src_init(tq_ctx_t *ctx, const frame_t *f, fm_src_t *s)
         bool real = strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
                     strcasestr(decl, "DOUB");
         if (!strcmp(s->dtypes[i], "float64") && !real)
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", e, s->vals[i]);
+            tq_buf_printf(&b, ", CAST(%s AS %s) AS %s", e,
+                          f->st->dialect->type_real, s->vals[i]);
         else if (f->series)
             tq_buf_printf(&b, ", %s AS tq_v", e);
         else
@@ -435,7 +554,9 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tq_buf_t b = {0};
     tq_buf_add(&b, "CREATE TEMP TABLE ");
     tq_buf_ident(&b, st->name);
-    tq_buf_add(&b, " (tq_i, tq_v)");
+    tq_buf_printf(&b, " (tq_i%s, tq_v%s)",
+                  frame_column_type(st->dialect, NULL, 0),
+                  frame_column_type(st->dialect, vals, n));
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
     tqdb_cursor_t *ins = NULL;
@@ -460,6 +581,8 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
     tqdb_cursor_free(&ins);
     for (size_t r = 0; r < n; r++)
         free(vals[r]);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         frame_store_unref(st);
         return NULL;
@@ -870,16 +993,12 @@ static tq_value_t *m_astype(tq_ctx_t *ctx, tq_value_t *self,
             rc = -1;
             break;
         }
-        if (!strcmp(ty, "INTEGER"))
-            tq_buf_printf(&b, ", CAST(%s AS INTEGER) AS %s", s.vals[i],
-                          s.vals[i]);
-        else if (!strcmp(ty, "REAL"))
-            tq_buf_printf(&b, ", CAST(%s AS REAL) AS %s", s.vals[i],
-                          s.vals[i]);
-        else
-            /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
-            tq_buf_printf(&b, ", CAST(%s AS TEXT) AS %s", s.vals[i],
-                          s.vals[i]);
+        /* str(nan) is 'nan' in pandas; text keeps its NULLs here */
+        tq_buf_add(&b, ", ");
+        f->st->dialect->astype(&b, !strcmp(ty, "INTEGER") ? 'i'
+                                   : !strcmp(ty, "REAL")  ? 'f' : 's',
+                               s.vals[i]);
+        tq_buf_printf(&b, " AS %s", s.vals[i]);
     }
     tq_value_t *v = NULL;
     if (rc == 0) {
@@ -1508,6 +1627,8 @@ static tq_value_t *m_agg(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
         int rc = frame_exec(ctx, b.s);
         tq_buf_free(&b);
         tq_decref(rows);
+        if (rc == 0)
+            rc = frame_store_number(ctx, st);
         tq_value_t *v = NULL;
         if (rc == 0)
             v = fm_frame(st, "", cols, nc);
@@ -1605,12 +1726,15 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         tq_buf_t b = {0};
         tq_buf_add(&b, "CREATE TEMP TABLE ");
         tq_buf_ident(&b, st->name);
-        tq_buf_add(&b, " (tq_i");
+        tq_buf_printf(&b, " (tq_i%s", frame_column_type(st->dialect, NULL,
+                                                         0));
         char **names = tq_xcalloc(n + 1, sizeof *names);
+        tqdb_datum_t one = tqdb_datum_float(1.0), *onep = &one;
         for (size_t i = 0; i < n; i++) {
             names[i] = s.names[cols[i]];
             tq_buf_add(&b, ", ");
             tq_buf_ident(&b, names[i]);
+            tq_buf_add(&b, frame_column_type(st->dialect, &onep, 1));
         }
         tq_buf_addc(&b, ')');
         rc = frame_exec(ctx, b.s);
@@ -1640,6 +1764,8 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         }
         tqdb_cursor_free(&ins);
         if (rc == 0)
+            rc = frame_store_number(ctx, st);
+        if (rc == 0)
             v = fm_frame(st, "", names, n);
         else
             frame_store_unref(st);
@@ -1661,31 +1787,71 @@ static tq_value_t *window(tq_ctx_t *ctx, tq_value_t *self, const char *fmt,
                        false);
 }
 
+/* Records in st's cache that its column `col` has the dtype of column
+ * `src_col` of `src` when that is cached as int64 or float64. */
+static void dt_seed(fstore_t *st, const char *col, fstore_t *src,
+                    const char *src_col)
+{
+    int at = src->dt_gen == frame_generation ? dt_find(src, src_col) : -1;
+    if (at < 0 || (strcmp(src->dt_types[at], "int64") &&
+                   strcmp(src->dt_types[at], "float64")))
+        return;
+    if (st->dt_gen != frame_generation)
+        while (st->ndt)
+            dt_forget(st, st->ndt - 1);
+    st->dt_gen = frame_generation;
+    if (dt_find(st, col) >= 0)
+        return;
+    st->dt_cols = tq_xrealloc(st->dt_cols, (st->ndt + 1) *
+                              sizeof *st->dt_cols);
+    st->dt_types = tq_xrealloc(st->dt_types, (st->ndt + 1) *
+                               sizeof *st->dt_types);
+    st->dt_cols[st->ndt] = tq_xstrdup(col);
+    st->dt_types[st->ndt++] = src->dt_types[at];
+}
+
+/* A running aggregate (cumsum cummax cummin): each numeric column keeps
+ * its dtype, recorded for the result so that showing it reads nothing
+ * more. */
+static tq_value_t *running(tq_ctx_t *ctx, tq_value_t *self, const char *fmt)
+{
+    const frame_t *f = FM_SELF(self);
+    tq_value_t *v = window(ctx, self, fmt, true);
+    if (!v)
+        return NULL;
+    frame_t *r = FM_SELF(v);
+    if (f->series && f->expr->kind == QX_REF)
+        dt_seed(r->st, "tq_v", f->st, f->expr->name);
+    for (size_t i = 0; !f->series && i < r->ncols; i++)
+        dt_seed(r->st, r->cols[i], f->st, r->cols[i]);
+    return v;
+}
+
 static tq_value_t *m_cumsum(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE sum(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE sum(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static tq_value_t *m_cummax(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE max(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE max(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static tq_value_t *m_cummin(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
-    return window(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE min(%s) "
-                  "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                  "CURRENT ROW) END", true);
+    return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE min(%s) "
+                   "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) END");
 }
 
 static int64_t periods(const tq_args_t *a, int64_t dflt)
@@ -2430,6 +2596,7 @@ static const fm_method_t frame_methods[] = {
     {"aggregate", m_agg, FM_BOTH, false},
     {"corr", m_corr, FM_FRAME, false},
     {"cumsum", m_cumsum, FM_BOTH, false},
+    {"resample", frame_resample, FM_FRAME, false},
     {"cummax", m_cummax, FM_BOTH, false},
     {"cummin", m_cummin, FM_BOTH, false},
     {"shift", m_shift, FM_BOTH, false},

@@ -69,8 +69,28 @@ tq_value_t *fm_series(fstore_t *st, const char *label, const char *name,
 const char **fm_dtypes(tq_ctx_t *ctx, const fm_src_t *s);
 
 /* The pandas dtype of column `col` of a store, read for every column at
- * once and kept until frame_changed(); NULL (raised) on error. */
+ * once and kept until frame_changed() (or, for one column, until
+ * frame_column_changed()); NULL (raised) on error. */
 const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col);
+
+/* Marks the cached dtype of column `col` of st stale: its values were
+ * assigned (frame.c's setitem). The other columns keep theirs. */
+void frame_column_changed(fstore_t *st, const char *col);
+
+/* dst holds rows of src (a filter, a sort, a column selection: q lists
+ * dst's columns as fields): each field that names a column of src takes
+ * its cached dtype, as pandas keeps a column's dtype through row
+ * selections, and dst's columns need no scan to learn theirs (src's are
+ * read when not cached). Nothing is copied when dst's cache is not empty.
+ * 0 or -1 (raised). */
+int frame_dtypes_inherit(tq_ctx_t *ctx, fstore_t *dst, fstore_t *src,
+                         const qdesc_t *q);
+
+/* frame_dt.c: df.resample(rule, on='col') (or on a date index): a
+ * resampler whose sum mean count min max size give one row per calendar
+ * bin (D W M MS Q QS A AS), empty bins included, as pandas. */
+tq_value_t *frame_resample(tq_ctx_t *ctx, tq_value_t *self,
+                           const tq_args_t *a);
 
 /* Rows [start, start + count) of f (row positions), as a new frame or
  * Series: head, tail and iloc slices read a rowid range. */

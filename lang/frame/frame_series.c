@@ -11,6 +11,7 @@
  * lookup after its own.
  */
 #include "frame/frame_methods.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -531,7 +532,8 @@ static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
             tq_buf_printf(&b, ", %s", s->vals[i]);
         names[n++] = s->names[i];
     }
-    tq_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s", where ? where : "1",
+    tq_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s",
+                  where ? where : f->st->dialect->true_sql,
                   order ? order : "tq_r");
     fstore_t *st = fm_store(ctx, s, b.s, p);
     tq_buf_free(&b);
@@ -672,7 +674,7 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
         } else {
             /* labels, both ends included, by their first/last position */
             tq_buf_t w = {0};
-            tq_buf_add(&w, "1");
+            tq_buf_add(&w, f->st->dialect->true_sql);
             /* a label missing from a sorted index bounds by value */
             if (tq_kind(a) != TQ_NONE) {
                 tq_buf_add(&w, " AND tq_r >= coalesce((SELECT min(tq_r) FROM "

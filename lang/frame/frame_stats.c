@@ -5,8 +5,10 @@
  * count unique top freq when no column is numeric), df.groupby(k)[col]
  * with sum mean count min max size as one GROUP BY statement whose result
  * is a new temp table indexed by k, and the Series aggregates s.sum()
- * mean count min max std. Each statistic reads the temp table in SQL: a
- * few statements per column, never the rows in C.
+ * mean count min max std. describe() and std() read their inputs in one
+ * statement over the temp table and compute in C (the numbers of a column
+ * held as doubles for the call: sums in row order, quartiles by
+ * selection); the other statistics are SQL aggregates.
  */
 #include "frame/frame.h"
 #include "sql/dialect.h"
@@ -117,83 +119,187 @@ static double lerp(double a, double b, double t)
     return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/* The eight describe() numbers of one numeric input. */
-static int describe_numeric(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
-                            double out[8])
+/* Moves the k-th smallest of x[0..n) to x[k], the smaller ones before it
+ * and the others after it (Hoare's selection, median of three). */
+static void select_kth(double *x, size_t n, size_t k)
 {
-    double r[4];
-    if (stat_row(ctx, f, d, "count(tq_x), avg(tq_x), min(tq_x), max(tq_x)",
-                 NULL, 0, r, 4) < 0)
-        return -1;
-    double n = r[0];
-    out[0] = n;
-    out[1] = n > 0 ? r[1] : NAN;
-    out[2] = NAN;
-    out[3] = r[2];
-    out[7] = r[3];
-    for (int k = 0; k < 3; k++)
-        out[4 + k] = NAN;
-    if (n < 1)
-        return 0;
+    assert(k < n);
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* order x[lo], x[mid], x[hi]; the median is the pivot */
+        if (x[mid] < x[lo]) { double t = x[mid]; x[mid] = x[lo]; x[lo] = t; }
+        if (x[hi] < x[lo]) { double t = x[hi]; x[hi] = x[lo]; x[lo] = t; }
+        if (x[hi] < x[mid]) { double t = x[hi]; x[hi] = x[mid]; x[mid] = t; }
+        double pivot = x[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i]; x[i] = x[j]; x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* now x[lo..j] <= pivot <= x[i..hi], and j < i */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Order statistics of x[0..n), asked for at rising positions: x[a..end)
+ * hold the a-th to (end-1)-th smallest in place, those before x[a] are no
+ * greater and those from x[end] no smaller. */
+typedef struct order {
+    double *x;
+    size_t n, a, end;
+} order_t;
+
+/* The p-th smallest value (p no lower than any position asked before). */
+static double order_stat(order_t *o, size_t p)
+{
+    assert(p < o->n && p >= o->a);
+    if (p >= o->end) {
+        if (p == o->end && o->end > 0) {
+            /* the next one: the least of the rest */
+            select_kth(o->x + p, o->n - p, 0);
+        } else {
+            select_kth(o->x + o->end, o->n - o->end, p - o->end);
+            o->a = p;
+        }
+        o->end = p + 1;
+    }
+    return o->x[p];
+}
+
+/* The eight describe() numbers of n values x (non-missing, in row order;
+ * reordered here): count, mean and the ddof-1 standard deviation summed in
+ * row order as SQL's avg and pandas' nanvar (squared deviations from the
+ * mean) sum them, min, numpy's linear quartiles, max. */
+static void describe_values(double *x, size_t n, double out[8])
+{
+    for (int k = 0; k < 8; k++)
+        out[k] = NAN;
+    out[0] = (double)n;
+    if (n == 0)
+        return;
+    double sum = 0, mn = x[0], mx = x[0];
+    for (size_t i = 0; i < n; i++) {
+        sum += x[i];
+        if (x[i] < mn)
+            mn = x[i];
+        if (x[i] > mx)
+            mx = x[i];
+    }
+    double mean = sum / (double)n;
+    out[1] = mean;
+    out[3] = mn;
+    out[7] = mx;
     if (n > 1) {
-        /* pandas' nanvar: squared deviations from the mean, ddof 1 */
-        double ss = NAN, m2[2] = {r[1], r[1]};
-        if (stat_row(ctx, f, d, "sum((tq_x - ?) * (tq_x - ?))", m2, 2, &ss,
-                     1) < 0)
-            return -1;
-        out[2] = sqrt(ss / (n - 1));
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += (x[i] - mean) * (x[i] - mean);
+        out[2] = sqrt(ss / (double)(n - 1));
     }
-    /* numpy 1.24 'linear': virtual index n*q + (1 - q) - 1, its floor and
-     * the next one, interpolated */
+    /* numpy 1.24 'linear': virtual index (n - 1) * q, its floor and the
+     * next one, interpolated */
     static const double qs[3] = {0.25, 0.5, 0.75};
-    double pos[6], gam[3];
+    order_t o = {x, n, 0, 0};
     for (int k = 0; k < 3; k++) {
-        double vi = n * qs[k] + (1 + qs[k] * (1 - 1 - 1)) - 1;
-        double lo = floor(vi);
-        if (lo < 0)
-            lo = 0;
-        double hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
-        pos[2 * k] = lo;
-        pos[2 * k + 1] = hi;
-        gam[k] = vi - lo;
+        double vi = (double)n * qs[k] + (1 + qs[k] * (1 - 1 - 1)) - 1;
+        double lof = floor(vi);
+        if (lof < 0)
+            lof = 0;
+        size_t lo = (size_t)lof, hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
+        double a = order_stat(&o, lo), b = order_stat(&o, hi);
+        out[4 + k] = lerp(a, b, vi - lof);
     }
+}
+
+/* Column i's values read by describe_inputs: how many numbers and texts
+ * it holds, and the numbers themselves while it holds no text. */
+typedef struct dvals {
+    double *x;
+    size_t n, cap;
+    size_t ntext;
+    char *text;                 /* the first text, for an error */
+} dvals_t;
+
+/* Reads every input in one statement over the store, in row order:
+ * SELECT <input 1>, ..., <input n> FROM <store>. 0 or -1 (raised). */
+static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
+                           size_t n, dvals_t *out)
+{
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT ");
-    for (int k = 0; k < 6; k++)
-        tq_buf_printf(&b, "%smax(CASE WHEN tq_i = ? THEN tq_x END)",
-                      k ? ", " : "");
-    tq_buf_add(&b, " FROM (SELECT tq_x, row_number() OVER (ORDER BY tq_x) "
-                   "- 1 AS tq_i FROM tq_v WHERE tq_x IS NOT NULL)");
-    tqdb_cursor_t *st = stat_prepare(ctx, f, d, b.s, pos, 6);
+    for (size_t i = 0; i < n; i++)
+        tq_buf_printf(&b, "%s%s", i ? ", " : "", d[i].f.sql);
+    tq_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
+    /* a frame's inputs are column names; a Series has one input */
+    assert(f->series || n == 0 || d[0].f.q.nparams == 0);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, f->series ? &d[0].f : NULL);
     tq_buf_free(&b);
-    if (!st)
+    if (!cur)
         return -1;
-    double v[6] = {0};
-    int rc = tqdb_step(st);
-    if (rc == TQDB_ROW)
-        for (int k = 0; k < 6; k++)
-            v[k] = tqdb_column_float(st, k);
-    tqdb_cursor_free(&st);
+    tqdb_datum_t *row = tq_xcalloc(n + 1, sizeof *row);
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        tqdb_row(cur, (int)n, row);
+        for (size_t i = 0; i < n; i++) {
+            dvals_t *v = &out[i];
+            switch (row[i].type) {
+            case TQDB_INT:
+            case TQDB_FLOAT:
+                if (v->ntext == 0)
+                    TQ_PUSH(v->x, v->n, v->cap, row[i].type == TQDB_INT
+                            ? (double)row[i].i : row[i].f);
+                else
+                    v->n++;
+                break;
+            case TQDB_TEXT:
+            case TQDB_BLOB:
+                /* an object column: its numbers are not needed */
+                if (v->ntext++ == 0) {
+                    free(v->x);
+                    v->x = NULL;
+                    v->cap = 0;
+                    v->text = row[i].type == TQDB_TEXT
+                            ? tq_xstrndup(row[i].s, row[i].len)
+                            : tq_xstrdup("<bytes>");
+                }
+                break;
+            case TQDB_NULL:
+                break;
+            }
+        }
+    }
+    free(row);
+    tqdb_cursor_free(&cur);
     if (rc < 0) {
         tq_raise_db(ctx);
         return -1;
     }
-    for (int k = 0; k < 3; k++)
-        out[4 + k] = lerp(v[2 * k], v[2 * k + 1], gam[k]);
     return 0;
 }
 
-/* Counts of integer/real and of text/blob values of an input. */
-static int kinds(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
-                 double *num, double *text)
+static void dvals_free(dvals_t *v, size_t n)
 {
-    double r[2];
-    if (stat_row(ctx, f, d, "sum(typeof(tq_x) IN ('integer', 'real')), "
-                 "sum(typeof(tq_x) IN ('text', 'blob'))", NULL, 0, r, 2) < 0)
-        return -1;
-    *num = isnan(r[0]) ? 0 : r[0];
-    *text = isnan(r[1]) ? 0 : r[1];
-    return 0;
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].x);
+        free(v[i].text);
+    }
+    free(v);
 }
 
 /* A new store with a text index column and the given columns, filled row
@@ -207,10 +313,14 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
     tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
     tq_buf_add(&b, " (\"tq_index\" TEXT");
+    /* REAL as the dialect names a double; no type as its text */
+    const char *ty = !strcmp(coltype, "REAL") ? st->dialect->type_real
+                   : *coltype || !st->dialect->expr_type ? coltype
+                   : st->dialect->type_text;
     for (size_t c = 0; c < ncols; c++) {
         tq_buf_add(&b, ", ");
         tq_buf_ident(&b, cols[c]);
-        tq_buf_printf(&b, " %s", coltype);
+        tq_buf_printf(&b, " %s", ty);
     }
     tq_buf_addc(&b, ')');
     if (frame_exec(ctx, b.s) < 0) {
@@ -247,8 +357,9 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
         assert(rc != TQDB_ROW);
     }
     tqdb_cursor_free(&ins);
-    if (rc < 0) {
+    if (rc < 0)
         tq_raise_db(ctx);
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
         frame_store_unref(st);
         return NULL;
     }
@@ -312,16 +423,18 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     dcol_t *d = inputs(ctx, f, &n);
     if (!d)
         return NULL;
+    /* one read of every input: kinds and numbers; the numbers of a
+     * numeric input stay in memory until it is described */
+    dvals_t *dv = tq_xcalloc(n + 1, sizeof *dv);
+    if (describe_inputs(ctx, f, d, n, dv) < 0) {
+        dvals_free(dv, n);
+        dcols_free(d, n);
+        return NULL;
+    }
     bool *numeric = tq_xcalloc(n, sizeof *numeric);
     size_t nnum = 0;
     for (size_t i = 0; i < n; i++) {
-        double num, text;
-        if (kinds(ctx, f, &d[i], &num, &text) < 0) {
-            free(numeric);
-            dcols_free(d, n);
-            return NULL;
-        }
-        numeric[i] = num > 0 && text == 0;
+        numeric[i] = dv[i].n > 0 && dv[i].ntext == 0;
         nnum += numeric[i];
     }
     static const char *const num_labels[8] = {
@@ -346,10 +459,11 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
                 vals[r * ncols + c] = o[r];
         } else {
             double o[8];
-            rc = describe_numeric(ctx, f, &d[i], o);
-            if (rc == 0)
-                for (size_t r = 0; r < 8; r++)
-                    vals[r * ncols + c] = real_value(o[r], false);
+            describe_values(dv[i].x, dv[i].n, o);
+            free(dv[i].x);
+            dv[i].x = NULL;
+            for (size_t r = 0; r < 8; r++)
+                vals[r * ncols + c] = real_value(o[r], false);
         }
         c++;
     }
@@ -370,6 +484,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     free(vals);
     free(names);
     free(numeric);
+    dvals_free(dv, n);
     dcols_free(d, n);
     return v;
 }
@@ -387,9 +502,18 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
         return NULL;
     tq_value_t *r = NULL;
     if (!strcmp(fn, "std")) {
-        double o[8];
-        if (describe_numeric(ctx, f, d, o) == 0)
-            r = isnan(o[2]) ? tq_float(NAN) : tq_float(o[2]);
+        dvals_t *dv = tq_xcalloc(2, sizeof *dv);
+        if (describe_inputs(ctx, f, d, 1, dv) == 0) {
+            double o[8];
+            if (dv[0].ntext)
+                r = tq_raise(ctx, "TypeError", "could not convert string "
+                             "to float: '%s'", dv[0].text);
+            else {
+                describe_values(dv[0].x, dv[0].n, o);
+                r = tq_float(o[2]);
+            }
+        }
+        dvals_free(dv, 1);
         dcols_free(d, n);
         return r;
     }
@@ -398,9 +522,14 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     : !strcmp(fn, "count") ? "count(%s)"
                     : !strcmp(fn, "min")   ? "min(%s)"
                                            : "max(%s)";
-    tq_buf_t b = {0};
+    tq_buf_t b = {0}, x = {0};
+    if (f->boolean)                 /* True counts 1, as in pandas */
+        f->st->dialect->bool_int(&x, d->f.sql);
+    else
+        tq_buf_add(&x, d->f.sql);
     tq_buf_add(&b, "SELECT ");
-    tq_buf_printf(&b, sql, d->f.sql);
+    tq_buf_printf(&b, sql, x.s);
+    tq_buf_free(&x);
     tq_buf_add(&b, " FROM ");
     frame_table_ref(&b, f->st);
     tqdb_cursor_t *st = frame_prepare(ctx, b.s, &d->f);
@@ -567,9 +696,12 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                     tq_buf_t b = {0};
                     tq_buf_add(&b, "SELECT count(*) FROM ");
                     frame_table_ref(&b, f->st);
-                    tq_buf_add(&b, " WHERE typeof(");
-                    tq_buf_ident(&b, f->cols[i]);
-                    tq_buf_add(&b, ") IN ('text', 'blob')");
+                    tq_buf_add(&b, " WHERE ");
+                    tq_buf_t id = {0};
+                    tq_buf_ident(&id, f->cols[i]);
+                    f->st->dialect->value_type(&b, id.s);
+                    tq_buf_free(&id);
+                    tq_buf_add(&b, " IN ('text', 'blob')");
                     tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
                     tq_buf_free(&b);
                     if (!st) {
@@ -616,6 +748,8 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     tq_buf_add(&b, " IS NOT NULL GROUP BY 1 ORDER BY 1");
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(cols);
         free(st->name);
@@ -676,6 +810,8 @@ static tq_value_t *g_cumcount(tq_ctx_t *ctx, tq_value_t *self,
     tq_buf_printf(&b, " ORDER BY %s", f->st->dialect->store_rowid);
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
     if (rc < 0) {
         free(st->name);
         free(st);

@@ -7,8 +7,11 @@
  * weekends and commuting hours, and users mostly rent bikes in their own
  * city; a few heavy users and popular bikes stand out.
  *
- * Speed: one prepared INSERT cursor per table (db.h), reused for every
- * row with its text bound without a copy, inside one SAVEPOINT; the indexes are built after the rows are in. Progress is
+ * Speed: one bulk load per table (tqdb_bulk_*, db.h: PostgreSQL's COPY,
+ * SQLite's prepared INSERT), inside one SAVEPOINT; the indexes are built
+ * after the rows are in. The tables' DDL is the one place the engines
+ * differ (SQLite's main schema and its datetime and REAL; PostgreSQL's
+ * search path, timestamp and double precision). Progress is
  * reported through a callback; the `%demo` magic at the bottom hands it
  * to the cell's common progress indicator (tq_ctx_progress), which the
  * kernel shows as a bar updated in place once the cell runs past a
@@ -501,6 +504,30 @@ static int prepare(gen_t *g, const char *sql, tqdb_cursor_t **cur)
     return 0;
 }
 
+/* Starts the bulk load of one table's columns. */
+static int bulk_begin(gen_t *g, const char *table, const char *const *cols,
+                      int ncols, tqdb_bulk_t **bulk)
+{
+    if (tqdb_bulk_begin(g->db, table, cols, ncols, bulk) < 0) {
+        char *what = xasprintf("Could not start loading %s", table);
+        int r = db_error(g, what);
+        free(what);
+        return r;
+    }
+    return 0;
+}
+
+/* Ends a bulk load: kept when r is 0, else thrown away (and r kept). */
+static int bulk_end(gen_t *g, tqdb_bulk_t **bulk, int r, const char *table)
+{
+    if (tqdb_bulk_end(bulk, r == 0, NULL) < 0 && r == 0) {
+        char *what = xasprintf("Could not insert into %s", table);
+        r = db_error(g, what);
+        free(what);
+    }
+    return r;
+}
+
 /* Counts one inserted row and reports progress now and then. */
 static int advance(gen_t *g)
 {
@@ -514,18 +541,22 @@ static int advance(gen_t *g)
     return 0;
 }
 
-/* Runs the bound INSERT once and rewinds it for the next row. */
-static int step_insert(gen_t *g, tqdb_cursor_t *cur, const char *table)
+/* Loads one row and counts it. */
+static int put_row(gen_t *g, tqdb_bulk_t *bulk, const tqdb_datum_t *row,
+                   const char *table)
 {
-    int rc = tqdb_step(cur);
-    tqdb_reset(cur);
-    if (rc != TQDB_DONE) {
+    if (tqdb_bulk_row(bulk, row) < 0) {
         char *what = xasprintf("Could not insert into %s", table);
         int r = db_error(g, what);
         free(what);
         return r;
     }
     return advance(g);
+}
+
+static tqdb_datum_t text(const char *s)
+{
+    return tqdb_datum_text(s, strlen(s));
 }
 
 /* Rounds to cents. */
@@ -559,67 +590,101 @@ static int exists_any(gen_t *g, bool *exists, char **which)
     return 0;
 }
 
+/* Whether the connection is SQLite's (main schema, datetime, REAL) rather
+ * than PostgreSQL's (search path, timestamp, double precision). */
+static bool on_sqlite(gen_t *g)
+{
+    return strcmp(tq_dialect_for(g->db)->name, "sqlite") == 0;
+}
+
 static int create_tables(gen_t *g)
 {
+    bool sq = on_sqlite(g);
+    const char *in = sq ? "main." : "";
+    const char *ts = sq ? "datetime" : "timestamp";
+    const char *real = sq ? "REAL" : "double precision";
     if (g->opts->replace) {
-        int r = exec(g, "DROP TABLE IF EXISTS main.\"rental\";"
-                        "DROP TABLE IF EXISTS main.\"bike\";"
-                        "DROP TABLE IF EXISTS main.\"user\";");
+        char *drop = xasprintf("DROP TABLE IF EXISTS %s\"rental\";"
+                               "DROP TABLE IF EXISTS %s\"bike\";"
+                               "DROP TABLE IF EXISTS %s\"user\";",
+                               in, in, in);
+        int r = exec(g, drop);
+        free(drop);
         if (r < 0)
             return r;
     }
-    return exec(g,
-        "CREATE TABLE main.\"user\" (\n"
+    char *ddl = xasprintf(
+        "CREATE TABLE %s\"user\" (\n"
         "  \"id\" INTEGER PRIMARY KEY,\n"
         "  \"name\" TEXT NOT NULL,\n"
         "  \"email\" TEXT NOT NULL UNIQUE,\n"
         "  \"age\" INTEGER NOT NULL,\n"
         "  \"city\" TEXT NOT NULL,\n"
-        "  \"joined\" datetime NOT NULL\n"
+        "  \"joined\" %s NOT NULL\n"
         ");\n"
-        "CREATE TABLE main.\"bike\" (\n"
+        "CREATE TABLE %s\"bike\" (\n"
         "  \"id\" INTEGER PRIMARY KEY,\n"
         "  \"name\" TEXT NOT NULL,\n"
         "  \"kind\" TEXT NOT NULL,\n"
         "  \"city\" TEXT NOT NULL,\n"
-        "  \"hourly_rate\" REAL NOT NULL\n"
+        "  \"hourly_rate\" %s NOT NULL\n"
         ");\n"
-        "CREATE TABLE main.\"rental\" (\n"
+        "CREATE TABLE %s\"rental\" (\n"
         "  \"id\" INTEGER PRIMARY KEY,\n"
-        "  \"user_id\" INTEGER NOT NULL REFERENCES \"user\"(\"id\"),\n"
-        "  \"bike_id\" INTEGER NOT NULL REFERENCES \"bike\"(\"id\"),\n"
-        "  \"start_time\" datetime NOT NULL,\n"
-        "  \"end_time\" datetime NOT NULL,\n"
+        "  \"user_id\" INTEGER NOT NULL%s,\n"
+        "  \"bike_id\" INTEGER NOT NULL%s,\n"
+        "  \"start_time\" %s NOT NULL,\n"
+        "  \"end_time\" %s NOT NULL,\n"
         "  \"duration_minutes\" INTEGER NOT NULL,\n"
-        "  \"total_fee\" REAL NOT NULL\n"
-        ");\n");
+        "  \"total_fee\" %s NOT NULL\n"
+        ");\n", in, ts, in, real, in,
+        sq ? " REFERENCES \"user\"(\"id\")" : "",
+        sq ? " REFERENCES \"bike\"(\"id\")" : "", ts, ts, real);
+    int r = exec(g, ddl);
+    free(ddl);
+    return r;
 }
 
+/* The indexes, after the rows are in; on PostgreSQL the foreign keys of
+ * rental too: checked row by row during the COPY they cost seven times
+ * the load itself, checked at once by ALTER TABLE they cost a second per
+ * million rows (SQLite cannot add them later, and checks none unless
+ * foreign_keys is on). */
 static int create_indexes(gen_t *g)
 {
-    return exec(g,
-        "CREATE INDEX main.\"rental_user_id\" ON \"rental\"(\"user_id\");\n"
-        "CREATE INDEX main.\"rental_bike_id\" ON \"rental\"(\"bike_id\");\n"
-        "CREATE INDEX main.\"rental_start_time\" ON \"rental\"(\"start_time\");\n");
+    bool sq = on_sqlite(g);
+    const char *in = sq ? "main." : "";
+    char *sql = xasprintf(
+        "%s"
+        "CREATE INDEX %s\"rental_user_id\" ON \"rental\"(\"user_id\");\n"
+        "CREATE INDEX %s\"rental_bike_id\" ON \"rental\"(\"bike_id\");\n"
+        "CREATE INDEX %s\"rental_start_time\" ON \"rental\"(\"start_time\");\n",
+        sq ? "" : "ALTER TABLE \"rental\" "
+                  "ADD FOREIGN KEY (\"user_id\") REFERENCES \"user\"(\"id\"), "
+                  "ADD FOREIGN KEY (\"bike_id\") REFERENCES \"bike\"(\"id\");\n",
+        in, in, in);
+    int r = exec(g, sql);
+    free(sql);
+    return r;
 }
 
 static int insert_users(gen_t *g)
 {
-    tqdb_cursor_t *cur;
+    static const char *const cols[] = {"id", "name", "email", "age", "city",
+                                       "joined"};
+    tqdb_bulk_t *bulk;
     double city_cum[NCITIES], acc = 0;
     for (size_t c = 0; c < NCITIES; c++)
         city_cum[c] = acc += city_weights[c];
-    if (prepare(g, "INSERT INTO main.\"user\" (\"id\", \"name\", \"email\", "
-                "\"age\", \"city\", \"joined\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                &cur) < 0)
-        return TQ_DEMO_EDATABASE;
+    int r = bulk_begin(g, "user", cols, (int)NELEM(cols), &bulk);
+    if (r < 0)
+        return r;
     int64_t n = g->opts->users;
     g->user_city = xmalloc((size_t)n);
     g->user_cum = xmalloc((size_t)n * sizeof(double));
     int64_t join_lo = days_from_civil(2021, 1, 1) * 86400;
     int64_t join_span = (days_from_civil(2024, 1, 1) * 86400) - join_lo;
     double acc_w = 0;
-    int r = 0;
     for (int64_t id = 1; id <= n && r == 0; id++) {
         size_t fi = rng_below(&g->rng, NELEM(first_names));
         size_t li = rng_below(&g->rng, NELEM(last_names));
@@ -636,21 +701,20 @@ static int insert_users(gen_t *g)
         acc_w += exp(0.9 * rng_normal(&g->rng));
         g->user_cum[id - 1] = acc_w;
         g->user_city[id - 1] = (unsigned char)city;
-        tqdb_bind_int(cur, 1, id);
-        tqdb_bind_text_static(cur, 2, name, -1);
-        tqdb_bind_text_static(cur, 3, email, -1);
-        tqdb_bind_int(cur, 4, age);
-        tqdb_bind_text_static(cur, 5, city_names[city], -1);
-        tqdb_bind_text_static(cur, 6, joined, -1);
-        r = step_insert(g, cur, "user");
+        tqdb_datum_t row[] = {
+            tqdb_datum_int(id), text(name), text(email), tqdb_datum_int(age),
+            text(city_names[city]), tqdb_datum_text(joined, 19),
+        };
+        r = put_row(g, bulk, row, "user");
     }
-    tqdb_cursor_free(&cur);
-    return r;
+    return bulk_end(g, &bulk, r, "user");
 }
 
 static int insert_bikes(gen_t *g)
 {
-    tqdb_cursor_t *cur;
+    static const char *const cols[] = {"id", "name", "kind", "city",
+                                       "hourly_rate"};
+    tqdb_bulk_t *bulk;
     double city_cum[NCITIES], kind_cum[NKINDS], acc = 0;
     for (size_t c = 0; c < NCITIES; c++)
         city_cum[c] = acc += city_weights[c];
@@ -658,10 +722,9 @@ static int insert_bikes(gen_t *g)
     /* Everyday kinds are more common in the fleet than tandems. */
     for (size_t k = 0; k < NKINDS; k++)
         kind_cum[k] = acc += kind_popularity[k];
-    if (prepare(g, "INSERT INTO main.\"bike\" (\"id\", \"name\", \"kind\", "
-                "\"city\", \"hourly_rate\") VALUES (?1, ?2, ?3, ?4, ?5)",
-                &cur) < 0)
-        return TQ_DEMO_EDATABASE;
+    int r = bulk_begin(g, "bike", cols, (int)NELEM(cols), &bulk);
+    if (r < 0)
+        return r;
     int64_t n = g->opts->bikes;
     size_t ncombos = NELEM(bike_adjectives) * NELEM(bike_nouns);
     /* A random start and a stride coprime with ncombos (400 = 2^4 * 5^2)
@@ -674,7 +737,6 @@ static int insert_bikes(gen_t *g)
     g->bike_rate = xmalloc((size_t)n * sizeof(double));
     g->bike_cum = xmalloc((size_t)n * sizeof(double));
     double acc_w = 0;
-    int r = 0;
     for (int64_t id = 1; id <= n && r == 0; id++) {
         uint64_t combo = (start + (uint64_t)(id - 1) * stride) % ncombos;
         int64_t round_no = (id - 1) / (int64_t)ncombos;
@@ -696,14 +758,13 @@ static int insert_bikes(gen_t *g)
         g->bike_weight[id - 1] = weight;
         g->bike_rate[id - 1] = rate;
         g->bike_cum[id - 1] = acc_w += weight;
-        tqdb_bind_int(cur, 1, id);
-        tqdb_bind_text_static(cur, 2, name, -1);
-        tqdb_bind_text_static(cur, 3, kind_names[kind], -1);
-        tqdb_bind_text_static(cur, 4, city_names[city], -1);
-        tqdb_bind_float(cur, 5, rate);
-        r = step_insert(g, cur, "bike");
+        tqdb_datum_t row[] = {
+            tqdb_datum_int(id), text(name), text(kind_names[kind]),
+            text(city_names[city]), tqdb_datum_float(rate),
+        };
+        r = put_row(g, bulk, row, "bike");
     }
-    tqdb_cursor_free(&cur);
+    r = bulk_end(g, &bulk, r, "bike");
     if (r == 0) {
         /* Per-city lists of bikes with their cumulative popularity. */
         for (int64_t i = 0; i < n; i++)
@@ -776,14 +837,14 @@ static int pick_duration(gen_t *g, bool weekend)
 
 static int insert_rentals(gen_t *g)
 {
-    tqdb_cursor_t *cur;
-    if (prepare(g, "INSERT INTO main.\"rental\" (\"id\", \"user_id\", "
-                "\"bike_id\", \"start_time\", \"end_time\", "
-                "\"duration_minutes\", \"total_fee\") "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &cur) < 0)
-        return TQ_DEMO_EDATABASE;
+    static const char *const cols[] = {"id", "user_id", "bike_id",
+                                       "start_time", "end_time",
+                                       "duration_minutes", "total_fee"};
+    tqdb_bulk_t *bulk;
+    int r = bulk_begin(g, "rental", cols, (int)NELEM(cols), &bulk);
+    if (r < 0)
+        return r;
     int64_t n = g->opts->rentals;
-    int r = 0;
     /* Rentals are drawn in random order of time; ids follow insertion. */
     for (int64_t id = 1; id <= n && r == 0; id++) {
         size_t user = pick_cumulative(&g->rng, g->user_cum,
@@ -801,17 +862,15 @@ static int insert_rentals(gen_t *g)
         char st[20], et[20];
         format_time(st, start);
         format_time(et, end);
-        tqdb_bind_int(cur, 1, id);
-        tqdb_bind_int(cur, 2, (int64_t)user + 1);
-        tqdb_bind_int(cur, 3, bike);
-        tqdb_bind_text_static(cur, 4, st, 19);
-        tqdb_bind_text_static(cur, 5, et, 19);
-        tqdb_bind_int(cur, 6, minutes);
-        tqdb_bind_float(cur, 7, fee);
-        r = step_insert(g, cur, "rental");
+        tqdb_datum_t row[] = {
+            tqdb_datum_int(id), tqdb_datum_int((int64_t)user + 1),
+            tqdb_datum_int(bike), tqdb_datum_text(st, 19),
+            tqdb_datum_text(et, 19), tqdb_datum_int(minutes),
+            tqdb_datum_float(fee),
+        };
+        r = put_row(g, bulk, row, "rental");
     }
-    tqdb_cursor_free(&cur);
-    return r;
+    return bulk_end(g, &bulk, r, "rental");
 }
 
 static void gen_free(gen_t *g)

@@ -901,9 +901,64 @@ static void options_print(tq_ctx_t *ctx, display_option_t only)
     tq_buf_free(&b);
 }
 
+/* %config statement_timeout [= VALUE]: the database's statement timeout
+ * (tqdb_set_statement_timeout: PostgreSQL's, in its syntax, quoted or
+ * not: '5s', 250ms, 0; None is 0, no timeout). Shown as the server shows
+ * it. An engine without one (SQLite) refuses with OperationalError; a
+ * value the server refuses is a ValueError. */
+static tq_value_t *config_statement_timeout(tq_ctx_t *ctx, const char *eq)
+{
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    if (!eq) {
+        char *v = db ? tqdb_statement_timeout(db) : NULL;
+        if (!v)
+            return tq_raise(ctx, "OperationalError", "%%config: the %s "
+                            "database has no statement timeout "
+                            "(statement_timeout is PostgreSQL's)",
+                            db ? tqdb_engine(db) : "in-memory");
+        char *line = tq_xasprintf("statement_timeout = %s\n", v);
+        tq_ctx_print(ctx, line, strlen(line));
+        free(line);
+        free(v);
+        return tq_none();
+    }
+    const char *v = eq + 1;
+    while (isspace((unsigned char)*v))
+        v++;
+    size_t n = strlen(v);
+    while (n && isspace((unsigned char)v[n - 1]))
+        n--;
+    char *value;
+    if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0])
+        value = tq_xstrndup(v + 1, n - 2);
+    else
+        value = tq_xstrndup(v, n);
+    if (strcmp(value, "None") == 0) {
+        free(value);
+        value = tq_xstrdup("0");
+    }
+    tq_value_t *r = NULL;
+    if (!*value) {
+        tq_raise(ctx, "ValueError", "%%config: statement_timeout takes a "
+                 "duration such as '5s', '250ms' or 0 (none)");
+    } else if (tqdb_set_statement_timeout(db, value) < 0) {
+        tqdb_err_t e = tqdb_errcode(db);
+        if (e == TQDB_ERR_OPERATIONAL || e == TQDB_ERR_INTERRUPTED)
+            tq_raise(ctx, tqdb_err_exception(e), "%%config: %s",
+                     tqdb_errmsg(db));
+        else
+            tq_raise(ctx, "ValueError", "%%config: statement_timeout = "
+                     "'%s': %s", value, tqdb_errmsg(db));
+    } else {
+        r = tq_none();
+    }
+    free(value);
+    return r;
+}
+
 /* %config: shows every display option (no argument, or "display"), one
  * of them ("display.max_rows"), or sets one ("display.max_rows = 20";
- * None is 0 for the counts). */
+ * None is 0 for the counts); statement_timeout is the database's. */
 static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
                                 const char *body)
 {
@@ -917,12 +972,17 @@ static tq_value_t *magic_config(tq_ctx_t *ctx, const char *args,
         options_print(ctx, OPT_COUNT);
         return tq_none();
     }
+    if (strcmp(key, "statement_timeout") == 0) {
+        free(key);
+        return config_statement_timeout(ctx, eq);
+    }
     display_option_t o = option_find(key);
     tq_value_t *r = NULL;
     if (o == OPT_COUNT) {
         tq_buf_t known = {0};
         for (int i = 0; i < OPT_COUNT; i++)
             tq_buf_printf(&known, "%s%s", i ? ", " : "", OPTION_NAMES[i]);
+        tq_buf_add(&known, ", statement_timeout");
         tq_raise(ctx, "ValueError",
                  "%%config: unknown option '%s' (known: %s)", key, known.s);
         tq_buf_free(&known);

@@ -17,6 +17,7 @@
 
 #include "magic/magic.h"
 #include "orm/query.h"
+#include "orm/queryset.h"
 #include "render/render.h"
 #include "render/render_util.h"
 #include "sql/dialect.h"
@@ -244,12 +245,20 @@ static int64_t count_rows(tq_ctx_t *ctx, const char *schema,
 /* %schema: every table with its columns and rows. */
 static tq_value_t *schema_all(tq_ctx_t *ctx)
 {
+    /* the default schema's tables are shown bare (its real name on
+     * PostgreSQL is current_schema()'s) */
+    const tq_schema_t *sc = db_schema(ctx);
+    if (!sc)
+        return NULL;
+    char *main_schema = tq_xstrdup(tq_schema_main(sc));
     tqdb_cursor_t *st = NULL;
     const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
     int rc = tqdb_prepare(tq_ctx_db(ctx), d->catalog[TQ_CATALOG_TABLES],
                           &st, NULL);
-    if (rc != 0)
+    if (rc != 0) {
+        free(main_schema);
         return tq_raise_db(ctx);
+    }
     assert(st);
     binds_t b = {0};
     tq_buf_t sql = {0};
@@ -259,7 +268,7 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
         const char *t = tqdb_column_text(st, 1);
         assert(s && t);
         b.text = tq_xrealloc(b.text, (b.n + 3) * sizeof *b.text);
-        b.text[b.n++] = strcmp(s, "main") == 0 ? tq_xstrdup(t)
+        b.text[b.n++] = strcmp(s, main_schema) == 0 ? tq_xstrdup(t)
                                                : tq_xasprintf("%s.%s", s, t);
         b.text[b.n++] = tq_xstrdup(t);
         b.text[b.n++] = tq_xstrdup(s);
@@ -284,6 +293,7 @@ static tq_value_t *schema_all(tq_ctx_t *ctx)
     for (size_t i = 0; i < b.n; i++)
         free(b.text[i]);
     free(b.text);
+    free(main_schema);
     return v;
 }
 
@@ -350,7 +360,7 @@ tq_value_t *tq_magic_graph_models(tq_ctx_t *ctx, const char *args,
             failed = true;
             break;
         }
-        if (strcmp(schema, "main") != 0) {
+        if (strcmp(schema, tq_schema_main(db_schema(ctx))) != 0) {
             tq_raise(ctx, "ValueError", "%%graph_models draws the main "
                      "database's tables; '%s' is in '%s'.", table, schema);
             failed = true;

@@ -135,8 +135,10 @@ tq_value_t *tq_schema_lookup(tq_ctx_t *ctx, const char *name)
         }
     }
     const tq_stable_t *t = tq_schema_by_bare(st->schema, name);
-    if (!t)
-        return ambiguous_model(ctx, st->schema, name);
+    if (!t) {
+        tq_value_t *proxy = tq_django_proxy(ctx, name);
+        return proxy ? proxy : ambiguous_model(ctx, st->schema, name);
+    }
     return qs_manager(t->schema, t->name);
 }
 
@@ -156,6 +158,7 @@ tq_value_t *tq_schema_names(tq_ctx_t *ctx)
         tq_list_append(list, v);
         tq_decref(v);
     }
+    tq_django_proxy_names(ctx, list);
     return list;
 }
 
@@ -214,12 +217,14 @@ static tq_value_t *dbns_getattr(tq_ctx_t *ctx, tq_value_t *self,
         for (size_t i = 0; i < s->nschemas; i++)
             if (!strcmp(s->schemas[i], name))
                 return dbns_new(name, NULL);
+        if (!strcmp(name, "main"))     /* the default schema's label */
+            return dbns_new(tq_schema_main(s), NULL);
         const tq_stable_t *t = tq_schema_table(s, NULL, name);
         if (t)
             return qs_manager(t->schema, t->name);
         for (size_t i = 0; i < s->napps; i++)
             if (!strcmp(s->apps[i], name))
-                return dbns_new("main", name);
+                return dbns_new(tq_schema_main(s), name);
     }
     return NULL; /* the interpreter raises "'db' object has no attribute" */
 }
@@ -238,7 +243,8 @@ static char *dbns_repr(tq_ctx_t *ctx, tq_value_t *self)
         const char *sch = s->schemas[i];
         if (n->schema && strcmp(n->schema, sch))
             continue;
-        tq_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ", sch);
+        tq_buf_printf(&b, "%s%s: ", i && !n->schema ? "; " : " ",
+                      tq_schema_label(s, sch));
         bool first = true;
         for (size_t k = 0; k < s->ntables; k++) {
             const tq_stable_t *t = &s->tables[k];

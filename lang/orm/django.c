@@ -15,6 +15,7 @@
  */
 #include "orm/django.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -98,10 +99,12 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
     tq_schema_free(&copy);
 
     tq_buf_t b = {0};
-    size_t concrete = 0, abstract = 0;
+    size_t concrete = 0, abstract = 0, proxies = 0;
     for (size_t i = 0; i < proj->nmodels; i++) {
         if (proj->models[i].abstract)
             abstract++;
+        else if (proj->models[i].proxy)
+            proxies++;
         else
             concrete++;
     }
@@ -110,6 +113,9 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
     for (size_t i = 0; i < proj->napps; i++)
         tq_buf_printf(&b, "%s%s", i ? ", " : "", proj->apps[i]);
     tq_buf_printf(&b, "), %zu model%s", concrete, concrete == 1 ? "" : "s");
+    if (proxies)
+        tq_buf_printf(&b, "%s%zu prox%s", abstract ? ", " : " and ", proxies,
+                      proxies == 1 ? "y" : "ies");
     if (abstract)
         tq_buf_printf(&b, " and %zu abstract", abstract);
     tq_buf_add(&b, "\n");
@@ -123,6 +129,273 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
     tq_ctx_print(ctx, b.s, b.len);
     tq_buf_free(&b);
     return tq_none();
+}
+
+/* ---- proxy models */
+
+/* The name proxy model m is bound under (malloc'd), or NULL when a
+ * table's model already holds it. */
+static char *proxy_bound(const tq_schema_t *s, const tq_djproject_t *p,
+                         const tq_djmodel_t *m)
+{
+    size_t same = 0;
+    for (size_t i = 0; i < p->nmodels; i++)
+        same += !p->models[i].abstract && !strcmp(p->models[i].name, m->name);
+    char *name;
+    if (same > 1) {
+        char *app = tq_schema_camel(m->app);
+        name = tq_xasprintf("%s%s", app, m->name);
+        free(app);
+    } else {
+        name = tq_xstrdup(m->name);
+    }
+    if (tq_schema_by_bare(s, name)) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* Meta.ordering as written ("['-pub_date', 'headline']") as the
+ * compiler's "-pub_date,headline"; NULL when it is empty or holds
+ * anything but field names (djschema.c notes those for concrete
+ * models). malloc'd. */
+static char *ordering_names(const char *text)
+{
+    tq_buf_t b = {0};
+    for (const char *s = text; s && *s;) {
+        if (strchr("[](), \t\r\n", *s)) {
+            s++;
+            continue;
+        }
+        const char *end = (*s == '\'' || *s == '"') ? strchr(s + 1, *s)
+                                                    : NULL;
+        bool ok = end && end > s + 1;
+        for (const char *c = s + 1; ok && c < end; c++)
+            ok = isalnum((unsigned char)*c) || strchr("_-?", *c);
+        if (!ok) {
+            tq_buf_free(&b);
+            return NULL;
+        }
+        if (b.len)
+            tq_buf_addc(&b, ',');
+        tq_buf_addn(&b, s + 1, (size_t)(end - s - 1));
+        s = end + 1;
+    }
+    return b.len ? tq_buf_take(&b) : (tq_buf_free(&b), NULL);
+}
+
+/* tq_django_proxy: see django.h. */
+tq_value_t *tq_django_proxy(tq_ctx_t *ctx, const char *name)
+{
+    db_state_t *st = db_state(ctx);
+    if (!st->django || !st->schema)
+        return NULL;
+    const tq_djproject_t *p = st->django;
+    for (size_t i = 0; i < p->nmodels; i++) {
+        const tq_djmodel_t *m = &p->models[i];
+        if (!m->proxy || m->abstract || !m->table)
+            continue;
+        char *bound = proxy_bound(st->schema, p, m);
+        bool hit = bound && !strcmp(bound, name);
+        free(bound);
+        if (!hit)
+            continue;
+        const tq_stable_t *t = tq_schema_table(st->schema, NULL, m->table);
+        if (!t)
+            return NULL;
+        qdesc_t *q = qdesc_new(t->schema, t->name);
+        q->proxy = tq_xasprintf("%s.%s", m->app, m->name);
+        q->proxy_ordering = ordering_names(m->ordering);
+        return qs_new(q, true);
+    }
+    return NULL;
+}
+
+/* tq_django_proxy_names: see django.h. */
+void tq_django_proxy_names(tq_ctx_t *ctx, tq_value_t *list)
+{
+    db_state_t *st = db_state(ctx);
+    if (!st->django || !st->schema)
+        return;
+    const tq_djproject_t *p = st->django;
+    for (size_t i = 0; i < p->nmodels; i++) {
+        const tq_djmodel_t *m = &p->models[i];
+        char *bound = m->proxy && !m->abstract && m->table &&
+                              tq_schema_table(st->schema, NULL, m->table)
+                          ? proxy_bound(st->schema, p, m)
+                          : NULL;
+        if (bound) {
+            tq_value_t *v = tq_str(bound);
+            tq_list_append(list, v);
+            tq_decref(v);
+        }
+        free(bound);
+    }
+}
+
+/* ---- choices */
+
+/* Parses a Python literal of choices at *s: strings, numbers, True,
+ * False, None, lists and tuples, and NAME("text") calls (gettext's _())
+ * as their one argument. A new reference, or NULL when the text is not
+ * such a literal (a name, an enum's .choices). */
+static tq_value_t *lit_parse(const char **s, int depth)
+{
+    const char *p = *s;
+    while (isspace((unsigned char)*p))
+        p++;
+    tq_value_t *v = NULL;
+    if (depth > 32)
+        return NULL;
+    if (*p == '[' || *p == '(') {
+        char close = *p == '[' ? ']' : ')';
+        bool tuple = *p == '(';
+        p++;
+        tq_value_t *items = tq_list_new(0);
+        size_t n = 0;
+        bool comma = false;
+        for (;;) {
+            while (isspace((unsigned char)*p) || *p == ',') {
+                comma |= *p == ',';
+                p++;
+            }
+            if (*p == close) {
+                p++;
+                break;
+            }
+            tq_value_t *item = lit_parse(&p, depth + 1);
+            if (!item) {
+                tq_decref(items);
+                return NULL;
+            }
+            tq_list_append(items, item);
+            tq_decref(item);
+            n++;
+        }
+        if (tuple && n == 1 && !comma) {       /* (x): x itself */
+            v = tq_incref(tq_seq_get(items, 0));
+        } else if (tuple) {
+            v = tq_tuple_new(n);
+            for (size_t i = 0; i < n; i++)
+                tq_tuple_set(v, i, tq_incref(tq_seq_get(items, i)));
+        } else {
+            v = tq_incref(items);
+        }
+        tq_decref(items);
+    } else if (*p == '\'' || *p == '"') {
+        char q = *p++;
+        tq_buf_t b = {0};
+        while (*p && *p != q) {
+            if (*p == '\\' && p[1])
+                p++;
+            tq_buf_addc(&b, *p++);
+        }
+        if (*p != q) {
+            tq_buf_free(&b);
+            return NULL;
+        }
+        p++;
+        v = tq_str_n(b.s ? b.s : "", b.len);
+        tq_buf_free(&b);
+    } else if (isdigit((unsigned char)*p) || *p == '-') {
+        char *end;
+        long long i = strtoll(p, &end, 10);
+        if (*end == '.' || *end == 'e' || *end == 'E') {
+            v = tq_float(strtod(p, &end));
+        } else {
+            v = tq_int(i);
+        }
+        if (end == p)
+            return NULL;
+        p = end;
+    } else if (isalpha((unsigned char)*p) || *p == '_') {
+        const char *w = p;
+        while (isalnum((unsigned char)*p) || *p == '_')
+            p++;
+        size_t len = (size_t)(p - w);
+        if (len == 4 && !strncmp(w, "True", 4))
+            v = tq_bool(true);
+        else if (len == 5 && !strncmp(w, "False", 5))
+            v = tq_bool(false);
+        else if (len == 4 && !strncmp(w, "None", 4))
+            v = tq_none();
+        else if (*p == '(') {
+            p++;
+            v = lit_parse(&p, depth + 1);
+            while (v && isspace((unsigned char)*p))
+                p++;
+            if (!v || *p != ')') {
+                if (v)
+                    tq_decref(v);
+                return NULL;
+            }
+            p++;
+        } else {
+            return NULL;
+        }
+    } else {
+        return NULL;
+    }
+    *s = p;
+    return v;
+}
+
+/* The label of `value` among choices `ch` (pairs, or groups of pairs),
+ * borrowed, or NULL. */
+static tq_value_t *choice_label(tq_ctx_t *ctx, tq_value_t *ch,
+                                tq_value_t *value, int depth)
+{
+    if (tq_kind(ch) != TQ_LIST && tq_kind(ch) != TQ_TUPLE)
+        return NULL;
+    for (size_t i = 0; i < tq_seq_len(ch); i++) {
+        tq_value_t *pair = tq_seq_get(ch, i);
+        if ((tq_kind(pair) != TQ_LIST && tq_kind(pair) != TQ_TUPLE) ||
+            tq_seq_len(pair) != 2)
+            continue;
+        tq_value_t *key = tq_seq_get(pair, 0), *lab = tq_seq_get(pair, 1);
+        if ((tq_kind(lab) == TQ_LIST || tq_kind(lab) == TQ_TUPLE) &&
+            depth == 0) {
+            tq_value_t *r = choice_label(ctx, lab, value, 1);
+            if (r)
+                return r;
+            continue;
+        }
+        if (tq_equal(ctx, key, value) == 1)
+            return lab;
+    }
+    return NULL;
+}
+
+/* tq_django_display: see django.h. */
+tq_value_t *tq_django_display(tq_ctx_t *ctx, const char *label,
+                              const char *field, tq_value_t *value)
+{
+    db_state_t *st = db_state(ctx);
+    const tq_djmodel_t *m = st->django && label
+                                ? tq_djproject_model(st->django, label)
+                                : NULL;
+    const tq_djfield_t *f = NULL;
+    for (size_t i = 0; m && i < m->nfields; i++)
+        if (!strcmp(m->fields[i].name, field))
+            f = &m->fields[i];
+    if (!f || !f->choices)
+        return NULL;
+    const char *text = f->choices;
+    tq_value_t *ch = lit_parse(&text, 0);
+    if (!ch)
+        return NULL;
+    tq_value_t *lab = choice_label(ctx, ch, value, 0);
+    tq_value_t *r = NULL;
+    if (lab) {
+        char *s = tq_to_str(ctx, lab);
+        r = s ? tq_str_take(s) : NULL;
+    } else {
+        char *s = tq_to_str(ctx, value);
+        r = s ? tq_str_take(s) : NULL;
+    }
+    tq_decref(ch);
+    return r;
 }
 
 /* ---- the collector */
@@ -151,6 +424,7 @@ typedef struct collector {
     const tq_srel_t **rrels;
     size_t nr, rcap, nrr, rrcap;
     int depth;
+    const char *proxy;     /* a proxy model's label for the first batch */
 } collector_t;
 
 static void lits_free(qlit_t *v, size_t n)
@@ -482,7 +756,8 @@ static int64_t run(collector_t *c, tq_value_t *counts)
             return -1;
         if (!n)
             continue;
-        const char *label = t->dj_label ? t->dj_label : t->bare;
+        const char *label = i == 0 && c->proxy ? c->proxy
+                            : t->dj_label ? t->dj_label : t->bare;
         tq_value_t *old = tq_dict_get_str(counts, label);
         int64_t before = old && tq_kind(old) == TQ_INT ? tq_as_int(old) : 0;
         tq_value_t *nv = tq_int(before + n);
@@ -536,6 +811,7 @@ int tq_django_delete(tq_ctx_t *ctx, const qdesc_t *q, tq_value_t **result)
     collector_t c = {0};
     c.ctx = ctx;
     c.s = s;
+    c.proxy = q->proxy;
     qexpr_t *sub = qx_new(QX_SUBQ);
     sub->sub = qdesc_clone(q);
     sub->sub->mode = QM_MODEL;

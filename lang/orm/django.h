@@ -30,6 +30,25 @@ tq_value_t *tq_django_magic(tq_ctx_t *ctx, const char *args,
  * when it cannot be read). Called by tq_schema_refresh. */
 void tq_django_apply(tq_ctx_t *ctx, tq_schema_t *s);
 
+/* The manager of the project's proxy model bound as `name` (its class
+ * name, or the app label in CamelCase plus the class name when another
+ * model has that class name), over its concrete model's table with its
+ * own Meta.ordering: a new reference, or NULL without an error when no
+ * proxy has that name. */
+tq_value_t *tq_django_proxy(tq_ctx_t *ctx, const char *name);
+/* Appends the bound names of the project's proxy models to `list`. */
+void tq_django_proxy_names(tq_ctx_t *ctx, tq_value_t *list);
+
+/* obj.get_FOO_display() of field `field` of the project's model "app.Model"
+ * (`label`) for the object's value `value` (borrowed): the label its
+ * `choices` give the value (choices as a list or tuple of pairs, grouped
+ * choices and `_("...")` labels included), else str(value), as Django
+ * gives. A new reference; NULL WITHOUT an error when the field has no
+ * readable choices (the attribute does not exist), NULL with an error
+ * raised when str() fails. */
+tq_value_t *tq_django_display(tq_ctx_t *ctx, const char *label,
+                              const char *field, tq_value_t *value);
+
 /* delete() of q's rows as Django's collector runs it when relations
  * pointing at the table carry a known on_delete: PROTECT raises
  * ProtectedError before anything is written, SET_NULL / SET_DEFAULT

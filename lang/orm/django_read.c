@@ -40,6 +40,10 @@ typedef struct rclass {
     size_t nskipped, scap;
     char *db_table, *ordering, *unique_together, *app_label;
     bool abstract, proxy;
+    bool has_meta;          /* the body has a `class Meta` */
+    char *meta_base;        /* `class Meta(Base.Meta)`: "Base.Meta" */
+    char **consts;          /* class constants: name, then value text */
+    size_t nconsts, kcap;
     int model;              /* -1 unknown, 0 no, 1 yes */
     bool done;              /* fields of abstract bases merged */
 } rclass_t;
@@ -56,6 +60,8 @@ typedef struct reader {
     size_t nclasses, ccap;
     ralias_t *aliases;
     size_t naliases, alcap;
+    char **mconsts;         /* module constants: app, name, value text */
+    size_t nmconsts, mkcap;
     char **djnames;         /* names imported from django.db.models */
     size_t ndj, djcap;
     /* the file being read */
@@ -394,6 +400,12 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
         }
         if (k == TQ_TOK_KW_class && name_is(r, i + 1, "Meta")) {
             size_t b = line_end(r, i) + 1;
+            c->has_meta = true;
+            if (is(r, i + 2, TQ_TOK_LPAR)) {
+                size_t q = i + 3;
+                free(c->meta_base);
+                c->meta_base = dotted(r, &q);
+            }
             read_meta(r, c, b, next);
         } else if (k == TQ_TOK_AT || k == TQ_TOK_KW_def) {
             size_t d = i;
@@ -437,7 +449,12 @@ static void read_body(reader_t *r, rclass_t *c, size_t i, size_t end)
                 read_field(r, c, name, custom, q);
                 free(custom);
             }
-            /* other assignments are class constants (choices) */
+            else if (!callee || !is(r, q, TQ_TOK_LPAR)) {
+                /* a class constant (choices = [...]): kept as text */
+                char *v = range_text(r, i + 2, line_end(r, i));
+                TQ_PUSH(c->consts, c->nconsts, c->kcap, tq_xstrdup(name));
+                TQ_PUSH(c->consts, c->nconsts, c->kcap, v);
+            }
             free(callee);
             free(name);
         } else if (k == TQ_TOK_STRING || k == TQ_TOK_KW_pass) {
@@ -614,6 +631,13 @@ static void read_file(reader_t *r, const char *app, const char *path,
                                                  : tq_xstrdup("?");
             note(r, line, "skipped function %s", fn);
             free(fn);
+        } else if (k == TQ_TOK_NAME && is(r, i + 1, TQ_TOK_ASSIGN) &&
+                   (is(r, i + 2, TQ_TOK_LSQB) || is(r, i + 2, TQ_TOK_LPAR))) {
+            /* a module constant (CITIES = (...)): kept for choices= */
+            TQ_PUSH(r->mconsts, r->nmconsts, r->mkcap, tq_xstrdup(r->app));
+            TQ_PUSH(r->mconsts, r->nmconsts, r->mkcap, tok_text(r, i));
+            TQ_PUSH(r->mconsts, r->nmconsts, r->mkcap,
+                    range_text(r, i + 2, line_end(r, i)));
         } else if (k == TQ_TOK_NAME && is(r, i + 1, TQ_TOK_ASSIGN)) {
             char *name = tok_text(r, i);
             note(r, line, "skipped module-level assignment %s", name);
@@ -897,6 +921,86 @@ static char *resolve_ref(reader_t *r, const rclass_t *c, const char *ref)
     return tq_xstrdup(ref);
 }
 
+/* The table of class c: its db_table, Django's default, or for a proxy
+ * its concrete ancestor's. malloc'd. */
+static char *concrete_table(reader_t *r, const rclass_t *c, int depth)
+{
+    for (size_t b = 0; c->proxy && depth < 16 && b < c->nbases; b++) {
+        rclass_t *bc = find_class(r, c->app, c->bases[b]);
+        if (bc && bc->model == 1 && !bc->abstract)
+            return concrete_table(r, bc, depth + 1);
+    }
+    if (c->db_table)
+        return tq_xstrdup(c->db_table);
+    char *t = tq_xasprintf("%s_%s", c->app_label ? c->app_label : c->app,
+                           c->name);
+    for (char *p = t; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return t;
+}
+
+/* Meta.ordering of class c as Django inherits it (malloc'd, or NULL):
+ * its own Meta's; else, without a Meta of its own, its first abstract
+ * base's (Django hands an abstract base's Meta to a child that declares
+ * none), or with `class Meta(Base.Meta)` that base's; else a concrete
+ * parent's (multi-table child or proxy: Django copies the parent's
+ * ordering when the child's Meta does not set one). */
+static char *inherited_ordering(reader_t *r, const rclass_t *c, int depth)
+{
+    if (c->ordering)
+        return tq_xstrdup(c->ordering);
+    if (depth > 16)
+        return NULL;
+    for (size_t b = 0; b < c->nbases; b++) {
+        rclass_t *bc = find_class(r, c->app, c->bases[b]);
+        if (!bc || bc->model != 1 || !bc->abstract)
+            continue;
+        bool takes = !c->has_meta;
+        if (c->meta_base) {
+            char *want = tq_xasprintf("%s.Meta", c->bases[b]);
+            takes = !strcmp(c->meta_base, want);
+            free(want);
+        }
+        if (takes) {
+            char *o = inherited_ordering(r, bc, depth + 1);
+            if (o || !c->meta_base)
+                return o;
+        }
+    }
+    for (size_t b = 0; b < c->nbases; b++) {
+        rclass_t *bc = find_class(r, c->app, c->bases[b]);
+        if (bc && bc->model == 1 && !bc->abstract)
+            return inherited_ordering(r, bc, depth + 1);
+    }
+    return NULL;
+}
+
+/* choices= as written, with a class constant's name (choices=STATUS)
+ * replaced by its value (the class's own, then its bases'). malloc'd. */
+static char *choices_text(reader_t *r, const rclass_t *c, const char *text,
+                          int depth)
+{
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i + 1 < c->nconsts; i += 2)
+        if (!strcmp(c->consts[i], text))
+            return tq_xstrdup(c->consts[i + 1]);
+    for (size_t b = 0; depth < 16 && b < c->nbases; b++) {
+        rclass_t *bc = find_class(r, c->app, c->bases[b]);
+        if (bc) {
+            char *v = choices_text(r, bc, text, depth + 1);
+            if (strcmp(v, text))
+                return v;
+            free(v);
+        }
+    }
+    for (size_t i = 0; i + 2 < r->nmconsts; i += 3)
+        if (!strcmp(r->mconsts[i], c->app) &&
+            !strcmp(r->mconsts[i + 1], text))
+            return tq_xstrdup(r->mconsts[i + 2]);
+    return tq_xstrdup(text);
+}
+
 /* Builds the model of class c: abstract bases' fields first. */
 static void build_model(reader_t *r, rclass_t *c, int depth)
 {
@@ -905,7 +1009,7 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
     m.name = tq_xstrdup(c->name);
     m.abstract = c->abstract;
     m.proxy = c->proxy;
-    m.ordering = tq_xstrdup(c->ordering);
+    m.ordering = inherited_ordering(r, c, 0);
     m.unique_together = tq_xstrdup(c->unique_together);
     size_t fcap = 0;
     /* abstract ancestors, nearest last so that own fields win */
@@ -924,7 +1028,7 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
                 if (!c->proxy)
                     m.parent = tq_xasprintf("%s.%s", bc->app, bc->name);
                 else if (!m.table)
-                    m.table = tq_xstrdup(bc->db_table ? bc->db_table : "");
+                    m.table = concrete_table(r, bc, 0);
             }
         }
         k = next;
@@ -967,6 +1071,9 @@ static void build_model(reader_t *r, rclass_t *c, int depth)
         char *th = resolve_ref(r, c, fd->through);
         free(fd->through);
         fd->through = th;
+        char *ch = choices_text(r, c, fd->choices, 0);
+        free(fd->choices);
+        fd->choices = ch;
         m.fields[k++] = *fd;
     }
     m.nfields = k;
@@ -1029,6 +1136,10 @@ static void class_notes(reader_t *r, rclass_t *c)
 
 static void rclass_free(rclass_t *c)
 {
+    for (size_t i = 0; i < c->nconsts; i++)
+        free(c->consts[i]);
+    free(c->consts);
+    free(c->meta_base);
     for (size_t i = 0; i < c->nbases; i++)
         free(c->bases[i]);
     for (size_t i = 0; i < c->nskipped; i++)
@@ -1086,6 +1197,7 @@ tq_djproject_t *tq_django_read(const char *path, char **error)
     }
     free(r.aliases);
     free_names(r.djnames, r.ndj);
+    free_names(r.mconsts, r.nmconsts);
     if (!r.p->napps) {
         *error = tq_xasprintf("no Django app (a directory with models.py) "
                               "under %s", path);

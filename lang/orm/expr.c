@@ -86,9 +86,16 @@ int db_value_lit(tq_ctx_t *ctx, tq_value_t *v, qlit_t *out)
 }
 
 /* db_value_expr: see queryset.h. */
+static bool is_frame(const qexpr_t *e);
+
 qexpr_t *db_value_expr(tq_ctx_t *ctx, tq_value_t *v)
 {
     qexpr_t *e = expr_of(v);
+    if (e && is_frame(e)) {
+        tq_raise(ctx, "TypeError", "%s() is only valid as Window(frame=...)",
+                 e->name);
+        return NULL;
+    }
     if (e)
         return qx_ref(e);
     if (tq_is_native(v, &tq_expr_type)) {
@@ -222,6 +229,14 @@ static int expr_text(tq_buf_t *b, const qexpr_t *e, int depth)
     switch (e->kind) {
     case QX_LIT: lit_text(b, &e->lit); break;
     case QX_LIST:
+        if (e->name && e->nargs == 2) {       /* RowRange/ValueRange */
+            tq_buf_printf(b, "%s(start=", e->name);
+            lit_text(b, &e->args[0]->lit);
+            tq_buf_add(b, ", end=");
+            lit_text(b, &e->args[1]->lit);
+            tq_buf_addc(b, ')');
+            break;
+        }
         tq_buf_addc(b, '[');
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
@@ -619,6 +634,80 @@ static tq_value_t *bi_Value(tq_ctx_t *ctx, tq_value_t *self,
     return expr_new(qx_lit(l), false);
 }
 
+/* RowRange(start=None, end=None) and ValueRange(...): a Window's frame,
+ * kept as a LIST named "RowRange"/"ValueRange" holding the two bounds
+ * (NULL literal: unbounded; else an int, negative PRECEDING, 0 CURRENT
+ * ROW, positive FOLLOWING). The bounds are checked as Django checks them
+ * (its wording); the frame is only valid as Window(frame=). */
+static tq_value_t *make_frame(tq_ctx_t *ctx, const char *name,
+                              const tq_args_t *a)
+{
+    tq_value_t *bound[2] = {NULL, NULL};
+    static const char *const kw[] = {"start", "end"};
+    if (a->npos > 2)
+        return tq_raise(ctx, "TypeError", "%s() takes a start and an end",
+                        name);
+    for (size_t i = 0; i < a->npos; i++)
+        bound[i] = a->pos[i];
+    for (size_t i = 0; i < a->nkw; i++) {
+        size_t k = 0;
+        while (k < 2 && strcmp(kw[k], a->kwnames[i]))
+            k++;
+        if (k == 2)
+            return tq_raise(ctx, "TypeError",
+                            "%s() got an unexpected keyword argument '%s'",
+                            name, a->kwnames[i]);
+        bound[k] = a->kwvalues[i];
+    }
+    qexpr_t *l = qx_new(QX_LIST);
+    l->name = tq_xstrdup(name);
+    for (int k = 0; k < 2; k++) {
+        tq_value_t *v = bound[k];
+        if (!v || tq_kind(v) == TQ_NONE) {
+            qx_push(l, qx_lit(qlit_null()));
+            continue;
+        }
+        bool ok = tq_kind(v) == TQ_INT || tq_kind(v) == TQ_BOOL;
+        int64_t n = !ok ? 0 : tq_kind(v) == TQ_BOOL ? tq_as_bool_raw(v)
+                                                   : tq_as_int(v);
+        if (!ok || (k == 0 && n > 0) || (k == 1 && n < 0)) {
+            qx_unref(l);
+            char *r = tq_repr(ctx, v);
+            tq_raise(ctx, "ValueError",
+                     k == 0 ? "start argument must be a negative integer, "
+                              "zero, or None, but got '%s'."
+                            : "end argument must be a positive integer, "
+                              "zero, or None, but got '%s'.",
+                     r ? r : "?");
+            free(r);
+            return NULL;
+        }
+        qx_push(l, qx_lit(qlit_int(n)));
+    }
+    return expr_new(l, false);
+}
+
+static tq_value_t *bi_RowRange(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_args_t *a)
+{
+    (void)self;
+    return make_frame(ctx, "RowRange", a);
+}
+
+static tq_value_t *bi_ValueRange(tq_ctx_t *ctx, tq_value_t *self,
+                                 const tq_args_t *a)
+{
+    (void)self;
+    return make_frame(ctx, "ValueRange", a);
+}
+
+/* True for a Window frame (RowRange/ValueRange). */
+static bool is_frame(const qexpr_t *e)
+{
+    return e && e->kind == QX_LIST && e->name &&
+           (!strcmp(e->name, "RowRange") || !strcmp(e->name, "ValueRange"));
+}
+
 /* A function argument: a string is a field path, F and expressions are
  * themselves, other scalars literals. */
 static qexpr_t *func_arg(tq_ctx_t *ctx, tq_value_t *v)
@@ -778,10 +867,12 @@ static qexpr_t *window_list(tq_ctx_t *ctx, tq_value_t *v, bool order)
     return l;
 }
 
-/* Window(expression, partition_by=, order_by=, frame=None). */
+/* Window(expression, partition_by=, order_by=, frame=None): a WINDOW
+ * node of the function, the partition list, the order list and, with a
+ * frame, the frame (a LIST named RowRange/ValueRange). */
 static tq_value_t *make_window(tq_ctx_t *ctx, const tq_args_t *a)
 {
-    qexpr_t *fn = NULL, *part = NULL, *ord = NULL;
+    qexpr_t *fn = NULL, *part = NULL, *ord = NULL, *frame = NULL;
     if (a->npos > 1)
         return tq_raise(ctx, "TypeError", "Window() takes one expression");
     if (a->npos)
@@ -794,6 +885,16 @@ static tq_value_t *make_window(tq_ctx_t *ctx, const tq_args_t *a)
             part = window_list(ctx, a->kwvalues[i], false);
         else if (!strcmp(k, "order_by"))
             ord = window_list(ctx, a->kwvalues[i], true);
+        else if (!strcmp(k, "frame") &&
+                 tq_kind(a->kwvalues[i]) != TQ_NONE) {
+            qexpr_t *fr = expr_of(a->kwvalues[i]);
+            if (!is_frame(fr))
+                tq_raise(ctx, "TypeError", "Window(frame=) takes RowRange() "
+                         "or ValueRange()");
+            else
+                frame = qx_ref(fr);
+        } else if (!strcmp(k, "frame"))
+            continue;
         else if (strcmp(k, "output_field") ||
                  tq_kind(a->kwvalues[i]) != TQ_NONE)
             tq_raise(ctx, "TypeError",
@@ -807,12 +908,15 @@ static tq_value_t *make_window(tq_ctx_t *ctx, const tq_args_t *a)
         qx_unref(fn);
         qx_unref(part);
         qx_unref(ord);
+        qx_unref(frame);
         return NULL;
     }
     qexpr_t *e = func_node(QF_WINDOW);
     qx_push(e, fn);
     qx_push(e, part ? part : qx_new(QX_LIST));
     qx_push(e, ord ? ord : qx_new(QX_LIST));
+    if (frame)
+        qx_push(e, frame);
     return expr_new(e, false);
 }
 
@@ -896,11 +1000,38 @@ static int make_func_more(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a,
     }
 }
 
+/* An aggregate's default= (Django 4): the value it gives where it
+ * aggregates no row, as Coalesce(aggregate, default) named "default" (so
+ * that its default alias stays the aggregate's). Count refuses one, as
+ * Django does (it gives 0). Steals e; NULL with an error raised. */
+static qexpr_t *agg_default(tq_ctx_t *ctx, qx_func_t f, qexpr_t *e,
+                            tq_value_t *dflt)
+{
+    if (!dflt || tq_kind(dflt) == TQ_NONE)
+        return e;
+    if (f == QF_COUNT) {
+        qx_unref(e);
+        tq_raise(ctx, "TypeError", "Count does not allow default.");
+        return NULL;
+    }
+    qexpr_t *d = func_arg(ctx, dflt);
+    if (!d) {
+        qx_unref(e);
+        return NULL;
+    }
+    qexpr_t *c = func_node(QF_COALESCE);
+    c->name = tq_xstrdup("default");
+    qx_push(c, e);
+    qx_push(c, d);
+    return c;
+}
+
 static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
 {
     tq_value_t *more;
     if (make_func_more(ctx, f, a, &more))
         return more;
+    tq_value_t *dflt = NULL;
     qexpr_t *e = qx_new(QX_FUNC);
     e->op = (int)f;
     for (size_t i = 0; i < a->npos; i++) {
@@ -929,6 +1060,10 @@ static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
         }
         if (!strcmp(a->kwnames[i], "output_field"))
             continue;
+        if (!strcmp(a->kwnames[i], "default") && tq_qx_func_is_agg[f]) {
+            dflt = a->kwvalues[i];
+            continue;
+        }
         int t = tq_truth(ctx, a->kwvalues[i]);
         if (t < 0) {
             qx_unref(e);
@@ -960,7 +1095,8 @@ static tq_value_t *make_func(tq_ctx_t *ctx, qx_func_t f, const tq_args_t *a)
         tq_raise(ctx, "TypeError", "Count() takes one expression");
         return NULL;
     }
-    return expr_new(e, false);
+    e = agg_default(ctx, f, e, dflt);
+    return e ? expr_new(e, false) : NULL;
 }
 
 #define X(en, name, kind, sql, sig, doc)                                   \
@@ -992,6 +1128,12 @@ void expr_register_builtins(tq_ctx_t *ctx)
     tq_decref(v);
     v = tq_builtin_new("OuterRef", bi_OuterRef, NULL);
     tq_ctx_define_builtin(ctx, "OuterRef", v);
+    tq_decref(v);
+    v = tq_builtin_new("RowRange", bi_RowRange, NULL);
+    tq_ctx_define_builtin(ctx, "RowRange", v);
+    tq_decref(v);
+    v = tq_builtin_new("ValueRange", bi_ValueRange, NULL);
+    tq_ctx_define_builtin(ctx, "ValueRange", v);
     tq_decref(v);
     for (size_t i = 0; i < QF__COUNT; i++) {
         v = tq_builtin_new(tq_qx_func_names[i], func_fns[i], NULL);

@@ -16,23 +16,25 @@
  * link <parent>_ptr_id; model_poly.c reads and writes them.
  */
 #include "orm/queryset.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <strings.h>
 
-/* Field classes: enum, builtin name, SQL type (%lld: max_length). */
+/* Field classes: enum, builtin name, SQL type (%lld: max_length; NULL:
+ * the dialect's, see column_def). */
 #define FIELD_KINDS(X)                                                     \
-    X(AUTO, "AutoField", "integer")                                        \
+    X(AUTO, "AutoField", NULL)                                             \
     X(CHAR, "CharField", "varchar(%lld)")                                  \
     X(TEXT, "TextField", "text")                                           \
     X(INTEGER, "IntegerField", "integer")                                  \
-    X(FLOAT, "FloatField", "real")                                         \
+    X(FLOAT, "FloatField", NULL)                                           \
     X(DECIMAL, "DecimalField", "decimal")                                  \
     X(BOOLEAN, "BooleanField", "bool")                                     \
     X(DATE, "DateField", "date")                                           \
-    X(DATETIME, "DateTimeField", "datetime")                               \
+    X(DATETIME, "DateTimeField", NULL)                                     \
     X(FOREIGNKEY, "ForeignKey", "bigint")
 
 typedef enum field_kind {
@@ -400,16 +402,28 @@ static int column_def(tq_ctx_t *ctx, const char *model, const char *name,
     *col = f->db_column ? tq_xstrdup(f->db_column) :
            f->kind == FK_FOREIGNKEY ? tq_xasprintf("%s_id", name)
                                     : tq_xstrdup(name);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
     tq_buf_ident(b, *col);
     tq_buf_addc(b, ' ');
-    tq_buf_printf(b, field_sql[f->kind], (long long)f->max_length);
+    switch (f->kind) {
+    case FK_AUTO: tq_buf_add(b, d->auto_key_type); break;
+    case FK_FLOAT: tq_buf_add(b, d->float_type); break;
+    case FK_DATETIME: tq_buf_add(b, d->datetime_type); break;
+    default:
+        assert(field_sql[f->kind]);
+        tq_buf_printf(b, field_sql[f->kind], (long long)f->max_length);
+    }
     if (!f->null || f->primary_key)
         tq_buf_add(b, " NOT NULL");
     if (f->primary_key)
         tq_buf_add(b, " PRIMARY KEY");
     if (f->unique && !f->primary_key)
         tq_buf_add(b, " UNIQUE");
-    if (f->dflt && tq_kind(f->dflt) != TQ_NATIVE) {
+    if (f->dflt && f->kind == FK_BOOLEAN && tq_kind(f->dflt) == TQ_BOOL) {
+        /* PostgreSQL's boolean takes no 0 or 1 */
+        tq_buf_add(b, " DEFAULT ");
+        tq_buf_add(b, tq_as_bool_raw(f->dflt) ? d->true_sql : d->false_sql);
+    } else if (f->dflt && tq_kind(f->dflt) != TQ_NATIVE) {
         qlit_t l;
         if (db_value_lit(ctx, f->dflt, &l) < 0) {
             free(owned);
@@ -460,6 +474,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
     tq_value_t *result = NULL, *choices = NULL, *ptr_field = NULL;
     const char *parent = NULL;      /* polymorphic child: the parent table */
     char *ptr_name = NULL;
+    char *main_schema = NULL;   /* the default schema, once the table is known */
     bool model_base = false;
     for (size_t i = 0; i < a->npos; i++) {
         tq_value_t *b = a->pos[i];
@@ -481,7 +496,7 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
             const model_meta_t *bm = model_meta_find(ctx, bq->schema,
                                                      bq->table);
             if (!bm || !bm->polymorphic || bm->parent || parent ||
-                strcmp(bq->schema, "main")) {
+                strcmp(bq->schema, tq_schema_main(db_schema(ctx)))) {
                 tq_raise(ctx, "TypeError",
                          bm && bm->parent
                              ? "a subclass of the polymorphic child %s is "
@@ -574,7 +589,9 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         free(table);
         goto out;
     }
-    const tq_stable_t *t = tq_schema_table(s, "main", table);
+    /* the default schema's name outlives s (refreshed after DDL) */
+    main_schema = tq_xstrdup(tq_schema_main(s));
+    const tq_stable_t *t = tq_schema_table(s, main_schema, table);
     bool has_pk = false;
     for (size_t i = 0; i < tq_dict_len(fields); i++)
         has_pk |= ((field_t *)tq_native_data(tq_dict_value_at(fields, i)))
@@ -585,7 +602,8 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         tq_buf_ident(&b, table);
         tq_buf_add(&b, " (");
         if (!has_pk)
-            tq_buf_add(&b, "\"id\" integer NOT NULL PRIMARY KEY");
+            tq_buf_printf(&b, "\"id\" %s NOT NULL PRIMARY KEY",
+                          tq_dialect_for(tq_ctx_db(ctx))->auto_key_type);
         for (size_t i = 0; i < tq_dict_len(fields); i++) {
             if (!has_pk || i)
                 tq_buf_add(&b, ", ");
@@ -633,8 +651,10 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
                 }
                 tq_buf_t sql = {0};
                 tq_buf_add(&sql, "ALTER TABLE ");
-                if (tq_schema_shadowed(s, "main", table))
-                    tq_buf_add(&sql, "\"main\".");   /* not temp's */
+                if (tq_schema_shadowed(s, main_schema, table)) {
+                    tq_buf_ident(&sql, main_schema);   /* not temp's */
+                    tq_buf_addc(&sql, '.');
+                }
                 tq_buf_ident(&sql, table);
                 tq_buf_add(&sql, " ADD COLUMN ");
                 tq_buf_add(&sql, def.s);
@@ -656,11 +676,12 @@ tq_value_t *tq_model_declare(tq_ctx_t *ctx, const char *name,
         }
     }
     if (tq_schema_refresh(ctx) == 0) {
-        model_meta_register(ctx, "main", table, &meta.kw);
-        result = model_default_manager(ctx, "main", table);
+        model_meta_register(ctx, main_schema, table, &meta.kw);
+        result = model_default_manager(ctx, main_schema, table);
     }
     free(table);
 out:
+    free(main_schema);
     free(meta.db_table);
     free(ptr_name);
     tq_decref(ptr_field);

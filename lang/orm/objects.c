@@ -225,6 +225,8 @@ typedef struct obj {
     tq_value_t **vals;
     bool *given;        /* set by new(**kw) or loaded */
     bool saved;
+    char *proxy;        /* a proxy model's label "blog.PublishedEntry"
+                           (its name shows, delete() counts it), or NULL */
     size_t nrel;        /* select_related() cache: relation -> object */
     char **rel_names;
     tq_value_t **rel_objs;
@@ -245,6 +247,22 @@ static void obj_clear(obj_t *o)
     o->n = 0;
 }
 
+/* The name an object shows: its proxy model's class, else its model's
+ * bound name. */
+static const char *obj_shown(const obj_t *o)
+{
+    const char *dot = o->proxy ? strchr(o->proxy, '.') : NULL;
+    return dot ? dot + 1 : o->bare;
+}
+
+/* obj_set_proxy: see queryset.h. */
+void obj_set_proxy(tq_value_t *v, const char *label)
+{
+    obj_t *o = tq_native_data(v);
+    free(o->proxy);
+    o->proxy = label ? tq_xstrdup(label) : NULL;
+}
+
 static void obj_destroy(void *p)
 {
     obj_t *o = p;
@@ -258,6 +276,7 @@ static void obj_destroy(void *p)
     free(o->schema);
     free(o->table);
     free(o->bare);
+    free(o->proxy);
     free(o->pkcol);
     free(o->label);
     free(o);
@@ -492,7 +511,7 @@ char *obj_repr(tq_ctx_t *ctx, tq_value_t *v)
         char *s = tq_to_str(ctx, o->vals[li]);
         if (!s)
             return NULL;
-        char *r = tq_xasprintf("<%s: %s>", o->bare, s);
+        char *r = tq_xasprintf("<%s: %s>", obj_shown(o), s);
         free(s);
         return r;
     }
@@ -500,7 +519,8 @@ char *obj_repr(tq_ctx_t *ctx, tq_value_t *v)
     char *p = pk ? tq_to_str(ctx, pk) : tq_xstrdup("None");
     if (!p)
         return NULL;
-    char *r = tq_xasprintf("<%s: %s object (%s)>", o->bare, o->bare, p);
+    char *r = tq_xasprintf("<%s: %s object (%s)>", obj_shown(o),
+                           obj_shown(o), p);
     free(p);
     return r;
 }
@@ -557,6 +577,35 @@ static int obj_reload(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *pk)
 }
 
 /* obj_insert: see queryset.h. */
+/* After a row was inserted with its own integer key `key`: the engine's
+ * key generator moves past it (the dialect's key_advance). 0, or -1
+ * raised. */
+static int advance_key(tq_ctx_t *ctx, const tq_stable_t *t, int64_t key)
+{
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    const char *sql = tq_dialect_for(db)->key_advance;
+    if (!sql)
+        return 0;
+    tq_buf_t name = {0};
+    tq_buf_ident(&name, t->schema);
+    tq_buf_addc(&name, '.');
+    tq_buf_ident(&name, t->name);
+    tqdb_cursor_t *cur = NULL;
+    int rc = tqdb_prepare(db, sql, &cur, NULL);
+    if (rc == 0) {
+        assert(cur);
+        tqdb_bind_text(cur, 1, name.s, -1);
+        tqdb_bind_text(cur, 2, t->pk, -1);
+        tqdb_bind_int(cur, 3, key);
+        rc = tqdb_step(cur) == TQDB_ROW ? 0 : -1;
+        tqdb_cursor_free(&cur);
+    }
+    tq_buf_free(&name);
+    if (rc < 0)
+        tq_raise_db(ctx);
+    return rc;
+}
+
 int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
 {
     obj_t *o = tq_native_data(self);
@@ -572,6 +621,11 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     int rc = -1;
     for (size_t i = 0; i < o->n; i++) {
         if (!o->given[i])
+            continue;
+        /* a key set to None is the database's to choose, as Django
+         * leaves it out (PostgreSQL's identity refuses a NULL) */
+        if (o->vals[i] == tq_none() && o->pkcol &&
+            !strcasecmp(o->cols[i], o->pkcol))
             continue;
         if (db_value_lit(ctx, o->vals[i], &vals[k]) < 0)
             goto out;
@@ -605,6 +659,11 @@ int obj_insert(tq_ctx_t *ctx, tq_value_t *self)
     if (!newpk) {
         o->saved = true;
         rc = 0;
+        goto out;
+    }
+    if (pk && tq_kind(pk) == TQ_INT && t && !t->rowid_pk &&
+        advance_key(ctx, t, tq_as_int(pk)) < 0) {
+        tq_decref(newpk);
         goto out;
     }
     rc = obj_reload(ctx, self, newpk);
@@ -693,6 +752,8 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
     qdesc_t *q = obj_desc(ctx, o, pk);
     if (!q)
         return NULL;
+    if (o->proxy)
+        q->proxy = tq_xstrdup(o->proxy);
     int64_t n;
     int done = model_delete(ctx, q, a, &n);   /* soft flag, or the parent */
     int soft = done == MODEL_DELETED_HARD ? 0 : done;
@@ -846,6 +907,75 @@ static tq_value_t *no_field(tq_ctx_t *ctx, const obj_t *o,
     return r;
 }
 
+/* A multi-table child's field inherited from its parent model (book.name
+ * for Book(Product)): read from the parent row its `<parent>_ptr` key
+ * points at. NULL without an error when the parent has no such field. */
+static tq_value_t *parent_attr(tq_ctx_t *ctx, tq_value_t *self,
+                               const tq_stable_t *t, const char *name)
+{
+    const tq_schema_t *sc = db_schema(ctx);
+    const tq_srel_t *ptr = NULL;
+    for (size_t r = 0; sc && r < t->nrels && !ptr; r++) {
+        const tq_srel_t *rel = &t->rels[r];
+        size_t len = strlen(rel->col);
+        if (!rel->reverse && !strcasecmp(rel->col, t->pk) && len > 7 &&
+            !strcmp(rel->col + len - 7, "_ptr_id"))
+            ptr = rel;
+    }
+    if (!ptr)
+        return NULL;
+    const tq_stable_t *pt = &sc->tables[ptr->target];
+    if (tq_stable_col(pt, name) < 0 && !tq_stable_rel(pt, name) &&
+        strncmp(name, "get_", 4))
+        return NULL;
+    tq_value_t *parent = tq_getattr(ctx, self, ptr->name);
+    if (!parent || tq_kind(parent) == TQ_NONE) {
+        if (parent)
+            tq_decref(parent);
+        return NULL;
+    }
+    tq_value_t *v = tq_getattr(ctx, parent, name);
+    tq_decref(parent);
+    return v;
+}
+
+static tq_value_t *give_display(tq_ctx_t *ctx, tq_value_t *self,
+                                const tq_args_t *a)
+{
+    if (a->npos || a->nkw)
+        return tq_raise(ctx, "TypeError",
+                        "get_FOO_display() takes no arguments");
+    return tq_incref(self);
+}
+
+/* obj.get_FOO_display for a field with choices in the Django project
+ * (%django): a method giving the value's label; NULL without an error
+ * when `name` is no such method. */
+static tq_value_t *choices_display(tq_ctx_t *ctx, obj_t *o,
+                                   const tq_stable_t *t, const char *name)
+{
+    size_t n = strlen(name);
+    if (!t->dj_label || n <= 12 || strncmp(name, "get_", 4) ||
+        strcmp(name + n - 8, "_display"))
+        return NULL;
+    char *field = tq_xstrndup(name + 4, n - 12);
+    int ci = obj_col(o, field);
+    if (ci < 0) {
+        char *col = tq_xasprintf("%s_id", field);
+        ci = obj_col(o, col);
+        free(col);
+    }
+    tq_value_t *label = ci >= 0 ? tq_django_display(ctx, t->dj_label, field,
+                                                   o->vals[ci])
+                                : NULL;
+    free(field);
+    if (!label)
+        return NULL;
+    tq_value_t *fn = tq_builtin_new("get_FOO_display", give_display, label);
+    tq_decref(label);
+    return fn;
+}
+
 static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
                                const char *name)
 {
@@ -896,6 +1026,12 @@ static tq_value_t *obj_getattr(tq_ctx_t *ctx, tq_value_t *self,
         tq_decref(items);
         return r;
     }
+    tq_value_t *display = choices_display(ctx, o, t, name);
+    if (display || tq_error_pending(ctx))
+        return display;
+    tq_value_t *inherited = parent_attr(ctx, self, t, name);
+    if (inherited || tq_error_pending(ctx))
+        return inherited;
     rel = reverse_accessor(t, name);
     if (rel && rel->m2m)
         return m2m_related(ctx, sc, o, rel);

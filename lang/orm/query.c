@@ -174,8 +174,13 @@ static tq_value_t *row_item(tq_ctx_t *ctx, const qdesc_t *q,
     size_t n = (size_t)tqdb_column_count(cur);
     assert(n <= s->ncols);    /* every column is named */
     switch (q->mode) {
-    case QM_MODEL:
-        return obj_from_cursor(ctx, t, cur, s->cols, n, q->nrelated > 0);
+    case QM_MODEL: {
+        tq_value_t *o = obj_from_cursor(ctx, t, cur, s->cols, n,
+                                        q->nrelated > 0);
+        if (o && q->proxy)
+            obj_set_proxy(o, q->proxy);
+        return o;
+    }
     case QM_FLAT:
         assert(n >= 1);
         return db_cursor_value(cur, 0);
@@ -1163,6 +1168,19 @@ static void clear_fields(qdesc_t *c)
 }
 
 /* values()/values_list() fields: names, F paths, and keyword expressions. */
+
+/* The default alias of an annotation or aggregate ("rating__sum"),
+ * seeing through the Coalesce that an aggregate's default= wraps it in
+ * (expr.c marks it with the name "default"), as Django names
+ * Sum('x', default=0) "x__sum". NULL when it has none. malloc'd. */
+static char *agg_alias(const qexpr_t *e)
+{
+    if (e->kind == QX_FUNC && e->op == QF_COALESCE && e->name &&
+        !strcmp(e->name, "default") && e->nargs == 2)
+        e = e->args[0];
+    return qx_default_alias(e);
+}
+
 static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
                               const tq_args_t *a, qmode_t mode,
                               bool allow_kw)
@@ -1189,7 +1207,7 @@ static tq_value_t *set_fields(tq_ctx_t *ctx, tq_value_t *self,
         } else if (e && e->kind == QX_REF) {
             qdesc_add_field(&c->fields, &c->nfields, e->name, qx_ref(e));
         } else if (e) {
-            char *alias = qx_default_alias(e);
+            char *alias = agg_alias(e);
             if (!alias)
                 alias = tq_xasprintf("expr%zu", i + 1);
             qdesc_add_field(&c->fields, &c->nfields, alias, qx_ref(e));
@@ -1282,7 +1300,7 @@ static tq_value_t *m_annotate(tq_ctx_t *ctx, tq_value_t *self,
             qdesc_unref(c);
             return NULL;
         }
-        char *name = i < a->npos ? qx_default_alias(val)
+        char *name = i < a->npos ? agg_alias(val)
                                  : tq_xstrdup(a->kwnames[i - a->npos]);
         if (!name) {
             qx_unref(val);
@@ -1320,7 +1338,7 @@ static tq_value_t *m_aggregate(tq_ctx_t *ctx, tq_value_t *self,
             goto out;
         }
         aggs[k].expr = qx_ref(e);
-        aggs[k].name = i < a->npos ? qx_default_alias(e)
+        aggs[k].name = i < a->npos ? agg_alias(e)
                                    : tq_xstrdup(a->kwnames[i - a->npos]);
         if (!aggs[k].name) {
             tq_raise(ctx, "TypeError", "Complex aggregates require an alias");
@@ -2058,13 +2076,14 @@ static tq_value_t *call_user_method(tq_ctx_t *ctx, tq_value_t *bound,
 static tq_value_t *no_method(tq_ctx_t *ctx, const char *name)
 {
     const char *cands[sizeof methods / sizeof *methods +
-                      QS_MAX_EXTRA_METHODS + 2];
+                      QS_MAX_EXTRA_METHODS + 3];
     size_t n = 0;
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
         cands[n++] = methods[i].name;
     for (size_t i = 0; i < n_extra_methods; i++)
         cands[n++] = extra_methods[i].name;
     cands[n++] = "query";
+    cands[n++] = "ordered";
     cands[n++] = "plot";
     const char *hint = tq_suggest(name, cands, n);
     if (!hint)
@@ -2074,6 +2093,32 @@ static tq_value_t *no_method(tq_ctx_t *ctx, const char *name)
                     "'QuerySet' object has no attribute '%s'. Did you mean: "
                     "'%s'?",
                     name, hint);
+}
+
+/* qs.ordered, as Django's QuerySet.ordered: True for an order_by()
+ * with fields, for an empty query set (none()), and for a model's
+ * Meta.ordering unless order_by() cleared it or the query set groups
+ * (an aggregate annotation, values().annotate()): a default ordering
+ * does not order GROUP BY queries. */
+static tq_value_t *qs_ordered(tq_ctx_t *ctx, const qdesc_t *q)
+{
+    const qexpr_t *w = q->where;
+    bool empty = w && w->kind == QX_BOOL && !w->op;
+    for (size_t i = 0; w && w->kind == QX_AND && i < w->nargs; i++)
+        empty |= w->args[i]->kind == QX_BOOL && !w->args[i]->op;
+    if (empty || q->norder)
+        return tq_bool(true);
+    if (q->order_set)
+        return tq_bool(false);
+    const tq_stable_t *t = qs_table(ctx, q);
+    if (!t)
+        return NULL;
+    bool grouped = q->group_values || q->ngroup;
+    for (size_t i = 0; i < q->nannos; i++)
+        grouped |= qx_has_agg(q->annos[i].expr);
+    for (size_t i = 0; i < q->nfields; i++)
+        grouped |= qx_has_agg(q->fields[i].expr);
+    return tq_bool((q->proxy_ordering || t->dj_ordering) && !grouped);
 }
 
 static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
@@ -2095,6 +2140,8 @@ static tq_value_t *qs_getattr(tq_ctx_t *ctx, tq_value_t *self,
     }
     if (!strcmp(name, "query"))
         return query_text(ctx, s->q);
+    if (!strcmp(name, "ordered"))
+        return qs_ordered(ctx, s->q);
     if (!strcmp(name, "plot")) {
         plot_t *p = tq_xcalloc(1, sizeof *p);
         p->q = qdesc_ref(s->q);

@@ -148,6 +148,10 @@ size_t obj_columns(const tq_value_t *v, const char **schema,
                    tq_value_t *const **vals, const bool **given);
 /* Inserts an unsaved object (bulk_create/save); 0 or -1. */
 int obj_insert(tq_ctx_t *ctx, tq_value_t *obj);
+/* Marks a model object as an instance of proxy model `label`
+ * ("blog.PublishedEntry", copied; NULL: none): it shows that class and
+ * delete() counts it under that label. */
+void obj_set_proxy(tq_value_t *v, const char *label);
 /* The object's pk value (borrowed) or NULL when v is not a saved object. */
 tq_value_t *obj_pk(const tq_value_t *v);
 /* "<User: John Lennon>" text. malloc'd. */

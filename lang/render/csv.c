@@ -4,7 +4,8 @@
  * records, newlines allowed inside quotes) twice: a first pass checks
  * every record and infers each column's type from all of its values
  * (INTEGER, else REAL, else TEXT; an empty field is NULL), a second pass
- * creates the table and inserts every row inside one SAVEPOINT, so that a
+ * creates the table and loads every row (tqdb_bulk_*: COPY on PostgreSQL,
+ * where a REAL column is double precision) inside one SAVEPOINT, so that a
  * bad file leaves nothing behind. Writing streams a statement's rows with
  * a header line, quoting only the fields that need it, floats as Python's
  * repr (what pandas' to_csv writes).
@@ -271,33 +272,31 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
         if (c)
             tq_buf_add(&sql, ", ");
         tq_buf_ident(&sql, names[c]);
-        tq_buf_printf(&sql, " %s", TYPE_NAMES[types[c]]);
+        /* PostgreSQL's REAL is 4 bytes: its double precision is SQLite's
+         * REAL */
+        bool pg_real = types[c] == COL_REAL &&
+                       strcmp(tq_dialect_for(db)->name, "sqlite") != 0;
+        tq_buf_printf(&sql, " %s",
+                      pg_real ? "double precision" : TYPE_NAMES[types[c]]);
     }
     tq_buf_add(&sql, ")");
     int rc = exec_sql(db, sql.s, error);
     tq_buf_free(&sql);
     if (rc)
         return -1;
-    tq_buf_add(&sql, "INSERT INTO ");
-    tq_buf_ident(&sql, table);
-    tq_buf_add(&sql, " VALUES (");
-    for (size_t c = 0; c < ncols; c++)
-        tq_buf_add(&sql, c ? ", ?" : "?");
-    tq_buf_add(&sql, ")");
-    tqdb_cursor_t *cur = NULL;
-    if (tqdb_prepare(db, sql.s, &cur, NULL) != 0) {
+    tqdb_bulk_t *bulk = NULL;
+    if (tqdb_bulk_begin(db, table, (const char *const *)names, (int)ncols,
+                        &bulk) != 0) {
         *error = tq_xasprintf("%s.", tqdb_errmsg(db));
-        tq_buf_free(&sql);
         return -1;
     }
-    tq_buf_free(&sql);
-    assert(cur);
+    tqdb_datum_t *row = tq_xcalloc(ncols, sizeof *row);
     reader_t r = {data, data + len, 1, NULL, 0, 0};
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
         r.p += 3;
     int64_t line;
     read_record(&r, &line, error);         /* header, checked by scan */
-    *rows = 0;
+    int64_t sent = 0;
     rc = 0;
     while (read_record(&r, &line, error) == 1) {
         if (r.nfields == 1 && r.fields[0].len == 0)
@@ -306,30 +305,34 @@ static int insert_all(tqdb_conn_t *db, const char *data, size_t len,
             const char *s = r.fields[c].s;
             int64_t i;
             double d;
-            int col = (int)c + 1;
             if (!*s)
-                tqdb_bind_null(cur, col);
+                row[c] = tqdb_datum_null();
             else if (types[c] == COL_INTEGER && parse_int(s, &i))
-                tqdb_bind_int(cur, col, i);
+                row[c] = tqdb_datum_int(i);
             else if (types[c] == COL_REAL && parse_real(s, &d))
-                tqdb_bind_float(cur, col, d);
+                row[c] = tqdb_datum_float(d);
             else
-                tqdb_bind_text(cur, col, s, (int64_t)r.fields[c].len);
+                row[c] = tqdb_datum_text(s, r.fields[c].len);
         }
-        if (tqdb_step(cur) != TQDB_DONE) {
+        if (tqdb_bulk_row(bulk, row) != 0) {
             *error = tq_xasprintf("Line %" PRId64 ": %s.", line,
                                  tqdb_errmsg(db));
             rc = -1;
             break;
         }
-        tqdb_reset(cur);
-        (*rows)++;
-        if (progress->fn && *rows % PROGRESS_ROWS == 0)
+        sent++;
+        if (progress->fn && sent % PROGRESS_ROWS == 0)
             progress->fn(progress->ud,
-                         *rows < progress->total ? *rows : progress->total,
+                         sent < progress->total ? sent : progress->total,
                          progress->total);
     }
-    tqdb_cursor_free(&cur);
+    /* PostgreSQL checks the rows as they stream and tells the first
+     * refusal (with its COPY line) only now */
+    if (tqdb_bulk_end(&bulk, rc == 0, rows) != 0 && rc == 0) {
+        *error = tq_xasprintf("%s.", tqdb_errmsg(db));
+        rc = -1;
+    }
+    free(row);
     reader_free(&r);
     return rc;
 }

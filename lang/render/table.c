@@ -198,7 +198,9 @@ int tq_table_fetch(tqdb_conn_t *db, const tq_sql_t *q, int64_t max_rows,
     while (len && (q->sql[len - 1] == ';' || q->sql[len - 1] == ' ' ||
                    q->sql[len - 1] == '\n' || q->sql[len - 1] == '\t'))
         len--;
-    char *sql = tq_xasprintf("SELECT count(*) FROM (%.*s)", (int)len, q->sql);
+    /* the alias: PostgreSQL names every subquery in FROM */
+    char *sql = tq_xasprintf("SELECT count(*) FROM (%.*s) AS tq_n", (int)len,
+                             q->sql);
     tqdb_cursor_t *cur = prepare_bound(db, q, sql, error);
     free(sql);
     if (!cur) {

@@ -20,12 +20,23 @@
 /* ---- state helpers */
 
 /* The implicit row id column of a table whose pk is the row id
- * (tq_stable_t.rowid_pk): only engines that have one describe such
- * tables. */
-static const char *rowid_col(const tq_dialect_t *d)
+ * (tq_stable_t.rowid_pk): the engine's, or the table's own row-order
+ * column where its pk names one (a frame store on an engine without
+ * rowids, frame.h). */
+static const char *rowid_col(const tq_dialect_t *d, const tq_stable_t *t)
 {
-    assert(d && d->rowid);
-    return d->rowid;
+    assert(d && d->rowid && t);
+    return t->pk && strcmp(t->pk, "rowid") ? t->pk : d->rowid;
+}
+
+/* The column that orders t's rows by default: its primary key, or the
+ * engine's row id (SQLite's rowid, PostgreSQL's ctid) for a table without
+ * one. Only for ORDER BY: a ctid is unique in one table but not across
+ * the partitions of a partitioned table, so it never groups or matches
+ * rows. */
+static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
+{
+    return t->rowid_pk ? rowid_col(d, t) : t->pk;
 }
 
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
@@ -55,7 +66,32 @@ int cs_fail(cstate_t *cs, const char *ename, const char *fmt, ...)
 void cs_param(cstate_t *cs, tq_buf_t *b, qlit_t lit)
 {
     TQ_PUSH(cs->out->params, cs->out->nparams, cs->out->pcap, lit);
+    /* a float beside an integer column stays a float where the engine
+     * types an untyped parameter after its neighbour */
+    bool cast = lit.type == TQDB_FLOAT && cs->d->float_param_type;
+    if (cast)
+        tq_buf_add(b, "CAST(");
     cs->d->param(b, cs->out->nparams);
+    if (cast)
+        tq_buf_printf(b, " AS %s)", cs->d->float_param_type);
+}
+
+/* A value whose SQL type nothing around it decides (a selected
+ * expression, a Case's THEN/ELSE): a number literal is cast where the
+ * dialect asks (typed_literals), else cs_expr. */
+static int cs_value(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
+{
+    if (!cs->d->typed_literals || e->kind != QX_LIT ||
+        (e->lit.type != TQDB_INT && e->lit.type != TQDB_FLOAT))
+        return cs_expr(cs, e, b);
+    bool big = e->lit.type == TQDB_INT &&
+               (e->lit.i > 2147483647LL || e->lit.i < -2147483648LL);
+    cs->vtype = TQ_TEMPORAL_NONE;
+    tq_buf_add(b, "CAST(");
+    cs_param(cs, b, qlit_copy(&e->lit));
+    tq_buf_add(b, e->lit.type == TQDB_FLOAT ? " AS numeric)"
+                  : big ? " AS bigint)" : " AS integer)");
+    return 0;
 }
 
 static void cs_init(cstate_t *cs, const tq_dialect_t *d,
@@ -412,7 +448,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
         cs->scope = 0;            /* the annotation's own joins */
         cs->reuse_upto = a->calls;
         tq_buf_addc(b, '(');
-        int rc = cs_expr(cs, a->expr, b);
+        int rc = cs_value(cs, a->expr, b);
         tq_buf_addc(b, ')');
         cs->scope = scope;
         cs->reuse_upto = upto;
@@ -487,7 +523,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
         }
         if (ci != -1) {
             note_column(cs, t, ci, NULL);
-            col_sql(b, alias, ci == -2 ? rowid_col(cs->d) : t->cols[ci].name);
+            col_sql(b, alias, ci == -2 ? rowid_col(cs->d, t) : t->cols[ci].name);
             if (ci == -2 || !t->cols[ci].notnull)
                 cs->maybe_null |= !(ci >= 0 && t->cols[ci].pk);
             if (ci >= 0)
@@ -520,7 +556,7 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
             cs->filter_ctx = saved;
             const tq_stable_t *tt = &cs->s->tables[rel->target];
             note_column(cs, tt, tq_stable_col(tt, tt->pk), rel);
-            col_sql(b, cs->joins[join].alias, tt->pk);
+            col_sql(b, cs->joins[join].alias, pk_col(cs->d, tt));
             cs->maybe_null = true;
             *plain = true;
             tq_buf_free(&path);
@@ -621,6 +657,30 @@ static int over_clause(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             nulls_order(cs->d, b, o->op);
         }
     }
+    /* the frame (Window(frame=RowRange(...)/ValueRange(...))): a LIST of
+     * two bounds, NULL unbounded, <0 PRECEDING, 0 CURRENT ROW, >0
+     * FOLLOWING, as Django writes it */
+    const qexpr_t *fr = e->nargs > 3 ? e->args[3] : NULL;
+    if (fr && fr->kind == QX_LIST && fr->nargs == 2) {
+        if (part && part->nargs ? 1 : ord && ord->nargs)
+            tq_buf_addc(b, ' ');
+        tq_buf_add(b, fr->name && !strcmp(fr->name, "ValueRange")
+                          ? "RANGE BETWEEN " : "ROWS BETWEEN ");
+        for (int k = 0; k < 2; k++) {
+            const qlit_t *l = &fr->args[k]->lit;
+            if (k)
+                tq_buf_add(b, " AND ");
+            if (fr->args[k]->kind != QX_LIT || l->type != TQDB_INT)
+                tq_buf_add(b, k ? "UNBOUNDED FOLLOWING"
+                                : "UNBOUNDED PRECEDING");
+            else if (l->i == 0)
+                tq_buf_add(b, "CURRENT ROW");
+            else
+                tq_buf_printf(b, "%lld %s",
+                              (long long)(l->i < 0 ? -l->i : l->i),
+                              l->i < 0 ? "PRECEDING" : "FOLLOWING");
+        }
+    }
     tq_buf_addc(b, ')');
     return 0;
 }
@@ -640,10 +700,14 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         for (size_t i = 0; i < e->nargs; i++) {
             if (i)
                 tq_buf_add(b, " || ");
-            tq_buf_add(b, "COALESCE(");
+            /* PostgreSQL (typed_literals) concatenates text only:
+             * every part is cast, as Django's ConcatPair does there */
+            tq_buf_add(b, cs->d->typed_literals ? "COALESCE(CAST(("
+                                                : "COALESCE(");
             if (cs_expr(cs, e->args[i], b) < 0)
                 return -1;
-            tq_buf_add(b, ", '')");
+            tq_buf_add(b, cs->d->typed_literals ? ") AS text), '')"
+                                                : ", '')");
         }
         tq_buf_addc(b, ')');
         return 1;
@@ -653,6 +717,19 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             return cs_fail(cs, "ValueError",
                            "%s must take at least two expressions",
                            tq_qx_func_names[f]);
+        if (cs->d->greatest_skips_nulls) {
+            /* NULL when any argument is, as SQLite's MAX and MIN */
+            tq_buf_add(b, "CASE WHEN ");
+            for (size_t i = 0; i < e->nargs; i++) {
+                if (i)
+                    tq_buf_add(b, " OR ");
+                tq_buf_addc(b, '(');
+                if (cs_expr(cs, e->args[i], b) < 0)
+                    return -1;
+                tq_buf_add(b, ") IS NULL");
+            }
+            tq_buf_add(b, " THEN NULL ELSE ");
+        }
         tq_buf_add(b, f == QF_GREATEST ? cs->d->greatest : cs->d->least);
         tq_buf_addc(b, '(');
         for (size_t i = 0; i < e->nargs; i++) {
@@ -662,6 +739,8 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 return -1;
         }
         tq_buf_addc(b, ')');
+        if (cs->d->greatest_skips_nulls)
+            tq_buf_add(b, " END");
         return 1;
     case QF_CASE: {
         bool any = false;
@@ -674,7 +753,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (compile_pred(cs, w->args[0], b) < 0)
                     return -1;
                 tq_buf_add(b, " THEN ");
-                if (cs_expr(cs, w->args[1], b) < 0)
+                if (cs_value(cs, w->args[1], b) < 0)
                     return -1;
                 any = true;
             } else {
@@ -682,7 +761,7 @@ static int compile_func_more(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
                 if (!any)
                     tq_buf_add(b, " WHEN 1 = 0 THEN NULL");
                 tq_buf_add(b, " ELSE ");
-                if (cs_expr(cs, w, b) < 0)
+                if (cs_value(cs, w, b) < 0)
                     return -1;
             }
         }
@@ -859,10 +938,10 @@ static int compile_bin(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
 {
     tq_buf_t x = {0}, y = {0};
     int rc = -1;
-    if (cs_expr(cs, e->args[0], &x) < 0)
+    if (cs_value(cs, e->args[0], &x) < 0)
         goto out;
     tq_temporal_t tx = cs->vtype;
-    if (cs_expr(cs, e->args[1], &y) < 0)
+    if (cs_value(cs, e->args[1], &y) < 0)
         goto out;
     tq_temporal_t ty = cs->vtype;
     bool px = tx == TQ_TEMPORAL_DATE || tx == TQ_TEMPORAL_DATETIME;
@@ -1095,7 +1174,7 @@ static int compile_pred(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
         if (rc == 0) {
             /* exclude() keeps rows where the condition is NULL, as Django */
             if (cs->maybe_null)
-                tq_buf_printf(b, "NOT coalesce(%s, 0)", t.s);
+                tq_buf_printf(b, "NOT coalesce(%s, %s)", t.s, cs->d->false_sql);
             else
                 tq_buf_printf(b, "NOT %s", t.s);
         }
@@ -1238,7 +1317,8 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
     const tq_stable_t *t = s ? tq_schema_table(s, q->schema, q->table) : NULL;
     if (!t && !err->msg) {
         err->ename = "DatabaseError";
-        err->msg = tq_xasprintf("no such table: %s.%s", q->schema, q->table);
+        err->msg = tq_xasprintf("no such table: %s.%s",
+                                tq_schema_label(s, q->schema), q->table);
     }
     return t;
 }
@@ -1249,7 +1329,7 @@ const tq_stable_t *tq_compile_base(const tq_schema_t *s, const qdesc_t *q,
  * their schema. */
 static void table_ref(tq_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
-    if (strcmp(t->schema, "main") ||
+    if (strcmp(t->schema, tq_schema_main(s)) ||
         (s && tq_schema_shadowed(s, t->schema, t->name))) {
         tq_buf_ident(b, t->schema);
         tq_buf_addc(b, '.');
@@ -1329,7 +1409,7 @@ static int select_item(cstate_t *cs, tq_buf_t *b, const char *name,
     if (!*first)
         tq_buf_add(b, ", ");
     *first = false;
-    if (cs_expr(cs, e, b) < 0)
+    if (cs_value(cs, e, b) < 0)
         return -1;
     /* a plain column selected under its own name needs no alias */
     bool bare = e->kind == QX_REF && !strcmp(e->name, name) &&
@@ -1387,10 +1467,11 @@ static int select_related_cols(cstate_t *cs, tq_buf_t *b, bool *first)
             if (seen)
                 continue;
             TQ_PUSH(done, ndone, dcap, tq_xstrdup(path.s));
+            cs->joins[join].related = true;
             const char *alias = cs->joins[join].alias;
             for (size_t c = 0; c < t->ncols + (t->rowid_pk ? 1 : 0); c++) {
                 const char *col = t->rowid_pk ? (c ? t->cols[c - 1].name
-                                                   : rowid_col(cs->d))
+                                                   : rowid_col(cs->d, t))
                                               : t->cols[c].name;
                 char *name = tq_xasprintf("%s__%s", path.s, col);
                 if (!*first)
@@ -1463,7 +1544,7 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         }
     } else if (q->mode == QM_MODEL || q->nfields == 0) {
         if (t->rowid_pk)
-            select_column(cs, &cols, rowid_col(cs->d), &first);
+            select_column(cs, &cols, rowid_col(cs->d, t), &first);
         for (size_t i = 0; i < t->ncols; i++) {
             bool keep = q->mode != QM_MODEL || !q->nonly || t->cols[i].pk;
             for (size_t k = 0; k < q->nonly && !keep; k++)
@@ -1528,7 +1609,18 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
                 tq_buf_printf(&group, "%zu", pos);
             }
         } else {
-            col_sql(&group, cs->base_alias, t->pk);
+            col_sql(&group, cs->base_alias, pk_col(cs->d, t));
+            /* select_related()'s columns: grouped by their row's key too,
+             * which PostgreSQL needs (a column is functionally dependent
+             * only on its own table's key) */
+            for (size_t i = 0; i < cs->njoins; i++) {
+                const cjoin_t *j = &cs->joins[i];
+                const tq_stable_t *jt = &cs->s->tables[j->table];
+                if (!j->related)
+                    continue;
+                tq_buf_add(&group, ", ");
+                col_sql(&group, j->alias, pk_col(cs->d, jt));
+            }
         }
     }
 
@@ -1561,12 +1653,14 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
         bool grouped_values = has_agg && (q->group_values || q->ngroup) &&
                               q->mode != QM_MODEL;
         bool unordered = !q->norder && !q->order_set;
-        if (unordered && t->dj_ordering && !has_agg &&
+        const char *meta = q->proxy_ordering ? q->proxy_ordering
+                                             : t->dj_ordering;
+        if (unordered && meta && !has_agg &&
             (!q->distinct || q->mode == QM_MODEL)) {
-            if (meta_ordering(cs, t->dj_ordering, q->reversed, &order) < 0)
+            if (meta_ordering(cs, meta, q->reversed, &order) < 0)
                 goto out;
         } else if (unordered && !grouped_values && !q->distinct) {
-            col_sql(&order, cs->base_alias, t->pk);
+            col_sql(&order, cs->base_alias, pk_col(cs->d, t));
             tq_buf_add(&order, q->reversed ? " DESC" : " ASC");
         }
     }
@@ -2020,7 +2114,7 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         return rc;
     }
     cs_init(&cs, d, s, q, t, out, err);
-    col_sql(b, cs.base_alias, t->pk);
+    col_sql(b, cs.base_alias, pk_col(cs.d, t));
     tq_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
     sub->mode = QM_MODEL;
@@ -2067,7 +2161,7 @@ int tq_compile_update(const tq_dialect_t *d, const tq_schema_t *s,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? rowid_col(d) :
+                          ci == -2 ? rowid_col(d, t) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             rc = unknown_field(&cs, t, sets[i].name);
@@ -2118,7 +2212,7 @@ static void insert_returning(const tq_dialect_t *d, const tq_stable_t *t,
     if (!d->insert_returning)
         return;
     tq_buf_add(b, " RETURNING ");
-    tq_buf_ident(b, t->rowid_pk ? rowid_col(d) : t->pk);
+    tq_buf_ident(b, pk_col(d, t));
 }
 
 /* tq_compile_insert: see compile.h. */
@@ -2150,7 +2244,7 @@ int tq_compile_insert(const tq_dialect_t *d, const tq_schema_t *s,
         int ci = tq_stable_col(t, name);
         const tq_srel_t *rel = tq_stable_rel(t, name);
         const char *col = ci >= 0 ? t->cols[ci].name :
-                          ci == -2 ? rowid_col(d) :
+                          ci == -2 ? rowid_col(d, t) :
                           rel && !rel->reverse ? rel->col : NULL;
         if (!col) {
             char *c = tq_stable_choices(t, NULL, 0);

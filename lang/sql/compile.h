@@ -178,6 +178,11 @@ struct qdesc {
     size_t nonly;
     char **related;             /* select_related() names (accepted) */
     size_t nrelated;
+    /* A Django proxy model's query set: its label ("blog.PublishedEntry",
+     * delete() counts it) and its Meta.ordering as "-pub_date,headline",
+     * the order when no order_by() is given (NULL: the table's). Both
+     * NULL for the table's own model. */
+    char *proxy, *proxy_ordering;
 };
 
 qdesc_t *qdesc_new(const char *schema, const char *table);

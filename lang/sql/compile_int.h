@@ -17,6 +17,7 @@ typedef struct cjoin {
     int parent;            /* index of the parent join, -1 for the base */
     const tq_srel_t *rel;
     bool inner;
+    bool related;          /* select_related() selects its columns */
 } cjoin_t;
 
 typedef struct cstate {

@@ -201,8 +201,13 @@ static char *pg_in_list(tq_buf_t *out, const char *lhs, const qexpr_t *l,
                         const char **after)
 {
     assert(l && l->kind == QX_LIST && after);
-    tq_buf_printf(out, "%s = ANY(", lhs);
-    *after = ")";
+    /* an array with a float in it is one of double precision, or
+     * PostgreSQL reads it as the column's type (integer[] refuses 2.5) */
+    bool floats = false;
+    for (size_t i = 0; i < l->nargs; i++)
+        floats |= l->args[i]->lit.type == TQDB_FLOAT;
+    tq_buf_printf(out, "%s = ANY(%s", lhs, floats ? "CAST(" : "");
+    *after = floats ? " AS double precision[]))" : ")";
     tq_buf_t b = {0};
     tq_buf_addc(&b, '{');
     for (size_t i = 0; i < l->nargs; i++) {
@@ -241,6 +246,71 @@ static void pg_temp_create(tq_buf_t *b, const char *name)
 {
     tq_buf_add(b, "CREATE TEMP TABLE ");
     tq_buf_ident(b, name);
+}
+
+/* A store from a query: its columns keep their types, and row_number()
+ * over the query in its order numbers the rows (a WindowAgg without
+ * ORDER BY reads its input in the order the subquery yields it). */
+static void pg_store_create_as(tq_buf_t *b, const char *name,
+                               const char *select)
+{
+    tq_buf_add(b, "CREATE TEMP TABLE ");
+    tq_buf_ident(b, name);
+    tq_buf_printf(b, " AS SELECT tq_s.*, row_number() OVER () AS tq_row "
+                  "FROM (%s) AS tq_s", select);
+}
+
+/* A bigserial column added to a filled table takes its values in the
+ * rewrite's scan order, the insertion order of a table just filled. */
+static void pg_store_number(tq_buf_t *b, const char *name)
+{
+    tq_buf_add(b, "ALTER TABLE pg_temp.");
+    tq_buf_ident(b, name);
+    tq_buf_add(b, " ADD COLUMN tq_row bigserial");
+}
+
+/* SQLite's storage classes from the value's type; a numeric of scale 0
+ * (sum() of bigints, a count through numeric) is an integer. */
+static void pg_value_type(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "CASE WHEN (%s) IS NULL THEN 'null' WHEN pg_typeof(%s) "
+                  "IN ('smallint'::regtype, 'integer'::regtype, "
+                  "'bigint'::regtype, 'boolean'::regtype) THEN 'integer' "
+                  "WHEN pg_typeof(%s) = 'numeric'::regtype THEN CASE WHEN "
+                  "scale(CAST(CAST(%s AS text) AS numeric)) = 0 THEN "
+                  "'integer' ELSE 'real' END WHEN pg_typeof(%s) IN "
+                  "('real'::regtype, 'double precision'::regtype) THEN "
+                  "'real' WHEN pg_typeof(%s) = 'bytea'::regtype THEN 'blob' "
+                  "ELSE 'text' END", x, x, x, x, x, x);
+}
+
+static void pg_bool_int(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "CAST((%s) AS integer)", x);
+}
+
+/* PostgreSQL's CAST rounds to integers (trunc first, as pandas) and
+ * writes the double 4 as "4" (a whole float gets Python's ".0"). */
+static void pg_astype(tq_buf_t *b, char kind, const char *x)
+{
+    if (kind == 'i')
+        tq_buf_printf(b, "CAST(trunc(CAST(%s AS double precision)) AS "
+                      "bigint)", x);
+    else if (kind == 'f')
+        tq_buf_printf(b, "CAST(%s AS double precision)", x);
+    else
+        tq_buf_printf(b, "CASE WHEN pg_typeof(%s) IN ('double precision'::"
+                      "regtype, 'real'::regtype) THEN CASE WHEN CAST(CAST("
+                      "%s AS text) AS double precision) = trunc(CAST(CAST(%s "
+                      "AS text) AS double precision)) AND CAST(%s AS text) "
+                      "!~ '[e.]' THEN CAST(%s AS text) || '.0' ELSE CAST(%s "
+                      "AS text) END ELSE CAST(%s AS text) END",
+                      x, x, x, x, x, x, x);
+}
+
+static void pg_expr_type(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "CAST(pg_typeof(%s) AS text)", x);
 }
 
 /* PostgreSQL keeps no DDL text: the statement is rebuilt from the
@@ -316,9 +386,11 @@ const tq_dialect_t tq_dialect_postgres = {
     .name = "postgresql",
     .param = pg_param,
     .numbered_params = true,
+    .float_param_type = "double precision",
     .limit = pg_limit,
     .true_sql = "TRUE",
     .false_sql = "FALSE",
+    .typed_literals = true,
     .asc_nulls = " NULLS FIRST",
     .desc_nulls = " NULLS LAST",
     /* a table without a primary key is read by its row's physical
@@ -341,6 +413,16 @@ const tq_dialect_t tq_dialect_postgres = {
     .temp_ref = pg_temp_ref,
     .temp_create = pg_temp_create,
     .store_rowid = "tq_row",
+    .store_create_as = pg_store_create_as,
+    .store_number = pg_store_number,
+    .value_type = pg_value_type,
+    .type_int = "bigint",
+    .type_real = "double precision",
+    .type_text = "text",
+    .expr_type = pg_expr_type,
+    .update_from_chunked = false,
+    .astype = pg_astype,
+    .bool_int = pg_bool_int,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT CAST(n.nspname AS text) AS schema, CAST(c.relname AS "
@@ -409,7 +491,15 @@ const tq_dialect_t tq_dialect_postgres = {
     .summary_columns = pg_summary_columns,
     .group_by_unindexed = "",
     .greatest = "GREATEST",
+    .greatest_skips_nulls = true,
     .least = "LEAST",
+    .auto_key_type = "integer GENERATED BY DEFAULT AS IDENTITY",
+    .datetime_type = "timestamp",
+    .float_type = "double precision",
+    .key_advance = "SELECT setval(pg_get_serial_sequence(?1, ?2), "
+                   "greatest(CAST(?3 AS bigint), coalesce("
+                   "pg_sequence_last_value(pg_get_serial_sequence(?1, ?2)), "
+                   "0)))",
     .has_vacuum = false,
     .has_attach = false,
     .attach = NULL,

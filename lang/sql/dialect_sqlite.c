@@ -279,6 +279,23 @@ static void sqlite_temp_create(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
+static void sqlite_bool_int(tq_buf_t *b, const char *x)
+{
+    tq_buf_add(b, x);
+}
+
+/* SQLite's CAST truncates reals to integers and writes 4.0 as "4.0". */
+static void sqlite_astype(tq_buf_t *b, char kind, const char *x)
+{
+    tq_buf_printf(b, "CAST(%s AS %s)", x, kind == 'i' ? "INTEGER"
+                                        : kind == 'f' ? "REAL" : "TEXT");
+}
+
+static void sqlite_value_type(tq_buf_t *b, const char *x)
+{
+    tq_buf_printf(b, "typeof(%s)", x);
+}
+
 static void sqlite_table_ddl(tq_buf_t *b, const char *schema)
 {
     tq_buf_add(b, "SELECT sql FROM ");
@@ -310,6 +327,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .name = "sqlite",
     .param = sqlite_param,
     .numbered_params = false,
+    .float_param_type = NULL,
     .limit = sqlite_limit,
     .true_sql = "1",
     .false_sql = "0",
@@ -331,6 +349,16 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .temp_ref = sqlite_temp_ref,
     .temp_create = sqlite_temp_create,
     .store_rowid = "_rowid_",
+    .store_create_as = NULL,          /* frame_create_as declares types */
+    .store_number = NULL,             /* every table has its rowid */
+    .value_type = sqlite_value_type,
+    .type_int = "INTEGER",
+    .type_real = "REAL",
+    .type_text = "TEXT",
+    .expr_type = NULL,                /* columns hold any value */
+    .update_from_chunked = true,
+    .astype = sqlite_astype,
+    .bool_int = sqlite_bool_int,
     .catalog = {
         [TQ_CATALOG_RELATIONS] =
             "SELECT schema, name FROM pragma_table_list WHERE type IN "
@@ -374,6 +402,9 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .group_by_unindexed = "+",
     .greatest = "MAX",
     .least = "MIN",
+    .auto_key_type = "integer",
+    .datetime_type = "datetime",
+    .float_type = "real",
     .has_vacuum = true,
     .has_attach = true,
     .attach = sqlite_attach,

@@ -88,8 +88,9 @@
     X(SUBQUERY, "Subquery", SUBQUERY, NULL, "Subquery(queryset)",          \
       "The value of the query set's first row (values() of one field).")   \
     X(WINDOW, "Window", WINDOW, NULL,                                      \
-      "Window(expression, partition_by=None, order_by=None)",              \
-      "A window function or aggregate over partitions of the rows.")       \
+      "Window(expression, partition_by=None, order_by=None, frame=None)",  \
+      "A window function or aggregate over partitions of the rows; frame=" \
+      "RowRange(start, end) or ValueRange(start, end).")                   \
     X(ROWNUMBER, "RowNumber", WINDOW, "ROW_NUMBER", "RowNumber()",         \
       "The number of the row in its partition, from 1 (in a Window).")     \
     X(RANK, "Rank", WINDOW, "RANK", "Rank()",                              \

@@ -11,6 +11,7 @@
 #include "sql/compile_int.h"
 #include "sql/dialect.h"
 #include "sql/lookups.h"
+#include "base/regex_cost.h"
 
 #include <assert.h>
 #include <math.h>
@@ -234,6 +235,27 @@ int cs_lookup(cstate_t *cs, const char *lhs_in, bool plain,
         }
     } else if (!strcmp(lookup, "regex") || !strcmp(lookup, "iregex")) {
         tq_buf_t r = {0};
+        /* One regular-expression language on every engine, POSIX's
+         * extended (SQLite's REGEXP): a literal pattern it refuses is
+         * the same error everywhere, before the engine sees it. */
+        if (rhs->kind == QX_LIT && rhs->lit.type == TQDB_TEXT &&
+            !tq_regex_simple_enough(rhs->lit.s)) {
+            rc = cs_fail(cs, "DatabaseError", "regular expression too "
+                         "complex");
+            goto done;
+        }
+        if (rhs->kind == QX_LIT && rhs->lit.type == TQDB_TEXT) {
+            regex_t re;
+            int bad = regcomp(&re, rhs->lit.s, REG_EXTENDED | REG_NOSUB);
+            if (bad) {
+                char msg[200];
+                regerror(bad, &re, msg, sizeof msg);
+                rc = cs_fail(cs, "DatabaseError",
+                             "invalid regular expression: %s", msg);
+                goto done;
+            }
+            regfree(&re);
+        }
         if ((rc = rhs_sql(cs, rhs, &r)) == 0)
             cs->d->regex(b, lhs, r.s, lookup[0] == 'i');
         tq_buf_free(&r);

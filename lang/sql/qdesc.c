@@ -272,6 +272,9 @@ qdesc_t *qdesc_clone(const qdesc_t *q)
     }
     c->only = copy_names(q->only, q->nonly);
     c->related = copy_names(q->related, q->nrelated);
+    c->proxy = q->proxy ? tq_xstrdup(q->proxy) : NULL;
+    c->proxy_ordering = q->proxy_ordering ? tq_xstrdup(q->proxy_ordering)
+                                          : NULL;
     return c;
 }
 
@@ -290,6 +293,8 @@ void qdesc_unref(qdesc_t *q)
         return;
     free(q->schema);
     free(q->table);
+    free(q->proxy);
+    free(q->proxy_ordering);
     qx_unref(q->where);
     free_fields(q->annos, q->nannos);
     free_fields(q->fields, q->nfields);

@@ -140,7 +140,8 @@ static const ragg_t *find_agg(const rplan_t *p, const char *name)
  * of the same name hides it (tq_schema_shadowed). */
 static void table_ref(tq_buf_t *b, const tq_schema_t *s, const tq_stable_t *t)
 {
-    if (strcmp(t->schema, "main") || tq_schema_shadowed(s, "main", t->name)) {
+    if (strcmp(t->schema, tq_schema_main(s)) ||
+        tq_schema_shadowed(s, t->schema, t->name)) {
         tq_buf_ident(b, t->schema);
         tq_buf_addc(b, '.');
     }

@@ -40,7 +40,10 @@ root:
 
   /usr/bin/python3 tests/bench/frame_bench.py [--build build-frame]
       [--rows 100000] [--runs 5] [--db /tmp/tabula_frame_bench.sqlite]
-      [--pandas] [--pandas-only]
+      [--pandas] [--pandas-only] [--cpu]
+
+--cpu times each frame operation in CPU seconds (see pandas_cpu_bench),
+steadier than wall time when other work shares the machine.
 """
 import argparse
 import os
@@ -152,6 +155,48 @@ def pandas_bench(binary, db, rows, nops):
         print(f"{name:24s}{fmt(t):>12s}{fmt(tp):>12s}{t / tp:7.2f}x")
 
 
+def child_cpu(binary, db, cells):
+    """CPU seconds (user + system) of one tabula-run over cells."""
+    p = subprocess.Popen([binary, db] + cells, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("tabula-run failed:\n" + p.stderr.read().decode()[-2000:])
+    return ru.ru_utime + ru.ru_stime
+
+
+def pandas_cpu_bench(binary, db, rows, nops):
+    """CPU time of each operation: Tabula's as the CPU of a tabula-run
+    that loads the frame and runs the cell minus that of one that only
+    loads it (best of 3 each), pandas' as process_time around it (best of
+    3). On a shared machine this is steadier than wall time."""
+    ops = PANDAS_OPS[:nops]
+    import pandas as pd
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE IF EXISTS score")
+    con.execute("CREATE TABLE score AS SELECT id, age, (id * 7919 % 1000) "
+                "/ 10.0 AS score FROM user")
+    con.commit()
+    df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
+    con.close()
+    load = ["df = Score.dataframe()"]
+    base = min(child_cpu(binary, db, load) for _ in range(3))
+    print(f"\nCPU time, frames against pandas {pd.__version__}, {rows:,} "
+          f"rows, best of 3 (load alone: {fmt(base)})")
+    print(f"{'':24s}{'Tabula':>12s}{'pandas':>12s}{'ratio':>8s}")
+    for name, cell, code in ops:
+        t = min(child_cpu(binary, db, load + [cell]) for _ in range(3)) - base
+        tp = []
+        for _ in range(3):
+            d = df.copy()
+            t0 = time.process_time()
+            eval(code, {"df": d})
+            tp.append(time.process_time() - t0)
+        tp = min(tp)
+        print(f"{name:24s}{fmt(t):>12s}{fmt(tp):>12s}"
+              f"{t / max(tp, 1e-6):7.2f}x")
+
+
 def fmt(s):
     return f"{s * 1e3:9.2f} ms"
 
@@ -165,6 +210,9 @@ def main():
     ap.add_argument("--correlated-rows", type=int, default=5000)
     ap.add_argument("--pandas", action="store_true")
     ap.add_argument("--pandas-only", action="store_true")
+    ap.add_argument("--cpu", action="store_true",
+                    help="with --pandas-only: CPU time instead of wall "
+                    "time (steadier on a loaded machine)")
     ap.add_argument("--ops", type=int, default=len(PANDAS_OPS),
                     help="time the first N pandas operations only (an "
                     "older build lacks the later methods)")
@@ -179,7 +227,9 @@ def main():
     make_db(a.db, a.rows)
     print(f"user table: {a.rows:,} rows ({time.perf_counter() - t0:.2f} s "
           f"to build), {a.runs} runs each, mean per run\n")
-    if a.pandas or a.pandas_only:
+    if a.cpu:
+        pandas_cpu_bench(binary, a.db, a.rows, a.ops)
+    elif a.pandas or a.pandas_only:
         pandas_bench(binary, a.db, a.rows, a.ops)
         if a.pandas_only:
             return

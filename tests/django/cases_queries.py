@@ -16,8 +16,17 @@ Each case is (topic, django, tabula, ordered, departure):
            Django: the harness lists the case as expected-different,
            checks that the two answers STILL differ, and that `text`
            appears in lang/doc/reference.md (its list of departures).
+           (reason, text, engine) is a departure on that engine only
+           ('sqlite' or 'postgresql'); on the other the answers must be
+           equal.
 An expression that raises is compared by exception name (the harness
 takes `type(e).__name__` on the Django side and `ename` on Tabula's).
+Topics added with proxy models and the Django 4 arguments: 'proxy'
+(a proxy's name, ordering and objects), 'choices' (get_FOO_display()),
+'frames' (Window(frame=RowRange/ValueRange)), 'default' (aggregates'
+default=, compared with Django 3.2's Coalesce), 'ordered' (qs.ordered);
+'ordering' also covers Meta.ordering inherited from an abstract base and
+a multi-table parent.
 Values are compared after normalising: dates and datetimes to ISO text,
 Decimal to float, booleans to 0/1 (SQLite has no boolean type: Tabula
 gives 1 where Django's output_field gives True), model instances to their
@@ -108,7 +117,12 @@ CASES = [
     _c('annotate', "Customer.objects.filter(orders__placed__month__lte=1).annotate(n=Count('orders')).values_list('name', 'n')"),
     _c('annotate', "Customer.objects.annotate(n=Count('orders')).filter(orders__placed__month__lte=1).values_list('name', 'n')"),
     _c('annotate', "Category.objects.annotate(n=Count('products')).filter(n__gte=1).values_list('name', 'n')"),
-    _c('annotate', "Category.objects.annotate(avg=Avg('products__price')).values_list('name', 'avg')"),
+    _c('annotate', "Category.objects.annotate(avg=Avg('products__price')).values_list('name', 'avg')",
+       departure=("SQLite sums decimals as floats; Django rounds a DecimalField "
+                  "aggregate to 15 significant digits (27.490000000000002 "
+                  "is 27.49 there)",
+                  "an aggregate over a `DecimalField` is the float SQLite computes",
+                  "sqlite")),
     # ---- default aliases
     _c('alias', "Blog.objects.annotate(Count('entry')).values_list('name', 'entry__count')"),
     _c('alias', "Blog.objects.annotate(Count('entry')).filter(entry__count__gt=1).values_list('name', flat=True)"),
@@ -133,7 +147,12 @@ CASES = [
     _c('group', "Entry.objects.values('blog__name').annotate(n=Count('id')).aggregate(m=Max('n'))"),
     _c('group', "OrderItem.objects.values('product__name').annotate(q=Sum('quantity')).order_by('-q', 'product__name')", True),
     _c('group', "Order.objects.values('customer__city').annotate(n=Count('id')).order_by('customer__city')", True),
-    _c('group', "Product.objects.values('category__name').annotate(total=Sum('price')).order_by('category__name')", True),
+    _c('group', "Product.objects.values('category__name').annotate(total=Sum('price')).order_by('category__name')", True,
+       departure=("SQLite sums decimals as floats; Django rounds a DecimalField "
+                  "aggregate to 15 significant digits (27.490000000000002 "
+                  "is 27.49 there)",
+                  "an aggregate over a `DecimalField` is the float SQLite computes",
+                  "sqlite")),
     # ---- conditional aggregation (Conditional expressions)
     _c('conditional', "Blog.objects.annotate(high=Count('entry', filter=Q(entry__rating__gte=4))).values_list('name', 'high')"),
     _c('conditional', "Entry.objects.aggregate(published=Count('id', filter=Q(status='p')), draft=Count('id', filter=Q(status='d')))"),
@@ -247,10 +266,12 @@ CASES = [
     _c('values', "Entry.objects.filter(headline__contains='lennon').count()",
        departure=("contains is case-sensitive on every engine, as Django "
                   "documents it; Django on SQLite uses LIKE",
-                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+                  "`contains`, `startswith`, `endswith` are case-sensitive",
+                  "sqlite")),
     _c('values', "Entry.objects.filter(headline__startswith='charts').values_list('id', flat=True)",
        departure=("startswith is case-sensitive on every engine",
-                  "`contains`, `startswith`, `endswith` are case-sensitive")),
+                  "`contains`, `startswith`, `endswith` are case-sensitive",
+                  "sqlite")),
     _c('values', "Entry.objects.filter(rating=1.5).count()",
        departure=("a float compared with an integer field is compared as "
                   "the number it is; Django truncates it with int()",
@@ -259,6 +280,22 @@ CASES = [
        departure=("a date part given a fraction is a ValueError; Django "
                   "truncates it",
                   "a date part given a fraction")),
+    _c('values', "Entry.objects.aggregate(s=StdDev('rating'), v=Variance('rating'))",
+       departure=("SQLite's standard deviation is computed in SQL; Django's "
+                  "SQLite backend computes it in Python (statistics), which "
+                  "can differ in the last digit",
+                  "`StdDev` and `Variance` on SQLite may differ from "
+                  "Django's in the last digit", "sqlite")),
+    _c('ordering', "Comment.objects.order_by('author__name', 'id').values_list('text', flat=True)", True,
+       departure=("NULLs sort first ascending on every engine, as SQLite "
+                  "sorts them; Django on PostgreSQL sorts them last",
+                  "NULLs sort as SQLite sorts them", "postgresql")),
+    _c('ordering', "Comment.objects.order_by('-author__name', 'id').values_list('text', flat=True)", True,
+       departure=("NULLs sort last descending on every engine",
+                  "NULLs sort as SQLite sorts them", "postgresql")),
+    _c('functions', "Entry.objects.annotate(t=Concat('headline', Value('-'), 'rating', output_field=CharField())).values_list('t', flat=True)"),
+    _c('functions', "Entry.objects.annotate(x=F('rating') * 1.5).values_list('x', flat=True)"),
+    _c('functions', "Entry.objects.annotate(x=F('number_of_comments') / F('rating') + 1).values_list('x', flat=True)"),
     # ---- hints (errors compared by name)
     _c('hints', "Entry.objects.filter(rating__lesthan=3).count()"),
     _c('hints', "Entry.objects.filter(headline__icontain='x').count()"),
@@ -295,6 +332,82 @@ CASES = [
                   "does; Django 3.2 adds its fields to GROUP BY, which "
                   "splits the groups",
                   "a grouped `values()` ignores it")),
+    # Meta.ordering inherited: Tag from its abstract base Stamped
+    # (ordering = ['name']), Book from its multi-table parent Product
+    # (ordering = ['-price', 'name']); both differ from primary-key order
+    _c('ordering', "Tag.objects.values_list('name', flat=True)", True),
+    _c('ordering', "Tag.objects.filter(parent__isnull=True).values_list('name', flat=True)", True),
+    _c('ordering', "Tag.objects.first().name"),
+    _c('ordering', "Book.objects.values_list('name', flat=True)", True),
+    _c('ordering', "Book.objects.first().name"),
+    _c('ordering', "Product.objects.values_list('name', flat=True)", True),
+    _c('ordering', "Category.objects.get(name='Books').products.values_list('name', flat=True)", True),
+    _c('ordering', "Book.objects.reverse().values_list('isbn', flat=True)", True),
+    # ---- proxy models (PublishedEntry: own ordering ['headline'];
+    # RecentEntry: Entry's, inherited)
+    _c('proxy', "PublishedEntry.objects.values_list('headline', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.filter(rating__gte=4).values_list('headline', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.first().headline"),
+    _c('proxy', "PublishedEntry.objects.last().headline"),
+    _c('proxy', "PublishedEntry.objects.reverse().values_list('id', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.count()"),
+    _c('proxy', "PublishedEntry.objects.filter(authors__name='Paul McCartney').values_list('headline', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.filter(blog__name='Beatles Blog')[1].headline"),
+    _c('proxy', "PublishedEntry.objects.order_by('-rating', 'id').values_list('id', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.annotate(n=Count('comments')).filter(n__gte=1).values_list('headline', flat=True)"),
+    _c('proxy', "RecentEntry.objects.values_list('headline', flat=True)", True),
+    _c('proxy', "RecentEntry.objects.filter(rating=5).values_list('headline', flat=True)", True),
+    _c('proxy', "PublishedEntry.objects.get(headline='Charts').blog.name"),
+    # ---- choices: get_FOO_display() (Entry.status: a class constant;
+    # Customer.city: a module constant)
+    _c('choices', "Entry.objects.get(headline='Charts').get_status_display()"),
+    _c('choices', "[e.get_status_display() for e in Entry.objects.order_by('id')]", True),
+    _c('choices', "Customer.objects.get(name='Bob').get_city_display()"),
+    _c('choices', "[c.get_city_display() for c in Customer.objects.order_by('name')]", True),
+    _c('choices', "[(c.name, c.get_city_display()) for c in Customer.objects.filter(city='Paris')]"),
+    _c('choices', "Entry(status='x').get_status_display()",
+       tabula="Entry.new(status='x').get_status_display()"),
+    _c('choices', "PublishedEntry.objects.get(headline='Charts').get_status_display()"),
+    # ---- window frames (Window(frame=RowRange/ValueRange))
+    _c('frames', "Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('pub_date').asc(), frame=RowRange(start=-1, end=0))).values_list('headline', 'r')"),
+    _c('frames', "Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('pub_date').asc(), frame=RowRange(start=None, end=None))).values_list('headline', 'r')"),
+    _c('frames', "Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('rating').asc(), frame=ValueRange(start=None, end=0))).values_list('headline', 'r')"),
+    _c('frames', "Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('rating').asc(), frame=RowRange(start=None, end=0))).values_list('r', flat=True).order_by('r')", True),
+    _c('frames', "Entry.objects.annotate(a=Window(Avg('number_of_comments'), partition_by=F('blog'), order_by=F('pub_date').asc(), frame=RowRange(start=-1, end=1))).values_list('headline', 'a')"),
+    _c('frames', "Entry.objects.annotate(m=Window(Max('rating'), order_by=F('pub_date').asc(), frame=RowRange(start=0, end=2))).values_list('headline', 'm')"),
+    _c('frames', "Entry.objects.annotate(c=Window(Count('id'), order_by=F('id').asc(), frame=RowRange(start=-2, end=0))).values_list('id', 'c')"),
+    _c('frames', "Entry.objects.annotate(m=Window(Min('number_of_comments'), order_by=F('rating').desc(), frame=ValueRange(start=0, end=None))).values_list('headline', 'm')"),
+    _c('frames', "list(Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('id').asc(), frame=RowRange(start=1))).values_list('r', flat=True))"),
+    _c('frames', "list(Entry.objects.annotate(r=Window(Sum('rating'), order_by=F('id').asc(), frame=RowRange(end=-1))).values_list('r', flat=True))"),
+    # ---- aggregate default= (Django 4; Django 3.2's equivalent,
+    # Coalesce, on its side)
+    _c('default', "Entry.objects.aggregate(s=Coalesce(Sum('rating', filter=Q(rating__gt=10)), 0))",
+       tabula="Entry.aggregate(s=Sum('rating', filter=Q(rating__gt=10), default=0))"),
+    _c('default', "Entry.objects.filter(rating__gt=10).aggregate(rating__sum=Coalesce(Sum('rating'), 0))",
+       tabula="Entry.filter(rating__gt=10).aggregate(Sum('rating', default=0))"),
+    _c('default', "Entry.objects.filter(pk=0).aggregate(a=Coalesce(Avg('rating'), 0.0), m=Coalesce(Max('rating'), -1))",
+       tabula="Entry.filter(pk=0).aggregate(a=Avg('rating', default=0.0), m=Max('rating', default=-1))"),
+    _c('default', "Blog.objects.annotate(c=Coalesce(Sum('entry__number_of_comments', filter=Q(entry__rating=5)), 0)).values_list('name', 'c')",
+       tabula="Blog.annotate(c=Sum('entry__number_of_comments', filter=Q(entry__rating=5), default=0)).values_list('name', 'c')"),
+    _c('default', "Customer.objects.annotate(q=Coalesce(Sum('orders__items__quantity'), 0)).values_list('name', 'q')",
+       tabula="Customer.annotate(q=Sum('orders__items__quantity', default=0)).values_list('name', 'q')"),
+    _c('default', "Customer.objects.annotate(q=Coalesce(Sum('orders__items__quantity'), 0)).order_by('q', 'name').values_list('name', flat=True)", True,
+       tabula="Customer.annotate(q=Sum('orders__items__quantity', default=0)).order_by('q', 'name').values_list('name', flat=True)"),
+    _c('default', "Entry.objects.aggregate(m=Coalesce(Min('rating', filter=Q(status='d')), 99), n=Coalesce(Max('rating'), 99))",
+       tabula="Entry.aggregate(m=Min('rating', filter=Q(status='d'), default=99), n=Max('rating', default=99))"),
+    # ---- qs.ordered
+    _c('ordered', "Entry.objects.all().ordered"),
+    _c('ordered', "Blog.objects.all().ordered"),
+    _c('ordered', "Entry.objects.order_by().ordered"),
+    _c('ordered', "Blog.objects.order_by('name').ordered"),
+    _c('ordered', "Entry.objects.annotate(n=Count('comments')).ordered"),
+    _c('ordered', "Entry.objects.none().ordered"),
+    _c('ordered', "Entry.objects.values('blog').annotate(n=Count('id')).ordered"),
+    _c('ordered', "Entry.objects.filter(rating=5).reverse().ordered"),
+    _c('ordered', "Tag.objects.all().ordered"),
+    _c('ordered', "Book.objects.filter(isbn__startswith='978').ordered"),
+    _c('ordered', "PublishedEntry.objects.all().ordered"),
+    _c('ordered', "Blog.objects.annotate(n=Count('entry')).order_by('n').ordered"),
     # ---- many-to-many (need the project's models: %django)
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').values_list('headline', flat=True)"),
     _c('m2m', "Entry.objects.filter(authors__name='John Lennon').filter(authors__name='Paul McCartney').values_list('headline', flat=True)"),

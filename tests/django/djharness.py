@@ -11,6 +11,12 @@ or the app label in CamelCase plus the class name when two apps share it
 Values: query sets become lists, Decimal becomes float, dates and
 datetimes ISO text; an exception becomes ("error", ename, message).
 Writes (delete()) run on a fresh copy of the database on both sides.
+
+PostgreSQL (use_postgres): seed.py builds a template database in a
+throwaway cluster; the cases read a copy of it, which Django reaches
+through its `pg` alias (mysite.router sends every query there) and
+Tabula through its URL, and a write runs on a fresh copy made from the
+template on Tabula's side (rolled back on Django's).
 """
 import ast
 import datetime
@@ -43,9 +49,85 @@ def django_available():
 
 
 def build_database(path):
-    """Runs migrate and seed.py into `path` (replaced) in a child Python."""
+    """Runs migrate and seed.py into `path` (replaced; a file, or a
+    postgresql:// URL) in a child Python."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     subprocess.run([PY, os.path.join(PROJECT, "seed.py"), path], check=True,
-                   cwd=PROJECT, capture_output=True, timeout=300)
+                   cwd=PROJECT, capture_output=True, timeout=300, env=env)
+
+
+def psycopg2_available():
+    try:
+        import psycopg2  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _pg_admin(server_url, sql):
+    """Runs `sql` (autocommit) on the server's own database."""
+    import psycopg2
+    c = psycopg2.connect(server_url)
+    try:
+        c.autocommit = True
+        with c.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        c.close()
+
+
+def _pg_url(server_url, name):
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+_pg = {}
+
+
+def build_postgres(server_url):
+    """Builds the template database `tq_django_seed` on the server with
+    migrate and seed.py, and the copy `tq_django` that the cases read.
+    Returns the copy's URL."""
+    for name in ("tq_django", "tq_django_seed"):
+        _pg_admin(server_url, "DROP DATABASE IF EXISTS %s" % name)
+    _pg_admin(server_url, "CREATE DATABASE tq_django_seed")
+    build_database(_pg_url(server_url, "tq_django_seed"))
+    _pg_admin(server_url, "CREATE DATABASE tq_django TEMPLATE tq_django_seed")
+    _pg.update(server=server_url, n=0)
+    return _pg_url(server_url, "tq_django")
+
+
+def use_alias(alias, url=None):
+    """Sends the project's queries to `alias` ('default' or 'pg'); for
+    'pg', first points the alias at `url` (before its first use)."""
+    from django.db import connections
+    from mysite import router
+    if url:
+        from urllib.parse import urlparse
+        u = urlparse(url)
+        connections.databases["pg"].update(
+            NAME=u.path.lstrip("/"), USER=u.username or "",
+            HOST=u.hostname or "", PORT=str(u.port or ""))
+    router.ALIAS = alias
+
+
+def _fresh_copy(db, tmpdir):
+    """A copy of `db` that a write may change."""
+    if not db.startswith("postgresql://"):
+        copy = os.path.join(tmpdir, "write.sqlite3")
+        shutil.copyfile(db, copy)
+        return copy
+    _pg["n"] += 1
+    name = "tq_django_w%d" % _pg["n"]
+    _pg_admin(_pg["server"], "DROP DATABASE IF EXISTS %s" % name)
+    _pg_admin(_pg["server"], "CREATE DATABASE %s TEMPLATE tq_django_seed"
+              % name)
+    return _pg_url(_pg["server"], name)
+
+
+def _drop_copy(db):
+    if db.startswith("postgresql://"):
+        _pg_admin(_pg["server"], "DROP DATABASE IF EXISTS %s"
+                  % db.rsplit("/", 1)[1])
 
 
 _django_ready = None
@@ -142,12 +224,13 @@ def by_error_name(v):
 def django_eval(ns, expr, write, flat=False):
     """The Django answer of `expr`; a write is rolled back afterwards."""
     from django.db import transaction
+    from mysite import router
     try:
         if not write:
             return normalize(eval(expr, dict(ns)), flat)
-        with transaction.atomic():
+        with transaction.atomic(using=router.ALIAS):
             v = normalize(eval(expr, dict(ns)), flat)
-            transaction.set_rollback(True)
+            transaction.set_rollback(True, using=router.ALIAS)
             return v
     except Exception as e:  # noqa: BLE001 - the answer is the exception
         msg = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
@@ -161,12 +244,16 @@ _ERROR = re.compile(r"^(\w+): (.*)$")
 def tabula_eval(db, expr, write, tmpdir):
     """Tabula's answer of `expr` on `db` (a copy when it writes)."""
     if write:
-        copy = os.path.join(tmpdir, "write.sqlite3")
-        shutil.copyfile(db, copy)
-        db = copy
+        db = _fresh_copy(db, tmpdir)
     cell = "print(repr(%s))" % expr
-    p = subprocess.run([tabula_run(), db, "%django " + PROJECT, cell],
-                       capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    try:
+        p = subprocess.run([tabula_run(), db, "%django " + PROJECT, cell],
+                           capture_output=True, text=True, timeout=60,
+                           env=env)
+    finally:
+        if write:
+            _drop_copy(db)
     out = p.stdout + p.stderr
     lines = [ln for ln in out.splitlines()
              if ln and not ln.startswith(("Django project", "note: "))]

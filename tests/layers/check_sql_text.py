@@ -6,7 +6,9 @@ writes differently. This script reads the C files of the layers above the
 compiler that run SQL of their own (orm, frame, magic, editor, draw) and
 fails on a string literal that holds one of SQLite's own words: catalogue
 pragmas and tables, the implicit _rowid_, GLOB, strftime/julianday, LIMIT
--1, EXPLAIN QUERY PLAN, INSERT OR. Comments and identifiers are not read,
+-1, EXPLAIN QUERY PLAN, INSERT OR, typeof() (the dialect's value_type),
+CAST ... AS REAL (PostgreSQL's real is a 4-byte float: the dialect's
+type_real). Comments and identifiers are not read,
 only the text between double quotes.
 
 Usage: check_sql_text.py SOURCE_ROOT
@@ -18,7 +20,7 @@ import sys
 DIRS = ["lang/orm", "lang/frame", "lang/magic", "lang/editor", "lang/draw"]
 TOKENS = ["pragma_", "sqlite_schema", "sqlite_master", "_rowid_", "GLOB",
           "strftime", "julianday", "LIMIT -1", "QUERY PLAN", "INSERT OR",
-          "PRAGMA"]
+          "PRAGMA", "typeof(", "AS REAL)"]
 
 # A C token stream reduced to what matters: comments, character constants
 # and string literals (with escapes).

@@ -8,11 +8,20 @@ repository (kernelspec, executed, no stored errors) and that
 `jupyter nbconvert --to script` gives a .tq file that runs again, as one
 cell, through the kernel.
 
+The notebooks in POSTGRES run on PostgreSQL: their kernel gets
+TABULA_DATABASE naming a fresh database on a throwaway cluster
+(tests/pg/pgcluster.py; the server TABULA_TEST_PG names, when set), one
+database per execution; they skip only when the PostgreSQL server
+binaries are not installed.
+
 Cells are found by their metadata tags (see CHECKS below), so prose can
 change freely. Run: /usr/bin/python3 -m pytest tests/notebooks -v
 """
+import itertools
+import os
 import re
 import subprocess
+import sys
 import tempfile
 
 import nbformat
@@ -22,6 +31,10 @@ from nbclient import NotebookClient
 from nbcheck import (JUPYTER, KERNEL, assert_png, error_outputs, html_table,
                       kernel_spec_or_skip, mime, notebook_paths, one_cell,
                       stream_text)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "pg"))
+import pgcluster  # noqa: E402
 
 NOTEBOOKS = notebook_paths()
 IDS = [p.name for p in NOTEBOOKS]
@@ -36,6 +49,17 @@ TOP_SPENDERS_SQL = (
     "%sql SELECT u.name AS name, sum(r.total_fee) AS spend FROM user u JOIN"
     " rental r ON r.user_id = u.id GROUP BY u.id ORDER BY spend DESC"
     " LIMIT 3")
+# The same cross-checks in PostgreSQL's SQL, and a cell that fails unless
+# the kernel runs on PostgreSQL.
+REVENUE_2025_PG = (
+    "%sql SELECT date_trunc('month', start_time)::date AS month,"
+    " sum(total_fee) AS revenue FROM rental WHERE start_time >= '2025-01-01'"
+    " AND start_time < '2026-01-01' GROUP BY 1 ORDER BY 1")
+TOP_SPENDERS_PG = (
+    "%sql SELECT u.name AS name, sum(r.total_fee) AS spend FROM \"user\" u"
+    " JOIN rental r ON r.user_id = u.id GROUP BY u.id ORDER BY spend DESC"
+    " LIMIT 3")
+SERVER_VERSION_PG = "%sql SELECT current_setting('server_version_num') AS v"
 TOP_BIKES_SQL = (
     "%sql SELECT b.name AS name, sum(r.total_fee) AS revenue FROM bike b"
     " JOIN rental r ON r.bike_id = b.id GROUP BY b.id ORDER BY revenue DESC"
@@ -80,17 +104,57 @@ def notebook_workdir(path):
 # Notebooks that open the repository's files (read-only) by relative path.
 RUN_IN_PLACE = {"django_project.ipynb"}
 
+# Notebooks that run on a PostgreSQL server (TABULA_DATABASE).
+POSTGRES = {"postgres.ipynb"}
+_databases = itertools.count(1)
 
-def execute(path):
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the POSTGRES notebooks, started on first
+    use (a throwaway cluster unless TABULA_TEST_PG names one)."""
+    try:
+        pgcluster.bindir()
+    except RuntimeError as e:
+        if not os.environ.get("TABULA_TEST_PG"):
+            pytest.skip(str(e))
+    with pgcluster.test_server() as pg:
+        yield pg
+
+
+def kernel_env(path, request):
+    """The kernel's environment for the notebook at `path`: for a POSTGRES
+    notebook, TABULA_DATABASE names a new empty database; None otherwise."""
+    if path.name not in POSTGRES:
+        return None
+    pg = request.getfixturevalue("pg_server")
+    name = f"tq_nb_{path.stem}_{os.getpid()}_{next(_databases)}"
+    try:
+        psql = os.path.join(pgcluster.bindir(), "psql")
+    except RuntimeError:
+        psql = "psql"                 # TABULA_TEST_PG names the server
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+        subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", pg.url,
+                        "-c", sql], check=True, capture_output=True, env=env)
+    url = pg.url.rsplit("/", 1)[0] + "/" + name
+    return dict(env, TABULA_DATABASE=url)
+
+
+def execute(path, request):
     """Executes a copy of the notebook at `path` (plus the cross-check
     cells) in a fresh kernel; cached per notebook for the session."""
     if path in _executed:
         return _executed[path]
     kernel_spec_or_skip()
+    env = kernel_env(path, request)
     nb = nbformat.read(path, as_version=4)
     extra = {"2025_revenue_analysis.ipynb": [("check-revenue", REVENUE_2025_SQL),
                                              ("check-spenders", TOP_SPENDERS_SQL)],
-             "rental_analytics.ipynb": [("check-bikes", TOP_BIKES_SQL)]}
+             "rental_analytics.ipynb": [("check-bikes", TOP_BIKES_SQL)],
+             "postgres.ipynb": [("check-revenue", REVENUE_2025_PG),
+                                ("check-spenders", TOP_SPENDERS_PG),
+                                ("check-version", SERVER_VERSION_PG)]}
     for tag, source in extra.get(path.name, []):
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata["tags"] = [tag]
@@ -99,7 +163,10 @@ def execute(path):
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=300,
                             startup_timeout=60,
                             resources={"metadata": {"path": workdir}})
-    client.execute()
+    if env is None:
+        client.execute()
+    else:
+        client.execute(env=env)
     _executed[path] = nb
     return nb
 
@@ -129,8 +196,8 @@ def test_stored_notebook(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_executes_without_errors(path):
-    nb = execute(path)
+def test_executes_without_errors(path, request):
+    nb = execute(path, request)
     assert not error_outputs(nb)
     for c in nb.cells:
         if c.cell_type == "code":
@@ -294,7 +361,44 @@ def check_boogie_tour(nb):
         assert re.search(rf"^\s*{col}\s", schema, re.M), f"{col} missing:\n{schema}"
 
 
+def check_postgres(nb):
+    """The tour ran on PostgreSQL, and its answers are the server's."""
+    version = mime(one_cell(nb, "check-version"), "text/plain")
+    assert re.search(r"\b\d{5,6}\b", version), version
+    assert mime(one_cell(nb, "db"), "text/plain") == (
+        "<db public: bike (Bike), rental (Rental), user (User)>")
+    schema = mime(one_cell(nb, "schema-rental"), "text/plain")
+    assert re.search(r"user_id\s+integer\s+FK -> user\.id", schema), schema
+    assert re.search(r"start_time\s+timestamp", schema), schema
+    assert mime(one_cell(nb, "counts"), "text/plain") == "(200, 50, 10000)"
+    assert mime(one_cell(nb, "icontains"), "text/plain") == (
+        "<QuerySet ['Crimson Falcon', 'Quiet Falcon', 'Wild Falcon']>")
+    rel = mime(one_cell(nb, "relations"), "text/plain")
+    assert re.fullmatch(r"\(<User: [^>]+>, '[^']+', "
+                        r"datetime\.timedelta\(seconds=\d+\)\)", rel), rel
+    # The months and sums of the query set are those of the server's SQL.
+    check_revenue_2025(nb)
+    sql = stream_text(one_cell(nb, "query"))
+    assert "date_trunc('month'" in sql and '"public"."rental"' in sql, sql
+    raw = mime(one_cell(nb, "sql"), "text/plain").split()
+    assert raw[:2] == ["kind", "bikes"] and len(raw) == 8, raw
+    saved = one_cell(nb, "savepoint")
+    assert stream_text(saved).startswith(
+        "refused: UNIQUE constraint failed: user.id"), stream_text(saved)
+    assert mime(saved, "text/plain") == "200"
+    cell = one_cell(nb, "timeit")
+    timeit = stream_text(cell) + "".join(
+        o["data"].get("text/plain", "") for o in cell.outputs
+        if o.output_type in ("execute_result", "display_data"))
+    assert re.search(r"per loop \(mean ± std\. dev\. of \d+ runs?", timeit), \
+        timeit
+    svg = mime(one_cell(nb, "erd"), "image/svg+xml")
+    for table in ("user", "bike", "rental"):
+        assert re.search(rf">\s*{table}\s*<", svg), f"{table} not in the ER diagram"
+
+
 CHECKS = {
+    "postgres.ipynb": check_postgres,
     "2025_revenue_analysis.ipynb": check_revenue_2025,
     "rental_analytics.ipynb": check_rental_analytics,
     "boogie_tour.ipynb": check_boogie_tour,
@@ -302,15 +406,15 @@ CHECKS = {
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_key_outputs(path):
+def test_key_outputs(path, request):
     check = CHECKS.get(path.name)
     if check is None:
         pytest.skip(f"no specific checks for {path.name}")
-    check(execute(path))
+    check(execute(path, request))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_script_export_runs(path, tmp_path):
+def test_script_export_runs(path, tmp_path, request):
     """nbconvert --to script gives a .tq program that the kernel runs again
     in one execute_request (a fresh kernel, its own working folder)."""
     kernel_spec_or_skip()
@@ -326,8 +430,10 @@ def test_script_export_runs(path, tmp_path):
     late_cell_magics = [l for l in code.splitlines()[1:] if l.startswith("%%")]
     assert not late_cell_magics, \
         f"cell magics cannot run inside a whole-file cell: {late_cell_magics}"
+    env = kernel_env(path, request)
     km, kc = start_new_kernel(kernel_name=KERNEL, startup_timeout=60,
-                              cwd=notebook_workdir(path) or str(tmp_path))
+                              cwd=notebook_workdir(path) or str(tmp_path),
+                              **({"env": env} if env else {}))
     outputs = []
     try:
         reply = kc.execute_interactive(

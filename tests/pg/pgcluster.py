@@ -16,13 +16,18 @@ As a module:
     with Cluster() as pg:          # or test_server(): TABULA_TEST_PG wins
         pg.url                     # postgresql://tabula@127.0.0.1:PORT/tabula
         pg.password_url            # postgresql://tq_secret:PW@127.0.0.1:PORT/tabula
+    with clusters(3) as (a, b, c): # several at once (the postgres_fdw test);
+        ...                        # all stopped and removed on leaving
 As a command:
     pgcluster.py run [--dir D] -- CMD ARGS...
         starts a cluster, runs CMD with TABULA_TEST_PG (and
         TABULA_TEST_PG_PASSWORD_URL) set, stops and removes the cluster,
         and exits with CMD's status. When TABULA_TEST_PG is already set,
         runs CMD against that server instead.
-    pgcluster.py start [--dir D]   starts one and prints `export` lines
+    pgcluster.py start [--dir D] [--count N]
+                                   starts N (default 1) and prints `export`
+                                   lines (TABULA_TEST_PG_2, _3, ... for the
+                                   second and later) and their stop commands
     pgcluster.py stop DATADIR      stops and removes it
 """
 
@@ -230,6 +235,32 @@ class _Named:
         pass
 
 
+class clusters:
+    """`n` throwaway clusters started together, each on its own port and
+    socket, all stopped and removed when the with block ends (or when one
+    of them fails to start). The value of the with statement is the list."""
+
+    def __init__(self, n, base=None):
+        assert n >= 1
+        self.n, self.base, self.started = n, base, []
+
+    def __enter__(self):
+        try:
+            for _ in range(self.n):
+                pg = Cluster(self.base)
+                self.started.append(pg)
+                pg.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return list(self.started)
+
+    def __exit__(self, *exc):
+        for pg in reversed(self.started):
+            pg.stop()
+        self.started = []
+
+
 def test_server(base=None):
     """The server the tests use: TABULA_TEST_PG when set, else a new
     throwaway cluster (a context manager either way)."""
@@ -247,6 +278,7 @@ def main(argv):
     r.add_argument("command", nargs=argparse.REMAINDER)
     s = sub.add_parser("start")
     s.add_argument("--dir")
+    s.add_argument("--count", type=int, default=1)
     t = sub.add_parser("stop")
     t.add_argument("datadir")
     a = ap.parse_args(argv)
@@ -260,10 +292,12 @@ def main(argv):
             env = dict(os.environ, **pg.env())
             return subprocess.run(cmd, env=env).returncode
     if a.what == "start":
-        pg = Cluster(a.dir).start()
-        for k, v in pg.env().items():
-            print(f"export {k}='{v}'")
-        print(f"# stop with: {sys.argv[0]} stop {pg.data}")
+        for i in range(max(a.count, 1)):
+            pg = Cluster(a.dir).start()
+            suffix = f"_{i + 1}" if i else ""
+            for k, v in pg.env().items():
+                print(f"export {k}{suffix}='{v}'")
+            print(f"# stop with: {sys.argv[0]} stop {pg.data}")
         return 0
     pg = Cluster()
     pg.data = a.datadir

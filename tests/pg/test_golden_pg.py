@@ -4,9 +4,22 @@ DATABASE through psql), with `tabula-run --golden --database URL`.
 
 A cell marked `# engine: sqlite` (the comment line just before it) runs on
 SQLite only, one marked `# engine: postgresql` on PostgreSQL only. The
-engine-specific cells are few and of three kinds: the SQL that `.query`
-shows, the setup DDL (SQLite's `INTEGER PRIMARY KEY` and an unquoted table
-named user become identity columns and "user"), and %attach / VACUUM.
+engine-specific cells are few and of these kinds: the SQL that `.query`
+and `.explain()` show; the setup DDL (SQLite's `INTEGER PRIMARY KEY` and
+an unquoted table named user become identity columns and "user", with the
+identity restarted past the rows inserted with their own ids; %attach
+becomes CREATE SCHEMA); the engine's catalogue where a cell reads it
+(pragma_table_info and sqlite_schema against pg_catalog and
+information_schema, and the type names `Table?` shows); the engine's own
+SQL errors and settings (a syntax error's text, PRAGMA against SET); the
+row id of a table without a primary key (SQLite's rowid; PostgreSQL has
+none); and %attach / VACUUM, each refused on PostgreSQL with its error.
+
+Not in FULL: dates (its fixture stores 'someday' in a date column, which
+only SQLite's typing allows), model_inherit (a ForeignKey to a model
+declared later: PostgreSQL checks the target table when it creates the
+constraint), core_errors (one cell: a table without a primary key turned
+into a frame, which the frame layer does not yet do on PostgreSQL).
 
 FULL lists the files that pass every cell on PostgreSQL; the test fails
 when one of them fails a cell.
@@ -27,7 +40,55 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
 GOLDEN = os.path.join(TOP, "tests", "golden")
 
-FULL = ["query_spec"]
+FULL = [
+    "core_arith",
+    "core_assign",
+    "core_containers",
+    "core_control",
+    "core_functions",
+    "core_habits",
+    "core_integrity",
+    "core_literals",
+    "core_magics",
+    "core_more",
+    "core_print",
+    "core_readonly",
+    "core_rollback",
+    "core_sql",
+    "core_strings",
+    "core_syntax",
+    "django_expr",
+    "django_rules",
+    "frame_cells",
+    "frame_dates",
+    "frame_display",
+    "frame_keys",
+    "frame_methods",
+    "frame_session",
+    "frame_truncated",
+    "frame_update",
+    "hard_limits",
+    "hard_second",
+    "index_assign",
+    "index_spec",
+    "model_alter",
+    "model_objects",
+    "model_polymorphic",
+    "model_soft_delete",
+    "model_spec",
+    "model_status",
+    "model_timeframed",
+    "model_timestamped",
+    "query_combine",
+    "query_fq",
+    "query_inlist",
+    "query_lookups",
+    "query_methods",
+    "query_models",
+    "query_relations",
+    "query_rewrite",
+    "query_spec",
+]
 
 
 @pytest.fixture(scope="module")

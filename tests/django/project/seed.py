@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """Builds the test project's database: Django's migrate, then rows written
-through the ORM. Usage: seed.py DB_PATH (an existing file is replaced)."""
+through the ORM. Usage: seed.py DB_PATH (an existing file is replaced),
+or seed.py postgresql://USER@HOST:PORT/DB (its public schema is dropped
+and made again first)."""
 import datetime
 import os
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-os.environ["TABULA_DJANGO_DB"] = os.path.abspath(sys.argv[1])
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
-if os.path.exists(sys.argv[1]):
-    os.remove(sys.argv[1])
+if sys.argv[1].startswith("postgresql://"):
+    os.environ["TABULA_DJANGO_PG"] = sys.argv[1]
+    import psycopg2
+    with psycopg2.connect(sys.argv[1]) as c, c.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+else:
+    os.environ["TABULA_DJANGO_DB"] = os.path.abspath(sys.argv[1])
+    if os.path.exists(sys.argv[1]):
+        os.remove(sys.argv[1])
 
 import django  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -61,9 +69,11 @@ books = Category.objects.create(name="Books")
 records = Category.objects.create(name="Records")
 Category.objects.create(name="Empty")
 tolkien = BookAuthor.objects.create(name="Tolkien")
-BookAuthor.objects.create(name="Austen")
+austen = BookAuthor.objects.create(name="Austen")
 hobbit = Book.objects.create(name="The Hobbit", price="12.50", category=books,
                              author=tolkien, isbn="9780261103344")
+Book.objects.create(name="Emma", price="14.99", category=books, author=austen,
+                    isbn="9780141439587")
 abbey = Product.objects.create(name="Abbey Road", price="20.00", category=records)
 rubber = Product.objects.create(name="Rubber Soul", price="18.00", category=records)
 ann = Customer.objects.create(name="Ann", city="Paris")

@@ -324,7 +324,7 @@ static void test_readonly(void)
     if (!ro)
         return;
     ok(tqdb_readonly(ro), "it says so");
-    char sql[128];
+    char sql[256];
     snprintf(sql, sizeof sql, "SET search_path = %s", schema);
     exec(ro, sql);
     is_int(count_rows(ro, "u"), 1, "reads work");
@@ -342,6 +342,44 @@ static void test_readonly(void)
     tqdb_cursor_t *cur = NULL;
     ok(tqdb_prepare(ro, "SET TRANSACTION READ WRITE", &cur, NULL) < 0,
        "through prepare too");
+
+    /* TEMP tables work inside a read-only session's transaction (where
+     * frames live); reads run read-only, functions that write included;
+     * a write that slips into a temp write fails the COMMIT */
+    tqdb_conn_t *rw = connect_to(url, 0);
+    snprintf(sql, sizeof sql, "CREATE FUNCTION %s.bump() RETURNS int "
+             "LANGUAGE sql AS 'UPDATE %s.u SET b = b + 1 RETURNING 1'",
+             schema, schema);
+    ok(rw && exec(rw, sql) == 0, "a function that writes");
+    tqdb_close(&rw);
+    ok(tqdb_begin(ro) == 0, "BEGIN");
+    ok(exec(ro, "CREATE TEMP TABLE scratch (x int)") == 0,
+       "CREATE TEMP TABLE in a read-only transaction");
+    ok(exec(ro, "INSERT INTO pg_temp.scratch VALUES (1), (2)") == 0,
+       "INSERT INTO pg_temp.X");
+    is_int(count_rows(ro, "scratch"), 2, "read back");
+    ok(tqdb_exec(ro, "SELECT bump()") < 0, "a SELECT of bump() fails");
+    is_int(tqdb_errcode(ro), TQDB_ERR_READONLY, "READONLY");
+    ok(tqdb_exec(ro, "INSERT INTO scratch VALUES (3)") < 0,
+       "an unqualified INSERT is refused before it runs");
+    is_int(tqdb_errcode(ro), TQDB_ERR_READONLY, "READONLY");
+    ok(tqdb_exec(ro, "WITH d AS (DELETE FROM u RETURNING a) INSERT INTO "
+                     "pg_temp.scratch SELECT a FROM d") < 0,
+       "a data-changing WITH is refused");
+    ok(exec(ro, "DROP TABLE IF EXISTS pg_temp.scratch") == 0,
+       "DROP TABLE pg_temp.X");
+    ok(tqdb_commit(ro) == 0, "COMMIT");
+    char *b0 = scalar(ro, "SELECT sum(b) FROM u");
+    ok(tqdb_begin(ro) == 0, "BEGIN again");
+    ok(exec(ro, "CREATE TEMP TABLE sneaky AS SELECT bump() AS x") == 0,
+       "a temp write that calls bump() runs");
+    ok(tqdb_commit(ro) < 0, "but the COMMIT fails");
+    is_int(tqdb_errcode(ro), TQDB_ERR_READONLY, "READONLY");
+    ok(!tqdb_in_transaction(ro), "and the transaction is rolled back");
+    char *b1 = scalar(ro, "SELECT sum(b) FROM u");
+    ok(b0 && b1 && !strcmp(b0, b1), "the table is as it was");
+    free(b0);
+    free(b1);
     tqdb_close(&ro);
 }
 

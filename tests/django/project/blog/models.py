@@ -62,6 +62,21 @@ class Entry(models.Model):
         return self.pub_date >= timezone.now().date() - datetime.timedelta(days=7)
 
 
+class PublishedEntry(Entry):
+    """A proxy: the same table, its own default order."""
+
+    class Meta:
+        proxy = True
+        ordering = ["headline"]
+
+
+class RecentEntry(Entry):
+    """A proxy without a Meta.ordering: Entry's is inherited."""
+
+    class Meta:
+        proxy = True
+
+
 class Comment(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE,
                               related_name="comments")
@@ -75,6 +90,7 @@ class Stamped(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["name"]
 
 
 class Tag(Stamped):

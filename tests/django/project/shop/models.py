@@ -24,14 +24,20 @@ class Product(models.Model):
     author = models.ForeignKey("shop.Author", on_delete=models.SET_NULL,
                                null=True, blank=True)
 
+    class Meta:
+        ordering = ["-price", "name"]
+
 
 class Book(Product):
     isbn = models.CharField(max_length=13)
 
 
+CITIES = (("Paris", "Paris, France"), ("Lyon", "Lyon, France"))
+
+
 class Customer(models.Model):
     name = models.CharField(max_length=100)
-    city = models.CharField(max_length=50, default="Paris")
+    city = models.CharField(max_length=50, default="Paris", choices=CITIES)
 
 
 class Order(models.Model):
