@@ -8,23 +8,28 @@
  *
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
  * never from the database itself. Memory is bounded by the picture, not by
- * the rows (box plots, which need every value, excepted). Every kind draws
- * its points in row order, as pandas does. A line or area chart reads its
- * rows once: the first RAW_MAX rows are kept as they are; past that every
+ * the rows (box plots, which need every value, excepted), plus at most
+ * KEEP_VALUES numbers: line, area and scatter charts keep every point
+ * while they fit there, so that a second pass walks them instead of
+ * running the statement again. Every kind draws its points in row order,
+ * as pandas does. A line or area chart reads its rows once: the first
+ * RAW_MAX rows are kept as they are; past that every
  * series is reduced to runs, each run the consecutive rows inside one
  * bucket of a grid of one bucket per device pixel column, kept as its
  * first, lowest, highest and last point; the grid's bucket width doubles,
  * merging neighbouring runs, whenever a point falls outside it. Rows whose
  * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
- * read a second time and drawn while read, reduced the same way, their
+ * walked a second time (kept, or read again) and drawn in row order,
+ * reduced the same way, their
  * segments rasterised into a coverage mask per series (chart_mask.h) that
  * is painted once: a million segments going back and forth cost about
  * what their number does, not their length. Kept lines are stroked by
  * cairo in chunks of STROKE_CHUNK vertices. A scatter plot or a
- * histogram of more than RAW_MAX rows reads the rows a second time (the
- * iterator rewinds, parameters kept) once the first pass has found the
- * ranges: the scatter marks the cells of a 2-pixel grid that hold a
- * point, the histogram counts. Nothing is ever sampled.
+ * histogram of more than RAW_MAX rows walks them a second time (a
+ * histogram always reads them again: the iterator rewinds, parameters
+ * kept) once the first pass has found the ranges: the scatter marks the
+ * cells of a 2-pixel grid that hold a point, the histogram counts.
+ * Nothing is ever sampled.
  */
 #include <assert.h>
 #include <math.h>
@@ -131,6 +136,12 @@ typedef struct data {
     double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
     runs_t *runs;            /* nseries */
     size_t nruns;            /* over every series */
+    /* line, area and scatter: every point (x and its ys) while they fit
+     * in KEEP_VALUES, so that a second pass need not run the statement
+     * again */
+    bool keeping;
+    double *kx, *ky;
+    size_t nkept, kcap;
     /* box: every value of each series */
     double **vals;
     size_t *nvals, *capvals;
@@ -169,6 +180,8 @@ static void data_free(data_t *d)
     free(d->capvals);
     free(d->counts);
     free(d->cells);
+    free(d->kx);
+    free(d->ky);
 }
 
 /* ---- runs */
@@ -442,6 +455,79 @@ static bool is_line_like(tq_chart_kind_t k)
 /* Box plots keep every value: at most this many in all. */
 enum { BOX_MAX_VALUES = 20000000 };
 
+/* Line, area and scatter charts keep their points for a second pass while
+ * they hold at most this many numbers (32 MB); past that the second pass
+ * reads the rows again. */
+enum { KEEP_VALUES = 4 * 1024 * 1024 };
+
+static void keep_point(data_t *d, double x, const double *ys)
+{
+    if ((d->nkept + 1) * (d->nseries + 1) > KEEP_VALUES) {
+        free(d->kx);
+        free(d->ky);
+        d->kx = d->ky = NULL;
+        d->nkept = d->kcap = 0;
+        d->keeping = false;
+        return;
+    }
+    if (d->nkept == d->kcap) {
+        d->kcap = d->kcap ? d->kcap * 2 : 4096;
+        d->kx = tq_xrealloc(d->kx, d->kcap * sizeof *d->kx);
+        d->ky = tq_xrealloc(d->ky, d->kcap * d->nseries * sizeof *d->ky);
+    }
+    d->kx[d->nkept] = x;
+    memcpy(d->ky + d->nkept * d->nseries, ys, d->nseries * sizeof *ys);
+    d->nkept++;
+}
+
+/* The second pass over the points (a line whose x goes back and forth, a
+ * scatter of many rows): the kept ones, or the rows read again. */
+typedef struct pass2 {
+    const tq_draw_rows_t *rows;
+    size_t next;
+    bool started;
+} pass2_t;
+
+/* The next point in *x and ys[0..nseries) (NAN for none): 1; 0 at the
+ * end; -1 on an error (in *error). */
+static int next_point(data_t *d, pass2_t *p, double *x, double *ys,
+                      char **error)
+{
+    if (d->keeping) {
+        if (p->next == d->nkept)
+            return 0;
+        *x = d->kx[p->next];
+        memcpy(ys, d->ky + p->next * d->nseries, d->nseries * sizeof *ys);
+        p->next++;
+        return 1;
+    }
+    const tq_draw_rows_t *rows = p->rows;
+    if (!p->started) {
+        p->started = true;
+        if (rows->rewind(rows->ud, error) != 0)
+            return -1;
+        d->rows = 0;             /* a category x is the row's number */
+    }
+    tqdb_datum_t row_v[MAX_SERIES + 1];
+    int rc;
+    while ((rc = rows->next(rows->ud, (int)d->nseries + 1, row_v, error)) ==
+           TQDB_ROW) {
+        if (!row_x(d, rows, &row_v[0], x))
+            continue;
+        d->rows++;
+        double sum = 0;
+        for (size_t s = 0; s < d->nseries; s++) {
+            ys[s] = column_y(rows, &row_v[s + 1], (int)s + 1);
+            if (d->stacked) {
+                sum += isnan(ys[s]) ? 0 : ys[s];
+                ys[s] = sum;
+            }
+        }
+        return 1;
+    }
+    return rc == TQDB_DONE ? 0 : -1;
+}
+
 /* Pass 1 for every kind; line and area charts reduce here. */
 static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
                      char **error)
@@ -510,6 +596,8 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             widen_y(d, ys[s]);
         }
         widen_x(d, x);
+        if (d->keeping)
+            keep_point(d, x, ys);
         if (d->reduced)
             grid_add(d, x, ys, d->rows);
         else if (d->nraw < RAW_MAX || categorical ||
@@ -1082,29 +1170,18 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
     double half = cairo_get_line_width(f->cr) * k / 2;
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
-    tqdb_datum_t row_v[MAX_SERIES + 1];
-    double ys[MAX_SERIES];
-    int rc = rows->rewind(rows->ud, error);
+    double x, ys[MAX_SERIES];
+    pass2_t p2 = {.rows = rows};
+    int rc;
     int64_t n = 0;
     /* each series keeps its pending run and its own polyline */
     for (size_t s = 0; s < d->nseries; s++)
         pens[s] = (pen_t){.f = f, .o = o, .series = s, .ox = ox, .oy = oy,
                           .mask = seg_mask_new(mw > 0 ? mw : 1,
                                                mh > 0 ? mh : 1, half)};
-    while (rc == 0 && (rc = rows->next(rows->ud, (int)d->nseries + 1, row_v,
-                                       error)) == TQDB_ROW) {
-        rc = 0;
-        double x;
-        if (!row_x(d, rows, &row_v[0], &x))
-            continue;
-        double sum = 0;
+    while ((rc = next_point(d, &p2, &x, ys, error)) == 1) {
         int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
         for (size_t s = 0; s < d->nseries; s++) {
-            ys[s] = column_y(rows, &row_v[s + 1], (int)s + 1);
-            if (d->stacked) {
-                sum += isnan(ys[s]) ? 0 : ys[s];
-                ys[s] = sum;
-            }
             if (isnan(ys[s])) {
                 gap[s] |= !d->gaps_skip;
                 continue;
@@ -1133,7 +1210,7 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
         seg_mask_destroy(&pens[s].mask);
     }
     free(pens);
-    return rc == TQDB_DONE ? 0 : -1;
+    return rc;
 }
 
 static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o, double r)
@@ -1639,6 +1716,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     d.bins = o.bins;
     d.gaps_skip = o.by_series;
     d.stacked = o.kind == TQ_CHART_AREA && o.stacked != 2;
+    d.keeping = is_line_like(o.kind) || o.kind == TQ_CHART_SCATTER;
     d.ncolours_given = o.ncolors > 0;
     d.nseries = o.kind == TQ_CHART_HIST ? 1
               : o.kind == TQ_CHART_PIE ? 1
@@ -1676,6 +1754,14 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     obstacles_t obs;
     /* reduced per device pixel column of the plot (about the width) */
     int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
+    if (d.keeping && !d.streamed &&
+        !(o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw)) {
+        free(d.kx);              /* no second pass: the points go */
+        free(d.ky);
+        d.kx = d.ky = NULL;
+        d.nkept = 0;
+        d.keeping = false;
+    }
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;
@@ -1850,17 +1936,10 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
             d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
             d.cells = tq_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
-            tqdb_datum_t row_v[MAX_SERIES + 1];
-            int width = row_width(&d);
-            int src = rows->rewind(rows->ud, error);
-            d.rows = 0;
-            while (src == 0 && (src = rows->next(rows->ud, width, row_v,
-                                                 error)) == TQDB_ROW) {
-                double x;
-                src = 0;
-                if (!row_x(&d, rows, &row_v[0], &x))
-                    continue;
-                d.rows++;
+            double x, ys[MAX_SERIES];
+            pass2_t p2 = {.rows = rows};
+            int src;
+            while ((src = next_point(&d, &p2, &x, ys, error)) == 1) {
                 double pxx = px_x(&f, x);
                 if (!isfinite(pxx))
                     continue;
@@ -1868,7 +1947,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                 if (i < 0 || i >= d.cw)
                     continue;
                 for (size_t s = 0; s < d.nseries; s++) {
-                    double y = column_y(rows, &row_v[s + 1], (int)s + 1);
+                    double y = ys[s];
                     double pyy = isnan(y) ? NAN : px_y(&f, y);
                     if (!isfinite(pyy))
                         continue;
@@ -1878,7 +1957,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
                                 (size_t)j * d.cw + i] = 1;
                 }
             }
-            if (src != TQDB_DONE)
+            if (src < 0)
                 rc = -1;
         }
     }

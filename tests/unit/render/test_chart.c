@@ -151,6 +151,8 @@ int main(void)
         "WHERE i < 30000) INSERT INTO zz SELECT CASE i % 3 WHEN 0 THEN 0 "
         "WHEN 1 THEN 100 ELSE 50 END, CASE i % 3 WHEN 0 THEN 0 WHEN 1 "
         "THEN 10 ELSE 40 END FROM c;"
+        "CREATE TABLE shuf AS SELECT x, y FROM big WHERE x < 300000 "
+        "ORDER BY x * 7919 % 300007;"
         "CREATE TABLE cat(name TEXT, sales REAL, cost REAL);"
         "INSERT INTO cat VALUES('north', 120, 80), ('south', 95.5, 70),"
         "('east <&>', 143, 90), ('west', 60, 75);"
@@ -232,9 +234,72 @@ int main(void)
     } else {
         ok(false, "triangle outline");
     }
+    /* The same rows through a view that puts them far outside the plot
+     * (device coordinates around 1e12) and on a log axis (the zeros
+     * break the line): drawn without a mark inside, and without a fault
+     * under the sanitizers. */
+    o.title = "far away";
+    o.has_ylim = true;
+    o.ylim[0] = 1e6;
+    o.ylim[1] = 1e6 + 1e-6;
+    chart("SELECT x, y FROM zz", o, "zzfar", "30k rows far outside the "
+          "view: PNG");
+    o.has_ylim = false;
+    o.logy = true;
+    chart("SELECT x, y FROM zz", o, "zzlog", "30k rows on a log axis: PNG");
+    o.logy = false;
     o.kind = TQ_CHART_SCATTER;
     o.title = "1M scatter";
     chart("SELECT x, y FROM big", o, "bigscatter", "1M-point scatter: PNG");
+
+    /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) the
+     * second pass runs the statement again instead of walking the kept
+     * points: the same picture (the series drawn over each other in one
+     * colour). */
+    static const char *const blue[] = {"C0"};
+    o.legend = 2;
+    o.ylabel = "y";
+    o.colors = blue;
+    o.ncolors = 1;
+#define Y15 "y, y, y, y, y, y, y, y, y, y, y, y, y, y, y"
+    static const struct {
+        const char *one, *many, *file, *name;
+        tq_chart_kind_t kind;
+    } again[] = {
+        {"SELECT x, y FROM shuf", "SELECT x, " Y15 " FROM shuf", "again",
+         "300k-point scatter", TQ_CHART_SCATTER},
+        {"SELECT x, y FROM shuf", "SELECT x, " Y15 " FROM shuf",
+         "againline", "300k unordered points' line", TQ_CHART_LINE},
+    };
+#undef Y15
+    for (size_t k = 0; k < sizeof again / sizeof *again; k++) {
+        o.kind = again[k].kind;
+        int w, h, w2, h2;
+        if (!chart(again[k].one, o, again[k].file, again[k].name)) {
+            ok(false, again[k].name);
+            continue;
+        }
+        unsigned char *a = ink(&w, &h);
+        chart(again[k].many, o, again[k].file, again[k].name);
+        unsigned char *b = ink(&w2, &h2);
+        size_t inked = 0, apart = 0;
+        for (int i = 0; w == w2 && h == h2 && i < w * h; i++) {
+            inked += a[i] == 2;
+            apart += (a[i] == 2 && b[i] == 0) || (b[i] == 2 && a[i] == 0);
+        }
+        printf("# %s: %zu pixels inked, %zu apart\n", again[k].name, inked,
+               apart);
+        char name[160];
+        snprintf(name, sizeof name, "%s, 15 series: the rows read again "
+                 "draw what the kept points draw", again[k].name);
+        ok(w == w2 && h == h2 && inked > 1000 && apart * 100 < inked, name);
+        free(a);
+        free(b);
+    }
+    o.legend = 0;
+    o.ylabel = NULL;
+    o.colors = NULL;
+    o.ncolors = 0;
     o.kind = TQ_CHART_HIST;
     o.title = "1M hist";
     chart("SELECT y FROM big WHERE y < 1", o, "bighist",
