@@ -396,8 +396,8 @@ int main(void)
                         "FROM \"user\"" BYPK,
                         .postgres = "SELECT CASE WHEN (\"user\".\"age\") IS NULL "
                         "OR (26) IS NULL THEN NULL ELSE GREATEST(\"user\".\"age\", "
-                        "26) END AS \"g\", (COALESCE(CAST(\"user\".\"name\" AS "
-                        "text), '') || COALESCE(CAST(\"user\".\"age\" AS text), "
+                        "26) END AS \"g\", (COALESCE(CAST((\"user\".\"name\") AS "
+                        "text), '') || COALESCE(CAST((\"user\".\"age\") AS text), "
                         "'')) AS \"c\", CASE WHEN \"user\".\"age\" >= 26 THEN "
                         "CAST(1 AS integer) ELSE CAST(0 AS integer) END AS \"k\" "
                         "FROM \"user\"" BYPK}), 4,
