@@ -63,6 +63,18 @@ def bindir():
     return os.path.dirname(found[-1])
 
 
+def psql(url, *sql):
+    """Runs each of `sql` in turn with psql on the database `url` (unaligned,
+    tuples only, stopping at the first error, which raises
+    CalledProcessError); returns psql's output."""
+    args = [os.path.join(bindir(), "psql"), "-X", "-q", "-A", "-t", "-v",
+            "ON_ERROR_STOP=1", url]
+    for s in sql:
+        args += ["-c", s]
+    return subprocess.run(args, check=True, capture_output=True,
+                          text=True).stdout
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on now (never 5432)."""
     while True:
