@@ -53,6 +53,12 @@ _here = os.path.dirname(os.path.abspath(__file__))
 _top = os.path.dirname(os.path.dirname(_here))
 
 
+def build_dir():
+    """The build folder the tests use: $TABULA_BUILD, else build/ at the
+    top of the repository."""
+    return os.environ.get("TABULA_BUILD") or os.path.join(_top, "build")
+
+
 def bindir():
     """The newest Debian PostgreSQL server's bin directory."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),

@@ -37,7 +37,7 @@ import pgcluster  # noqa: E402
 from pgcluster import psql  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
+BUILD = pgcluster.build_dir()
 GOLDEN = os.path.join(TOP, "tests", "golden")
 
 FULL = [
@@ -92,12 +92,6 @@ FULL = [
     "query_rewrite",
     "query_spec",
 ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
 
 
 def _fresh_database(url, name):

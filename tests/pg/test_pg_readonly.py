@@ -22,7 +22,7 @@ from pgcluster import psql  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
+BUILD = pgcluster.build_dir()
 
 SEED = [
     'CREATE TABLE "user" (id integer PRIMARY KEY, name text NOT NULL, '
@@ -32,12 +32,6 @@ SEED = [
     "CREATE FUNCTION evil() RETURNS integer LANGUAGE sql AS "
     "$$ UPDATE \"user\" SET age = 0 RETURNING 1 $$",
 ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
 
 
 def test_frames_in_a_readonly_session(server):
