@@ -1128,21 +1128,21 @@ void expr_register_builtins(tq_ctx_t *ctx)
     tq_value_t *v = expr_new(NULL, true);
     tq_ctx_define_builtin(ctx, "F", v);
     tq_decref(v);
-    v = tq_builtin_new("Q", bi_Q, NULL);
-    tq_ctx_define_builtin(ctx, "Q", v);
-    tq_decref(v);
-    v = tq_builtin_new("Value", bi_Value, NULL);
-    tq_ctx_define_builtin(ctx, "Value", v);
-    tq_decref(v);
-    v = tq_builtin_new("OuterRef", bi_OuterRef, NULL);
-    tq_ctx_define_builtin(ctx, "OuterRef", v);
-    tq_decref(v);
-    v = tq_builtin_new("RowRange", bi_RowRange, NULL);
-    tq_ctx_define_builtin(ctx, "RowRange", v);
-    tq_decref(v);
-    v = tq_builtin_new("ValueRange", bi_ValueRange, NULL);
-    tq_ctx_define_builtin(ctx, "ValueRange", v);
-    tq_decref(v);
+    static const struct {
+        const char *name;
+        tq_builtin_fn fn;
+    } named[] = {
+        {"Q", bi_Q},
+        {"Value", bi_Value},
+        {"OuterRef", bi_OuterRef},
+        {"RowRange", bi_RowRange},
+        {"ValueRange", bi_ValueRange},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        v = tq_builtin_new(named[i].name, named[i].fn, NULL);
+        tq_ctx_define_builtin(ctx, named[i].name, v);
+        tq_decref(v);
+    }
     for (size_t i = 0; i < QF__COUNT; i++) {
         v = tq_builtin_new(tq_qx_func_names[i], func_fns[i], NULL);
         tq_ctx_define_builtin(ctx, tq_qx_func_names[i], v);
