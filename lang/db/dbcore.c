@@ -86,6 +86,23 @@ void tqdb_catalog_clear(tqdb_catalog_t *cat)
     memset(cat, 0, sizeof *cat);
 }
 
+/* ---- bulk loading */
+
+/* tqdb_bulk_target: see engine.h. */
+void tqdb_bulk_target(tq_buf_t *sql, const char *table,
+                      const char *const *columns, int ncols)
+{
+    assert(sql && table && (columns || ncols == 0));
+    tq_buf_ident(sql, table);
+    tq_buf_add(sql, " (");
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            tq_buf_add(sql, ", ");
+        tq_buf_ident(sql, columns[i]);
+    }
+    tq_buf_add(sql, ")");
+}
+
 /* ---- datums */
 
 /* tqdb_datum_dup: see db.h. */

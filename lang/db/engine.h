@@ -17,6 +17,7 @@
 #ifndef TQDB_ENGINE_H
 #define TQDB_ENGINE_H
 
+#include "base/util.h"
 #include "db/db.h"
 
 typedef struct tqdb_engine tqdb_engine_t;
@@ -115,5 +116,11 @@ struct tqdb_engine {
  * -1 for the engine to pass on. */
 int tqdb_conn_fail(tqdb_conn_t *conn, tqdb_err_t err, const char *msg);
 void tqdb_conn_clear_error(tqdb_conn_t *conn);
+
+/* Appends to `sql` (the caller's buffer) the target of a bulk load: the
+ * quoted `table`, then its `ncols` quoted `columns` in parentheses, as
+ * both INSERT INTO ... and COPY ... name them. */
+void tqdb_bulk_target(tq_buf_t *sql, const char *table,
+                      const char *const *columns, int ncols);
 
 #endif

@@ -2430,14 +2430,8 @@ static tqdb_bulk_t *pg_bulk_begin(tqdb_conn_t *conn, const char *table,
     arm(c);
     tq_buf_t sql = {0};
     tq_buf_add(&sql, "COPY ");
-    tq_buf_ident(&sql, table);
-    tq_buf_add(&sql, " (");
-    for (int i = 0; i < ncols; i++) {
-        if (i)
-            tq_buf_add(&sql, ", ");
-        tq_buf_ident(&sql, columns[i]);
-    }
-    tq_buf_add(&sql, ") FROM STDIN");
+    tqdb_bulk_target(&sql, table, columns, ncols);
+    tq_buf_add(&sql, " FROM STDIN");
     int sent = PQsendQuery(c->pg, sql.s);
     tq_buf_free(&sql);
     if (!sent) {

@@ -901,14 +901,8 @@ static tqdb_bulk_t *sq_bulk_begin(tqdb_conn_t *conn, const char *table,
 {
     tq_buf_t sql = {0};
     tq_buf_add(&sql, "INSERT INTO main.");
-    tq_buf_ident(&sql, table);
-    tq_buf_add(&sql, " (");
-    for (int i = 0; i < ncols; i++) {
-        if (i)
-            tq_buf_add(&sql, ", ");
-        tq_buf_ident(&sql, columns[i]);
-    }
-    tq_buf_add(&sql, ") VALUES (");
+    tqdb_bulk_target(&sql, table, columns, ncols);
+    tq_buf_add(&sql, " VALUES (");
     for (int i = 0; i < ncols; i++)
         tq_buf_add(&sql, i ? ", ?" : "?");
     tq_buf_add(&sql, ")");

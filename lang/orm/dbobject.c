@@ -24,14 +24,8 @@ static void state_destroy(void *p)
         tq_decref(st->methods[i].fn);
     }
     free(st->methods);
-    for (size_t i = 0; i < st->npending; i++) {
-        pending_fk_t *p = &st->pending[i];
-        free(p->schema);
-        free(p->table);
-        free(p->col);
-        free(p->target);
-        free(p->on_delete);
-    }
+    for (size_t i = 0; i < st->npending; i++)
+        pending_fk_clear(&st->pending[i]);
     free(st->pending);
     free(st);
 }

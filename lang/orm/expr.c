@@ -10,6 +10,8 @@
 #include "orm/queryset.h"
 #include "vm/datetime.h"
 
+#include <assert.h>
+
 typedef struct xval {
     qexpr_t *e;     /* NULL for the bare F root */
     bool f;         /* an F path: attribute access extends it */
@@ -634,6 +636,32 @@ static tq_value_t *bi_Value(tq_ctx_t *ctx, tq_value_t *self,
     return expr_new(qx_lit(l), false);
 }
 
+/* Binds the arguments of `name`(...) to the slots of the parameters
+ * kw[0..n): the positional ones in order (the caller has checked there
+ * are at most n), then the keywords by name (borrowed values; a slot not
+ * given is left as it was). 0, or -1 with TypeError raised on a keyword
+ * that is not a parameter. */
+static int bind_args(tq_ctx_t *ctx, const char *name, const tq_args_t *a,
+                     const char *const *kw, size_t n, tq_value_t **slots)
+{
+    assert(a->npos <= n);
+    for (size_t i = 0; i < a->npos; i++)
+        slots[i] = a->pos[i];
+    for (size_t i = 0; i < a->nkw; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(kw[k], a->kwnames[i]))
+            k++;
+        if (k == n) {
+            tq_raise(ctx, "TypeError",
+                     "%s() got an unexpected keyword argument '%s'", name,
+                     a->kwnames[i]);
+            return -1;
+        }
+        slots[k] = a->kwvalues[i];
+    }
+    return 0;
+}
+
 /* RowRange(start=None, end=None) and ValueRange(...): a Window's frame,
  * kept as a LIST named "RowRange"/"ValueRange" holding the two bounds
  * (NULL literal: unbounded; else an int, negative PRECEDING, 0 CURRENT
@@ -647,18 +675,8 @@ static tq_value_t *make_frame(tq_ctx_t *ctx, const char *name,
     if (a->npos > 2)
         return tq_raise(ctx, "TypeError", "%s() takes a start and an end",
                         name);
-    for (size_t i = 0; i < a->npos; i++)
-        bound[i] = a->pos[i];
-    for (size_t i = 0; i < a->nkw; i++) {
-        size_t k = 0;
-        while (k < 2 && strcmp(kw[k], a->kwnames[i]))
-            k++;
-        if (k == 2)
-            return tq_raise(ctx, "TypeError",
-                            "%s() got an unexpected keyword argument '%s'",
-                            name, a->kwnames[i]);
-        bound[k] = a->kwvalues[i];
-    }
+    if (bind_args(ctx, name, a, kw, 2, bound) < 0)
+        return NULL;
     qexpr_t *l = qx_new(QX_LIST);
     l->name = tq_xstrdup(name);
     for (int k = 0; k < 2; k++) {
@@ -936,19 +954,9 @@ static tq_value_t *make_window_fn(tq_ctx_t *ctx, qx_func_t f,
                         shifts ? "an expression, an offset and a default"
                                : "no arguments");
     }
-    for (size_t i = 0; i < a->npos; i++)
-        args[i] = a->pos[i];
-    for (size_t i = 0; i < a->nkw; i++) {
-        size_t k = 0;
-        while (k < 3 && strcmp(kw[k], a->kwnames[i]))
-            k++;
-        if (!shifts || k == 3) {
-            qx_unref(e);
-            return tq_raise(ctx, "TypeError",
-                            "%s() got an unexpected keyword argument '%s'",
-                            tq_qx_func_names[f], a->kwnames[i]);
-        }
-        args[k] = a->kwvalues[i];
+    if (bind_args(ctx, tq_qx_func_names[f], a, kw, shifts ? 3 : 0, args) < 0) {
+        qx_unref(e);
+        return NULL;
     }
     if (shifts) {
         if (!args[0]) {
@@ -1120,21 +1128,21 @@ void expr_register_builtins(tq_ctx_t *ctx)
     tq_value_t *v = expr_new(NULL, true);
     tq_ctx_define_builtin(ctx, "F", v);
     tq_decref(v);
-    v = tq_builtin_new("Q", bi_Q, NULL);
-    tq_ctx_define_builtin(ctx, "Q", v);
-    tq_decref(v);
-    v = tq_builtin_new("Value", bi_Value, NULL);
-    tq_ctx_define_builtin(ctx, "Value", v);
-    tq_decref(v);
-    v = tq_builtin_new("OuterRef", bi_OuterRef, NULL);
-    tq_ctx_define_builtin(ctx, "OuterRef", v);
-    tq_decref(v);
-    v = tq_builtin_new("RowRange", bi_RowRange, NULL);
-    tq_ctx_define_builtin(ctx, "RowRange", v);
-    tq_decref(v);
-    v = tq_builtin_new("ValueRange", bi_ValueRange, NULL);
-    tq_ctx_define_builtin(ctx, "ValueRange", v);
-    tq_decref(v);
+    static const struct {
+        const char *name;
+        tq_builtin_fn fn;
+    } named[] = {
+        {"Q", bi_Q},
+        {"Value", bi_Value},
+        {"OuterRef", bi_OuterRef},
+        {"RowRange", bi_RowRange},
+        {"ValueRange", bi_ValueRange},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        v = tq_builtin_new(named[i].name, named[i].fn, NULL);
+        tq_ctx_define_builtin(ctx, named[i].name, v);
+        tq_decref(v);
+    }
     for (size_t i = 0; i < QF__COUNT; i++) {
         v = tq_builtin_new(tq_qx_func_names[i], func_fns[i], NULL);
         tq_ctx_define_builtin(ctx, tq_qx_func_names[i], v);

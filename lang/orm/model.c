@@ -391,14 +391,20 @@ static const char *fk_target_table(tq_ctx_t *ctx, field_t *f,
 /* ForeignKey constraints that wait for their target table (pending_fk_t,
  * queryset.h). */
 
-static void pending_remove(db_state_t *st, size_t i)
+/* pending_fk_clear: see queryset.h. */
+void pending_fk_clear(pending_fk_t *p)
 {
-    pending_fk_t *p = &st->pending[i];
+    assert(p);
     free(p->schema);
     free(p->table);
     free(p->col);
     free(p->target);
     free(p->on_delete);
+}
+
+static void pending_remove(db_state_t *st, size_t i)
+{
+    pending_fk_clear(&st->pending[i]);
     st->pending[i] = st->pending[--st->npending];
 }
 

@@ -38,6 +38,9 @@ typedef struct pending_fk {
     char *schema, *table, *col, *target, *on_delete;
 } pending_fk_t;
 
+/* Frees the strings *p owns (not p itself); model.c. */
+void pending_fk_clear(pending_fk_t *p);
+
 typedef struct db_state {
     tq_schema_t *schema;
     pending_fk_t *pending;      /* ForeignKeys waiting for their table */

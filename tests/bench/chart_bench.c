@@ -18,39 +18,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_db.h"
 #include "render/render.h"
-
-/* CPU seconds of this process: on a shared machine its wall time is
- * mostly other people's work. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void exec(tqdb_conn_t *db, const char *sql)
-{
-    if (tqdb_exec(db, sql) != 0) {
-        fprintf(stderr, "%s: %s\n", sql, tqdb_errmsg(db));
-        exit(1);
-    }
-}
-
-static tqdb_cursor_t *prepare(tqdb_conn_t *db, const char *sql)
-{
-    tqdb_cursor_t *cur = NULL;
-    if (tqdb_prepare(db, sql, &cur, NULL) != 0 || !cur) {
-        fprintf(stderr, "%s: %s\n", sql, tqdb_errmsg(db));
-        exit(1);
-    }
-    return cur;
-}
 
 /* Steps `sql` to its end reading both columns; returns rows. */
 static int64_t scan(tqdb_conn_t *db, const char *sql)
 {
-    tqdb_cursor_t *st = prepare(db, sql);
+    tqdb_cursor_t *st = bench_prepare(db, sql);
     int64_t n = 0;
     tqdb_datum_t row[2];
     volatile double sink = 0;
@@ -70,12 +44,7 @@ int main(int argc, char **argv)
     int reps = argc > 2 ? atoi(argv[2]) : 3;
     const char *dir = argc > 3 ? argv[3] : "/tmp";
     const char *which = argc > 4 ? argv[4] : "012";
-    char *err = NULL;
-    tqdb_conn_t *db = tqdb_open(":memory:", TQDB_OPEN_CREATE, &err);
-    if (!db) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    tqdb_conn_t *db = bench_open(":memory:");
     char sql[512];
     snprintf(sql, sizeof sql,
              "CREATE TABLE pts(x INTEGER PRIMARY KEY, y REAL, h INT);"
@@ -84,7 +53,7 @@ int main(int argc, char **argv)
              "(i %% 1000) / 50.0, (i * 2654435761) %% 4294967296 FROM c;"
              "CREATE TABLE upts AS SELECT x, y FROM pts ORDER BY h;",
              n - 1, n / 50.0);
-    exec(db, sql);
+    bench_exec(db, sql);
     static const struct {
         const char *sql, *what;
         tq_chart_kind_t kind;
@@ -100,26 +69,11 @@ int main(int argc, char **argv)
             continue;
         tq_chart_opts_t o = {.kind = cases[ci].kind, .title = "points",
                              .scale = 2};
-        unsigned char *png = NULL;
-        size_t png_len = 0;
-        double t_scan = 1e9, t_chart = 1e9;
-        for (int rep = 0; rep < reps; rep++) {
-            double t0 = now();
-            scan(db, cases[ci].sql);
-            if (now() - t0 < t_scan)
-                t_scan = now() - t0;
-            free(png);
-            png = NULL;
-            tqdb_cursor_t *st = prepare(db, cases[ci].sql);
-            t0 = now();
-            if (tq_chart_png(st, &o, &png, &png_len, &err)) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-            }
-            if (now() - t0 < t_chart)
-                t_chart = now() - t0;
-            tqdb_cursor_free(&st);
-        }
+        unsigned char *png;
+        size_t png_len;
+        double t_chart, t_scan;
+        bench_chart_best(db, cases[ci].sql, &o, reps, bench_cpu_seconds,
+                         scan, &png, &png_len, &t_chart, &t_scan);
         char path[512];
         snprintf(path, sizeof path, "%s/tq-chart-bench-%zu.png", dir, ci);
         FILE *f = fopen(path, "wb");

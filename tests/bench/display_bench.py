@@ -27,7 +27,6 @@ Databases are generated once per size in --dir (`%demo bikes --rentals N`
 then ANALYZE) and reused by later runs.
 """
 import argparse
-import json
 import math
 import os
 import shutil
@@ -35,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import benchlib
+from benchlib import fmt
 
 # (name, displayed cell, the SQL Django 4.2 would emit on SQLite for it)
 CASES = [
@@ -135,61 +137,25 @@ def shell_seconds(db, sql):
     return time.perf_counter() - t0
 
 
-class Kernel:
-    """A tabula kernel on one database, driven by jupyter_client."""
+class Kernel(benchlib.Kernel):
+    """A tabula kernel on one database, read-only (benchlib.Kernel), in a
+    directory of its own that close() removes."""
 
     def __init__(self, binary, db):
-        from jupyter_client import KernelManager
         self.root = tempfile.mkdtemp(prefix="tabula-display-bench-")
-        spec = os.path.join(self.root, "kernels", "tabula-bench")
-        os.makedirs(spec)
-        with open(os.path.join(spec, "kernel.json"), "w") as f:
-            json.dump({"argv": [os.path.abspath(binary), "-f",
-                                "{connection_file}", "--database", db,
-                                "--readonly"],
-                       "display_name": "Tabula (bench)",
-                       "language": "tabula"}, f)
-        os.environ["JUPYTER_PATH"] = self.root
         os.environ["TABULA_HISTORY"] = os.path.join(self.root, "h.sqlite")
-        self.km = KernelManager(kernel_name="tabula-bench")
-        self.km.start_kernel()
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=30)
-        self.cell("1")
+        super().__init__(binary, ["--database", db, "--readonly"], self.root,
+                         "tabula-bench", "Tabula (bench)", ready_timeout=30)
 
     def cell(self, code):
         """Seconds from execute_request to iopub idle, and the bytes of
         the displayed result (None on an error)."""
-        t0 = time.perf_counter()
-        msg_id = self.kc.execute(code)
-        size, ok = 0, True
-        while True:
-            m = self.kc.get_iopub_msg(timeout=3600)
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            if m["content"].get("transient", {}).get(
-                    "display_id", "").startswith("tabula-progress-"):
-                continue              # the progress indicator, not a result
-            if m["msg_type"] in ("execute_result", "display_data"):
-                size += sum(len(v) for v in m["content"]["data"].values())
-            if m["msg_type"] == "error":
-                ok = False
-            if (m["msg_type"] == "status"
-                    and m["content"]["execution_state"] == "idle"):
-                break
-        return time.perf_counter() - t0, (size if ok else None)
+        t, size, error = super().cell(code)
+        return t, (size if error is None else None)
 
     def close(self):
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+        super().close()
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def fmt(sec):
-    if sec is None:
-        return "error"
-    return "%.3f s" % sec if sec >= 0.1 else "%.1f ms" % (sec * 1e3)
 
 
 def exponent(a, b, na, nb):

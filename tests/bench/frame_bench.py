@@ -123,16 +123,24 @@ PANDAS_OPS = [
 ]
 
 
-def pandas_bench(binary, db, rows, nops):
-    """One run of each frame operation (the first nops) in Tabula and in
-    pandas."""
-    ops = PANDAS_OPS[:nops]
-    import pandas as pd
+def score_table(db):
+    """A connection to db (the caller closes it) in which the table score
+    (id, age, score) is made anew from user: the frame both pandas benches
+    load."""
     con = sqlite3.connect(db)
     con.execute("DROP TABLE IF EXISTS score")
     con.execute("CREATE TABLE score AS SELECT id, age, (id * 7919 % 1000) "
                 "/ 10.0 AS score FROM user")
     con.commit()
+    return con
+
+
+def pandas_bench(binary, db, rows, nops):
+    """One run of each frame operation (the first nops) in Tabula and in
+    pandas."""
+    ops = PANDAS_OPS[:nops]
+    import pandas as pd
+    con = score_table(db)
     t0 = time.perf_counter()
     df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
     t_load_pd = time.perf_counter() - t0
@@ -172,11 +180,7 @@ def pandas_cpu_bench(binary, db, rows, nops):
     3). On a shared machine this is steadier than wall time."""
     ops = PANDAS_OPS[:nops]
     import pandas as pd
-    con = sqlite3.connect(db)
-    con.execute("DROP TABLE IF EXISTS score")
-    con.execute("CREATE TABLE score AS SELECT id, age, (id * 7919 % 1000) "
-                "/ 10.0 AS score FROM user")
-    con.commit()
+    con = score_table(db)
     df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
     con.close()
     load = ["df = Score.dataframe()"]

@@ -32,7 +32,6 @@ Run from the repository root with the Debian Python:
 """
 import argparse
 import csv
-import json
 import os
 import re
 import shutil
@@ -45,6 +44,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pg"))
 import pgcluster  # noqa: E402
+from benchlib import fmt  # noqa: E402
+import benchlib  # noqa: E402
 
 # (name, displayed cell, the SQL for psql or None: the cell's own .query)
 CASES = [
@@ -88,12 +89,6 @@ CREATE INDEX rental_start_time ON rental(start_time);
 """
 
 
-def fmt(sec):
-    if sec is None:
-        return "error"
-    return "%.3f s" % sec if sec >= 0.1 else "%.1f ms" % (sec * 1e3)
-
-
 def with_db(url, db):
     return url.rsplit("/", 1)[0] + "/" + db
 
@@ -135,54 +130,13 @@ def psql_script(url, script, tmp):
     return wall, sum(ms) / 1e3 if ms else None
 
 
-class Kernel:
-    """A tabula kernel on one database URL, driven by jupyter_client."""
-
-    def __init__(self, binary, url, root):
-        from jupyter_client import KernelManager
-        spec = os.path.join(root, "kernels", "tabula-pg-bench")
-        os.makedirs(spec, exist_ok=True)
-        with open(os.path.join(spec, "kernel.json"), "w") as f:
-            json.dump({"argv": [os.path.abspath(binary), "-f",
-                                "{connection_file}", "--database", url],
-                       "display_name": "Tabula (pg bench)",
-                       "language": "tabula"}, f)
-        os.environ["JUPYTER_PATH"] = root
-        env = psql_env()
-        env["TABULA_HISTORY"] = os.path.join(root, "h.sqlite")
-        self.km = KernelManager(kernel_name="tabula-pg-bench")
-        self.km.start_kernel(env=env)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
-        self.cell("1")
-
-    def cell(self, code):
-        """Seconds from execute_request to iopub idle, the bytes of the
-        displayed result, and the error text (None when none)."""
-        t0 = time.perf_counter()
-        msg_id = self.kc.execute(code)
-        size, error = 0, None
-        while True:
-            m = self.kc.get_iopub_msg(timeout=3600)
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            if m["content"].get("transient", {}).get(
-                    "display_id", "").startswith("tabula-progress-"):
-                continue              # the progress indicator, not a result
-            if m["msg_type"] in ("execute_result", "display_data"):
-                size += sum(len(v) for v in m["content"]["data"].values())
-            if m["msg_type"] == "error":
-                error = "%s: %s" % (m["content"]["ename"],
-                                    m["content"]["evalue"])
-            if (m["msg_type"] == "status"
-                    and m["content"]["execution_state"] == "idle"):
-                break
-        return time.perf_counter() - t0, size, error
-
-    def close(self):
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+def Kernel(binary, url, root):
+    """A tabula kernel on one database URL (benchlib.Kernel), without the
+    PG* variables of this shell and with its history under `root`."""
+    env = psql_env()
+    env["TABULA_HISTORY"] = os.path.join(root, "h.sqlite")
+    return benchlib.Kernel(binary, ["--database", url], root,
+                           "tabula-pg-bench", "Tabula (pg bench)", env=env)
 
 
 def generate(run, sqlite_path, rentals, csv_dir):

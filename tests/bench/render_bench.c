@@ -16,49 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_db.h"
 #include "render/render.h"
 
+/* Wall time: the figures are one-off runs on an otherwise idle database. */
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void exec(tqdb_conn_t *db, const char *sql)
-{
-    if (tqdb_exec(db, sql) != 0) {
-        fprintf(stderr, "%s: %s\n", sql, tqdb_errmsg(db));
-        exit(1);
-    }
-}
-
-static tqdb_cursor_t *prepare(tqdb_conn_t *db, const char *sql)
-{
-    tqdb_cursor_t *cur = NULL;
-    if (tqdb_prepare(db, sql, &cur, NULL) != 0 || !cur) {
-        fprintf(stderr, "%s: %s\n", sql, tqdb_errmsg(db));
-        exit(1);
-    }
-    return cur;
-}
-
-static tqdb_conn_t *open_db(const char *path)
-{
-    char *err = NULL;
-    tqdb_conn_t *db = tqdb_open(path, TQDB_OPEN_CREATE, &err);
-    if (!db) {
-        fprintf(stderr, "%s: %s\n", path, err);
-        exit(1);
-    }
-    return db;
+    return bench_wall_seconds();
 }
 
 /* Steps `sql` to its end reading every column's value (the least any
  * consumer of the rows pays); returns rows. */
 static int64_t scan(tqdb_conn_t *db, const char *sql)
 {
-    tqdb_cursor_t *st = prepare(db, sql);
+    tqdb_cursor_t *st = bench_prepare(db, sql);
     int64_t n = 0;
     int ncols = tqdb_column_count(st);
     tqdb_datum_t row[16];
@@ -81,10 +52,10 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "/tmp/tq-render-bench.sqlite";
     bool fresh = access(path, F_OK) != 0;
-    tqdb_conn_t *db = open_db(path);
+    tqdb_conn_t *db = bench_open(path);
     if (fresh) {
         double t = now();
-        exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        bench_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                  "CREATE TABLE big(id INTEGER PRIMARY KEY, name TEXT, "
                  "value REAL, n INT);"
                  "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 "
@@ -92,7 +63,7 @@ int main(int argc, char **argv)
                  "'name ' || i, i * 0.25, i % 97 FROM c;");
         printf("# built %s with 10M rows in %.1f s\n", path, now() - t);
     }
-    exec(db, "CREATE TEMP TABLE pts(x INTEGER PRIMARY KEY, y REAL);"
+    bench_exec(db, "CREATE TEMP TABLE pts(x INTEGER PRIMARY KEY, y REAL);"
              "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
              "WHERE i < 999999) INSERT INTO pts SELECT i, "
              "sin(i / 20000.0) * 100 + (i % 1000) / 50.0 FROM c;");
@@ -102,7 +73,7 @@ int main(int argc, char **argv)
     double t0 = now();
     int64_t total = 0;
     {
-        tqdb_cursor_t *st = prepare(db, "SELECT count(*) FROM (SELECT id, "
+        tqdb_cursor_t *st = bench_prepare(db, "SELECT count(*) FROM (SELECT id, "
                                     "name, value, n FROM big)");
         tqdb_step(st);
         total = tqdb_column_int(st, 0);
@@ -159,26 +130,11 @@ int main(int argc, char **argv)
         const char *qline = lines[li].sql;
         tq_chart_opts_t o = {.kind = TQ_CHART_LINE, .title = "1M points",
                              .scale = lines[li].scale};
-        unsigned char *png = NULL;
-        size_t png_len = 0;
-        double t_scan = 1e9, t_chart = 1e9;
-        for (int rep = 0; rep < 5; rep++) {
-            t0 = now();
-            scan(db, qline);
-            if (now() - t0 < t_scan)
-                t_scan = now() - t0;
-            free(png);
-            png = NULL;
-            tqdb_cursor_t *st = prepare(db, qline);
-            t0 = now();
-            if (tq_chart_png(st, &o, &png, &png_len, &err)) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-            }
-            if (now() - t0 < t_chart)
-                t_chart = now() - t0;
-            tqdb_cursor_free(&st);
-        }
+        unsigned char *png;
+        size_t png_len;
+        double t_chart, t_scan;
+        bench_chart_best(db, qline, &o, 5, bench_wall_seconds, scan, &png,
+                         &png_len, &t_chart, &t_scan);
         char path[64];
         snprintf(path, sizeof path, "/tmp/tq-render-bench-line%zu.png", li);
         FILE *f = fopen(path, "wb");
@@ -192,7 +148,7 @@ int main(int argc, char **argv)
     }
 
     /* 3. ER diagram of 100 tables. */
-    tqdb_conn_t *mem = open_db(":memory:");
+    tqdb_conn_t *mem = bench_open(":memory:");
     for (int i = 0; i < 100; i++) {
         char sql[512];
         if (i == 0)
@@ -203,7 +159,7 @@ int main(int argc, char **argv)
                      "KEY, name TEXT NOT NULL, created TEXT, score REAL, "
                      "parent_id INTEGER REFERENCES t%d(id), owner_id INTEGER "
                      "REFERENCES t%d(id))", i, (i - 1) / 2, i / 3);
-        exec(mem, sql);
+        bench_exec(mem, sql);
     }
     char *svg = NULL;
     size_t svg_len = 0;

@@ -119,6 +119,45 @@ def ok(kc, code, timeout=TIMEOUT):
     return result_text(iopub)
 
 
+# Words by which an error says that the connection is read-only.
+READONLY_WORDS = ("read-only", "readonly", "read only", "query_only")
+
+
+def start_readonly(how, database):
+    """Starts a kernel on `database` read-only, as `how` says: "--readonly"
+    (the kernel's option) or "%connect" (`%connect DATABASE --readonly` in
+    a kernel started on nothing); returns (km, kc)."""
+    if how == "--readonly":
+        return start(extra=["--readonly", "--database", database])
+    km, kc = start()
+    ok(kc, f"%connect {database} --readonly")
+    return km, kc
+
+
+def try_write(kc, cell, names):
+    """Runs the write attempt `cell`: None when it was not refused, else
+    (ename, evalue, as_readonly), as_readonly when the error says the
+    connection is read-only; counts the error's ename in `names`."""
+    content, _ = execute(kc, cell)
+    if content["status"] != "error":
+        return None
+    ename, evalue = content["ename"], content["evalue"]
+    names[ename] = names.get(ename, 0) + 1
+    return ename, evalue, ename == "ReadOnlyError" or any(
+        w in evalue.lower() for w in READONLY_WORDS)
+
+
+def report_writes(label, attempts, names, not_refused, unclear):
+    """Prints the figure of a run of write attempts (`label` before it) and
+    fails on any write not refused or refused unclearly."""
+    print(f"\n[figure] {label}{attempts} write attempts: refused by ename "
+          f"{names}; not refused {len(not_refused)}; unclear {len(unclear)}")
+    for line in unclear:
+        print("  unclear:", line)
+    assert not not_refused, f"writes that were not refused: {not_refused}"
+    assert not unclear, unclear
+
+
 def result_text(iopub):
     return "".join(m["content"]["data"].get("text/plain", "")
                    for m in iopub if m["msg_type"] == "execute_result")

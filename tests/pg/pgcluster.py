@@ -53,6 +53,12 @@ _here = os.path.dirname(os.path.abspath(__file__))
 _top = os.path.dirname(os.path.dirname(_here))
 
 
+def build_dir():
+    """The build folder the tests use: $TABULA_BUILD, else build/ at the
+    top of the repository."""
+    return os.environ.get("TABULA_BUILD") or os.path.join(_top, "build")
+
+
 def bindir():
     """The newest Debian PostgreSQL server's bin directory."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
@@ -61,6 +67,18 @@ def bindir():
         raise RuntimeError("no PostgreSQL server installed "
                            "(apt-get install postgresql)")
     return os.path.dirname(found[-1])
+
+
+def psql(url, *sql):
+    """Runs each of `sql` in turn with psql on the database `url` (unaligned,
+    tuples only, stopping at the first error, which raises
+    CalledProcessError); returns psql's output."""
+    args = [os.path.join(bindir(), "psql"), "-X", "-q", "-A", "-t", "-v",
+            "ON_ERROR_STOP=1", url]
+    for s in sql:
+        args += ["-c", s]
+    return subprocess.run(args, check=True, capture_output=True,
+                          text=True).stdout
 
 
 def free_port():

@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
+BUILD = pgcluster.build_dir()
 FLAGSHIP = os.path.join(TOP, "notebooks", "2025_revenue_analysis.ipynb")
 
 # The flagship's cells that run here (its `demo` cell is replaced by the

@@ -34,9 +34,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
+from pgcluster import psql  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
+BUILD = pgcluster.build_dir()
 GOLDEN = os.path.join(TOP, "tests", "golden")
 
 FULL = [
@@ -93,22 +94,10 @@ FULL = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
-
-
-def _psql(url, sql):
-    psql = os.path.join(pgcluster.bindir(), "psql")
-    subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
-                    sql], check=True, capture_output=True, text=True)
-
-
 def _fresh_database(url, name):
     """The URL of a new empty database `name` on url's server."""
-    _psql(url, f'DROP DATABASE IF EXISTS "{name}"')
-    _psql(url, f'CREATE DATABASE "{name}"')
+    psql(url, f'DROP DATABASE IF EXISTS "{name}"')
+    psql(url, f'CREATE DATABASE "{name}"')
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
@@ -128,4 +117,4 @@ def test_golden_on_postgres(server, name):
         failed = [l for l in p.stdout.splitlines() if l.startswith("not ok")]
         assert p.returncode == 0 and not failed, p.stdout + p.stderr
     finally:
-        _psql(server.url, f'DROP DATABASE IF EXISTS "{dbname}"')
+        psql(server.url, f'DROP DATABASE IF EXISTS "{dbname}"')

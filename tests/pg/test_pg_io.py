@@ -26,9 +26,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
 
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    "build")
+BUILD = pgcluster.build_dir()
 KERNEL = os.environ.get("TABULA_KERNEL") or os.path.join(
     BUILD, "kernel", "tabula-kernel")
 RUN = os.environ.get("TABULA_RUN") or os.path.join(BUILD, "lang", "tabula-run")
@@ -78,12 +76,6 @@ NASTY = [
     ["6", "Zoé \"q\" ,comma\r\ncrlf", "1e300"],
     ["7", "\\N", "-0.000123456789012345"],
 ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
 
 
 def _psql(server, sql):

@@ -18,10 +18,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
+from pgcluster import psql  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(TOP, "build")
+BUILD = pgcluster.build_dir()
 
 SEED = [
     'CREATE TABLE "user" (id integer PRIMARY KEY, name text NOT NULL, '
@@ -33,40 +34,25 @@ SEED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
-
-
-def _psql(url, *sql):
-    psql = os.path.join(pgcluster.bindir(), "psql")
-    args = [psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url]
-    for s in sql:
-        args += ["-c", s]
-    return subprocess.run(args, check=True, capture_output=True,
-                          text=True).stdout
-
-
 def test_frames_in_a_readonly_session(server):
     run = os.environ.get("TABULA_RUN") or os.path.join(BUILD, "lang",
                                                        "tabula-run")
     if not os.access(run, os.X_OK):
         pytest.skip("tabula-run is not built")
-    _psql(server.url, 'DROP DATABASE IF EXISTS "tq_readonly"',
+    psql(server.url, 'DROP DATABASE IF EXISTS "tq_readonly"',
           'CREATE DATABASE "tq_readonly"')
     parts = urllib.parse.urlsplit(server.url)
     db = urllib.parse.urlunsplit(parts._replace(path="/tq_readonly"))
     try:
-        _psql(db, *SEED)
+        psql(db, *SEED)
         p = subprocess.run([run, "--golden", "--database", db,
                             os.path.join(HERE, "readonly_frames.test")],
                            capture_output=True, text=True, timeout=300)
         failed = [l for l in p.stdout.splitlines() if l.startswith("not ok")]
         assert p.returncode == 0 and not failed, p.stdout + p.stderr
-        assert _psql(db, 'SELECT id, name, age FROM "user" ORDER BY id') == (
+        assert psql(db, 'SELECT id, name, age FROM "user" ORDER BY id') == (
             "1|John Lennon|25\n2|Paul McCartney|26\n3|George Harrison|22\n")
-        assert _psql(db, "SELECT count(*) FROM pg_class WHERE relname = "
+        assert psql(db, "SELECT count(*) FROM pg_class WHERE relname = "
                      "'other'") == "0\n"
     finally:
-        _psql(server.url, 'DROP DATABASE IF EXISTS "tq_readonly"')
+        psql(server.url, 'DROP DATABASE IF EXISTS "tq_readonly"')

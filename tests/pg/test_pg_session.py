@@ -17,15 +17,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
 
-BUILD = os.environ.get("TABULA_BUILD") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    "build")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pgcluster.test_server() as pg:
-        yield pg
+BUILD = pgcluster.build_dir()
 
 
 def _password_url(server):
