@@ -633,7 +633,13 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     if (!t)
         return NULL;
     qdesc_t *q = qdesc_clone(q0);
-    bool pk = keeps_pk(q);
+    /* A table without a primary key on an engine whose row id is an
+     * address (PostgreSQL's ctid): the address is no index (it changes
+     * when the row is updated), so the frame leaves it out and is indexed
+     * by position. */
+    const tq_dialect_t *dl = tq_dialect_for(tq_ctx_db(ctx));
+    bool addressed = t->rowid_pk && dl->rowid && strcmp(dl->rowid, "rowid");
+    bool pk = keeps_pk(q) && !addressed;
     int pkcol = -1;        /* the compiled column that is the index */
     if (q->mode != QM_MODEL && q->nfields) {
         if (pk) {
@@ -668,13 +674,8 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
             if (!strcmp(s.cols[i], t->rowid_pk ? "rowid" : t->pk))
                 pkcol = (int)i;
     qdesc_unref(q);
-    /* A table without a primary key on an engine whose row id is an
-     * address (PostgreSQL's ctid): the address is no index (it changes
-     * when the row is updated), so the frame leaves it out and is indexed
-     * by position. */
-    int addr = -1;
-    const tq_dialect_t *dl = tq_dialect_for(tq_ctx_db(ctx));
-    if (pkcol < 0 && t->rowid_pk && dl->rowid && strcmp(dl->rowid, "rowid"))
+    int addr = -1;                     /* the address column, left out */
+    if (addressed)
         for (size_t i = 0; i < s.ncols && addr < 0; i++)
             if (!strcmp(s.cols[i], dl->rowid))
                 addr = (int)i;
