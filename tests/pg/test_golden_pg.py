@@ -54,6 +54,7 @@ FULL = [
     "core_sql",
     "core_strings",
     "core_syntax",
+    "dates",
     "django_expr",
     "django_rules",
     "frame_cells",
