@@ -1563,6 +1563,8 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
     int rc = -1;
     bool first = true;
     bool has_agg = false;
+    bool by_address = cs->sub_address;   /* this select's alone */
+    cs->sub_address = false;
     for (size_t i = 0; i < q->nannos; i++)
         has_agg |= refs_agg(q, q->annos[i].expr, 0);
     for (size_t i = 0; i < q->nfields; i++)
@@ -1576,6 +1578,16 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             if (select_item(cs, &cols, q->fields[0].name, q->fields[0].expr,
                             &first) < 0)
                 goto out;
+        } else if (addressed(cs->d, t)) {
+            /* a row's address, unique across partitions with its table,
+             * stands for it inside one statement only */
+            if (!by_address) {
+                no_key(cs, t, "select its rows by in a subquery");
+                goto out;
+            }
+            col_sql(&cols, cs->base_alias, "tableoid");
+            tq_buf_add(&cols, ", ");
+            col_sql(&cols, cs->base_alias, rowid_col(cs->d, t));
         } else {
             select_column(cs, &cols, t->pk, &first);
         }
@@ -1824,6 +1836,8 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
         }
     }
     cs.depth_sub = parent->depth_sub + 1;
+    cs.sub_address = parent->sub_address;
+    parent->sub_address = false;
     int rc = build_select(&cs, SEL_SUB, b);
     /* what its one column holds (a Subquery of dates is dates: its
      * difference with a date is a duration) */
@@ -2162,7 +2176,19 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         return rc;
     }
     cs_init(&cs, d, s, q, t, out, err);
-    col_sql(b, cs.base_alias, pk_col(cs.d, t));
+    if (addressed(d, t)) {
+        /* a table without a key: its rows' addresses, which hold for
+         * the one statement (with the table, as a ctid repeats across
+         * partitions) */
+        tq_buf_addc(b, '(');
+        col_sql(b, cs.base_alias, "tableoid");
+        tq_buf_add(b, ", ");
+        col_sql(b, cs.base_alias, rowid_col(d, t));
+        tq_buf_addc(b, ')');
+        cs.sub_address = true;
+    } else {
+        col_sql(b, cs.base_alias, pk_col(cs.d, t));
+    }
     tq_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
     sub->mode = QM_MODEL;
