@@ -1872,6 +1872,37 @@ static void decode_bytea(pg_cursor_t *cur, int col, const char *s, size_t n,
     d->len = len;
 }
 
+/* A time of day with a fraction of a second, as PostgreSQL writes it
+ * ("08:45:00.5", trailing zeros dropped), with the six digits that
+ * Python's str() of a datetime or time writes and that SQLite keeps
+ * ("08:45:00.500000"); other text (no fraction, six digits already) as
+ * it is. The text is s (n bytes), or the cell's scratch buffer. */
+static const char *six_digit_fraction(pg_cursor_t *cur, int i, const char *s,
+                                      size_t *n)
+{
+    const char *dot = memchr(s, '.', *n);
+    if (!dot || dot < s + 3 || dot[-3] != ':')
+        return s;
+    size_t digits = 0;
+    while (dot + 1 + digits < s + *n && dot[1 + digits] >= '0' &&
+           dot[1 + digits] <= '9')
+        digits++;
+    if (digits >= 6)
+        return s;
+    size_t head = (size_t)(dot - s) + 1 + digits, pad = 6 - digits;
+    size_t len = *n + pad;
+    char *out = tq_xmalloc(len + 1);
+    memcpy(out, s, head);
+    memset(out + head, '0', pad);
+    memcpy(out + head + pad, s + head, *n - head);   /* an offset, " BC" */
+    out[len] = 0;
+    free(cur->scratch[i]);
+    cur->scratch[i] = out;
+    cur->scratch_cap[i] = len + 1;
+    *n = len;
+    return out;
+}
+
 /* Converts the current row's values into datums (cells). */
 static void row_convert(pg_cursor_t *cur)
 {
@@ -1934,6 +1965,13 @@ static void row_convert(pg_cursor_t *cur)
                 n -= 3;
             }
             /* fall through */
+        case OID_TIMESTAMP:
+        case OID_TIME:
+            s = six_digit_fraction(cur, i, s, &n);
+            d.type = TQDB_TEXT;
+            d.s = s;
+            d.len = n;
+            break;
         default:
             d.type = TQDB_TEXT;
             d.s = s;

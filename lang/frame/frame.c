@@ -633,7 +633,13 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     if (!t)
         return NULL;
     qdesc_t *q = qdesc_clone(q0);
-    bool pk = keeps_pk(q);
+    /* A table without a primary key on an engine whose row id is an
+     * address (PostgreSQL's ctid): the address is no index (it changes
+     * when the row is updated), so the frame leaves it out and is indexed
+     * by position. */
+    const tq_dialect_t *dl = tq_dialect_for(tq_ctx_db(ctx));
+    bool addressed = t->rowid_pk && dl->rowid && strcmp(dl->rowid, "rowid");
+    bool pk = keeps_pk(q) && !addressed;
     int pkcol = -1;        /* the compiled column that is the index */
     if (q->mode != QM_MODEL && q->nfields) {
         if (pk) {
@@ -668,6 +674,11 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
             if (!strcmp(s.cols[i], t->rowid_pk ? "rowid" : t->pk))
                 pkcol = (int)i;
     qdesc_unref(q);
+    int addr = -1;                     /* the address column, left out */
+    if (addressed)
+        for (size_t i = 0; i < s.ncols && addr < 0; i++)
+            if (!strcmp(s.cols[i], dl->rowid))
+                addr = (int)i;
 
     /* WITH q("c1", ...) AS (sql) names the columns as the query set does
      * (values('bike__name') keeps its name); the rowid pk is renamed so
@@ -686,15 +697,23 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     tq_buf_printf(&b, ") AS (%s) SELECT ", s.sql);
     if (pkcol < 0)
         tq_buf_add(&b, "row_number() OVER () - 1 AS \"tq_index\", ");
-    tq_buf_add(&b, "* FROM tq_q");
+    if (addr < 0)
+        tq_buf_add(&b, "*");
+    for (size_t i = 0, k = 0; addr >= 0 && i < s.ncols; i++)
+        if ((int)i != addr) {
+            tq_buf_add(&b, k++ ? ", " : "");
+            tq_buf_ident(&b, s.cols[i]);
+        }
+    tq_buf_add(&b, " FROM tq_q");
     free(s.sql);
     s.sql = tq_buf_take(&b);
     /* computed dates keep their types: coltypes shifted past tq_index */
     const char **types = tq_xcalloc(s.ncols + 1, sizeof *types);
-    for (size_t i = 0; s.coltypes && i < s.ncols; i++)
-        types[i + (pkcol < 0)] = s.coltypes[i];
+    for (size_t i = 0, k = pkcol < 0; s.coltypes && i < s.ncols; i++)
+        if ((int)i != addr)
+            types[k++] = s.coltypes[i];
     int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, types,
-                            s.ncols + 1, NULL);
+                            s.ncols + 1 - (addr >= 0), NULL);
     free(types);
     if (n < 0) {
         qsql_clear(&s);
@@ -705,7 +724,7 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     char **cols = tq_xcalloc(s.ncols, sizeof *cols);
     size_t ncols = 0;
     for (size_t i = 0; i < s.ncols; i++)
-        if ((int)i != pkcol)
+        if ((int)i != pkcol && (int)i != addr)
             cols[ncols++] = s.cols[i];
     tq_value_t *v = frame_new(st, index,
                               pkcol >= 0 ? s.cols[pkcol] : "", cols, ncols);

@@ -681,10 +681,35 @@ out:
     return rc;
 }
 
+/* An object of a table without a primary key, on an engine whose row id
+ * is an address (PostgreSQL's ctid, which moves when the row is updated
+ * and may be reused once it is deleted): it has no key to find its row
+ * by, so saving, deleting or refreshing it refuses, where SQLite goes by
+ * the rowid. NULL with the TypeError raised (`what` is "save"), or `self`
+ * when the object has a key. Borrowed. */
+static tq_value_t *check_addressed(tq_ctx_t *ctx, tq_value_t *self,
+                                   const char *what, const char *instead)
+{
+    obj_t *o = tq_native_data(self);
+    const tq_schema_t *sc = db_schema(ctx);
+    const tq_stable_t *t = sc ? tq_schema_table(sc, o->schema, o->table)
+                              : NULL;
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    if (!t || !t->rowid_pk || !d->rowid || !strcmp(d->rowid, "rowid"))
+        return self;
+    return tq_raise(ctx, "TypeError",
+                    "table '%s' has no primary key, and the %s database has "
+                    "no row number to %s a %s object by; use %s.objects."
+                    "filter(...).%s",
+                    t->name, d->name, what, o->bare, o->bare, instead);
+}
+
 static tq_value_t *o_save(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 {
     obj_t *o = tq_native_data(self);
     tq_value_t *pk = obj_pk(self);
+    if (o->saved && !check_addressed(ctx, self, "save", "update(...)"))
+        return NULL;
     if (!o->saved || !pk)
         return obj_insert(ctx, self) < 0 ? NULL : tq_none();
     qfield_t *sets = tq_xcalloc(o->n, sizeof *sets);
@@ -746,6 +771,8 @@ static tq_value_t *o_delete(tq_ctx_t *ctx, tq_value_t *self,
 {
     obj_t *o = tq_native_data(self);
     tq_value_t *pk = obj_pk(self);
+    if (o->saved && !check_addressed(ctx, self, "delete", "delete()"))
+        return NULL;
     if (!pk)
         return tq_raise(ctx, "ValueError",
                         "%s object can't be deleted because its id attribute "
@@ -822,6 +849,9 @@ static tq_value_t *o_refresh(tq_ctx_t *ctx, tq_value_t *self,
                              const tq_args_t *a)
 {
     tq_value_t *pk = obj_pk(self);
+    obj_t *o = tq_native_data(self);
+    if (o->saved && !check_addressed(ctx, self, "refresh", "get()"))
+        return NULL;
     if (!pk)
         return tq_raise(ctx, "ValueError", "an unsaved object has no row");
     pk = tq_incref(pk);

@@ -1938,8 +1938,14 @@ static tq_value_t *m_in_bulk(tq_ctx_t *ctx, tq_value_t *self,
     for (size_t i = 0; i < tq_seq_len(items); i++) {
         tq_value_t *o = tq_seq_get(items, i);
         tq_value_t *pk = obj_pk(o);
-        if (pk)
-            tq_dict_set(d, pk, o);
+        if (!pk) {           /* a table without a key on PostgreSQL */
+            tq_decref(items);
+            tq_decref(d);
+            return tq_raise(ctx, "TypeError", "in_bulk() needs a primary "
+                            "key, and table '%s' has none",
+                            SELF_Q(self)->table);
+        }
+        tq_dict_set(d, pk, o);
     }
     tq_decref(items);
     return d;

@@ -39,6 +39,26 @@ static const char *pk_col(const tq_dialect_t *d, const tq_stable_t *t)
     return t->rowid_pk ? rowid_col(d, t) : t->pk;
 }
 
+/* True when t has no primary key and the engine's row id is an address
+ * (PostgreSQL's ctid): it orders the rows, but it is no key to match,
+ * group or count them by: it moves when the row is updated, repeats
+ * across the partitions of a partitioned table and is no row's own on a
+ * foreign table. SQLite's rowid is a key. */
+static bool addressed(const tq_dialect_t *d, const tq_stable_t *t)
+{
+    return t->rowid_pk && d->rowid && strcmp(d->rowid, "rowid") &&
+           !strcmp(rowid_col(d, t), d->rowid);
+}
+
+/* The TypeError for a table without a primary key on such an engine
+ * (addressed()): `what` is what the key was needed for. -1. */
+static int no_key(cstate_t *cs, const tq_stable_t *t, const char *what)
+{
+    return cs_fail(cs, "TypeError",
+                   "table '%s' has no primary key, and the %s database has "
+                   "no row number to %s", t->name, cs->d->name, what);
+}
+
 /* NULLs placed as SQLite places them, after an ORDER BY term's ASC or
  * DESC, on engines that place them otherwise. */
 static void nulls_order(const tq_dialect_t *d, tq_buf_t *b, bool desc)
@@ -521,6 +541,11 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
                 continue;
             }
         }
+        if (ci == -2 && addressed(cs->d, t)) {
+            tq_buf_free(&path);
+            return no_key(cs, t, strcmp(parts[i], "pk") ? "stand for 'rowid'"
+                                                        : "stand for 'pk'");
+        }
         if (ci != -1) {
             note_column(cs, t, ci, NULL);
             col_sql(b, alias, ci == -2 ? rowid_col(cs->d, t) : t->cols[ci].name);
@@ -555,6 +580,10 @@ int cs_resolve(cstate_t *cs, char **parts, size_t n, tq_buf_t *b,
             join = get_join(cs, path.s, join, rel);
             cs->filter_ctx = saved;
             const tq_stable_t *tt = &cs->s->tables[rel->target];
+            if (cs->in_distinct && addressed(cs->d, tt)) {
+                tq_buf_free(&path);
+                return no_key(cs, tt, "count its distinct rows by");
+            }
             note_column(cs, tt, tq_stable_col(tt, tt->pk), rel);
             col_sql(b, cs->joins[join].alias, pk_col(cs->d, tt));
             cs->maybe_null = true;
@@ -896,6 +925,8 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
     tq_buf_addc(b, '(');
     if (e->distinct)
         tq_buf_add(b, "DISTINCT ");
+    bool saved_distinct = cs->in_distinct;
+    cs->in_distinct = e->distinct;
     for (size_t i = 0; i < e->nargs; i++) {
         if (i)
             tq_buf_add(b, ", ");
@@ -906,6 +937,7 @@ static int compile_func(cstate_t *cs, const qexpr_t *e, tq_buf_t *b)
             return -1;
         }
     }
+    cs->in_distinct = saved_distinct;
     tq_buf_addc(b, ')');
     return 0;
 }
@@ -1125,6 +1157,9 @@ static int unsupported_lookup(cstate_t *cs, const char *name,
  * matching related row and two conditions need not match the same one. */
 static int split_exclude(cstate_t *cs, const qexpr_t *leaf, tq_buf_t *b)
 {
+    if (addressed(cs->d, cs->base))
+        return no_key(cs, cs->base, "match its rows by in an exclude() "
+                      "across a multi-valued relation");
     qdesc_t *sub = qdesc_new(cs->base->schema, cs->base->name);
     sub->where = qx_ref((qexpr_t *)leaf);
     tq_buf_addc(b, '(');
@@ -1528,6 +1563,8 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
     int rc = -1;
     bool first = true;
     bool has_agg = false;
+    bool by_address = cs->sub_address;   /* this select's alone */
+    cs->sub_address = false;
     for (size_t i = 0; i < q->nannos; i++)
         has_agg |= refs_agg(q, q->annos[i].expr, 0);
     for (size_t i = 0; i < q->nfields; i++)
@@ -1541,6 +1578,16 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
             if (select_item(cs, &cols, q->fields[0].name, q->fields[0].expr,
                             &first) < 0)
                 goto out;
+        } else if (addressed(cs->d, t)) {
+            /* a row's address, unique across partitions with its table,
+             * stands for it inside one statement only */
+            if (!by_address) {
+                no_key(cs, t, "select its rows by in a subquery");
+                goto out;
+            }
+            col_sql(&cols, cs->base_alias, "tableoid");
+            tq_buf_add(&cols, ", ");
+            col_sql(&cols, cs->base_alias, rowid_col(cs->d, t));
         } else {
             select_column(cs, &cols, t->pk, &first);
         }
@@ -1611,6 +1658,11 @@ static int build_select(cstate_t *cs, selkind_t kind, tq_buf_t *b)
                 tq_buf_printf(&group, "%zu", pos);
             }
         } else {
+            if (addressed(cs->d, t)) {
+                no_key(cs, t, "group its rows by; annotate values(...) "
+                       "instead");
+                goto out;
+            }
             col_sql(&group, cs->base_alias, pk_col(cs->d, t));
             /* select_related()'s columns: grouped by their row's key too,
              * which PostgreSQL needs (a column is functionally dependent
@@ -1784,6 +1836,8 @@ static int build_select_sub(cstate_t *parent, const qdesc_t *q, tq_buf_t *b)
         }
     }
     cs.depth_sub = parent->depth_sub + 1;
+    cs.sub_address = parent->sub_address;
+    parent->sub_address = false;
     int rc = build_select(&cs, SEL_SUB, b);
     /* what its one column holds (a Subquery of dates is dates: its
      * difference with a date is a duration) */
@@ -2122,7 +2176,19 @@ static int write_where(const tq_dialect_t *d, const tq_schema_t *s,
         return rc;
     }
     cs_init(&cs, d, s, q, t, out, err);
-    col_sql(b, cs.base_alias, pk_col(cs.d, t));
+    if (addressed(d, t)) {
+        /* a table without a key: its rows' addresses, which hold for
+         * the one statement (with the table, as a ctid repeats across
+         * partitions) */
+        tq_buf_addc(b, '(');
+        col_sql(b, cs.base_alias, "tableoid");
+        tq_buf_add(b, ", ");
+        col_sql(b, cs.base_alias, rowid_col(d, t));
+        tq_buf_addc(b, ')');
+        cs.sub_address = true;
+    } else {
+        col_sql(b, cs.base_alias, pk_col(cs.d, t));
+    }
     tq_buf_add(b, " IN (");
     qdesc_t *sub = qdesc_clone(q);
     sub->mode = QM_MODEL;
@@ -2220,7 +2286,10 @@ static void insert_returning(const tq_dialect_t *d, const tq_stable_t *t,
     if (!d->insert_returning)
         return;
     tq_buf_add(b, " RETURNING ");
-    tq_buf_ident(b, pk_col(d, t));
+    if (addressed(d, t))
+        tq_buf_add(b, "NULL");         /* no key to read the new row by */
+    else
+        tq_buf_ident(b, pk_col(d, t));
 }
 
 /* tq_compile_insert: see compile.h. */

@@ -33,6 +33,10 @@ typedef struct cstate {
     bool filter_ctx;       /* positive AND-ed filter: joins may be INNER */
     bool maybe_null;       /* a nullable column or a join was referenced */
     bool no_joins;         /* UPDATE SET: a join is a FieldError */
+    bool in_distinct;      /* inside an aggregate's DISTINCT argument */
+    bool sub_address;      /* the next SEL_SUB of a table without a key
+                              selects its rows' addresses (tableoid, ctid)
+                              for an UPDATE/DELETE of the same statement */
     int depth;             /* annotation expansion depth guard */
     /* what the expression compiled last holds, as far as dates go: set
      * by every value expression (a date column, a truncation, the

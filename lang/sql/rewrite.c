@@ -121,7 +121,11 @@ static bool match_agg(rplan_t *p, const tq_schema_t *s, const char *name,
     if (!sep) {
         if (!a->count)
             return false;
-        a->col = p->child->pk;
+        /* a child without a key: its rows counted by their link column
+         * (not NULL in a group), a DISTINCT count left to the join */
+        if (p->child->rowid_pk && (a->distinct || rel->m2m))
+            return false;
+        a->col = p->child->rowid_pk ? rel->target_col : p->child->pk;
         return true;
     }
     a->col = sep + 2;
