@@ -56,6 +56,12 @@
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
  *    (lang/db/postgres.c, "read-only sessions");
+ *  - df['c'] = <expression over the frame's own columns> adds, where the
+ *    dialect has virtual_column (SQLite), a column computed when read
+ *    (no UPDATE of every row); before any column of the store is
+ *    written in place, its virtual columns are filled as plain columns
+ *    (solidify), so a later assignment never changes what an earlier
+ *    one computed;
  *  - a failed cell rolls back its frame changes with its other writes;
  *    frames re-read their column lists (frame_sync) so a rolled-back
  *    column disappears.
@@ -65,6 +71,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 
 #include "render/render.h"
 #include "render/render_util.h"
@@ -1537,6 +1544,175 @@ static int replace_column(tq_ctx_t *ctx, const fstore_t *st,
     return rc;
 }
 
+/* ---- lazy computed columns (the dialect's virtual_column) */
+
+/* Appends parameter l as an SQL literal that reads back as exactly the
+ * value bound; false when it has none (a blob, an infinite or NaN float,
+ * text holding NUL, the smallest integer). Parenthesised, so that a
+ * negative number never meets a preceding minus as a comment. */
+static bool literal(tq_buf_t *b, const qlit_t *l)
+{
+    switch (l->type) {
+    case TQDB_NULL:
+        tq_buf_add(b, "NULL");
+        return true;
+    case TQDB_INT:
+        if (l->i == INT64_MIN)
+            return false;
+        tq_buf_printf(b, "(%" PRId64 ")", l->i);
+        return true;
+    case TQDB_FLOAT: {
+        if (!isfinite(l->d))
+            return false;
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", l->d);
+        tq_buf_printf(b, "(%s%s)", num, strpbrk(num, ".e") ? "" : ".0");
+        return true;
+    }
+    case TQDB_TEXT:
+        if (l->n && memchr(l->s, 0, l->n))
+            return false;
+        tq_buf_addc(b, '\'');
+        for (size_t i = 0; i < l->n; i++) {
+            if (l->s[i] == '\'')
+                tq_buf_addc(b, '\'');
+            tq_buf_addc(b, l->s[i]);
+        }
+        tq_buf_addc(b, '\'');
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Fragment fr (over one store, `?` placeholders) as a virtual column's
+ * expression: qualifiers dropped (every column is the store's own; the
+ * engine refuses "." there) and parameters written as literals.
+ * malloc'd, or NULL when it cannot be written so. */
+static char *virtual_expr(const frag_t *fr)
+{
+    tq_buf_t b = {0};
+    size_t k = 0;
+    const char *s = fr->sql;
+    while (*s) {
+        if (*s == '\'' || *s == '"') {
+            /* a string or a quoted name, its quote doubled inside */
+            char q = *s;
+            const char *e = s + 1;
+            while (*e && !(*e == q && e[1] != q))
+                e += *e == q ? 2 : 1;
+            if (!*e)
+                goto fail;
+            e++;
+            if (q == '"' && *e == '.')
+                s = e + 1;              /* a table's (or schema's) name */
+            else {
+                tq_buf_addn(&b, s, (size_t)(e - s));
+                s = e;
+            }
+        } else if (*s == '?') {
+            if (k >= fr->q.nparams || (s[1] >= '0' && s[1] <= '9') ||
+                !literal(&b, &fr->q.params[k]))
+                goto fail;
+            k++;
+            s++;
+        } else {
+            tq_buf_addc(&b, *s++);
+        }
+    }
+    if (k != fr->q.nparams)
+        goto fail;
+    return tq_buf_take(&b);
+fail:
+    tq_buf_free(&b);
+    return NULL;
+}
+
+/* Adds column `name` to st computed from fragment fr when read. 1 when
+ * added, 0 when the engine or the expression does not allow it (nothing
+ * changed, no error: the caller fills a plain column). */
+static int add_virtual(tq_ctx_t *ctx, const fstore_t *st, const char *name,
+                       const frag_t *fr)
+{
+    if (!st->dialect->virtual_column)
+        return 0;
+    char *expr = virtual_expr(fr);
+    if (!expr)
+        return 0;
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " ADD COLUMN ");
+    tq_buf_ident(&b, name);
+    st->dialect->virtual_column(&b, expr);
+    free(expr);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    if (rc < 0) {
+        /* a function the engine refuses there (not deterministic, a
+         * subquery): the statement changed nothing */
+        tq_error_clear(ctx);
+        return 0;
+    }
+    return 1;
+}
+
+/* Turns st's virtual columns into plain ones holding the same values
+ * (same names), before a column of st is written in place. 0 or -1. */
+static int solidify(tq_ctx_t *ctx, const fstore_t *st)
+{
+    const tq_dialect_t *d = st->dialect;
+    if (!d->temp_virtual_columns)
+        return 0;
+    tq_buf_t b = {0};
+    d->temp_virtual_columns(&b, st->name);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    if (!cur)
+        return -1;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        char *c = tq_xstrdup(tqdb_column_text(cur, 0));
+        TQ_PUSH(names, n, cap, c);
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        rc = -1;
+        goto out;
+    }
+    rc = 0;
+    if (n == 0)
+        goto out;
+    char tmp[32];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        snprintf(tmp, sizeof tmp, "tq_solid_%zu", i);
+        rc = add_column(ctx, st, tmp, NULL);
+    }
+    if (rc < 0)
+        goto out;
+    tq_buf_add(&b, "UPDATE ");
+    frame_table_ref(&b, st);
+    for (size_t i = 0; i < n; i++) {
+        tq_buf_printf(&b, "%s\"tq_solid_%zu\" = ", i ? ", " : " SET ", i);
+        tq_buf_ident(&b, names[i]);
+    }
+    rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    /* later virtual columns may read earlier ones: drop from the last */
+    for (size_t i = n; i-- > 0 && rc == 0;) {
+        snprintf(tmp, sizeof tmp, "tq_solid_%zu", i);
+        rc = replace_column(ctx, st, names[i], tmp);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 /* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
  * (the length must match). The values are in memory already, so one
  * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
@@ -1544,6 +1720,8 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
     frame_column_changed(f->st, name);
+    if (col_index(f, name) >= 0 && solidify(ctx, f->st) < 0)
+        return -1;
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1689,6 +1867,22 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
     bool add = col_index(f, name) < 0;
+    /* a new column computed from f's own columns: read when used */
+    if (add && !other) {
+        rc = add_virtual(ctx, f->st, name, &fr);
+        if (rc > 0) {
+            frame_frag_clear(&fr);
+            f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+            f->cols[f->ncols++] = tq_xstrdup(name);
+            return 0;
+        }
+    }
+    /* writing a column in place: what virtual columns computed from it
+     * is fixed first */
+    if (!add && solidify(ctx, f->st) < 0) {
+        frame_frag_clear(&fr);
+        return -1;
+    }
     /* a typed engine's column takes the value's type; an existing column
      * of another kind gets the values in a new column (tq_new) that then
      * replaces it, since the value may read the old one */
