@@ -98,12 +98,85 @@ fstore_t *frame_store_new(const tq_dialect_t *d)
     return st;
 }
 
+/* ---- pending stores (sort_values: frame.h) */
+
+static fstore_t **pend;
+static size_t npend, pend_cap;
+static bool forcing;            /* a pending store's own statements run */
+
+static void pending_add(fstore_t *st)
+{
+    assert(st->pend_q && st->pend_src);
+    TQ_PUSH(pend, npend, pend_cap, st);
+}
+
+/* Takes st off the pending list and drops what it held. */
+static void pending_forget(fstore_t *st)
+{
+    for (size_t i = 0; i < npend; i++)
+        if (pend[i] == st) {
+            memmove(pend + i, pend + i + 1, (npend - i - 1) * sizeof *pend);
+            npend--;
+            break;
+        }
+    qdesc_unref(st->pend_q);
+    st->pend_q = NULL;
+    fstore_t *src = st->pend_src;
+    st->pend_src = NULL;
+    frame_store_unref(src);
+}
+
+static fstore_t *create_from(tq_ctx_t *ctx, fstore_t *st, const fstore_t *src,
+                             const qdesc_t *q);
+
+/* Makes st's table (its source's first). */
+static int force_one(tq_ctx_t *ctx, fstore_t *st)
+{
+    if (!st->pend_q)
+        return 0;
+    if (st->pend_src->pend_q && force_one(ctx, st->pend_src) < 0) {
+        pending_forget(st);
+        return -1;
+    }
+    int rc = create_from(ctx, st, st->pend_src, st->pend_q) ? 0 : -1;
+    if (rc == 0)
+        rc = frame_dtypes_inherit(ctx, st, st->pend_src, st->pend_q);
+    pending_forget(st);
+    return rc;
+}
+
+/* frame_force_pending: see frame.h. */
+int frame_force_pending(tq_ctx_t *ctx)
+{
+    if (forcing || npend == 0)
+        return 0;
+    forcing = true;
+    int rc = 0;
+    while (npend > 0 && rc == 0)
+        rc = force_one(ctx, pend[0]);
+    forcing = false;
+    return rc;
+}
+
+/* frame_abandon_pending: see frame.h. */
+void frame_abandon_pending(void)
+{
+    while (npend > 0)
+        pending_forget(pend[0]);
+}
+
 /* frame_store_unref: see frame.h. */
 void frame_store_unref(fstore_t *st)
 {
     if (!st || --st->refs > 0)
         return;
-    TQ_PUSH(pending_drops, npending, pending_cap, st->name);
+    if (st->pend_q) {
+        /* never made: nothing to drop */
+        pending_forget(st);
+        free(st->name);
+    } else {
+        TQ_PUSH(pending_drops, npending, pending_cap, st->name);
+    }
     for (size_t i = 0; i < st->ndt; i++)
         free(st->dt_cols[i]);
     free(st->dt_cols);
@@ -145,6 +218,8 @@ void frame_flush_drops(tq_ctx_t *ctx)
 int frame_exec(tq_ctx_t *ctx, const char *sql)
 {
     assert(sql);
+    if (frame_force_pending(ctx) < 0)
+        return -1;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -177,6 +252,8 @@ void frame_table_ref(tq_buf_t *b, const fstore_t *st)
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 {
     assert(st && st->name);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -242,6 +319,9 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 int frame_sync(tq_ctx_t *ctx, frame_t *f)
 {
     frame_flush_drops(ctx);
+    /* a pending store has exactly f's columns */
+    if (f->st->pend_q)
+        return 0;
     tq_schema_t *sc = frame_schema(ctx, f->st);
     if (!sc)
         return -1;
@@ -315,6 +395,8 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
     assert(sql);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -486,9 +568,9 @@ static tqdb_cursor_t *prep_qsql(tq_ctx_t *ctx, const char *sql, void *ud)
     return cur;
 }
 
-/* frame_materialise: see frame.h. */
-fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
-                            const qdesc_t *q)
+/* Creates st's table from q over src's schema; st, or NULL (raised). */
+static fstore_t *create_from(tq_ctx_t *ctx, fstore_t *st, const fstore_t *src,
+                             const qdesc_t *q)
 {
     tq_schema_t *sc = frame_schema(ctx, src);
     if (!sc)
@@ -501,12 +583,19 @@ fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
         db_raise(ctx, &err);
         return NULL;
     }
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, s.coltypes,
                             s.coltypes ? s.ncols : 0, &sc->tables[0]);
     tq_schema_free(&sc);
     qsql_clear(&s);
-    if (n < 0) {
+    return n < 0 ? NULL : st;
+}
+
+/* frame_materialise: see frame.h. */
+fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
+                            const qdesc_t *q)
+{
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    if (!create_from(ctx, st, src, q)) {
         free(st->name);
         free(st);
         return NULL;
@@ -746,6 +835,8 @@ typedef struct fetch {
 static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const char *sql,
                                     const frag_t *f)
 {
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -884,6 +975,8 @@ static int set_hints(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 {
     frame_flush_drops(ctx);
+    if (frame_force_pending(ctx) < 0)
+        return -1;
     fetch_t fe;
     if (select_sql(ctx, f, true, NULL, &fe) < 0)
         return -1;
@@ -1176,6 +1269,8 @@ static qdesc_t *select_desc(const frame_t *f)
     return q;
 }
 
+static tq_value_t *value_over(const frame_t *f, fstore_t *st);
+
 /* The frame or Series that q (from select_desc) yields, in a new store. */
 static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
 {
@@ -1187,6 +1282,12 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
         frame_store_unref(st);
         return NULL;
     }
+    return value_over(f, st);
+}
+
+/* A frame or Series shaped like f over st (steals st). */
+static tq_value_t *value_over(const frame_t *f, fstore_t *st)
+{
     if (f->series) {
         const char *name = f->name ? f->name : "0";
         tq_value_t *v = frame_series_new(st, f->index, f->index_label,
@@ -1222,6 +1323,64 @@ static tq_value_t *filtered(tq_ctx_t *ctx, const frame_t *f, qexpr_t *pred)
     return v;
 }
 
+/* The frame or Series that q (select_desc with the same rows, reordered)
+ * yields, in a pending store: made when first read, except by head() and
+ * tail() (pending_slice). q is checked now, so that its errors are
+ * raised here. */
+static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
+                                  qdesc_t *q)
+{
+    frame_flush_drops(ctx);
+    int64_t n = frame_rows(ctx, f);
+    if (n < 0)
+        return NULL;
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return NULL;
+    qsql_t s;
+    qerr_t err = {0};
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s,
+                               &err);
+    tq_schema_free(&sc);
+    if (rc < 0) {
+        db_raise(ctx, &err);
+        return NULL;
+    }
+    qsql_clear(&s);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    st->nrows = n;
+    st->pend_q = qdesc_ref(q);
+    st->pend_src = f->st;
+    f->st->refs++;
+    pending_add(st);
+    return value_over(f, st);
+}
+
+/* Rows start .. start + count of f, whose store is pending: its query
+ * with LIMIT and OFFSET, the pending table never made. */
+static tq_value_t *pending_slice(tq_ctx_t *ctx, const frame_t *f,
+                                 int64_t start, int64_t count)
+{
+    fstore_t *p = f->st;
+    /* sort_values made the source's table before it recorded q */
+    assert(p->pend_q && !p->pend_src->pend_q && !forcing);
+    qdesc_t *q = qdesc_clone(p->pend_q);
+    q->limit = count;
+    q->offset = start;
+    /* the slice reads the source, not the pending table */
+    forcing = true;
+    fstore_t *st = frame_materialise(ctx, p->pend_src, q);
+    int rc = st ? frame_dtypes_inherit(ctx, st, p->pend_src, q) : -1;
+    forcing = false;
+    qdesc_unref(q);
+    if (rc < 0) {
+        frame_store_unref(st);
+        return NULL;
+    }
+    st->nrows = count;
+    return value_over(f, st);
+}
+
 static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
                              const tq_args_t *a, bool tail)
 {
@@ -1240,6 +1399,8 @@ static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
     /* pandas: a negative n means all rows but the last (first) -n */
     int64_t keep = n >= 0 ? (n < total ? n : total)
                           : (total + n > 0 ? total + n : 0);
+    if (f->st->pend_q)
+        return pending_slice(ctx, f, tail ? total - keep : 0, keep);
     return frame_rows_slice(ctx, self, tail ? total - keep : 0, keep);
 }
 
@@ -1324,7 +1485,7 @@ static tq_value_t *m_sort_values(tq_ctx_t *ctx, tq_value_t *self,
         qdesc_add_order(q, e, desc);
     }
     qdesc_add_order(q, qx_path("pk"), false);
-    tq_value_t *v = derive(ctx, f, q);
+    tq_value_t *v = derive_pending(ctx, f, q);
     qdesc_unref(q);
     return v;
 }
@@ -2182,6 +2343,8 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     frame_t *f = SELF(self);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tq_value_t *path = a->npos ? a->pos[0] : tq_args_kw(a, "path_or_buf");
     if (!path || tq_kind(path) != TQ_STR)
         return tq_raise(ctx, "TypeError", "to_csv() takes a file path");
@@ -2251,6 +2414,9 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
 {
     fplot_t *p = tq_native_data(self);
     frame_t *f = SELF(p->frame);
+    /* the chart's SQL runs in the draw layer */
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tq_chart_kind_t kind = TQ_CHART_LINE;
     for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
         if (!strcmp(chart_kinds[i].name, kname))
