@@ -452,7 +452,7 @@ static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 }
 
 /* frame_create_as: see frame.h. */
-int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like)
 {
@@ -520,6 +520,8 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
         tq_raise_db(ctx);
         return -1;
     }
+    /* the rows just inserted: no count(*) scan later */
+    st->nrows = tqdb_changes(tq_ctx_db(ctx));
     return 0;
 }
 

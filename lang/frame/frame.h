@@ -147,9 +147,10 @@ typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
  * i's declared type (a computed date); a column without one takes the
  * declared date or datetime type of the column of the same name in
  * `like` (the source store's table, may be NULL), else none. `prep`
- * prepares and binds each statement (NULL: no parameters). 0, or -1 with
- * the error raised. */
-int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+ * prepares and binds each statement (NULL: no parameters). Records the
+ * rows inserted in st->nrows (the INSERT path). 0, or -1 with the error
+ * raised. */
+int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like);
 /* Numbers the rows of store st, filled without going through
