@@ -1325,12 +1325,13 @@ static tq_value_t *filtered(tq_ctx_t *ctx, const frame_t *f, qexpr_t *pred)
     return v;
 }
 
-/* The frame or Series that q (select_desc with the same rows, reordered)
- * yields, in a pending store: made when first read, except by head() and
- * tail() (pending_slice). q is checked now, so that its errors are
- * raised here. */
+/* The frame or Series that q (select_desc with the same rows: reordered,
+ * or some of the columns when same_rows) yields, in a pending store: made
+ * when first read, except by head() and tail() (pending_slice) and, for
+ * same_rows, whole-frame reductions (frame_methods.c reduce). q is
+ * checked now, so that its errors are raised here. */
 static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
-                                  qdesc_t *q)
+                                  qdesc_t *q, bool same_rows)
 {
     frame_flush_drops(ctx);
     int64_t n = frame_rows(ctx, f);
@@ -1353,6 +1354,7 @@ static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
     st->nrows = n;
     st->pend_q = qdesc_ref(q);
     st->pend_src = f->st;
+    st->pend_same_rows = same_rows;
     f->st->refs++;
     pending_add(st);
     return value_over(f, st);
@@ -1487,7 +1489,7 @@ static tq_value_t *m_sort_values(tq_ctx_t *ctx, tq_value_t *self,
         qdesc_add_order(q, e, desc);
     }
     qdesc_add_order(q, qx_path("pk"), false);
-    tq_value_t *v = derive_pending(ctx, f, q);
+    tq_value_t *v = derive_pending(ctx, f, q, false);
     qdesc_unref(q);
     return v;
 }
@@ -1561,7 +1563,7 @@ static tq_value_t *frame_getitem(tq_ctx_t *ctx, tq_value_t *self,
         tq_value_t *v = NULL;
         if (plain_names(ctx, &sub)) {
             qdesc_t *q = select_desc(&sub);
-            v = derive(ctx, &sub, q);
+            v = derive_pending(ctx, &sub, q, true);
             qdesc_unref(q);
         }
         free(names);
@@ -1994,7 +1996,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
                          tq_value_t *value)
 {
     frame_t *f = SELF(self);
-    if (frame_sync(ctx, f) < 0)
+    /* a pending store is made (with its dtypes) before its columns change */
+    if (frame_force_pending(ctx) < 0 || frame_sync(ctx, f) < 0)
         return -1;
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");

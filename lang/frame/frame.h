@@ -88,6 +88,9 @@ typedef struct fstore {
      * once made. nrows is known (pend_src's). */
     struct fstore *pend_src;
     qdesc_t *pend_q;
+    /* pend_q keeps pend_src's rows in their order (a column selection):
+     * an aggregate over the pending store may read pend_src instead */
+    bool pend_same_rows;
 } fstore_t;
 
 /* Makes the tables of every pending store (in dependency order), inside
