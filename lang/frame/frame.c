@@ -158,6 +158,14 @@ int frame_force_pending(tq_ctx_t *ctx)
     return rc;
 }
 
+/* frame_hold_pending: see frame.h. */
+bool frame_hold_pending(bool hold)
+{
+    bool was = forcing;
+    forcing = hold;
+    return was;
+}
+
 /* frame_abandon_pending: see frame.h. */
 void frame_abandon_pending(void)
 {

@@ -98,6 +98,10 @@ typedef struct fstore {
  * stays without a table: "the frame's temp table is gone"). Every
  * statement frame.c prepares calls it first. */
 int frame_force_pending(tq_ctx_t *ctx);
+/* While held (true), frame_force_pending does nothing: for statements
+ * that read a pending store's source in its place (a source is never
+ * pending itself). Returns the previous state, to restore. */
+bool frame_hold_pending(bool hold);
 /* Forgets every pending store without making its table (a rolled-back
  * cell made them: their frames are unbound or gone with it). */
 void frame_abandon_pending(void);
