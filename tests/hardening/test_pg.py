@@ -87,8 +87,11 @@ PG_WRITES = [
 ]
 
 # Not writes on PostgreSQL, which runs them in a READ ONLY transaction:
-# ANALYZE (statistics only) and LOCK (held until the cell ends).
-PG_NOT_WRITES = {"%sql ANALYZE", "%sql LOCK TABLE club"}
+# ANALYZE (statistics only) and LOCK (held until the cell ends); and a TEMP
+# table, which a read-only session allows so that frames work (reference,
+# section 13): it lives in the session's temp schema and goes with it.
+PG_NOT_WRITES = {"%sql ANALYZE", "%sql LOCK TABLE club",
+                 "%sql CREATE TEMP TABLE scratch(a integer)"}
 
 # What PostgreSQL refuses without saying read-only: the statements the
 # cell's transaction itself forbids, or that do not exist.
@@ -146,6 +149,7 @@ SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   UNION ALL SELECT 'ns ' || nspname FROM pg_namespace
+    WHERE nspname !~ '^pg_(toast_)?temp_'
   UNION ALL SELECT 'fn ' || proname FROM pg_proc p JOIN pg_namespace n
     ON n.oid = p.pronamespace WHERE n.nspname = 'public'
   UNION ALL SELECT 'user ' || u::text FROM "user" u
