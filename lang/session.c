@@ -261,6 +261,10 @@ static int begin(tq_ctx_t *ctx)
 
 static int commit(tq_ctx_t *ctx)
 {
+    /* frames still pending (a sort not yet read) get their tables in
+     * this transaction, so that a later rollback cannot take them */
+    if (frame_cell_commit(ctx) < 0)
+        return -1;
     if (tqdb_in_transaction(ctx->db) && tqdb_commit(ctx->db) < 0) {
         tq_raise_db(ctx);
         return -1;

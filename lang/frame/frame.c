@@ -56,6 +56,12 @@
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
  *    (lang/db/postgres.c, "read-only sessions");
+ *  - df['c'] = <expression over the frame's own columns> adds, where the
+ *    dialect has virtual_column (SQLite), a column computed when read
+ *    (no UPDATE of every row); before any column of the store is
+ *    written in place, its virtual columns are filled as plain columns
+ *    (solidify), so a later assignment never changes what an earlier
+ *    one computed;
  *  - a failed cell rolls back its frame changes with its other writes;
  *    frames re-read their column lists (frame_sync) so a rolled-back
  *    column disappears.
@@ -65,6 +71,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 
 #include "render/render.h"
 #include "render/render_util.h"
@@ -91,12 +98,93 @@ fstore_t *frame_store_new(const tq_dialect_t *d)
     return st;
 }
 
+/* ---- pending stores (sort_values: frame.h) */
+
+static fstore_t **pend;
+static size_t npend, pend_cap;
+static bool forcing;            /* a pending store's own statements run */
+
+static void pending_add(fstore_t *st)
+{
+    assert(st->pend_q && st->pend_src);
+    TQ_PUSH(pend, npend, pend_cap, st);
+}
+
+/* Takes st off the pending list and drops what it held. */
+static void pending_forget(fstore_t *st)
+{
+    for (size_t i = 0; i < npend; i++)
+        if (pend[i] == st) {
+            memmove(pend + i, pend + i + 1, (npend - i - 1) * sizeof *pend);
+            npend--;
+            break;
+        }
+    qdesc_unref(st->pend_q);
+    st->pend_q = NULL;
+    fstore_t *src = st->pend_src;
+    st->pend_src = NULL;
+    frame_store_unref(src);
+}
+
+static fstore_t *create_from(tq_ctx_t *ctx, fstore_t *st, const fstore_t *src,
+                             const qdesc_t *q);
+
+/* Makes st's table (its source's first). */
+static int force_one(tq_ctx_t *ctx, fstore_t *st)
+{
+    if (!st->pend_q)
+        return 0;
+    if (st->pend_src->pend_q && force_one(ctx, st->pend_src) < 0) {
+        pending_forget(st);
+        return -1;
+    }
+    int rc = create_from(ctx, st, st->pend_src, st->pend_q) ? 0 : -1;
+    if (rc == 0)
+        rc = frame_dtypes_inherit(ctx, st, st->pend_src, st->pend_q);
+    pending_forget(st);
+    return rc;
+}
+
+/* frame_force_pending: see frame.h. */
+int frame_force_pending(tq_ctx_t *ctx)
+{
+    if (forcing || npend == 0)
+        return 0;
+    forcing = true;
+    int rc = 0;
+    while (npend > 0 && rc == 0)
+        rc = force_one(ctx, pend[0]);
+    forcing = false;
+    return rc;
+}
+
+/* frame_hold_pending: see frame.h. */
+bool frame_hold_pending(bool hold)
+{
+    bool was = forcing;
+    forcing = hold;
+    return was;
+}
+
+/* frame_abandon_pending: see frame.h. */
+void frame_abandon_pending(void)
+{
+    while (npend > 0)
+        pending_forget(pend[0]);
+}
+
 /* frame_store_unref: see frame.h. */
 void frame_store_unref(fstore_t *st)
 {
     if (!st || --st->refs > 0)
         return;
-    TQ_PUSH(pending_drops, npending, pending_cap, st->name);
+    if (st->pend_q) {
+        /* never made: nothing to drop */
+        pending_forget(st);
+        free(st->name);
+    } else {
+        TQ_PUSH(pending_drops, npending, pending_cap, st->name);
+    }
     for (size_t i = 0; i < st->ndt; i++)
         free(st->dt_cols[i]);
     free(st->dt_cols);
@@ -138,6 +226,8 @@ void frame_flush_drops(tq_ctx_t *ctx)
 int frame_exec(tq_ctx_t *ctx, const char *sql)
 {
     assert(sql);
+    if (frame_force_pending(ctx) < 0)
+        return -1;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -170,6 +260,8 @@ void frame_table_ref(tq_buf_t *b, const fstore_t *st)
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 {
     assert(st && st->name);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -235,6 +327,9 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 int frame_sync(tq_ctx_t *ctx, frame_t *f)
 {
     frame_flush_drops(ctx);
+    /* a pending store has exactly f's columns */
+    if (f->st->pend_q)
+        return 0;
     tq_schema_t *sc = frame_schema(ctx, f->st);
     if (!sc)
         return -1;
@@ -308,6 +403,8 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
     assert(sql);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -363,7 +460,7 @@ static int64_t query_int(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 }
 
 /* frame_create_as: see frame.h. */
-int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like)
 {
@@ -431,6 +528,8 @@ int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
         tq_raise_db(ctx);
         return -1;
     }
+    /* the rows just inserted: no count(*) scan later */
+    st->nrows = tqdb_changes(tq_ctx_db(ctx));
     return 0;
 }
 
@@ -479,9 +578,9 @@ static tqdb_cursor_t *prep_qsql(tq_ctx_t *ctx, const char *sql, void *ud)
     return cur;
 }
 
-/* frame_materialise: see frame.h. */
-fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
-                            const qdesc_t *q)
+/* Creates st's table from q over src's schema; st, or NULL (raised). */
+static fstore_t *create_from(tq_ctx_t *ctx, fstore_t *st, const fstore_t *src,
+                             const qdesc_t *q)
 {
     tq_schema_t *sc = frame_schema(ctx, src);
     if (!sc)
@@ -494,12 +593,19 @@ fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
         db_raise(ctx, &err);
         return NULL;
     }
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     int n = frame_create_as(ctx, st, s.sql, prep_qsql, &s, s.coltypes,
                             s.coltypes ? s.ncols : 0, &sc->tables[0]);
     tq_schema_free(&sc);
     qsql_clear(&s);
-    if (n < 0) {
+    return n < 0 ? NULL : st;
+}
+
+/* frame_materialise: see frame.h. */
+fstore_t *frame_materialise(tq_ctx_t *ctx, const fstore_t *src,
+                            const qdesc_t *q)
+{
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    if (!create_from(ctx, st, src, q)) {
         free(st->name);
         free(st);
         return NULL;
@@ -758,6 +864,8 @@ typedef struct fetch {
 static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const char *sql,
                                     const frag_t *f)
 {
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
         tq_raise(ctx, "DatabaseError", "no database is connected");
@@ -896,6 +1004,8 @@ static int set_hints(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 {
     frame_flush_drops(ctx);
+    if (frame_force_pending(ctx) < 0)
+        return -1;
     fetch_t fe;
     if (select_sql(ctx, f, true, NULL, &fe) < 0)
         return -1;
@@ -1188,6 +1298,8 @@ static qdesc_t *select_desc(const frame_t *f)
     return q;
 }
 
+static tq_value_t *value_over(const frame_t *f, fstore_t *st);
+
 /* The frame or Series that q (from select_desc) yields, in a new store. */
 static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
 {
@@ -1199,6 +1311,12 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
         frame_store_unref(st);
         return NULL;
     }
+    return value_over(f, st);
+}
+
+/* A frame or Series shaped like f over st (steals st). */
+static tq_value_t *value_over(const frame_t *f, fstore_t *st)
+{
     if (f->series) {
         const char *name = f->name ? f->name : "0";
         tq_value_t *v = frame_series_new(st, f->index, f->index_label,
@@ -1234,6 +1352,66 @@ static tq_value_t *filtered(tq_ctx_t *ctx, const frame_t *f, qexpr_t *pred)
     return v;
 }
 
+/* The frame or Series that q (select_desc with the same rows: reordered,
+ * or some of the columns when same_rows) yields, in a pending store: made
+ * when first read, except by head() and tail() (pending_slice) and, for
+ * same_rows, whole-frame reductions (frame_methods.c reduce). q is
+ * checked now, so that its errors are raised here. */
+static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
+                                  qdesc_t *q, bool same_rows)
+{
+    frame_flush_drops(ctx);
+    int64_t n = frame_rows(ctx, f);
+    if (n < 0)
+        return NULL;
+    tq_schema_t *sc = frame_schema(ctx, f->st);
+    if (!sc)
+        return NULL;
+    qsql_t s;
+    qerr_t err = {0};
+    int rc = tq_compile_select(tq_dialect_for(tq_ctx_db(ctx)), sc, q, &s,
+                               &err);
+    tq_schema_free(&sc);
+    if (rc < 0) {
+        db_raise(ctx, &err);
+        return NULL;
+    }
+    qsql_clear(&s);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    st->nrows = n;
+    st->pend_q = qdesc_ref(q);
+    st->pend_src = f->st;
+    st->pend_same_rows = same_rows;
+    f->st->refs++;
+    pending_add(st);
+    return value_over(f, st);
+}
+
+/* Rows start .. start + count of f, whose store is pending: its query
+ * with LIMIT and OFFSET, the pending table never made. */
+static tq_value_t *pending_slice(tq_ctx_t *ctx, const frame_t *f,
+                                 int64_t start, int64_t count)
+{
+    fstore_t *p = f->st;
+    /* sort_values made the source's table before it recorded q */
+    assert(p->pend_q && !p->pend_src->pend_q && !forcing);
+    qdesc_t *q = qdesc_clone(p->pend_q);
+    q->limit = count;
+    q->offset = start;
+    /* the slice reads the source, not the pending table */
+    forcing = true;
+    fstore_t *st = frame_materialise(ctx, p->pend_src, q);
+    int rc = st ? frame_dtypes_inherit(ctx, st, p->pend_src, q) : -1;
+    forcing = false;
+    qdesc_unref(q);
+    if (rc < 0) {
+        frame_store_unref(st);
+        return NULL;
+    }
+    st->nrows = count;
+    return value_over(f, st);
+}
+
 static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
                              const tq_args_t *a, bool tail)
 {
@@ -1252,6 +1430,8 @@ static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,
     /* pandas: a negative n means all rows but the last (first) -n */
     int64_t keep = n >= 0 ? (n < total ? n : total)
                           : (total + n > 0 ? total + n : 0);
+    if (f->st->pend_q)
+        return pending_slice(ctx, f, tail ? total - keep : 0, keep);
     return frame_rows_slice(ctx, self, tail ? total - keep : 0, keep);
 }
 
@@ -1336,7 +1516,7 @@ static tq_value_t *m_sort_values(tq_ctx_t *ctx, tq_value_t *self,
         qdesc_add_order(q, e, desc);
     }
     qdesc_add_order(q, qx_path("pk"), false);
-    tq_value_t *v = derive(ctx, f, q);
+    tq_value_t *v = derive_pending(ctx, f, q, false);
     qdesc_unref(q);
     return v;
 }
@@ -1410,7 +1590,7 @@ static tq_value_t *frame_getitem(tq_ctx_t *ctx, tq_value_t *self,
         tq_value_t *v = NULL;
         if (plain_names(ctx, &sub)) {
             qdesc_t *q = select_desc(&sub);
-            v = derive(ctx, &sub, q);
+            v = derive_pending(ctx, &sub, q, true);
             qdesc_unref(q);
         }
         free(names);
@@ -1556,6 +1736,175 @@ static int replace_column(tq_ctx_t *ctx, const fstore_t *st,
     return rc;
 }
 
+/* ---- lazy computed columns (the dialect's virtual_column) */
+
+/* Appends parameter l as an SQL literal that reads back as exactly the
+ * value bound; false when it has none (a blob, an infinite or NaN float,
+ * text holding NUL, the smallest integer). Parenthesised, so that a
+ * negative number never meets a preceding minus as a comment. */
+static bool literal(tq_buf_t *b, const qlit_t *l)
+{
+    switch (l->type) {
+    case TQDB_NULL:
+        tq_buf_add(b, "NULL");
+        return true;
+    case TQDB_INT:
+        if (l->i == INT64_MIN)
+            return false;
+        tq_buf_printf(b, "(%" PRId64 ")", l->i);
+        return true;
+    case TQDB_FLOAT: {
+        if (!isfinite(l->d))
+            return false;
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", l->d);
+        tq_buf_printf(b, "(%s%s)", num, strpbrk(num, ".e") ? "" : ".0");
+        return true;
+    }
+    case TQDB_TEXT:
+        if (l->n && memchr(l->s, 0, l->n))
+            return false;
+        tq_buf_addc(b, '\'');
+        for (size_t i = 0; i < l->n; i++) {
+            if (l->s[i] == '\'')
+                tq_buf_addc(b, '\'');
+            tq_buf_addc(b, l->s[i]);
+        }
+        tq_buf_addc(b, '\'');
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Fragment fr (over one store, `?` placeholders) as a virtual column's
+ * expression: qualifiers dropped (every column is the store's own; the
+ * engine refuses "." there) and parameters written as literals.
+ * malloc'd, or NULL when it cannot be written so. */
+static char *virtual_expr(const frag_t *fr)
+{
+    tq_buf_t b = {0};
+    size_t k = 0;
+    const char *s = fr->sql;
+    while (*s) {
+        if (*s == '\'' || *s == '"') {
+            /* a string or a quoted name, its quote doubled inside */
+            char q = *s;
+            const char *e = s + 1;
+            while (*e && !(*e == q && e[1] != q))
+                e += *e == q ? 2 : 1;
+            if (!*e)
+                goto fail;
+            e++;
+            if (q == '"' && *e == '.')
+                s = e + 1;              /* a table's (or schema's) name */
+            else {
+                tq_buf_addn(&b, s, (size_t)(e - s));
+                s = e;
+            }
+        } else if (*s == '?') {
+            if (k >= fr->q.nparams || (s[1] >= '0' && s[1] <= '9') ||
+                !literal(&b, &fr->q.params[k]))
+                goto fail;
+            k++;
+            s++;
+        } else {
+            tq_buf_addc(&b, *s++);
+        }
+    }
+    if (k != fr->q.nparams)
+        goto fail;
+    return tq_buf_take(&b);
+fail:
+    tq_buf_free(&b);
+    return NULL;
+}
+
+/* Adds column `name` to st computed from fragment fr when read. 1 when
+ * added, 0 when the engine or the expression does not allow it (nothing
+ * changed, no error: the caller fills a plain column). */
+static int add_virtual(tq_ctx_t *ctx, const fstore_t *st, const char *name,
+                       const frag_t *fr)
+{
+    if (!st->dialect->virtual_column)
+        return 0;
+    char *expr = virtual_expr(fr);
+    if (!expr)
+        return 0;
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "ALTER TABLE ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " ADD COLUMN ");
+    tq_buf_ident(&b, name);
+    st->dialect->virtual_column(&b, expr);
+    free(expr);
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    if (rc < 0) {
+        /* a function the engine refuses there (not deterministic, a
+         * subquery): the statement changed nothing */
+        tq_error_clear(ctx);
+        return 0;
+    }
+    return 1;
+}
+
+/* Turns st's virtual columns into plain ones holding the same values
+ * (same names), before a column of st is written in place. 0 or -1. */
+static int solidify(tq_ctx_t *ctx, const fstore_t *st)
+{
+    const tq_dialect_t *d = st->dialect;
+    if (!d->temp_virtual_columns)
+        return 0;
+    tq_buf_t b = {0};
+    d->temp_virtual_columns(&b, st->name);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    if (!cur)
+        return -1;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW) {
+        char *c = tq_xstrdup(tqdb_column_text(cur, 0));
+        TQ_PUSH(names, n, cap, c);
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        rc = -1;
+        goto out;
+    }
+    rc = 0;
+    if (n == 0)
+        goto out;
+    char tmp[32];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        snprintf(tmp, sizeof tmp, "tq_solid_%zu", i);
+        rc = add_column(ctx, st, tmp, NULL);
+    }
+    if (rc < 0)
+        goto out;
+    tq_buf_add(&b, "UPDATE ");
+    frame_table_ref(&b, st);
+    for (size_t i = 0; i < n; i++) {
+        tq_buf_printf(&b, "%s\"tq_solid_%zu\" = ", i ? ", " : " SET ", i);
+        tq_buf_ident(&b, names[i]);
+    }
+    rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    /* later virtual columns may read earlier ones: drop from the last */
+    for (size_t i = n; i-- > 0 && rc == 0;) {
+        snprintf(tmp, sizeof tmp, "tq_solid_%zu", i);
+        rc = replace_column(ctx, st, names[i], tmp);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 /* df['c'] = [v1, v2, ...]: one value per row in row order, as pandas
  * (the length must match). The values are in memory already, so one
  * prepared UPDATE ... WHERE _rowid_ = ? steps once per row. */
@@ -1563,6 +1912,8 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
                        tq_value_t *list)
 {
     frame_column_changed(f->st, name);
+    if (col_index(f, name) >= 0 && solidify(ctx, f->st) < 0)
+        return -1;
     size_t n = tq_seq_len(list);
     int64_t rows = frame_rows(ctx, f);
     if (rows < 0)
@@ -1672,7 +2023,8 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
                          tq_value_t *value)
 {
     frame_t *f = SELF(self);
-    if (frame_sync(ctx, f) < 0)
+    /* a pending store is made (with its dtypes) before its columns change */
+    if (frame_force_pending(ctx) < 0 || frame_sync(ctx, f) < 0)
         return -1;
     if (f->series || tq_kind(key) != TQ_STR) {
         tq_raise(ctx, "TypeError", "assignment needs df['column'] = value");
@@ -1708,6 +2060,22 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
     bool add = col_index(f, name) < 0;
+    /* a new column computed from f's own columns: read when used */
+    if (add && !other) {
+        rc = add_virtual(ctx, f->st, name, &fr);
+        if (rc > 0) {
+            frame_frag_clear(&fr);
+            f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
+            f->cols[f->ncols++] = tq_xstrdup(name);
+            return 0;
+        }
+    }
+    /* writing a column in place: what virtual columns computed from it
+     * is fixed first */
+    if (!add && solidify(ctx, f->st) < 0) {
+        frame_frag_clear(&fr);
+        return -1;
+    }
     /* a typed engine's column takes the value's type; an existing column
      * of another kind gets the values in a new column (tq_new) that then
      * replaces it, since the value may read the old one */
@@ -2007,6 +2375,8 @@ static tq_value_t *m_to_csv(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     frame_t *f = SELF(self);
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tq_value_t *path = a->npos ? a->pos[0] : tq_args_kw(a, "path_or_buf");
     if (!path || tq_kind(path) != TQ_STR)
         return tq_raise(ctx, "TypeError", "to_csv() takes a file path");
@@ -2076,6 +2446,9 @@ static tq_value_t *plot_draw(tq_ctx_t *ctx, tq_value_t *self,
 {
     fplot_t *p = tq_native_data(self);
     frame_t *f = SELF(p->frame);
+    /* the chart's SQL runs in the draw layer */
+    if (frame_force_pending(ctx) < 0)
+        return NULL;
     tq_chart_kind_t kind = TQ_CHART_LINE;
     for (size_t i = 0; i < sizeof chart_kinds / sizeof *chart_kinds; i++)
         if (!strcmp(chart_kinds[i].name, kname))

@@ -80,7 +80,31 @@ typedef struct fstore {
      * a dtype through slicing and rolling */
     char **float_cols;
     size_t nfloat;
+    /* a pending store (sort_values): its table is not made yet. It is
+     * CREATE ... AS pend_q over pend_src (owned references), made by
+     * frame_force_pending before any other frame statement runs and at
+     * the latest before its cell commits; head() and tail() read pend_q
+     * with a LIMIT instead (ORDER BY ... LIMIT n, a top-n sort). NULL
+     * once made. nrows is known (pend_src's). */
+    struct fstore *pend_src;
+    qdesc_t *pend_q;
+    /* pend_q keeps pend_src's rows in their order (a column selection):
+     * an aggregate over the pending store may read pend_src instead */
+    bool pend_same_rows;
 } fstore_t;
+
+/* Makes the tables of every pending store (in dependency order), inside
+ * the running transaction. 0, or -1 with the error raised (that store
+ * stays without a table: "the frame's temp table is gone"). Every
+ * statement frame.c prepares calls it first. */
+int frame_force_pending(tq_ctx_t *ctx);
+/* While held (true), frame_force_pending does nothing: for statements
+ * that read a pending store's source in its place (a source is never
+ * pending itself). Returns the previous state, to restore. */
+bool frame_hold_pending(bool hold);
+/* Forgets every pending store without making its table (a rolled-back
+ * cell made them: their frames are unbound or gone with it). */
+void frame_abandon_pending(void);
 
 /* Marks every store's cached dtypes stale: called when a column's values
  * change (assignment) or a cell rolls back. */
@@ -130,9 +154,10 @@ typedef tqdb_cursor_t *(*frame_prep_fn)(tq_ctx_t *ctx, const char *sql,
  * i's declared type (a computed date); a column without one takes the
  * declared date or datetime type of the column of the same name in
  * `like` (the source store's table, may be NULL), else none. `prep`
- * prepares and binds each statement (NULL: no parameters). 0, or -1 with
- * the error raised. */
-int frame_create_as(tq_ctx_t *ctx, const fstore_t *st, const char *select,
+ * prepares and binds each statement (NULL: no parameters). Records the
+ * rows inserted in st->nrows (the INSERT path). 0, or -1 with the error
+ * raised. */
+int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
                     frame_prep_fn prep, void *ud, const char *const *types,
                     size_t ntypes, const tq_stable_t *like);
 /* Numbers the rows of store st, filled without going through
@@ -192,6 +217,11 @@ tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f);
  * the rollback dropped to its value before the cell (or unbinds it). */
 void *frame_cell_begin(tq_ctx_t *ctx);
 void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back);
+/* Called by the session after a cell ran without error, before its
+ * transaction commits: makes the tables of pending stores
+ * (frame_force_pending), so that a later cell's rollback cannot take
+ * them away. 0, or -1 with the error raised (the cell then fails). */
+int frame_cell_commit(tq_ctx_t *ctx);
 
 /* frame_dt.c: the `.dt` accessor of a Series (s.dt.year ...). */
 tq_value_t *frame_dt_accessor(tq_ctx_t *ctx, tq_value_t *series);

@@ -73,14 +73,22 @@ static bool lost(tq_ctx_t *ctx, const cell_snapshot_t *s, tq_value_t *v)
     return true;
 }
 
+/* frame_cell_commit: see frame.h. */
+int frame_cell_commit(tq_ctx_t *ctx)
+{
+    return frame_force_pending(ctx);
+}
+
 /* frame_cell_end: see frame.h. */
 void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back)
 {
     cell_snapshot_t *s = snapshot;
     if (!s)
         return;
-    if (rolled_back)
+    if (rolled_back) {
         frame_changed();
+        frame_abandon_pending();
+    }
     if (rolled_back && !tq_error_pending(ctx)) {
         tq_map_t *g = &ctx->globals;
         /* collect first: the map changes while names are restored */

@@ -1403,6 +1403,19 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
                           double q)
 {
     const frame_t *f = FM_SELF(self);
+    if (f->st->pend_q && f->st->pend_same_rows && !f->series) {
+        /* a column selection not made yet: the same columns of its
+         * source, whose rows (and their order) it keeps */
+        assert(!f->st->pend_src->pend_q);
+        f->st->pend_src->refs++;
+        tq_value_t *src = frame_new(f->st->pend_src, f->index,
+                                    f->index_label, f->cols, f->ncols);
+        bool held = frame_hold_pending(true);
+        tq_value_t *v = reduce(ctx, src, fn, q);
+        frame_hold_pending(held);
+        tq_decref(src);
+        return v;
+    }
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;

@@ -249,13 +249,22 @@ struct tq_dialect {
      * not), for the column a frame assignment adds: NULL where a column
      * needs no declared type (SQLite); PostgreSQL's pg_typeof. */
     void (*expr_type)(tq_buf_t *b, const char *x);
+    /* A frame column computed from the store's own columns when read:
+     * the column definition after its name (SQLite's ` GENERATED ALWAYS
+     * AS (expr) VIRTUAL`; `expr` names columns unqualified and holds no
+     * parameter). NULL where the engine has no virtual column (PostgreSQL
+     * 15 stores its generated columns): the column is filled by UPDATE. */
+    void (*virtual_column)(tq_buf_t *b, const char *expr);
+    /* With virtual_column: the names of temp table `name`'s virtual
+     * columns in declaration order (column 1). */
+    void (*temp_virtual_columns)(tq_buf_t *b, const char *name);
 
     /* ---- the catalogue, as SQL */
     const char *catalog[TQ_CATALOG__COUNT];
     /* The CREATE statement of table ?1 in `schema`: column sql. */
     void (*table_ddl)(tq_buf_t *b, const char *schema);
-    /* The columns of temp table `name` in declaration order: column 1 is
-     * the name, column 2 the declared type. */
+    /* The columns of temp table `name` in declaration order, virtual ones
+     * included: column 1 is the name, column 2 the declared type. */
     void (*temp_columns)(tq_buf_t *b, const char *name);
     /* The start of one row of %schema's summary: `SELECT <p> AS "table",
      * <number of columns> AS "columns", ` where placeholder `first` is

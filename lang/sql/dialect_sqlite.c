@@ -305,9 +305,26 @@ static void sqlite_table_ddl(tq_buf_t *b, const char *schema)
 
 static void sqlite_temp_columns(tq_buf_t *b, const char *name)
 {
-    tq_buf_add(b, "PRAGMA temp.table_info(");
+    tq_buf_add(b, "PRAGMA temp.table_xinfo(");
     tq_buf_ident(b, name);
     tq_buf_addc(b, ')');
+}
+
+static void sqlite_virtual_column(tq_buf_t *b, const char *expr)
+{
+    tq_buf_printf(b, " GENERATED ALWAYS AS (%s) VIRTUAL", expr);
+}
+
+/* table_xinfo's `hidden` is 2 for a virtual generated column */
+static void sqlite_temp_virtual_columns(tq_buf_t *b, const char *name)
+{
+    tq_buf_add(b, "SELECT name FROM pragma_table_xinfo('");
+    for (const char *p = name; *p; p++) {
+        if (*p == '\'')
+            tq_buf_addc(b, '\'');
+        tq_buf_addc(b, *p);
+    }
+    tq_buf_add(b, "', 'temp') WHERE hidden = 2 ORDER BY cid");
 }
 
 static void sqlite_summary_columns(tq_buf_t *b, size_t first)
@@ -356,6 +373,8 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .type_real = "REAL",
     .type_text = "TEXT",
     .expr_type = NULL,                /* columns hold any value */
+    .virtual_column = sqlite_virtual_column,
+    .temp_virtual_columns = sqlite_temp_virtual_columns,
     .update_from_chunked = true,
     .astype = sqlite_astype,
     .bool_int = sqlite_bool_int,

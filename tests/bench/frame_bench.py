@@ -30,6 +30,7 @@ cell through `tabula-run --time 1`, displayed results rendered as text):
   groupby sum     df.groupby('age')['score'].sum()
   groupby mean    df.groupby('age')['score'].mean()
   arithmetic      df['x'] = df['age'] * 2 + df['score']
+  arithmetic + sum  the same, then df['x'].sum() (reads the column whole)
   sort head       df.sort_values('score').head()
   value_counts    df['age'].value_counts()
   cumsum          df['score'].cumsum()
@@ -113,6 +114,11 @@ PANDAS_OPS = [
      "repr(df.groupby('age')['score'].mean())"),
     ("arithmetic", "df['x'] = df['age'] * 2 + df['score']",
      "df.__setitem__('x', df['age'] * 2 + df['score'])"),
+    # the column assigned above is computed when read (a virtual column
+    # on SQLite): this one reads it whole
+    ("arithmetic + sum", "df['x'] = df['age'] * 2 + df['score']; "
+     "df['x'].sum()",
+     "(df.__setitem__('x', df['age'] * 2 + df['score']), df['x'].sum())"),
     ("sort head", "df.sort_values('score').head()",
      "repr(df.sort_values('score').head())"),
     ("value_counts", "df['age'].value_counts()",
