@@ -59,6 +59,17 @@ struct kn_publisher {
     kn_signer_t *signer;   /* borrowed from the owning thread */
 };
 
+/* A message that could not be sent. While the kernel shuts down the
+ * context is terminated (ETERM) and the last status is lost by design:
+ * that is a debug line, not a warning a front end would show. */
+static void publish_failed(const char *what)
+{
+    if (errno == ETERM)
+        kn_debug("iopub: %s not published: shutting down", what);
+    else
+        kn_warn("iopub: cannot publish %s: %s", what, zmq_strerror(errno));
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -81,7 +92,7 @@ static void flush_pending(kn_iopub_t *io)
                                 kn_json_text(p->text, p->len));
     if (kn_msg_send(io->pub, io->signer, &ident, 1, "stream", &parent,
                     content, NULL) != 0)
-        kn_warn("iopub: cannot publish stream: %s", zmq_strerror(errno));
+        publish_failed("stream");
     p->name[0] = '\0';
     p->len = 0;
     if (p->cap > 64 * 1024) {    /* a burst's buffer is not kept for good */
@@ -306,7 +317,7 @@ void kn_publish(kn_publisher_t *pub, const char *msg_type,
     kn_part_t ident = {topic, n < 0 ? 0 : (size_t)n};
     if (kn_msg_send(pub->push, pub->signer, &ident, 1, msg_type, parent,
                     content, NULL) != 0)
-        kn_warn("iopub: cannot publish %s: %s", msg_type, zmq_strerror(errno));
+        publish_failed(msg_type);
 }
 
 /* status with execution_state `state`; see iopub.h. */
@@ -348,7 +359,7 @@ void kn_publish_stream(kn_publisher_t *pub, const kn_msg_t *parent,
         memcpy(d, text, len);
     if (zmq_msg_send(&m, pub->push, 0) < 0) {
         zmq_msg_close(&m);
-        kn_warn("iopub: cannot publish stream: %s", zmq_strerror(errno));
+        publish_failed("stream");
     }
 }
 
