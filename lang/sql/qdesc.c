@@ -95,9 +95,16 @@ void qx_unref(qexpr_t *e)
     free(e);
 }
 
+/* The args array grows by doubling (an in-list may hold 100,000 values:
+ * one realloc per value copied the array each time under allocators that
+ * cannot grow in place). Its capacity is implied by nargs: 4, then the
+ * next power of two, so a push reallocates when nargs is 0 or a power of
+ * two of 4 or more. */
 void qx_push(qexpr_t *e, qexpr_t *child)
 {
-    e->args = tq_xrealloc(e->args, (e->nargs + 1) * sizeof *e->args);
+    size_t n = e->nargs;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+        e->args = tq_xrealloc(e->args, (n ? 2 * n : 4) * sizeof *e->args);
     e->args[e->nargs++] = child;
 }
 
