@@ -94,6 +94,17 @@ void tq_buf_ident(tq_buf_t *b, const char *id)
     tq_buf_addc(b, '"');
 }
 
+void tq_buf_quote(tq_buf_t *b, const char *s, size_t n)
+{
+    tq_buf_addc(b, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'')
+            tq_buf_addc(b, '\'');
+        tq_buf_addc(b, s[i]);
+    }
+    tq_buf_addc(b, '\'');
+}
+
 void tq_buf_add(tq_buf_t *b, const char *s)
 {
     tq_buf_addn(b, s, strlen(s));

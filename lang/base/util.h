@@ -53,6 +53,9 @@ void tq_buf_vprintf(tq_buf_t *b, const char *fmt, va_list ap);
 /* Appends an SQL identifier double-quoted, doubling inner quotes (the form
  * every engine here accepts; SQL text otherwise lives in lang/sql). */
 void tq_buf_ident(tq_buf_t *b, const char *id);
+/* Appends the n bytes of s as an SQL string literal: single-quoted,
+ * inner single quotes doubled (the form every engine here accepts). */
+void tq_buf_quote(tq_buf_t *b, const char *s, size_t n);
 /* Returns the string (never NULL, malloc'd) and leaves the buffer empty. */
 char *tq_buf_take(tq_buf_t *b);
 void tq_buf_free(tq_buf_t *b);

@@ -115,13 +115,7 @@ static void add_literal(tq_buf_t *b, tqdb_cursor_t *cur, int col)
         break;
     }
     const char *s = tqdb_column_text(cur, col);
-    tq_buf_addc(b, '\'');
-    for (; s && *s; s++) {
-        if (*s == '\'')
-            tq_buf_addc(b, '\'');
-        tq_buf_addc(b, *s);
-    }
-    tq_buf_addc(b, '\'');
+    tq_buf_quote(b, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* tq_chart_by_sql: see render.h. */

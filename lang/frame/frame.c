@@ -1764,13 +1764,7 @@ static bool literal(tq_buf_t *b, const qlit_t *l)
     case TQDB_TEXT:
         if (l->n && memchr(l->s, 0, l->n))
             return false;
-        tq_buf_addc(b, '\'');
-        for (size_t i = 0; i < l->n; i++) {
-            if (l->s[i] == '\'')
-                tq_buf_addc(b, '\'');
-            tq_buf_addc(b, l->s[i]);
-        }
-        tq_buf_addc(b, '\'');
+        tq_buf_quote(b, l->s, l->n);
         return true;
     default:
         return false;

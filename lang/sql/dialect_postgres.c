@@ -335,13 +335,7 @@ static void pg_table_ddl(tq_buf_t *b, const char *schema)
     if (!strcmp(schema, "main")) {
         tq_buf_add(b, "current_schema()");
     } else {
-        tq_buf_addc(b, '\'');
-        for (const char *p = schema; *p; p++) {
-            if (*p == '\'')
-                tq_buf_addc(b, '\'');
-            tq_buf_addc(b, *p);
-        }
-        tq_buf_addc(b, '\'');
+        tq_buf_quote(b, schema, strlen(schema));
     }
     tq_buf_add(b, " GROUP BY c.relname");
 }
@@ -352,13 +346,11 @@ static void pg_temp_columns(tq_buf_t *b, const char *name)
 {
     tq_buf_add(b, "SELECT a.attnum, a.attname, format_type(a.atttypid, "
                "a.atttypmod) FROM pg_attribute a WHERE a.attrelid = "
-               "to_regclass('pg_temp.");
-    for (const char *p = name; *p; p++) {
-        if (*p == '\'')
-            tq_buf_addc(b, '\'');
-        tq_buf_addc(b, *p);
-    }
-    tq_buf_add(b, "') AND a.attnum > 0 AND NOT a.attisdropped AND "
+               "to_regclass(");
+    char *rel = tq_xasprintf("pg_temp.%s", name);
+    tq_buf_quote(b, rel, strlen(rel));
+    free(rel);
+    tq_buf_add(b, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
                "a.attname <> 'tq_row' ORDER BY a.attnum");
 }
 

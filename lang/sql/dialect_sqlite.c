@@ -318,13 +318,9 @@ static void sqlite_virtual_column(tq_buf_t *b, const char *expr)
 /* table_xinfo's `hidden` is 2 for a virtual generated column */
 static void sqlite_temp_virtual_columns(tq_buf_t *b, const char *name)
 {
-    tq_buf_add(b, "SELECT name FROM pragma_table_xinfo('");
-    for (const char *p = name; *p; p++) {
-        if (*p == '\'')
-            tq_buf_addc(b, '\'');
-        tq_buf_addc(b, *p);
-    }
-    tq_buf_add(b, "', 'temp') WHERE hidden = 2 ORDER BY cid");
+    tq_buf_add(b, "SELECT name FROM pragma_table_xinfo(");
+    tq_buf_quote(b, name, strlen(name));
+    tq_buf_add(b, ", 'temp') WHERE hidden = 2 ORDER BY cid");
 }
 
 static void sqlite_summary_columns(tq_buf_t *b, size_t first)

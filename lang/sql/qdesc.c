@@ -405,13 +405,7 @@ void qlit_sql(tq_buf_t *b, const qlit_t *l)
         break;
     }
     case TQDB_TEXT:
-        tq_buf_addc(b, '\'');
-        for (size_t i = 0; i < l->n; i++) {
-            if (l->s[i] == '\'')
-                tq_buf_addc(b, '\'');
-            tq_buf_addc(b, l->s[i]);
-        }
-        tq_buf_addc(b, '\'');
+        tq_buf_quote(b, l->s, l->n);
         break;
     case TQDB_BLOB:
         tq_buf_add(b, "X'");
