@@ -545,6 +545,50 @@ int frame_store_number(tq_ctx_t *ctx, const fstore_t *st)
     return rc;
 }
 
+/* frame_store_fill: see frame.h. */
+int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
+                     size_t nrows, size_t ncols,
+                     const tqdb_datum_t *const *vals)
+{
+    assert(labels && vals);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "INSERT INTO ");
+    frame_table_ref(&b, st);
+    tq_buf_add(&b, " VALUES (?");
+    for (size_t c = 0; c < ncols; c++)
+        tq_buf_add(&b, ", ?");
+    tq_buf_addc(&b, ')');
+    tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    if (!ins) {
+        frame_store_unref(st);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t r = 0; r < nrows && rc == 0; r++) {
+        /* the previous step ended DONE, so the reset cannot fail */
+        (void)tqdb_reset(ins);
+        rc = tqdb_bind_text_static(ins, 1, labels[r], -1);
+        for (size_t c = 0; c < ncols && rc == 0; c++) {
+            assert(vals[r * ncols + c]);
+            rc = tqdb_bind(ins, (int)c + 2, vals[r * ncols + c]);
+        }
+        if (rc == 0)
+            rc = tqdb_step(ins);
+        /* an INSERT yields no row */
+        assert(rc != TQDB_ROW);
+    }
+    tqdb_cursor_free(&ins);
+    if (rc < 0)
+        tq_raise_db(ctx);
+    /* the rows' order, where the engine has no rowid */
+    if (rc < 0 || frame_store_number(ctx, st) < 0) {
+        frame_store_unref(st);
+        return -1;
+    }
+    return 0;
+}
+
 /* frame_column_type: see frame.h. */
 const char *frame_column_type(const tq_dialect_t *d,
                               tqdb_datum_t *const *vals, size_t n)

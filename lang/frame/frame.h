@@ -166,6 +166,13 @@ int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
  * engine has no rowid (store_number); nothing on SQLite. Call it once,
  * right after the store is filled. 0, or -1 with the error raised. */
 int frame_store_number(tq_ctx_t *ctx, const fstore_t *st);
+/* Fills store st, just created with a label column and ncols others, with
+ * nrows rows: labels[r] then vals[r * ncols + c] (borrowed), and numbers
+ * them (frame_store_number). 0; or -1 with the error raised and st
+ * released (frame_store_unref). */
+int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
+                     size_t nrows, size_t ncols,
+                     const tqdb_datum_t *const *vals);
 /* The declared type, written with its leading space, of a store column
  * that will hold the n datums `vals` (NULL: text labels): on an engine
  * whose columns have one type (the dialect's expr_type) the integer,

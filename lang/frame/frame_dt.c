@@ -347,36 +347,13 @@ static fstore_t *rs_store(tq_ctx_t *ctx, char *const *labels, size_t nbins,
         free(st);
         return NULL;
     }
-    tq_buf_add(&b, "INSERT INTO ");
-    frame_table_ref(&b, st);
-    tq_buf_add(&b, " VALUES (?");
-    for (size_t c = 0; c < ncols; c++)
-        tq_buf_add(&b, ", ?");
-    tq_buf_addc(&b, ')');
-    tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
-    tq_buf_free(&b);
-    if (!ins) {
-        frame_store_unref(st);
-        return NULL;
-    }
-    for (size_t r = 0; r < nbins && rc == 0; r++) {
-        (void)tqdb_reset(ins);
-        rc = tqdb_bind_text(ins, 1, labels[r], -1);
-        for (size_t c = 0; c < ncols && rc == 0; c++)
-            rc = tqdb_bind(ins, (int)c + 2, &vals[r * ncols + c]);
-        if (rc == 0)
-            rc = tqdb_step(ins);
-        assert(rc != TQDB_ROW);
-    }
-    tqdb_cursor_free(&ins);
-    if (rc < 0)
-        tq_raise_db(ctx);
-    /* the bins' row order, where the engine has no rowid */
-    if (rc < 0 || frame_store_number(ctx, st) < 0) {
-        frame_store_unref(st);
-        return NULL;
-    }
-    return st;
+    const tqdb_datum_t **cells = tq_xcalloc(nbins * ncols + 1, sizeof *cells);
+    for (size_t i = 0; i < nbins * ncols; i++)
+        cells[i] = &vals[i];
+    rc = frame_store_fill(ctx, st, (const char *const *)labels, nbins, ncols,
+                          cells);
+    free(cells);
+    return rc < 0 ? NULL : st;
 }
 
 /* The bins of r's rows with fn (sum mean count min max size) of each

@@ -331,40 +331,8 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
         return NULL;
     }
     tq_buf_free(&b);
-    tq_buf_add(&b, "INSERT INTO ");
-    frame_table_ref(&b, st);
-    tq_buf_add(&b, " VALUES (?");
-    for (size_t c = 0; c < ncols; c++)
-        tq_buf_add(&b, ", ?");
-    tq_buf_addc(&b, ')');
-    tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
-    tq_buf_free(&b);
-    if (!ins) {
-        frame_store_unref(st);
-        return NULL;
-    }
-    int rc = 0;
-    for (size_t r = 0; r < nrows && rc == 0; r++) {
-        /* the previous step ended DONE, so the reset cannot fail */
-        (void)tqdb_reset(ins);
-        rc = tqdb_bind_text_static(ins, 1, labels[r], -1);
-        for (size_t c = 0; c < ncols && rc == 0; c++) {
-            assert(vals[r * ncols + c]);
-            rc = tqdb_bind(ins, (int)c + 2, vals[r * ncols + c]);
-        }
-        if (rc == 0)
-            rc = tqdb_step(ins);
-        /* an INSERT yields no row */
-        assert(rc != TQDB_ROW);
-    }
-    tqdb_cursor_free(&ins);
-    if (rc < 0)
-        tq_raise_db(ctx);
-    if (rc < 0 || frame_store_number(ctx, st) < 0) {
-        frame_store_unref(st);
-        return NULL;
-    }
-    return st;
+    return frame_store_fill(ctx, st, labels, nrows, ncols,
+                            (const tqdb_datum_t *const *)vals) < 0 ? NULL : st;
 }
 
 /* A number (NULL for NaN) as an owned datum (free() it): an integer when
