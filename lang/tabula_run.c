@@ -5,7 +5,8 @@
  *       runs each CELL in one session on DB (created if missing), printing
  *       its streams, displays and result (text/plain); on an error prints
  *       the traceback to stderr and exits 1. --time N runs every cell N
- *       times and reports the mean time per run on stderr.
+ *       times (the last run prints) and reports the mean wall and CPU
+ *       time per run on stderr.
  *   tabula-run --golden [--database TARGET] FILE...
  *       runs golden files (doctest style: `>>> ` cells, `... `
  *       continuations, the expected output up to a blank line, `!!! Ename:
@@ -97,11 +98,16 @@ static char *cli_input(void *ud, const char *prompt, bool password)
     return line;
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
 }
 
 static int run_cells(int argc, char **argv)
@@ -137,18 +143,22 @@ static int run_cells(int argc, char **argv)
     int status = 0;
     for (; i < argc && status == 0; i++) {
         tq_result_t r;
-        if (repeat > 0) {
+        /* with --time, the runs before the last one print nothing */
+        double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        for (long k = 0; k + 1 < repeat; k++) {
             tq_sink_t quiet = {0};
-            double t0 = now();
-            for (long k = 0; k < repeat; k++) {
-                tq_session_execute(s, argv[i], &quiet, false, &r);
-                tq_result_clear(&r);
-            }
-            double per = (now() - t0) / (double)repeat;
-            fprintf(stderr, "%.2f us per run (%ld runs): %s\n", per * 1e6,
-                    repeat, argv[i]);
+            tq_session_execute(s, argv[i], &quiet, false, &r);
+            tq_result_clear(&r);
         }
-        if (tq_session_execute(s, argv[i], &sink, false, &r) == TQ_OK) {
+        tq_status_t st = tq_session_execute(s, argv[i], &sink, false, &r);
+        if (repeat > 0) {
+            double per = (now() - t0) / (double)repeat,
+                   cpu = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) /
+                         (double)repeat;
+            fprintf(stderr, "%.2f us per run (%ld runs, %.2f us CPU): %s\n",
+                    per * 1e6, repeat, cpu * 1e6, argv[i]);
+        }
+        if (st == TQ_OK) {
             print_plain(&r.page);
             print_plain(&r.bundle);
         } else {

@@ -67,6 +67,7 @@
  *    column disappears.
  */
 #include "frame/frame.h"
+#include "frame/frame_cols.h"
 #include "frame/frame_methods.h"
 
 #include <assert.h>
@@ -185,6 +186,7 @@ void frame_store_unref(fstore_t *st)
     } else {
         TQ_PUSH(pending_drops, npending, pending_cap, st->name);
     }
+    frame_cols_drop(st);
     for (size_t i = 0; i < st->ndt; i++)
         free(st->dt_cols[i]);
     free(st->dt_cols);
@@ -876,6 +878,14 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
     for (size_t i = 0; i < s.ncols; i++)
         if ((int)i != pkcol && (int)i != addr)
             cols[ncols++] = s.cols[i];
+    /* the numeric columns in memory too, as pandas holds them: the
+     * statistics that follow read no table */
+    if (frame_cols_load(ctx, st, cols, ncols) < 0) {
+        free(cols);
+        qsql_clear(&s);
+        frame_store_unref(st);
+        return NULL;
+    }
     tq_value_t *v = frame_new(st, index,
                               pkcol >= 0 ? s.cols[pkcol] : "", cols, ncols);
     free(cols);
@@ -2091,9 +2101,10 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         return -1;
     frag_t fr;
     int rc = frame_frag_expr(ctx, other ? other->st : f->st, e, &fr);
-    qx_unref(e);
-    if (rc < 0)
+    if (rc < 0) {
+        qx_unref(e);
         return -1;
+    }
     tq_buf_t b = {0};
     /* the value is computed before the column exists, so that a name
      * error leaves the frame as it was */
@@ -2105,9 +2116,13 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
             frame_frag_clear(&fr);
             f->cols = tq_xrealloc(f->cols, (f->ncols + 1) * sizeof *f->cols);
             f->cols[f->ncols++] = tq_xstrdup(name);
+            /* its values in memory too, where C computes them as SQLite */
+            fc_assign_copy(ctx, f->st, name, e);
+            qx_unref(e);
             return 0;
         }
     }
+    qx_unref(e);
     /* writing a column in place: what virtual columns computed from it
      * is fixed first */
     if (!add && solidify(ctx, f->st) < 0) {

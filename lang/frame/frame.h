@@ -91,6 +91,10 @@ typedef struct fstore {
     /* pend_q keeps pend_src's rows in their order (a column selection):
      * an aggregate over the pending store may read pend_src instead */
     bool pend_same_rows;
+    /* typed copies of numeric columns (frame_cols.h), each allocated on
+     * its own so that pointers to them stay valid while others are read */
+    struct fcol **fcols;
+    size_t nfcols;
 } fstore_t;
 
 /* Makes the tables of every pending store (in dependency order), inside

@@ -25,6 +25,7 @@
  *    gives inf.
  */
 #include "frame/frame_methods.h"
+#include "frame/frame_cols.h"
 #include "base/temporal.h"
 #include "sql/dialect.h"
 
@@ -90,6 +91,9 @@ static void dt_forget(fstore_t *st, size_t i)
 /* frame_column_changed: see frame_methods.h. */
 void frame_column_changed(fstore_t *st, const char *col)
 {
+    /* only its copy: a column computed from it was made a stored one
+     * first (frame.c's solidify) */
+    frame_cols_forget(st, col);
     for (size_t i = 0; i < st->ndt; i++)
         if (!strcmp(st->dt_cols[i], col)) {
             dt_forget(st, i);
@@ -180,7 +184,8 @@ static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
     char **vals = tq_xcalloc(t->ncols + 1, sizeof *vals);
     const char **types = tq_xcalloc(t->ncols + 1, sizeof *types);
     size_t n = 0, nread = 0;
-    /* the columns to read first (0..nread), then the declared dates */
+    /* the columns to read first (0..nread), then the declared dates and
+     * those whose in-memory copy tells (frame_cols.h) */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < t->ncols; i++) {
             const char *name = t->cols[i].name;
@@ -190,11 +195,13 @@ static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
             /* declared dates and datetimes are pandas' datetime64 columns */
             bool temporal = k == TQ_TEMPORAL_DATE ||
                             k == TQ_TEMPORAL_DATETIME;
-            if (temporal != (pass == 1))
+            const char *copied = temporal ? NULL
+                                          : frame_cols_dtype(st, name);
+            if ((temporal || copied) != (pass == 1))
                 continue;
-            types[n] = temporal ? "datetime64[ns]" : NULL;
+            types[n] = temporal ? "datetime64[ns]" : copied;
             /* all missing: float64 when its source column was */
-            for (size_t j = 0; !temporal && j < st->nfloat; j++)
+            for (size_t j = 0; !temporal && !copied && j < st->nfloat; j++)
                 if (!strcmp(st->float_cols[j], name))
                     types[n] = "float64";
             cols[n] = tq_xstrdup(name);
@@ -202,7 +209,7 @@ static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
             tq_buf_ident(&q, cols[n]);
             vals[n] = tq_buf_take(&q);
             n++;
-            nread += !temporal;
+            nread += !temporal && !copied;
         }
     tq_schema_free(&sc);
     tq_buf_t from = {0};
@@ -1399,6 +1406,74 @@ static int quantile_of(tq_ctx_t *ctx, const fm_src_t *s, const char *col,
 /* A reduction over every value column (frame) into a Series indexed by
  * the column names; over a Series, a scalar. `fn` is sum mean min max
  * count std var median quantile. */
+/* reduce() over typed copies: when every reduced column of a frame is
+ * numeric and held in memory, and fn is count sum mean min max std or
+ * var, the Series of results computed as pandas does; else NULL without
+ * an error (the SQL path follows), or NULL with one raised. */
+static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
+                                const fm_src_t *s, const char **dt,
+                                const size_t *cols, size_t n, const char *fn)
+{
+    static const char *const fns[] = {"count", "sum", "mean", "min", "max",
+                                      "std", "var"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        known |= !strcmp(fn, fns[i]);
+    if (!known || f->series || n == 0)
+        return NULL;
+    const fcol_t **c = tq_xcalloc(n, sizeof *c);
+    for (size_t k = 0; k < n; k++) {
+        if (fc_store_column(ctx, f->st, f->cols[cols[k]], dt[cols[k]],
+                            &c[k]) < 0 || !c[k]) {
+            free(c);
+            return NULL;
+        }
+    }
+    tqdb_datum_t **vals = tq_xcalloc(n + 1, sizeof *vals);
+    char **labels = tq_xcalloc(n + 1, sizeof *labels);
+    bool ok = true;
+    for (size_t k = 0; k < n && ok; k++) {
+        labels[k] = s->names[cols[k]];
+        tq_value_t *v = NULL;
+        double mean, var;
+        if (!strcmp(fn, "count")) {
+            v = tq_int((int64_t)(c[k]->n - c[k]->nmissing));
+        } else if (!strcmp(fn, "sum")) {
+            v = fc_sum_value(c[k]);
+        } else if (!strcmp(fn, "min") || !strcmp(fn, "max")) {
+            v = fc_extreme(c[k], !strcmp(fn, "max"));
+        } else if (!strcmp(fn, "mean")) {
+            v = tq_float(fc_mean(c[k]));
+        } else {
+            fc_moments(c[k], &mean, &var);
+            v = tq_float(!strcmp(fn, "std") ? sqrt(var) : var);
+        }
+        if (!v) {
+            ok = false;        /* int64 overflow: SQL reports it */
+            break;
+        }
+        tqdb_datum_t d = tq_kind(v) == TQ_INT ? tqdb_datum_int(tq_as_int(v))
+                       : isnan(tq_as_float(v)) ? tqdb_datum_null()
+                       : tqdb_datum_float(tq_as_float(v));
+        vals[k] = tqdb_datum_dup(&d);
+        tq_decref(v);
+    }
+    tq_value_t *r = NULL;
+    if (ok) {
+        r = series_from(ctx, labels, vals, n, NULL, false);
+        if (r && strcmp(fn, "count") && strcmp(fn, "sum") &&
+            strcmp(fn, "min") && strcmp(fn, "max"))
+            mark_float(FM_SELF(r)->st, "tq_v");
+    } else {
+        for (size_t k = 0; k < n; k++)
+            free(vals[k]);
+    }
+    free(vals);
+    free(labels);
+    free(c);
+    return r;
+}
+
 static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
                           double q)
 {
@@ -1431,6 +1506,13 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
             cols[n++] = i;
+    tq_value_t *typed = typed_reduce(ctx, f, &s, dt, cols, n, fn);
+    if (typed || tq_error_pending(ctx)) {
+        free(cols);
+        free(dt);
+        fm_src_clear(&s);
+        return typed;
+    }
     /* one statement: count, sum, avg, min or max and, for std and var,
      * the squared deviations from the mean (two-pass, as pandas' nanvar)
      * of each column, the means read by a subquery */

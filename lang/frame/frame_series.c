@@ -11,6 +11,7 @@
  * lookup after its own.
  */
 #include "frame/frame_methods.h"
+#include "frame/frame_cols.h"
 #include "sql/dialect.h"
 
 #include <assert.h>
@@ -31,6 +32,14 @@ static tq_value_t *m_value_counts(tq_ctx_t *ctx, tq_value_t *self,
     int dropna = dv ? tq_truth(ctx, dv) : 1;
     if (normalize < 0 || ascending < 0 || dropna < 0)
         return NULL;
+    const fcol_t *c = NULL;
+    if (fc_series_column(ctx, f, &c) < 0)
+        return NULL;
+    if (c && (dropna || c->nmissing == 0)) {
+        /* in memory: a hash of the values, counted in one pass */
+        fstore_t *st = fc_value_counts(ctx, c, normalize, ascending);
+        return st ? fm_series(st, "", f->name, false) : NULL;
+    }
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;

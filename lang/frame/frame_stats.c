@@ -12,6 +12,7 @@
  */
 #include "frame/frame.h"
 #include "frame/frame_methods.h"
+#include "frame/frame_cols.h"
 #include "sql/dialect.h"
 
 #include <assert.h>
@@ -182,55 +183,58 @@ static double order_stat(order_t *o, size_t p)
     return o->x[p];
 }
 
-/* The eight describe() numbers of n values x (non-missing, in row order;
- * reordered here): count, mean and the ddof-1 standard deviation summed in
- * row order as SQL's avg and pandas' nanvar (squared deviations from the
- * mean) sum them, min, numpy's linear quartiles, max. */
+/* The eight describe() numbers of the n values x (in row order, NaN where
+ * missing; reordered here): count, pandas' nanmean and ddof-1 nanstd
+ * (numpy's pairwise sums over the values with 0 for missing ones), min,
+ * numpy's linear quartiles, max. */
 static void describe_values(double *x, size_t n, double out[8])
 {
     for (int k = 0; k < 8; k++)
         out[k] = NAN;
+    fcol_t c = {.kind = FCOL_REAL, .n = n, .x = x};
+    for (size_t i = 0; i < n; i++)
+        c.nmissing += isnan(x[i]);
+    fc_moments(&c, &out[1], &out[2]);
+    out[2] = sqrt(out[2]);
+    /* the numbers alone, for the order statistics */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            x[k++] = x[i];
+    n = k;
     out[0] = (double)n;
     if (n == 0)
         return;
-    double sum = 0, mn = x[0], mx = x[0];
+    double mn = x[0], mx = x[0];
     for (size_t i = 0; i < n; i++) {
-        sum += x[i];
         if (x[i] < mn)
             mn = x[i];
         if (x[i] > mx)
             mx = x[i];
     }
-    double mean = sum / (double)n;
-    out[1] = mean;
     out[3] = mn;
     out[7] = mx;
-    if (n > 1) {
-        double ss = 0;
-        for (size_t i = 0; i < n; i++)
-            ss += (x[i] - mean) * (x[i] - mean);
-        out[2] = sqrt(ss / (double)(n - 1));
-    }
     /* numpy 1.24 'linear': virtual index (n - 1) * q, its floor and the
      * next one, interpolated */
     static const double qs[3] = {0.25, 0.5, 0.75};
     order_t o = {x, n, 0, 0};
-    for (int k = 0; k < 3; k++) {
-        double vi = (double)n * qs[k] + (1 + qs[k] * (1 - 1 - 1)) - 1;
+    for (int q = 0; q < 3; q++) {
+        double vi = (double)n * qs[q] + (1 + qs[q] * (1 - 1 - 1)) - 1;
         double lof = floor(vi);
         if (lof < 0)
             lof = 0;
         size_t lo = (size_t)lof, hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
         double a = order_stat(&o, lo), b = order_stat(&o, hi);
-        out[4 + k] = lerp(a, b, vi - lof);
+        out[4 + q] = lerp(a, b, vi - lof);
     }
 }
 
 /* Column i's values read by describe_inputs: how many numbers and texts
- * it holds, and the numbers themselves while it holds no text. */
+ * it holds, and while it holds no text its values in row order (NaN
+ * where missing: n of them, nnum numbers). */
 typedef struct dvals {
     double *x;
-    size_t n, cap;
+    size_t n, cap, nnum;
     size_t ntext;
     char *text;                 /* the first text, for an error */
 } dvals_t;
@@ -262,6 +266,7 @@ static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
             switch (row[i].type) {
             case TQDB_INT:
             case TQDB_FLOAT:
+                v->nnum++;
                 if (v->ntext == 0)
                     TQ_PUSH(v->x, v->n, v->cap, row[i].type == TQDB_INT
                             ? (double)row[i].i : row[i].f);
@@ -281,6 +286,8 @@ static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
                 }
                 break;
             case TQDB_NULL:
+                if (v->ntext == 0)
+                    TQ_PUSH(v->x, v->n, v->cap, NAN);
                 break;
             }
         }
@@ -292,6 +299,36 @@ static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
         return -1;
     }
     return 0;
+}
+
+/* The inputs' values from their typed copies, when every input is a
+ * numeric column held in memory: 1 (out filled), 0 (none filled: read
+ * them with SQL), or -1 (raised). */
+static int typed_inputs(tq_ctx_t *ctx, const frame_t *f, size_t n,
+                        dvals_t *out)
+{
+    const fcol_t **c = tq_xcalloc(n + 1, sizeof *c);
+    int rc = 1;
+    for (size_t i = 0; i < n && rc == 1; i++) {
+        if (f->series) {
+            rc = fc_series_column(ctx, f, &c[i]);
+        } else {
+            const char *dt = fm_store_dtype(ctx, f->st, f->cols[i]);
+            rc = dt ? fc_store_column(ctx, f->st, f->cols[i], dt, &c[i]) : -1;
+        }
+        if (rc == 0)
+            rc = c[i] ? 1 : 0;
+    }
+    for (size_t i = 0; i < n && rc == 1; i++) {
+        out[i].x = tq_xcalloc(c[i]->n + 1, sizeof *out[i].x);
+        out[i].n = out[i].cap = c[i]->n;
+        out[i].nnum = c[i]->n - c[i]->nmissing;
+        for (size_t r = 0; r < c[i]->n; r++)
+            out[i].x[r] = c[i]->kind == FCOL_INT ? (double)c[i]->iv[r]
+                                                 : c[i]->x[r];
+    }
+    free(c);
+    return n ? rc : 0;
 }
 
 static void dvals_free(dvals_t *v, size_t n)
@@ -395,7 +432,8 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     /* one read of every input: kinds and numbers; the numbers of a
      * numeric input stay in memory until it is described */
     dvals_t *dv = tq_xcalloc(n + 1, sizeof *dv);
-    if (describe_inputs(ctx, f, d, n, dv) < 0) {
+    int typed = typed_inputs(ctx, f, n, dv);
+    if (typed < 0 || (!typed && describe_inputs(ctx, f, d, n, dv) < 0)) {
         dvals_free(dv, n);
         dcols_free(d, n);
         return NULL;
@@ -403,7 +441,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     bool *numeric = tq_xcalloc(n, sizeof *numeric);
     size_t nnum = 0;
     for (size_t i = 0; i < n; i++) {
-        numeric[i] = dv[i].n > 0 && dv[i].ntext == 0;
+        numeric[i] = dv[i].nnum > 0 && dv[i].ntext == 0;
         nnum += numeric[i];
     }
     static const char *const num_labels[8] = {
@@ -465,6 +503,28 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
 {
     frame_t *f = SELF(self);
     frame_flush_drops(ctx);
+    const fcol_t *c = NULL;
+    if (fc_series_column(ctx, f, &c) < 0)
+        return NULL;
+    if (c) {
+        /* in memory: pandas' own arithmetic */
+        tq_value_t *r = NULL;
+        double mean, var;
+        if (!strcmp(fn, "sum")) {
+            r = fc_sum_value(c);
+        } else if (!strcmp(fn, "count")) {
+            r = tq_int((int64_t)(c->n - c->nmissing));
+        } else if (!strcmp(fn, "min") || !strcmp(fn, "max")) {
+            r = fc_extreme(c, !strcmp(fn, "max"));
+        } else if (!strcmp(fn, "mean")) {
+            r = tq_float(fc_mean(c));
+        } else {
+            fc_moments(c, &mean, &var);
+            r = tq_float(sqrt(var));
+        }
+        if (r)
+            return r;          /* else an int64 overflow: SQL reports it */
+    }
     size_t n;
     dcol_t *d = inputs(ctx, f, &n);
     if (!d)
@@ -518,6 +578,18 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
             tq_value_t *b2 = tq_bool(tq_as_int(r) != 0);
             tq_decref(r);
             r = b2;
+        }
+        /* a float64 column of integers (some missing) gives floats */
+        if (r && tq_kind(r) == TQ_INT && !f->boolean && strcmp(fn, "count") &&
+            f->expr->kind == QX_REF) {
+            const char *dt = fm_store_dtype(ctx, f->st, f->expr->name);
+            if (!dt)
+                tq_error_clear(ctx);    /* the value stands as read */
+            else if (!strcmp(dt, "float64")) {
+                tq_value_t *x = tq_float((double)tq_as_int(r));
+                tq_decref(r);
+                r = x;
+            }
         }
     }
     tqdb_cursor_free(&st);
@@ -641,6 +713,36 @@ static tq_value_t *fgroup_getitem(tq_ctx_t *ctx, tq_value_t *self,
     return tq_native_new(&fgroup_type, h);
 }
 
+/* The groups computed in memory, when the key and every aggregated
+ * column are numeric columns held as typed copies: *out the result store
+ * (NULL when the SQL path is to run). 0 or -1 (raised). */
+static int typed_group(tq_ctx_t *ctx, const frame_t *f, const fgroup_t *g,
+                       char **cols, size_t n, const char *fn, fstore_t **out)
+{
+    *out = NULL;
+    const char *kt = fm_store_dtype(ctx, f->st, g->key);
+    const fcol_t *key = NULL;
+    if (!kt || fc_store_column(ctx, f->st, g->key, kt, &key) < 0)
+        return -1;
+    if (!key)
+        return 0;
+    const fcol_t **c = tq_xcalloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++) {
+        const char *dt = fm_store_dtype(ctx, f->st, cols[i]);
+        if (!dt || fc_store_column(ctx, f->st, cols[i], dt, &c[i]) < 0) {
+            free(c);
+            return -1;
+        }
+        if (!c[i]) {
+            free(c);
+            return 0;
+        }
+    }
+    *out = fc_groupby(ctx, key, g->key_label, c, cols, n, fn);
+    free(c);
+    return *out || !tq_error_pending(ctx) ? 0 : -1;
+}
+
 /* One GROUP BY statement into a new store indexed by the key. */
 static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
 {
@@ -674,6 +776,24 @@ static tq_value_t *group_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
                 cols[n++] = f->cols[i];
             }
         }
+    }
+    fstore_t *typed = NULL;
+    if (typed_group(ctx, f, g, cols, n, fn, &typed) < 0) {
+        free(cols);
+        return NULL;
+    }
+    if (typed) {
+        tq_value_t *v;
+        if (size)
+            v = frame_series_new(typed, g->key_label, g->key_label,
+                                 qx_path("size"), NULL);
+        else if (g->series)
+            v = frame_series_new(typed, g->key_label, g->key_label,
+                                 qx_path(cols[0]), cols[0]);
+        else
+            v = frame_new(typed, g->key_label, g->key_label, cols, n);
+        free(cols);
+        return v;
     }
     const char *agg = !strcmp(fn, "sum")   ? "coalesce(sum(%s), 0)"
                     : !strcmp(fn, "mean")  ? "avg(%s)"

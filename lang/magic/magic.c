@@ -19,6 +19,7 @@
 
 #include "vm/eval.h"
 #include "db/db.h"
+#include "frame/frame.h"
 #include "magic/magic.h"
 #include "magic/magics.h"
 #include "orm/django.h"
@@ -198,6 +199,8 @@ static tq_value_t *magic_connect(tq_ctx_t *ctx, const char *args,
         readonly = true;
     if (tq_ctx_connect(ctx, path, readonly, create) == 0)
         r = tq_none();
+    /* frames' in-memory copies belong to the old connection's tables */
+    frame_changed();
 done:
     words_free(&ws);
     return r;
@@ -689,6 +692,10 @@ static tq_value_t *run_sql(tq_ctx_t *ctx, const char *sql, bool keep)
                              starts_with_word(text, "ATTACH") ||
                              starts_with_word(text, "DETACH")))
             schema_changed = true;
+        /* raw SQL may write a frame's temp table: its in-memory copies
+         * and dtypes are read again */
+        if (!tqdb_cursor_readonly(cur))
+            frame_changed();
         if (starts_with_word(text, "VACUUM")) {
             int vrc = run_vacuum(ctx, cur);
             tqdb_cursor_free(&cur);

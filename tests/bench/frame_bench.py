@@ -169,33 +169,36 @@ def pandas_bench(binary, db, rows, nops):
         print(f"{name:24s}{fmt(t):>12s}{fmt(tp):>12s}{t / tp:7.2f}x")
 
 
-def child_cpu(binary, db, cells):
-    """CPU seconds (user + system) of one tabula-run over cells."""
-    p = subprocess.Popen([binary, db] + cells, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    if status != 0:
-        sys.exit("tabula-run failed:\n" + p.stderr.read().decode()[-2000:])
-    return ru.ru_utime + ru.ru_stime
+def cell_cpu(binary, db, cells):
+    """CPU seconds of each of cells, in one tabula-run session, as its
+    --time reports them (CLOCK_PROCESS_CPUTIME_ID around the cell)."""
+    out = subprocess.run([binary, "--time", "1", db] + cells,
+                         capture_output=True, text=True)
+    cpu = [float(m.group(1)) * 1e-6 for m in
+           re.finditer(r"^[0-9.]+ us per run \(1 runs, ([0-9.]+) us CPU\)",
+                       out.stderr, re.M)]
+    if out.returncode != 0 or len(cpu) != len(cells):
+        sys.exit("tabula-run failed:\n" + out.stderr[-2000:])
+    return cpu
 
 
 def pandas_cpu_bench(binary, db, rows, nops):
-    """CPU time of each operation: Tabula's as the CPU of a tabula-run
-    that loads the frame and runs the cell minus that of one that only
-    loads it (best of 3 each), pandas' as process_time around it (best of
-    3). On a shared machine this is steadier than wall time."""
+    """CPU time of each operation: Tabula's as the CPU time of its cell,
+    measured inside a tabula-run that first loads the frame (best of 3
+    sessions), pandas' as process_time around it (best of 3). On a shared
+    machine this is steadier than wall time."""
     ops = PANDAS_OPS[:nops]
     import pandas as pd
     con = score_table(db)
     df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
     con.close()
     load = ["df = Score.dataframe()"]
-    base = min(child_cpu(binary, db, load) for _ in range(3))
+    base = min(cell_cpu(binary, db, load)[0] for _ in range(3))
     print(f"\nCPU time, frames against pandas {pd.__version__}, {rows:,} "
           f"rows, best of 3 (load alone: {fmt(base)})")
     print(f"{'':24s}{'Tabula':>12s}{'pandas':>12s}{'ratio':>8s}")
     for name, cell, code in ops:
-        t = min(child_cpu(binary, db, load + [cell]) for _ in range(3)) - base
+        t = min(cell_cpu(binary, db, load + [cell])[1] for _ in range(3))
         tp = []
         for _ in range(3):
             d = df.copy()

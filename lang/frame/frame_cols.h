@@ -1,0 +1,110 @@
+/*
+ * This file declares the typed in-memory columns of frame stores
+ * (frame_cols.c) and what pandas computes over them: the statistics,
+ * groupby aggregates and value counts that frame_stats.c,
+ * frame_methods.c and frame_series.c answer in C when every column they
+ * read is numeric and copied, and in SQL otherwise.
+ *
+ * Ownership: a store owns its cached columns (freed by frame_cols_drop);
+ * frame_col hands out borrowed pointers, valid until the store's next
+ * column assignment, rollback or raw SQL write.
+ */
+#ifndef TQ_FRAME_COLS_H
+#define TQ_FRAME_COLS_H
+
+#include "frame/frame.h"
+
+typedef enum fcol_kind {
+    FCOL_NONE,          /* not copied: over the budget */
+    FCOL_TEXT,          /* not numeric: a text or blob value seen */
+    FCOL_INT,           /* every value an integer, none missing */
+    FCOL_REAL           /* doubles, NaN where missing */
+} fcol_kind_t;
+
+typedef struct fcol {
+    char *name;
+    uint64_t gen;               /* frame_generation when read */
+    fcol_kind_t kind;
+    size_t n;                   /* the store's rows */
+    size_t nmissing;
+    int64_t *iv;                /* FCOL_INT */
+    double *x;                  /* FCOL_REAL */
+} fcol_t;
+
+/* The typed copy of column `col` of st in *out (read in one pass when not
+ * cached), or NULL when it holds text, is over the budget, or st is a
+ * pending store. 0, or -1 with the error raised (the table is gone). */
+int frame_col(tq_ctx_t *ctx, fstore_t *st, const char *col,
+              const fcol_t **out);
+/* The typed copy behind a Series that is one numeric column of its store
+ * (dtype int64 or float64), in *out; NULL for any other Series. 0 or -1
+ * (raised). */
+int fc_series_column(tq_ctx_t *ctx, const frame_t *f, const fcol_t **out);
+/* The same for column `col` of st whose pandas dtype is `dtype`. */
+int fc_store_column(tq_ctx_t *ctx, fstore_t *st, const char *col,
+                    const char *dtype, const fcol_t **out);
+/* Reads the columns among cols[0..n) that may hold numbers (all but those
+ * declared text, date or datetime), in one statement: .dataframe() calls
+ * it once the store is filled, so that the statistics that follow, and
+ * the columns' dtypes, need no scan. 0 or -1 (raised). */
+int frame_cols_load(tq_ctx_t *ctx, fstore_t *st, char *const *cols,
+                    size_t n);
+/* pandas' dtype of column `col` of st as its copy shows it ("int64",
+ * "float64", "object"), or NULL when no copy says (none read, over the
+ * budget, or every value missing). */
+const char *frame_cols_dtype(fstore_t *st, const char *col);
+/* Forgets the cached column `col` of st (it was assigned). */
+void frame_cols_forget(fstore_t *st, const char *col);
+/* After df[name] = e made column `name` of st a virtual column computed
+ * by SQLite from e: its copy computed in memory with SQLite's arithmetic
+ * when e is + - * and negation over number literals and int64/float64
+ * columns held in memory (no copy otherwise: it is read when needed). */
+void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
+                    const qexpr_t *e);
+/* Forgets every cached column of st (one of its columns was assigned). */
+void frame_cols_drop(fstore_t *st);
+
+/* numpy's sum of n doubles: pairwise within buffers of 8,192, in order. */
+double fc_sum(const double *a, size_t n);
+/* pandas' nanmean of a column (NaN with no values). */
+double fc_mean(const fcol_t *c);
+/* pandas' nanmean and ddof-1 nanvar of a column (NaN when undefined);
+ * its std is sqrt(var), as nanstd takes it. */
+void fc_moments(const fcol_t *c, double *mean, double *var);
+/* pandas' Series.sum(): an int for an int64 column, else a float (0.0
+ * with nothing to add). NULL without an error on int64 overflow (the SQL
+ * path then reports it). New reference. */
+tq_value_t *fc_sum_value(const fcol_t *c);
+/* min() or max(): an int, or a float (NaN with no values). */
+tq_value_t *fc_extreme(const fcol_t *c, bool max);
+/* The non-missing values as doubles in row order (owned), count in *n. */
+double *fc_values(const fcol_t *c, size_t *n);
+
+/* groupby(key)[cols].fn() with fn sum mean count min max size: a new
+ * store indexed by column key_label (sorted keys, missing ones dropped)
+ * with one column per names[j] ("size" for size), computed as pandas'
+ * cython groupby does (Kahan sums). NULL with an error raised, or NULL
+ * without one on int64 overflow (the caller takes the SQL path). */
+fstore_t *fc_groupby(tq_ctx_t *ctx, const fcol_t *key, const char *key_label,
+                     const fcol_t *const *cols, char *const *names,
+                     size_t ncols, const char *fn);
+/* s.value_counts() without missing values: a store (tq_i the value,
+ * tq_v its count or share) in pandas' order. NULL (raised). */
+fstore_t *fc_value_counts(tq_ctx_t *ctx, const fcol_t *c, bool normalize,
+                          bool ascending);
+
+/* numpy 1.24's argsort(kind='quicksort') of n int64 values into t. */
+void fc_argsort(const int64_t *v, size_t n, size_t *t);
+/* The order pandas' value_counts() gives m groups whose counts (in order
+ * of first appearance) are `counts`: Series.sort_values through nargsort
+ * with numpy's quicksort, so equal counts come as pandas has them. */
+void fc_count_order(const int64_t *counts, size_t m, bool ascending,
+                    size_t *order);
+/* A new store with columns names[i] of declared types types[i] (the
+ * first is its index), filled with nrows rows of ncols datums (borrowed)
+ * and numbered. NULL (raised). */
+fstore_t *fc_datum_store(tq_ctx_t *ctx, char *const *names,
+                         const char *const *types, size_t ncols,
+                         const tqdb_datum_t *vals, size_t nrows);
+
+#endif
