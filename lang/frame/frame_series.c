@@ -20,6 +20,74 @@
 
 /* ---- value_counts, unique, nunique */
 
+/* Past this many distinct values a text column's counts are ordered by
+ * SQL (by count, equal counts by first appearance) rather than read. */
+#define COUNTS_READ_MAX 100000
+
+/* value_counts() of a text Series: the distinct values and their counts
+ * read in order of first appearance, then ordered as pandas orders them
+ * (fc_count_order: numpy's introsort, which is not stable past 16
+ * values), into a new store. NULL without an error when there are too
+ * many values to read (the caller's SQL then orders them); NULL with one
+ * raised on failure. */
+static tq_value_t *counts_in_order(tq_ctx_t *ctx, const frame_t *f,
+                                   const fm_src_t *s, bool normalize,
+                                   bool ascending)
+{
+    tqdb_cursor_t *cur = fm_query(ctx, s, "SELECT tq_v, count(*) FROM tq_s "
+                                  "WHERE tq_v IS NOT NULL GROUP BY tq_v "
+                                  "ORDER BY min(tq_r)", NULL);
+    if (!cur)
+        return NULL;
+    tqdb_datum_t **keys = NULL;
+    int64_t *counts = NULL;
+    size_t m = 0, nc = 0, cap = 0, kcap = 0, total = 0;
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW && m < COUNTS_READ_MAX) {
+        tqdb_datum_t d = tqdb_column(cur, 0);
+        tqdb_datum_t *k = tqdb_datum_dup(&d);
+        int64_t n = tqdb_column_int(cur, 1);
+        TQ_PUSH(keys, m, kcap, k);
+        TQ_PUSH(counts, nc, cap, n);
+        total += (size_t)n;
+    }
+    assert(nc == m);
+    bool too_many = rc == TQDB_ROW;
+    tqdb_cursor_free(&cur);
+    tq_value_t *v = NULL;
+    if (rc < 0) {
+        tq_raise_db(ctx);
+    } else if (!too_many) {
+        size_t *order = tq_xcalloc(m + 1, sizeof *order);
+        fc_count_order(counts, m, ascending, order);
+        tqdb_datum_t *vals = tq_xcalloc(2 * m + 1, sizeof *vals);
+        const tqdb_datum_t **ptrs = tq_xcalloc(m + 1, sizeof *ptrs);
+        for (size_t r = 0; r < m; r++) {
+            vals[2 * r] = *keys[order[r]];
+            vals[2 * r + 1] = normalize
+                ? tqdb_datum_float((double)counts[order[r]] / (double)total)
+                : tqdb_datum_int(counts[order[r]]);
+            ptrs[r] = keys[r];
+        }
+        const tq_dialect_t *d = f->st->dialect;
+        char *names[2] = {"tq_i", "tq_v"};
+        const char *types[2] = {
+            frame_column_type(d, (tqdb_datum_t *const *)ptrs, m),
+            normalize ? d->type_real : d->type_int};
+        fstore_t *st = fc_datum_store(ctx, names, types, 2, vals, m);
+        if (st)
+            v = fm_series(st, "", f->name, false);
+        free(ptrs);
+        free(vals);
+        free(order);
+    }
+    for (size_t i = 0; i < m; i++)
+        free(keys[i]);
+    free(keys);
+    free(counts);
+    return v;
+}
+
 static tq_value_t *m_value_counts(tq_ctx_t *ctx, tq_value_t *self,
                                   const tq_args_t *a)
 {
@@ -43,8 +111,16 @@ static tq_value_t *m_value_counts(tq_ctx_t *ctx, tq_value_t *self,
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
-    /* pandas sorts by count (a stable sort), equal counts in the order
-     * their values first appear */
+    if (dropna && !strcmp(s.dtypes[0], "object")) {
+        tq_value_t *v = counts_in_order(ctx, f, &s, normalize, ascending);
+        if (v || tq_error_pending(ctx)) {
+            fm_src_clear(&s);
+            return v;
+        }
+    }
+    /* pandas sorts by count, equal counts in the order their values
+     * first appear while there are at most 16 distinct values (numpy's
+     * quicksort is an insertion sort there) */
     char *body = tq_xasprintf(
         "SELECT tq_v AS tq_i, %s AS tq_v FROM tq_s %s GROUP BY tq_v "
         "ORDER BY count(*) %s, min(tq_r)",

@@ -13,7 +13,8 @@ frame_cols.c); SQL's sum() or a stable sort would differ.
 
 Columns: `a` ints, `b` ints with missing values (float64, as read_sql
 makes them), `c` floats with missing values, `k` a key cycling over 40
-values (equal counts in every group), `r` a random key. Each expression's
+values (equal counts in every group), `r` a random key, `t` text (its
+value counts read by SQL, ordered in C). Each expression's
 expected text is pandas' repr of the same expression; dicts (to_dict())
 show full float digits and the order of keys. Run as one golden file by
 `tabula-run --golden`.
@@ -68,6 +69,9 @@ EXPRS = [
     ("vc_ascending", "df['r'].value_counts(ascending=True).to_dict()"),
     ("vc_normalize", "df['k'].value_counts(normalize=True).to_dict()"),
     ("vc_floats", "df['b'].value_counts().head(30).to_dict()"),
+    ("vc_text", "df['t'].value_counts().to_dict()"),
+    ("vc_text_normalize",
+     "df['t'].value_counts(normalize=True, ascending=True).to_dict()"),
 ]
 # Statements run before the expression of the same name (pandas and
 # Tabula alike): a computed column, whose copy C computes.
@@ -88,26 +92,29 @@ def frame(rng):
          for _ in range(n)]
     k = [i % 40 for i in range(n)]
     r = [rng.randint(0, 90) for _ in range(n)]
-    return n, a, b, c, k, r
+    t = [None if rng.random() < 0.05 else
+         "w%d" % (i % 30) if i % 2 else "v%d" % rng.randint(0, 45)
+         for i in range(n)]
+    return n, a, b, c, k, r, t
 
 
 def golden_file(rng, trials):
     lines, names = [], []
     for _ in range(trials):
-        n, a, b, c, k, r = frame(rng)
+        n, a, b, c, k, r, t = frame(rng)
         idx = list(range(1, n + 1))
         df = pd.DataFrame({"a": a,
                            "b": [float("nan") if x is None else float(x)
                                  for x in b],
                            "c": [float("nan") if x is None else x for x in c],
-                           "k": k, "r": r},
+                           "k": k, "r": r, "t": t},
                           index=pd.Index(idx, name="id"))
-        rows = ", ".join("(%d, %s, %s, %s, %d, %d)" % (
-            i, sql_lit(x), sql_lit(y), sql_lit(z), p, q)
-            for i, x, y, z, p, q in zip(idx, a, b, c, k, r))
+        rows = ", ".join("(%d, %s, %s, %s, %d, %d, %s)" % (
+            i, sql_lit(x), sql_lit(y), sql_lit(z), p, q, sql_lit(w))
+            for i, x, y, z, p, q, w in zip(idx, a, b, c, k, r, t))
         lines += [">>> %%sql", "... DROP TABLE IF EXISTS t;",
                   "... CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c, k, "
-                  "r);",
+                  "r, t TEXT);",
                   "... INSERT INTO t VALUES %s;" % rows]
         names.append(None)
         lines.append(">>> df = T.dataframe()")
