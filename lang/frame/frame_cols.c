@@ -403,6 +403,136 @@ static void eval_chunk(const enode_t *e, size_t a, size_t len, num_t *out)
         out[i] = arith(e->op, out[i], y[i]);
 }
 
+/* The values of rows [a, a + len) of e in one kind: integers (none
+ * missing) or doubles (NaN for NULL). Integer arithmetic that overflows
+ * (where SQLite turns to reals for those rows only) makes it fail: false,
+ * and eval_chunk's row-by-row kinds take over. */
+typedef struct vchunk {
+    bool is_int;
+    int64_t i[CHUNK];
+    double x[CHUNK];
+} vchunk_t;
+
+static bool eval_fast(const enode_t *e, size_t a, size_t len, vchunk_t *out)
+{
+    if (e->c) {
+        out->is_int = e->c->kind == FCOL_INT;
+        if (out->is_int)
+            memcpy(out->i, e->c->iv + a, len * sizeof *out->i);
+        else
+            memcpy(out->x, e->c->x + a, len * sizeof *out->x);
+        return true;
+    }
+    if (!e->nkids) {
+        out->is_int = e->lit.type == 'i';
+        for (size_t k = 0; k < len; k++) {
+            if (out->is_int)
+                out->i[k] = e->lit.i;
+            else
+                out->x[k] = e->lit.type == 'r' ? e->lit.r : NAN;
+        }
+        return true;
+    }
+    if (!eval_fast(e->kid[0], a, len, out))
+        return false;
+    if (e->op == 'n') {
+        if (out->is_int) {
+            for (size_t k = 0; k < len; k++)
+                if (out->i[k] == INT64_MIN)
+                    return false;
+                else
+                    out->i[k] = -out->i[k];
+        } else {
+            for (size_t k = 0; k < len; k++)
+                out->x[k] = -out->x[k];
+        }
+        return true;
+    }
+    vchunk_t ybuf, *y = &ybuf;
+    bool ok = eval_fast(e->kid[1], a, len, y);
+    if (ok && out->is_int && y->is_int) {
+        for (size_t k = 0; k < len && ok; k++)
+            ok = !(e->op == '+' ? __builtin_add_overflow(out->i[k], y->i[k],
+                                                         &out->i[k])
+                 : e->op == '-' ? __builtin_sub_overflow(out->i[k], y->i[k],
+                                                         &out->i[k])
+                 : __builtin_mul_overflow(out->i[k], y->i[k], &out->i[k]));
+    } else if (ok) {
+        /* reals: an integer side as a double, NaN (NULL) propagating */
+        if (out->is_int)
+            for (size_t k = 0; k < len; k++)
+                out->x[k] = (double)out->i[k];
+        if (y->is_int)
+            for (size_t k = 0; k < len; k++)
+                y->x[k] = (double)y->i[k];
+        out->is_int = false;
+        switch (e->op) {
+        case '+':
+            for (size_t k = 0; k < len; k++)
+                out->x[k] += y->x[k];
+            break;
+        case '-':
+            for (size_t k = 0; k < len; k++)
+                out->x[k] -= y->x[k];
+            break;
+        default:
+            for (size_t k = 0; k < len; k++)
+                out->x[k] *= y->x[k];
+            break;
+        }
+    }
+    return ok;
+}
+
+/* The column of tree over n rows, each chunk in one kind (eval_fast):
+ * true with *iv or *x set (owned), false when a chunk's integers overflow
+ * or the kinds of chunks differ. */
+static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
+                             double **x, size_t *nmissing)
+{
+    vchunk_t *v = tq_xcalloc(1, sizeof *v);
+    int64_t *ri = NULL;
+    double *rx = NULL;
+    bool ok = true, first = true, is_int = false;
+    *nmissing = 0;
+    for (size_t a = 0; a < n && ok; a += CHUNK) {
+        size_t len = n - a < CHUNK ? n - a : CHUNK;
+        ok = eval_fast(tree, a, len, v);
+        if (!ok)
+            break;
+        if (first) {
+            is_int = v->is_int;
+            /* every element is written below */
+            if (is_int)
+                ri = tq_xmalloc((n + 1) * sizeof *ri);
+            else
+                rx = tq_xmalloc((n + 1) * sizeof *rx);
+            first = false;
+        }
+        if (v->is_int != is_int) {
+            ok = false;
+            break;
+        }
+        if (is_int) {
+            memcpy(ri + a, v->i, len * sizeof *ri);
+        } else {
+            for (size_t k = 0; k < len; k++) {
+                rx[a + k] = v->x[k];
+                *nmissing += isnan(v->x[k]);
+            }
+        }
+    }
+    free(v);
+    if (!ok || first) {
+        free(ri);
+        free(rx);
+        return false;
+    }
+    *iv = ri;
+    *x = rx;
+    return true;
+}
+
 /* fc_assign_copy: see frame_cols.h. */
 void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e)
@@ -416,10 +546,13 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
     enode_t *tree = resolve(ctx, st, e, n, 0);
     if (!tree)
         return;
-    /* integers while every value is one, then doubles */
-    int64_t *iv = tq_xcalloc(n + 1, sizeof *iv);
+    int64_t *iv = NULL;
     double *x = NULL;
     size_t nmissing = 0;
+    if (eval_column_fast(tree, n, &iv, &x, &nmissing))
+        goto done;
+    /* row by row: integers while every value is one, then doubles */
+    iv = tq_xcalloc(n + 1, sizeof *iv);
     num_t v[CHUNK];
     for (size_t a = 0; a < n; a += CHUNK) {
         size_t len = n - a < CHUNK ? n - a : CHUNK;
@@ -441,6 +574,7 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
             }
         }
     }
+done:
     enode_free(tree);
     fcol_t *c = tq_xcalloc(1, sizeof *c);
     c->name = tq_xstrdup(name);

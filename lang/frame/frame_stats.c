@@ -183,26 +183,13 @@ static double order_stat(order_t *o, size_t p)
     return o->x[p];
 }
 
-/* The eight describe() numbers of the n values x (in row order, NaN where
- * missing; reordered here): count, pandas' nanmean and ddof-1 nanstd
- * (numpy's pairwise sums over the values with 0 for missing ones), min,
- * numpy's linear quartiles, max. */
-static void describe_values(double *x, size_t n, double out[8])
+/* The describe() numbers of the n values x that are not missing (in any
+ * order; reordered here), given their mean and standard deviation: out[0]
+ * count, out[3] min, out[4..6] numpy's linear quartiles, out[7] max. */
+static void describe_numbers(double *x, size_t n, double out[8])
 {
-    for (int k = 0; k < 8; k++)
-        out[k] = NAN;
-    fcol_t c = {.kind = FCOL_REAL, .n = n, .x = x};
-    for (size_t i = 0; i < n; i++)
-        c.nmissing += isnan(x[i]);
-    fc_moments(&c, &out[1], &out[2]);
-    out[2] = sqrt(out[2]);
-    /* the numbers alone, for the order statistics */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i]))
-            x[k++] = x[i];
-    n = k;
     out[0] = (double)n;
+    out[3] = out[4] = out[5] = out[6] = out[7] = NAN;
     if (n == 0)
         return;
     double mn = x[0], mx = x[0];
@@ -227,6 +214,36 @@ static void describe_values(double *x, size_t n, double out[8])
         double a = order_stat(&o, lo), b = order_stat(&o, hi);
         out[4 + q] = lerp(a, b, vi - lof);
     }
+}
+
+/* The eight describe() numbers of the n values x (in row order, NaN where
+ * missing; reordered here): count, pandas' nanmean and ddof-1 nanstd
+ * (numpy's pairwise sums over the values with 0 for missing ones), min,
+ * numpy's linear quartiles, max. */
+static void describe_values(double *x, size_t n, double out[8])
+{
+    fcol_t c = {.kind = FCOL_REAL, .n = n, .x = x};
+    for (size_t i = 0; i < n; i++)
+        c.nmissing += isnan(x[i]);
+    fc_moments(&c, &out[1], &out[2]);
+    out[2] = sqrt(out[2]);
+    /* the numbers alone, for the order statistics */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            x[k++] = x[i];
+    describe_numbers(x, k, out);
+}
+
+/* The same from a typed copy, which stays as it is. */
+static void describe_copy(const fcol_t *c, double out[8])
+{
+    fc_moments(c, &out[1], &out[2]);
+    out[2] = sqrt(out[2]);
+    size_t k;
+    double *x = fc_values(c, &k);
+    describe_numbers(x, k, out);
+    free(x);
 }
 
 /* Column i's values read by describe_inputs: how many numbers and texts
@@ -301,33 +318,23 @@ static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
     return 0;
 }
 
-/* The inputs' values from their typed copies, when every input is a
- * numeric column held in memory: 1 (out filled), 0 (none filled: read
- * them with SQL), or -1 (raised). */
+/* The inputs' typed copies, when every input is a numeric column held
+ * in memory: 1 (out[0..n) set), 0 (read them with SQL), or -1 (raised). */
 static int typed_inputs(tq_ctx_t *ctx, const frame_t *f, size_t n,
-                        dvals_t *out)
+                        const fcol_t **out)
 {
-    const fcol_t **c = tq_xcalloc(n + 1, sizeof *c);
     int rc = 1;
     for (size_t i = 0; i < n && rc == 1; i++) {
         if (f->series) {
-            rc = fc_series_column(ctx, f, &c[i]);
+            rc = fc_series_column(ctx, f, &out[i]);
         } else {
             const char *dt = fm_store_dtype(ctx, f->st, f->cols[i]);
-            rc = dt ? fc_store_column(ctx, f->st, f->cols[i], dt, &c[i]) : -1;
+            rc = dt ? fc_store_column(ctx, f->st, f->cols[i], dt, &out[i])
+                    : -1;
         }
         if (rc == 0)
-            rc = c[i] ? 1 : 0;
+            rc = out[i] ? 1 : 0;
     }
-    for (size_t i = 0; i < n && rc == 1; i++) {
-        out[i].x = tq_xcalloc(c[i]->n + 1, sizeof *out[i].x);
-        out[i].n = out[i].cap = c[i]->n;
-        out[i].nnum = c[i]->n - c[i]->nmissing;
-        for (size_t r = 0; r < c[i]->n; r++)
-            out[i].x[r] = c[i]->kind == FCOL_INT ? (double)c[i]->iv[r]
-                                                 : c[i]->x[r];
-    }
-    free(c);
     return n ? rc : 0;
 }
 
@@ -432,8 +439,12 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     /* one read of every input: kinds and numbers; the numbers of a
      * numeric input stay in memory until it is described */
     dvals_t *dv = tq_xcalloc(n + 1, sizeof *dv);
-    int typed = typed_inputs(ctx, f, n, dv);
+    const fcol_t **copies = tq_xcalloc(n + 1, sizeof *copies);
+    int typed = typed_inputs(ctx, f, n, copies);
+    for (size_t i = 0; typed == 1 && i < n; i++)
+        dv[i].nnum = copies[i]->n - copies[i]->nmissing;
     if (typed < 0 || (!typed && describe_inputs(ctx, f, d, n, dv) < 0)) {
+        free(copies);
         dvals_free(dv, n);
         dcols_free(d, n);
         return NULL;
@@ -466,7 +477,10 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
                 vals[r * ncols + c] = o[r];
         } else {
             double o[8];
-            describe_values(dv[i].x, dv[i].n, o);
+            if (typed == 1)
+                describe_copy(copies[i], o);
+            else
+                describe_values(dv[i].x, dv[i].n, o);
             free(dv[i].x);
             dv[i].x = NULL;
             for (size_t r = 0; r < 8; r++)
@@ -491,6 +505,7 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
     free(vals);
     free(names);
     free(numeric);
+    free(copies);
     dvals_free(dv, n);
     dcols_free(d, n);
     return v;
