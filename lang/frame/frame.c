@@ -1441,6 +1441,43 @@ static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
     return value_over(f, st);
 }
 
+/* When the pending store p is a sort by one numeric column held in memory
+ * (sort_values: its key's missing values first or last, the key, the row
+ * order), and rows [start, start + count) are its first or last few: the
+ * predicate `pk IN (those rows)` found in C (fc_sorted_rows), so that the
+ * statement sorts only them. NULL (no error) otherwise. */
+static qexpr_t *sorted_rows_filter(tq_ctx_t *ctx, const fstore_t *p,
+                                   int64_t start, int64_t count,
+                                   int64_t total)
+{
+    const qdesc_t *q = p->pend_q;
+    if (p->pend_same_rows || q->where || q->norder != 3 || count <= 0 ||
+        count > 4096 || (start != 0 && start + count != total) ||
+        q->order[1].expr->kind != QX_REF || q->order[1].expr->op != 0)
+        return NULL;
+    const char *key = q->order[1].expr->name;
+    /* these read the source, whose table is made: p stays pending */
+    bool held = frame_hold_pending(true);
+    const char *dt = fm_store_dtype(ctx, p->pend_src, key);
+    const fcol_t *c = NULL;
+    int rc = dt ? fc_store_column(ctx, p->pend_src, key, dt, &c) : -1;
+    frame_hold_pending(held);
+    if (rc < 0) {
+        tq_error_clear(ctx);
+        return NULL;
+    }
+    if (!c || (int64_t)c->n != total)
+        return NULL;
+    int64_t *rows = tq_xcalloc((size_t)count, sizeof *rows);
+    size_t n = fc_sorted_rows(c, q->order[1].desc, start != 0,
+                              (size_t)count, rows);
+    qexpr_t *list = qx_new(QX_LIST);
+    for (size_t i = 0; i < n; i++)
+        qx_push(list, qx_lit(qlit_int(rows[i])));
+    free(rows);
+    return qx_lookup(qx_path("pk"), "in", list);
+}
+
 /* Rows start .. start + count of f, whose store is pending: its query
  * with LIMIT and OFFSET, the pending table never made. */
 static tq_value_t *pending_slice(tq_ctx_t *ctx, const frame_t *f,
@@ -1452,6 +1489,12 @@ static tq_value_t *pending_slice(tq_ctx_t *ctx, const frame_t *f,
     qdesc_t *q = qdesc_clone(p->pend_q);
     q->limit = count;
     q->offset = start;
+    qexpr_t *only = sorted_rows_filter(ctx, p, start, count, p->nrows);
+    if (only) {
+        /* those rows alone, in the same order */
+        q->where = only;
+        q->offset = 0;
+    }
     /* the slice reads the source, not the pending table */
     forcing = true;
     fstore_t *st = frame_materialise(ctx, p->pend_src, q);

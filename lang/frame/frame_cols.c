@@ -906,32 +906,42 @@ static size_t kh_group(khash_t *h, uint64_t k, size_t row)
  * of first appearance, into h (its `first` rows). Owned array. Integers
  * within a narrow range are numbered through a table indexed by value,
  * the others through the hash. */
+/* True when c holds integers within a narrow range (a table indexed by
+ * value beats hashing): their least value and hi - lo in *lo, *span. */
+static bool narrow_ints(const fcol_t *c, int64_t *lo, uint64_t *span)
+{
+    if (c->kind != FCOL_INT || c->n == 0)
+        return false;
+    int64_t l = c->iv[0], hi = c->iv[0];
+    for (size_t i = 1; i < c->n; i++) {
+        if (c->iv[i] < l)
+            l = c->iv[i];
+        if (c->iv[i] > hi)
+            hi = c->iv[i];
+    }
+    *lo = l;
+    *span = (uint64_t)hi - (uint64_t)l;
+    return *span < ((uint64_t)1 << 22) && *span <= 4 * (uint64_t)c->n;
+}
+
 static size_t *group_rows(const fcol_t *c, khash_t *h)
 {
     kh_init(h, 1024);
-    size_t *g = tq_xcalloc(c->n ? c->n : 1, sizeof *g);
-    if (c->kind == FCOL_INT && c->n) {
-        int64_t lo = c->iv[0], hi = c->iv[0];
-        for (size_t i = 1; i < c->n; i++) {
-            if (c->iv[i] < lo)
-                lo = c->iv[i];
-            if (c->iv[i] > hi)
-                hi = c->iv[i];
-        }
-        uint64_t span = (uint64_t)hi - (uint64_t)lo;
-        if (span < ((uint64_t)1 << 22) && span <= 4 * (uint64_t)c->n) {
-            uint32_t *slot = tq_xcalloc(span + 1, sizeof *slot);
-            for (size_t i = 0; i < c->n; i++) {
-                uint32_t *s = &slot[(uint64_t)c->iv[i] - (uint64_t)lo];
-                if (!*s) {
-                    TQ_PUSH(h->first, h->ngroups, h->cap, i);
-                    *s = (uint32_t)h->ngroups;
-                }
-                g[i] = *s - 1;
+    size_t *g = tq_xmalloc((c->n ? c->n : 1) * sizeof *g);
+    int64_t lo;
+    uint64_t span;
+    if (narrow_ints(c, &lo, &span)) {
+        uint32_t *slot = tq_xcalloc(span + 1, sizeof *slot);
+        for (size_t i = 0; i < c->n; i++) {
+            uint32_t *s = &slot[(uint64_t)c->iv[i] - (uint64_t)lo];
+            if (!*s) {
+                TQ_PUSH(h->first, h->ngroups, h->cap, i);
+                *s = (uint32_t)h->ngroups;
             }
-            free(slot);
-            return g;
+            g[i] = *s - 1;
         }
+        free(slot);
+        return g;
     }
     for (size_t i = 0; i < c->n; i++)
         g[i] = missing(c, i) ? SIZE_MAX : kh_group(h, key_bits(c, i), i);
@@ -1290,16 +1300,35 @@ fstore_t *fc_value_counts(tq_ctx_t *ctx, const fcol_t *c, bool normalize,
                           bool ascending)
 {
     khash_t h;
-    size_t *g = group_rows(c, &h);
-    size_t ng = h.ngroups;
-    int64_t *counts = tq_xcalloc(ng + 1, sizeof *counts);
-    size_t total = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (g[i] != SIZE_MAX) {
-            counts[g[i]]++;
-            total++;
-        }
-    free(g);
+    int64_t *counts = NULL;
+    size_t total = 0, ng;
+    int64_t lo;
+    uint64_t span;
+    if (narrow_ints(c, &lo, &span)) {
+        /* counted in a table indexed by value, then numbered in order of
+         * first appearance */
+        int64_t *by_value = tq_xcalloc(span + 1, sizeof *by_value);
+        kh_init(&h, 1);
+        for (size_t i = 0; i < c->n; i++)
+            if (by_value[(uint64_t)c->iv[i] - (uint64_t)lo]++ == 0)
+                TQ_PUSH(h.first, h.ngroups, h.cap, i);
+        ng = h.ngroups;
+        counts = tq_xcalloc(ng + 1, sizeof *counts);
+        for (size_t k = 0; k < ng; k++)
+            counts[k] = by_value[(uint64_t)c->iv[h.first[k]] - (uint64_t)lo];
+        total = c->n;
+        free(by_value);
+    } else {
+        size_t *g = group_rows(c, &h);
+        ng = h.ngroups;
+        counts = tq_xcalloc(ng + 1, sizeof *counts);
+        for (size_t i = 0; i < c->n; i++)
+            if (g[i] != SIZE_MAX) {
+                counts[g[i]]++;
+                total++;
+            }
+        free(g);
+    }
     size_t *order = tq_xcalloc(ng + 1, sizeof *order);
     fc_count_order(counts, ng, ascending, order);
     tqdb_datum_t *vals = tq_xcalloc(2 * ng + 1, sizeof *vals);
@@ -1320,4 +1349,75 @@ fstore_t *fc_value_counts(tq_ctx_t *ctx, const fcol_t *c, bool normalize,
     free(counts);
     kh_free(&h);
     return st;
+}
+
+/* ---- the first or last rows of a sort */
+
+/* Row i's place in a sort by c (missing values last, then by row): true
+ * when row a comes before row b. */
+static bool sorts_before(const fcol_t *c, bool desc, size_t a, size_t b)
+{
+    if (c->kind == FCOL_INT) {
+        if (c->iv[a] != c->iv[b])
+            return desc ? c->iv[a] > c->iv[b] : c->iv[a] < c->iv[b];
+        return a < b;
+    }
+    bool na = isnan(c->x[a]), nb = isnan(c->x[b]);
+    if (na != nb)
+        return nb;
+    if (!na && c->x[a] != c->x[b])
+        return desc ? c->x[a] > c->x[b] : c->x[a] < c->x[b];
+    return a < b;
+}
+
+/* fc_sorted_rows: see frame_cols.h. A heap of the k rows kept so far,
+ * the one that would go first out at its top. */
+size_t fc_sorted_rows(const fcol_t *c, bool desc, bool last, size_t k,
+                      int64_t *rows)
+{
+    if (k > c->n)
+        k = c->n;
+    if (k == 0)
+        return 0;
+    size_t *h = tq_xcalloc(k, sizeof *h), nh = 0;
+    /* out(a, b): a leaves the heap before b (for the first rows, the
+     * one sorting last leaves first) */
+#define OUT(a, b) (last ? sorts_before(c, desc, (a), (b)) \
+                        : sorts_before(c, desc, (b), (a)))
+    for (size_t i = 0; i < c->n; i++) {
+        size_t at;
+        if (nh < k) {
+            at = nh++;
+            h[at] = i;
+            while (at > 0 && OUT(h[at], h[(at - 1) / 2])) {
+                size_t p = (at - 1) / 2, t = h[p];
+                h[p] = h[at];
+                h[at] = t;
+                at = p;
+            }
+            continue;
+        }
+        if (!OUT(h[0], i))
+            continue;
+        h[0] = i;
+        at = 0;
+        for (;;) {
+            size_t l = 2 * at + 1, r = l + 1, m = at;
+            if (l < nh && OUT(h[l], h[m]))
+                m = l;
+            if (r < nh && OUT(h[r], h[m]))
+                m = r;
+            if (m == at)
+                break;
+            size_t t = h[m];
+            h[m] = h[at];
+            h[at] = t;
+            at = m;
+        }
+    }
+#undef OUT
+    for (size_t j = 0; j < nh; j++)
+        rows[j] = (int64_t)h[j] + 1;
+    free(h);
+    return nh;
 }

@@ -107,4 +107,12 @@ fstore_t *fc_datum_store(tq_ctx_t *ctx, char *const *names,
                          const char *const *types, size_t ncols,
                          const tqdb_datum_t *vals, size_t nrows);
 
+/* The k rows (1-based row numbers, in no order) that come first (last:
+ * last) when the store's rows are sorted by c, ascending or (desc)
+ * descending, missing values last, equal values in row order: what
+ * sort_values(c).head(k) (.tail(k)) shows. Returns how many (k, or the
+ * rows there are). */
+size_t fc_sorted_rows(const fcol_t *c, bool desc, bool last, size_t k,
+                      int64_t *rows);
+
 #endif
