@@ -125,7 +125,7 @@ typedef struct data {
     double *rx;              /* x */
     double *ry;              /* nraw * nseries, NAN for NULL */
     char **labels;           /* category labels (bar, pie, text x) */
-    size_t nlabels;
+    size_t nlabels, labelcap;
     /* reduced line data: runs per series on a grid of nb buckets */
     bool reduced;
     bool streamed;           /* too many runs: drawn in a second pass */
@@ -375,7 +375,10 @@ static void push_label(data_t *d, const tq_draw_rows_t *rows,
     const char *s = v->type == TQDB_TEXT ? v->s
                   : v->type == TQDB_NULL ? NULL
                   : rows->text(rows->ud, 0);
-    d->labels = tq_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
+    if (d->nlabels == d->labelcap) {     /* doubling: linear in all */
+        d->labelcap = d->labelcap ? d->labelcap * 2 : 64;
+        d->labels = tq_xrealloc(d->labels, d->labelcap * sizeof *d->labels);
+    }
     d->labels[d->nlabels++] = tq_xstrdup(s ? s : "None");
 }
 
@@ -1826,7 +1829,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         d.labels = tq_xcalloc(d.nseries, sizeof *d.labels);
         for (size_t s = 0; s < d.nseries; s++)
             d.labels[s] = tq_xstrdup(d.names[s]);
-        d.nlabels = d.nraw = d.nseries;
+        d.labelcap = d.nlabels = d.nraw = d.nseries;
     }
     if (rc == 0 && stacked_bars) {
         /* the range of the stacks */
