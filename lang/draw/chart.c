@@ -9,9 +9,9 @@
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
  * never from the database itself. Memory is bounded by the picture, not by
  * the rows (box plots, which need every value, excepted), plus at most
- * KEEP_VALUES numbers: line, area and scatter charts keep every point
- * while they fit there, so that a second pass walks them instead of
- * running the statement again. Every kind draws its points in row order,
+ * KEEP_VALUES numbers: line and area charts keep every point while they
+ * fit there, so that a second pass walks them instead of running the
+ * statement again. Every kind draws its points in row order,
  * as pandas does. A line or area chart reads its rows once: the first
  * RAW_MAX rows are kept as they are; past that every
  * series is reduced to runs, each run the consecutive rows inside one
@@ -24,12 +24,14 @@
  * segments rasterised into a coverage mask per series (chart_mask.h) that
  * is painted once: a million segments going back and forth cost about
  * what their number does, not their length. Kept lines are stroked by
- * cairo in chunks of STROKE_CHUNK vertices. A scatter plot or a
- * histogram of more than RAW_MAX rows walks them a second time (a
- * histogram always reads them again: the iterator rewinds, parameters
- * kept) once the first pass has found the ranges: the scatter marks the
- * cells of a 2-pixel grid that hold a point, the histogram counts.
- * Nothing is ever sampled.
+ * cairo in chunks of STROKE_CHUNK vertices. A scatter plot of more than
+ * RAW_MAX rows reads them once, whatever their number: each row marks its
+ * cell of a grid in axis units (chart_grid.h: a quarter pixel or less,
+ * before the view is known), and once the view is laid out the grid's
+ * marked cells mark the cells of a 2-pixel grid of the plot, each drawn
+ * as one marker. A histogram of more than RAW_MAX rows reads them again
+ * (the iterator rewinds, parameters kept) once the first pass has found
+ * their range, and counts. Nothing is ever sampled.
  */
 #include <assert.h>
 #include <math.h>
@@ -37,6 +39,7 @@
 #include <cairo.h>
 
 #include "draw/chart_axis.h"
+#include "draw/chart_grid.h"
 #include "draw/chart_mask.h"
 #include "draw/draw_module.h"
 #include "render/render_util.h"
@@ -136,7 +139,7 @@ typedef struct data {
     double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
     runs_t *runs;            /* nseries */
     size_t nruns;            /* over every series */
-    /* line, area and scatter: every point (x and its ys) while they fit
+    /* line and area: every point (x and its ys) while they fit
      * in KEEP_VALUES, so that a second pass need not run the statement
      * again */
     bool keeping;
@@ -154,6 +157,12 @@ typedef struct data {
     /* hist */
     int64_t *counts;
     int bins;
+    /* scatter of more than RAW_MAX rows: every row's cell on a grid in
+     * axis units (GRID_PER_PX cells per pixel of the picture), each axis
+     * fixed to a given view (xlim, ylim) or growing with the points */
+    pt_grid_t *grid;
+    pt_grid_axis_t grid_axis[2];   /* n and fixed views; ranges at start */
+    bool logx, logy;
     /* scatter occupancy (cells of the plot) */
     unsigned char *cells;
     int cw, ch;
@@ -180,6 +189,7 @@ static void data_free(data_t *d)
     free(d->capvals);
     free(d->counts);
     free(d->cells);
+    pt_grid_free(&d->grid);
     free(d->kx);
     free(d->ky);
 }
@@ -315,6 +325,37 @@ static void grid_start(data_t *d, size_t plot_px)
         grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
 }
 
+/* A scatter's grid: GRID_PER_PX cells per pixel of the picture along each
+ * axis (fewer when that would pass GRID_BITS bits over every series), an
+ * axis with a given view fixed to it. */
+enum { GRID_PER_PX = 4, GRID_BITS = 1 << 28 };
+
+static void scatter_grid_setup(data_t *d, const tq_chart_opts_t *o,
+                               bool logx, bool logy)
+{
+    double px = (double)o->width * o->height * (double)d->nseries;
+    double per = fmin(GRID_PER_PX, sqrt(GRID_BITS / px));
+    d->logx = logx;
+    d->logy = logy;
+    const bool has[2] = {o->has_xlim, o->has_ylim}, log[2] = {logx, logy};
+    const double *lim[2] = {o->xlim, o->ylim};
+    const int size[2] = {o->width, o->height};
+    for (int k = 0; k < 2; k++) {
+        pt_grid_axis_t *a = &d->grid_axis[k];
+        a->n = (int)fmax(1, floor(size[k] * per));
+        /* as view_range takes a given view */
+        a->fixed = has[k] && (!log[k] || (lim[k][0] > 0 && lim[k][1] > 0));
+        if (a->fixed) {
+            a->lo = log[k] ? log10(lim[k][0]) : lim[k][0];
+            a->hi = log[k] ? log10(lim[k][1]) : lim[k][1];
+            if (!(a->hi > a->lo))
+                a->hi = a->lo + 1;
+            if (!isfinite(a->lo) || !isfinite(a->hi))
+                a->fixed = false;
+        }
+    }
+}
+
 /* ---- reading */
 
 /* Column `col` of the current row (datum v) as a number, converted as
@@ -394,13 +435,45 @@ static void push_raw(data_t *d, double x, const double *ys)
     d->nraw++;
 }
 
-/* Keeps the row while there is room (a scatter of more rows is drawn in
- * a second pass). */
-static void push_raw_or_count(data_t *d, double x, const double *ys)
+static double axis_unit(bool log, double v)
 {
-    if (d->nraw < RAW_MAX || d->kind == TQ_CHART_BAR ||
-        d->kind == TQ_CHART_BARH || d->kind == TQ_CHART_PIE)
-        push_raw(d, x, ys);
+    return log ? (v > 0 ? log10(v) : NAN) : v;
+}
+
+/* A scatter's row on its grid, each series' point in its cell. */
+static void grid_mark(data_t *d, double x, const double *ys)
+{
+    double u = axis_unit(d->logx, x);
+    for (size_t s = 0; s < d->nseries; s++)
+        pt_grid_add(d->grid, s, u, axis_unit(d->logy, ys[s]));
+}
+
+/* A scatter past RAW_MAX rows: the grid starts over the kept rows' range
+ * (axis units) and takes them. */
+static void scatter_grid_start(data_t *d)
+{
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t r = 0; r < d->nraw; r++) {
+        double u = axis_unit(d->logx, d->rx[r]);
+        for (size_t s = 0; s < d->nseries; s++) {
+            double v = axis_unit(d->logy, d->ry[r * d->nseries + s]);
+            if (!isfinite(u) || !isfinite(v))
+                continue;
+            lo[0] = fmin(lo[0], u);
+            hi[0] = fmax(hi[0], u);
+            lo[1] = fmin(lo[1], v);
+            hi[1] = fmax(hi[1], v);
+        }
+    }
+    pt_grid_axis_t a[2] = {d->grid_axis[0], d->grid_axis[1]};
+    for (int k = 0; k < 2; k++)
+        if (!a[k].fixed) {
+            a[k].lo = lo[k] <= hi[k] ? lo[k] : 0;
+            a[k].hi = lo[k] <= hi[k] ? hi[k] : 0;
+        }
+    d->grid = pt_grid_new(d->nseries, a[0], a[1]);
+    for (size_t r = 0; r < d->nraw; r++)
+        grid_mark(d, d->rx[r], d->ry + r * d->nseries);
 }
 
 static void widen_x(data_t *d, double x)
@@ -458,7 +531,7 @@ static bool is_line_like(tq_chart_kind_t k)
 /* Box plots keep every value: at most this many in all. */
 enum { BOX_MAX_VALUES = 20000000 };
 
-/* Line, area and scatter charts keep their points for a second pass while
+/* Line and area charts keep their points for a second pass while
  * they hold at most this many numbers (32 MB); past that the second pass
  * reads the rows again. */
 enum { KEEP_VALUES = 4 * 1024 * 1024 };
@@ -483,8 +556,8 @@ static void keep_point(data_t *d, double x, const double *ys)
     d->nkept++;
 }
 
-/* The second pass over the points (a line whose x goes back and forth, a
- * scatter of many rows): the kept ones, or the rows read again. */
+/* The second pass over the points of a line whose x goes back and
+ * forth: the kept ones, or the rows read again. */
 typedef struct pass2 {
     const tq_draw_rows_t *rows;
     size_t next;
@@ -603,10 +676,14 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             keep_point(d, x, ys);
         if (d->reduced)
             grid_add(d, x, ys, d->rows);
-        else if (d->nraw < RAW_MAX || categorical ||
-                 !is_line_like(d->kind))
-            push_raw_or_count(d, x, ys);
-        else {
+        else if (d->grid)
+            grid_mark(d, x, ys);
+        else if (d->nraw < RAW_MAX || categorical)
+            push_raw(d, x, ys);
+        else if (d->kind == TQ_CHART_SCATTER) {
+            scatter_grid_start(d);
+            grid_mark(d, x, ys);
+        } else {
             grid_start(d, plot_px);
             grid_add(d, x, ys, d->rows);
         }
@@ -631,11 +708,6 @@ typedef struct frame {
     bool gaps_skip;
     int scale;
 } frame_t;
-
-static double axis_unit(bool log, double v)
-{
-    return log ? (v > 0 ? log10(v) : NAN) : v;
-}
 
 static double px_x(const frame_t *f, double x)
 {
@@ -1251,6 +1323,54 @@ static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o, double r)
     }
 }
 
+/* The plot's cells of the grid's cells, each a SCATTER_CELL square. */
+typedef struct cell_map {
+    int *col, *row;              /* per grid cell across / down; -1: out */
+    unsigned char *cells;        /* one series' cells of the plot */
+    int cw;
+} cell_map_t;
+
+static void mark_plot_cell(void *ud, int i, int j)
+{
+    cell_map_t *m = ud;
+    if (m->col[i] >= 0 && m->row[j] >= 0)
+        m->cells[(size_t)m->row[j] * m->cw + m->col[i]] = 1;
+}
+
+/* The plot cell (index along an axis of n cells) of a position `px` from
+ * the plot's edge; -1 outside. */
+static int plot_cell(double px, int n)
+{
+    double c = px / SCATTER_CELL;
+    return !(c > -1 && c < n) ? -1 : (int)c;    /* truncated, as before */
+}
+
+/* A scatter of many rows: the plot's SCATTER_CELL cells holding the
+ * centre of a marked grid cell (at most a quarter of a pixel from the
+ * points it holds, GRID_PER_PX and the grid's doubling keep it so). */
+static void scatter_cells(frame_t *f, data_t *d)
+{
+    d->cw = (int)ceil((f->right - f->left) / SCATTER_CELL);
+    d->ch = (int)ceil((f->bottom - f->top) / SCATTER_CELL);
+    d->cells = tq_xcalloc(d->nseries * (size_t)d->cw * d->ch, 1);
+    int nx = pt_grid_cells(d->grid, 0), ny = pt_grid_cells(d->grid, 1);
+    cell_map_t m = {.col = tq_xcalloc((size_t)nx, sizeof *m.col),
+                    .row = tq_xcalloc((size_t)ny, sizeof *m.row),
+                    .cw = d->cw};
+    for (int i = 0; i < nx; i++)
+        m.col[i] = plot_cell((pt_grid_centre(d->grid, 0, i) - f->x0) /
+                             (f->x1 - f->x0) * (f->right - f->left), d->cw);
+    for (int j = 0; j < ny; j++)
+        m.row[j] = plot_cell((f->y1 - pt_grid_centre(d->grid, 1, j)) /
+                             (f->y1 - f->y0) * (f->bottom - f->top), d->ch);
+    for (size_t s = 0; s < d->nseries; s++) {
+        m.cells = d->cells + s * (size_t)d->cw * d->ch;
+        pt_grid_each(d->grid, s, mark_plot_cell, &m);
+    }
+    free(m.col);
+    free(m.row);
+}
+
 /* Grouped bars (pandas: group width 0.5 around each category), or
  * stacked ones (one bar of width 0.5, positive values upwards, negative
  * ones downwards). */
@@ -1719,7 +1839,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     d.bins = o.bins;
     d.gaps_skip = o.by_series;
     d.stacked = o.kind == TQ_CHART_AREA && o.stacked != 2;
-    d.keeping = is_line_like(o.kind) || o.kind == TQ_CHART_SCATTER;
+    d.keeping = is_line_like(o.kind);
     d.ncolours_given = o.ncolors > 0;
     d.nseries = o.kind == TQ_CHART_HIST ? 1
               : o.kind == TQ_CHART_PIE ? 1
@@ -1755,10 +1875,11 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     f.alpha = o.alpha > 0 ? o.alpha : 1;
     f.gaps_skip = o.by_series;
     obstacles_t obs;
+    if (o.kind == TQ_CHART_SCATTER)
+        scatter_grid_setup(&d, &o, f.logx, f.logy);
     /* reduced per device pixel column of the plot (about the width) */
     int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
-    if (d.keeping && !d.streamed &&
-        !(o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw)) {
+    if (d.keeping && !d.streamed) {
         free(d.kx);              /* no second pass: the points go */
         free(d.ky);
         d.kx = d.ky = NULL;
@@ -1934,35 +2055,9 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             f.xt.n = k;
         }
 
-        /* Scatter of many rows: second pass into cells. */
-        if (o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw) {
-            d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
-            d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
-            d.cells = tq_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
-            double x, ys[MAX_SERIES];
-            pass2_t p2 = {.rows = rows};
-            int src;
-            while ((src = next_point(&d, &p2, &x, ys, error)) == 1) {
-                double pxx = px_x(&f, x);
-                if (!isfinite(pxx))
-                    continue;
-                int i = (int)((pxx - f.left) / SCATTER_CELL);
-                if (i < 0 || i >= d.cw)
-                    continue;
-                for (size_t s = 0; s < d.nseries; s++) {
-                    double y = ys[s];
-                    double pyy = isnan(y) ? NAN : px_y(&f, y);
-                    if (!isfinite(pyy))
-                        continue;
-                    int j = (int)((pyy - f.top) / SCATTER_CELL);
-                    if (j >= 0 && j < d.ch)
-                        d.cells[s * (size_t)d.cw * d.ch +
-                                (size_t)j * d.cw + i] = 1;
-                }
-            }
-            if (src < 0)
-                rc = -1;
-        }
+        /* Scatter of many rows: its grid's cells into the plot's. */
+        if (d.grid)
+            scatter_cells(&f, &d);
     }
 
     tq_buf_t xshown = {0}, yshown = {0};

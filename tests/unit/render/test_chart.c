@@ -3,12 +3,14 @@
  * width and height), a 1M-point line chart is reduced per pixel column
  * without losing a one-row spike (read back with cairo and looked for in
  * the picture), date x values, many-row scatter and hist second passes,
- * and the errors. With TQ_CHART_DIR set, the PNGs are written there to be
+ * a scatter of more points than could be kept read in one pass (rows
+ * counted through the drawing module's row iterator), and the errors. With TQ_CHART_DIR set, the PNGs are written there to be
  * looked at.
  */
 #include <stdlib.h>
 #include <cairo.h>
 
+#include "draw/draw_module.h"
 #include "render/render.h"
 #include "tap.h"
 
@@ -125,6 +127,72 @@ static unsigned char *ink(int *w, int *h)
         }
     cairo_surface_destroy(s);
     return out;
+}
+
+/* Rows made up on the fly for the drawing module: x = i and a y that
+ * jumps about, n of them, counting the rows handed out and the rewinds. */
+typedef struct made_rows {
+    int64_t n, i, handed, rewinds;
+} made_rows_t;
+
+static int made_next(void *ud, int n, tqdb_datum_t *row, char **error)
+{
+    (void)error;
+    made_rows_t *m = ud;
+    if (m->i == m->n)
+        return TQDB_DONE;
+    int64_t i = m->i++;
+    m->handed++;
+    row[0] = (tqdb_datum_t){.type = TQDB_INT, .i = i};
+    if (n > 1)
+        row[1] = (tqdb_datum_t){.type = TQDB_FLOAT,
+                                .f = (double)(i * 7919 % 100003)};
+    return TQDB_ROW;
+}
+
+static const char *made_text(void *ud, int col)
+{
+    (void)ud;
+    (void)col;
+    return NULL;
+}
+
+static double made_number(void *ud, int col)
+{
+    (void)ud;
+    (void)col;
+    return 0;
+}
+
+static int made_rewind(void *ud, char **error)
+{
+    (void)error;
+    made_rows_t *m = ud;
+    m->i = 0;
+    m->rewinds++;
+    return 0;
+}
+
+/* A scatter of 2.5M rows (more points than KEEP_VALUES' 4M numbers keep,
+ * which a second pass would read again): every row is read once. */
+static void scatter_reads_once(void)
+{
+    static const char *const names[] = {"x", "y"};
+    made_rows_t m = {.n = 2500000};
+    tq_draw_rows_t rows = {.ncols = 2, .names = names, .ud = &m,
+                           .next = made_next, .text = made_text,
+                           .number = made_number, .rewind = made_rewind};
+    tq_chart_opts_t o = {.kind = TQ_CHART_SCATTER, .scale = 2};
+    unsigned char *p = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    int rc = tq_draw_api()->chart_png(&rows, &o, &p, &n, &err);
+    printf("# %lld rows handed out, %lld rewinds\n", (long long)m.handed,
+           (long long)m.rewinds);
+    ok(rc == 0 && n > 8 && m.rewinds == 0 && m.handed == m.n,
+       "2.5M-point scatter: its rows read once");
+    free(p);
+    free(err);
 }
 
 int main(void)
@@ -300,6 +368,7 @@ int main(void)
     o.ylabel = NULL;
     o.colors = NULL;
     o.ncolors = 0;
+    scatter_reads_once();
     o.kind = TQ_CHART_HIST;
     o.title = "1M hist";
     chart("SELECT y FROM big WHERE y < 1", o, "bighist",
