@@ -1197,6 +1197,35 @@ static void fill_area(frame_t *f, data_t *d, size_t s)
     cairo_fill(cr);
 }
 
+/* A coverage mask over the plot in device pixels for the current line
+ * width (chart_mask.h), its origin in *ox, *oy. */
+static seg_mask_t *plot_mask(const frame_t *f, double *ox, double *oy)
+{
+    double k = f->scale;
+    *ox = floor(f->left * k);
+    *oy = floor(f->top * k);
+    int mw = (int)ceil(f->right * k - *ox);
+    int mh = (int)ceil(f->bottom * k - *oy);
+    return seg_mask_new(mw > 0 ? mw : 1, mh > 0 ? mh : 1,
+                        cairo_get_line_width(f->cr) * k / 2);
+}
+
+/* Paints series s through mask *m at (ox, oy) and frees it. */
+static void paint_mask(frame_t *f, size_t s, seg_mask_t **m, double ox,
+                       double oy)
+{
+    cairo_save(f->cr);
+    cairo_identity_matrix(f->cr);
+    set_colour(f, s);
+    cairo_mask_surface(f->cr, seg_mask_surface(*m), ox, oy);
+    cairo_restore(f->cr);
+    seg_mask_destroy(m);
+}
+
+/* Kept rows are stroked by cairo; a reduced line's runs (four vertices
+ * per pixel column, their segments overlapping) go through a coverage
+ * mask per series, which costs what their pixels do where cairo's
+ * stroker pays for every crossing of its outline. */
 static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
 {
     cairo_t *cr = f->cr;
@@ -1207,6 +1236,8 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
     pen_t *p = tq_xcalloc(1, sizeof *p);
     for (size_t s = 0; s < d->nseries; s++) {
         *p = (pen_t){.f = f, .o = o, .series = s};
+        if (d->reduced)
+            p->mask = plot_mask(f, &p->ox, &p->oy);
         if (!d->reduced) {
             for (size_t r = 0; r < d->nraw; r++) {
                 double y = d->ry[r * d->nseries + s];
@@ -1221,6 +1252,8 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
                 pen_run(p, &d->runs[s].r[k]);
         }
         pen_flush(p);
+        if (p->mask)
+            paint_mask(f, s, &p->mask, p->ox, p->oy);
     }
     free(p);
 }
@@ -1239,10 +1272,6 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
 {
     pen_line_style(f->cr);
     pen_t *pens = tq_xcalloc(d->nseries, sizeof *pens);
-    double k = f->scale;
-    double ox = floor(f->left * k), oy = floor(f->top * k);
-    int mw = (int)ceil(f->right * k - ox), mh = (int)ceil(f->bottom * k - oy);
-    double half = cairo_get_line_width(f->cr) * k / 2;
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
     double x, ys[MAX_SERIES];
@@ -1250,10 +1279,10 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
     int rc;
     int64_t n = 0;
     /* each series keeps its pending run and its own polyline */
-    for (size_t s = 0; s < d->nseries; s++)
-        pens[s] = (pen_t){.f = f, .o = o, .series = s, .ox = ox, .oy = oy,
-                          .mask = seg_mask_new(mw > 0 ? mw : 1,
-                                               mh > 0 ? mh : 1, half)};
+    for (size_t s = 0; s < d->nseries; s++) {
+        pens[s] = (pen_t){.f = f, .o = o, .series = s};
+        pens[s].mask = plot_mask(f, &pens[s].ox, &pens[s].oy);
+    }
     while ((rc = next_point(d, &p2, &x, ys, error)) == 1) {
         int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
         for (size_t s = 0; s < d->nseries; s++) {
@@ -1277,12 +1306,7 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
         if (have[s])
             pen_run(&pens[s], &cur[s]);
         pen_flush(&pens[s]);
-        cairo_save(f->cr);
-        cairo_identity_matrix(f->cr);
-        set_colour(f, s);
-        cairo_mask_surface(f->cr, seg_mask_surface(pens[s].mask), ox, oy);
-        cairo_restore(f->cr);
-        seg_mask_destroy(&pens[s].mask);
+        paint_mask(f, s, &pens[s].mask, pens[s].ox, pens[s].oy);
     }
     free(pens);
     return rc;
