@@ -41,6 +41,7 @@
 #include "draw/chart_axis.h"
 #include "draw/chart_grid.h"
 #include "draw/chart_mask.h"
+#include "draw/chart_png.h"
 #include "draw/draw_module.h"
 #include "render/render_util.h"
 
@@ -1697,13 +1698,6 @@ static char *ellipsize(cairo_t *cr, char *s, double limit)
     return t ? t : tq_xstrdup("\xe2\x80\xa6");
 }
 
-static cairo_status_t png_write(void *closure, const unsigned char *data,
-                                unsigned int length)
-{
-    tq_buf_addn(closure, (const char *)data, length);
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* matplotlib's number of tick intervals for an axis of `px` pixels:
  * its length in points over three (x) or two (y) label heights of 10 pt,
  * at most 9. */
@@ -2145,8 +2139,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     }
     if (rc == 0) {
         tq_buf_t out = {0};
-        if (cairo_surface_write_to_png_stream(surf, png_write, &out) !=
-            CAIRO_STATUS_SUCCESS) {
+        if (chart_png_encode(surf, &out) != 0) {
             *error = tq_xstrdup("Cannot encode the chart as PNG.");
             tq_buf_free(&out);
             rc = -1;
