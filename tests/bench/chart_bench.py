@@ -103,10 +103,11 @@ def main():
         "beyond"))
     for i, (what, sql, kind) in enumerate(CASES):
         total, scan, path = ours[what]
-        # a second pass walks the kept points (chart.c's KEEP_VALUES: 4M
-        # numbers, x and y per point) or, past them, runs the statement
-        # again
-        passes = 1 if what == "line, x ordered" or a.n * 2 <= 4 << 20 else 2
+        # an unordered line's second pass walks the kept points (chart.c's
+        # KEEP_VALUES: 4M numbers, x and y per point) or, past them, runs
+        # the statement again; a scatter reads its rows once at any size
+        passes = 2 if what == "line, x unordered" and a.n * 2 > 4 << 20 \
+            else 1
         out = os.path.join(a.dir, "mpl-chart-bench-%d.png" % i)
         row = "%-18s %10.1f %10.1f %10.1f | " % (what, total, scan,
                                                  total - passes * scan)
@@ -124,7 +125,7 @@ def main():
         print(row + "%10.1f %10.1f %10.1f" % (m[0], m[1], m[0] - m[1]))
     print("\ntabula: 'scan' is the statement stepped alone; 'beyond' is the "
           "chart less the\nscans it makes (a second one for unordered lines "
-          "and scatters past 2M points).\nPNGs: %s/tq-chart-bench-N.png and "
+          "past 2M points).\nPNGs: %s/tq-chart-bench-N.png and "
           "%s/mpl-chart-bench-N.png" % (a.dir, a.dir))
 
 
