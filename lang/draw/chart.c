@@ -9,9 +9,9 @@
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
  * never from the database itself. Memory is bounded by the picture, not by
  * the rows (box plots, which need every value, excepted), plus at most
- * KEEP_VALUES numbers: line and area charts keep every point while they
- * fit there, so that a second pass walks them instead of running the
- * statement again. Every kind draws its points in row order,
+ * KEEP_VALUES numbers: a line whose x goes back and forth keeps its points
+ * while they fit there, so that a second pass walks them instead of
+ * running the statement again. Every kind draws its points in row order,
  * as pandas does. A line or area chart reads its rows once: the first
  * RAW_MAX rows are kept as they are; past that every
  * series is reduced to runs, each run the consecutive rows inside one
@@ -19,12 +19,13 @@
  * first, lowest, highest and last point; the grid's bucket width doubles,
  * merging neighbouring runs, whenever a point falls outside it. Rows whose
  * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
- * walked a second time (kept, or read again) and drawn in row order,
- * reduced the same way, their
- * segments rasterised into a coverage mask per series (chart_mask.h) that
+ * drawn in row order in a second pass: the rows read so far as their
+ * runs, the rest as they were kept from there on (past KEEP_VALUES, every
+ * row read again), reduced per device pixel column, their segments
+ * rasterised into a coverage mask per series (chart_mask.h) that
  * is painted once: a million segments going back and forth cost about
- * what their number does, not their length. Kept lines are stroked by
- * cairo in chunks of STROKE_CHUNK vertices. A scatter plot of more than
+ * what their number does, not their length; so do reduced lines' runs.
+ * Raw lines are stroked by cairo in chunks of STROKE_CHUNK vertices. A scatter plot of more than
  * RAW_MAX rows reads them once, whatever their number: each row marks its
  * cell of a grid in axis units (chart_grid.h: a quarter pixel or less,
  * before the view is known), and once the view is laid out the grid's
@@ -132,7 +133,8 @@ typedef struct data {
     size_t nlabels, labelcap;
     /* reduced line data: runs per series on a grid of nb buckets */
     bool reduced;
-    bool streamed;           /* too many runs: drawn in a second pass */
+    bool streamed;           /* too many runs: drawn in a second pass,
+                                the runs so far kept as they were */
     bool gaps_skip;          /* by= series: NULL y skipped, not a gap */
     bool stacked;            /* area: y are running sums of the series */
     size_t nb;
@@ -140,9 +142,9 @@ typedef struct data {
     double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
     runs_t *runs;            /* nseries */
     size_t nruns;            /* over every series */
-    /* line and area: every point (x and its ys) while they fit
-     * in KEEP_VALUES, so that a second pass need not run the statement
-     * again */
+    /* a streamed line: every point (x and its ys) after its runs, while
+     * they fit in KEEP_VALUES, so that the second pass need not run the
+     * statement again */
     bool keeping;
     double *kx, *ky;
     size_t nkept, kcap;
@@ -301,16 +303,15 @@ static void grid_add(data_t *d, double x, const double *ys, int64_t row)
         d->nruns++;
     }
     if (d->nruns > d->nseries * d->nb * RUNS_PER_BUCKET) {
-        for (size_t s = 0; s < d->nseries; s++) {
-            free(d->runs[s].r);
-            d->runs[s] = (runs_t){0};
-        }
-        d->nruns = 0;
-        d->streamed = true;
+        d->streamed = true;      /* the runs stay: the rows so far */
+        d->keeping = true;       /* the rows to come */
     }
 }
 
-/* Starts reducing: the grid spans the raw rows' x range. */
+static void keep_point(data_t *d, double x, const double *ys);
+
+/* Starts reducing: the grid spans the raw rows' x range (rows past the
+ * point where the line turns out to be streamed are kept instead). */
 static void grid_start(data_t *d, size_t plot_px)
 {
     d->nb = plot_px;
@@ -323,7 +324,10 @@ static void grid_start(data_t *d, size_t plot_px)
     d->inv_bw = 1 / d->bw;
     d->reduced = true;
     for (size_t r = 0; r < d->nraw; r++)
-        grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
+        if (!d->streamed)
+            grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
+        else if (d->keeping)
+            keep_point(d, d->rx[r], d->ry + r * d->nseries);
 }
 
 /* A scatter's grid: GRID_PER_PX cells per pixel of the picture along each
@@ -673,9 +677,10 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             widen_y(d, ys[s]);
         }
         widen_x(d, x);
-        if (d->keeping)
-            keep_point(d, x, ys);
-        if (d->reduced)
+        if (d->streamed) {
+            if (d->keeping)
+                keep_point(d, x, ys);
+        } else if (d->reduced)
             grid_add(d, x, ys, d->rows);
         else if (d->grid)
             grid_mark(d, x, ys);
@@ -686,7 +691,10 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             grid_mark(d, x, ys);
         } else {
             grid_start(d, plot_px);
-            grid_add(d, x, ys, d->rows);
+            if (!d->streamed)
+                grid_add(d, x, ys, d->rows);
+            else if (d->keeping)
+                keep_point(d, x, ys);
         }
         d->rows++;
     }
@@ -1279,10 +1287,17 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
     pass2_t p2 = {.rows = rows};
     int rc;
     int64_t n = 0;
-    /* each series keeps its pending run and its own polyline */
+    /* each series keeps its pending run and its own polyline; when the
+     * rows after the first pass's runs were kept, the runs draw the rows
+     * before them (else every row is read again) */
     for (size_t s = 0; s < d->nseries; s++) {
         pens[s] = (pen_t){.f = f, .o = o, .series = s};
         pens[s].mask = plot_mask(f, &pens[s].ox, &pens[s].oy);
+        if (!d->keeping)
+            continue;
+        for (size_t k = 0; k < d->runs[s].n; k++)
+            pen_run(&pens[s], &d->runs[s].r[k]);
+        gap[s] = d->runs[s].pending_gap;
     }
     while ((rc = next_point(d, &p2, &x, ys, error)) == 1) {
         int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
@@ -1857,7 +1872,6 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     d.bins = o.bins;
     d.gaps_skip = o.by_series;
     d.stacked = o.kind == TQ_CHART_AREA && o.stacked != 2;
-    d.keeping = is_line_like(o.kind);
     d.ncolours_given = o.ncolors > 0;
     d.nseries = o.kind == TQ_CHART_HIST ? 1
               : o.kind == TQ_CHART_PIE ? 1
@@ -1897,13 +1911,6 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         scatter_grid_setup(&d, &o, f.logx, f.logy);
     /* reduced per device pixel column of the plot (about the width) */
     int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
-    if (d.keeping && !d.streamed) {
-        free(d.kx);              /* no second pass: the points go */
-        free(d.ky);
-        d.kx = d.ky = NULL;
-        d.nkept = 0;
-        d.keeping = false;
-    }
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;

@@ -221,6 +221,9 @@ int main(void)
         "THEN 10 ELSE 40 END FROM c;"
         "CREATE TABLE shuf AS SELECT x, y FROM big WHERE x < 300000 "
         "ORDER BY x * 7919 % 300007;"
+        "CREATE TABLE half AS SELECT x, 2 + sin(x / 5000.0) AS y FROM big "
+        "WHERE x < 150000 ORDER BY x;"
+        "INSERT INTO half SELECT x, y FROM shuf;"
         "CREATE TABLE cat(name TEXT, sales REAL, cost REAL);"
         "INSERT INTO cat VALUES('north', 120, 80), ('south', 95.5, 70),"
         "('east <&>', 143, 90), ('west', 60, 75);"
@@ -322,7 +325,8 @@ int main(void)
 
     /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) the
      * second pass runs the statement again instead of walking the kept
-     * points: the same picture (the series drawn over each other in one
+     * points (and a line the runs of the rows before it went back and
+     * forth): the same picture (the series drawn over each other in one
      * colour). */
     static const char *const blue[] = {"C0"};
     o.legend = 2;
@@ -330,6 +334,8 @@ int main(void)
     o.colors = blue;
     o.ncolors = 1;
 #define Y15 "y, y, y, y, y, y, y, y, y, y, y, y, y, y, y"
+#define N14 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
+            "NULL, NULL, NULL, NULL"
     static const struct {
         const char *one, *many, *file, *name;
         tq_chart_kind_t kind;
@@ -338,8 +344,16 @@ int main(void)
          "300k-point scatter", TQ_CHART_SCATTER},
         {"SELECT x, y FROM shuf", "SELECT x, " Y15 " FROM shuf",
          "againline", "300k unordered points' line", TQ_CHART_LINE},
+        /* ordered for 150k rows, then back and forth: one series draws
+         * the rows before that from their runs, then the kept ones; the
+         * 14 empty series only make the rows too many to keep (a thin
+         * line painted 15 times over would darken its edges) */
+        {"SELECT x, y FROM half", "SELECT x, y, " N14 " FROM half",
+         "halfline", "150k ordered then 300k unordered points' line",
+         TQ_CHART_LINE},
     };
 #undef Y15
+#undef N14
     for (size_t k = 0; k < sizeof again / sizeof *again; k++) {
         o.kind = again[k].kind;
         int w, h, w2, h2;
