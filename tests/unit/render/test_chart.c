@@ -322,6 +322,23 @@ int main(void)
     o.kind = TQ_CHART_SCATTER;
     o.title = "1M scatter";
     chart("SELECT x, y FROM big", o, "bigscatter", "1M-point scatter: PNG");
+    /* On a log y axis (the zeros not drawn) through a given x view: the
+     * one-row spike is the top mark in the middle of the plot. */
+    o.logy = true;
+    o.has_xlim = true;
+    o.xlim[0] = 250000;
+    o.xlim[1] = 750000;
+    if (chart("SELECT x, y FROM big", o, "bigscatterlog",
+              "1M-point scatter, log y, xlim: PNG")) {
+        int mid = blue_top(380, 460), side = blue_top(100, 300);
+        printf("# top marks: %d in the middle, %d aside\n", mid, side);
+        ok(mid >= 0 && mid < 60 && side > 80, "1M-point scatter, log y, "
+           "xlim: the one-row spike drawn at the top in the middle");
+    } else {
+        ok(false, "1M-point scatter, log y, xlim: spike");
+    }
+    o.logy = false;
+    o.has_xlim = false;
 
     /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) the
      * second pass runs the statement again instead of walking the kept
