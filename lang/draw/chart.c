@@ -24,9 +24,10 @@
  * row read again), reduced per device pixel column, their segments
  * rasterised into a coverage mask per series (chart_mask.h) that
  * is painted once: a million segments going back and forth cost about
- * what their number does, not their length; so do reduced lines' runs.
- * Raw lines are stroked by cairo in chunks of STROKE_CHUNK vertices. A scatter plot of more than
- * RAW_MAX rows reads them once, whatever their number: each row marks its
+ * what their number does, not their length; reduced lines' runs are
+ * drawn the same way. Raw lines are stroked by cairo in chunks of
+ * STROKE_CHUNK vertices. A scatter plot of more than RAW_MAX rows reads
+ * them once, whatever their number: each row marks its
  * cell of a grid in axis units (chart_grid.h: a quarter pixel or less,
  * before the view is known), and once the view is laid out the grid's
  * marked cells mark the cells of a 2-pixel grid of the plot, each drawn
@@ -1231,7 +1232,7 @@ static void paint_mask(frame_t *f, size_t s, seg_mask_t **m, double ox,
     seg_mask_destroy(m);
 }
 
-/* Kept rows are stroked by cairo; a reduced line's runs (four vertices
+/* Raw rows are stroked by cairo; a reduced line's runs (four vertices
  * per pixel column, their segments overlapping) go through a coverage
  * mask per series, which costs what their pixels do where cairo's
  * stroker pays for every crossing of its outline. */
@@ -1245,8 +1246,6 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
     pen_t *p = tq_xcalloc(1, sizeof *p);
     for (size_t s = 0; s < d->nseries; s++) {
         *p = (pen_t){.f = f, .o = o, .series = s};
-        if (d->reduced)
-            p->mask = plot_mask(f, &p->ox, &p->oy);
         if (!d->reduced) {
             for (size_t r = 0; r < d->nraw; r++) {
                 double y = d->ry[r * d->nseries + s];
@@ -1257,6 +1256,7 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
                 pen_to(p, d->rx[r], y, false);
             }
         } else {
+            p->mask = plot_mask(f, &p->ox, &p->oy);
             for (size_t k = 0; k < d->runs[s].n; k++)
                 pen_run(p, &d->runs[s].r[k]);
         }
@@ -1267,10 +1267,12 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
     free(p);
 }
 
-/* A line chart whose rows go back and forth in x too often to be kept:
- * the rows are read again and drawn while read, in row order, each run
- * inside one device pixel column reduced to its first, lowest, highest
- * and last point, every series in its own pen. The pens' segments go to
+/* A line chart whose rows go back and forth in x too often to be reduced:
+ * the first pass's runs (the rows before it turned out so) and then the
+ * kept rows, or every row read again when there were too many to keep,
+ * are drawn in row order, the rows' runs inside one device pixel column
+ * reduced to their first, lowest, highest and last point, every series
+ * in its own pen. The pens' segments go to
  * a coverage mask per series (chart_mask.h: the union of the segments,
  * as one stroke of them would cover, at a cost that does not grow with
  * their length once the plot is covered), and each mask is painted in

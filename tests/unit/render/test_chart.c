@@ -2,10 +2,12 @@
  * This file tests the charts: every kind gives a PNG (signature, IHDR
  * width and height), a 1M-point line chart is reduced per pixel column
  * without losing a one-row spike (read back with cairo and looked for in
- * the picture), date x values, many-row scatter and hist second passes,
- * a scatter of more points than could be kept read in one pass (rows
- * counted through the drawing module's row iterator), and the errors. With TQ_CHART_DIR set, the PNGs are written there to be
- * looked at.
+ * the picture), date x values, a many-row scatter (also on a log axis
+ * through a given view) and hist's second pass, lines going back and
+ * forth drawn from kept points as from the rows read again, a scatter of
+ * more points than could be kept read in one pass (rows counted through
+ * the drawing module's row iterator), and the errors. With TQ_CHART_DIR
+ * set, the PNGs are written there to be looked at.
  */
 #include <stdlib.h>
 #include <cairo.h>
