@@ -9,7 +9,7 @@
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
  * never from the database itself. Memory is bounded by the picture, not by
  * the rows (box plots, which need every value, excepted), plus at most
- * KEEP_VALUES numbers: line, area and scatter charts keep every point
+ * KEEP_VALUES numbers: a line whose x goes back and forth keeps its points
  * while they fit there, so that a second pass walks them instead of
  * running the statement again. Every kind draws its points in row order,
  * as pandas does. A line or area chart reads its rows once: the first
@@ -19,17 +19,21 @@
  * first, lowest, highest and last point; the grid's bucket width doubles,
  * merging neighbouring runs, whenever a point falls outside it. Rows whose
  * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
- * walked a second time (kept, or read again) and drawn in row order,
- * reduced the same way, their
- * segments rasterised into a coverage mask per series (chart_mask.h) that
+ * drawn in row order in a second pass: the rows read so far as their
+ * runs, the rest as they were kept from there on (past KEEP_VALUES, every
+ * row read again), reduced per device pixel column, their segments
+ * rasterised into a coverage mask per series (chart_mask.h) that
  * is painted once: a million segments going back and forth cost about
- * what their number does, not their length. Kept lines are stroked by
- * cairo in chunks of STROKE_CHUNK vertices. A scatter plot or a
- * histogram of more than RAW_MAX rows walks them a second time (a
- * histogram always reads them again: the iterator rewinds, parameters
- * kept) once the first pass has found the ranges: the scatter marks the
- * cells of a 2-pixel grid that hold a point, the histogram counts.
- * Nothing is ever sampled.
+ * what their number does, not their length; reduced lines' runs are
+ * drawn the same way. Raw lines are stroked by cairo in chunks of
+ * STROKE_CHUNK vertices. A scatter plot of more than RAW_MAX rows reads
+ * them once, whatever their number: each row marks its
+ * cell of a grid in axis units (chart_grid.h: a quarter pixel or less,
+ * before the view is known), and once the view is laid out the grid's
+ * marked cells mark the cells of a 2-pixel grid of the plot, each drawn
+ * as one marker. A histogram of more than RAW_MAX rows reads them again
+ * (the iterator rewinds, parameters kept) once the first pass has found
+ * their range, and counts. Nothing is ever sampled.
  */
 #include <assert.h>
 #include <math.h>
@@ -37,7 +41,9 @@
 #include <cairo.h>
 
 #include "draw/chart_axis.h"
+#include "draw/chart_grid.h"
 #include "draw/chart_mask.h"
+#include "draw/chart_png.h"
 #include "draw/draw_module.h"
 #include "render/render_util.h"
 
@@ -125,10 +131,11 @@ typedef struct data {
     double *rx;              /* x */
     double *ry;              /* nraw * nseries, NAN for NULL */
     char **labels;           /* category labels (bar, pie, text x) */
-    size_t nlabels;
+    size_t nlabels, labelcap;
     /* reduced line data: runs per series on a grid of nb buckets */
     bool reduced;
-    bool streamed;           /* too many runs: drawn in a second pass */
+    bool streamed;           /* too many runs: drawn in a second pass,
+                                the runs so far kept as they were */
     bool gaps_skip;          /* by= series: NULL y skipped, not a gap */
     bool stacked;            /* area: y are running sums of the series */
     size_t nb;
@@ -136,9 +143,9 @@ typedef struct data {
     double hi, inv_bw;       /* lo + nb * bw, 1 / bw */
     runs_t *runs;            /* nseries */
     size_t nruns;            /* over every series */
-    /* line, area and scatter: every point (x and its ys) while they fit
-     * in KEEP_VALUES, so that a second pass need not run the statement
-     * again */
+    /* a streamed line: every point (x and its ys) after its runs, while
+     * they fit in KEEP_VALUES, so that the second pass need not run the
+     * statement again */
     bool keeping;
     double *kx, *ky;
     size_t nkept, kcap;
@@ -154,6 +161,12 @@ typedef struct data {
     /* hist */
     int64_t *counts;
     int bins;
+    /* scatter of more than RAW_MAX rows: every row's cell on a grid in
+     * axis units (GRID_PER_PX cells per pixel of the picture), each axis
+     * fixed to a given view (xlim, ylim) or growing with the points */
+    pt_grid_t *grid;
+    pt_grid_axis_t grid_axis[2];   /* n and fixed views; ranges at start */
+    bool logx, logy;
     /* scatter occupancy (cells of the plot) */
     unsigned char *cells;
     int cw, ch;
@@ -180,6 +193,7 @@ static void data_free(data_t *d)
     free(d->capvals);
     free(d->counts);
     free(d->cells);
+    pt_grid_free(&d->grid);
     free(d->kx);
     free(d->ky);
 }
@@ -290,16 +304,15 @@ static void grid_add(data_t *d, double x, const double *ys, int64_t row)
         d->nruns++;
     }
     if (d->nruns > d->nseries * d->nb * RUNS_PER_BUCKET) {
-        for (size_t s = 0; s < d->nseries; s++) {
-            free(d->runs[s].r);
-            d->runs[s] = (runs_t){0};
-        }
-        d->nruns = 0;
-        d->streamed = true;
+        d->streamed = true;      /* the runs stay: the rows so far */
+        d->keeping = true;       /* the rows to come */
     }
 }
 
-/* Starts reducing: the grid spans the raw rows' x range. */
+static void keep_point(data_t *d, double x, const double *ys);
+
+/* Starts reducing: the grid spans the raw rows' x range (rows past the
+ * point where the line turns out to be streamed are kept instead). */
 static void grid_start(data_t *d, size_t plot_px)
 {
     d->nb = plot_px;
@@ -312,7 +325,41 @@ static void grid_start(data_t *d, size_t plot_px)
     d->inv_bw = 1 / d->bw;
     d->reduced = true;
     for (size_t r = 0; r < d->nraw; r++)
-        grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
+        if (!d->streamed)
+            grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
+        else if (d->keeping)
+            keep_point(d, d->rx[r], d->ry + r * d->nseries);
+}
+
+/* A scatter's grid: GRID_PER_PX cells per pixel of the picture along each
+ * axis (fewer when that would pass GRID_BITS bits over every series), an
+ * axis with a given view fixed to it. */
+enum { GRID_PER_PX = 4, GRID_BITS = 1 << 28 };
+
+static void scatter_grid_setup(data_t *d, const tq_chart_opts_t *o,
+                               bool logx, bool logy)
+{
+    double px = (double)o->width * o->height * (double)d->nseries;
+    double per = fmin(GRID_PER_PX, sqrt(GRID_BITS / px));
+    d->logx = logx;
+    d->logy = logy;
+    const bool has[2] = {o->has_xlim, o->has_ylim}, log[2] = {logx, logy};
+    const double *lim[2] = {o->xlim, o->ylim};
+    const int size[2] = {o->width, o->height};
+    for (int k = 0; k < 2; k++) {
+        pt_grid_axis_t *a = &d->grid_axis[k];
+        a->n = (int)fmax(1, floor(size[k] * per));
+        /* as view_range takes a given view */
+        a->fixed = has[k] && (!log[k] || (lim[k][0] > 0 && lim[k][1] > 0));
+        if (a->fixed) {
+            a->lo = log[k] ? log10(lim[k][0]) : lim[k][0];
+            a->hi = log[k] ? log10(lim[k][1]) : lim[k][1];
+            if (!(a->hi > a->lo))
+                a->hi = a->lo + 1;
+            if (!isfinite(a->lo) || !isfinite(a->hi))
+                a->fixed = false;
+        }
+    }
 }
 
 /* ---- reading */
@@ -375,7 +422,10 @@ static void push_label(data_t *d, const tq_draw_rows_t *rows,
     const char *s = v->type == TQDB_TEXT ? v->s
                   : v->type == TQDB_NULL ? NULL
                   : rows->text(rows->ud, 0);
-    d->labels = tq_xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
+    if (d->nlabels == d->labelcap) {     /* doubling: linear in all */
+        d->labelcap = d->labelcap ? d->labelcap * 2 : 64;
+        d->labels = tq_xrealloc(d->labels, d->labelcap * sizeof *d->labels);
+    }
     d->labels[d->nlabels++] = tq_xstrdup(s ? s : "None");
 }
 
@@ -391,13 +441,45 @@ static void push_raw(data_t *d, double x, const double *ys)
     d->nraw++;
 }
 
-/* Keeps the row while there is room (a scatter of more rows is drawn in
- * a second pass). */
-static void push_raw_or_count(data_t *d, double x, const double *ys)
+static double axis_unit(bool log, double v)
 {
-    if (d->nraw < RAW_MAX || d->kind == TQ_CHART_BAR ||
-        d->kind == TQ_CHART_BARH || d->kind == TQ_CHART_PIE)
-        push_raw(d, x, ys);
+    return log ? (v > 0 ? log10(v) : NAN) : v;
+}
+
+/* A scatter's row on its grid, each series' point in its cell. */
+static void grid_mark(data_t *d, double x, const double *ys)
+{
+    double u = axis_unit(d->logx, x);
+    for (size_t s = 0; s < d->nseries; s++)
+        pt_grid_add(d->grid, s, u, axis_unit(d->logy, ys[s]));
+}
+
+/* A scatter past RAW_MAX rows: the grid starts over the kept rows' range
+ * (axis units) and takes them. */
+static void scatter_grid_start(data_t *d)
+{
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t r = 0; r < d->nraw; r++) {
+        double u = axis_unit(d->logx, d->rx[r]);
+        for (size_t s = 0; s < d->nseries; s++) {
+            double v = axis_unit(d->logy, d->ry[r * d->nseries + s]);
+            if (!isfinite(u) || !isfinite(v))
+                continue;
+            lo[0] = fmin(lo[0], u);
+            hi[0] = fmax(hi[0], u);
+            lo[1] = fmin(lo[1], v);
+            hi[1] = fmax(hi[1], v);
+        }
+    }
+    pt_grid_axis_t a[2] = {d->grid_axis[0], d->grid_axis[1]};
+    for (int k = 0; k < 2; k++)
+        if (!a[k].fixed) {
+            a[k].lo = lo[k] <= hi[k] ? lo[k] : 0;
+            a[k].hi = lo[k] <= hi[k] ? hi[k] : 0;
+        }
+    d->grid = pt_grid_new(d->nseries, a[0], a[1]);
+    for (size_t r = 0; r < d->nraw; r++)
+        grid_mark(d, d->rx[r], d->ry + r * d->nseries);
 }
 
 static void widen_x(data_t *d, double x)
@@ -455,7 +537,7 @@ static bool is_line_like(tq_chart_kind_t k)
 /* Box plots keep every value: at most this many in all. */
 enum { BOX_MAX_VALUES = 20000000 };
 
-/* Line, area and scatter charts keep their points for a second pass while
+/* Line and area charts keep their points for a second pass while
  * they hold at most this many numbers (32 MB); past that the second pass
  * reads the rows again. */
 enum { KEEP_VALUES = 4 * 1024 * 1024 };
@@ -480,8 +562,8 @@ static void keep_point(data_t *d, double x, const double *ys)
     d->nkept++;
 }
 
-/* The second pass over the points (a line whose x goes back and forth, a
- * scatter of many rows): the kept ones, or the rows read again. */
+/* The second pass over the points of a line whose x goes back and
+ * forth: the kept ones, or the rows read again. */
 typedef struct pass2 {
     const tq_draw_rows_t *rows;
     size_t next;
@@ -596,16 +678,24 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             widen_y(d, ys[s]);
         }
         widen_x(d, x);
-        if (d->keeping)
-            keep_point(d, x, ys);
-        if (d->reduced)
+        if (d->streamed) {
+            if (d->keeping)
+                keep_point(d, x, ys);
+        } else if (d->reduced)
             grid_add(d, x, ys, d->rows);
-        else if (d->nraw < RAW_MAX || categorical ||
-                 !is_line_like(d->kind))
-            push_raw_or_count(d, x, ys);
-        else {
+        else if (d->grid)
+            grid_mark(d, x, ys);
+        else if (d->nraw < RAW_MAX || categorical)
+            push_raw(d, x, ys);
+        else if (d->kind == TQ_CHART_SCATTER) {
+            scatter_grid_start(d);
+            grid_mark(d, x, ys);
+        } else {
             grid_start(d, plot_px);
-            grid_add(d, x, ys, d->rows);
+            if (!d->streamed)
+                grid_add(d, x, ys, d->rows);
+            else if (d->keeping)
+                keep_point(d, x, ys);
         }
         d->rows++;
     }
@@ -628,11 +718,6 @@ typedef struct frame {
     bool gaps_skip;
     int scale;
 } frame_t;
-
-static double axis_unit(bool log, double v)
-{
-    return log ? (v > 0 ? log10(v) : NAN) : v;
-}
 
 static double px_x(const frame_t *f, double x)
 {
@@ -1122,6 +1207,35 @@ static void fill_area(frame_t *f, data_t *d, size_t s)
     cairo_fill(cr);
 }
 
+/* A coverage mask over the plot in device pixels for the current line
+ * width (chart_mask.h), its origin in *ox, *oy. */
+static seg_mask_t *plot_mask(const frame_t *f, double *ox, double *oy)
+{
+    double k = f->scale;
+    *ox = floor(f->left * k);
+    *oy = floor(f->top * k);
+    int mw = (int)ceil(f->right * k - *ox);
+    int mh = (int)ceil(f->bottom * k - *oy);
+    return seg_mask_new(mw > 0 ? mw : 1, mh > 0 ? mh : 1,
+                        cairo_get_line_width(f->cr) * k / 2);
+}
+
+/* Paints series s through mask *m at (ox, oy) and frees it. */
+static void paint_mask(frame_t *f, size_t s, seg_mask_t **m, double ox,
+                       double oy)
+{
+    cairo_save(f->cr);
+    cairo_identity_matrix(f->cr);
+    set_colour(f, s);
+    cairo_mask_surface(f->cr, seg_mask_surface(*m), ox, oy);
+    cairo_restore(f->cr);
+    seg_mask_destroy(m);
+}
+
+/* Raw rows are stroked by cairo; a reduced line's runs (four vertices
+ * per pixel column, their segments overlapping) go through a coverage
+ * mask per series, which costs what their pixels do where cairo's
+ * stroker pays for every crossing of its outline. */
 static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
 {
     cairo_t *cr = f->cr;
@@ -1142,18 +1256,23 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
                 pen_to(p, d->rx[r], y, false);
             }
         } else {
+            p->mask = plot_mask(f, &p->ox, &p->oy);
             for (size_t k = 0; k < d->runs[s].n; k++)
                 pen_run(p, &d->runs[s].r[k]);
         }
         pen_flush(p);
+        if (p->mask)
+            paint_mask(f, s, &p->mask, p->ox, p->oy);
     }
     free(p);
 }
 
-/* A line chart whose rows go back and forth in x too often to be kept:
- * the rows are read again and drawn while read, in row order, each run
- * inside one device pixel column reduced to its first, lowest, highest
- * and last point, every series in its own pen. The pens' segments go to
+/* A line chart whose rows go back and forth in x too often to be reduced:
+ * the first pass's runs (the rows before it turned out so) and then the
+ * kept rows, or every row read again when there were too many to keep,
+ * are drawn in row order, the rows' runs inside one device pixel column
+ * reduced to their first, lowest, highest and last point, every series
+ * in its own pen. The pens' segments go to
  * a coverage mask per series (chart_mask.h: the union of the segments,
  * as one stroke of them would cover, at a cost that does not grow with
  * their length once the plot is covered), and each mask is painted in
@@ -1164,21 +1283,24 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
 {
     pen_line_style(f->cr);
     pen_t *pens = tq_xcalloc(d->nseries, sizeof *pens);
-    double k = f->scale;
-    double ox = floor(f->left * k), oy = floor(f->top * k);
-    int mw = (int)ceil(f->right * k - ox), mh = (int)ceil(f->bottom * k - oy);
-    double half = cairo_get_line_width(f->cr) * k / 2;
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
     double x, ys[MAX_SERIES];
     pass2_t p2 = {.rows = rows};
     int rc;
     int64_t n = 0;
-    /* each series keeps its pending run and its own polyline */
-    for (size_t s = 0; s < d->nseries; s++)
-        pens[s] = (pen_t){.f = f, .o = o, .series = s, .ox = ox, .oy = oy,
-                          .mask = seg_mask_new(mw > 0 ? mw : 1,
-                                               mh > 0 ? mh : 1, half)};
+    /* each series keeps its pending run and its own polyline; when the
+     * rows after the first pass's runs were kept, the runs draw the rows
+     * before them (else every row is read again) */
+    for (size_t s = 0; s < d->nseries; s++) {
+        pens[s] = (pen_t){.f = f, .o = o, .series = s};
+        pens[s].mask = plot_mask(f, &pens[s].ox, &pens[s].oy);
+        if (!d->keeping)
+            continue;
+        for (size_t k = 0; k < d->runs[s].n; k++)
+            pen_run(&pens[s], &d->runs[s].r[k]);
+        gap[s] = d->runs[s].pending_gap;
+    }
     while ((rc = next_point(d, &p2, &x, ys, error)) == 1) {
         int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
         for (size_t s = 0; s < d->nseries; s++) {
@@ -1202,12 +1324,7 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
         if (have[s])
             pen_run(&pens[s], &cur[s]);
         pen_flush(&pens[s]);
-        cairo_save(f->cr);
-        cairo_identity_matrix(f->cr);
-        set_colour(f, s);
-        cairo_mask_surface(f->cr, seg_mask_surface(pens[s].mask), ox, oy);
-        cairo_restore(f->cr);
-        seg_mask_destroy(&pens[s].mask);
+        paint_mask(f, s, &pens[s].mask, pens[s].ox, pens[s].oy);
     }
     free(pens);
     return rc;
@@ -1246,6 +1363,54 @@ static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o, double r)
         }
         cairo_fill(cr);
     }
+}
+
+/* The plot's cells of the grid's cells, each a SCATTER_CELL square. */
+typedef struct cell_map {
+    int *col, *row;              /* per grid cell across / down; -1: out */
+    unsigned char *cells;        /* one series' cells of the plot */
+    int cw;
+} cell_map_t;
+
+static void mark_plot_cell(void *ud, int i, int j)
+{
+    cell_map_t *m = ud;
+    if (m->col[i] >= 0 && m->row[j] >= 0)
+        m->cells[(size_t)m->row[j] * m->cw + m->col[i]] = 1;
+}
+
+/* The plot cell (index along an axis of n cells) of a position `px` from
+ * the plot's edge; -1 outside. */
+static int plot_cell(double px, int n)
+{
+    double c = px / SCATTER_CELL;
+    return !(c > -1 && c < n) ? -1 : (int)c;    /* truncated, as before */
+}
+
+/* A scatter of many rows: the plot's SCATTER_CELL cells holding the
+ * centre of a marked grid cell (at most a quarter of a pixel from the
+ * points it holds, GRID_PER_PX and the grid's doubling keep it so). */
+static void scatter_cells(frame_t *f, data_t *d)
+{
+    d->cw = (int)ceil((f->right - f->left) / SCATTER_CELL);
+    d->ch = (int)ceil((f->bottom - f->top) / SCATTER_CELL);
+    d->cells = tq_xcalloc(d->nseries * (size_t)d->cw * d->ch, 1);
+    int nx = pt_grid_cells(d->grid, 0), ny = pt_grid_cells(d->grid, 1);
+    cell_map_t m = {.col = tq_xcalloc((size_t)nx, sizeof *m.col),
+                    .row = tq_xcalloc((size_t)ny, sizeof *m.row),
+                    .cw = d->cw};
+    for (int i = 0; i < nx; i++)
+        m.col[i] = plot_cell((pt_grid_centre(d->grid, 0, i) - f->x0) /
+                             (f->x1 - f->x0) * (f->right - f->left), d->cw);
+    for (int j = 0; j < ny; j++)
+        m.row[j] = plot_cell((f->y1 - pt_grid_centre(d->grid, 1, j)) /
+                             (f->y1 - f->y0) * (f->bottom - f->top), d->ch);
+    for (size_t s = 0; s < d->nseries; s++) {
+        m.cells = d->cells + s * (size_t)d->cw * d->ch;
+        pt_grid_each(d->grid, s, mark_plot_cell, &m);
+    }
+    free(m.col);
+    free(m.row);
 }
 
 /* Grouped bars (pandas: group width 0.5 around each category), or
@@ -1550,13 +1715,6 @@ static char *ellipsize(cairo_t *cr, char *s, double limit)
     return t ? t : tq_xstrdup("\xe2\x80\xa6");
 }
 
-static cairo_status_t png_write(void *closure, const unsigned char *data,
-                                unsigned int length)
-{
-    tq_buf_addn(closure, (const char *)data, length);
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* matplotlib's number of tick intervals for an axis of `px` pixels:
  * its length in points over three (x) or two (y) label heights of 10 pt,
  * at most 9. */
@@ -1716,7 +1874,6 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     d.bins = o.bins;
     d.gaps_skip = o.by_series;
     d.stacked = o.kind == TQ_CHART_AREA && o.stacked != 2;
-    d.keeping = is_line_like(o.kind) || o.kind == TQ_CHART_SCATTER;
     d.ncolours_given = o.ncolors > 0;
     d.nseries = o.kind == TQ_CHART_HIST ? 1
               : o.kind == TQ_CHART_PIE ? 1
@@ -1752,16 +1909,10 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     f.alpha = o.alpha > 0 ? o.alpha : 1;
     f.gaps_skip = o.by_series;
     obstacles_t obs;
+    if (o.kind == TQ_CHART_SCATTER)
+        scatter_grid_setup(&d, &o, f.logx, f.logy);
     /* reduced per device pixel column of the plot (about the width) */
     int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
-    if (d.keeping && !d.streamed &&
-        !(o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw)) {
-        free(d.kx);              /* no second pass: the points go */
-        free(d.ky);
-        d.kx = d.ky = NULL;
-        d.nkept = 0;
-        d.keeping = false;
-    }
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;
@@ -1826,7 +1977,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         d.labels = tq_xcalloc(d.nseries, sizeof *d.labels);
         for (size_t s = 0; s < d.nseries; s++)
             d.labels[s] = tq_xstrdup(d.names[s]);
-        d.nlabels = d.nraw = d.nseries;
+        d.labelcap = d.nlabels = d.nraw = d.nseries;
     }
     if (rc == 0 && stacked_bars) {
         /* the range of the stacks */
@@ -1931,35 +2082,9 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             f.xt.n = k;
         }
 
-        /* Scatter of many rows: second pass into cells. */
-        if (o.kind == TQ_CHART_SCATTER && d.rows > (int64_t)d.nraw) {
-            d.cw = (int)ceil((f.right - f.left) / SCATTER_CELL);
-            d.ch = (int)ceil((f.bottom - f.top) / SCATTER_CELL);
-            d.cells = tq_xcalloc(d.nseries * (size_t)d.cw * d.ch, 1);
-            double x, ys[MAX_SERIES];
-            pass2_t p2 = {.rows = rows};
-            int src;
-            while ((src = next_point(&d, &p2, &x, ys, error)) == 1) {
-                double pxx = px_x(&f, x);
-                if (!isfinite(pxx))
-                    continue;
-                int i = (int)((pxx - f.left) / SCATTER_CELL);
-                if (i < 0 || i >= d.cw)
-                    continue;
-                for (size_t s = 0; s < d.nseries; s++) {
-                    double y = ys[s];
-                    double pyy = isnan(y) ? NAN : px_y(&f, y);
-                    if (!isfinite(pyy))
-                        continue;
-                    int j = (int)((pyy - f.top) / SCATTER_CELL);
-                    if (j >= 0 && j < d.ch)
-                        d.cells[s * (size_t)d.cw * d.ch +
-                                (size_t)j * d.cw + i] = 1;
-                }
-            }
-            if (src < 0)
-                rc = -1;
-        }
+        /* Scatter of many rows: its grid's cells into the plot's. */
+        if (d.grid)
+            scatter_cells(&f, &d);
     }
 
     tq_buf_t xshown = {0}, yshown = {0};
@@ -2023,8 +2148,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     }
     if (rc == 0) {
         tq_buf_t out = {0};
-        if (cairo_surface_write_to_png_stream(surf, png_write, &out) !=
-            CAIRO_STATUS_SUCCESS) {
+        if (chart_png_encode(surf, &out) != 0) {
             *error = tq_xstrdup("Cannot encode the chart as PNG.");
             tq_buf_free(&out);
             rc = -1;

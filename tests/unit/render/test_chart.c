@@ -2,13 +2,17 @@
  * This file tests the charts: every kind gives a PNG (signature, IHDR
  * width and height), a 1M-point line chart is reduced per pixel column
  * without losing a one-row spike (read back with cairo and looked for in
- * the picture), date x values, many-row scatter and hist second passes,
- * and the errors. With TQ_CHART_DIR set, the PNGs are written there to be
- * looked at.
+ * the picture), date x values, a many-row scatter (also on a log axis
+ * through a given view) and hist's second pass, lines going back and
+ * forth drawn from kept points as from the rows read again, a scatter of
+ * more points than could be kept read in one pass (rows counted through
+ * the drawing module's row iterator), and the errors. With TQ_CHART_DIR
+ * set, the PNGs are written there to be looked at.
  */
 #include <stdlib.h>
 #include <cairo.h>
 
+#include "draw/draw_module.h"
 #include "render/render.h"
 #include "tap.h"
 
@@ -127,6 +131,72 @@ static unsigned char *ink(int *w, int *h)
     return out;
 }
 
+/* Rows made up on the fly for the drawing module: x = i and a y that
+ * jumps about, n of them, counting the rows handed out and the rewinds. */
+typedef struct made_rows {
+    int64_t n, i, handed, rewinds;
+} made_rows_t;
+
+static int made_next(void *ud, int n, tqdb_datum_t *row, char **error)
+{
+    (void)error;
+    made_rows_t *m = ud;
+    if (m->i == m->n)
+        return TQDB_DONE;
+    int64_t i = m->i++;
+    m->handed++;
+    row[0] = (tqdb_datum_t){.type = TQDB_INT, .i = i};
+    if (n > 1)
+        row[1] = (tqdb_datum_t){.type = TQDB_FLOAT,
+                                .f = (double)(i * 7919 % 100003)};
+    return TQDB_ROW;
+}
+
+static const char *made_text(void *ud, int col)
+{
+    (void)ud;
+    (void)col;
+    return NULL;
+}
+
+static double made_number(void *ud, int col)
+{
+    (void)ud;
+    (void)col;
+    return 0;
+}
+
+static int made_rewind(void *ud, char **error)
+{
+    (void)error;
+    made_rows_t *m = ud;
+    m->i = 0;
+    m->rewinds++;
+    return 0;
+}
+
+/* A scatter of 2.5M rows (more points than KEEP_VALUES' 4M numbers keep,
+ * which a second pass would read again): every row is read once. */
+static void scatter_reads_once(void)
+{
+    static const char *const names[] = {"x", "y"};
+    made_rows_t m = {.n = 2500000};
+    tq_draw_rows_t rows = {.ncols = 2, .names = names, .ud = &m,
+                           .next = made_next, .text = made_text,
+                           .number = made_number, .rewind = made_rewind};
+    tq_chart_opts_t o = {.kind = TQ_CHART_SCATTER, .scale = 2};
+    unsigned char *p = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    int rc = tq_draw_api()->chart_png(&rows, &o, &p, &n, &err);
+    printf("# %lld rows handed out, %lld rewinds\n", (long long)m.handed,
+           (long long)m.rewinds);
+    ok(rc == 0 && n > 8 && m.rewinds == 0 && m.handed == m.n,
+       "2.5M-point scatter: its rows read once");
+    free(p);
+    free(err);
+}
+
 int main(void)
 {
     char *open_error = NULL;
@@ -153,6 +223,9 @@ int main(void)
         "THEN 10 ELSE 40 END FROM c;"
         "CREATE TABLE shuf AS SELECT x, y FROM big WHERE x < 300000 "
         "ORDER BY x * 7919 % 300007;"
+        "CREATE TABLE half AS SELECT x, 2 + sin(x / 5000.0) AS y FROM big "
+        "WHERE x < 150000 ORDER BY x;"
+        "INSERT INTO half SELECT x, y FROM shuf;"
         "CREATE TABLE cat(name TEXT, sales REAL, cost REAL);"
         "INSERT INTO cat VALUES('north', 120, 80), ('south', 95.5, 70),"
         "('east <&>', 143, 90), ('west', 60, 75);"
@@ -251,10 +324,28 @@ int main(void)
     o.kind = TQ_CHART_SCATTER;
     o.title = "1M scatter";
     chart("SELECT x, y FROM big", o, "bigscatter", "1M-point scatter: PNG");
+    /* On a log y axis (the zeros not drawn) through a given x view: the
+     * one-row spike is the top mark in the middle of the plot. */
+    o.logy = true;
+    o.has_xlim = true;
+    o.xlim[0] = 250000;
+    o.xlim[1] = 750000;
+    if (chart("SELECT x, y FROM big", o, "bigscatterlog",
+              "1M-point scatter, log y, xlim: PNG")) {
+        int mid = blue_top(380, 460), side = blue_top(100, 300);
+        printf("# top marks: %d in the middle, %d aside\n", mid, side);
+        ok(mid >= 0 && mid < 60 && side > 80, "1M-point scatter, log y, "
+           "xlim: the one-row spike drawn at the top in the middle");
+    } else {
+        ok(false, "1M-point scatter, log y, xlim: spike");
+    }
+    o.logy = false;
+    o.has_xlim = false;
 
     /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) the
      * second pass runs the statement again instead of walking the kept
-     * points: the same picture (the series drawn over each other in one
+     * points (and a line the runs of the rows before it went back and
+     * forth): the same picture (the series drawn over each other in one
      * colour). */
     static const char *const blue[] = {"C0"};
     o.legend = 2;
@@ -262,6 +353,8 @@ int main(void)
     o.colors = blue;
     o.ncolors = 1;
 #define Y15 "y, y, y, y, y, y, y, y, y, y, y, y, y, y, y"
+#define N14 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
+            "NULL, NULL, NULL, NULL"
     static const struct {
         const char *one, *many, *file, *name;
         tq_chart_kind_t kind;
@@ -270,8 +363,16 @@ int main(void)
          "300k-point scatter", TQ_CHART_SCATTER},
         {"SELECT x, y FROM shuf", "SELECT x, " Y15 " FROM shuf",
          "againline", "300k unordered points' line", TQ_CHART_LINE},
+        /* ordered for 150k rows, then back and forth: one series draws
+         * the rows before that from their runs, then the kept ones; the
+         * 14 empty series only make the rows too many to keep (a thin
+         * line painted 15 times over would darken its edges) */
+        {"SELECT x, y FROM half", "SELECT x, y, " N14 " FROM half",
+         "halfline", "150k ordered then 300k unordered points' line",
+         TQ_CHART_LINE},
     };
 #undef Y15
+#undef N14
     for (size_t k = 0; k < sizeof again / sizeof *again; k++) {
         o.kind = again[k].kind;
         int w, h, w2, h2;
@@ -300,6 +401,7 @@ int main(void)
     o.ylabel = NULL;
     o.colors = NULL;
     o.ncolors = 0;
+    scatter_reads_once();
     o.kind = TQ_CHART_HIST;
     o.title = "1M hist";
     chart("SELECT y FROM big WHERE y < 1", o, "bighist",
