@@ -3,11 +3,13 @@
  * A frame is a TEMP table of the session's database (tq_frame_N) seen
  * through a native value that names its index column and its value
  * columns; a Series is the same value with one column expression over the
- * same temp table. Nothing of a frame's data lives in C arrays: every
- * operation is one or a few SQL statements, compiled through compile.h
- * against a one-table schema that describes the temp table, so column
- * names are checked (FieldError with Django's wording) and values are
- * bound parameters.
+ * same temp table. The table is the frame's truth: operations are one or
+ * a few SQL statements, compiled through compile.h against a one-table
+ * schema that describes the temp table, so column names are checked
+ * (FieldError with Django's wording) and values are bound parameters.
+ * Numeric columns also have typed in-memory copies (frame_cols.h), over
+ * which statistics, groupby, value counts and sorted heads are computed
+ * in C as pandas computes them.
  *
  * The first part is what the database layer (query.c) calls; the second
  * part is shared by frame.c and frame_stats.c only.

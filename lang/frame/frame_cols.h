@@ -53,9 +53,14 @@ int frame_cols_load(tq_ctx_t *ctx, fstore_t *st, char *const *cols,
  * "float64", "object"), or NULL when no copy says (none read, over the
  * budget, or every value missing). */
 const char *frame_cols_dtype(fstore_t *st, const char *col);
+/* True when a copy of `bytes` more fits the budget of all copies. */
+bool frame_cols_fit(size_t bytes);
+/* Gives st the copy c (a new FCOL_INT or FCOL_REAL entry of the current
+ * generation, owned by st from now on). */
+void frame_cols_adopt(fstore_t *st, fcol_t *c);
 /* Forgets the cached column `col` of st (it was assigned). */
 void frame_cols_forget(fstore_t *st, const char *col);
-/* After df[name] = e made column `name` of st a virtual column computed
+/* frame_calc.c. After df[name] = e made column `name` of st a virtual column computed
  * by SQLite from e: its copy computed in memory with SQLite's arithmetic
  * when e is + - * and negation over number literals and int64/float64
  * columns held in memory (no copy otherwise: it is read when needed). */
@@ -63,6 +68,8 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e);
 /* Forgets every cached column of st (one of its columns was assigned). */
 void frame_cols_drop(fstore_t *st);
+
+/* ---- frame_pandas.c */
 
 /* numpy's sum of n doubles: pairwise within buffers of 8,192, in order. */
 double fc_sum(const double *a, size_t n);

@@ -4,7 +4,9 @@
  * common table expression, statements over it that fill a new store, and
  * the registration table that frame.c's attribute lookup falls back to.
  * Every method is SQL over the frame's temp table (window functions,
- * GROUP BY, CTEs); nothing walks the rows in interpreter values.
+ * GROUP BY, CTEs) or, for reductions and value counts of numeric columns
+ * held in memory, C over their copies (frame_cols.h); nothing walks the
+ * rows in interpreter values.
  *
  * Result stores made here name their index column "tq_i" and, for a
  * Series, their value column "tq_v", so that user column names holding

@@ -5,10 +5,12 @@
  * count unique top freq when no column is numeric), df.groupby(k)[col]
  * with sum mean count min max size as one GROUP BY statement whose result
  * is a new temp table indexed by k, and the Series aggregates s.sum()
- * mean count min max std. describe() and std() read their inputs in one
- * statement over the temp table and compute in C (the numbers of a column
- * held as doubles for the call: sums in row order, quartiles by
- * selection); the other statistics are SQL aggregates.
+ * mean count min max std. Over numeric columns held in memory
+ * (frame_cols.h) all of them are computed in C with pandas' arithmetic
+ * (frame_pandas.c); otherwise describe() and std() read their inputs in
+ * one statement over the temp table and compute in C (numpy's pairwise
+ * sums, quartiles by selection) and the other statistics are SQL
+ * aggregates.
  */
 #include "frame/frame.h"
 #include "frame/frame_methods.h"

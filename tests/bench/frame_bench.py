@@ -44,7 +44,9 @@ root:
       [--pandas] [--pandas-only] [--cpu]
 
 --cpu times each frame operation in CPU seconds (see pandas_cpu_bench),
-steadier than wall time when other work shares the machine.
+steadier than wall time when other work shares the machine, and prints
+the peak resident memory of a session holding the frame beside that of
+a Python holding pandas' frame.
 """
 import argparse
 import os
@@ -169,17 +171,40 @@ def pandas_bench(binary, db, rows, nops):
         print(f"{name:24s}{fmt(t):>12s}{fmt(tp):>12s}{t / tp:7.2f}x")
 
 
-def cell_cpu(binary, db, cells):
+def cell_cpu(binary, db, cells, rss=None):
     """CPU seconds of each of cells, in one tabula-run session, as its
-    --time reports them (CLOCK_PROCESS_CPUTIME_ID around the cell)."""
-    out = subprocess.run([binary, "--time", "1", db] + cells,
-                         capture_output=True, text=True)
+    --time reports them (CLOCK_PROCESS_CPUTIME_ID around the cell); with
+    rss a list, the session's peak resident memory (bytes) is appended."""
+    p = subprocess.Popen([binary, "--time", "1", db] + cells,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
     cpu = [float(m.group(1)) * 1e-6 for m in
            re.finditer(r"^[0-9.]+ us per run \(1 runs, ([0-9.]+) us CPU\)",
-                       out.stderr, re.M)]
-    if out.returncode != 0 or len(cpu) != len(cells):
-        sys.exit("tabula-run failed:\n" + out.stderr[-2000:])
+                       err, re.M)]
+    if status != 0 or len(cpu) != len(cells):
+        sys.exit("tabula-run failed:\n" + err[-2000:])
+    if rss is not None:
+        rss.append(ru.ru_maxrss * 1024)
     return cpu
+
+
+def pandas_rss(db):
+    """Peak resident memory (bytes) of a Python that imports pandas, and
+    of one that also read_sql()s the score table: the frame's cost is the
+    difference."""
+    code = ("import resource, sqlite3, pandas as pd\n"
+            "if {load}:\n"
+            "    df = pd.read_sql('SELECT id, age, score FROM score', "
+            "sqlite3.connect({db!r}), index_col='id')\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = [int(subprocess.run([sys.executable, "-c",
+                               code.format(load=load, db=db)],
+                              capture_output=True, text=True,
+                              check=True).stdout) * 1024
+           for load in (False, True)]
+    return out[0], out[1]
 
 
 def pandas_cpu_bench(binary, db, rows, nops):
@@ -193,7 +218,16 @@ def pandas_cpu_bench(binary, db, rows, nops):
     df = pd.read_sql("SELECT id, age, score FROM score", con, index_col="id")
     con.close()
     load = ["df = Score.dataframe()"]
-    base = min(cell_cpu(binary, db, load)[0] for _ in range(3))
+    rss = []
+    base = min(cell_cpu(binary, db, load, rss)[0] for _ in range(3))
+    empty = []
+    cell_cpu(binary, db, ["1"], empty)
+    pd_import, pd_loaded = pandas_rss(db)
+    mib = 1 << 20
+    print(f"\npeak resident memory with the frame loaded: Tabula "
+          f"{min(rss) / mib:.1f} MiB ({(min(rss) - empty[0]) / mib:.1f} for "
+          f"the frame), pandas {pd_loaded / mib:.1f} MiB "
+          f"({(pd_loaded - pd_import) / mib:.1f} for the frame)")
     print(f"\nCPU time, frames against pandas {pd.__version__}, {rows:,} "
           f"rows, best of 3 (load alone: {fmt(base)})")
     print(f"{'':24s}{'Tabula':>12s}{'pandas':>12s}{'ratio':>8s}")
