@@ -6,7 +6,7 @@
  *       its streams, displays and result (text/plain); on an error prints
  *       the traceback to stderr and exits 1. --time N runs every cell N
  *       times (the last run prints) and reports the mean wall and CPU
- *       time per run on stderr.
+ *       time per run on stderr, and at the end the peak resident memory.
  *   tabula-run --golden [--database TARGET] FILE...
  *       runs golden files (doctest style: `>>> ` cells, `... `
  *       continuations, the expected output up to a blank line, `!!! Ename:
@@ -110,6 +110,19 @@ static double now(void)
     return clock_s(CLOCK_MONOTONIC);
 }
 
+/* With --time, the process's peak resident memory (VmHWM, which unlike
+ * getrusage's maxrss does not count what the parent held before exec). */
+static void print_peak_memory(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            fprintf(stderr, "peak resident:%s", line + 6);
+    if (f)
+        fclose(f);
+}
+
 static int run_cells(int argc, char **argv)
 {
     tq_options_t opts = {.create = true};
@@ -171,6 +184,8 @@ static int run_cells(int argc, char **argv)
         tq_result_clear(&r);
     }
     tq_session_destroy(&s);
+    if (repeat > 0)
+        print_peak_memory();
     return status;
 }
 

@@ -175,18 +175,18 @@ def cell_cpu(binary, db, cells, rss=None):
     """CPU seconds of each of cells, in one tabula-run session, as its
     --time reports them (CLOCK_PROCESS_CPUTIME_ID around the cell); with
     rss a list, the session's peak resident memory (bytes) is appended."""
-    p = subprocess.Popen([binary, "--time", "1", db] + cells,
+    out = subprocess.run([binary, "--time", "1", db] + cells,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
+    err = out.stderr
     cpu = [float(m.group(1)) * 1e-6 for m in
            re.finditer(r"^[0-9.]+ us per run \(1 runs, ([0-9.]+) us CPU\)",
                        err, re.M)]
-    if status != 0 or len(cpu) != len(cells):
+    peak = re.search(r"^peak resident:\s*([0-9]+) kB", err, re.M)
+    if out.returncode != 0 or len(cpu) != len(cells) or not peak:
         sys.exit("tabula-run failed:\n" + err[-2000:])
     if rss is not None:
-        rss.append(ru.ru_maxrss * 1024)
+        rss.append(int(peak.group(1)) * 1024)
     return cpu
 
 
@@ -194,11 +194,14 @@ def pandas_rss(db):
     """Peak resident memory (bytes) of a Python that imports pandas, and
     of one that also read_sql()s the score table: the frame's cost is the
     difference."""
-    code = ("import resource, sqlite3, pandas as pd\n"
+    # VmHWM: getrusage's maxrss would count what this process held
+    # before the child's exec
+    code = ("import re, sqlite3, pandas as pd\n"
             "if {load}:\n"
             "    df = pd.read_sql('SELECT id, age, score FROM score', "
             "sqlite3.connect({db!r}), index_col='id')\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(re.search(r'VmHWM:\\s*([0-9]+)', "
+            "open('/proc/self/status').read()).group(1))")
     out = [int(subprocess.run([sys.executable, "-c",
                                code.format(load=load, db=db)],
                               capture_output=True, text=True,
