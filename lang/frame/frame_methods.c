@@ -547,16 +547,15 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 
 /* ---- small stores from values */
 
-/* A Series of n rows: text labels and owned datums (freed here). */
-/* Records that column `col` of st is float64 even when all its values
- * are missing (the result of a float computation). */
-static void mark_float(fstore_t *st, const char *col)
+/* fm_store_float: see frame_methods.h. */
+void fm_store_float(fstore_t *st, const char *col)
 {
     st->float_cols = tq_xrealloc(st->float_cols, (st->nfloat + 1) *
                                  sizeof *st->float_cols);
     st->float_cols[st->nfloat++] = tq_xstrdup(col);
 }
 
+/* A Series of n rows: text labels and owned datums (freed here). */
 static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                tqdb_datum_t **vals, size_t n,
                                const char *name, bool boolean)
@@ -767,18 +766,25 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 
 /* ---- missing values */
 
+static bool int_or_float(const char *dtype)
+{
+    return !strcmp(dtype, "int64") || !strcmp(dtype, "float64");
+}
+
 /* Each column mapped through `fmt` (a printf format with one %s for the
- * column, used as often as it has %s: up to 3). */
+ * column, used as often as it has %s: up to 3). With to_float, the
+ * result of an int64 or float64 column is float64 even where all its
+ * values are missing (pandas' shift, diff, pct_change). */
 static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
                                const char *fmt, const fm_params_t *p,
                                bool per_col_params, bool only_numeric,
-                               bool boolean)
+                               bool boolean, bool to_float)
 {
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
     const char **dt = NULL;
-    if (only_numeric && !(dt = fm_dtypes(ctx, &s))) {
+    if ((only_numeric || to_float) && !(dt = fm_dtypes(ctx, &s))) {
         fm_src_clear(&s);
         return NULL;
     }
@@ -788,7 +794,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
     char **cols = tq_xcalloc(s.n + 1, sizeof *cols);
     size_t n = 0;
     for (size_t i = 0; i < s.n; i++) {
-        if (dt && !numeric(dt[i]) && !f->series)
+        if (only_numeric && !numeric(dt[i]) && !f->series)
             continue;
         tq_buf_add(&b, ", ");
         tq_buf_printf(&b, fmt, s.vals[i], s.vals[i], s.vals[i]);
@@ -811,6 +817,9 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
     fstore_t *st = fm_store(ctx, &s, b.s, &all);
     tq_buf_free(&b);
     fm_params_clear(&all);
+    for (size_t i = 0; st && to_float && i < s.n; i++)
+        if (int_or_float(dt[i]))
+            fm_store_float(st, f->series ? "tq_v" : s.names[i]);
     tq_value_t *v = NULL;
     if (st) {
         if (f->series)
@@ -841,7 +850,7 @@ static tq_value_t *isna_impl(tq_ctx_t *ctx, tq_value_t *self, bool na)
         return v;
     }
     return map_columns(ctx, f, na ? "(%s IS NULL)" : "(%s IS NOT NULL)",
-                       NULL, false, false, true);
+                       NULL, false, false, true, false);
 }
 
 static tq_value_t *m_isna(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
@@ -916,7 +925,7 @@ static tq_value_t *m_fillna(tq_ctx_t *ctx, tq_value_t *self,
                         "dict of column values, not %s", tq_type_name(v));
     }
     tq_value_t *r = map_columns(ctx, f, "coalesce(%s, ?)", &p, per_col,
-                                false, false);
+                                false, false, false);
     fm_params_clear(&p);
     return r;
 }
@@ -1530,7 +1539,7 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
             if (v && (!strcmp(fn, "mean") || !strcmp(fn, "std") ||
                       !strcmp(fn, "var") || !strcmp(fn, "median") ||
                       !strcmp(fn, "quantile")))
-                mark_float(FM_SELF(v)->st, "tq_v");
+                fm_store_float(FM_SELF(v)->st, "tq_v");
         }
     } else {
         for (size_t k = 0; k < n; k++)
@@ -1807,7 +1816,7 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         }
         tqdb_cursor_free(&ins);
         for (size_t i = 0; rc == 0 && i < n; i++)
-            mark_float(st, names[i]);
+            fm_store_float(st, names[i]);
         if (rc == 0)
             rc = frame_store_number(ctx, st);
         if (rc == 0)
@@ -1826,10 +1835,10 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
 /* ---- windows: cumsum, cummax, cummin, shift, diff, pct_change, rank */
 
 static tq_value_t *window(tq_ctx_t *ctx, tq_value_t *self, const char *fmt,
-                          bool numeric_only)
+                          bool numeric_only, bool to_float)
 {
     return map_columns(ctx, FM_SELF(self), fmt, NULL, false, numeric_only,
-                       false);
+                       false, to_float);
 }
 
 /* Records in st's cache that its column `col` has the dtype of column
@@ -1861,7 +1870,7 @@ static void dt_seed(fstore_t *st, const char *col, fstore_t *src,
 static tq_value_t *running(tq_ctx_t *ctx, tq_value_t *self, const char *fmt)
 {
     const frame_t *f = FM_SELF(self);
-    tq_value_t *v = window(ctx, self, fmt, true);
+    tq_value_t *v = window(ctx, self, fmt, true, false);
     if (!v)
         return NULL;
     frame_t *r = FM_SELF(v);
@@ -1918,8 +1927,10 @@ static char *lag_fmt(int64_t n, const char *pre, const char *post)
 static tq_value_t *m_shift(tq_ctx_t *ctx, tq_value_t *self,
                            const tq_args_t *a)
 {
-    char *fmt = lag_fmt(periods(a, 1), "", "");
-    tq_value_t *v = window(ctx, self, fmt, false);
+    /* numbers shifted in pandas are float64: NaN fills the moved rows */
+    int64_t n = periods(a, 1);
+    char *fmt = lag_fmt(n, "", "");
+    tq_value_t *v = window(ctx, self, fmt, false, n != 0);
     free(fmt);
     return v;
 }
@@ -1927,7 +1938,7 @@ static tq_value_t *m_shift(tq_ctx_t *ctx, tq_value_t *self,
 static tq_value_t *m_diff(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 {
     char *fmt = lag_fmt(periods(a, 1), "%s - ", "");
-    tq_value_t *v = window(ctx, self, fmt, true);
+    tq_value_t *v = window(ctx, self, fmt, true, true);
     free(fmt);
     return v;
 }
@@ -1944,7 +1955,7 @@ static tq_value_t *m_pct_change(tq_ctx_t *ctx, tq_value_t *self,
     if (!filled)
         return NULL;
     char *fmt = lag_fmt(periods(a, 1), "%s * 1.0 / ", " - 1");
-    tq_value_t *v = window(ctx, filled, fmt, true);
+    tq_value_t *v = window(ctx, filled, fmt, true, true);
     free(fmt);
     tq_decref(filled);
     return v;

@@ -57,6 +57,11 @@ tqdb_cursor_t *fm_query(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
 fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
                    const fm_params_t *p);
 
+/* Records that column `col` of st (a store's column name: "tq_v" for a
+ * Series' values) is float64 even when all its values are missing, as
+ * pandas' float results (shift, diff, rolling) are. */
+void fm_store_float(fstore_t *st, const char *col);
+
 /* A frame over st (stolen) indexed by tq_i, shown as label. */
 tq_value_t *fm_frame(fstore_t *st, const char *label, char *const *cols,
                      size_t ncols);
