@@ -20,9 +20,7 @@
  *    columns out, as pandas' numeric_only=True; min max count keep them;
  *  - row order of results follows pandas: value_counts by count then first
  *    appearance, merge by left rows (inner: grouped by key in the order
- *    keys first appear on the left);
- *  - division by zero in pct_change gives NaN (SQL's NULL) where pandas
- *    gives inf.
+ *    keys first appear on the left).
  */
 #include "frame/frame_methods.h"
 #include "base/temporal.h"
@@ -771,8 +769,25 @@ static bool int_or_float(const char *dtype)
     return !strcmp(dtype, "int64") || !strcmp(dtype, "float64");
 }
 
-/* Each column mapped through `fmt` (a printf format with one %s for the
- * column, used as often as it has %s: up to 3). With to_float, the
+/* Appends fmt with each %s replaced by col (and %% by %). */
+static void add_col_fmt(tq_buf_t *b, const char *fmt, const char *col)
+{
+    for (const char *c = fmt; *c; c++) {
+        if (c[0] == '%' && c[1] == 's') {
+            tq_buf_add(b, col);
+            c++;
+        } else if (c[0] == '%' && c[1] == '%') {
+            tq_buf_addc(b, '%');
+            c++;
+        } else {
+            assert(*c != '%');
+            tq_buf_addc(b, *c);
+        }
+    }
+}
+
+/* Each column mapped through `fmt` (SQL text whose every %s is the
+ * column, %% a percent sign). With to_float, the
  * result of an int64 or float64 column is float64 even where all its
  * values are missing (pandas' shift, diff, pct_change). */
 static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
@@ -797,12 +812,12 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
         if (only_numeric && !numeric(dt[i]) && !f->series)
             continue;
         tq_buf_add(&b, ", ");
-        tq_buf_printf(&b, fmt, s.vals[i], s.vals[i], s.vals[i]);
+        add_col_fmt(&b, fmt, s.vals[i]);
         tq_buf_printf(&b, " AS %s", s.vals[i]);
         cols[n++] = s.names[i];
         if (p && per_col_params)
             fm_param(&all, p->v[i < p->n ? i : p->n - 1]);
-        else if (p && i == 0)
+        else if (p && n == 1)           /* the first column shown */
             for (size_t k = 0; k < p->n; k++)
                 fm_param(&all, p->v[k]);
     }
@@ -1954,8 +1969,22 @@ static tq_value_t *m_pct_change(tq_ctx_t *ctx, tq_value_t *self,
     tq_decref(ffill);
     if (!filled)
         return NULL;
-    char *fmt = lag_fmt(periods(a, 1), "%s * 1.0 / ", " - 1");
-    tq_value_t *v = window(ctx, filled, fmt, true, true);
+    /* x / 0 is pandas' inf (-inf below zero), 0 / 0 NaN; SQL's is NULL */
+    char *prev = lag_fmt(periods(a, 1), "", "");
+    const char *real = FM_SELF(self)->st->dialect->type_real;
+    char *fmt = tq_xasprintf("CASE WHEN %s = 0 THEN CASE WHEN %%s > 0 THEN "
+                             "CAST(? AS %s) WHEN %%s < 0 THEN -CAST(? AS %s) "
+                             "END ELSE %%s * 1.0 / %s - 1 END", prev, real,
+                             real, prev);
+    free(prev);
+    tq_value_t *inf = tq_float(INFINITY);
+    fm_params_t p = {0};
+    fm_param(&p, inf);
+    fm_param(&p, inf);
+    tq_decref(inf);
+    tq_value_t *v = map_columns(ctx, FM_SELF(filled), fmt, &p, false, true,
+                                false, true);
+    fm_params_clear(&p);
     free(fmt);
     tq_decref(filled);
     return v;
