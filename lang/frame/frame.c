@@ -192,6 +192,7 @@ void frame_store_unref(fstore_t *st)
     for (size_t i = 0; i < st->nfloat; i++)
         free(st->float_cols[i]);
     free(st->float_cols);
+    free(st->freq);
     free(st);
 }
 
@@ -1189,6 +1190,8 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     size_t nrows = t.nhead + t.ntail;
     bool truncated = t.total > (int64_t)nrows;
     tq_buf_t footer = {0};
+    if (f->st->freq && !strcmp(f->index, "tq_i"))
+        tq_buf_printf(&footer, "Freq: %s, ", f->st->freq);
     if (f->name)
         tq_buf_printf(&footer, "Name: %s, ", f->name);
     if (truncated)

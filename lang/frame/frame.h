@@ -80,6 +80,10 @@ typedef struct fstore {
      * a dtype through slicing and rolling */
     char **float_cols;
     size_t nfloat;
+    /* pandas' freqstr of its "tq_i" index ("M", "W-SUN" ...: the bins of
+     * a resample, kept by results over the same rows), or NULL; a Series
+     * indexed by tq_i shows it as its footer's "Freq: M" */
+    char *freq;
     /* a pending store (sort_values): its table is not made yet. It is
      * CREATE ... AS pend_q over pend_src (owned references), made by
      * frame_force_pending before any other frame statement runs and at

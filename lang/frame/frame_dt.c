@@ -156,6 +156,24 @@ static resampler_t *resampler_copy(const resampler_t *r, const char *col)
     return c;
 }
 
+/* The bins' labels as pandas names the rule's offset (its freqstr). */
+static const char *rule_freq(rs_unit_t unit, bool start)
+{
+    switch (unit) {
+    case RS_DAY:
+        return "D";
+    case RS_WEEK:
+        return "W-SUN";
+    case RS_MONTH:
+        return start ? "MS" : "M";
+    case RS_QUARTER:
+        return start ? "QS-JAN" : "Q-DEC";
+    case RS_YEAR:
+        return start ? "AS-JAN" : "A-DEC";
+    }
+    return "D";
+}
+
 /* pandas' rule names (with their anchored spellings). */
 static int parse_rule(const char *s, rs_unit_t *unit, bool *start)
 {
@@ -537,6 +555,8 @@ static tq_value_t *rs_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     fstore_t *sto = rs_store(ctx, labels, (size_t)nbins, names, types, nout,
                              vals);
     if (sto) {
+        /* the bins are the index's frequency: Series show "Freq: M" */
+        sto->freq = tq_xstrdup(rule_freq(r->unit, r->start));
         if (size)
             v = fm_series(sto, r->label, NULL, false);
         else if (r->col)

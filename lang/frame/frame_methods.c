@@ -536,7 +536,7 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
     /* rowids are 1..n in row order */
     char *where = tq_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
                                start, start + count);
-    tq_value_t *v = select_rows(ctx, f, where, NULL, NULL);
+    tq_value_t *v = fm_keep_freq(select_rows(ctx, f, where, NULL, NULL), f);
     free(where);
     if (v)
         FM_SELF(v)->st->nrows = count;
@@ -544,6 +544,18 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 }
 
 /* ---- small stores from values */
+
+/* fm_keep_freq: see frame_methods.h. */
+tq_value_t *fm_keep_freq(tq_value_t *v, const frame_t *f)
+{
+    fstore_t *st = v ? FM_SELF(v)->st : NULL;
+    if (st && st != f->st && f->st->freq && !strcmp(f->index, "tq_i") &&
+        !strcmp(FM_SELF(v)->index, "tq_i")) {
+        free(st->freq);
+        st->freq = tq_xstrdup(f->st->freq);
+    }
+    return v;
+}
 
 /* fm_store_float: see frame_methods.h. */
 void fm_store_float(fstore_t *st, const char *col)
@@ -844,6 +856,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
             FM_SELF(v)->boolean = boolean;
         }
         FM_SELF(v)->st->nrows = f->st->nrows;
+        fm_keep_freq(v, f);
     }
     free(cols);
     free(dt);
@@ -2045,7 +2058,7 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     free(fmt);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
     tq_buf_free(&b);
-    tq_value_t *v = st ? like(f, st, s.names, s.n) : NULL;
+    tq_value_t *v = fm_keep_freq(st ? like(f, st, s.names, s.n) : NULL, f);
     if (v)
         FM_SELF(v)->boolean = false;
     fm_src_clear(&s);

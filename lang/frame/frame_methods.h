@@ -62,6 +62,12 @@ fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
  * pandas' float results (shift, diff, rolling) are. */
 void fm_store_float(fstore_t *st, const char *col);
 
+/* The result v (a frame or Series over a new store, or NULL) holds the
+ * rows of f in their order, each once (a contiguous slice, or one value
+ * per row): it keeps the frequency of f's index (fstore_t.freq), as
+ * pandas keeps a DatetimeIndex's freq. Returns v. */
+tq_value_t *fm_keep_freq(tq_value_t *v, const frame_t *f);
+
 /* A frame over st (stolen) indexed by tq_i, shown as label. */
 tq_value_t *fm_frame(fstore_t *st, const char *label, char *const *cols,
                      size_t ncols);

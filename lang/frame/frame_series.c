@@ -351,8 +351,10 @@ static tq_value_t *roll(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
             fm_store_float(st, f->series ? "tq_v" : s.names[i]);
     tq_value_t *v = NULL;
     if (st)
-        v = f->series ? fm_series(st, f->index_label, f->name, false)
-                      : fm_frame(st, f->index_label, s.names, s.n);
+        v = fm_keep_freq(f->series ? fm_series(st, f->index_label, f->name,
+                                               false)
+                                   : fm_frame(st, f->index_label, s.names,
+                                              s.n), f);
     fm_src_clear(&s);
     return v;
 }
@@ -939,6 +941,8 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
     } else {
         v = rows_cols(ctx, f, &s, join, where, order, cols, ncols, &p,
                       one_col);
+        if (tq_kind(rk) == TQ_SLICE)          /* a slice keeps the freq */
+            fm_keep_freq(v, f);
     }
 done:
     free(join);
