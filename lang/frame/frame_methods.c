@@ -536,7 +536,8 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
     /* rowids are 1..n in row order */
     char *where = tq_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
                                start, start + count);
-    tq_value_t *v = fm_keep_freq(select_rows(ctx, f, where, NULL, NULL), f);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, where, NULL, NULL),
+                                 f, FM_ROWS_SLICE);
     free(where);
     if (v)
         FM_SELF(v)->st->nrows = count;
@@ -544,18 +545,6 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 }
 
 /* ---- small stores from values */
-
-/* fm_keep_freq: see frame_methods.h. */
-tq_value_t *fm_keep_freq(tq_value_t *v, const frame_t *f)
-{
-    fstore_t *st = v ? FM_SELF(v)->st : NULL;
-    if (st && st != f->st && f->st->freq && !strcmp(f->index, "tq_i") &&
-        !strcmp(FM_SELF(v)->index, "tq_i")) {
-        free(st->freq);
-        st->freq = tq_xstrdup(f->st->freq);
-    }
-    return v;
-}
 
 /* fm_store_float: see frame_methods.h. */
 void fm_store_float(fstore_t *st, const char *col)
@@ -856,7 +845,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
             FM_SELF(v)->boolean = boolean;
         }
         FM_SELF(v)->st->nrows = f->st->nrows;
-        fm_keep_freq(v, f);
+        v = fm_keep_freq(ctx, v, f, FM_ROWS_SAME);
     }
     free(cols);
     free(dt);
@@ -987,7 +976,9 @@ static tq_value_t *m_dropna(tq_ctx_t *ctx, tq_value_t *self,
         tq_buf_printf(&w, "%s IS NOT NULL", s.vals[i]);
     }
     fm_src_clear(&s);
-    tq_value_t *v = select_rows(ctx, f, k ? w.s : NULL, NULL, NULL);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, k ? w.s : NULL,
+                                                  NULL, NULL),
+                                 f, FM_ROWS_MASK);
     tq_buf_free(&w);
     return v;
 }
@@ -1239,7 +1230,8 @@ out:
         tq_buf_add(&w, i ? ", ?" : "?");
     }
     tq_buf_addc(&w, ')');
-    tq_value_t *v = select_rows(ctx, f, w.s, NULL, &p);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, w.s, NULL, &p), f,
+                                 FM_ROWS_MASK);
     tq_buf_free(&w);
     fm_params_clear(&p);
     return v;
@@ -1342,7 +1334,8 @@ static tq_value_t *m_sample(tq_ctx_t *ctx, tq_value_t *self,
                         "than population when 'replace=False'");
     /* random_state is accepted; the database's random order is used */
     char *order = tq_xasprintf("random() LIMIT %" PRId64, n);
-    tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, NULL, order, NULL),
+                                 f, FM_ROWS_TAKE);
     free(order);
     return v;
 }
@@ -1381,6 +1374,15 @@ static tq_value_t *n_extreme(tq_ctx_t *ctx, tq_value_t *self,
                                n < 0 ? 0 : n);
     fm_src_clear(&s);
     tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
+    /* pandas' Series.nlargest(n) sorts the whole Series when n covers it
+     * (no frequency kept), else takes positions */
+    int64_t total = f->series ? frame_nrows(ctx, f) : 0;
+    if (total < 0) {
+        tq_decref(v);
+        v = NULL;
+    }
+    if (v && !(f->series && n >= total))
+        v = fm_keep_freq(ctx, v, f, FM_ROWS_TAKE);
     free(order);
     return v;
 }
@@ -2058,7 +2060,8 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     free(fmt);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
     tq_buf_free(&b);
-    tq_value_t *v = fm_keep_freq(st ? like(f, st, s.names, s.n) : NULL, f);
+    tq_value_t *v = fm_keep_freq(ctx, st ? like(f, st, s.names, s.n) : NULL,
+                                 f, FM_ROWS_SAME);
     if (v)
         FM_SELF(v)->boolean = false;
     fm_src_clear(&s);

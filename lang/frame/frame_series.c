@@ -351,10 +351,11 @@ static tq_value_t *roll(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
             fm_store_float(st, f->series ? "tq_v" : s.names[i]);
     tq_value_t *v = NULL;
     if (st)
-        v = fm_keep_freq(f->series ? fm_series(st, f->index_label, f->name,
-                                               false)
-                                   : fm_frame(st, f->index_label, s.names,
-                                              s.n), f);
+        v = fm_keep_freq(ctx, f->series ? fm_series(st, f->index_label,
+                                                    f->name, false)
+                                        : fm_frame(st, f->index_label,
+                                                   s.names, s.n),
+                         f, FM_ROWS_SAME);
     fm_src_clear(&s);
     return v;
 }
@@ -814,6 +815,17 @@ static int list_rows(tq_ctx_t *ctx, const frame_t *f, const fm_src_t *s,
     return rc;
 }
 
+/* True when a list of positions holds a negative one: pandas takes such
+ * positions as given, and its index keeps no frequency then. */
+static bool negative_in(tq_value_t *list)
+{
+    for (size_t j = 0; j < tq_seq_len(list); j++)
+        if (tq_kind(tq_seq_get(list, j)) == TQ_INT &&
+            tq_as_int(tq_seq_get(list, j)) < 0)
+            return true;
+    return false;
+}
+
 static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
                                 tq_value_t *key)
 {
@@ -941,8 +953,11 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
     } else {
         v = rows_cols(ctx, f, &s, join, where, order, cols, ncols, &p,
                       one_col);
-        if (tq_kind(rk) == TQ_SLICE)          /* a slice keeps the freq */
-            fm_keep_freq(v, f);
+        /* a slice keeps the index's frequency, iloc's positions may */
+        if (tq_kind(rk) == TQ_SLICE)
+            v = fm_keep_freq(ctx, v, f, FM_ROWS_SLICE);
+        else if (x->positional && is_seq(rk) && !negative_in(rk))
+            v = fm_keep_freq(ctx, v, f, FM_ROWS_TAKE);
     }
 done:
     free(join);
