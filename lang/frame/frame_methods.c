@@ -2180,37 +2180,46 @@ static void json_str(tq_buf_t *b, const char *s)
     tq_buf_addc(b, '"');
 }
 
-/* pandas' ujson double: 10 significant decimals, trailing zeros trimmed
- * but one kept after the point. */
+/* pandas' ujson double (its Buffer_AppendDoubleUnchecked at precision
+ * 10): 0.0 for either zero; beyond 1e16 - 1 or below 1e-15 "%.10g";
+ * else the whole part and ten decimals, rounded as ujson rounds (half to
+ * odd-up), trailing zeros trimmed but one kept: -1e-12 is -0.0. */
 static void json_num(tq_buf_t *b, double d)
 {
     if (isnan(d) || isinf(d)) {
         tq_buf_add(b, "null");
         return;
     }
-    char tmp[64];
-    if (fabs(d) >= 1e16 || (d != 0 && fabs(d) < 1e-10)) {
-        snprintf(tmp, sizeof tmp, "%.10e", d);
-        /* 1.5000000000e+20 -> 1.5e+20 */
-        char *e = strchr(tmp, 'e');
-        char *z = e;
-        while (z > tmp && z[-1] == '0')
-            z--;
-        if (z[-1] == '.')
-            z++;
-        memmove(z, e, strlen(e) + 1);
-        /* ujson writes e+20 as e+20 */
-        tq_buf_add(b, tmp);
+    if (d == 0) {
+        tq_buf_add(b, "0.0");
         return;
     }
-    snprintf(tmp, sizeof tmp, "%.10f", d);
-    size_t n = strlen(tmp);
-    while (n > 0 && tmp[n - 1] == '0')
+    bool neg = d < 0;
+    double v = neg ? -d : d;
+    if (v > 1e16 - 1 || v < 1e-15) {
+        tq_buf_printf(b, "%.10g", d);
+        return;
+    }
+    const double pow10 = 1e10;
+    unsigned long long whole = (unsigned long long)v;
+    double tmp = (v - (double)whole) * pow10;
+    unsigned long long frac = (unsigned long long)tmp;
+    double diff = tmp - (double)frac;
+    if (diff > 0.5) {
+        if ((double)++frac >= pow10) {
+            frac = 0;
+            ++whole;
+        }
+    } else if (diff == 0.5 && (frac == 0 || (frac & 1))) {
+        ++frac;
+    }
+    char digits[16];
+    snprintf(digits, sizeof digits, "%010llu", frac);
+    size_t n = strlen(digits);
+    while (n > 1 && digits[n - 1] == '0')
         n--;
-    if (tmp[n - 1] == '.')
-        n++;
-    tmp[n] = 0;
-    tq_buf_add(b, tmp);
+    digits[n] = 0;
+    tq_buf_printf(b, "%s%llu.%s", neg ? "-" : "", whole, digits);
 }
 
 static void json_cell(tq_buf_t *b, const frame_t *f, tqdb_cursor_t *cur,
