@@ -11,7 +11,9 @@
  * not a computed Series.
  *
  * It also holds df.resample(rule, on=...) and its aggregates (the section
- * below).
+ * below), and the frequency of a resample's index (fstore_t.freq): what
+ * results made from its rows keep of it, as pandas' DatetimeIndex keeps
+ * its freq, and the "Freq: M" a Series shows.
  */
 #include "frame/frame.h"
 #include "frame/frame_methods.h"
@@ -356,12 +358,9 @@ static int store_freq(tq_ctx_t *ctx, fstore_t *st, int64_t *mult)
             even = false;
             break;
         }
-        int64_t bin = bin_of((rs_unit_t)unit, &c);
-        /* floor division: a week's label is its Sunday */
-        bin = (bin - (((bin % bin_step((rs_unit_t)unit)) +
-                       bin_step((rs_unit_t)unit)) %
-                      bin_step((rs_unit_t)unit))) /
-              bin_step((rs_unit_t)unit);
+        /* the bin's number (bins count from year 1: positive) */
+        int64_t bin = bin_of((rs_unit_t)unit, &c) /
+                      bin_step((rs_unit_t)unit);
         if (n == 1)
             step = bin - prev;
         else if (n > 1 && bin - prev != step)
