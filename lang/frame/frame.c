@@ -194,6 +194,7 @@ void frame_store_unref(fstore_t *st)
     for (size_t i = 0; i < st->nfloat; i++)
         free(st->float_cols[i]);
     free(st->float_cols);
+    free(st->freq);
     free(st);
 }
 
@@ -1198,7 +1199,15 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
     tq_buf_t b = {0};
     size_t nrows = t.nhead + t.ntail;
     bool truncated = t.total > (int64_t)nrows;
+    char *freq;
+    if (frame_freq_text(ctx, f, &freq) < 0) {
+        tq_table_clear(&t);
+        return NULL;
+    }
     tq_buf_t footer = {0};
+    if (freq)
+        tq_buf_printf(&footer, "Freq: %s, ", freq);
+    free(freq);
     if (f->name)
         tq_buf_printf(&footer, "Name: %s, ", f->name);
     if (truncated)
@@ -1354,7 +1363,8 @@ static qdesc_t *select_desc(const frame_t *f)
 
 static tq_value_t *value_over(const frame_t *f, fstore_t *st);
 
-/* The frame or Series that q (from select_desc) yields, in a new store. */
+/* The frame or Series that q (from select_desc, a filter) yields, in a
+ * new store. */
 static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
 {
     frame_flush_drops(ctx);
@@ -1365,7 +1375,7 @@ static tq_value_t *derive(tq_ctx_t *ctx, const frame_t *f, const qdesc_t *q)
         frame_store_unref(st);
         return NULL;
     }
-    return value_over(f, st);
+    return fm_keep_freq(ctx, value_over(f, st), f, FM_ROWS_MASK);
 }
 
 /* A frame or Series shaped like f over st (steals st). */
@@ -1438,7 +1448,11 @@ static tq_value_t *derive_pending(tq_ctx_t *ctx, const frame_t *f,
     st->pend_same_rows = same_rows;
     f->st->refs++;
     pending_add(st);
-    return value_over(f, st);
+    /* pandas' Series.sort_values indexes its index by an array, which
+     * keeps no frequency; DataFrame.sort_values takes positions */
+    tq_value_t *v = value_over(f, st);
+    return same_rows ? fm_keep_freq(ctx, v, f, FM_ROWS_SAME)
+         : f->series ? v : fm_keep_freq(ctx, v, f, FM_ROWS_TAKE);
 }
 
 /* When the pending store p is a sort by one numeric column held in memory
@@ -1506,7 +1520,7 @@ static tq_value_t *pending_slice(tq_ctx_t *ctx, const frame_t *f,
         return NULL;
     }
     st->nrows = count;
-    return value_over(f, st);
+    return fm_keep_freq(ctx, value_over(f, st), f, FM_ROWS_SLICE);
 }
 
 static tq_value_t *head_tail(tq_ctx_t *ctx, tq_value_t *self,

@@ -82,6 +82,16 @@ typedef struct fstore {
      * a dtype through slicing and rolling */
     char **float_cols;
     size_t nfloat;
+    /* the frequency of its "tq_i" index, as pandas' DatetimeIndex.freq
+     * (frame_dt.c: a resample's bins and the results pandas lets keep
+     * it), shown in a Series' footer ("Freq: M"): NULL for none, else
+     * the bins' offset ("M", "W-SUN" ...) times freq_mult ("2M"). When
+     * freq_rows is not FM_ROWS_SAME (frame_methods.h) the rows were
+     * picked from a source whose index had that frequency, and the
+     * labels decide whether they keep one, as pandas' positions do. */
+    char *freq;
+    int64_t freq_mult;
+    int freq_rows;
     /* a pending store (sort_values): its table is not made yet. It is
      * CREATE ... AS pend_q over pend_src (owned references), made by
      * frame_force_pending before any other frame statement runs and at

@@ -11,7 +11,9 @@
  * not a computed Series.
  *
  * It also holds df.resample(rule, on=...) and its aggregates (the section
- * below).
+ * below), and the frequency of a resample's index (fstore_t.freq): what
+ * results made from its rows keep of it, as pandas' DatetimeIndex keeps
+ * its freq, and the "Freq: M" a Series shows.
  */
 #include "frame/frame.h"
 #include "frame/frame_methods.h"
@@ -156,6 +158,24 @@ static resampler_t *resampler_copy(const resampler_t *r, const char *col)
     return c;
 }
 
+/* The bins' labels as pandas names the rule's offset (its freqstr). */
+static const char *rule_freq(rs_unit_t unit, bool start)
+{
+    switch (unit) {
+    case RS_DAY:
+        return "D";
+    case RS_WEEK:
+        return "W-SUN";
+    case RS_MONTH:
+        return start ? "MS" : "M";
+    case RS_QUARTER:
+        return start ? "QS-JAN" : "Q-DEC";
+    case RS_YEAR:
+        return start ? "AS-JAN" : "A-DEC";
+    }
+    return "D";
+}
+
 /* pandas' rule names (with their anchored spellings). */
 static int parse_rule(const char *s, rs_unit_t *unit, bool *start)
 {
@@ -280,6 +300,134 @@ static void bin_label(rs_unit_t u, bool start, int64_t b, char *buf)
         c.day = start ? 1 : tq_days_in_month(c.year, c.month);
     }
     tq_temporal_format(TQ_TEMPORAL_DATE, &c, ' ', buf);
+}
+
+/* ---- the index frequency (fstore_t.freq) */
+
+/* The unit of a resample's freqstr (rule_freq), or -1. */
+static int freq_unit(const char *freq)
+{
+    static const struct {
+        const char *freq;
+        rs_unit_t unit;
+    } units[] = {
+        {"D", RS_DAY}, {"W-SUN", RS_WEEK}, {"M", RS_MONTH},
+        {"MS", RS_MONTH}, {"Q-DEC", RS_QUARTER}, {"QS-JAN", RS_QUARTER},
+        {"A-DEC", RS_YEAR}, {"AS-JAN", RS_YEAR},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (!strcmp(units[i].freq, freq))
+            return (int)units[i].unit;
+    return -1;
+}
+
+/* The frequency of st's index as a multiple of st->freq in *mult: 1, or
+ * 0 when it has none, or -1 (raised). Rows picked from a source (a
+ * filter, positions) read their labels in row order, as pandas reads
+ * their positions: a filter keeps the source's frequency when its rows
+ * are a run (one bin step of the source apart), positions that step
+ * evenly give that step; no row or one keeps the source's. */
+static int store_freq(tq_ctx_t *ctx, fstore_t *st, int64_t *mult)
+{
+    if (!st->freq)
+        return 0;
+    *mult = st->freq_mult;
+    if (st->freq_rows == FM_ROWS_SAME || st->freq_rows == FM_ROWS_SLICE)
+        return 1;
+    if (st->pend_q && frame_force_pending(ctx) < 0)  /* a sort to make */
+        return -1;
+    int unit = freq_unit(st->freq);
+    if (unit < 0)
+        return 0;
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT \"tq_i\" FROM ");
+    frame_table_ref(&b, st);
+    tq_buf_printf(&b, " ORDER BY %s", st->dialect->store_rowid);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    if (!cur)
+        return -1;
+    int64_t n = 0, prev = 0, step = 0;
+    bool even = true;
+    int rc;
+    while ((rc = tqdb_step(cur)) == TQDB_ROW && even) {
+        tqdb_datum_t d = tqdb_column(cur, 0);
+        tq_civil_t c;
+        if (d.type != TQDB_TEXT ||
+            tq_temporal_parse(d.s, d.len, &c) == TQ_TEMPORAL_NONE) {
+            even = false;
+            break;
+        }
+        /* the bin's number (bins count from year 1: positive) */
+        int64_t bin = bin_of((rs_unit_t)unit, &c) /
+                      bin_step((rs_unit_t)unit);
+        if (n == 1)
+            step = bin - prev;
+        else if (n > 1 && bin - prev != step)
+            even = false;
+        prev = bin;
+        n++;
+    }
+    tqdb_cursor_free(&cur);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    if (!even)
+        return 0;
+    if (n <= 1)
+        return 1;
+    if (st->freq_rows == FM_ROWS_MASK)
+        return step == st->freq_mult;
+    if (step == 0)
+        return 0;
+    *mult = step;
+    return 1;
+}
+
+/* fm_keep_freq: see frame_methods.h. */
+tq_value_t *fm_keep_freq(tq_ctx_t *ctx, tq_value_t *v, const frame_t *f,
+                         fm_rows_t how)
+{
+    if (!v)
+        return NULL;
+    fstore_t *dst = FM_SELF(v)->st, *src = f->st;
+    if (dst == src || !src->freq || strcmp(f->index, "tq_i") != 0 ||
+        strcmp(FM_SELF(v)->index, "tq_i") != 0)
+        return v;
+    int64_t mult = src->freq_mult;
+    int rows = src->freq_rows;
+    if (how != FM_ROWS_SAME) {
+        int rc = store_freq(ctx, src, &mult);
+        if (rc < 0) {
+            tq_decref(v);
+            return NULL;
+        }
+        if (rc == 0)
+            return v;
+        /* a run of rows has the source's frequency as it is */
+        rows = how == FM_ROWS_SLICE ? FM_ROWS_SAME : (int)how;
+    }
+    free(dst->freq);
+    dst->freq = tq_xstrdup(src->freq);
+    dst->freq_mult = mult;
+    dst->freq_rows = rows;
+    return v;
+}
+
+/* frame_freq_text: see frame_methods.h. */
+int frame_freq_text(tq_ctx_t *ctx, const frame_t *f, char **out)
+{
+    *out = NULL;
+    if (!f->st->freq || strcmp(f->index, "tq_i") != 0)
+        return 0;
+    int64_t mult;
+    int rc = store_freq(ctx, f->st, &mult);
+    if (rc <= 0)
+        return rc;
+    *out = mult == 1 ? tq_xstrdup(f->st->freq)
+                     : tq_xasprintf("%" PRId64 "%s", mult, f->st->freq);
+    return 0;
 }
 
 /* less-than between two non-null datums of one column (numbers before
@@ -537,6 +685,10 @@ static tq_value_t *rs_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     fstore_t *sto = rs_store(ctx, labels, (size_t)nbins, names, types, nout,
                              vals);
     if (sto) {
+        /* the bins are the index's frequency: Series show "Freq: M" */
+        sto->freq = tq_xstrdup(rule_freq(r->unit, r->start));
+        sto->freq_mult = 1;
+        sto->freq_rows = FM_ROWS_SAME;
         if (size)
             v = fm_series(sto, r->label, NULL, false);
         else if (r->col)

@@ -20,9 +20,7 @@
  *    columns out, as pandas' numeric_only=True; min max count keep them;
  *  - row order of results follows pandas: value_counts by count then first
  *    appearance, merge by left rows (inner: grouped by key in the order
- *    keys first appear on the left);
- *  - division by zero in pct_change gives NaN (SQL's NULL) where pandas
- *    gives inf.
+ *    keys first appear on the left).
  */
 #include "frame/frame_methods.h"
 #include "frame/frame_cols.h"
@@ -545,7 +543,8 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
     /* rowids are 1..n in row order */
     char *where = tq_xasprintf("tq_r > %" PRId64 " AND tq_r <= %" PRId64,
                                start, start + count);
-    tq_value_t *v = select_rows(ctx, f, where, NULL, NULL);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, where, NULL, NULL),
+                                 f, FM_ROWS_SLICE);
     free(where);
     if (v)
         FM_SELF(v)->st->nrows = count;
@@ -554,16 +553,15 @@ tq_value_t *frame_rows_slice(tq_ctx_t *ctx, tq_value_t *self, int64_t start,
 
 /* ---- small stores from values */
 
-/* A Series of n rows: text labels and owned datums (freed here). */
-/* Records that column `col` of st is float64 even when all its values
- * are missing (the result of a float computation). */
-static void mark_float(fstore_t *st, const char *col)
+/* fm_store_float: see frame_methods.h. */
+void fm_store_float(fstore_t *st, const char *col)
 {
     st->float_cols = tq_xrealloc(st->float_cols, (st->nfloat + 1) *
                                  sizeof *st->float_cols);
     st->float_cols[st->nfloat++] = tq_xstrdup(col);
 }
 
+/* A Series of n rows: text labels and owned datums (freed here). */
 static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                tqdb_datum_t **vals, size_t n,
                                const char *name, bool boolean)
@@ -774,18 +772,42 @@ static tq_value_t *m_info(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 
 /* ---- missing values */
 
-/* Each column mapped through `fmt` (a printf format with one %s for the
- * column, used as often as it has %s: up to 3). */
+static bool int_or_float(const char *dtype)
+{
+    return !strcmp(dtype, "int64") || !strcmp(dtype, "float64");
+}
+
+/* Appends fmt with each %s replaced by col (and %% by %). */
+static void add_col_fmt(tq_buf_t *b, const char *fmt, const char *col)
+{
+    for (const char *c = fmt; *c; c++) {
+        if (c[0] == '%' && c[1] == 's') {
+            tq_buf_add(b, col);
+            c++;
+        } else if (c[0] == '%' && c[1] == '%') {
+            tq_buf_addc(b, '%');
+            c++;
+        } else {
+            assert(*c != '%');
+            tq_buf_addc(b, *c);
+        }
+    }
+}
+
+/* Each column mapped through `fmt` (SQL text whose every %s is the
+ * column, %% a percent sign). With to_float, the
+ * result of an int64 or float64 column is float64 even where all its
+ * values are missing (pandas' shift, diff, pct_change). */
 static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
                                const char *fmt, const fm_params_t *p,
                                bool per_col_params, bool only_numeric,
-                               bool boolean)
+                               bool boolean, bool to_float)
 {
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
     const char **dt = NULL;
-    if (only_numeric && !(dt = fm_dtypes(ctx, &s))) {
+    if ((only_numeric || to_float) && !(dt = fm_dtypes(ctx, &s))) {
         fm_src_clear(&s);
         return NULL;
     }
@@ -795,15 +817,15 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
     char **cols = tq_xcalloc(s.n + 1, sizeof *cols);
     size_t n = 0;
     for (size_t i = 0; i < s.n; i++) {
-        if (dt && !numeric(dt[i]) && !f->series)
+        if (only_numeric && !numeric(dt[i]) && !f->series)
             continue;
         tq_buf_add(&b, ", ");
-        tq_buf_printf(&b, fmt, s.vals[i], s.vals[i], s.vals[i]);
+        add_col_fmt(&b, fmt, s.vals[i]);
         tq_buf_printf(&b, " AS %s", s.vals[i]);
         cols[n++] = s.names[i];
         if (p && per_col_params)
             fm_param(&all, p->v[i < p->n ? i : p->n - 1]);
-        else if (p && i == 0)
+        else if (p && n == 1)           /* the first column shown */
             for (size_t k = 0; k < p->n; k++)
                 fm_param(&all, p->v[k]);
     }
@@ -818,6 +840,9 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
     fstore_t *st = fm_store(ctx, &s, b.s, &all);
     tq_buf_free(&b);
     fm_params_clear(&all);
+    for (size_t i = 0; st && to_float && i < s.n; i++)
+        if (int_or_float(dt[i]))
+            fm_store_float(st, f->series ? "tq_v" : s.names[i]);
     tq_value_t *v = NULL;
     if (st) {
         if (f->series)
@@ -827,6 +852,7 @@ static tq_value_t *map_columns(tq_ctx_t *ctx, const frame_t *f,
             FM_SELF(v)->boolean = boolean;
         }
         FM_SELF(v)->st->nrows = f->st->nrows;
+        v = fm_keep_freq(ctx, v, f, FM_ROWS_SAME);
     }
     free(cols);
     free(dt);
@@ -848,7 +874,7 @@ static tq_value_t *isna_impl(tq_ctx_t *ctx, tq_value_t *self, bool na)
         return v;
     }
     return map_columns(ctx, f, na ? "(%s IS NULL)" : "(%s IS NOT NULL)",
-                       NULL, false, false, true);
+                       NULL, false, false, true, false);
 }
 
 static tq_value_t *m_isna(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
@@ -923,7 +949,7 @@ static tq_value_t *m_fillna(tq_ctx_t *ctx, tq_value_t *self,
                         "dict of column values, not %s", tq_type_name(v));
     }
     tq_value_t *r = map_columns(ctx, f, "coalesce(%s, ?)", &p, per_col,
-                                false, false);
+                                false, false, false);
     fm_params_clear(&p);
     return r;
 }
@@ -957,7 +983,9 @@ static tq_value_t *m_dropna(tq_ctx_t *ctx, tq_value_t *self,
         tq_buf_printf(&w, "%s IS NOT NULL", s.vals[i]);
     }
     fm_src_clear(&s);
-    tq_value_t *v = select_rows(ctx, f, k ? w.s : NULL, NULL, NULL);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, k ? w.s : NULL,
+                                                  NULL, NULL),
+                                 f, FM_ROWS_MASK);
     tq_buf_free(&w);
     return v;
 }
@@ -1209,7 +1237,8 @@ out:
         tq_buf_add(&w, i ? ", ?" : "?");
     }
     tq_buf_addc(&w, ')');
-    tq_value_t *v = select_rows(ctx, f, w.s, NULL, &p);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, w.s, NULL, &p), f,
+                                 FM_ROWS_MASK);
     tq_buf_free(&w);
     fm_params_clear(&p);
     return v;
@@ -1312,7 +1341,8 @@ static tq_value_t *m_sample(tq_ctx_t *ctx, tq_value_t *self,
                         "than population when 'replace=False'");
     /* random_state is accepted; the database's random order is used */
     char *order = tq_xasprintf("random() LIMIT %" PRId64, n);
-    tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
+    tq_value_t *v = fm_keep_freq(ctx, select_rows(ctx, f, NULL, order, NULL),
+                                 f, FM_ROWS_TAKE);
     free(order);
     return v;
 }
@@ -1351,6 +1381,15 @@ static tq_value_t *n_extreme(tq_ctx_t *ctx, tq_value_t *self,
                                n < 0 ? 0 : n);
     fm_src_clear(&s);
     tq_value_t *v = select_rows(ctx, f, NULL, order, NULL);
+    /* pandas' Series.nlargest(n) sorts the whole Series when n covers it
+     * (no frequency kept), else takes positions */
+    int64_t total = f->series ? frame_nrows(ctx, f) : 0;
+    if (total < 0) {
+        tq_decref(v);
+        v = NULL;
+    }
+    if (v && !(f->series && n >= total))
+        v = fm_keep_freq(ctx, v, f, FM_ROWS_TAKE);
     free(order);
     return v;
 }
@@ -1612,7 +1651,7 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
             if (v && (!strcmp(fn, "mean") || !strcmp(fn, "std") ||
                       !strcmp(fn, "var") || !strcmp(fn, "median") ||
                       !strcmp(fn, "quantile")))
-                mark_float(FM_SELF(v)->st, "tq_v");
+                fm_store_float(FM_SELF(v)->st, "tq_v");
         }
     } else {
         for (size_t k = 0; k < n; k++)
@@ -1889,7 +1928,7 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
         }
         tqdb_cursor_free(&ins);
         for (size_t i = 0; rc == 0 && i < n; i++)
-            mark_float(st, names[i]);
+            fm_store_float(st, names[i]);
         if (rc == 0)
             rc = frame_store_number(ctx, st);
         if (rc == 0)
@@ -1908,10 +1947,10 @@ static tq_value_t *m_corr(tq_ctx_t *ctx, tq_value_t *self,
 /* ---- windows: cumsum, cummax, cummin, shift, diff, pct_change, rank */
 
 static tq_value_t *window(tq_ctx_t *ctx, tq_value_t *self, const char *fmt,
-                          bool numeric_only)
+                          bool numeric_only, bool to_float)
 {
     return map_columns(ctx, FM_SELF(self), fmt, NULL, false, numeric_only,
-                       false);
+                       false, to_float);
 }
 
 /* Records in st's cache that its column `col` has the dtype of column
@@ -1943,7 +1982,7 @@ static void dt_seed(fstore_t *st, const char *col, fstore_t *src,
 static tq_value_t *running(tq_ctx_t *ctx, tq_value_t *self, const char *fmt)
 {
     const frame_t *f = FM_SELF(self);
-    tq_value_t *v = window(ctx, self, fmt, true);
+    tq_value_t *v = window(ctx, self, fmt, true, false);
     if (!v)
         return NULL;
     frame_t *r = FM_SELF(v);
@@ -2000,8 +2039,10 @@ static char *lag_fmt(int64_t n, const char *pre, const char *post)
 static tq_value_t *m_shift(tq_ctx_t *ctx, tq_value_t *self,
                            const tq_args_t *a)
 {
-    char *fmt = lag_fmt(periods(a, 1), "", "");
-    tq_value_t *v = window(ctx, self, fmt, false);
+    /* numbers shifted in pandas are float64: NaN fills the moved rows */
+    int64_t n = periods(a, 1);
+    char *fmt = lag_fmt(n, "", "");
+    tq_value_t *v = window(ctx, self, fmt, false, n != 0);
     free(fmt);
     return v;
 }
@@ -2009,7 +2050,7 @@ static tq_value_t *m_shift(tq_ctx_t *ctx, tq_value_t *self,
 static tq_value_t *m_diff(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
 {
     char *fmt = lag_fmt(periods(a, 1), "%s - ", "");
-    tq_value_t *v = window(ctx, self, fmt, true);
+    tq_value_t *v = window(ctx, self, fmt, true, true);
     free(fmt);
     return v;
 }
@@ -2025,8 +2066,22 @@ static tq_value_t *m_pct_change(tq_ctx_t *ctx, tq_value_t *self,
     tq_decref(ffill);
     if (!filled)
         return NULL;
-    char *fmt = lag_fmt(periods(a, 1), "%s * 1.0 / ", " - 1");
-    tq_value_t *v = window(ctx, filled, fmt, true);
+    /* x / 0 is pandas' inf (-inf below zero), 0 / 0 NaN; SQL's is NULL */
+    char *prev = lag_fmt(periods(a, 1), "", "");
+    const char *real = FM_SELF(self)->st->dialect->type_real;
+    char *fmt = tq_xasprintf("CASE WHEN %s = 0 THEN CASE WHEN %%s > 0 THEN "
+                             "CAST(? AS %s) WHEN %%s < 0 THEN -CAST(? AS %s) "
+                             "END ELSE %%s * 1.0 / %s - 1 END", prev, real,
+                             real, prev);
+    free(prev);
+    tq_value_t *inf = tq_float(INFINITY);
+    fm_params_t p = {0};
+    fm_param(&p, inf);
+    fm_param(&p, inf);
+    tq_decref(inf);
+    tq_value_t *v = map_columns(ctx, FM_SELF(filled), fmt, &p, false, true,
+                                false, true);
+    fm_params_clear(&p);
     free(fmt);
     tq_decref(filled);
     return v;
@@ -2087,7 +2142,8 @@ static tq_value_t *m_rank(tq_ctx_t *ctx, tq_value_t *self, const tq_args_t *a)
     free(fmt);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
     tq_buf_free(&b);
-    tq_value_t *v = st ? like(f, st, s.names, s.n) : NULL;
+    tq_value_t *v = fm_keep_freq(ctx, st ? like(f, st, s.names, s.n) : NULL,
+                                 f, FM_ROWS_SAME);
     if (v)
         FM_SELF(v)->boolean = false;
     fm_src_clear(&s);
@@ -2206,37 +2262,46 @@ static void json_str(tq_buf_t *b, const char *s)
     tq_buf_addc(b, '"');
 }
 
-/* pandas' ujson double: 10 significant decimals, trailing zeros trimmed
- * but one kept after the point. */
+/* pandas' ujson double (its Buffer_AppendDoubleUnchecked at precision
+ * 10): 0.0 for either zero; beyond 1e16 - 1 or below 1e-15 "%.10g";
+ * else the whole part and ten decimals, rounded as ujson rounds (half to
+ * odd-up), trailing zeros trimmed but one kept: -1e-12 is -0.0. */
 static void json_num(tq_buf_t *b, double d)
 {
     if (isnan(d) || isinf(d)) {
         tq_buf_add(b, "null");
         return;
     }
-    char tmp[64];
-    if (fabs(d) >= 1e16 || (d != 0 && fabs(d) < 1e-10)) {
-        snprintf(tmp, sizeof tmp, "%.10e", d);
-        /* 1.5000000000e+20 -> 1.5e+20 */
-        char *e = strchr(tmp, 'e');
-        char *z = e;
-        while (z > tmp && z[-1] == '0')
-            z--;
-        if (z[-1] == '.')
-            z++;
-        memmove(z, e, strlen(e) + 1);
-        /* ujson writes e+20 as e+20 */
-        tq_buf_add(b, tmp);
+    if (d == 0) {
+        tq_buf_add(b, "0.0");
         return;
     }
-    snprintf(tmp, sizeof tmp, "%.10f", d);
-    size_t n = strlen(tmp);
-    while (n > 0 && tmp[n - 1] == '0')
+    bool neg = d < 0;
+    double v = neg ? -d : d;
+    if (v > 1e16 - 1 || v < 1e-15) {
+        tq_buf_printf(b, "%.10g", d);
+        return;
+    }
+    const double pow10 = 1e10;
+    unsigned long long whole = (unsigned long long)v;
+    double tmp = (v - (double)whole) * pow10;
+    unsigned long long frac = (unsigned long long)tmp;
+    double diff = tmp - (double)frac;
+    if (diff > 0.5) {
+        if ((double)++frac >= pow10) {
+            frac = 0;
+            ++whole;
+        }
+    } else if (diff == 0.5 && (frac == 0 || (frac & 1))) {
+        ++frac;
+    }
+    char digits[16];
+    snprintf(digits, sizeof digits, "%010llu", frac);
+    size_t n = strlen(digits);
+    while (n > 1 && digits[n - 1] == '0')
         n--;
-    if (tmp[n - 1] == '.')
-        n++;
-    tmp[n] = 0;
-    tq_buf_add(b, tmp);
+    digits[n] = 0;
+    tq_buf_printf(b, "%s%llu.%s", neg ? "-" : "", whole, digits);
 }
 
 static void json_cell(tq_buf_t *b, const frame_t *f, tqdb_cursor_t *cur,

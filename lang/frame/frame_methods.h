@@ -59,6 +59,32 @@ tqdb_cursor_t *fm_query(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
 fstore_t *fm_store(tq_ctx_t *ctx, const fm_src_t *s, const char *body,
                    const fm_params_t *p);
 
+/* Records that column `col` of st (a store's column name: "tq_v" for a
+ * Series' values) is float64 even when all its values are missing, as
+ * pandas' float results (shift, diff, rolling) are. */
+void fm_store_float(fstore_t *st, const char *col);
+
+/* How a result's rows come from its source's: what pandas does to the
+ * frequency of a DatetimeIndex (fstore_t.freq). */
+typedef enum fm_rows {
+    FM_ROWS_SAME,      /* every row once, in order (shift, rank, columns) */
+    FM_ROWS_SLICE,     /* a run of rows (head, tail, iloc[a:b]): kept */
+    FM_ROWS_MASK,      /* a filter (boolean mask, dropna): kept when the
+                          rows left are a run */
+    FM_ROWS_TAKE,      /* positions (sort_values, nlargest, iloc[[...]]):
+                          a multiple when they step evenly ("-2M") */
+} fm_rows_t;
+
+/* frame_dt.c: v (a frame or Series over a new store; NULL is passed on)
+ * was made from f's rows as `how` says; when f's index has a frequency,
+ * v's store records what pandas' index would keep. Returns v, or NULL
+ * (raised, v released) when f's labels cannot be read. */
+tq_value_t *fm_keep_freq(tq_ctx_t *ctx, tq_value_t *v, const frame_t *f,
+                         fm_rows_t how);
+/* frame_dt.c: pandas' freqstr of f's index ("M", "2M", "W-SUN") in *out
+ * (malloc'd), or NULL when it has none. 0, or -1 (raised). */
+int frame_freq_text(tq_ctx_t *ctx, const frame_t *f, char **out);
+
 /* A frame over st (stolen) indexed by tq_i, shown as label. */
 tq_value_t *fm_frame(fstore_t *st, const char *label, char *const *cols,
                      size_t ncols);

@@ -430,10 +430,17 @@ static tq_value_t *roll(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
     free(w);
     fstore_t *st = fm_store(ctx, &s, b.s, NULL);
     tq_buf_free(&b);
+    /* a window of numbers is float64, its first n - 1 rows NaN */
+    for (size_t i = 0; st && i < s.n; i++)
+        if (!strcmp(s.dtypes[i], "int64") || !strcmp(s.dtypes[i], "float64"))
+            fm_store_float(st, f->series ? "tq_v" : s.names[i]);
     tq_value_t *v = NULL;
     if (st)
-        v = f->series ? fm_series(st, f->index_label, f->name, false)
-                      : fm_frame(st, f->index_label, s.names, s.n);
+        v = fm_keep_freq(ctx, f->series ? fm_series(st, f->index_label,
+                                                    f->name, false)
+                                        : fm_frame(st, f->index_label,
+                                                   s.names, s.n),
+                         f, FM_ROWS_SAME);
     fm_src_clear(&s);
     return v;
 }
@@ -622,12 +629,14 @@ static tq_value_t *cell(tq_ctx_t *ctx, const frame_t *f, const fm_src_t *s,
     return v;
 }
 
-/* Rows (a WHERE and an ORDER BY over tq_s) and the chosen columns (all
- * when ncols is SIZE_MAX) as a new frame or Series. */
+/* Rows (a WHERE and an ORDER BY over tq_s, joined to `join` when not
+ * NULL) and the chosen columns (all when ncols is SIZE_MAX) as a new
+ * frame or Series. */
 static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
-                             const fm_src_t *s, const char *where,
-                             const char *order, const size_t *cols,
-                             size_t ncols, fm_params_t *p, bool as_series)
+                             const fm_src_t *s, const char *join,
+                             const char *where, const char *order,
+                             const size_t *cols, size_t ncols,
+                             fm_params_t *p, bool as_series)
 {
     tq_buf_t b = {0};
     tq_buf_add(&b, "SELECT tq_i");
@@ -641,7 +650,7 @@ static tq_value_t *rows_cols(tq_ctx_t *ctx, const frame_t *f,
             tq_buf_printf(&b, ", %s", s->vals[i]);
         names[n++] = s->names[i];
     }
-    tq_buf_printf(&b, " FROM tq_s WHERE %s ORDER BY %s",
+    tq_buf_printf(&b, " FROM tq_s%s WHERE %s ORDER BY %s", join ? join : "",
                   where ? where : f->st->dialect->true_sql,
                   order ? order : "tq_r");
     fstore_t *st = fm_store(ctx, s, b.s, p);
@@ -720,6 +729,188 @@ static size_t *pick_cols(tq_ctx_t *ctx, const fm_src_t *s, tq_value_t *k,
     return out;
 }
 
+/* pandas' KeyError for labels of a list missing from the index (label:
+ * the index's name): '[3, 7] not in index' (missing[j] marks keys[j]),
+ * or when none is there "None of [Int64Index([3, 7], dtype='int64',
+ * name='id')] are in the [index]". */
+static void raise_missing(tq_ctx_t *ctx, tq_value_t *const *keys,
+                          const bool *missing, size_t n, const char *label)
+{
+    bool none = true, ints = true, floats = true;
+    for (size_t j = 0; j < n; j++) {
+        none &= missing[j];
+        ints &= tq_kind(keys[j]) == TQ_INT;
+        floats &= tq_kind(keys[j]) == TQ_FLOAT;
+    }
+    tq_buf_t b = {0};
+    if (none)
+        tq_buf_printf(&b, "None of [%s([", ints ? "Int64Index"
+                      : floats ? "Float64Index" : "Index");
+    else
+        tq_buf_addc(&b, '[');
+    for (size_t j = 0, k = 0; j < n; j++) {
+        if (!missing[j])
+            continue;
+        char *r = tq_repr(ctx, keys[j]);
+        tq_buf_printf(&b, "%s%s", k++ ? ", " : "", r ? r : "?");
+        free(r);
+    }
+    if (none) {
+        tq_buf_printf(&b, "], dtype='%s'", ints ? "int64" : floats
+                      ? "float64" : "object");
+        if (label && *label)
+            tq_buf_printf(&b, ", name='%s'", label);
+        tq_buf_add(&b, ")] are in the [index]");
+    } else {
+        tq_buf_add(&b, "] not in index");
+    }
+    /* as Python shows a KeyError's text: its repr */
+    bool dq = strchr(b.s, '\'') && !strchr(b.s, '"');
+    tq_raise(ctx, "KeyError", "%c%s%c", dq ? '"' : '\'', b.s, dq ? '"' : '\'');
+    tq_buf_free(&b);
+}
+
+/* The rows a list selects, in the list's order and as often as it names
+ * them (df.iloc[[0, 0, -1]], df.loc[['a', 'b', 'a']]): a join of tq_s to
+ * the list's (position or key, order) pairs as VALUES rows, whose columns
+ * SQLite and PostgreSQL both name column1 and column2. A label lists
+ * every row that carries it, in row order. Labels are compared by the
+ * engine through `CASE tq_i WHEN ? ...` (so that a parameter takes the
+ * index's type), and a label missing from the index is pandas' KeyError,
+ * a position past either end its IndexError. Sets *join, *where and
+ * *order (malloc'd) and adds the parameters to p; 0 or -1 (raised). */
+static int list_rows(tq_ctx_t *ctx, const frame_t *f, const fm_src_t *s,
+                     tq_value_t *list, bool positional, char **join,
+                     char **where, char **order, fm_params_t *p)
+{
+    size_t m = tq_seq_len(list);
+    if (m == 0) {
+        *where = tq_xstrdup(f->st->dialect->false_sql);
+        return 0;
+    }
+    /* each key's number among the distinct keys (its first occurrence) */
+    size_t *slot = tq_xcalloc(m, sizeof *slot);
+    tq_value_t **keys = tq_xcalloc(m, sizeof *keys);
+    size_t nkeys = 0;
+    int64_t n = positional ? frame_nrows(ctx, f) : 0;
+    int rc = n < 0 ? -1 : 0;
+    for (size_t j = 0; rc == 0 && j < m; j++) {
+        tq_value_t *k = tq_seq_get(list, j);
+        if (positional) {
+            if (tq_kind(k) != TQ_INT) {
+                tq_raise(ctx, "IndexError", "positions are ints");
+                rc = -1;
+            } else if (tq_as_int(k) >= n || tq_as_int(k) < -n) {
+                tq_raise(ctx, "IndexError", "positional indexers are "
+                         "out-of-bounds");
+                rc = -1;
+            }
+            continue;
+        }
+        size_t i = 0;
+        for (; i < nkeys; i++) {
+            int eq = tq_equal(ctx, keys[i], k);
+            if (eq < 0)
+                rc = -1;
+            if (eq != 0)
+                break;
+        }
+        if (i == nkeys)
+            keys[nkeys++] = k;
+        slot[j] = i;
+    }
+    tq_buf_t w = {0}, kase = {0}, vals = {0};
+    if (rc == 0 && !positional) {
+        tq_buf_add(&w, "tq_i IN (");
+        tq_buf_add(&kase, "CASE tq_i");
+        for (size_t i = 0; i < nkeys; i++) {
+            tq_buf_add(&w, i ? ", ?" : "?");
+            tq_buf_printf(&kase, " WHEN ? THEN %zu", i);
+        }
+        tq_buf_add(&w, ")");
+        tq_buf_add(&kase, " END");
+        /* which keys the index lacks: one statement over the matches */
+        fm_params_t q = {0};
+        for (int twice = 0; twice < 2; twice++)
+            for (size_t i = 0; i < nkeys; i++)
+                fm_param(&q, keys[i]);
+        char *body = tq_xasprintf("SELECT DISTINCT %s FROM tq_s WHERE %s",
+                                  kase.s, w.s);
+        tqdb_cursor_t *cur = fm_query(ctx, s, body, &q);
+        free(body);
+        fm_params_clear(&q);
+        bool *missing = tq_xcalloc(nkeys + 1, sizeof *missing);
+        for (size_t i = 0; i < nkeys; i++)
+            missing[i] = true;
+        int st = cur ? TQDB_ROW : -1;
+        while (cur && (st = tqdb_step(cur)) == TQDB_ROW) {
+            int64_t i = tqdb_column_int(cur, 0);
+            if (i >= 0 && (size_t)i < nkeys)
+                missing[i] = false;
+        }
+        tqdb_cursor_free(&cur);
+        if (st < 0) {
+            if (!tq_error_pending(ctx))
+                tq_raise_db(ctx);
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < nkeys && rc == 0; i++)
+                if (missing[i]) {
+                    raise_missing(ctx, keys, missing, nkeys, f->index_label);
+                    rc = -1;
+                }
+        }
+        free(missing);
+    }
+    if (rc == 0) {
+        tq_buf_add(&vals, "(VALUES ");
+        for (size_t j = 0; j < m; j++) {
+            int64_t at = 0;
+            if (positional) {
+                int64_t i = tq_as_int(tq_seq_get(list, j));
+                at = (i < 0 ? i + n : i) + 1;           /* the rowid */
+            } else {
+                at = (int64_t)slot[j];
+            }
+            tq_buf_printf(&vals, "%s(%" PRId64 ", %zu)", j ? ", " : "", at,
+                          j);
+        }
+        tq_buf_add(&vals, ")");
+        if (positional) {
+            *join = tq_xasprintf(" JOIN (SELECT column1 AS tq_kr, column2 AS "
+                                 "tq_ko FROM %s AS tq_k0) AS tq_k ON tq_r = "
+                                 "tq_kr", vals.s);
+        } else {
+            *join = tq_xasprintf(" JOIN (SELECT column1 AS tq_kr, column2 AS "
+                                 "tq_ko FROM %s AS tq_k0) AS tq_k ON %s = "
+                                 "tq_kr", vals.s, kase.s);
+            *where = tq_buf_take(&w);
+            for (size_t i = 0; i < nkeys; i++)         /* the join's CASE */
+                fm_param(p, keys[i]);
+            for (size_t i = 0; i < nkeys; i++)         /* the WHERE's IN */
+                fm_param(p, keys[i]);
+        }
+        *order = tq_xstrdup("tq_ko, tq_r");
+    }
+    tq_buf_free(&w);
+    tq_buf_free(&kase);
+    tq_buf_free(&vals);
+    free(slot);
+    free(keys);
+    return rc;
+}
+
+/* True when a list of positions holds a negative one: pandas takes such
+ * positions as given, and its index keeps no frequency then. */
+static bool negative_in(tq_value_t *list)
+{
+    for (size_t j = 0; j < tq_seq_len(list); j++)
+        if (tq_kind(tq_seq_get(list, j)) == TQ_INT &&
+            tq_as_int(tq_seq_get(list, j)) < 0)
+            return true;
+    return false;
+}
+
 static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
                                 tq_value_t *key)
 {
@@ -765,7 +956,7 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
         return NULL;
     }
     fm_params_t p = {0};
-    char *where = NULL, *order = NULL;
+    char *join = NULL, *where = NULL, *order = NULL;
     bool one_row = false;
     tq_value_t *v = NULL;
     if (tq_kind(rk) == TQ_SLICE) {
@@ -802,40 +993,9 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             where = tq_buf_take(&w);
         }
     } else if (is_seq(rk)) {
-        size_t m = tq_seq_len(rk);
-        tq_buf_t w = {0}, o = {0};
-        tq_buf_add(&w, x->positional ? "tq_r IN (" : "tq_i IN (");
-        tq_buf_add(&o, x->positional ? "CASE tq_r" : "CASE tq_i");
-        for (size_t j = 0; j < m; j++) {
-            tq_value_t *k = tq_seq_get(rk, j);
-            if (x->positional) {
-                if (tq_kind(k) != TQ_INT) {
-                    tq_buf_free(&w);
-                    tq_buf_free(&o);
-                    tq_raise(ctx, "IndexError", "positions are ints");
-                    goto done;
-                }
-                int64_t n = frame_nrows(ctx, f);
-                int64_t i = tq_as_int(k) < 0 ? tq_as_int(k) + n
-                                             : tq_as_int(k);
-                tq_buf_printf(&w, "%s%" PRId64, j ? ", " : "", i + 1);
-                tq_buf_printf(&o, " WHEN %" PRId64 " THEN %zu", i + 1, j);
-            } else {
-                tq_buf_add(&w, j ? ", ?" : "?");
-                tq_buf_printf(&o, " WHEN ? THEN %zu", j);
-            }
-        }
-        tq_buf_add(&w, ")");
-        tq_buf_add(&o, " END, tq_r");
-        if (!x->positional) {
-            /* the WHERE's labels, then the ORDER BY's */
-            for (size_t j = 0; j < m; j++)
-                fm_param(&p, tq_seq_get(rk, j));
-            for (size_t j = 0; j < m; j++)
-                fm_param(&p, tq_seq_get(rk, j));
-        }
-        where = tq_buf_take(&w);
-        order = tq_buf_take(&o);
+        if (list_rows(ctx, f, &s, rk, x->positional, &join, &where, &order,
+                      &p) < 0)
+            goto done;
     } else {
         one_row = true;
         if (x->positional) {
@@ -876,10 +1036,16 @@ static tq_value_t *floc_getitem(tq_ctx_t *ctx, tq_value_t *self,
             v = row_series(ctx, f, &s, where, &p);
         }
     } else {
-        v = rows_cols(ctx, f, &s, where, order, cols, ncols, &p,
+        v = rows_cols(ctx, f, &s, join, where, order, cols, ncols, &p,
                       one_col);
+        /* a slice keeps the index's frequency, iloc's positions may */
+        if (tq_kind(rk) == TQ_SLICE)
+            v = fm_keep_freq(ctx, v, f, FM_ROWS_SLICE);
+        else if (x->positional && is_seq(rk) && !negative_in(rk))
+            v = fm_keep_freq(ctx, v, f, FM_ROWS_TAKE);
     }
 done:
+    free(join);
     free(where);
     free(order);
     free(cols);
