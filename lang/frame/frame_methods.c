@@ -1502,7 +1502,7 @@ static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
         r = series_from(ctx, labels, vals, n, NULL, false);
         if (r && strcmp(fn, "count") && strcmp(fn, "sum") &&
             strcmp(fn, "min") && strcmp(fn, "max"))
-            mark_float(FM_SELF(r)->st, "tq_v");
+            fm_store_float(FM_SELF(r)->st, "tq_v");
     } else {
         for (size_t k = 0; k < n; k++)
             free(vals[k]);
