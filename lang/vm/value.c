@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "base/errors.h"
 #include "vm/datetime.h"
 
 /* ---- immortal singletons */
@@ -273,55 +274,135 @@ const tq_bundle_t *tq_bundle_value_get(const tq_value_t *v)
     return tq_is_native(v, &bundle_type) ? v->u.native.data : NULL;
 }
 
+/* An exception value: its class's name (base/errors.h), the tuple of the
+ * constructor's arguments (e.args), the text str(e) gives when the raiser
+ * fixed it (a runtime error's message, kept whole, NUL bytes and all; NULL:
+ * computed from args as Python computes it), and the traceback lines of
+ * its last raise (innermost last), which `raise e` and a bare `raise`
+ * carry on. */
 typedef struct exc {
-    char *ename, *msg;
+    char *ename;
+    tq_value_t *args;
+    tq_value_t *msg;
+    char **tb;
+    size_t ntb;
 } exc_t;
+
+static void exc_free_tb(exc_t *e)
+{
+    for (size_t i = 0; i < e->ntb; i++)
+        free(e->tb[i]);
+    free(e->tb);
+    e->tb = NULL;
+    e->ntb = 0;
+}
 
 static void exc_destroy(void *data)
 {
     exc_t *e = data;
     free(e->ename);
-    free(e->msg);
+    tq_decref(e->args);
+    tq_decref(e->msg);
+    exc_free_tb(e);
     free(e);
 }
 
+/* Python's BaseException.__repr__: Name() for no arguments, Name(repr(a))
+ * for one, Name + repr(args) for more. */
 static char *exc_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
     exc_t *e = self->u.native.data;
-    tq_buf_t b = {0};
-    tq_buf_printf(&b, "%s(", e->ename);
-    tq_value_t *m = tq_str(e->msg);
-    char *mr = tq_repr(ctx, m);
-    tq_decref(m);
-    tq_buf_add(&b, mr);
-    free(mr);
-    tq_buf_addc(&b, ')');
-    return tq_buf_take(&b);
+    size_t n = tq_seq_len(e->args);
+    char *inner = n == 1 ? tq_repr(ctx, tq_seq_get(e->args, 0))
+                         : tq_repr(ctx, e->args);
+    if (!inner)
+        return NULL;
+    char *r = n == 1 ? tq_xasprintf("%s(%s)", e->ename, inner)
+                     : tq_xasprintf("%s%s", e->ename, inner);
+    free(inner);
+    return r;
+}
+
+static tq_value_t *exc_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                               const char *name)
+{
+    exc_t *e = self->u.native.data;
+    if (strcmp(name, "args") == 0)
+        return tq_incref(e->args);
+    return NULL;
 }
 
 static const tq_type_t exc_type = {
     .name = "Exception",
     .destroy = exc_destroy,
     .repr = exc_repr,
+    .getattr = exc_getattr,
 };
 
-tq_value_t *tq_exception_new(const char *ename, const char *msg)
+tq_value_t *tq_exception_new(const char *ename, tq_value_t *args)
 {
-    exc_t *e = tq_xmalloc(sizeof *e);
+    assert(tq_kind(args) == TQ_TUPLE);
+    exc_t *e = tq_xcalloc(1, sizeof *e);
     e->ename = tq_xstrdup(ename);
-    e->msg = tq_xstrdup(msg);
+    e->args = tq_incref(args);
     return tq_native_new(&exc_type, e);
 }
 
-bool tq_exception_get(const tq_value_t *v, const char **ename,
-                      const char **msg)
+tq_value_t *tq_exception_of_error(const char *ename, const char *msg,
+                                  size_t len)
 {
-    if (!tq_is_native(v, &exc_type))
-        return false;
+    tq_value_t *args = tq_tuple_new(1);
+    tq_value_t *m = tq_str_n(msg, len);
+    tq_tuple_set(args, 0, tq_incref(m));
+    tq_value_t *v = tq_exception_new(ename, args);
+    tq_decref(args);
+    ((exc_t *)v->u.native.data)->msg = m;
+    return v;
+}
+
+const char *tq_exception_name(const tq_value_t *v)
+{
+    return tq_is_native(v, &exc_type) ? ((exc_t *)v->u.native.data)->ename
+                                      : NULL;
+}
+
+/* Python's BaseException.__str__ ('' for no arguments, str(a) for one,
+ * str(args) for more), KeyError's (repr(a) for one argument), or the
+ * message the raiser fixed. */
+tq_value_t *tq_exception_str(tq_ctx_t *ctx, tq_value_t *v)
+{
     exc_t *e = v->u.native.data;
-    *ename = e->ename;
-    *msg = e->msg;
-    return true;
+    assert(tq_is_native(v, &exc_type));
+    if (e->msg)
+        return tq_incref(e->msg);
+    size_t n = tq_seq_len(e->args);
+    if (n == 0)
+        return tq_str("");
+    if (n > 1)
+        return tq_repr_str(ctx, e->args);
+    tq_value_t *a = tq_seq_get(e->args, 0);
+    return tq_error_is_a(e->ename, "KeyError") ? tq_repr_str(ctx, a)
+                                               : tq_str_of(ctx, a);
+}
+
+const char *const *tq_exception_tb(const tq_value_t *v, size_t *n)
+{
+    assert(tq_is_native(v, &exc_type));
+    exc_t *e = v->u.native.data;
+    *n = e->ntb;
+    return (const char *const *)e->tb;
+}
+
+void tq_exception_set_tb(tq_value_t *v, char *const *tb, size_t n)
+{
+    assert(tq_is_native(v, &exc_type));
+    exc_t *e = v->u.native.data;
+    char **copy = tq_xmalloc((n ? n : 1) * sizeof *copy);
+    for (size_t i = 0; i < n; i++)
+        copy[i] = tq_xstrdup(tb[i]);
+    exc_free_tb(e);
+    e->tb = copy;
+    e->ntb = n;
 }
 
 /* ---- reference counting */
@@ -609,7 +690,9 @@ const char *tq_type_name(const tq_value_t *v)
         return v->u.bi.is_class ? "type"
                : v->u.bi.self   ? "builtin_function_or_method"
                                 : "builtin_function_or_method";
-    case TQ_NATIVE: return v->u.native.type->name;
+    case TQ_NATIVE:
+        return tq_exception_name(v) ? tq_exception_name(v)
+                                    : v->u.native.type->name;
     }
     return "object";
 }
@@ -1109,9 +1192,14 @@ char *tq_to_str(tq_ctx_t *ctx, tq_value_t *v)
         return tq_xstrndup(v->u.str.s, v->u.str.len);
     if (v->kind == TQ_NATIVE && v->u.native.type->str)
         return v->u.native.type->str(ctx, v);
-    const char *en, *msg;
-    if (tq_exception_get(v, &en, &msg))
-        return tq_xstrdup(msg);
+    if (tq_exception_name(v)) {
+        tq_value_t *s = tq_exception_str(ctx, v);
+        if (!s)
+            return NULL;
+        char *r = tq_xstrndup(tq_as_str(s), tq_str_len(s));
+        tq_decref(s);
+        return r;
+    }
     return tq_repr(ctx, v);
 }
 
@@ -1119,6 +1207,8 @@ tq_value_t *tq_str_of(tq_ctx_t *ctx, tq_value_t *v)
 {
     if (v->kind == TQ_STR)
         return tq_incref(v);
+    if (tq_exception_name(v))
+        return tq_exception_str(ctx, v);
     char *s = tq_to_str(ctx, v);
     return s ? tq_str_take(s) : NULL;
 }
@@ -1678,7 +1768,8 @@ tq_value_t *tq_getattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name)
                 return r;
         }
         return tq_raise(ctx, "AttributeError",
-                        "'%s' object has no attribute '%s'", t->name, name);
+                        "'%s' object has no attribute '%s'",
+                        tq_type_name(obj), name);
     }
     tq_value_t *m = tq_method_get(ctx, obj, name);
     if (m || tq_error_pending(ctx))
