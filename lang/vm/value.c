@@ -307,20 +307,12 @@ static void exc_destroy(void *data)
     free(e);
 }
 
-/* Python's BaseException.__repr__: Name() for no arguments, Name(repr(a))
- * for one, Name + repr(args) for more. */
+/* repr(e) is built by repr_rec (below), which follows the arguments with
+ * the path of the containers being shown, so that a list holding the
+ * exception that holds it shows as [...]. */
 static char *exc_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
-    exc_t *e = self->u.native.data;
-    size_t n = tq_seq_len(e->args);
-    char *inner = n == 1 ? tq_repr(ctx, tq_seq_get(e->args, 0))
-                         : tq_repr(ctx, e->args);
-    if (!inner)
-        return NULL;
-    char *r = n == 1 ? tq_xasprintf("%s(%s)", e->ename, inner)
-                     : tq_xasprintf("%s%s", e->ename, inner);
-    free(inner);
-    return r;
+    return tq_repr(ctx, self);
 }
 
 static tq_value_t *exc_getattr(tq_ctx_t *ctx, tq_value_t *self,
@@ -345,7 +337,10 @@ tq_value_t *tq_exception_new(const char *ename, tq_value_t *args)
     exc_t *e = tq_xcalloc(1, sizeof *e);
     e->ename = tq_xstrdup(ename);
     e->args = tq_incref(args);
-    return tq_native_new(&exc_type, e);
+    tq_value_t *v = tq_native_new(&exc_type, e);
+    /* its args may lead back to it: the cycle collector follows them */
+    gc_track(v);
+    return v;
 }
 
 tq_value_t *tq_exception_of_error(const char *ename, const char *msg,
@@ -371,18 +366,25 @@ const char *tq_exception_name(const tq_value_t *v)
  * message the raiser fixed. */
 tq_value_t *tq_exception_str(tq_ctx_t *ctx, tq_value_t *v)
 {
-    exc_t *e = v->u.native.data;
-    assert(tq_is_native(v, &exc_type));
-    if (e->msg)
-        return tq_incref(e->msg);
-    size_t n = tq_seq_len(e->args);
-    if (n == 0)
-        return tq_str("");
-    if (n > 1)
-        return tq_repr_str(ctx, e->args);
-    tq_value_t *a = tq_seq_get(e->args, 0);
-    return tq_error_is_a(e->ename, "KeyError") ? tq_repr_str(ctx, a)
-                                               : tq_str_of(ctx, a);
+    /* str(ValueError(ValueError('x'))) is str of the inner one: a loop,
+     * not a recursion, however deep the nesting. */
+    for (;;) {
+        assert(tq_is_native(v, &exc_type));
+        exc_t *e = v->u.native.data;
+        if (e->msg)
+            return tq_incref(e->msg);
+        size_t n = tq_seq_len(e->args);
+        if (n == 0)
+            return tq_str("");
+        if (n > 1)
+            return tq_repr_str(ctx, e->args);
+        tq_value_t *a = tq_seq_get(e->args, 0);
+        if (tq_error_is_a(e->ename, "KeyError"))
+            return tq_repr_str(ctx, a);
+        if (!tq_is_native(a, &exc_type))
+            return tq_str_of(ctx, a);
+        v = a;
+    }
 }
 
 const char *const *tq_exception_tb(const tq_value_t *v, size_t *n)
@@ -515,6 +517,11 @@ static void gc_children(tq_value_t *v, void (*fn)(tq_value_t *, void *),
         if (v->u.bi.self)
             fn(v->u.bi.self, ud);
         break;
+    case TQ_NATIVE:
+        /* an exception's args (a list in them may hold the exception) */
+        if (v->u.native.type == &exc_type)
+            fn(((exc_t *)v->u.native.data)->args, ud);
+        break;
     default:
         break;
     }
@@ -587,6 +594,14 @@ static void gc_clear(tq_value_t *v)
         tq_decref(self);
         break;
     }
+    case TQ_NATIVE:
+        if (v->u.native.type == &exc_type) {
+            exc_t *e = v->u.native.data;
+            tq_value_t *args = e->args;
+            e->args = tq_tuple_new(0);
+            tq_decref(args);
+        }
+        break;
     default:
         break;
     }
@@ -1064,6 +1079,8 @@ typedef struct repr_path {
 
 static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                     repr_path_t *path);
+static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                          repr_path_t *path);
 
 static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
 {
@@ -1155,6 +1172,8 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
         return 0;
     case TQ_NATIVE: {
         const tq_type_t *t = v->u.native.type;
+        if (t == &exc_type)
+            return repr_exception(ctx, b, v, path);
         if (!t->repr) {
             tq_buf_printf(b, "<%s object>", t->name);
             return 0;
@@ -1172,6 +1191,38 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
     }
     }
     return 0;
+}
+
+/* Python's BaseException.__repr__: Name() for no arguments, Name(repr(a))
+ * for one, Name + repr(args) for more. The exception counts on the path
+ * as a container does, so exceptions nested past REPR_MAX_DEPTH raise
+ * RecursionError (without a context: "..."). */
+static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                          repr_path_t *path)
+{
+    exc_t *e = v->u.native.data;
+    if (path->len >= REPR_MAX_DEPTH) {
+        if (!ctx) {
+            tq_buf_add(b, "...");
+            return 0;
+        }
+        tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
+                 "while getting the repr of an object");
+        return -1;
+    }
+    path->items[path->len++] = v;
+    tq_buf_add(b, e->ename);
+    size_t n = tq_seq_len(e->args);
+    int rc;
+    if (n == 1) {
+        tq_buf_addc(b, '(');
+        rc = repr_rec(ctx, b, tq_seq_get(e->args, 0), path);
+        tq_buf_addc(b, ')');
+    } else {
+        rc = repr_rec(ctx, b, e->args, path);
+    }
+    path->len--;
+    return rc;
 }
 
 char *tq_repr(tq_ctx_t *ctx, tq_value_t *v)
