@@ -191,6 +191,8 @@ tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
     return NULL;
 }
 
+_Static_assert(TQ_TB_CARRIED_LINES % 3 == 0, "whole frames of 3 lines");
+
 /* Appends copies of `n` traceback lines to the pending error's. */
 static void add_tb_lines(tq_ctx_t *ctx, const char *const *lines, size_t n)
 {
@@ -224,6 +226,12 @@ tq_value_t *tq_raise_exception(tq_ctx_t *ctx, tq_value_t *exc, bool reraise)
                       false);
     size_t n;
     const char *const *lines = tq_exception_tb(exc, &n);
+    if (!reraise && n > TQ_TB_CARRIED_LINES) {
+        /* the innermost frames, where it was first raised (whole frames:
+         * 3 lines each) */
+        lines += n - TQ_TB_CARRIED_LINES;
+        n = TQ_TB_CARRIED_LINES;
+    }
     add_tb_lines(ctx, lines, n);
     return NULL;
 }
@@ -234,7 +242,9 @@ tq_value_t *tq_ctx_error_value(tq_ctx_t *ctx)
     if (!ctx->exc)
         ctx->exc = tq_exception_of_error(ctx->ename, ctx->evalue,
                                          ctx->evalue_len);
-    tq_exception_set_tb(ctx->exc, ctx->tb, ctx->ntb);
+    tq_exception_take_tb(ctx->exc, ctx->tb, ctx->ntb);
+    ctx->tb = NULL;
+    ctx->ntb = ctx->tbcap = 0;
     return tq_incref(ctx->exc);
 }
 

@@ -171,12 +171,16 @@ void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
 /* Raises the exception value `exc` (borrowed, retained as ctx->exc)
  * unless an error is pending: its name, str(e) as evalue. A `raise e`
  * (reraise false) locates the current node and keeps e's earlier
- * traceback lines after it, as Python does; a bare `raise` (reraise true)
- * has e's traceback lines alone. Returns NULL. */
+ * traceback lines after it, as Python does, the innermost
+ * TQ_TB_CARRIED_LINES of them (10 frames: an exception raised again in a
+ * loop does not grow without end);
+ * a bare `raise` (reraise true) has e's traceback lines alone. Returns
+ * NULL. */
 tq_value_t *tq_raise_exception(tq_ctx_t *ctx, tq_value_t *exc, bool reraise);
+#define TQ_TB_CARRIED_LINES 30
 /* The pending error as an exception value (a new reference: ctx->exc, or
- * one made from ename and evalue), holding the traceback so far; for
- * `except E as e`. The error stays pending. */
+ * one made from ename and evalue), for `except E as e`; the value takes
+ * the traceback lines, and the error stays pending without them. */
 tq_value_t *tq_ctx_error_value(tq_ctx_t *ctx);
 /* Replaces the database connection (the old one is not closed here). */
 void tq_ctx_set_db(tq_ctx_t *ctx, tqdb_conn_t *db, bool readonly);
@@ -262,8 +266,9 @@ const char *tq_exception_name(const tq_value_t *v);
  * kept), or NULL with an error raised (str() of an argument failed). */
 tq_value_t *tq_exception_str(tq_ctx_t *ctx, tq_value_t *v);
 /* The traceback lines of the exception's last raise, innermost last
- * (borrowed; *n lines), and their replacement by copies of `tb`. */
+ * (borrowed; *n lines), and their replacement by `tb` (n malloc'd lines
+ * in a malloc'd array, stolen; NULL for none). */
 const char *const *tq_exception_tb(const tq_value_t *v, size_t *n);
-void tq_exception_set_tb(tq_value_t *v, char *const *tb, size_t n);
+void tq_exception_take_tb(tq_value_t *v, char **tb, size_t n);
 
 #endif

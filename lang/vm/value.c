@@ -395,15 +395,12 @@ const char *const *tq_exception_tb(const tq_value_t *v, size_t *n)
     return (const char *const *)e->tb;
 }
 
-void tq_exception_set_tb(tq_value_t *v, char *const *tb, size_t n)
+void tq_exception_take_tb(tq_value_t *v, char **tb, size_t n)
 {
     assert(tq_is_native(v, &exc_type));
     exc_t *e = v->u.native.data;
-    char **copy = tq_xmalloc((n ? n : 1) * sizeof *copy);
-    for (size_t i = 0; i < n; i++)
-        copy[i] = tq_xstrdup(tb[i]);
     exc_free_tb(e);
-    e->tb = copy;
+    e->tb = tb;
     e->ntb = n;
 }
 
