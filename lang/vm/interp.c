@@ -1,7 +1,8 @@
 /*
  * This file implements the interpreter context (struct tq_ctx) and the
  * context functions of value.h: raising and locating errors (the first
- * error wins; its traceback lines carry the cell line and a caret),
+ * error wins; its traceback lines carry the cell line and a caret), also
+ * from an exception value (`raise e`, a bare `raise`),
  * SQLite error mapping, the interrupt flag, stdout, display,
  * globals and builtins, and display options.
  *

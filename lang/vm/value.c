@@ -3,7 +3,8 @@
  * counting, sequences and insertion-ordered dicts, Python's reprs, truth,
  * equality and ordering, arithmetic with Python's int/float semantics on
  * 64-bit ints, generic attribute/item/call dispatch to native types, MIME
- * bundles of values, and the SQLite bridge.
+ * bundles of values, exception values (e.args, str/repr as Python's, the
+ * traceback of their last raise), and the SQLite bridge.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in value.h (and interp.h for the interpreter-private ones).
