@@ -103,7 +103,7 @@ static json_t *traceback_json(const tq_result_t *r)
     json_t *tb = json_array();
     for (size_t i = 0; i < r->traceback_len; i++)
         json_array_append_new(tb, kn_json_text(r->traceback[i],
-                                               strlen(r->traceback[i])));
+                                               r->traceback_lens[i]));
     return tb;
 }
 
@@ -112,9 +112,11 @@ static json_t *traceback_json(const tq_result_t *r)
 static void set_error(json_t *obj, const tq_result_t *r)
 {
     const char *ename = r->ename ? r->ename : "Error";
+    /* evalue's NUL bytes (ValueError('a\x00b')) go out as \u0000 */
     const char *evalue = r->evalue ? r->evalue : "";
+    size_t evalue_len = r->evalue ? r->evalue_len : 0;
     json_object_set_new(obj, "ename", kn_json_text(ename, strlen(ename)));
-    json_object_set_new(obj, "evalue", kn_json_text(evalue, strlen(evalue)));
+    json_object_set_new(obj, "evalue", kn_json_text(evalue, evalue_len));
     json_object_set_new(obj, "traceback", traceback_json(r));
 }
 

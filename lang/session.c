@@ -54,6 +54,7 @@ void tq_result_clear(tq_result_t *result)
     for (size_t i = 0; i < result->traceback_len; i++)
         free(result->traceback[i]);
     free(result->traceback);
+    free(result->traceback_lens);
     memset(result, 0, sizeof *result);
 }
 
@@ -338,11 +339,22 @@ static char **session_history(tq_ctx_t *ctx, size_t *count)
 
 /* ---- errors to results */
 
+/* Appends `line` (stolen), of `len` bytes (NUL bytes inside kept), to
+ * the result's traceback. */
+static void push_line_n(tq_result_t *r, char *line, size_t len)
+{
+    size_t n = r->traceback_len + 1;
+    r->traceback = tq_xrealloc(r->traceback, n * sizeof *r->traceback);
+    r->traceback_lens = tq_xrealloc(r->traceback_lens,
+                                    n * sizeof *r->traceback_lens);
+    r->traceback[r->traceback_len] = line;
+    r->traceback_lens[r->traceback_len++] = len;
+}
+
+/* Appends `line` (stolen, NUL-ended text). */
 static void push_line(tq_result_t *r, char *line)
 {
-    r->traceback = tq_xrealloc(r->traceback,
-                               (r->traceback_len + 1) * sizeof *r->traceback);
-    r->traceback[r->traceback_len++] = line;
+    push_line_n(r, line, strlen(line));
 }
 
 /* IPython 8's traceback colours (ANSI): locations and carets green, the
@@ -370,13 +382,22 @@ static char *colour_line(const char *line)
 static void take_error(tq_ctx_t *ctx, tq_result_t *r, bool rolled_back)
 {
     r->ename = tq_xstrdup(ctx->ename ? ctx->ename : "ValueError");
-    r->evalue = tq_xstrdup(ctx->evalue ? ctx->evalue : "");
+    r->evalue_len = ctx->evalue ? ctx->evalue_len : 0;
+    r->evalue = tq_xstrndup(ctx->evalue ? ctx->evalue : "", r->evalue_len);
     if (strcmp(r->ename, "SyntaxError") != 0 || ctx->ntb == 0)
         push_line(r, tq_xstrdup("Traceback (most recent call last)"));
     for (size_t i = 0; i < ctx->ntb; i++)
         push_line(r, colour_line(ctx->tb[i]));
-    push_line(r, tq_xasprintf(ANSI_RED "%s" ANSI_RESET ": %s", r->ename,
-                              r->evalue));
+    /* "Ename: evalue", or the name alone for an empty str(e), as Python
+     * prints it; evalue whole, NUL bytes and all. */
+    tq_buf_t last = {0};
+    tq_buf_printf(&last, ANSI_RED "%s" ANSI_RESET, r->ename);
+    if (r->evalue_len) {
+        tq_buf_add(&last, ": ");
+        tq_buf_addn(&last, r->evalue, r->evalue_len);
+    }
+    size_t last_len = last.len;
+    push_line_n(r, tq_buf_take(&last), last_len);
     if (rolled_back)
         push_line(r, tq_xstrdup("All writes of this cell were rolled back."));
     tq_ctx_reset_error(ctx);
@@ -393,6 +414,7 @@ static void syntax_error(tq_ctx_t *ctx, tq_unit_t *unit,
     ctx->err = true;
     ctx->ename = tq_xstrdup("SyntaxError");
     ctx->evalue = tq_xstrdup(err->msg ? err->msg : "invalid syntax");
+    ctx->evalue_len = strlen(ctx->evalue);
     tq_ctx_locate(ctx, unit, &at, NULL, false);
     take_error(ctx, r, false);
 }

@@ -104,8 +104,12 @@ typedef enum tq_status {
 typedef struct tq_result {
     tq_bundle_t bundle;   /* empty when the cell has no displayable result */
     char *ename;          /* error name, e.g. "FieldError" */
-    char *evalue;         /* one sentence */
+    char *evalue;         /* one sentence: str() of the exception */
+    size_t evalue_len;    /* its bytes; NUL bytes inside are kept
+                           * (ValueError('a\x00b')), evalue[len] == 0 */
     char **traceback;     /* lines, may contain ANSI colour codes */
+    size_t *traceback_lens; /* the bytes of each line: the last one,
+                           * "Ename: evalue", holds evalue's NUL bytes */
     size_t traceback_len;
     tq_bundle_t page;     /* what `obj?` pages (IPython's pager payload):
                            * empty unless the cell asked for help */

@@ -28,18 +28,20 @@
 #include "tabula.h"
 #include "base/util.h"
 
-/* A copy of `line` without ANSI colour sequences (ESC [ ... m): the
- * traceback's colours are for front ends and terminals, not for files
- * and pipes. malloc'd. */
-static char *strip_ansi(const char *line)
+/* A copy of the `len` bytes of `line` without ANSI colour sequences
+ * (ESC [ ... m): the traceback's colours are for front ends and
+ * terminals, not for files and pipes. NUL bytes are kept; the copy's
+ * length goes to *out_len. malloc'd. */
+static char *strip_ansi(const char *line, size_t len, size_t *out_len)
 {
-    char *out = tq_xmalloc(strlen(line) + 1), *o = out;
-    for (const char *p = line; *p; p++) {
-        if (p[0] == '\033' && p[1] == '[') {
+    char *out = tq_xmalloc(len + 1), *o = out;
+    const char *end = line + len;
+    for (const char *p = line; p < end; p++) {
+        if (p[0] == '\033' && p + 1 < end && p[1] == '[') {
             const char *q = p + 2;
-            while (*q && *q != 'm')
+            while (q < end && *q != 'm')
                 q++;
-            if (*q == 'm') {
+            if (q < end) {
                 p = q;
                 continue;
             }
@@ -47,18 +49,23 @@ static char *strip_ansi(const char *line)
         *o++ = *p;
     }
     *o = 0;
+    *out_len = (size_t)(o - out);
     return out;
 }
 
-/* Writes a traceback line to stderr, in colour only on a terminal. */
-static void print_traceback_line(const char *line)
+/* Writes a traceback line of `len` bytes to stderr (NUL bytes and all,
+ * as Python writes an exception's text), in colour only on a terminal. */
+static void print_traceback_line(const char *line, size_t len)
 {
     if (isatty(STDERR_FILENO)) {
-        fprintf(stderr, "%s\n", line);
+        fwrite(line, 1, len, stderr);
+        fputc('\n', stderr);
         return;
     }
-    char *plain = strip_ansi(line);
-    fprintf(stderr, "%s\n", plain);
+    size_t n;
+    char *plain = strip_ansi(line, len, &n);
+    fwrite(plain, 1, n, stderr);
+    fputc('\n', stderr);
     free(plain);
 }
 
@@ -177,7 +184,7 @@ static int run_cells(int argc, char **argv)
         } else {
             fflush(stdout);
             for (size_t k = 0; k < r.traceback_len; k++)
-                print_traceback_line(r.traceback[k]);
+                print_traceback_line(r.traceback[k], r.traceback_lens[k]);
             status = 1;
         }
         fflush(stdout);
@@ -444,7 +451,14 @@ static int run_golden(int argc, char **argv)
                     tq_buf_addc(&out, '\n');
                 }
             } else {
-                tq_buf_printf(&out, "!!! %s: %s\n", r.ename, r.evalue);
+                /* the traceback's last line: the name alone when
+                 * str(e) is empty */
+                tq_buf_printf(&out, "!!! %s", r.ename);
+                if (r.evalue_len) {
+                    tq_buf_add(&out, ": ");
+                    tq_buf_addn(&out, r.evalue, r.evalue_len);
+                }
+                tq_buf_addc(&out, '\n');
             }
             char *actual = normalize(out.s);
             char *expected = normalize(gc->expected);
@@ -459,7 +473,9 @@ static int run_golden(int argc, char **argv)
                 if (r.traceback_len) {
                     printf("#   traceback:\n");
                     for (size_t k = 0; k < r.traceback_len; k++) {
-                        char *plain = strip_ansi(r.traceback[k]);
+                        size_t n;
+                        char *plain = strip_ansi(r.traceback[k],
+                                                 strlen(r.traceback[k]), &n);
                         printf("#     %s\n", plain);
                         free(plain);
                     }

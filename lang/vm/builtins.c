@@ -297,13 +297,14 @@ BUILTIN(bi_print)
             tq_buf_addn(&b, tq_as_str(args->pos[i]), tq_str_len(args->pos[i]));
             continue;
         }
-        char *s = tq_to_str(ctx, args->pos[i]);
+        /* str() as a str value: an exception's text keeps its NULs */
+        tq_value_t *s = tq_str_of(ctx, args->pos[i]);
         if (!s) {
             tq_buf_free(&b);
             return NULL;
         }
-        tq_buf_add(&b, s);
-        free(s);
+        tq_buf_addn(&b, tq_as_str(s), tq_str_len(s));
+        tq_decref(s);
     }
     tq_buf_addn(&b, end, end_len);
     int rc = print_to(ctx, tq_args_kw(args, "file"), b.s, b.len);
@@ -1248,8 +1249,6 @@ BUILTIN(bi_type)
     if (!check_args(ctx, args, "type", 1, 1, false))
         return NULL;
     const char *name = tq_type_name(args->pos[0]);
-    const char *msg;
-    tq_exception_get(args->pos[0], &name, &msg);
     tq_value_t *cls = tq_map_get(&ctx->builtins, name);
     if (cls && tq_kind(cls) == TQ_BUILTIN && cls->u.bi.is_class)
         return tq_incref(cls);
@@ -1275,8 +1274,8 @@ static int instance_of(tq_ctx_t *ctx, tq_value_t *v, tq_value_t *cls)
         return -1;
     }
     const char *name = cls->u.bi.name;
-    const char *ename, *msg;
-    if (tq_exception_get(v, &ename, &msg) && tq_error_known(name))
+    const char *ename = tq_exception_name(v);
+    if (ename && tq_error_known(name))
         return tq_error_is_a(ename, name);
     const char *vt = tq_type_name(v);
     if (strcmp(name, vt) == 0)
@@ -1326,16 +1325,20 @@ BUILTIN(bi_hasattr)
 }
 
 /* The exception classes of base/errors.h's catalogue, usable with
- * `raise`: ValueError('...'). `self` is the class's name, a str. */
+ * `raise`: ValueError('...'), any number of positional arguments, kept as
+ * e.args. `self` is the class's name, a str. */
 BUILTIN(bi_exception)
 {
     assert(self && tq_kind(self) == TQ_STR &&
            tq_error_known(tq_as_str(self)));
-    char *msg = args->npos ? tq_to_str(ctx, args->pos[0]) : tq_xstrdup("");
-    if (!msg)
-        return NULL;
-    tq_value_t *e = tq_exception_new(tq_as_str(self), msg);
-    free(msg);
+    if (args->nkw)
+        return tq_raise(ctx, "TypeError",
+                        "%s() takes no keyword arguments", tq_as_str(self));
+    tq_value_t *t = tq_tuple_new(args->npos);
+    for (size_t i = 0; i < args->npos; i++)
+        tq_tuple_set(t, i, tq_incref(args->pos[i]));
+    tq_value_t *e = tq_exception_new(tq_as_str(self), t);
+    tq_decref(t);
     return e;
 }
 
@@ -2455,14 +2458,24 @@ static size_t utf8_offset_n(const char *s, size_t n, size_t cp)
     return n;
 }
 
-/* tq_format_value; a str's text keeps its NUL bytes, its length in *len
- * (other values leave *len alone). */
+/* tq_format_value; a str's text (and an exception's, without a spec)
+ * keeps its NUL bytes, its length in *len (other values leave *len
+ * alone). */
 static char *format_value_n(tq_ctx_t *ctx, tq_value_t *v,
                             const char *specstr, size_t *len)
 {
     if (!specstr[0] && tq_kind(v) == TQ_STR) {
         *len = tq_str_len(v);
         return tq_xstrndup(tq_as_str(v), *len);
+    }
+    if (!specstr[0] && tq_exception_name(v)) {
+        tq_value_t *s = tq_exception_str(ctx, v);
+        if (!s)
+            return NULL;
+        *len = tq_str_len(s);
+        char *r = tq_xstrndup(tq_as_str(s), *len);
+        tq_decref(s);
+        return r;
     }
     if (!specstr[0])
         return tq_to_str(ctx, v);

@@ -1387,6 +1387,8 @@ static bool except_matches(tq_ctx_t *ctx, const tq_node_t *t,
 /* The pending error, moved out of the context while `finally` runs. */
 typedef struct saved_error {
     char *ename, *evalue;
+    size_t evalue_len;
+    tq_value_t *exc;
     char **tb;
     size_t ntb, tbcap;
 } saved_error_t;
@@ -1395,10 +1397,14 @@ static void save_error(tq_ctx_t *ctx, saved_error_t *e)
 {
     e->ename = ctx->ename;
     e->evalue = ctx->evalue;
+    e->evalue_len = ctx->evalue_len;
+    e->exc = ctx->exc;
     e->tb = ctx->tb;
     e->ntb = ctx->ntb;
     e->tbcap = ctx->tbcap;
     ctx->ename = ctx->evalue = NULL;
+    ctx->evalue_len = 0;
+    ctx->exc = NULL;
     ctx->tb = NULL;
     ctx->ntb = ctx->tbcap = 0;
     tq_ctx_reset_error(ctx);
@@ -1410,6 +1416,8 @@ static void restore_error(tq_ctx_t *ctx, saved_error_t *e)
     ctx->err = true;
     ctx->ename = e->ename;
     ctx->evalue = e->evalue;
+    ctx->evalue_len = e->evalue_len;
+    ctx->exc = e->exc;
     ctx->tb = e->tb;
     ctx->ntb = e->ntb;
     ctx->tbcap = e->tbcap;
@@ -1420,6 +1428,7 @@ static void drop_error(saved_error_t *e)
 {
     free(e->ename);
     free(e->evalue);
+    tq_decref(e->exc);
     for (size_t i = 0; i < e->ntb; i++)
         free(e->tb[i]);
     free(e->tb);
@@ -1434,12 +1443,17 @@ static exec_status_t exec_try(tq_ctx_t *ctx, const tq_node_t *s,
             const tq_node_t *h = s->list2.items[i];
             if (!except_matches(ctx, h->a, ctx->ename))
                 continue;
-            tq_value_t *exc = tq_exception_new(ctx->ename, ctx->evalue);
+            /* The clause handles `exc`: a bare `raise` in it (or in what
+             * it calls) raises it again. */
+            tq_value_t *exc = tq_ctx_error_value(ctx);
             tq_ctx_reset_error(ctx);
             if (h->name)
                 bind_name(ctx, h->name, exc);
-            tq_decref(exc);
+            tq_value_t *outer = ctx->handling;
+            ctx->handling = exc;
             st = exec_block(ctx, &h->list, ret);
+            ctx->handling = outer;
+            tq_decref(exc);
             if (h->name) {
                 /* As in Python 3, the name is unbound after the clause. */
                 saved_error_t saved = {0};
@@ -1598,14 +1612,17 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
     }
     case TQ_N_RAISE: {
         if (!s->a) {
-            tq_raise(ctx, "RuntimeError", "No active exception to reraise");
+            if (ctx->handling)
+                tq_raise_exception(ctx, ctx->handling, true);
+            else
+                tq_raise(ctx, "RuntimeError",
+                         "No active exception to reraise");
             return EX_ERROR;
         }
         tq_value_t *e = eval(ctx, s->a);
         if (!e)
             return EX_ERROR;
         ctx->node = s;
-        const char *ename, *msg;
         if (tq_kind(e) == TQ_BUILTIN) {
             /* raise ValueError: the class alone. */
             tq_value_t *inst = tq_call_pos(ctx, e, 0, NULL);
@@ -1614,8 +1631,8 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
                 return EX_ERROR;
             e = inst;
         }
-        if (tq_exception_get(e, &ename, &msg))
-            tq_raise(ctx, ename, "%s", msg);
+        if (tq_exception_name(e))
+            tq_raise_exception(ctx, e, false);
         else
             tq_raise(ctx, "TypeError",
                      "exceptions must derive from BaseException");
@@ -1632,17 +1649,21 @@ static exec_status_t exec_stmt(tq_ctx_t *ctx, const tq_node_t *s,
             return EX_ERROR;
         if (t)
             return EX_NORMAL;
-        char *msg = NULL;
+        /* AssertionError(message), or AssertionError() without one. */
+        tq_value_t *args = tq_tuple_new(s->b ? 1 : 0);
         if (s->b) {
             tq_value_t *m = eval(ctx, s->b);
-            if (!m)
+            if (!m) {
+                tq_decref(args);
                 return EX_ERROR;
-            msg = tq_to_str(ctx, m);
-            tq_decref(m);
+            }
+            tq_tuple_set(args, 0, m);
         }
+        tq_value_t *exc = tq_exception_new("AssertionError", args);
+        tq_decref(args);
         ctx->node = s;
-        tq_raise(ctx, "AssertionError", "%s", msg ? msg : "assertion failed");
-        free(msg);
+        tq_raise_exception(ctx, exc, false);
+        tq_decref(exc);
         return EX_ERROR;
     }
     case TQ_N_MAGIC: case TQ_N_CELL_MAGIC: {

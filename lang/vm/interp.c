@@ -1,7 +1,8 @@
 /*
  * This file implements the interpreter context (struct tq_ctx) and the
  * context functions of value.h: raising and locating errors (the first
- * error wins; its traceback lines carry the cell line and a caret),
+ * error wins; its traceback lines carry the cell line and a caret), also
+ * from an exception value (`raise e`, a bare `raise`),
  * SQLite error mapping, the interrupt flag, stdout, display,
  * globals and builtins, and display options.
  *
@@ -76,6 +77,7 @@ void tq_ctx_destroy(tq_ctx_t **pctx)
         return;
     *pctx = NULL;
     tq_ctx_reset_error(ctx);
+    assert(!ctx->handling);
     tq_map_clear(&ctx->globals, decref_value);
     tq_map_clear(&ctx->builtins, decref_value);
     /* Cycles among the session's values go with it. */
@@ -92,6 +94,9 @@ void tq_ctx_reset_error(tq_ctx_t *ctx)
     free(ctx->ename);
     free(ctx->evalue);
     ctx->ename = ctx->evalue = NULL;
+    ctx->evalue_len = 0;
+    tq_decref(ctx->exc);
+    ctx->exc = NULL;
     for (size_t i = 0; i < ctx->ntb; i++)
         free(ctx->tb[i]);
     free(ctx->tb);
@@ -179,11 +184,69 @@ tq_value_t *tq_raise(tq_ctx_t *ctx, const char *ename, const char *fmt, ...)
     va_end(ap);
     ctx->err = true;
     ctx->ename = tq_xstrdup(ename);
+    ctx->evalue_len = b.len;
     ctx->evalue = tq_buf_take(&b);
     if (ctx->frame && ctx->node)
         tq_ctx_locate(ctx, ctx->frame->unit, ctx->node, ctx->frame->fname,
                       false);
     return NULL;
+}
+
+_Static_assert(TQ_TB_CARRIED_LINES % 3 == 0, "whole frames of 3 lines");
+
+/* Appends copies of `n` traceback lines to the pending error's. */
+static void add_tb_lines(tq_ctx_t *ctx, const char *const *lines, size_t n)
+{
+    if (ctx->ntb + n > ctx->tbcap) {
+        ctx->tbcap = (ctx->ntb + n) * 2;
+        ctx->tb = tq_xrealloc(ctx->tb, ctx->tbcap * sizeof *ctx->tb);
+    }
+    for (size_t i = 0; i < n; i++)
+        ctx->tb[ctx->ntb++] = tq_xstrdup(lines[i]);
+    if (n)
+        ctx->located = true;
+}
+
+tq_value_t *tq_raise_exception(tq_ctx_t *ctx, tq_value_t *exc, bool reraise)
+{
+    const char *ename = tq_exception_name(exc);
+    assert(ename && tq_error_known(ename));
+    if (ctx->err)
+        return NULL;
+    tq_value_t *text = tq_exception_str(ctx, exc);
+    if (!text)
+        return NULL;
+    ctx->err = true;
+    ctx->ename = tq_xstrdup(ename);
+    ctx->evalue_len = tq_str_len(text);
+    ctx->evalue = tq_xstrndup(tq_as_str(text), ctx->evalue_len);
+    tq_decref(text);
+    ctx->exc = tq_incref(exc);
+    if (!reraise && ctx->frame && ctx->node)
+        tq_ctx_locate(ctx, ctx->frame->unit, ctx->node, ctx->frame->fname,
+                      false);
+    size_t n;
+    const char *const *lines = tq_exception_tb(exc, &n);
+    if (!reraise && n > TQ_TB_CARRIED_LINES) {
+        /* the innermost frames, where it was first raised (whole frames:
+         * 3 lines each) */
+        lines += n - TQ_TB_CARRIED_LINES;
+        n = TQ_TB_CARRIED_LINES;
+    }
+    add_tb_lines(ctx, lines, n);
+    return NULL;
+}
+
+tq_value_t *tq_ctx_error_value(tq_ctx_t *ctx)
+{
+    assert(ctx->err);
+    if (!ctx->exc)
+        ctx->exc = tq_exception_of_error(ctx->ename, ctx->evalue,
+                                         ctx->evalue_len);
+    tq_exception_take_tb(ctx->exc, ctx->tb, ctx->ntb);
+    ctx->tb = NULL;
+    ctx->ntb = ctx->tbcap = 0;
+    return tq_incref(ctx->exc);
 }
 
 tq_value_t *tq_raise_db(tq_ctx_t *ctx)

@@ -102,7 +102,15 @@ struct tq_ctx {
     tq_map_t builtins;
     /* the pending error */
     bool err;
-    char *ename, *evalue;
+    char *ename;
+    char *evalue;          /* str(e): evalue_len bytes (NUL bytes kept) */
+    size_t evalue_len;
+    tq_value_t *exc;       /* the raised exception value (owned), or NULL
+                            * for a runtime error (tq_raise), made at
+                            * `except` from ename and evalue */
+    tq_value_t *handling;  /* the exception the running `except` clause
+                            * handles, for a bare `raise` (borrowed from
+                            * that clause's exec_try), else NULL */
     char **tb;             /* location lines, innermost frame last */
     size_t ntb, tbcap;
     bool located;
@@ -160,6 +168,20 @@ void tq_ctx_reset_error(tq_ctx_t *ctx);
  * prepended while unwinding: `outer` true). */
 void tq_ctx_locate(tq_ctx_t *ctx, tq_unit_t *unit, const tq_node_t *node,
                    const char *fname, bool outer);
+/* Raises the exception value `exc` (borrowed, retained as ctx->exc)
+ * unless an error is pending: its name, str(e) as evalue. A `raise e`
+ * (reraise false) locates the current node and keeps e's earlier
+ * traceback lines after it, as Python does, the innermost
+ * TQ_TB_CARRIED_LINES of them (10 frames: an exception raised again in a
+ * loop does not grow without end);
+ * a bare `raise` (reraise true) has e's traceback lines alone. Returns
+ * NULL. */
+tq_value_t *tq_raise_exception(tq_ctx_t *ctx, tq_value_t *exc, bool reraise);
+#define TQ_TB_CARRIED_LINES 30
+/* The pending error as an exception value (a new reference: ctx->exc, or
+ * one made from ename and evalue), for `except E as e`; the value takes
+ * the traceback lines, and the error stays pending without them. */
+tq_value_t *tq_ctx_error_value(tq_ctx_t *ctx);
 /* Replaces the database connection (the old one is not closed here). */
 void tq_ctx_set_db(tq_ctx_t *ctx, tqdb_conn_t *db, bool readonly);
 void tq_ctx_set_max_rows(tq_ctx_t *ctx, int64_t n);
@@ -228,9 +250,25 @@ int tq_delitem(tq_ctx_t *ctx, tq_value_t *obj, tq_value_t *key);
 char *tq_float_repr(double d);
 /* The bundle behind a tq_bundle_value_new value, or NULL. */
 const tq_bundle_t *tq_bundle_value_get(const tq_value_t *v);
-/* A value that raises when given to `raise`: ename + message. */
-tq_value_t *tq_exception_new(const char *ename, const char *msg);
-bool tq_exception_get(const tq_value_t *v, const char **ename,
-                      const char **msg);
+/* Exception values (value.c): what `ValueError('x', 2)` builds, `raise`
+ * raises and `except E as e` binds. tq_exception_new: an exception of the
+ * catalogue's class `ename` whose args are the tuple `args` (borrowed,
+ * retained); str(e) is computed from them as Python computes it.
+ * tq_exception_of_error: the exception of an error raised by the runtime
+ * (tq_raise), args == (msg,) and str(e) exactly the `len` bytes of `msg`
+ * (NUL bytes kept). Both return new references. */
+tq_value_t *tq_exception_new(const char *ename, tq_value_t *args);
+tq_value_t *tq_exception_of_error(const char *ename, const char *msg,
+                                  size_t len);
+/* The class name of an exception value (borrowed), NULL for any other. */
+const char *tq_exception_name(const tq_value_t *v);
+/* str(e) of an exception value as a str value (new reference; NUL bytes
+ * kept), or NULL with an error raised (str() of an argument failed). */
+tq_value_t *tq_exception_str(tq_ctx_t *ctx, tq_value_t *v);
+/* The traceback lines of the exception's last raise, innermost last
+ * (borrowed; *n lines), and their replacement by `tb` (n malloc'd lines
+ * in a malloc'd array, stolen; NULL for none). */
+const char *const *tq_exception_tb(const tq_value_t *v, size_t *n);
+void tq_exception_take_tb(tq_value_t *v, char **tb, size_t n);
 
 #endif

@@ -3,7 +3,8 @@
  * counting, sequences and insertion-ordered dicts, Python's reprs, truth,
  * equality and ordering, arithmetic with Python's int/float semantics on
  * 64-bit ints, generic attribute/item/call dispatch to native types, MIME
- * bundles of values, and the SQLite bridge.
+ * bundles of values, exception values (e.args, str/repr as Python's, the
+ * traceback of their last raise), and the SQLite bridge.
  *
  * The contract and ownership of each non-static function are stated
  * above its declaration in value.h (and interp.h for the interpreter-private ones).
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "vm/eval.h"
+#include "base/errors.h"
 #include "vm/datetime.h"
 
 /* ---- immortal singletons */
@@ -273,55 +275,134 @@ const tq_bundle_t *tq_bundle_value_get(const tq_value_t *v)
     return tq_is_native(v, &bundle_type) ? v->u.native.data : NULL;
 }
 
+/* An exception value: its class's name (base/errors.h), the tuple of the
+ * constructor's arguments (e.args), the text str(e) gives when the raiser
+ * fixed it (a runtime error's message, kept whole, NUL bytes and all; NULL:
+ * computed from args as Python computes it), and the traceback lines of
+ * its last raise (innermost last), which `raise e` and a bare `raise`
+ * carry on. */
 typedef struct exc {
-    char *ename, *msg;
+    char *ename;
+    tq_value_t *args;
+    tq_value_t *msg;
+    char **tb;
+    size_t ntb;
 } exc_t;
+
+static void exc_free_tb(exc_t *e)
+{
+    for (size_t i = 0; i < e->ntb; i++)
+        free(e->tb[i]);
+    free(e->tb);
+    e->tb = NULL;
+    e->ntb = 0;
+}
 
 static void exc_destroy(void *data)
 {
     exc_t *e = data;
     free(e->ename);
-    free(e->msg);
+    tq_decref(e->args);
+    tq_decref(e->msg);
+    exc_free_tb(e);
     free(e);
 }
 
+/* repr(e) is built by repr_rec (below), which follows the arguments with
+ * the path of the containers being shown, so that a list holding the
+ * exception that holds it shows as [...]. */
 static char *exc_repr(tq_ctx_t *ctx, tq_value_t *self)
 {
+    return tq_repr(ctx, self);
+}
+
+static tq_value_t *exc_getattr(tq_ctx_t *ctx, tq_value_t *self,
+                               const char *name)
+{
     exc_t *e = self->u.native.data;
-    tq_buf_t b = {0};
-    tq_buf_printf(&b, "%s(", e->ename);
-    tq_value_t *m = tq_str(e->msg);
-    char *mr = tq_repr(ctx, m);
-    tq_decref(m);
-    tq_buf_add(&b, mr);
-    free(mr);
-    tq_buf_addc(&b, ')');
-    return tq_buf_take(&b);
+    if (strcmp(name, "args") == 0)
+        return tq_incref(e->args);
+    return NULL;
 }
 
 static const tq_type_t exc_type = {
     .name = "Exception",
     .destroy = exc_destroy,
     .repr = exc_repr,
+    .getattr = exc_getattr,
 };
 
-tq_value_t *tq_exception_new(const char *ename, const char *msg)
+tq_value_t *tq_exception_new(const char *ename, tq_value_t *args)
 {
-    exc_t *e = tq_xmalloc(sizeof *e);
+    assert(tq_kind(args) == TQ_TUPLE);
+    exc_t *e = tq_xcalloc(1, sizeof *e);
     e->ename = tq_xstrdup(ename);
-    e->msg = tq_xstrdup(msg);
-    return tq_native_new(&exc_type, e);
+    e->args = tq_incref(args);
+    tq_value_t *v = tq_native_new(&exc_type, e);
+    /* its args may lead back to it: the cycle collector follows them */
+    gc_track(v);
+    return v;
 }
 
-bool tq_exception_get(const tq_value_t *v, const char **ename,
-                      const char **msg)
+tq_value_t *tq_exception_of_error(const char *ename, const char *msg,
+                                  size_t len)
 {
-    if (!tq_is_native(v, &exc_type))
-        return false;
+    tq_value_t *args = tq_tuple_new(1);
+    tq_value_t *m = tq_str_n(msg, len);
+    tq_tuple_set(args, 0, tq_incref(m));
+    tq_value_t *v = tq_exception_new(ename, args);
+    tq_decref(args);
+    ((exc_t *)v->u.native.data)->msg = m;
+    return v;
+}
+
+const char *tq_exception_name(const tq_value_t *v)
+{
+    return tq_is_native(v, &exc_type) ? ((exc_t *)v->u.native.data)->ename
+                                      : NULL;
+}
+
+/* Python's BaseException.__str__ ('' for no arguments, str(a) for one,
+ * str(args) for more), KeyError's (repr(a) for one argument), or the
+ * message the raiser fixed. */
+tq_value_t *tq_exception_str(tq_ctx_t *ctx, tq_value_t *v)
+{
+    /* str(ValueError(ValueError('x'))) is str of the inner one: a loop,
+     * not a recursion, however deep the nesting. */
+    for (;;) {
+        assert(tq_is_native(v, &exc_type));
+        exc_t *e = v->u.native.data;
+        if (e->msg)
+            return tq_incref(e->msg);
+        size_t n = tq_seq_len(e->args);
+        if (n == 0)
+            return tq_str("");
+        if (n > 1)
+            return tq_repr_str(ctx, e->args);
+        tq_value_t *a = tq_seq_get(e->args, 0);
+        if (tq_error_is_a(e->ename, "KeyError"))
+            return tq_repr_str(ctx, a);
+        if (!tq_is_native(a, &exc_type))
+            return tq_str_of(ctx, a);
+        v = a;
+    }
+}
+
+const char *const *tq_exception_tb(const tq_value_t *v, size_t *n)
+{
+    assert(tq_is_native(v, &exc_type));
     exc_t *e = v->u.native.data;
-    *ename = e->ename;
-    *msg = e->msg;
-    return true;
+    *n = e->ntb;
+    return (const char *const *)e->tb;
+}
+
+void tq_exception_take_tb(tq_value_t *v, char **tb, size_t n)
+{
+    assert(tq_is_native(v, &exc_type));
+    exc_t *e = v->u.native.data;
+    exc_free_tb(e);
+    e->tb = tb;
+    e->ntb = n;
 }
 
 /* ---- reference counting */
@@ -434,6 +515,11 @@ static void gc_children(tq_value_t *v, void (*fn)(tq_value_t *, void *),
         if (v->u.bi.self)
             fn(v->u.bi.self, ud);
         break;
+    case TQ_NATIVE:
+        /* an exception's args (a list in them may hold the exception) */
+        if (v->u.native.type == &exc_type)
+            fn(((exc_t *)v->u.native.data)->args, ud);
+        break;
     default:
         break;
     }
@@ -506,6 +592,14 @@ static void gc_clear(tq_value_t *v)
         tq_decref(self);
         break;
     }
+    case TQ_NATIVE:
+        if (v->u.native.type == &exc_type) {
+            exc_t *e = v->u.native.data;
+            tq_value_t *args = e->args;
+            e->args = tq_tuple_new(0);
+            tq_decref(args);
+        }
+        break;
     default:
         break;
     }
@@ -609,7 +703,9 @@ const char *tq_type_name(const tq_value_t *v)
         return v->u.bi.is_class ? "type"
                : v->u.bi.self   ? "builtin_function_or_method"
                                 : "builtin_function_or_method";
-    case TQ_NATIVE: return v->u.native.type->name;
+    case TQ_NATIVE:
+        return tq_exception_name(v) ? tq_exception_name(v)
+                                    : v->u.native.type->name;
     }
     return "object";
 }
@@ -981,6 +1077,8 @@ typedef struct repr_path {
 
 static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                     repr_path_t *path);
+static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                          repr_path_t *path);
 
 static int repr_into(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v)
 {
@@ -1072,6 +1170,8 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
         return 0;
     case TQ_NATIVE: {
         const tq_type_t *t = v->u.native.type;
+        if (t == &exc_type)
+            return repr_exception(ctx, b, v, path);
         if (!t->repr) {
             tq_buf_printf(b, "<%s object>", t->name);
             return 0;
@@ -1089,6 +1189,38 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
     }
     }
     return 0;
+}
+
+/* Python's BaseException.__repr__: Name() for no arguments, Name(repr(a))
+ * for one, Name + repr(args) for more. The exception counts on the path
+ * as a container does, so exceptions nested past REPR_MAX_DEPTH raise
+ * RecursionError (without a context: "..."). */
+static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
+                          repr_path_t *path)
+{
+    exc_t *e = v->u.native.data;
+    if (path->len >= REPR_MAX_DEPTH) {
+        if (!ctx) {
+            tq_buf_add(b, "...");
+            return 0;
+        }
+        tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
+                 "while getting the repr of an object");
+        return -1;
+    }
+    path->items[path->len++] = v;
+    tq_buf_add(b, e->ename);
+    size_t n = tq_seq_len(e->args);
+    int rc;
+    if (n == 1) {
+        tq_buf_addc(b, '(');
+        rc = repr_rec(ctx, b, tq_seq_get(e->args, 0), path);
+        tq_buf_addc(b, ')');
+    } else {
+        rc = repr_rec(ctx, b, e->args, path);
+    }
+    path->len--;
+    return rc;
 }
 
 char *tq_repr(tq_ctx_t *ctx, tq_value_t *v)
@@ -1109,9 +1241,14 @@ char *tq_to_str(tq_ctx_t *ctx, tq_value_t *v)
         return tq_xstrndup(v->u.str.s, v->u.str.len);
     if (v->kind == TQ_NATIVE && v->u.native.type->str)
         return v->u.native.type->str(ctx, v);
-    const char *en, *msg;
-    if (tq_exception_get(v, &en, &msg))
-        return tq_xstrdup(msg);
+    if (tq_exception_name(v)) {
+        tq_value_t *s = tq_exception_str(ctx, v);
+        if (!s)
+            return NULL;
+        char *r = tq_xstrndup(tq_as_str(s), tq_str_len(s));
+        tq_decref(s);
+        return r;
+    }
     return tq_repr(ctx, v);
 }
 
@@ -1119,6 +1256,8 @@ tq_value_t *tq_str_of(tq_ctx_t *ctx, tq_value_t *v)
 {
     if (v->kind == TQ_STR)
         return tq_incref(v);
+    if (tq_exception_name(v))
+        return tq_exception_str(ctx, v);
     char *s = tq_to_str(ctx, v);
     return s ? tq_str_take(s) : NULL;
 }
@@ -1678,7 +1817,8 @@ tq_value_t *tq_getattr(tq_ctx_t *ctx, tq_value_t *obj, const char *name)
                 return r;
         }
         return tq_raise(ctx, "AttributeError",
-                        "'%s' object has no attribute '%s'", t->name, name);
+                        "'%s' object has no attribute '%s'",
+                        tq_type_name(obj), name);
     }
     tq_value_t *m = tq_method_get(ctx, obj, name);
     if (m || tq_error_pending(ctx))

@@ -4,7 +4,8 @@ lambdas, brackets, elifs or keyword arguments), and a FIFO given to
 %connect. The small cases of the same limits are in
 tests/golden/hard_limits.test; these need megabytes of source (more than
 one argv string holds, so they go through a generated golden file of
-tabula-run), a kernel, a FIFO or a time bound; and print's NUL bytes,
+tabula-run), a kernel, a FIFO or a time bound; and NUL bytes in print's
+output and in an exception's text (evalue, the traceback's last line),
 which a golden file cannot hold.
 
 Errors follow Python's wording: a lambda nested too deep is CPython's
@@ -14,6 +15,7 @@ SyntaxError); brackets nested too deep are CPython's tokenizer text "too
 many nested parentheses"; elif chains and keyword arguments have no limit,
 they just work, in linear time."""
 import os
+import re
 import subprocess
 import time
 
@@ -114,6 +116,36 @@ def test_print_keeps_nul_bytes(kernel):
     text = "".join(m["content"]["text"] for m in iopub
                    if m["msg_type"] == "stream")
     assert text == "a\0b\0c\0\n", repr(text)
+
+
+def test_error_text_keeps_nul_bytes(kernel):
+    """ValueError('a\\x00b') is not cut at the NUL: the reply's and the
+    iopub message's evalue are str(e), and the traceback ends with
+    CPython's last line, `ValueError: a<NUL>b`."""
+    _, kc = kernel
+    content, iopub = hardlib.execute(kc, "raise ValueError('a\\x00b')")
+    assert content["status"] == "error", content
+    assert (content["ename"], content["evalue"]) == ("ValueError", "a\0b")
+    errors = [m["content"] for m in iopub if m["msg_type"] == "error"]
+    assert len(errors) == 1 and errors[0]["evalue"] == "a\0b", errors
+    last = re.sub(r"\x1b\[[0-9;]*m", "", errors[0]["traceback"][-1])
+    assert last == "ValueError: a\0b", repr(last)
+    assert hardlib.ok(kc, "try:\n    raise KeyError('k\\x00', 2)\n"
+                          "except KeyError as e:\n    x = e\n"
+                          "x.args, str(x), len(str(x))") == \
+        "(('k\\x00', 2), \"('k\\\\x00', 2)\", 12)"
+
+
+def test_error_text_keeps_nul_bytes_on_stderr():
+    """tabula-run writes the traceback's last line as CPython writes it to
+    stderr, NUL byte and all."""
+    code = "raise ValueError('a\\x00b')"
+    ours = hardlib.tabula_run(":memory:", code)
+    python = subprocess.run(["/usr/bin/python3", "-c", code],
+                            capture_output=True, text=True, timeout=60)
+    assert ours.returncode == 1 and python.returncode == 1
+    assert ours.stderr.splitlines()[-1] == python.stderr.splitlines()[-1] \
+        == "ValueError: a\0b", (ours.stderr, python.stderr)
 
 
 @pytest.mark.parametrize("readonly", [True, False])

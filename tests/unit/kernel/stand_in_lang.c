@@ -79,6 +79,7 @@ void tq_result_clear(tq_result_t *r)
     for (size_t i = 0; i < r->traceback_len; i++)
         free(r->traceback[i]);
     free(r->traceback);
+    free(r->traceback_lens);
     memset(r, 0, sizeof *r);
 }
 
@@ -132,8 +133,11 @@ static void fail(tq_result_t *r, const char *ename, const char *evalue)
 {
     r->ename = sdup(ename);
     r->evalue = sdup(evalue);
+    r->evalue_len = strlen(evalue);
     r->traceback = calloc(1, sizeof *r->traceback);
     r->traceback[0] = fmt("\x1b[31m%s\x1b[0m: %s", ename, evalue);
+    r->traceback_lens = calloc(1, sizeof *r->traceback_lens);
+    r->traceback_lens[0] = strlen(r->traceback[0]);
     r->traceback_len = 1;
 }
 
