@@ -5,7 +5,8 @@
  * gives every connection what Tabula expects of SQLite:
  *  - opening checks that the file is a database, turns foreign keys on,
  *    waits up to 2 s on a locked file, and registers REGEXP and
- *    tq_iregexp (POSIX extended expressions; the second ignores case);
+ *    tq_iregexp (POSIX extended expressions; the second ignores case),
+ *    and the tq_merge functions (a merge join for UPDATE from a frame);
  *  - a read-only connection is opened SQLITE_OPEN_READONLY and carries an
  *    authorizer that refuses every statement writing to any schema but
  *    `temp` (INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, REINDEX, ANALYZE,
@@ -253,6 +254,264 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, regexec(re, txt, 0, NULL, 0) == 0);
 }
 
+/* ---- tq_merge_*: a merge join for UPDATE from a frame */
+
+/* tq_merge_has(cursor, key), tq_merge_value(cursor, key, i) and
+ * tq_merge_finish(cursor) join the rows of a statement to the rows of a
+ * cursor in step, without building the join first as UPDATE ... FROM
+ * does (dialect.h, update_merge):
+ *
+ *   UPDATE t SET c = tq_merge_value(s, t.id, 1)
+ *     WHERE t.id BETWEEN a AND b AND tq_merge_has(s, t.id);
+ *   SELECT tq_merge_finish(s);
+ *
+ * `cursor` is a read-only SELECT whose column 0 is an integer key that
+ * ascends (or repeats) with its rows; its other columns are values. Each
+ * call moves the cursor on to its first row whose key is not below `key`:
+ * tq_merge_has is 1 when that row's key is `key` (0 else), tq_merge_value
+ * is its column i (NULL when the key is absent). Rows with a NULL key are
+ * passed over. Every call site of every statement naming the same cursor
+ * text shares one cursor (the connection's merge list), so the calls of
+ * one row agree; a key below the cursor's restarts it (an UPDATE that
+ * collects its rows first, for triggers, asks twice in order). The keys
+ * one call site asks must ascend too: a table scanned in another order
+ * would restart it per row.
+ *
+ * A key that is not an integer, a cursor key below the one before it, or
+ * a call site asking a lower key than before fails the statement with
+ * TQDB_MERGE_REFUSED (db.h): SQLite undoes its writes and the caller joins
+ * otherwise. tq_merge_finish reads the rest of the cursor (the rows past
+ * the last key asked) with the same checks, then frees it, and is 1; the
+ * caller runs it after the statement, whose result stands only then. */
+
+typedef struct merge {
+    struct merge *next;
+    char *sql;
+    sqlite3_stmt *cur;
+    bool on_row;               /* cur is on a row whose key is `key` */
+    bool done;                 /* cur has no rows left */
+    bool refused;              /* its keys were found out of order */
+    bool have_prev;            /* a key was read: `key` is the last one */
+    sqlite3_int64 key;
+    bool sought;               /* cur is on its first row with a key not
+                                  below `seek` */
+    sqlite3_int64 seek;
+    int sites;                 /* call sites holding it */
+    int ncols;
+} merge_t;
+
+/* One connection's cursors (the user data of its tq_merge functions). */
+typedef struct merge_list {
+    sqlite3 *db;
+    merge_t *head;
+} merge_list_t;
+
+/* One call site's hold on a cursor (its auxdata). */
+typedef struct merge_site {
+    merge_t *m;
+    bool asked;
+    sqlite3_int64 last;        /* the last key asked here */
+} merge_site_t;
+
+static void merge_free(merge_list_t *l, merge_t *m)
+{
+    for (merge_t **p = &l->head; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            break;
+        }
+    sqlite3_finalize(m->cur);
+    free(m->sql);
+    free(m);
+}
+
+static void merge_list_free(void *p)
+{
+    merge_list_t *l = p;
+    while (l->head)
+        merge_free(l, l->head);
+    free(l);
+}
+
+/* The connection's cursor of text `sql`, prepared when new; NULL with the
+ * error set on ctx. */
+static merge_t *merge_find(sqlite3_context *ctx, sqlite3_value *sqlv)
+{
+    merge_list_t *l = sqlite3_user_data(ctx);
+    const char *sql = (const char *)sqlite3_value_text(sqlv);
+    if (!sql) {
+        sqlite3_result_error(ctx, "tq_merge: no cursor", -1);
+        return NULL;
+    }
+    for (merge_t *m = l->head; m; m = m->next)
+        if (strcmp(m->sql, sql) == 0)
+            return m;
+    sqlite3_stmt *cur = NULL;
+    int rc = sqlite3_prepare_v2(l->db, sql, -1, &cur, NULL);
+    if (rc != SQLITE_OK || !cur || !sqlite3_stmt_readonly(cur) ||
+        sqlite3_column_count(cur) < 1) {
+        sqlite3_result_error(ctx, rc != SQLITE_OK ? sqlite3_errmsg(l->db)
+                             : "tq_merge: the cursor is not a query", -1);
+        if (rc != SQLITE_OK)
+            sqlite3_result_error_code(ctx, rc);
+        sqlite3_finalize(cur);
+        return NULL;
+    }
+    merge_t *m = tq_xcalloc(1, sizeof *m);
+    m->sql = tq_xstrdup(sql);
+    m->cur = cur;
+    m->ncols = sqlite3_column_count(cur);
+    m->next = l->head;
+    l->head = m;
+    return m;
+}
+
+static void merge_site_release(void *p)
+{
+    merge_site_t *s = p;
+    s->m->sites--;
+    free(s);
+}
+
+/* The call site's hold (made on its first call); NULL with the error set
+ * on ctx. */
+static merge_site_t *merge_site(sqlite3_context *ctx, sqlite3_value *sqlv)
+{
+    merge_site_t *s = sqlite3_get_auxdata(ctx, 0);
+    if (s)
+        return s;
+    merge_t *m = merge_find(ctx, sqlv);
+    if (!m)
+        return NULL;
+    s = tq_xcalloc(1, sizeof *s);
+    s->m = m;
+    m->sites++;
+    sqlite3_set_auxdata(ctx, 0, s, merge_site_release);
+    s = sqlite3_get_auxdata(ctx, 0);   /* freed at once when out of memory */
+    if (!s)
+        sqlite3_result_error_nomem(ctx);
+    return s;
+}
+
+/* Steps m on to its next row with a key: 1, 0 at the end, -1 with the
+ * error set on ctx (a refusal or the cursor's own). */
+static int merge_step(sqlite3_context *ctx, merge_list_t *l, merge_t *m)
+{
+    for (;;) {
+        m->on_row = false;
+        int rc = sqlite3_step(m->cur);
+        if (rc == SQLITE_DONE) {
+            m->done = true;
+            return 0;
+        }
+        if (rc != SQLITE_ROW) {
+            sqlite3_result_error(ctx, sqlite3_errmsg(l->db), -1);
+            sqlite3_result_error_code(ctx, rc);
+            return -1;
+        }
+        sqlite3_value *v = sqlite3_column_value(m->cur, 0);
+        int type = sqlite3_value_type(v);
+        if (type == SQLITE_NULL)
+            continue;
+        sqlite3_int64 k = sqlite3_value_int64(v);
+        if (type != SQLITE_INTEGER || (m->have_prev && k < m->key)) {
+            m->refused = true;
+            sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+            return -1;
+        }
+        m->key = k;
+        m->have_prev = m->on_row = true;
+        return 1;
+    }
+}
+
+/* Moves the call site's cursor (*out) on to its first row with a key not
+ * below argument 1: 1 when that row's key is it, 0 when not, -1 with the
+ * error set on ctx. */
+static int merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
+                      merge_t **out)
+{
+    merge_site_t *s = merge_site(ctx, argv[0]);
+    if (!s)
+        return -1;
+    if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
+        if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+            return 0;
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        return -1;
+    }
+    sqlite3_int64 key = sqlite3_value_int64(argv[1]);
+    if (s->asked && key < s->last) {
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        return -1;
+    }
+    s->asked = true;
+    s->last = key;
+    merge_list_t *l = sqlite3_user_data(ctx);
+    merge_t *m = *out = s->m;
+    if (m->sought && key < m->seek) {
+        /* another call site moved it past: from the start again */
+        sqlite3_reset(m->cur);
+        m->on_row = m->done = m->have_prev = false;
+    }
+    m->sought = true;
+    m->seek = key;
+    if (m->refused) {
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        return -1;
+    }
+    while (!m->done && (!m->on_row || m->key < key))
+        if (merge_step(ctx, l, m) < 0)
+            return -1;
+    return m->on_row && m->key == key;
+}
+
+static void merge_has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    merge_t *m;
+    int found = merge_seek(ctx, argv, &m);
+    if (found >= 0)
+        sqlite3_result_int(ctx, found);
+}
+
+static void merge_value_fn(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv)
+{
+    (void)argc;
+    merge_t *m;
+    int found = merge_seek(ctx, argv, &m);
+    if (found < 0)
+        return;
+    int col = sqlite3_value_int(argv[2]);
+    if (!found || col < 1 || col >= m->ncols)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_value(ctx, sqlite3_column_value(m->cur, col));
+}
+
+static void merge_finish_fn(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
+{
+    (void)argc;
+    merge_list_t *l = sqlite3_user_data(ctx);
+    merge_t *m = merge_find(ctx, argv[0]);
+    if (!m)
+        return;
+    if (m->sites) {
+        sqlite3_result_error(ctx, "tq_merge: the cursor is in use", -1);
+        return;
+    }
+    if (m->refused)
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+    while (!m->refused && !m->done && merge_step(ctx, l, m) > 0)
+        ;
+    bool ok = m->done && !m->refused;
+    merge_free(l, m);
+    if (ok)
+        sqlite3_result_int(ctx, 1);
+}
+
 static int register_functions(sqlite3 *db)
 {
     static int icase = 1;
@@ -262,6 +521,20 @@ static int register_functions(sqlite3 *db)
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "tq_iregexp", 2, flags, &icase,
                                      regexp_fn, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    merge_list_t *merges = tq_xcalloc(1, sizeof *merges);
+    merges->db = db;
+    /* the list outlives every statement: freed as the connection closes */
+    rc = sqlite3_create_function_v2(db, "tq_merge_finish", 1, SQLITE_UTF8,
+                                    merges, merge_finish_fn, NULL, NULL,
+                                    merge_list_free);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_has", 2, SQLITE_UTF8,
+                                     merges, merge_has_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_value", 3, SQLITE_UTF8,
+                                     merges, merge_value_fn, NULL, NULL);
     return rc;
 }
 
