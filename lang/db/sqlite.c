@@ -270,34 +270,39 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * call moves the cursor on to its first row whose key is not below `key`:
  * tq_merge_has is 1 when that row's key is `key` (0 else), tq_merge_value
  * is its column i (NULL when the key is absent). Rows with a NULL key are
- * passed over. Every call site of every statement naming the same cursor
- * text shares one cursor (the connection's merge list), so the calls of
+ * passed over. The call sites of one statement naming the same cursor
+ * text share one cursor (the connection's merge list), so the calls of
  * one row agree; a key below the cursor's restarts it (an UPDATE that
  * collects its rows first, for triggers, asks twice in order). The keys
  * one call site asks must ascend too: a table scanned in another order
- * would restart it per row.
+ * would restart it per row. A statement's first call starts the cursor
+ * afresh; when the statement ends, the rest of the cursor is read (its
+ * order checked) and the cursor stopped, so that no statement stays
+ * active on the connection, and the verdict kept for tq_merge_finish.
  *
  * A key that is not an integer, a cursor key below the one before it, or
  * a call site asking a lower key than before fails the statement with
  * TQDB_MERGE_REFUSED (db.h): SQLite undoes its writes and the caller joins
- * otherwise. tq_merge_finish reads the rest of the cursor (the rows past
- * the last key asked) with the same checks, then frees it, and is 1; the
- * caller runs it after the statement, whose result stands only then. */
+ * otherwise. tq_merge_finish(cursor), run after the statement, is 1 when
+ * every row of the cursor was in order (reading it whole when no
+ * statement used it), the same refusal when not, and forgets the cursor:
+ * only then does the statement's result stand. */
 
 typedef struct merge {
     struct merge *next;
     char *sql;
     sqlite3_stmt *cur;
+    int ncols;
+    int sites;                 /* call sites of a running statement */
     bool on_row;               /* cur is on a row whose key is `key` */
     bool done;                 /* cur has no rows left */
     bool refused;              /* its keys were found out of order */
+    int failed;                /* the SQLite error reading it, or 0 */
     bool have_prev;            /* a key was read: `key` is the last one */
     sqlite3_int64 key;
     bool sought;               /* cur is on its first row with a key not
                                   below `seek` */
     sqlite3_int64 seek;
-    int sites;                 /* call sites holding it */
-    int ncols;
 } merge_t;
 
 /* One connection's cursors (the user data of its tq_merge functions). */
@@ -333,6 +338,58 @@ static void merge_list_free(void *p)
     free(l);
 }
 
+/* Back to before the cursor's first row, every verdict forgotten. */
+static void merge_restart(merge_t *m)
+{
+    sqlite3_reset(m->cur);
+    m->on_row = m->done = m->refused = m->have_prev = m->sought = false;
+    m->failed = 0;
+}
+
+/* Steps m on to its next row with a key: 1, 0 at the end, -1 when its
+ * keys are out of order (m->refused) or reading failed (m->failed). */
+static int merge_next(merge_t *m)
+{
+    for (;;) {
+        m->on_row = false;
+        int rc = sqlite3_step(m->cur);
+        if (rc == SQLITE_DONE) {
+            m->done = true;
+            return 0;
+        }
+        if (rc != SQLITE_ROW) {
+            m->failed = rc;
+            return -1;
+        }
+        sqlite3_value *v = sqlite3_column_value(m->cur, 0);
+        int type = sqlite3_value_type(v);
+        if (type == SQLITE_NULL)
+            continue;
+        sqlite3_int64 k = sqlite3_value_int64(v);
+        if (type != SQLITE_INTEGER || (m->have_prev && k < m->key)) {
+            m->refused = true;
+            return -1;
+        }
+        m->key = k;
+        m->have_prev = m->on_row = true;
+        return 1;
+    }
+}
+
+/* Sets ctx's error from m's verdict (refused or failed). */
+static void merge_error(sqlite3_context *ctx, const merge_t *m)
+{
+    if (m->refused) {
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        return;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "tq_merge: reading the cursor failed: %s",
+             sqlite3_errstr(m->failed));
+    sqlite3_result_error(ctx, msg, -1);
+    sqlite3_result_error_code(ctx, m->failed);
+}
+
 /* The connection's cursor of text `sql`, prepared when new; NULL with the
  * error set on ctx. */
 static merge_t *merge_find(sqlite3_context *ctx, sqlite3_value *sqlv)
@@ -366,11 +423,19 @@ static merge_t *merge_find(sqlite3_context *ctx, sqlite3_value *sqlv)
     return m;
 }
 
+/* A call site's hold ends with its statement: the last one reads the rest
+ * of the cursor (its verdict kept for tq_merge_finish) and so stops it. */
 static void merge_site_release(void *p)
 {
     merge_site_t *s = p;
-    s->m->sites--;
+    merge_t *m = s->m;
     free(s);
+    if (--m->sites > 0)
+        return;
+    while (!m->done && !m->refused && !m->failed && merge_next(m) >= 0)
+        ;
+    if (!m->done)
+        sqlite3_reset(m->cur);
 }
 
 /* The call site's hold (made on its first call); NULL with the error set
@@ -383,46 +448,17 @@ static merge_site_t *merge_site(sqlite3_context *ctx, sqlite3_value *sqlv)
     merge_t *m = merge_find(ctx, sqlv);
     if (!m)
         return NULL;
+    if (m->sites == 0)
+        merge_restart(m);       /* a new statement: from the start */
     s = tq_xcalloc(1, sizeof *s);
     s->m = m;
     m->sites++;
     sqlite3_set_auxdata(ctx, 0, s, merge_site_release);
-    s = sqlite3_get_auxdata(ctx, 0);   /* freed at once when out of memory */
+    s = sqlite3_get_auxdata(ctx, 0);   /* released at once when out of
+                                          memory */
     if (!s)
         sqlite3_result_error_nomem(ctx);
     return s;
-}
-
-/* Steps m on to its next row with a key: 1, 0 at the end, -1 with the
- * error set on ctx (a refusal or the cursor's own). */
-static int merge_step(sqlite3_context *ctx, merge_list_t *l, merge_t *m)
-{
-    for (;;) {
-        m->on_row = false;
-        int rc = sqlite3_step(m->cur);
-        if (rc == SQLITE_DONE) {
-            m->done = true;
-            return 0;
-        }
-        if (rc != SQLITE_ROW) {
-            sqlite3_result_error(ctx, sqlite3_errmsg(l->db), -1);
-            sqlite3_result_error_code(ctx, rc);
-            return -1;
-        }
-        sqlite3_value *v = sqlite3_column_value(m->cur, 0);
-        int type = sqlite3_value_type(v);
-        if (type == SQLITE_NULL)
-            continue;
-        sqlite3_int64 k = sqlite3_value_int64(v);
-        if (type != SQLITE_INTEGER || (m->have_prev && k < m->key)) {
-            m->refused = true;
-            sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
-            return -1;
-        }
-        m->key = k;
-        m->have_prev = m->on_row = true;
-        return 1;
-    }
 }
 
 /* Moves the call site's cursor (*out) on to its first row with a key not
@@ -434,6 +470,7 @@ static int merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
     merge_site_t *s = merge_site(ctx, argv[0]);
     if (!s)
         return -1;
+    merge_t *m = *out = s->m;
     if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
         if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
             return 0;
@@ -447,22 +484,19 @@ static int merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
     }
     s->asked = true;
     s->last = key;
-    merge_list_t *l = sqlite3_user_data(ctx);
-    merge_t *m = *out = s->m;
-    if (m->sought && key < m->seek) {
-        /* another call site moved it past: from the start again */
-        sqlite3_reset(m->cur);
-        m->on_row = m->done = m->have_prev = false;
-    }
-    m->sought = true;
-    m->seek = key;
-    if (m->refused) {
-        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+    if (m->refused || m->failed) {
+        merge_error(ctx, m);
         return -1;
     }
+    if (m->sought && key < m->seek)
+        merge_restart(m);       /* another call site moved it past */
+    m->sought = true;
+    m->seek = key;
     while (!m->done && (!m->on_row || m->key < key))
-        if (merge_step(ctx, l, m) < 0)
+        if (merge_next(m) < 0) {
+            merge_error(ctx, m);
             return -1;
+        }
     return m->on_row && m->key == key;
 }
 
@@ -502,14 +536,13 @@ static void merge_finish_fn(sqlite3_context *ctx, int argc,
         sqlite3_result_error(ctx, "tq_merge: the cursor is in use", -1);
         return;
     }
-    if (m->refused)
-        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
-    while (!m->refused && !m->done && merge_step(ctx, l, m) > 0)
+    while (!m->done && !m->refused && !m->failed && merge_next(m) >= 0)
         ;
-    bool ok = m->done && !m->refused;
-    merge_free(l, m);
-    if (ok)
+    if (m->done)
         sqlite3_result_int(ctx, 1);
+    else
+        merge_error(ctx, m);
+    merge_free(l, m);
 }
 
 static int register_functions(sqlite3 *db)
