@@ -78,6 +78,8 @@ const char *tqdb_err_exception(tqdb_err_t err);
  * order: the statement fails, its writes undone, and the caller joins the
  * other way (sql/dialect.h, update_merge). */
 #define TQDB_MERGE_REFUSED "tq_merge: keys out of order"
+/* The message with which tq_merge_take refuses a key its cursor lacks. */
+#define TQDB_MERGE_ABSENT "tq_merge: a key the cursor lacks"
 
 /* Row codes of tqdb_step. */
 enum { TQDB_DONE = 0, TQDB_ROW = 1 };

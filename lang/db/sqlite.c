@@ -43,6 +43,7 @@ typedef struct sq_conn {
     sqlite3 *db;
     bool internal;     /* tqdb_begin/commit/rollback: the guard lets it by */
     int denied;        /* DENIED_*, set by the authorizer */
+    struct merge_list *merges;  /* the tq_merge functions' cursors */
 } sq_conn_t;
 
 /* A cursor: db.h's head, then the statement. */
@@ -256,20 +257,26 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* ---- tq_merge_*: a merge join for UPDATE from a frame */
 
-/* tq_merge_has(cursor, key), tq_merge_value(cursor, key, i) and
- * tq_merge_finish(cursor) join the rows of a statement to the rows of a
- * cursor in step, without building the join first as UPDATE ... FROM
- * does (dialect.h, update_merge):
+/* tq_merge_has(cursor, key), tq_merge_value(cursor, key, i),
+ * tq_merge_take(cursor, key, i) and tq_merge_finish(cursor) join the rows
+ * of a statement to the rows of a cursor in step, without building the
+ * join first as UPDATE ... FROM does (dialect.h, update_merge):
  *
  *   UPDATE t SET c = tq_merge_value(s, t.id, 1)
  *     WHERE t.id BETWEEN a AND b AND tq_merge_has(s, t.id);
  *   SELECT tq_merge_finish(s);
  *
+ * or, where the cursor has every key of the rows (a call fewer a row),
+ *
+ *   UPDATE t SET c = tq_merge_take(s, t.id, 1) WHERE t.id BETWEEN a AND b;
+ *
  * `cursor` is a read-only SELECT whose column 0 is an integer key that
  * ascends (or repeats) with its rows; its other columns are values. Each
  * call moves the cursor on to its first row whose key is not below `key`:
  * tq_merge_has is 1 when that row's key is `key` (0 else), tq_merge_value
- * is its column i (NULL when the key is absent). Rows with a NULL key are
+ * is its column i (NULL when the key is absent), tq_merge_take the same
+ * but fails the statement with TQDB_MERGE_ABSENT (db.h) where the key is
+ * absent. Rows with a NULL key are
  * passed over. The call sites of one statement naming the same cursor
  * text share one cursor (the connection's merge list), so the calls of
  * one row agree; a key below the cursor's restarts it (an UPDATE that
@@ -330,12 +337,18 @@ static void merge_free(merge_list_t *l, merge_t *m)
     free(m);
 }
 
-static void merge_list_free(void *p)
+/* Forgets every cursor (a connection about to close: SQLite closes it
+ * only once its statements are finalized). */
+static void merge_list_clear(merge_list_t *l)
 {
-    merge_list_t *l = p;
     while (l->head)
         merge_free(l, l->head);
-    free(l);
+}
+
+static void merge_list_free(void *p)
+{
+    merge_list_clear(p);
+    free(p);
 }
 
 /* Back to before the cursor's first row, every verdict forgotten. */
@@ -509,19 +522,36 @@ static void merge_has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int(ctx, found);
 }
 
-static void merge_value_fn(sqlite3_context *ctx, int argc,
-                           sqlite3_value **argv)
+/* tq_merge_value(cursor, key, i), and tq_merge_take (strict): its column i,
+ * where tq_merge_take refuses a key the cursor lacks (TQDB_MERGE_ABSENT). */
+static void merge_column(sqlite3_context *ctx, sqlite3_value **argv,
+                         bool strict)
 {
-    (void)argc;
     merge_t *m;
     int found = merge_seek(ctx, argv, &m);
     if (found < 0)
         return;
     int col = sqlite3_value_int(argv[2]);
-    if (!found || col < 1 || col >= m->ncols)
+    if (!found && strict)
+        sqlite3_result_error(ctx, TQDB_MERGE_ABSENT, -1);
+    else if (!found || col < 1 || col >= m->ncols)
         sqlite3_result_null(ctx);
     else
         sqlite3_result_value(ctx, sqlite3_column_value(m->cur, col));
+}
+
+static void merge_value_fn(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv)
+{
+    (void)argc;
+    merge_column(ctx, argv, false);
+}
+
+static void merge_take_fn(sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv)
+{
+    (void)argc;
+    merge_column(ctx, argv, true);
 }
 
 static void merge_finish_fn(sqlite3_context *ctx, int argc,
@@ -545,8 +575,12 @@ static void merge_finish_fn(sqlite3_context *ctx, int argc,
     merge_free(l, m);
 }
 
-static int register_functions(sqlite3 *db)
+/* Registers the connection's SQL functions; *merges is its merge list
+ * (owned by the connection: sq_close clears it), NULL when registering
+ * failed. */
+static int register_functions(sqlite3 *db, merge_list_t **merges)
 {
+    *merges = NULL;
     static int icase = 1;
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
     int rc = sqlite3_create_function(db, "regexp", 2, flags, NULL, regexp_fn,
@@ -556,18 +590,25 @@ static int register_functions(sqlite3 *db)
                                      regexp_fn, NULL, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    merge_list_t *merges = tq_xcalloc(1, sizeof *merges);
-    merges->db = db;
-    /* the list outlives every statement: freed as the connection closes */
+    merge_list_t *l = tq_xcalloc(1, sizeof *l);
+    l->db = db;
+    /* the list outlives every statement: freed as the connection closes
+     * (at once when registering fails) */
     rc = sqlite3_create_function_v2(db, "tq_merge_finish", 1, SQLITE_UTF8,
-                                    merges, merge_finish_fn, NULL, NULL,
+                                    l, merge_finish_fn, NULL, NULL,
                                     merge_list_free);
+    if (rc != SQLITE_OK)
+        return rc;
+    *merges = l;
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "tq_merge_has", 2, SQLITE_UTF8,
-                                     merges, merge_has_fn, NULL, NULL);
+                                     l, merge_has_fn, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "tq_merge_value", 3, SQLITE_UTF8,
-                                     merges, merge_value_fn, NULL, NULL);
+                                     l, merge_value_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_take", 3, SQLITE_UTF8,
+                                     l, merge_take_fn, NULL, NULL);
     return rc;
 }
 
@@ -678,8 +719,10 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
      * cache's, shared, not the kernel's own memory). */
     if (!memory)
         sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
-    register_functions(db);
+    merge_list_t *merges;
+    register_functions(db, &merges);
     sq_conn_t *c = tq_xcalloc(1, sizeof *c);
+    c->merges = merges;
     c->head.engine = &tqdb_sqlite_engine;
     c->head.readonly = readonly;
     c->db = db;
@@ -691,6 +734,8 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
 static void sq_close(tqdb_conn_t *conn)
 {
     sq_conn_t *c = sq(conn);
+    if (c->merges)
+        merge_list_clear(c->merges);    /* cursors a failed cell left */
     sqlite3_close_v2(c->db);
     free(c);
 }

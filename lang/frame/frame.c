@@ -2807,16 +2807,19 @@ static int merge_key(tq_ctx_t *ctx, const frame_t *f, int64_t at, bool after,
     return found;
 }
 
-/* True when the error just raised is the engine's merge refusal
- * (TQDB_MERGE_REFUSED), which it then clears. */
-static bool merge_refused(tq_ctx_t *ctx)
+/* Which refusal of the engine's merge functions the error just raised
+ * is: 1 keys out of order (TQDB_MERGE_REFUSED), 2 a key the cursor lacks
+ * (TQDB_MERGE_ABSENT), both then cleared; 0 for any other error, which
+ * stays raised. */
+static int merge_refusal(tq_ctx_t *ctx)
 {
     tqdb_conn_t *db = tq_ctx_db(ctx);
     const char *msg = db ? tqdb_errmsg(db) : NULL;
-    if (!msg || !strstr(msg, TQDB_MERGE_REFUSED))
-        return false;
-    tq_error_clear(ctx);
-    return true;
+    int why = !msg ? 0 : strstr(msg, TQDB_MERGE_REFUSED) ? 1
+        : strstr(msg, TQDB_MERGE_ABSENT) ? 2 : 0;
+    if (why)
+        tq_error_clear(ctx);
+    return why;
 }
 
 /* update_from_dataframe as merge joins (dialect update_merge), inside the
@@ -2824,25 +2827,30 @@ static bool merge_refused(tq_ctx_t *ctx)
  * rowid, lo < rowid <= hi, as the frame's keys ascend: keys k_prev <
  * key <= k_hi, k_prev the last key of the chunk before),
  *
- *   UPDATE "user" SET "age" = tq_merge_value(c, "user"."id", 1)
+ *   UPDATE "user" SET "age" = tq_merge_take(c, "user"."id", 1)
  *     WHERE "user"."id" > k_prev AND "user"."id" <= k_hi
- *       AND tq_merge_has(c, "user"."id")
  *   SELECT tq_merge_finish(c)
  *
  * with c = 'SELECT "id", "age" FROM temp.tq_frame_N WHERE _rowid_ > lo
  * AND _rowid_ <= hi ORDER BY _rowid_': one pass over the table's rows of
  * the chunk in key order, each written as it is read, where UPDATE ...
- * FROM first builds the whole join. The engine checks that the keys
- * ascend within a chunk (the rows it passes, then the rest of the chunk
- * at tq_merge_finish), this function that they ascend across chunks; a
- * frame whose keys do not (sort_values, an order_by) is refused: its
- * writes are rolled back and the caller runs UPDATE ... FROM. 0 when done,
- * 1 when refused, -1 with the error raised. */
+ * FROM first builds the whole join. Once a chunk meets a row of the table
+ * the frame lacks (tq_merge_take refuses it), that chunk and the rest
+ * write only the rows the frame has: SET "age" = tq_merge_value(c,
+ * "user"."id", 1) ... AND tq_merge_has(c, "user"."id"). The engine checks
+ * that the keys ascend within a chunk (the rows it passes, then the rest
+ * of the chunk, read at the statement's end), this function that they
+ * ascend across chunks; a frame whose keys do not (sort_values, an
+ * order_by) is refused: its writes are rolled back and the caller runs
+ * UPDATE ... FROM. 0 when done, 1 when refused, -1 with the error
+ * raised. */
 static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
                         int64_t last_row)
 {
     const char *rid = f->st->dialect->store_rowid;
+    tqdb_conn_t *db = tq_ctx_db(ctx);
     int64_t k_prev = 0;
+    bool strict = true;         /* the frame has every row so far */
     int rc = 0;
     for (int64_t lo = 0; lo < last_row && rc == 0; lo += UPDATE_CHUNK) {
         int64_t hi = lo + UPDATE_CHUNK, k_first, k_hi;
@@ -2865,38 +2873,49 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
         frame_table_ref(&c, f->st);
         tq_buf_printf(&c, " WHERE %s > %" PRId64 " AND %s <= %" PRId64
                       " ORDER BY %s", rid, lo, rid, hi, rid);
-        tq_buf_t cq = {0}, key = {0}, b = {0};
+        tq_buf_t cq = {0}, key = {0}, b = {0}, fin = {0};
         tq_buf_quote(&cq, c.s, c.len);
         tq_buf_ident(&key, t->name);
         tq_buf_addc(&key, '.');
         tq_buf_ident(&key, t->pk);
-        tq_buf_add(&b, "UPDATE ");
-        tq_buf_ident(&b, t->schema);
-        tq_buf_addc(&b, '.');
-        tq_buf_ident(&b, t->name);
-        tq_buf_add(&b, " SET ");
-        for (size_t i = 0; i < f->ncols; i++) {
-            if (i)
-                tq_buf_add(&b, ", ");
-            tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
-            tq_buf_printf(&b, " = tq_merge_value(%s, %s, %zu)", cq.s, key.s,
-                          i + 1);
+        tq_buf_printf(&fin, "SELECT tq_merge_finish(%s)", cq.s);
+        for (;;) {
+            tq_buf_add(&b, "UPDATE ");
+            tq_buf_ident(&b, t->schema);
+            tq_buf_addc(&b, '.');
+            tq_buf_ident(&b, t->name);
+            tq_buf_add(&b, " SET ");
+            for (size_t i = 0; i < f->ncols; i++) {
+                if (i)
+                    tq_buf_add(&b, ", ");
+                tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+                tq_buf_printf(&b, " = tq_merge_%s(%s, %s, %zu)",
+                              strict ? "take" : "value", cq.s, key.s, i + 1);
+            }
+            tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64,
+                          key.s, lo ? ">" : ">=", lo ? k_prev : k_first,
+                          key.s, k_hi);
+            if (!strict)
+                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", cq.s, key.s);
+            int64_t n = exec_frag(ctx, b.s, NULL);
+            tq_buf_free(&b);
+            if (n >= 0)
+                break;
+            int why = merge_refusal(ctx);
+            if (why == 2 && strict) {
+                strict = false;         /* the chunk again, rows it has */
+                continue;
+            }
+            rc = why ? 1 : -1;
+            break;
         }
-        tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64
-                      " AND tq_merge_has(%s, %s)", key.s, lo ? ">" : ">=",
-                      lo ? k_prev : k_first, key.s, k_hi, cq.s, key.s);
-        int64_t n = exec_frag(ctx, b.s, NULL);
-        if (n < 0)
-            rc = merge_refused(ctx) ? 1 : -1;
-        /* the cursor is freed whatever happened; its verdict on the rest
-         * of the chunk counts after a statement that succeeded */
-        tq_buf_free(&b);
-        tq_buf_printf(&b, "SELECT tq_merge_finish(%s)", cq.s);
+        /* the cursor is forgotten whatever happened; its verdict on the
+         * rest of the chunk counts after a statement that succeeded */
         if (rc != 0)
-            (void)tqdb_exec(tq_ctx_db(ctx), b.s);
-        else if (query_int(ctx, b.s, NULL) < 0)
-            rc = merge_refused(ctx) ? 1 : -1;
-        tq_buf_free(&b);
+            (void)tqdb_exec(db, fin.s);
+        else if (query_int(ctx, fin.s, NULL) < 0)
+            rc = merge_refusal(ctx) ? 1 : -1;
+        tq_buf_free(&fin);
         tq_buf_free(&key);
         tq_buf_free(&cq);
         tq_buf_free(&c);
