@@ -2777,6 +2777,11 @@ const tq_type_t tq_series_type = {
 /* Frame rows joined and written per statement by update_from_dataframe. */
 #define UPDATE_CHUNK 65536
 
+/* update_from_dataframe's merge joins a chunk only where its keys span
+ * less than this many times its rows (the table's rows the merge reads
+ * against the frame's rows UPDATE ... FROM reads). */
+#define MERGE_SPAN 4
+
 /* The index value of the frame's first row after rowid `at` (after) or
  * of its last row at or before it: 1 with *key set, 0 when there is no
  * such row or its value is not an integer, -1 with the error raised. */
@@ -2841,9 +2846,9 @@ static int merge_refusal(tq_ctx_t *ctx)
  * that the keys ascend within a chunk (the rows it passes, then the rest
  * of the chunk, read at the statement's end), this function that they
  * ascend across chunks; a frame whose keys do not (sort_values, an
- * order_by) is refused: its writes are rolled back and the caller runs
- * UPDATE ... FROM. 0 when done, 1 when refused, -1 with the error
- * raised. */
+ * order_by), or whose keys are sparse among the table's (MERGE_SPAN), is
+ * refused: its writes are rolled back and the caller runs UPDATE ...
+ * FROM. 0 when done, 1 when refused, -1 with the error raised. */
 static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
                         int64_t last_row)
 {
@@ -2859,6 +2864,14 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
         if (a < 0 || z < 0)
             return -1;
         if (!a || !z || (lo && k_first < k_prev) || k_hi < k_first) {
+            rc = 1;
+            break;
+        }
+        /* the merge reads the table's rows between the chunk's first and
+         * last keys, UPDATE ... FROM only the frame's: on a frame whose
+         * keys are that much sparser than the table's it costs more */
+        uint64_t rows = (uint64_t)((hi < last_row ? hi : last_row) - lo);
+        if ((uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
             rc = 1;
             break;
         }
