@@ -257,73 +257,57 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* ---- tq_merge_*: a merge join for UPDATE from a frame */
 
-/* tq_merge_has(cursor, key), tq_merge_value(cursor, key, i),
- * tq_merge_take(cursor, key, i) and tq_merge_finish(cursor) join the rows
- * of a statement to the rows of a cursor in step, without building the
- * join first as UPDATE ... FROM does (dialect.h, update_merge):
+/* tq_merge_load(name, key, v1, ..., vn), an aggregate, keeps the rows it
+ * reads in memory under `name` (the rows kept under it before go as it
+ * starts, their memory reused; a load of no row keeps nothing new);
+ * tq_merge_has(name, key), tq_merge_value(name, key, i) and
+ * tq_merge_take(name, key, i) then join the rows of a statement to them
+ * as it runs, without building the join first as UPDATE ... FROM does
+ * (dialect.h, update_merge); tq_merge_finish(name) forgets them:
  *
- *   UPDATE t SET c = tq_merge_value(s, t.id, 1)
- *     WHERE t.id BETWEEN a AND b AND tq_merge_has(s, t.id);
- *   SELECT tq_merge_finish(s);
+ *   SELECT tq_merge_load('f', id, v) FROM f WHERE ...;
+ *   UPDATE t SET c = tq_merge_take('f', t.id, 1) WHERE t.id BETWEEN a AND b;
+ *   SELECT tq_merge_finish('f');
  *
- * or, where the cursor has every key of the rows (a call fewer a row),
- *
- *   UPDATE t SET c = tq_merge_take(s, t.id, 1) WHERE t.id BETWEEN a AND b;
- *
- * `cursor` is a read-only SELECT whose column 0 is an integer key that
- * ascends (or repeats) with its rows; its other columns are values. Each
- * call moves the cursor on to its first row whose key is not below `key`:
- * tq_merge_has is 1 when that row's key is `key` (0 else), tq_merge_value
- * is its column i (NULL when the key is absent), tq_merge_take the same
- * but fails the statement with TQDB_MERGE_ABSENT (db.h) where the key is
- * absent. Rows with a NULL key are
- * passed over. The call sites of one statement naming the same cursor
- * text share one cursor (the connection's merge list), so the calls of
- * one row agree; a key below the cursor's restarts it (an UPDATE that
- * collects its rows first, for triggers, asks twice in order). The keys
- * one call site asks must ascend too: a table scanned in another order
- * would restart it per row. A statement's first call starts the cursor
- * afresh; when the statement ends, the rest of the cursor is read (its
- * order checked) and the cursor stopped, so that no statement stays
- * active on the connection, and the verdict kept for tq_merge_finish.
- *
- * A key that is not an integer, a cursor key below the one before it, or
- * a call site asking a lower key than before fails the statement with
- * TQDB_MERGE_REFUSED (db.h): SQLite undoes its writes and the caller joins
- * otherwise. tq_merge_finish(cursor), run after the statement, is 1 when
- * every row of the cursor was in order (reading it whole when no
- * statement used it), the same refusal when not, and forgets the cursor:
- * only then does the statement's result stand. */
+ * The keys loaded must ascend (or repeat) as the rows are read, integers
+ * (rows with a NULL key are left out): a key that is not an integer or is
+ * below the one before it fails the load with TQDB_MERGE_REFUSED (db.h).
+ * A key asked that is not an integer (nor NULL, never found) is refused
+ * the same way. tq_merge_has is 1 where `key` was loaded (0 else), tq_merge_value is
+ * value i (1..n) of its first row (NULL where the key is absent),
+ * tq_merge_take the same but fails the statement with TQDB_MERGE_ABSENT
+ * where the key is absent (one call a row fewer than has and value where
+ * every row is there). Keys asked in ascending order cost a step each,
+ * others a binary search. Values are kept as read (integer, real, text,
+ * blob, NULL). Loading or finishing rows a running statement uses is an
+ * error; the connection forgets what is left as it closes (sq_close). */
+
+typedef struct merge_val {
+    int type;                  /* SQLITE_INTEGER ... SQLITE_NULL */
+    int len;                   /* text, blob: bytes at p */
+    union {
+        sqlite3_int64 i;
+        double f;
+        char *p;               /* malloc'd */
+    } u;
+} merge_val_t;
 
 typedef struct merge {
     struct merge *next;
-    char *sql;
-    sqlite3_stmt *cur;
-    int ncols;
+    char *name;
+    int nvals;                 /* values a row */
+    size_t n, cap;             /* rows */
+    sqlite3_int64 *keys;       /* ascending */
+    merge_val_t *vals;         /* n * nvals */
+    size_t pos;                /* the row the last key asked found */
     int sites;                 /* call sites of a running statement */
-    bool on_row;               /* cur is on a row whose key is `key` */
-    bool done;                 /* cur has no rows left */
-    bool refused;              /* its keys were found out of order */
-    int failed;                /* the SQLite error reading it, or 0 */
-    bool have_prev;            /* a key was read: `key` is the last one */
-    sqlite3_int64 key;
-    bool sought;               /* cur is on its first row with a key not
-                                  below `seek` */
-    sqlite3_int64 seek;
+    bool refused;              /* loading met a key out of order */
 } merge_t;
 
-/* One connection's cursors (the user data of its tq_merge functions). */
+/* One connection's rows (the user data of its tq_merge functions). */
 typedef struct merge_list {
-    sqlite3 *db;
     merge_t *head;
 } merge_list_t;
-
-/* One call site's hold on a cursor (its auxdata). */
-typedef struct merge_site {
-    merge_t *m;
-    bool asked;
-    sqlite3_int64 last;        /* the last key asked here */
-} merge_site_t;
 
 static void merge_free(merge_list_t *l, merge_t *m)
 {
@@ -332,13 +316,16 @@ static void merge_free(merge_list_t *l, merge_t *m)
             *p = m->next;
             break;
         }
-    sqlite3_finalize(m->cur);
-    free(m->sql);
+    for (size_t i = 0; i < m->n * (size_t)m->nvals; i++)
+        if (m->vals[i].type == SQLITE_TEXT || m->vals[i].type == SQLITE_BLOB)
+            free(m->vals[i].u.p);
+    free(m->keys);
+    free(m->vals);
+    free(m->name);
     free(m);
 }
 
-/* Forgets every cursor (a connection about to close: SQLite closes it
- * only once its statements are finalized). */
+/* Forgets every row kept (a connection about to close). */
 static void merge_list_clear(merge_list_t *l)
 {
     while (l->head)
@@ -351,193 +338,252 @@ static void merge_list_free(void *p)
     free(p);
 }
 
-/* Back to before the cursor's first row, every verdict forgotten. */
-static void merge_restart(merge_t *m)
+static merge_t *merge_lookup(merge_list_t *l, const char *name)
 {
-    sqlite3_reset(m->cur);
-    m->on_row = m->done = m->refused = m->have_prev = m->sought = false;
-    m->failed = 0;
+    for (merge_t *m = l->head; m; m = m->next)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
 }
 
-/* Steps m on to its next row with a key: 1, 0 at the end, -1 when its
- * keys are out of order (m->refused) or reading failed (m->failed). */
-static int merge_next(merge_t *m)
-{
-    for (;;) {
-        m->on_row = false;
-        int rc = sqlite3_step(m->cur);
-        if (rc == SQLITE_DONE) {
-            m->done = true;
-            return 0;
-        }
-        if (rc != SQLITE_ROW) {
-            m->failed = rc;
-            return -1;
-        }
-        sqlite3_value *v = sqlite3_column_value(m->cur, 0);
-        int type = sqlite3_value_type(v);
-        if (type == SQLITE_NULL)
-            continue;
-        sqlite3_int64 k = sqlite3_value_int64(v);
-        if (type != SQLITE_INTEGER || (m->have_prev && k < m->key)) {
-            m->refused = true;
-            return -1;
-        }
-        m->key = k;
-        m->have_prev = m->on_row = true;
-        return 1;
-    }
-}
+/* The aggregate's state: the rows being loaded (not yet in the list). */
+typedef struct merge_load {
+    merge_t *m;
+} merge_load_t;
 
-/* Sets ctx's error from m's verdict (refused or failed). */
-static void merge_error(sqlite3_context *ctx, const merge_t *m)
+static void merge_load_step(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
 {
-    if (m->refused) {
-        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+    merge_load_t *ld = sqlite3_aggregate_context(ctx, sizeof *ld);
+    if (!ld) {
+        sqlite3_result_error_nomem(ctx);
         return;
     }
-    char msg[200];
-    snprintf(msg, sizeof msg, "tq_merge: reading the cursor failed: %s",
-             sqlite3_errstr(m->failed));
-    sqlite3_result_error(ctx, msg, -1);
-    sqlite3_result_error_code(ctx, m->failed);
+    if (!ld->m) {
+        const char *name = (const char *)sqlite3_value_text(argv[0]);
+        if (argc < 2 || !name) {
+            sqlite3_result_error(ctx, "tq_merge_load: a name and a key", -1);
+            return;
+        }
+        merge_list_t *l = sqlite3_user_data(ctx);
+        merge_t *old = merge_lookup(l, name);
+        if (old && old->sites) {
+            sqlite3_result_error(ctx, "tq_merge_load: the rows are in use",
+                                 -1);
+            return;
+        }
+        ld->m = tq_xcalloc(1, sizeof *ld->m);
+        ld->m->name = tq_xstrdup(name);
+        ld->m->nvals = argc - 2;
+        if (old) {
+            /* the rows kept before go: their arrays, as large as a chunk
+             * before, hold the new ones (no growing nor page faults) */
+            merge_t *m = ld->m;
+            if (old->nvals == m->nvals) {
+                m->keys = old->keys;
+                m->vals = old->vals;
+                m->cap = old->cap;
+                for (size_t i = 0; i < old->n * (size_t)old->nvals; i++)
+                    if (old->vals[i].type == SQLITE_TEXT ||
+                        old->vals[i].type == SQLITE_BLOB)
+                        free(old->vals[i].u.p);
+                old->keys = NULL;
+                old->vals = NULL;
+                old->n = 0;
+            }
+            merge_free(l, old);
+        }
+    }
+    merge_t *m = ld->m;
+    if (m->refused)
+        return;
+    int type = sqlite3_value_type(argv[1]);
+    if (type == SQLITE_NULL)
+        return;
+    sqlite3_int64 k = sqlite3_value_int64(argv[1]);
+    if (type != SQLITE_INTEGER || (m->n && k < m->keys[m->n - 1])) {
+        m->refused = true;
+        return;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 1024;
+        m->keys = tq_xrealloc(m->keys, m->cap * sizeof *m->keys);
+        m->vals = tq_xrealloc(m->vals, m->cap * (size_t)m->nvals *
+                              sizeof *m->vals);
+    }
+    m->keys[m->n] = k;
+    merge_val_t *out = m->vals + m->n * (size_t)m->nvals;
+    for (int i = 0; i < m->nvals; i++) {
+        sqlite3_value *v = argv[i + 2];
+        merge_val_t *o = &out[i];
+        o->type = sqlite3_value_type(v);
+        o->len = 0;
+        switch (o->type) {
+        case SQLITE_INTEGER:
+            o->u.i = sqlite3_value_int64(v);
+            break;
+        case SQLITE_FLOAT:
+            o->u.f = sqlite3_value_double(v);
+            break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB: {
+            const void *src = o->type == SQLITE_TEXT
+                ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+            o->len = sqlite3_value_bytes(v);
+            o->u.p = tq_xmalloc((size_t)o->len + 1);
+            if (o->len)
+                memcpy(o->u.p, src, (size_t)o->len);
+            o->u.p[o->len] = 0;
+            break;
+        }
+        default:
+            o->type = SQLITE_NULL;
+        }
+    }
+    m->n++;
 }
 
-/* The connection's cursor of text `sql`, prepared when new; NULL with the
- * error set on ctx. */
-static merge_t *merge_find(sqlite3_context *ctx, sqlite3_value *sqlv)
+static void merge_load_final(sqlite3_context *ctx)
 {
+    merge_load_t *ld = sqlite3_aggregate_context(ctx, 0);
+    merge_t *m = ld ? ld->m : NULL;
+    if (!m) {
+        sqlite3_result_int(ctx, 0);     /* no row: nothing kept */
+        return;
+    }
     merge_list_t *l = sqlite3_user_data(ctx);
-    const char *sql = (const char *)sqlite3_value_text(sqlv);
-    if (!sql) {
-        sqlite3_result_error(ctx, "tq_merge: no cursor", -1);
-        return NULL;
+    ld->m = NULL;
+    merge_t *old = merge_lookup(l, m->name);
+    if (m->refused || old) {
+        /* `old` came in since the first row: a statement loading twice */
+        sqlite3_result_error(ctx, m->refused ? TQDB_MERGE_REFUSED
+                             : "tq_merge_load: loaded twice at once", -1);
+        m->next = NULL;
+        merge_list_t none = {m};
+        merge_free(&none, m);
+        return;
     }
-    for (merge_t *m = l->head; m; m = m->next)
-        if (strcmp(m->sql, sql) == 0)
-            return m;
-    sqlite3_stmt *cur = NULL;
-    int rc = sqlite3_prepare_v2(l->db, sql, -1, &cur, NULL);
-    if (rc != SQLITE_OK || !cur || !sqlite3_stmt_readonly(cur) ||
-        sqlite3_column_count(cur) < 1) {
-        sqlite3_result_error(ctx, rc != SQLITE_OK ? sqlite3_errmsg(l->db)
-                             : "tq_merge: the cursor is not a query", -1);
-        if (rc != SQLITE_OK)
-            sqlite3_result_error_code(ctx, rc);
-        sqlite3_finalize(cur);
-        return NULL;
-    }
-    merge_t *m = tq_xcalloc(1, sizeof *m);
-    m->sql = tq_xstrdup(sql);
-    m->cur = cur;
-    m->ncols = sqlite3_column_count(cur);
     m->next = l->head;
     l->head = m;
+    sqlite3_result_int64(ctx, (sqlite3_int64)m->n);
+}
+
+/* A call site's hold on rows ends with its statement. */
+static void merge_site_release(void *p)
+{
+    ((merge_t *)p)->sites--;
+}
+
+/* The rows named by argument 0, held by the call site (auxdata); NULL
+ * with the error set on ctx. */
+static merge_t *merge_site(sqlite3_context *ctx, sqlite3_value *name)
+{
+    merge_t *m = sqlite3_get_auxdata(ctx, 0);
+    if (m)
+        return m;
+    const char *s = (const char *)sqlite3_value_text(name);
+    m = s ? merge_lookup(sqlite3_user_data(ctx), s) : NULL;
+    if (!m) {
+        sqlite3_result_error(ctx, "tq_merge: no rows loaded by that name",
+                             -1);
+        return NULL;
+    }
+    m->sites++;
+    sqlite3_set_auxdata(ctx, 0, m, merge_site_release);
+    if (sqlite3_get_auxdata(ctx, 0) != m) {  /* released at once: no memory */
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
     return m;
 }
 
-/* A call site's hold ends with its statement: the last one reads the rest
- * of the cursor (its verdict kept for tq_merge_finish) and so stops it. */
-static void merge_site_release(void *p)
+/* The row of the call site's rows (*out) whose key is argument 1: its
+ * index, -1 when absent, -2 with the error set on ctx. */
+static long long merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
+                            merge_t **out)
 {
-    merge_site_t *s = p;
-    merge_t *m = s->m;
-    free(s);
-    if (--m->sites > 0)
-        return;
-    while (!m->done && !m->refused && !m->failed && merge_next(m) >= 0)
-        ;
-    if (!m->done)
-        sqlite3_reset(m->cur);
-}
-
-/* The call site's hold (made on its first call); NULL with the error set
- * on ctx. */
-static merge_site_t *merge_site(sqlite3_context *ctx, sqlite3_value *sqlv)
-{
-    merge_site_t *s = sqlite3_get_auxdata(ctx, 0);
-    if (s)
-        return s;
-    merge_t *m = merge_find(ctx, sqlv);
+    merge_t *m = *out = merge_site(ctx, argv[0]);
     if (!m)
-        return NULL;
-    if (m->sites == 0)
-        merge_restart(m);       /* a new statement: from the start */
-    s = tq_xcalloc(1, sizeof *s);
-    s->m = m;
-    m->sites++;
-    sqlite3_set_auxdata(ctx, 0, s, merge_site_release);
-    s = sqlite3_get_auxdata(ctx, 0);   /* released at once when out of
-                                          memory */
-    if (!s)
-        sqlite3_result_error_nomem(ctx);
-    return s;
-}
-
-/* Moves the call site's cursor (*out) on to its first row with a key not
- * below argument 1: 1 when that row's key is it, 0 when not, -1 with the
- * error set on ctx. */
-static int merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
-                      merge_t **out)
-{
-    merge_site_t *s = merge_site(ctx, argv[0]);
-    if (!s)
+        return -2;
+    int type = sqlite3_value_type(argv[1]);
+    if (type == SQLITE_NULL)
         return -1;
-    merge_t *m = *out = s->m;
-    if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
-        if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
-            return 0;
+    if (type != SQLITE_INTEGER) {
+        /* 2.0 would equal 2 in SQL: the caller joins the other way */
         sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
-        return -1;
+        return -2;
     }
     sqlite3_int64 key = sqlite3_value_int64(argv[1]);
-    if (s->asked && key < s->last) {
-        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
-        return -1;
-    }
-    s->asked = true;
-    s->last = key;
-    if (m->refused || m->failed) {
-        merge_error(ctx, m);
-        return -1;
-    }
-    if (m->sought && key < m->seek)
-        merge_restart(m);       /* another call site moved it past */
-    m->sought = true;
-    m->seek = key;
-    while (!m->done && (!m->on_row || m->key < key))
-        if (merge_next(m) < 0) {
-            merge_error(ctx, m);
-            return -1;
+    /* m->pos is the first row of its key */
+    size_t p = m->pos;
+    if (p < m->n && m->keys[p] == key) {
+        /* the same key again (another column, or has then value) */
+    } else if (p + 1 < m->n && m->keys[p] < key && m->keys[p + 1] == key) {
+        p++;                    /* the next key: an ascending scan */
+    } else {
+        size_t lo = 0, hi = m->n;   /* the first key not below `key` */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->keys[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-    return m->on_row && m->key == key;
+        p = lo;
+    }
+    if (p >= m->n || m->keys[p] != key)
+        return -1;
+    m->pos = p;
+    return (long long)p;
 }
 
 static void merge_has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
     merge_t *m;
-    int found = merge_seek(ctx, argv, &m);
-    if (found >= 0)
-        sqlite3_result_int(ctx, found);
+    long long row = merge_seek(ctx, argv, &m);
+    if (row > -2)
+        sqlite3_result_int(ctx, row >= 0);
 }
 
-/* tq_merge_value(cursor, key, i), and tq_merge_take (strict): its column i,
- * where tq_merge_take refuses a key the cursor lacks (TQDB_MERGE_ABSENT). */
+/* tq_merge_value(name, key, i), and tq_merge_take (strict): value i of
+ * the key's first row; tq_merge_take refuses an absent key
+ * (TQDB_MERGE_ABSENT). The rows outlive the statement: text and blobs are
+ * passed without a copy. */
 static void merge_column(sqlite3_context *ctx, sqlite3_value **argv,
                          bool strict)
 {
     merge_t *m;
-    int found = merge_seek(ctx, argv, &m);
-    if (found < 0)
+    long long row = merge_seek(ctx, argv, &m);
+    if (row == -2)
         return;
     int col = sqlite3_value_int(argv[2]);
-    if (!found && strict)
+    if (row < 0 && strict) {
         sqlite3_result_error(ctx, TQDB_MERGE_ABSENT, -1);
-    else if (!found || col < 1 || col >= m->ncols)
+        return;
+    }
+    if (row < 0 || col < 1 || col > m->nvals) {
         sqlite3_result_null(ctx);
-    else
-        sqlite3_result_value(ctx, sqlite3_column_value(m->cur, col));
+        return;
+    }
+    const merge_val_t *v = &m->vals[(size_t)row * (size_t)m->nvals +
+                                    (size_t)(col - 1)];
+    switch (v->type) {
+    case SQLITE_INTEGER:
+        sqlite3_result_int64(ctx, v->u.i);
+        break;
+    case SQLITE_FLOAT:
+        sqlite3_result_double(ctx, v->u.f);
+        break;
+    case SQLITE_TEXT:
+        sqlite3_result_text(ctx, v->u.p, v->len, SQLITE_STATIC);
+        break;
+    case SQLITE_BLOB:
+        sqlite3_result_blob(ctx, v->u.p, v->len, SQLITE_STATIC);
+        break;
+    default:
+        sqlite3_result_null(ctx);
+    }
 }
 
 static void merge_value_fn(sqlite3_context *ctx, int argc,
@@ -559,20 +605,15 @@ static void merge_finish_fn(sqlite3_context *ctx, int argc,
 {
     (void)argc;
     merge_list_t *l = sqlite3_user_data(ctx);
-    merge_t *m = merge_find(ctx, argv[0]);
-    if (!m)
-        return;
-    if (m->sites) {
-        sqlite3_result_error(ctx, "tq_merge: the cursor is in use", -1);
+    const char *name = (const char *)sqlite3_value_text(argv[0]);
+    merge_t *m = name ? merge_lookup(l, name) : NULL;
+    if (m && m->sites) {
+        sqlite3_result_error(ctx, "tq_merge: the rows are in use", -1);
         return;
     }
-    while (!m->done && !m->refused && !m->failed && merge_next(m) >= 0)
-        ;
-    if (m->done)
-        sqlite3_result_int(ctx, 1);
-    else
-        merge_error(ctx, m);
-    merge_free(l, m);
+    if (m)
+        merge_free(l, m);
+    sqlite3_result_int(ctx, m != NULL);
 }
 
 /* Registers the connection's SQL functions; *merges is its merge list
@@ -591,7 +632,6 @@ static int register_functions(sqlite3 *db, merge_list_t **merges)
     if (rc != SQLITE_OK)
         return rc;
     merge_list_t *l = tq_xcalloc(1, sizeof *l);
-    l->db = db;
     /* the list outlives every statement: freed as the connection closes
      * (at once when registering fails) */
     rc = sqlite3_create_function_v2(db, "tq_merge_finish", 1, SQLITE_UTF8,
@@ -600,6 +640,9 @@ static int register_functions(sqlite3 *db, merge_list_t **merges)
     if (rc != SQLITE_OK)
         return rc;
     *merges = l;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_load", -1, SQLITE_UTF8, l,
+                                     NULL, merge_load_step, merge_load_final);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "tq_merge_has", 2, SQLITE_UTF8,
                                      l, merge_has_fn, NULL, NULL);

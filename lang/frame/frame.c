@@ -2832,19 +2832,19 @@ static int merge_refusal(tq_ctx_t *ctx)
  * rowid, lo < rowid <= hi, as the frame's keys ascend: keys k_prev <
  * key <= k_hi, k_prev the last key of the chunk before),
  *
- *   UPDATE "user" SET "age" = tq_merge_take(c, "user"."id", 1)
+ *   SELECT tq_merge_load('tq_frame_N', "id", "age") FROM temp.tq_frame_N
+ *     WHERE _rowid_ > lo AND _rowid_ <= hi
+ *   UPDATE "user" SET "age" = tq_merge_take('tq_frame_N', "user"."id", 1)
  *     WHERE "user"."id" > k_prev AND "user"."id" <= k_hi
- *   SELECT tq_merge_finish(c)
+ *   SELECT tq_merge_finish('tq_frame_N')
  *
- * with c = 'SELECT "id", "age" FROM temp.tq_frame_N WHERE _rowid_ > lo
- * AND _rowid_ <= hi ORDER BY _rowid_': one pass over the table's rows of
- * the chunk in key order, each written as it is read, where UPDATE ...
+ * the chunk's rows kept in memory, then one pass over the table's rows
+ * of the chunk in key order, each written as it is read, where UPDATE ...
  * FROM first builds the whole join. Once a chunk meets a row of the table
  * the frame lacks (tq_merge_take refuses it), that chunk and the rest
- * write only the rows the frame has: SET "age" = tq_merge_value(c,
- * "user"."id", 1) ... AND tq_merge_has(c, "user"."id"). The engine checks
- * that the keys ascend within a chunk (the rows it passes, then the rest
- * of the chunk, read at the statement's end), this function that they
+ * write only the rows the frame has: SET "age" = tq_merge_value(...)
+ * ... AND tq_merge_has('tq_frame_N', "user"."id"). The engine checks that
+ * the keys ascend within a chunk as it loads it, this function that they
  * ascend across chunks; a frame whose keys do not (sort_values, an
  * order_by), or whose keys are sparse among the table's (MERGE_SPAN), is
  * refused: its writes are rolled back and the caller runs UPDATE ...
@@ -2854,6 +2854,12 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
 {
     const char *rid = f->st->dialect->store_rowid;
     tqdb_conn_t *db = tq_ctx_db(ctx);
+    tq_buf_t name = {0}, key = {0}, load = {0}, fin = {0};
+    tq_buf_quote(&name, f->st->name, strlen(f->st->name));
+    tq_buf_ident(&key, t->name);
+    tq_buf_addc(&key, '.');
+    tq_buf_ident(&key, t->pk);
+    tq_buf_printf(&fin, "SELECT tq_merge_finish(%s)", name.s);
     int64_t k_prev = 0;
     bool strict = true;         /* the frame has every row so far */
     int rc = 0;
@@ -2861,8 +2867,10 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
         int64_t hi = lo + UPDATE_CHUNK, k_first, k_hi;
         int a = merge_key(ctx, f, lo, true, &k_first);
         int z = a > 0 ? merge_key(ctx, f, hi, false, &k_hi) : a;
-        if (a < 0 || z < 0)
-            return -1;
+        if (a < 0 || z < 0) {
+            rc = -1;
+            break;
+        }
         if (!a || !z || (lo && k_first < k_prev) || k_hi < k_first) {
             rc = 1;
             break;
@@ -2875,24 +2883,24 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
             rc = 1;
             break;
         }
-        tq_buf_t c = {0};
-        tq_buf_add(&c, "SELECT ");
-        tq_buf_ident(&c, f->index);
+        tq_buf_printf(&load, "SELECT tq_merge_load(%s, ", name.s);
+        tq_buf_ident(&load, f->index);
         for (size_t i = 0; i < f->ncols; i++) {
-            tq_buf_add(&c, ", ");
-            tq_buf_ident(&c, f->cols[i]);
+            tq_buf_add(&load, ", ");
+            tq_buf_ident(&load, f->cols[i]);
         }
-        tq_buf_add(&c, " FROM ");
-        frame_table_ref(&c, f->st);
-        tq_buf_printf(&c, " WHERE %s > %" PRId64 " AND %s <= %" PRId64
-                      " ORDER BY %s", rid, lo, rid, hi, rid);
-        tq_buf_t cq = {0}, key = {0}, b = {0}, fin = {0};
-        tq_buf_quote(&cq, c.s, c.len);
-        tq_buf_ident(&key, t->name);
-        tq_buf_addc(&key, '.');
-        tq_buf_ident(&key, t->pk);
-        tq_buf_printf(&fin, "SELECT tq_merge_finish(%s)", cq.s);
+        tq_buf_add(&load, ") FROM ");
+        frame_table_ref(&load, f->st);
+        tq_buf_printf(&load, " WHERE %s > %" PRId64 " AND %s <= %" PRId64,
+                      rid, lo, rid, hi);
+        int64_t loaded = query_int(ctx, load.s, NULL);
+        tq_buf_free(&load);
+        if (loaded <= 0) {
+            rc = loaded == 0 || merge_refusal(ctx) ? 1 : -1;
+            break;
+        }
         for (;;) {
+            tq_buf_t b = {0};
             tq_buf_add(&b, "UPDATE ");
             tq_buf_ident(&b, t->schema);
             tq_buf_addc(&b, '.');
@@ -2903,13 +2911,15 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
                     tq_buf_add(&b, ", ");
                 tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
                 tq_buf_printf(&b, " = tq_merge_%s(%s, %s, %zu)",
-                              strict ? "take" : "value", cq.s, key.s, i + 1);
+                              strict ? "take" : "value", name.s, key.s,
+                              i + 1);
             }
             tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64,
                           key.s, lo ? ">" : ">=", lo ? k_prev : k_first,
                           key.s, k_hi);
             if (!strict)
-                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", cq.s, key.s);
+                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", name.s,
+                              key.s);
             int64_t n = exec_frag(ctx, b.s, NULL);
             tq_buf_free(&b);
             if (n >= 0)
@@ -2922,20 +2932,17 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
             rc = why ? 1 : -1;
             break;
         }
-        /* the cursor is forgotten whatever happened; its verdict on the
-         * rest of the chunk counts after a statement that succeeded */
-        if (rc != 0)
-            (void)tqdb_exec(db, fin.s);
-        else if (query_int(ctx, fin.s, NULL) < 0)
-            rc = merge_refusal(ctx) ? 1 : -1;
-        tq_buf_free(&fin);
-        tq_buf_free(&key);
-        tq_buf_free(&cq);
-        tq_buf_free(&c);
         k_prev = k_hi;
         tq_ctx_progress(ctx, hi < last_row ? hi : last_row, last_row);
     }
+    /* the rows kept are forgotten whatever happened (an error raised
+     * stays the cell's) */
+    (void)tqdb_exec(db, fin.s);
     tq_ctx_progress(ctx, 0, 0);
+    tq_buf_free(&fin);
+    tq_buf_free(&load);
+    tq_buf_free(&key);
+    tq_buf_free(&name);
     if (rc == 1 && frame_exec(ctx, "ROLLBACK TO tq_frame_update") < 0)
         return -1;
     return rc;

@@ -246,8 +246,9 @@ struct tq_dialect {
      * one statement hash-joins as it goes (PostgreSQL). */
     bool update_from_chunked;
     /* The engine joins an UPDATE to a frame whose key ascends with its
-     * rows as a merge, in step with a scan of the table in key order
-     * (SQLite's tq_merge_has, tq_merge_value and tq_merge_finish,
+     * rows as a merge: the frame's rows loaded in memory, then read in
+     * step with a scan of the table in key order (SQLite's tq_merge_load,
+     * tq_merge_take, tq_merge_has, tq_merge_value and tq_merge_finish,
      * db/sqlite.c), instead of building the whole join first; a frame
      * whose keys do not ascend is refused (TQDB_MERGE_REFUSED) and joined
      * with UPDATE ... FROM. false where there is no such function
