@@ -273,14 +273,15 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * (rows with a NULL key are left out): a key that is not an integer or is
  * below the one before it fails the load with TQDB_MERGE_REFUSED (db.h).
  * A key asked that is not an integer (nor NULL, never found) is refused
- * the same way. tq_merge_has is 1 where `key` was loaded (0 else), tq_merge_value is
- * value i (1..n) of its first row (NULL where the key is absent),
- * tq_merge_take the same but fails the statement with TQDB_MERGE_ABSENT
- * where the key is absent (one call a row fewer than has and value where
- * every row is there). Keys asked in ascending order cost a step each,
- * others a binary search. Values are kept as read (integer, real, text,
- * blob, NULL). Loading or finishing rows a running statement uses is an
- * error; the connection forgets what is left as it closes (sq_close). */
+ * the same way. tq_merge_has is 1 where `key` was loaded (0 else),
+ * tq_merge_value is value i (1..n) of its first row (NULL where the key
+ * is absent), tq_merge_take the same but fails the statement with
+ * TQDB_MERGE_ABSENT where the key is absent (one call a row fewer than
+ * has and value, where every row is there). Keys asked in ascending
+ * order cost a step each, others a binary search. Values are kept as
+ * read (integer, real, text, blob, NULL). Loading or finishing rows a
+ * running statement uses is an error; the connection forgets what is
+ * left as it closes (sq_close). */
 
 typedef struct merge_val {
     int type;                  /* SQLITE_INTEGER ... SQLITE_NULL */

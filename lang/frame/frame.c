@@ -52,9 +52,9 @@
  *    quadratic on an unindexed temp table), in chunks of the frame's
  *    rowids so that the join the engine builds first stays small; on
  *    SQLite a frame whose index ascends (as dataframe() makes it) is
- *    first joined as a merge instead, in step with a scan of the table
- *    (update_merge); a duplicated index value updates its row from one of
- *    its frame rows;
+ *    first joined as a merge instead, each chunk loaded in memory and
+ *    read by key as the table is scanned (update_merge); a duplicated
+ *    index value updates its row from one of its frame rows;
  *  - frames work on a read-only connection too: SQLite's guard
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
@@ -3014,9 +3014,10 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
      * the progress indicator); elsewhere it is one statement. */
     bool chunked = !restrict_rows && f->st->dialect->update_from_chunked;
     /* Where the engine has merge joins (update_merge), an unrestricted
-     * update tries them first (update_merge above): half the time of
-     * UPDATE ... FROM on SQLite, which joins every row before it writes
-     * one; a frame whose keys do not ascend falls back to it. */
+     * update tries them first (update_merge above): about a plain UPDATE's
+     * time on SQLite, where UPDATE ... FROM, which joins every row before
+     * it writes one, takes twice that; a frame whose keys do not ascend
+     * falls back to it. */
     bool merge = !restrict_rows && f->st->dialect->update_merge;
     int64_t last_row = 0;
     if (chunked || merge) {

@@ -6,9 +6,11 @@ file, then times, as Tabula cells through `tabula-run --time R`:
 
   (a) df = User.values('age').dataframe()   CREATE TEMP TABLE ... AS SELECT
   (b) df['age'] += 1                        one UPDATE of the temp table
-  (c) User.update_from_dataframe(df)        a merge join of the frame and
-                                            the table per 65,536 frame rows
-                                            (tq_merge_take, db/sqlite.c)
+  (c) User.update_from_dataframe(df)        per 65,536 frame rows, the
+                                            rows loaded in memory, then one
+                                            UPDATE reading them by key as it
+                                            scans the table (tq_merge_load,
+                                            tq_merge_take: db/sqlite.c)
   (d) the three together, as a user writes them in one cell
 
 and next to them, in the `sqlite3` shell (.timer on) on a copy of the
@@ -19,7 +21,7 @@ same file:
       the frame, which Tabula ran before the merge (and still runs for a
       frame whose index does not ascend): SQLite builds the whole join in
       a temporary table before it writes a row, about twice the plain
-      UPDATE; the merge reads the frame in step with the table's rows
+      UPDATE (e); the merge costs about as much as (e)
   (g) the correlated-subquery form of (c)        UPDATE ... SET age =
       (SELECT f.age FROM frame f WHERE f.id = user.id) WHERE id IN (...),
       on --correlated-rows rows only: the frame has no index, so it is
