@@ -73,6 +73,13 @@ typedef enum tqdb_err {
 /* The exception name of a category ("" for OK). */
 const char *tqdb_err_exception(tqdb_err_t err);
 
+/* The messages with which SQLite's tq_merge functions (db/sqlite.c) refuse
+ * keys that do not ascend as integers, and a key the rows loaded lack
+ * (tq_merge_take): the statement fails, its writes undone, and the caller
+ * joins the other way (sql/dialect.h, update_merge). */
+#define TQDB_MERGE_REFUSED "tq_merge: keys not ascending integers"
+#define TQDB_MERGE_ABSENT "tq_merge: a key not loaded"
+
 /* Row codes of tqdb_step. */
 enum { TQDB_DONE = 0, TQDB_ROW = 1 };
 

@@ -5,7 +5,8 @@
  * gives every connection what Tabula expects of SQLite:
  *  - opening checks that the file is a database, turns foreign keys on,
  *    waits up to 2 s on a locked file, and registers REGEXP and
- *    tq_iregexp (POSIX extended expressions; the second ignores case);
+ *    tq_iregexp (POSIX extended expressions; the second ignores case),
+ *    and the tq_merge functions (a merge join for UPDATE from a frame);
  *  - a read-only connection is opened SQLITE_OPEN_READONLY and carries an
  *    authorizer that refuses every statement writing to any schema but
  *    `temp` (INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, REINDEX, ANALYZE,
@@ -42,6 +43,7 @@ typedef struct sq_conn {
     sqlite3 *db;
     bool internal;     /* tqdb_begin/commit/rollback: the guard lets it by */
     int denied;        /* DENIED_*, set by the authorizer */
+    struct merge_list *merges;  /* the tq_merge functions' cursors */
 } sq_conn_t;
 
 /* A cursor: db.h's head, then the statement. */
@@ -253,8 +255,374 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, regexec(re, txt, 0, NULL, 0) == 0);
 }
 
-static int register_functions(sqlite3 *db)
+/* ---- tq_merge_*: a merge join for UPDATE from a frame */
+
+/* tq_merge_load(name, key, v1, ..., vn), an aggregate, keeps the rows it
+ * reads in memory under `name` (the rows kept under it before go as it
+ * starts, their memory reused; a load of no row keeps nothing new);
+ * tq_merge_has(name, key), tq_merge_value(name, key, i) and
+ * tq_merge_take(name, key, i) then join the rows of a statement to them
+ * as it runs, without building the join first as UPDATE ... FROM does
+ * (dialect.h, update_merge); tq_merge_finish(name) forgets them:
+ *
+ *   SELECT tq_merge_load('f', id, v) FROM f WHERE ...;
+ *   UPDATE t SET c = tq_merge_take('f', t.id, 1) WHERE t.id BETWEEN a AND b;
+ *   SELECT tq_merge_finish('f');
+ *
+ * The keys loaded must ascend (or repeat) as the rows are read, integers
+ * (rows with a NULL key are left out): a key that is not an integer or is
+ * below the one before it fails the load with TQDB_MERGE_REFUSED (db.h).
+ * A key asked that is not an integer (nor NULL, never found) is refused
+ * the same way. tq_merge_has is 1 where `key` was loaded (0 else),
+ * tq_merge_value is value i (1..n) of its first row (NULL where the key
+ * is absent), tq_merge_take the same but fails the statement with
+ * TQDB_MERGE_ABSENT where the key is absent (one call a row fewer than
+ * has and value, where every row is there). Keys asked in ascending
+ * order cost a step each, others a binary search. Values are kept as
+ * read (integer, real, text, blob, NULL). Loading or finishing rows a
+ * running statement uses is an error; the connection forgets what is
+ * left as it closes (sq_close). */
+
+typedef struct merge_val {
+    int type;                  /* SQLITE_INTEGER ... SQLITE_NULL */
+    int len;                   /* text, blob: bytes at p */
+    union {
+        sqlite3_int64 i;
+        double f;
+        char *p;               /* malloc'd */
+    } u;
+} merge_val_t;
+
+typedef struct merge {
+    struct merge *next;
+    char *name;
+    int nvals;                 /* values a row */
+    size_t n, cap;             /* rows */
+    sqlite3_int64 *keys;       /* ascending */
+    merge_val_t *vals;         /* n * nvals */
+    size_t pos;                /* the row the last key asked found */
+    int sites;                 /* call sites of a running statement */
+    bool refused;              /* loading met a key out of order */
+} merge_t;
+
+/* One connection's rows (the user data of its tq_merge functions). */
+typedef struct merge_list {
+    merge_t *head;
+} merge_list_t;
+
+static void merge_free(merge_list_t *l, merge_t *m)
 {
+    for (merge_t **p = &l->head; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            break;
+        }
+    for (size_t i = 0; i < m->n * (size_t)m->nvals; i++)
+        if (m->vals[i].type == SQLITE_TEXT || m->vals[i].type == SQLITE_BLOB)
+            free(m->vals[i].u.p);
+    free(m->keys);
+    free(m->vals);
+    free(m->name);
+    free(m);
+}
+
+/* Forgets every row kept (a connection about to close). */
+static void merge_list_clear(merge_list_t *l)
+{
+    while (l->head)
+        merge_free(l, l->head);
+}
+
+static void merge_list_free(void *p)
+{
+    merge_list_clear(p);
+    free(p);
+}
+
+static merge_t *merge_lookup(merge_list_t *l, const char *name)
+{
+    for (merge_t *m = l->head; m; m = m->next)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+/* The aggregate's state: the rows being loaded (not yet in the list). */
+typedef struct merge_load {
+    merge_t *m;
+} merge_load_t;
+
+static void merge_load_step(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
+{
+    merge_load_t *ld = sqlite3_aggregate_context(ctx, sizeof *ld);
+    if (!ld) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (!ld->m) {
+        const char *name = (const char *)sqlite3_value_text(argv[0]);
+        if (argc < 2 || !name) {
+            sqlite3_result_error(ctx, "tq_merge_load: a name and a key", -1);
+            return;
+        }
+        merge_list_t *l = sqlite3_user_data(ctx);
+        merge_t *old = merge_lookup(l, name);
+        if (old && old->sites) {
+            sqlite3_result_error(ctx, "tq_merge_load: the rows are in use",
+                                 -1);
+            return;
+        }
+        ld->m = tq_xcalloc(1, sizeof *ld->m);
+        ld->m->name = tq_xstrdup(name);
+        ld->m->nvals = argc - 2;
+        if (old) {
+            /* the rows kept before go: their arrays, as large as a chunk
+             * before, hold the new ones (no growing nor page faults) */
+            merge_t *m = ld->m;
+            if (old->nvals == m->nvals) {
+                m->keys = old->keys;
+                m->vals = old->vals;
+                m->cap = old->cap;
+                for (size_t i = 0; i < old->n * (size_t)old->nvals; i++)
+                    if (old->vals[i].type == SQLITE_TEXT ||
+                        old->vals[i].type == SQLITE_BLOB)
+                        free(old->vals[i].u.p);
+                old->keys = NULL;
+                old->vals = NULL;
+                old->n = 0;
+            }
+            merge_free(l, old);
+        }
+    }
+    merge_t *m = ld->m;
+    if (m->refused)
+        return;
+    int type = sqlite3_value_type(argv[1]);
+    if (type == SQLITE_NULL)
+        return;
+    sqlite3_int64 k = sqlite3_value_int64(argv[1]);
+    if (type != SQLITE_INTEGER || (m->n && k < m->keys[m->n - 1])) {
+        m->refused = true;
+        return;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 1024;
+        m->keys = tq_xrealloc(m->keys, m->cap * sizeof *m->keys);
+        m->vals = tq_xrealloc(m->vals, m->cap * (size_t)m->nvals *
+                              sizeof *m->vals);
+    }
+    m->keys[m->n] = k;
+    merge_val_t *out = m->vals + m->n * (size_t)m->nvals;
+    for (int i = 0; i < m->nvals; i++) {
+        sqlite3_value *v = argv[i + 2];
+        merge_val_t *o = &out[i];
+        o->type = sqlite3_value_type(v);
+        o->len = 0;
+        switch (o->type) {
+        case SQLITE_INTEGER:
+            o->u.i = sqlite3_value_int64(v);
+            break;
+        case SQLITE_FLOAT:
+            o->u.f = sqlite3_value_double(v);
+            break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB: {
+            const void *src = o->type == SQLITE_TEXT
+                ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+            o->len = sqlite3_value_bytes(v);
+            o->u.p = tq_xmalloc((size_t)o->len + 1);
+            if (o->len)
+                memcpy(o->u.p, src, (size_t)o->len);
+            o->u.p[o->len] = 0;
+            break;
+        }
+        default:
+            o->type = SQLITE_NULL;
+        }
+    }
+    m->n++;
+}
+
+static void merge_load_final(sqlite3_context *ctx)
+{
+    merge_load_t *ld = sqlite3_aggregate_context(ctx, 0);
+    merge_t *m = ld ? ld->m : NULL;
+    if (!m) {
+        sqlite3_result_int(ctx, 0);     /* no row: nothing kept */
+        return;
+    }
+    merge_list_t *l = sqlite3_user_data(ctx);
+    ld->m = NULL;
+    merge_t *old = merge_lookup(l, m->name);
+    if (m->refused || old) {
+        /* `old` came in since the first row: a statement loading twice */
+        sqlite3_result_error(ctx, m->refused ? TQDB_MERGE_REFUSED
+                             : "tq_merge_load: loaded twice at once", -1);
+        m->next = NULL;
+        merge_list_t none = {m};
+        merge_free(&none, m);
+        return;
+    }
+    m->next = l->head;
+    l->head = m;
+    sqlite3_result_int64(ctx, (sqlite3_int64)m->n);
+}
+
+/* A call site's hold on rows ends with its statement. */
+static void merge_site_release(void *p)
+{
+    ((merge_t *)p)->sites--;
+}
+
+/* The rows named by argument 0, held by the call site (auxdata); NULL
+ * with the error set on ctx. */
+static merge_t *merge_site(sqlite3_context *ctx, sqlite3_value *name)
+{
+    merge_t *m = sqlite3_get_auxdata(ctx, 0);
+    if (m)
+        return m;
+    const char *s = (const char *)sqlite3_value_text(name);
+    m = s ? merge_lookup(sqlite3_user_data(ctx), s) : NULL;
+    if (!m) {
+        sqlite3_result_error(ctx, "tq_merge: no rows loaded by that name",
+                             -1);
+        return NULL;
+    }
+    m->sites++;
+    sqlite3_set_auxdata(ctx, 0, m, merge_site_release);
+    if (sqlite3_get_auxdata(ctx, 0) != m) {  /* released at once: no memory */
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    return m;
+}
+
+/* The row of the call site's rows (*out) whose key is argument 1: its
+ * index, -1 when absent, -2 with the error set on ctx. */
+static long long merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
+                            merge_t **out)
+{
+    merge_t *m = *out = merge_site(ctx, argv[0]);
+    if (!m)
+        return -2;
+    int type = sqlite3_value_type(argv[1]);
+    if (type == SQLITE_NULL)
+        return -1;
+    if (type != SQLITE_INTEGER) {
+        /* 2.0 would equal 2 in SQL: the caller joins the other way */
+        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        return -2;
+    }
+    sqlite3_int64 key = sqlite3_value_int64(argv[1]);
+    /* m->pos is the first row of its key */
+    size_t p = m->pos;
+    if (p < m->n && m->keys[p] == key) {
+        /* the same key again (another column, or has then value) */
+    } else if (p + 1 < m->n && m->keys[p] < key && m->keys[p + 1] == key) {
+        p++;                    /* the next key: an ascending scan */
+    } else {
+        size_t lo = 0, hi = m->n;   /* the first key not below `key` */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->keys[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        p = lo;
+    }
+    if (p >= m->n || m->keys[p] != key)
+        return -1;
+    m->pos = p;
+    return (long long)p;
+}
+
+static void merge_has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    merge_t *m;
+    long long row = merge_seek(ctx, argv, &m);
+    if (row > -2)
+        sqlite3_result_int(ctx, row >= 0);
+}
+
+/* tq_merge_value(name, key, i), and tq_merge_take (strict): value i of
+ * the key's first row; tq_merge_take refuses an absent key
+ * (TQDB_MERGE_ABSENT). The rows outlive the statement: text and blobs are
+ * passed without a copy. */
+static void merge_column(sqlite3_context *ctx, sqlite3_value **argv,
+                         bool strict)
+{
+    merge_t *m;
+    long long row = merge_seek(ctx, argv, &m);
+    if (row == -2)
+        return;
+    int col = sqlite3_value_int(argv[2]);
+    if (row < 0 && strict) {
+        sqlite3_result_error(ctx, TQDB_MERGE_ABSENT, -1);
+        return;
+    }
+    if (row < 0 || col < 1 || col > m->nvals) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const merge_val_t *v = &m->vals[(size_t)row * (size_t)m->nvals +
+                                    (size_t)(col - 1)];
+    switch (v->type) {
+    case SQLITE_INTEGER:
+        sqlite3_result_int64(ctx, v->u.i);
+        break;
+    case SQLITE_FLOAT:
+        sqlite3_result_double(ctx, v->u.f);
+        break;
+    case SQLITE_TEXT:
+        sqlite3_result_text(ctx, v->u.p, v->len, SQLITE_STATIC);
+        break;
+    case SQLITE_BLOB:
+        sqlite3_result_blob(ctx, v->u.p, v->len, SQLITE_STATIC);
+        break;
+    default:
+        sqlite3_result_null(ctx);
+    }
+}
+
+static void merge_value_fn(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv)
+{
+    (void)argc;
+    merge_column(ctx, argv, false);
+}
+
+static void merge_take_fn(sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv)
+{
+    (void)argc;
+    merge_column(ctx, argv, true);
+}
+
+static void merge_finish_fn(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
+{
+    (void)argc;
+    merge_list_t *l = sqlite3_user_data(ctx);
+    const char *name = (const char *)sqlite3_value_text(argv[0]);
+    merge_t *m = name ? merge_lookup(l, name) : NULL;
+    if (m && m->sites) {
+        sqlite3_result_error(ctx, "tq_merge: the rows are in use", -1);
+        return;
+    }
+    if (m)
+        merge_free(l, m);
+    sqlite3_result_int(ctx, m != NULL);
+}
+
+/* Registers the connection's SQL functions; *merges is its merge list
+ * (owned by the connection: sq_close clears it), NULL when registering
+ * failed. */
+static int register_functions(sqlite3 *db, merge_list_t **merges)
+{
+    *merges = NULL;
     static int icase = 1;
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
     int rc = sqlite3_create_function(db, "regexp", 2, flags, NULL, regexp_fn,
@@ -262,6 +630,29 @@ static int register_functions(sqlite3 *db)
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "tq_iregexp", 2, flags, &icase,
                                      regexp_fn, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    merge_list_t *l = tq_xcalloc(1, sizeof *l);
+    /* the list outlives every statement: freed as the connection closes
+     * (at once when registering fails) */
+    rc = sqlite3_create_function_v2(db, "tq_merge_finish", 1, SQLITE_UTF8,
+                                    l, merge_finish_fn, NULL, NULL,
+                                    merge_list_free);
+    if (rc != SQLITE_OK)
+        return rc;
+    *merges = l;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_load", -1, SQLITE_UTF8, l,
+                                     NULL, merge_load_step, merge_load_final);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_has", 2, SQLITE_UTF8,
+                                     l, merge_has_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_value", 3, SQLITE_UTF8,
+                                     l, merge_value_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "tq_merge_take", 3, SQLITE_UTF8,
+                                     l, merge_take_fn, NULL, NULL);
     return rc;
 }
 
@@ -372,8 +763,10 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
      * cache's, shared, not the kernel's own memory). */
     if (!memory)
         sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
-    register_functions(db);
+    merge_list_t *merges;
+    register_functions(db, &merges);
     sq_conn_t *c = tq_xcalloc(1, sizeof *c);
+    c->merges = merges;
     c->head.engine = &tqdb_sqlite_engine;
     c->head.readonly = readonly;
     c->db = db;
@@ -385,6 +778,8 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
 static void sq_close(tqdb_conn_t *conn)
 {
     sq_conn_t *c = sq(conn);
+    if (c->merges)
+        merge_list_clear(c->merges);    /* cursors a failed cell left */
     sqlite3_close_v2(c->db);
     free(c);
 }

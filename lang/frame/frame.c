@@ -50,8 +50,11 @@
  *  - update_from_dataframe runs UPDATE ... FROM the frame (one pass over
  *    the frame with pk lookups; a correlated subquery per row would be
  *    quadratic on an unindexed temp table), in chunks of the frame's
- *    rowids so that the join the engine builds first stays small; a
- *    duplicated index value updates its row from one of its frame rows;
+ *    rowids so that the join the engine builds first stays small; on
+ *    SQLite a frame whose index ascends (as dataframe() makes it) is
+ *    first joined as a merge instead, each chunk loaded in memory and
+ *    read by key as the table is scanned (update_merge); a duplicated
+ *    index value updates its row from one of its frame rows;
  *  - frames work on a read-only connection too: SQLite's guard
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
@@ -2846,6 +2849,177 @@ const tq_type_t tq_series_type = {
 /* Frame rows joined and written per statement by update_from_dataframe. */
 #define UPDATE_CHUNK 65536
 
+/* update_from_dataframe's merge joins a chunk only where its keys span
+ * less than this many times its rows (the table's rows the merge reads
+ * against the frame's rows UPDATE ... FROM reads). */
+#define MERGE_SPAN 4
+
+/* The index value of the frame's first row after rowid `at` (after) or
+ * of its last row at or before it: 1 with *key set, 0 when there is no
+ * such row or its value is not an integer, -1 with the error raised. */
+static int merge_key(tq_ctx_t *ctx, const frame_t *f, int64_t at, bool after,
+                     int64_t *key)
+{
+    const char *rid = f->st->dialect->store_rowid;
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
+    tq_buf_ident(&b, f->index);
+    tq_buf_add(&b, " FROM ");
+    frame_table_ref(&b, f->st);
+    tq_buf_printf(&b, " WHERE %s %s %" PRId64 " ORDER BY %s%s LIMIT 1", rid,
+                  after ? ">" : "<=", at, rid, after ? "" : " DESC");
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    if (!st)
+        return -1;
+    int rc = tqdb_step(st);
+    int found = rc == TQDB_ROW && tqdb_column_type(st, 0) == TQDB_INT;
+    if (found)
+        *key = tqdb_column_int(st, 0);
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return found;
+}
+
+/* Which refusal of the engine's merge functions the error just raised
+ * is: 1 keys out of order (TQDB_MERGE_REFUSED), 2 a key the cursor lacks
+ * (TQDB_MERGE_ABSENT), both then cleared; 0 for any other error, which
+ * stays raised. */
+static int merge_refusal(tq_ctx_t *ctx)
+{
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    const char *msg = db ? tqdb_errmsg(db) : NULL;
+    int why = !msg ? 0 : strstr(msg, TQDB_MERGE_REFUSED) ? 1
+        : strstr(msg, TQDB_MERGE_ABSENT) ? 2 : 0;
+    if (why)
+        tq_error_clear(ctx);
+    return why;
+}
+
+/* update_from_dataframe as merge joins (dialect update_merge), inside the
+ * caller's SAVEPOINT tq_frame_update: per chunk of the frame's rows (by
+ * rowid, lo < rowid <= hi, as the frame's keys ascend: keys k_prev <
+ * key <= k_hi, k_prev the last key of the chunk before),
+ *
+ *   SELECT tq_merge_load('tq_frame_N', "id", "age") FROM temp.tq_frame_N
+ *     WHERE _rowid_ > lo AND _rowid_ <= hi
+ *   UPDATE "user" SET "age" = tq_merge_take('tq_frame_N', "user"."id", 1)
+ *     WHERE "user"."id" > k_prev AND "user"."id" <= k_hi
+ *   SELECT tq_merge_finish('tq_frame_N')
+ *
+ * the chunk's rows kept in memory, then one pass over the table's rows
+ * of the chunk in key order, each written as it is read, where UPDATE ...
+ * FROM first builds the whole join. Once a chunk meets a row of the table
+ * the frame lacks (tq_merge_take refuses it), that chunk and the rest
+ * write only the rows the frame has: SET "age" = tq_merge_value(...)
+ * ... AND tq_merge_has('tq_frame_N', "user"."id"). The engine checks that
+ * the keys ascend within a chunk as it loads it, this function that they
+ * ascend across chunks; a frame whose keys do not (sort_values, an
+ * order_by), or whose keys are sparse among the table's (MERGE_SPAN), is
+ * refused: its writes are rolled back and the caller runs UPDATE ...
+ * FROM. 0 when done, 1 when refused, -1 with the error raised. */
+static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
+                        int64_t last_row)
+{
+    const char *rid = f->st->dialect->store_rowid;
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    tq_buf_t name = {0}, key = {0}, load = {0}, fin = {0};
+    tq_buf_quote(&name, f->st->name, strlen(f->st->name));
+    tq_buf_ident(&key, t->name);
+    tq_buf_addc(&key, '.');
+    tq_buf_ident(&key, t->pk);
+    tq_buf_printf(&fin, "SELECT tq_merge_finish(%s)", name.s);
+    int64_t k_prev = 0;
+    bool strict = true;         /* the frame has every row so far */
+    int rc = 0;
+    for (int64_t lo = 0; lo < last_row && rc == 0; lo += UPDATE_CHUNK) {
+        int64_t hi = lo + UPDATE_CHUNK, k_first, k_hi;
+        int a = merge_key(ctx, f, lo, true, &k_first);
+        int z = a > 0 ? merge_key(ctx, f, hi, false, &k_hi) : a;
+        if (a < 0 || z < 0) {
+            rc = -1;
+            break;
+        }
+        if (!a || !z || (lo && k_first < k_prev) || k_hi < k_first) {
+            rc = 1;
+            break;
+        }
+        /* the merge reads the table's rows between the chunk's first and
+         * last keys, UPDATE ... FROM only the frame's: on a frame whose
+         * keys are that much sparser than the table's it costs more */
+        uint64_t rows = (uint64_t)((hi < last_row ? hi : last_row) - lo);
+        if ((uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
+            rc = 1;
+            break;
+        }
+        tq_buf_printf(&load, "SELECT tq_merge_load(%s, ", name.s);
+        tq_buf_ident(&load, f->index);
+        for (size_t i = 0; i < f->ncols; i++) {
+            tq_buf_add(&load, ", ");
+            tq_buf_ident(&load, f->cols[i]);
+        }
+        tq_buf_add(&load, ") FROM ");
+        frame_table_ref(&load, f->st);
+        tq_buf_printf(&load, " WHERE %s > %" PRId64 " AND %s <= %" PRId64,
+                      rid, lo, rid, hi);
+        int64_t loaded = query_int(ctx, load.s, NULL);
+        tq_buf_free(&load);
+        if (loaded <= 0) {
+            rc = loaded == 0 || merge_refusal(ctx) ? 1 : -1;
+            break;
+        }
+        for (;;) {
+            tq_buf_t b = {0};
+            tq_buf_add(&b, "UPDATE ");
+            tq_buf_ident(&b, t->schema);
+            tq_buf_addc(&b, '.');
+            tq_buf_ident(&b, t->name);
+            tq_buf_add(&b, " SET ");
+            for (size_t i = 0; i < f->ncols; i++) {
+                if (i)
+                    tq_buf_add(&b, ", ");
+                tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+                tq_buf_printf(&b, " = tq_merge_%s(%s, %s, %zu)",
+                              strict ? "take" : "value", name.s, key.s,
+                              i + 1);
+            }
+            tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64,
+                          key.s, lo ? ">" : ">=", lo ? k_prev : k_first,
+                          key.s, k_hi);
+            if (!strict)
+                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", name.s,
+                              key.s);
+            int64_t n = exec_frag(ctx, b.s, NULL);
+            tq_buf_free(&b);
+            if (n >= 0)
+                break;
+            int why = merge_refusal(ctx);
+            if (why == 2 && strict) {
+                strict = false;         /* the chunk again, rows it has */
+                continue;
+            }
+            rc = why ? 1 : -1;
+            break;
+        }
+        k_prev = k_hi;
+        tq_ctx_progress(ctx, hi < last_row ? hi : last_row, last_row);
+    }
+    /* the rows kept are forgotten whatever happened (an error raised
+     * stays the cell's) */
+    (void)tqdb_exec(db, fin.s);
+    tq_ctx_progress(ctx, 0, 0);
+    tq_buf_free(&fin);
+    tq_buf_free(&load);
+    tq_buf_free(&key);
+    tq_buf_free(&name);
+    if (rc == 1 && frame_exec(ctx, "ROLLBACK TO tq_frame_update") < 0)
+        return -1;
+    return rc;
+}
+
 /* frame_update_table: see frame.h. */
 tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
                                tq_value_t *df)
@@ -2911,8 +3085,14 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
      * rowid), each joined and written while it is small (and reported to
      * the progress indicator); elsewhere it is one statement. */
     bool chunked = !restrict_rows && f->st->dialect->update_from_chunked;
+    /* Where the engine has merge joins (update_merge), an unrestricted
+     * update tries them first (update_merge above): about a plain UPDATE's
+     * time on SQLite, where UPDATE ... FROM, which joins every row before
+     * it writes one, takes twice that; a frame whose keys do not ascend
+     * falls back to it. */
+    bool merge = !restrict_rows && f->st->dialect->update_merge;
     int64_t last_row = 0;
-    if (chunked) {
+    if (chunked || merge) {
         tq_buf_t m = {0};
         tq_buf_printf(&m, "SELECT coalesce(max(%s), 0) FROM ",
                       f->st->dialect->store_rowid);
@@ -2969,7 +3149,10 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
         return NULL;
     }
     int64_t n = 0;
-    if (!chunked) {
+    int merged = merge ? update_merge(ctx, t, f, last_row) : 1;
+    if (merged <= 0) {
+        n = merged;                   /* done, or -1 with the error */
+    } else if (!chunked) {
         n = exec_frag(ctx, b.s, restrict_rows ? &fr : NULL);
     } else {
         for (int64_t lo = 0; lo < last_row && n >= 0; lo += UPDATE_CHUNK) {

@@ -245,6 +245,15 @@ struct tq_dialect {
      * engine builds the whole join before it writes (SQLite); false where
      * one statement hash-joins as it goes (PostgreSQL). */
     bool update_from_chunked;
+    /* The engine joins an UPDATE to a frame whose key ascends with its
+     * rows as a merge: the frame's rows loaded in memory, then read in
+     * step with a scan of the table in key order (SQLite's tq_merge_load,
+     * tq_merge_take, tq_merge_has, tq_merge_value and tq_merge_finish,
+     * db/sqlite.c), instead of building the whole join first; a frame
+     * whose keys do not ascend is refused (TQDB_MERGE_REFUSED) and joined
+     * with UPDATE ... FROM. false where there is no such function
+     * (PostgreSQL). */
+    bool update_merge;
     /* The type name of the expression `x` as a text value (NULL or
      * not), for the column a frame assignment adds: NULL where a column
      * needs no declared type (SQLite); PostgreSQL's pg_typeof. */

@@ -415,6 +415,7 @@ const tq_dialect_t tq_dialect_postgres = {
     .virtual_column = NULL,           /* generated columns are STORED */
     .temp_virtual_columns = NULL,
     .update_from_chunked = false,
+    .update_merge = false,
     .astype = pg_astype,
     .bool_int = pg_bool_int,
     .catalog = {

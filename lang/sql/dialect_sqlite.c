@@ -372,6 +372,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .virtual_column = sqlite_virtual_column,
     .temp_virtual_columns = sqlite_temp_virtual_columns,
     .update_from_chunked = true,
+    .update_merge = true,
     .astype = sqlite_astype,
     .bool_int = sqlite_bool_int,
     .catalog = {

@@ -6,19 +6,26 @@ file, then times, as Tabula cells through `tabula-run --time R`:
 
   (a) df = User.values('age').dataframe()   CREATE TEMP TABLE ... AS SELECT
   (b) df['age'] += 1                        one UPDATE of the temp table
-  (c) User.update_from_dataframe(df)        one UPDATE ... FROM the frame
+  (c) User.update_from_dataframe(df)        per 65,536 frame rows, the
+                                            rows loaded in memory, then one
+                                            UPDATE reading them by key as it
+                                            scans the table (tq_merge_load,
+                                            tq_merge_take: db/sqlite.c)
   (d) the three together, as a user writes them in one cell
 
 and next to them, in the `sqlite3` shell (.timer on) on a copy of the
 same file:
 
   (e) UPDATE user SET age = age + 1             the plain update
-  (f) the statements of (a)-(c) by hand          what Tabula should cost
+  (f) the statements of (a)-(c) by hand          (c) as UPDATE ... FROM
+      the frame, which Tabula ran before the merge (and still runs for a
+      frame whose index does not ascend): SQLite builds the whole join in
+      a temporary table before it writes a row, about twice the plain
+      UPDATE (e); the merge costs about as much as (e)
   (g) the correlated-subquery form of (c)        UPDATE ... SET age =
       (SELECT f.age FROM frame f WHERE f.id = user.id) WHERE id IN (...),
       on --correlated-rows rows only: the frame has no index, so it is
-      quadratic (why Tabula uses UPDATE ... FROM, which SQLite runs as one
-      pass over the frame with primary-key lookups)
+      quadratic
 
 With --pandas it also times, one run each at --rows, the frame
 operations of issue 15 against pandas on the same rows (the frame made
