@@ -557,11 +557,59 @@ int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
                      const tqdb_datum_t *const *vals)
 {
     assert(labels && vals);
+    /* each row as its label (a text) then its values */
+    tqdb_datum_t *text = tq_xcalloc(nrows + 1, sizeof *text);
+    const tqdb_datum_t **cells = tq_xcalloc(nrows * (ncols + 1) + 1,
+                                            sizeof *cells);
+    for (size_t r = 0; r < nrows; r++) {
+        text[r] = tqdb_datum_text(labels[r], strlen(labels[r]));
+        cells[r * (ncols + 1)] = &text[r];
+        for (size_t c = 0; c < ncols; c++)
+            cells[r * (ncols + 1) + c + 1] = vals[r * ncols + c];
+    }
+    int rc = frame_store_fill_rows(ctx, st, nrows, ncols + 1, cells);
+    free(cells);
+    free(text);
+    return rc;
+}
+
+/* frame_store_create: see frame.h. */
+fstore_t *frame_store_create(tq_ctx_t *ctx, char *const *names,
+                             const char *const *types, size_t ncols)
+{
+    assert(ncols > 0);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    tq_buf_t b = {0};
+    st->dialect->temp_create(&b, st->name);
+    tq_buf_add(&b, " (");
+    for (size_t c = 0; c < ncols; c++) {
+        if (c)
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, names[c]);
+        tq_buf_printf(&b, " %s", types[c]);
+    }
+    tq_buf_addc(&b, ')');
+    int rc = frame_exec(ctx, b.s);
+    tq_buf_free(&b);
+    if (rc < 0) {
+        /* never made: nothing to drop */
+        free(st->name);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* frame_store_fill_rows: see frame.h. */
+int frame_store_fill_rows(tq_ctx_t *ctx, fstore_t *st, size_t nrows,
+                          size_t ncols, const tqdb_datum_t *const *cells)
+{
+    assert(cells && ncols > 0);
     tq_buf_t b = {0};
     tq_buf_add(&b, "INSERT INTO ");
     frame_table_ref(&b, st);
     tq_buf_add(&b, " VALUES (?");
-    for (size_t c = 0; c < ncols; c++)
+    for (size_t c = 1; c < ncols; c++)
         tq_buf_add(&b, ", ?");
     tq_buf_addc(&b, ')');
     tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
@@ -574,10 +622,9 @@ int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
     for (size_t r = 0; r < nrows && rc == 0; r++) {
         /* the previous step ended DONE, so the reset cannot fail */
         (void)tqdb_reset(ins);
-        rc = tqdb_bind_text_static(ins, 1, labels[r], -1);
         for (size_t c = 0; c < ncols && rc == 0; c++) {
-            assert(vals[r * ncols + c]);
-            rc = tqdb_bind(ins, (int)c + 2, vals[r * ncols + c]);
+            assert(cells[r * ncols + c]);
+            rc = tqdb_bind(ins, (int)c + 1, cells[r * ncols + c]);
         }
         if (rc == 0)
             rc = tqdb_step(ins);

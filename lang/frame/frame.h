@@ -189,6 +189,15 @@ int frame_store_number(tq_ctx_t *ctx, const fstore_t *st);
 int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
                      size_t nrows, size_t ncols,
                      const tqdb_datum_t *const *vals);
+/* A new store whose table has the columns names[c] of declared types
+ * types[c] (as the dialect spells them; "" for none), the first its
+ * index, and no rows yet. NULL (raised). */
+fstore_t *frame_store_create(tq_ctx_t *ctx, char *const *names,
+                             const char *const *types, size_t ncols);
+/* The same with every column's value given: cells[r * ncols + c]
+ * (borrowed) is row r's value of column c, the first column included. */
+int frame_store_fill_rows(tq_ctx_t *ctx, fstore_t *st, size_t nrows,
+                          size_t ncols, const tqdb_datum_t *const *cells);
 /* The declared type, written with its leading space, of a store column
  * that will hold the n datums `vals` (NULL: text labels): on an engine
  * whose columns have one type (the dialect's expr_type) the integer,

@@ -478,28 +478,24 @@ static fstore_t *rs_store(tq_ctx_t *ctx, char *const *labels, size_t nbins,
                           char *const *names, const char *const *types,
                           size_t ncols, const tqdb_datum_t *vals)
 {
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    tq_buf_t b = {0};
-    st->dialect->temp_create(&b, st->name);
-    tq_buf_add(&b, " (\"tq_i\" date");
+    char **cn = tq_xcalloc(ncols + 1, sizeof *cn);
+    const char **ct = tq_xcalloc(ncols + 1, sizeof *ct);
+    cn[0] = "tq_i";
+    ct[0] = "date";
     for (size_t c = 0; c < ncols; c++) {
-        tq_buf_add(&b, ", ");
-        tq_buf_ident(&b, names[c]);
-        tq_buf_printf(&b, " %s", types[c]);
+        cn[c + 1] = names[c];
+        ct[c + 1] = types[c];
     }
-    tq_buf_addc(&b, ')');
-    int rc = frame_exec(ctx, b.s);
-    tq_buf_free(&b);
-    if (rc < 0) {
-        free(st->name);
-        free(st);
+    fstore_t *st = frame_store_create(ctx, cn, ct, ncols + 1);
+    free(cn);
+    free(ct);
+    if (!st)
         return NULL;
-    }
     const tqdb_datum_t **cells = tq_xcalloc(nbins * ncols + 1, sizeof *cells);
     for (size_t i = 0; i < nbins * ncols; i++)
         cells[i] = &vals[i];
-    rc = frame_store_fill(ctx, st, (const char *const *)labels, nbins, ncols,
-                          cells);
+    int rc = frame_store_fill(ctx, st, (const char *const *)labels, nbins,
+                              ncols, cells);
     free(cells);
     return rc < 0 ? NULL : st;
 }

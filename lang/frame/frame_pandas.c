@@ -307,55 +307,20 @@ static tqdb_datum_t key_datum(const fcol_t *c, size_t row)
 
 /* fc_datum_store: see frame_cols.h. */
 fstore_t *fc_datum_store(tq_ctx_t *ctx, char *const *names,
-                             const char *const *types, size_t ncols,
-                             const tqdb_datum_t *vals, size_t nrows)
+                         const char *const *types, size_t ncols,
+                         const tqdb_datum_t *vals, size_t nrows)
 {
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    tq_buf_t b = {0};
-    st->dialect->temp_create(&b, st->name);
-    tq_buf_add(&b, " (");
-    for (size_t c = 0; c < ncols; c++) {
-        if (c)
-            tq_buf_add(&b, ", ");
-        tq_buf_ident(&b, names[c]);
-        tq_buf_printf(&b, " %s", types[c]);
-    }
-    tq_buf_addc(&b, ')');
-    int rc = frame_exec(ctx, b.s);
-    tq_buf_free(&b);
-    if (rc < 0) {
-        free(st->name);
-        free(st);
+    fstore_t *st = frame_store_create(ctx, names, types, ncols);
+    if (!st)
         return NULL;
-    }
-    tq_buf_add(&b, "INSERT INTO ");
-    frame_table_ref(&b, st);
-    tq_buf_add(&b, " VALUES (");
-    for (size_t c = 0; c < ncols; c++)
-        tq_buf_add(&b, c ? ", ?" : "?");
-    tq_buf_addc(&b, ')');
-    tqdb_cursor_t *ins = frame_prepare(ctx, b.s, NULL);
-    tq_buf_free(&b);
-    if (!ins) {
-        frame_store_unref(st);
-        return NULL;
-    }
-    rc = 0;
-    for (size_t r = 0; r < nrows && rc == 0; r++) {
-        (void)tqdb_reset(ins);
-        for (size_t c = 0; c < ncols && rc == 0; c++)
-            rc = tqdb_bind(ins, (int)c + 1, &vals[r * ncols + c]);
-        if (rc == 0)
-            rc = tqdb_step(ins);
-        assert(rc != TQDB_ROW);
-    }
-    tqdb_cursor_free(&ins);
+    const tqdb_datum_t **cells = tq_xcalloc(nrows * ncols + 1,
+                                            sizeof *cells);
+    for (size_t i = 0; i < nrows * ncols; i++)
+        cells[i] = &vals[i];
+    int rc = frame_store_fill_rows(ctx, st, nrows, ncols, cells);
+    free(cells);
     if (rc < 0)
-        tq_raise_db(ctx);
-    if (rc < 0 || frame_store_number(ctx, st) < 0) {
-        frame_store_unref(st);
-        return NULL;
-    }
+        return NULL;           /* st released */
     st->nrows = (int64_t)nrows;
     return st;
 }
@@ -506,43 +471,35 @@ fstore_t *fc_groupby(tq_ctx_t *ctx, const fcol_t *key, const char *key_label,
     return st;
 }
 
+/* Sifts tmp down from a[i] within the heap a[1..n] (1-based, as numpy
+ * indexes it), the larger child first. */
+static void sift_down(const int64_t *v, size_t *a, size_t i, size_t n,
+                      size_t tmp)
+{
+    for (size_t j = i << 1; j <= n;) {
+        if (j < n && v[a[j]] < v[a[j + 1]])
+            j += 1;
+        if (!(v[tmp] < v[a[j]]))
+            break;
+        a[i] = a[j];
+        i = j;
+        j += j;
+    }
+    a[i] = tmp;
+}
+
 /* numpy 1.24's heapsort of indices (aheapsort_), the fallback of its
  * introsort: tosort[0..n) ordered by v. */
 static void aheapsort(const int64_t *v, size_t *tosort, size_t n)
 {
-    size_t *a = tosort - 1;     /* 1-based, as numpy indexes it */
-    size_t i, j, l, tmp;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]])
-                j += 1;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
-    }
+    size_t *a = tosort - 1;     /* 1-based */
+    for (size_t l = n >> 1; l > 0; --l)
+        sift_down(v, a, l, n, a[l]);
     for (; n > 1;) {
-        tmp = a[n];
+        size_t tmp = a[n];
         a[n] = a[1];
         n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]])
-                j++;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
+        sift_down(v, a, 1, n, tmp);
     }
 }
 

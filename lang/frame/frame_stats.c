@@ -356,27 +356,24 @@ static fstore_t *small_store(tq_ctx_t *ctx, const char *const *labels,
                              const char *coltype, tqdb_datum_t *const *vals)
 {
     assert(labels && vals && coltype);
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    tq_buf_t b = {0};
-    st->dialect->temp_create(&b, st->name);
-    tq_buf_add(&b, " (\"tq_index\" TEXT");
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
     /* REAL as the dialect names a double; no type as its text */
-    const char *ty = !strcmp(coltype, "REAL") ? st->dialect->type_real
-                   : *coltype || !st->dialect->expr_type ? coltype
-                   : st->dialect->type_text;
+    const char *ty = !strcmp(coltype, "REAL") ? d->type_real
+                   : *coltype || !d->expr_type ? coltype
+                   : d->type_text;
+    char **names = tq_xcalloc(ncols + 1, sizeof *names);
+    const char **types = tq_xcalloc(ncols + 1, sizeof *types);
+    names[0] = "tq_index";
+    types[0] = "TEXT";
     for (size_t c = 0; c < ncols; c++) {
-        tq_buf_add(&b, ", ");
-        tq_buf_ident(&b, cols[c]);
-        tq_buf_printf(&b, " %s", ty);
+        names[c + 1] = cols[c];
+        types[c + 1] = ty;
     }
-    tq_buf_addc(&b, ')');
-    if (frame_exec(ctx, b.s) < 0) {
-        tq_buf_free(&b);
-        free(st->name);
-        free(st);
+    fstore_t *st = frame_store_create(ctx, names, types, ncols + 1);
+    free(names);
+    free(types);
+    if (!st)
         return NULL;
-    }
-    tq_buf_free(&b);
     return frame_store_fill(ctx, st, labels, nrows, ncols,
                             (const tqdb_datum_t *const *)vals) < 0 ? NULL : st;
 }

@@ -24,9 +24,7 @@ Environment: TABULA_RUN (default build/lang/tabula-run).
 import os
 import random
 import re
-import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -35,7 +33,8 @@ if pd is None:
     import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_pandas_methods import RUN, pandas_text, sql_lit  # noqa: E402
+from test_pandas_methods import (RUN, pandas_text, run_golden,  # noqa: E402
+                                 sql_lit)
 
 EXPRS = [
     ("sum_int", "df['a'].sum()"),
@@ -139,12 +138,7 @@ def golden_file(rng, trials):
 def run(trials=2, seed=5):
     rng = random.Random(seed)
     text, names = golden_file(rng, trials)
-    with tempfile.NamedTemporaryFile("w", suffix=".test", delete=False) as f:
-        f.write(text)
-        path = f.name
-    out = subprocess.run([RUN, "--golden", path], capture_output=True,
-                         text=True).stdout
-    os.unlink(path)
+    out = run_golden(text)
     bad = {}
     for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
         i = int(m.group(2)) - 1

@@ -210,14 +210,23 @@ def golden_file(rng, trials):
     return "\n".join(lines) + "\n", names
 
 
-def run(trials=40, seed=11):
-    rng = random.Random(seed)
-    text, names = golden_file(rng, trials)
+def run_golden(text):
+    """tabula-run --golden over `text` (a golden file's content): its TAP
+    output."""
     with tempfile.NamedTemporaryFile("w", suffix=".test", delete=False) as f:
         f.write(text)
         path = f.name
-    out = subprocess.run([RUN, "--golden", path], capture_output=True,
-                         text=True).stdout
+    try:
+        return subprocess.run([RUN, "--golden", path], capture_output=True,
+                              text=True).stdout
+    finally:
+        os.unlink(path)
+
+
+def run(trials=40, seed=11):
+    rng = random.Random(seed)
+    text, names = golden_file(rng, trials)
+    out = run_golden(text)
     results = {}
     fails = {}
     k = 0
@@ -232,7 +241,6 @@ def run(trials=40, seed=11):
         if not ok and name not in fails:
             fails[name] = int(m.group(2))
         k += 1
-    os.unlink(path)
     return results, fails, out
 
 

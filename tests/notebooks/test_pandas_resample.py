@@ -19,9 +19,7 @@ import datetime
 import os
 import random
 import re
-import subprocess
 import sys
-import tempfile
 import warnings
 
 import pytest
@@ -34,6 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RUN = os.environ.get("TABULA_RUN", os.path.join(ROOT, "build", "lang",
                                                 "tabula-run"))
+sys.path.insert(0, HERE)
+from test_pandas_methods import run_golden  # noqa: E402
 
 EXPRS = [
     "r.size()",
@@ -147,12 +147,7 @@ def golden_file(rng, trials):
 def run(trials=30, seed=7):
     rng = random.Random(seed)
     text, names = golden_file(rng, trials)
-    with tempfile.NamedTemporaryFile("w", suffix=".test", delete=False) as f:
-        f.write(text)
-        path = f.name
-    out = subprocess.run([RUN, "--golden", path], capture_output=True,
-                         text=True).stdout
-    os.unlink(path)
+    out = run_golden(text)
     results, fails = {}, {}
     for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
         k = int(m.group(2))
