@@ -177,12 +177,146 @@ void frame_abandon_pending(void)
         pending_forget(pend[0]);
 }
 
+/* ---- memory stores (frame.h) */
+
+static int make_table(tq_ctx_t *ctx, const fstore_t *st, char *const *names,
+                      const char *const *types, size_t ncols);
+
+static fstore_t **mems;          /* memory stores, tables not made */
+static size_t nmems, mems_cap;
+static fstore_t **made;          /* memory stores made in this cell (held) */
+static size_t nmade, made_cap;
+
+static void mem_forget(fstore_t *st)
+{
+    for (size_t i = 0; i < nmems; i++)
+        if (mems[i] == st) {
+            mems[i] = mems[--nmems];
+            return;
+        }
+}
+
+/* frame_mem_store: see frame.h. */
+fstore_t *frame_mem_store(tq_ctx_t *ctx, fcol_t *index, fcol_t *values)
+{
+    assert(index->n == values->n);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    st->mem = true;
+    st->nrows = (int64_t)values->n;
+    free(index->name);
+    index->name = tq_xstrdup("tq_i");
+    free(values->name);
+    values->name = tq_xstrdup("tq_v");
+    index->gen = values->gen = frame_generation;
+    frame_cols_adopt(st, index);
+    frame_cols_adopt(st, values);
+    TQ_PUSH(mems, nmems, mems_cap, st);
+    return st;
+}
+
+/* frame_mem_make: see frame.h. */
+int frame_mem_make(tq_ctx_t *ctx, fstore_t *st)
+{
+    if (!st->mem)
+        return 0;
+    const fcol_t *c[2] = {frame_cols_peek(st, "tq_i"),
+                          frame_cols_peek(st, "tq_v")};
+    assert(c[0] && c[1] && c[0]->n == c[1]->n);
+    /* off the list first: the statements below name st */
+    st->mem = false;
+    mem_forget(st);
+    char *names[2] = {"tq_i", "tq_v"};
+    const char *types[2];
+    for (int k = 0; k < 2; k++)
+        types[k] = c[k]->kind == FCOL_INT ? st->dialect->type_int
+                                          : st->dialect->type_real;
+    int rc = make_table(ctx, st, names, types, 2);
+    tqdb_cursor_t *ins = NULL;
+    if (rc == 0) {
+        tq_buf_t b = {0};
+        tq_buf_add(&b, "INSERT INTO ");
+        frame_table_ref(&b, st);
+        tq_buf_add(&b, " VALUES (?, ?)");
+        ins = frame_prepare(ctx, b.s, NULL);
+        tq_buf_free(&b);
+        rc = ins ? 0 : -1;
+    }
+    for (size_t r = 0; rc == 0 && r < c[1]->n; r++) {
+        (void)tqdb_reset(ins);
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            if (c[k]->kind == FCOL_INT)
+                rc = tqdb_bind_int(ins, k + 1, c[k]->iv[r]);
+            else if (isnan(c[k]->x[r]))
+                rc = tqdb_bind_null(ins, k + 1);
+            else
+                rc = tqdb_bind_float(ins, k + 1, c[k]->x[r]);
+        }
+        if (rc == 0)
+            rc = tqdb_step(ins) == TQDB_DONE ? 0 : -1;
+        if (rc < 0)
+            tq_raise_db(ctx);
+    }
+    tqdb_cursor_free(&ins);
+    if (rc == 0)
+        rc = frame_store_number(ctx, st);
+    if (rc < 0) {
+        /* the cell fails: its rollback takes what was made */
+        st->mem = true;
+        TQ_PUSH(mems, nmems, mems_cap, st);
+        return -1;
+    }
+    /* the copies are now ordinary copies of a made table */
+    frame_cols_renew(st);
+    st->refs++;
+    TQ_PUSH(made, nmade, made_cap, st);
+    return 0;
+}
+
+/* Makes the memory stores that `sql` names. 0 or -1 (raised). */
+static int mem_make_named(tq_ctx_t *ctx, const char *sql)
+{
+    for (size_t i = 0; i < nmems;) {
+        fstore_t *st = mems[i];
+        char *quoted = tq_xasprintf("\"%s\"", st->name);
+        bool named = strstr(sql, quoted) != NULL;
+        free(quoted);
+        if (!named) {
+            i++;
+            continue;
+        }
+        if (frame_mem_make(ctx, st) < 0)
+            return -1;
+        i = 0;                  /* the list changed */
+    }
+    return 0;
+}
+
+/* frame_mem_cell_end: see frame.h. */
+void frame_mem_cell_end(bool rolled_back)
+{
+    for (size_t i = 0; i < nmade; i++) {
+        fstore_t *st = made[i];
+        if (rolled_back && st->refs > 1 && frame_cols_peek(st, "tq_i") &&
+            frame_cols_peek(st, "tq_v")) {
+            /* its table went with the cell; its rows did not */
+            st->mem = true;
+            TQ_PUSH(mems, nmems, mems_cap, st);
+        }
+        frame_store_unref(st);
+    }
+    nmade = 0;
+}
+
 /* frame_store_unref: see frame.h. */
 void frame_store_unref(fstore_t *st)
 {
     if (!st || --st->refs > 0)
         return;
-    if (st->pend_q) {
+    if (st->mem) {
+        /* never made: nothing to drop */
+        mem_forget(st);
+        free(st->name);
+    } else if (st->pend_q) {
         /* never made: nothing to drop */
         pending_forget(st);
         free(st->name);
@@ -232,7 +366,7 @@ void frame_flush_drops(tq_ctx_t *ctx)
 int frame_exec(tq_ctx_t *ctx, const char *sql)
 {
     assert(sql);
-    if (frame_force_pending(ctx) < 0)
+    if (frame_force_pending(ctx) < 0 || mem_make_named(ctx, sql) < 0)
         return -1;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
@@ -266,7 +400,8 @@ void frame_table_ref(tq_buf_t *b, const fstore_t *st)
 tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 {
     assert(st && st->name);
-    if (frame_force_pending(ctx) < 0)
+    if (frame_force_pending(ctx) < 0 ||
+        frame_mem_make(ctx, (fstore_t *)st) < 0)
         return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
@@ -333,8 +468,8 @@ tq_schema_t *frame_schema(tq_ctx_t *ctx, const fstore_t *st)
 int frame_sync(tq_ctx_t *ctx, frame_t *f)
 {
     frame_flush_drops(ctx);
-    /* a pending store has exactly f's columns */
-    if (f->st->pend_q)
+    /* a pending or memory store has exactly f's columns */
+    if (f->st->pend_q || f->st->mem)
         return 0;
     tq_schema_t *sc = frame_schema(ctx, f->st);
     if (!sc)
@@ -409,7 +544,7 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
     assert(sql);
-    if (frame_force_pending(ctx) < 0)
+    if (frame_force_pending(ctx) < 0 || mem_make_named(ctx, sql) < 0)
         return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
@@ -573,12 +708,10 @@ int frame_store_fill(tq_ctx_t *ctx, fstore_t *st, const char *const *labels,
     return rc;
 }
 
-/* frame_store_create: see frame.h. */
-fstore_t *frame_store_create(tq_ctx_t *ctx, char *const *names,
-                             const char *const *types, size_t ncols)
+/* CREATE TEMP TABLE st (names[c] types[c], ...). 0 or -1 (raised). */
+static int make_table(tq_ctx_t *ctx, const fstore_t *st, char *const *names,
+                      const char *const *types, size_t ncols)
 {
-    assert(ncols > 0);
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
     tq_buf_t b = {0};
     st->dialect->temp_create(&b, st->name);
     tq_buf_add(&b, " (");
@@ -591,7 +724,16 @@ fstore_t *frame_store_create(tq_ctx_t *ctx, char *const *names,
     tq_buf_addc(&b, ')');
     int rc = frame_exec(ctx, b.s);
     tq_buf_free(&b);
-    if (rc < 0) {
+    return rc;
+}
+
+/* frame_store_create: see frame.h. */
+fstore_t *frame_store_create(tq_ctx_t *ctx, char *const *names,
+                             const char *const *types, size_t ncols)
+{
+    assert(ncols > 0);
+    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
+    if (make_table(ctx, st, names, types, ncols) < 0) {
         /* never made: nothing to drop */
         free(st->name);
         free(st);
@@ -969,7 +1111,7 @@ typedef struct fetch {
 static tqdb_cursor_t *render_cursor(tq_ctx_t *ctx, const char *sql,
                                     const frag_t *f)
 {
-    if (frame_force_pending(ctx) < 0)
+    if (frame_force_pending(ctx) < 0 || mem_make_named(ctx, sql) < 0)
         return NULL;
     tqdb_conn_t *db = tq_ctx_db(ctx);
     if (!db) {
@@ -1105,9 +1247,60 @@ static int set_hints(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
     return tq_error_pending(ctx) ? -1 : 0;
 }
 
+/* Row r of a copy as an owned datum. */
+static tqdb_datum_t *copy_cell(const fcol_t *c, size_t r)
+{
+    tqdb_datum_t d = c->kind == FCOL_INT ? tqdb_datum_int(c->iv[r])
+                   : isnan(c->x[r])      ? tqdb_datum_null()
+                                         : tqdb_datum_float(c->x[r]);
+    return tqdb_datum_dup(&d);
+}
+
+/* fetch_table of a Series over a memory store: the shown rows from its
+ * copies, as tq_table_fetch would cut them. */
+static int mem_fetch(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
+{
+    const fcol_t *c[2] = {frame_cols_peek(f->st, "tq_i"),
+                          frame_cols_peek(f->st, "tq_v")};
+    assert(f->series && c[0] && c[1]);
+    memset(t, 0, sizeof *t);
+    int64_t total = (int64_t)c[1]->n, max_rows = tq_ctx_max_rows(ctx);
+    bool all = max_rows <= 0 || max_rows > TQ_TABLE_ROW_CAP;
+    int64_t limit = all ? TQ_TABLE_ROW_CAP : max_rows;
+    bool cut = total > limit;
+    t->ncols = 2;
+    t->columns = tq_xcalloc(2, sizeof *t->columns);
+    t->columns[0] = tq_xstrdup(f->index_label);
+    t->columns[1] = tq_xstrdup("tq_v");
+    t->has_index = true;
+    t->total = total;
+    t->cap = all && cut ? TQ_TABLE_ROW_CAP : 0;
+    t->nhead = (size_t)(cut ? limit - limit / 2 : total);
+    t->ntail = (size_t)(cut ? limit / 2 : 0);
+    t->head = tq_xcalloc(t->nhead * 2 + 1, sizeof *t->head);
+    t->tail = tq_xcalloc(t->ntail * 2 + 1, sizeof *t->tail);
+    for (size_t r = 0; r < t->nhead; r++)
+        for (int k = 0; k < 2; k++)
+            t->head[r * 2 + k] = copy_cell(c[k], r);
+    for (size_t r = 0; r < t->ntail; r++)
+        for (int k = 0; k < 2; k++)
+            t->tail[r * 2 + k] = copy_cell(c[k], (size_t)total - t->ntail + r);
+    t->display = (tq_display_t){.set = true,
+                                .max_rows = tq_ctx_max_rows(ctx),
+                                .min_rows = tq_ctx_min_rows(ctx),
+                                .max_columns = tq_ctx_max_columns(ctx),
+                                .precision = tq_ctx_precision(ctx)};
+    t->hints = tq_xcalloc(2, 1);
+    t->hints[1] = c[1]->kind == FCOL_REAL ? TQ_HINT_FLOAT : TQ_HINT_NONE;
+    return 0;
+}
+
 /* Fetches the shown rows (head, tail, count) with the index column. */
 static int fetch_table(tq_ctx_t *ctx, const frame_t *f, tq_table_t *t)
 {
+    if (f->st->mem && f->series && f->expr->kind == QX_REF &&
+        !strcmp(f->expr->name, "tq_v"))
+        return mem_fetch(ctx, f, t);
     frame_flush_drops(ctx);
     if (frame_force_pending(ctx) < 0)
         return -1;
@@ -1319,7 +1512,9 @@ static char *series_text(tq_ctx_t *ctx, const frame_t *f)
         tq_buf_printf(&b, "%s\n", f->index_label);
     for (size_t r = 0; r < nrows; r++) {
         if (truncated && r == shown.nhead) {
-            size_t w = rx_utf8_width(vals[r - 1]);
+            /* pandas centres the dots in the values' common width (its
+             * formatter pads every value to it first) */
+            size_t w = vw;
             const char *dots = w > 3 ? "..." : "..";
             /* Python's str.center: the odd space goes left when the
              * width is odd */
@@ -2438,6 +2633,24 @@ static tq_value_t *frame_iterate(tq_ctx_t *ctx, tq_value_t *self)
         return l;
     }
     frame_flush_drops(ctx);
+    /* pandas' values: a missing float is nan, a comparison's 1/0 a bool */
+    const char *dtype = series_dtype(ctx, f);
+    if (!dtype)
+        return NULL;
+    bool floats = !strcmp(dtype, "float64");
+    const fcol_t *c = NULL;
+    if (f->st->mem && f->expr->kind == QX_REF &&
+        (c = frame_cols_peek(f->st, f->expr->name))) {
+        /* a memory store's rows, read from memory */
+        tq_value_t *l = tq_list_new(c->n);
+        for (size_t r = 0; r < c->n; r++) {
+            tq_value_t *v = c->kind == FCOL_INT ? tq_int(c->iv[r])
+                                                : tq_float(c->x[r]);
+            tq_list_append(l, v);
+            tq_decref(v);
+        }
+        return l;
+    }
     fetch_t fe;
     if (select_sql(ctx, f, false, NULL, &fe) < 0)
         return NULL;
@@ -2448,7 +2661,11 @@ static tq_value_t *frame_iterate(tq_ctx_t *ctx, tq_value_t *self)
     tq_value_t *l = tq_list_new(16);
     int rc;
     while ((rc = tqdb_step(st)) == TQDB_ROW) {
-        tq_value_t *v = tq_cursor_value(st, 0);
+        tqdb_type_t t = tqdb_column_type(st, 0);
+        tq_value_t *v = t == TQDB_NULL && floats ? tq_float(NAN)
+                      : t == TQDB_INT && f->boolean
+                          ? tq_bool(tqdb_column_int(st, 0) != 0)
+                          : tq_cursor_value(st, 0);
         tq_list_append(l, v);
         tq_decref(v);
     }

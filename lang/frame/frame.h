@@ -103,11 +103,31 @@ typedef struct fstore {
     /* pend_q keeps pend_src's rows in their order (a column selection):
      * an aggregate over the pending store may read pend_src instead */
     bool pend_same_rows;
+    /* a memory store: its rows are its typed copies "tq_i" and "tq_v"
+     * (a Series computed in C), its table not made until a statement
+     * names it (frame_mem_make) */
+    bool mem;
     /* typed copies of numeric columns (frame_cols.h), each allocated on
      * its own so that pointers to them stay valid while others are read */
     struct fcol **fcols;
     size_t nfcols;
 } fstore_t;
+
+/* A memory store holding a Series' rows: `index` and `values` (new
+ * copies, adopted: named "tq_i" and "tq_v" here) of the same length. Its
+ * table is made, from the copies, only when a statement names it
+ * (frame_prepare, frame_exec, frame_schema ...), so that a Series
+ * computed in C (cumsum) is shown, summed and counted without writing
+ * its rows. The caller checked frame_cols_fit. */
+fstore_t *frame_mem_store(tq_ctx_t *ctx, struct fcol *index,
+                          struct fcol *values);
+/* Makes st's table from its copies when it is a memory store. 0, or -1
+ * (raised). */
+int frame_mem_make(tq_ctx_t *ctx, fstore_t *st);
+/* At a cell's end: a memory store whose table this cell made keeps its
+ * copies, so that a rollback (which takes the table away) leaves it a
+ * memory store again. */
+void frame_mem_cell_end(bool rolled_back);
 
 /* Makes the tables of every pending store (in dependency order), inside
  * the running transaction. 0, or -1 with the error raised (that store

@@ -64,6 +64,9 @@ static bool lost(tq_ctx_t *ctx, const cell_snapshot_t *s, tq_value_t *v)
     const frame_t *f = tq_native_data(v);
     if (store_number(f->st) < s->first_store)
         return false;
+    /* made in this cell and held in memory: unbound as its table would be */
+    if (f->st->mem)
+        return true;
     tq_schema_t *sc = frame_schema(ctx, f->st);
     if (sc) {
         tq_schema_free(&sc);
@@ -83,6 +86,7 @@ int frame_cell_commit(tq_ctx_t *ctx)
 void frame_cell_end(tq_ctx_t *ctx, void *snapshot, bool rolled_back)
 {
     cell_snapshot_t *s = snapshot;
+    frame_mem_cell_end(rolled_back);
     if (!s)
         return;
     if (rolled_back) {

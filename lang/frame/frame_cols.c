@@ -220,7 +220,8 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
 static fcol_t *find(fstore_t *st, const char *col)
 {
     for (size_t i = 0; i < st->nfcols;) {
-        if (st->fcols[i]->gen != frame_generation) {
+        /* a memory store's copies are its rows: never stale */
+        if (!st->mem && st->fcols[i]->gen != frame_generation) {
             fcol_clear(st->fcols[i]);
             free(st->fcols[i]);
             st->fcols[i] = st->fcols[--st->nfcols];
@@ -250,6 +251,19 @@ int frame_col(tq_ctx_t *ctx, fstore_t *st, const char *col,
     if (c->kind == FCOL_INT || c->kind == FCOL_REAL)
         *out = c;
     return 0;
+}
+
+/* frame_cols_peek: see frame_cols.h. */
+const fcol_t *frame_cols_peek(fstore_t *st, const char *col)
+{
+    return find(st, col);
+}
+
+/* frame_cols_renew: see frame_cols.h. */
+void frame_cols_renew(fstore_t *st)
+{
+    for (size_t i = 0; i < st->nfcols; i++)
+        st->fcols[i]->gen = frame_generation;
 }
 
 /* frame_cols_forget: see frame_cols.h. */

@@ -53,6 +53,11 @@ int frame_cols_load(tq_ctx_t *ctx, fstore_t *st, char *const *cols,
  * "float64", "object"), or NULL when no copy says (none read, over the
  * budget, or every value missing). */
 const char *frame_cols_dtype(fstore_t *st, const char *col);
+/* The cached copy of `col` of st (any kind), or NULL: nothing is read. */
+const fcol_t *frame_cols_peek(fstore_t *st, const char *col);
+/* Marks every copy of st current (a memory store's table was just made
+ * from them). */
+void frame_cols_renew(fstore_t *st);
 /* True when a copy of `bytes` more fits the budget of all copies. */
 bool frame_cols_fit(size_t bytes);
 /* Gives st the copy c (a new FCOL_INT or FCOL_REAL entry of the current
@@ -121,5 +126,9 @@ fstore_t *fc_datum_store(tq_ctx_t *ctx, char *const *names,
  * rows there are). */
 size_t fc_sorted_rows(const fcol_t *c, bool desc, bool last, size_t k,
                       int64_t *rows);
+/* cumsum ('+'), cummax ('>') or cummin ('<') of c as pandas computes
+ * it: a new copy (owned) of c's kind, missing values staying missing;
+ * NULL when an int64 cumsum overflows. */
+fcol_t *fc_running(const fcol_t *c, char op);
 
 #endif

@@ -239,6 +239,12 @@ static int dt_ensure(tq_ctx_t *ctx, fstore_t *st, const char *const *want,
 /* fm_store_dtype: see frame_methods.h. */
 const char *fm_store_dtype(tq_ctx_t *ctx, fstore_t *st, const char *col)
 {
+    if (st->mem) {
+        /* its copies tell, without making its table */
+        const char *d = frame_cols_dtype(st, col);
+        if (d)
+            return d;
+    }
     if (dt_ensure(ctx, st, &col, 1) < 0)
         return NULL;
     int at = dt_find(st, col);
@@ -613,6 +619,13 @@ static tq_value_t *p_dtypes(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
+    const frame_t *f = FM_SELF(self);
+    if (f->series && !f->boolean && f->expr->kind == QX_REF) {
+        /* a column's dtype is the store's (a memory store's from its
+         * copies, its table not made) */
+        const char *dt = fm_store_dtype(ctx, f->st, f->expr->name);
+        return dt ? tq_str(dt) : NULL;
+    }
     fm_src_t s;
     if (fm_src_init(ctx, FM_SELF(self), &s) < 0)
         return NULL;
@@ -1993,10 +2006,43 @@ static tq_value_t *running(tq_ctx_t *ctx, tq_value_t *self, const char *fmt)
     return v;
 }
 
+/* cumsum/cummax/cummin of a Series that is a numeric column held in
+ * memory, indexed by integers held in memory too: computed in C into a
+ * memory store (no table written until a statement needs one). NULL
+ * without an error when the SQL path is to run; NULL with one raised. */
+static tq_value_t *running_copy(tq_ctx_t *ctx, tq_value_t *self, char op)
+{
+    const frame_t *f = FM_SELF(self);
+    const fcol_t *c = NULL, *ic = NULL;
+    if (!f->series || fc_series_column(ctx, f, &c) < 0 || !c ||
+        c->nmissing == c->n)
+        return NULL;
+    const char *idt = fm_store_dtype(ctx, f->st, f->index);
+    if (!idt || fc_store_column(ctx, f->st, f->index, idt, &ic) < 0 || !ic ||
+        ic->kind != FCOL_INT || ic->n != c->n ||
+        !frame_cols_fit(2 * c->n * 8))
+        return NULL;
+    fcol_t *values = fc_running(c, op);
+    if (!values)
+        return NULL;
+    fcol_t *index = tq_xcalloc(1, sizeof *index);
+    index->name = tq_xstrdup("tq_i");
+    index->kind = FCOL_INT;
+    index->n = ic->n;
+    index->iv = tq_xmalloc((ic->n + 1) * sizeof *index->iv);
+    memcpy(index->iv, ic->iv, ic->n * sizeof *index->iv);
+    fstore_t *st = frame_mem_store(ctx, index, values);
+    tq_value_t *v = fm_series(st, f->index_label, f->name, false);
+    return fm_keep_freq(ctx, v, f, FM_ROWS_SAME);
+}
+
 static tq_value_t *m_cumsum(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
+    tq_value_t *v = running_copy(ctx, self, '+');
+    if (v || tq_error_pending(ctx))
+        return v;
     return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE sum(%s) "
                    "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
                    "CURRENT ROW) END");
@@ -2006,6 +2052,9 @@ static tq_value_t *m_cummax(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
+    tq_value_t *v = running_copy(ctx, self, '>');
+    if (v || tq_error_pending(ctx))
+        return v;
     return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE max(%s) "
                    "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
                    "CURRENT ROW) END");
@@ -2015,6 +2064,9 @@ static tq_value_t *m_cummin(tq_ctx_t *ctx, tq_value_t *self,
                             const tq_args_t *a)
 {
     (void)a;
+    tq_value_t *v = running_copy(ctx, self, '<');
+    if (v || tq_error_pending(ctx))
+        return v;
     return running(ctx, self, "CASE WHEN %s IS NULL THEN NULL ELSE min(%s) "
                    "OVER (ORDER BY tq_r ROWS BETWEEN UNBOUNDED PRECEDING AND "
                    "CURRENT ROW) END");

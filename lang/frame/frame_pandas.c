@@ -727,3 +727,61 @@ size_t fc_sorted_rows(const fcol_t *c, bool desc, bool last, size_t k,
     free(h);
     return nh;
 }
+
+/* ---- running totals */
+
+/* fc_running: see frame_cols.h. numpy's accumulate, in row order, over
+ * the values with missing ones skipped (pandas' nancumsum: they stay
+ * missing, the total goes on past them). */
+fcol_t *fc_running(const fcol_t *c, char op)
+{
+    assert(op == '+' || op == '>' || op == '<');
+    assert(c->kind == FCOL_INT || c->kind == FCOL_REAL);
+    fcol_t *r = tq_xcalloc(1, sizeof *r);
+    r->name = tq_xstrdup("tq_v");
+    r->kind = c->kind;
+    r->n = c->n;
+    r->nmissing = c->nmissing;
+    if (c->kind == FCOL_INT) {
+        r->iv = tq_xmalloc((c->n + 1) * sizeof *r->iv);
+        int64_t acc = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            int64_t v = c->iv[i];
+            if (i == 0)
+                acc = v;
+            else if (op == '+') {
+                if (__builtin_add_overflow(acc, v, &acc)) {
+                    /* SQL's window sum reports it */
+                    free(r->iv);
+                    free(r->name);
+                    free(r);
+                    return NULL;
+                }
+            } else if (op == '>' ? v > acc : v < acc) {
+                acc = v;
+            }
+            r->iv[i] = acc;
+        }
+        return r;
+    }
+    r->x = tq_xmalloc((c->n + 1) * sizeof *r->x);
+    if (op == '+') {
+        /* np.cumsum over the values with 0 for missing ones */
+        double acc = 0.;
+        for (size_t i = 0; i < c->n; i++) {
+            double v = isnan(c->x[i]) ? 0. : c->x[i];
+            acc = i == 0 ? v : acc + v;
+            r->x[i] = isnan(c->x[i]) ? NAN : acc;
+        }
+        return r;
+    }
+    /* np.maximum (minimum).accumulate with -inf (inf) for missing ones */
+    double fill = op == '>' ? -INFINITY : INFINITY, acc = fill;
+    for (size_t i = 0; i < c->n; i++) {
+        double v = isnan(c->x[i]) ? fill : c->x[i];
+        if (i == 0 || (op == '>' ? v > acc : v < acc))
+            acc = v;
+        r->x[i] = isnan(c->x[i]) ? NAN : acc;
+    }
+    return r;
+}

@@ -14,7 +14,9 @@ frame_cols.c); SQL's sum() or a stable sort would differ.
 Columns: `a` ints, `b` ints with missing values (float64, as read_sql
 makes them), `c` floats with missing values, `k` a key cycling over 40
 values (equal counts in every group), `r` a random key, `t` text (its
-value counts read by SQL, ordered in C). Each expression's
+value counts read by SQL, ordered in C). Running totals (cumsum, cummax,
+cummin) are computed in C into memory stores: shown from memory, then
+read back through their tables. Each expression's
 expected text is pandas' repr of the same expression; dicts (to_dict())
 show full float digits and the order of keys. Run as one golden file by
 `tabula-run --golden`.
@@ -68,6 +70,12 @@ EXPRS = [
     ("vc_ascending", "df['r'].value_counts(ascending=True).to_dict()"),
     ("vc_normalize", "df['k'].value_counts(normalize=True).to_dict()"),
     ("vc_floats", "df['b'].value_counts().head(30).to_dict()"),
+    ("cumsum_shown", "df['c'].cumsum()"),
+    ("cumsum_sum", "(df['c'].cumsum().sum(), df['b'].cumsum().max(), "
+                   "df['a'].cumsum().min())"),
+    ("cumsum_rows", "df['c'].cumsum().iloc[[0, 100, 9999, -1]].tolist()"),
+    ("cummax", "df['b'].cummax().value_counts().head(5).to_dict()"),
+    ("cummin", "df['c'].cummin().tail(4)"),
     ("vc_text", "df['t'].value_counts().to_dict()"),
     ("vc_text_normalize",
      "df['t'].value_counts(normalize=True, ascending=True).to_dict()"),

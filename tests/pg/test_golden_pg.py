@@ -64,6 +64,7 @@ FULL = [
     "frame_keys",
     "frame_methods",
     "frame_ops",
+    "frame_memory",
     "frame_session",
     "frame_spec",
     "frame_truncated",
