@@ -1066,14 +1066,16 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
         free(st);
         return NULL;
     }
-    char **cols = tq_xcalloc(s.ncols, sizeof *cols);
+    char **cols = tq_xcalloc(s.ncols + 1, sizeof *cols);
     size_t ncols = 0;
     for (size_t i = 0; i < s.ncols; i++)
         if ((int)i != pkcol && (int)i != addr)
             cols[ncols++] = s.cols[i];
     /* the numeric columns in memory too, as pandas holds them: the
      * statistics that follow read no table */
-    if (frame_cols_load(ctx, st, cols, ncols) < 0) {
+    cols[ncols] = (char *)index;       /* its index too, as pandas */
+    int loaded = frame_cols_load(ctx, st, cols, ncols + 1);
+    if (loaded < 0) {
         free(cols);
         qsql_clear(&s);
         frame_store_unref(st);
