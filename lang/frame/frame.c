@@ -1073,8 +1073,10 @@ tq_value_t *frame_from_query(tq_ctx_t *ctx, const qdesc_t *q0)
             cols[ncols++] = s.cols[i];
     /* the numeric columns in memory too, as pandas holds them: the
      * statistics that follow read no table */
-    cols[ncols] = (char *)index;       /* its index too, as pandas */
-    int loaded = frame_cols_load(ctx, st, cols, ncols + 1);
+    /* its index too, unless it is a RangeIndex (0..n-1 by row) */
+    cols[ncols] = (char *)index;
+    st->range_index = pkcol < 0;
+    int loaded = frame_cols_load(ctx, st, cols, ncols + (pkcol >= 0));
     if (loaded < 0) {
         free(cols);
         qsql_clear(&s);

@@ -103,6 +103,10 @@ typedef struct fstore {
     /* pend_q keeps pend_src's rows in their order (a column selection):
      * an aggregate over the pending store may read pend_src instead */
     bool pend_same_rows;
+    /* its index column is "tq_index" holding 0..n-1 in row order (a
+     * RangeIndex, as .dataframe() makes it): not copied, since the row
+     * number tells it */
+    bool range_index;
     /* a memory store: its rows are its typed copies "tq_i" and "tq_v"
      * (a Series computed in C), its table not made until a statement
      * names it (frame_mem_make) */

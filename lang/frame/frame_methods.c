@@ -2017,9 +2017,12 @@ static tq_value_t *running_copy(tq_ctx_t *ctx, tq_value_t *self, char op)
     if (!f->series || fc_series_column(ctx, f, &c) < 0 || !c ||
         c->nmissing == c->n)
         return NULL;
-    const char *idt = fm_store_dtype(ctx, f->st, f->index);
-    if (!idt || fc_store_column(ctx, f->st, f->index, idt, &ic) < 0 || !ic ||
-        ic->kind != FCOL_INT || ic->n != c->n ||
+    /* the index: 0..n-1 for a RangeIndex, else its copy */
+    bool range = f->st->range_index && !strcmp(f->index, "tq_index");
+    const char *idt = range ? "int64" : fm_store_dtype(ctx, f->st, f->index);
+    if (!idt || (!range && fc_store_column(ctx, f->st, f->index, idt,
+                                           &ic) < 0) ||
+        (!range && (!ic || ic->kind != FCOL_INT || ic->n != c->n)) ||
         !frame_cols_fit(2 * c->n * 8))
         return NULL;
     fcol_t *values = fc_running(c, op);
@@ -2028,9 +2031,10 @@ static tq_value_t *running_copy(tq_ctx_t *ctx, tq_value_t *self, char op)
     fcol_t *index = tq_xcalloc(1, sizeof *index);
     index->name = tq_xstrdup("tq_i");
     index->kind = FCOL_INT;
-    index->n = ic->n;
-    index->iv = tq_xmalloc((ic->n + 1) * sizeof *index->iv);
-    memcpy(index->iv, ic->iv, ic->n * sizeof *index->iv);
+    index->n = c->n;
+    index->iv = tq_xmalloc((c->n + 1) * sizeof *index->iv);
+    for (size_t i = 0; i < c->n; i++)
+        index->iv[i] = range ? (int64_t)i : ic->iv[i];
     fstore_t *st = frame_mem_store(ctx, index, values);
     tq_value_t *v = fm_series(st, f->index_label, f->name, false);
     return fm_keep_freq(ctx, v, f, FM_ROWS_SAME);
