@@ -6,7 +6,8 @@
  *       its streams, displays and result (text/plain); on an error prints
  *       the traceback to stderr and exits 1. --time N runs every cell N
  *       times (the last run prints) and reports the mean wall and CPU
- *       time per run on stderr, and at the end the peak resident memory.
+ *       time per run on stderr, and at the end the peak and anonymous
+ *       resident memory.
  *   tabula-run --golden [--database TARGET] FILE...
  *       runs golden files (doctest style: `>>> ` cells, `... `
  *       continuations, the expected output up to a blank line, `!!! Ename:
@@ -118,14 +119,19 @@ static double now(void)
 }
 
 /* With --time, the process's peak resident memory (VmHWM, which unlike
- * getrusage's maxrss does not count what the parent held before exec). */
+ * getrusage's maxrss does not count what the parent held before exec)
+ * and its anonymous resident memory now (RssAnon: what it holds itself,
+ * without the database file's mapped pages). */
 static void print_peak_memory(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
-    while (f && fgets(line, sizeof line, f))
+    while (f && fgets(line, sizeof line, f)) {
         if (strncmp(line, "VmHWM:", 6) == 0)
             fprintf(stderr, "peak resident:%s", line + 6);
+        if (strncmp(line, "RssAnon:", 8) == 0)
+            fprintf(stderr, "anonymous resident:%s", line + 8);
+    }
     if (f)
         fclose(f);
 }
@@ -190,9 +196,10 @@ static int run_cells(int argc, char **argv)
         fflush(stdout);
         tq_result_clear(&r);
     }
-    tq_session_destroy(&s);
+    /* before the session frees what it holds */
     if (repeat > 0)
         print_peak_memory();
+    tq_session_destroy(&s);
     return status;
 }
 

@@ -181,7 +181,8 @@ def pandas_bench(binary, db, rows, nops):
 def cell_cpu(binary, db, cells, rss=None):
     """CPU seconds of each of cells, in one tabula-run session, as its
     --time reports them (CLOCK_PROCESS_CPUTIME_ID around the cell); with
-    rss a list, the session's peak resident memory (bytes) is appended."""
+    rss a list, the session's peak resident memory and its anonymous
+    resident memory at the end (bytes) are appended as a pair."""
     out = subprocess.run([binary, "--time", "1", db] + cells,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
@@ -190,30 +191,36 @@ def cell_cpu(binary, db, cells, rss=None):
            re.finditer(r"^[0-9.]+ us per run \(1 runs, ([0-9.]+) us CPU\)",
                        err, re.M)]
     peak = re.search(r"^peak resident:\s*([0-9]+) kB", err, re.M)
-    if out.returncode != 0 or len(cpu) != len(cells) or not peak:
+    anon = re.search(r"^anonymous resident:\s*([0-9]+) kB", err, re.M)
+    if out.returncode != 0 or len(cpu) != len(cells) or not peak or \
+            not anon:
         sys.exit("tabula-run failed:\n" + err[-2000:])
     if rss is not None:
-        rss.append(int(peak.group(1)) * 1024)
+        rss.append((int(peak.group(1)) * 1024, int(anon.group(1)) * 1024))
     return cpu
 
 
 def pandas_rss(db):
-    """Peak resident memory (bytes) of a Python that imports pandas, and
-    of one that also read_sql()s the score table: the frame's cost is the
-    difference."""
+    """(peak, anonymous) resident memory (bytes) of a Python that imports
+    pandas, and of one that also read_sql()s the score table: the frame's
+    cost is the difference."""
     # VmHWM: getrusage's maxrss would count what this process held
-    # before the child's exec
+    # before the child's exec; RssAnon: what it holds at the end, without
+    # mapped files
     code = ("import re, sqlite3, pandas as pd\n"
             "if {load}:\n"
             "    df = pd.read_sql('SELECT id, age, score FROM score', "
             "sqlite3.connect({db!r}), index_col='id')\n"
-            "print(re.search(r'VmHWM:\\s*([0-9]+)', "
-            "open('/proc/self/status').read()).group(1))")
-    out = [int(subprocess.run([sys.executable, "-c",
-                               code.format(load=load, db=db)],
-                              capture_output=True, text=True,
-                              check=True).stdout) * 1024
-           for load in (False, True)]
+            "st = open('/proc/self/status').read()\n"
+            "print(re.search(r'VmHWM:\\s*([0-9]+)', st).group(1), "
+            "re.search(r'RssAnon:\\s*([0-9]+)', st).group(1))")
+    out = []
+    for load in (False, True):
+        words = subprocess.run([sys.executable, "-c",
+                                code.format(load=load, db=db)],
+                               capture_output=True, text=True,
+                               check=True).stdout.split()
+        out.append((int(words[0]) * 1024, int(words[1]) * 1024))
     return out[0], out[1]
 
 
@@ -234,10 +241,16 @@ def pandas_cpu_bench(binary, db, rows, nops):
     cell_cpu(binary, db, ["1"], empty)
     pd_import, pd_loaded = pandas_rss(db)
     mib = 1 << 20
-    print(f"\npeak resident memory with the frame loaded: Tabula "
-          f"{min(rss) / mib:.1f} MiB ({(min(rss) - empty[0]) / mib:.1f} for "
-          f"the frame), pandas {pd_loaded / mib:.1f} MiB "
-          f"({(pd_loaded - pd_import) / mib:.1f} for the frame)")
+    for k, what in enumerate(("peak resident memory (VmHWM)",
+                              "anonymous resident memory at the end "
+                              "(RssAnon, no mapped files)")):
+        tab = min(r[k] for r in rss)
+        print(f"\n{what} with the frame loaded: Tabula {tab / mib:.1f} MiB "
+              f"({(tab - empty[0][k]) / mib:.1f} for the frame), pandas "
+              f"{pd_loaded[k] / mib:.1f} MiB "
+              f"({(pd_loaded[k] - pd_import[k]) / mib:.1f} for the frame)",
+              end="")
+    print()
     print(f"\nCPU time, frames against pandas {pd.__version__}, {rows:,} "
           f"rows, best of 3 (load alone: {fmt(base)})")
     print(f"{'':24s}{'Tabula':>12s}{'pandas':>12s}{'ratio':>8s}")
