@@ -540,6 +540,26 @@ int frame_frag_expr(tq_ctx_t *ctx, const fstore_t *st, qexpr_t *e,
     return 0;
 }
 
+/* frame_store_rows: see frame.h. */
+tqdb_cursor_t *frame_store_rows(tq_ctx_t *ctx, const fstore_t *st,
+                                const char *const *cols, size_t n)
+{
+    assert(n > 0);
+    tq_buf_t b = {0};
+    tq_buf_add(&b, "SELECT ");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            tq_buf_add(&b, ", ");
+        tq_buf_ident(&b, cols[i]);
+    }
+    tq_buf_add(&b, " FROM ");
+    frame_table_ref(&b, st);
+    tq_buf_printf(&b, " ORDER BY %s", st->dialect->store_rowid);
+    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    return cur;
+}
+
 /* frame_prepare: see frame.h. */
 tqdb_cursor_t *frame_prepare(tq_ctx_t *ctx, const char *sql, const frag_t *f)
 {
@@ -3152,6 +3172,28 @@ static int merge_key(tq_ctx_t *ctx, const frame_t *f, int64_t at, bool after,
     return found;
 }
 
+/* update_from_dataframe's statements: `UPDATE "schema"."table" SET `. */
+static void update_head(tq_buf_t *b, const tq_stable_t *t)
+{
+    tq_buf_add(b, "UPDATE ");
+    tq_buf_ident(b, t->schema);
+    tq_buf_addc(b, '.');
+    tq_buf_ident(b, t->name);
+    tq_buf_add(b, " SET ");
+}
+
+/* The table's column that frame column i writes, after a comma past the
+ * first (its value follows). */
+static void update_target(tq_buf_t *b, const tq_stable_t *t,
+                          const frame_t *f, size_t i)
+{
+    int c = tq_stable_col(t, f->cols[i]);
+    assert(c >= 0);             /* checked before anything is written */
+    if (i)
+        tq_buf_add(b, ", ");
+    tq_buf_ident(b, t->cols[c].name);
+}
+
 /* Which refusal of the engine's merge functions the error just raised
  * is: 1 keys out of order (TQDB_MERGE_REFUSED), 2 a key the cursor lacks
  * (TQDB_MERGE_ABSENT), both then cleared; 0 for any other error, which
@@ -3241,15 +3283,9 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
         }
         for (;;) {
             tq_buf_t b = {0};
-            tq_buf_add(&b, "UPDATE ");
-            tq_buf_ident(&b, t->schema);
-            tq_buf_addc(&b, '.');
-            tq_buf_ident(&b, t->name);
-            tq_buf_add(&b, " SET ");
+            update_head(&b, t);
             for (size_t i = 0; i < f->ncols; i++) {
-                if (i)
-                    tq_buf_add(&b, ", ");
-                tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+                update_target(&b, t, f, i);
                 tq_buf_printf(&b, " = tq_merge_%s(%s, %s, %zu)",
                               strict ? "take" : "value", name.s, key.s,
                               i + 1);
@@ -3371,15 +3407,9 @@ tq_value_t *frame_update_table(tq_ctx_t *ctx, tq_value_t *manager,
             return NULL;
     }
     tq_buf_t b = {0};
-    tq_buf_add(&b, "UPDATE ");
-    tq_buf_ident(&b, t->schema);
-    tq_buf_addc(&b, '.');
-    tq_buf_ident(&b, t->name);
-    tq_buf_add(&b, " SET ");
+    update_head(&b, t);
     for (size_t i = 0; i < f->ncols; i++) {
-        if (i)
-            tq_buf_add(&b, ", ");
-        tq_buf_ident(&b, t->cols[tq_stable_col(t, f->cols[i])].name);
+        update_target(&b, t, f, i);
         tq_buf_add(&b, " = tq_f.");
         tq_buf_ident(&b, f->cols[i]);
     }

@@ -243,6 +243,11 @@ tq_value_t *frame_new(fstore_t *st, const char *index, const char *label,
 tq_value_t *frame_series_new(fstore_t *st, const char *index,
                              const char *label, qexpr_t *expr,
                              const char *name);
+/* A cursor over columns cols[0..n) of st in row order (SELECT ... ORDER
+ * BY its row-order column), or NULL with the error raised. The caller
+ * frees it. */
+tqdb_cursor_t *frame_store_rows(tq_ctx_t *ctx, const fstore_t *st,
+                                const char *const *cols, size_t n);
 /* Runs one statement with no result rows; 0 or -1 (raised). */
 int frame_exec(tq_ctx_t *ctx, const char *sql);
 /* Appends the store's table as its dialect names a temp table

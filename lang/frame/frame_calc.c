@@ -337,7 +337,3 @@ done:
     c->nmissing = nmissing;
     frame_cols_adopt(st, c);
 }
-
-/* frame_cols_dtype: see frame_cols.h. The rules of read_dtypes
- * (frame_methods.c): integers without a missing value are int64, numbers
- * float64, anything with a text object; all missing says nothing. */

@@ -109,19 +109,7 @@ static void fit_budget(reading_t *r, size_t n, size_t cap)
 static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
                         size_t n)
 {
-    assert(n > 0);
-    tq_buf_t b = {0};
-    tq_buf_add(&b, "SELECT ");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            tq_buf_add(&b, ", ");
-        tq_buf_ident(&b, names[i]);
-    }
-    tq_buf_add(&b, " FROM ");
-    frame_table_ref(&b, st);
-    tq_buf_printf(&b, " ORDER BY %s", st->dialect->store_rowid);
-    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
-    tq_buf_free(&b);
+    tqdb_cursor_t *cur = frame_store_rows(ctx, st, names, n);
     if (!cur)
         return -1;
     reading_t *r = tq_xcalloc(n, sizeof *r);
@@ -216,15 +204,22 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
     return 0;
 }
 
+/* Frees entry i of st's cache (the last one takes its place). */
+static void remove_at(fstore_t *st, size_t i)
+{
+    assert(i < st->nfcols);
+    fcol_clear(st->fcols[i]);
+    free(st->fcols[i]);
+    st->fcols[i] = st->fcols[--st->nfcols];
+}
+
 /* The entry of `col` in st's cache, dropping stale entries first. */
 static fcol_t *find(fstore_t *st, const char *col)
 {
     for (size_t i = 0; i < st->nfcols;) {
         /* a memory store's copies are its rows: never stale */
         if (!st->mem && st->fcols[i]->gen != frame_generation) {
-            fcol_clear(st->fcols[i]);
-            free(st->fcols[i]);
-            st->fcols[i] = st->fcols[--st->nfcols];
+            remove_at(st, i);
             continue;
         }
         if (!strcmp(st->fcols[i]->name, col))
@@ -271,9 +266,7 @@ void frame_cols_forget(fstore_t *st, const char *col)
 {
     for (size_t i = 0; i < st->nfcols; i++)
         if (!strcmp(st->fcols[i]->name, col)) {
-            fcol_clear(st->fcols[i]);
-            free(st->fcols[i]);
-            st->fcols[i] = st->fcols[--st->nfcols];
+            remove_at(st, i);
             return;
         }
 }
@@ -294,6 +287,9 @@ void frame_cols_adopt(fstore_t *st, fcol_t *c)
     st->fcols[st->nfcols++] = c;
 }
 
+/* frame_cols_dtype: see frame_cols.h. The rules of read_dtypes
+ * (frame_methods.c): integers without a missing value are int64, numbers
+ * float64, anything with a text object; all missing says nothing. */
 const char *frame_cols_dtype(fstore_t *st, const char *col)
 {
     if (st->pend_q)

@@ -89,6 +89,10 @@ void fc_moments(const fcol_t *c, double *mean, double *var);
 tq_value_t *fc_sum_value(const fcol_t *c);
 /* min() or max(): an int, or a float (NaN with no values). */
 tq_value_t *fc_extreme(const fcol_t *c, bool max);
+/* fn (count sum mean min max std var) of c as pandas gives it: a new
+ * reference; NULL without an error for another fn or an int64 sum that
+ * overflows (the SQL path then answers, or reports it). */
+tq_value_t *fc_reduce(const fcol_t *c, const char *fn);
 /* The non-missing values as doubles in row order (owned), count in *n. */
 double *fc_values(const fcol_t *c, size_t *n);
 

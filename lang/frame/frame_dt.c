@@ -339,12 +339,8 @@ static int store_freq(tq_ctx_t *ctx, fstore_t *st, int64_t *mult)
     int unit = freq_unit(st->freq);
     if (unit < 0)
         return 0;
-    tq_buf_t b = {0};
-    tq_buf_add(&b, "SELECT \"tq_i\" FROM ");
-    frame_table_ref(&b, st);
-    tq_buf_printf(&b, " ORDER BY %s", st->dialect->store_rowid);
-    tqdb_cursor_t *cur = frame_prepare(ctx, b.s, NULL);
-    tq_buf_free(&b);
+    static const char *const index[1] = {"tq_i"};
+    tqdb_cursor_t *cur = frame_store_rows(ctx, st, index, 1);
     if (!cur)
         return -1;
     int64_t n = 0, prev = 0, step = 0;

@@ -572,43 +572,19 @@ static tq_value_t *series_from(tq_ctx_t *ctx, char *const *labels,
                                tqdb_datum_t **vals, size_t n,
                                const char *name, bool boolean)
 {
-    fstore_t *st = frame_store_new(tq_dialect_for(tq_ctx_db(ctx)));
-    tq_buf_t b = {0};
-    tq_buf_add(&b, "CREATE TEMP TABLE ");
-    tq_buf_ident(&b, st->name);
-    tq_buf_printf(&b, " (tq_i%s, tq_v%s)",
-                  frame_column_type(st->dialect, NULL, 0),
-                  frame_column_type(st->dialect, vals, n));
-    int rc = frame_exec(ctx, b.s);
-    tq_buf_free(&b);
-    tqdb_cursor_t *ins = NULL;
-    if (rc == 0) {
-        tq_buf_add(&b, "INSERT INTO ");
-        frame_table_ref(&b, st);
-        tq_buf_add(&b, " VALUES (?, ?)");
-        ins = frame_prepare(ctx, b.s, NULL);
-        tq_buf_free(&b);
-        rc = ins ? 0 : -1;
-    }
-    for (size_t r = 0; r < n && rc == 0; r++) {
-        (void)tqdb_reset(ins);
-        rc = tqdb_bind_text(ins, 1, labels[r], -1);
-        if (rc == 0)
-            rc = tqdb_bind(ins, 2, vals[r]);
-        if (rc == 0)
-            rc = tqdb_step(ins) == TQDB_DONE ? 0 : -1;
-        if (rc < 0)
-            tq_raise_db(ctx);
-    }
-    tqdb_cursor_free(&ins);
+    const tq_dialect_t *d = tq_dialect_for(tq_ctx_db(ctx));
+    char *cols[2] = {"tq_i", "tq_v"};
+    /* frame_column_type spells a type with its leading space */
+    const char *types[2] = {frame_column_type(d, NULL, 0),
+                            frame_column_type(d, vals, n)};
+    fstore_t *st = frame_store_create(ctx, cols, types, 2);
+    int rc = st ? frame_store_fill(ctx, st, (const char *const *)labels, n,
+                                   1, (const tqdb_datum_t *const *)vals)
+                : -1;
     for (size_t r = 0; r < n; r++)
         free(vals[r]);
-    if (rc == 0)
-        rc = frame_store_number(ctx, st);
-    if (rc < 0) {
-        frame_store_unref(st);
-        return NULL;
-    }
+    if (rc < 0)
+        return NULL;           /* st released */
     st->nrows = (int64_t)n;
     return fm_series(st, "", name, boolean);
 }
@@ -1466,12 +1442,9 @@ static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
                                 const fm_src_t *s, const char **dt,
                                 const size_t *cols, size_t n, const char *fn)
 {
-    static const char *const fns[] = {"count", "sum", "mean", "min", "max",
-                                      "std", "var"};
-    bool known = false;
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-        known |= !strcmp(fn, fns[i]);
-    if (!known || f->series || n == 0)
+    /* reduce()'s functions but the order statistics are fc_reduce's */
+    if (f->series || n == 0 || !strcmp(fn, "median") ||
+        !strcmp(fn, "quantile"))
         return NULL;
     const fcol_t **c = tq_xcalloc(n, sizeof *c);
     for (size_t k = 0; k < n; k++) {
@@ -1486,22 +1459,9 @@ static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
     bool ok = true;
     for (size_t k = 0; k < n && ok; k++) {
         labels[k] = s->names[cols[k]];
-        tq_value_t *v = NULL;
-        double mean, var;
-        if (!strcmp(fn, "count")) {
-            v = tq_int((int64_t)(c[k]->n - c[k]->nmissing));
-        } else if (!strcmp(fn, "sum")) {
-            v = fc_sum_value(c[k]);
-        } else if (!strcmp(fn, "min") || !strcmp(fn, "max")) {
-            v = fc_extreme(c[k], !strcmp(fn, "max"));
-        } else if (!strcmp(fn, "mean")) {
-            v = tq_float(fc_mean(c[k]));
-        } else {
-            fc_moments(c[k], &mean, &var);
-            v = tq_float(!strcmp(fn, "std") ? sqrt(var) : var);
-        }
+        tq_value_t *v = fc_reduce(c[k], fn);
         if (!v) {
-            ok = false;        /* int64 overflow: SQL reports it */
+            ok = false;        /* not one of fc_reduce's, or an overflow */
             break;
         }
         tqdb_datum_t d = tq_kind(v) == TQ_INT ? tqdb_datum_int(tq_as_int(v))

@@ -141,6 +141,25 @@ tq_value_t *fc_extreme(const fcol_t *c, bool max)
     return tq_float(m);
 }
 
+/* fc_reduce: see frame_cols.h. */
+tq_value_t *fc_reduce(const fcol_t *c, const char *fn)
+{
+    double mean, var;
+    if (!strcmp(fn, "count"))
+        return tq_int((int64_t)(c->n - c->nmissing));
+    if (!strcmp(fn, "sum"))
+        return fc_sum_value(c);
+    if (!strcmp(fn, "min") || !strcmp(fn, "max"))
+        return fc_extreme(c, !strcmp(fn, "max"));
+    if (!strcmp(fn, "mean"))
+        return tq_float(fc_mean(c));
+    if (!strcmp(fn, "std") || !strcmp(fn, "var")) {
+        fc_moments(c, &mean, &var);
+        return tq_float(!strcmp(fn, "std") ? sqrt(var) : var);
+    }
+    return NULL;
+}
+
 /* fc_values: see frame_cols.h. */
 double *fc_values(const fcol_t *c, size_t *n)
 {

@@ -522,20 +522,7 @@ tq_value_t *frame_series_agg(tq_ctx_t *ctx, tq_value_t *self, const char *fn)
         return NULL;
     if (c) {
         /* in memory: pandas' own arithmetic */
-        tq_value_t *r = NULL;
-        double mean, var;
-        if (!strcmp(fn, "sum")) {
-            r = fc_sum_value(c);
-        } else if (!strcmp(fn, "count")) {
-            r = tq_int((int64_t)(c->n - c->nmissing));
-        } else if (!strcmp(fn, "min") || !strcmp(fn, "max")) {
-            r = fc_extreme(c, !strcmp(fn, "max"));
-        } else if (!strcmp(fn, "mean")) {
-            r = tq_float(fc_mean(c));
-        } else {
-            fc_moments(c, &mean, &var);
-            r = tq_float(sqrt(var));
-        }
+        tq_value_t *r = fc_reduce(c, fn);
         if (r)
             return r;          /* else an int64 overflow: SQL reports it */
     }

@@ -1077,6 +1077,22 @@ typedef struct repr_path {
 
 static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                     repr_path_t *path);
+
+/* Whether a container at this depth is too deep to show: 0 (it is not),
+ * 1 ("..." written, without a context), or -1 (RecursionError raised). */
+static int repr_too_deep(tq_ctx_t *ctx, tq_buf_t *b, const repr_path_t *path)
+{
+    if (path->len < REPR_MAX_DEPTH)
+        return 0;
+    if (!ctx) {
+        tq_buf_add(b, "...");
+        return 1;
+    }
+    tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
+             "while getting the repr of an object");
+    return -1;
+}
+
 static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                           repr_path_t *path);
 
@@ -1109,15 +1125,9 @@ static int repr_rec(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
     case TQ_STR: repr_str(b, v->u.str.s, v->u.str.len); return 0;
     case TQ_LIST: case TQ_TUPLE: case TQ_DICT: {
         bool list = v->kind == TQ_LIST, dict = v->kind == TQ_DICT;
-        if (path->len >= REPR_MAX_DEPTH) {
-            if (!ctx) {
-                tq_buf_add(b, "...");
-                return 0;
-            }
-            tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
-                     "while getting the repr of an object");
-            return -1;
-        }
+        int deep = repr_too_deep(ctx, b, path);
+        if (deep)
+            return deep < 0 ? -1 : 0;
         bool again = false;
         for (int i = 0; i < path->len && !again; i++)
             again = path->items[i] == v;
@@ -1199,15 +1209,9 @@ static int repr_exception(tq_ctx_t *ctx, tq_buf_t *b, tq_value_t *v,
                           repr_path_t *path)
 {
     exc_t *e = v->u.native.data;
-    if (path->len >= REPR_MAX_DEPTH) {
-        if (!ctx) {
-            tq_buf_add(b, "...");
-            return 0;
-        }
-        tq_raise(ctx, "RecursionError", "maximum recursion depth exceeded "
-                 "while getting the repr of an object");
-        return -1;
-    }
+    int deep = repr_too_deep(ctx, b, path);
+    if (deep)
+        return deep < 0 ? -1 : 0;
     path->items[path->len++] = v;
     tq_buf_add(b, e->ename);
     size_t n = tq_seq_len(e->args);

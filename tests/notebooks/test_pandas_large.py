@@ -36,7 +36,7 @@ if pd is None:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pandas_methods import (RUN, pandas_text, run_golden,  # noqa: E402
-                                 sql_lit)
+                                 sql_lit, tap_results)
 
 EXPRS = [
     ("sum_int", "df['a'].sum()"),
@@ -147,12 +147,7 @@ def run(trials=2, seed=5):
     rng = random.Random(seed)
     text, names = golden_file(rng, trials)
     out = run_golden(text)
-    bad = {}
-    for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
-        i = int(m.group(2)) - 1
-        name = names[i] if i < len(names) else "?"
-        if m.group(1) != "ok":
-            bad.setdefault(name or "setup", int(m.group(2)))
+    _, bad = tap_results(out, names)
     count = len(re.findall(r"^(?:ok|not ok) ", out, re.M))
     return bad, count, len(names), out
 

@@ -223,24 +223,29 @@ def run_golden(text):
         os.unlink(path)
 
 
+def tap_results(out, names):
+    """The TAP lines of run_golden's output, by the name of each cell
+    (names[k - 1] for cell k; None for a set-up cell): {name: (cells that
+    passed, cells)} without the set-up cells, and {name: the first cell
+    that failed}, a failed set-up cell under "(setup)"."""
+    results, fails = {}, {}
+    for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
+        k = int(m.group(2))
+        name = names[k - 1] if k <= len(names) else None
+        ok = m.group(1) == "ok"
+        if not ok:
+            fails.setdefault(name or "(setup)", k)
+        if name is not None:
+            good, total = results.get(name, (0, 0))
+            results[name] = (good + ok, total + 1)
+    return results, fails
+
+
 def run(trials=40, seed=11):
     rng = random.Random(seed)
     text, names = golden_file(rng, trials)
     out = run_golden(text)
-    results = {}
-    fails = {}
-    k = 0
-    for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
-        name = names[int(m.group(2)) - 1] if int(m.group(2)) <= len(names) \
-            else None
-        if name is None:
-            continue
-        ok = m.group(1) == "ok"
-        good, total = results.get(name, (0, 0))
-        results[name] = (good + ok, total + 1)
-        if not ok and name not in fails:
-            fails[name] = int(m.group(2))
-        k += 1
+    results, fails = tap_results(out, names)
     return results, fails, out
 
 

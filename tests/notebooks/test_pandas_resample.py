@@ -28,12 +28,8 @@ pd = pytest.importorskip("pandas") if "pytest" in sys.modules else None
 if pd is None:
     import pandas as pd
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-RUN = os.environ.get("TABULA_RUN", os.path.join(ROOT, "build", "lang",
-                                                "tabula-run"))
-sys.path.insert(0, HERE)
-from test_pandas_methods import run_golden  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_pandas_methods import RUN, run_golden, tap_results  # noqa: E402
 
 EXPRS = [
     "r.size()",
@@ -148,18 +144,7 @@ def run(trials=30, seed=7):
     rng = random.Random(seed)
     text, names = golden_file(rng, trials)
     out = run_golden(text)
-    results, fails = {}, {}
-    for m in re.finditer(r"^(ok|not ok) (\d+) ", out, re.M):
-        k = int(m.group(2))
-        name = names[k - 1] if k <= len(names) else None
-        if name is None:
-            if m.group(1) != "ok":
-                fails.setdefault("(setup)", k)
-            continue
-        good, total = results.get(name, (0, 0))
-        results[name] = (good + (m.group(1) == "ok"), total + 1)
-        if m.group(1) != "ok":
-            fails.setdefault(name, k)
+    results, fails = tap_results(out, names)
     return results, fails, out
 
 
