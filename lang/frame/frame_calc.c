@@ -5,8 +5,8 @@
  * negation, integers exactly and as reals for the rows where they
  * overflow, NULL through every operation and for a NaN result. Rows go
  * 512 at a time through each node, as integers or as doubles (NaN for
- * NULL) when no integer overflows, else row by row with each value's
- * own kind. Anything else (division, functions, text) leaves the column
+ * NULL) when no integer overflows (one vectorisable loop per node), else
+ * row by row with each value's own kind. Anything else (division, functions, text) leaves the column
  * without a copy: it is read when first needed.
  *
  * Ownership: the copy made is adopted by its store (frame_cols_adopt).
@@ -154,131 +154,266 @@ static void eval_chunk(const enode_t *e, size_t a, size_t len, num_t *out)
         out[i] = arith(e->op, out[i], y[i]);
 }
 
-/* The values of rows [a, a + len) of e in one kind: integers (none
- * missing) or doubles (NaN for NULL). Integer arithmetic that overflows
- * (where SQLite turns to reals for those rows only) makes it fail: false,
- * and eval_chunk's row-by-row kinds take over. */
-typedef struct vchunk {
+/* The column of a tree as one kind, chunk by chunk: each node writes its
+ * CHUNK values into its own buffer (the root into the result), reading
+ * its kids' values where they lie (a column's copy in place, a literal
+ * from a buffer filled once), with one loop per operation that the
+ * compiler can vectorise. The kind is known before a row is read:
+ * integers when every column and literal is one, else doubles (NaN for
+ * NULL). Integer arithmetic that overflows (where SQLite turns to reals
+ * for those rows only) makes it fail, and eval_chunk's row-by-row kinds
+ * take over. */
+typedef struct fast {
+    const enode_t *e;
     bool is_int;
-    int64_t i[CHUNK];
-    double x[CHUNK];
-} vchunk_t;
+    struct fast *kid[2];
+    int64_t *ibuf;              /* this node's values: ibuf or xbuf */
+    double *xbuf;
+    double *conv[2];            /* a kid's integers as doubles */
+} fast_t;
 
-static bool eval_fast(const enode_t *e, size_t a, size_t len, vchunk_t *out)
+static void fast_free(fast_t *f)
 {
-    if (e->c) {
-        out->is_int = e->c->kind == FCOL_INT;
-        if (out->is_int)
-            memcpy(out->i, e->c->iv + a, len * sizeof *out->i);
-        else
-            memcpy(out->x, e->c->x + a, len * sizeof *out->x);
-        return true;
+    if (!f)
+        return;
+    for (int k = 0; k < 2; k++) {
+        fast_free(f->kid[k]);
+        free(f->conv[k]);
     }
-    if (!e->nkids) {
-        out->is_int = e->lit.type == 'i';
-        for (size_t k = 0; k < len; k++) {
-            if (out->is_int)
-                out->i[k] = e->lit.i;
-            else
-                out->x[k] = e->lit.type == 'r' ? e->lit.r : NAN;
-        }
-        return true;
-    }
-    if (!eval_fast(e->kid[0], a, len, out))
-        return false;
-    if (e->op == 'n') {
-        if (out->is_int) {
-            for (size_t k = 0; k < len; k++)
-                if (out->i[k] == INT64_MIN)
-                    return false;
-                else
-                    out->i[k] = -out->i[k];
-        } else {
-            for (size_t k = 0; k < len; k++)
-                out->x[k] = -out->x[k];
-        }
-        return true;
-    }
-    vchunk_t ybuf, *y = &ybuf;
-    bool ok = eval_fast(e->kid[1], a, len, y);
-    if (ok && out->is_int && y->is_int) {
-        for (size_t k = 0; k < len && ok; k++)
-            ok = !(e->op == '+' ? __builtin_add_overflow(out->i[k], y->i[k],
-                                                         &out->i[k])
-                 : e->op == '-' ? __builtin_sub_overflow(out->i[k], y->i[k],
-                                                         &out->i[k])
-                 : __builtin_mul_overflow(out->i[k], y->i[k], &out->i[k]));
-    } else if (ok) {
-        /* reals: an integer side as a double, NaN (NULL) propagating */
-        if (out->is_int)
-            for (size_t k = 0; k < len; k++)
-                out->x[k] = (double)out->i[k];
-        if (y->is_int)
-            for (size_t k = 0; k < len; k++)
-                y->x[k] = (double)y->i[k];
-        out->is_int = false;
-        switch (e->op) {
-        case '+':
-            for (size_t k = 0; k < len; k++)
-                out->x[k] += y->x[k];
-            break;
-        case '-':
-            for (size_t k = 0; k < len; k++)
-                out->x[k] -= y->x[k];
-            break;
-        default:
-            for (size_t k = 0; k < len; k++)
-                out->x[k] *= y->x[k];
-            break;
-        }
-    }
-    return ok;
+    free(f->ibuf);
+    free(f->xbuf);
+    free(f);
 }
 
-/* The column of tree over n rows, each chunk in one kind (eval_fast):
- * true with *iv or *x set (owned), false when a chunk's integers overflow
- * or the kinds of chunks differ. */
+/* The plan for e: every node's kind and buffers (owned). */
+static fast_t *fast_plan(const enode_t *e)
+{
+    fast_t *f = tq_xcalloc(1, sizeof *f);
+    f->e = e;
+    if (e->c) {
+        f->is_int = e->c->kind == FCOL_INT;
+        return f;
+    }
+    if (!e->nkids) {
+        /* a literal: CHUNK copies of it, read like a column */
+        f->is_int = e->lit.type == 'i';
+        if (f->is_int) {
+            f->ibuf = tq_xmalloc(CHUNK * sizeof *f->ibuf);
+            for (size_t k = 0; k < CHUNK; k++)
+                f->ibuf[k] = e->lit.i;
+        } else {
+            f->xbuf = tq_xmalloc(CHUNK * sizeof *f->xbuf);
+            for (size_t k = 0; k < CHUNK; k++)
+                f->xbuf[k] = e->lit.type == 'r' ? e->lit.r : NAN;
+        }
+        return f;
+    }
+    f->is_int = true;
+    for (int k = 0; k < e->nkids; k++) {
+        f->kid[k] = fast_plan(e->kid[k]);
+        f->is_int = f->is_int && f->kid[k]->is_int;
+    }
+    for (int k = 0; k < e->nkids; k++)
+        if (!f->is_int && f->kid[k]->is_int)
+            f->conv[k] = tq_xmalloc(CHUNK * sizeof *f->conv[k]);
+    if (f->is_int)
+        f->ibuf = tq_xmalloc(CHUNK * sizeof *f->ibuf);
+    else
+        f->xbuf = tq_xmalloc(CHUNK * sizeof *f->xbuf);
+    return f;
+}
+
+/* Where the values of rows [a, a + len) of f are once evaluated. */
+static const int64_t *fast_ints(const fast_t *f, size_t a)
+{
+    return f->e->c ? f->e->c->iv + a : f->ibuf;
+}
+
+static const double *fast_reals(const fast_t *f, size_t a)
+{
+    return f->e->c ? f->e->c->x + a : f->xbuf;
+}
+
+/* The loops below are compiled twice, for AVX2 and for the baseline,
+ * the machine choosing when the program loads, as numpy's are. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FAST_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define FAST_LOOPS
+#endif
+
+/* The NaNs among x[0..n): x * 0 is NaN for NaN and the infinities only,
+ * so one vectorised pass finds the 4,096-value blocks that hold one,
+ * and only those are counted. */
+FAST_LOOPS static size_t count_nan(const double *x, size_t n)
+{
+    size_t count = 0;
+    for (size_t a = 0; a < n; a += 4096) {
+        size_t len = n - a < 4096 ? n - a : 4096;
+        uint64_t seen = 0;
+        for (size_t i = 0; i < len; i++) {
+            double z = x[a + i] * 0.0;
+            uint64_t bits;
+            memcpy(&bits, &z, sizeof bits);
+            seen |= bits;
+        }
+        if ((seen & 0x7ff0000000000000u) == 0x7ff0000000000000u)
+            for (size_t i = 0; i < len; i++)
+                count += isnan(x[a + i]);
+    }
+    return count;
+}
+
+/* Kid k's values as doubles. */
+FAST_LOOPS static const double *fast_kid_reals(const fast_t *f, int k, size_t a,
+                                    size_t len)
+{
+    const fast_t *kid = f->kid[k];
+    if (!kid->is_int)
+        return fast_reals(kid, a);
+    const int64_t *v = fast_ints(kid, a);
+    double *d = f->conv[k];
+    /* integers within +-2^51 become doubles exactly by adding them to the
+     * bits of 1.5 * 2^52 and subtracting that: loops the compiler
+     * vectorises, where int64-to-double has no SSE2 or AVX2 instruction
+     * (numpy's trick too) */
+    uint64_t far = 0;
+    for (size_t i = 0; i < len; i++)
+        far |= ((uint64_t)v[i] + ((uint64_t)1 << 51)) >> 52;
+    if (far) {
+        for (size_t i = 0; i < len; i++)
+            d[i] = (double)v[i];
+        return d;
+    }
+    const uint64_t magic = 0x4338000000000000u;     /* 1.5 * 2^52 */
+    uint64_t *bits = (uint64_t *)(void *)d;
+    for (size_t i = 0; i < len; i++)
+        bits[i] = (uint64_t)v[i] + magic;
+    for (size_t i = 0; i < len; i++)
+        d[i] -= 0x1.8p52;
+    return d;
+}
+
+/* Evaluates rows [a, a + len) of f into its buffer (or into iout/xout,
+ * the result's, for the root). False when integers overflow. */
+FAST_LOOPS static bool fast_eval(fast_t *f, size_t a, size_t len,
+                                 int64_t *iout, double *xout)
+{
+    if (f->e->c || !f->e->nkids)
+        return true;            /* read in place */
+    for (int k = 0; k < f->e->nkids; k++)
+        if (!fast_eval(f->kid[k], a, len, NULL, NULL))
+            return false;
+    int op = f->e->op;
+    if (f->is_int) {
+        int64_t *out = iout ? iout : f->ibuf;
+        const int64_t *x = fast_ints(f->kid[0], a);
+        bool over = false;
+        if (op == 'n') {
+            for (size_t i = 0; i < len; i++) {
+                over |= x[i] == INT64_MIN;
+                out[i] = (int64_t)(0 - (uint64_t)x[i]);
+            }
+            return !over;
+        }
+        const int64_t *y = fast_ints(f->kid[1], a);
+        /* two's complement sums overflow where the result's sign differs
+         * from both operands' (for a difference: from x's, y's differing):
+         * written with bit operations the compiler vectorises */
+        uint64_t sign = 0;
+        switch (op) {
+        case '+':
+            for (size_t i = 0; i < len; i++) {
+                uint64_t r = (uint64_t)x[i] + (uint64_t)y[i];
+                sign |= ((uint64_t)x[i] ^ r) & ((uint64_t)y[i] ^ r);
+                out[i] = (int64_t)r;
+            }
+            break;
+        case '-':
+            for (size_t i = 0; i < len; i++) {
+                uint64_t r = (uint64_t)x[i] - (uint64_t)y[i];
+                sign |= ((uint64_t)x[i] ^ (uint64_t)y[i]) &
+                        ((uint64_t)x[i] ^ r);
+                out[i] = (int64_t)r;
+            }
+            break;
+        default:
+            if (!f->kid[1]->e->c && !f->kid[1]->e->nkids &&
+                f->kid[1]->e->lit.i > 0) {
+                /* times a positive literal: the bounds it keeps within */
+                int64_t k = f->kid[1]->e->lit.i, lo = INT64_MIN / k,
+                        hi = INT64_MAX / k;
+                for (size_t i = 0; i < len; i++) {
+                    sign |= (uint64_t)(x[i] < lo) | (uint64_t)(x[i] > hi);
+                    out[i] = (int64_t)((uint64_t)x[i] * (uint64_t)k);
+                }
+                sign <<= 63;
+                break;
+            }
+            for (size_t i = 0; i < len; i++)
+                over |= __builtin_mul_overflow(x[i], y[i], &out[i]);
+            break;
+        }
+        return !over && !(sign >> 63);
+    }
+    /* reals: an integer side as a double, NaN (NULL) propagating */
+    double *out = xout ? xout : f->xbuf;
+    const double *x = fast_kid_reals(f, 0, a, len);
+    if (op == 'n') {
+        for (size_t i = 0; i < len; i++)
+            out[i] = -x[i];
+        return true;
+    }
+    const double *y = fast_kid_reals(f, 1, a, len);
+    switch (op) {
+    case '+':
+        for (size_t i = 0; i < len; i++)
+            out[i] = x[i] + y[i];
+        break;
+    case '-':
+        for (size_t i = 0; i < len; i++)
+            out[i] = x[i] - y[i];
+        break;
+    default:
+        for (size_t i = 0; i < len; i++)
+            out[i] = x[i] * y[i];
+        break;
+    }
+    return true;
+}
+
+/* The column of tree over n rows in one kind (fast_eval): true with *iv
+ * or *x set (owned), false when integers overflow. */
 static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
                              double **x, size_t *nmissing)
 {
-    vchunk_t *v = tq_xcalloc(1, sizeof *v);
+    fast_t *f = fast_plan(tree);
     int64_t *ri = NULL;
     double *rx = NULL;
-    bool ok = true, first = true, is_int = false;
-    *nmissing = 0;
+    /* every element is written below */
+    if (f->is_int)
+        ri = fc_array(n + 1, sizeof *ri, false);
+    else
+        rx = fc_array(n + 1, sizeof *rx, false);
+    bool ok = true;
     for (size_t a = 0; a < n && ok; a += CHUNK) {
         size_t len = n - a < CHUNK ? n - a : CHUNK;
-        ok = eval_fast(tree, a, len, v);
-        if (!ok)
-            break;
-        if (first) {
-            is_int = v->is_int;
-            /* every element is written below */
-            if (is_int)
-                ri = tq_xmalloc((n + 1) * sizeof *ri);
+        ok = fast_eval(f, a, len, ri ? ri + a : NULL, rx ? rx + a : NULL);
+        /* a lone column or literal is read where it lies */
+        if (ok && (tree->c || !tree->nkids)) {
+            if (ri)
+                memcpy(ri + a, fast_ints(f, a), len * sizeof *ri);
             else
-                rx = tq_xmalloc((n + 1) * sizeof *rx);
-            first = false;
-        }
-        if (v->is_int != is_int) {
-            ok = false;
-            break;
-        }
-        if (is_int) {
-            memcpy(ri + a, v->i, len * sizeof *ri);
-        } else {
-            for (size_t k = 0; k < len; k++) {
-                rx[a + k] = v->x[k];
-                *nmissing += isnan(v->x[k]);
-            }
+                memcpy(rx + a, fast_reals(f, a), len * sizeof *rx);
         }
     }
-    free(v);
-    if (!ok || first) {
-        free(ri);
-        free(rx);
+    fast_free(f);
+    if (!ok) {
+        fc_array_free(ri);
+        fc_array_free(rx);
         return false;
     }
+    *nmissing = rx ? count_nan(rx, n) : 0;
     *iv = ri;
     *x = rx;
     return true;
@@ -303,17 +438,17 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
     if (eval_column_fast(tree, n, &iv, &x, &nmissing))
         goto done;
     /* row by row: integers while every value is one, then doubles */
-    iv = tq_xcalloc(n + 1, sizeof *iv);
+    iv = fc_array(n + 1, sizeof *iv, true);
     num_t v[CHUNK];
     for (size_t a = 0; a < n; a += CHUNK) {
         size_t len = n - a < CHUNK ? n - a : CHUNK;
         eval_chunk(tree, a, len, v);
         for (size_t i = 0; i < len; i++) {
             if (!x && v[i].type != 'i') {
-                x = tq_xcalloc(n + 1, sizeof *x);
+                x = fc_array(n + 1, sizeof *x, true);
                 for (size_t k = 0; k < a + i; k++)
                     x[k] = (double)iv[k];
-                free(iv);
+                fc_array_free(iv);
                 iv = NULL;
             }
             if (x) {

@@ -25,12 +25,95 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* All copies together, in bytes; beyond it columns stay in SQL only. */
 #define FCOL_BUDGET ((size_t)768 << 20)
 static size_t fcol_bytes;
+
+/* Arrays of at least this many bytes ask the kernel for transparent huge
+ * pages, as numpy does for its arrays: a million-row copy then costs a
+ * few page faults instead of two thousand. */
+#define FCOL_HUGE_MIN ((size_t)4 << 20)
+#define FCOL_HUGE_PAGE ((uintptr_t)2 << 20)
+
+/* Advises huge pages for the whole 2 MiB pages inside [p, p + bytes). */
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (!p || bytes < FCOL_HUGE_MIN || getenv("TQ_NOHUGE"))
+        return;
+    uintptr_t a = ((uintptr_t)p + FCOL_HUGE_PAGE - 1) & ~(FCOL_HUGE_PAGE - 1),
+              z = ((uintptr_t)p + bytes) & ~(FCOL_HUGE_PAGE - 1);
+    if (z > a)
+        (void)madvise((void *)a, z - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* Every array of a copy starts FC_HEAD bytes into its allocation, after
+ * its count of owners: copies that hold the same values (an index and
+ * the index of a Series made from it) share one array. 64 bytes keep the
+ * values aligned for vector loads. */
+#define FC_HEAD ((size_t)64)
+
+static size_t *fc_refs(void *p)
+{
+    return (size_t *)(void *)((char *)p - FC_HEAD);
+}
+
+static size_t fc_bytes(size_t count, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(count ? count : 1, size, &bytes) ||
+        __builtin_add_overflow(bytes, FC_HEAD, &bytes))
+        abort();
+    return bytes;
+}
+
+/* fc_array: see frame_cols.h. */
+void *fc_array(size_t count, size_t size, bool zero)
+{
+    size_t bytes = fc_bytes(count, size);
+    char *base = zero ? tq_xcalloc(1, bytes) : tq_xmalloc(bytes);
+    advise_huge(base, bytes);
+    *(size_t *)(void *)base = 1;
+    return base + FC_HEAD;
+}
+
+/* fc_array_resize: see frame_cols.h. */
+void *fc_array_resize(void *p, size_t count, size_t size)
+{
+    assert(*fc_refs(p) == 1);
+    size_t bytes = fc_bytes(count, size);
+    char *base = tq_xrealloc(fc_refs(p), bytes);
+    advise_huge(base, bytes);
+    return base + FC_HEAD;
+}
+
+/* fc_array_share: see frame_cols.h. */
+void *fc_array_share(void *p)
+{
+    assert(p && *fc_refs(p) > 0);
+    ++*fc_refs(p);
+    return p;
+}
+
+/* fc_array_free: see frame_cols.h. */
+void fc_array_free(void *p)
+{
+    if (!p)
+        return;
+    size_t *refs = fc_refs(p);
+    assert(*refs > 0);
+    if (--*refs == 0)
+        free(refs);
+}
 
 static void fcol_clear(fcol_t *c)
 {
@@ -41,8 +124,8 @@ static void fcol_clear(fcol_t *c)
         fcol_bytes -= bytes;
     }
     free(c->name);
-    free(c->iv);
-    free(c->x);
+    fc_array_free(c->iv);
+    fc_array_free(c->x);
     memset(c, 0, sizeof *c);
 }
 
@@ -71,18 +154,18 @@ typedef struct reading {
 /* Switches a reading from integers to doubles (r->iv's n values). */
 static void to_real(reading_t *r, size_t n, size_t cap)
 {
-    r->x = tq_xcalloc(cap ? cap : 1, sizeof *r->x);
+    r->x = fc_array(cap, sizeof *r->x, false);
     for (size_t i = 0; i < n; i++)
         r->x[i] = (double)r->iv[i];
-    free(r->iv);
+    fc_array_free(r->iv);
     r->iv = NULL;
     r->kind = FCOL_REAL;
 }
 
 static void drop_reading(reading_t *r, fcol_kind_t why)
 {
-    free(r->iv);
-    free(r->x);
+    fc_array_free(r->iv);
+    fc_array_free(r->x);
     r->iv = NULL;
     r->x = NULL;
     r->kind = why;
@@ -121,7 +204,7 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
     fit_budget(r, n, cap);
     for (size_t i = 0; i < n; i++)
         if (r[i].kind == FCOL_INT)
-            r[i].iv = tq_xcalloc(cap, sizeof *r[i].iv);
+            r[i].iv = fc_array(cap, sizeof *r[i].iv, false);
     int rc;
     while ((rc = tqdb_step(cur)) == TQDB_ROW) {
         if (rows == cap) {
@@ -129,9 +212,9 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
             fit_budget(r, n, cap);
             for (size_t i = 0; i < n; i++) {
                 if (r[i].iv)
-                    r[i].iv = tq_xrealloc(r[i].iv, cap * sizeof *r[i].iv);
+                    r[i].iv = fc_array_resize(r[i].iv, cap, sizeof *r[i].iv);
                 if (r[i].x)
-                    r[i].x = tq_xrealloc(r[i].x, cap * sizeof *r[i].x);
+                    r[i].x = fc_array_resize(r[i].x, cap, sizeof *r[i].x);
             }
         }
         for (size_t i = 0; i < n; i++) {
@@ -194,9 +277,9 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
         c->nmissing = r[i].nmissing;
         size_t keep = rows ? rows : 1;
         if (c->kind == FCOL_INT)
-            c->iv = tq_xrealloc(r[i].iv, keep * sizeof *c->iv);
+            c->iv = fc_array_resize(r[i].iv, keep, sizeof *c->iv);
         else
-            c->x = tq_xrealloc(r[i].x, keep * sizeof *c->x);
+            c->x = fc_array_resize(r[i].x, keep, sizeof *c->x);
         fcol_bytes += rows * 8;
         assert(fcol_bytes <= FCOL_BUDGET);
     }

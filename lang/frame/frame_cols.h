@@ -71,6 +71,20 @@ void frame_cols_forget(fstore_t *st, const char *col);
  * columns held in memory (no copy otherwise: it is read when needed). */
 void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e);
+/* The arrays of copies (fcol_t's iv and x). A new array of count
+ * elements of `size` bytes (zeroed when `zero`), with one owner, the
+ * caller, who releases it with fc_array_free; large ones are advised to
+ * the kernel as huge-page memory, as numpy's arrays are. Never NULL. */
+void *fc_array(size_t count, size_t size, bool zero);
+/* p (from fc_array, one owner) resized to count elements. */
+void *fc_array_resize(void *p, size_t count, size_t size);
+/* p with one owner more (the caller): a copy that holds the same values
+ * shares the array instead of copying it. Its values never change once
+ * shared. */
+void *fc_array_share(void *p);
+/* Releases the caller's ownership of p (NULL allowed); the last owner
+ * frees it. */
+void fc_array_free(void *p);
 /* Forgets every cached column of st (one of its columns was assigned). */
 void frame_cols_drop(fstore_t *st);
 

@@ -1992,9 +1992,13 @@ static tq_value_t *running_copy(tq_ctx_t *ctx, tq_value_t *self, char op)
     index->name = tq_xstrdup("tq_i");
     index->kind = FCOL_INT;
     index->n = c->n;
-    index->iv = tq_xmalloc((c->n + 1) * sizeof *index->iv);
-    for (size_t i = 0; i < c->n; i++)
-        index->iv[i] = range ? (int64_t)i : ic->iv[i];
+    if (range) {
+        index->iv = fc_array(c->n + 1, sizeof *index->iv, false);
+        for (size_t i = 0; i < c->n; i++)
+            index->iv[i] = (int64_t)i;
+    } else {
+        index->iv = fc_array_share(ic->iv);     /* the same labels */
+    }
     fstore_t *st = frame_mem_store(ctx, index, values);
     tq_value_t *v = fm_series(st, f->index_label, f->name, false);
     return fm_keep_freq(ctx, v, f, FM_ROWS_SAME);

@@ -762,7 +762,7 @@ fcol_t *fc_running(const fcol_t *c, char op)
     r->n = c->n;
     r->nmissing = c->nmissing;
     if (c->kind == FCOL_INT) {
-        r->iv = tq_xmalloc((c->n + 1) * sizeof *r->iv);
+        r->iv = fc_array(c->n + 1, sizeof *r->iv, false);
         int64_t acc = 0;
         for (size_t i = 0; i < c->n; i++) {
             int64_t v = c->iv[i];
@@ -771,7 +771,7 @@ fcol_t *fc_running(const fcol_t *c, char op)
             else if (op == '+') {
                 if (__builtin_add_overflow(acc, v, &acc)) {
                     /* SQL's window sum reports it */
-                    free(r->iv);
+                    fc_array_free(r->iv);
                     free(r->name);
                     free(r);
                     return NULL;
@@ -783,7 +783,7 @@ fcol_t *fc_running(const fcol_t *c, char op)
         }
         return r;
     }
-    r->x = tq_xmalloc((c->n + 1) * sizeof *r->x);
+    r->x = fc_array(c->n + 1, sizeof *r->x, false);
     if (op == '+') {
         /* np.cumsum over the values with 0 for missing ones */
         double acc = 0.;

@@ -1640,7 +1640,10 @@ tq_value_t *tq_binary(tq_ctx_t *ctx, tq_binop_t op, tq_value_t *a,
     }
     switch (op) {
     case TQ_OP_EQ: case TQ_OP_NE: {
-        int r = tq_equal(ctx, a, b);
+        /* NaN equals nothing, itself included (containers compare their
+         * items by identity first, as CPython's do: [x] == [x]) */
+        int r = a == b && a->kind == TQ_FLOAT && isnan(tq_as_float(a))
+              ? 0 : tq_equal(ctx, a, b);
         if (r < 0)
             return NULL;
         return tq_bool(op == TQ_OP_EQ ? r : !r);
