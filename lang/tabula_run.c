@@ -121,7 +121,7 @@ static double now(void)
 /* With --time, the process's peak resident memory (VmHWM, which unlike
  * getrusage's maxrss does not count what the parent held before exec)
  * and its anonymous resident memory now (RssAnon: what it holds itself,
- * without the database file's mapped pages). */
+ * without the database file's mapped pages, which RssFile counts). */
 static void print_peak_memory(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -131,6 +131,8 @@ static void print_peak_memory(void)
             fprintf(stderr, "peak resident:%s", line + 6);
         if (strncmp(line, "RssAnon:", 8) == 0)
             fprintf(stderr, "anonymous resident:%s", line + 8);
+        if (strncmp(line, "RssFile:", 8) == 0)
+            fprintf(stderr, "file resident:%s", line + 8);
     }
     if (f)
         fclose(f);

@@ -156,6 +156,12 @@ int64_t tqdb_schema_version(tqdb_conn_t *conn)
     return conn->engine->schema_version(conn);
 }
 
+void tqdb_read_once(tqdb_conn_t *conn, bool on)
+{
+    if (conn->engine->read_once)
+        conn->engine->read_once(conn, on);
+}
+
 int64_t tqdb_changes(tqdb_conn_t *conn)
 {
     return conn->engine->changes(conn);

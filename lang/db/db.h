@@ -150,6 +150,13 @@ bool tqdb_is_database_file(tqdb_conn_t *conn, const char *path);
  * (DDL), or -1 when it cannot be read. */
 int64_t tqdb_schema_version(tqdb_conn_t *conn);
 
+/* Brackets statements that read whole tables once, from start to end
+ * (a frame's load): on SQLite they read without the memory map of the
+ * database file, whose pages would otherwise stay mapped into the
+ * process and count as its memory; `on` false maps it again. Other
+ * engines ignore it. */
+void tqdb_read_once(tqdb_conn_t *conn, bool on);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE, and since opening. */
 int64_t tqdb_changes(tqdb_conn_t *conn);
 int64_t tqdb_total_changes(tqdb_conn_t *conn);

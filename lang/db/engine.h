@@ -110,6 +110,9 @@ struct tqdb_engine {
     /* The files of the open databases (main, attached), malloc'd paths in
      * a malloc'd array of *n; NULL entries skipped by the caller. */
     char **(*database_files)(tqdb_conn_t *conn, size_t *n);
+    /* Reads of whole tables once (db.h tqdb_read_once); NULL when the
+     * engine reads them the same way either way. */
+    void (*read_once)(tqdb_conn_t *conn, bool on);
 };
 
 /* Records an error on `conn`: its category and a copy of `msg`. Returns

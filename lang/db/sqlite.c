@@ -32,6 +32,11 @@
 #include "base/util.h"
 #include "base/regex_cost.h"
 
+/* The largest memory map of a database file (PRAGMA mmap_size). */
+#define SQ_MMAP_BYTES 268435456
+#define SQ_STR_(x) #x
+#define SQ_STR(x) SQ_STR_(x)
+
 const tqdb_engine_t tqdb_sqlite_engine;
 
 /* A connection: db.h's head, then the SQLite handle. */
@@ -762,7 +767,8 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
      * spend 20-35% less time copying pages (the pages are the page
      * cache's, shared, not the kernel's own memory). */
     if (!memory)
-        sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
+        sqlite3_exec(db, "PRAGMA mmap_size=" SQ_STR(SQ_MMAP_BYTES), NULL, NULL,
+                     NULL);
     merge_list_t *merges;
     register_functions(db, &merges);
     sq_conn_t *c = tq_xcalloc(1, sizeof *c);
@@ -1224,6 +1230,20 @@ fail:
 
 /* The files of the main and attached databases (temp and in-memory ones
  * have none). */
+/* The main database's memory map off (on false) or back to its size,
+ * set on the file itself: the pager then reads pages the ordinary way,
+ * into its bounded cache, and the pages mapped so far are unmapped. An
+ * in-memory database has no file and no map. */
+static void sq_read_once(tqdb_conn_t *conn, bool on)
+{
+    sq_conn_t *c = (sq_conn_t *)conn;
+    sqlite3_int64 size = on ? 0 : SQ_MMAP_BYTES;
+    const char *file = sqlite3_db_filename(c->db, "main");
+    if (file && file[0])
+        (void)sqlite3_file_control(c->db, "main", SQLITE_FCNTL_MMAP_SIZE,
+                                   &size);
+}
+
 static char **sq_database_files(tqdb_conn_t *conn, size_t *n)
 {
     *n = 0;
@@ -1409,6 +1429,7 @@ const tqdb_engine_t tqdb_sqlite_engine = {
     .row = sq_row,
     .catalog_read = sq_catalog_read,
     .database_files = sq_database_files,
+    .read_once = sq_read_once,
     .bulk_begin = sq_bulk_begin,
     .bulk_row = sq_bulk_row,
     .bulk_end = sq_bulk_end,

@@ -682,9 +682,13 @@ int frame_create_as(tq_ctx_t *ctx, fstore_t *st, const char *select,
     tq_buf_free(&b);
     if (!cur)
         return -1;
+    /* the source is read once: its pages need not stay mapped in */
+    tqdb_conn_t *db = tq_ctx_db(ctx);
+    tqdb_read_once(db, true);
     while ((rc = tqdb_step(cur)) == TQDB_ROW)
         ;
     tqdb_cursor_free(&cur);
+    tqdb_read_once(db, false);
     if (rc < 0) {
         tq_raise_db(ctx);
         return -1;
