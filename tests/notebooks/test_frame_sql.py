@@ -26,11 +26,15 @@ from the log of a first run, then written into the cells of a second.
 
 Environment: TABULA_RUN (default build/lang/tabula-run).
 """
+import glob
 import json
 import os
 import re
 import subprocess
 import tempfile
+
+import sys
+import urllib.parse
 
 import pytest
 
@@ -41,6 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RUN = os.environ.get("TABULA_RUN", os.path.join(ROOT, "build", "lang",
                                                 "tabula-run"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+import pgcluster  # noqa: E402
 
 N = 300
 # The table every test reads: an int column a (ties), a float column b
@@ -54,6 +60,16 @@ SETUP = """\
 ... INSERT INTO t SELECT i, (i * 37) % 101 - 50,
 ...     CASE WHEN i % 7 = 0 THEN NULL ELSE ((i * 13) % 17) / 4.0 END,
 ...     i % 5, 'c' || (i % 3) FROM n;
+
+""".format(n=N)
+# The same rows on PostgreSQL.
+SETUP_PG = """\
+>>> %%sql
+... CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b DOUBLE PRECISION,
+...                 k INTEGER, c TEXT);
+... INSERT INTO t SELECT i, (i * 37) % 101 - 50,
+...     CASE WHEN i % 7 = 0 THEN NULL ELSE ((i * 13) % 17) / 4.0 END,
+...     i % 5, 'c' || (i % 3) FROM generate_series(1, {n}) AS i;
 
 """.format(n=N)
 
@@ -82,7 +98,12 @@ class Session:
     marker; run() gives the TAP output and each marked cell's
     statements."""
 
-    def __init__(self, setup=SETUP):
+    def __init__(self, setup=None, server=None):
+        """A session on SQLite, or with `server` (a pgcluster server) on
+        a fresh database of that PostgreSQL server."""
+        self.server = server
+        if setup is None:
+            setup = SETUP_PG if server else SETUP
         self.text = setup
         self.ncells = setup.count("\n>>> ") + setup.startswith(">>> ")
         self.marks = []           # the cell number of each marked cell
@@ -111,13 +132,25 @@ class Session:
             log = os.path.join(d, "sql.log")
             with open(path, "w") as f:
                 f.write(self.text)
-            r = subprocess.run([RUN, "--golden", path], capture_output=True,
-                               text=True, env=dict(os.environ,
-                                                   TABULA_SQL_LOG=log),
-                               timeout=300)
+            args = [RUN, "--golden", path]
+            if self.server:
+                args[2:2] = ["--database", fresh_database(self.server.url)]
+            try:
+                r = subprocess.run(args, capture_output=True, text=True,
+                                   env=dict(os.environ, TABULA_SQL_LOG=log),
+                                   timeout=300)
+            finally:
+                if self.server:
+                    pgcluster.psql(self.server.url,
+                                   'DROP DATABASE IF EXISTS "tq_frame_sql"')
             with open(log, encoding="utf-8", errors="replace") as f:
                 entries = [json.loads(line) for line in f]
         self.tap = r.stdout + r.stderr
+        # a sanitizer's report (an ASan build) fails the session
+        assert not re.search(r"Sanitizer|runtime error:", r.stderr), \
+            r.stderr
+        assert r.returncode == 0 or re.search(r"^not ok", r.stdout, re.M), \
+            self.tap
         before, cells = [], []
         for e in entries:
             m = re.fullmatch(r"SELECT 'tq_mark_(\d+)'", e["sql"])
@@ -133,6 +166,34 @@ class Session:
         """Whether marked cell k gave its expected text."""
         n = self.marks[k]
         return re.search(r"^ok %d\b" % n, self.tap, re.M) is not None
+
+
+def fresh_database(url, name="tq_frame_sql"):
+    """The URL of a new empty database `name` on url's server."""
+    pgcluster.psql(url, 'DROP DATABASE IF EXISTS "%s"' % name)
+    pgcluster.psql(url, 'CREATE DATABASE "%s"' % name)
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="module")
+def pg_server():
+    """A throwaway PostgreSQL cluster (pgcluster.py) for the module, or
+    the server TABULA_TEST_PG names; skipped without PostgreSQL."""
+    if not os.environ.get("TABULA_TEST_PG") and not glob.glob(
+            "/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("no PostgreSQL binaries")
+    with pgcluster.test_server() as pg:
+        yield pg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request):
+    """None for SQLite, else the PostgreSQL server: the frames' C paths
+    sit above the engines, so each test runs on both."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("pg_server")
 
 
 def frame_table(stmts):
@@ -185,35 +246,39 @@ def need_run():
         pytest.skip("build tabula-run first")
 
 
-def test_log_format():
+def test_log_format(server):
     """The log holds one JSON line per statement, a statement's line
-    breaks, tabs and quotes escaped, with its engine and whether it
-    ran; each cell is a transaction, rolled back when it fails."""
+    breaks and quotes escaped, with its engine and whether it ran; each
+    cell is a transaction, rolled back when it fails."""
     need_run()
-    s = Session(setup="")
-    s.cell('%%sql\nSELECT \'a\', "b\\"\nFROM (SELECT 1 AS "b\\")', "")
-    s.cell("%sql SELECT nope", "!!! OperationalError: no such column: nope")
+    s = Session(setup="", server=server)
+    s.cell('%%sql\nSELECT \'a\' AS "b\\"\nUNION ALL SELECT \'c\'', "")
+    s.cell("%sql SELECT nope", "!!! (its engine's error)")
     before, cells = s.run()
+    engine = "postgresql" if server else "sqlite"
     sql = [e for e in cells[0] if e["op"] == "prepare"]
     assert [e["sql"].rstrip("\n") for e in sql] == \
-        ['SELECT \'a\', "b\\"\nFROM (SELECT 1 AS "b\\")'], show(cells[0])
-    assert all(e["engine"] == "sqlite" and e["ok"] and e["pid"] > 0
+        ['SELECT \'a\' AS "b\\"\nUNION ALL SELECT \'c\''], show(cells[0])
+    assert all(e["engine"] == engine and e["ok"] and e["pid"] > 0
                for e in sql)
     failed = [e for e in cells[1] if e["op"] == "prepare"]
     assert [(e["sql"], e["ok"]) for e in failed] == \
         [("SELECT nope", False)], show(cells[1])
     # each cell is one transaction (its marker's COMMIT comes first, the
     # next marker's BEGIN last)
-    assert [e["op"] for e in cells[0] if e["op"] != "prepare"] == \
+    ends = ("begin", "commit", "rollback")
+    assert [e["op"] for e in cells[0] if e["op"] in ends] == \
         ["commit", "begin", "commit", "begin"]
-    assert [e["op"] for e in cells[1] if e["op"] != "prepare"] == \
+    assert [e["op"] for e in cells[1] if e["op"] in ends] == \
         ["commit", "begin", "rollback"]
 
 
 def test_computed_column_copy():
     """df['x'] = <+ - * over copied columns>: C computes x's copy
     (fc_assign_copy), so its statistics read no x from the table.
-    Fails when fc_assign_copy returns at once."""
+    Fails when fc_assign_copy returns at once. SQLite only: there the
+    column is virtual (computed when read); PostgreSQL's frames write
+    it, and read it back (reference section 6)."""
     need_run()
     p = pandas_frame(("a", "b"))
     p["x"] = p["a"] * 2 + p["b"]
@@ -235,14 +300,14 @@ def test_computed_column_copy():
         table, show(bad))
 
 
-def test_sort_head_tail():
+def test_sort_head_tail(server):
     """sort_values(c).head(k) and .tail(k) over a copied column: C picks
     the k rows (fc_sorted_rows), SQL sorts only them; no statement sorts
     the frame's table unrestricted. Fails when sorted_rows_filter
     (frame.c) finds no rows."""
     need_run()
     p = pandas_frame(("a", "b", "k"))
-    s = Session()
+    s = Session(server=server)
     load = s.cell("df = T[:, ['a', 'b', 'k']].dataframe()")
     exprs = ["df.sort_values('b').head(4)",
              "df.sort_values('b').tail(6)",
@@ -267,13 +332,13 @@ def test_sort_head_tail():
         assert any(reads(e, table) for e in cells[k]), show(cells[k])
 
 
-def stats_session(exprs, cols=("a", "b", "k"), warm=True):
+def stats_session(server, exprs, cols=("a", "b", "k"), warm=True):
     """A session that loads t[cols] as df, reads a statistic of each
     column when `warm` (so that each has its copy, whenever copies are
     made), then runs each expression, checked against pandas; returns
     (frame table, statements of each expression)."""
     p = pandas_frame(cols)
-    s = Session()
+    s = Session(server=server)
     load = s.cell("df = T[:, %r].dataframe()" % list(cols))
     if warm:
         src = ", ".join("df[%r].max()" % c for c in cols)
@@ -293,7 +358,7 @@ def assert_no_compute(exprs, table, cells):
                                                             show(bad))
 
 
-def test_series_reductions():
+def test_series_reductions(server):
     """Series sum/mean/std/min/max/count of copied columns are C's
     (fc_reduce): no aggregate over the frame's table. Fails when
     frame_stats.c's reduction skips fc_reduce, or frame_col gives no
@@ -303,11 +368,11 @@ def test_series_reductions():
              "df['a'].std()", "df['b'].min()", "df['a'].max()",
              "df['b'].count()", "df[['a', 'b']].mean()",
              "df[['a', 'b']].sum()"]
-    table, cells = stats_session(exprs)
+    table, cells = stats_session(server, exprs)
     assert_no_compute(exprs, table, cells)
 
 
-def test_describe():
+def test_describe(server):
     """describe() of copied numeric columns reads the copies
     (fc_moments, quantiles over fc_values): no statement reads the
     frame's table once its columns are copied, where without the copies
@@ -315,13 +380,13 @@ def test_describe():
     takes no copy."""
     need_run()
     exprs = ["df.describe()", "df['b'].describe()", "df['k'].describe()"]
-    table, cells = stats_session(exprs)
+    table, cells = stats_session(server, exprs)
     for src, stmts in zip(exprs, cells):
         bad = [e for e in stmts if reads(e, table)]
         assert not bad, "%s read %s:\n%s" % (src, table, show(bad))
 
 
-def test_groupby():
+def test_groupby(server):
     """groupby(k)[cols].sum()/mean()/... over copied columns is C's
     (fc_groupby): no GROUP BY over the frame's table. Fails when
     frame_stats.c takes the SQL path."""
@@ -329,40 +394,40 @@ def test_groupby():
     exprs = ["df.groupby('k')['b'].sum()", "df.groupby('k')['a'].mean()",
              "df.groupby('k')[['a', 'b']].max()",
              "df.groupby('k')['b'].count()"]
-    table, cells = stats_session(exprs)
+    table, cells = stats_session(server, exprs)
     assert_no_compute(exprs, table, cells)
 
 
-def test_value_counts():
+def test_value_counts(server):
     """value_counts() of a copied column is C's (fc_value_counts): no
     GROUP BY or count over the frame's table. Fails when frame_series.c
     takes the SQL path."""
     need_run()
     exprs = ["df['k'].value_counts()", "df['a'].value_counts().head(8)",
              "df['k'].value_counts(normalize=True)"]
-    table, cells = stats_session(exprs)
+    table, cells = stats_session(server, exprs)
     assert_no_compute(exprs, table, cells)
 
 
-def test_cumsum():
+def test_cumsum(server):
     """A Series' cumsum/cummax/cummin over a copy is C's (fc_running,
     a memory store): no window over the frame's table. Fails when
     frame_methods.c takes the SQL path."""
     need_run()
     exprs = ["df['b'].cumsum().tail(4)", "df['a'].cumsum().head(4)",
              "df['a'].cummax().tail(3)", "df['b'].cummin().head(3)"]
-    table, cells = stats_session(exprs)
+    table, cells = stats_session(server, exprs)
     assert_no_compute(exprs, table, cells)
 
 
-def test_dtypes():
+def test_dtypes(server):
     """dtypes of numeric columns come from their copies
     (frame_cols_dtype), first thing after .dataframe(): no count of the
     values' types over the frame's table. Fails when frame_cols_dtype
     says nothing."""
     need_run()
     exprs = ["df.dtypes", "df['b'].dtype", "df['a'].dtype"]
-    table, cells = stats_session(exprs, warm=False)
+    table, cells = stats_session(server, exprs, warm=False)
     assert_no_compute(exprs, table, cells)
 
 
