@@ -17,23 +17,26 @@ marker statement (SELECT 'tq_mark_N') run before it.
 
 The properties name no exact statement, so that the frames' SQL may
 change shape; they fail when the C path is gone (each was checked by
-disabling its path: see the test's docstring).
+disabling its path: see the test's docstring). Each runs on SQLite and
+on PostgreSQL (a throwaway cluster, tests/pg/pgcluster.py; skipped
+without PostgreSQL's binaries).
 
 Also here: raw SQL that writes a frame's table reaches the copies
 (moved from tests/golden/frame_copies.test, which cannot name the table
 without knowing the session's numbering of temp tables): the name is read
 from the log of a first run, then written into the cells of a second.
 
-Environment: TABULA_RUN (default build/lang/tabula-run).
+Environment: TABULA_RUN (default build/lang/tabula-run), TABULA_TEST_PG
+(a server to use instead of a throwaway cluster), TABULA_BUILD (where
+the cluster lives).
 """
 import glob
 import json
 import os
 import re
 import subprocess
-import tempfile
-
 import sys
+import tempfile
 import urllib.parse
 
 import pytest
@@ -117,7 +120,7 @@ class Session:
         self.text += ">>> " + lines[0] + "\n"
         self.text += "".join("... " + x + "\n" for x in lines[1:])
         if expected:
-            self.text += "\n".join(x if x else "" for x in
+            self.text += "\n".join(x if x else "<BLANKLINE>" for x in
                                    expected.split("\n")) + "\n"
         self.text += "\n"
         self.ncells += 1
@@ -125,16 +128,19 @@ class Session:
         return k
 
     def run(self):
-        """Runs the session; returns (TAP output, [statements of marked
-        cell k], statements before the first marker)."""
+        """Runs the session (its TAP output and stderr in self.tap);
+        returns (the statements before the first marker, [the statements
+        of marked cell k]), each statement a dict of the log's fields."""
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "s.test")
             log = os.path.join(d, "sql.log")
             with open(path, "w") as f:
                 f.write(self.text)
             args = [RUN, "--golden", path]
+            name = "tq_frame_sql_%d" % os.getpid()
             if self.server:
-                args[2:2] = ["--database", fresh_database(self.server.url)]
+                args[2:2] = ["--database",
+                             fresh_database(self.server.url, name)]
             try:
                 r = subprocess.run(args, capture_output=True, text=True,
                                    env=dict(os.environ, TABULA_SQL_LOG=log),
@@ -142,7 +148,7 @@ class Session:
             finally:
                 if self.server:
                     pgcluster.psql(self.server.url,
-                                   'DROP DATABASE IF EXISTS "tq_frame_sql"')
+                                   'DROP DATABASE IF EXISTS "%s"' % name)
             with open(log, encoding="utf-8", errors="replace") as f:
                 entries = [json.loads(line) for line in f]
         self.tap = r.stdout + r.stderr
@@ -168,7 +174,7 @@ class Session:
         return re.search(r"^ok %d\b" % n, self.tap, re.M) is not None
 
 
-def fresh_database(url, name="tq_frame_sql"):
+def fresh_database(url, name):
     """The URL of a new empty database `name` on url's server."""
     pgcluster.psql(url, 'DROP DATABASE IF EXISTS "%s"' % name)
     pgcluster.psql(url, 'CREATE DATABASE "%s"' % name)
