@@ -308,6 +308,8 @@ char *tqdb_statement_timeout(tqdb_conn_t *conn)
 
 /* ---- cursors */
 
+/* tqdb_prepare: see db.h; the engine always says where the statement
+ * ends, so that the log holds that statement alone. */
 int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
                  const char **tail)
 {
@@ -318,10 +320,11 @@ int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
     assert(rc == 0 || !*out);
     assert(!*out || (*out)->conn == conn);
     if (sql_log_fd >= 0 && (*out || rc < 0)) {
-        /* the first statement alone, as far as the engine read it */
-        const char *stop = tail ? *tail : end;
-        size_t len = rc == 0 && stop && stop >= sql ? (size_t)(stop - sql)
-                                                    : strlen(sql);
+        /* the first statement alone (up to where the engine stopped), or
+         * all of a text that failed */
+        const char *stop = rc == 0 ? (tail ? *tail : end) : NULL;
+        assert(!stop || stop >= sql);
+        size_t len = stop ? (size_t)(stop - sql) : strlen(sql);
         sql_log(conn, "prepare", sql, len, NULL, rc == 0);
     }
     if (*out) {
