@@ -3,13 +3,24 @@
  * target and forwards every call through that engine's table of
  * operations (engine.h), with the typed bind helpers on top. What every
  * engine shares (errors, datums, the catalogue's release) is dbcore.c.
+ *
+ * Being the one door, it also keeps the statement log: with
+ * TABULA_SQL_LOG=<path> in the environment, every statement that comes
+ * through (prepared, executed, a transaction's or savepoint's statement,
+ * a bulk load's target) is appended to <path> as one JSON line, so that
+ * tests can see which SQL an operation runs, and which it does not. Off,
+ * it costs one comparison per statement.
  */
 #include "db/db.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "db/engine.h"
@@ -23,11 +34,97 @@ static const tqdb_engine_t *const engines[] = {
     &tqdb_sqlite_engine,
 };
 
+/* ---- the statement log */
+
+/* The log's file descriptor (opened O_APPEND), or -1 when off. Set once,
+ * on the first tqdb_open, before any statement; read without a lock. */
+static int sql_log_fd = -1;
+static pthread_once_t sql_log_once = PTHREAD_ONCE_INIT;
+
+/* Opens $TABULA_SQL_LOG for appending, once per process; a path that
+ * cannot be opened leaves the log off, with a word on stderr. */
+static void sql_log_open(void)
+{
+    const char *path = getenv("TABULA_SQL_LOG");
+    if (!path || !*path)
+        return;
+    sql_log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (sql_log_fd < 0) {
+        char *msg = tq_xasprintf("tabula: TABULA_SQL_LOG: cannot open %s: "
+                                 "%s\n", path, strerror(errno));
+        ssize_t w = write(STDERR_FILENO, msg, strlen(msg));
+        (void)w;
+        free(msg);
+    }
+}
+
+/* Appends `len` bytes of s to b as the body of a JSON string: quotes,
+ * backslashes and control characters escaped, so that a statement with
+ * line breaks stays on its line. Other bytes go as they are. */
+static void json_body(tq_buf_t *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            tq_buf_addc(b, '\\');
+            tq_buf_addc(b, (char)c);
+        } else if (c == '\n') {
+            tq_buf_add(b, "\\n");
+        } else if (c == '\t') {
+            tq_buf_add(b, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            tq_buf_printf(b, "\\u%04x", c);
+        } else {
+            tq_buf_addc(b, (char)c);
+        }
+    }
+}
+
+/* Logs one statement: `op` (what the caller asked: "prepare", "exec",
+ * "begin", "savepoint", "bulk", ...), the first `len` bytes of `sql`
+ * (the statement, or a bulk load's target), then `name` when not NULL
+ * (a savepoint's), and whether the engine took it. The line is written
+ * with one write(2) on an O_APPEND descriptor, so the lines of several
+ * threads or processes sharing the file do not mix. */
+static void sql_log(const tqdb_conn_t *conn, const char *op, const char *sql,
+                    size_t len, const char *name, bool ok)
+{
+    assert(sql_log_fd >= 0 && op && sql);
+    tq_buf_t b = {0};
+    tq_buf_printf(&b, "{\"pid\": %ld, \"engine\": \"%s\", \"op\": \"%s\", "
+                  "\"sql\": \"", (long)getpid(), conn->engine->name, op);
+    json_body(&b, sql, len);
+    if (name) {
+        tq_buf_addc(&b, ' ');
+        json_body(&b, name, strlen(name));
+    }
+    tq_buf_printf(&b, "\", \"ok\": %s}\n", ok ? "true" : "false");
+    for (size_t off = 0; off < b.len;) {
+        ssize_t w = write(sql_log_fd, b.s + off, b.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;              /* a full disk loses log lines, not cells */
+        off += (size_t)w;
+    }
+    tq_buf_free(&b);
+}
+
+/* sql_log for a whole statement when the log is on; passes rc on. */
+static int logged(tqdb_conn_t *conn, const char *op, const char *sql,
+                  const char *name, int rc)
+{
+    if (sql_log_fd >= 0)
+        sql_log(conn, op, sql, strlen(sql), name, rc >= 0);
+    return rc;
+}
+
 /* ---- connections */
 
 /* tqdb_open: see db.h. */
 tqdb_conn_t *tqdb_open(const char *target, unsigned flags, char **error)
 {
+    pthread_once(&sql_log_once, sql_log_open);
     size_t n = sizeof engines / sizeof *engines;
     for (size_t i = 0; i < n; i++) {
         const tqdb_engine_t *e = engines[i];
@@ -67,40 +164,44 @@ bool tqdb_readonly(const tqdb_conn_t *conn)
 
 int tqdb_exec(tqdb_conn_t *conn, const char *sql)
 {
-    return conn->engine->exec(conn, sql);
+    return logged(conn, "exec", sql, NULL, conn->engine->exec(conn, sql));
 }
 
 int tqdb_begin(tqdb_conn_t *conn)
 {
-    return conn->engine->begin(conn);
+    return logged(conn, "begin", "BEGIN", NULL, conn->engine->begin(conn));
 }
 
 int tqdb_commit(tqdb_conn_t *conn)
 {
-    return conn->engine->commit(conn);
+    return logged(conn, "commit", "COMMIT", NULL, conn->engine->commit(conn));
 }
 
 int tqdb_rollback(tqdb_conn_t *conn)
 {
-    return conn->engine->rollback(conn);
+    return logged(conn, "rollback", "ROLLBACK", NULL,
+                  conn->engine->rollback(conn));
 }
 
 int tqdb_savepoint(tqdb_conn_t *conn, const char *name)
 {
     assert(name && *name);
-    return conn->engine->savepoint(conn, name);
+    return logged(conn, "savepoint", "SAVEPOINT", name,
+                  conn->engine->savepoint(conn, name));
 }
 
 int tqdb_release(tqdb_conn_t *conn, const char *name)
 {
     assert(name && *name);
-    return conn->engine->release(conn, name);
+    return logged(conn, "release", "RELEASE", name,
+                  conn->engine->release(conn, name));
 }
 
 int tqdb_rollback_to(tqdb_conn_t *conn, const char *name)
 {
     assert(name && *name);
-    return conn->engine->rollback_to(conn, name);
+    return logged(conn, "rollback_to", "ROLLBACK TO", name,
+                  conn->engine->rollback_to(conn, name));
 }
 
 bool tqdb_in_transaction(tqdb_conn_t *conn)
@@ -213,14 +314,25 @@ char *tqdb_statement_timeout(tqdb_conn_t *conn)
 
 /* ---- cursors */
 
+/* tqdb_prepare: see db.h; the engine always says where the statement
+ * ends, so that the log holds that statement alone. */
 int tqdb_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
                  const char **tail)
 {
     assert(conn && sql && out);
     *out = NULL;
-    int rc = conn->engine->prepare(conn, sql, out, tail);
+    const char *end = NULL;
+    int rc = conn->engine->prepare(conn, sql, out, tail ? tail : &end);
     assert(rc == 0 || !*out);
     assert(!*out || (*out)->conn == conn);
+    if (sql_log_fd >= 0 && (*out || rc < 0)) {
+        /* the first statement alone (up to where the engine stopped), or
+         * all of a text that failed */
+        const char *stop = rc == 0 ? (tail ? *tail : end) : NULL;
+        assert(!stop || stop >= sql);
+        size_t len = stop ? (size_t)(stop - sql) : strlen(sql);
+        sql_log(conn, "prepare", sql, len, NULL, rc == 0);
+    }
     if (*out) {
         (*out)->decltypes = NULL;
         (*out)->ndecltypes = 0;
@@ -395,6 +507,12 @@ int tqdb_bulk_begin(tqdb_conn_t *conn, const char *table,
     *out = NULL;
     tqdb_conn_clear_error(conn);
     tqdb_bulk_t *b = conn->engine->bulk_begin(conn, table, columns, ncols);
+    if (sql_log_fd >= 0) {
+        tq_buf_t target = {0};
+        tqdb_bulk_target(&target, table, columns, ncols);
+        sql_log(conn, "bulk", target.s, target.len, NULL, b != NULL);
+        tq_buf_free(&target);
+    }
     if (!b)
         return -1;
     b->conn = conn;
