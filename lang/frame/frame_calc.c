@@ -294,6 +294,49 @@ FAST_LOOPS static const double *fast_kid_reals(const fast_t *f, int k, size_t a,
     return d;
 }
 
+/* v as a double by the trick above: exact while |v| < 2^51. */
+static inline double small_to_double(int64_t v)
+{
+    uint64_t bits = (uint64_t)v + 0x4338000000000000u;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d - 0x1.8p52;
+}
+
+/* An operation between an integer kid and a real one in one loop, the
+ * integers turned into doubles on the way: true when done, false when
+ * an integer lies past +-2^51 (the caller converts them exactly). */
+FAST_LOOPS static bool fused_mixed(const fast_t *f, int op, size_t a,
+                                   size_t len, double *out)
+{
+    bool left_int = f->kid[0]->is_int;
+    const int64_t *v = fast_ints(f->kid[left_int ? 0 : 1], a);
+    const double *r = fast_reals(f->kid[left_int ? 1 : 0], a);
+    uint64_t far = 0;
+#define FUSED(expr)                                                       \
+    for (size_t i = 0; i < len; i++) {                                    \
+        far |= ((uint64_t)v[i] + ((uint64_t)1 << 51)) >> 52;              \
+        double d = small_to_double(v[i]);                                 \
+        out[i] = (expr);                                                  \
+    }
+    switch (op) {
+    case '+':
+        FUSED(d + r[i]);
+        break;
+    case '-':
+        if (left_int)
+            FUSED(d - r[i])
+        else
+            FUSED(r[i] - d)
+        break;
+    default:
+        FUSED(d * r[i]);
+        break;
+    }
+#undef FUSED
+    return !far;
+}
+
 /* Evaluates rows [a, a + len) of f into its buffer (or into iout/xout,
  * the result's, for the root). False when integers overflow. */
 FAST_LOOPS static bool fast_eval(fast_t *f, size_t a, size_t len,
@@ -343,9 +386,18 @@ FAST_LOOPS static bool fast_eval(fast_t *f, size_t a, size_t len,
                 /* times a positive literal: the bounds it keeps within */
                 int64_t k = f->kid[1]->e->lit.i, lo = INT64_MIN / k,
                         hi = INT64_MAX / k;
-                for (size_t i = 0; i < len; i++) {
-                    sign |= (uint64_t)(x[i] < lo) | (uint64_t)(x[i] > hi);
-                    out[i] = (int64_t)((uint64_t)x[i] * (uint64_t)k);
+                if ((k & (k - 1)) == 0) {
+                    /* a power of two: a shift, which AVX2 has */
+                    int shift = __builtin_ctzll((unsigned long long)k);
+                    for (size_t i = 0; i < len; i++) {
+                        sign |= (uint64_t)(x[i] < lo) | (uint64_t)(x[i] > hi);
+                        out[i] = (int64_t)((uint64_t)x[i] << shift);
+                    }
+                } else {
+                    for (size_t i = 0; i < len; i++) {
+                        sign |= (uint64_t)(x[i] < lo) | (uint64_t)(x[i] > hi);
+                        out[i] = (int64_t)((uint64_t)x[i] * (uint64_t)k);
+                    }
                 }
                 sign <<= 63;
                 break;
@@ -358,6 +410,9 @@ FAST_LOOPS static bool fast_eval(fast_t *f, size_t a, size_t len,
     }
     /* reals: an integer side as a double, NaN (NULL) propagating */
     double *out = xout ? xout : f->xbuf;
+    if (op != 'n' && f->kid[0]->is_int != f->kid[1]->is_int &&
+        fused_mixed(f, op, a, len, out))
+        return true;
     const double *x = fast_kid_reals(f, 0, a, len);
     if (op == 'n') {
         for (size_t i = 0; i < len; i++)
