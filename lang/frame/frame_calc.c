@@ -9,7 +9,12 @@
  * row by row with each value's own kind. Anything else (division, functions, text) leaves the column
  * without a copy: it is read when first needed.
  *
- * Ownership: the copy made is adopted by its store (frame_cols_adopt).
+ * The copy is computed when first looked up, from the arrays its columns
+ * held when it was assigned (shared with them, so that an assignment in
+ * place or a dropped entry in between changes nothing).
+ *
+ * Ownership: the entry made is adopted by its store (frame_cols_adopt);
+ * its recipe owns the tree and its shares of the arrays.
  */
 #include "frame/frame_cols.h"
 #include "frame/frame_methods.h"
@@ -50,7 +55,8 @@ static num_t arith(int op, num_t a, num_t b)
 /* An arithmetic tree resolved against the copies: a column, a literal,
  * a negation or a binary operation. */
 typedef struct enode {
-    const fcol_t *c;            /* a column */
+    const fcol_t *c;            /* a column: &own once kept */
+    fcol_t own;                 /* the column's arrays, shared (keep()) */
     num_t lit;                  /* a literal (when !c and !nkids) */
     int op;                     /* '+' '-' '*', or 'n' for negation */
     struct enode *kid[2];
@@ -63,7 +69,42 @@ static void enode_free(enode_t *e)
         return;
     for (int i = 0; i < e->nkids; i++)
         enode_free(e->kid[i]);
+    if (e->c == &e->own) {
+        fc_array_free(e->own.iv);
+        fc_array_free(e->own.x);
+    }
     free(e);
+}
+
+/* Makes the tree hold its columns' arrays itself (shared): the columns'
+ * entries may be dropped, or their columns assigned, before it is run,
+ * and it computes what they held when the column was assigned. */
+static void keep(enode_t *e)
+{
+    for (int i = 0; i < e->nkids; i++)
+        keep(e->kid[i]);
+    if (!e->c || e->c == &e->own)
+        return;
+    e->own = *e->c;
+    e->own.name = NULL;
+    e->own.recipe = NULL;
+    e->own.iv = e->own.iv ? fc_array_share(e->own.iv) : NULL;
+    e->own.x = e->own.x ? fc_array_share(e->own.x) : NULL;
+    e->c = &e->own;
+}
+
+/* What a computed column's copy is computed from (fcol_t's recipe). */
+struct fc_recipe {
+    enode_t *tree;
+};
+
+/* fc_recipe_free: see frame_cols.h. */
+void fc_recipe_free(struct fc_recipe *r)
+{
+    if (!r)
+        return;
+    enode_free(r->tree);
+    free(r);
 }
 
 /* e resolved (owned), or NULL when it is not plain arithmetic (+ - * and
@@ -474,7 +515,9 @@ static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
     return true;
 }
 
-/* fc_assign_copy: see frame_cols.h. */
+/* fc_assign_copy: see frame_cols.h. The entry only keeps the resolved
+ * tree; the values are computed on its first lookup (fc_recipe_run), as
+ * most assignments are read later, if at all, and then at once. */
 void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e)
 {
@@ -487,6 +530,23 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
     enode_t *tree = resolve(ctx, st, e, n, 0);
     if (!tree)
         return;
+    keep(tree);
+    fcol_t *c = tq_xcalloc(1, sizeof *c);
+    c->name = tq_xstrdup(name);
+    c->gen = frame_generation;
+    c->n = n;
+    c->kind = FCOL_NONE;
+    c->recipe = tq_xcalloc(1, sizeof *c->recipe);
+    c->recipe->tree = tree;
+    frame_cols_adopt(st, c);
+}
+
+/* fc_recipe_run: see frame_cols.h. */
+void fc_recipe_run(fcol_t *c)
+{
+    assert(c->recipe && c->kind == FCOL_NONE && !c->iv && !c->x);
+    const enode_t *tree = c->recipe->tree;
+    size_t n = c->n;
     int64_t *iv = NULL;
     double *x = NULL;
     size_t nmissing = 0;
@@ -516,14 +576,10 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
         }
     }
 done:
-    enode_free(tree);
-    fcol_t *c = tq_xcalloc(1, sizeof *c);
-    c->name = tq_xstrdup(name);
-    c->gen = frame_generation;
-    c->n = n;
+    fc_recipe_free(c->recipe);
+    c->recipe = NULL;
     c->kind = x ? FCOL_REAL : FCOL_INT;
     c->iv = iv;
     c->x = x;
     c->nmissing = nmissing;
-    frame_cols_adopt(st, c);
 }

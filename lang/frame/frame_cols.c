@@ -117,12 +117,9 @@ void fc_array_free(void *p)
 
 static void fcol_clear(fcol_t *c)
 {
-    size_t bytes = c->n * (c->kind == FCOL_INT ? sizeof *c->iv
-                                                : sizeof *c->x);
-    if (c->iv || c->x) {
-        assert(fcol_bytes >= bytes);
-        fcol_bytes -= bytes;
-    }
+    assert(fcol_bytes >= c->bytes);
+    fcol_bytes -= c->bytes;
+    fc_recipe_free(c->recipe);
     free(c->name);
     fc_array_free(c->iv);
     fc_array_free(c->x);
@@ -280,7 +277,8 @@ static int read_columns(tq_ctx_t *ctx, fstore_t *st, const char *const *names,
             c->iv = fc_array_resize(r[i].iv, keep, sizeof *c->iv);
         else
             c->x = fc_array_resize(r[i].x, keep, sizeof *c->x);
-        fcol_bytes += rows * 8;
+        c->bytes = rows * 8;
+        fcol_bytes += c->bytes;
         assert(fcol_bytes <= FCOL_BUDGET);
     }
     free(r);
@@ -296,7 +294,8 @@ static void remove_at(fstore_t *st, size_t i)
     st->fcols[i] = st->fcols[--st->nfcols];
 }
 
-/* The entry of `col` in st's cache, dropping stale entries first. */
+/* The entry of `col` in st's cache, dropping stale entries first; a
+ * computed column's copy is computed on this first lookup. */
 static fcol_t *find(fstore_t *st, const char *col)
 {
     for (size_t i = 0; i < st->nfcols;) {
@@ -305,8 +304,11 @@ static fcol_t *find(fstore_t *st, const char *col)
             remove_at(st, i);
             continue;
         }
-        if (!strcmp(st->fcols[i]->name, col))
+        if (!strcmp(st->fcols[i]->name, col)) {
+            if (st->fcols[i]->recipe)
+                fc_recipe_run(st->fcols[i]);
             return st->fcols[i];
+        }
         i++;
     }
     return NULL;
@@ -363,9 +365,10 @@ bool frame_cols_fit(size_t bytes)
 /* frame_cols_adopt: see frame_cols.h. */
 void frame_cols_adopt(fstore_t *st, fcol_t *c)
 {
-    assert(c->kind == FCOL_INT || c->kind == FCOL_REAL);
+    assert(c->kind == FCOL_INT || c->kind == FCOL_REAL || c->recipe);
     assert(c->gen == frame_generation);
-    fcol_bytes += c->n * 8;
+    c->bytes = c->n * 8;
+    fcol_bytes += c->bytes;
     st->fcols = tq_xrealloc(st->fcols, (st->nfcols + 1) * sizeof *st->fcols);
     st->fcols[st->nfcols++] = c;
 }

@@ -21,14 +21,20 @@ typedef enum fcol_kind {
     FCOL_REAL           /* doubles, NaN where missing */
 } fcol_kind_t;
 
+struct fc_recipe;
+
 typedef struct fcol {
     char *name;
     uint64_t gen;               /* frame_generation when read */
     fcol_kind_t kind;
     size_t n;                   /* the store's rows */
     size_t nmissing;
-    int64_t *iv;                /* FCOL_INT */
-    double *x;                  /* FCOL_REAL */
+    int64_t *iv;                /* FCOL_INT (an fc_array) */
+    double *x;                  /* FCOL_REAL (an fc_array) */
+    size_t bytes;               /* counted against the budget */
+    /* A computed column's copy not computed yet (frame_calc.c): kind is
+     * FCOL_NONE until the first lookup of the entry computes it. */
+    struct fc_recipe *recipe;
 } fcol_t;
 
 /* The typed copy of column `col` of st in *out (read in one pass when not
@@ -60,17 +66,25 @@ const fcol_t *frame_cols_peek(fstore_t *st, const char *col);
 void frame_cols_renew(fstore_t *st);
 /* True when a copy of `bytes` more fits the budget of all copies. */
 bool frame_cols_fit(size_t bytes);
-/* Gives st the copy c (a new FCOL_INT or FCOL_REAL entry of the current
- * generation, owned by st from now on). */
+/* Gives st the copy c (a new FCOL_INT or FCOL_REAL entry, or one with a
+ * recipe, of the current generation and n rows, owned by st from now on;
+ * n * 8 bytes are counted against the budget). */
 void frame_cols_adopt(fstore_t *st, fcol_t *c);
 /* Forgets the cached column `col` of st (it was assigned). */
 void frame_cols_forget(fstore_t *st, const char *col);
-/* frame_calc.c. After df[name] = e made column `name` of st a virtual column computed
- * by SQLite from e: its copy computed in memory with SQLite's arithmetic
- * when e is + - * and negation over number literals and int64/float64
- * columns held in memory (no copy otherwise: it is read when needed). */
+/* frame_calc.c. After df[name] = e made column `name` of st a virtual
+ * column computed by SQLite from e: when e is + - * and negation over
+ * number literals and int64/float64 columns held in memory, st gets an
+ * entry for its copy holding the recipe (the columns' arrays shared, as
+ * they are now), computed in memory with SQLite's arithmetic when the
+ * entry is first looked up; otherwise no entry: it is read when needed. */
 void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e);
+/* Computes the copy of c from its recipe (then freed): c becomes an
+ * FCOL_INT or FCOL_REAL entry. */
+void fc_recipe_run(fcol_t *c);
+/* Frees a recipe that was never run (NULL allowed). */
+void fc_recipe_free(struct fc_recipe *r);
 /* The arrays of copies (fcol_t's iv and x). A new array of count
  * elements of `size` bytes (zeroed when `zero`), with one owner, the
  * caller, who releases it with fc_array_free; large ones are advised to
