@@ -320,10 +320,12 @@ static int describe_inputs(tq_ctx_t *ctx, const frame_t *f, const dcol_t *d,
     return 0;
 }
 
-/* The inputs' typed copies, when every input is a numeric column held
- * in memory: 1 (out[0..n) set), 0 (read them with SQL), or -1 (raised). */
+/* The inputs' typed copies, when every input is either a numeric column
+ * held in memory or, in a frame, a column of dtype object or datetime64
+ * (text to the engine, never described as numbers: *text[i] set, out[i]
+ * NULL): 1 (out[0..n) set), 0 (read them with SQL), or -1 (raised). */
 static int typed_inputs(tq_ctx_t *ctx, const frame_t *f, size_t n,
-                        const fcol_t **out)
+                        const fcol_t **out, bool *text)
 {
     int rc = 1;
     for (size_t i = 0; i < n && rc == 1; i++) {
@@ -331,6 +333,11 @@ static int typed_inputs(tq_ctx_t *ctx, const frame_t *f, size_t n,
             rc = fc_series_column(ctx, f, &out[i]);
         } else {
             const char *dt = fm_store_dtype(ctx, f->st, f->cols[i]);
+            if (dt && (!strcmp(dt, "object") ||
+                       !strncmp(dt, "datetime64", 10))) {
+                text[i] = true;
+                continue;
+            }
             rc = dt ? fc_store_column(ctx, f->st, f->cols[i], dt, &out[i])
                     : -1;
         }
@@ -439,9 +446,16 @@ tq_value_t *frame_describe(tq_ctx_t *ctx, tq_value_t *self,
      * numeric input stay in memory until it is described */
     dvals_t *dv = tq_xcalloc(n + 1, sizeof *dv);
     const fcol_t **copies = tq_xcalloc(n + 1, sizeof *copies);
-    int typed = typed_inputs(ctx, f, n, copies);
-    for (size_t i = 0; typed == 1 && i < n; i++)
-        dv[i].nnum = copies[i]->n - copies[i]->nmissing;
+    bool *text = tq_xcalloc(n + 1, sizeof *text);
+    int typed = typed_inputs(ctx, f, n, copies, text);
+    for (size_t i = 0; typed == 1 && i < n; i++) {
+        /* a text input is described only when no input is numeric */
+        if (text[i])
+            dv[i].ntext = 1;
+        else
+            dv[i].nnum = copies[i]->n - copies[i]->nmissing;
+    }
+    free(text);
     if (typed < 0 || (!typed && describe_inputs(ctx, f, d, n, dv) < 0)) {
         free(copies);
         dvals_free(dv, n);
