@@ -124,6 +124,11 @@ tq_value_t *fc_reduce(const fcol_t *c, const char *fn);
 /* The non-missing values as doubles in row order (owned), count in *n. */
 double *fc_values(const fcol_t *c, size_t *n);
 
+/* frame_stats.c. s.quantile(q) (linear, as numpy 1.24) or, with
+ * `median`, s.median() (the mean of the two middle values for an even
+ * count) over the values of c that are not missing; NaN with none. */
+double fc_quantile(const fcol_t *c, double q, bool median);
+
 /* groupby(key)[cols].fn() with fn sum mean count min max size: a new
  * store indexed by column key_label (sorted keys, missing ones dropped)
  * with one column per names[j] ("size" for size), computed as pandas'

@@ -26,6 +26,7 @@
 #include "frame/frame_cols.h"
 #include "base/temporal.h"
 #include "sql/dialect.h"
+#include "vm/interp.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -1435,17 +1436,18 @@ static int quantile_of(tq_ctx_t *ctx, const fm_src_t *s, const char *col,
  * the column names; over a Series, a scalar. `fn` is sum mean min max
  * count std var median quantile. */
 /* reduce() over typed copies: when every reduced column of a frame is
- * numeric and held in memory, and fn is count sum mean min max std or
- * var, the Series of results computed as pandas does; else NULL without
- * an error (the SQL path follows), or NULL with one raised. */
+ * numeric and held in memory, and fn is count sum mean min max std var
+ * median or quantile (at q), the Series of results computed as pandas
+ * does; else NULL without an error (the SQL path follows), or NULL with
+ * one raised. */
 static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
                                 const fm_src_t *s, const char **dt,
-                                const size_t *cols, size_t n, const char *fn)
+                                const size_t *cols, size_t n, const char *fn,
+                                double q)
 {
-    /* reduce()'s functions but the order statistics are fc_reduce's */
-    if (f->series || n == 0 || !strcmp(fn, "median") ||
-        !strcmp(fn, "quantile"))
+    if (f->series || n == 0)
         return NULL;
+    bool order = !strcmp(fn, "median") || !strcmp(fn, "quantile");
     const fcol_t **c = tq_xcalloc(n, sizeof *c);
     for (size_t k = 0; k < n; k++) {
         if (fc_store_column(ctx, f->st, f->cols[cols[k]], dt[cols[k]],
@@ -1459,7 +1461,8 @@ static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
     bool ok = true;
     for (size_t k = 0; k < n && ok; k++) {
         labels[k] = s->names[cols[k]];
-        tq_value_t *v = fc_reduce(c[k], fn);
+        tq_value_t *v = order ? tq_float(fc_quantile(c[k], q, fn[0] == 'm'))
+                              : fc_reduce(c[k], fn);
         if (!v) {
             ok = false;        /* not one of fc_reduce's, or an overflow */
             break;
@@ -1472,7 +1475,10 @@ static tq_value_t *typed_reduce(tq_ctx_t *ctx, const frame_t *f,
     }
     tq_value_t *r = NULL;
     if (ok) {
-        r = series_from(ctx, labels, vals, n, NULL, false);
+        /* df.quantile(q) is named q, as pandas names it */
+        char *name = strcmp(fn, "quantile") ? NULL : tq_float_repr(q);
+        r = series_from(ctx, labels, vals, n, name, false);
+        free(name);
         if (r && strcmp(fn, "count") && strcmp(fn, "sum") &&
             strcmp(fn, "min") && strcmp(fn, "max"))
             fm_store_float(FM_SELF(r)->st, "tq_v");
@@ -1503,6 +1509,18 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
         tq_decref(src);
         return v;
     }
+    if (f->series) {
+        /* a copied numeric column: pandas' arithmetic in C */
+        const fcol_t *c = NULL;
+        if (fc_series_column(ctx, f, &c) < 0)
+            return NULL;
+        tq_value_t *v = !c ? NULL
+            : !strcmp(fn, "median") ? tq_float(fc_quantile(c, q, true))
+            : !strcmp(fn, "quantile") ? tq_float(fc_quantile(c, q, false))
+            : fc_reduce(c, fn);
+        if (v)
+            return v;   /* else not a copy, or an int64 sum overflows */
+    }
     fm_src_t s;
     if (fm_src_init(ctx, f, &s) < 0)
         return NULL;
@@ -1518,7 +1536,7 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
     for (size_t i = 0; i < s.n; i++)
         if (keep_text || numeric(dt[i]))
             cols[n++] = i;
-    tq_value_t *typed = typed_reduce(ctx, f, &s, dt, cols, n, fn);
+    tq_value_t *typed = typed_reduce(ctx, f, &s, dt, cols, n, fn, q);
     if (typed || tq_error_pending(ctx)) {
         free(cols);
         free(dt);
@@ -1619,7 +1637,9 @@ static tq_value_t *reduce(tq_ctx_t *ctx, tq_value_t *self, const char *fn,
                 v = tq_datum_value(vals[0]);
             free(vals[0]);
         } else {
-            v = series_from(ctx, labels, vals, n, NULL, false);
+            char *name = strcmp(fn, "quantile") ? NULL : tq_float_repr(q);
+            v = series_from(ctx, labels, vals, n, name, false);
+            free(name);
             /* float64 even when every value is missing (NaN) */
             if (v && (!strcmp(fn, "mean") || !strcmp(fn, "std") ||
                       !strcmp(fn, "var") || !strcmp(fn, "median") ||

@@ -218,6 +218,36 @@ static void describe_numbers(double *x, size_t n, double out[8])
     }
 }
 
+/* fc_quantile: see frame_cols.h. */
+double fc_quantile(const fcol_t *c, double q, bool median)
+{
+    assert(q >= 0 && q <= 1);
+    size_t n;
+    double *x = fc_values(c, &n);
+    double r = NAN;
+    if (n > 0) {
+        order_t o = {x, n, 0, 0};
+        if (median) {
+            /* np.median: the middle value, or the mean of the two */
+            double a = order_stat(&o, (n - 1) / 2);
+            r = n % 2 ? a : (a + order_stat(&o, n / 2)) / 2.0;
+        } else {
+            /* numpy 1.24 'linear': virtual index (n - 1) * q, at the q
+             * that pandas' np.percentile(values, q * 100) divides back */
+            q = q * 100.0 / 100.0;
+            double vi = (double)(n - 1) * q;
+            double lof = floor(vi);
+            if (lof < 0)
+                lof = 0;
+            size_t lo = (size_t)lof, hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
+            double a = order_stat(&o, lo), b = order_stat(&o, hi);
+            r = lerp(a, b, vi - lof);
+        }
+    }
+    free(x);
+    return r;
+}
+
 /* The eight describe() numbers of the n values x (in row order, NaN where
  * missing; reordered here): count, pandas' nanmean and ddof-1 nanstd
  * (numpy's pairwise sums over the values with 0 for missing ones), min,

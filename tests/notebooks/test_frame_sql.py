@@ -378,6 +378,19 @@ def test_series_reductions(server):
     assert_no_compute(exprs, table, cells)
 
 
+def test_order_statistics(server):
+    """median(), quantile() and var() of copied columns, of a Series or a
+    frame, are C's (fc_quantile, fc_reduce): no sort, count or aggregate
+    over the frame's table. Fails when frame_methods.c's reduce() takes
+    the SQL path."""
+    need_run()
+    exprs = ["df['b'].median()", "df['a'].median()", "df['a'].quantile(0.3)",
+             "df['b'].quantile(0.75)", "df['b'].var()", "df.median()",
+             "df.quantile(0.9)", "df[['a', 'b']].var()"]
+    table, cells = stats_session(server, exprs)
+    assert_no_compute(exprs, table, cells)
+
+
 def test_describe(server):
     """describe() of copied numeric columns reads the copies
     (fc_moments, quantiles over fc_values): no statement reads the
