@@ -31,6 +31,9 @@ struct tqdb_conn {
     int (*stop)(void *ud);         /* progress callback, or NULL */
     void *stop_ud;
     bool guard;                    /* tqdb_guard_transaction is on */
+    /* the refusal of the last error (db.h, tqdb_merge_refusal): set by
+     * the engine after tqdb_conn_fail, cleared with the error */
+    tqdb_merge_refusal_t merge_refusal;
 };
 
 /* The head of every engine's bulk loader. */
@@ -110,6 +113,12 @@ struct tqdb_engine {
     /* The files of the open databases (main, attached), malloc'd paths in
      * a malloc'd array of *n; NULL entries skipped by the caller. */
     char **(*database_files)(tqdb_conn_t *conn, size_t *n);
+    /* Merge joins (db.h, tqdb_merge_lend); NULL when the engine has none.
+     * Errors as db.h says; db.c cleared the error first. */
+    int (*merge_lend)(tqdb_conn_t *conn, const char *name,
+                      const int64_t *keys, size_t n,
+                      const tqdb_merge_col_t *cols, int ncols);
+    int (*merge_finish)(tqdb_conn_t *conn, const char *name);
 };
 
 /* Records an error on `conn`: its category and a copy of `msg`. Returns
