@@ -287,8 +287,12 @@ int tqdb_bulk_end(tqdb_bulk_t **bulk, bool commit, int64_t *rows);
  * named `name` for tq_merge_has, tq_merge_value and tq_merge_take.
  * Column j is cols[j].iv (n integers) or, when that is NULL, cols[j].x
  * (n doubles, NaN read as NULL). Keys that do not ascend are refused
- * (TQDB_MERGE_UNORDERED) and nothing is kept. An engine without merge
- * functions (PostgreSQL) fails with TQDB_ERR_MISUSE.
+ * (TQDB_MERGE_UNORDERED) and nothing is kept. As statements read them,
+ * at(ud, row) (NULL: not called) hears how far: every TQDB_MERGE_AT_EVERY
+ * rows past the last row it heard of, `row` the index of the row just
+ * found; it runs inside the statement and must not use the connection.
+ * An engine without merge functions (PostgreSQL) fails with
+ * TQDB_ERR_MISUSE.
  *
  * Ownership: keys and the value arrays are borrowed, and must stay as
  * they are, until tqdb_merge_finish(name), rows loaded or lent under the
@@ -298,9 +302,12 @@ typedef struct tqdb_merge_col {
     const double *x;
 } tqdb_merge_col_t;
 
+#define TQDB_MERGE_AT_EVERY 65536
+
 /* 0, or -1 with the error on the connection. */
 int tqdb_merge_lend(tqdb_conn_t *conn, const char *name, const int64_t *keys,
-                    size_t n, const tqdb_merge_col_t *cols, int ncols);
+                    size_t n, const tqdb_merge_col_t *cols, int ncols,
+                    void (*at)(void *ud, size_t row), void *ud);
 /* Forgets the rows loaded or lent under `name` (none: nothing), whatever
  * the connection's state (an interrupted statement, an error): 0, or -1
  * when a running statement uses them. An engine without merge functions

@@ -117,7 +117,8 @@ struct tqdb_engine {
      * Errors as db.h says; db.c cleared the error first. */
     int (*merge_lend)(tqdb_conn_t *conn, const char *name,
                       const int64_t *keys, size_t n,
-                      const tqdb_merge_col_t *cols, int ncols);
+                      const tqdb_merge_col_t *cols, int ncols,
+                      void (*at)(void *ud, size_t row), void *ud);
     int (*merge_finish)(tqdb_conn_t *conn, const char *name);
 };
 

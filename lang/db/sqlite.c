@@ -315,6 +315,9 @@ typedef struct merge {
     merge_val_t *vals;         /* loaded: n * nvals */
     tqdb_merge_col_t *lent;    /* lent: nvals columns (owned, their
                                   arrays borrowed), NULL when loaded */
+    void (*at)(void *ud, size_t row);  /* lent: told how far (db.h) */
+    void *at_ud;
+    size_t at_next;            /* the row past which `at` is told next */
     size_t pos;                /* the row the last key asked found */
     int sites;                 /* call sites of a running statement */
     bool refused;              /* loading met a key out of order */
@@ -579,6 +582,10 @@ static long long merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
     if (p >= m->n || m->keys[p] != key)
         return -1;
     m->pos = p;
+    if (m->at && p >= m->at_next) {
+        m->at_next = p + TQDB_MERGE_AT_EVERY;
+        m->at(m->at_ud, p);
+    }
     return (long long)p;
 }
 
@@ -677,7 +684,8 @@ static void merge_finish_fn(sqlite3_context *ctx, int argc,
 /* tqdb_merge_lend (db.h): the rows kept under `name` from now on. */
 static int sq_merge_lend(tqdb_conn_t *conn, const char *name,
                          const int64_t *keys, size_t n,
-                         const tqdb_merge_col_t *cols, int ncols)
+                         const tqdb_merge_col_t *cols, int ncols,
+                         void (*at)(void *ud, size_t row), void *ud)
 {
     merge_list_t *l = sq(conn)->merges;
     if (!l)
@@ -700,6 +708,9 @@ static int sq_merge_lend(tqdb_conn_t *conn, const char *name,
     m->nvals = ncols;
     m->n = m->cap = n;
     m->keys = keys;
+    m->at = at;
+    m->at_ud = ud;
+    m->at_next = TQDB_MERGE_AT_EVERY;
     m->lent = tq_xcalloc(ncols ? (size_t)ncols : 1, sizeof *m->lent);
     for (int j = 0; j < ncols; j++) {
         assert(cols[j].iv || cols[j].x);

@@ -52,9 +52,10 @@
  *    quadratic on an unindexed temp table), in chunks of the frame's
  *    rowids so that the join the engine builds first stays small; on
  *    SQLite a frame whose index ascends (as dataframe() makes it) is
- *    first joined as a merge instead, each chunk loaded in memory and
- *    read by key as the table is scanned (update_merge); a duplicated
- *    index value updates its row from one of its frame rows;
+ *    first joined as a merge instead, read by key as the table is
+ *    scanned: its index and numeric columns from their copies in memory
+ *    (frame_cols.h), the others loaded chunk by chunk (update_merge); a
+ *    duplicated index value updates its row from one of its frame rows;
  *  - frames work on a read-only connection too: SQLite's guard
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
@@ -3254,6 +3255,77 @@ static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
     return c;
 }
 
+/* True when keys[0..n) (ascending) are sparse among the table's somewhere:
+ * a block of UPDATE_CHUNK of them spans MERGE_SPAN times more keys. */
+static bool merge_sparse(const int64_t *keys, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += UPDATE_CHUNK) {
+        size_t hi = n - lo < UPDATE_CHUNK ? n : lo + UPDATE_CHUNK;
+        if ((uint64_t)keys[hi - 1] - (uint64_t)keys[lo] >=
+            MERGE_SPAN * (uint64_t)(hi - lo))
+            return true;
+    }
+    return false;
+}
+
+/* Whether keys[0..n) (ascending, n > 0) span every key of table t: 1 or
+ * 0, -1 with the error raised. When they do, *strict says whether they
+ * may hold every one of them (no more rows in t than distinct keys): a
+ * merge that does not meet a row the frame lacks (tq_merge_take). */
+static int merge_covers(tq_ctx_t *ctx, const tq_stable_t *t,
+                        const int64_t *keys, size_t n, bool *strict)
+{
+    tq_buf_t b = {0}, from = {0};
+    tq_buf_ident(&from, t->pk);
+    tq_buf_add(&from, ") FROM ");
+    tq_buf_ident(&from, t->schema);
+    tq_buf_addc(&from, '.');
+    tq_buf_ident(&from, t->name);
+    tq_buf_printf(&b, "SELECT (SELECT min(%s), (SELECT max(%s), "
+                  "(SELECT count(*) FROM ", from.s, from.s);
+    tq_buf_ident(&b, t->schema);
+    tq_buf_addc(&b, '.');
+    tq_buf_ident(&b, t->name);
+    tq_buf_add(&b, ")");
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    tq_buf_free(&from);
+    if (!st)
+        return -1;
+    int rc = tqdb_step(st);
+    int cover = 0;
+    if (rc == TQDB_ROW && tqdb_column_type(st, 2) == TQDB_INT) {
+        int64_t rows = tqdb_column_int(st, 2);
+        bool ints = tqdb_column_type(st, 0) == TQDB_INT &&
+                    tqdb_column_type(st, 1) == TQDB_INT;
+        cover = rows > 0 && ints && keys[0] <= tqdb_column_int(st, 0) &&
+                keys[n - 1] >= tqdb_column_int(st, 1);
+        size_t distinct = 1;
+        for (size_t i = 1; cover && i < n; i++)
+            distinct += keys[i] != keys[i - 1];
+        if (cover)
+            *strict = (uint64_t)rows <= distinct;
+    }
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return cover;
+}
+
+/* The engine's reading of the rows lent, told to the progress indicator. */
+typedef struct merge_at {
+    tq_ctx_t *ctx;
+    int64_t rows;
+} merge_at_t;
+
+static void merge_at(void *ud, size_t row)
+{
+    merge_at_t *a = ud;
+    tq_ctx_progress(a->ctx, (int64_t)row, a->rows);
+}
+
 /* update_from_dataframe as merge joins (dialect update_merge), inside the
  * caller's SAVEPOINT tq_frame_update: per chunk of the frame's rows (by
  * rowid, lo < rowid <= hi, as the frame's keys ascend: keys k_prev <
@@ -3274,7 +3346,12 @@ static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
  * from the temp table, chunk by chunk (none, usually). Once a chunk meets
  * a row of the table the frame lacks (tq_merge_take refuses it), that
  * chunk and the rest write only the rows the frame has: SET "age" =
- * tq_merge_value(...) ... AND tq_merge_has(...). The engine checks that
+ * tq_merge_value(...) ... AND tq_merge_has(...). When every column is
+ * lent and the frame's keys span all of the table's (merge_covers), one
+ * statement writes every row, with no range to check on each: its
+ * progress is told by the engine as it reads the rows lent, and it starts
+ * with tq_merge_value ... WHERE tq_merge_has(...) where the table has
+ * more rows than the frame has keys. The engine checks that
  * the keys ascend as it loads or is lent them, this function that they
  * ascend across loaded chunks; a frame whose keys do not (sort_values,
  * an order_by), or whose keys are sparse among the table's (MERGE_SPAN),
@@ -3333,15 +3410,26 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
         col[i] = c ? ++nlent : ++nload;
     }
     int rc = 0;
+    merge_at_t at = {ctx, last_row};
     if (nlent && tqdb_merge_lend(db, lent_name, ix->iv, ix->n, lcols,
-                                 (int)nlent) < 0)
+                                 (int)nlent, merge_at, &at) < 0)
         rc = tqdb_merge_refusal(db) == TQDB_MERGE_UNORDERED ? 1
             : (tq_raise_db(ctx), -1);
     const char *has_name = nlent ? lname.s : name.s;
-    int64_t k_prev = 0;
     bool strict = true;         /* the frame has every row so far */
-    for (int64_t lo = 0; lo < last_row && rc == 0; lo += UPDATE_CHUNK) {
-        int64_t hi = lo + UPDATE_CHUNK, k_first, k_hi;
+    /* every column lent, keys as dense as the table's and spanning all
+     * of them: one statement, without a range to check row by row */
+    bool whole = false;
+    if (rc == 0 && nlent && !nload) {
+        rc = merge_sparse(ix->iv, ix->n) ? 1 : 0;
+        int cover = rc ? 0 : merge_covers(ctx, t, ix->iv, ix->n, &strict);
+        if (cover < 0)
+            rc = -1;
+        whole = cover > 0;
+    }
+    int64_t step = whole ? last_row : UPDATE_CHUNK, k_prev = 0;
+    for (int64_t lo = 0; lo < last_row && rc == 0; lo += step) {
+        int64_t hi = lo + step, k_first, k_hi;
         if (nlent) {
             /* lent keys ascend (the engine checked them) */
             k_first = ix->iv[lo];
@@ -3362,7 +3450,8 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
          * last keys, UPDATE ... FROM only the frame's: on a frame whose
          * keys are that much sparser than the table's it costs more */
         uint64_t rows = (uint64_t)((hi < last_row ? hi : last_row) - lo);
-        if ((uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
+        if (!whole &&
+            (uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
             rc = 1;
             break;
         }
@@ -3394,12 +3483,13 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
                               strict ? "take" : "value",
                               is_lent[i] ? lname.s : name.s, key.s, col[i]);
             }
-            tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64,
-                          key.s, lo ? ">" : ">=", lo ? k_prev : k_first,
-                          key.s, k_hi);
+            if (!whole)
+                tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %"
+                              PRId64, key.s, lo ? ">" : ">=",
+                              lo ? k_prev : k_first, key.s, k_hi);
             if (!strict)
-                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", has_name,
-                              key.s);
+                tq_buf_printf(&b, " %s tq_merge_has(%s, %s)",
+                              whole ? "WHERE" : "AND", has_name, key.s);
             int64_t n = exec_frag(ctx, b.s, NULL);
             tq_buf_free(&b);
             if (n >= 0)

@@ -35,6 +35,19 @@ static int interrupt_soon(void *ud)
     return 0;
 }
 
+typedef struct {
+    int calls;
+    size_t last;
+} heard_t;
+
+/* The lent rows' watcher: counts its calls. */
+static void heard(void *ud, size_t row)
+{
+    heard_t *h = ud;
+    h->calls++;
+    h->last = row;
+}
+
 static long long count(tqdb_conn_t *c, const char *sql)
 {
     tqdb_cursor_t *cur = NULL;
@@ -98,7 +111,7 @@ int main(void)
         x[i] = i % 3 == 0 ? NAN : i + 0.5;
     }
     tqdb_merge_col_t cols[2] = {{iv, NULL}, {NULL, x}};
-    ok(tqdb_merge_lend(c, "f", keys, ROWS, cols, 2) == 0,
+    ok(tqdb_merge_lend(c, "f", keys, ROWS, cols, 2, NULL, NULL) == 0,
        "rows lent over rows loaded");
     ok(tqdb_exec(c, "CREATE TABLE u (id INTEGER PRIMARY KEY, a, b);"
                  "INSERT INTO u SELECT id, NULL, 7 FROM t;") == 0, "u made");
@@ -129,21 +142,40 @@ int main(void)
     is_int(tqdb_merge_refusal(c), TQDB_MERGE_NONE, "an error, no refusal");
 
     keys[7] = 0;                            /* below the key before it */
-    ok(tqdb_merge_lend(c, "g", keys, ROWS, cols, 2) < 0, "keys out of order");
+    ok(tqdb_merge_lend(c, "g", keys, ROWS, cols, 2, NULL, NULL) < 0,
+       "keys out of order");
     is_int(tqdb_merge_refusal(c), TQDB_MERGE_UNORDERED, "told as unordered");
     ok(tqdb_exec(c, "SELECT tq_merge_has('g', 1)") < 0, "nothing kept");
     keys[7] = 7;
 
     /* lent rows replaced by rows loaded under the same name (the lent
      * arrays are not reused), then lent again and left to the close */
-    ok(tqdb_merge_lend(c, "f", keys, ROWS, cols, 1) == 0, "lent again");
+    ok(tqdb_merge_lend(c, "f", keys, ROWS, cols, 1, NULL, NULL) == 0,
+       "lent again");
     is_int(count(c, load), ROWS, "loaded over rows lent");
     is_int(count(c, "SELECT tq_merge_value('f', 5, 1) = 10"), 1,
            "the rows loaded are read");
-    ok(tqdb_merge_lend(c, "h", keys, ROWS, cols, 2) == 0, "lent, kept");
+    ok(tqdb_merge_lend(c, "h", keys, ROWS, cols, 2, NULL, NULL) == 0,
+       "lent, kept");
     is_int(count(c, "SELECT tq_merge_value('h', 5, 1)"), 4 * 1000003,
            "read in place");
+
+    /* how far the rows lent are read: every TQDB_MERGE_AT_EVERY rows */
+    enum { SPAN = 3 * TQDB_MERGE_AT_EVERY + 5 };
+    int64_t *span = malloc(SPAN * sizeof *span);
+    for (int i = 0; i < SPAN; i++)
+        span[i] = i + 1;
+    heard_t h = {0};
+    ok(tqdb_merge_lend(c, "p", span, SPAN, cols, 0, heard, &h) == 0,
+       "lent with a watcher");
+    snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+             "SELECT i + 1 FROM n WHERE i < %d) SELECT sum(tq_merge_has('p',"
+             " i)) FROM n", SPAN);
+    is_int(count(c, sql), SPAN, "every key found");
+    is_int(h.calls, 3, "told three times");
+    is_int((long long)h.last, 3 * TQDB_MERGE_AT_EVERY, "at the row reached");
     tqdb_close(&c);
+    free(span);
     free(keys);
     free(iv);
     free(x);
