@@ -3222,9 +3222,11 @@ static bool numeric_affinity(const char *decltype)
     up[n] = 0;
     if (strstr(up, "INT"))
         return true;
+    /* a type longer than up[] is not guessed; ANY keeps values as
+     * given in a STRICT table */
     if (!n || decltype[n] || strstr(up, "CHAR") || strstr(up, "CLOB") ||
-        strstr(up, "TEXT") || strstr(up, "BLOB"))
-        return false;   /* a type longer than up[]: not guessed */
+        strstr(up, "TEXT") || strstr(up, "BLOB") || strstr(up, "ANY"))
+        return false;
     return true;        /* REAL, FLOA, DOUB, or else NUMERIC */
 }
 
@@ -3234,7 +3236,8 @@ static bool numeric_affinity(const char *decltype)
  * integers; a float64 copy holds doubles where the table may hold
  * integers (a column with missing values), so it is lent only where the
  * target column stores both alike and no integer it may stand for is
- * past 2^53 (where a double would round it). */
+ * past 2^53 (where a double would round it). The rows are `rows`, the
+ * index's. */
 static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
                                 size_t i, size_t rows)
 {
