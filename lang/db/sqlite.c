@@ -280,12 +280,12 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * (rows with a NULL key are left out): a key that is not an integer or is
  * below the one before it fails the load with MERGE_REFUSED, a refusal
  * (TQDB_MERGE_UNORDERED, db.h). A key asked that is not an integer (nor
- * NULL, never found) is refused the same way. tq_merge_has is 1 where `key` was loaded (0 else),
- * tq_merge_value is value i (1..n) of its first row (NULL where the key
- * is absent), tq_merge_take the same but fails the statement with
- * MERGE_ABSENT (TQDB_MERGE_ABSENT) where the key is absent (one call a
- * row fewer than
- * has and value, where every row is there). Keys asked in ascending
+ * NULL, never found) is refused the same way. tq_merge_has is 1 where
+ * `key` was loaded (0 else), tq_merge_value is value i (1..n) of its
+ * first row (NULL where the key is absent), tq_merge_take the same but
+ * fails the statement with MERGE_ABSENT (TQDB_MERGE_ABSENT) where the
+ * key is absent (one call a row fewer than has and value, where every
+ * row is there). Keys asked in ascending
  * order cost a step each, others a binary search. Values are kept as
  * read (integer, real, text, blob, NULL). Rows can also be lent from the
  * caller's memory (tqdb_merge_lend: sq_merge_lend), read in place.

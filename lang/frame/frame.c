@@ -3511,7 +3511,10 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
     /* the rows kept are forgotten whatever happened (an error raised
      * stays the cell's: the connection's own is not read again) */
     (void)tqdb_merge_finish(db, f->st->name);
-    (void)tqdb_merge_finish(db, lent_name);
+    /* no statement runs: the rows lent (and `at`) are forgotten */
+    int forgotten = tqdb_merge_finish(db, lent_name);
+    assert(forgotten == 0);
+    (void)forgotten;
     tq_ctx_progress(ctx, 0, 0);
     free(lcols);
     free(is_lent);
