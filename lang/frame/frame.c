@@ -75,7 +75,6 @@
 #include "frame/frame_methods.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 
@@ -3209,27 +3208,6 @@ static tqdb_merge_refusal_t merge_refusal(tq_ctx_t *ctx)
     return why;
 }
 
-/* True when SQLite stores a double written into a column declared
- * `decltype` as it stores the integer it equals (INTEGER, NUMERIC or REAL
- * affinity, sqlite.org/datatype3.html 3.1), where TEXT and BLOB affinity
- * keep 2.0 apart from 2. */
-static bool numeric_affinity(const char *decltype)
-{
-    char up[64];
-    size_t n = 0;
-    for (; decltype[n] && n < sizeof up - 1; n++)
-        up[n] = (char)toupper((unsigned char)decltype[n]);
-    up[n] = 0;
-    if (strstr(up, "INT"))
-        return true;
-    /* a type longer than up[] is not guessed; ANY keeps values as
-     * given in a STRICT table */
-    if (!n || decltype[n] || strstr(up, "CHAR") || strstr(up, "CLOB") ||
-        strstr(up, "TEXT") || strstr(up, "BLOB") || strstr(up, "ANY"))
-        return false;
-    return true;        /* REAL, FLOA, DOUB, or else NUMERIC */
-}
-
 /* The typed copy (frame_cols.h) of frame column i that update_merge can
  * lend the engine in place of the temp table's values, or NULL (the
  * column is then read through SQL): an int64 copy holds the table's
@@ -3250,7 +3228,8 @@ static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
         return NULL;
     int tc = tq_stable_col(t, f->cols[i]);
     assert(tc >= 0);
-    if (!numeric_affinity(t->cols[tc].decltype))
+    if (!f->st->dialect->real_stored_as_int ||
+        !f->st->dialect->real_stored_as_int(t->cols[tc].decltype))
         return NULL;
     for (size_t r = 0; r < rows; r++)
         if (fabs(c->x[r]) >= 0x1p53 && c->x[r] == nearbyint(c->x[r]))
