@@ -312,6 +312,31 @@ char *tqdb_statement_timeout(tqdb_conn_t *conn)
                ? conn->engine->statement_timeout(conn) : NULL;
 }
 
+/* ---- merge joins */
+
+/* tqdb_merge_lend: see db.h. */
+int tqdb_merge_lend(tqdb_conn_t *conn, const char *name, const int64_t *keys,
+                    size_t n, const tqdb_merge_col_t *cols, int ncols,
+                    void (*at)(void *ud, size_t row), void *ud)
+{
+    assert(conn && name && (keys || !n) && (cols || !ncols) && ncols >= 0);
+    tqdb_conn_clear_error(conn);
+    if (!conn->engine->merge_lend)
+        return tqdb_conn_fail(conn, TQDB_ERR_MISUSE, "the database has no "
+                              "merge functions");
+    return conn->engine->merge_lend(conn, name, keys, n, cols, ncols, at,
+                                    ud);
+}
+
+/* tqdb_merge_finish: see db.h. */
+int tqdb_merge_finish(tqdb_conn_t *conn, const char *name)
+{
+    assert(conn && name);
+    tqdb_conn_clear_error(conn);
+    return conn->engine->merge_finish ? conn->engine->merge_finish(conn, name)
+                                      : 0;
+}
+
 /* ---- cursors */
 
 /* tqdb_prepare: see db.h; the engine always says where the statement

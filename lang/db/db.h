@@ -73,12 +73,18 @@ typedef enum tqdb_err {
 /* The exception name of a category ("" for OK). */
 const char *tqdb_err_exception(tqdb_err_t err);
 
-/* The messages with which SQLite's tq_merge functions (db/sqlite.c) refuse
- * keys that do not ascend as integers, and a key the rows loaded lack
- * (tq_merge_take): the statement fails, its writes undone, and the caller
- * joins the other way (sql/dialect.h, update_merge). */
-#define TQDB_MERGE_REFUSED "tq_merge: keys not ascending integers"
-#define TQDB_MERGE_ABSENT "tq_merge: a key not loaded"
+/* Why the last failed statement (or tqdb_merge_lend) failed, where the
+ * engine's merge functions refused it rather than failed (SQLite's
+ * tq_merge_* in db/sqlite.c; sql/dialect.h, update_merge): the statement
+ * is undone and the caller joins the other way. Kept with the error: the
+ * next call that clears the error clears it. */
+typedef enum tqdb_merge_refusal {
+    TQDB_MERGE_NONE,        /* no refusal (another error, or none) */
+    TQDB_MERGE_UNORDERED,   /* keys not ascending integers */
+    TQDB_MERGE_ABSENT,      /* tq_merge_take: a key not loaded */
+} tqdb_merge_refusal_t;
+
+tqdb_merge_refusal_t tqdb_merge_refusal(const tqdb_conn_t *conn);
 
 /* Row codes of tqdb_step. */
 enum { TQDB_DONE = 0, TQDB_ROW = 1 };
@@ -279,6 +285,41 @@ int tqdb_bulk_row(tqdb_bulk_t *bulk, const tqdb_datum_t *row);
  * `commit`, 0 when every row went in, else -1 with the error on the
  * connection. *rows gets the rows loaded (NULL: not wanted). */
 int tqdb_bulk_end(tqdb_bulk_t **bulk, bool commit, int64_t *rows);
+
+/* ---- merge joins: rows lent to the engine's merge functions
+ *
+ * What tq_merge_load keeps (db/sqlite.c), from the caller's memory
+ * instead of a statement's rows: rows keys[0..n) (ascending integers,
+ * repeats allowed: a key's first row counts) with ncols values each,
+ * named `name` for tq_merge_has, tq_merge_value and tq_merge_take.
+ * Column j is cols[j].iv (n integers) or, when that is NULL, cols[j].x
+ * (n doubles, NaN read as NULL). Keys that do not ascend are refused
+ * (TQDB_MERGE_UNORDERED) and nothing is kept. As statements read them,
+ * at(ud, row) (NULL: not called) hears how far: every TQDB_MERGE_AT_EVERY
+ * rows past the last row it heard of, `row` the index of the row just
+ * found; it runs inside the statement and must not use the connection.
+ * An engine without merge functions (PostgreSQL) fails with
+ * TQDB_ERR_MISUSE.
+ *
+ * Ownership: keys and the value arrays are borrowed, and must stay as
+ * they are, until tqdb_merge_finish(name), rows loaded or lent under the
+ * same name, or the connection closes; `cols` itself is copied. */
+typedef struct tqdb_merge_col {
+    const int64_t *iv;
+    const double *x;
+} tqdb_merge_col_t;
+
+#define TQDB_MERGE_AT_EVERY 65536
+
+/* 0, or -1 with the error on the connection. */
+int tqdb_merge_lend(tqdb_conn_t *conn, const char *name, const int64_t *keys,
+                    size_t n, const tqdb_merge_col_t *cols, int ncols,
+                    void (*at)(void *ud, size_t row), void *ud);
+/* Forgets the rows loaded or lent under `name` (none: nothing), whatever
+ * the connection's state (an interrupted statement, an error): 0, or -1
+ * when a running statement uses them. An engine without merge functions
+ * has nothing to forget. */
+int tqdb_merge_finish(tqdb_conn_t *conn, const char *name);
 
 /* ---- datums */
 

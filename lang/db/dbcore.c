@@ -36,12 +36,14 @@ int tqdb_conn_fail(tqdb_conn_t *conn, tqdb_err_t err, const char *msg)
     free(conn->errmsg);
     conn->errmsg = tq_xstrdup(msg ? msg : "unknown error");
     conn->err = err;
+    conn->merge_refusal = TQDB_MERGE_NONE;
     return -1;
 }
 
 void tqdb_conn_clear_error(tqdb_conn_t *conn)
 {
     conn->err = TQDB_ERR_OK;
+    conn->merge_refusal = TQDB_MERGE_NONE;
     free(conn->errmsg);
     conn->errmsg = NULL;
 }
@@ -54,6 +56,12 @@ tqdb_err_t tqdb_errcode(const tqdb_conn_t *conn)
 const char *tqdb_errmsg(const tqdb_conn_t *conn)
 {
     return conn->errmsg ? conn->errmsg : "";
+}
+
+/* tqdb_merge_refusal: see db.h. */
+tqdb_merge_refusal_t tqdb_merge_refusal(const tqdb_conn_t *conn)
+{
+    return conn->err != TQDB_ERR_OK ? conn->merge_refusal : TQDB_MERGE_NONE;
 }
 
 /* tqdb_catalog_clear: see db.h. */

@@ -31,6 +31,9 @@ struct tqdb_conn {
     int (*stop)(void *ud);         /* progress callback, or NULL */
     void *stop_ud;
     bool guard;                    /* tqdb_guard_transaction is on */
+    /* the refusal of the last error (db.h, tqdb_merge_refusal): set by
+     * the engine after tqdb_conn_fail, cleared with the error */
+    tqdb_merge_refusal_t merge_refusal;
 };
 
 /* The head of every engine's bulk loader. */
@@ -113,6 +116,13 @@ struct tqdb_engine {
     /* Reads of whole tables once (db.h tqdb_read_once); NULL when the
      * engine reads them the same way either way. */
     void (*read_once)(tqdb_conn_t *conn, bool on);
+    /* Merge joins (db.h, tqdb_merge_lend); NULL when the engine has none.
+     * Errors as db.h says; db.c cleared the error first. */
+    int (*merge_lend)(tqdb_conn_t *conn, const char *name,
+                      const int64_t *keys, size_t n,
+                      const tqdb_merge_col_t *cols, int ncols,
+                      void (*at)(void *ud, size_t row), void *ud);
+    int (*merge_finish)(tqdb_conn_t *conn, const char *name);
 };
 
 /* Records an error on `conn`: its category and a copy of `msg`. Returns

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -100,6 +101,8 @@ static tqdb_err_t category(int rc, const char *msg)
     }
 }
 
+static tqdb_merge_refusal_t merge_take_refusal(struct merge_list *l);
+
 /* Records the connection's current error after a call returned `rc`;
  * returns -1 for the caller to pass on (0 when rc is not an error). */
 static int fail(tqdb_conn_t *c, int rc)
@@ -124,7 +127,11 @@ static int fail(tqdb_conn_t *c, int rc)
         if (c->readonly)
             msg = "attempt to write a readonly database";
     }
-    return tqdb_conn_fail(c, category(rc, msg), msg);
+    tqdb_conn_fail(c, category(rc, msg), msg);
+    /* a merge function's refusal failed the statement: kept with the
+     * error (tqdb_merge_refusal) */
+    c->merge_refusal = merge_take_refusal(sq(c)->merges);
+    return -1;
 }
 
 /* ---- the authorizer: the transaction guard and the read-only rules */
@@ -276,17 +283,22 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  *
  * The keys loaded must ascend (or repeat) as the rows are read, integers
  * (rows with a NULL key are left out): a key that is not an integer or is
- * below the one before it fails the load with TQDB_MERGE_REFUSED (db.h).
- * A key asked that is not an integer (nor NULL, never found) is refused
- * the same way. tq_merge_has is 1 where `key` was loaded (0 else),
- * tq_merge_value is value i (1..n) of its first row (NULL where the key
- * is absent), tq_merge_take the same but fails the statement with
- * TQDB_MERGE_ABSENT where the key is absent (one call a row fewer than
- * has and value, where every row is there). Keys asked in ascending
+ * below the one before it fails the load with MERGE_REFUSED, a refusal
+ * (TQDB_MERGE_UNORDERED, db.h). A key asked that is not an integer (nor
+ * NULL, never found) is refused the same way. tq_merge_has is 1 where
+ * `key` was loaded (0 else), tq_merge_value is value i (1..n) of its
+ * first row (NULL where the key is absent), tq_merge_take the same but
+ * fails the statement with MERGE_ABSENT (TQDB_MERGE_ABSENT) where the
+ * key is absent (one call a row fewer than has and value, where every
+ * row is there). Keys asked in ascending
  * order cost a step each, others a binary search. Values are kept as
- * read (integer, real, text, blob, NULL). Loading or finishing rows a
- * running statement uses is an error; the connection forgets what is
- * left as it closes (sq_close). */
+ * read (integer, real, text, blob, NULL). Rows can also be lent from the
+ * caller's memory (tqdb_merge_lend: sq_merge_lend), read in place.
+ * Loading or finishing rows a running statement uses is an error; the
+ * connection forgets what is left as it closes (sq_close). */
+
+#define MERGE_REFUSED "tq_merge: keys not ascending integers"
+#define MERGE_ABSENT "tq_merge: a key not loaded"
 
 typedef struct merge_val {
     int type;                  /* SQLITE_INTEGER ... SQLITE_NULL */
@@ -303,8 +315,14 @@ typedef struct merge {
     char *name;
     int nvals;                 /* values a row */
     size_t n, cap;             /* rows */
-    sqlite3_int64 *keys;       /* ascending */
-    merge_val_t *vals;         /* n * nvals */
+    const int64_t *keys;       /* ascending: kbuf, or lent */
+    int64_t *kbuf;             /* loaded: owned (cap) */
+    merge_val_t *vals;         /* loaded: n * nvals */
+    tqdb_merge_col_t *lent;    /* lent: nvals columns (owned, their
+                                  arrays borrowed), NULL when loaded */
+    void (*at)(void *ud, size_t row);  /* lent: told how far (db.h) */
+    void *at_ud;
+    size_t at_next;            /* the row past which `at` is told next */
     size_t pos;                /* the row the last key asked found */
     int sites;                 /* call sites of a running statement */
     bool refused;              /* loading met a key out of order */
@@ -313,7 +331,30 @@ typedef struct merge {
 /* One connection's rows (the user data of its tq_merge functions). */
 typedef struct merge_list {
     merge_t *head;
+    /* the refusal a function just raised, for fail() to keep with the
+     * statement's error (tqdb_merge_refusal) */
+    tqdb_merge_refusal_t refusal;
 } merge_list_t;
+
+/* The refusal a merge function raised since the last call (none, and
+ * none from now on). */
+static tqdb_merge_refusal_t merge_take_refusal(merge_list_t *l)
+{
+    if (!l)
+        return TQDB_MERGE_NONE;
+    tqdb_merge_refusal_t why = l->refusal;
+    l->refusal = TQDB_MERGE_NONE;
+    return why;
+}
+
+/* Fails the function's statement with a refusal (db.h). */
+static void merge_refuse(sqlite3_context *ctx, tqdb_merge_refusal_t why)
+{
+    merge_list_t *l = sqlite3_user_data(ctx);
+    l->refusal = why;
+    sqlite3_result_error(ctx, why == TQDB_MERGE_ABSENT ? MERGE_ABSENT
+                         : MERGE_REFUSED, -1);
+}
 
 static void merge_free(merge_list_t *l, merge_t *m)
 {
@@ -322,11 +363,12 @@ static void merge_free(merge_list_t *l, merge_t *m)
             *p = m->next;
             break;
         }
-    for (size_t i = 0; i < m->n * (size_t)m->nvals; i++)
+    for (size_t i = 0; m->vals && i < m->n * (size_t)m->nvals; i++)
         if (m->vals[i].type == SQLITE_TEXT || m->vals[i].type == SQLITE_BLOB)
             free(m->vals[i].u.p);
-    free(m->keys);
+    free(m->kbuf);
     free(m->vals);
+    free(m->lent);
     free(m->name);
     free(m);
 }
@@ -385,15 +427,16 @@ static void merge_load_step(sqlite3_context *ctx, int argc,
             /* the rows kept before go: their arrays, as large as a chunk
              * before, hold the new ones (no growing nor page faults) */
             merge_t *m = ld->m;
-            if (old->nvals == m->nvals) {
-                m->keys = old->keys;
+            if (old->nvals == m->nvals && !old->lent) {
+                m->kbuf = old->kbuf;
+                m->keys = m->kbuf;
                 m->vals = old->vals;
                 m->cap = old->cap;
                 for (size_t i = 0; i < old->n * (size_t)old->nvals; i++)
                     if (old->vals[i].type == SQLITE_TEXT ||
                         old->vals[i].type == SQLITE_BLOB)
                         free(old->vals[i].u.p);
-                old->keys = NULL;
+                old->kbuf = NULL;
                 old->vals = NULL;
                 old->n = 0;
             }
@@ -413,11 +456,12 @@ static void merge_load_step(sqlite3_context *ctx, int argc,
     }
     if (m->n == m->cap) {
         m->cap = m->cap ? 2 * m->cap : 1024;
-        m->keys = tq_xrealloc(m->keys, m->cap * sizeof *m->keys);
+        m->kbuf = tq_xrealloc(m->kbuf, m->cap * sizeof *m->kbuf);
+        m->keys = m->kbuf;
         m->vals = tq_xrealloc(m->vals, m->cap * (size_t)m->nvals *
                               sizeof *m->vals);
     }
-    m->keys[m->n] = k;
+    m->kbuf[m->n] = k;
     merge_val_t *out = m->vals + m->n * (size_t)m->nvals;
     for (int i = 0; i < m->nvals; i++) {
         sqlite3_value *v = argv[i + 2];
@@ -462,10 +506,13 @@ static void merge_load_final(sqlite3_context *ctx)
     merge_t *old = merge_lookup(l, m->name);
     if (m->refused || old) {
         /* `old` came in since the first row: a statement loading twice */
-        sqlite3_result_error(ctx, m->refused ? TQDB_MERGE_REFUSED
-                             : "tq_merge_load: loaded twice at once", -1);
+        if (m->refused)
+            merge_refuse(ctx, TQDB_MERGE_UNORDERED);
+        else
+            sqlite3_result_error(ctx, "tq_merge_load: loaded twice at once",
+                                 -1);
         m->next = NULL;
-        merge_list_t none = {m};
+        merge_list_t none = {.head = m};
         merge_free(&none, m);
         return;
     }
@@ -516,7 +563,7 @@ static long long merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
         return -1;
     if (type != SQLITE_INTEGER) {
         /* 2.0 would equal 2 in SQL: the caller joins the other way */
-        sqlite3_result_error(ctx, TQDB_MERGE_REFUSED, -1);
+        merge_refuse(ctx, TQDB_MERGE_UNORDERED);
         return -2;
     }
     sqlite3_int64 key = sqlite3_value_int64(argv[1]);
@@ -540,6 +587,10 @@ static long long merge_seek(sqlite3_context *ctx, sqlite3_value **argv,
     if (p >= m->n || m->keys[p] != key)
         return -1;
     m->pos = p;
+    if (m->at && p >= m->at_next) {
+        m->at_next = p + TQDB_MERGE_AT_EVERY;
+        m->at(m->at_ud, p);
+    }
     return (long long)p;
 }
 
@@ -554,7 +605,7 @@ static void merge_has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* tq_merge_value(name, key, i), and tq_merge_take (strict): value i of
  * the key's first row; tq_merge_take refuses an absent key
- * (TQDB_MERGE_ABSENT). The rows outlive the statement: text and blobs are
+ * (MERGE_ABSENT). The rows outlive the statement: text and blobs are
  * passed without a copy. */
 static void merge_column(sqlite3_context *ctx, sqlite3_value **argv,
                          bool strict)
@@ -565,11 +616,24 @@ static void merge_column(sqlite3_context *ctx, sqlite3_value **argv,
         return;
     int col = sqlite3_value_int(argv[2]);
     if (row < 0 && strict) {
-        sqlite3_result_error(ctx, TQDB_MERGE_ABSENT, -1);
+        merge_refuse(ctx, TQDB_MERGE_ABSENT);
         return;
     }
     if (row < 0 || col < 1 || col > m->nvals) {
         sqlite3_result_null(ctx);
+        return;
+    }
+    if (m->lent) {
+        const tqdb_merge_col_t *c = &m->lent[col - 1];
+        if (c->iv) {
+            sqlite3_result_int64(ctx, c->iv[row]);
+        } else {
+            double d = c->x[row];
+            if (isnan(d))
+                sqlite3_result_null(ctx);
+            else
+                sqlite3_result_double(ctx, d);
+        }
         return;
     }
     const merge_val_t *v = &m->vals[(size_t)row * (size_t)m->nvals +
@@ -620,6 +684,59 @@ static void merge_finish_fn(sqlite3_context *ctx, int argc,
     if (m)
         merge_free(l, m);
     sqlite3_result_int(ctx, m != NULL);
+}
+
+/* tqdb_merge_lend (db.h): the rows kept under `name` from now on. */
+static int sq_merge_lend(tqdb_conn_t *conn, const char *name,
+                         const int64_t *keys, size_t n,
+                         const tqdb_merge_col_t *cols, int ncols,
+                         void (*at)(void *ud, size_t row), void *ud)
+{
+    merge_list_t *l = sq(conn)->merges;
+    if (!l)
+        return tqdb_conn_fail(conn, TQDB_ERR_MISUSE, "tq_merge: the "
+                              "connection has no merge functions");
+    merge_t *old = merge_lookup(l, name);
+    if (old && old->sites)
+        return tqdb_conn_fail(conn, TQDB_ERR_MISUSE,
+                              "tq_merge: the rows are in use");
+    if (old)
+        merge_free(l, old);
+    for (size_t i = 1; i < n; i++)
+        if (keys[i] < keys[i - 1]) {
+            tqdb_conn_fail(conn, TQDB_ERR_ERROR, MERGE_REFUSED);
+            conn->merge_refusal = TQDB_MERGE_UNORDERED;
+            return -1;
+        }
+    merge_t *m = tq_xcalloc(1, sizeof *m);
+    m->name = tq_xstrdup(name);
+    m->nvals = ncols;
+    m->n = m->cap = n;
+    m->keys = keys;
+    m->at = at;
+    m->at_ud = ud;
+    m->at_next = TQDB_MERGE_AT_EVERY;
+    m->lent = tq_xcalloc(ncols ? (size_t)ncols : 1, sizeof *m->lent);
+    for (int j = 0; j < ncols; j++) {
+        assert(cols[j].iv || cols[j].x);
+        m->lent[j] = cols[j];
+    }
+    m->next = l->head;
+    l->head = m;
+    return 0;
+}
+
+/* tqdb_merge_finish (db.h). */
+static int sq_merge_finish(tqdb_conn_t *conn, const char *name)
+{
+    merge_list_t *l = sq(conn)->merges;
+    merge_t *m = l ? merge_lookup(l, name) : NULL;
+    if (m && m->sites)
+        return tqdb_conn_fail(conn, TQDB_ERR_MISUSE,
+                              "tq_merge: the rows are in use");
+    if (m)
+        merge_free(l, m);
+    return 0;
 }
 
 /* Registers the connection's SQL functions; *merges is its merge list
@@ -733,7 +850,10 @@ static tqdb_conn_t *sq_open(const char *target, unsigned flags, char **error)
                           : SQLITE_OPEN_READWRITE |
                                 ((flags & TQDB_OPEN_CREATE) || memory
                                      ? SQLITE_OPEN_CREATE : 0);
-    oflags |= SQLITE_OPEN_URI;
+    /* one thread at a time (db.h): no mutex around every call, which
+     * costs as much as reading a column (sqlite3_interrupt, the one call
+     * from another thread, takes none) */
+    oflags |= SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     /* A FIFO or a device would block open() or read as garbage. */
     struct stat st;
     if (!memory && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -793,6 +913,7 @@ static void sq_close(tqdb_conn_t *conn)
 static int sq_exec(tqdb_conn_t *conn, const char *sql)
 {
     tqdb_conn_clear_error(conn);
+    (void)merge_take_refusal(sq(conn)->merges);   /* none left over */
     return fail(conn, sqlite3_exec(handle(conn), sql, NULL, NULL, NULL));
 }
 
@@ -896,6 +1017,7 @@ static int sq_prepare(tqdb_conn_t *conn, const char *sql, tqdb_cursor_t **out,
                       const char **tail)
 {
     tqdb_conn_clear_error(conn);
+    (void)merge_take_refusal(sq(conn)->merges);   /* none left over */
     sqlite3_stmt *stmt = NULL;
     *out = NULL;
     int rc = sqlite3_prepare_v2(handle(conn), sql, -1, &stmt, tail);
@@ -1433,4 +1555,6 @@ const tqdb_engine_t tqdb_sqlite_engine = {
     .bulk_begin = sq_bulk_begin,
     .bulk_row = sq_bulk_row,
     .bulk_end = sq_bulk_end,
+    .merge_lend = sq_merge_lend,
+    .merge_finish = sq_merge_finish,
 };

@@ -52,9 +52,10 @@
  *    quadratic on an unindexed temp table), in chunks of the frame's
  *    rowids so that the join the engine builds first stays small; on
  *    SQLite a frame whose index ascends (as dataframe() makes it) is
- *    first joined as a merge instead, each chunk loaded in memory and
- *    read by key as the table is scanned (update_merge); a duplicated
- *    index value updates its row from one of its frame rows;
+ *    first joined as a merge instead, read by key as the table is
+ *    scanned: its index and numeric columns from their copies in memory
+ *    (frame_cols.h), the others loaded chunk by chunk (update_merge); a
+ *    duplicated index value updates its row from one of its frame rows;
  *  - frames work on a read-only connection too: SQLite's guard
  *    (readonly.c) allows writes to the temp schema only, PostgreSQL's
  *    engine runs reads read-only and pg_temp writes read-write
@@ -3198,19 +3199,117 @@ static void update_target(tq_buf_t *b, const tq_stable_t *t,
     tq_buf_ident(b, t->cols[c].name);
 }
 
-/* Which refusal of the engine's merge functions the error just raised
- * is: 1 keys out of order (TQDB_MERGE_REFUSED), 2 a key the cursor lacks
- * (TQDB_MERGE_ABSENT), both then cleared; 0 for any other error, which
- * stays raised. */
-static int merge_refusal(tq_ctx_t *ctx)
+/* Which refusal of the engine's merge functions (db.h,
+ * tqdb_merge_refusal) the error just raised is, then cleared; NONE for
+ * any other error, which stays raised. */
+static tqdb_merge_refusal_t merge_refusal(tq_ctx_t *ctx)
 {
     tqdb_conn_t *db = tq_ctx_db(ctx);
-    const char *msg = db ? tqdb_errmsg(db) : NULL;
-    int why = !msg ? 0 : strstr(msg, TQDB_MERGE_REFUSED) ? 1
-        : strstr(msg, TQDB_MERGE_ABSENT) ? 2 : 0;
-    if (why)
+    tqdb_merge_refusal_t why = db ? tqdb_merge_refusal(db)
+                                  : TQDB_MERGE_NONE;
+    if (why != TQDB_MERGE_NONE)
         tq_error_clear(ctx);
     return why;
+}
+
+/* The typed copy (frame_cols.h) of frame column i that update_merge can
+ * lend the engine in place of the temp table's values, or NULL (the
+ * column is then read through SQL): an int64 copy holds the table's
+ * integers; a float64 copy holds doubles where the table may hold
+ * integers (a column with missing values), so it is lent only where the
+ * target column stores both alike and no integer it may stand for is
+ * past 2^53 (where a double would round it). The rows are `rows`, the
+ * index's. */
+static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
+                                size_t i, size_t rows)
+{
+    const fcol_t *c = frame_cols_peek(f->st, f->cols[i]);
+    if (!c || c->n != rows)
+        return NULL;
+    if (c->kind == FCOL_INT)
+        return c;
+    if (c->kind != FCOL_REAL)
+        return NULL;
+    int tc = tq_stable_col(t, f->cols[i]);
+    assert(tc >= 0);
+    if (!f->st->dialect->real_stored_as_int ||
+        !f->st->dialect->real_stored_as_int(t->cols[tc].decltype))
+        return NULL;
+    for (size_t r = 0; r < rows; r++)
+        if (fabs(c->x[r]) >= 0x1p53 && c->x[r] == nearbyint(c->x[r]))
+            return NULL;
+    return c;
+}
+
+/* True when keys[0..n) (ascending) are sparse among the table's somewhere:
+ * a block of UPDATE_CHUNK of them spans MERGE_SPAN times more keys. */
+static bool merge_sparse(const int64_t *keys, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += UPDATE_CHUNK) {
+        size_t hi = n - lo < UPDATE_CHUNK ? n : lo + UPDATE_CHUNK;
+        if ((uint64_t)keys[hi - 1] - (uint64_t)keys[lo] >=
+            MERGE_SPAN * (uint64_t)(hi - lo))
+            return true;
+    }
+    return false;
+}
+
+/* Whether keys[0..n) (ascending, n > 0) span every key of table t: 1 or
+ * 0, -1 with the error raised. When they do, *strict says whether they
+ * may hold every one of them (no more rows in t than distinct keys): a
+ * merge that does not meet a row the frame lacks (tq_merge_take). */
+static int merge_covers(tq_ctx_t *ctx, const tq_stable_t *t,
+                        const int64_t *keys, size_t n, bool *strict)
+{
+    tq_buf_t b = {0}, from = {0};
+    tq_buf_ident(&from, t->pk);
+    tq_buf_add(&from, ") FROM ");
+    tq_buf_ident(&from, t->schema);
+    tq_buf_addc(&from, '.');
+    tq_buf_ident(&from, t->name);
+    tq_buf_printf(&b, "SELECT (SELECT min(%s), (SELECT max(%s), "
+                  "(SELECT count(*) FROM ", from.s, from.s);
+    tq_buf_ident(&b, t->schema);
+    tq_buf_addc(&b, '.');
+    tq_buf_ident(&b, t->name);
+    tq_buf_add(&b, ")");
+    tqdb_cursor_t *st = frame_prepare(ctx, b.s, NULL);
+    tq_buf_free(&b);
+    tq_buf_free(&from);
+    if (!st)
+        return -1;
+    int rc = tqdb_step(st);
+    int cover = 0;
+    if (rc == TQDB_ROW && tqdb_column_type(st, 2) == TQDB_INT) {
+        int64_t rows = tqdb_column_int(st, 2);
+        bool ints = tqdb_column_type(st, 0) == TQDB_INT &&
+                    tqdb_column_type(st, 1) == TQDB_INT;
+        cover = rows > 0 && ints && keys[0] <= tqdb_column_int(st, 0) &&
+                keys[n - 1] >= tqdb_column_int(st, 1);
+        size_t distinct = 1;
+        for (size_t i = 1; cover && i < n; i++)
+            distinct += keys[i] != keys[i - 1];
+        if (cover)
+            *strict = (uint64_t)rows <= distinct;
+    }
+    tqdb_cursor_free(&st);
+    if (rc < 0) {
+        tq_raise_db(ctx);
+        return -1;
+    }
+    return cover;
+}
+
+/* The engine's reading of the rows lent, told to the progress indicator. */
+typedef struct merge_at {
+    tq_ctx_t *ctx;
+    int64_t rows;
+} merge_at_t;
+
+static void merge_at(void *ud, size_t row)
+{
+    merge_at_t *a = ud;
+    tq_ctx_progress(a->ctx, (int64_t)row, a->rows);
 }
 
 /* update_from_dataframe as merge joins (dialect update_merge), inside the
@@ -3218,72 +3317,148 @@ static int merge_refusal(tq_ctx_t *ctx)
  * rowid, lo < rowid <= hi, as the frame's keys ascend: keys k_prev <
  * key <= k_hi, k_prev the last key of the chunk before),
  *
- *   SELECT tq_merge_load('tq_frame_N', "id", "age") FROM temp.tq_frame_N
+ *   SELECT tq_merge_load('tq_frame_N', "id", "name") FROM temp.tq_frame_N
  *     WHERE _rowid_ > lo AND _rowid_ <= hi
- *   UPDATE "user" SET "age" = tq_merge_take('tq_frame_N', "user"."id", 1)
+ *   UPDATE "user" SET "age" = tq_merge_take('tq_frame_N:c', "user"."id", 1),
+ *     "name" = tq_merge_take('tq_frame_N', "user"."id", 1)
  *     WHERE "user"."id" > k_prev AND "user"."id" <= k_hi
- *   SELECT tq_merge_finish('tq_frame_N')
  *
  * the chunk's rows kept in memory, then one pass over the table's rows
  * of the chunk in key order, each written as it is read, where UPDATE ...
- * FROM first builds the whole join. Once a chunk meets a row of the table
- * the frame lacks (tq_merge_take refuses it), that chunk and the rest
- * write only the rows the frame has: SET "age" = tq_merge_value(...)
- * ... AND tq_merge_has('tq_frame_N', "user"."id"). The engine checks that
- * the keys ascend within a chunk as it loads it, this function that they
- * ascend across chunks; a frame whose keys do not (sort_values, an
- * order_by), or whose keys are sparse among the table's (MERGE_SPAN), is
- * refused: its writes are rolled back and the caller runs UPDATE ...
+ * FROM first builds the whole join. The frame's columns held in memory
+ * (frame_cols.h: its index and merge_copy's columns, here "age") are not
+ * read again: the engine reads them in place, lent once for every chunk
+ * under 'tq_frame_N:c' (tqdb_merge_lend), and only the others are loaded
+ * from the temp table, chunk by chunk (none, usually). Once a chunk meets
+ * a row of the table the frame lacks (tq_merge_take refuses it), that
+ * chunk and the rest write only the rows the frame has: SET "age" =
+ * tq_merge_value(...) ... AND tq_merge_has(...). When every column is
+ * lent and the frame's keys span all of the table's (merge_covers), one
+ * statement writes every row, with no range to check on each: its
+ * progress is told by the engine as it reads the rows lent, and it starts
+ * with tq_merge_value ... WHERE tq_merge_has(...) where the table has
+ * more rows than the frame has keys. The engine checks that
+ * the keys ascend as it loads or is lent them, this function that they
+ * ascend across loaded chunks; a frame whose keys do not (sort_values,
+ * an order_by), or whose keys are sparse among the table's (MERGE_SPAN),
+ * is refused: its writes are rolled back and the caller runs UPDATE ...
  * FROM. 0 when done, 1 when refused, -1 with the error raised. */
 static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
                         int64_t last_row)
 {
     const char *rid = f->st->dialect->store_rowid;
     tqdb_conn_t *db = tq_ctx_db(ctx);
-    tq_buf_t name = {0}, key = {0}, load = {0}, fin = {0};
+    tq_buf_t name = {0}, lname = {0}, key = {0}, load = {0};
     tq_buf_quote(&name, f->st->name, strlen(f->st->name));
+    char *lent_name = tq_xasprintf("%s:c", f->st->name);
+    tq_buf_quote(&lname, lent_name, strlen(lent_name));
     tq_buf_ident(&key, t->name);
     tq_buf_addc(&key, '.');
     tq_buf_ident(&key, t->pk);
-    tq_buf_printf(&fin, "SELECT tq_merge_finish(%s)", name.s);
-    int64_t k_prev = 0;
-    bool strict = true;         /* the frame has every row so far */
-    int rc = 0;
-    for (int64_t lo = 0; lo < last_row && rc == 0; lo += UPDATE_CHUNK) {
-        int64_t hi = lo + UPDATE_CHUNK, k_first, k_hi;
-        int a = merge_key(ctx, f, lo, true, &k_first);
-        int z = a > 0 ? merge_key(ctx, f, hi, false, &k_hi) : a;
-        if (a < 0 || z < 0) {
-            rc = -1;
-            break;
+    /* the copies lent: the index's (its rows 1..last_row in rowid order,
+     * as the store's rowids are) and the columns merge_copy gives; col[i]
+     * is the value number of column i in its rows (lent or loaded) */
+    const fcol_t *ix = NULL;
+    if (!f->st->range_index && !f->st->pend_q && last_row > 0) {
+        /* those not held (a column assigned since) are read first, in
+         * one pass, and kept as copies (text columns are not read) */
+        char **want = tq_xcalloc(f->ncols + 1, sizeof *want);
+        size_t nwant = 0;
+        for (size_t i = 0; i < f->ncols; i++)
+            if (!frame_cols_peek(f->st, f->cols[i]))
+                want[nwant++] = f->cols[i];
+        if (!frame_cols_peek(f->st, f->index))
+            want[nwant++] = f->index;
+        int loaded = nwant ? frame_cols_load(ctx, f->st, want, nwant) : 0;
+        free(want);
+        if (loaded < 0) {
+            tq_buf_free(&key);
+            tq_buf_free(&lname);
+            tq_buf_free(&name);
+            free(lent_name);
+            return -1;
         }
-        if (!a || !z || (lo && k_first < k_prev) || k_hi < k_first) {
-            rc = 1;
-            break;
+        ix = frame_cols_peek(f->st, f->index);
+        if (ix && (ix->kind != FCOL_INT || ix->n != (size_t)last_row))
+            ix = NULL;
+    }
+    size_t *col = tq_xcalloc(f->ncols + 1, sizeof *col);
+    bool *is_lent = tq_xcalloc(f->ncols + 1, sizeof *is_lent);
+    tqdb_merge_col_t *lcols = tq_xcalloc(f->ncols + 1, sizeof *lcols);
+    size_t nlent = 0, nload = 0;
+    for (size_t i = 0; i < f->ncols; i++) {
+        const fcol_t *c = ix ? merge_copy(t, f, i, ix->n) : NULL;
+        is_lent[i] = c != NULL;
+        if (c) {
+            lcols[nlent].iv = c->kind == FCOL_INT ? c->iv : NULL;
+            lcols[nlent].x = c->kind == FCOL_INT ? NULL : c->x;
+        }
+        col[i] = c ? ++nlent : ++nload;
+    }
+    int rc = 0;
+    merge_at_t at = {ctx, last_row};
+    if (nlent && tqdb_merge_lend(db, lent_name, ix->iv, ix->n, lcols,
+                                 (int)nlent, merge_at, &at) < 0)
+        rc = tqdb_merge_refusal(db) == TQDB_MERGE_UNORDERED ? 1
+            : (tq_raise_db(ctx), -1);
+    const char *has_name = nlent ? lname.s : name.s;
+    bool strict = true;         /* the frame has every row so far */
+    /* every column lent, keys as dense as the table's and spanning all
+     * of them: one statement, without a range to check row by row */
+    bool whole = false;
+    if (rc == 0 && nlent && !nload) {
+        rc = merge_sparse(ix->iv, ix->n) ? 1 : 0;
+        int cover = rc ? 0 : merge_covers(ctx, t, ix->iv, ix->n, &strict);
+        if (cover < 0)
+            rc = -1;
+        whole = cover > 0;
+    }
+    int64_t step = whole ? last_row : UPDATE_CHUNK, k_prev = 0;
+    for (int64_t lo = 0; lo < last_row && rc == 0; lo += step) {
+        int64_t hi = lo + step, k_first, k_hi;
+        if (nlent) {
+            /* lent keys ascend (the engine checked them) */
+            k_first = ix->iv[lo];
+            k_hi = ix->iv[(hi < last_row ? hi : last_row) - 1];
+        } else {
+            int a = merge_key(ctx, f, lo, true, &k_first);
+            int z = a > 0 ? merge_key(ctx, f, hi, false, &k_hi) : a;
+            if (a < 0 || z < 0) {
+                rc = -1;
+                break;
+            }
+            if (!a || !z || (lo && k_first < k_prev) || k_hi < k_first) {
+                rc = 1;
+                break;
+            }
         }
         /* the merge reads the table's rows between the chunk's first and
          * last keys, UPDATE ... FROM only the frame's: on a frame whose
          * keys are that much sparser than the table's it costs more */
         uint64_t rows = (uint64_t)((hi < last_row ? hi : last_row) - lo);
-        if ((uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
+        if (!whole &&
+            (uint64_t)k_hi - (uint64_t)k_first >= MERGE_SPAN * rows) {
             rc = 1;
             break;
         }
-        tq_buf_printf(&load, "SELECT tq_merge_load(%s, ", name.s);
-        tq_buf_ident(&load, f->index);
-        for (size_t i = 0; i < f->ncols; i++) {
-            tq_buf_add(&load, ", ");
-            tq_buf_ident(&load, f->cols[i]);
-        }
-        tq_buf_add(&load, ") FROM ");
-        frame_table_ref(&load, f->st);
-        tq_buf_printf(&load, " WHERE %s > %" PRId64 " AND %s <= %" PRId64,
-                      rid, lo, rid, hi);
-        int64_t loaded = query_int(ctx, load.s, NULL);
-        tq_buf_free(&load);
-        if (loaded <= 0) {
-            rc = loaded == 0 || merge_refusal(ctx) ? 1 : -1;
-            break;
+        if (nload) {
+            tq_buf_printf(&load, "SELECT tq_merge_load(%s, ", name.s);
+            tq_buf_ident(&load, f->index);
+            for (size_t i = 0; i < f->ncols; i++)
+                if (!is_lent[i]) {
+                    tq_buf_add(&load, ", ");
+                    tq_buf_ident(&load, f->cols[i]);
+                }
+            tq_buf_add(&load, ") FROM ");
+            frame_table_ref(&load, f->st);
+            tq_buf_printf(&load, " WHERE %s > %" PRId64 " AND %s <= %"
+                          PRId64, rid, lo, rid, hi);
+            int64_t loaded = query_int(ctx, load.s, NULL);
+            tq_buf_free(&load);
+            if (loaded <= 0) {
+                rc = loaded == 0 || merge_refusal(ctx) ? 1 : -1;
+                break;
+            }
         }
         for (;;) {
             tq_buf_t b = {0};
@@ -3291,37 +3466,46 @@ static int update_merge(tq_ctx_t *ctx, const tq_stable_t *t, const frame_t *f,
             for (size_t i = 0; i < f->ncols; i++) {
                 update_target(&b, t, f, i);
                 tq_buf_printf(&b, " = tq_merge_%s(%s, %s, %zu)",
-                              strict ? "take" : "value", name.s, key.s,
-                              i + 1);
+                              strict ? "take" : "value",
+                              is_lent[i] ? lname.s : name.s, key.s, col[i]);
             }
-            tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %" PRId64,
-                          key.s, lo ? ">" : ">=", lo ? k_prev : k_first,
-                          key.s, k_hi);
+            if (!whole)
+                tq_buf_printf(&b, " WHERE %s %s %" PRId64 " AND %s <= %"
+                              PRId64, key.s, lo ? ">" : ">=",
+                              lo ? k_prev : k_first, key.s, k_hi);
             if (!strict)
-                tq_buf_printf(&b, " AND tq_merge_has(%s, %s)", name.s,
-                              key.s);
+                tq_buf_printf(&b, " %s tq_merge_has(%s, %s)",
+                              whole ? "WHERE" : "AND", has_name, key.s);
             int64_t n = exec_frag(ctx, b.s, NULL);
             tq_buf_free(&b);
             if (n >= 0)
                 break;
-            int why = merge_refusal(ctx);
-            if (why == 2 && strict) {
+            tqdb_merge_refusal_t why = merge_refusal(ctx);
+            if (why == TQDB_MERGE_ABSENT && strict) {
                 strict = false;         /* the chunk again, rows it has */
                 continue;
             }
-            rc = why ? 1 : -1;
+            rc = why != TQDB_MERGE_NONE ? 1 : -1;
             break;
         }
         k_prev = k_hi;
         tq_ctx_progress(ctx, hi < last_row ? hi : last_row, last_row);
     }
     /* the rows kept are forgotten whatever happened (an error raised
-     * stays the cell's) */
-    (void)tqdb_exec(db, fin.s);
+     * stays the cell's: the connection's own is not read again) */
+    (void)tqdb_merge_finish(db, f->st->name);
+    /* no statement runs: the rows lent (and `at`) are forgotten */
+    int forgotten = tqdb_merge_finish(db, lent_name);
+    assert(forgotten == 0);
+    (void)forgotten;
     tq_ctx_progress(ctx, 0, 0);
-    tq_buf_free(&fin);
+    free(lcols);
+    free(is_lent);
+    free(col);
+    free(lent_name);
     tq_buf_free(&load);
     tq_buf_free(&key);
+    tq_buf_free(&lname);
     tq_buf_free(&name);
     if (rc == 1 && frame_exec(ctx, "ROLLBACK TO tq_frame_update") < 0)
         return -1;

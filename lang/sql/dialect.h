@@ -246,14 +246,20 @@ struct tq_dialect {
      * one statement hash-joins as it goes (PostgreSQL). */
     bool update_from_chunked;
     /* The engine joins an UPDATE to a frame whose key ascends with its
-     * rows as a merge: the frame's rows loaded in memory, then read in
-     * step with a scan of the table in key order (SQLite's tq_merge_load,
+     * rows as a merge: the frame's rows loaded in memory (or lent from
+     * the frame's copies, db.h tqdb_merge_lend), then read in step with a
+     * scan of the table in key order (SQLite's tq_merge_load,
      * tq_merge_take, tq_merge_has, tq_merge_value and tq_merge_finish,
      * db/sqlite.c), instead of building the whole join first; a frame
-     * whose keys do not ascend is refused (TQDB_MERGE_REFUSED) and joined
-     * with UPDATE ... FROM. false where there is no such function
+     * whose keys do not ascend is refused (TQDB_MERGE_UNORDERED) and
+     * joined with UPDATE ... FROM. false where there is no such function
      * (PostgreSQL). */
     bool update_merge;
+    /* With update_merge: true when a double written into a column
+     * declared `decltype` is stored as the integer it equals, so that
+     * writing 2.0 where 2 was read changes nothing (SQLite's INTEGER,
+     * NUMERIC and REAL affinities, where TEXT and BLOB keep them apart). */
+    bool (*real_stored_as_int)(const char *decltype);
     /* The type name of the expression `x` as a text value (NULL or
      * not), for the column a frame assignment adds: NULL where a column
      * needs no declared type (SQLite); PostgreSQL's pg_typeof. */

@@ -14,6 +14,7 @@
 #include "sql/dialect.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,6 +337,25 @@ static void sqlite_attach(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
+/* real_stored_as_int: the column's affinity by SQLite's rules
+ * (sqlite.org/datatype3.html 3.1) is INTEGER, NUMERIC or REAL. A type
+ * longer than 63 bytes is not guessed (false); ANY keeps values as given
+ * in a STRICT table (false). */
+static bool sqlite_real_stored_as_int(const char *decltype)
+{
+    char up[64];
+    size_t n = 0;
+    for (; decltype[n] && n < sizeof up - 1; n++)
+        up[n] = (char)toupper((unsigned char)decltype[n]);
+    up[n] = 0;
+    if (strstr(up, "INT"))
+        return true;
+    if (!n || decltype[n] || strstr(up, "CHAR") || strstr(up, "CLOB") ||
+        strstr(up, "TEXT") || strstr(up, "BLOB") || strstr(up, "ANY"))
+        return false;
+    return true;        /* REAL, FLOA, DOUB, or else NUMERIC */
+}
+
 static const tq_dialect_t tq_dialect_sqlite = {
     .name = "sqlite",
     .param = sqlite_param,
@@ -373,6 +393,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .temp_virtual_columns = sqlite_temp_virtual_columns,
     .update_from_chunked = true,
     .update_merge = true,
+    .real_stored_as_int = sqlite_real_stored_as_int,
     .astype = sqlite_astype,
     .bool_int = sqlite_bool_int,
     .catalog = {

@@ -48,7 +48,13 @@ root:
 
   /usr/bin/python3 tests/bench/frame_bench.py [--build build-frame]
       [--rows 100000] [--runs 5] [--db /tmp/tabula_frame_bench.sqlite]
-      [--pandas] [--pandas-only] [--cpu]
+      [--pandas] [--pandas-only] [--cpu] [--update]
+
+--update times (c) against (e) only, --runs rounds taking turns (the
+load of a shared machine falls on both alike), and prints the medians of
+wall and CPU time: (c) on a frame just assigned (df['age'] += 1: the
+column's copy is read first) and again on the same frame (its copies
+held), (e) in the shell (.timer's user + sys for its CPU time).
 
 --cpu times each frame operation in CPU seconds (see pandas_cpu_bench),
 steadier than wall time when other work shares the machine, and prints
@@ -60,6 +66,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -267,6 +274,42 @@ def pandas_cpu_bench(binary, db, rows, nops):
               f"{t / max(tp, 1e-6):7.2f}x")
 
 
+def update_bench(binary, db, runs):
+    """(c) against (e), taking turns: medians of wall and CPU ms."""
+    first, again, shell = ([], []), ([], []), ([], [])
+    for _ in range(runs):
+        out = subprocess.run(
+            [binary, "--time", "1", db,
+             "df = User.values('age').dataframe(); df['age'] += 1",
+             "User.update_from_dataframe(df)",
+             "User.update_from_dataframe(df)"],
+            capture_output=True, text=True)
+        m = re.findall(r"^([0-9.]+) us per run \(\d+ runs, ([0-9.]+) us "
+                       r"CPU\)", out.stderr, re.M)
+        if out.returncode != 0 or len(m) != 3:
+            sys.exit("tabula-run failed:\n" + out.stderr[-2000:])
+        for (w, c), to in ((m[1], first), (m[2], again)):
+            to[0].append(float(w) / 1e3)
+            to[1].append(float(c) / 1e3)
+        sh = subprocess.run(["sqlite3", db], capture_output=True, text=True,
+                            input=".timer on\nUPDATE user SET age = age + 1;\n")
+        t = re.search(r"Run Time: real ([0-9.]+) user ([0-9.]+) sys "
+                      r"([0-9.]+)", sh.stdout)
+        if sh.returncode != 0 or not t:
+            sys.exit("sqlite3 failed:\n" + sh.stderr)
+        shell[0].append(float(t.group(1)) * 1e3)
+        shell[1].append((float(t.group(2)) + float(t.group(3))) * 1e3)
+    med = statistics.median
+    print(f"{'median of ' + str(runs) + ' runs':44s}{'wall':>12s}{'CPU':>12s}"
+          f"{'wall / (e)':>12s}{'CPU / (e)':>12s}")
+    for name, (w, c) in (("(c) update_from_dataframe(df), just assigned",
+                          first),
+                         ("(c) again, copies held", again),
+                         ("(e) UPDATE user SET age = age + 1", shell)):
+        print(f"{name:44s}{med(w):9.1f} ms{med(c):9.1f} ms"
+              f"{med(w) / med(shell[0]):11.2f}x{med(c) / med(shell[1]):11.2f}x")
+
+
 def fmt(s):
     return f"{s * 1e3:9.2f} ms"
 
@@ -283,6 +326,9 @@ def main():
     ap.add_argument("--cpu", action="store_true",
                     help="with --pandas-only: CPU time instead of wall "
                     "time (steadier on a loaded machine)")
+    ap.add_argument("--update", action="store_true",
+                    help="only (c) against (e), taking turns: medians of "
+                    "wall and CPU time")
     ap.add_argument("--ops", type=int, default=len(PANDAS_OPS),
                     help="time the first N pandas operations only (an "
                     "older build lacks the later methods)")
@@ -296,7 +342,11 @@ def main():
     t0 = time.perf_counter()
     make_db(a.db, a.rows)
     print(f"user table: {a.rows:,} rows ({time.perf_counter() - t0:.2f} s "
-          f"to build), {a.runs} runs each, mean per run\n")
+          f"to build), {a.runs} runs each, "
+          f"{'median' if a.update else 'mean'} per run\n")
+    if a.update:
+        update_bench(binary, a.db, a.runs)
+        return
     if a.cpu:
         pandas_cpu_bench(binary, a.db, a.rows, a.ops)
     elif a.pandas or a.pandas_only:

@@ -717,6 +717,24 @@ int main(void)
         free(in);
         qsql_clear(&s);
     }
+    {
+        /* SQLite's affinities: where 2.0 written is stored as 2 */
+        static const struct {
+            const char *decltype;
+            bool as_int;
+        } aff[] = {
+            {"INTEGER", true}, {"bigint", true}, {"REAL", true},
+            {"double precision", true}, {"decimal(10,5)", true},
+            {"datetime", true}, {"varchar(100)", false}, {"TEXT", false},
+            {"clob", false}, {"blob", false}, {"", false}, {"ANY", false},
+            {"point", true},
+        };
+        ok(sqlite->real_stored_as_int != NULL, "sqlite: real_stored_as_int");
+        for (size_t i = 0; sqlite->real_stored_as_int &&
+                           i < sizeof aff / sizeof *aff; i++)
+            is_int(sqlite->real_stored_as_int(aff[i].decltype),
+                   aff[i].as_int, aff[i].decltype);
+    }
     tq_schema_free(&schema);
     tqdb_close(&fixture_conn);
     return done();
