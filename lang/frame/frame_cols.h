@@ -121,7 +121,8 @@ tq_value_t *fc_extreme(const fcol_t *c, bool max);
  * reference; NULL without an error for another fn or an int64 sum that
  * overflows (the SQL path then answers, or reports it). */
 tq_value_t *fc_reduce(const fcol_t *c, const char *fn);
-/* The non-missing values as doubles in row order (owned), count in *n. */
+/* The non-missing values as doubles in row order (an fc_array, owned by
+ * the caller), count in *n. */
 double *fc_values(const fcol_t *c, size_t *n);
 
 /* frame_stats.c. s.quantile(q) (linear, as numpy 1.24) or, with

@@ -163,7 +163,7 @@ tq_value_t *fc_reduce(const fcol_t *c, const char *fn)
 /* fc_values: see frame_cols.h. */
 double *fc_values(const fcol_t *c, size_t *n)
 {
-    double *v = tq_xcalloc(c->n ? c->n : 1, sizeof *v);
+    double *v = fc_array(c->n, sizeof *v, false);
     size_t k = 0;
     for (size_t i = 0; i < c->n; i++) {
         double d = c->kind == FCOL_INT ? (double)c->iv[i] : c->x[i];

@@ -218,34 +218,169 @@ static void describe_numbers(double *x, size_t n, double out[8])
     }
 }
 
+/* ---- order statistics of a copy, without copying it */
+
+/* A value of c as a key whose unsigned order is the values' order: an
+ * integer with its sign bit flipped, a double's bits with the sign bit
+ * set for positives and all bits flipped for negatives (-0.0 as 0.0). */
+static uint64_t order_key(const fcol_t *c, size_t i)
+{
+    if (c->kind == FCOL_INT)
+        return (uint64_t)c->iv[i] ^ ((uint64_t)1 << 63);
+    double d = c->x[i] == 0 ? 0.0 : c->x[i];
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u >> 63 ? ~u : u | ((uint64_t)1 << 63);
+}
+
+static double key_value(const fcol_t *c, uint64_t k)
+{
+    if (c->kind == FCOL_INT)
+        return (double)(int64_t)(k ^ ((uint64_t)1 << 63));
+    uint64_t u = k >> 63 ? k & ~((uint64_t)1 << 63) : ~k;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static bool is_value(const fcol_t *c, size_t i)
+{
+    return c->kind == FCOL_INT || !isnan(c->x[i]);
+}
+
+enum { RANK_BUCKETS = 1 << 16 };
+
+/* The values of c at ranks[0..m) (0-based among its values that are not
+ * missing, ascending; m <= RANK_MAX) into out[0..m), with c's values
+ * left as they are: one pass finds the least and greatest key, one
+ * counts the values in 65,536 buckets of equal key width, and one
+ * gathers the values of the buckets that hold the ranks asked for, each
+ * rank then selected among its bucket's (a bucket one key wide needs no
+ * gathering). Where numpy partitions a copy of the whole column, this
+ * reads it three times and copies a few buckets. */
+enum { RANK_MAX = 8 };
+
+static void rank_values(const fcol_t *c, const size_t *ranks, size_t m,
+                        double *out)
+{
+    assert(c->n > c->nmissing && m <= RANK_MAX);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (is_value(c, i)) {
+            uint64_t k = order_key(c, i);
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+        }
+    int shift = 0;
+    while (((hi - lo) >> shift) >= RANK_BUCKETS)
+        shift++;
+    size_t *count = tq_xcalloc(RANK_BUCKETS, sizeof *count);
+    for (size_t i = 0; i < c->n; i++)
+        if (is_value(c, i))
+            count[(order_key(c, i) - lo) >> shift]++;
+    /* each rank's bucket, and its rank within the bucket */
+    size_t bucket[RANK_MAX], within[RANK_MAX];
+    for (size_t j = 0; j < m; j++) {
+        size_t b = 0, below = 0;
+        while (below + count[b] <= ranks[j]) {
+            below += count[b];
+            b++;
+            assert(b < RANK_BUCKETS);
+        }
+        bucket[j] = b;
+        within[j] = ranks[j] - below;
+    }
+    /* the buckets to gather, each its slot: one pass for all */
+    uint8_t *slot = tq_xcalloc(RANK_BUCKETS, 1);     /* 0 none, else 1 + k */
+    double *got[RANK_MAX] = {0};
+    size_t fill[RANK_MAX] = {0}, nslots = 0;
+    for (size_t j = 0; j < m; j++) {
+        if (shift == 0) {
+            /* one key per bucket: the bucket is the value */
+            out[j] = key_value(c, lo + bucket[j]);
+        } else if (!slot[bucket[j]]) {
+            slot[bucket[j]] = (uint8_t)(1 + nslots);
+            got[nslots++] = fc_array(count[bucket[j]], sizeof(double),
+                                     false);
+        }
+    }
+    if (nslots) {
+        for (size_t i = 0; i < c->n; i++)
+            if (is_value(c, i)) {
+                uint8_t k = slot[(order_key(c, i) - lo) >> shift];
+                if (k)
+                    got[k - 1][fill[k - 1]++] = c->kind == FCOL_INT
+                        ? (double)c->iv[i] : c->x[i];
+            }
+        /* each rank by bucket, rising within it, so that a selection
+         * narrows the next */
+        for (size_t k = 0; k < nslots; k++) {
+            size_t b = 0;
+            while (slot[b] != k + 1)
+                b++;
+            size_t n = count[b];
+            assert(fill[k] == n);
+            order_t o = {got[k], n, 0, 0};
+            /* its ranks, rising: order_stat narrows as it goes */
+            size_t w[RANK_MAX], nw = 0;
+            for (size_t j = 0; j < m; j++)
+                if (bucket[j] == b) {
+                    size_t at = nw++;
+                    while (at > 0 && w[at - 1] > within[j]) {
+                        w[at] = w[at - 1];
+                        at--;
+                    }
+                    w[at] = within[j];
+                }
+            for (size_t i = 0; i < nw; i++) {
+                if (i > 0 && w[i] == w[i - 1])
+                    continue;
+                double v = order_stat(&o, w[i]);
+                for (size_t j = 0; j < m; j++)
+                    if (bucket[j] == b && within[j] == w[i])
+                        out[j] = v;
+            }
+            fc_array_free(got[k]);
+        }
+    }
+    free(slot);
+    free(count);
+}
+
+/* numpy 1.24's 'linear' quantile q of the n values of c (n > 0): at
+ * virtual index (n - 1) * q, between the values at its floor and the
+ * next rank, as the positions of two ranks, weight in *t. */
+static void quantile_ranks(size_t n, double q, size_t r[2], double *t)
+{
+    double vi = (double)(n - 1) * q;
+    double lof = floor(vi);
+    if (lof < 0)
+        lof = 0;
+    r[0] = (size_t)lof;
+    r[1] = r[0] + 1 > n - 1 ? n - 1 : r[0] + 1;
+    *t = vi - lof;
+}
+
 /* fc_quantile: see frame_cols.h. */
 double fc_quantile(const fcol_t *c, double q, bool median)
 {
     assert(q >= 0 && q <= 1);
-    size_t n;
-    double *x = fc_values(c, &n);
-    double r = NAN;
-    if (n > 0) {
-        order_t o = {x, n, 0, 0};
-        if (median) {
-            /* np.median: the middle value, or the mean of the two */
-            double a = order_stat(&o, (n - 1) / 2);
-            r = n % 2 ? a : (a + order_stat(&o, n / 2)) / 2.0;
-        } else {
-            /* numpy 1.24 'linear': virtual index (n - 1) * q, at the q
-             * that pandas' np.percentile(values, q * 100) divides back */
-            q = q * 100.0 / 100.0;
-            double vi = (double)(n - 1) * q;
-            double lof = floor(vi);
-            if (lof < 0)
-                lof = 0;
-            size_t lo = (size_t)lof, hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
-            double a = order_stat(&o, lo), b = order_stat(&o, hi);
-            r = lerp(a, b, vi - lof);
-        }
+    size_t n = c->n - c->nmissing;
+    if (n == 0)
+        return NAN;
+    double v[2] = {0};
+    if (median) {
+        /* np.median: the middle value, or the mean of the two */
+        size_t r[2] = {(n - 1) / 2, n / 2};
+        rank_values(c, r, n % 2 ? 1 : 2, v);
+        return n % 2 ? v[0] : (v[0] + v[1]) / 2.0;
     }
-    free(x);
-    return r;
+    /* at the q that pandas' np.percentile(values, q * 100) divides back */
+    size_t r[2];
+    double t;
+    quantile_ranks(n, q * 100.0 / 100.0, r, &t);
+    rank_values(c, r, 2, v);
+    return lerp(v[0], v[1], t);
 }
 
 /* The eight describe() numbers of the n values x (in row order, NaN where
@@ -267,15 +402,36 @@ static void describe_values(double *x, size_t n, double out[8])
     describe_numbers(x, k, out);
 }
 
-/* The same from a typed copy, which stays as it is. */
+/* The same from a typed copy, which stays as it is (rank_values). */
 static void describe_copy(const fcol_t *c, double out[8])
 {
     fc_moments(c, &out[1], &out[2]);
     out[2] = sqrt(out[2]);
-    size_t k;
-    double *x = fc_values(c, &k);
-    describe_numbers(x, k, out);
-    free(x);
+    size_t n = c->n - c->nmissing;
+    out[0] = (double)n;
+    out[3] = out[4] = out[5] = out[6] = out[7] = NAN;
+    if (n == 0)
+        return;
+    /* min, the quartiles' ranks (as describe_numbers finds them), max */
+    static const double qs[3] = {0.25, 0.5, 0.75};
+    size_t r[8];
+    double t[3], v[8] = {0};
+    r[0] = 0;
+    for (int q = 0; q < 3; q++) {
+        double vi = (double)n * qs[q] + (1 + qs[q] * (1 - 1 - 1)) - 1;
+        double lof = floor(vi);
+        if (lof < 0)
+            lof = 0;
+        r[1 + 2 * q] = (size_t)lof;
+        r[2 + 2 * q] = r[1 + 2 * q] + 1 > n - 1 ? n - 1 : r[1 + 2 * q] + 1;
+        t[q] = vi - lof;
+    }
+    r[7] = n - 1;
+    rank_values(c, r, 8, v);
+    out[3] = v[0];
+    for (int q = 0; q < 3; q++)
+        out[4 + q] = lerp(v[1 + 2 * q], v[2 + 2 * q], t[q]);
+    out[7] = v[7];
 }
 
 /* Column i's values read by describe_inputs: how many numbers and texts

@@ -94,6 +94,12 @@ ASSIGN = [
      "(df['x'].sum(), df['x'].mean(), df['x'].std(), df['x'].count())"),
     ("computed_int", "df['y'] = -df['a'] * 7 + 2",
      "(df['y'].sum(), df['y'].mean(), df['y'].std(), str(df['y'].dtype))"),
+    # order statistics over keys too wide for one bucket each (big ints),
+    # and over floats with many equal values (several ranks per bucket)
+    ("ranks_bigint", "df['g'] = df['a'] * 1000003 + df['r']",
+     "(df['g'].median(), df['g'].quantile(0.3), df['g'].describe().to_dict())"),
+    ("ranks_dup", "df['h'] = df['b'] * 0.5",
+     "(df['h'].median(), df['h'].quantile(0.37), df['h'].describe().to_dict())"),
 ]
 
 
