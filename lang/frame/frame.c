@@ -2398,6 +2398,31 @@ static int assign_list(tq_ctx_t *ctx, frame_t *f, const char *name,
     return 0;
 }
 
+/* The recipe of the copy that df[name] = value leaves in the existing
+ * column `name` of f's store, made before anything changes (the values
+ * it reads are the ones assigned from), or NULL: not an untyped engine's
+ * column written in place from f's own columns and numbers, or not
+ * arithmetic over copies. Never raises. */
+static struct fc_recipe *in_place_recipe(tq_ctx_t *ctx, const frame_t *f,
+                                         const char *name, tq_value_t *value)
+{
+    if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE ||
+        col_index(f, name) < 0 || f->st->dialect->expr_type ||
+        (frame_check(value) && SELF(value)->st != f->st))
+        return NULL;
+    qexpr_t *e = assigned_expr(ctx, f, value);
+    if (!e) {
+        tq_error_clear(ctx);
+        return NULL;
+    }
+    struct fc_recipe *r = fc_recipe_make(ctx, f->st, e);
+    qx_unref(e);
+    return r;
+}
+
+static int setitem(tq_ctx_t *ctx, frame_t *f, const char *name,
+                   tq_value_t *value);
+
 static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
                          tq_value_t *value)
 {
@@ -2417,6 +2442,20 @@ static int frame_setitem(tq_ctx_t *ctx, tq_value_t *self, tq_value_t *key,
         tq_raise(ctx, "ValueError", "'%s' cannot name a frame column", name);
         return -1;
     }
+    /* written in place: its copy is the recipe's, read before the write */
+    struct fc_recipe *pre = in_place_recipe(ctx, f, name, value);
+    int rc = setitem(ctx, f, name, value);
+    if (rc == 0 && pre)
+        fc_recipe_adopt(ctx, f->st, name, pre);
+    else
+        fc_recipe_free(pre);
+    return rc;
+}
+
+/* frame_setitem once its key is checked: df[name] = value. 0 or -1. */
+static int setitem(tq_ctx_t *ctx, frame_t *f, const char *name,
+                   tq_value_t *value)
+{
     /* its dtype is read again; the other columns keep theirs */
     frame_column_changed(f->st, name);
     if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE)

@@ -93,9 +93,15 @@ static void keep(enode_t *e)
     e->c = &e->own;
 }
 
-/* What a computed column's copy is computed from (fcol_t's recipe). */
+/* What a computed column's copy is computed from (fcol_t's recipe), and
+ * the affinity of the column its values are stored in: SQLite stores a
+ * real that equals an integer as the integer in an INTEGER or NUMERIC
+ * column ('i'), an integer as a real in a REAL column ('r'), and either
+ * as it is in a column of no declared type ('b', a virtual column's). */
 struct fc_recipe {
     enode_t *tree;
+    size_t n;
+    char affinity;
 };
 
 /* fc_recipe_free: see frame_cols.h. */
@@ -515,6 +521,70 @@ static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
     return true;
 }
 
+/* fc_recipe_make: see frame_cols.h. */
+struct fc_recipe *fc_recipe_make(tq_ctx_t *ctx, fstore_t *st,
+                                 const qexpr_t *e)
+{
+    if (st->pend_q || st->nrows < 0)
+        return NULL;
+    size_t n = (size_t)st->nrows;
+    if (!frame_cols_fit(n * 8))
+        return NULL;
+    enode_t *tree = resolve(ctx, st, e, n, 0);
+    if (!tree)
+        return NULL;
+    keep(tree);
+    struct fc_recipe *r = tq_xcalloc(1, sizeof *r);
+    r->tree = tree;
+    r->n = n;
+    r->affinity = 'b';
+    return r;
+}
+
+/* SQLite's affinity of a declared type (datatype3.html, 3.1): 'i' for
+ * INTEGER and NUMERIC, 'r' REAL, 't' TEXT, 'b' BLOB or none. */
+static char affinity_of(const char *decl)
+{
+    if (!decl || !*decl)
+        return 'b';
+    if (strcasestr(decl, "int"))
+        return 'i';
+    if (strcasestr(decl, "char") || strcasestr(decl, "clob") ||
+        strcasestr(decl, "text"))
+        return 't';
+    if (strcasestr(decl, "blob"))
+        return 'b';
+    if (strcasestr(decl, "real") || strcasestr(decl, "floa") ||
+        strcasestr(decl, "doub"))
+        return 'r';
+    return 'i';
+}
+
+/* fc_recipe_adopt: see frame_cols.h. */
+void fc_recipe_adopt(tq_ctx_t *ctx, fstore_t *st, const char *name,
+                     struct fc_recipe *r)
+{
+    frame_cols_forget(st, name);
+    tq_schema_t *sc = st->nrows == (int64_t)r->n ? frame_schema(ctx, st)
+                                                : NULL;
+    int j = sc ? tq_stable_col(&sc->tables[0], name) : -1;
+    char aff = j >= 0 ? affinity_of(sc->tables[0].cols[j].decltype) : 't';
+    tq_schema_free(&sc);
+    tq_error_clear(ctx);
+    if (aff == 't' || !frame_cols_fit(r->n * 8)) {
+        fc_recipe_free(r);      /* numbers stored as text: no copy */
+        return;
+    }
+    r->affinity = aff;
+    fcol_t *c = tq_xcalloc(1, sizeof *c);
+    c->name = tq_xstrdup(name);
+    c->gen = frame_generation;
+    c->n = r->n;
+    c->kind = FCOL_NONE;
+    c->recipe = r;
+    frame_cols_adopt(st, c);
+}
+
 /* fc_assign_copy: see frame_cols.h. The entry only keeps the resolved
  * tree; the values are computed on its first lookup (fc_recipe_run), as
  * most assignments are read later, if at all, and then at once. */
@@ -522,23 +592,50 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e)
 {
     frame_cols_forget(st, name);
-    if (st->pend_q || st->nrows < 0)
+    struct fc_recipe *r = fc_recipe_make(ctx, st, e);
+    if (!r)
         return;
-    size_t n = (size_t)st->nrows;
-    if (!frame_cols_fit(n * 8))
-        return;
-    enode_t *tree = resolve(ctx, st, e, n, 0);
-    if (!tree)
-        return;
-    keep(tree);
     fcol_t *c = tq_xcalloc(1, sizeof *c);
     c->name = tq_xstrdup(name);
     c->gen = frame_generation;
-    c->n = n;
+    c->n = r->n;
     c->kind = FCOL_NONE;
-    c->recipe = tq_xcalloc(1, sizeof *c->recipe);
-    c->recipe->tree = tree;
+    c->recipe = r;
     frame_cols_adopt(st, c);
+}
+
+/* The copy as the column's affinity stores the values (struct
+ * fc_recipe): integers of an INTEGER or NUMERIC column when every value
+ * is a real equal to one (sqlite3VdbeIntegerAffinity's test), reals of a
+ * REAL column. */
+static void apply_affinity(char aff, size_t n, int64_t **iv, double **x,
+                           size_t nmissing)
+{
+    if (aff == 'r' && *iv) {
+        double *d = fc_array(n + 1, sizeof *d, false);
+        for (size_t i = 0; i < n; i++)
+            d[i] = (double)(*iv)[i];
+        fc_array_free(*iv);
+        *iv = NULL;
+        *x = d;
+        return;
+    }
+    if (aff != 'i' || !*x || nmissing)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        double d = (*x)[i];
+        /* within int64 and its bounds excluded, as SQLite's test */
+        if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0) ||
+            d != (double)(int64_t)d || (int64_t)d == INT64_MIN ||
+            (int64_t)d == INT64_MAX)
+            return;
+    }
+    int64_t *v = fc_array(n + 1, sizeof *v, false);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (int64_t)(*x)[i];
+    fc_array_free(*x);
+    *x = NULL;
+    *iv = v;
 }
 
 /* fc_recipe_run: see frame_cols.h. */
@@ -576,6 +673,7 @@ void fc_recipe_run(fcol_t *c)
         }
     }
 done:
+    apply_affinity(c->recipe->affinity, n, &iv, &x, nmissing);
     fc_recipe_free(c->recipe);
     c->recipe = NULL;
     c->kind = x ? FCOL_REAL : FCOL_INT;

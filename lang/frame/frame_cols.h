@@ -80,6 +80,16 @@ void frame_cols_forget(fstore_t *st, const char *col);
  * entry is first looked up; otherwise no entry: it is read when needed. */
 void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
                     const qexpr_t *e);
+/* The recipe of e over st's copies as they are now (owned: adopted by
+ * fc_recipe_adopt or freed), or NULL when e is not that arithmetic. */
+struct fc_recipe *fc_recipe_make(tq_ctx_t *ctx, fstore_t *st,
+                                 const qexpr_t *e);
+/* After the existing column `name` of st was written in place with the
+ * values r computes: r becomes its copy's recipe (adopted), computed as
+ * the column's declared type stores the values; freed instead where it
+ * stores them as text. */
+void fc_recipe_adopt(tq_ctx_t *ctx, fstore_t *st, const char *name,
+                     struct fc_recipe *r);
 /* Computes the copy of c from its recipe (then freed): c becomes an
  * FCOL_INT or FCOL_REAL entry. */
 void fc_recipe_run(fcol_t *c);

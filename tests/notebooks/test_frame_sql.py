@@ -306,6 +306,34 @@ def test_computed_column_copy():
         table, show(bad))
 
 
+def test_in_place_copy():
+    """df['a'] = <+ - * over copied columns>, an existing column written
+    in place: its copy comes from the values assigned (fc_recipe_adopt,
+    as the column's type stores them), so its statistics, and an
+    update_from_dataframe, read no a from the table. Fails when
+    in_place_recipe (frame.c) gives no recipe. SQLite only, as the
+    computed columns above."""
+    need_run()
+    p = pandas_frame(("a", "b"))
+    p["a"] = p["a"] + 1
+    p["b"] = p["b"] * 2 - p["a"]
+    s = Session()
+    load = s.cell("df = T[:, ['a', 'b']].dataframe()")
+    assign = s.cell("df['a'] = df['a'] + 1\n"
+                    "df['b'] = df['b'] * 2 - df['a']")
+    stats = [s.cell(src, pandas_text(eval(src, {"df": p})))
+             for src in ("df['a'].sum()", "df['a'].dtype", "df['b'].mean()",
+                         "df['b'].max()", "df['a'].std()")]
+    _, cells = s.run()
+    table = frame_table(cells[load])
+    for k in stats:
+        assert s.passed(k), s.tap
+    bad = [e for k in stats for e in cells[k]
+           if reads(e, table) and re.search(r'"[ab]"', e["sql"])]
+    assert not bad, "columns written in place read back from %s:\n%s" % (
+        table, show(bad))
+
+
 def test_sort_head_tail(server):
     """sort_values(c).head(k) and .tail(k) over a copied column: C picks
     the k rows (fc_sorted_rows), SQL sorts only them; no statement sorts
