@@ -414,21 +414,6 @@ static bool seen_lately(pt_grid_t *g, size_t s, int i0, int j0, int i1,
     return false;
 }
 
-/* The u range of the centre line (u0, v0)-(u1, v1) (cells, v0 <= v1)
- * while v is in [va, vb]. */
-static void span_u(double u0, double v0, double u1, double v1, double va,
-                   double vb, double *lo, double *hi)
-{
-    double ua = u0, ub = u1;
-    if (v1 > v0) {
-        double k = (u1 - u0) / (v1 - v0);
-        ua = u0 + (va - v0) * k;
-        ub = u0 + (vb - v0) * k;
-    }
-    *lo = ua < ub ? ua : ub;
-    *hi = ua < ub ? ub : ua;
-}
-
 /* The cells across, c0..c1, that the centre line (u0, v0)-(u1, v1) (in
  * cells, v0 <= v1) passes through while v is in [va, vb]. */
 static void span_at(const pt_grid_t *g, double u0, double v0, double u1,
@@ -554,17 +539,24 @@ void pt_grid_segment(pt_grid_t *g, size_t s, double x0, double y0,
             }
             continue;
         }
+        /* the cells whose centre column the line crosses in each row */
+        double k = v1 > v0 ? (u1 - u0) / (v1 - v0) : 0;
+        double ulo = u0 < u1 ? u0 : u1, uhi = u0 < u1 ? u1 : u0;
         for (int j = ja; j <= jb; j++) {
-            /* the cells whose centre column the line crosses here */
-            double va = v0 > j ? v0 : j, vb = v1 < j + 1.0 ? v1 : j + 1.0;
-            span_at(g, u0, v0, u1, v1, va, vb, &c0, &c1);
-            double lo, hi;
-            span_u(u0, v0, u1, v1, va, vb, &lo, &hi);
-            int a = (int)ceil(lo - 0.5), b = (int)floor(hi - 0.5);
-            c0 = a > c0 ? a : c0;
-            c1 = b < c1 ? b : c1;
-            if (c0 <= c1)
-                mark_span(g, s, j, c0, c1);
+            double lo = ulo, hi = uhi;
+            if (v1 > v0) {
+                double va = v0 > j ? v0 : j, vb = v1 < j + 1.0 ? v1 : j + 1.0;
+                double ua = u0 + (va - v0) * k, ub = u0 + (vb - v0) * k;
+                lo = ua < ub ? ua : ub;
+                hi = ua < ub ? ub : ua;
+                lo = lo > ulo ? lo : ulo;
+                hi = hi < uhi ? hi : uhi;
+            }
+            double a = ceil(lo - 0.5), b = floor(hi - 0.5);
+            a = a > 0 ? a : 0;
+            b = b < nx - 1 ? b : nx - 1;
+            if (a <= b)
+                mark_span(g, s, j, (int)a, (int)b);
         }
     }
 }
