@@ -248,7 +248,8 @@ static void shift(pt_grid_t *g, int axis, int k)
     if (!g->spare)
         g->spare = tq_xcalloc(g->nseries * per, sizeof *g->spare);
     uint64_t *nb = g->spare;
-    memset(nb, 0, g->nseries * per * sizeof *nb);
+    if (axis == 1)                  /* (along x every word is written) */
+        memset(nb, 0, g->nseries * per * sizeof *nb);
     long q = -k >= 0 ? -k / 64 : -((k + 63) / 64);    /* floor(-k / 64) */
     int sb = (int)(-k - q * 64);
     for (size_t s = 0; s < g->nseries; s++)
