@@ -7,33 +7,44 @@
  * screens), with pandas' plotting keywords (render.h's tq_chart_opts_t).
  *
  * The rows come through draw_module.h's row iterator (tq_draw_rows_t),
- * never from the database itself. Memory is bounded by the picture, not by
- * the rows (box plots, which need every value, excepted), plus at most
- * KEEP_VALUES numbers: a line whose x goes back and forth keeps its points
- * while they fit there, so that a second pass walks them instead of
- * running the statement again. Every kind draws its points in row order,
- * as pandas does. A line or area chart reads its rows once: the first
- * RAW_MAX rows are kept as they are; past that every
- * series is reduced to runs, each run the consecutive rows inside one
- * bucket of a grid of one bucket per device pixel column, kept as its
- * first, lowest, highest and last point; the grid's bucket width doubles,
- * merging neighbouring runs, whenever a point falls outside it. Rows whose
- * x goes back and forth (more than RUNS_PER_BUCKET runs per bucket) are
- * drawn in row order in a second pass: the rows read so far as their
- * runs, the rest as they were kept from there on (past KEEP_VALUES, every
- * row read again), reduced per device pixel column, their segments
- * rasterised into a coverage mask per series (chart_mask.h) that
- * is painted once: a million segments going back and forth cost about
- * what their number does, not their length; reduced lines' runs are
- * drawn the same way. Raw lines are stroked by cairo in chunks of
- * STROKE_CHUNK vertices. A scatter plot of more than RAW_MAX rows reads
- * them once, whatever their number: each row marks its
- * cell of a grid in axis units (chart_grid.h: a quarter pixel or less,
- * before the view is known), and once the view is laid out the grid's
- * marked cells mark the cells of a 2-pixel grid of the plot, each drawn
- * as one marker. A histogram of more than RAW_MAX rows reads them again
- * (the iterator rewinds, parameters kept) once the first pass has found
- * their range, and counts. Nothing is ever sampled.
+ * never from the database itself, and every kind but the histogram reads
+ * them once. Memory is bounded by the picture, not by the rows (box
+ * plots, which need every value, excepted), plus at most KEEP_VALUES
+ * numbers. Every kind draws its points in row order, as pandas does.
+ * Nothing is ever sampled.
+ *
+ * A line or area chart keeps its first RAW_MAX rows as they are; past
+ * that every series is reduced to runs, each run the consecutive rows
+ * inside one bucket of a grid of one bucket per device pixel column,
+ * kept as its first, lowest, highest and last point; the grid's bucket
+ * width doubles, merging neighbouring runs, whenever a point falls
+ * outside it. Rows whose x goes back and forth (more than RUNS_PER_BUCKET
+ * runs per bucket) keep the runs read so far and then their points while
+ * those fit in KEEP_VALUES; they are drawn once the view is known, the
+ * kept points' runs inside one device pixel column reduced as above. Past
+ * KEEP_VALUES the kept points and every later row go, segment by segment
+ * in row order, to a trace (chart_grid.h: the cells, about a half device
+ * pixel in axis units, that each series' segments cross, on a grid whose
+ * cells double when a point falls outside it); each row's run of traced
+ * cells is drawn as one segment between its end cells' centres. Every
+ * segment (reduced runs, kept points, traced runs) is rasterised into a
+ * coverage mask per series (chart_mask.h) that is painted once: a million
+ * segments going back and forth cost about what their number does, not
+ * their length. Raw lines are stroked by cairo in chunks of STROKE_CHUNK
+ * vertices.
+ *
+ * A scatter plot follows one rule at every size: each row marks its cell
+ * of a grid in axis units (chart_grid.h: a quarter device pixel or less,
+ * up to twice that once the points outgrow the grid's first range, which
+ * is the range of the first RAW_MAX rows, or of all of them when there
+ * are no more), and once the view is laid out every marked cell is drawn
+ * as one marker at the cell's centre, stamped from a sprite that cairo
+ * drew at the nearest 1/SUB pixel into a coverage mask per series (the
+ * union of the markers, as one fill of them covers) painted once. So a
+ * point drawn twice, or a second point in a cell, draws nothing more. A
+ * histogram of more than RAW_MAX rows reads them again (the iterator
+ * rewinds, parameters kept) once the first pass has found their range,
+ * and counts.
  */
 #include <assert.h>
 #include <math.h>
@@ -51,7 +62,6 @@ enum {
     RAW_MAX = 8192,        /* rows drawn as they are */
     MAX_CATEGORIES = 2000, /* bar, barh, pie */
     MAX_SERIES = 64,
-    SCATTER_CELL = 2,      /* px */
 };
 
 static const double TAB10[10][3] = {
@@ -134,7 +144,7 @@ typedef struct data {
     size_t nlabels, labelcap;
     /* reduced line data: runs per series on a grid of nb buckets */
     bool reduced;
-    bool streamed;           /* too many runs: drawn in a second pass,
+    bool streamed;           /* too many runs: drawn from the points,
                                 the runs so far kept as they were */
     bool gaps_skip;          /* by= series: NULL y skipped, not a gap */
     bool stacked;            /* area: y are running sums of the series */
@@ -144,11 +154,17 @@ typedef struct data {
     runs_t *runs;            /* nseries */
     size_t nruns;            /* over every series */
     /* a streamed line: every point (x and its ys) after its runs, while
-     * they fit in KEEP_VALUES, so that the second pass need not run the
-     * statement again */
+     * they fit in KEEP_VALUES; past that, the kept points and every later
+     * one go to `trace`, the cells of a grid in axis units that each
+     * series' segments cross (chart_grid.h), from each series' last
+     * point (tu, tv: axis units; tlast: there is one; tgap: a NULL came
+     * after it) */
     bool keeping;
     double *kx, *ky;
     size_t nkept, kcap;
+    pt_grid_t *trace;
+    double tu[MAX_SERIES], tv[MAX_SERIES];
+    bool tlast[MAX_SERIES], tgap[MAX_SERIES];
     /* box: every value of each series */
     double **vals;
     size_t *nvals, *capvals;
@@ -161,15 +177,13 @@ typedef struct data {
     /* hist */
     int64_t *counts;
     int bins;
-    /* scatter of more than RAW_MAX rows: every row's cell on a grid in
-     * axis units (GRID_PER_PX cells per pixel of the picture), each axis
-     * fixed to a given view (xlim, ylim) or growing with the points */
+    /* scatter: every row's cell on a grid in axis units (GRID_PER_PX
+     * cells per device pixel of the picture), each axis fixed to a given
+     * view (xlim, ylim, widened by FIXED_MARGIN) or growing with the
+     * points; the trace's axes are set up the same way */
     pt_grid_t *grid;
     pt_grid_axis_t grid_axis[2];   /* n and fixed views; ranges at start */
     bool logx, logy;
-    /* scatter occupancy (cells of the plot) */
-    unsigned char *cells;
-    int cw, ch;
 } data_t;
 
 static void data_free(data_t *d)
@@ -192,8 +206,8 @@ static void data_free(data_t *d)
     free(d->nvals);
     free(d->capvals);
     free(d->counts);
-    free(d->cells);
     pt_grid_free(&d->grid);
+    pt_grid_free(&d->trace);
     free(d->kx);
     free(d->ky);
 }
@@ -274,7 +288,7 @@ static void grid_double(data_t *d, double x)
 }
 
 /* Runs past this many per bucket mean x goes back and forth: the rows
- * are drawn in a second pass instead of kept. */
+ * are kept (or traced) as points instead of reduced. */
 enum { RUNS_PER_BUCKET = 8 };
 
 static void grid_add(data_t *d, double x, const double *ys, int64_t row)
@@ -327,25 +341,28 @@ static void grid_start(data_t *d, size_t plot_px)
     for (size_t r = 0; r < d->nraw; r++)
         if (!d->streamed)
             grid_add(d, d->rx[r], d->ry + r * d->nseries, (int64_t)r);
-        else if (d->keeping)
+        else
             keep_point(d, d->rx[r], d->ry + r * d->nseries);
 }
 
-/* A scatter's grid: GRID_PER_PX cells per pixel of the picture along each
- * axis (fewer when that would pass GRID_BITS bits over every series), an
- * axis with a given view fixed to it. */
-enum { GRID_PER_PX = 4, GRID_BITS = 1 << 28 };
+/* A scatter's grid: GRID_PER_PX cells per device pixel of the picture
+ * along each axis (a quarter pixel or less before the grid doubles), a
+ * line's trace TRACE_PER_PX (fewer when that would pass GRID_BITS bits
+ * over every series); an axis with a given view fixed to it, widened by
+ * FIXED_MARGIN of it on either side for the marks whose centre lies just
+ * outside the view. */
+enum { GRID_PER_PX = 4, TRACE_PER_PX = 2, GRID_BITS = 1 << 28 };
+static const double FIXED_MARGIN = 0.125;
 
-static void scatter_grid_setup(data_t *d, const tq_chart_opts_t *o,
-                               bool logx, bool logy)
+static void grid_setup(data_t *d, const tq_chart_opts_t *o, int per_px)
 {
-    double px = (double)o->width * o->height * (double)d->nseries;
-    double per = fmin(GRID_PER_PX, sqrt(GRID_BITS / px));
-    d->logx = logx;
-    d->logy = logy;
-    const bool has[2] = {o->has_xlim, o->has_ylim}, log[2] = {logx, logy};
+    double px = (double)o->width * o->height * o->scale * o->scale *
+                (double)d->nseries;
+    double per = fmin(per_px, sqrt(GRID_BITS / px));
+    const bool has[2] = {o->has_xlim, o->has_ylim};
+    const bool log[2] = {d->logx, d->logy};
     const double *lim[2] = {o->xlim, o->ylim};
-    const int size[2] = {o->width, o->height};
+    const int size[2] = {o->width * o->scale, o->height * o->scale};
     for (int k = 0; k < 2; k++) {
         pt_grid_axis_t *a = &d->grid_axis[k];
         a->n = (int)fmax(1, floor(size[k] * per));
@@ -356,9 +373,39 @@ static void scatter_grid_setup(data_t *d, const tq_chart_opts_t *o,
             a->hi = log[k] ? log10(lim[k][1]) : lim[k][1];
             if (!(a->hi > a->lo))
                 a->hi = a->lo + 1;
-            if (!isfinite(a->lo) || !isfinite(a->hi))
+            if (!isfinite(a->lo) || !isfinite(a->hi)) {
                 a->fixed = false;
+                continue;
+            }
+            double m = (a->hi - a->lo) * FIXED_MARGIN;
+            a->lo -= m;
+            a->hi += m;
+            a->n = (int)fmax(1, floor(a->n * (1 + 2 * FIXED_MARGIN)));
         }
+    }
+}
+
+/* The grid's axes over the rows' ranges so far (axis units), the fixed
+ * ones as set up. */
+static void grid_axes(const data_t *d, pt_grid_axis_t a[2])
+{
+    double lo[2] = {d->logx ? (d->xposmin > 0 ? log10(d->xposmin) : 0)
+                            : d->xmin,
+                    d->logy ? (d->yposmin > 0 ? log10(d->yposmin) : 0)
+                            : d->ymin};
+    double hi[2] = {d->logx ? (d->xmax > 0 ? log10(d->xmax) : lo[0])
+                            : d->xmax,
+                    d->logy ? (d->ymax > 0 ? log10(d->ymax) : lo[1])
+                            : d->ymax};
+    bool any[2] = {d->rows > 0 || d->nraw > 0, d->any_y};
+    for (int k = 0; k < 2; k++) {
+        a[k] = d->grid_axis[k];
+        if (a[k].fixed)
+            continue;
+        bool good = any[k] && isfinite(lo[k]) && isfinite(hi[k]) &&
+                    lo[k] <= hi[k];
+        a[k].lo = good ? lo[k] : 0;
+        a[k].hi = good ? hi[k] : 0;
     }
 }
 
@@ -454,8 +501,9 @@ static void grid_mark(data_t *d, double x, const double *ys)
         pt_grid_add(d->grid, s, u, axis_unit(d->logy, ys[s]));
 }
 
-/* A scatter past RAW_MAX rows: the grid starts over the kept rows' range
- * (axis units) and takes them. */
+/* A scatter's grid starts over the kept rows' range (axis units) and
+ * takes them: past RAW_MAX rows, or after the last row when there are no
+ * more. */
 static void scatter_grid_start(data_t *d)
 {
     double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
@@ -537,19 +585,75 @@ static bool is_line_like(tq_chart_kind_t k)
 /* Box plots keep every value: at most this many in all. */
 enum { BOX_MAX_VALUES = 20000000 };
 
-/* Line and area charts keep their points for a second pass while
- * they hold at most this many numbers (32 MB); past that the second pass
- * reads the rows again. */
+/* Line and area charts that go back and forth keep their points while
+ * they hold at most this many numbers (32 MB); past that they are
+ * traced. */
 enum { KEEP_VALUES = 4 * 1024 * 1024 };
+
+static double axis_unit(bool log, double v);
+
+/* A streamed line's point past KEEP_VALUES: each series' segment from its
+ * last point marks the trace's cells (a NULL y makes a gap unless
+ * gaps_skip; a point a log axis cannot show breaks the line, as pen_to
+ * does; a point repeating the last one adds nothing). */
+static void trace_point(data_t *d, double x, const double *ys)
+{
+    double u = axis_unit(d->logx, x);
+    for (size_t s = 0; s < d->nseries; s++) {
+        if (isnan(ys[s])) {
+            d->tgap[s] |= !d->gaps_skip;
+            continue;
+        }
+        double v = axis_unit(d->logy, ys[s]);
+        if (!isfinite(u) || !isfinite(v)) {
+            d->tlast[s] = d->tgap[s] = false;
+            continue;
+        }
+        if (d->tlast[s] && !d->tgap[s] && (u != d->tu[s] || v != d->tv[s]))
+            pt_grid_segment(d->trace, s, d->tu[s], d->tv[s], u, v);
+        d->tu[s] = u;
+        d->tv[s] = v;
+        d->tlast[s] = true;
+        d->tgap[s] = false;
+    }
+}
+
+/* The kept points outgrew KEEP_VALUES: the trace starts over the rows'
+ * ranges so far, each series going on from its last run, and takes the
+ * kept points in row order; nothing is kept from here on. */
+static void trace_start(data_t *d)
+{
+    pt_grid_axis_t a[2];
+    grid_axes(d, a);
+    d->trace = pt_grid_new(d->nseries, a[0], a[1]);
+    for (size_t s = 0; s < d->nseries; s++) {
+        const runs_t *rs = &d->runs[s];
+        d->tlast[s] = false;
+        if (rs->n) {
+            d->tu[s] = axis_unit(d->logx, rs->r[rs->n - 1].lx);
+            d->tv[s] = axis_unit(d->logy, rs->r[rs->n - 1].ly);
+            d->tlast[s] = isfinite(d->tu[s]) && isfinite(d->tv[s]);
+        }
+        d->tgap[s] = rs->pending_gap;
+    }
+    for (size_t i = 0; i < d->nkept; i++)
+        trace_point(d, d->kx[i], d->ky + i * d->nseries);
+    free(d->kx);
+    free(d->ky);
+    d->kx = d->ky = NULL;
+    d->nkept = d->kcap = 0;
+    d->keeping = false;
+}
 
 static void keep_point(data_t *d, double x, const double *ys)
 {
+    if (d->trace) {
+        trace_point(d, x, ys);
+        return;
+    }
     if ((d->nkept + 1) * (d->nseries + 1) > KEEP_VALUES) {
-        free(d->kx);
-        free(d->ky);
-        d->kx = d->ky = NULL;
-        d->nkept = d->kcap = 0;
-        d->keeping = false;
+        trace_start(d);
+        trace_point(d, x, ys);
         return;
     }
     if (d->nkept == d->kcap) {
@@ -560,54 +664,6 @@ static void keep_point(data_t *d, double x, const double *ys)
     d->kx[d->nkept] = x;
     memcpy(d->ky + d->nkept * d->nseries, ys, d->nseries * sizeof *ys);
     d->nkept++;
-}
-
-/* The second pass over the points of a line whose x goes back and
- * forth: the kept ones, or the rows read again. */
-typedef struct pass2 {
-    const tq_draw_rows_t *rows;
-    size_t next;
-    bool started;
-} pass2_t;
-
-/* The next point in *x and ys[0..nseries) (NAN for none): 1; 0 at the
- * end; -1 on an error (in *error). */
-static int next_point(data_t *d, pass2_t *p, double *x, double *ys,
-                      char **error)
-{
-    if (d->keeping) {
-        if (p->next == d->nkept)
-            return 0;
-        *x = d->kx[p->next];
-        memcpy(ys, d->ky + p->next * d->nseries, d->nseries * sizeof *ys);
-        p->next++;
-        return 1;
-    }
-    const tq_draw_rows_t *rows = p->rows;
-    if (!p->started) {
-        p->started = true;
-        if (rows->rewind(rows->ud, error) != 0)
-            return -1;
-        d->rows = 0;             /* a category x is the row's number */
-    }
-    tqdb_datum_t row_v[MAX_SERIES + 1];
-    int rc;
-    while ((rc = rows->next(rows->ud, (int)d->nseries + 1, row_v, error)) ==
-           TQDB_ROW) {
-        if (!row_x(d, rows, &row_v[0], x))
-            continue;
-        d->rows++;
-        double sum = 0;
-        for (size_t s = 0; s < d->nseries; s++) {
-            ys[s] = column_y(rows, &row_v[s + 1], (int)s + 1);
-            if (d->stacked) {
-                sum += isnan(ys[s]) ? 0 : ys[s];
-                ys[s] = sum;
-            }
-        }
-        return 1;
-    }
-    return rc == TQDB_DONE ? 0 : -1;
 }
 
 /* Pass 1 for every kind; line and area charts reduce here. */
@@ -679,8 +735,7 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
         }
         widen_x(d, x);
         if (d->streamed) {
-            if (d->keeping)
-                keep_point(d, x, ys);
+            keep_point(d, x, ys);
         } else if (d->reduced)
             grid_add(d, x, ys, d->rows);
         else if (d->grid)
@@ -694,7 +749,7 @@ static int read_rows(data_t *d, const tq_draw_rows_t *rows, size_t plot_px,
             grid_start(d, plot_px);
             if (!d->streamed)
                 grid_add(d, x, ys, d->rows);
-            else if (d->keeping)
+            else
                 keep_point(d, x, ys);
         }
         d->rows++;
@@ -1267,42 +1322,70 @@ static void draw_line(frame_t *f, data_t *d, obstacles_t *o)
     free(p);
 }
 
+/* A grid's cell centres along one axis as positions in the picture's
+ * pixels (NAN where the axis unit is not finite). */
+static double *cell_positions(const frame_t *f, const pt_grid_t *g, int axis)
+{
+    int n = pt_grid_cells(g, axis);
+    double *p = tq_xcalloc((size_t)n, sizeof *p);
+    for (int i = 0; i < n; i++) {
+        double c = pt_grid_centre(g, axis, i);
+        p[i] = axis == 0 ? f->left + (c - f->x0) / (f->x1 - f->x0) *
+                                         (f->right - f->left)
+                         : f->bottom - (c - f->y0) / (f->y1 - f->y0) *
+                                           (f->bottom - f->top);
+    }
+    return p;
+}
+
+/* A line's trace drawn into a pen's mask: each row's run of cells that
+ * the series' segments crossed becomes one segment between the centres
+ * of its first and last cells (the discs the mask sweeps along them are
+ * what the segments swept, within half a cell). */
+typedef struct trace_paint {
+    pen_t *p;
+    const double *col, *row;        /* cell centres, picture pixels */
+} trace_paint_t;
+
+static void trace_run(void *ud, int i0, int i1, int j)
+{
+    trace_paint_t *t = ud;
+    pen_t *p = t->p;
+    double k = p->f->scale, y = t->row[j];
+    double x0 = t->col[i0], x1 = t->col[i1];
+    seg_mask_line(p->mask, x0 * k - p->ox, y * k - p->oy, x1 * k - p->ox,
+                  y * k - p->oy);
+    obstacle(p->o, x0, y, x1, y);
+}
+
 /* A line chart whose rows go back and forth in x too often to be reduced:
- * the first pass's runs (the rows before it turned out so) and then the
- * kept rows, or every row read again when there were too many to keep,
- * are drawn in row order, the rows' runs inside one device pixel column
- * reduced to their first, lowest, highest and last point, every series
- * in its own pen. The pens' segments go to
- * a coverage mask per series (chart_mask.h: the union of the segments,
- * as one stroke of them would cover, at a cost that does not grow with
- * their length once the plot is covered), and each mask is painted in
- * the series' colour, one series over the other as matplotlib draws
- * them. */
-static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
-                              const tq_draw_rows_t *rows, char **error)
+ * the first pass's runs (the rows before it turned out so), then the kept
+ * rows, or, when there were too many to keep, the trace of every later
+ * segment, are drawn in row order, the kept rows' runs inside one device
+ * pixel column reduced to their first, lowest, highest and last point,
+ * every series in its own pen. The pens' segments go to a coverage mask
+ * per series (chart_mask.h: the union of the segments, as one stroke of
+ * them would cover, at a cost that does not grow with their length once
+ * the plot is covered), and each mask is painted in the series' colour,
+ * one series over the other as matplotlib draws them. */
+static void draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o)
 {
     pen_line_style(f->cr);
     pen_t *pens = tq_xcalloc(d->nseries, sizeof *pens);
     run_t cur[MAX_SERIES];
     bool have[MAX_SERIES] = {0}, gap[MAX_SERIES] = {0};
-    double x, ys[MAX_SERIES];
-    pass2_t p2 = {.rows = rows};
-    int rc;
-    int64_t n = 0;
-    /* each series keeps its pending run and its own polyline; when the
-     * rows after the first pass's runs were kept, the runs draw the rows
-     * before them (else every row is read again) */
+    /* each series keeps its pending run and its own polyline */
     for (size_t s = 0; s < d->nseries; s++) {
         pens[s] = (pen_t){.f = f, .o = o, .series = s};
         pens[s].mask = plot_mask(f, &pens[s].ox, &pens[s].oy);
-        if (!d->keeping)
-            continue;
         for (size_t k = 0; k < d->runs[s].n; k++)
             pen_run(&pens[s], &d->runs[s].r[k]);
         gap[s] = d->runs[s].pending_gap;
     }
-    while ((rc = next_point(d, &p2, &x, ys, error)) == 1) {
-        int64_t k = (int64_t)floor(px_x(f, x) * f->scale);
+    for (size_t i = 0; d->keeping && i < d->nkept; i++) {
+        double x = d->kx[i];
+        const double *ys = d->ky + i * d->nseries;
+        int64_t k = (int64_t)floor(px_x(f, x) * f->scale), n = (int64_t)i;
         for (size_t s = 0; s < d->nseries; s++) {
             if (isnan(ys[s])) {
                 gap[s] |= !d->gaps_skip;
@@ -1318,99 +1401,178 @@ static int draw_line_streamed(frame_t *f, data_t *d, obstacles_t *o,
             have[s] = true;
             gap[s] = false;
         }
-        n++;
+    }
+    trace_paint_t t = {0};
+    if (d->trace) {
+        t.col = cell_positions(f, d->trace, 0);
+        t.row = cell_positions(f, d->trace, 1);
     }
     for (size_t s = 0; s < d->nseries; s++) {
         if (have[s])
             pen_run(&pens[s], &cur[s]);
         pen_flush(&pens[s]);
+        if (d->trace) {
+            t.p = &pens[s];
+            pt_grid_each_run(d->trace, s, trace_run, &t);
+        }
         paint_mask(f, s, &pens[s].mask, pens[s].ox, pens[s].oy);
     }
+    free((void *)t.col);
+    free((void *)t.row);
     free(pens);
-    return rc;
 }
 
+/* A scatter's marker, a disc of radius r device pixels as cairo fills it,
+ * pre-drawn at each of SUB x SUB offsets inside a pixel: a marker is
+ * stamped (the larger coverage kept, so overlapping markers make their
+ * union, as one fill of them would) from the sprite nearest its position,
+ * within half a 1/SUB pixel (fewer offsets for markers so large that
+ * their sprites would pass SPRITE_BYTES). */
+enum { SUB = 8, SPRITE_BYTES = 1 << 24 };
+
+typedef struct sprites {
+    int size, c;                 /* size x size bytes; the disc's centre
+                                    inside pixel (c, c) */
+    int sub;                     /* offsets per pixel: SUB or fewer */
+    unsigned char *px;           /* sub * sub sprites */
+} sprites_t;
+
+static void sprites_init(sprites_t *sp, double r)
+{
+    sp->c = (int)ceil(r) + 1;
+    sp->size = 2 * sp->c;        /* c + 1 + r <= 2c: 16 bytes for r < 7 */
+    size_t one = (size_t)sp->size * sp->size;
+    sp->sub = SUB;
+    while (sp->sub > 1 && (size_t)(sp->sub * sp->sub) * one > SPRITE_BYTES)
+        sp->sub /= 2;
+    int sub = sp->sub;
+    sp->px = tq_xcalloc((size_t)(sub * sub) * one, 1);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8,
+                                                    sp->size, sp->size);
+    for (int qy = 0; qy < sub; qy++)
+        for (int qx = 0; qx < sub; qx++) {
+            cairo_t *cr = cairo_create(s);
+            cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
+            cairo_paint(cr);
+            cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+            cairo_arc(cr, sp->c + (qx + 0.5) / sub, sp->c + (qy + 0.5) / sub,
+                      r, 0, 2 * M_PI);
+            cairo_fill(cr);
+            cairo_destroy(cr);
+            cairo_surface_flush(s);
+            const unsigned char *src = cairo_image_surface_get_data(s);
+            int stride = cairo_image_surface_get_stride(s);
+            unsigned char *dst = sp->px + (size_t)(qy * sub + qx) * one;
+            for (int y = 0; y < sp->size; y++)
+                memcpy(dst + (size_t)y * sp->size, src + (size_t)y * stride,
+                       (size_t)sp->size);
+        }
+    cairo_surface_destroy(s);
+}
+
+/* Stamps the sprite for device position (x, y) (the mask's pixels) into
+ * a mask of w x h bytes. */
+static void stamp(const sprites_t *sp, unsigned char *mask, int w, int h,
+                  int stride, double x, double y)
+{
+    double fx = floor(x), fy = floor(y);
+    int sub = sp->sub;
+    int qx = (int)((x - fx) * sub), qy = (int)((y - fy) * sub);
+    qx = qx < 0 ? 0 : qx >= sub ? sub - 1 : qx;
+    qy = qy < 0 ? 0 : qy >= sub ? sub - 1 : qy;
+    int x0 = (int)fx - sp->c, y0 = (int)fy - sp->c, n = sp->size;
+    int a = x0 < 0 ? -x0 : 0, b = x0 + n > w ? w - x0 : n;
+    int ra = y0 < 0 ? -y0 : 0, rb = y0 + n > h ? h - y0 : n;
+    const unsigned char *src = sp->px + (size_t)(qy * sub + qx) * n * n;
+    for (int r = ra; r < rb; r++) {
+        const unsigned char *p = src + (size_t)r * n;
+        unsigned char *q = mask + (size_t)(y0 + r) * stride + x0;
+        for (int i = a; i < b; i++)
+            q[i] = p[i] > q[i] ? p[i] : q[i];
+    }
+}
+
+/* A scatter's marked cells, each stamped as a marker at its centre. */
+typedef struct scatter_paint {
+    const sprites_t *sp;
+    unsigned char *mask;
+    int w, h, stride;
+    const double *col, *row;     /* cell centres in the mask's pixels;
+                                    NAN: no marker there touches it */
+    const int *occ_i, *occ_j;    /* per cell: first and last obstacle
+                                    cell its marker covers */
+    obstacles_t *o;
+} scatter_paint_t;
+
+static void scatter_cell(void *ud, int i, int j)
+{
+    scatter_paint_t *p = ud;
+    if (isnan(p->col[i]) || isnan(p->row[j]))
+        return;
+    stamp(p->sp, p->mask, p->w, p->h, p->stride, p->col[i], p->row[j]);
+    for (int b = p->occ_j[2 * j]; b <= p->occ_j[2 * j + 1]; b++)
+        for (int a = p->occ_i[2 * i]; a <= p->occ_i[2 * i + 1]; a++)
+            p->o->cells[b * OCC + a]++;
+}
+
+/* A scatter plot at every size: the rows' cells on the grid (a quarter
+ * device pixel or less, chart_grid.h), each drawn as one marker of radius
+ * r at its centre, through a coverage mask per series painted in the
+ * series' colour (so a point drawn twice, or two in one cell, draw what
+ * one does). */
 static void draw_scatter(frame_t *f, data_t *d, obstacles_t *o, double r)
 {
-    cairo_t *cr = f->cr;
-    for (size_t s = 0; s < d->nseries; s++) {
-        set_colour(f, s);
-        cairo_new_path(cr);
-        if (!d->cells) {
-            for (size_t i = 0; i < d->nraw; i++) {
-                double y = d->ry[i * d->nseries + s];
-                if (isnan(y))
-                    continue;
-                double px = px_x(f, d->rx[i]), py = px_y(f, y);
-                if (!isfinite(px) || !isfinite(py))
-                    continue;
-                cairo_new_sub_path(cr);
-                cairo_arc(cr, px, py, r, 0, 2 * M_PI);
-                obstacle(o, px - r, py - r, px + r, py + r);
-            }
-        } else {
-            const unsigned char *c = d->cells + s * (size_t)d->cw * d->ch;
-            for (int j = 0; j < d->ch; j++)
-                for (int i = 0; i < d->cw; i++) {
-                    if (!c[(size_t)j * d->cw + i])
-                        continue;
-                    double px = f->left + (i + 0.5) * SCATTER_CELL;
-                    double py = f->top + (j + 0.5) * SCATTER_CELL;
-                    cairo_new_sub_path(cr);
-                    cairo_arc(cr, px, py, r, 0, 2 * M_PI);
-                    obstacle(o, px - r, py - r, px + r, py + r);
-                }
-        }
-        cairo_fill(cr);
-    }
-}
-
-/* The plot's cells of the grid's cells, each a SCATTER_CELL square. */
-typedef struct cell_map {
-    int *col, *row;              /* per grid cell across / down; -1: out */
-    unsigned char *cells;        /* one series' cells of the plot */
-    int cw;
-} cell_map_t;
-
-static void mark_plot_cell(void *ud, int i, int j)
-{
-    cell_map_t *m = ud;
-    if (m->col[i] >= 0 && m->row[j] >= 0)
-        m->cells[(size_t)m->row[j] * m->cw + m->col[i]] = 1;
-}
-
-/* The plot cell (index along an axis of n cells) of a position `px` from
- * the plot's edge; -1 outside. */
-static int plot_cell(double px, int n)
-{
-    double c = px / SCATTER_CELL;
-    return !(c > -1 && c < n) ? -1 : (int)c;    /* truncated, as before */
-}
-
-/* A scatter of many rows: the plot's SCATTER_CELL cells holding the
- * centre of a marked grid cell (at most a quarter of a pixel from the
- * points it holds, GRID_PER_PX and the grid's doubling keep it so). */
-static void scatter_cells(frame_t *f, data_t *d)
-{
-    d->cw = (int)ceil((f->right - f->left) / SCATTER_CELL);
-    d->ch = (int)ceil((f->bottom - f->top) / SCATTER_CELL);
-    d->cells = tq_xcalloc(d->nseries * (size_t)d->cw * d->ch, 1);
+    if (!d->grid)
+        return;
+    double k = f->scale;
+    double ox = floor(f->left * k), oy = floor(f->top * k);
+    int mw = (int)ceil(f->right * k - ox), mh = (int)ceil(f->bottom * k - oy);
+    mw = mw > 0 ? mw : 1;
+    mh = mh > 0 ? mh : 1;
+    /* a marker wider than the plot's diagonal covers what that one does */
+    sprites_t sp;
+    sprites_init(&sp, fmin(r * k, hypot(mw, mh)));
+    double *col = cell_positions(f, d->grid, 0);
+    double *row = cell_positions(f, d->grid, 1);
     int nx = pt_grid_cells(d->grid, 0), ny = pt_grid_cells(d->grid, 1);
-    cell_map_t m = {.col = tq_xcalloc((size_t)nx, sizeof *m.col),
-                    .row = tq_xcalloc((size_t)ny, sizeof *m.row),
-                    .cw = d->cw};
-    for (int i = 0; i < nx; i++)
-        m.col[i] = plot_cell((pt_grid_centre(d->grid, 0, i) - f->x0) /
-                             (f->x1 - f->x0) * (f->right - f->left), d->cw);
-    for (int j = 0; j < ny; j++)
-        m.row[j] = plot_cell((f->y1 - pt_grid_centre(d->grid, 1, j)) /
-                             (f->y1 - f->y0) * (f->bottom - f->top), d->ch);
+    int *occ_i = tq_xcalloc(2 * (size_t)nx, sizeof *occ_i);
+    int *occ_j = tq_xcalloc(2 * (size_t)ny, sizeof *occ_j);
+    const int axis_n[2] = {nx, ny}, lim[2] = {mw, mh};
+    double *pos[2] = {col, row};
+    int *occ[2] = {occ_i, occ_j};
+    const double org[2] = {ox, oy}, plot0[2] = {o->left, o->top};
+    const double span[2] = {o->w, o->h};
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < axis_n[a]; i++) {
+            double v = pos[a][i];
+            occ[a][2 * i] = occ_cell(v - r, plot0[a], span[a]);
+            occ[a][2 * i + 1] = occ_cell(v + r, plot0[a], span[a]);
+            double dev = v * k - org[a];
+            pos[a][i] = isfinite(dev) && dev > -sp.size &&
+                        dev < lim[a] + sp.size ? dev : NAN;
+        }
+    scatter_paint_t p = {.sp = &sp, .w = mw, .h = mh, .col = col,
+                         .row = row, .occ_i = occ_i, .occ_j = occ_j, .o = o};
+    cairo_surface_t *m = cairo_image_surface_create(CAIRO_FORMAT_A8, mw, mh);
     for (size_t s = 0; s < d->nseries; s++) {
-        m.cells = d->cells + s * (size_t)d->cw * d->ch;
-        pt_grid_each(d->grid, s, mark_plot_cell, &m);
+        cairo_surface_flush(m);
+        p.mask = cairo_image_surface_get_data(m);
+        p.stride = cairo_image_surface_get_stride(m);
+        memset(p.mask, 0, (size_t)p.stride * mh);
+        pt_grid_each(d->grid, s, scatter_cell, &p);
+        cairo_surface_mark_dirty(m);
+        cairo_save(f->cr);
+        cairo_identity_matrix(f->cr);
+        set_colour(f, s);
+        cairo_mask_surface(f->cr, m, ox, oy);
+        cairo_restore(f->cr);
     }
-    free(m.col);
-    free(m.row);
+    cairo_surface_destroy(m);
+    free(col);
+    free(row);
+    free(occ_i);
+    free(occ_j);
+    free(sp.px);
 }
 
 /* Grouped bars (pandas: group width 0.5 around each category), or
@@ -1909,10 +2071,16 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
     f.alpha = o.alpha > 0 ? o.alpha : 1;
     f.gaps_skip = o.by_series;
     obstacles_t obs;
+    d.logx = f.logx;
+    d.logy = f.logy;
     if (o.kind == TQ_CHART_SCATTER)
-        scatter_grid_setup(&d, &o, f.logx, f.logy);
+        grid_setup(&d, &o, GRID_PER_PX);
+    else if (is_line_like(o.kind))
+        grid_setup(&d, &o, TRACE_PER_PX);
     /* reduced per device pixel column of the plot (about the width) */
     int rc = read_rows(&d, rows, (size_t)o.width * (size_t)o.scale, error);
+    if (rc == 0 && o.kind == TQ_CHART_SCATTER && !d.grid)
+        scatter_grid_start(&d);      /* the rows that were all kept */
 
     const char *xlabel = o.xlabel ? o.xlabel : d.xname;
     const char *ylabel = o.ylabel;
@@ -2081,10 +2249,6 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
             }
             f.xt.n = k;
         }
-
-        /* Scatter of many rows: its grid's cells into the plot's. */
-        if (d.grid)
-            scatter_cells(&f, &d);
     }
 
     tq_buf_t xshown = {0}, yshown = {0};
@@ -2110,7 +2274,7 @@ int draw_chart_png(const tq_draw_rows_t *rows, const tq_chart_opts_t *opts,
         case TQ_CHART_LINE:
         case TQ_CHART_AREA:
             if (d.streamed)
-                rc = draw_line_streamed(&f, &d, &obs, rows, error);
+                draw_line_streamed(&f, &d, &obs);
             else
                 draw_line(&f, &d, &obs);
             break;

@@ -4,11 +4,16 @@
  * without losing a one-row spike (read back with cairo and looked for in
  * the picture), date x values, a many-row scatter (also on a log axis
  * through a given view) and hist's second pass, lines going back and
- * forth drawn from kept points as from the rows read again, a scatter of
- * more points than could be kept read in one pass (rows counted through
- * the drawing module's row iterator), and the errors. With TQ_CHART_DIR
- * set, the PNGs are written there to be looked at.
+ * forth drawn from kept points as when too many to keep (traced), a
+ * scatter and lines going back and forth of more points than could be
+ * kept read in one pass (rows counted through the drawing module's row
+ * iterator) and drawing what fewer, kept, rows draw, a scatter drawing
+ * the same picture whether a point comes once or twice on either side of
+ * RAW_MAX, and the errors. With TQ_CHART_DIR set, the PNGs are written
+ * there to be looked at.
  */
+#include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <cairo.h>
 
@@ -131,10 +136,17 @@ static unsigned char *ink(int *w, int *h)
     return out;
 }
 
-/* Rows made up on the fly for the drawing module: x = i and a y that
- * jumps about, n of them, counting the rows handed out and the rewinds. */
+/* Rows made up on the fly for the drawing module, n of them, counting
+ * the rows handed out and the rewinds: x = i and a y that jumps about,
+ * or (tri) rows going round the triangle (0, 0), (100, 10), (50, 40),
+ * or (star) rows going round a five-pointed star, each point moved by up
+ * to 2 along x and y; the first `small` of those go round the figure a
+ * tenth of its size (so that the rows read before a line turns out to go
+ * back and forth draw only that). */
 typedef struct made_rows {
-    int64_t n, i, handed, rewinds;
+    int64_t n, i, handed, rewinds, small;
+    bool tri, star;
+    int nulls;                  /* series after y that are all NULL */
 } made_rows_t;
 
 static int made_next(void *ud, int n, tqdb_datum_t *row, char **error)
@@ -145,10 +157,26 @@ static int made_next(void *ud, int n, tqdb_datum_t *row, char **error)
         return TQDB_DONE;
     int64_t i = m->i++;
     m->handed++;
-    row[0] = (tqdb_datum_t){.type = TQDB_INT, .i = i};
+    double x = (double)i, y = (double)(i * 7919 % 100003);
+    if (m->tri) {
+        static const double tx[3] = {0, 100, 50}, ty[3] = {0, 10, 40};
+        x = tx[i % 3];
+        y = ty[i % 3];
+    } else if (m->star) {
+        double a = M_PI / 2 + (double)(i * 2 % 5) * 2 * M_PI / 5;
+        x = cos(a) * 100 + (double)(i * 7919 % 1001) / 250 - 2;
+        y = sin(a) * 100 + (double)(i * 104729 % 1009) / 252 - 2;
+    }
+    if (i < m->small) {
+        x = x / 10 + 20;
+        y = y / 10 + 10;
+    }
+    row[0] = m->tri || m->star ? (tqdb_datum_t){.type = TQDB_FLOAT, .f = x}
+                               : (tqdb_datum_t){.type = TQDB_INT, .i = i};
     if (n > 1)
-        row[1] = (tqdb_datum_t){.type = TQDB_FLOAT,
-                                .f = (double)(i * 7919 % 100003)};
+        row[1] = (tqdb_datum_t){.type = TQDB_FLOAT, .f = y};
+    for (int c = 2; c < n; c++)
+        row[c] = (tqdb_datum_t){.type = TQDB_NULL};
     return TQDB_ROW;
 }
 
@@ -197,6 +225,174 @@ static void scatter_reads_once(void)
     free(err);
 }
 
+/* Draws made rows m (the counters reset) with o into the PNG kept in
+ * `png`; false on an error. */
+static bool made_chart(made_rows_t *m, tq_chart_opts_t o, const char *file)
+{
+    static const char *const names[] = {"x", "y", "a", "b", "c", "d", "e",
+                                        "f", "g"};
+    m->i = m->handed = m->rewinds = 0;
+    assert(m->nulls <= 7);
+    tq_draw_rows_t rows = {.ncols = 2 + m->nulls, .names = names, .ud = m,
+                           .next = made_next, .text = made_text,
+                           .number = made_number, .rewind = made_rewind};
+    free(png);
+    png = NULL;
+    char *err = NULL;
+    int rc = tq_draw_api()->chart_png(&rows, &o, &png, &png_len, &err);
+    if (rc)
+        printf("# %s\n", err);
+    free(err);
+    const char *dir = getenv("TQ_CHART_DIR");
+    if (rc == 0 && dir) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.png", dir, file);
+        FILE *f = fopen(path, "wb");
+        fwrite(png, 1, png_len, f);
+        fclose(f);
+    }
+    return rc == 0;
+}
+
+/* The PNG kept in `png` as 0xRRGGBB pixels; the caller frees. */
+static uint32_t *pixels(int *w, int *h)
+{
+    reader_t r = {png, png_len};
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(read_png,
+                                                                    &r);
+    *w = cairo_image_surface_get_width(s);
+    *h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    uint32_t *out = malloc((size_t)*w * *h * sizeof *out);
+    for (int y = 0; y < *h; y++)
+        for (int x = 0; x < *w; x++)
+            out[y * *w + x] = *(const uint32_t *)(data + y * stride + x * 4) &
+                              0xffffff;
+    cairo_surface_destroy(s);
+    return out;
+}
+
+/* Pixels of a and b (w x h each) that differ in any channel by more than
+ * `by`; *marked counts those that are not white in a or b. */
+static size_t differ(const uint32_t *a, const uint32_t *b, int w, int h,
+                     int by, size_t *marked)
+{
+    size_t n = 0;
+    *marked = 0;
+    for (int i = 0; i < w * h; i++) {
+        *marked += a[i] != 0xffffff || b[i] != 0xffffff;
+        int most = 0;
+        for (int c = 0; c < 24; c += 8) {
+            int d = abs((int)(a[i] >> c & 255) - (int)(b[i] >> c & 255));
+            most = d > most ? d : most;
+        }
+        n += most > by;
+    }
+    return n;
+}
+
+/* Lines of one series whose x goes back and forth, more rows than
+ * KEEP_VALUES' 4M numbers keep (2.1M points): their rows are read once
+ * (no rewind), and they draw what the same figure drawn from fewer rows,
+ * which are kept, draws (the rows before the line turned out to go back
+ * and forth draw a small copy of the figure aside): a triangle's outline
+ * (the same three segments again and again) and a star whose rows are
+ * each moved a little. */
+static void lines_read_once(void)
+{
+    tq_chart_opts_t o = {.kind = TQ_CHART_LINE, .scale = 2, .width = 500,
+                         .height = 400, .legend = 2, .ylabel = "y"};
+    made_rows_t m = {.n = 50001, .small = 20000, .tri = true};
+    int w, h, w2, h2;
+    bool good = made_chart(&m, o, "tri50k");
+    uint32_t *a = good ? pixels(&w, &h) : NULL;
+    m.n = 2200001;
+    good = good && made_chart(&m, o, "tri2200k");
+    printf("# %lld rows handed out, %lld rewinds\n", (long long)m.handed,
+           (long long)m.rewinds);
+    ok(good && m.rewinds == 0 && m.handed == m.n,
+       "2.2M rows round a triangle: read once");
+    uint32_t *b = good ? pixels(&w2, &h2) : NULL;
+    size_t marked = 0, apart = 0, apart32 = 0;
+    if (good && w == w2 && h == h2) {
+        apart = differ(a, b, w, h, 64, &marked);
+        apart32 = differ(a, b, w, h, 32, &marked);
+    }
+    printf("# triangle: %zu pixels marked, %zu differ by more than 64, %zu "
+           "by more than 32 (50k rows kept, 2.2M traced)\n", marked, apart,
+           apart32);
+    ok(good && w == w2 && h == h2 && marked > 10000 &&
+       apart * 100 < 3 * marked,
+       "2.2M rows round a triangle draw what 50k kept rows draw");
+    free(a);
+    free(b);
+
+    /* the star's thin lines go back and forth across the plot, which
+     * costs their length where they do not cover it: 7 empty series make
+     * 600k rows too many to keep (then traced), 400k rows are kept */
+    m = (made_rows_t){.n = 400000, .small = 20000, .star = true};
+    good = made_chart(&m, o, "star400k");
+    a = good ? pixels(&w, &h) : NULL;
+    m.n = 600000;
+    m.nulls = 7;
+    good = good && made_chart(&m, o, "star600k");
+    printf("# %lld rows handed out, %lld rewinds\n", (long long)m.handed,
+           (long long)m.rewinds);
+    ok(good && m.rewinds == 0 && m.handed == m.n,
+       "600k rows of 8 series round a star: read once");
+    b = good ? pixels(&w2, &h2) : NULL;
+    apart32 = 0;
+    apart = 0;
+    if (good && w == w2 && h == h2) {
+        apart = differ(a, b, w, h, 64, &marked);
+        apart32 = differ(a, b, w, h, 32, &marked);
+    }
+    printf("# star: %zu pixels marked, %zu differ by more than 64, %zu by "
+           "more than 32 (400k rows kept, 600k traced)\n", marked, apart,
+           apart32);
+    ok(good && w == w2 && h == h2 && marked > 10000 &&
+       apart * 100 < 3 * marked,
+       "600k rows round a star draw what 400k kept rows draw");
+    free(a);
+    free(b);
+}
+
+/* A scatter draws one rule at every size: 8192 points (all kept before
+ * the grid is made) and the same points with one of them again (8193
+ * rows, the grid made while reading) give the same picture, as do 100
+ * and 101. */
+static void scatter_one_rule(void)
+{
+    tq_chart_opts_t o = {.kind = TQ_CHART_SCATTER};
+    static const struct {
+        int n;
+        const char *file;
+    } sizes[] = {{100, "scatter100"}, {8192, "scatter8192"}};
+    for (size_t k = 0; k < 2; k++) {
+        char sql[256], name[128];
+        snprintf(sql, sizeof sql, "SELECT x, y FROM pts WHERE x < %d",
+                 sizes[k].n);
+        int w, h, w2, h2;
+        bool good = chart(sql, o, sizes[k].file, "scatter: PNG");
+        uint32_t *a = good ? pixels(&w, &h) : NULL;
+        snprintf(sql, sizeof sql, "SELECT x, y FROM pts WHERE x < %d "
+                 "UNION ALL SELECT x, y FROM pts WHERE x = 7", sizes[k].n);
+        snprintf(name, sizeof name, "%s+1", sizes[k].file);
+        good = good && chart(sql, o, name, "scatter: PNG");
+        uint32_t *b = good ? pixels(&w2, &h2) : NULL;
+        size_t marked = 0, apart = good && w == w2 && h == h2
+                                      ? differ(a, b, w, h, 8, &marked) : 0;
+        printf("# %d points and one again: %zu pixels marked, %zu apart\n",
+               sizes[k].n, marked, apart);
+        snprintf(name, sizeof name, "scatter of %d points and of %d (one "
+                 "twice): the same picture", sizes[k].n, sizes[k].n + 1);
+        ok(good && w == w2 && h == h2 && marked > 1000 && apart == 0, name);
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
     char *open_error = NULL;
@@ -229,6 +425,10 @@ int main(void)
         "CREATE TABLE cat(name TEXT, sales REAL, cost REAL);"
         "INSERT INTO cat VALUES('north', 120, 80), ('south', 95.5, 70),"
         "('east <&>', 143, 90), ('west', 60, 75);"
+        "CREATE TABLE pts(x INTEGER, y REAL);"
+        "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
+        "WHERE i < 8191) INSERT INTO pts SELECT i, (i * 7919 % 10007) * "
+        "sin(i) FROM c;"
         "CREATE TABLE d(day TEXT, rentals INT);"
         "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c "
         "WHERE i < 364) INSERT INTO d SELECT date('2025-01-01', '+'||i||' "
@@ -281,8 +481,8 @@ int main(void)
         ok(false, "1M-point line: spike");
     }
     /* 30,001 rows going round a triangle: too far back and forth to be
-     * kept, drawn in a second pass through a coverage mask; the picture
-     * is the triangle's outline that the 4 rows of one round draw with
+     * reduced, kept and drawn through a coverage mask; the picture is
+     * the triangle's outline that the 4 rows of one round draw with
      * cairo's stroke (ink where it has ink, within antialiasing). */
     o.title = "triangle";
     if (chart("SELECT x, y FROM tri", o, "tri", "triangle: PNG")) {
@@ -342,11 +542,11 @@ int main(void)
     o.logy = false;
     o.has_xlim = false;
 
-    /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) the
-     * second pass runs the statement again instead of walking the kept
-     * points (and a line the runs of the rows before it went back and
-     * forth): the same picture (the series drawn over each other in one
-     * colour). */
+    /* Past KEEP_VALUES numbers (4M: 300k rows of x and 15 series) a line
+     * going back and forth is traced instead of kept (after the runs of
+     * the rows before it went back and forth), a scatter is drawn from its
+     * grid as always: the same picture (the series drawn over each other
+     * in one colour). */
     static const char *const blue[] = {"C0"};
     o.legend = 2;
     o.ylabel = "y";
@@ -391,8 +591,8 @@ int main(void)
         printf("# %s: %zu pixels inked, %zu apart\n", again[k].name, inked,
                apart);
         char name[160];
-        snprintf(name, sizeof name, "%s, 15 series: the rows read again "
-                 "draw what the kept points draw", again[k].name);
+        snprintf(name, sizeof name, "%s, 15 series: too many to keep, "
+                 "drawn as the kept points are", again[k].name);
         ok(w == w2 && h == h2 && inked > 1000 && apart * 100 < inked, name);
         free(a);
         free(b);
@@ -402,6 +602,8 @@ int main(void)
     o.colors = NULL;
     o.ncolors = 0;
     scatter_reads_once();
+    lines_read_once();
+    scatter_one_rule();
     o.kind = TQ_CHART_HIST;
     o.title = "1M hist";
     chart("SELECT y FROM big WHERE y < 1", o, "bighist",

@@ -4,7 +4,9 @@
  * every point's cell is marked and no other, the grid spans under twice
  * the points' range plus four cells (so its cells stay a fraction of a
  * pixel), and an axis fixed to a given view neither moves nor marks what
- * lies outside it.
+ * lies outside it. Segments (a line's trace) that jump about and make the
+ * grid grow mark a connected line of cells along each of them, none
+ * further than a cell from one, and the rows' runs are the marked cells.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -120,8 +122,101 @@ static void pattern(const char *name, int kind)
     ok(g == NULL, "pt_grid_free clears the pointer");
 }
 
+static void run_mark(void *ud, int i0, int i1, int j)
+{
+    marks_t *m = ud;
+    for (int i = i0; i <= i1; i++) {
+        m->cell[j][i] += 1;
+        m->n++;
+    }
+}
+
+/* Distance from (x, y) to the segment a-b, all in cells. */
+static double seg_dist(double x, double y, const double a[2],
+                       const double b[2])
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1], l = dx * dx + dy * dy;
+    double t = l > 0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / l : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return hypot(x - a[0] - t * dx, y - a[1] - t * dy);
+}
+
+enum { NSEG = 300 };
+
+static void segments(void)
+{
+    static double seg[NSEG][4];
+    unsigned r = 12345;
+    pt_grid_t *g = pt_grid_new(1, (pt_grid_axis_t){NX, 0, 100, false},
+                               (pt_grid_axis_t){NY, 0, 50, false});
+    for (int k = 0; k < NSEG; k++) {
+        for (int c = 0; c < 4; c++) {
+            r = r * 1103515245u + 12345u;
+            double u = (double)(r >> 8 & 0xffff) / 65535;
+            /* later segments reach further out: the grid grows */
+            double spread = 1 + k / 100.0;
+            seg[k][c] = c % 2 ? (u - 0.5) * 50 * spread + 25
+                              : (u - 0.5) * 100 * spread + 50;
+        }
+        pt_grid_segment(g, 0, seg[k][0], seg[k][1], seg[k][2], seg[k][3]);
+    }
+    pt_grid_segment(g, 0, seg[7][0], seg[7][1], seg[7][2], seg[7][3]);
+    static marks_t each, runs;
+    memset(&each, 0, sizeof each);
+    memset(&runs, 0, sizeof runs);
+    pt_grid_each(g, 0, mark, &each);
+    pt_grid_each_run(g, 0, run_mark, &runs);
+    bool same = each.n == runs.n;
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++)
+            same &= each.cell[j][i] == runs.cell[j][i];
+    ok(same && each.n > 1000, "segments: the rows' runs are the marked "
+       "cells, each once");
+    /* in cells: each segment, and each marked cell's centre */
+    double c0x = pt_grid_centre(g, 0, 0), c0y = pt_grid_centre(g, 1, 0);
+    double bwx = pt_grid_centre(g, 0, 1) - c0x;
+    double bwy = pt_grid_centre(g, 1, 1) - c0y;
+    static double cs[NSEG][2][2];
+    for (int k = 0; k < NSEG; k++)
+        for (int e = 0; e < 2; e++) {
+            cs[k][e][0] = (seg[k][2 * e] - c0x) / bwx;
+            cs[k][e][1] = (seg[k][2 * e + 1] - c0y) / bwy;
+        }
+    size_t far = 0, gaps = 0;
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++) {
+            if (!each.cell[j][i])
+                continue;
+            double best = INFINITY;
+            for (int k = 0; k < NSEG; k++)
+                best = fmin(best, seg_dist(i, j, cs[k][0], cs[k][1]));
+            far += best > 1;
+        }
+    for (int k = 0; k < NSEG; k++)
+        for (int t = 0; t <= 1000; t++) {
+            double x = cs[k][0][0] + (cs[k][1][0] - cs[k][0][0]) * t / 1000;
+            double y = cs[k][0][1] + (cs[k][1][1] - cs[k][0][1]) * t / 1000;
+            int i = (int)floor(x + 0.5), j = (int)floor(y + 0.5);
+            bool near = false;
+            for (int b = j - 1; b <= j + 1; b++)
+                for (int a = i - 1; a <= i + 1; a++)
+                    near |= a >= 0 && a < NX && b >= 0 && b < NY &&
+                            each.cell[b][a];
+            gaps += !near;
+        }
+    printf("# segments: %zu cells marked, %zu further than a cell from "
+           "every segment, %zu points of a segment with no marked cell "
+           "around; grid %.4g x %.4g\n", each.n, far, gaps, NX * bwx,
+           NY * bwy);
+    ok(far == 0, "segments: no marked cell further than a cell from one");
+    ok(gaps == 0, "segments: every point of each has a marked cell next "
+       "to it");
+    pt_grid_free(&g);
+}
+
 int main(void)
 {
+    segments();
     pattern("up", 0);
     pattern("down", 1);
     pattern("outwards both ways", 2);
