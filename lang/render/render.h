@@ -193,16 +193,17 @@ int tq_chart_by_sql(tqdb_conn_t *db, const tq_sql_t *q, bool grouped,
  * bar/barh/pie a label), columns 1.. are the y series named by their
  * column names (hist: column 0 alone is the data; pie: column 1 only;
  * box: every column is a series). Every kind draws its points in row
- * order, at every size. Line and area charts step the statement once;
- * past 8192 rows every series is reduced per pixel column, in row order
- * (a run of rows inside one column becomes its first, lowest, highest
- * and last point), never sampled, in memory bounded by the width when x
- * is ordered; rows whose x goes back and forth more than that are drawn
- * in a second pass (tqdb_reset) reduced the same way while read, in
- * chunked strokes. Scatter plots and
- * histograms of more than 8192 rows step it a second time after
- * tqdb_reset (bindings are kept): first the ranges, then the pixel
- * cells or the bin counts. Bar, barh and pie take at most 2000 rows. The
+ * order, at every size. Line, area and scatter charts step the
+ * statement once: past 8192 rows every line is reduced per pixel column,
+ * in row order (a run of rows inside one column becomes its first,
+ * lowest, highest and last point), never sampled, in memory bounded by
+ * the width when x is ordered; rows whose x goes back and forth are kept
+ * while they fit, then traced in row order on a grid in axis units
+ * (draw/chart_grid.h) bounded by the picture. Scatter plots mark such a
+ * grid at every size, one marker per marked cell. Histograms of more
+ * than 8192 rows step it a second time after tqdb_reset (bindings are
+ * kept): first the range, then the bin counts. Bar, barh and pie take
+ * at most 2000 rows. The
  * cursor is stepped to its end but not freed. The drawing runs in the
  * module tabula-draw.so (draw/draw_module.h), which gets the rows, not
  * the cursor. Fills a malloc'd PNG. */
