@@ -541,6 +541,18 @@ struct fc_recipe *fc_recipe_make(tq_ctx_t *ctx, fstore_t *st,
     return r;
 }
 
+/* Gives st an entry `name` whose copy r computes when first read. */
+static void add_entry(fstore_t *st, const char *name, struct fc_recipe *r)
+{
+    fcol_t *c = tq_xcalloc(1, sizeof *c);
+    c->name = tq_xstrdup(name);
+    c->gen = frame_generation;
+    c->n = r->n;
+    c->kind = FCOL_NONE;
+    c->recipe = r;
+    frame_cols_adopt(st, c);
+}
+
 /* SQLite's affinity of a declared type (datatype3.html, 3.1): 'i' for
  * INTEGER and NUMERIC, 'r' REAL, 't' TEXT, 'b' BLOB or none. */
 static char affinity_of(const char *decl)
@@ -576,13 +588,7 @@ void fc_recipe_adopt(tq_ctx_t *ctx, fstore_t *st, const char *name,
         return;
     }
     r->affinity = aff;
-    fcol_t *c = tq_xcalloc(1, sizeof *c);
-    c->name = tq_xstrdup(name);
-    c->gen = frame_generation;
-    c->n = r->n;
-    c->kind = FCOL_NONE;
-    c->recipe = r;
-    frame_cols_adopt(st, c);
+    add_entry(st, name, r);
 }
 
 /* fc_assign_copy: see frame_cols.h. The entry only keeps the resolved
@@ -593,15 +599,8 @@ void fc_assign_copy(tq_ctx_t *ctx, fstore_t *st, const char *name,
 {
     frame_cols_forget(st, name);
     struct fc_recipe *r = fc_recipe_make(ctx, st, e);
-    if (!r)
-        return;
-    fcol_t *c = tq_xcalloc(1, sizeof *c);
-    c->name = tq_xstrdup(name);
-    c->gen = frame_generation;
-    c->n = r->n;
-    c->kind = FCOL_NONE;
-    c->recipe = r;
-    frame_cols_adopt(st, c);
+    if (r)
+        add_entry(st, name, r);
 }
 
 /* The copy as the column's affinity stores the values (struct
