@@ -290,8 +290,8 @@ static const double *fast_reals(const fast_t *f, size_t a)
 #endif
 
 /* The NaNs among x[0..n): x * 0 is NaN for NaN and the infinities only,
- * so one vectorised pass finds the 4,096-value blocks that hold one,
- * and only those are counted. */
+ * so one vectorised pass finds the blocks of up to 4,096 values that
+ * hold one, and only those are counted. */
 FAST_LOOPS static size_t count_nan(const double *x, size_t n)
 {
     size_t count = 0;
@@ -498,6 +498,7 @@ static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
     else
         rx = fc_array(n + 1, sizeof *rx, false);
     bool ok = true;
+    size_t missing = 0;
     for (size_t a = 0; a < n && ok; a += CHUNK) {
         size_t len = n - a < CHUNK ? n - a : CHUNK;
         ok = fast_eval(f, a, len, ri ? ri + a : NULL, rx ? rx + a : NULL);
@@ -508,6 +509,9 @@ static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
             else
                 memcpy(rx + a, fast_reals(f, a), len * sizeof *rx);
         }
+        /* the chunk's NaNs while it is in the cache */
+        if (ok && rx)
+            missing += count_nan(rx + a, len);
     }
     fast_free(f);
     if (!ok) {
@@ -515,7 +519,7 @@ static bool eval_column_fast(const enode_t *tree, size_t n, int64_t **iv,
         fc_array_free(rx);
         return false;
     }
-    *nmissing = rx ? count_nan(rx, n) : 0;
+    *nmissing = missing;
     *iv = ri;
     *x = rx;
     return true;
