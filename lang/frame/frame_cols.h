@@ -97,8 +97,8 @@ void fc_recipe_run(fcol_t *c);
 void fc_recipe_free(struct fc_recipe *r);
 /* The arrays of copies (fcol_t's iv and x). A new array of count
  * elements of `size` bytes (zeroed when `zero`), with one owner, the
- * caller, who releases it with fc_array_free; large ones are advised to
- * the kernel as huge-page memory, as numpy's arrays are. Never NULL. */
+ * caller, who releases it with fc_array_free; large ones are mappings
+ * of their own, their pages made present at once. Never NULL. */
 void *fc_array(size_t count, size_t size, bool zero);
 /* p (from fc_array, one owner) resized to count elements. */
 void *fc_array_resize(void *p, size_t count, size_t size);
