@@ -2407,7 +2407,7 @@ static struct fc_recipe *in_place_recipe(tq_ctx_t *ctx, const frame_t *f,
                                          const char *name, tq_value_t *value)
 {
     if (tq_kind(value) == TQ_LIST || tq_kind(value) == TQ_TUPLE ||
-        col_index(f, name) < 0 || f->st->dialect->expr_type ||
+        col_index(f, name) < 0 || !f->st->dialect->affinity ||
         (frame_check(value) && SELF(value)->st != f->st))
         return NULL;
     qexpr_t *e = assigned_expr(ctx, f, value);
@@ -3271,8 +3271,10 @@ static const fcol_t *merge_copy(const tq_stable_t *t, const frame_t *f,
         return NULL;
     int tc = tq_stable_col(t, f->cols[i]);
     assert(tc >= 0);
-    if (!f->st->dialect->real_stored_as_int ||
-        !f->st->dialect->real_stored_as_int(t->cols[tc].decltype))
+    /* the target must store 2.0 as it stores 2 */
+    char aff = f->st->dialect->affinity
+             ? f->st->dialect->affinity(t->cols[tc].decltype) : 0;
+    if (aff != 'i' && aff != 'r')
         return NULL;
     for (size_t r = 0; r < rows; r++)
         if (fabs(c->x[r]) >= 0x1p53 && c->x[r] == nearbyint(c->x[r]))

@@ -18,6 +18,7 @@
  */
 #include "frame/frame_cols.h"
 #include "frame/frame_methods.h"
+#include "sql/dialect.h"
 
 #include <assert.h>
 #include <math.h>
@@ -94,10 +95,8 @@ static void keep(enode_t *e)
 }
 
 /* What a computed column's copy is computed from (fcol_t's recipe), and
- * the affinity of the column its values are stored in: SQLite stores a
- * real that equals an integer as the integer in an INTEGER or NUMERIC
- * column ('i'), an integer as a real in a REAL column ('r'), and either
- * as it is in a column of no declared type ('b', a virtual column's). */
+ * how the column its values are stored in stores them (the dialect's
+ * affinity: 'i', 'r', or 'b' as they are, a virtual column's). */
 struct fc_recipe {
     enode_t *tree;
     size_t n;
@@ -557,25 +556,6 @@ static void add_entry(fstore_t *st, const char *name, struct fc_recipe *r)
     frame_cols_adopt(st, c);
 }
 
-/* SQLite's affinity of a declared type (datatype3.html, 3.1): 'i' for
- * INTEGER and NUMERIC, 'r' REAL, 't' TEXT, 'b' BLOB or none. */
-static char affinity_of(const char *decl)
-{
-    if (!decl || !*decl)
-        return 'b';
-    if (strcasestr(decl, "int"))
-        return 'i';
-    if (strcasestr(decl, "char") || strcasestr(decl, "clob") ||
-        strcasestr(decl, "text"))
-        return 't';
-    if (strcasestr(decl, "blob"))
-        return 'b';
-    if (strcasestr(decl, "real") || strcasestr(decl, "floa") ||
-        strcasestr(decl, "doub"))
-        return 'r';
-    return 'i';
-}
-
 /* fc_recipe_adopt: see frame_cols.h. */
 void fc_recipe_adopt(tq_ctx_t *ctx, fstore_t *st, const char *name,
                      struct fc_recipe *r)
@@ -584,10 +564,12 @@ void fc_recipe_adopt(tq_ctx_t *ctx, fstore_t *st, const char *name,
     tq_schema_t *sc = st->nrows == (int64_t)r->n ? frame_schema(ctx, st)
                                                 : NULL;
     int j = sc ? tq_stable_col(&sc->tables[0], name) : -1;
-    char aff = j >= 0 ? affinity_of(sc->tables[0].cols[j].decltype) : 't';
+    char aff = j >= 0 && st->dialect->affinity
+             ? st->dialect->affinity(sc->tables[0].cols[j].decltype) : 0;
+    if (!sc)
+        tq_error_clear(ctx);    /* the table is gone: no copy */
     tq_schema_free(&sc);
-    tq_error_clear(ctx);
-    if (aff == 't' || !frame_cols_fit(r->n * 8)) {
+    if (!aff || aff == 't' || !frame_cols_fit(r->n * 8)) {
         fc_recipe_free(r);      /* numbers stored as text: no copy */
         return;
     }

@@ -28,7 +28,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
 #include <sys/mman.h>
 
 /* All copies together, in bytes; beyond it columns stay in SQL only. */
@@ -44,7 +43,8 @@ static size_t fcol_bytes;
 
 typedef struct fc_head {
     size_t refs;
-    size_t mapped;              /* bytes of its own mapping, or 0 */
+    size_t bytes;               /* the block's, head included */
+    bool mapped;                /* a mapping of its own, not a heap block */
 } fc_head_t;
 
 /* Arrays of at least this many bytes are mappings of their own, their
@@ -88,19 +88,21 @@ static fc_head_t *fc_block(size_t bytes, bool zero)
         if (m == MAP_FAILED)
             abort();
         fc_head_t *h = m;
-        h->mapped = bytes;
+        h->bytes = bytes;
+        h->mapped = true;
         return h;
     }
 #endif
     fc_head_t *h = zero ? tq_xcalloc(1, bytes) : tq_xmalloc(bytes);
-    h->mapped = 0;
+    h->bytes = bytes;
+    h->mapped = false;
     return h;
 }
 
 static void fc_block_free(fc_head_t *h)
 {
     if (h->mapped)
-        munmap(h, h->mapped);
+        munmap(h, h->bytes);
     else
         free(h);
 }
@@ -119,26 +121,26 @@ void *fc_array_resize(void *p, size_t count, size_t size)
     fc_head_t *h = fc_head(p);
     assert(h->refs == 1);
     size_t bytes = fc_bytes(count, size);
+    if (bytes == h->bytes)
+        return p;               /* a column read to its known count */
     if (!h->mapped && bytes < FC_MAP_MIN) {
         h = tq_xrealloc(h, bytes);
+        h->bytes = bytes;
         return (char *)h + FC_HEAD;
     }
 #ifdef MREMAP_MAYMOVE
     if (h->mapped) {
-        /* the same size (a column read to its known count) stays put */
-        if (bytes == h->mapped)
-            return p;
-        void *m = mremap(h, h->mapped, bytes, MREMAP_MAYMOVE);
+        void *m = mremap(h, h->bytes, bytes, MREMAP_MAYMOVE);
         if (m == MAP_FAILED)
             abort();
         h = m;
-        h->mapped = bytes;
+        h->bytes = bytes;
         return (char *)h + FC_HEAD;
     }
 #endif
-    size_t had = h->mapped ? h->mapped : malloc_usable_size(h);
     fc_head_t *n = fc_block(bytes, false);
-    memcpy((char *)n + FC_HEAD, p, (had < bytes ? had : bytes) - FC_HEAD);
+    memcpy((char *)n + FC_HEAD, p,
+           (h->bytes < bytes ? h->bytes : bytes) - FC_HEAD);
     n->refs = 1;
     fc_block_free(h);
     return (char *)n + FC_HEAD;

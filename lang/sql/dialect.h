@@ -255,11 +255,13 @@ struct tq_dialect {
      * joined with UPDATE ... FROM. false where there is no such function
      * (PostgreSQL). */
     bool update_merge;
-    /* With update_merge: true when a double written into a column
-     * declared `decltype` is stored as the integer it equals, so that
-     * writing 2.0 where 2 was read changes nothing (SQLite's INTEGER,
-     * NUMERIC and REAL affinities, where TEXT and BLOB keep them apart). */
-    bool (*real_stored_as_int)(const char *decltype);
+    /* How a column declared `decltype` stores a number written into it,
+     * on an engine whose columns take any value (NULL elsewhere): 'i' a
+     * real equal to an integer as the integer (SQLite's INTEGER and
+     * NUMERIC affinities), 'r' an integer as a real (REAL; its 2.0 and 2
+     * are stored alike too), 't' as text (TEXT), 'b' as it is (BLOB, no
+     * type, ANY), 0 for a type it does not guess. */
+    char (*affinity)(const char *decltype);
     /* The type name of the expression `x` as a text value (NULL or
      * not), for the column a frame assignment adds: NULL where a column
      * needs no declared type (SQLite); PostgreSQL's pg_typeof. */

@@ -337,11 +337,10 @@ static void sqlite_attach(tq_buf_t *b, const char *name)
     tq_buf_ident(b, name);
 }
 
-/* real_stored_as_int: the column's affinity by SQLite's rules
- * (sqlite.org/datatype3.html 3.1) is INTEGER, NUMERIC or REAL. A type
- * longer than 63 bytes is not guessed (false); ANY keeps values as given
- * in a STRICT table (false). */
-static bool sqlite_real_stored_as_int(const char *decltype)
+/* affinity: the column's affinity by SQLite's rules
+ * (sqlite.org/datatype3.html 3.1). A type longer than 63 bytes is not
+ * guessed (0); ANY keeps values as given in a STRICT table ('b'). */
+static char sqlite_affinity(const char *decltype)
 {
     char up[64];
     size_t n = 0;
@@ -349,11 +348,16 @@ static bool sqlite_real_stored_as_int(const char *decltype)
         up[n] = (char)toupper((unsigned char)decltype[n]);
     up[n] = 0;
     if (strstr(up, "INT"))
-        return true;
-    if (!n || decltype[n] || strstr(up, "CHAR") || strstr(up, "CLOB") ||
-        strstr(up, "TEXT") || strstr(up, "BLOB") || strstr(up, "ANY"))
-        return false;
-    return true;        /* REAL, FLOA, DOUB, or else NUMERIC */
+        return 'i';
+    if (decltype[n])
+        return 0;
+    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+        return 't';
+    if (!n || strstr(up, "BLOB") || strstr(up, "ANY"))
+        return 'b';
+    if (strstr(up, "REAL") || strstr(up, "FLOA") || strstr(up, "DOUB"))
+        return 'r';
+    return 'i';         /* NUMERIC */
 }
 
 static const tq_dialect_t tq_dialect_sqlite = {
@@ -393,7 +397,7 @@ static const tq_dialect_t tq_dialect_sqlite = {
     .temp_virtual_columns = sqlite_temp_virtual_columns,
     .update_from_chunked = true,
     .update_merge = true,
-    .real_stored_as_int = sqlite_real_stored_as_int,
+    .affinity = sqlite_affinity,
     .astype = sqlite_astype,
     .bool_int = sqlite_bool_int,
     .catalog = {

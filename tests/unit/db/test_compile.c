@@ -718,22 +718,23 @@ int main(void)
         qsql_clear(&s);
     }
     {
-        /* SQLite's affinities: where 2.0 written is stored as 2 */
+        /* SQLite's affinities: where 2.0 written is stored as 2 ('i',
+         * 'r'), as text, or as it is */
         static const struct {
             const char *decltype;
-            bool as_int;
+            char affinity;
         } aff[] = {
-            {"INTEGER", true}, {"bigint", true}, {"REAL", true},
-            {"double precision", true}, {"decimal(10,5)", true},
-            {"datetime", true}, {"varchar(100)", false}, {"TEXT", false},
-            {"clob", false}, {"blob", false}, {"", false}, {"ANY", false},
-            {"point", true},
+            {"INTEGER", 'i'}, {"bigint", 'i'}, {"REAL", 'r'},
+            {"double precision", 'r'}, {"decimal(10,5)", 'i'},
+            {"datetime", 'i'}, {"varchar(100)", 't'}, {"TEXT", 't'},
+            {"clob", 't'}, {"blob", 'b'}, {"", 'b'}, {"ANY", 'b'},
+            {"point", 'i'},
         };
-        ok(sqlite->real_stored_as_int != NULL, "sqlite: real_stored_as_int");
-        for (size_t i = 0; sqlite->real_stored_as_int &&
+        ok(sqlite->affinity != NULL, "sqlite: affinity");
+        for (size_t i = 0; sqlite->affinity &&
                            i < sizeof aff / sizeof *aff; i++)
-            is_int(sqlite->real_stored_as_int(aff[i].decltype),
-                   aff[i].as_int, aff[i].decltype);
+            is_int(sqlite->affinity(aff[i].decltype), aff[i].affinity,
+                   aff[i].decltype);
     }
     tq_schema_free(&schema);
     tqdb_close(&fixture_conn);
