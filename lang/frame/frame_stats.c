@@ -185,6 +185,20 @@ static double order_stat(order_t *o, size_t p)
     return o->x[p];
 }
 
+/* numpy 1.24's 'linear' quantile q of n values (n > 0): at virtual
+ * index (n - 1) * q, between the values at its floor and the
+ * next rank, as the positions of two ranks, weight in *t. */
+static void quantile_ranks(size_t n, double q, size_t r[2], double *t)
+{
+    double vi = (double)(n - 1) * q;
+    double lof = floor(vi);
+    if (lof < 0)
+        lof = 0;
+    r[0] = (size_t)lof;
+    r[1] = r[0] + 1 > n - 1 ? n - 1 : r[0] + 1;
+    *t = vi - lof;
+}
+
 /* The describe() numbers of the n values x that are not missing (in any
  * order; reordered here), given their mean and standard deviation: out[0]
  * count, out[3] min, out[4..6] numpy's linear quartiles, out[7] max. */
@@ -203,18 +217,14 @@ static void describe_numbers(double *x, size_t n, double out[8])
     }
     out[3] = mn;
     out[7] = mx;
-    /* numpy 1.24 'linear': virtual index (n - 1) * q, its floor and the
-     * next one, interpolated */
     static const double qs[3] = {0.25, 0.5, 0.75};
     order_t o = {x, n, 0, 0};
     for (int q = 0; q < 3; q++) {
-        double vi = (double)n * qs[q] + (1 + qs[q] * (1 - 1 - 1)) - 1;
-        double lof = floor(vi);
-        if (lof < 0)
-            lof = 0;
-        size_t lo = (size_t)lof, hi = lo + 1 > n - 1 ? n - 1 : lo + 1;
-        double a = order_stat(&o, lo), b = order_stat(&o, hi);
-        out[4 + q] = lerp(a, b, vi - lof);
+        size_t r[2];
+        double t;
+        quantile_ranks(n, qs[q], r, &t);
+        double a = order_stat(&o, r[0]), b = order_stat(&o, r[1]);
+        out[4 + q] = lerp(a, b, t);
     }
 }
 
@@ -347,20 +357,6 @@ static void rank_values(const fcol_t *c, const size_t *ranks, size_t m,
     free(count);
 }
 
-/* numpy 1.24's 'linear' quantile q of the n values of c (n > 0): at
- * virtual index (n - 1) * q, between the values at its floor and the
- * next rank, as the positions of two ranks, weight in *t. */
-static void quantile_ranks(size_t n, double q, size_t r[2], double *t)
-{
-    double vi = (double)(n - 1) * q;
-    double lof = floor(vi);
-    if (lof < 0)
-        lof = 0;
-    r[0] = (size_t)lof;
-    r[1] = r[0] + 1 > n - 1 ? n - 1 : r[0] + 1;
-    *t = vi - lof;
-}
-
 /* fc_quantile: see frame_cols.h. */
 double fc_quantile(const fcol_t *c, double q, bool median)
 {
@@ -417,15 +413,8 @@ static void describe_copy(const fcol_t *c, double out[8])
     size_t r[8];
     double t[3], v[8] = {0};
     r[0] = 0;
-    for (int q = 0; q < 3; q++) {
-        double vi = (double)n * qs[q] + (1 + qs[q] * (1 - 1 - 1)) - 1;
-        double lof = floor(vi);
-        if (lof < 0)
-            lof = 0;
-        r[1 + 2 * q] = (size_t)lof;
-        r[2 + 2 * q] = r[1 + 2 * q] + 1 > n - 1 ? n - 1 : r[1 + 2 * q] + 1;
-        t[q] = vi - lof;
-    }
+    for (int q = 0; q < 3; q++)
+        quantile_ranks(n, qs[q], &r[1 + 2 * q], &t[q]);
     r[7] = n - 1;
     rank_values(c, r, 8, v);
     out[3] = v[0];
